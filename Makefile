@@ -1,0 +1,39 @@
+# The README's two commands, and a few more for developers. CMake does the building.
+BUILD_RUN  := build/release
+BUILD_TEST := build/debug
+JOBS       := $(shell nproc)
+SOURCES     = $(shell git ls-files '*.c' '*.h' 2>/dev/null || find src tests -name '*.[ch]')
+
+.PHONY: run test build build-test unit blackbox format format-check clean
+
+run: build
+	mkdir -p var
+	$(BUILD_RUN)/centralita serve
+
+build:
+	scripts/deps.sh run
+	cmake -S . -B $(BUILD_RUN) -DCMAKE_BUILD_TYPE=RelWithDebInfo -DCENTRALITA_TESTS=OFF
+	cmake --build $(BUILD_RUN) -j $(JOBS)
+
+build-test:
+	scripts/deps.sh test
+	cmake -S . -B $(BUILD_TEST) -DCMAKE_BUILD_TYPE=Debug -DCENTRALITA_SANITIZE=ON
+	cmake --build $(BUILD_TEST) -j $(JOBS)
+
+test: build-test format-check unit blackbox
+
+unit:
+	cd $(BUILD_TEST) && ctest --output-on-failure
+
+blackbox:
+	cd tests/blackbox && { [ -d node_modules ] && [ node_modules/.package-lock.json -nt package-lock.json ] || npm ci --no-audit --no-fund; }
+	CENTRALITA_BIN=$(CURDIR)/$(BUILD_TEST)/centralita node --test tests/blackbox/
+
+format:
+	clang-format -i $(SOURCES)
+
+format-check:
+	clang-format --dry-run -Werror $(SOURCES)
+
+clean:
+	rm -rf build

@@ -1,0 +1,15 @@
+# Writes OUT: a C array of {name, bytes, size} for each file in FILES, NUL-terminated.
+# Run as: cmake -DNAME=n -DOUT=f.c -DFILES="a;b" -P embed.cmake
+file(WRITE ${OUT} "/* Generated from ${NAME}; do not edit. */\n#include \"core/embed.h\"\n")
+set(entries "")
+set(i 0)
+foreach(f ${FILES})
+	get_filename_component(base ${f} NAME)
+	file(READ ${f} hex HEX)
+	file(SIZE ${f} size)
+	string(REGEX REPLACE "([0-9a-f][0-9a-f])" "0x\\1," bytes "${hex}")
+	file(APPEND ${OUT} "static const unsigned char f${i}[] = {${bytes}0x00};\n")
+	string(APPEND entries "\t{\"${base}\", (const char *)f${i}, ${size}},\n")
+	math(EXPR i "${i} + 1")
+endforeach()
+file(APPEND ${OUT} "const struct embed_file embed_${NAME}[] = {\n${entries}\t{0, 0, 0}\n};\n")

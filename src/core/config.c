@@ -1,0 +1,143 @@
+/* Configuration sources and their checks; see config.h. */
+#include "core/config.h"
+
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+const struct config_item config_items[] = {
+	{ "db", "CENTRALITA_DB", "database: sqlite:PATH or postgres://URL (sqlite:./var/centralita.db)" },
+	{ "listen", "CENTRALITA_LISTEN", "address to serve on, HOST:PORT (127.0.0.1:8080)" },
+	{ "public-url", "CENTRALITA_PUBLIC_URL", "URL providers and browsers use to reach this server (http://127.0.0.1:8080)" },
+	{ "secret-key-file", "CENTRALITA_SECRET_KEY_FILE", "key that encrypts channel credentials, created when absent (./var/secret.key)" },
+	{ "threads", "CENTRALITA_THREADS", "HTTP worker threads, 1-64 (number of cores)" },
+	{ NULL, NULL, NULL },
+};
+
+void config_defaults(struct config *c)
+{
+	memset(c, 0, sizeof(*c));
+	snprintf(c->db, sizeof(c->db), "sqlite:./var/centralita.db");
+	snprintf(c->listen_host, sizeof(c->listen_host), "127.0.0.1");
+	c->listen_port = 8080;
+	snprintf(c->public_url, sizeof(c->public_url), "http://127.0.0.1:8080");
+	snprintf(c->secret_key_file, sizeof(c->secret_key_file), "./var/secret.key");
+	c->threads = 0; /* resolved to the core count by the server */
+}
+
+static int copy_value(char *dst, size_t size, const char *value)
+{
+	if (strlen(value) >= size || value[0] == '\0')
+		return -1;
+	memcpy(dst, value, strlen(value) + 1);
+	return 0;
+}
+
+static int parse_int(const char *s, int lo, int hi, int *out)
+{
+	char *end;
+	long v = strtol(s, &end, 10);
+	if (*s == '\0' || *end != '\0' || v < lo || v > hi)
+		return -1;
+	*out = (int)v;
+	return 0;
+}
+
+static int set_listen(struct config *c, const char *value)
+{
+	const char *colon = strrchr(value, ':');
+	if (colon == NULL || colon == value)
+		return -1;
+	size_t hostlen = (size_t)(colon - value);
+	const char *host = value;
+	if (host[0] == '[' && hostlen >= 2 && host[hostlen - 1] == ']') {
+		host++;
+		hostlen -= 2;
+	}
+	int port;
+	if (hostlen == 0 || hostlen >= sizeof(c->listen_host) || parse_int(colon + 1, 0, 65535, &port) < 0)
+		return -1;
+	memcpy(c->listen_host, host, hostlen);
+	c->listen_host[hostlen] = '\0';
+	c->listen_port = port;
+	return 0;
+}
+
+static bool has_prefix(const char *s, const char *prefix)
+{
+	return strncmp(s, prefix, strlen(prefix)) == 0;
+}
+
+/* Returns 0, or -1 with *expected naming what the value should look like. */
+static int set_item(struct config *c, int item, const char *value, const char **expected)
+{
+	const char *flag = config_items[item].flag;
+	if (strcmp(flag, "db") == 0) {
+		*expected = "sqlite:PATH or postgres://…";
+		if (!(has_prefix(value, "sqlite:") && value[7] != '\0') &&
+		    !has_prefix(value, "postgres://") && !has_prefix(value, "postgresql://"))
+			return -1;
+		return copy_value(c->db, sizeof(c->db), value);
+	}
+	if (strcmp(flag, "listen") == 0) {
+		*expected = "HOST:PORT";
+		return set_listen(c, value);
+	}
+	if (strcmp(flag, "public-url") == 0) {
+		*expected = "an http:// or https:// URL";
+		if (!has_prefix(value, "http://") && !has_prefix(value, "https://"))
+			return -1;
+		if (copy_value(c->public_url, sizeof(c->public_url), value) < 0)
+			return -1;
+		size_t len = strlen(c->public_url);
+		while (len > 0 && c->public_url[len - 1] == '/')
+			c->public_url[--len] = '\0';
+		return 0;
+	}
+	if (strcmp(flag, "secret-key-file") == 0) {
+		*expected = "a file path";
+		return copy_value(c->secret_key_file, sizeof(c->secret_key_file), value);
+	}
+	*expected = "a whole number from 1 to 64";
+	return parse_int(value, 1, 64, &c->threads);
+}
+
+static int find_item(const char *flag)
+{
+	for (int i = 0; config_items[i].flag != NULL; i++)
+		if (strcmp(config_items[i].flag, flag) == 0)
+			return i;
+	return -1;
+}
+
+int config_set_flag(struct config *c, const char *flag, const char *value, struct error *e)
+{
+	int item = find_item(flag);
+	const char *expected = "";
+	if (item < 0)
+		return error_set(e, ERR_INVALID, "unknown flag --%s", flag);
+	if (set_item(c, item, value, &expected) < 0)
+		return error_set(e, ERR_INVALID, "--%s: expected %s, got '%.200s'", flag, expected,
+				 value);
+	return 0;
+}
+
+int config_from_env(struct config *c, struct error *e)
+{
+	for (int i = 0; config_items[i].flag != NULL; i++) {
+		const char *value = getenv(config_items[i].env);
+		const char *expected = "";
+		if (value == NULL)
+			continue;
+		if (set_item(c, i, value, &expected) < 0)
+			return error_set(e, ERR_INVALID, "%s: expected %s, got '%.200s'",
+					 config_items[i].env, expected, value);
+	}
+	return 0;
+}
+
+const char *config_sqlite_path(const struct config *c)
+{
+	return has_prefix(c->db, "sqlite:") ? c->db + 7 : NULL;
+}

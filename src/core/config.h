@@ -1,0 +1,36 @@
+/*
+ * Server configuration: defaults, then CENTRALITA_* environment, then flags (flags win).
+ * Every value is checked when set; a bad one is refused with a message naming its source.
+ */
+#ifndef CORE_CONFIG_H
+#define CORE_CONFIG_H
+
+#include "core/err.h"
+
+struct config {
+	char db[1024];          /* sqlite:PATH or postgres://… */
+	char listen_host[256];  /* from HOST:PORT */
+	int listen_port;        /* 0 picks a free port */
+	char public_url[512];   /* how providers and browsers reach us */
+	char secret_key_file[1024];
+	int threads;            /* HTTP worker threads */
+};
+
+/* One settable item: flag --NAME, environment CENTRALITA_ENV. */
+struct config_item {
+	const char *flag;
+	const char *env;
+	const char *help;
+};
+
+extern const struct config_item config_items[]; /* ends with a NULL flag */
+
+void config_defaults(struct config *c);
+/* Applies every CENTRALITA_* variable that is set; the error names the variable. */
+int config_from_env(struct config *c, struct error *e);
+/* Sets the item whose flag is `flag` (without dashes); the error names the flag. */
+int config_set_flag(struct config *c, const char *flag, const char *value, struct error *e);
+/* The path part of a sqlite: URL, or NULL for other URLs. */
+const char *config_sqlite_path(const struct config *c);
+
+#endif

@@ -1,0 +1,78 @@
+/*
+ * The store: one interface to the database, whichever back end is behind it (SQLite now,
+ * PostgreSQL later). Callers write portable SQL with $1-style parameters and never see the
+ * back end's types. Work happens in transactions, each on one pooled connection; write
+ * transactions are serialised, read transactions run side by side.
+ */
+#ifndef STORE_STORE_H
+#define STORE_STORE_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "core/err.h"
+
+struct store;      /* a database: a pool of connections */
+struct store_tx;   /* a transaction on one of them */
+struct store_rows; /* the rows of one query, read one at a time */
+
+enum store_mode { STORE_READ, STORE_WRITE };
+enum store_type { STORE_NULL, STORE_INT, STORE_TEXT };
+
+struct store_value {
+	enum store_type type;
+	int64_t i;
+	const char *s; /* borrowed; NUL-terminated */
+};
+
+#define SV_NULL         ((struct store_value){ .type = STORE_NULL })
+#define SV_INT(v)       ((struct store_value){ .type = STORE_INT, .i = (v) })
+#define SV_TEXT(v)      ((struct store_value){ .type = STORE_TEXT, .s = (v) })
+#define SV_TEXT_NULL(v) ((v) != NULL ? SV_TEXT(v) : SV_NULL)
+/* Expands to `array, count` for the args/nargs parameters below. */
+#define STORE_ARGS(...)                                       \
+	(const struct store_value[]){ __VA_ARGS__ },          \
+		(int)(sizeof((const struct store_value[]){ __VA_ARGS__ }) / \
+		      sizeof(struct store_value))
+#define STORE_NO_ARGS NULL, 0
+
+/* Opens the database named by url (sqlite:PATH); pool_size connections (at least 2). */
+int store_open(const char *url, int pool_size, struct store **out, struct error *e);
+void store_close(struct store *st);
+
+/* Applies pending migrations; refuses a database newer than this binary. */
+int store_migrate(struct store *st, int *applied, struct error *e);
+/* The schema version this binary brings, and the one the database holds. */
+int store_schema_latest(void);
+int store_schema_version(struct store *st, int *version, struct error *e);
+
+/* Begins a transaction; NULL (logged) when no connection can be had. */
+struct store_tx *store_begin(struct store *st, enum store_mode mode);
+/* Commits and frees tx; on failure the work is rolled back and the error returned. */
+int store_commit(struct store_tx *tx);
+/* Rolls back and frees tx; tx may be NULL. */
+void store_rollback(struct store_tx *tx);
+
+/*
+ * Runs one statement. Constraint violations give ERR_CONFLICT, a busy or full database
+ * ERR_UNAVAILABLE, anything else ERR_INTERNAL (logged with the SQL, never the values).
+ */
+int store_query(struct store_tx *tx, const char *sql, const struct store_value *args, int nargs,
+		struct store_rows **rows);
+/* 1 when a row is ready, 0 at the end, negative enum err on failure. */
+int store_next(struct store_rows *rows);
+bool store_is_null(struct store_rows *rows, int col);
+int64_t store_int(struct store_rows *rows, int col);
+/* Borrowed until the next store_next or store_rows_free; "" for NULL. */
+const char *store_text(struct store_rows *rows, int col);
+void store_rows_free(struct store_rows *rows);
+
+/* Runs a statement that returns no rows; the number of rows changed, or negative enum err. */
+int store_exec(struct store_tx *tx, const char *sql, const struct store_value *args, int nargs);
+/* Runs a statement whose first row's first column is an integer (count(*), RETURNING id);
+ * ERR_NOT_FOUND when there is no row. */
+int store_get_int(struct store_tx *tx, const char *sql, const struct store_value *args, int nargs,
+		  int64_t *out);
+
+#endif
