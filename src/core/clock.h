@@ -1,4 +1,5 @@
-/* Time, read in one place: wall-clock UTC milliseconds for stored times, monotonic for intervals. */
+/* Time, read in one place: wall-clock UTC milliseconds for stored times, monotonic for intervals.
+ */
 #ifndef CORE_CLOCK_H
 #define CORE_CLOCK_H
 

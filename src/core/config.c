@@ -7,10 +7,13 @@
 #include <string.h>
 
 const struct config_item config_items[] = {
-	{ "db", "CENTRALITA_DB", "database: sqlite:PATH or postgres://URL (sqlite:./var/centralita.db)" },
+	{ "db", "CENTRALITA_DB",
+	  "database: sqlite:PATH or postgres://URL (sqlite:./var/centralita.db)" },
 	{ "listen", "CENTRALITA_LISTEN", "address to serve on, HOST:PORT (127.0.0.1:8080)" },
-	{ "public-url", "CENTRALITA_PUBLIC_URL", "URL providers and browsers use to reach this server (http://127.0.0.1:8080)" },
-	{ "secret-key-file", "CENTRALITA_SECRET_KEY_FILE", "key that encrypts channel credentials, created when absent (./var/secret.key)" },
+	{ "public-url", "CENTRALITA_PUBLIC_URL",
+	  "URL providers and browsers use to reach this server (http://127.0.0.1:8080)" },
+	{ "secret-key-file", "CENTRALITA_SECRET_KEY_FILE",
+	  "key that encrypts channel credentials, created when absent (./var/secret.key)" },
 	{ "threads", "CENTRALITA_THREADS", "HTTP worker threads, 1-64 (number of cores)" },
 	{ NULL, NULL, NULL },
 };
@@ -56,7 +59,8 @@ static int set_listen(struct config *c, const char *value)
 		hostlen -= 2;
 	}
 	int port;
-	if (hostlen == 0 || hostlen >= sizeof(c->listen_host) || parse_int(colon + 1, 0, 65535, &port) < 0)
+	if (hostlen == 0 || hostlen >= sizeof(c->listen_host) ||
+	    parse_int(colon + 1, 0, 65535, &port) < 0)
 		return -1;
 	memcpy(c->listen_host, host, hostlen);
 	c->listen_host[hostlen] = '\0';
@@ -119,7 +123,7 @@ int config_set_flag(struct config *c, const char *flag, const char *value, struc
 		return error_set(e, ERR_INVALID, "unknown flag --%s", flag);
 	if (set_item(c, item, value, &expected) < 0)
 		return error_set(e, ERR_INVALID, "--%s: expected %s, got '%.200s'", flag, expected,
-				 value);
+		                 value);
 	return 0;
 }
 
@@ -132,7 +136,7 @@ int config_from_env(struct config *c, struct error *e)
 			continue;
 		if (set_item(c, i, value, &expected) < 0)
 			return error_set(e, ERR_INVALID, "%s: expected %s, got '%.200s'",
-					 config_items[i].env, expected, value);
+			                 config_items[i].env, expected, value);
 	}
 	return 0;
 }

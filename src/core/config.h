@@ -8,12 +8,12 @@
 #include "core/err.h"
 
 struct config {
-	char db[1024];          /* sqlite:PATH or postgres://… */
-	char listen_host[256];  /* from HOST:PORT */
-	int listen_port;        /* 0 picks a free port */
-	char public_url[512];   /* how providers and browsers reach us */
+	char db[1024];         /* sqlite:PATH or postgres://… */
+	char listen_host[256]; /* from HOST:PORT */
+	int listen_port;       /* 0 picks a free port */
+	char public_url[512];  /* how providers and browsers reach us */
 	char secret_key_file[1024];
-	int threads;            /* HTTP worker threads */
+	int threads; /* HTTP worker threads */
 };
 
 /* One settable item: flag --NAME, environment CENTRALITA_ENV. */

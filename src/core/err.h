@@ -32,7 +32,7 @@ struct error {
 
 /* Fills *e (when not NULL) and returns code, so callers can write `return error_set(...)`. */
 int error_set(struct error *e, enum err code, const char *fmt, ...)
-	__attribute__((format(printf, 3, 4)));
+    __attribute__((format(printf, 3, 4)));
 const char *err_code_name(enum err code);
 int err_http_status(enum err code);
 

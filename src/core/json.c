@@ -37,7 +37,7 @@ json_t *json_parse(const char *data, size_t len, struct error *e)
 	json_t *root = json_loadb(data, len, JSON_REJECT_DUPLICATES, &je);
 	if (root == NULL)
 		error_set(e, ERR_BAD_JSON, "malformed JSON at line %d, column %d: %s", je.line,
-			  je.column, je.text);
+		          je.column, je.text);
 	return root;
 }
 
@@ -68,13 +68,14 @@ static bool kind_matches(const json_t *v, enum json_field_kind kind)
 }
 
 static int check_object(const json_t *obj, const struct json_field *fields, size_t n,
-			struct error *e)
+                        struct error *e)
 {
 	if (!json_is_object(obj))
 		return error_set(e, ERR_INVALID, "the body must be a JSON object");
 	const char *key;
 	const json_t *v;
-	json_object_foreach ((json_t *)obj, key, v) {
+	json_object_foreach((json_t *)obj, key, v)
+	{
 		size_t i = 0;
 		while (i < n && strcmp(fields[i].name, key) != 0)
 			i++;
@@ -82,11 +83,11 @@ static int check_object(const json_t *obj, const struct json_field *fields, size
 			return error_set(e, ERR_INVALID, "unknown field '%.64s'", key);
 		if (!kind_matches(v, fields[i].kind))
 			return error_set(e, ERR_INVALID, "'%s' must be %s", key,
-					 kind_name(fields[i].kind));
+			                 kind_name(fields[i].kind));
 		if (fields[i].kind == JSON_FIELD_STRING &&
 		    json_string_length(v) > fields[i].max_len)
 			return error_set(e, ERR_INVALID, "'%s' is longer than %zu bytes", key,
-					 fields[i].max_len);
+			                 fields[i].max_len);
 	}
 	for (size_t i = 0; i < n; i++)
 		if (fields[i].is_required && json_object_get(obj, fields[i].name) == NULL)
@@ -94,8 +95,7 @@ static int check_object(const json_t *obj, const struct json_field *fields, size
 	return 0;
 }
 
-int json_read_fields(const json_t *obj, const struct json_field *fields, size_t n,
-		     struct error *e)
+int json_read_fields(const json_t *obj, const struct json_field *fields, size_t n, struct error *e)
 {
 	int rc = check_object(obj, fields, n, e);
 	if (rc < 0)

@@ -37,7 +37,6 @@ struct json_field {
  * an object, a member is unknown or of the wrong type, a required one is missing, or a string
  * is longer than max_len. Outputs are written only on success.
  */
-int json_read_fields(const json_t *obj, const struct json_field *fields, size_t n,
-		     struct error *e);
+int json_read_fields(const json_t *obj, const struct json_field *fields, size_t n, struct error *e);
 
 #endif

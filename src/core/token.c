@@ -14,7 +14,7 @@ void token_generate(char out[TOKEN_TEXT_LEN])
 	unsigned char raw[TOKEN_BYTES];
 	randombytes_buf(raw, sizeof(raw));
 	sodium_bin2base64(out, TOKEN_TEXT_LEN, raw, sizeof(raw),
-			  sodium_base64_VARIANT_URLSAFE_NO_PADDING);
+	                  sodium_base64_VARIANT_URLSAFE_NO_PADDING);
 	sodium_memzero(raw, sizeof(raw));
 }
 

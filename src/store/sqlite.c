@@ -85,17 +85,16 @@ static int exec_plain(struct conn *c, const char *sql)
 
 static int open_conn(const char *path, struct conn *c, struct error *e)
 {
-	int rc = sqlite3_open_v2(path, &c->db,
-				 SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX,
-				 NULL);
+	int rc = sqlite3_open_v2(
+	    path, &c->db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX, NULL);
 	if (rc != SQLITE_OK)
 		return error_set(e, ERR_UNAVAILABLE, "cannot open database %s: %s", path,
-				 c->db ? sqlite3_errmsg(c->db) : sqlite3_errstr(rc));
+		                 c->db ? sqlite3_errmsg(c->db) : sqlite3_errstr(rc));
 	sqlite3_busy_timeout(c->db, 5000);
 	if (exec_plain(c, "PRAGMA journal_mode=WAL; PRAGMA synchronous=FULL;"
-			  "PRAGMA foreign_keys=ON;") < 0)
+	                  "PRAGMA foreign_keys=ON;") < 0)
 		return error_set(e, ERR_UNAVAILABLE, "cannot set up database %s: %s", path,
-				 sqlite3_errmsg(c->db));
+		                 sqlite3_errmsg(c->db));
 	return 0;
 }
 
@@ -233,8 +232,8 @@ static int prepare(struct conn *c, const char *sql, struct store_rows *r)
 	return 0;
 }
 
-static int bind_args(struct conn *c, sqlite3_stmt *stmt, const struct store_value *args,
-		     int nargs, const char *sql)
+static int bind_args(struct conn *c, sqlite3_stmt *stmt, const struct store_value *args, int nargs,
+                     const char *sql)
 {
 	int n = sqlite3_bind_parameter_count(stmt);
 	for (int i = 1; i <= n; i++) {
@@ -242,7 +241,7 @@ static int bind_args(struct conn *c, sqlite3_stmt *stmt, const struct store_valu
 		int k = name != NULL && name[0] == '$' ? atoi(name + 1) : 0;
 		if (k < 1 || k > nargs) {
 			log_error("sqlite: parameter %s has no value in: %.120s", name ? name : "?",
-				  sql);
+			          sql);
 			return ERR_INTERNAL;
 		}
 		const struct store_value *v = &args[k - 1];
@@ -260,7 +259,7 @@ static int bind_args(struct conn *c, sqlite3_stmt *stmt, const struct store_valu
 }
 
 int store_query(struct store_tx *tx, const char *sql, const struct store_value *args, int nargs,
-		struct store_rows **rows)
+                struct store_rows **rows)
 {
 	struct store_rows *r = xcalloc(1, sizeof(*r));
 	r->c = tx->c;
@@ -328,7 +327,7 @@ int store_exec(struct store_tx *tx, const char *sql, const struct store_value *a
 }
 
 int store_get_int(struct store_tx *tx, const char *sql, const struct store_value *args, int nargs,
-		  int64_t *out)
+                  int64_t *out)
 {
 	struct store_rows *r;
 	int rc = store_query(tx, sql, args, nargs, &r);
@@ -358,8 +357,8 @@ int store_schema_latest(void)
 }
 
 static const char create_migrations_table[] =
-	"CREATE TABLE IF NOT EXISTS schema_migrations (version INTEGER PRIMARY KEY,"
-	" name TEXT NOT NULL, applied_at INTEGER NOT NULL)";
+    "CREATE TABLE IF NOT EXISTS schema_migrations (version INTEGER PRIMARY KEY,"
+    " name TEXT NOT NULL, applied_at INTEGER NOT NULL)";
 
 int store_schema_version(struct store *st, int *version, struct error *e)
 {
@@ -370,7 +369,7 @@ int store_schema_version(struct store *st, int *version, struct error *e)
 	int rc = exec_plain(tx->c, create_migrations_table);
 	if (rc == 0)
 		rc = store_get_int(tx, "SELECT coalesce(max(version), 0) FROM schema_migrations",
-				   STORE_NO_ARGS, &v);
+		                   STORE_NO_ARGS, &v);
 	if (rc == 0)
 		rc = store_commit(tx);
 	else
@@ -388,9 +387,10 @@ static int apply(struct store *st, const struct embed_file *f, int version, int6
 		return ERR_UNAVAILABLE;
 	int rc = exec_plain(tx->c, f->data);
 	if (rc == 0)
-		rc = store_exec(tx, "INSERT INTO schema_migrations (version, name, applied_at)"
-				    " VALUES ($1, $2, $3)",
-				STORE_ARGS(SV_INT(version), SV_TEXT(f->name), SV_INT(now_ms)));
+		rc = store_exec(tx,
+		                "INSERT INTO schema_migrations (version, name, applied_at)"
+		                " VALUES ($1, $2, $3)",
+		                STORE_ARGS(SV_INT(version), SV_TEXT(f->name), SV_INT(now_ms)));
 	if (rc < 0) {
 		store_rollback(tx);
 		return rc;
@@ -407,9 +407,9 @@ int store_migrate(struct store *st, int *applied, struct error *e)
 	int latest = store_schema_latest();
 	if (current > latest)
 		return error_set(e, ERR_UNPROCESSABLE,
-				 "the database is at schema version %d, newer than this binary "
-				 "knows (%d): run a newer centralita",
-				 current, latest);
+		                 "the database is at schema version %d, newer than this binary "
+		                 "knows (%d): run a newer centralita",
+		                 current, latest);
 	*applied = 0;
 	for (const struct embed_file *f = embed_migrations_sqlite; f->name != NULL; f++) {
 		int version = atoi(f->name);

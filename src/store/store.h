@@ -31,10 +31,10 @@ struct store_value {
 #define SV_TEXT(v)      ((struct store_value){ .type = STORE_TEXT, .s = (v) })
 #define SV_TEXT_NULL(v) ((v) != NULL ? SV_TEXT(v) : SV_NULL)
 /* Expands to `array, count` for the args/nargs parameters below. */
-#define STORE_ARGS(...)                                       \
-	(const struct store_value[]){ __VA_ARGS__ },          \
-		(int)(sizeof((const struct store_value[]){ __VA_ARGS__ }) / \
-		      sizeof(struct store_value))
+#define STORE_ARGS(...)                                                 \
+	(const struct store_value[]){ __VA_ARGS__ },                    \
+	    (int)(sizeof((const struct store_value[]){ __VA_ARGS__ }) / \
+	          sizeof(struct store_value))
 #define STORE_NO_ARGS NULL, 0
 
 /* Opens the database named by url (sqlite:PATH); pool_size connections (at least 2). */
@@ -59,7 +59,7 @@ void store_rollback(struct store_tx *tx);
  * ERR_UNAVAILABLE, anything else ERR_INTERNAL (logged with the SQL, never the values).
  */
 int store_query(struct store_tx *tx, const char *sql, const struct store_value *args, int nargs,
-		struct store_rows **rows);
+                struct store_rows **rows);
 /* 1 when a row is ready, 0 at the end, negative enum err on failure. */
 int store_next(struct store_rows *rows);
 bool store_is_null(struct store_rows *rows, int col);
@@ -73,6 +73,6 @@ int store_exec(struct store_tx *tx, const char *sql, const struct store_value *a
 /* Runs a statement whose first row's first column is an integer (count(*), RETURNING id);
  * ERR_NOT_FOUND when there is no row. */
 int store_get_int(struct store_tx *tx, const char *sql, const struct store_value *args, int nargs,
-		  int64_t *out);
+                  int64_t *out);
 
 #endif
