@@ -1,13 +1,577 @@
-/* centralita: the command line. Parses the sub-command and calls into the modules. */
+/*
+ * centralita: the command line. Parses the sub-command and its flags (defaults, then
+ * CENTRALITA_* environment, then flags), then calls into the modules. Exit status 2 for
+ * usage errors, 1 for failures, 0 for success.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <signal.h>
+#include <stdarg.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "core/clock.h"
+#include "core/config.h"
+#include "core/log.h"
+#include "core/token.h"
+#include "http/http.h"
+#include "inbox/inbox.h"
+#include "store/store.h"
+
+#define MAX_POSITIONAL 4
+#define ACCOUNT_ID     1 /* one company per server for now; every table is ready for more */
+
+/* A sub-command's own flag, beyond the configuration items. */
+struct cli_flag {
+	const char *name;
+	const char *help;
+	const char *value;
+};
+
+struct command {
+	const char *name;
+	const char *usage;
+	const char *summary;
+	int npositional;
+	struct cli_flag *flags; /* ends with a NULL name; may be NULL */
+	bool uses_config;
+	int (*run)(const struct command *cmd, struct config *c, char **pos);
+};
+
+static void usage_error(const char *cmd, const char *fmt, ...)
+	__attribute__((format(printf, 2, 3), noreturn));
+
+static void usage_error(const char *cmd, const char *fmt, ...)
+{
+	va_list ap;
+	va_start(ap, fmt);
+	fprintf(stderr, "centralita: ");
+	vfprintf(stderr, fmt, ap);
+	fprintf(stderr, " (see 'centralita %s--help')\n", cmd);
+	va_end(ap);
+	exit(2);
+}
+
+static void print_help(const struct command *cmd)
+{
+	printf("usage: centralita %s\n\n%s\n", cmd->usage, cmd->summary);
+	bool has_flags = cmd->uses_config || (cmd->flags && cmd->flags[0].name);
+	if (has_flags)
+		printf("\nflags:\n");
+	for (struct cli_flag *f = cmd->flags; f && f->name; f++)
+		printf("  --%-18s %s\n", f->name, f->help);
+	for (int i = 0; cmd->uses_config && config_items[i].flag; i++)
+		printf("  --%-18s %s [%s]\n", config_items[i].flag, config_items[i].help,
+		       config_items[i].env);
+}
+
+static struct cli_flag *find_flag(const struct command *cmd, const char *name)
+{
+	for (struct cli_flag *f = cmd->flags; f && f->name; f++)
+		if (strcmp(f->name, name) == 0)
+			return f;
+	return NULL;
+}
+
+/* Parses argv (after the sub-command's words) into flags and positional arguments. */
+static void parse_args(const struct command *cmd, int argc, char **argv, struct config *c,
+		       char **pos)
+{
+	char prefix[64];
+	snprintf(prefix, sizeof(prefix), "%s ", cmd->name);
+	int npos = 0;
+	struct error e;
+	for (int i = 0; i < argc; i++) {
+		const char *arg = argv[i];
+		if (strcmp(arg, "--help") == 0 || strcmp(arg, "-h") == 0) {
+			print_help(cmd);
+			exit(0);
+		}
+		if (strncmp(arg, "-", 1) != 0 || strcmp(arg, "-") == 0) {
+			if (npos == cmd->npositional)
+				usage_error(prefix, "unexpected argument '%s'", arg);
+			pos[npos++] = argv[i];
+			continue;
+		}
+		char name[64];
+		const char *value = NULL;
+		const char *eq = strchr(arg, '=');
+		size_t len = eq ? (size_t)(eq - arg) : strlen(arg);
+		if (strncmp(arg, "--", 2) != 0 || len - 2 >= sizeof(name))
+			usage_error(prefix, "unknown flag %s", arg);
+		memcpy(name, arg + 2, len - 2);
+		name[len - 2] = '\0';
+		struct cli_flag *own = find_flag(cmd, name);
+		bool is_config = false;
+		for (int k = 0; cmd->uses_config && config_items[k].flag; k++)
+			is_config |= strcmp(config_items[k].flag, name) == 0;
+		if (own == NULL && !is_config)
+			usage_error(prefix, "unknown flag --%s", name);
+		if (eq != NULL)
+			value = eq + 1;
+		else if (i + 1 < argc)
+			value = argv[++i];
+		else
+			usage_error(prefix, "--%s needs a value", name);
+		if (own != NULL)
+			own->value = value;
+		else if (config_set_flag(c, name, value, &e) < 0)
+			usage_error(prefix, "%s", e.message);
+	}
+	if (npos != cmd->npositional)
+		usage_error(prefix, "expected: centralita %s", cmd->usage);
+}
+
+static int fail(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+
+static int fail(const char *fmt, ...)
+{
+	va_list ap;
+	va_start(ap, fmt);
+	fprintf(stderr, "centralita: ");
+	vfprintf(stderr, fmt, ap);
+	fputc('\n', stderr);
+	va_end(ap);
+	return 1;
+}
+
+/* Creates the directory holding path when it is missing (one level, mode 0700). */
+static void make_parent_dir(const char *path)
+{
+	char dir[1024];
+	snprintf(dir, sizeof(dir), "%s", path);
+	char *slash = strrchr(dir, '/');
+	if (slash == NULL || slash == dir)
+		return;
+	*slash = '\0';
+	if (mkdir(dir, 0700) < 0 && errno != EEXIST)
+		log_warn("cannot create directory %s: %s", dir, strerror(errno));
+}
+
+static int open_store(struct config *c, int pool, struct store **st)
+{
+	struct error e;
+	const char *path = config_sqlite_path(c);
+	if (path != NULL)
+		make_parent_dir(path);
+	if (store_open(c->db, pool, st, &e) < 0)
+		return fail("%s", e.message);
+	int applied;
+	if (store_migrate(*st, &applied, &e) < 0) {
+		store_close(*st);
+		return fail("%s", e.message);
+	}
+	return 0;
+}
+
+/* Creates the secret key file (32 random bytes, mode 0600) when it does not exist yet. */
+static int ensure_secret_key(const char *path)
+{
+	make_parent_dir(path);
+	int fd = open(path, O_WRONLY | O_CREAT | O_EXCL, 0600);
+	if (fd < 0)
+		return errno == EEXIST ? 0 : fail("cannot create %s: %s", path, strerror(errno));
+	unsigned char key[32];
+	token_random_bytes(key, sizeof(key));
+	ssize_t n = write(fd, key, sizeof(key));
+	close(fd);
+	if (n != (ssize_t)sizeof(key))
+		return fail("cannot write %s", path);
+	log_info("created secret key file %s", path);
+	return 0;
+}
+
+/* On the first start (no active admin yet): the first admin, from the environment or with a random password. */
+static int bootstrap_admin(struct store *st)
+{
+	struct store_tx *tx = store_begin(st, STORE_READ);
+	int64_t admins = 0;
+	struct error e;
+	int rc = tx ? user_count_admins(tx, ACCOUNT_ID, &admins, &e) : error_set(&e, ERR_UNAVAILABLE, "the database is not available");
+	store_rollback(tx);
+	if (rc < 0)
+		return fail("%s", e.message);
+	if (admins > 0)
+		return 0;
+	const char *email = getenv("CENTRALITA_ADMIN_EMAIL");
+	const char *password = getenv("CENTRALITA_ADMIN_PASSWORD");
+	char generated[TOKEN_TEXT_LEN] = "";
+	if (email == NULL || email[0] == '\0')
+		email = "admin@example.com";
+	if (password == NULL || password[0] == '\0') {
+		token_generate(generated);
+		generated[16] = '\0';
+		password = generated;
+	}
+	char hash[AUTH_HASH_MAX];
+	if (auth_password_hash(password, hash, &e) < 0)
+		return fail("CENTRALITA_ADMIN_PASSWORD: %s", e.message);
+	struct user_changes in = { .email = email, .name = "Admin", .role = "admin",
+				   .password_hash = hash, .is_active = 1 };
+	struct user u;
+	tx = store_begin(st, STORE_WRITE);
+	rc = tx ? user_create(tx, ACCOUNT_ID, &in, clock_now_ms(), &u, &e) : ERR_UNAVAILABLE;
+	if (rc == 0)
+		rc = store_commit(tx);
+	else
+		store_rollback(tx);
+	if (rc < 0)
+		return fail("cannot create the first admin: %s", e.message);
+	printf("First start: created the admin account.\n  e-mail:   %s\n", u.email);
+	if (generated[0] != '\0')
+		printf("  password: %s   (shown once: change it after logging in)\n", generated);
+	fflush(stdout);
+	return 0;
+}
+
+static int cmd_serve(const struct command *cmd, struct config *c, char **pos)
+{
+	struct store *st = NULL;
+	int threads = c->threads > 0 ? c->threads : (int)sysconf(_SC_NPROCESSORS_ONLN);
+	if (ensure_secret_key(c->secret_key_file) != 0 || open_store(c, threads + 2, &st) != 0)
+		return 1;
+	if (bootstrap_admin(st) != 0) {
+		store_close(st);
+		return 1;
+	}
+	/* Block the stop signals in every thread; this one waits for them below. */
+	sigset_t stop;
+	sigemptyset(&stop);
+	sigaddset(&stop, SIGTERM);
+	sigaddset(&stop, SIGINT);
+	pthread_sigmask(SIG_BLOCK, &stop, NULL);
+	signal(SIGPIPE, SIG_IGN);
+	struct app app = { .store = st, .config = c };
+	struct error e;
+	struct http_server *srv = http_server_start(&app, &e);
+	if (srv == NULL) {
+		store_close(st);
+		return fail("%s", e.message);
+	}
+	printf("Centralita %s listening on http://%s:%d\n", CENTRALITA_VERSION, c->listen_host,
+	       http_server_port(srv));
+	fflush(stdout);
+	int sig = 0;
+	sigwait(&stop, &sig);
+	log_info("received %s: finishing requests in flight", sig == SIGTERM ? "SIGTERM" : "SIGINT");
+	http_server_stop(srv, 10000);
+	store_close(st);
+	log_info("stopped");
+	return 0;
+}
+
+static int cmd_migrate(const struct command *cmd, struct config *c, char **pos)
+{
+	struct store *st;
+	struct error e;
+	int version;
+	if (open_store(c, 2, &st) != 0)
+		return 1;
+	int rc = store_schema_version(st, &version, &e);
+	store_close(st);
+	if (rc < 0)
+		return fail("%s", e.message);
+	printf("database at schema version %d\n", version);
+	return 0;
+}
+
+/* Runs fn in a write transaction on a migrated store; prints e's message on failure. */
+static int with_tx(struct config *c, int (*fn)(struct store_tx *, char **, struct error *),
+		   char **pos)
+{
+	struct store *st;
+	if (open_store(c, 2, &st) != 0)
+		return 1;
+	struct error e = { 0 };
+	struct store_tx *tx = store_begin(st, STORE_WRITE);
+	int rc = tx ? fn(tx, pos, &e) : error_set(&e, ERR_UNAVAILABLE, "the database is not available");
+	if (rc == 0)
+		rc = store_commit(tx);
+	else
+		store_rollback(tx);
+	store_close(st);
+	if (rc < 0)
+		return fail("%s", e.message[0] ? e.message : "the change could not be saved");
+	return 0;
+}
+
+static struct cli_flag user_add_flags[] = {
+	{ "name", "the person's name (defaults to the part of the e-mail before @)", NULL },
+	{ "role", "admin or agent (agent)", NULL },
+	{ "password", "the password (a random one is printed when omitted)", NULL },
+	{ NULL, NULL, NULL },
+};
+
+static struct cli_flag passwd_flags[] = {
+	{ "password", "the new password (a random one is printed when omitted)", NULL },
+	{ NULL, NULL, NULL },
+};
+
+/* The password from a flag, or a random one printed once. */
+static const char *password_or_random(const char *given, char generated[TOKEN_TEXT_LEN])
+{
+	if (given != NULL)
+		return given;
+	token_generate(generated);
+	generated[16] = '\0';
+	return generated;
+}
+
+static int user_add(struct store_tx *tx, char **pos, struct error *e)
+{
+	char generated[TOKEN_TEXT_LEN] = "", name[USER_NAME_MAX + 1], hash[AUTH_HASH_MAX];
+	const char *password = password_or_random(user_add_flags[2].value, generated);
+	snprintf(name, sizeof(name), "%.*s", (int)strcspn(pos[0], "@"), pos[0]);
+	struct user_changes in = { .email = pos[0],
+				   .name = user_add_flags[0].value ? user_add_flags[0].value : name,
+				   .role = user_add_flags[1].value ? user_add_flags[1].value : "agent",
+				   .password_hash = hash, .is_active = 1 };
+	struct user u;
+	int rc = auth_password_hash(password, hash, e);
+	if (rc == 0)
+		rc = user_create(tx, ACCOUNT_ID, &in, clock_now_ms(), &u, e);
+	if (rc == 0) {
+		printf("user %lld %s (%s)\n", (long long)u.id, u.email, role_name(u.role));
+		if (generated[0] != '\0')
+			printf("password: %s\n", generated);
+	}
+	return rc;
+}
+
+static int user_passwd(struct store_tx *tx, char **pos, struct error *e)
+{
+	char generated[TOKEN_TEXT_LEN] = "", hash[AUTH_HASH_MAX];
+	const char *password = password_or_random(passwd_flags[0].value, generated);
+	struct user u;
+	int rc = auth_password_hash(password, hash, e);
+	if (rc == 0)
+		rc = user_find_email(tx, pos[0], &u, e);
+	struct user_changes in = { .password_hash = hash, .is_active = -1 };
+	if (rc == 0)
+		rc = user_update(tx, u.account_id, u.id, &in, clock_now_ms(), &u, e);
+	if (rc == 0 && generated[0] != '\0')
+		printf("password: %s\n", generated);
+	return rc;
+}
+
+static int user_deactivate(struct store_tx *tx, char **pos, struct error *e)
+{
+	struct user u;
+	struct user_changes in = { .is_active = 0 };
+	int rc = user_find_email(tx, pos[0], &u, e);
+	if (rc == 0)
+		rc = user_update(tx, u.account_id, u.id, &in, clock_now_ms(), &u, e);
+	return rc;
+}
+
+static int user_print_list(struct store_tx *tx, char **pos, struct error *e)
+{
+	struct user *users;
+	size_t n;
+	int rc = user_list(tx, ACCOUNT_ID, &users, &n, e);
+	for (size_t i = 0; rc == 0 && i < n; i++)
+		printf("%lld\t%s\t%s\t%s\t%s\n", (long long)users[i].id, users[i].email,
+		       role_name(users[i].role), users[i].is_active ? "active" : "deactivated",
+		       users[i].name);
+	if (rc == 0)
+		free(users);
+	return rc;
+}
+
+static int team_add(struct store_tx *tx, char **pos, struct error *e)
+{
+	struct team t;
+	int rc = team_create(tx, ACCOUNT_ID, pos[0], clock_now_ms(), &t, e);
+	if (rc == 0)
+		printf("team %lld %s\n", (long long)t.id, t.name);
+	return rc;
+}
+
+static int team_print_list(struct store_tx *tx, char **pos, struct error *e)
+{
+	struct actor admin = { .account_id = ACCOUNT_ID, .role = ROLE_ADMIN };
+	struct team *teams;
+	size_t n;
+	int rc = team_list(tx, &admin, &teams, &n, e);
+	for (size_t i = 0; rc == 0 && i < n; i++)
+		printf("%lld\t%s\t%lld members\n", (long long)teams[i].id, teams[i].name,
+		       (long long)teams[i].member_count);
+	if (rc == 0)
+		free(teams);
+	return rc;
+}
+
+static int team_rename_cmd(struct store_tx *tx, char **pos, struct error *e)
+{
+	struct team t;
+	int rc = team_find_name(tx, ACCOUNT_ID, pos[0], &t, e);
+	if (rc == 0)
+		rc = team_rename(tx, ACCOUNT_ID, t.id, pos[1], clock_now_ms(), &t, e);
+	return rc;
+}
+
+static int team_delete_cmd(struct store_tx *tx, char **pos, struct error *e)
+{
+	struct team t;
+	int rc = team_find_name(tx, ACCOUNT_ID, pos[0], &t, e);
+	if (rc == 0)
+		rc = team_delete(tx, ACCOUNT_ID, t.id, e);
+	return rc;
+}
+
+/* Finds the team named pos[0] and the user with e-mail pos[1]. */
+static int team_and_user(struct store_tx *tx, char **pos, struct team *t, struct user *u,
+			 struct error *e)
+{
+	int rc = team_find_name(tx, ACCOUNT_ID, pos[0], t, e);
+	if (rc == 0)
+		rc = user_find_email(tx, pos[1], u, e);
+	return rc;
+}
+
+static int member_add(struct store_tx *tx, char **pos, struct error *e)
+{
+	struct team t;
+	struct user u;
+	int rc = team_and_user(tx, pos, &t, &u, e);
+	if (rc == 0)
+		rc = team_member_add(tx, ACCOUNT_ID, t.id, u.id, clock_now_ms(), e);
+	return rc;
+}
+
+static int member_remove(struct store_tx *tx, char **pos, struct error *e)
+{
+	struct team t;
+	struct user u;
+	int rc = team_and_user(tx, pos, &t, &u, e);
+	if (rc == 0)
+		rc = team_member_remove(tx, ACCOUNT_ID, t.id, u.id, e);
+	return rc;
+}
+
+#define TX_COMMAND(fn_name, tx_fn)                                               \
+	static int fn_name(const struct command *cmd, struct config *c, char **pos) \
+	{                                                                          \
+		return with_tx(c, tx_fn, pos);                                     \
+	}
+TX_COMMAND(cmd_user_add, user_add)
+TX_COMMAND(cmd_user_list, user_print_list)
+TX_COMMAND(cmd_user_passwd, user_passwd)
+TX_COMMAND(cmd_user_deactivate, user_deactivate)
+TX_COMMAND(cmd_team_add, team_add)
+TX_COMMAND(cmd_team_list, team_print_list)
+TX_COMMAND(cmd_team_rename, team_rename_cmd)
+TX_COMMAND(cmd_team_delete, team_delete_cmd)
+TX_COMMAND(cmd_member_add, member_add)
+TX_COMMAND(cmd_member_remove, member_remove)
+
+static int cmd_version(const struct command *cmd, struct config *c, char **pos)
+{
+	printf("centralita %s (schema %d)\n", CENTRALITA_VERSION, store_schema_latest());
+	return 0;
+}
+
+static int cmd_help(const struct command *cmd, struct config *c, char **pos);
+
+static const struct command commands[] = {
+	{ "serve", "serve [flags]", "Serves the web inbox, the API and the webhooks.", 0, NULL,
+	  true, cmd_serve },
+	{ "migrate", "migrate [--db URL]", "Brings the database schema up to date.", 0, NULL,
+	  true, cmd_migrate },
+	{ "user add", "user add EMAIL [--name NAME] [--role admin|agent] [--password P]",
+	  "Creates a user.", 1, user_add_flags, true, cmd_user_add },
+	{ "user list", "user list", "Lists the users.", 0, NULL, true, cmd_user_list },
+	{ "user passwd", "user passwd EMAIL [--password P]",
+	  "Sets a user's password and ends their sessions.", 1, passwd_flags, true,
+	  cmd_user_passwd },
+	{ "user deactivate", "user deactivate EMAIL",
+	  "Deactivates a user: they can no longer log in.", 1, NULL, true, cmd_user_deactivate },
+	{ "team add", "team add NAME", "Creates a team.", 1, NULL, true, cmd_team_add },
+	{ "team list", "team list", "Lists the teams.", 0, NULL, true, cmd_team_list },
+	{ "team rename", "team rename NAME NEW-NAME", "Renames a team.", 2, NULL, true,
+	  cmd_team_rename },
+	{ "team delete", "team delete NAME",
+	  "Deletes a team; its conversations move to the general inbox.", 1, NULL, true,
+	  cmd_team_delete },
+	{ "team member add", "team member add TEAM EMAIL", "Adds a user to a team.", 2, NULL,
+	  true, cmd_member_add },
+	{ "team member remove", "team member remove TEAM EMAIL", "Removes a user from a team.",
+	  2, NULL, true, cmd_member_remove },
+	{ "version", "version", "Prints the version.", 0, NULL, false, cmd_version },
+	{ "help", "help", "Lists the sub-commands.", 0, NULL, false, cmd_help },
+};
+#define NCOMMANDS (sizeof(commands) / sizeof(commands[0]))
+
+static int cmd_help(const struct command *cmd, struct config *c, char **pos)
+{
+	printf("Centralita %s: a shared inbox for WhatsApp, Messenger, Instagram and Telegram.\n\n"
+	       "usage:\n",
+	       CENTRALITA_VERSION);
+	for (size_t i = 0; i < NCOMMANDS; i++)
+		printf("  centralita %-28s %s\n", commands[i].name, commands[i].summary);
+	printf("\n'centralita COMMAND --help' tells more.\n");
+	return 0;
+}
+
+/* How many words of argv (from index 1) spell the command's name; 0 when they do not. */
+static int words_matching(const char *name, int argc, char **argv)
+{
+	int words = 0;
+	const char *p = name;
+	for (int i = 1; i < argc; i++) {
+		size_t len = strlen(argv[i]);
+		if (strncmp(p, argv[i], len) != 0 || (p[len] != ' ' && p[len] != '\0'))
+			return 0;
+		words++;
+		p += len;
+		if (*p == '\0')
+			return words;
+		p++;
+	}
+	return 0;
+}
+
+/* `centralita user` and the like: lists the group's commands. */
+static int group_help(int argc, char **argv)
+{
+	size_t len = strlen(argv[1]);
+	bool is_group = false;
+	for (size_t i = 0; i < NCOMMANDS; i++) {
+		if (strncmp(commands[i].name, argv[1], len) == 0 && commands[i].name[len] == ' ') {
+			if (!is_group)
+				printf("usage:\n");
+			is_group = true;
+			printf("  centralita %s\n", commands[i].usage);
+		}
+	}
+	if (!is_group)
+		usage_error("", "unknown command '%s'", argv[1]);
+	bool wants_help = argc > 2 && (strcmp(argv[argc - 1], "--help") == 0 || strcmp(argv[argc - 1], "-h") == 0);
+	return wants_help ? 0 : 2;
+}
 
 int main(int argc, char **argv)
 {
-	if (argc > 1 && strcmp(argv[1], "version") == 0) {
-		printf("centralita %s\n", CENTRALITA_VERSION);
-		return 0;
-	}
-	fprintf(stderr, "usage: centralita version\n");
-	return 2;
+	if (argc < 2)
+		return cmd_help(NULL, NULL, NULL), 2;
+	const struct command *cmd = NULL;
+	int words = 0;
+	for (size_t i = 0; i < NCOMMANDS && cmd == NULL; i++)
+		if ((words = words_matching(commands[i].name, argc, argv)) > 0)
+			cmd = &commands[i];
+	if (cmd == NULL)
+		return group_help(argc, argv);
+	if (token_init() < 0)
+		return fail("libsodium could not start");
+	struct config c;
+	struct error e;
+	config_defaults(&c);
+	if (cmd->uses_config && config_from_env(&c, &e) < 0)
+		usage_error("", "%s", e.message);
+	char *pos[MAX_POSITIONAL] = { 0 };
+	parse_args(cmd, argc - 1 - words, argv + 1 + words, &c, pos);
+	return cmd->run(cmd, &c, pos);
 }

@@ -34,7 +34,7 @@ json_t *json_parse(const char *data, size_t len, struct error *e)
 		return NULL;
 	}
 	json_error_t je;
-	json_t *root = json_loadb(data, len, JSON_REJECT_DUPLICATES, &je);
+	json_t *root = json_loadb(data, len, JSON_REJECT_DUPLICATES | JSON_DECODE_ANY, &je);
 	if (root == NULL)
 		error_set(e, ERR_BAD_JSON, "malformed JSON at line %d, column %d: %s", je.line,
 		          je.column, je.text);

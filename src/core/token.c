@@ -9,6 +9,11 @@ int token_init(void)
 	return sodium_init() < 0 ? -1 : 0;
 }
 
+void token_random_bytes(void *out, size_t n)
+{
+	randombytes_buf(out, n);
+}
+
 void token_generate(char out[TOKEN_TEXT_LEN])
 {
 	unsigned char raw[TOKEN_BYTES];

@@ -14,6 +14,8 @@
 
 /* Must run once before any other call here (and before threads start). */
 int token_init(void);
+/* Fills out with n random bytes. */
+void token_random_bytes(void *out, size_t n);
 /* Writes a random base64url token of TOKEN_BYTES bytes' entropy. */
 void token_generate(char out[TOKEN_TEXT_LEN]);
 void token_hash(const char *token, size_t len, char out[TOKEN_HASH_LEN]);

@@ -1,6 +1,7 @@
 /* Allocation wrappers that abort on exhaustion; see xmalloc.h for when to use them. */
 #include "core/xmalloc.h"
 
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -46,4 +47,15 @@ char *xstrndup(const char *s, size_t n)
 char *xstrdup(const char *s)
 {
 	return xstrndup(s, strlen(s));
+}
+
+void *xgrow(void *array, size_t *cap, size_t len, size_t elem)
+{
+	if (len < *cap)
+		return array;
+	size_t n = *cap ? *cap * 2 : 8;
+	if (n > SIZE_MAX / elem)
+		out_of_memory(SIZE_MAX);
+	*cap = n;
+	return xrealloc(array, n * elem);
 }

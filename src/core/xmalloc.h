@@ -13,5 +13,7 @@ void *xcalloc(size_t n, size_t size);
 void *xrealloc(void *p, size_t size);
 char *xstrdup(const char *s);
 char *xstrndup(const char *s, size_t n);
+/* Grows an array of elem-sized items so that index len fits, doubling *cap as needed. */
+void *xgrow(void *array, size_t *cap, size_t len, size_t elem);
 
 #endif

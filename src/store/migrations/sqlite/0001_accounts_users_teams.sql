@@ -40,8 +40,7 @@ CREATE TABLE api_tokens (
 	user_id INTEGER NOT NULL REFERENCES users (id) ON DELETE CASCADE,
 	name TEXT NOT NULL,
 	token_hash TEXT NOT NULL UNIQUE,
-	created_at INTEGER NOT NULL,
-	last_used_at INTEGER
+	created_at INTEGER NOT NULL
 );
 CREATE INDEX api_tokens_user ON api_tokens (user_id);
 

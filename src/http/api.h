@@ -1,0 +1,41 @@
+/* Inside http/: the API handlers the route table names, and their transaction helpers. */
+#ifndef HTTP_API_H
+#define HTTP_API_H
+
+#include "http/http.h"
+
+/* Begins a transaction; on failure answers 503 and returns NULL. */
+struct store_tx *api_begin(struct http_request *req, struct http_response *res,
+			   enum store_mode mode);
+/* Ends tx: rolls back and answers *e when rc < 0, else commits (answering a failed commit).
+ * Returns 0 when the caller should answer success. */
+int api_finish(struct http_response *res, struct store_tx *tx, int rc, const struct error *e);
+/* Reads body fields (answering the error); NULL when the caller should stop. The returned
+ * body owns the strings read and is released by the caller. */
+json_t *api_read_body(struct http_request *req, struct http_response *res,
+		      const struct json_field *fields, size_t n);
+
+void api_health(struct http_request *req, struct http_response *res);
+
+void api_login(struct http_request *req, struct http_response *res);
+void api_logout(struct http_request *req, struct http_response *res);
+void api_me(struct http_request *req, struct http_response *res);
+void api_me_update(struct http_request *req, struct http_response *res);
+void api_tokens_list(struct http_request *req, struct http_response *res);
+void api_token_create(struct http_request *req, struct http_response *res);
+void api_token_delete(struct http_request *req, struct http_response *res);
+
+void api_users_list(struct http_request *req, struct http_response *res);
+void api_user_create(struct http_request *req, struct http_response *res);
+void api_user_get(struct http_request *req, struct http_response *res);
+void api_user_update(struct http_request *req, struct http_response *res);
+
+void api_teams_list(struct http_request *req, struct http_response *res);
+void api_team_create(struct http_request *req, struct http_response *res);
+void api_team_get(struct http_request *req, struct http_response *res);
+void api_team_update(struct http_request *req, struct http_response *res);
+void api_team_delete(struct http_request *req, struct http_response *res);
+void api_team_member_add(struct http_request *req, struct http_response *res);
+void api_team_member_remove(struct http_request *req, struct http_response *res);
+
+#endif

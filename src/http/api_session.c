@@ -1,0 +1,203 @@
+/* Sessions, the current user and personal API tokens: /api/v1/session, /me, /tokens. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "core/clock.h"
+#include "core/json.h"
+#include "http/api.h"
+
+#define COOKIE_MAX_AGE (30 * 24 * 3600)
+
+void api_health(struct http_request *req, struct http_response *res)
+{
+	struct store_tx *tx = api_begin(req, res, STORE_READ);
+	if (tx == NULL)
+		return;
+	int64_t one = 0;
+	int rc = store_get_int(tx, "SELECT 1", STORE_NO_ARGS, &one);
+	store_rollback(tx);
+	if (rc < 0)
+		http_reply_errorf(res, ERR_UNAVAILABLE, "the database is not answering");
+	else
+		http_reply_json(res, 200, json_pack("{s:s}", "status", "ok"));
+}
+
+static void set_cookie(struct http_request *req, struct http_response *res, const char *value,
+		       int max_age)
+{
+	bool is_https = strncmp(req->app->config->public_url, "https://", 8) == 0;
+	snprintf(res->set_cookie, sizeof(res->set_cookie),
+		 SESSION_COOKIE "=%s; Path=/; HttpOnly; SameSite=Lax; Max-Age=%d%s", value,
+		 max_age, is_https ? "; Secure" : "");
+}
+
+/* The user behind req->who, answered with the CSRF token when the session is a cookie. */
+static void reply_me(struct http_request *req, struct http_response *res, struct store_tx *tx,
+		     int status, const char *csrf)
+{
+	struct user u;
+	struct error e;
+	if (user_get(tx, req->who.account_id, req->who.user_id, &u, &e) < 0) {
+		http_reply_error(res, &e);
+		return;
+	}
+	json_t *body = json_pack("{s:o}", "user", json_user(&u));
+	if (csrf != NULL)
+		json_object_set_new(body, "csrf_token", json_string(csrf));
+	http_reply_json(res, status, body);
+}
+
+void api_login(struct http_request *req, struct http_response *res)
+{
+	const char *email = NULL, *password = NULL;
+	const struct json_field fields[] = {
+		{ "email", JSON_FIELD_STRING, true, USER_EMAIL_MAX, &email, NULL },
+		{ "password", JSON_FIELD_STRING, true, USER_PASSWORD_MAX, &password, NULL },
+	};
+	json_t *body = api_read_body(req, res, fields, 2);
+	if (body == NULL)
+		return;
+	struct error e;
+	int retry_after = 0;
+	int64_t now = clock_now_ms();
+	int rc = auth_login(req->app->store, email, password, now, &req->who, &retry_after, &e);
+	json_decref(body);
+	if (rc < 0) {
+		res->retry_after = retry_after;
+		http_reply_error(res, &e);
+		return;
+	}
+	struct store_tx *tx = api_begin(req, res, STORE_WRITE);
+	if (tx == NULL)
+		return;
+	char token[TOKEN_TEXT_LEN], csrf[TOKEN_TEXT_LEN];
+	rc = auth_session_create(tx, &req->who, now, token, csrf, &e);
+	if (api_finish(res, tx, rc, &e) < 0)
+		return;
+	tx = api_begin(req, res, STORE_READ);
+	if (tx == NULL)
+		return;
+	set_cookie(req, res, token, COOKIE_MAX_AGE);
+	reply_me(req, res, tx, 200, csrf);
+	store_rollback(tx);
+}
+
+void api_logout(struct http_request *req, struct http_response *res)
+{
+	struct error e = { 0 };
+	int rc = 0;
+	struct store_tx *tx = api_begin(req, res, STORE_WRITE);
+	if (tx == NULL)
+		return;
+	if (req->is_cookie_auth)
+		rc = auth_session_delete(tx, req->session_token, &e);
+	if (api_finish(res, tx, rc, &e) < 0)
+		return;
+	set_cookie(req, res, "", 0);
+	http_reply_empty(res);
+}
+
+void api_me(struct http_request *req, struct http_response *res)
+{
+	struct store_tx *tx = api_begin(req, res, STORE_READ);
+	if (tx == NULL)
+		return;
+	reply_me(req, res, tx, 200, req->is_cookie_auth ? req->csrf : NULL);
+	store_rollback(tx);
+}
+
+void api_me_update(struct http_request *req, struct http_response *res)
+{
+	const char *name = NULL, *availability = NULL, *password = NULL, *current = NULL;
+	const struct json_field fields[] = {
+		{ "name", JSON_FIELD_STRING, false, USER_NAME_MAX, &name, NULL },
+		{ "availability", JSON_FIELD_STRING, false, 16, &availability, NULL },
+		{ "password", JSON_FIELD_STRING, false, USER_PASSWORD_MAX, &password, NULL },
+		{ "current_password", JSON_FIELD_STRING, false, USER_PASSWORD_MAX, &current, NULL },
+	};
+	json_t *body = api_read_body(req, res, fields, 4);
+	if (body == NULL)
+		return;
+	struct error e;
+	char hash[AUTH_HASH_MAX];
+	struct user_changes in = { .name = name, .availability = availability, .is_active = -1 };
+	int rc = 0;
+	if (password != NULL) {
+		rc = current == NULL ? error_set(&e, ERR_INVALID,
+						 "'current_password' is required to change it")
+				     : auth_password_verify(req->app->store, req->who.user_id,
+							    current, &e);
+		if (rc == 0)
+			rc = auth_password_hash(password, hash, &e);
+		in.password_hash = hash;
+	}
+	struct store_tx *tx = rc == 0 ? api_begin(req, res, STORE_WRITE) : NULL;
+	if (rc < 0)
+		http_reply_error(res, &e);
+	if (tx == NULL)
+		goto out;
+	struct user u;
+	rc = user_update(tx, req->who.account_id, req->who.user_id, &in, clock_now_ms(), &u, &e);
+	if (api_finish(res, tx, rc, &e) == 0)
+		http_reply_json(res, 200, json_pack("{s:o}", "user", json_user(&u)));
+out:
+	json_decref(body);
+}
+
+void api_tokens_list(struct http_request *req, struct http_response *res)
+{
+	struct store_tx *tx = api_begin(req, res, STORE_READ);
+	if (tx == NULL)
+		return;
+	struct api_token *tokens;
+	size_t n;
+	struct error e;
+	int rc = auth_token_list(tx, &req->who, &tokens, &n, &e);
+	store_rollback(tx);
+	if (rc < 0) {
+		http_reply_error(res, &e);
+		return;
+	}
+	json_t *list = json_array();
+	for (size_t i = 0; i < n; i++)
+		json_array_append_new(list, json_pack("{s:I,s:s,s:I}", "id",
+						      (json_int_t)tokens[i].id, "name",
+						      tokens[i].name, "created_at",
+						      (json_int_t)tokens[i].created_at));
+	free(tokens);
+	http_reply_json(res, 200, json_pack("{s:o}", "tokens", list));
+}
+
+void api_token_create(struct http_request *req, struct http_response *res)
+{
+	const char *name = NULL;
+	const struct json_field fields[] = {
+		{ "name", JSON_FIELD_STRING, true, TOKEN_NAME_MAX, &name, NULL },
+	};
+	json_t *body = api_read_body(req, res, fields, 1);
+	if (body == NULL)
+		return;
+	struct store_tx *tx = api_begin(req, res, STORE_WRITE);
+	if (tx != NULL) {
+		char token[API_TOKEN_LEN];
+		int64_t id = 0;
+		struct error e;
+		int rc = auth_token_create(tx, &req->who, name, clock_now_ms(), token, &id, &e);
+		if (api_finish(res, tx, rc, &e) == 0)
+			http_reply_json(res, 201, json_pack("{s:I,s:s,s:s}", "id", (json_int_t)id,
+							    "name", name, "token", token));
+	}
+	json_decref(body);
+}
+
+void api_token_delete(struct http_request *req, struct http_response *res)
+{
+	struct store_tx *tx = api_begin(req, res, STORE_WRITE);
+	if (tx == NULL)
+		return;
+	struct error e;
+	int rc = auth_token_delete(tx, &req->who, req->params[0], &e);
+	if (api_finish(res, tx, rc, &e) == 0)
+		http_reply_empty(res);
+}

@@ -1,0 +1,84 @@
+/*
+ * The HTTP server: libmicrohttpd with its own epoll thread pool, JSON answers, the route
+ * table, authentication (session cookie + CSRF token, or bearer API token) and the access
+ * log. Handlers get a parsed request and fill a response; they never touch libmicrohttpd.
+ */
+#ifndef HTTP_HTTP_H
+#define HTTP_HTTP_H
+
+#include <jansson.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "core/buf.h"
+#include "core/config.h"
+#include "core/err.h"
+#include "core/token.h"
+#include "inbox/inbox.h"
+#include "store/store.h"
+
+#define HTTP_BODY_MAX   (1024 * 1024)
+#define HTTP_MAX_PARAMS 4
+#define SESSION_COOKIE  "centralita_session"
+
+/* What every handler can reach: shared, read-only after start. */
+struct app {
+	struct store *store;
+	const struct config *config;
+};
+
+struct http_request {
+	struct app *app;
+	void *conn; /* the libmicrohttpd connection, for header and query look-ups */
+	const char *method;
+	const char *path;
+	struct buf body;
+	int64_t params[HTTP_MAX_PARAMS]; /* numeric path segments matched by ":id" */
+	/* Set by the router for authenticated routes. */
+	struct actor who;
+	bool is_cookie_auth;
+	char session_token[TOKEN_TEXT_LEN];
+	char csrf[TOKEN_TEXT_LEN];
+};
+
+struct http_response {
+	int status;
+	struct buf body;
+	const char *content_type;
+	char set_cookie[256];
+	int retry_after; /* seconds; 0 for none */
+};
+
+typedef void (*http_handler)(struct http_request *req, struct http_response *res);
+
+/* Request helpers. */
+const char *http_header(struct http_request *req, const char *name);
+const char *http_cookie(struct http_request *req, const char *name);
+const char *http_query(struct http_request *req, const char *name);
+/* Parses the body as a JSON object; on failure answers the error and returns NULL. */
+json_t *http_body_json(struct http_request *req, struct http_response *res);
+
+/* Response helpers. http_reply_json takes the reference to body. */
+void http_reply_json(struct http_response *res, int status, json_t *body);
+void http_reply_error(struct http_response *res, const struct error *e);
+void http_reply_errorf(struct http_response *res, enum err code, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
+void http_reply_empty(struct http_response *res);
+
+/* Routing: finds the handler, authenticates and checks CSRF and role, then calls it. */
+void http_route(struct http_request *req, struct http_response *res);
+
+/* The server. */
+struct http_server;
+struct http_server *http_server_start(struct app *app, struct error *e);
+/* The port actually bound (useful when the configured port is 0). */
+int http_server_port(struct http_server *srv);
+/* Stops accepting, lets the requests in flight finish (at most wait_ms), then stops. */
+void http_server_stop(struct http_server *srv, int wait_ms);
+
+/* The API's JSON shapes, shared by handlers. */
+json_t *json_user(const struct user *u);
+json_t *json_team(const struct team *t);
+
+#endif

@@ -1,0 +1,81 @@
+/* Request look-ups and response builders shared by every handler; see http.h. */
+#include <microhttpd.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+
+#include "core/json.h"
+#include "http/http.h"
+
+const char *http_header(struct http_request *req, const char *name)
+{
+	return MHD_lookup_connection_value(req->conn, MHD_HEADER_KIND, name);
+}
+
+const char *http_cookie(struct http_request *req, const char *name)
+{
+	return MHD_lookup_connection_value(req->conn, MHD_COOKIE_KIND, name);
+}
+
+const char *http_query(struct http_request *req, const char *name)
+{
+	return MHD_lookup_connection_value(req->conn, MHD_GET_ARGUMENT_KIND, name);
+}
+
+json_t *http_body_json(struct http_request *req, struct http_response *res)
+{
+	struct error e;
+	json_t *body = json_parse(req->body.data ? req->body.data : "", req->body.len, &e);
+	if (body == NULL)
+		http_reply_error(res, &e);
+	return body;
+}
+
+void http_reply_json(struct http_response *res, int status, json_t *body)
+{
+	res->status = status;
+	buf_reset(&res->body);
+	char *text = json_dumps(body, JSON_COMPACT);
+	if (text != NULL) {
+		buf_puts(&res->body, text);
+		free(text);
+	}
+	json_decref(body);
+}
+
+void http_reply_error(struct http_response *res, const struct error *e)
+{
+	http_reply_json(res, err_http_status(e->code),
+			json_pack("{s:{s:s,s:s}}", "error", "code", err_code_name(e->code),
+				  "message", e->message));
+}
+
+void http_reply_errorf(struct http_response *res, enum err code, const char *fmt, ...)
+{
+	struct error e = { .code = code };
+	va_list ap;
+	va_start(ap, fmt);
+	vsnprintf(e.message, sizeof(e.message), fmt, ap);
+	va_end(ap);
+	http_reply_error(res, &e);
+}
+
+void http_reply_empty(struct http_response *res)
+{
+	http_reply_json(res, 200, json_pack("{s:b}", "ok", 1));
+}
+
+json_t *json_user(const struct user *u)
+{
+	return json_pack("{s:I,s:s,s:s,s:s,s:s,s:b,s:I,s:I}", "id", (json_int_t)u->id, "email",
+			 u->email, "name", u->name, "role", role_name(u->role), "availability",
+			 availability_name(u->availability), "active", u->is_active, "created_at",
+			 (json_int_t)u->created_at, "updated_at", (json_int_t)u->updated_at);
+}
+
+json_t *json_team(const struct team *t)
+{
+	return json_pack("{s:I,s:s,s:I,s:I,s:I}", "id", (json_int_t)t->id, "name", t->name,
+			 "member_count", (json_int_t)t->member_count, "created_at",
+			 (json_int_t)t->created_at, "updated_at", (json_int_t)t->updated_at);
+}

@@ -1,0 +1,189 @@
+/*
+ * The route table and what happens before a handler runs: path matching (":id" segments
+ * are positive integers), authentication by bearer API token or session cookie, the CSRF
+ * check for cookie-authenticated writes, and the role check for admin routes.
+ */
+#include <stdlib.h>
+#include <string.h>
+
+#include "core/clock.h"
+#include "core/json.h"
+#include "http/api.h"
+
+enum access { PUBLIC, USER, ADMIN };
+
+struct route {
+	const char *method;
+	const char *pattern;
+	enum access access;
+	http_handler handler;
+};
+
+static const struct route routes[] = {
+	{ "GET", "/healthz", PUBLIC, api_health },
+	{ "POST", "/api/v1/session", PUBLIC, api_login },
+	{ "DELETE", "/api/v1/session", USER, api_logout },
+	{ "GET", "/api/v1/me", USER, api_me },
+	{ "PATCH", "/api/v1/me", USER, api_me_update },
+	{ "GET", "/api/v1/tokens", USER, api_tokens_list },
+	{ "POST", "/api/v1/tokens", USER, api_token_create },
+	{ "DELETE", "/api/v1/tokens/:id", USER, api_token_delete },
+	{ "GET", "/api/v1/users", USER, api_users_list },
+	{ "POST", "/api/v1/users", ADMIN, api_user_create },
+	{ "GET", "/api/v1/users/:id", USER, api_user_get },
+	{ "PATCH", "/api/v1/users/:id", ADMIN, api_user_update },
+	{ "GET", "/api/v1/teams", USER, api_teams_list },
+	{ "POST", "/api/v1/teams", ADMIN, api_team_create },
+	{ "GET", "/api/v1/teams/:id", USER, api_team_get },
+	{ "PATCH", "/api/v1/teams/:id", ADMIN, api_team_update },
+	{ "DELETE", "/api/v1/teams/:id", ADMIN, api_team_delete },
+	{ "POST", "/api/v1/teams/:id/members", ADMIN, api_team_member_add },
+	{ "DELETE", "/api/v1/teams/:id/members/:id", ADMIN, api_team_member_remove },
+};
+
+/* Parses a positive decimal id of at most 18 digits. */
+static bool parse_id(const char *s, size_t len, int64_t *out)
+{
+	if (len == 0 || len > 18 || s[0] == '0')
+		return false;
+	int64_t v = 0;
+	for (size_t i = 0; i < len; i++) {
+		if (s[i] < '0' || s[i] > '9')
+			return false;
+		v = v * 10 + (s[i] - '0');
+	}
+	*out = v;
+	return true;
+}
+
+static bool match(const char *pattern, const char *path, int64_t params[HTTP_MAX_PARAMS])
+{
+	int np = 0;
+	while (*pattern != '\0' && *path != '\0') {
+		if (*pattern != '/' || *path != '/')
+			return false;
+		pattern++;
+		path++;
+		size_t plen = strcspn(pattern, "/");
+		size_t slen = strcspn(path, "/");
+		if (plen == 3 && strncmp(pattern, ":id", 3) == 0) {
+			if (np == HTTP_MAX_PARAMS || !parse_id(path, slen, &params[np++]))
+				return false;
+		} else if (plen != slen || strncmp(pattern, path, plen) != 0) {
+			return false;
+		}
+		pattern += plen;
+		path += slen;
+	}
+	return *pattern == '\0' && *path == '\0';
+}
+
+/* Fills req->who from a bearer token or the session cookie. */
+static int authenticate(struct http_request *req, struct error *e)
+{
+	const char *authz = http_header(req, "Authorization");
+	const char *cookie = http_cookie(req, SESSION_COOKIE);
+	if (authz == NULL && cookie == NULL)
+		return error_set(e, ERR_UNAUTHENTICATED, "log in or send an API token");
+	struct store_tx *tx = store_begin(req->app->store, STORE_READ);
+	if (tx == NULL)
+		return error_set(e, ERR_UNAVAILABLE, "the database is not available");
+	int rc;
+	if (authz != NULL) {
+		if (strncmp(authz, "Bearer ", 7) == 0)
+			rc = auth_token_lookup(tx, authz + 7, &req->who, e);
+		else
+			rc = error_set(e, ERR_UNAUTHENTICATED,
+				       "the Authorization header must be 'Bearer TOKEN'");
+	} else {
+		rc = auth_session_lookup(tx, cookie, clock_now_ms(), &req->who, req->csrf, e);
+		if (rc == 0) {
+			req->is_cookie_auth = true;
+			snprintf(req->session_token, sizeof(req->session_token), "%s", cookie);
+		}
+	}
+	store_rollback(tx);
+	return rc;
+}
+
+static bool is_safe_method(const char *method)
+{
+	return strcmp(method, "GET") == 0 || strcmp(method, "HEAD") == 0;
+}
+
+static int check_access(struct http_request *req, const struct route *r, struct error *e)
+{
+	if (r->access == PUBLIC)
+		return 0;
+	int rc = authenticate(req, e);
+	if (rc < 0)
+		return rc;
+	if (req->is_cookie_auth && !is_safe_method(req->method)) {
+		const char *sent = http_header(req, "X-CSRF-Token");
+		if (sent == NULL || !token_equal(sent, req->csrf))
+			return error_set(e, ERR_CSRF,
+					 "send the session's CSRF token in X-CSRF-Token");
+	}
+	if (r->access == ADMIN && req->who.role != ROLE_ADMIN)
+		return error_set(e, ERR_FORBIDDEN, "only admins may do this");
+	return 0;
+}
+
+void http_route(struct http_request *req, struct http_response *res)
+{
+	bool is_path_known = false;
+	for (size_t i = 0; i < sizeof(routes) / sizeof(routes[0]); i++) {
+		const struct route *r = &routes[i];
+		if (!match(r->pattern, req->path, req->params))
+			continue;
+		is_path_known = true;
+		if (strcmp(r->method, req->method) != 0)
+			continue;
+		struct error e;
+		if (check_access(req, r, &e) < 0) {
+			http_reply_error(res, &e);
+			return;
+		}
+		r->handler(req, res);
+		return;
+	}
+	if (is_path_known)
+		http_reply_errorf(res, ERR_METHOD, "%s is not allowed here", req->method);
+	else
+		http_reply_errorf(res, ERR_NOT_FOUND, "no such endpoint");
+}
+
+struct store_tx *api_begin(struct http_request *req, struct http_response *res,
+			   enum store_mode mode)
+{
+	struct store_tx *tx = store_begin(req->app->store, mode);
+	if (tx == NULL)
+		http_reply_errorf(res, ERR_UNAVAILABLE, "the database is not available");
+	return tx;
+}
+
+int api_finish(struct http_response *res, struct store_tx *tx, int rc, const struct error *e)
+{
+	if (rc < 0) {
+		store_rollback(tx);
+		http_reply_error(res, e);
+		return rc;
+	}
+	rc = store_commit(tx);
+	if (rc < 0)
+		http_reply_errorf(res, rc, "the change could not be saved; nothing changed");
+	return rc;
+}
+
+json_t *api_read_body(struct http_request *req, struct http_response *res,
+		      const struct json_field *fields, size_t n)
+{
+	json_t *body = http_body_json(req, res);
+	struct error e;
+	if (body != NULL && json_read_fields(body, fields, n, &e) < 0) {
+		http_reply_error(res, &e);
+		json_decref(body);
+		return NULL;
+	}
+	return body;
+}

@@ -1,0 +1,201 @@
+/*
+ * libmicrohttpd plumbing: the epoll thread pool, body collection with the 1 MiB cap,
+ * turning handler responses into HTTP, the access log and the graceful stop.
+ * Nothing here knows a route; http_route() does.
+ */
+#include <arpa/inet.h>
+#include <microhttpd.h>
+#include <netdb.h>
+#include <stdatomic.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "core/clock.h"
+#include "core/log.h"
+#include "core/xmalloc.h"
+#include "http/http.h"
+
+struct http_server {
+	struct MHD_Daemon *daemon;
+	struct app *app;
+	atomic_int in_flight;
+};
+
+/* One request's state, from its first callback to its completion. */
+struct exchange {
+	struct http_request req;
+	int64_t start_us;
+	int status;
+	bool is_too_large;
+};
+
+static enum MHD_Result queue(struct MHD_Connection *c, struct exchange *x,
+			     struct http_response *res)
+{
+	size_t len = res->body.len;
+	char *data = buf_take(&res->body);
+	struct MHD_Response *r =
+		MHD_create_response_from_buffer(len, data, MHD_RESPMEM_MUST_FREE);
+	if (r == NULL) {
+		free(data);
+		return MHD_NO;
+	}
+	MHD_add_response_header(r, MHD_HTTP_HEADER_CONTENT_TYPE,
+				res->content_type ? res->content_type
+						  : "application/json; charset=utf-8");
+	MHD_add_response_header(r, MHD_HTTP_HEADER_CACHE_CONTROL, "no-store");
+	MHD_add_response_header(r, "X-Content-Type-Options", "nosniff");
+	MHD_add_response_header(r, "X-Frame-Options", "DENY");
+	MHD_add_response_header(r, "Referrer-Policy", "no-referrer");
+	if (res->set_cookie[0] != '\0')
+		MHD_add_response_header(r, MHD_HTTP_HEADER_SET_COOKIE, res->set_cookie);
+	if (res->retry_after > 0) {
+		char seconds[16];
+		snprintf(seconds, sizeof(seconds), "%d", res->retry_after);
+		MHD_add_response_header(r, MHD_HTTP_HEADER_RETRY_AFTER, seconds);
+	}
+	x->status = res->status;
+	enum MHD_Result ok = MHD_queue_response(c, (unsigned int)res->status, r);
+	MHD_destroy_response(r);
+	return ok;
+}
+
+static enum MHD_Result too_large(struct MHD_Connection *c, struct exchange *x)
+{
+	struct http_response res = { 0 };
+	http_reply_errorf(&res, ERR_TOO_LARGE, "the body is larger than %d bytes", HTTP_BODY_MAX);
+	return queue(c, x, &res);
+}
+
+static enum MHD_Result on_request(void *cls, struct MHD_Connection *c, const char *url,
+				  const char *method, const char *version,
+				  const char *upload_data, size_t *upload_size, void **state)
+{
+	struct http_server *srv = cls;
+	struct exchange *x = *state;
+	if (x == NULL) {
+		x = xcalloc(1, sizeof(*x));
+		x->start_us = clock_mono_us();
+		x->req.app = srv->app;
+		x->req.conn = c;
+		x->req.method = method;
+		x->req.path = url;
+		*state = x;
+		atomic_fetch_add(&srv->in_flight, 1);
+		const char *length =
+			MHD_lookup_connection_value(c, MHD_HEADER_KIND,
+						    MHD_HTTP_HEADER_CONTENT_LENGTH);
+		if (length != NULL && strtoull(length, NULL, 10) > HTTP_BODY_MAX) {
+			x->is_too_large = true;
+			return too_large(c, x);
+		}
+		return MHD_YES;
+	}
+	if (*upload_size > 0) {
+		if (x->req.body.len + *upload_size > HTTP_BODY_MAX)
+			x->is_too_large = true;
+		if (!x->is_too_large)
+			buf_append(&x->req.body, upload_data, *upload_size);
+		*upload_size = 0;
+		return MHD_YES;
+	}
+	if (x->is_too_large)
+		return x->status != 0 ? MHD_YES : too_large(c, x);
+	struct http_response res = { 0 };
+	http_route(&x->req, &res);
+	return queue(c, x, &res);
+}
+
+/* Copies s for the log with control bytes replaced, so a path cannot forge log lines. */
+static void printable(const char *s, char *out, size_t size)
+{
+	size_t i = 0;
+	for (; s[i] != '\0' && i + 1 < size; i++)
+		out[i] = (unsigned char)s[i] < 0x20 || s[i] == 0x7f ? '?' : s[i];
+	out[i] = '\0';
+}
+
+static void on_completed(void *cls, struct MHD_Connection *c, void **state,
+			 enum MHD_RequestTerminationCode code)
+{
+	struct http_server *srv = cls;
+	struct exchange *x = *state;
+	if (x == NULL)
+		return;
+	char path[256];
+	printable(x->req.path, path, sizeof(path));
+	log_info("%s %s %d %lldus", x->req.method, path, x->status,
+		 (long long)(clock_mono_us() - x->start_us));
+	buf_free(&x->req.body);
+	free(x);
+	*state = NULL;
+	atomic_fetch_sub(&srv->in_flight, 1);
+}
+
+static void on_mhd_log(void *cls, const char *fmt, va_list ap)
+{
+	char line[512];
+	vsnprintf(line, sizeof(line), fmt, ap);
+	size_t len = strlen(line);
+	while (len > 0 && line[len - 1] == '\n')
+		line[--len] = '\0';
+	log_warn("http: %s", line);
+}
+
+struct http_server *http_server_start(struct app *app, struct error *e)
+{
+	const struct config *cfg = app->config;
+	struct addrinfo hints = { .ai_family = AF_UNSPEC, .ai_socktype = SOCK_STREAM,
+				  .ai_flags = AI_PASSIVE };
+	struct addrinfo *ai = NULL;
+	char port[16];
+	snprintf(port, sizeof(port), "%d", cfg->listen_port);
+	if (getaddrinfo(cfg->listen_host, port, &hints, &ai) != 0 || ai == NULL) {
+		error_set(e, ERR_INVALID, "cannot resolve listen address %s", cfg->listen_host);
+		return NULL;
+	}
+	long cores = sysconf(_SC_NPROCESSORS_ONLN);
+	unsigned int threads = cfg->threads > 0 ? (unsigned int)cfg->threads
+						: (unsigned int)(cores > 0 ? cores : 2);
+	struct http_server *srv = xcalloc(1, sizeof(*srv));
+	srv->app = app;
+	unsigned int flags = MHD_USE_EPOLL_INTERNAL_THREAD | MHD_ALLOW_SUSPEND_RESUME |
+			     MHD_USE_ERROR_LOG;
+	if (ai->ai_family == AF_INET6)
+		flags |= MHD_USE_IPv6;
+	srv->daemon = MHD_start_daemon(
+		flags, 0, NULL, NULL, on_request, srv, MHD_OPTION_EXTERNAL_LOGGER, on_mhd_log,
+		NULL, MHD_OPTION_SOCK_ADDR, ai->ai_addr, MHD_OPTION_THREAD_POOL_SIZE, threads,
+		MHD_OPTION_CONNECTION_TIMEOUT, (unsigned int)60, MHD_OPTION_NOTIFY_COMPLETED,
+		on_completed, srv, MHD_OPTION_END);
+	freeaddrinfo(ai);
+	if (srv->daemon == NULL) {
+		error_set(e, ERR_UNAVAILABLE, "cannot listen on %s:%d", cfg->listen_host,
+			  cfg->listen_port);
+		free(srv);
+		return NULL;
+	}
+	return srv;
+}
+
+int http_server_port(struct http_server *srv)
+{
+	const union MHD_DaemonInfo *info =
+		MHD_get_daemon_info(srv->daemon, MHD_DAEMON_INFO_BIND_PORT);
+	return info != NULL ? info->port : -1;
+}
+
+void http_server_stop(struct http_server *srv, int wait_ms)
+{
+	MHD_socket listener = MHD_quiesce_daemon(srv->daemon);
+	for (int waited = 0; atomic_load(&srv->in_flight) > 0 && waited < wait_ms; waited += 10)
+		nanosleep(&(struct timespec){ .tv_nsec = 10 * 1000 * 1000 }, NULL);
+	MHD_stop_daemon(srv->daemon);
+	if (listener != MHD_INVALID_SOCKET)
+		close(listener);
+	free(srv);
+}

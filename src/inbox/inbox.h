@@ -1,0 +1,153 @@
+/*
+ * The inbox's rules: users, teams and who may see and do what. Every read takes the actor
+ * asking and applies the visibility rule here, once; the HTTP handlers and the CLI only
+ * translate. Writes that only admins may make are checked by the caller's route.
+ * All functions work inside a store transaction the caller owns; times are UTC ms.
+ */
+#ifndef INBOX_INBOX_H
+#define INBOX_INBOX_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "core/err.h"
+#include "core/token.h"
+#include "store/store.h"
+
+#define USER_EMAIL_MAX    320
+#define USER_NAME_MAX     200
+#define USER_PASSWORD_MIN 8
+#define USER_PASSWORD_MAX 256
+#define TEAM_NAME_MAX     200
+#define TOKEN_NAME_MAX    200
+#define AUTH_HASH_MAX     128 /* argon2id encoded hash, NUL included */
+#define API_TOKEN_LEN     (TOKEN_TEXT_LEN + 4) /* "ctk_" + token + NUL */
+
+enum role { ROLE_AGENT, ROLE_ADMIN };
+enum availability { AVAILABILITY_ONLINE, AVAILABILITY_AWAY, AVAILABILITY_OFFLINE };
+
+/* Who is asking: every visibility decision starts from this. */
+struct actor {
+	int64_t account_id;
+	int64_t user_id;
+	enum role role;
+};
+
+struct user {
+	int64_t id;
+	int64_t account_id;
+	char email[USER_EMAIL_MAX + 1];
+	char name[USER_NAME_MAX + 1];
+	enum role role;
+	enum availability availability;
+	bool is_active;
+	int64_t created_at;
+	int64_t updated_at;
+};
+
+/* What a create or an update sets; NULL (or -1 for is_active) leaves a field as it is. */
+struct user_changes {
+	const char *email;
+	const char *name;
+	const char *role;         /* "admin" or "agent" */
+	const char *availability; /* "online", "away" or "offline" */
+	const char *password_hash; /* from auth_password_hash */
+	int is_active;
+};
+
+struct team {
+	int64_t id;
+	int64_t account_id;
+	char name[TEAM_NAME_MAX + 1];
+	int64_t member_count;
+	int64_t created_at;
+	int64_t updated_at;
+};
+
+const char *role_name(enum role role);
+const char *availability_name(enum availability availability);
+
+/* Users. Creating needs email, name, role and password_hash. */
+int user_create(struct store_tx *tx, int64_t account_id, const struct user_changes *in,
+		int64_t now, struct user *out, struct error *e);
+/* Refuses to deactivate or demote the last active admin. Deactivation ends the user's
+ * sessions and API tokens. */
+int user_update(struct store_tx *tx, int64_t account_id, int64_t id, const struct user_changes *in,
+		int64_t now, struct user *out, struct error *e);
+int user_get(struct store_tx *tx, int64_t account_id, int64_t id, struct user *out,
+	     struct error *e);
+/* Looks a user up by e-mail in any account (e-mails are unique across the server). */
+int user_find_email(struct store_tx *tx, const char *email, struct user *out, struct error *e);
+/* *out is an array of *n users the caller frees. */
+int user_list(struct store_tx *tx, int64_t account_id, struct user **out, size_t *n,
+	      struct error *e);
+/* The number of active admins of the account. */
+int user_count_admins(struct store_tx *tx, int64_t account_id, int64_t *n, struct error *e);
+
+/* Teams. An admin sees every team of the account; an agent only those they belong to. */
+int team_create(struct store_tx *tx, int64_t account_id, const char *name, int64_t now,
+		struct team *out, struct error *e);
+int team_rename(struct store_tx *tx, int64_t account_id, int64_t id, const char *name,
+		int64_t now, struct team *out, struct error *e);
+/* Deleting a team removes its memberships; its conversations move to the general inbox. */
+int team_delete(struct store_tx *tx, int64_t account_id, int64_t id, struct error *e);
+int team_get(struct store_tx *tx, const struct actor *who, int64_t id, struct team *out,
+	     struct error *e);
+int team_find_name(struct store_tx *tx, int64_t account_id, const char *name, struct team *out,
+		   struct error *e);
+int team_list(struct store_tx *tx, const struct actor *who, struct team **out, size_t *n,
+	      struct error *e);
+/* Only active users of the same account can join; a second add is a conflict. */
+int team_member_add(struct store_tx *tx, int64_t account_id, int64_t team_id, int64_t user_id,
+		    int64_t now, struct error *e);
+int team_member_remove(struct store_tx *tx, int64_t account_id, int64_t team_id,
+		       int64_t user_id, struct error *e);
+int team_members(struct store_tx *tx, int64_t account_id, int64_t team_id, struct user **out,
+		 size_t *n, struct error *e);
+
+/*
+ * Authentication. Password hashing is slow by design (argon2id): do it outside write
+ * transactions. Sessions and API tokens are random; only their hashes are stored.
+ */
+int auth_password_hash(const char *password, char out[AUTH_HASH_MAX], struct error *e);
+/* Seconds an e-mail stays locked after its nth consecutive failed login (0: not locked). */
+int auth_lock_seconds(int failures);
+/* Checks e-mail and password with the throttle; on ERR_RATE_LIMITED *retry_after is set.
+ * Answers the same whether or not the e-mail exists. */
+int auth_login(struct store *st, const char *email, const char *password, int64_t now,
+	       struct actor *out, int *retry_after, struct error *e);
+/* Checks a user's current password (before changing it); ERR_UNPROCESSABLE when wrong. */
+int auth_password_verify(struct store *st, int64_t user_id, const char *password,
+			 struct error *e);
+int auth_session_create(struct store_tx *tx, const struct actor *who, int64_t now,
+			char token[TOKEN_TEXT_LEN], char csrf[TOKEN_TEXT_LEN], struct error *e);
+/* Finds the live session of an active user; fills *who and its CSRF token. */
+int auth_session_lookup(struct store_tx *tx, const char *token, int64_t now, struct actor *who,
+			char csrf[TOKEN_TEXT_LEN], struct error *e);
+int auth_session_delete(struct store_tx *tx, const char *token, struct error *e);
+/* Personal API tokens: "ctk_" and 43 random characters, shown once. */
+int auth_token_create(struct store_tx *tx, const struct actor *who, const char *name,
+		      int64_t now, char token[API_TOKEN_LEN], int64_t *id, struct error *e);
+int auth_token_lookup(struct store_tx *tx, const char *token, struct actor *who,
+		      struct error *e);
+int auth_token_delete(struct store_tx *tx, const struct actor *who, int64_t id,
+		      struct error *e);
+struct api_token {
+	int64_t id;
+	char name[TOKEN_NAME_MAX + 1];
+	int64_t created_at;
+};
+/* The actor's own tokens (never the secrets); *out is freed by the caller. */
+int auth_token_list(struct store_tx *tx, const struct actor *who, struct api_token **out,
+		    size_t *n, struct error *e);
+
+/* Text checks shared by users and teams: trimmed, clean UTF-8, 1..max bytes. */
+int inbox_check_name(const char *field, const char *in, size_t max, char *out,
+		     struct error *e);
+/* Validates and case-folds an e-mail into out (USER_EMAIL_MAX + 1 bytes). */
+int inbox_fold_email(const char *in, char *out, struct error *e);
+/* The case-folded (NFC, casefold) copy of valid UTF-8 in, to free; NULL when invalid. */
+char *inbox_fold(const char *in);
+
+#endif

@@ -1,0 +1,88 @@
+// Starts a real centralita binary on a free port with its own temporary data folder,
+// and talks to it over HTTP. Every test file gets fresh servers; nothing is shared.
+import { spawn, spawnSync } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import assert from 'node:assert/strict';
+
+export const BIN = process.env.CENTRALITA_BIN;
+if (!BIN) throw new Error('CENTRALITA_BIN must name the centralita binary under test');
+
+export const ADMIN_EMAIL = 'admin@example.com';
+export const ADMIN_PASSWORD = 'admin-password-123';
+
+// Sanitizer reports make the process exit non-zero, which stop() turns into a failure.
+const SANITIZERS = {
+  ASAN_OPTIONS: 'detect_leaks=1:abort_on_error=0:exitcode=66',
+  UBSAN_OPTIONS: 'halt_on_error=1:print_stacktrace=1',
+};
+
+export function tempDir() {
+  return mkdtempSync(join(tmpdir(), 'centralita-'));
+}
+
+export function baseEnv(dir, extra = {}) {
+  const env = { ...process.env, ...SANITIZERS };
+  for (const k of Object.keys(env)) if (k.startsWith('CENTRALITA_') && k !== 'CENTRALITA_BIN') delete env[k];
+  return {
+    ...env,
+    CENTRALITA_DB: `sqlite:${join(dir, 'centralita.db')}`,
+    CENTRALITA_SECRET_KEY_FILE: join(dir, 'secret.key'),
+    CENTRALITA_THREADS: '2',
+    ...extra,
+  };
+}
+
+// Runs a CLI sub-command to completion.
+export function cli(dir, args, extraEnv = {}) {
+  const r = spawnSync(BIN, args, { env: baseEnv(dir, extraEnv), encoding: 'utf8' });
+  return { status: r.status, stdout: r.stdout, stderr: r.stderr };
+}
+
+export async function startServer({ dir = tempDir(), env = {}, args = [] } = {}) {
+  const child = spawn(BIN, ['serve', '--listen', '127.0.0.1:0', ...args], {
+    env: baseEnv(dir, {
+      CENTRALITA_ADMIN_EMAIL: ADMIN_EMAIL,
+      CENTRALITA_ADMIN_PASSWORD: ADMIN_PASSWORD,
+      ...env,
+    }),
+  });
+  const server = { child, dir, stdout: '', stderr: '', exit: null };
+  child.stdout.on('data', (d) => (server.stdout += d));
+  child.stderr.on('data', (d) => (server.stderr += d));
+  server.exited = new Promise((resolve) => child.on('exit', (code, signal) => resolve((server.exit = { code, signal }))));
+  const deadline = Date.now() + 20000;
+  while (!/listening on (http:\/\/\S+)/.test(server.stdout)) {
+    if (server.exit) throw new Error(`server exited: ${JSON.stringify(server.exit)}\n${server.stderr}`);
+    if (Date.now() > deadline) throw new Error(`server did not start:\n${server.stderr}`);
+    await new Promise((r) => setTimeout(r, 20));
+  }
+  server.url = server.stdout.match(/listening on (http:\/\/\S+)/)[1];
+  server.db = join(dir, 'centralita.db');
+  // Stops with SIGTERM and checks a clean exit (sanitizers would make it non-zero).
+  server.stop = async ({ keepDir = false } = {}) => {
+    if (!server.exit) child.kill('SIGTERM');
+    const { code, signal } = await server.exited;
+    assert.equal(signal, null, `server died of ${signal}\n${server.stderr}`);
+    assert.equal(code, 0, `server exited ${code}\n${server.stderr}`);
+    if (!keepDir) rmSync(dir, { recursive: true, force: true });
+  };
+  return server;
+}
+
+// The whole database as SQL text, to check that a refused request changed nothing.
+export function dump(server, { except = [] } = {}) {
+  const r = spawnSync('sqlite3', [server.db, '.dump'], { encoding: 'utf8' });
+  assert.equal(r.status, 0, r.stderr);
+  return r.stdout
+    .split('\n')
+    .filter((line) => !except.some((t) => line.startsWith(`INSERT INTO ${t} `)))
+    .join('\n');
+}
+
+export function sql(server, statement) {
+  const r = spawnSync('sqlite3', [server.db, statement], { encoding: 'utf8' });
+  assert.equal(r.status, 0, r.stderr);
+  return r.stdout.trim();
+}
