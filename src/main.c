@@ -42,7 +42,7 @@ struct command {
 };
 
 static void usage_error(const char *cmd, const char *fmt, ...)
-	__attribute__((format(printf, 2, 3), noreturn));
+    __attribute__((format(printf, 2, 3), noreturn));
 
 static void usage_error(const char *cmd, const char *fmt, ...)
 {
@@ -78,7 +78,7 @@ static struct cli_flag *find_flag(const struct command *cmd, const char *name)
 
 /* Parses argv (after the sub-command's words) into flags and positional arguments. */
 static void parse_args(const struct command *cmd, int argc, char **argv, struct config *c,
-		       char **pos)
+                       char **pos)
 {
 	char prefix[64];
 	snprintf(prefix, sizeof(prefix), "%s ", cmd->name);
@@ -184,13 +184,15 @@ static int ensure_secret_key(const char *path)
 	return 0;
 }
 
-/* On the first start (no active admin yet): the first admin, from the environment or with a random password. */
+/* On the first start (no active admin yet): the first admin, from the environment or with a random
+ * password. */
 static int bootstrap_admin(struct store *st)
 {
 	struct store_tx *tx = store_begin(st, STORE_READ);
 	int64_t admins = 0;
 	struct error e;
-	int rc = tx ? user_count_admins(tx, ACCOUNT_ID, &admins, &e) : error_set(&e, ERR_UNAVAILABLE, "the database is not available");
+	int rc = tx ? user_count_admins(tx, ACCOUNT_ID, &admins, &e)
+	            : error_set(&e, ERR_UNAVAILABLE, "the database is not available");
 	store_rollback(tx);
 	if (rc < 0)
 		return fail("%s", e.message);
@@ -209,8 +211,11 @@ static int bootstrap_admin(struct store *st)
 	char hash[AUTH_HASH_MAX];
 	if (auth_password_hash(password, hash, &e) < 0)
 		return fail("CENTRALITA_ADMIN_PASSWORD: %s", e.message);
-	struct user_changes in = { .email = email, .name = "Admin", .role = "admin",
-				   .password_hash = hash, .is_active = 1 };
+	struct user_changes in = { .email = email,
+		                   .name = "Admin",
+		                   .role = "admin",
+		                   .password_hash = hash,
+		                   .is_active = 1 };
 	struct user u;
 	tx = store_begin(st, STORE_WRITE);
 	rc = tx ? user_create(tx, ACCOUNT_ID, &in, clock_now_ms(), &u, &e) : ERR_UNAVAILABLE;
@@ -256,7 +261,8 @@ static int cmd_serve(const struct command *cmd, struct config *c, char **pos)
 	fflush(stdout);
 	int sig = 0;
 	sigwait(&stop, &sig);
-	log_info("received %s: finishing requests in flight", sig == SIGTERM ? "SIGTERM" : "SIGINT");
+	log_info("received %s: finishing requests in flight",
+	         sig == SIGTERM ? "SIGTERM" : "SIGINT");
 	http_server_stop(srv, 10000);
 	store_close(st);
 	log_info("stopped");
@@ -280,14 +286,15 @@ static int cmd_migrate(const struct command *cmd, struct config *c, char **pos)
 
 /* Runs fn in a write transaction on a migrated store; prints e's message on failure. */
 static int with_tx(struct config *c, int (*fn)(struct store_tx *, char **, struct error *),
-		   char **pos)
+                   char **pos)
 {
 	struct store *st;
 	if (open_store(c, 2, &st) != 0)
 		return 1;
 	struct error e = { 0 };
 	struct store_tx *tx = store_begin(st, STORE_WRITE);
-	int rc = tx ? fn(tx, pos, &e) : error_set(&e, ERR_UNAVAILABLE, "the database is not available");
+	int rc =
+	    tx ? fn(tx, pos, &e) : error_set(&e, ERR_UNAVAILABLE, "the database is not available");
 	if (rc == 0)
 		rc = store_commit(tx);
 	else
@@ -326,9 +333,11 @@ static int user_add(struct store_tx *tx, char **pos, struct error *e)
 	const char *password = password_or_random(user_add_flags[2].value, generated);
 	snprintf(name, sizeof(name), "%.*s", (int)strcspn(pos[0], "@"), pos[0]);
 	struct user_changes in = { .email = pos[0],
-				   .name = user_add_flags[0].value ? user_add_flags[0].value : name,
-				   .role = user_add_flags[1].value ? user_add_flags[1].value : "agent",
-				   .password_hash = hash, .is_active = 1 };
+		                   .name = user_add_flags[0].value ? user_add_flags[0].value : name,
+		                   .role =
+		                       user_add_flags[1].value ? user_add_flags[1].value : "agent",
+		                   .password_hash = hash,
+		                   .is_active = 1 };
 	struct user u;
 	int rc = auth_password_hash(password, hash, e);
 	if (rc == 0)
@@ -424,7 +433,7 @@ static int team_delete_cmd(struct store_tx *tx, char **pos, struct error *e)
 
 /* Finds the team named pos[0] and the user with e-mail pos[1]. */
 static int team_and_user(struct store_tx *tx, char **pos, struct team *t, struct user *u,
-			 struct error *e)
+                         struct error *e)
 {
 	int rc = team_find_name(tx, ACCOUNT_ID, pos[0], t, e);
 	if (rc == 0)
@@ -452,10 +461,10 @@ static int member_remove(struct store_tx *tx, char **pos, struct error *e)
 	return rc;
 }
 
-#define TX_COMMAND(fn_name, tx_fn)                                               \
+#define TX_COMMAND(fn_name, tx_fn)                                                  \
 	static int fn_name(const struct command *cmd, struct config *c, char **pos) \
-	{                                                                          \
-		return with_tx(c, tx_fn, pos);                                     \
+	{                                                                           \
+		return with_tx(c, tx_fn, pos);                                      \
 	}
 TX_COMMAND(cmd_user_add, user_add)
 TX_COMMAND(cmd_user_list, user_print_list)
@@ -479,8 +488,8 @@ static int cmd_help(const struct command *cmd, struct config *c, char **pos);
 static const struct command commands[] = {
 	{ "serve", "serve [flags]", "Serves the web inbox, the API and the webhooks.", 0, NULL,
 	  true, cmd_serve },
-	{ "migrate", "migrate [--db URL]", "Brings the database schema up to date.", 0, NULL,
-	  true, cmd_migrate },
+	{ "migrate", "migrate [--db URL]", "Brings the database schema up to date.", 0, NULL, true,
+	  cmd_migrate },
 	{ "user add", "user add EMAIL [--name NAME] [--role admin|agent] [--password P]",
 	  "Creates a user.", 1, user_add_flags, true, cmd_user_add },
 	{ "user list", "user list", "Lists the users.", 0, NULL, true, cmd_user_list },
@@ -496,10 +505,10 @@ static const struct command commands[] = {
 	{ "team delete", "team delete NAME",
 	  "Deletes a team; its conversations move to the general inbox.", 1, NULL, true,
 	  cmd_team_delete },
-	{ "team member add", "team member add TEAM EMAIL", "Adds a user to a team.", 2, NULL,
-	  true, cmd_member_add },
-	{ "team member remove", "team member remove TEAM EMAIL", "Removes a user from a team.",
-	  2, NULL, true, cmd_member_remove },
+	{ "team member add", "team member add TEAM EMAIL", "Adds a user to a team.", 2, NULL, true,
+	  cmd_member_add },
+	{ "team member remove", "team member remove TEAM EMAIL", "Removes a user from a team.", 2,
+	  NULL, true, cmd_member_remove },
 	{ "version", "version", "Prints the version.", 0, NULL, false, cmd_version },
 	{ "help", "help", "Lists the sub-commands.", 0, NULL, false, cmd_help },
 };
@@ -549,7 +558,8 @@ static int group_help(int argc, char **argv)
 	}
 	if (!is_group)
 		usage_error("", "unknown command '%s'", argv[1]);
-	bool wants_help = argc > 2 && (strcmp(argv[argc - 1], "--help") == 0 || strcmp(argv[argc - 1], "-h") == 0);
+	bool wants_help = argc > 2 && (strcmp(argv[argc - 1], "--help") == 0 ||
+	                               strcmp(argv[argc - 1], "-h") == 0);
 	return wants_help ? 0 : 2;
 }
 

@@ -119,25 +119,29 @@ int config_set_flag(struct config *c, const char *flag, const char *value, struc
 {
 	int item = find_item(flag);
 	const char *expected = "";
+	struct config next = *c;
 	if (item < 0)
 		return error_set(e, ERR_INVALID, "unknown flag --%s", flag);
-	if (set_item(c, item, value, &expected) < 0)
+	if (set_item(&next, item, value, &expected) < 0)
 		return error_set(e, ERR_INVALID, "--%s: expected %s, got '%.200s'", flag, expected,
 		                 value);
+	*c = next;
 	return 0;
 }
 
 int config_from_env(struct config *c, struct error *e)
 {
+	struct config next = *c;
 	for (int i = 0; config_items[i].flag != NULL; i++) {
 		const char *value = getenv(config_items[i].env);
 		const char *expected = "";
 		if (value == NULL)
 			continue;
-		if (set_item(c, i, value, &expected) < 0)
+		if (set_item(&next, i, value, &expected) < 0)
 			return error_set(e, ERR_INVALID, "%s: expected %s, got '%.200s'",
 			                 config_items[i].env, expected, value);
 	}
+	*c = next;
 	return 0;
 }
 

@@ -26,7 +26,8 @@ struct config_item {
 extern const struct config_item config_items[]; /* ends with a NULL flag */
 
 void config_defaults(struct config *c);
-/* Applies every CENTRALITA_* variable that is set; the error names the variable. */
+/* Applies every CENTRALITA_* variable that is set; the error names the variable.
+ * On failure *c is left as it was, here and in config_set_flag. */
 int config_from_env(struct config *c, struct error *e);
 /* Sets the item whose flag is `flag` (without dashes); the error names the flag. */
 int config_set_flag(struct config *c, const char *flag, const char *value, struct error *e);

@@ -6,14 +6,14 @@
 
 /* Begins a transaction; on failure answers 503 and returns NULL. */
 struct store_tx *api_begin(struct http_request *req, struct http_response *res,
-			   enum store_mode mode);
+                           enum store_mode mode);
 /* Ends tx: rolls back and answers *e when rc < 0, else commits (answering a failed commit).
  * Returns 0 when the caller should answer success. */
 int api_finish(struct http_response *res, struct store_tx *tx, int rc, const struct error *e);
 /* Reads body fields (answering the error); NULL when the caller should stop. The returned
  * body owns the strings read and is released by the caller. */
 json_t *api_read_body(struct http_request *req, struct http_response *res,
-		      const struct json_field *fields, size_t n);
+                      const struct json_field *fields, size_t n);
 
 void api_health(struct http_request *req, struct http_response *res);
 

@@ -24,17 +24,17 @@ void api_health(struct http_request *req, struct http_response *res)
 }
 
 static void set_cookie(struct http_request *req, struct http_response *res, const char *value,
-		       int max_age)
+                       int max_age)
 {
 	bool is_https = strncmp(req->app->config->public_url, "https://", 8) == 0;
 	snprintf(res->set_cookie, sizeof(res->set_cookie),
-		 SESSION_COOKIE "=%s; Path=/; HttpOnly; SameSite=Lax; Max-Age=%d%s", value,
-		 max_age, is_https ? "; Secure" : "");
+	         SESSION_COOKIE "=%s; Path=/; HttpOnly; SameSite=Lax; Max-Age=%d%s", value, max_age,
+	         is_https ? "; Secure" : "");
 }
 
 /* The user behind req->who, answered with the CSRF token when the session is a cookie. */
 static void reply_me(struct http_request *req, struct http_response *res, struct store_tx *tx,
-		     int status, const char *csrf)
+                     int status, const char *csrf)
 {
 	struct user u;
 	struct error e;
@@ -124,10 +124,9 @@ void api_me_update(struct http_request *req, struct http_response *res)
 	struct user_changes in = { .name = name, .availability = availability, .is_active = -1 };
 	int rc = 0;
 	if (password != NULL) {
-		rc = current == NULL ? error_set(&e, ERR_INVALID,
-						 "'current_password' is required to change it")
-				     : auth_password_verify(req->app->store, req->who.user_id,
-							    current, &e);
+		rc = current == NULL
+		         ? error_set(&e, ERR_INVALID, "'current_password' is required to change it")
+		         : auth_password_verify(req->app->store, req->who.user_id, current, &e);
 		if (rc == 0)
 			rc = auth_password_hash(password, hash, &e);
 		in.password_hash = hash;
@@ -161,10 +160,10 @@ void api_tokens_list(struct http_request *req, struct http_response *res)
 	}
 	json_t *list = json_array();
 	for (size_t i = 0; i < n; i++)
-		json_array_append_new(list, json_pack("{s:I,s:s,s:I}", "id",
-						      (json_int_t)tokens[i].id, "name",
-						      tokens[i].name, "created_at",
-						      (json_int_t)tokens[i].created_at));
+		json_array_append_new(list,
+		                      json_pack("{s:I,s:s,s:I}", "id", (json_int_t)tokens[i].id,
+		                                "name", tokens[i].name, "created_at",
+		                                (json_int_t)tokens[i].created_at));
 	free(tokens);
 	http_reply_json(res, 200, json_pack("{s:o}", "tokens", list));
 }
@@ -185,8 +184,9 @@ void api_token_create(struct http_request *req, struct http_response *res)
 		struct error e;
 		int rc = auth_token_create(tx, &req->who, name, clock_now_ms(), token, &id, &e);
 		if (api_finish(res, tx, rc, &e) == 0)
-			http_reply_json(res, 201, json_pack("{s:I,s:s,s:s}", "id", (json_int_t)id,
-							    "name", name, "token", token));
+			http_reply_json(res, 201,
+			                json_pack("{s:I,s:s,s:s}", "id", (json_int_t)id, "name",
+			                          name, "token", token));
 	}
 	json_decref(body);
 }

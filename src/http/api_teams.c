@@ -28,7 +28,7 @@ void api_teams_list(struct http_request *req, struct http_response *res)
 
 /* Answers {"team": {…, "members": […]}} for a team the actor can see. */
 static void reply_team(struct http_request *req, struct http_response *res, struct store_tx *tx,
-		       int64_t id, int status)
+                       int64_t id, int status)
 {
 	struct team t;
 	struct user *members = NULL;
@@ -61,10 +61,10 @@ void api_team_get(struct http_request *req, struct http_response *res)
 
 /* Runs a team change in a write transaction, then answers the team as it now is. */
 static void change_team(struct http_request *req, struct http_response *res, const char *name,
-			int64_t user_id, int (*change)(struct http_request *, struct store_tx *,
-						       const char *, int64_t, int64_t *,
-						       struct error *),
-			int status)
+                        int64_t user_id,
+                        int (*change)(struct http_request *, struct store_tx *, const char *,
+                                      int64_t, int64_t *, struct error *),
+                        int status)
 {
 	struct store_tx *tx = api_begin(req, res, STORE_WRITE);
 	if (tx == NULL)
@@ -81,8 +81,8 @@ static void change_team(struct http_request *req, struct http_response *res, con
 	store_rollback(tx);
 }
 
-static int create(struct http_request *req, struct store_tx *tx, const char *name,
-		  int64_t user_id, int64_t *id, struct error *e)
+static int create(struct http_request *req, struct store_tx *tx, const char *name, int64_t user_id,
+                  int64_t *id, struct error *e)
 {
 	struct team t;
 	int rc = team_create(tx, req->who.account_id, name, clock_now_ms(), &t, e);
@@ -92,28 +92,28 @@ static int create(struct http_request *req, struct store_tx *tx, const char *nam
 }
 
 static int rename_team(struct http_request *req, struct store_tx *tx, const char *name,
-		       int64_t user_id, int64_t *id, struct error *e)
+                       int64_t user_id, int64_t *id, struct error *e)
 {
 	struct team t;
 	return team_rename(tx, req->who.account_id, *id, name, clock_now_ms(), &t, e);
 }
 
 static int add_member(struct http_request *req, struct store_tx *tx, const char *name,
-		      int64_t user_id, int64_t *id, struct error *e)
+                      int64_t user_id, int64_t *id, struct error *e)
 {
 	return team_member_add(tx, req->who.account_id, *id, user_id, clock_now_ms(), e);
 }
 
 static int remove_member(struct http_request *req, struct store_tx *tx, const char *name,
-			 int64_t user_id, int64_t *id, struct error *e)
+                         int64_t user_id, int64_t *id, struct error *e)
 {
 	return team_member_remove(tx, req->who.account_id, *id, user_id, e);
 }
 
 static void with_name(struct http_request *req, struct http_response *res,
-		      int (*change)(struct http_request *, struct store_tx *, const char *,
-				    int64_t, int64_t *, struct error *),
-		      int status)
+                      int (*change)(struct http_request *, struct store_tx *, const char *, int64_t,
+                                    int64_t *, struct error *),
+                      int status)
 {
 	const char *name = NULL;
 	const struct json_field fields[] = {

@@ -68,8 +68,11 @@ void api_user_create(struct http_request *req, struct http_response *res)
 	else
 		tx = api_begin(req, res, STORE_WRITE);
 	if (tx != NULL) {
-		struct user_changes in = { .email = email, .name = name, .role = role,
-					   .password_hash = hash, .is_active = 1 };
+		struct user_changes in = { .email = email,
+			                   .name = name,
+			                   .role = role,
+			                   .password_hash = hash,
+			                   .is_active = 1 };
 		struct user u;
 		int rc = user_create(tx, req->who.account_id, &in, clock_now_ms(), &u, &e);
 		if (api_finish(res, tx, rc, &e) == 0) {
@@ -100,9 +103,11 @@ void api_user_update(struct http_request *req, struct http_response *res)
 		return;
 	struct error e;
 	char hash[AUTH_HASH_MAX];
-	struct user_changes in = { .email = email, .name = name, .role = role,
-				   .availability = availability,
-				   .is_active = has_active ? is_active : -1 };
+	struct user_changes in = { .email = email,
+		                   .name = name,
+		                   .role = role,
+		                   .availability = availability,
+		                   .is_active = has_active ? is_active : -1 };
 	struct store_tx *tx = NULL;
 	if (password != NULL && auth_password_hash(password, hash, &e) < 0) {
 		http_reply_error(res, &e);
@@ -113,8 +118,8 @@ void api_user_update(struct http_request *req, struct http_response *res)
 	tx = api_begin(req, res, STORE_WRITE);
 	if (tx != NULL) {
 		struct user u;
-		int rc = user_update(tx, req->who.account_id, req->params[0], &in,
-				     clock_now_ms(), &u, &e);
+		int rc = user_update(tx, req->who.account_id, req->params[0], &in, clock_now_ms(),
+		                     &u, &e);
 		if (api_finish(res, tx, rc, &e) == 0)
 			http_reply_json(res, 200, json_pack("{s:o}", "user", json_user(&u)));
 	}

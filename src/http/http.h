@@ -63,7 +63,7 @@ json_t *http_body_json(struct http_request *req, struct http_response *res);
 void http_reply_json(struct http_response *res, int status, json_t *body);
 void http_reply_error(struct http_response *res, const struct error *e);
 void http_reply_errorf(struct http_response *res, enum err code, const char *fmt, ...)
-	__attribute__((format(printf, 3, 4)));
+    __attribute__((format(printf, 3, 4)));
 void http_reply_empty(struct http_response *res);
 
 /* Routing: finds the handler, authenticates and checks CSRF and role, then calls it. */

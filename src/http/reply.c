@@ -46,8 +46,8 @@ void http_reply_json(struct http_response *res, int status, json_t *body)
 void http_reply_error(struct http_response *res, const struct error *e)
 {
 	http_reply_json(res, err_http_status(e->code),
-			json_pack("{s:{s:s,s:s}}", "error", "code", err_code_name(e->code),
-				  "message", e->message));
+	                json_pack("{s:{s:s,s:s}}", "error", "code", err_code_name(e->code),
+	                          "message", e->message));
 }
 
 void http_reply_errorf(struct http_response *res, enum err code, const char *fmt, ...)
@@ -68,14 +68,14 @@ void http_reply_empty(struct http_response *res)
 json_t *json_user(const struct user *u)
 {
 	return json_pack("{s:I,s:s,s:s,s:s,s:s,s:b,s:I,s:I}", "id", (json_int_t)u->id, "email",
-			 u->email, "name", u->name, "role", role_name(u->role), "availability",
-			 availability_name(u->availability), "active", u->is_active, "created_at",
-			 (json_int_t)u->created_at, "updated_at", (json_int_t)u->updated_at);
+	                 u->email, "name", u->name, "role", role_name(u->role), "availability",
+	                 availability_name(u->availability), "active", u->is_active, "created_at",
+	                 (json_int_t)u->created_at, "updated_at", (json_int_t)u->updated_at);
 }
 
 json_t *json_team(const struct team *t)
 {
 	return json_pack("{s:I,s:s,s:I,s:I,s:I}", "id", (json_int_t)t->id, "name", t->name,
-			 "member_count", (json_int_t)t->member_count, "created_at",
-			 (json_int_t)t->created_at, "updated_at", (json_int_t)t->updated_at);
+	                 "member_count", (json_int_t)t->member_count, "created_at",
+	                 (json_int_t)t->created_at, "updated_at", (json_int_t)t->updated_at);
 }

@@ -94,7 +94,7 @@ static int authenticate(struct http_request *req, struct error *e)
 			rc = auth_token_lookup(tx, authz + 7, &req->who, e);
 		else
 			rc = error_set(e, ERR_UNAUTHENTICATED,
-				       "the Authorization header must be 'Bearer TOKEN'");
+			               "the Authorization header must be 'Bearer TOKEN'");
 	} else {
 		rc = auth_session_lookup(tx, cookie, clock_now_ms(), &req->who, req->csrf, e);
 		if (rc == 0) {
@@ -122,7 +122,7 @@ static int check_access(struct http_request *req, const struct route *r, struct 
 		const char *sent = http_header(req, "X-CSRF-Token");
 		if (sent == NULL || !token_equal(sent, req->csrf))
 			return error_set(e, ERR_CSRF,
-					 "send the session's CSRF token in X-CSRF-Token");
+			                 "send the session's CSRF token in X-CSRF-Token");
 	}
 	if (r->access == ADMIN && req->who.role != ROLE_ADMIN)
 		return error_set(e, ERR_FORBIDDEN, "only admins may do this");
@@ -154,7 +154,7 @@ void http_route(struct http_request *req, struct http_response *res)
 }
 
 struct store_tx *api_begin(struct http_request *req, struct http_response *res,
-			   enum store_mode mode)
+                           enum store_mode mode)
 {
 	struct store_tx *tx = store_begin(req->app->store, mode);
 	if (tx == NULL)
@@ -176,7 +176,7 @@ int api_finish(struct http_response *res, struct store_tx *tx, int rc, const str
 }
 
 json_t *api_read_body(struct http_request *req, struct http_response *res,
-		      const struct json_field *fields, size_t n)
+                      const struct json_field *fields, size_t n)
 {
 	json_t *body = http_body_json(req, res);
 	struct error e;

@@ -34,19 +34,18 @@ struct exchange {
 };
 
 static enum MHD_Result queue(struct MHD_Connection *c, struct exchange *x,
-			     struct http_response *res)
+                             struct http_response *res)
 {
 	size_t len = res->body.len;
 	char *data = buf_take(&res->body);
-	struct MHD_Response *r =
-		MHD_create_response_from_buffer(len, data, MHD_RESPMEM_MUST_FREE);
+	struct MHD_Response *r = MHD_create_response_from_buffer(len, data, MHD_RESPMEM_MUST_FREE);
 	if (r == NULL) {
 		free(data);
 		return MHD_NO;
 	}
 	MHD_add_response_header(r, MHD_HTTP_HEADER_CONTENT_TYPE,
-				res->content_type ? res->content_type
-						  : "application/json; charset=utf-8");
+	                        res->content_type ? res->content_type
+	                                          : "application/json; charset=utf-8");
 	MHD_add_response_header(r, MHD_HTTP_HEADER_CACHE_CONTROL, "no-store");
 	MHD_add_response_header(r, "X-Content-Type-Options", "nosniff");
 	MHD_add_response_header(r, "X-Frame-Options", "DENY");
@@ -72,8 +71,8 @@ static enum MHD_Result too_large(struct MHD_Connection *c, struct exchange *x)
 }
 
 static enum MHD_Result on_request(void *cls, struct MHD_Connection *c, const char *url,
-				  const char *method, const char *version,
-				  const char *upload_data, size_t *upload_size, void **state)
+                                  const char *method, const char *version, const char *upload_data,
+                                  size_t *upload_size, void **state)
 {
 	struct http_server *srv = cls;
 	struct exchange *x = *state;
@@ -87,8 +86,7 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *c, const cha
 		*state = x;
 		atomic_fetch_add(&srv->in_flight, 1);
 		const char *length =
-			MHD_lookup_connection_value(c, MHD_HEADER_KIND,
-						    MHD_HTTP_HEADER_CONTENT_LENGTH);
+		    MHD_lookup_connection_value(c, MHD_HEADER_KIND, MHD_HTTP_HEADER_CONTENT_LENGTH);
 		if (length != NULL && strtoull(length, NULL, 10) > HTTP_BODY_MAX) {
 			x->is_too_large = true;
 			return too_large(c, x);
@@ -120,7 +118,7 @@ static void printable(const char *s, char *out, size_t size)
 }
 
 static void on_completed(void *cls, struct MHD_Connection *c, void **state,
-			 enum MHD_RequestTerminationCode code)
+                         enum MHD_RequestTerminationCode code)
 {
 	struct http_server *srv = cls;
 	struct exchange *x = *state;
@@ -129,14 +127,14 @@ static void on_completed(void *cls, struct MHD_Connection *c, void **state,
 	char path[256];
 	printable(x->req.path, path, sizeof(path));
 	log_info("%s %s %d %lldus", x->req.method, path, x->status,
-		 (long long)(clock_mono_us() - x->start_us));
+	         (long long)(clock_mono_us() - x->start_us));
 	buf_free(&x->req.body);
 	free(x);
 	*state = NULL;
 	atomic_fetch_sub(&srv->in_flight, 1);
 }
 
-static void on_mhd_log(void *cls, const char *fmt, va_list ap)
+__attribute__((format(printf, 2, 0))) static void on_mhd_log(void *cls, const char *fmt, va_list ap)
 {
 	char line[512];
 	vsnprintf(line, sizeof(line), fmt, ap);
@@ -149,8 +147,9 @@ static void on_mhd_log(void *cls, const char *fmt, va_list ap)
 struct http_server *http_server_start(struct app *app, struct error *e)
 {
 	const struct config *cfg = app->config;
-	struct addrinfo hints = { .ai_family = AF_UNSPEC, .ai_socktype = SOCK_STREAM,
-				  .ai_flags = AI_PASSIVE };
+	struct addrinfo hints = { .ai_family = AF_UNSPEC,
+		                  .ai_socktype = SOCK_STREAM,
+		                  .ai_flags = AI_PASSIVE };
 	struct addrinfo *ai = NULL;
 	char port[16];
 	snprintf(port, sizeof(port), "%d", cfg->listen_port);
@@ -159,23 +158,23 @@ struct http_server *http_server_start(struct app *app, struct error *e)
 		return NULL;
 	}
 	long cores = sysconf(_SC_NPROCESSORS_ONLN);
-	unsigned int threads = cfg->threads > 0 ? (unsigned int)cfg->threads
-						: (unsigned int)(cores > 0 ? cores : 2);
+	unsigned int threads =
+	    cfg->threads > 0 ? (unsigned int)cfg->threads : (unsigned int)(cores > 0 ? cores : 2);
 	struct http_server *srv = xcalloc(1, sizeof(*srv));
 	srv->app = app;
-	unsigned int flags = MHD_USE_EPOLL_INTERNAL_THREAD | MHD_ALLOW_SUSPEND_RESUME |
-			     MHD_USE_ERROR_LOG;
+	unsigned int flags =
+	    MHD_USE_EPOLL_INTERNAL_THREAD | MHD_ALLOW_SUSPEND_RESUME | MHD_USE_ERROR_LOG;
 	if (ai->ai_family == AF_INET6)
 		flags |= MHD_USE_IPv6;
 	srv->daemon = MHD_start_daemon(
-		flags, 0, NULL, NULL, on_request, srv, MHD_OPTION_EXTERNAL_LOGGER, on_mhd_log,
-		NULL, MHD_OPTION_SOCK_ADDR, ai->ai_addr, MHD_OPTION_THREAD_POOL_SIZE, threads,
-		MHD_OPTION_CONNECTION_TIMEOUT, (unsigned int)60, MHD_OPTION_NOTIFY_COMPLETED,
-		on_completed, srv, MHD_OPTION_END);
+	    flags, 0, NULL, NULL, on_request, srv, MHD_OPTION_EXTERNAL_LOGGER, on_mhd_log, NULL,
+	    MHD_OPTION_SOCK_ADDR, ai->ai_addr, MHD_OPTION_THREAD_POOL_SIZE, threads,
+	    MHD_OPTION_CONNECTION_TIMEOUT, (unsigned int)60, MHD_OPTION_NOTIFY_COMPLETED,
+	    on_completed, srv, MHD_OPTION_END);
 	freeaddrinfo(ai);
 	if (srv->daemon == NULL) {
 		error_set(e, ERR_UNAVAILABLE, "cannot listen on %s:%d", cfg->listen_host,
-			  cfg->listen_port);
+		          cfg->listen_port);
 		free(srv);
 		return NULL;
 	}
@@ -185,7 +184,7 @@ struct http_server *http_server_start(struct app *app, struct error *e)
 int http_server_port(struct http_server *srv)
 {
 	const union MHD_DaemonInfo *info =
-		MHD_get_daemon_info(srv->daemon, MHD_DAEMON_INFO_BIND_PORT);
+	    MHD_get_daemon_info(srv->daemon, MHD_DAEMON_INFO_BIND_PORT);
 	return info != NULL ? info->port : -1;
 }
 

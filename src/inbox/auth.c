@@ -12,18 +12,18 @@
 #include "core/xmalloc.h"
 #include "inbox/inbox.h"
 
-#define SESSION_TTL_MS     (30LL * 24 * 3600 * 1000)
-#define THROTTLE_RESET_MS  (3600LL * 1000) /* failures older than this start over */
-#define API_TOKEN_PREFIX   "ctk_"
+#define SESSION_TTL_MS    (30LL * 24 * 3600 * 1000)
+#define THROTTLE_RESET_MS (3600LL * 1000) /* failures older than this start over */
+#define API_TOKEN_PREFIX  "ctk_"
 
 int auth_password_hash(const char *password, char out[AUTH_HASH_MAX], struct error *e)
 {
 	size_t len = strlen(password);
 	if (len < USER_PASSWORD_MIN || len > USER_PASSWORD_MAX)
 		return error_set(e, ERR_INVALID, "'password' must be %d to %d bytes",
-				 USER_PASSWORD_MIN, USER_PASSWORD_MAX);
+		                 USER_PASSWORD_MIN, USER_PASSWORD_MAX);
 	if (crypto_pwhash_str(out, password, len, crypto_pwhash_OPSLIMIT_INTERACTIVE,
-			      crypto_pwhash_MEMLIMIT_INTERACTIVE) != 0)
+	                      crypto_pwhash_MEMLIMIT_INTERACTIVE) != 0)
 		return error_set(e, ERR_UNAVAILABLE, "not enough memory to hash the password");
 	return 0;
 }
@@ -67,9 +67,9 @@ static int read_login_state(struct store *st, const char *email, struct login_st
 		return ERR_UNAVAILABLE;
 	struct store_rows *r;
 	int rc = store_query(tx,
-			     "SELECT account_id, id, role, password_hash FROM users"
-			     " WHERE email = $1 AND is_active = 1",
-			     STORE_ARGS(SV_TEXT(email)), &r);
+	                     "SELECT account_id, id, role, password_hash FROM users"
+	                     " WHERE email = $1 AND is_active = 1",
+	                     STORE_ARGS(SV_TEXT(email)), &r);
 	if (rc == 0 && (rc = store_next(r)) == 1) {
 		s->has_user = true;
 		s->who.account_id = store_int(r, 0);
@@ -80,10 +80,11 @@ static int read_login_state(struct store *st, const char *email, struct login_st
 	if (rc >= 0)
 		store_rows_free(r);
 	if (rc >= 0)
-		rc = store_query(tx,
-				 "SELECT failures, last_failure_at, locked_until FROM login_throttle"
-				 " WHERE email = $1",
-				 STORE_ARGS(SV_TEXT(email)), &r);
+		rc =
+		    store_query(tx,
+		                "SELECT failures, last_failure_at, locked_until FROM login_throttle"
+		                " WHERE email = $1",
+		                STORE_ARGS(SV_TEXT(email)), &r);
 	if (rc >= 0 && (rc = store_next(r)) == 1) {
 		s->failures = store_int(r, 0);
 		s->last_failure_at = store_int(r, 1);
@@ -96,7 +97,7 @@ static int read_login_state(struct store *st, const char *email, struct login_st
 }
 
 static int record_outcome(struct store *st, const char *email, const struct login_state *s,
-			  bool is_success, int64_t now)
+                          bool is_success, int64_t now)
 {
 	struct store_tx *tx = store_begin(st, STORE_WRITE);
 	if (tx == NULL)
@@ -104,17 +105,18 @@ static int record_outcome(struct store *st, const char *email, const struct logi
 	int rc;
 	if (is_success) {
 		rc = store_exec(tx, "DELETE FROM login_throttle WHERE email = $1",
-				STORE_ARGS(SV_TEXT(email)));
+		                STORE_ARGS(SV_TEXT(email)));
 	} else {
-		int64_t failures = now - s->last_failure_at > THROTTLE_RESET_MS ? 1 : s->failures + 1;
+		int64_t failures =
+		    now - s->last_failure_at > THROTTLE_RESET_MS ? 1 : s->failures + 1;
 		int64_t locked_until = now + 1000LL * auth_lock_seconds((int)failures);
 		rc = store_exec(tx,
-				"INSERT INTO login_throttle (account_id, email, failures,"
-				" last_failure_at, locked_until) VALUES (1, $1, $2, $3, $4)"
-				" ON CONFLICT (email) DO UPDATE SET failures = $2,"
-				" last_failure_at = $3, locked_until = $4",
-				STORE_ARGS(SV_TEXT(email), SV_INT(failures), SV_INT(now),
-					   SV_INT(locked_until)));
+		                "INSERT INTO login_throttle (account_id, email, failures,"
+		                " last_failure_at, locked_until) VALUES (1, $1, $2, $3, $4)"
+		                " ON CONFLICT (email) DO UPDATE SET failures = $2,"
+		                " last_failure_at = $3, locked_until = $4",
+		                STORE_ARGS(SV_TEXT(email), SV_INT(failures), SV_INT(now),
+		                           SV_INT(locked_until)));
 	}
 	if (rc < 0) {
 		store_rollback(tx);
@@ -124,7 +126,7 @@ static int record_outcome(struct store *st, const char *email, const struct logi
 }
 
 int auth_login(struct store *st, const char *email, const char *password, int64_t now,
-	       struct actor *out, int *retry_after, struct error *e)
+               struct actor *out, int *retry_after, struct error *e)
 {
 	char folded[USER_EMAIL_MAX + 1];
 	struct login_state s;
@@ -133,19 +135,19 @@ int auth_login(struct store *st, const char *email, const char *password, int64_
 		return rc;
 	if (strlen(password) > USER_PASSWORD_MAX)
 		return error_set(e, ERR_INVALID, "'password' is longer than %d bytes",
-				 USER_PASSWORD_MAX);
+		                 USER_PASSWORD_MAX);
 	rc = read_login_state(st, folded, &s);
 	if (rc < 0)
 		return error_set(e, rc, "the store failed");
 	if (s.locked_until > now) {
 		*retry_after = (int)((s.locked_until - now + 999) / 1000);
 		return error_set(e, ERR_RATE_LIMITED,
-				 "too many failed logins; try again in %d seconds", *retry_after);
+		                 "too many failed logins; try again in %d seconds", *retry_after);
 	}
 	pthread_once(&dummy_once, make_dummy_hash);
 	const char *hash = s.has_user ? s.hash : dummy_hash;
-	bool is_match = crypto_pwhash_str_verify(hash, password, strlen(password)) == 0 &&
-			s.has_user;
+	bool is_match =
+	    crypto_pwhash_str_verify(hash, password, strlen(password)) == 0 && s.has_user;
 	rc = record_outcome(st, folded, &s, is_match, now);
 	if (rc < 0)
 		return error_set(e, rc, "the store failed");
@@ -155,8 +157,7 @@ int auth_login(struct store *st, const char *email, const char *password, int64_
 	return 0;
 }
 
-int auth_password_verify(struct store *st, int64_t user_id, const char *password,
-			 struct error *e)
+int auth_password_verify(struct store *st, int64_t user_id, const char *password, struct error *e)
 {
 	struct store_tx *tx = store_begin(st, STORE_READ);
 	if (tx == NULL)
@@ -164,7 +165,7 @@ int auth_password_verify(struct store *st, int64_t user_id, const char *password
 	struct store_rows *r;
 	char hash[AUTH_HASH_MAX] = "";
 	int rc = store_query(tx, "SELECT password_hash FROM users WHERE id = $1",
-			     STORE_ARGS(SV_INT(user_id)), &r);
+	                     STORE_ARGS(SV_INT(user_id)), &r);
 	if (rc == 0) {
 		if ((rc = store_next(r)) == 1)
 			snprintf(hash, sizeof(hash), "%s", store_text(r, 0));
@@ -179,28 +180,28 @@ int auth_password_verify(struct store *st, int64_t user_id, const char *password
 }
 
 int auth_session_create(struct store_tx *tx, const struct actor *who, int64_t now,
-			char token[TOKEN_TEXT_LEN], char csrf[TOKEN_TEXT_LEN], struct error *e)
+                        char token[TOKEN_TEXT_LEN], char csrf[TOKEN_TEXT_LEN], struct error *e)
 {
 	char hash[TOKEN_HASH_LEN];
 	token_generate(token);
 	token_generate(csrf);
 	token_hash(token, strlen(token), hash);
 	int rc = store_exec(tx, "DELETE FROM sessions WHERE user_id = $1 AND expires_at <= $2",
-			    STORE_ARGS(SV_INT(who->user_id), SV_INT(now)));
+	                    STORE_ARGS(SV_INT(who->user_id), SV_INT(now)));
 	if (rc >= 0)
 		rc = store_exec(tx,
-				"INSERT INTO sessions (account_id, user_id, token_hash, csrf_token,"
-				" created_at, expires_at) VALUES ($1, $2, $3, $4, $5, $6)",
-				STORE_ARGS(SV_INT(who->account_id), SV_INT(who->user_id),
-					   SV_TEXT(hash), SV_TEXT(csrf), SV_INT(now),
-					   SV_INT(now + SESSION_TTL_MS)));
+		                "INSERT INTO sessions (account_id, user_id, token_hash, csrf_token,"
+		                " created_at, expires_at) VALUES ($1, $2, $3, $4, $5, $6)",
+		                STORE_ARGS(SV_INT(who->account_id), SV_INT(who->user_id),
+		                           SV_TEXT(hash), SV_TEXT(csrf), SV_INT(now),
+		                           SV_INT(now + SESSION_TTL_MS)));
 	return rc < 0 ? error_set(e, rc, "the store failed") : 0;
 }
 
 /* Reads (account, user, role[, extra text]) from a one-row query into *who. */
 static int lookup_actor(struct store_tx *tx, const char *sql, const struct store_value *args,
-			int nargs, struct actor *who, char *extra, size_t extra_size,
-			struct error *e)
+                        int nargs, struct actor *who, char *extra, size_t extra_size,
+                        struct error *e)
 {
 	struct store_rows *r;
 	int rc = store_query(tx, sql, args, nargs, &r);
@@ -217,32 +218,33 @@ static int lookup_actor(struct store_tx *tx, const char *sql, const struct store
 	store_rows_free(r);
 	if (rc < 0)
 		return error_set(e, rc, "the store failed");
-	return rc == 1 ? 0 : error_set(e, ERR_UNAUTHENTICATED, "not logged in, or the session expired");
+	return rc == 1 ? 0
+	               : error_set(e, ERR_UNAUTHENTICATED, "not logged in, or the session expired");
 }
 
 int auth_session_lookup(struct store_tx *tx, const char *token, int64_t now, struct actor *who,
-			char csrf[TOKEN_TEXT_LEN], struct error *e)
+                        char csrf[TOKEN_TEXT_LEN], struct error *e)
 {
 	char hash[TOKEN_HASH_LEN];
 	token_hash(token, strlen(token), hash);
 	return lookup_actor(tx,
-			    "SELECT s.account_id, s.user_id, u.role, s.csrf_token FROM sessions s"
-			    " JOIN users u ON u.id = s.user_id WHERE s.token_hash = $1"
-			    " AND s.expires_at > $2 AND u.is_active = 1",
-			    STORE_ARGS(SV_TEXT(hash), SV_INT(now)), who, csrf, TOKEN_TEXT_LEN, e);
+	                    "SELECT s.account_id, s.user_id, u.role, s.csrf_token FROM sessions s"
+	                    " JOIN users u ON u.id = s.user_id WHERE s.token_hash = $1"
+	                    " AND s.expires_at > $2 AND u.is_active = 1",
+	                    STORE_ARGS(SV_TEXT(hash), SV_INT(now)), who, csrf, TOKEN_TEXT_LEN, e);
 }
 
 int auth_session_delete(struct store_tx *tx, const char *token, struct error *e)
 {
 	char hash[TOKEN_HASH_LEN];
 	token_hash(token, strlen(token), hash);
-	int rc = store_exec(tx, "DELETE FROM sessions WHERE token_hash = $1",
-			    STORE_ARGS(SV_TEXT(hash)));
+	int rc =
+	    store_exec(tx, "DELETE FROM sessions WHERE token_hash = $1", STORE_ARGS(SV_TEXT(hash)));
 	return rc < 0 ? error_set(e, rc, "the store failed") : 0;
 }
 
-int auth_token_create(struct store_tx *tx, const struct actor *who, const char *name,
-		      int64_t now, char token[API_TOKEN_LEN], int64_t *id, struct error *e)
+int auth_token_create(struct store_tx *tx, const struct actor *who, const char *name, int64_t now,
+                      char token[API_TOKEN_LEN], int64_t *id, struct error *e)
 {
 	char clean[TOKEN_NAME_MAX + 1];
 	char hash[TOKEN_HASH_LEN];
@@ -253,47 +255,46 @@ int auth_token_create(struct store_tx *tx, const struct actor *who, const char *
 	token_generate(secret);
 	snprintf(token, API_TOKEN_LEN, API_TOKEN_PREFIX "%s", secret);
 	token_hash(token, strlen(token), hash);
-	rc = store_get_int(tx,
-			   "INSERT INTO api_tokens (account_id, user_id, name, token_hash, created_at)"
-			   " VALUES ($1, $2, $3, $4, $5) RETURNING id",
-			   STORE_ARGS(SV_INT(who->account_id), SV_INT(who->user_id), SV_TEXT(clean),
-				      SV_TEXT(hash), SV_INT(now)),
-			   id);
+	rc = store_get_int(
+	    tx,
+	    "INSERT INTO api_tokens (account_id, user_id, name, token_hash, created_at)"
+	    " VALUES ($1, $2, $3, $4, $5) RETURNING id",
+	    STORE_ARGS(SV_INT(who->account_id), SV_INT(who->user_id), SV_TEXT(clean), SV_TEXT(hash),
+	               SV_INT(now)),
+	    id);
 	return rc < 0 ? error_set(e, rc, "the store failed") : 0;
 }
 
-int auth_token_lookup(struct store_tx *tx, const char *token, struct actor *who,
-		      struct error *e)
+int auth_token_lookup(struct store_tx *tx, const char *token, struct actor *who, struct error *e)
 {
 	char hash[TOKEN_HASH_LEN];
 	if (strncmp(token, API_TOKEN_PREFIX, strlen(API_TOKEN_PREFIX)) != 0)
 		return error_set(e, ERR_UNAUTHENTICATED, "not a Centralita API token");
 	token_hash(token, strlen(token), hash);
 	return lookup_actor(tx,
-			    "SELECT t.account_id, t.user_id, u.role FROM api_tokens t"
-			    " JOIN users u ON u.id = t.user_id WHERE t.token_hash = $1"
-			    " AND u.is_active = 1",
-			    STORE_ARGS(SV_TEXT(hash)), who, NULL, 0, e);
+	                    "SELECT t.account_id, t.user_id, u.role FROM api_tokens t"
+	                    " JOIN users u ON u.id = t.user_id WHERE t.token_hash = $1"
+	                    " AND u.is_active = 1",
+	                    STORE_ARGS(SV_TEXT(hash)), who, NULL, 0, e);
 }
 
-int auth_token_delete(struct store_tx *tx, const struct actor *who, int64_t id,
-		      struct error *e)
+int auth_token_delete(struct store_tx *tx, const struct actor *who, int64_t id, struct error *e)
 {
 	int rc = store_exec(tx, "DELETE FROM api_tokens WHERE user_id = $1 AND id = $2",
-			    STORE_ARGS(SV_INT(who->user_id), SV_INT(id)));
+	                    STORE_ARGS(SV_INT(who->user_id), SV_INT(id)));
 	if (rc < 0)
 		return error_set(e, rc, "the store failed");
 	return rc > 0 ? 0 : error_set(e, ERR_NOT_FOUND, "no such token");
 }
 
-int auth_token_list(struct store_tx *tx, const struct actor *who, struct api_token **out,
-		    size_t *n, struct error *e)
+int auth_token_list(struct store_tx *tx, const struct actor *who, struct api_token **out, size_t *n,
+                    struct error *e)
 {
 	struct store_rows *r;
 	int rc = store_query(tx,
-			     "SELECT id, name, created_at FROM api_tokens WHERE user_id = $1"
-			     " ORDER BY id",
-			     STORE_ARGS(SV_INT(who->user_id)), &r);
+	                     "SELECT id, name, created_at FROM api_tokens WHERE user_id = $1"
+	                     " ORDER BY id",
+	                     STORE_ARGS(SV_INT(who->user_id)), &r);
 	if (rc < 0)
 		return error_set(e, rc, "the store failed");
 	struct api_token *tokens = NULL;

@@ -21,7 +21,7 @@
 #define USER_PASSWORD_MAX 256
 #define TEAM_NAME_MAX     200
 #define TOKEN_NAME_MAX    200
-#define AUTH_HASH_MAX     128 /* argon2id encoded hash, NUL included */
+#define AUTH_HASH_MAX     128                  /* argon2id encoded hash, NUL included */
 #define API_TOKEN_LEN     (TOKEN_TEXT_LEN + 4) /* "ctk_" + token + NUL */
 
 enum role { ROLE_AGENT, ROLE_ADMIN };
@@ -50,8 +50,8 @@ struct user {
 struct user_changes {
 	const char *email;
 	const char *name;
-	const char *role;         /* "admin" or "agent" */
-	const char *availability; /* "online", "away" or "offline" */
+	const char *role;          /* "admin" or "agent" */
+	const char *availability;  /* "online", "away" or "offline" */
 	const char *password_hash; /* from auth_password_hash */
 	int is_active;
 };
@@ -69,42 +69,42 @@ const char *role_name(enum role role);
 const char *availability_name(enum availability availability);
 
 /* Users. Creating needs email, name, role and password_hash. */
-int user_create(struct store_tx *tx, int64_t account_id, const struct user_changes *in,
-		int64_t now, struct user *out, struct error *e);
+int user_create(struct store_tx *tx, int64_t account_id, const struct user_changes *in, int64_t now,
+                struct user *out, struct error *e);
 /* Refuses to deactivate or demote the last active admin. Deactivation ends the user's
  * sessions and API tokens. */
 int user_update(struct store_tx *tx, int64_t account_id, int64_t id, const struct user_changes *in,
-		int64_t now, struct user *out, struct error *e);
+                int64_t now, struct user *out, struct error *e);
 int user_get(struct store_tx *tx, int64_t account_id, int64_t id, struct user *out,
-	     struct error *e);
+             struct error *e);
 /* Looks a user up by e-mail in any account (e-mails are unique across the server). */
 int user_find_email(struct store_tx *tx, const char *email, struct user *out, struct error *e);
 /* *out is an array of *n users the caller frees. */
 int user_list(struct store_tx *tx, int64_t account_id, struct user **out, size_t *n,
-	      struct error *e);
+              struct error *e);
 /* The number of active admins of the account. */
 int user_count_admins(struct store_tx *tx, int64_t account_id, int64_t *n, struct error *e);
 
 /* Teams. An admin sees every team of the account; an agent only those they belong to. */
 int team_create(struct store_tx *tx, int64_t account_id, const char *name, int64_t now,
-		struct team *out, struct error *e);
-int team_rename(struct store_tx *tx, int64_t account_id, int64_t id, const char *name,
-		int64_t now, struct team *out, struct error *e);
+                struct team *out, struct error *e);
+int team_rename(struct store_tx *tx, int64_t account_id, int64_t id, const char *name, int64_t now,
+                struct team *out, struct error *e);
 /* Deleting a team removes its memberships; its conversations move to the general inbox. */
 int team_delete(struct store_tx *tx, int64_t account_id, int64_t id, struct error *e);
 int team_get(struct store_tx *tx, const struct actor *who, int64_t id, struct team *out,
-	     struct error *e);
+             struct error *e);
 int team_find_name(struct store_tx *tx, int64_t account_id, const char *name, struct team *out,
-		   struct error *e);
+                   struct error *e);
 int team_list(struct store_tx *tx, const struct actor *who, struct team **out, size_t *n,
-	      struct error *e);
+              struct error *e);
 /* Only active users of the same account can join; a second add is a conflict. */
 int team_member_add(struct store_tx *tx, int64_t account_id, int64_t team_id, int64_t user_id,
-		    int64_t now, struct error *e);
-int team_member_remove(struct store_tx *tx, int64_t account_id, int64_t team_id,
-		       int64_t user_id, struct error *e);
+                    int64_t now, struct error *e);
+int team_member_remove(struct store_tx *tx, int64_t account_id, int64_t team_id, int64_t user_id,
+                       struct error *e);
 int team_members(struct store_tx *tx, int64_t account_id, int64_t team_id, struct user **out,
-		 size_t *n, struct error *e);
+                 size_t *n, struct error *e);
 
 /*
  * Authentication. Password hashing is slow by design (argon2id): do it outside write
@@ -116,35 +116,31 @@ int auth_lock_seconds(int failures);
 /* Checks e-mail and password with the throttle; on ERR_RATE_LIMITED *retry_after is set.
  * Answers the same whether or not the e-mail exists. */
 int auth_login(struct store *st, const char *email, const char *password, int64_t now,
-	       struct actor *out, int *retry_after, struct error *e);
+               struct actor *out, int *retry_after, struct error *e);
 /* Checks a user's current password (before changing it); ERR_UNPROCESSABLE when wrong. */
-int auth_password_verify(struct store *st, int64_t user_id, const char *password,
-			 struct error *e);
+int auth_password_verify(struct store *st, int64_t user_id, const char *password, struct error *e);
 int auth_session_create(struct store_tx *tx, const struct actor *who, int64_t now,
-			char token[TOKEN_TEXT_LEN], char csrf[TOKEN_TEXT_LEN], struct error *e);
+                        char token[TOKEN_TEXT_LEN], char csrf[TOKEN_TEXT_LEN], struct error *e);
 /* Finds the live session of an active user; fills *who and its CSRF token. */
 int auth_session_lookup(struct store_tx *tx, const char *token, int64_t now, struct actor *who,
-			char csrf[TOKEN_TEXT_LEN], struct error *e);
+                        char csrf[TOKEN_TEXT_LEN], struct error *e);
 int auth_session_delete(struct store_tx *tx, const char *token, struct error *e);
 /* Personal API tokens: "ctk_" and 43 random characters, shown once. */
-int auth_token_create(struct store_tx *tx, const struct actor *who, const char *name,
-		      int64_t now, char token[API_TOKEN_LEN], int64_t *id, struct error *e);
-int auth_token_lookup(struct store_tx *tx, const char *token, struct actor *who,
-		      struct error *e);
-int auth_token_delete(struct store_tx *tx, const struct actor *who, int64_t id,
-		      struct error *e);
+int auth_token_create(struct store_tx *tx, const struct actor *who, const char *name, int64_t now,
+                      char token[API_TOKEN_LEN], int64_t *id, struct error *e);
+int auth_token_lookup(struct store_tx *tx, const char *token, struct actor *who, struct error *e);
+int auth_token_delete(struct store_tx *tx, const struct actor *who, int64_t id, struct error *e);
 struct api_token {
 	int64_t id;
 	char name[TOKEN_NAME_MAX + 1];
 	int64_t created_at;
 };
 /* The actor's own tokens (never the secrets); *out is freed by the caller. */
-int auth_token_list(struct store_tx *tx, const struct actor *who, struct api_token **out,
-		    size_t *n, struct error *e);
+int auth_token_list(struct store_tx *tx, const struct actor *who, struct api_token **out, size_t *n,
+                    struct error *e);
 
 /* Text checks shared by users and teams: trimmed, clean UTF-8, 1..max bytes. */
-int inbox_check_name(const char *field, const char *in, size_t max, char *out,
-		     struct error *e);
+int inbox_check_name(const char *field, const char *in, size_t max, char *out, struct error *e);
 /* Validates and case-folds an e-mail into out (USER_EMAIL_MAX + 1 bytes). */
 int inbox_fold_email(const char *in, char *out, struct error *e);
 /* The case-folded (NFC, casefold) copy of valid UTF-8 in, to free; NULL when invalid. */

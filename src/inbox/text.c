@@ -1,8 +1,8 @@
 /* Checks and folding of the names and e-mails people type; see inbox.h. */
+#include <stdlib.h>
 #include <string.h>
 #include <sys/types.h>
 #include <utf8proc.h>
-#include <stdlib.h>
 
 #include "core/utf8.h"
 #include "inbox/inbox.h"
@@ -56,8 +56,8 @@ char *inbox_fold(const char *in)
 {
 	utf8proc_uint8_t *folded = NULL;
 	utf8proc_ssize_t n = utf8proc_map((const utf8proc_uint8_t *)in, -1, &folded,
-					  UTF8PROC_NULLTERM | UTF8PROC_STABLE | UTF8PROC_COMPOSE |
-						  UTF8PROC_CASEFOLD);
+	                                  UTF8PROC_NULLTERM | UTF8PROC_STABLE | UTF8PROC_COMPOSE |
+	                                      UTF8PROC_CASEFOLD);
 	if (n < 0) {
 		free(folded);
 		return NULL;

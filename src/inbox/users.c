@@ -7,7 +7,6 @@
 #include "inbox/inbox.h"
 #include "inbox/internal.h"
 
-
 const char *role_name(enum role role)
 {
 	return role == ROLE_ADMIN ? "admin" : "agent";
@@ -50,7 +49,7 @@ static void read_user(struct store_rows *r, struct user *u)
 
 /* Runs a query expected to give at most one user. */
 static int query_one(struct store_tx *tx, const char *sql, const struct store_value *args,
-		     int nargs, struct user *out, struct error *e)
+                     int nargs, struct user *out, struct error *e)
 {
 	struct user *users;
 	size_t n;
@@ -63,11 +62,11 @@ static int query_one(struct store_tx *tx, const char *sql, const struct store_va
 	return n > 0 ? 0 : error_set(e, ERR_NOT_FOUND, "no such user");
 }
 
-int user_get(struct store_tx *tx, int64_t account_id, int64_t id, struct user *out,
-	     struct error *e)
+int user_get(struct store_tx *tx, int64_t account_id, int64_t id, struct user *out, struct error *e)
 {
-	return query_one(tx, "SELECT " USER_COLUMNS " FROM users u WHERE u.account_id = $1 AND u.id = $2",
-			 STORE_ARGS(SV_INT(account_id), SV_INT(id)), out, e);
+	return query_one(
+	    tx, "SELECT " USER_COLUMNS " FROM users u WHERE u.account_id = $1 AND u.id = $2",
+	    STORE_ARGS(SV_INT(account_id), SV_INT(id)), out, e);
 }
 
 int user_find_email(struct store_tx *tx, const char *email, struct user *out, struct error *e)
@@ -77,11 +76,11 @@ int user_find_email(struct store_tx *tx, const char *email, struct user *out, st
 	if (rc < 0)
 		return rc;
 	return query_one(tx, "SELECT " USER_COLUMNS " FROM users u WHERE u.email = $1",
-			 STORE_ARGS(SV_TEXT(folded)), out, e);
+	                 STORE_ARGS(SV_TEXT(folded)), out, e);
 }
 
 int users_query(struct store_tx *tx, const char *sql, const struct store_value *args, int nargs,
-		struct user **out, size_t *n, struct error *e)
+                struct user **out, size_t *n, struct error *e)
 {
 	struct store_rows *r;
 	int rc = store_query(tx, sql, args, nargs, &r);
@@ -104,18 +103,19 @@ int users_query(struct store_tx *tx, const char *sql, const struct store_value *
 }
 
 int user_list(struct store_tx *tx, int64_t account_id, struct user **out, size_t *n,
-	      struct error *e)
+              struct error *e)
 {
-	return users_query(tx, "SELECT " USER_COLUMNS " FROM users u WHERE u.account_id = $1 ORDER BY u.id",
-			   STORE_ARGS(SV_INT(account_id)), out, n, e);
+	return users_query(
+	    tx, "SELECT " USER_COLUMNS " FROM users u WHERE u.account_id = $1 ORDER BY u.id",
+	    STORE_ARGS(SV_INT(account_id)), out, n, e);
 }
 
 int user_count_admins(struct store_tx *tx, int64_t account_id, int64_t *n, struct error *e)
 {
 	int rc = store_get_int(tx,
-			       "SELECT count(*) FROM users WHERE account_id = $1 AND role = 'admin'"
-			       " AND is_active = 1",
-			       STORE_ARGS(SV_INT(account_id)), n);
+	                       "SELECT count(*) FROM users WHERE account_id = $1 AND role = 'admin'"
+	                       " AND is_active = 1",
+	                       STORE_ARGS(SV_INT(account_id)), n);
 	return rc < 0 ? error_set(e, rc, "the store failed") : 0;
 }
 
@@ -138,29 +138,30 @@ static int check_changes(const struct user_changes *in, struct checked *c, struc
 	if (rc == 0 && in->availability != NULL && strcmp(in->availability, "online") != 0 &&
 	    strcmp(in->availability, "away") != 0 && strcmp(in->availability, "offline") != 0)
 		rc = error_set(e, ERR_INVALID,
-			       "'availability' must be \"online\", \"away\" or \"offline\"");
+		               "'availability' must be \"online\", \"away\" or \"offline\"");
 	return rc;
 }
 
-int user_create(struct store_tx *tx, int64_t account_id, const struct user_changes *in,
-		int64_t now, struct user *out, struct error *e)
+int user_create(struct store_tx *tx, int64_t account_id, const struct user_changes *in, int64_t now,
+                struct user *out, struct error *e)
 {
 	struct checked c;
 	if (in->email == NULL || in->name == NULL || in->role == NULL || in->password_hash == NULL)
-		return error_set(e, ERR_INVALID, "'email', 'name', 'role' and 'password' are required");
+		return error_set(e, ERR_INVALID,
+		                 "'email', 'name', 'role' and 'password' are required");
 	int rc = check_changes(in, &c, e);
 	if (rc < 0)
 		return rc;
 	int64_t id;
 	rc = store_get_int(tx,
-			   "INSERT INTO users (account_id, email, name, role, password_hash,"
-			   " availability, is_active, created_at, updated_at)"
-			   " VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $8) RETURNING id",
-			   STORE_ARGS(SV_INT(account_id), SV_TEXT(c.email), SV_TEXT(c.name),
-				      SV_TEXT(in->role), SV_TEXT(in->password_hash),
-				      SV_TEXT(in->availability ? in->availability : "offline"),
-				      SV_INT(in->is_active != 0), SV_INT(now)),
-			   &id);
+	                   "INSERT INTO users (account_id, email, name, role, password_hash,"
+	                   " availability, is_active, created_at, updated_at)"
+	                   " VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $8) RETURNING id",
+	                   STORE_ARGS(SV_INT(account_id), SV_TEXT(c.email), SV_TEXT(c.name),
+	                              SV_TEXT(in->role), SV_TEXT(in->password_hash),
+	                              SV_TEXT(in->availability ? in->availability : "offline"),
+	                              SV_INT(in->is_active != 0), SV_INT(now)),
+	                   &id);
 	if (rc == ERR_CONFLICT)
 		return error_set(e, ERR_CONFLICT, "a user with that e-mail already exists");
 	if (rc < 0)
@@ -170,24 +171,24 @@ int user_create(struct store_tx *tx, int64_t account_id, const struct user_chang
 
 /* True when the change would leave the account without an active admin. */
 static int removes_last_admin(struct store_tx *tx, const struct user *u,
-			      const struct user_changes *in, bool *removes)
+                              const struct user_changes *in, bool *removes)
 {
 	bool stays_admin = (in->role ? strcmp(in->role, "admin") == 0 : u->role == ROLE_ADMIN) &&
-			   (in->is_active >= 0 ? in->is_active != 0 : u->is_active);
+	                   (in->is_active >= 0 ? in->is_active != 0 : u->is_active);
 	*removes = false;
 	if (stays_admin || u->role != ROLE_ADMIN || !u->is_active)
 		return 0;
 	int64_t others;
 	int rc = store_get_int(tx,
-			       "SELECT count(*) FROM users WHERE account_id = $1 AND id <> $2"
-			       " AND role = 'admin' AND is_active = 1",
-			       STORE_ARGS(SV_INT(u->account_id), SV_INT(u->id)), &others);
+	                       "SELECT count(*) FROM users WHERE account_id = $1 AND id <> $2"
+	                       " AND role = 'admin' AND is_active = 1",
+	                       STORE_ARGS(SV_INT(u->account_id), SV_INT(u->id)), &others);
 	*removes = rc == 0 && others == 0;
 	return rc;
 }
 
 int user_update(struct store_tx *tx, int64_t account_id, int64_t id, const struct user_changes *in,
-		int64_t now, struct user *out, struct error *e)
+                int64_t now, struct user *out, struct error *e)
 {
 	struct checked c;
 	struct user u;
@@ -202,27 +203,26 @@ int user_update(struct store_tx *tx, int64_t account_id, int64_t id, const struc
 		return error_set(e, rc, "the store failed");
 	if (removes)
 		return error_set(e, ERR_UNPROCESSABLE,
-				 "the account must keep at least one active admin");
-	rc = store_exec(tx,
-			"UPDATE users SET email = coalesce($3, email), name = coalesce($4, name),"
-			" role = coalesce($5, role), availability = coalesce($6, availability),"
-			" password_hash = coalesce($7, password_hash),"
-			" is_active = coalesce($8, is_active), updated_at = $9"
-			" WHERE account_id = $1 AND id = $2",
-			STORE_ARGS(SV_INT(account_id), SV_INT(id),
-				   SV_TEXT_NULL(in->email ? c.email : NULL),
-				   SV_TEXT_NULL(in->name ? c.name : NULL), SV_TEXT_NULL(in->role),
-				   SV_TEXT_NULL(in->availability), SV_TEXT_NULL(in->password_hash),
-				   in->is_active >= 0 ? SV_INT(in->is_active != 0) : SV_NULL,
-				   SV_INT(now)));
+		                 "the account must keep at least one active admin");
+	rc = store_exec(
+	    tx,
+	    "UPDATE users SET email = coalesce($3, email), name = coalesce($4, name),"
+	    " role = coalesce($5, role), availability = coalesce($6, availability),"
+	    " password_hash = coalesce($7, password_hash),"
+	    " is_active = coalesce($8, is_active), updated_at = $9"
+	    " WHERE account_id = $1 AND id = $2",
+	    STORE_ARGS(SV_INT(account_id), SV_INT(id), SV_TEXT_NULL(in->email ? c.email : NULL),
+	               SV_TEXT_NULL(in->name ? c.name : NULL), SV_TEXT_NULL(in->role),
+	               SV_TEXT_NULL(in->availability), SV_TEXT_NULL(in->password_hash),
+	               in->is_active >= 0 ? SV_INT(in->is_active != 0) : SV_NULL, SV_INT(now)));
 	if (rc == ERR_CONFLICT)
 		return error_set(e, ERR_CONFLICT, "a user with that e-mail already exists");
 	if (rc >= 0 && (in->is_active == 0 || in->password_hash != NULL))
 		rc = store_exec(tx, "DELETE FROM sessions WHERE user_id = $1",
-				STORE_ARGS(SV_INT(id)));
+		                STORE_ARGS(SV_INT(id)));
 	if (rc >= 0 && in->is_active == 0)
 		rc = store_exec(tx, "DELETE FROM api_tokens WHERE user_id = $1",
-				STORE_ARGS(SV_INT(id)));
+		                STORE_ARGS(SV_INT(id)));
 	if (rc < 0)
 		return error_set(e, rc, "the store failed");
 	return user_get(tx, account_id, id, out, e);

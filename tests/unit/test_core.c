@@ -1,0 +1,172 @@
+/* core/: buffers, the error table, configuration sources and checks, JSON field reading. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <cmocka.h>
+
+#include "core/buf.h"
+#include "core/config.h"
+#include "core/err.h"
+#include "core/json.h"
+#include "core/utf8.h"
+
+static void test_buf_grows_and_takes(void **state)
+{
+	struct buf b = BUF_INIT;
+	for (int i = 0; i < 1000; i++)
+		buf_printf(&b, "%d,", i);
+	assert_int_equal(strncmp(b.data, "0,1,2,", 6), 0);
+	assert_int_equal(b.len, strlen(b.data));
+	buf_reset(&b);
+	assert_int_equal(b.len, 0);
+	buf_puts(&b, "hola");
+	buf_putc(&b, '!');
+	char *s = buf_take(&b);
+	assert_string_equal(s, "hola!");
+	assert_null(b.data);
+	free(s);
+	buf_free(&b);
+}
+
+static void test_err_table(void **state)
+{
+	static const struct {
+		enum err code;
+		int status;
+		const char *name;
+	} cases[] = {
+		{ ERR_BAD_JSON, 400, "invalid_json" },    { ERR_INVALID, 400, "invalid_request" },
+		{ ERR_UNAUTHENTICATED, 401, "unauthenticated" }, { ERR_CSRF, 403, "csrf_token_invalid" },
+		{ ERR_FORBIDDEN, 403, "forbidden" },      { ERR_NOT_FOUND, 404, "not_found" },
+		{ ERR_CONFLICT, 409, "conflict" },        { ERR_TOO_LARGE, 413, "payload_too_large" },
+		{ ERR_UNPROCESSABLE, 422, "unprocessable" }, { ERR_RATE_LIMITED, 429, "too_many_attempts" },
+		{ ERR_UNAVAILABLE, 503, "unavailable" },
+	};
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		assert_int_equal(err_http_status(cases[i].code), cases[i].status);
+		assert_string_equal(err_code_name(cases[i].code), cases[i].name);
+	}
+	struct error e;
+	assert_int_equal(error_set(&e, ERR_CONFLICT, "team %s", "Soporte"), ERR_CONFLICT);
+	assert_string_equal(e.message, "team Soporte");
+}
+
+static void test_config_sources(void **state)
+{
+	struct config c;
+	struct error e;
+	config_defaults(&c);
+	assert_string_equal(c.db, "sqlite:./var/centralita.db");
+	assert_string_equal(c.listen_host, "127.0.0.1");
+	assert_int_equal(c.listen_port, 8080);
+	assert_string_equal(config_sqlite_path(&c), "./var/centralita.db");
+
+	setenv("CENTRALITA_LISTEN", "0.0.0.0:9000", 1);
+	setenv("CENTRALITA_PUBLIC_URL", "https://chat.example.com/", 1);
+	assert_int_equal(config_from_env(&c, &e), 0);
+	assert_string_equal(c.listen_host, "0.0.0.0");
+	assert_int_equal(c.listen_port, 9000);
+	assert_string_equal(c.public_url, "https://chat.example.com");
+	assert_int_equal(config_set_flag(&c, "listen", "[::1]:7000", &e), 0);
+	assert_string_equal(c.listen_host, "::1");
+	assert_int_equal(c.listen_port, 7000);
+
+	setenv("CENTRALITA_THREADS", "many", 1);
+	setenv("CENTRALITA_LISTEN", "0.0.0.0:9000", 1);
+	assert_int_equal(config_from_env(&c, &e), ERR_INVALID);
+	assert_non_null(strstr(e.message, "CENTRALITA_THREADS"));
+	assert_int_equal(c.listen_port, 7000); /* nothing applied */
+	unsetenv("CENTRALITA_THREADS");
+	unsetenv("CENTRALITA_LISTEN");
+	unsetenv("CENTRALITA_PUBLIC_URL");
+
+	static const char *bad[][2] = {
+		{ "listen", "8080" },       { "listen", ":8080" },       { "listen", "h:70000" },
+		{ "listen", "h:" },         { "db", "mysql://x" },       { "db", "sqlite:" },
+		{ "public-url", "x.com" },  { "threads", "0" },          { "threads", "65" },
+		{ "nope", "1" },
+	};
+	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		assert_int_equal(config_set_flag(&c, bad[i][0], bad[i][1], &e), ERR_INVALID);
+		assert_non_null(strstr(e.message, bad[i][0]));
+	}
+	/* Refused values changed nothing. */
+	assert_int_equal(c.listen_port, 7000);
+	assert_int_equal(config_set_flag(&c, "db", "postgres://u@h/db", &e), 0);
+	assert_null(config_sqlite_path(&c));
+}
+
+static void test_json_parse_limits(void **state)
+{
+	struct error e;
+	char deep[200];
+	memset(deep, '[', 65);
+	memset(deep + 65, ']', 65);
+	assert_null(json_parse(deep, 130, &e));
+	assert_int_equal(e.code, ERR_BAD_JSON);
+	json_t *ok = json_parse(deep + 1, 128, &e); /* 64 levels are fine */
+	assert_non_null(ok);
+	json_decref(ok);
+	/* Brackets inside strings do not count. */
+	const char *quoted = "{\"a\": \"[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[\\\"\"}";
+	ok = json_parse(quoted, strlen(quoted), &e);
+	assert_non_null(ok);
+	json_decref(ok);
+	assert_null(json_parse("{\"a\":1,\"a\":2}", 13, &e));
+	assert_null(json_parse("{\"a\":\"\\u0000\"}", 14, &e));
+	assert_null(json_parse("{\"a\":\"\xc3\x28\"}", 10, &e));
+}
+
+static void test_json_read_fields(void **state)
+{
+	const char *name = NULL;
+	bool active = false, has_active = false;
+	json_int_t n = 0;
+	const struct json_field fields[] = {
+		{ "name", JSON_FIELD_STRING, true, 5, &name, NULL },
+		{ "active", JSON_FIELD_BOOL, false, 0, &active, &has_active },
+		{ "n", JSON_FIELD_INT, false, 0, &n, NULL },
+	};
+	struct error e;
+	static const char *bad[] = {
+		"[]", "{}", "{\"name\":1}", "{\"name\":\"toolong\"}", "{\"name\":\"a\",\"x\":1}",
+		"{\"name\":\"a\",\"active\":1}", "{\"name\":\"a\",\"n\":1.5}",
+	};
+	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		json_t *j = json_parse(bad[i], strlen(bad[i]), &e);
+		assert_int_equal(json_read_fields(j, fields, 3, &e), ERR_INVALID);
+		assert_null(name);
+		json_decref(j);
+	}
+	const char *good = "{\"name\":\"héla\",\"active\":true,\"n\":7}";
+	json_t *j = json_parse(good, strlen(good), &e);
+	assert_non_null(j);
+	assert_int_equal(json_read_fields(j, fields, 3, &e), 0);
+	assert_string_equal(name, "héla");
+	assert_true(active && has_active);
+	assert_int_equal(n, 7);
+	json_decref(j);
+}
+
+static void test_utf8_clean(void **state)
+{
+	assert_true(utf8_is_clean("hola, ñandú 🎉\n", strlen("hola, ñandú 🎉\n")));
+	assert_false(utf8_is_clean("a\0b", 3));
+	assert_false(utf8_is_clean("\xc3\x28", 2));
+	assert_false(utf8_is_clean("\xed\xa0\x80", 3)); /* a lone surrogate */
+	assert_false(utf8_is_clean("bell\a", 5));
+	assert_false(utf8_is_clean("\xf4\x90\x80\x80", 4)); /* past U+10FFFF */
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_buf_grows_and_takes), cmocka_unit_test(test_err_table),
+		cmocka_unit_test(test_config_sources),      cmocka_unit_test(test_json_parse_limits),
+		cmocka_unit_test(test_json_read_fields),    cmocka_unit_test(test_utf8_clean),
+	};
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
