@@ -38,11 +38,16 @@ static void test_err_table(void **state)
 		int status;
 		const char *name;
 	} cases[] = {
-		{ ERR_BAD_JSON, 400, "invalid_json" },    { ERR_INVALID, 400, "invalid_request" },
-		{ ERR_UNAUTHENTICATED, 401, "unauthenticated" }, { ERR_CSRF, 403, "csrf_token_invalid" },
-		{ ERR_FORBIDDEN, 403, "forbidden" },      { ERR_NOT_FOUND, 404, "not_found" },
-		{ ERR_CONFLICT, 409, "conflict" },        { ERR_TOO_LARGE, 413, "payload_too_large" },
-		{ ERR_UNPROCESSABLE, 422, "unprocessable" }, { ERR_RATE_LIMITED, 429, "too_many_attempts" },
+		{ ERR_BAD_JSON, 400, "invalid_json" },
+		{ ERR_INVALID, 400, "invalid_request" },
+		{ ERR_UNAUTHENTICATED, 401, "unauthenticated" },
+		{ ERR_CSRF, 403, "csrf_token_invalid" },
+		{ ERR_FORBIDDEN, 403, "forbidden" },
+		{ ERR_NOT_FOUND, 404, "not_found" },
+		{ ERR_CONFLICT, 409, "conflict" },
+		{ ERR_TOO_LARGE, 413, "payload_too_large" },
+		{ ERR_UNPROCESSABLE, 422, "unprocessable" },
+		{ ERR_RATE_LIMITED, 429, "too_many_attempts" },
 		{ ERR_UNAVAILABLE, 503, "unavailable" },
 	};
 	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
@@ -84,9 +89,9 @@ static void test_config_sources(void **state)
 	unsetenv("CENTRALITA_PUBLIC_URL");
 
 	static const char *bad[][2] = {
-		{ "listen", "8080" },       { "listen", ":8080" },       { "listen", "h:70000" },
-		{ "listen", "h:" },         { "db", "mysql://x" },       { "db", "sqlite:" },
-		{ "public-url", "x.com" },  { "threads", "0" },          { "threads", "65" },
+		{ "listen", "8080" },      { "listen", ":8080" }, { "listen", "h:70000" },
+		{ "listen", "h:" },        { "db", "mysql://x" }, { "db", "sqlite:" },
+		{ "public-url", "x.com" }, { "threads", "0" },    { "threads", "65" },
 		{ "nope", "1" },
 	};
 	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
@@ -111,7 +116,8 @@ static void test_json_parse_limits(void **state)
 	assert_non_null(ok);
 	json_decref(ok);
 	/* Brackets inside strings do not count. */
-	const char *quoted = "{\"a\": \"[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[\\\"\"}";
+	const char *quoted =
+	    "{\"a\": \"[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[\\\"\"}";
 	ok = json_parse(quoted, strlen(quoted), &e);
 	assert_non_null(ok);
 	json_decref(ok);
@@ -132,8 +138,13 @@ static void test_json_read_fields(void **state)
 	};
 	struct error e;
 	static const char *bad[] = {
-		"[]", "{}", "{\"name\":1}", "{\"name\":\"toolong\"}", "{\"name\":\"a\",\"x\":1}",
-		"{\"name\":\"a\",\"active\":1}", "{\"name\":\"a\",\"n\":1.5}",
+		"[]",
+		"{}",
+		"{\"name\":1}",
+		"{\"name\":\"toolong\"}",
+		"{\"name\":\"a\",\"x\":1}",
+		"{\"name\":\"a\",\"active\":1}",
+		"{\"name\":\"a\",\"n\":1.5}",
 	};
 	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
 		json_t *j = json_parse(bad[i], strlen(bad[i]), &e);
@@ -164,9 +175,12 @@ static void test_utf8_clean(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_buf_grows_and_takes), cmocka_unit_test(test_err_table),
-		cmocka_unit_test(test_config_sources),      cmocka_unit_test(test_json_parse_limits),
-		cmocka_unit_test(test_json_read_fields),    cmocka_unit_test(test_utf8_clean),
+		cmocka_unit_test(test_buf_grows_and_takes),
+		cmocka_unit_test(test_err_table),
+		cmocka_unit_test(test_config_sources),
+		cmocka_unit_test(test_json_parse_limits),
+		cmocka_unit_test(test_json_read_fields),
+		cmocka_unit_test(test_utf8_clean),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

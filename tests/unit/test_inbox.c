@@ -12,7 +12,7 @@
 static void test_lock_schedule(void **state)
 {
 	static const int expected[][2] = {
-		{ 0, 0 }, { 1, 0 }, { 4, 0 },  { 5, 1 },    { 6, 2 },     { 7, 4 },
+		{ 0, 0 }, { 1, 0 },  { 4, 0 },    { 5, 1 },    { 6, 2 },      { 7, 4 },
 		{ 8, 8 }, { 9, 16 }, { 10, 900 }, { 11, 900 }, { 1000, 900 },
 	};
 	for (size_t i = 0; i < sizeof(expected) / sizeof(expected[0]); i++)
@@ -32,8 +32,8 @@ static void test_fold_email(void **state)
 		assert_int_equal(inbox_fold_email(good[i][0], out, &e), 0);
 		assert_string_equal(out, good[i][1]);
 	}
-	static const char *bad[] = { "", "plain", "@example.com", "ana@", "a@b@c", "a b@c.d",
-				     "<a@b.c>", "a@b.c\n", "\xc3\x28@b.c" };
+	static const char *bad[] = { "",        "plain",   "@example.com", "ana@",        "a@b@c",
+		                     "a b@c.d", "<a@b.c>", "a@b.c\n",      "\xc3\x28@b.c" };
 	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++)
 		assert_int_equal(inbox_fold_email(bad[i], out, &e), ERR_INVALID);
 	char longest[USER_EMAIL_MAX + 2];

@@ -58,19 +58,19 @@ static void test_params_and_rows(void **state)
 	assert_non_null(tx);
 	int64_t id = 0;
 	assert_int_equal(store_get_int(tx,
-				       "INSERT INTO teams (account_id, name, name_key, created_at,"
-				       " updated_at) VALUES ($1, $2, $3, $4, $4) RETURNING id",
-				       STORE_ARGS(SV_INT(1), SV_TEXT("Soporte ñ"), SV_TEXT("soporte ñ"),
-						  SV_INT(42)),
-				       &id),
-			 0);
+	                               "INSERT INTO teams (account_id, name, name_key, created_at,"
+	                               " updated_at) VALUES ($1, $2, $3, $4, $4) RETURNING id",
+	                               STORE_ARGS(SV_INT(1), SV_TEXT("Soporte ñ"),
+	                                          SV_TEXT("soporte ñ"), SV_INT(42)),
+	                               &id),
+	                 0);
 	assert_true(id > 0);
 	struct store_rows *r;
 	/* Parameters may repeat and come in any order. */
 	assert_int_equal(store_query(tx,
-				     "SELECT name, created_at, $2 + $2 FROM teams WHERE id = $1",
-				     STORE_ARGS(SV_INT(id), SV_INT(5)), &r),
-			 0);
+	                             "SELECT name, created_at, $2 + $2 FROM teams WHERE id = $1",
+	                             STORE_ARGS(SV_INT(id), SV_INT(5)), &r),
+	                 0);
 	assert_int_equal(store_next(r), 1);
 	assert_string_equal(store_text(r, 0), "Soporte ñ");
 	assert_int_equal(store_int(r, 1), 42);
@@ -79,27 +79,27 @@ static void test_params_and_rows(void **state)
 	store_rows_free(r);
 	/* A unique violation is a conflict, and the transaction goes on. */
 	assert_int_equal(store_exec(tx,
-				    "INSERT INTO teams (account_id, name, name_key, created_at,"
-				    " updated_at) VALUES (1, 'x', 'soporte ñ', 0, 0)",
-				    STORE_NO_ARGS),
-			 ERR_CONFLICT);
+	                            "INSERT INTO teams (account_id, name, name_key, created_at,"
+	                            " updated_at) VALUES (1, 'x', 'soporte ñ', 0, 0)",
+	                            STORE_NO_ARGS),
+	                 ERR_CONFLICT);
 	assert_int_equal(store_exec(tx, "UPDATE teams SET name = $1 WHERE id = $2",
-				    STORE_ARGS(SV_TEXT_NULL(NULL), SV_INT(id))),
-			 ERR_CONFLICT); /* NOT NULL */
-	assert_int_equal(store_exec(tx, "UPDATE teams SET updated_at = 7 WHERE id = $1",
-				    STORE_ARGS(SV_INT(id))),
-			 1);
+	                            STORE_ARGS(SV_TEXT_NULL(NULL), SV_INT(id))),
+	                 ERR_CONFLICT); /* NOT NULL */
+	assert_int_equal(
+	    store_exec(tx, "UPDATE teams SET updated_at = 7 WHERE id = $1", STORE_ARGS(SV_INT(id))),
+	    1);
 	assert_int_equal(store_commit(tx), 0);
 	int64_t n = 0;
 	tx = store_begin(*state, STORE_READ);
 	assert_int_equal(store_get_int(tx, "SELECT updated_at FROM teams WHERE id = $1",
-				       STORE_ARGS(SV_INT(id)), &n),
-			 0);
+	                               STORE_ARGS(SV_INT(id)), &n),
+	                 0);
 	assert_int_equal(n, 7);
 	assert_int_equal(store_get_int(tx, "SELECT id FROM teams WHERE id = -1", STORE_NO_ARGS, &n),
-			 ERR_NOT_FOUND);
+	                 ERR_NOT_FOUND);
 	assert_int_equal(store_exec(tx, "SELECT nonsense FROM nowhere", STORE_NO_ARGS),
-			 ERR_INTERNAL);
+	                 ERR_INTERNAL);
 	assert_int_equal(store_exec(tx, "SELECT $2", STORE_ARGS(SV_INT(1))), ERR_INTERNAL);
 	store_rollback(tx);
 }
@@ -108,16 +108,16 @@ static void test_rollback_discards(void **state)
 {
 	struct store_tx *tx = store_begin(*state, STORE_WRITE);
 	assert_int_equal(store_exec(tx,
-				    "INSERT INTO teams (account_id, name, name_key, created_at,"
-				    " updated_at) VALUES (1, 'Gone', 'gone', 0, 0)",
-				    STORE_NO_ARGS),
-			 1);
+	                            "INSERT INTO teams (account_id, name, name_key, created_at,"
+	                            " updated_at) VALUES (1, 'Gone', 'gone', 0, 0)",
+	                            STORE_NO_ARGS),
+	                 1);
 	store_rollback(tx);
 	int64_t n = -1;
 	tx = store_begin(*state, STORE_READ);
 	assert_int_equal(store_get_int(tx, "SELECT count(*) FROM teams WHERE name_key = 'gone'",
-				       STORE_NO_ARGS, &n),
-			 0);
+	                               STORE_NO_ARGS, &n),
+	                 0);
 	store_rollback(tx);
 	assert_int_equal(n, 0);
 }
@@ -125,10 +125,9 @@ static void test_rollback_discards(void **state)
 static void test_newer_database_refused(void **state)
 {
 	struct store_tx *tx = store_begin(*state, STORE_WRITE);
-	assert_int_equal(store_exec(tx,
-				    "INSERT INTO schema_migrations VALUES (9999, 'future', 0)",
-				    STORE_NO_ARGS),
-			 1);
+	assert_int_equal(store_exec(tx, "INSERT INTO schema_migrations VALUES (9999, 'future', 0)",
+	                            STORE_NO_ARGS),
+	                 1);
 	assert_int_equal(store_commit(tx), 0);
 	struct error e;
 	int applied;
