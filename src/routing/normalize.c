@@ -97,6 +97,38 @@ static bool is_word_char(int32_t cp)
 	}
 }
 
+/* True when cp, once normalised, would extend the word before it. */
+static bool continues_word(int32_t cp)
+{
+	if (symbol_digit_value(cp) >= 0 || utf8proc_category(cp) == UTF8PROC_CATEGORY_ND)
+		return true;
+	return is_word_char(cp) && !is_own_word(cp);
+}
+
+/*
+ * True when the text s[0..len) (what follows a cut) starts with a character that continues a
+ * word, looking past what normalisation removes (marks, ignorable characters) as the
+ * normaliser would. Invalid bytes count as spaces.
+ */
+static bool starts_in_word(const char *s, size_t len)
+{
+	const utf8proc_uint8_t *p = (const utf8proc_uint8_t *)s;
+	for (int looked = 0; looked < 8 && len > 0; looked++) {
+		utf8proc_int32_t cp, out[32];
+		utf8proc_ssize_t n = utf8proc_iterate(p, (utf8proc_ssize_t)len, &cp);
+		if (n <= 0)
+			return false;
+		int boundclass = 0;
+		utf8proc_ssize_t m =
+		    utf8proc_decompose_char(cp, out, NELEM(out), NORMALIZE_OPTIONS, &boundclass);
+		if (m > 0)
+			return m <= (utf8proc_ssize_t)NELEM(out) && continues_word(out[0]);
+		p += n;
+		len -= (size_t)n;
+	}
+	return false;
+}
+
 size_t route_utf8_cut(const char *s, size_t len, size_t max)
 {
 	if (len <= max)
@@ -255,8 +287,8 @@ void route_words_init(struct route_words *w, const char *s, size_t len)
 	struct builder b = { .text = BUF_INIT };
 	for (size_t i = 0; i < nfolded; i++)
 		feed(&b, folded[i]);
-	/* A cut may have split the last word; a fragment could match something it is not. */
-	if (cut < len && b.count > 0) {
+	/* A cut that split the last word leaves a fragment, which could match what it is not. */
+	if (cut < len && b.is_in_word && starts_in_word(s + cut, len - cut)) {
 		b.count--;
 		b.ncps = b.words[b.count].cp_off;
 		b.text.len = b.count > 0 ? b.words[b.count].off - 1 : 0;

@@ -152,24 +152,55 @@ static void test_limit_kept(void **state)
 	free(got);
 }
 
-/* Past the limit the text is cut, and the last word (maybe cut in half) is dropped. */
+/* len bytes of "soporte " repeated after a prefix, as a new string. */
+static char *repeated(const char *prefix, size_t len)
+{
+	char *text = malloc(len + 1);
+	size_t n = strlen(prefix);
+	memcpy(text, prefix, n);
+	for (size_t i = n; i < len; i++)
+		text[i] = "soporte "[(i - n) % 8];
+	text[len] = '\0';
+	return text;
+}
+
+/* Past the limit the text is cut; a word the cut splits is dropped, whole words stay. */
 static void test_limit_cut(void **state)
 {
 	(void)state;
-	size_t len = 3 * ROUTE_MAX_TEXT_BYTES;
-	char *text = malloc(len + 1);
-	for (size_t i = 0; i < len; i += 8)
-		memcpy(text + i, "soporte ", 8);
-	text[len] = '\0';
-	char *got = route_normalize(text, len);
-	size_t n = strlen(got);
-	assert_true(n <= ROUTE_MAX_TEXT_BYTES);
-	assert_true(n > ROUTE_MAX_TEXT_BYTES - 16);
-	assert_string_equal(got + n - 7, "soporte");
-	/* 1024 bytes hold 128 words of 8 bytes; the 128th ends at the cut and is dropped. */
-	assert_int_equal(n, 127 * 8 - 1);
+	/* The cut falls on a space: 128 whole words of 8 bytes stay. */
+	char *text = repeated("", 3 * ROUTE_MAX_TEXT_BYTES);
+	char *got = route_normalize(text, 3 * ROUTE_MAX_TEXT_BYTES);
+	assert_int_equal(strlen(got), 128 * 8 - 1);
 	free(got);
 	free(text);
+
+	/* Three bytes later the cut splits the 128th "soporte": "sopor" must not remain. */
+	text = repeated("ab ", 3 * ROUTE_MAX_TEXT_BYTES);
+	got = route_normalize(text, 3 * ROUTE_MAX_TEXT_BYTES);
+	size_t n = strlen(got);
+	assert_int_equal(n, 2 + 127 * 8);
+	assert_string_equal(got + n - 8, " soporte");
+	free(got);
+	free(text);
+}
+
+/* What the cut splits is judged after normalisation: marks and ignorables are looked past. */
+static void test_limit_cut_ignorable(void **state)
+{
+	(void)state;
+	char text[ROUTE_MAX_TEXT_BYTES + 16];
+	memset(text, ' ', ROUTE_MAX_TEXT_BYTES - 7);
+	/* "soporte" ends at the cut; a combining accent then a space follow: it is whole. */
+	strcpy(text + ROUTE_MAX_TEXT_BYTES - 7, "soporte\u0301 mas");
+	char *got = route_normalize(text, strlen(text));
+	assert_string_equal(got, "soporte");
+	free(got);
+	/* A soft hyphen then a letter: the word goes on ("soportes"), so it is dropped. */
+	strcpy(text + ROUTE_MAX_TEXT_BYTES - 7, "soporte\u00ADs mas");
+	got = route_normalize(text, strlen(text));
+	assert_string_equal(got, "");
+	free(got);
 }
 
 /* A cut never splits a character: 'é' is two bytes and the limit is even, so shift by one. */
@@ -186,7 +217,7 @@ static void test_limit_cut_multibyte(void **state)
 	char *got = route_normalize(text, len);
 	assert_string_equal(got, "");
 	free(got);
-	/* With a space before the cut, the words before it stay. */
+	/* With a space before the cut, the word before it stays. */
 	text[3] = ' ';
 	got = route_normalize(text, len);
 	assert_string_equal(got, "xe");
@@ -211,9 +242,13 @@ static void test_idempotent(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_table),      cmocka_unit_test(test_invalid_utf8),
-		cmocka_unit_test(test_null_text),  cmocka_unit_test(test_limit_kept),
-		cmocka_unit_test(test_limit_cut),  cmocka_unit_test(test_limit_cut_multibyte),
+		cmocka_unit_test(test_table),
+		cmocka_unit_test(test_invalid_utf8),
+		cmocka_unit_test(test_null_text),
+		cmocka_unit_test(test_limit_kept),
+		cmocka_unit_test(test_limit_cut),
+		cmocka_unit_test(test_limit_cut_ignorable),
+		cmocka_unit_test(test_limit_cut_multibyte),
 		cmocka_unit_test(test_idempotent),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
