@@ -39,24 +39,9 @@ static const char example[] =
 #define MESSAGES "'welcome_message': 'Hola', 'fallback_message': 'Perdona'"
 #define OPTION   "{'answers': ['1'], 'team': 'Soporte'}"
 
-/* json_loads of s with every ' turned into ". */
-static json_t *load(const char *s)
-{
-	char *text = strdup(s);
-	for (char *p = text; *p != '\0'; p++)
-		if (*p == '\'')
-			*p = '"';
-	json_error_t je;
-	json_t *doc = json_loads(text, 0, &je);
-	if (doc == NULL)
-		fail_msg("bad test JSON (%s) in: %s", je.text, text);
-	free(text);
-	return doc;
-}
-
 static struct route_config *parse(const char *s, struct route_problems *problems)
 {
-	json_t *doc = load(s);
+	json_t *doc = test_json(s);
 	struct route_config *cfg = route_config_new(doc, &test_directory, problems);
 	json_decref(doc);
 	return cfg;
@@ -75,7 +60,7 @@ static void test_example_accepted(void **state)
 	assert_false(route_config_uses_team(cfg, 3));
 
 	/* Export by name writes the document that was read, field for field. */
-	json_t *want = load(example);
+	json_t *want = test_json(example);
 	json_t *got = route_config_to_json(cfg, ROUTE_TEAM_BY_NAME, &test_directory);
 	assert_true(json_equal(want, got));
 	json_decref(got);
@@ -122,9 +107,9 @@ static void test_defaults(void **state)
 	          &problems);
 	assert_non_null(cfg);
 	json_t *got = route_config_to_json(cfg, ROUTE_TEAM_BY_NAME, &test_directory);
-	json_t *want = load("{'enabled': true, " MESSAGES ", 'max_attempts': 3,"
-	                    " 'match_first_message': false, 'reopen_routing_after_hours': 24,"
-	                    " 'options': [{'answers': ['1'], 'team': 'Soporte'}]}");
+	json_t *want = test_json("{'enabled': true, " MESSAGES ", 'max_attempts': 3,"
+	                         " 'match_first_message': false, 'reopen_routing_after_hours': 24,"
+	                         " 'options': [{'answers': ['1'], 'team': 'Soporte'}]}");
 	assert_true(json_equal(want, got));
 	json_decref(got);
 	json_decref(want);
