@@ -103,13 +103,23 @@ static int quote_len(const char *s)
 	return (int)route_utf8_cut(s, strlen(s), QUOTE_MAX_BYTES);
 }
 
-/* prefix.name, or name at the top. */
-static void field_path(char *out, const char *prefix, const char *name)
+/* Formats a path. Paths are bounded (indices, field names, keys quoted to QUOTE_MAX_BYTES)
+ * and fit; one that did not would only be cut short. */
+static void path_printf(char out[PATH_MAX_BYTES], const char *fmt, ...)
+    __attribute__((format(printf, 2, 3)));
+
+static void path_printf(char out[PATH_MAX_BYTES], const char *fmt, ...)
 {
-	if (prefix[0] == '\0')
-		snprintf(out, PATH_MAX_BYTES, "%.*s", quote_len(name), name);
-	else
-		snprintf(out, PATH_MAX_BYTES, "%s.%.*s", prefix, quote_len(name), name);
+	va_list ap;
+	va_start(ap, fmt);
+	vsnprintf(out, PATH_MAX_BYTES, fmt, ap);
+	va_end(ap);
+}
+
+/* prefix.name, or name at the top. */
+static void field_path(char out[PATH_MAX_BYTES], const char *prefix, const char *name)
+{
+	path_printf(out, "%s%s%.*s", prefix, prefix[0] != '\0' ? "." : "", quote_len(name), name);
 }
 
 /* ---- Placeholders and messages ---- */
@@ -279,7 +289,7 @@ static void read_answers(struct parser *ps, const json_t *obj, size_t index,
                          struct route_option *opt)
 {
 	char path[PATH_MAX_BYTES];
-	snprintf(path, sizeof(path), "options[%zu].answers", index);
+	path_printf(path, "options[%zu].answers", index);
 	const json_t *list = json_object_get(obj, "answers");
 	if (list == NULL || json_is_null(list)) {
 		add_problem(ps->problems, path, "is required: an option needs at least one answer");
@@ -301,7 +311,7 @@ static void read_answers(struct parser *ps, const json_t *obj, size_t index,
 	opt->nanswers = n;
 	for (size_t i = 0; i < n; i++) {
 		char answer_path[PATH_MAX_BYTES];
-		snprintf(answer_path, sizeof(answer_path), "options[%zu].answers[%zu]", index, i);
+		path_printf(answer_path, "options[%zu].answers[%zu]", index, i);
 		read_answer(ps, json_array_get(list, i), answer_path, &opt->answers[i]);
 	}
 }
@@ -340,7 +350,7 @@ static void read_option(struct parser *ps, const json_t *obj, size_t index,
                         struct route_option *opt)
 {
 	char path[PATH_MAX_BYTES];
-	snprintf(path, sizeof(path), "options[%zu]", index);
+	path_printf(path, "options[%zu]", index);
 	if (!json_is_object(obj)) {
 		add_problem(ps->problems, path, "must be an object");
 		return;
@@ -416,8 +426,8 @@ static void check_duplicates(struct parser *ps)
 	qsort(dups, ndups, sizeof(*dups), compare_duplicates);
 	for (size_t i = 0; i < ndups; i++) {
 		char path[PATH_MAX_BYTES];
-		snprintf(path, sizeof(path), "options[%zu].answers[%zu]", dups[i].ref.option,
-		         dups[i].ref.answer);
+		path_printf(path, "options[%zu].answers[%zu]", dups[i].ref.option,
+		            dups[i].ref.answer);
 		add_problem(ps->problems, path,
 		            "is the same as options[%zu].answers[%zu] after normalisation ('%s')",
 		            dups[i].first.option, dups[i].first.answer, dups[i].ref.norm);

@@ -48,10 +48,15 @@ static bool is_one_edit(const int32_t *a, size_t na, const int32_t *b, size_t nb
 	       is_same_tail(a + i + 2, b + i + 2, na - i - 2);
 }
 
+static bool may_slip(const struct route_word *aw)
+{
+	return aw->ncp >= SLIP_MIN_CHARS && !aw->has_digit;
+}
+
 static bool is_slip(const struct route_words *answer, const struct route_word *aw,
                     const struct route_words *text, const struct route_word *tw)
 {
-	if (aw->has_digit || tw->has_digit || aw->ncp < SLIP_MIN_CHARS)
+	if (!may_slip(aw) || tw->has_digit)
 		return false;
 	return is_one_edit(answer->cps + aw->cp_off, aw->ncp, text->cps + tw->cp_off, tw->ncp);
 }
@@ -72,19 +77,83 @@ static int slips_at(const struct route_words *answer, const struct route_words *
 	return slips;
 }
 
+/*
+ * The text's word positions by the first two and by the last two characters of their word,
+ * so an answer is tried only where it could match. An equal word shares both; a word one
+ * slip away shares one of them, as an edit at index 2 or later leaves the first two alone
+ * and one at index 0 or 1 leaves the last two alone in words of four characters or more.
+ */
+_Static_assert(SLIP_MIN_CHARS >= 4, "the text index relies on slips leaving two ends alone");
+
+enum { BY_HEAD, BY_TAIL };
+
+struct text_index {
+	size_t mask;
+	size_t *first[2]; /* per bucket: 1 + its first position, 0 when empty */
+	size_t *next[2];  /* per position: 1 + the next position in its bucket, 0 at the end */
+};
+
+static size_t end_key(const struct route_words *w, const struct route_word *x, int end)
+{
+	const int32_t *cp = w->cps + x->cp_off;
+	uint32_t a, b;
+	if (end == BY_HEAD) {
+		a = (uint32_t)cp[0];
+		b = x->ncp > 1 ? (uint32_t)cp[1] : 0;
+	} else {
+		a = x->ncp > 1 ? (uint32_t)cp[x->ncp - 2] : 0;
+		b = (uint32_t)cp[x->ncp - 1];
+	}
+	return (size_t)((a * 2654435761u) ^ b);
+}
+
+static void text_index_init(struct text_index *ix, const struct route_words *text)
+{
+	size_t buckets = 16;
+	while (buckets < 2 * text->count)
+		buckets *= 2;
+	ix->mask = buckets - 1;
+	for (int end = BY_HEAD; end <= BY_TAIL; end++) {
+		ix->first[end] = xcalloc(buckets, sizeof(size_t));
+		ix->next[end] = xcalloc(text->count, sizeof(size_t));
+		/* Backwards, so that each bucket lists its positions in order. */
+		for (size_t i = text->count; i-- > 0;) {
+			size_t k = end_key(text, &text->words[i], end) & ix->mask;
+			ix->next[end][i] = ix->first[end][k];
+			ix->first[end][k] = i + 1;
+		}
+	}
+}
+
+static void text_index_free(struct text_index *ix)
+{
+	for (int end = BY_HEAD; end <= BY_TAIL; end++) {
+		free(ix->first[end]);
+		free(ix->next[end]);
+	}
+}
+
 /* Where answer matches text best (fewest slips, then earliest): true with *pos and *slips. */
 static bool find_answer(const struct route_words *answer, const struct route_words *text,
-                        size_t *pos, int *slips)
+                        const struct text_index *ix, size_t *pos, int *slips)
 {
 	*slips = -1;
-	for (size_t i = 0; answer->count > 0 && i + answer->count <= text->count; i++) {
-		int s = slips_at(answer, text, i);
-		if (s < 0 || (*slips >= 0 && s >= *slips))
-			continue;
-		*slips = s;
-		*pos = i;
-		if (s == 0)
-			break;
+	if (answer->count == 0)
+		return false;
+	const struct route_word *head = &answer->words[0];
+	int last_end = may_slip(head) ? BY_TAIL : BY_HEAD;
+	for (int end = BY_HEAD; end <= last_end; end++) {
+		size_t k = end_key(answer, head, end) & ix->mask;
+		for (size_t p = ix->first[end][k]; p != 0; p = ix->next[end][p - 1]) {
+			size_t i = p - 1;
+			if (i + answer->count > text->count)
+				continue;
+			int s = slips_at(answer, text, i);
+			if (s >= 0 && (*slips < 0 || s < *slips || (s == *slips && i < *pos))) {
+				*slips = s;
+				*pos = i;
+			}
+		}
 	}
 	return *slips >= 0;
 }
@@ -126,6 +195,8 @@ static char *words_between(const struct route_words *text, size_t pos, size_t n)
 static void collect(const struct route_config *cfg, const struct route_words *text,
                     const struct route_words *payload, struct candidates *c)
 {
+	struct text_index ix;
+	text_index_init(&ix, text);
 	for (size_t o = 0; o < cfg->noptions; o++) {
 		const struct route_option *opt = &cfg->options[o];
 		for (size_t i = 0; i < opt->nanswers; i++) {
@@ -134,13 +205,14 @@ static void collect(const struct route_config *cfg, const struct route_words *te
 			    strcmp(payload->text, a->norm.text) == 0)
 				add_candidate(c, o, i, a, xstrdup(payload->text), true,
 				              ROUTE_FROM_PAYLOAD);
-			size_t pos;
+			size_t pos = 0;
 			int slips;
-			if (find_answer(&a->norm, text, &pos, &slips))
+			if (find_answer(&a->norm, text, &ix, &pos, &slips))
 				add_candidate(c, o, i, a, words_between(text, pos, a->norm.count),
 				              slips == 0, ROUTE_FROM_TEXT);
 		}
 	}
+	text_index_free(&ix);
 }
 
 /*

@@ -13,6 +13,7 @@
 /* cmocka needs the headers above first. */
 #include <cmocka.h>
 
+#include "core/buf.h"
 #include "routing/routing.h"
 #include "routing_test.h"
 
@@ -515,6 +516,196 @@ static void test_explain_json(void **state)
 	route_decision_free(d);
 }
 
+/* ---- Against a reference ---- */
+
+/* Optimal string alignment distance (edits and adjacent swaps), the textbook way. */
+static size_t osa_distance(const char *a, size_t na, const char *b, size_t nb)
+{
+	size_t d[16][16];
+	for (size_t i = 0; i <= na; i++)
+		d[i][0] = i;
+	for (size_t j = 0; j <= nb; j++)
+		d[0][j] = j;
+	for (size_t i = 1; i <= na; i++) {
+		for (size_t j = 1; j <= nb; j++) {
+			size_t best = d[i - 1][j - 1] + (a[i - 1] != b[j - 1]);
+			if (d[i - 1][j] + 1 < best)
+				best = d[i - 1][j] + 1;
+			if (d[i][j - 1] + 1 < best)
+				best = d[i][j - 1] + 1;
+			if (i > 1 && j > 1 && a[i - 1] == b[j - 2] && a[i - 2] == b[j - 1] &&
+			    d[i - 2][j - 2] + 1 < best)
+				best = d[i - 2][j - 2] + 1;
+			d[i][j] = best;
+		}
+	}
+	return d[na][nb];
+}
+
+struct ref_words {
+	const char *w[16];
+	size_t len[16];
+	size_t n;
+};
+
+/* Splits ASCII text of lowercase letters, digits and single spaces. */
+static void ref_split(const char *s, struct ref_words *out)
+{
+	out->n = 0;
+	while (*s != '\0') {
+		size_t len = strcspn(s, " ");
+		out->w[out->n] = s;
+		out->len[out->n++] = len;
+		s += len + (s[len] == ' ');
+	}
+}
+
+static bool has_digit(const char *w, size_t len)
+{
+	for (size_t i = 0; i < len; i++)
+		if (w[i] >= '0' && w[i] <= '9')
+			return true;
+	return false;
+}
+
+/* The slips of answer at text word pos, or -1: the rules of docs/ROUTING.md, directly. */
+static int ref_slips_at(const struct ref_words *a, const struct ref_words *t, size_t pos)
+{
+	int slips = 0;
+	for (size_t j = 0; j < a->n; j++) {
+		const char *x = a->w[j], *y = t->w[pos + j];
+		size_t nx = a->len[j], ny = t->len[pos + j];
+		if (nx == ny && memcmp(x, y, nx) == 0)
+			continue;
+		if (nx < 5 || has_digit(x, nx) || has_digit(y, ny) ||
+		    osa_distance(x, nx, y, ny) != 1)
+			return -1;
+		slips++;
+	}
+	return slips;
+}
+
+static uint32_t rng_state = 12345;
+
+static uint32_t rng(uint32_t n)
+{
+	rng_state = rng_state * 1103515245u + 12345u;
+	return (rng_state >> 16) % n;
+}
+
+/* A random word over a tiny alphabet, so that slips and collisions are common. */
+static void random_word(struct buf *b)
+{
+	static const char alphabet[] = "abcab1";
+	size_t len = 1 + rng(7);
+	bool is_number = rng(8) == 0;
+	for (size_t i = 0; i < len; i++)
+		buf_putc(b, is_number ? (char)('0' + rng(3)) : alphabet[rng(5)]);
+}
+
+static void random_phrase(struct buf *b, size_t max_words)
+{
+	size_t n = 1 + rng((uint32_t)max_words);
+	for (size_t i = 0; i < n; i++) {
+		if (i > 0)
+			buf_putc(b, ' ');
+		random_word(b);
+	}
+}
+
+/* Random menus and texts: route_match must agree with the reference on every candidate. */
+static void test_against_reference(void **state)
+{
+	(void)state;
+	for (int round = 0; round < 300; round++) {
+		/* A menu of 3 options of up to 4 answers, each answer unique. */
+		char *answers[3][4] = { { 0 } };
+		size_t nanswers[3] = { 0 };
+		struct buf doc = BUF_INIT;
+		buf_puts(&doc, "{'welcome_message': 'w', 'fallback_message': 'f', 'options': [");
+		for (size_t o = 0; o < 3; o++) {
+			buf_puts(&doc, o > 0 ? ", {'answers': [" : "{'answers': [");
+			for (int tries = 0; tries < 4; tries++) {
+				struct buf a = BUF_INIT;
+				random_phrase(&a, 2);
+				bool is_new = true;
+				for (size_t p = 0; p <= o; p++)
+					for (size_t q = 0; q < nanswers[p]; q++)
+						is_new =
+						    is_new && strcmp(answers[p][q], a.data) != 0;
+				if (!is_new) {
+					buf_free(&a);
+					continue;
+				}
+				buf_printf(&doc, "%s'%s'", nanswers[o] > 0 ? ", " : "", a.data);
+				answers[o][nanswers[o]++] = buf_take(&a);
+			}
+			if (nanswers[o] == 0) {
+				/* Every try collided: a word of its own keeps the option valid. */
+				answers[o][0] = strdup(o == 0 ? "x" : o == 1 ? "y" : "z");
+				nanswers[o] = 1;
+				buf_printf(&doc, "'%s'", answers[o][0]);
+			}
+			buf_printf(&doc, "], 'reply': 'r%zu'}", o);
+		}
+		buf_puts(&doc, "]}");
+		struct route_config *cfg = test_config(doc.data);
+
+		for (int k = 0; k < 20; k++) {
+			struct buf text = BUF_INIT;
+			random_phrase(&text, 8);
+			struct route_message msg = { .kind = ROUTE_MSG_TEXT, .text = text.data };
+			struct route_decision *d = route_match(cfg, &msg);
+			struct ref_words t;
+			ref_split(text.data, &t);
+			size_t seen = 0;
+			for (size_t o = 0; o < 3; o++) {
+				for (size_t q = 0; q < nanswers[o]; q++) {
+					struct ref_words a;
+					ref_split(answers[o][q], &a);
+					int best = -1;
+					size_t at = 0;
+					for (size_t i = 0; i + a.n <= t.n; i++) {
+						int sl = ref_slips_at(&a, &t, i);
+						if (sl >= 0 && (best < 0 || sl < best)) {
+							best = sl;
+							at = i;
+						}
+					}
+					if (best < 0)
+						continue;
+					if (seen >= d->ncandidates)
+						fail_msg("'%s': '%s' matched but is no candidate",
+						         text.data, answers[o][q]);
+					const struct route_candidate *c = &d->candidates[seen++];
+					size_t len = (size_t)(t.w[at + a.n - 1] +
+					                      t.len[at + a.n - 1] - t.w[at]);
+					if (c->option != o || c->answer != q ||
+					    c->is_exact != (best == 0) ||
+					    strlen(c->matched) != len ||
+					    memcmp(c->matched, t.w[at], len) != 0)
+						fail_msg(
+						    "'%s': candidate %zu is %zu/%zu '%s' %d, want %zu/%zu "
+						    "'%.*s' %d",
+						    text.data, seen - 1, c->option, c->answer,
+						    c->matched, c->is_exact, o, q, (int)len,
+						    t.w[at], best == 0);
+				}
+			}
+			if (seen != d->ncandidates)
+				fail_msg("'%s': %zu candidates, want %zu", text.data,
+				         d->ncandidates, seen);
+			route_decision_free(d);
+			buf_free(&text);
+		}
+		route_config_free(cfg);
+		buf_free(&doc);
+		for (size_t o = 0; o < 3; o++)
+			for (size_t q = 0; q < nanswers[o]; q++)
+				free(answers[o][q]);
+	}
+}
+
 /* Matching ignores enabled, so a config can be tried before it is switched on. */
 static void test_disabled_still_matches(void **state)
 {
@@ -542,6 +733,7 @@ int main(void)
 		cmocka_unit_test(test_invalid_utf8),
 		cmocka_unit_test(test_explain_json),
 		cmocka_unit_test(test_disabled_still_matches),
+		cmocka_unit_test(test_against_reference),
 	};
 	printf("matcher table: %zu rows, interactive: %zu rows\n", sizeof(rows) / sizeof(rows[0]),
 	       sizeof(interactive_rows) / sizeof(interactive_rows[0]));
