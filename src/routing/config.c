@@ -17,8 +17,6 @@
 #include "core/utf8.h"
 #include "core/xmalloc.h"
 
-#define NELEM(a) (sizeof(a) / sizeof((a)[0]))
-
 /* Room for "options[49].answers[99]" or a field path with a cut key. */
 #define PATH_MAX_BYTES 160
 /* Quoted names and keys in paths and reasons are cut to this many bytes. */

@@ -10,6 +10,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#define NELEM(a) (sizeof(a) / sizeof((a)[0]))
+
 /* One word of a normalised text. */
 struct route_word {
 	size_t off, len;    /* bytes, in route_words.text */

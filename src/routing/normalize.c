@@ -47,8 +47,6 @@ static const struct {
 	{ 0x20000, 0x3FFFF }, /* CJK extensions B and later */
 };
 
-#define NELEM(a) (sizeof(a) / sizeof((a)[0]))
-
 /* The value of a digit symbol, or -1. */
 static int symbol_digit_value(int32_t cp)
 {

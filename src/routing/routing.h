@@ -69,7 +69,7 @@ json_t *route_problems_to_json(const struct route_problems *p);
  * route_config_free), or NULL with every problem appended to *problems. Teams are given by
  * name (a string, looked up with teams->team_by_name) or by id (an integer, checked with
  * teams->team_name), so the API can take names and the store can keep ids; see
- * route_config_to_json. Never fails for want of memory (it aborts).
+ * route_config_to_json. teams must not be NULL. Never fails for want of memory (it aborts).
  */
 struct route_config *route_config_new(const json_t *doc, const struct route_teams *teams,
                                       struct route_problems *problems);
@@ -136,7 +136,7 @@ struct route_candidate {
 	char *matched;     /* the normalised words of the message it matched */
 	size_t words;      /* how many words the answer has */
 	bool is_exact;     /* false when a word matched by a typing slip */
-	bool is_best;      /* among the best: the winner, or each of the options that tied */
+	bool is_best;      /* among the best matches: the winner's, or those of options that tied */
 	enum route_source source;
 };
 
