@@ -180,8 +180,7 @@ char *route_normalize(const char *text, size_t len);
 
 /* What the store keeps per conversation for routing. A new conversation starts from { 0 }. */
 struct router_state {
-	bool is_routing; /* waiting for the customer to choose (the conversation's "routing" state)
-	                  */
+	bool is_routing; /* waiting for the customer's choice: the conversation's "routing" state */
 	int attempts;    /* unrecognised replies since the welcome */
 };
 
@@ -225,8 +224,9 @@ struct router_result {
 	struct router_state state;
 	struct router_action actions[ROUTER_MAX_ACTIONS];
 	size_t count;
-	char *audit; /* one line for the conversation's history, e.g. "routing: option 2 matched
-	                'comprar'; assigned to Ventas", or NULL when nothing happened */
+	/* One line for the conversation's history ("routing: option 2 matched 'comprar'; assigned
+	 * to Ventas"), or NULL when routing had nothing to do with the event. */
+	char *audit;
 };
 
 /*
