@@ -1,0 +1,298 @@
+/*
+ * The router: one conversation's routing as a pure state machine, (state, event, config,
+ * now) → (new state, actions, audit line). It decides; the caller stores the state, applies
+ * the team change and queues the texts in one transaction. No I/O, no clock.
+ */
+#include "routing/internal.h"
+#include "routing/routing.h"
+
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "core/buf.h"
+#include "core/xmalloc.h"
+
+#define MS_PER_HOUR INT64_C(3600000)
+
+static bool is_enabled(const struct route_config *cfg)
+{
+	return cfg != NULL && cfg->is_enabled;
+}
+
+static const char *team_name(const struct router_event *ev, int64_t team_id)
+{
+	if (ev->teams == NULL)
+		return NULL;
+	return ev->teams->team_name(ev->teams->ctx, team_id);
+}
+
+/* Appends at most ROUTE_MAX_NAME_BYTES of name, whole characters; nothing for NULL. */
+static void put_name(struct buf *b, const char *name)
+{
+	if (name != NULL)
+		buf_append(b, name, route_utf8_cut(name, strlen(name), ROUTE_MAX_NAME_BYTES));
+}
+
+/* The template with its placeholders filled in, in one pass: what is put in is never read
+ * again, so a contact called "{team}" stays "{team}". */
+static char *fill(const char *template, const struct router_event *ev, const char *team)
+{
+	struct buf b = BUF_INIT;
+	size_t pos = 0, start, end;
+	while (route_placeholder_find(template, pos, &start, &end)) {
+		buf_append(&b, template + pos, start - pos);
+		if (end - start == strlen("{team}") &&
+		    memcmp(template + start, "{team}", end - start) == 0)
+			put_name(&b, team);
+		else
+			put_name(&b, ev->contact_name);
+		pos = end;
+	}
+	buf_puts(&b, template + pos);
+	return buf_take(&b);
+}
+
+static void add_action(struct router_result *r, enum router_action_kind kind, char *text,
+                       int64_t team_id)
+{
+	if (r->count == ROUTER_MAX_ACTIONS)
+		abort(); /* a bug here, not bad input: no step needs more */
+	r->actions[r->count++] = (struct router_action){
+		.kind = kind,
+		.text = text,
+		.team_id = team_id,
+	};
+}
+
+static void send_text(struct router_result *r, const char *template, const struct router_event *ev,
+                      const char *team)
+{
+	if (template != NULL)
+		add_action(r, ROUTER_SEND_TEXT, fill(template, ev, team), 0);
+}
+
+static void set_audit(struct router_result *r, struct buf *b)
+{
+	r->audit = buf_take(b);
+}
+
+/* Routing is over for this conversation: it goes to the general inbox. */
+static void to_inbox(struct router_result *r)
+{
+	r->state = (struct router_state){ 0 };
+	add_action(r, ROUTER_UNASSIGN, NULL, 0);
+}
+
+static void enter_routing(struct router_result *r, const struct route_config *cfg,
+                          const struct router_event *ev, const char *why)
+{
+	r->state = (struct router_state){ .is_routing = true };
+	add_action(r, ROUTER_UNASSIGN, NULL, 0);
+	send_text(r, cfg->welcome, ev, NULL);
+	struct buf b = BUF_INIT;
+	buf_printf(&b, "routing: %s; welcome sent", why);
+	set_audit(r, &b);
+}
+
+/* "option 2 matched 'comprar'", with how; options count from 1 for people. */
+static void describe_match(struct buf *b, const struct route_decision *d)
+{
+	const struct route_candidate *m = d->match;
+	buf_printf(b, "routing: option %zu matched '%s'", m->option + 1, m->answer_text);
+	if (m->source == ROUTE_FROM_PAYLOAD)
+		buf_puts(b, " (button id)");
+	else if (!m->is_exact)
+		buf_printf(b, " (typing slip: '%s')", m->matched);
+}
+
+static void apply_match(struct router_result *r, const struct route_config *cfg,
+                        const struct router_event *ev, const struct route_decision *d)
+{
+	const struct route_option *opt = &cfg->options[d->match->option];
+	struct buf b = BUF_INIT;
+	describe_match(&b, d);
+	r->state = (struct router_state){ 0 };
+	if (opt->has_team) {
+		const char *team = team_name(ev, opt->team_id);
+		add_action(r, ROUTER_ASSIGN_TEAM, NULL, opt->team_id);
+		send_text(r, opt->reply, ev, NULL);
+		send_text(r, cfg->assignment, ev, team);
+		if (team != NULL)
+			buf_printf(&b, "; assigned to %s", team);
+		else
+			buf_printf(&b, "; assigned to team %" PRId64, opt->team_id);
+	} else {
+		add_action(r, ROUTER_UNASSIGN, NULL, 0);
+		send_text(r, opt->reply, ev, NULL);
+		buf_puts(&b, "; answered, to the general inbox");
+	}
+	set_audit(r, &b);
+}
+
+/* "options 1, 2 and 4 matched equally": the options of the best candidates. */
+static void describe_tie(struct buf *b, const struct route_decision *d)
+{
+	size_t options[ROUTE_MAX_OPTIONS], n = 0;
+	for (size_t i = 0; i < d->ncandidates; i++) {
+		const struct route_candidate *c = &d->candidates[i];
+		if (c->is_best && (n == 0 || options[n - 1] != c->option))
+			options[n++] = c->option;
+	}
+	buf_puts(b, "options ");
+	for (size_t i = 0; i < n; i++)
+		buf_printf(b, "%s%zu", i == 0 ? "" : i + 1 < n ? ", " : " and ", options[i] + 1);
+	buf_puts(b, " matched equally");
+}
+
+/* Why a message was not understood, for the audit line. */
+static void describe_miss(struct buf *b, const struct route_decision *d)
+{
+	switch (d->reason) {
+	case ROUTE_TIE:
+		describe_tie(b, d);
+		break;
+	case ROUTE_NOT_TEXT:
+		buf_puts(b, "not a text");
+		break;
+	case ROUTE_NO_WORDS:
+		buf_puts(b, "no words");
+		break;
+	case ROUTE_NO_MATCH:
+	case ROUTE_MATCHED:
+		buf_puts(b, "no answer matched");
+		break;
+	}
+}
+
+/*
+ * An unrecognised reply. Up to max_attempts - 1 of them get the fallback; the last one gets
+ * the give-up message instead (asking again and giving up in one breath would contradict
+ * itself) and the conversation goes to the general inbox.
+ */
+static void apply_miss(struct router_result *r, const struct route_config *cfg,
+                       const struct router_event *ev, const struct route_decision *d)
+{
+	int attempts = r->state.attempts + 1;
+	struct buf b = BUF_INIT;
+	buf_puts(&b, "routing: not understood (");
+	describe_miss(&b, d);
+	buf_puts(&b, ")");
+	if (cfg->max_attempts > 0 && attempts >= cfg->max_attempts) {
+		to_inbox(r);
+		send_text(r, cfg->give_up, ev, NULL);
+		buf_printf(&b, "; gave up after %d, to the general inbox", attempts);
+	} else {
+		r->state.attempts = attempts;
+		send_text(r, cfg->fallback, ev, NULL);
+		if (cfg->max_attempts > 0)
+			buf_printf(&b, "; fallback sent, attempt %d of %d", attempts,
+			           cfg->max_attempts);
+		else
+			buf_printf(&b, "; fallback sent, attempt %d", attempts);
+	}
+	set_audit(r, &b);
+}
+
+/* A customer's message while the conversation waits in routing. */
+static void on_reply(struct router_result *r, const struct route_config *cfg,
+                     const struct router_event *ev)
+{
+	if (!is_enabled(cfg)) {
+		to_inbox(r);
+		r->audit = xstrdup("routing: turned off while waiting; to the general inbox");
+		return;
+	}
+	struct route_decision *d = route_match(cfg, &ev->message);
+	if (d->match != NULL)
+		apply_match(r, cfg, ev, d);
+	else
+		apply_miss(r, cfg, ev, d);
+	route_decision_free(d);
+}
+
+/* A new conversation, or one reopened long enough after it was resolved; why is for the
+ * audit line should the welcome go out. */
+static void on_new(struct router_result *r, const struct route_config *cfg,
+                   const struct router_event *ev, const char *why)
+{
+	if (cfg->match_first_message) {
+		struct route_decision *d = route_match(cfg, &ev->message);
+		bool is_matched = d->match != NULL;
+		if (is_matched)
+			apply_match(r, cfg, ev, d);
+		route_decision_free(d);
+		if (is_matched)
+			return;
+	}
+	enter_routing(r, cfg, ev, why);
+}
+
+static bool is_reopen_due(const struct route_config *cfg, int64_t resolved_at, int64_t now)
+{
+	int64_t elapsed;
+	if (__builtin_sub_overflow(now, resolved_at, &elapsed))
+		return resolved_at < 0; /* resolved before any plausible now: long ago */
+	return elapsed >= cfg->reopen_hours * MS_PER_HOUR;
+}
+
+static void on_reopening(struct router_result *r, const struct route_config *cfg,
+                         const struct router_event *ev, int64_t now)
+{
+	if (is_enabled(cfg) && is_reopen_due(cfg, ev->resolved_at_ms, now)) {
+		char why[64];
+		snprintf(why, sizeof(why), "reopened %d h or more after it was resolved",
+		         cfg->reopen_hours);
+		on_new(r, cfg, ev, why);
+		return;
+	}
+	/* Back where it was: its team and assignee stay, and routing goes on if it was on. */
+	if (r->state.is_routing)
+		on_reply(r, cfg, ev);
+	else
+		r->audit = xstrdup("routing: reopened where it was");
+}
+
+void router_step(const struct router_state *state, const struct router_event *ev,
+                 const struct route_config *cfg, int64_t now_ms, struct router_result *out)
+{
+	*out = (struct router_result){ .state = *state };
+	switch (ev->kind) {
+	case ROUTER_FIRST_MESSAGE:
+		if (is_enabled(cfg)) {
+			on_new(out, cfg, ev, "new conversation");
+		} else {
+			to_inbox(out);
+			out->audit = xstrdup("routing: off; to the general inbox");
+		}
+		break;
+	case ROUTER_REOPENING_MESSAGE:
+		on_reopening(out, cfg, ev, now_ms);
+		break;
+	case ROUTER_CUSTOMER_MESSAGE:
+		if (state->is_routing)
+			on_reply(out, cfg, ev);
+		break;
+	case ROUTER_HUMAN_TAKEOVER:
+		if (state->is_routing) {
+			out->state = (struct router_state){ 0 };
+			out->audit = xstrdup("routing: stopped, an agent took over");
+		}
+		break;
+	case ROUTER_BACK_TO_ROUTING:
+		if (is_enabled(cfg))
+			enter_routing(out, cfg, ev, "sent back by an agent");
+		else
+			out->audit = xstrdup("routing: off; not sent back");
+		break;
+	}
+}
+
+void router_result_free(struct router_result *r)
+{
+	for (size_t i = 0; i < r->count; i++)
+		free(r->actions[i].text);
+	free(r->audit);
+	*r = (struct router_result){ 0 };
+}

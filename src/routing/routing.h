@@ -1,0 +1,241 @@
+/*
+ * routing/: automatic routing of new conversations to teams. A welcome message (usually a
+ * numbered menu) goes out, the customer's reply is matched against the answers an admin
+ * configured, and the conversation is assigned to a team, answered at once (FAQ) or met
+ * with a fallback message. Pure: no I/O, no clock (callers pass UTC milliseconds), no store,
+ * no HTTP. A parsed config is immutable and may be shared between threads. docs/ROUTING.md
+ * explains the rules; this header is all a caller needs.
+ */
+#ifndef ROUTING_ROUTING_H
+#define ROUTING_ROUTING_H
+
+#include <jansson.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+/* Bounds of a configuration document; a document outside them is refused. */
+#define ROUTE_MAX_OPTIONS       50   /* options in a document */
+#define ROUTE_MAX_ANSWERS       100  /* answers in one option */
+#define ROUTE_MAX_ANSWER_BYTES  200  /* one answer, as written */
+#define ROUTE_MAX_MESSAGE_BYTES 4096 /* one message, each placeholder counted at its longest */
+#define ROUTE_MAX_ATTEMPTS      20   /* highest max_attempts; 0 means ask for ever */
+#define ROUTE_MAX_REOPEN_HOURS  8760 /* highest reopen_routing_after_hours (a year) */
+#define ROUTE_MAX_PROBLEMS      100  /* problems listed; more are only counted */
+
+/* A contact or team name put into a message is cut to this many bytes (whole characters). */
+#define ROUTE_MAX_NAME_BYTES 128
+/* Only the first this many bytes of a customer's text are matched (see route_match). */
+#define ROUTE_MAX_TEXT_BYTES 1024
+
+/*
+ * The server's teams, as routing sees them. Routing keeps team ids; documents name teams.
+ * Both functions are called only during the call they are passed to.
+ */
+struct route_teams {
+	void *ctx;
+	/* 0 with *id set when a team is called name (how names compare is the caller's
+	 * choice; the store's case-folded name_key is the natural one), negative otherwise. */
+	int (*team_by_name)(void *ctx, const char *name, int64_t *id);
+	/* The team's current name, or NULL when there is no such team. Borrowed: it must stay
+	 * valid until the call that asked for it returns. */
+	const char *(*team_name)(void *ctx, int64_t id);
+};
+
+/* ---- Configuration ---------------------------------------------------------------- */
+
+struct route_config; /* opaque; immutable once made */
+
+/* One reason a document was refused. */
+struct route_problem {
+	char *path;   /* where: "options[1].answers[0]", "welcome_message"; "" for the document */
+	char *reason; /* why, in a sentence fragment for people: "is empty after normalisation" */
+};
+
+/* Every problem found in a document, in the order found. Start from { 0 }. */
+struct route_problems {
+	struct route_problem *items;
+	size_t count;
+	size_t omitted; /* problems found beyond ROUTE_MAX_PROBLEMS, not listed */
+};
+
+void route_problems_free(struct route_problems *p);
+/* [{"path": "...", "reason": "..."}, ...], plus {"path": "", "reason": "N more problems"}
+ * when some were omitted. A new reference. */
+json_t *route_problems_to_json(const struct route_problems *p);
+
+/*
+ * Validates a configuration document as a whole and returns a new config (free it with
+ * route_config_free), or NULL with every problem appended to *problems. Teams are given by
+ * name (a string, looked up with teams->team_by_name) or by id (an integer, checked with
+ * teams->team_name), so the API can take names and the store can keep ids; see
+ * route_config_to_json. teams must not be NULL. Never fails for want of memory (it aborts).
+ */
+struct route_config *route_config_new(const json_t *doc, const struct route_teams *teams,
+                                      struct route_problems *problems);
+void route_config_free(struct route_config *cfg);
+
+bool route_config_is_enabled(const struct route_config *cfg);
+/* True when an option sends conversations to the team: the inbox should refuse to delete
+ * such a team, since a stored document naming it would no longer load. */
+bool route_config_uses_team(const struct route_config *cfg, int64_t team_id);
+
+enum route_team_form {
+	ROUTE_TEAM_BY_NAME, /* "team": "Soporte", the team's current name (for the API and CLI) */
+	ROUTE_TEAM_BY_ID,   /* "team": 7 (for the store, so renaming a team keeps routing) */
+};
+
+/*
+ * The document for cfg, every field written out, as a new reference. ROUTE_TEAM_BY_NAME asks
+ * teams->team_name; a team it cannot name is written by id, which route_config_new will then
+ * report as an unknown team. teams may be NULL for ROUTE_TEAM_BY_ID.
+ */
+json_t *route_config_to_json(const struct route_config *cfg, enum route_team_form form,
+                             const struct route_teams *teams);
+
+/* ---- Matching ----------------------------------------------------------------------- */
+
+enum route_message_kind {
+	ROUTE_MSG_TEXT,        /* text typed by the customer, or a media caption */
+	ROUTE_MSG_INTERACTIVE, /* a button or list reply, quick reply, postback, callback */
+	ROUTE_MSG_OTHER,       /* anything without text: voice note, photo, sticker, location */
+};
+
+/* A customer's message as routing sees it. Strings are NUL-terminated, may be NULL, and may
+ * even be invalid UTF-8 (bad bytes count as spaces). */
+struct route_message {
+	enum route_message_kind kind;
+	const char *text;    /* TEXT: the text; INTERACTIVE: the title shown on the button */
+	const char *payload; /* INTERACTIVE: the button's id (payload, callback data) */
+};
+
+enum route_outcome {
+	ROUTE_TEAM,     /* an option with a team matched */
+	ROUTE_REPLY,    /* an option with only a reply matched (the FAQ case) */
+	ROUTE_FALLBACK, /* not understood */
+};
+
+enum route_reason {
+	ROUTE_MATCHED,  /* outcome is ROUTE_TEAM or ROUTE_REPLY */
+	ROUTE_NO_MATCH, /* no answer matched */
+	ROUTE_TIE,      /* the best matches belong to different options */
+	ROUTE_NO_WORDS, /* nothing left after normalisation: emoji, punctuation, empty */
+	ROUTE_NOT_TEXT, /* a message without text (ROUTE_MSG_OTHER) */
+};
+
+enum route_source {
+	ROUTE_FROM_TEXT,    /* the text (or a button's title) contains the answer's words */
+	ROUTE_FROM_PAYLOAD, /* a button's id equals the answer (after normalisation) */
+};
+
+/* One answer that matched; the decision owns the strings. */
+struct route_candidate {
+	size_t option;     /* index of the option in the document, from 0 */
+	size_t answer;     /* index of the answer in that option, from 0 */
+	char *answer_text; /* the answer as the admin wrote it */
+	char *matched;     /* the normalised words of the message it matched */
+	size_t words;      /* how many words the answer has */
+	bool is_exact;     /* false when a word matched by a typing slip */
+	bool is_best;      /* among the best matches: the winner's, or those of options that tied */
+	enum route_source source;
+};
+
+/* What the matcher made of one message; the explain API's answer. */
+struct route_decision {
+	enum route_outcome outcome;
+	enum route_reason reason;
+	char *normalized;                    /* the normalised text ("" when none) */
+	char *normalized_payload;            /* the normalised button id, or NULL when none */
+	bool is_truncated;                   /* the text was longer than ROUTE_MAX_TEXT_BYTES */
+	const struct route_candidate *match; /* the winner (points into candidates), or NULL */
+	int64_t team_id;                     /* when outcome is ROUTE_TEAM */
+	struct route_candidate *candidates;  /* every answer that matched, in document order */
+	size_t ncandidates;
+};
+
+/*
+ * Matches a message against cfg's answers (whether or not routing is enabled, so an admin can
+ * try a config before turning it on) and returns a new decision; free it with
+ * route_decision_free. Never NULL.
+ */
+struct route_decision *route_match(const struct route_config *cfg, const struct route_message *msg);
+void route_decision_free(struct route_decision *d);
+
+/*
+ * The explain body, a new reference:
+ * {"normalized", "normalized_payload"?, "truncated", "outcome": "team"|"reply"|"fallback",
+ *  "reason": "matched"|"no_match"|"tie"|"no_words"|"not_text", "match": candidate or null,
+ *  "team_id"?, "team"?, "candidates": [candidate...]}, a candidate being {"option",
+ * "answer_index", "answer", "matched", "words", "match": "exact"|"slip",
+ * "source": "text"|"payload", "best"}. Indices count from 0. teams may be NULL; when given, the
+ * team's current name is added as "team".
+ */
+json_t *route_decision_to_json(const struct route_decision *d, const struct route_teams *teams);
+
+/* The text as the matcher sees it (words separated by one space), as a new string. Reads at
+ * most ROUTE_MAX_TEXT_BYTES of text. */
+char *route_normalize(const char *text, size_t len);
+
+/* ---- The router: one conversation's routing state machine ----------------------------- */
+
+/* What the store keeps per conversation for routing. A new conversation starts from { 0 }. */
+struct router_state {
+	bool is_routing; /* waiting for the customer's choice: the conversation's "routing" state */
+	int attempts;    /* unrecognised replies since the welcome */
+};
+
+enum router_event_kind {
+	ROUTER_FIRST_MESSAGE,     /* a contact's first message on a channel: a new conversation */
+	ROUTER_CUSTOMER_MESSAGE,  /* a customer's message on an open conversation */
+	ROUTER_REOPENING_MESSAGE, /* a customer's message on a resolved conversation */
+	ROUTER_HUMAN_TAKEOVER,    /* an agent replied to, assigned or transferred it */
+	ROUTER_BACK_TO_ROUTING,   /* an agent sent it back to routing */
+};
+
+struct router_event {
+	enum router_event_kind kind;
+	struct route_message message;    /* the three message kinds */
+	int64_t resolved_at_ms;          /* ROUTER_REOPENING_MESSAGE: when it was resolved (UTC) */
+	const char *contact_name;        /* for {contact_name}: untrusted, may be NULL */
+	const struct route_teams *teams; /* for {team} and the audit line; may be NULL */
+};
+
+enum router_action_kind {
+	ROUTER_SEND_TEXT,   /* queue text to the customer */
+	ROUTER_ASSIGN_TEAM, /* set the conversation's team to team_id, with no assignee */
+	ROUTER_UNASSIGN,    /* clear the conversation's team and assignee */
+};
+
+struct router_action {
+	enum router_action_kind kind;
+	char *text; /* ROUTER_SEND_TEXT: owned by the result; at most ROUTE_MAX_MESSAGE_BYTES */
+	int64_t team_id; /* ROUTER_ASSIGN_TEAM */
+};
+
+#define ROUTER_MAX_ACTIONS 3
+
+/*
+ * What to do. Store state; apply the actions in order (ASSIGN_TEAM or UNASSIGN come first,
+ * then the texts in the order they are to be sent). Whenever routing decides where the
+ * conversation goes there is exactly one ASSIGN_TEAM or UNASSIGN: with state.is_routing it
+ * waits in routing, without it ends in the general inbox. No actions: it stays where it is.
+ */
+struct router_result {
+	struct router_state state;
+	struct router_action actions[ROUTER_MAX_ACTIONS];
+	size_t count;
+	/* One line for the conversation's history ("routing: option 2 matched 'comprar'; assigned
+	 * to Ventas"), or NULL when routing had nothing to do with the event. */
+	char *audit;
+};
+
+/*
+ * One step: (state, event, config, now) → result. cfg may be NULL (no routing configured,
+ * as if disabled). now_ms is the current UTC time in milliseconds. Free the result with
+ * router_result_free.
+ */
+void router_step(const struct router_state *state, const struct router_event *ev,
+                 const struct route_config *cfg, int64_t now_ms, struct router_result *out);
+void router_result_free(struct router_result *r);
+
+#endif
