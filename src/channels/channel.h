@@ -108,9 +108,11 @@ struct inbound_event {
 	enum channel_kind channel;
 	char *channel_id;   /* phone_number_id, page id or IG account id; NULL for Telegram,
 	                       whose channel the caller knows from the URL */
-	char *contact_id;   /* the customer: wa_id, PSID, IGSID, Telegram user id (decimal) */
+	char *contact_id;   /* the customer: wa_id, PSID, IGSID, Telegram user id (decimal);
+	                       set but in IGNORED events and statuses that name nobody */
 	char *contact_name; /* WhatsApp profile name, Telegram first + last name or username */
-	char *message_id;   /* provider message id: the dedupe key (see docs/CHANNELS.md) */
+	char *message_id;   /* provider message id, the dedupe key (see docs/CHANNELS.md); a
+	                       STATUS's or EDIT's target; NULL in IGNORED and watermark STATUS */
 	int64_t time_ms;    /* UTC milliseconds, clamped into [2000-01-01, now + 1 day] */
 	struct inbound_message msg;
 	struct inbound_status status;
@@ -279,10 +281,11 @@ struct text_parts {
 
 /*
  * Splits len bytes of UTF-8 into parts of at most limit.max units. A text that fits is one
- * part, unchanged. Otherwise each cut falls on the last whitespace that fits (the whitespace
- * run is dropped) or, in a word longer than a part, on the last character (grapheme) boundary
- * that fits — never inside a UTF-8 sequence. ERR_INVALID when the text is not valid UTF-8,
- * empty or only whitespace, or limit.max is below 4; ERR_TOO_LARGE beyond TEXT_SPLIT_MAX_LEN.
+ * part, unchanged. Otherwise its leading whitespace is dropped and each cut falls on the last
+ * whitespace that fits (the whitespace run is dropped) or, in a word longer than a part, on
+ * the last character (grapheme) boundary that fits — never inside a UTF-8 sequence. ERR_INVALID
+ * when the text is not valid UTF-8, empty or only whitespace, or limit.max is below 4;
+ * ERR_TOO_LARGE beyond TEXT_SPLIT_MAX_LEN.
  */
 int text_split(const char *text, size_t len, struct text_limit limit, struct text_parts **out,
                struct error *e);

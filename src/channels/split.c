@@ -140,6 +140,7 @@ int text_split(const char *text, size_t len, struct text_limit limit, struct tex
 	if (units <= limit.max) {
 		parts_add(p, &cap, text, len);
 	} else {
+		pos = skip_spaces(text, len, 0);
 		while (pos < len) {
 			size_t next;
 			size_t end = part_end(text, len, pos, limit, &next);

@@ -81,13 +81,6 @@ static char *largest_photo(const json_t *sizes)
 	return field_id(json_object_get(best, "file_id"));
 }
 
-static void read_file(const json_t *file, struct inbound_message *msg)
-{
-	msg->media_ref = field_id(json_object_get(file, "file_id"));
-	msg->media_mime = field_text(json_object_get(file, "mime_type"), INBOUND_NAME_MAX, NULL);
-	msg->file_name = field_text(json_object_get(file, "file_name"), INBOUND_NAME_MAX, NULL);
-}
-
 /* Message fields holding a file, in the order they are tried (animation before document). */
 static const struct {
 	const char *key;
@@ -118,17 +111,45 @@ static void read_contact_card(const json_t *card, struct inbound_message *msg)
 	free(name);
 }
 
+/* Fills msg from a file field (voice, video, document…) of a Message. */
+static bool read_file_kind(const json_t *m, struct inbound_message *msg, const char **raw)
+{
+	for (size_t i = 0; i < sizeof(file_kinds) / sizeof(file_kinds[0]); i++) {
+		const json_t *file = jobj(m, file_kinds[i].key);
+		if (file == NULL)
+			continue;
+		msg->type = file_kinds[i].type;
+		msg->media_ref = field_id(json_object_get(file, "file_id"));
+		msg->media_mime =
+		    field_text(json_object_get(file, "mime_type"), INBOUND_NAME_MAX, NULL);
+		msg->file_name =
+		    field_text(json_object_get(file, "file_name"), INBOUND_NAME_MAX, NULL);
+		if (msg->type == INBOUND_TYPE_STICKER)
+			msg->text =
+			    field_text(json_object_get(file, "emoji"), INBOUND_NAME_MAX, NULL);
+		*raw = file_kinds[i].key;
+		return true;
+	}
+	return false;
+}
+
+static const char *unsupported_kind(const json_t *m)
+{
+	for (size_t i = 0; i < sizeof(unsupported_kinds) / sizeof(unsupported_kinds[0]); i++)
+		if (json_object_get(m, unsupported_kinds[i]) != NULL)
+			return unsupported_kinds[i];
+	return "unknown";
+}
+
 /* Fills msg from a Message; NULL, or why it cannot be stored. */
 static const char *read_content(const json_t *m, struct inbound_message *msg)
 {
-	const char *raw = "unknown";
+	const char *raw;
 	const json_t *v;
+	bool has_caption = false;
 
 	msg->type = INBOUND_TYPE_UNSUPPORTED;
-	msg->text =
-	    field_text(json_object_get(m, "caption"), INBOUND_TEXT_MAX, &msg->is_text_truncated);
 	if (json_is_string(json_object_get(m, "text"))) {
-		free(msg->text);
 		msg->type = INBOUND_TYPE_TEXT;
 		msg->text = field_text(json_object_get(m, "text"), INBOUND_TEXT_MAX,
 		                       &msg->is_text_truncated);
@@ -136,6 +157,7 @@ static const char *read_content(const json_t *m, struct inbound_message *msg)
 	} else if ((v = jarr(m, "photo")) != NULL) {
 		msg->type = INBOUND_TYPE_IMAGE;
 		msg->media_ref = largest_photo(v);
+		has_caption = true;
 		raw = "photo";
 	} else if ((v = jobj(m, "venue")) != NULL || (v = jobj(m, "location")) != NULL) {
 		bool is_venue = json_object_get(m, "venue") != NULL;
@@ -153,29 +175,16 @@ static const char *read_content(const json_t *m, struct inbound_message *msg)
 		raw = is_venue ? "venue" : "location";
 	} else if ((v = jobj(m, "contact")) != NULL) {
 		msg->type = INBOUND_TYPE_CONTACTS;
-		free(msg->text);
 		read_contact_card(v, msg);
 		raw = "contact";
+	} else if (read_file_kind(m, msg, &raw)) {
+		has_caption = msg->type != INBOUND_TYPE_STICKER;
 	} else {
-		for (size_t i = 0; i < sizeof(file_kinds) / sizeof(file_kinds[0]); i++) {
-			if ((v = jobj(m, file_kinds[i].key)) == NULL)
-				continue;
-			msg->type = file_kinds[i].type;
-			read_file(v, msg);
-			raw = file_kinds[i].key;
-			if (msg->type == INBOUND_TYPE_STICKER) {
-				free(msg->text);
-				msg->text =
-				    field_text(json_object_get(v, "emoji"), INBOUND_NAME_MAX, NULL);
-			}
-			break;
-		}
-		for (size_t i = 0; msg->type == INBOUND_TYPE_UNSUPPORTED &&
-		                   i < sizeof(unsupported_kinds) / sizeof(unsupported_kinds[0]);
-		     i++)
-			if (json_object_get(m, unsupported_kinds[i]) != NULL)
-				raw = unsupported_kinds[i];
+		raw = unsupported_kind(m);
 	}
+	if (has_caption)
+		msg->text = field_text(json_object_get(m, "caption"), INBOUND_TEXT_MAX,
+		                       &msg->is_text_truncated);
 	msg->raw_type = xstrdup(raw);
 	return NULL;
 }

@@ -106,29 +106,23 @@ static void read_reaction(const json_t *reaction, struct inbound_message *msg)
 	msg->reply_to_id = field_id(json_object_get(reaction, "message_id"));
 }
 
-static bool is_media(const char *type)
+/* The message types that carry one media object under their own name. */
+static bool media_type(const char *type, enum inbound_type *out)
 {
-	static const char *const media[] = { "image", "audio", "video", "document", "sticker" };
+	static const struct {
+		const char *name;
+		enum inbound_type type;
+	} media[] = {
+		{ "image", INBOUND_TYPE_IMAGE },     { "audio", INBOUND_TYPE_AUDIO },
+		{ "video", INBOUND_TYPE_VIDEO },     { "document", INBOUND_TYPE_DOCUMENT },
+		{ "sticker", INBOUND_TYPE_STICKER },
+	};
 	for (size_t i = 0; i < sizeof(media) / sizeof(media[0]); i++)
-		if (strcmp(type, media[i]) == 0)
+		if (strcmp(type, media[i].name) == 0) {
+			*out = media[i].type;
 			return true;
+		}
 	return false;
-}
-
-static enum inbound_type media_type(const char *type)
-{
-	switch (type[0]) {
-	case 'i':
-		return INBOUND_TYPE_IMAGE;
-	case 'a':
-		return INBOUND_TYPE_AUDIO;
-	case 'v':
-		return INBOUND_TYPE_VIDEO;
-	case 'd':
-		return INBOUND_TYPE_DOCUMENT;
-	default:
-		return INBOUND_TYPE_STICKER;
-	}
 }
 
 /* Fills msg from a message (or echo) object; NULL, or why it cannot be stored. */
@@ -146,8 +140,7 @@ static const char *read_content(const json_t *m, struct inbound_message *msg)
 		msg->type = INBOUND_TYPE_TEXT;
 		msg->text = field_text(json_object_get(jobj(m, "text"), "body"), INBOUND_TEXT_MAX,
 		                       &msg->is_text_truncated);
-	} else if (is_media(type)) {
-		msg->type = media_type(type);
+	} else if (media_type(type, &msg->type)) {
 		read_media(jobj(m, type), msg);
 	} else if (strcmp(type, "location") == 0) {
 		const json_t *loc = jobj(m, "location");
