@@ -174,7 +174,8 @@ int meta_webhook_new(enum channel_kind kind, const char *body, size_t len,
                      struct meta_webhook **out, struct error *e);
 void meta_webhook_free(struct meta_webhook *w);
 
-/* The distinct channel ids the body names (phone_number_id, page id or IG account id). */
+/* The distinct channel ids the body names (phone_number_id, page id or IG account id),
+ * borrowed from w; NULL when i is out of range. */
 size_t meta_webhook_channel_count(const struct meta_webhook *w);
 const char *meta_webhook_channel_id(const struct meta_webhook *w, size_t i);
 
@@ -284,8 +285,8 @@ struct text_parts {
  * part, unchanged. Otherwise its leading whitespace is dropped and each cut falls on the last
  * whitespace that fits (the whitespace run is dropped) or, in a word longer than a part, on
  * the last character (grapheme) boundary that fits — never inside a UTF-8 sequence. ERR_INVALID
- * when the text is not valid UTF-8, empty or only whitespace, or limit.max is below 4;
- * ERR_TOO_LARGE beyond TEXT_SPLIT_MAX_LEN.
+ * when the text is not valid UTF-8 (or holds a NUL), empty or only whitespace, or limit.max is
+ * below 4; ERR_TOO_LARGE beyond TEXT_SPLIT_MAX_LEN.
  */
 int text_split(const char *text, size_t len, struct text_limit limit, struct text_parts **out,
                struct error *e);
