@@ -1,0 +1,102 @@
+/*
+ * Private to channels/: the helpers its files share to read untrusted JSON into bounded,
+ * clean event fields, to fill event lists, and to read Graph API error answers. Nothing
+ * outside channels/ includes this file; channel.h is the module's public face.
+ */
+#ifndef CHANNELS_INTERNAL_H
+#define CHANNELS_INTERNAL_H
+
+#include <jansson.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "channels/channel.h"
+
+/* Borrowed members of the right type, or NULL (obj may be NULL or not an object). */
+const char *jstr(const json_t *obj, const char *key);
+json_t *jobj(const json_t *obj, const char *key);
+json_t *jarr(const json_t *obj, const char *key);
+/* True with *out set when obj[key] is a JSON integer. */
+bool jint(const json_t *obj, const char *key, json_int_t *out);
+
+/*
+ * A copy of s[0..len) cut to whole characters within max bytes, with invalid sequences and
+ * control characters (but \t \n \r) replaced by U+FFFD: it always passes utf8_is_clean().
+ */
+char *text_clean(const char *s, size_t len, size_t max, bool *is_truncated);
+/* text_clean() of a JSON string, or NULL when v is not a non-empty string. */
+char *field_text(const json_t *v, size_t max, bool *is_truncated);
+/* A copy of an identifier (clean, no spaces, 1 to INBOUND_ID_MAX bytes), or NULL. */
+char *field_id(const json_t *v);
+/* Like field_id for a string or an integer (written in decimal). */
+char *field_id_or_int(const json_t *v);
+/* A copy of a URL of at most INBOUND_URL_MAX clean bytes, or NULL. */
+char *field_url(const json_t *v);
+/* An identifier built by the caller, checked like field_id; NULL when invalid. */
+char *id_from(const char *s);
+
+/*
+ * A provider time converted to UTC ms: `units` is the number of ms in one unit of raw (1000
+ * for seconds). Anything before 2000-01-01, more than INBOUND_FUTURE_MAX_MS past now_ms, or
+ * not read (is_set false) becomes now_ms.
+ */
+int64_t time_clamp(bool is_set, int64_t raw, int64_t units, int64_t now_ms);
+/* A JSON integer, or a string of decimal digits (WhatsApp), as time_clamp() reads it. */
+int64_t time_from_json(const json_t *v, int64_t units, int64_t now_ms);
+
+struct inbound_list *inbound_list_new(void);
+/* True (and is_truncated set) once the list has read INBOUND_MAX_EVENTS items. */
+bool inbound_list_is_full(struct inbound_list *list);
+/* Moves ev (fully built) into the list; ev is zeroed. */
+void inbound_list_push(struct inbound_list *list, struct inbound_event *ev);
+/* Counts a bad item and keeps its reason when there is room. */
+void inbound_list_skip(struct inbound_list *list, const char *fmt, ...)
+    __attribute__((format(printf, 2, 3)));
+/* Frees ev's strings and zeroes it. */
+void inbound_event_clear(struct inbound_event *ev);
+/* An IGNORED event with a formatted reason. */
+void inbound_list_ignore(struct inbound_list *list, enum channel_kind channel,
+                         const char *channel_id, int64_t time_ms, const char *fmt, ...)
+    __attribute__((format(printf, 5, 6)));
+
+/* Latitude and longitude in range, from JSON numbers; false otherwise. */
+bool location_read(const json_t *lat, const json_t *lon, struct inbound_message *m);
+
+/* Writes fmt into out->reason, cut to fit. */
+void send_reason(struct send_result *out, const char *fmt, ...)
+    __attribute__((format(printf, 2, 3)));
+/* Writes template into out->reason with each "{}" replaced by name. */
+void send_reason_named(struct send_result *out, const char *template, const char *name);
+/* A provider's text, sanitised and cut for a reason line ("" when s is NULL). */
+void reason_quote(char *dst, size_t size, const char *s);
+/* True for answers worth another try: none (0), 1xx, 408, 429, 5xx. */
+bool http_is_transient(long http_status);
+
+/* Classify an answer: Graph API (WhatsApp, Messenger, Instagram) and Bot API. */
+void graph_classify(enum channel_kind kind, long http_status, const json_t *root,
+                    struct send_result *out);
+void telegram_classify(long http_status, const json_t *root, struct send_result *out);
+
+/* Provider units in s[0..len) (see text_split), or SIZE_MAX when it is not valid UTF-8. */
+size_t text_units(const char *s, size_t len, enum text_unit unit);
+
+/*
+ * The request shell: POST to base (trailing '/' dropped) + path, with a JSON content type;
+ * log_path, when not NULL, stands for path in url_for_log.
+ */
+struct channel_request *request_start(const char *base, const char *path, const char *log_path);
+void request_bearer(struct channel_request *r, const char *token);
+/* Serialises root into r->body and drops the reference. */
+void request_body(struct channel_request *r, json_t *root);
+
+/* The per-provider builders; channel_request_new() has checked every field. */
+struct channel_request *whatsapp_request(const struct channel_send *s);
+struct channel_request *messenger_request(const struct channel_send *s);
+struct channel_request *telegram_request(const struct channel_send *s);
+
+/* WhatsApp's part of meta_webhook: the channel id value of one change, and its events. */
+const json_t *whatsapp_change_channel(const json_t *change);
+void whatsapp_change_events(const json_t *change, int64_t now_ms, struct inbound_list *list);
+
+#endif
