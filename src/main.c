@@ -3,6 +3,7 @@
  * CENTRALITA_* environment, then flags), then calls into the modules. Exit status 2 for
  * usage errors, 1 for failures, 0 for success.
  */
+#include <curl/curl.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <signal.h>
@@ -13,12 +14,15 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "core/buf.h"
 #include "core/clock.h"
 #include "core/config.h"
 #include "core/log.h"
+#include "core/seal.h"
 #include "core/token.h"
 #include "http/http.h"
 #include "inbox/inbox.h"
+#include "simulate.h"
 #include "store/store.h"
 
 #define MAX_POSITIONAL 4
@@ -167,23 +171,6 @@ static int open_store(struct config *c, int pool, struct store **st)
 	return 0;
 }
 
-/* Creates the secret key file (32 random bytes, mode 0600) when it does not exist yet. */
-static int ensure_secret_key(const char *path)
-{
-	make_parent_dir(path);
-	int fd = open(path, O_WRONLY | O_CREAT | O_EXCL, 0600);
-	if (fd < 0)
-		return errno == EEXIST ? 0 : fail("cannot create %s: %s", path, strerror(errno));
-	unsigned char key[32];
-	token_random_bytes(key, sizeof(key));
-	ssize_t n = write(fd, key, sizeof(key));
-	close(fd);
-	if (n != (ssize_t)sizeof(key))
-		return fail("cannot write %s", path);
-	log_info("created secret key file %s", path);
-	return 0;
-}
-
 /* On the first start (no active admin yet): the first admin, from the environment or with a random
  * password. */
 static int bootstrap_admin(struct store *st)
@@ -235,11 +222,15 @@ static int bootstrap_admin(struct store *st)
 static int cmd_serve(const struct command *cmd, struct config *c, char **pos)
 {
 	struct store *st = NULL;
+	struct seal *seal = NULL;
+	struct error e;
 	int threads = c->threads > 0 ? c->threads : (int)sysconf(_SC_NPROCESSORS_ONLN);
-	if (ensure_secret_key(c->secret_key_file) != 0 || open_store(c, threads + 2, &st) != 0)
-		return 1;
-	if (bootstrap_admin(st) != 0) {
+	make_parent_dir(c->secret_key_file);
+	if (seal_open(c->secret_key_file, &seal, &e) < 0)
+		return fail("%s", e.message);
+	if (open_store(c, threads + 2, &st) != 0 || bootstrap_admin(st) != 0) {
 		store_close(st);
+		seal_free(seal);
 		return 1;
 	}
 	/* Block the stop signals in every thread; this one waits for them below. */
@@ -249,11 +240,11 @@ static int cmd_serve(const struct command *cmd, struct config *c, char **pos)
 	sigaddset(&stop, SIGINT);
 	pthread_sigmask(SIG_BLOCK, &stop, NULL);
 	signal(SIGPIPE, SIG_IGN);
-	struct app app = { .store = st, .config = c };
-	struct error e;
+	struct app app = { .store = st, .config = c, .seal = seal };
 	struct http_server *srv = http_server_start(&app, &e);
 	if (srv == NULL) {
 		store_close(st);
+		seal_free(seal);
 		return fail("%s", e.message);
 	}
 	printf("Centralita %s listening on http://%s:%d\n", CENTRALITA_VERSION, c->listen_host,
@@ -265,6 +256,7 @@ static int cmd_serve(const struct command *cmd, struct config *c, char **pos)
 	         sig == SIGTERM ? "SIGTERM" : "SIGINT");
 	http_server_stop(srv, 10000);
 	store_close(st);
+	seal_free(seal);
 	log_info("stopped");
 	return 0;
 }
@@ -285,7 +277,8 @@ static int cmd_migrate(const struct command *cmd, struct config *c, char **pos)
 }
 
 /* Runs fn in a write transaction on a migrated store; prints e's message on failure. */
-static int with_tx(struct config *c, int (*fn)(struct store_tx *, char **, struct error *),
+static int with_tx(struct config *c,
+                   int (*fn)(struct store_tx *, char **, const struct config *, struct error *),
                    char **pos)
 {
 	struct store *st;
@@ -293,8 +286,8 @@ static int with_tx(struct config *c, int (*fn)(struct store_tx *, char **, struc
 		return 1;
 	struct error e = { 0 };
 	struct store_tx *tx = store_begin(st, STORE_WRITE);
-	int rc =
-	    tx ? fn(tx, pos, &e) : error_set(&e, ERR_UNAVAILABLE, "the database is not available");
+	int rc = tx ? fn(tx, pos, c, &e)
+	            : error_set(&e, ERR_UNAVAILABLE, "the database is not available");
 	if (rc == 0)
 		rc = store_commit(tx);
 	else
@@ -327,7 +320,7 @@ static const char *password_or_random(const char *given, char generated[TOKEN_TE
 	return generated;
 }
 
-static int user_add(struct store_tx *tx, char **pos, struct error *e)
+static int user_add(struct store_tx *tx, char **pos, const struct config *c, struct error *e)
 {
 	char generated[TOKEN_TEXT_LEN] = "", name[USER_NAME_MAX + 1], hash[AUTH_HASH_MAX];
 	const char *password = password_or_random(user_add_flags[2].value, generated);
@@ -350,7 +343,7 @@ static int user_add(struct store_tx *tx, char **pos, struct error *e)
 	return rc;
 }
 
-static int user_passwd(struct store_tx *tx, char **pos, struct error *e)
+static int user_passwd(struct store_tx *tx, char **pos, const struct config *c, struct error *e)
 {
 	char generated[TOKEN_TEXT_LEN] = "", hash[AUTH_HASH_MAX];
 	const char *password = password_or_random(passwd_flags[0].value, generated);
@@ -366,7 +359,7 @@ static int user_passwd(struct store_tx *tx, char **pos, struct error *e)
 	return rc;
 }
 
-static int user_deactivate(struct store_tx *tx, char **pos, struct error *e)
+static int user_deactivate(struct store_tx *tx, char **pos, const struct config *c, struct error *e)
 {
 	struct user u;
 	struct user_changes in = { .is_active = 0 };
@@ -376,7 +369,7 @@ static int user_deactivate(struct store_tx *tx, char **pos, struct error *e)
 	return rc;
 }
 
-static int user_print_list(struct store_tx *tx, char **pos, struct error *e)
+static int user_print_list(struct store_tx *tx, char **pos, const struct config *c, struct error *e)
 {
 	struct user *users;
 	size_t n;
@@ -390,7 +383,7 @@ static int user_print_list(struct store_tx *tx, char **pos, struct error *e)
 	return rc;
 }
 
-static int team_add(struct store_tx *tx, char **pos, struct error *e)
+static int team_add(struct store_tx *tx, char **pos, const struct config *c, struct error *e)
 {
 	struct team t;
 	int rc = team_create(tx, ACCOUNT_ID, pos[0], clock_now_ms(), &t, e);
@@ -399,7 +392,7 @@ static int team_add(struct store_tx *tx, char **pos, struct error *e)
 	return rc;
 }
 
-static int team_print_list(struct store_tx *tx, char **pos, struct error *e)
+static int team_print_list(struct store_tx *tx, char **pos, const struct config *c, struct error *e)
 {
 	struct actor admin = { .account_id = ACCOUNT_ID, .role = ROLE_ADMIN };
 	struct team *teams;
@@ -413,7 +406,7 @@ static int team_print_list(struct store_tx *tx, char **pos, struct error *e)
 	return rc;
 }
 
-static int team_rename_cmd(struct store_tx *tx, char **pos, struct error *e)
+static int team_rename_cmd(struct store_tx *tx, char **pos, const struct config *c, struct error *e)
 {
 	struct team t;
 	int rc = team_find_name(tx, ACCOUNT_ID, pos[0], &t, e);
@@ -422,7 +415,7 @@ static int team_rename_cmd(struct store_tx *tx, char **pos, struct error *e)
 	return rc;
 }
 
-static int team_delete_cmd(struct store_tx *tx, char **pos, struct error *e)
+static int team_delete_cmd(struct store_tx *tx, char **pos, const struct config *c, struct error *e)
 {
 	struct team t;
 	int rc = team_find_name(tx, ACCOUNT_ID, pos[0], &t, e);
@@ -441,7 +434,7 @@ static int team_and_user(struct store_tx *tx, char **pos, struct team *t, struct
 	return rc;
 }
 
-static int member_add(struct store_tx *tx, char **pos, struct error *e)
+static int member_add(struct store_tx *tx, char **pos, const struct config *c, struct error *e)
 {
 	struct team t;
 	struct user u;
@@ -451,13 +444,200 @@ static int member_add(struct store_tx *tx, char **pos, struct error *e)
 	return rc;
 }
 
-static int member_remove(struct store_tx *tx, char **pos, struct error *e)
+static int member_remove(struct store_tx *tx, char **pos, const struct config *c, struct error *e)
 {
 	struct team t;
 	struct user u;
 	int rc = team_and_user(tx, pos, &t, &u, e);
 	if (rc == 0)
 		rc = team_member_remove(tx, ACCOUNT_ID, t.id, u.id, e);
+	return rc;
+}
+
+static struct cli_flag channel_flags[] = {
+	{ "name", "the channel's display name (required)", NULL },
+	{ "phone-number-id", "WhatsApp: the phone number id", NULL },
+	{ "page-id", "Messenger: the page id", NULL },
+	{ "instagram-account-id", "Instagram: the account id", NULL },
+	{ "access-token", "WhatsApp, Messenger, Instagram: the access token", NULL },
+	{ "app-secret", "WhatsApp, Messenger, Instagram: the app secret", NULL },
+	{ "verify-token", "WhatsApp, Messenger, Instagram: the webhook verify token", NULL },
+	{ "bot-token", "Telegram: the bot token from BotFather", NULL },
+	{ "mode", "Telegram: webhook (default) or polling", NULL },
+	{ NULL, NULL, NULL },
+};
+
+static int channel_add(struct store_tx *tx, char **pos, const struct config *c, struct error *e)
+{
+	struct channel_input in = {
+		.kind = pos[0],
+		.name = channel_flags[0].value,
+		.phone_number_id = channel_flags[1].value,
+		.page_id = channel_flags[2].value,
+		.instagram_account_id = channel_flags[3].value,
+		.access_token = channel_flags[4].value,
+		.app_secret = channel_flags[5].value,
+		.verify_token = channel_flags[6].value,
+		.bot_token = channel_flags[7].value,
+		.mode = channel_flags[8].value,
+	};
+	struct seal *seal;
+	struct channel ch;
+	make_parent_dir(c->secret_key_file);
+	int rc = seal_open(c->secret_key_file, &seal, e);
+	if (rc < 0)
+		return rc;
+	rc = channel_create(tx, seal, ACCOUNT_ID, &in, clock_now_ms(), &ch, e);
+	seal_free(seal);
+	if (rc == 0) {
+		char url[1024];
+		channel_webhook_url(&ch, c->public_url, url, sizeof(url));
+		printf("channel %lld %s %s\nwebhook URL: %s\n", (long long)ch.id,
+		       channel_kind_name(ch.kind), ch.name, url);
+	}
+	return rc;
+}
+
+static int channel_print_list(struct store_tx *tx, char **pos, const struct config *c,
+                              struct error *e)
+{
+	struct channel *list;
+	size_t n;
+	int rc = channel_list(tx, ACCOUNT_ID, &list, &n, e);
+	for (size_t i = 0; rc == 0 && i < n; i++)
+		printf("%lld\t%s\t%s\t%s\t%s\n", (long long)list[i].id,
+		       channel_kind_name(list[i].kind), list[i].external_id,
+		       list[i].is_active ? "active" : "removed", list[i].name);
+	if (rc == 0)
+		free(list);
+	return rc;
+}
+
+static int channel_remove_cmd(struct store_tx *tx, char **pos, const struct config *c,
+                              struct error *e)
+{
+	char *end;
+	long long id = strtoll(pos[0], &end, 10);
+	if (*end != '\0' || id <= 0)
+		return error_set(e, ERR_INVALID, "'%s' is not a channel id", pos[0]);
+	return channel_remove(tx, ACCOUNT_ID, id, clock_now_ms(), e);
+}
+
+static struct cli_flag simulate_flags[] = {
+	{ "channel", "the channel's id (required)", NULL },
+	{ "from", "the customer: phone (WhatsApp), PSID, IGSID or Telegram user id", NULL },
+	{ "name", "the customer's display name (Cliente)", NULL },
+	{ "text", "what the customer writes", NULL },
+	{ "payload", "post this file as the webhook body instead of building one", NULL },
+	{ "url", "the server to post to (the public URL)", NULL },
+	{ NULL, NULL, NULL },
+};
+
+static size_t collect(char *data, size_t size, size_t n, void *out)
+{
+	buf_append(out, data, size * n);
+	return size * n;
+}
+
+/* Posts body to url with one extra header; prints the answer. 0 when it was 200. */
+static int post_webhook(const char *url, const char *header, const char *body)
+{
+	CURL *curl = curl_easy_init();
+	struct curl_slist *headers = curl_slist_append(NULL, "Content-Type: application/json");
+	headers = curl_slist_append(headers, header);
+	struct buf answer = BUF_INIT;
+	curl_easy_setopt(curl, CURLOPT_URL, url);
+	curl_easy_setopt(curl, CURLOPT_HTTPHEADER, headers);
+	curl_easy_setopt(curl, CURLOPT_POSTFIELDS, body);
+	curl_easy_setopt(curl, CURLOPT_WRITEFUNCTION, collect);
+	curl_easy_setopt(curl, CURLOPT_WRITEDATA, &answer);
+	curl_easy_setopt(curl, CURLOPT_TIMEOUT, 30L);
+	CURLcode rc = curl_easy_perform(curl);
+	long status = 0;
+	curl_easy_getinfo(curl, CURLINFO_RESPONSE_CODE, &status);
+	if (rc != CURLE_OK)
+		fprintf(stderr, "centralita: cannot post to %s: %s\n", url, curl_easy_strerror(rc));
+	else
+		printf("%ld %s\n", status, answer.data ? answer.data : "");
+	buf_free(&answer);
+	curl_slist_free_all(headers);
+	curl_easy_cleanup(curl);
+	return rc == CURLE_OK && status == 200 ? 0 : 1;
+}
+
+static char *read_file(const char *path)
+{
+	FILE *f = fopen(path, "rb");
+	if (f == NULL)
+		return NULL;
+	struct buf b = BUF_INIT;
+	char chunk[4096];
+	size_t n;
+	while ((n = fread(chunk, 1, sizeof(chunk), f)) > 0)
+		buf_append(&b, chunk, n);
+	fclose(f);
+	return buf_take(&b);
+}
+
+static int cmd_simulate(const struct command *cmd, struct config *c, char **pos)
+{
+	const char *channel = simulate_flags[0].value, *from = simulate_flags[1].value;
+	const char *name = simulate_flags[2].value, *text = simulate_flags[3].value;
+	const char *payload = simulate_flags[4].value, *url = simulate_flags[5].value;
+	char *end;
+	long long id = channel ? strtoll(channel, &end, 10) : 0;
+	if (channel == NULL || *end != '\0' || id <= 0)
+		usage_error("simulate ", "--channel needs a channel id");
+	if (payload == NULL && (from == NULL || text == NULL))
+		usage_error("simulate ", "give --from and --text, or --payload");
+	struct store *st;
+	struct seal *seal;
+	struct error e;
+	struct channel ch;
+	struct channel_secrets secrets = { 0 };
+	if (seal_open(c->secret_key_file, &seal, &e) < 0)
+		return fail("%s", e.message);
+	if (open_store(c, 2, &st) != 0) {
+		seal_free(seal);
+		return 1;
+	}
+	struct store_tx *tx = store_begin(st, STORE_READ);
+	int rc = tx ? channel_get(tx, ACCOUNT_ID, id, &ch, &e)
+	            : error_set(&e, ERR_UNAVAILABLE, "the database is not available");
+	if (rc == 0 && strcmp(channel_kind_name(ch.kind), pos[0]) != 0)
+		rc = error_set(&e, ERR_INVALID, "channel %lld is a %s channel", id,
+		               channel_kind_name(ch.kind));
+	if (rc == 0)
+		rc = channel_secrets_get(tx, seal, ch.id, &secrets, &e);
+	store_rollback(tx);
+	store_close(st);
+	seal_free(seal);
+	if (rc < 0)
+		return fail("%s", e.message);
+	char *body = payload ? read_file(payload)
+	                     : simulate_payload(ch.kind, ch.external_id, from,
+	                                        name ? name : "Cliente", text, clock_now_ms());
+	char target[1100], header[300];
+	if (body == NULL) {
+		channel_secrets_clear(&secrets);
+		return fail(payload ? "cannot read %s" : "--from must be a numeric user id for %s",
+		            payload ? payload : "telegram");
+	}
+	if (ch.kind == CHANNEL_TELEGRAM) {
+		snprintf(target, sizeof(target), "%s/webhooks/telegram/%lld",
+		         url ? url : c->public_url, id);
+		snprintf(header, sizeof(header), "X-Telegram-Bot-Api-Secret-Token: %s",
+		         secrets.webhook_secret);
+	} else {
+		char signature[META_SIGNATURE_LEN];
+		meta_signature_header(body, strlen(body), secrets.app_secret, signature);
+		snprintf(target, sizeof(target), "%s/webhooks/%s", url ? url : c->public_url,
+		         pos[0]);
+		snprintf(header, sizeof(header), "X-Hub-Signature-256: %s", signature);
+	}
+	channel_secrets_clear(&secrets);
+	rc = post_webhook(target, header, body);
+	free(body);
 	return rc;
 }
 
@@ -476,6 +656,9 @@ TX_COMMAND(cmd_team_rename, team_rename_cmd)
 TX_COMMAND(cmd_team_delete, team_delete_cmd)
 TX_COMMAND(cmd_member_add, member_add)
 TX_COMMAND(cmd_member_remove, member_remove)
+TX_COMMAND(cmd_channel_add, channel_add)
+TX_COMMAND(cmd_channel_list, channel_print_list)
+TX_COMMAND(cmd_channel_remove, channel_remove_cmd)
 
 static int cmd_version(const struct command *cmd, struct config *c, char **pos)
 {
@@ -509,6 +692,17 @@ static const struct command commands[] = {
 	  cmd_member_add },
 	{ "team member remove", "team member remove TEAM EMAIL", "Removes a user from a team.", 2,
 	  NULL, true, cmd_member_remove },
+	{ "channel add", "channel add whatsapp|messenger|instagram|telegram --name NAME [flags]",
+	  "Connects a channel and prints the webhook URL to give the provider.", 1, channel_flags,
+	  true, cmd_channel_add },
+	{ "channel list", "channel list", "Lists the channels.", 0, NULL, true, cmd_channel_list },
+	{ "channel remove", "channel remove ID",
+	  "Removes a channel; its conversations stay in the inbox.", 1, NULL, true,
+	  cmd_channel_remove },
+	{ "simulate",
+	  "simulate KIND --channel ID --from USER --text TEXT [--name NAME] [--url URL]",
+	  "Posts a correctly signed customer message to the running server, as the provider would.",
+	  1, simulate_flags, true, cmd_simulate },
 	{ "version", "version", "Prints the version.", 0, NULL, false, cmd_version },
 	{ "help", "help", "Lists the sub-commands.", 0, NULL, false, cmd_help },
 };
@@ -583,5 +777,8 @@ int main(int argc, char **argv)
 		usage_error("", "%s", e.message);
 	char *pos[MAX_POSITIONAL] = { 0 };
 	parse_args(cmd, argc - 1 - words, argv + 1 + words, &c, pos);
-	return cmd->run(cmd, &c, pos);
+	curl_global_init(CURL_GLOBAL_DEFAULT);
+	int rc = cmd->run(cmd, &c, pos);
+	curl_global_cleanup();
+	return rc;
 }

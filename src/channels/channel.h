@@ -152,6 +152,11 @@ void inbound_list_free(struct inbound_list *list);
  */
 int meta_signature_verify(const char *header, const char *body, size_t len, const char *app_secret);
 
+/* The X-Hub-Signature-256 value Meta would send with body (for `centralita simulate`). */
+#define META_SIGNATURE_LEN 72 /* "sha256=" + 64 hex digits + NUL */
+void meta_signature_header(const char *body, size_t len, const char *app_secret,
+                           char out[META_SIGNATURE_LEN]);
+
 /*
  * The GET handshake: 0 when mode is "subscribe", verify_token equals expected_token (constant
  * time) and challenge is 1 to 64 printable ASCII characters, safe to echo back as text/plain;

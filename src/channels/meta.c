@@ -22,6 +22,24 @@ struct meta_webhook {
 	size_t id_count;
 };
 
+static void hmac(const char *body, size_t len, const char *app_secret,
+                 unsigned char out[crypto_auth_hmacsha256_BYTES])
+{
+	crypto_auth_hmacsha256_state st;
+	crypto_auth_hmacsha256_init(&st, (const unsigned char *)app_secret, strlen(app_secret));
+	crypto_auth_hmacsha256_update(&st, (const unsigned char *)body, len);
+	crypto_auth_hmacsha256_final(&st, out);
+}
+
+void meta_signature_header(const char *body, size_t len, const char *app_secret,
+                           char out[META_SIGNATURE_LEN])
+{
+	unsigned char mac[crypto_auth_hmacsha256_BYTES];
+	hmac(body, len, app_secret, mac);
+	memcpy(out, "sha256=", 7);
+	sodium_bin2hex(out + 7, META_SIGNATURE_LEN - 7, mac, sizeof(mac));
+}
+
 int meta_signature_verify(const char *header, const char *body, size_t len, const char *app_secret)
 {
 	static const char prefix[] = "sha256=";
@@ -29,7 +47,6 @@ int meta_signature_verify(const char *header, const char *body, size_t len, cons
 	unsigned char mac[crypto_auth_hmacsha256_BYTES];
 	size_t mac_len = 0;
 	const char *hex_end = NULL;
-	crypto_auth_hmacsha256_state st;
 	int rc = ERR_BAD_SIGNATURE;
 
 	if (header == NULL || app_secret == NULL || app_secret[0] == '\0' ||
@@ -45,9 +62,7 @@ int meta_signature_verify(const char *header, const char *body, size_t len, cons
 	    mac_len != sizeof(mac) || *hex_end != '\0')
 		goto out;
 
-	crypto_auth_hmacsha256_init(&st, (const unsigned char *)app_secret, strlen(app_secret));
-	crypto_auth_hmacsha256_update(&st, (const unsigned char *)body, len);
-	crypto_auth_hmacsha256_final(&st, expected);
+	hmac(body, len, app_secret, expected);
 	if (sodium_memcmp(expected, mac, sizeof(mac)) == 0)
 		rc = 0;
 out:

@@ -1,6 +1,7 @@
 /* Configuration sources and their checks; see config.h. */
 #include "core/config.h"
 
+#include <ctype.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -15,6 +16,12 @@ const struct config_item config_items[] = {
 	{ "secret-key-file", "CENTRALITA_SECRET_KEY_FILE",
 	  "key that encrypts channel credentials, created when absent (./var/secret.key)" },
 	{ "threads", "CENTRALITA_THREADS", "HTTP worker threads, 1-64 (number of cores)" },
+	{ "graph-api-url", "CENTRALITA_GRAPH_API_URL",
+	  "Meta's Graph API base URL (https://graph.facebook.com)" },
+	{ "graph-api-version", "CENTRALITA_GRAPH_API_VERSION",
+	  "Graph API version for sends (v25.0)" },
+	{ "telegram-api-url", "CENTRALITA_TELEGRAM_API_URL",
+	  "the Telegram Bot API base URL (https://api.telegram.org)" },
 	{ NULL, NULL, NULL },
 };
 
@@ -27,6 +34,9 @@ void config_defaults(struct config *c)
 	snprintf(c->public_url, sizeof(c->public_url), "http://127.0.0.1:8080");
 	snprintf(c->secret_key_file, sizeof(c->secret_key_file), "./var/secret.key");
 	c->threads = 0; /* resolved to the core count by the server */
+	snprintf(c->graph_api_url, sizeof(c->graph_api_url), "https://graph.facebook.com");
+	snprintf(c->graph_api_version, sizeof(c->graph_api_version), "v25.0");
+	snprintf(c->telegram_api_url, sizeof(c->telegram_api_url), "https://api.telegram.org");
 }
 
 static int copy_value(char *dst, size_t size, const char *value)
@@ -73,6 +83,20 @@ static bool has_prefix(const char *s, const char *prefix)
 	return strncmp(s, prefix, strlen(prefix)) == 0;
 }
 
+/* An http(s) URL without its trailing slashes. */
+static int set_url(char *dst, size_t size, const char *value, const char **expected)
+{
+	*expected = "an http:// or https:// URL";
+	if (!has_prefix(value, "http://") && !has_prefix(value, "https://"))
+		return -1;
+	if (copy_value(dst, size, value) < 0)
+		return -1;
+	size_t len = strlen(dst);
+	while (len > 0 && dst[len - 1] == '/')
+		dst[--len] = '\0';
+	return 0;
+}
+
 /* Returns 0, or -1 with *expected naming what the value should look like. */
 static int set_item(struct config *c, int item, const char *value, const char **expected)
 {
@@ -88,16 +112,18 @@ static int set_item(struct config *c, int item, const char *value, const char **
 		*expected = "HOST:PORT";
 		return set_listen(c, value);
 	}
-	if (strcmp(flag, "public-url") == 0) {
-		*expected = "an http:// or https:// URL";
-		if (!has_prefix(value, "http://") && !has_prefix(value, "https://"))
+	if (strcmp(flag, "public-url") == 0)
+		return set_url(c->public_url, sizeof(c->public_url), value, expected);
+	if (strcmp(flag, "graph-api-url") == 0)
+		return set_url(c->graph_api_url, sizeof(c->graph_api_url), value, expected);
+	if (strcmp(flag, "telegram-api-url") == 0)
+		return set_url(c->telegram_api_url, sizeof(c->telegram_api_url), value, expected);
+	if (strcmp(flag, "graph-api-version") == 0) {
+		*expected = "a version like v25.0";
+		if (value[0] != 'v' || strspn(value + 1, "0123456789.") != strlen(value + 1) ||
+		    !isdigit((unsigned char)value[1]))
 			return -1;
-		if (copy_value(c->public_url, sizeof(c->public_url), value) < 0)
-			return -1;
-		size_t len = strlen(c->public_url);
-		while (len > 0 && c->public_url[len - 1] == '/')
-			c->public_url[--len] = '\0';
-		return 0;
+		return copy_value(c->graph_api_version, sizeof(c->graph_api_version), value);
 	}
 	if (strcmp(flag, "secret-key-file") == 0) {
 		*expected = "a file path";

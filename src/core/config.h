@@ -13,7 +13,10 @@ struct config {
 	int listen_port;       /* 0 picks a free port */
 	char public_url[512];  /* how providers and browsers reach us */
 	char secret_key_file[1024];
-	int threads; /* HTTP worker threads */
+	int threads;                /* HTTP worker threads */
+	char graph_api_url[512];    /* Meta's Graph API, or a fake or proxy of it */
+	char graph_api_version[16]; /* "v25.0" */
+	char telegram_api_url[512]; /* the Telegram Bot API, or a fake or proxy of it */
 };
 
 /* One settable item: flag --NAME, environment CENTRALITA_ENV. */

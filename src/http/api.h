@@ -2,6 +2,7 @@
 #ifndef HTTP_API_H
 #define HTTP_API_H
 
+#include "core/json.h"
 #include "http/http.h"
 
 /* Begins a transaction; on failure answers 503 and returns NULL. */
@@ -17,6 +18,10 @@ json_t *api_read_body(struct http_request *req, struct http_response *res,
 
 void api_health(struct http_request *req, struct http_response *res);
 
+void api_webhook_verify(struct http_request *req, struct http_response *res);
+void api_webhook_meta(struct http_request *req, struct http_response *res);
+void api_webhook_telegram(struct http_request *req, struct http_response *res);
+
 void api_login(struct http_request *req, struct http_response *res);
 void api_logout(struct http_request *req, struct http_response *res);
 void api_me(struct http_request *req, struct http_response *res);
@@ -29,6 +34,11 @@ void api_users_list(struct http_request *req, struct http_response *res);
 void api_user_create(struct http_request *req, struct http_response *res);
 void api_user_get(struct http_request *req, struct http_response *res);
 void api_user_update(struct http_request *req, struct http_response *res);
+
+void api_channels_list(struct http_request *req, struct http_response *res);
+void api_channel_get(struct http_request *req, struct http_response *res);
+void api_channel_create(struct http_request *req, struct http_response *res);
+void api_channel_remove(struct http_request *req, struct http_response *res);
 
 void api_teams_list(struct http_request *req, struct http_response *res);
 void api_team_create(struct http_request *req, struct http_response *res);

@@ -26,6 +26,7 @@
 struct app {
 	struct store *store;
 	const struct config *config;
+	const struct seal *seal;
 };
 
 struct http_request {
@@ -65,6 +66,8 @@ void http_reply_error(struct http_response *res, const struct error *e);
 void http_reply_errorf(struct http_response *res, enum err code, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));
 void http_reply_empty(struct http_response *res);
+/* A text/plain answer (Meta's handshake echoes its challenge). */
+void http_reply_text(struct http_response *res, int status, const char *text);
 
 /* Routing: finds the handler, authenticates and checks CSRF and role, then calls it. */
 void http_route(struct http_request *req, struct http_response *res);
@@ -80,5 +83,8 @@ void http_server_stop(struct http_server *srv, int wait_ms);
 /* The API's JSON shapes, shared by handlers. */
 json_t *json_user(const struct user *u);
 json_t *json_team(const struct team *t);
+json_t *json_channel(const struct channel *c, const char *public_url);
+/* Where the provider must send this channel's webhooks. */
+void channel_webhook_url(const struct channel *c, const char *public_url, char *out, size_t size);
 
 #endif

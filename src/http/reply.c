@@ -65,6 +65,14 @@ void http_reply_empty(struct http_response *res)
 	http_reply_json(res, 200, json_pack("{s:b}", "ok", 1));
 }
 
+void http_reply_text(struct http_response *res, int status, const char *text)
+{
+	res->status = status;
+	res->content_type = "text/plain; charset=utf-8";
+	buf_reset(&res->body);
+	buf_puts(&res->body, text);
+}
+
 json_t *json_user(const struct user *u)
 {
 	return json_pack("{s:I,s:s,s:s,s:s,s:s,s:b,s:I,s:I}", "id", (json_int_t)u->id, "email",

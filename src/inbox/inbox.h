@@ -11,7 +11,9 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "channels/channel.h"
 #include "core/err.h"
+#include "core/seal.h"
 #include "core/token.h"
 #include "store/store.h"
 
@@ -138,6 +140,81 @@ struct api_token {
 /* The actor's own tokens (never the secrets); *out is freed by the caller. */
 int auth_token_list(struct store_tx *tx, const struct actor *who, struct api_token **out, size_t *n,
                     struct error *e);
+
+/*
+ * Channels: a provider account connected to the inbox. Credentials are sealed at rest and
+ * never leave through these functions but channel_secrets_get(), for the code that talks
+ * to the provider. Removing a channel deactivates it: its conversations stay.
+ */
+#define CHANNEL_NAME_MAX   200
+#define CHANNEL_SECRET_MAX 4096
+#define CHANNEL_HINTS_MAX  512
+
+/* What an admin gives to connect a channel; fields that do not apply to the kind are NULL. */
+struct channel_input {
+	const char *kind; /* "whatsapp", "messenger", "instagram", "telegram" */
+	const char *name;
+	const char *phone_number_id;      /* WhatsApp */
+	const char *page_id;              /* Messenger */
+	const char *instagram_account_id; /* Instagram */
+	const char *access_token;
+	const char *app_secret;
+	const char *verify_token;
+	const char *bot_token;
+	const char *mode; /* Telegram: "webhook" (default) or "polling" */
+};
+
+struct channel {
+	int64_t id;
+	int64_t account_id;
+	enum channel_kind kind;
+	char name[CHANNEL_NAME_MAX + 1];
+	char external_id[INBOUND_ID_MAX + 1];
+	bool is_polling; /* Telegram in getUpdates mode */
+	bool is_active;
+	char hints[CHANNEL_HINTS_MAX]; /* JSON object: credential name -> last 4 characters */
+	int64_t last_inbound_at;       /* 0 when never */
+	char last_error[256];
+	int64_t last_error_at;
+	int64_t created_at;
+	int64_t updated_at;
+};
+
+/* The decrypted credentials of one channel; NULL where the kind has none. */
+struct channel_secrets {
+	char *access_token;
+	char *app_secret;
+	char *verify_token;
+	char *bot_token;
+	char *webhook_secret; /* Telegram: X-Telegram-Bot-Api-Secret-Token */
+};
+
+/* Checks the input as a whole (fields per kind) and stores the channel, sealed. */
+int channel_create(struct store_tx *tx, const struct seal *seal, int64_t account_id,
+                   const struct channel_input *in, int64_t now, struct channel *out,
+                   struct error *e);
+int channel_get(struct store_tx *tx, int64_t account_id, int64_t id, struct channel *out,
+                struct error *e);
+/* Active and removed channels, newest first; *out is freed by the caller. */
+int channel_list(struct store_tx *tx, int64_t account_id, struct channel **out, size_t *n,
+                 struct error *e);
+int channel_remove(struct store_tx *tx, int64_t account_id, int64_t id, int64_t now,
+                   struct error *e);
+/* The active channel of kind with this id, in any account (webhooks know no account). */
+int channel_find_active(struct store_tx *tx, enum channel_kind kind, int64_t id,
+                        struct channel *out, struct error *e);
+/* The active channel of kind known to the provider as external_id (any account). */
+int channel_find_external(struct store_tx *tx, enum channel_kind kind, const char *external_id,
+                          struct channel *out, struct error *e);
+/* 0 when an active channel of kind has verify_token; ERR_NOT_FOUND otherwise. */
+int channel_find_verify_token(struct store_tx *tx, enum channel_kind kind, const char *verify_token,
+                              struct error *e);
+int channel_secrets_get(struct store_tx *tx, const struct seal *seal, int64_t id,
+                        struct channel_secrets *out, struct error *e);
+/* Wipes and frees the strings; the struct itself is the caller's. */
+void channel_secrets_clear(struct channel_secrets *s);
+/* Records a provider error (or clears it with NULL) for the channel's health. */
+int channel_note_error(struct store_tx *tx, int64_t id, const char *error, int64_t now);
 
 /* Text checks shared by users and teams: trimmed, clean UTF-8, 1..max bytes. */
 int inbox_check_name(const char *field, const char *in, size_t max, char *out, struct error *e);

@@ -1,0 +1,142 @@
+/* Channels: /api/v1/channels (admins). Credentials go in, only hints come out. */
+#include <stdio.h>
+#include <stdlib.h>
+
+#include "core/clock.h"
+#include "core/json.h"
+#include "http/api.h"
+
+void channel_webhook_url(const struct channel *c, const char *public_url, char *out, size_t size)
+{
+	if (c->kind == CHANNEL_TELEGRAM)
+		snprintf(out, size, "%s/webhooks/telegram/%lld", public_url, (long long)c->id);
+	else
+		snprintf(out, size, "%s/webhooks/%s", public_url, channel_kind_name(c->kind));
+}
+
+static const char *id_field(enum channel_kind kind)
+{
+	switch (kind) {
+	case CHANNEL_WHATSAPP:
+		return "phone_number_id";
+	case CHANNEL_MESSENGER:
+		return "page_id";
+	case CHANNEL_INSTAGRAM:
+		return "instagram_account_id";
+	default:
+		return "bot_id";
+	}
+}
+
+static json_t *json_time(int64_t ms)
+{
+	return ms > 0 ? json_integer(ms) : json_null();
+}
+
+json_t *json_channel(const struct channel *c, const char *public_url)
+{
+	char url[1024];
+	channel_webhook_url(c, public_url, url, sizeof(url));
+	json_t *hints = json_loads(c->hints, 0, NULL);
+	json_t *credentials = json_object();
+	const char *key;
+	json_t *v;
+	json_object_foreach (hints, key, v)
+		json_object_set_new(credentials, key,
+				    json_pack("{s:b,s:O}", "set", 1, "last4", v));
+	json_decref(hints);
+	json_t *out = json_pack("{s:I,s:s,s:s,s:s,s:b,s:s,s:o,s:o,s:o,s:o,s:I,s:I}", "id",
+				(json_int_t)c->id, "kind", channel_kind_name(c->kind), "name",
+				c->name, id_field(c->kind), c->external_id, "active", c->is_active,
+				"webhook_url", url, "credentials", credentials, "last_inbound_at",
+				json_time(c->last_inbound_at), "last_error",
+				c->last_error[0] ? json_string(c->last_error) : json_null(),
+				"last_error_at", json_time(c->last_error_at), "created_at",
+				(json_int_t)c->created_at, "updated_at", (json_int_t)c->updated_at);
+	if (c->kind == CHANNEL_TELEGRAM)
+		json_object_set_new(out, "mode", json_string(c->is_polling ? "polling" : "webhook"));
+	return out;
+}
+
+void api_channels_list(struct http_request *req, struct http_response *res)
+{
+	struct store_tx *tx = api_begin(req, res, STORE_READ);
+	if (tx == NULL)
+		return;
+	struct channel *list;
+	size_t n;
+	struct error e;
+	int rc = channel_list(tx, req->who.account_id, &list, &n, &e);
+	store_rollback(tx);
+	if (rc < 0) {
+		http_reply_error(res, &e);
+		return;
+	}
+	json_t *arr = json_array();
+	for (size_t i = 0; i < n; i++)
+		json_array_append_new(arr, json_channel(&list[i], req->app->config->public_url));
+	free(list);
+	http_reply_json(res, 200, json_pack("{s:o}", "channels", arr));
+}
+
+void api_channel_get(struct http_request *req, struct http_response *res)
+{
+	struct store_tx *tx = api_begin(req, res, STORE_READ);
+	if (tx == NULL)
+		return;
+	struct channel c;
+	struct error e;
+	int rc = channel_get(tx, req->who.account_id, req->params[0], &c, &e);
+	store_rollback(tx);
+	if (rc < 0)
+		http_reply_error(res, &e);
+	else
+		http_reply_json(res, 200,
+				json_pack("{s:o}", "channel",
+					  json_channel(&c, req->app->config->public_url)));
+}
+
+void api_channel_create(struct http_request *req, struct http_response *res)
+{
+	struct channel_input in = { 0 };
+	const struct json_field fields[] = {
+		{ "kind", JSON_FIELD_STRING, true, 16, &in.kind, NULL },
+		{ "name", JSON_FIELD_STRING, true, CHANNEL_NAME_MAX, &in.name, NULL },
+		{ "phone_number_id", JSON_FIELD_STRING, false, 64, &in.phone_number_id, NULL },
+		{ "page_id", JSON_FIELD_STRING, false, 64, &in.page_id, NULL },
+		{ "instagram_account_id", JSON_FIELD_STRING, false, 64, &in.instagram_account_id,
+		  NULL },
+		{ "access_token", JSON_FIELD_STRING, false, CHANNEL_SECRET_MAX, &in.access_token,
+		  NULL },
+		{ "app_secret", JSON_FIELD_STRING, false, 256, &in.app_secret, NULL },
+		{ "verify_token", JSON_FIELD_STRING, false, 256, &in.verify_token, NULL },
+		{ "bot_token", JSON_FIELD_STRING, false, 256, &in.bot_token, NULL },
+		{ "mode", JSON_FIELD_STRING, false, 16, &in.mode, NULL },
+	};
+	json_t *body = api_read_body(req, res, fields, sizeof(fields) / sizeof(fields[0]));
+	if (body == NULL)
+		return;
+	struct store_tx *tx = api_begin(req, res, STORE_WRITE);
+	if (tx != NULL) {
+		struct channel c;
+		struct error e;
+		int rc = channel_create(tx, req->app->seal, req->who.account_id, &in,
+					clock_now_ms(), &c, &e);
+		if (api_finish(res, tx, rc, &e) == 0)
+			http_reply_json(res, 201,
+					json_pack("{s:o}", "channel",
+						  json_channel(&c, req->app->config->public_url)));
+	}
+	json_decref(body);
+}
+
+void api_channel_remove(struct http_request *req, struct http_response *res)
+{
+	struct store_tx *tx = api_begin(req, res, STORE_WRITE);
+	if (tx == NULL)
+		return;
+	struct error e;
+	int rc = channel_remove(tx, req->who.account_id, req->params[0], clock_now_ms(), &e);
+	if (api_finish(res, tx, rc, &e) == 0)
+		http_reply_empty(res);
+}

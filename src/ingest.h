@@ -1,0 +1,31 @@
+/*
+ * ingest: the events of one webhook (or one Telegram update) into the store, inside the
+ * caller's transaction: contact and identity, conversation, message — deduplicated by the
+ * provider's message id — plus delivery statuses, edits and echoes. The caller commits and
+ * only then acknowledges the provider, so nothing acknowledged is lost.
+ */
+#ifndef INGEST_H
+#define INGEST_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "channels/channel.h"
+#include "core/err.h"
+#include "inbox/inbox.h"
+#include "store/store.h"
+
+struct ingest_counts {
+	size_t stored;     /* new messages (customer messages and echoes) */
+	size_t duplicates; /* deliveries of messages already stored */
+	size_t statuses;   /* status events that changed one of our messages */
+	size_t edits;
+	size_t ignored; /* understood but not for the inbox (logged) */
+};
+
+/* Stores every event of list that belongs to channel ch; events naming another channel id
+ * (a Meta body can name several) are left for that channel's call. */
+int ingest_events(struct store_tx *tx, const struct channel *ch, const struct inbound_list *list,
+		  int64_t now, struct ingest_counts *counts, struct error *e);
+
+#endif
