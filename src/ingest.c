@@ -41,13 +41,13 @@ static int fail_store(struct error *e, int rc)
 
 /* Finds the identity of the event's contact on the channel, creating contact and identity. */
 static int find_identity(struct store_tx *tx, const struct channel *ch,
-			 const struct inbound_event *ev, int64_t now, struct place *p)
+                         const struct inbound_event *ev, int64_t now, struct place *p)
 {
 	struct store_rows *r;
 	int rc = store_query(tx,
-			     "SELECT id, contact_id, coalesce(name, '') FROM contact_identities"
-			     " WHERE channel_id = $1 AND external_id = $2",
-			     STORE_ARGS(SV_INT(ch->id), SV_TEXT(ev->contact_id)), &r);
+	                     "SELECT id, contact_id, coalesce(name, '') FROM contact_identities"
+	                     " WHERE channel_id = $1 AND external_id = $2",
+	                     STORE_ARGS(SV_INT(ch->id), SV_TEXT(ev->contact_id)), &r);
 	if (rc < 0)
 		return rc;
 	bool is_found = (rc = store_next(r)) == 1;
@@ -60,9 +60,21 @@ static int find_identity(struct store_tx *tx, const struct channel *ch,
 	store_rows_free(r);
 	if (rc < 0)
 		return rc;
-	if (is_renamed)
-		return store_exec(tx, "UPDATE contact_identities SET name = $2 WHERE id = $1",
-				  STORE_ARGS(SV_INT(p->identity_id), SV_TEXT(ev->contact_name)));
+	if (is_renamed) {
+		/* The contact follows the provider's name unless someone renamed it. */
+		rc = store_exec(
+		    tx,
+		    "UPDATE contacts SET name = $2 WHERE id = $1 AND name IN"
+		    " (SELECT coalesce(name, external_id) FROM contact_identities WHERE id = $3"
+		    " UNION SELECT '+' || external_id FROM contact_identities WHERE id = $3)",
+		    STORE_ARGS(SV_INT(p->contact_id), SV_TEXT(ev->contact_name),
+		               SV_INT(p->identity_id)));
+		if (rc >= 0)
+			rc = store_exec(
+			    tx, "UPDATE contact_identities SET name = $2 WHERE id = $1",
+			    STORE_ARGS(SV_INT(p->identity_id), SV_TEXT(ev->contact_name)));
+		return rc;
+	}
 	if (is_found)
 		return 0;
 	/* WhatsApp identifies customers by phone number (wa_id, digits without '+'). */
@@ -70,24 +82,24 @@ static int find_identity(struct store_tx *tx, const struct channel *ch,
 	if (ch->kind == CHANNEL_WHATSAPP)
 		snprintf(phone, sizeof(phone), "+%s", ev->contact_id);
 	const char *name = ev->contact_name != NULL ? ev->contact_name
-			   : phone[0]                ? phone
-						     : ev->contact_id;
+	                   : phone[0]               ? phone
+	                                            : ev->contact_id;
 	rc = store_get_int(tx,
-			   "INSERT INTO contacts (account_id, name, phone, created_at, updated_at)"
-			   " VALUES ($1, $2, $3, $4, $4) RETURNING id",
-			   STORE_ARGS(SV_INT(ch->account_id), SV_TEXT(name),
-				      SV_TEXT_NULL(phone[0] ? phone : NULL), SV_INT(now)),
-			   &p->contact_id);
+	                   "INSERT INTO contacts (account_id, name, phone, created_at, updated_at)"
+	                   " VALUES ($1, $2, $3, $4, $4) RETURNING id",
+	                   STORE_ARGS(SV_INT(ch->account_id), SV_TEXT(name),
+	                              SV_TEXT_NULL(phone[0] ? phone : NULL), SV_INT(now)),
+	                   &p->contact_id);
 	if (rc < 0)
 		return rc;
 	return store_get_int(tx,
-			     "INSERT INTO contact_identities (account_id, contact_id, channel_id,"
-			     " external_id, name, created_at) VALUES ($1, $2, $3, $4, $5, $6)"
-			     " RETURNING id",
-			     STORE_ARGS(SV_INT(ch->account_id), SV_INT(p->contact_id),
-					SV_INT(ch->id), SV_TEXT(ev->contact_id),
-					SV_TEXT_NULL(ev->contact_name), SV_INT(now)),
-			     &p->identity_id);
+	                     "INSERT INTO contact_identities (account_id, contact_id, channel_id,"
+	                     " external_id, name, created_at) VALUES ($1, $2, $3, $4, $5, $6)"
+	                     " RETURNING id",
+	                     STORE_ARGS(SV_INT(ch->account_id), SV_INT(p->contact_id),
+	                                SV_INT(ch->id), SV_TEXT(ev->contact_id),
+	                                SV_TEXT_NULL(ev->contact_name), SV_INT(now)),
+	                     &p->identity_id);
 }
 
 /*
@@ -95,13 +107,13 @@ static int find_identity(struct store_tx *tx, const struct channel *ch,
  * `reopen` is set; a new one when there is none.
  */
 static int find_conversation(struct store_tx *tx, const struct channel *ch, bool reopen,
-			     int64_t now, struct place *p)
+                             int64_t now, struct place *p)
 {
 	struct store_rows *r;
 	int rc = store_query(tx,
-			     "SELECT id, status FROM conversations WHERE identity_id = $1"
-			     " ORDER BY id DESC LIMIT 1",
-			     STORE_ARGS(SV_INT(p->identity_id)), &r);
+	                     "SELECT id, status FROM conversations WHERE identity_id = $1"
+	                     " ORDER BY id DESC LIMIT 1",
+	                     STORE_ARGS(SV_INT(p->identity_id)), &r);
 	if (rc < 0)
 		return rc;
 	bool is_resolved = false;
@@ -115,18 +127,18 @@ static int find_conversation(struct store_tx *tx, const struct channel *ch, bool
 		return rc;
 	if (p->conversation_id != 0 && is_resolved && reopen)
 		return store_exec(tx,
-				  "UPDATE conversations SET status = 'open', updated_at = $2"
-				  " WHERE id = $1",
-				  STORE_ARGS(SV_INT(p->conversation_id), SV_INT(now)));
+		                  "UPDATE conversations SET status = 'open', updated_at = $2"
+		                  " WHERE id = $1",
+		                  STORE_ARGS(SV_INT(p->conversation_id), SV_INT(now)));
 	if (p->conversation_id != 0)
 		return 0;
 	return store_get_int(tx,
-			     "INSERT INTO conversations (account_id, channel_id, contact_id,"
-			     " identity_id, status, last_activity_at, created_at, updated_at)"
-			     " VALUES ($1, $2, $3, $4, 'open', $5, $5, $5) RETURNING id",
-			     STORE_ARGS(SV_INT(ch->account_id), SV_INT(ch->id),
-					SV_INT(p->contact_id), SV_INT(p->identity_id), SV_INT(now)),
-			     &p->conversation_id);
+	                     "INSERT INTO conversations (account_id, channel_id, contact_id,"
+	                     " identity_id, status, last_activity_at, created_at, updated_at)"
+	                     " VALUES ($1, $2, $3, $4, 'open', $5, $5, $5) RETURNING id",
+	                     STORE_ARGS(SV_INT(ch->account_id), SV_INT(ch->id),
+	                                SV_INT(p->contact_id), SV_INT(p->identity_id), SV_INT(now)),
+	                     &p->conversation_id);
 }
 
 static void set_string(json_t *obj, const char *key, const char *value)
@@ -163,45 +175,45 @@ static int is_duplicate(struct store_tx *tx, const struct channel *ch, const cha
 {
 	int64_t id;
 	int rc = store_get_int(tx,
-			       "SELECT id FROM messages WHERE channel_id = $1"
-			       " AND provider_message_id = $2",
-			       STORE_ARGS(SV_INT(ch->id), SV_TEXT(message_id)), &id);
+	                       "SELECT id FROM messages WHERE channel_id = $1"
+	                       " AND provider_message_id = $2",
+	                       STORE_ARGS(SV_INT(ch->id), SV_TEXT(message_id)), &id);
 	return rc == 0 ? 1 : rc == ERR_NOT_FOUND ? 0 : rc;
 }
 
 static int insert_message(struct store_tx *tx, const struct channel *ch, const struct place *p,
-			  const struct inbound_event *ev, bool is_inbound, int64_t now)
+                          const struct inbound_event *ev, bool is_inbound, int64_t now)
 {
 	char *extra = details(&ev->msg);
-	int rc = store_exec(tx,
-			    "INSERT INTO messages (account_id, conversation_id, channel_id, direction,"
-			    " sender, type, raw_type, text, details, provider_message_id, status,"
-			    " created_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)",
-			    STORE_ARGS(SV_INT(ch->account_id), SV_INT(p->conversation_id),
-				       SV_INT(ch->id), SV_TEXT(is_inbound ? "in" : "out"),
-				       SV_TEXT(is_inbound ? "contact" : "provider_app"),
-				       SV_TEXT(type_names[ev->msg.type]),
-				       SV_TEXT_NULL(ev->msg.raw_type), SV_TEXT_NULL(ev->msg.text),
-				       SV_TEXT_NULL(extra), SV_TEXT(ev->message_id),
-				       SV_TEXT(is_inbound ? "received" : "sent"),
-				       SV_INT(ev->time_ms)));
+	int rc = store_exec(
+	    tx,
+	    "INSERT INTO messages (account_id, conversation_id, channel_id, direction,"
+	    " sender, type, raw_type, text, details, provider_message_id, status,"
+	    " created_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)",
+	    STORE_ARGS(SV_INT(ch->account_id), SV_INT(p->conversation_id), SV_INT(ch->id),
+	               SV_TEXT(is_inbound ? "in" : "out"),
+	               SV_TEXT(is_inbound ? "contact" : "provider_app"),
+	               SV_TEXT(type_names[ev->msg.type]), SV_TEXT_NULL(ev->msg.raw_type),
+	               SV_TEXT_NULL(ev->msg.text), SV_TEXT_NULL(extra), SV_TEXT(ev->message_id),
+	               SV_TEXT(is_inbound ? "received" : "sent"), SV_INT(ev->time_ms)));
 	free(extra);
 	if (rc < 0)
 		return rc;
 	/* Activity moves forward only; the customer's last message opens the reply window. */
-	return store_exec(tx,
-			  "UPDATE conversations SET updated_at = $3,"
-			  " last_activity_at = CASE WHEN last_activity_at > $2 THEN last_activity_at"
-			  " ELSE $2 END,"
-			  " last_customer_at = CASE WHEN $4 = 0 THEN last_customer_at"
-			  " WHEN last_customer_at > $2 THEN last_customer_at ELSE $2 END"
-			  " WHERE id = $1",
-			  STORE_ARGS(SV_INT(p->conversation_id), SV_INT(ev->time_ms), SV_INT(now),
-				     SV_INT(is_inbound)));
+	return store_exec(
+	    tx,
+	    "UPDATE conversations SET updated_at = $3,"
+	    " last_activity_at = CASE WHEN last_activity_at > $2 THEN last_activity_at"
+	    " ELSE $2 END,"
+	    " last_customer_at = CASE WHEN $4 = 0 THEN last_customer_at"
+	    " WHEN last_customer_at > $2 THEN last_customer_at ELSE $2 END"
+	    " WHERE id = $1",
+	    STORE_ARGS(SV_INT(p->conversation_id), SV_INT(ev->time_ms), SV_INT(now),
+	               SV_INT(is_inbound)));
 }
 
 static int ingest_message(struct store_tx *tx, const struct channel *ch,
-			  const struct inbound_event *ev, int64_t now, struct ingest_counts *c)
+                          const struct inbound_event *ev, int64_t now, struct ingest_counts *c)
 {
 	bool is_inbound = ev->kind == INBOUND_KIND_MESSAGE;
 	int rc = is_duplicate(tx, ch, ev->message_id);
@@ -222,8 +234,8 @@ static int ingest_message(struct store_tx *tx, const struct channel *ch,
 }
 
 /* States only move forward: queued < sent < delivered < read; failed ends any of them. */
-#define STATUS_RANK                                                                        \
-	"CASE status WHEN 'queued' THEN 0 WHEN 'sent' THEN 1 WHEN 'delivered' THEN 2"      \
+#define STATUS_RANK                                                                   \
+	"CASE status WHEN 'queued' THEN 0 WHEN 'sent' THEN 1 WHEN 'delivered' THEN 2" \
 	" WHEN 'read' THEN 3 ELSE 4 END"
 
 static int status_rank(enum inbound_delivery d)
@@ -232,30 +244,32 @@ static int status_rank(enum inbound_delivery d)
 }
 
 static int ingest_status(struct store_tx *tx, const struct channel *ch,
-			 const struct inbound_event *ev, struct ingest_counts *c)
+                         const struct inbound_event *ev, struct ingest_counts *c)
 {
 	const struct inbound_status *s = &ev->status;
 	int rc;
 	if (ev->message_id != NULL) {
-		rc = store_exec(tx,
-				"UPDATE messages SET status = $3, error_code = $4, error_title = $5"
-				" WHERE channel_id = $1 AND provider_message_id = $2"
-				" AND direction = 'out' AND " STATUS_RANK " < $6",
-				STORE_ARGS(SV_INT(ch->id), SV_TEXT(ev->message_id),
-					   SV_TEXT(delivery_names[s->state]),
-					   s->state == INBOUND_FAILED ? SV_INT(s->error_code) : SV_NULL,
-					   SV_TEXT_NULL(s->error_title), SV_INT(status_rank(s->state))));
+		rc = store_exec(
+		    tx,
+		    "UPDATE messages SET status = $3, error_code = $4, error_title = $5"
+		    " WHERE channel_id = $1 AND provider_message_id = $2"
+		    " AND direction = 'out' AND " STATUS_RANK " < $6",
+		    STORE_ARGS(SV_INT(ch->id), SV_TEXT(ev->message_id),
+		               SV_TEXT(delivery_names[s->state]),
+		               s->state == INBOUND_FAILED ? SV_INT(s->error_code) : SV_NULL,
+		               SV_TEXT_NULL(s->error_title), SV_INT(status_rank(s->state))));
 	} else {
 		/* Messenger's watermark: every message to this contact sent up to that time. */
 		rc = store_exec(tx,
-				"UPDATE messages SET status = $3 WHERE direction = 'out'"
-				" AND created_at <= $4 AND " STATUS_RANK " < $5 AND status <> 'queued'"
-				" AND conversation_id IN (SELECT v.id FROM conversations v"
-				" JOIN contact_identities i ON i.id = v.identity_id"
-				" WHERE i.channel_id = $1 AND i.external_id = $2)",
-				STORE_ARGS(SV_INT(ch->id), SV_TEXT(ev->contact_id),
-					   SV_TEXT(delivery_names[s->state]), SV_INT(s->watermark_ms),
-					   SV_INT(status_rank(s->state))));
+		                "UPDATE messages SET status = $3 WHERE direction = 'out'"
+		                " AND created_at <= $4 AND " STATUS_RANK
+		                " < $5 AND status <> 'queued'"
+		                " AND conversation_id IN (SELECT v.id FROM conversations v"
+		                " JOIN contact_identities i ON i.id = v.identity_id"
+		                " WHERE i.channel_id = $1 AND i.external_id = $2)",
+		                STORE_ARGS(SV_INT(ch->id), SV_TEXT(ev->contact_id),
+		                           SV_TEXT(delivery_names[s->state]),
+		                           SV_INT(s->watermark_ms), SV_INT(status_rank(s->state))));
 	}
 	if (rc > 0)
 		c->statuses++;
@@ -263,20 +277,20 @@ static int ingest_status(struct store_tx *tx, const struct channel *ch,
 }
 
 static int ingest_edit(struct store_tx *tx, const struct channel *ch,
-		       const struct inbound_event *ev, struct ingest_counts *c)
+                       const struct inbound_event *ev, struct ingest_counts *c)
 {
 	int rc = store_exec(tx,
-			    "UPDATE messages SET text = $3, edited_at = $4 WHERE channel_id = $1"
-			    " AND provider_message_id = $2 AND direction = 'in'",
-			    STORE_ARGS(SV_INT(ch->id), SV_TEXT(ev->message_id),
-				       SV_TEXT_NULL(ev->msg.text), SV_INT(ev->time_ms)));
+	                    "UPDATE messages SET text = $3, edited_at = $4 WHERE channel_id = $1"
+	                    " AND provider_message_id = $2 AND direction = 'in'",
+	                    STORE_ARGS(SV_INT(ch->id), SV_TEXT(ev->message_id),
+	                               SV_TEXT_NULL(ev->msg.text), SV_INT(ev->time_ms)));
 	if (rc > 0)
 		c->edits++;
 	return rc < 0 ? rc : 0;
 }
 
 int ingest_events(struct store_tx *tx, const struct channel *ch, const struct inbound_list *list,
-		  int64_t now, struct ingest_counts *counts, struct error *e)
+                  int64_t now, struct ingest_counts *counts, struct error *e)
 {
 	memset(counts, 0, sizeof(*counts));
 	int rc = 0;
@@ -303,6 +317,6 @@ int ingest_events(struct store_tx *tx, const struct channel *ch, const struct in
 	}
 	if (rc >= 0 && counts->stored > 0)
 		rc = store_exec(tx, "UPDATE channels SET last_inbound_at = $2 WHERE id = $1",
-				STORE_ARGS(SV_INT(ch->id), SV_INT(now)));
+		                STORE_ARGS(SV_INT(ch->id), SV_INT(now)));
 	return rc < 0 ? fail_store(e, rc) : 0;
 }

@@ -26,6 +26,6 @@ struct ingest_counts {
 /* Stores every event of list that belongs to channel ch; events naming another channel id
  * (a Meta body can name several) are left for that channel's call. */
 int ingest_events(struct store_tx *tx, const struct channel *ch, const struct inbound_list *list,
-		  int64_t now, struct ingest_counts *counts, struct error *e);
+                  int64_t now, struct ingest_counts *counts, struct error *e);
 
 #endif

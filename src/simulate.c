@@ -7,20 +7,20 @@
 
 #include "core/token.h"
 
-static char *whatsapp(const char *external_id, const char *from, const char *name,
-		      const char *text, const char *mid, int64_t now_ms)
+static char *whatsapp(const char *external_id, const char *from, const char *name, const char *text,
+                      const char *mid, int64_t now_ms)
 {
 	char seconds[24];
 	snprintf(seconds, sizeof(seconds), "%lld", (long long)(now_ms / 1000));
-	json_t *value = json_pack(
-		"{s:s,s:{s:s,s:s},s:[{s:{s:s},s:s}],s:[{s:s,s:s,s:s,s:s,s:{s:s}}]}",
-		"messaging_product", "whatsapp", "metadata", "display_phone_number", external_id,
-		"phone_number_id", external_id, "contacts", "profile", "name", name, "wa_id", from,
-		"messages", "from", from, "id", mid, "timestamp", seconds, "type", "text", "text",
-		"body", text);
-	json_t *body = json_pack("{s:s,s:[{s:s,s:[{s:s,s:o}]}]}", "object",
-				 "whatsapp_business_account", "entry", "id", external_id,
-				 "changes", "field", "messages", "value", value);
+	json_t *value =
+	    json_pack("{s:s,s:{s:s,s:s},s:[{s:{s:s},s:s}],s:[{s:s,s:s,s:s,s:s,s:{s:s}}]}",
+	              "messaging_product", "whatsapp", "metadata", "display_phone_number",
+	              external_id, "phone_number_id", external_id, "contacts", "profile", "name",
+	              name, "wa_id", from, "messages", "from", from, "id", mid, "timestamp",
+	              seconds, "type", "text", "text", "body", text);
+	json_t *body =
+	    json_pack("{s:s,s:[{s:s,s:[{s:s,s:o}]}]}", "object", "whatsapp_business_account",
+	              "entry", "id", external_id, "changes", "field", "messages", "value", value);
 	char *out = json_dumps(body, JSON_COMPACT);
 	json_decref(body);
 	return out;
@@ -28,13 +28,13 @@ static char *whatsapp(const char *external_id, const char *from, const char *nam
 
 /* Messenger and Instagram share the Messenger Platform's envelope. */
 static char *messaging(enum channel_kind kind, const char *external_id, const char *from,
-		       const char *text, const char *mid, int64_t now_ms)
+                       const char *text, const char *mid, int64_t now_ms)
 {
 	json_t *body = json_pack(
-		"{s:s,s:[{s:s,s:I,s:[{s:{s:s},s:{s:s},s:I,s:{s:s,s:s}}]}]}", "object",
-		kind == CHANNEL_MESSENGER ? "page" : "instagram", "entry", "id", external_id,
-		"time", (json_int_t)now_ms, "messaging", "sender", "id", from, "recipient", "id",
-		external_id, "timestamp", (json_int_t)now_ms, "message", "mid", mid, "text", text);
+	    "{s:s,s:[{s:s,s:I,s:[{s:{s:s},s:{s:s},s:I,s:{s:s,s:s}}]}]}", "object",
+	    kind == CHANNEL_MESSENGER ? "page" : "instagram", "entry", "id", external_id, "time",
+	    (json_int_t)now_ms, "messaging", "sender", "id", from, "recipient", "id", external_id,
+	    "timestamp", (json_int_t)now_ms, "message", "mid", mid, "text", text);
 	char *out = json_dumps(body, JSON_COMPACT);
 	json_decref(body);
 	return out;
@@ -49,20 +49,20 @@ static char *telegram(const char *from, const char *name, const char *text, int6
 	unsigned int id;
 	token_random_bytes(&id, sizeof(id));
 	json_int_t message_id = (json_int_t)(id & 0x7fffffff);
-	json_t *person = json_pack("{s:I,s:b,s:s}", "id", (json_int_t)user, "is_bot", 0,
-				   "first_name", name);
+	json_t *person =
+	    json_pack("{s:I,s:b,s:s}", "id", (json_int_t)user, "is_bot", 0, "first_name", name);
 	json_t *chat = json_pack("{s:I,s:s,s:s}", "id", (json_int_t)user, "type", "private",
-				 "first_name", name);
+	                         "first_name", name);
 	json_t *body = json_pack("{s:I,s:{s:I,s:o,s:o,s:I,s:s}}", "update_id", message_id,
-				 "message", "message_id", message_id, "from", person, "chat", chat,
-				 "date", (json_int_t)(now_ms / 1000), "text", text);
+	                         "message", "message_id", message_id, "from", person, "chat", chat,
+	                         "date", (json_int_t)(now_ms / 1000), "text", text);
 	char *out = json_dumps(body, JSON_COMPACT);
 	json_decref(body);
 	return out;
 }
 
 char *simulate_payload(enum channel_kind kind, const char *external_id, const char *from,
-		       const char *name, const char *text, int64_t now_ms)
+                       const char *name, const char *text, int64_t now_ms)
 {
 	char random[TOKEN_TEXT_LEN], mid[TOKEN_TEXT_LEN + 16];
 	token_generate(random);

@@ -17,6 +17,6 @@
  * for Telegram.
  */
 char *simulate_payload(enum channel_kind kind, const char *external_id, const char *from,
-		       const char *name, const char *text, int64_t now_ms);
+                       const char *name, const char *text, int64_t now_ms);
 
 #endif

@@ -23,8 +23,8 @@ static int create_key(const char *path, struct error *e)
 	int fd = open(path, O_WRONLY | O_CREAT | O_EXCL, 0600);
 	if (fd < 0)
 		return errno == EEXIST ? 0
-				       : error_set(e, ERR_UNAVAILABLE, "cannot create %s: %s", path,
-						   strerror(errno));
+		                       : error_set(e, ERR_UNAVAILABLE, "cannot create %s: %s", path,
+		                                   strerror(errno));
 	crypto_secretbox_keygen(key);
 	ssize_t n = write(fd, key, sizeof(key));
 	int rc = n == (ssize_t)sizeof(key) && fsync(fd) == 0 ? 0 : -1;
@@ -58,7 +58,7 @@ int seal_open(const char *path, struct seal **out, struct error *e)
 	if (n != (ssize_t)sizeof(s->key) || more != 0) {
 		sodium_free(s);
 		return error_set(e, ERR_INVALID, "%s must hold exactly %d bytes", path,
-				 crypto_secretbox_KEYBYTES);
+		                 crypto_secretbox_KEYBYTES);
 	}
 	*out = s;
 	return 0;
@@ -77,7 +77,7 @@ char *seal_encrypt(const struct seal *s, const char *plaintext)
 	unsigned char *raw = xmalloc(boxed);
 	randombytes_buf(raw, crypto_secretbox_NONCEBYTES);
 	crypto_secretbox_easy(raw + crypto_secretbox_NONCEBYTES, (const unsigned char *)plaintext,
-			      len, raw, s->key);
+	                      len, raw, s->key);
 	size_t b64 = sodium_base64_ENCODED_LEN(boxed, sodium_base64_VARIANT_ORIGINAL);
 	char *out = xmalloc(b64);
 	sodium_bin2base64(out, b64, raw, boxed, sodium_base64_VARIANT_ORIGINAL);
@@ -92,13 +92,13 @@ char *seal_decrypt(const struct seal *s, const char *sealed)
 	size_t boxed = 0;
 	char *out = NULL;
 	if (sodium_base642bin(raw, len, sealed, len, NULL, &boxed, NULL,
-			      sodium_base64_VARIANT_ORIGINAL) != 0 ||
+	                      sodium_base64_VARIANT_ORIGINAL) != 0 ||
 	    boxed < crypto_secretbox_NONCEBYTES + crypto_secretbox_MACBYTES)
 		goto out;
 	size_t plain = boxed - crypto_secretbox_NONCEBYTES - crypto_secretbox_MACBYTES;
 	out = xmalloc(plain + 1);
 	if (crypto_secretbox_open_easy((unsigned char *)out, raw + crypto_secretbox_NONCEBYTES,
-				       boxed - crypto_secretbox_NONCEBYTES, raw, s->key) != 0) {
+	                               boxed - crypto_secretbox_NONCEBYTES, raw, s->key) != 0) {
 		free(out);
 		out = NULL;
 		goto out;

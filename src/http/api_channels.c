@@ -41,20 +41,20 @@ json_t *json_channel(const struct channel *c, const char *public_url)
 	json_t *credentials = json_object();
 	const char *key;
 	json_t *v;
-	json_object_foreach (hints, key, v)
-		json_object_set_new(credentials, key,
-				    json_pack("{s:b,s:O}", "set", 1, "last4", v));
+	json_object_foreach(hints, key, v)
+	    json_object_set_new(credentials, key, json_pack("{s:b,s:O}", "set", 1, "last4", v));
 	json_decref(hints);
-	json_t *out = json_pack("{s:I,s:s,s:s,s:s,s:b,s:s,s:o,s:o,s:o,s:o,s:I,s:I}", "id",
-				(json_int_t)c->id, "kind", channel_kind_name(c->kind), "name",
-				c->name, id_field(c->kind), c->external_id, "active", c->is_active,
-				"webhook_url", url, "credentials", credentials, "last_inbound_at",
-				json_time(c->last_inbound_at), "last_error",
-				c->last_error[0] ? json_string(c->last_error) : json_null(),
-				"last_error_at", json_time(c->last_error_at), "created_at",
-				(json_int_t)c->created_at, "updated_at", (json_int_t)c->updated_at);
+	json_t *out =
+	    json_pack("{s:I,s:s,s:s,s:s,s:b,s:s,s:o,s:o,s:o,s:o,s:I,s:I}", "id", (json_int_t)c->id,
+	              "kind", channel_kind_name(c->kind), "name", c->name, id_field(c->kind),
+	              c->external_id, "active", c->is_active, "webhook_url", url, "credentials",
+	              credentials, "last_inbound_at", json_time(c->last_inbound_at), "last_error",
+	              c->last_error[0] ? json_string(c->last_error) : json_null(), "last_error_at",
+	              json_time(c->last_error_at), "created_at", (json_int_t)c->created_at,
+	              "updated_at", (json_int_t)c->updated_at);
 	if (c->kind == CHANNEL_TELEGRAM)
-		json_object_set_new(out, "mode", json_string(c->is_polling ? "polling" : "webhook"));
+		json_object_set_new(out, "mode",
+		                    json_string(c->is_polling ? "polling" : "webhook"));
 	return out;
 }
 
@@ -91,9 +91,9 @@ void api_channel_get(struct http_request *req, struct http_response *res)
 	if (rc < 0)
 		http_reply_error(res, &e);
 	else
-		http_reply_json(res, 200,
-				json_pack("{s:o}", "channel",
-					  json_channel(&c, req->app->config->public_url)));
+		http_reply_json(
+		    res, 200,
+		    json_pack("{s:o}", "channel", json_channel(&c, req->app->config->public_url)));
 }
 
 void api_channel_create(struct http_request *req, struct http_response *res)
@@ -121,11 +121,11 @@ void api_channel_create(struct http_request *req, struct http_response *res)
 		struct channel c;
 		struct error e;
 		int rc = channel_create(tx, req->app->seal, req->who.account_id, &in,
-					clock_now_ms(), &c, &e);
+		                        clock_now_ms(), &c, &e);
 		if (api_finish(res, tx, rc, &e) == 0)
 			http_reply_json(res, 201,
-					json_pack("{s:o}", "channel",
-						  json_channel(&c, req->app->config->public_url)));
+			                json_pack("{s:o}", "channel",
+			                          json_channel(&c, req->app->config->public_url)));
 	}
 	json_decref(body);
 }

@@ -33,7 +33,7 @@ void api_webhook_verify(struct http_request *req, struct http_response *res)
 		return;
 	struct error e;
 	int rc = token != NULL ? channel_find_verify_token(tx, kind, token, &e)
-			       : error_set(&e, ERR_FORBIDDEN, "no verify token");
+	                       : error_set(&e, ERR_FORBIDDEN, "no verify token");
 	store_rollback(tx);
 	if (rc == ERR_UNAVAILABLE || rc == ERR_INTERNAL) {
 		http_reply_error(res, &e);
@@ -54,9 +54,8 @@ struct signed_channels {
 	size_t found;
 };
 
-static int verify_meta(struct http_request *req, struct store_tx *tx,
-		       const struct meta_webhook *w, enum channel_kind kind,
-		       struct signed_channels *out, struct error *e)
+static int verify_meta(struct http_request *req, struct store_tx *tx, const struct meta_webhook *w,
+                       enum channel_kind kind, struct signed_channels *out, struct error *e)
 {
 	const char *signature = http_header(req, "X-Hub-Signature-256");
 	out->count = 0;
@@ -68,7 +67,7 @@ static int verify_meta(struct http_request *req, struct store_tx *tx,
 		int rc = channel_find_external(tx, kind, id, &ch, e);
 		if (rc == ERR_NOT_FOUND) {
 			log_warn("webhook %s: no channel of ours is %.64s; ignored",
-				 channel_kind_name(kind), id);
+			         channel_kind_name(kind), id);
 			continue;
 		}
 		if (rc == 0)
@@ -77,11 +76,11 @@ static int verify_meta(struct http_request *req, struct store_tx *tx,
 			return rc;
 		out->found++;
 		if (meta_signature_verify(signature, req->body.data, req->body.len,
-					  secrets.app_secret) == 0) {
+		                          secrets.app_secret) == 0) {
 			out->list[out->count++] = ch;
 		} else {
 			log_warn("webhook %s: bad signature for channel %lld",
-				 channel_kind_name(kind), (long long)ch.id);
+			         channel_kind_name(kind), (long long)ch.id);
 		}
 		channel_secrets_clear(&secrets);
 	}
@@ -94,7 +93,7 @@ static void log_skipped(const char *what, const struct inbound_list *list)
 		log_warn("webhook %s: skipped: %s", what, list->reasons[i]);
 	if (list->is_truncated)
 		log_warn("webhook %s: more than %d items; the rest were not read", what,
-			 INBOUND_MAX_EVENTS);
+		         INBOUND_MAX_EVENTS);
 }
 
 void api_webhook_meta(struct http_request *req, struct http_response *res)
@@ -118,7 +117,7 @@ void api_webhook_meta(struct http_request *req, struct http_response *res)
 		goto out;
 	struct signed_channels *ours = calloc(1, sizeof(*ours));
 	int rc = ours != NULL ? verify_meta(req, tx, w, kind, ours, &e)
-			      : error_set(&e, ERR_UNAVAILABLE, "out of memory");
+	                      : error_set(&e, ERR_UNAVAILABLE, "out of memory");
 	/* A body naming no channel of ours is ignored; one that ours did not sign is refused. */
 	if (rc == 0 && ours->found > 0 && ours->count == 0)
 		rc = error_set(&e, ERR_BAD_SIGNATURE, "the signature does not verify");
@@ -136,8 +135,8 @@ void api_webhook_meta(struct http_request *req, struct http_response *res)
 	free(ours);
 	if (api_finish(res, tx, rc, &e) == 0)
 		http_reply_json(res, 200,
-				json_pack("{s:I,s:I}", "stored", (json_int_t)total.stored,
-					  "duplicates", (json_int_t)total.duplicates));
+		                json_pack("{s:I,s:I}", "stored", (json_int_t)total.stored,
+		                          "duplicates", (json_int_t)total.duplicates));
 out:
 	inbound_list_free(events);
 	meta_webhook_free(w);
@@ -157,13 +156,13 @@ void api_webhook_telegram(struct http_request *req, struct http_response *res)
 	if (rc == 0)
 		rc = channel_secrets_get(tx, req->app->seal, ch.id, &secrets, &e);
 	if (rc == 0 && !telegram_secret_verify(http_header(req, "X-Telegram-Bot-Api-Secret-Token"),
-					       secrets.webhook_secret))
+	                                       secrets.webhook_secret))
 		rc = error_set(&e, ERR_BAD_SIGNATURE,
-			       "X-Telegram-Bot-Api-Secret-Token is missing or wrong");
+		               "X-Telegram-Bot-Api-Secret-Token is missing or wrong");
 	channel_secrets_clear(&secrets);
 	if (rc == 0)
-		rc = telegram_update_parse(req->body.data ? req->body.data : "", req->body.len,
-					   now, &events, &e);
+		rc = telegram_update_parse(req->body.data ? req->body.data : "", req->body.len, now,
+		                           &events, &e);
 	struct ingest_counts c = { 0 };
 	if (rc == 0) {
 		log_skipped("telegram", events);
@@ -171,7 +170,7 @@ void api_webhook_telegram(struct http_request *req, struct http_response *res)
 	}
 	if (api_finish(res, tx, rc, &e) == 0)
 		http_reply_json(res, 200,
-				json_pack("{s:I,s:I}", "stored", (json_int_t)c.stored, "duplicates",
-					  (json_int_t)c.duplicates));
+		                json_pack("{s:I,s:I}", "stored", (json_int_t)c.stored, "duplicates",
+		                          (json_int_t)c.duplicates));
 	inbound_list_free(events);
 }

@@ -12,8 +12,8 @@
 #include "core/xmalloc.h"
 #include "inbox/inbox.h"
 
-#define CHANNEL_COLUMNS                                                                    \
-	"id, account_id, kind, name, external_id, telegram_mode, is_active, hints,"        \
+#define CHANNEL_COLUMNS                                                             \
+	"id, account_id, kind, name, external_id, telegram_mode, is_active, hints," \
 	" last_inbound_at, last_error, last_error_at, created_at, updated_at"
 
 static const char *const kind_names[] = { "whatsapp", "messenger", "instagram", "telegram" };
@@ -48,7 +48,7 @@ static void read_channel(struct store_rows *r, struct channel *c)
 }
 
 static int query_channels(struct store_tx *tx, const char *sql, const struct store_value *args,
-			  int nargs, struct channel **out, size_t *n, struct error *e)
+                          int nargs, struct channel **out, size_t *n, struct error *e)
 {
 	struct store_rows *r;
 	int rc = store_query(tx, sql, args, nargs, &r);
@@ -71,7 +71,7 @@ static int query_channels(struct store_tx *tx, const char *sql, const struct sto
 }
 
 static int query_channel(struct store_tx *tx, const char *sql, const struct store_value *args,
-			 int nargs, struct channel *out, struct error *e)
+                         int nargs, struct channel *out, struct error *e)
 {
 	struct channel *list;
 	size_t n;
@@ -85,63 +85,64 @@ static int query_channel(struct store_tx *tx, const char *sql, const struct stor
 }
 
 int channel_get(struct store_tx *tx, int64_t account_id, int64_t id, struct channel *out,
-		struct error *e)
+                struct error *e)
 {
 	return query_channel(tx,
-			     "SELECT " CHANNEL_COLUMNS " FROM channels WHERE account_id = $1"
-			     " AND id = $2",
-			     STORE_ARGS(SV_INT(account_id), SV_INT(id)), out, e);
+	                     "SELECT " CHANNEL_COLUMNS " FROM channels WHERE account_id = $1"
+	                     " AND id = $2",
+	                     STORE_ARGS(SV_INT(account_id), SV_INT(id)), out, e);
 }
 
 int channel_list(struct store_tx *tx, int64_t account_id, struct channel **out, size_t *n,
-		 struct error *e)
+                 struct error *e)
 {
 	return query_channels(tx,
-			      "SELECT " CHANNEL_COLUMNS " FROM channels WHERE account_id = $1"
-			      " ORDER BY is_active DESC, id DESC",
-			      STORE_ARGS(SV_INT(account_id)), out, n, e);
+	                      "SELECT " CHANNEL_COLUMNS " FROM channels WHERE account_id = $1"
+	                      " ORDER BY is_active DESC, id DESC",
+	                      STORE_ARGS(SV_INT(account_id)), out, n, e);
 }
 
 int channel_find_active(struct store_tx *tx, enum channel_kind kind, int64_t id,
-			struct channel *out, struct error *e)
+                        struct channel *out, struct error *e)
 {
 	return query_channel(tx,
-			     "SELECT " CHANNEL_COLUMNS " FROM channels WHERE kind = $1 AND id = $2"
-			     " AND is_active = 1",
-			     STORE_ARGS(SV_TEXT(kind_names[kind]), SV_INT(id)), out, e);
+	                     "SELECT " CHANNEL_COLUMNS " FROM channels WHERE kind = $1 AND id = $2"
+	                     " AND is_active = 1",
+	                     STORE_ARGS(SV_TEXT(kind_names[kind]), SV_INT(id)), out, e);
 }
 
 int channel_find_external(struct store_tx *tx, enum channel_kind kind, const char *external_id,
-			  struct channel *out, struct error *e)
+                          struct channel *out, struct error *e)
 {
 	return query_channel(tx,
-			     "SELECT " CHANNEL_COLUMNS " FROM channels WHERE kind = $1"
-			     " AND external_id = $2 AND is_active = 1",
-			     STORE_ARGS(SV_TEXT(kind_names[kind]), SV_TEXT(external_id)), out, e);
+	                     "SELECT " CHANNEL_COLUMNS " FROM channels WHERE kind = $1"
+	                     " AND external_id = $2 AND is_active = 1",
+	                     STORE_ARGS(SV_TEXT(kind_names[kind]), SV_TEXT(external_id)), out, e);
 }
 
-int channel_find_verify_token(struct store_tx *tx, enum channel_kind kind,
-			      const char *verify_token, struct error *e)
+int channel_find_verify_token(struct store_tx *tx, enum channel_kind kind, const char *verify_token,
+                              struct error *e)
 {
 	char hash[TOKEN_HASH_LEN];
 	int64_t id;
 	token_hash(verify_token, strlen(verify_token), hash);
 	int rc = store_get_int(tx,
-			       "SELECT id FROM channels WHERE kind = $1 AND verify_token_hash = $2"
-			       " AND is_active = 1",
-			       STORE_ARGS(SV_TEXT(kind_names[kind]), SV_TEXT(hash)), &id);
+	                       "SELECT id FROM channels WHERE kind = $1 AND verify_token_hash = $2"
+	                       " AND is_active = 1",
+	                       STORE_ARGS(SV_TEXT(kind_names[kind]), SV_TEXT(hash)), &id);
 	if (rc == ERR_NOT_FOUND)
 		return error_set(e, ERR_NOT_FOUND, "no channel has that verify token");
 	return rc < 0 ? error_set(e, rc, "the store failed") : 0;
 }
 
 int channel_remove(struct store_tx *tx, int64_t account_id, int64_t id, int64_t now,
-		   struct error *e)
+                   struct error *e)
 {
-	int rc = store_exec(tx,
-			    "UPDATE channels SET is_active = 0, updated_at = $3 WHERE account_id = $1"
-			    " AND id = $2 AND is_active = 1",
-			    STORE_ARGS(SV_INT(account_id), SV_INT(id), SV_INT(now)));
+	int rc =
+	    store_exec(tx,
+	               "UPDATE channels SET is_active = 0, updated_at = $3 WHERE account_id = $1"
+	               " AND id = $2 AND is_active = 1",
+	               STORE_ARGS(SV_INT(account_id), SV_INT(id), SV_INT(now)));
 	if (rc < 0)
 		return error_set(e, rc, "the store failed");
 	return rc > 0 ? 0 : error_set(e, ERR_NOT_FOUND, "no such active channel");
@@ -149,9 +150,9 @@ int channel_remove(struct store_tx *tx, int64_t account_id, int64_t id, int64_t 
 
 int channel_note_error(struct store_tx *tx, int64_t id, const char *error, int64_t now)
 {
-	int rc = store_exec(tx,
-			    "UPDATE channels SET last_error = $2, last_error_at = $3 WHERE id = $1",
-			    STORE_ARGS(SV_INT(id), SV_TEXT_NULL(error), error ? SV_INT(now) : SV_NULL));
+	int rc =
+	    store_exec(tx, "UPDATE channels SET last_error = $2, last_error_at = $3 WHERE id = $1",
+	               STORE_ARGS(SV_INT(id), SV_TEXT_NULL(error), error ? SV_INT(now) : SV_NULL));
 	return rc < 0 ? rc : 0;
 }
 
@@ -183,7 +184,7 @@ static bool is_bot_token(const char *s)
 		if (*p < '0' || *p > '9')
 			return false;
 	size_t n = strspn(colon + 1, "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz"
-				     "0123456789_-");
+	                             "0123456789_-");
 	return n >= 20 && n <= 200 && colon[1 + n] == '\0';
 }
 
@@ -191,8 +192,9 @@ static bool is_bot_token(const char *s)
 enum { NO = 0, REQUIRED, OPTIONAL };
 #define NFIELDS 8
 static const char *const field_names[NFIELDS] = {
-	"phone_number_id", "page_id", "instagram_account_id", "access_token",
-	"app_secret",      "verify_token", "bot_token",       "mode",
+	"phone_number_id", "page_id",    "instagram_account_id",
+	"access_token",    "app_secret", "verify_token",
+	"bot_token",       "mode",
 };
 static const unsigned char field_use[4][NFIELDS] = {
 	[CHANNEL_WHATSAPP] = { REQUIRED, NO, NO, REQUIRED, REQUIRED, REQUIRED, NO, NO },
@@ -202,60 +204,63 @@ static const unsigned char field_use[4][NFIELDS] = {
 };
 
 static int check_input(const struct channel_input *in, enum channel_kind *kind, char *name,
-		       struct error *e)
+                       struct error *e)
 {
 	if (in->kind == NULL || parse_kind(in->kind, kind) < 0)
 		return error_set(e, ERR_INVALID,
-				 "'kind' must be \"whatsapp\", \"messenger\", \"instagram\" or "
-				 "\"telegram\"");
+		                 "'kind' must be \"whatsapp\", \"messenger\", \"instagram\" or "
+		                 "\"telegram\"");
 	if (in->name == NULL)
 		return error_set(e, ERR_INVALID, "'name' is required");
 	int rc = inbox_check_name("name", in->name, CHANNEL_NAME_MAX, name, e);
 	if (rc < 0)
 		return rc;
-	const char *values[NFIELDS] = { in->phone_number_id, in->page_id,
-					in->instagram_account_id, in->access_token,
-					in->app_secret,         in->verify_token,
-					in->bot_token,          in->mode };
+	const char *values[NFIELDS] = {
+		in->phone_number_id, in->page_id,    in->instagram_account_id,
+		in->access_token,    in->app_secret, in->verify_token,
+		in->bot_token,       in->mode
+	};
 	for (int i = 0; i < NFIELDS; i++) {
 		unsigned char use = field_use[*kind][i];
 		if (use == REQUIRED && values[i] == NULL)
 			return error_set(e, ERR_INVALID, "'%s' is required for %s channels",
-					 field_names[i], in->kind);
+			                 field_names[i], in->kind);
 		if (use == NO && values[i] != NULL)
 			return error_set(e, ERR_INVALID, "'%s' does not apply to %s channels",
-					 field_names[i], in->kind);
+			                 field_names[i], in->kind);
 	}
 	if (*kind == CHANNEL_TELEGRAM) {
 		if (!is_bot_token(in->bot_token))
 			return error_set(e, ERR_INVALID,
-					 "'bot_token' must be a token from BotFather, like "
-					 "123456:ABC-DEF…");
+			                 "'bot_token' must be a token from BotFather, like "
+			                 "123456:ABC-DEF…");
 		if (in->mode != NULL && strcmp(in->mode, "webhook") != 0 &&
 		    strcmp(in->mode, "polling") != 0)
-			return error_set(e, ERR_INVALID, "'mode' must be \"webhook\" or \"polling\"");
+			return error_set(e, ERR_INVALID,
+			                 "'mode' must be \"webhook\" or \"polling\"");
 		return 0;
 	}
 	int id_field = (int)*kind; /* phone_number_id, page_id, instagram_account_id */
 	if (!is_digits(values[id_field], 64))
 		return error_set(e, ERR_INVALID, "'%s' must be the provider's numeric id",
-				 field_names[id_field]);
+		                 field_names[id_field]);
 	if (!is_token_text(in->access_token, CHANNEL_SECRET_MAX))
 		return error_set(e, ERR_INVALID, "'access_token' is not a valid token");
 	if (!is_token_text(in->app_secret, 256))
 		return error_set(e, ERR_INVALID, "'app_secret' is not a valid app secret");
 	if (!is_token_text(in->verify_token, 256))
-		return error_set(e, ERR_INVALID,
-				 "'verify_token' must be 1 to 256 printable characters without spaces");
+		return error_set(
+		    e, ERR_INVALID,
+		    "'verify_token' must be 1 to 256 printable characters without spaces");
 	return 0;
 }
 
 /* The provider's id of a Meta channel's account, as given. */
 static const char *meta_external_id(const struct channel_input *in, enum channel_kind kind)
 {
-	return kind == CHANNEL_WHATSAPP ? in->phone_number_id
+	return kind == CHANNEL_WHATSAPP    ? in->phone_number_id
 	       : kind == CHANNEL_MESSENGER ? in->page_id
-					   : in->instagram_account_id;
+	                                   : in->instagram_account_id;
 }
 
 /* "…" plus the last 4 characters, or less of a short secret so it is never shown whole. */
@@ -267,8 +272,8 @@ static json_t *hint(const char *secret)
 }
 
 int channel_create(struct store_tx *tx, const struct seal *seal, int64_t account_id,
-		   const struct channel_input *in, int64_t now, struct channel *out,
-		   struct error *e)
+                   const struct channel_input *in, int64_t now, struct channel *out,
+                   struct error *e)
 {
 	enum channel_kind kind;
 	char name[CHANNEL_NAME_MAX + 1];
@@ -284,7 +289,7 @@ int channel_create(struct store_tx *tx, const struct seal *seal, int64_t account
 		json_object_set_new(secrets, "webhook_secret", json_string(webhook_secret));
 		json_object_set_new(hints, "bot_token", hint(in->bot_token));
 		snprintf(external, sizeof(external), "%.*s", (int)strcspn(in->bot_token, ":"),
-			 in->bot_token);
+		         in->bot_token);
 	} else {
 		json_object_set_new(secrets, "access_token", json_string(in->access_token));
 		json_object_set_new(secrets, "app_secret", json_string(in->app_secret));
@@ -305,19 +310,19 @@ int channel_create(struct store_tx *tx, const struct seal *seal, int64_t account
 	int64_t id = 0;
 	const char *mode = kind != CHANNEL_TELEGRAM ? NULL : in->mode ? in->mode : "webhook";
 	rc = store_get_int(tx,
-			   "INSERT INTO channels (account_id, kind, name, external_id, credentials,"
-			   " hints, verify_token_hash, telegram_mode, created_at, updated_at)"
-			   " VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $9) RETURNING id",
-			   STORE_ARGS(SV_INT(account_id), SV_TEXT(in->kind), SV_TEXT(name),
-				      SV_TEXT(external), SV_TEXT(sealed), SV_TEXT(hint_text),
-				      SV_TEXT_NULL(verify_hash[0] ? verify_hash : NULL),
-				      SV_TEXT_NULL(mode), SV_INT(now)),
-			   &id);
+	                   "INSERT INTO channels (account_id, kind, name, external_id, credentials,"
+	                   " hints, verify_token_hash, telegram_mode, created_at, updated_at)"
+	                   " VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $9) RETURNING id",
+	                   STORE_ARGS(SV_INT(account_id), SV_TEXT(in->kind), SV_TEXT(name),
+	                              SV_TEXT(external), SV_TEXT(sealed), SV_TEXT(hint_text),
+	                              SV_TEXT_NULL(verify_hash[0] ? verify_hash : NULL),
+	                              SV_TEXT_NULL(mode), SV_INT(now)),
+	                   &id);
 	free(sealed);
 	free(hint_text);
 	if (rc == ERR_CONFLICT)
 		return error_set(e, ERR_CONFLICT, "that %s account is already connected",
-				 kind_names[kind]);
+		                 kind_names[kind]);
 	if (rc < 0)
 		return error_set(e, rc, "the store failed");
 	return channel_get(tx, account_id, id, out, e);
@@ -330,12 +335,12 @@ static char *secret_field(json_t *obj, const char *name)
 }
 
 int channel_secrets_get(struct store_tx *tx, const struct seal *seal, int64_t id,
-			struct channel_secrets *out, struct error *e)
+                        struct channel_secrets *out, struct error *e)
 {
 	memset(out, 0, sizeof(*out));
 	struct store_rows *r;
 	int rc = store_query(tx, "SELECT credentials FROM channels WHERE id = $1",
-			     STORE_ARGS(SV_INT(id)), &r);
+	                     STORE_ARGS(SV_INT(id)), &r);
 	if (rc < 0)
 		return error_set(e, rc, "the store failed");
 	char *plain = NULL;
@@ -347,8 +352,9 @@ int channel_secrets_get(struct store_tx *tx, const struct seal *seal, int64_t id
 	if (rc == 0)
 		return error_set(e, ERR_NOT_FOUND, "no such channel");
 	if (plain == NULL)
-		return error_set(e, ERR_INTERNAL,
-				 "the channel's credentials cannot be decrypted with this secret key");
+		return error_set(
+		    e, ERR_INTERNAL,
+		    "the channel's credentials cannot be decrypted with this secret key");
 	json_t *obj = json_loads(plain, 0, NULL);
 	sodium_memzero(plain, strlen(plain));
 	free(plain);

@@ -51,7 +51,7 @@ export async function startServer({ dir = tempDir(), env = {}, args = [] } = {})
   const server = { child, dir, stdout: '', stderr: '', exit: null };
   child.stdout.on('data', (d) => (server.stdout += d));
   child.stderr.on('data', (d) => (server.stderr += d));
-  server.exited = new Promise((resolve) => child.on('exit', (code, signal) => resolve((server.exit = { code, signal }))));
+  server.exited = new Promise((resolve) => child.on('close', (code, signal) => resolve((server.exit = { code, signal }))));
   const deadline = Date.now() + 20000;
   while (!/listening on (http:\/\/\S+)/.test(server.stdout)) {
     if (server.exit) throw new Error(`server exited: ${JSON.stringify(server.exit)}\n${server.stderr}`);
@@ -85,4 +85,13 @@ export function sql(server, statement) {
   const r = spawnSync('sqlite3', [server.db, statement], { encoding: 'utf8' });
   assert.equal(r.status, 0, r.stderr);
   return r.stdout.trim();
+}
+
+// Waits until the server's log matches pattern (log lines may trail the HTTP answer).
+export async function waitForLog(server, pattern, timeoutMs = 5000) {
+  const deadline = Date.now() + timeoutMs;
+  while (!pattern.test(server.stderr)) {
+    if (Date.now() > deadline) assert.fail(`no log line matched ${pattern}:\n${server.stderr.slice(-2000)}`);
+    await new Promise((r) => setTimeout(r, 20));
+  }
 }

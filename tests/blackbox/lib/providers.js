@@ -1,0 +1,69 @@
+// Provider-side helpers: fixtures, Meta's X-Hub-Signature-256, and channels to post to.
+import { createHmac } from 'node:crypto';
+import { readFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import assert from 'node:assert/strict';
+import { cli } from './server.js';
+
+const here = dirname(fileURLToPath(import.meta.url));
+export const FIXTURES = process.env.CENTRALITA_FIXTURES || join(here, '..', '..', '..', '..', 'shared', 'fixtures');
+
+export function fixture(path) {
+  return readFileSync(join(FIXTURES, path), 'utf8');
+}
+
+export function sign(body, secret) {
+  return 'sha256=' + createHmac('sha256', secret).update(body).digest('hex');
+}
+
+// The ids the fixtures use, and the secrets the tests give each channel.
+export const CHANNELS = {
+  whatsapp: { kind: 'whatsapp', name: 'WhatsApp Tienda', phone_number_id: '106540352242922', access_token: 'EAAwhatsapptoken0001', app_secret: 'wa-app-secret', verify_token: 'wa-verify' },
+  messenger: { kind: 'messenger', name: 'Página', page_id: '109876543210987', access_token: 'EAAmessengertoken0002', app_secret: 'fb-app-secret', verify_token: 'fb-verify' },
+  instagram: { kind: 'instagram', name: 'Instagram', instagram_account_id: '17841400000000001', access_token: 'IGQinstagramtoken0003', app_secret: 'ig-app-secret', verify_token: 'ig-verify' },
+  telegram: { kind: 'telegram', name: 'Bot', bot_token: '7000000001:AAHtelegramBotTokenForTests0004' },
+};
+
+// Connects all four kinds through the API; returns the channels by kind.
+export async function connectAll(admin) {
+  const out = {};
+  for (const [kind, body] of Object.entries(CHANNELS)) {
+    const r = await admin.post('/api/v1/channels', body);
+    assert.equal(r.status, 201, r.text);
+    out[kind] = r.json.channel;
+  }
+  return out;
+}
+
+// Posts a Meta webhook body (string or Buffer), signed with secret unless told otherwise.
+export async function postMeta(server, kind, body, { secret = CHANNELS[kind].app_secret, signature } = {}) {
+  const headers = { 'content-type': 'application/json' };
+  const sig = signature !== undefined ? signature : sign(body, secret);
+  if (sig !== null) headers['x-hub-signature-256'] = sig;
+  const res = await fetch(`${server.url}/webhooks/${kind}`, { method: 'POST', headers, body });
+  const text = await res.text();
+  return { status: res.status, text, json: safeJson(text), headers: res.headers };
+}
+
+// Posts a Telegram update through `centralita simulate --payload`, which knows the secret.
+export function postTelegramFixture(server, channelId, path) {
+  const file = join(FIXTURES, path);
+  return cli(server.dir, ['simulate', 'telegram', '--channel', String(channelId), '--payload', file, '--url', server.url]);
+}
+
+export async function postTelegram(server, channelId, body, secret) {
+  const headers = { 'content-type': 'application/json' };
+  if (secret !== undefined) headers['x-telegram-bot-api-secret-token'] = secret;
+  const res = await fetch(`${server.url}/webhooks/telegram/${channelId}`, { method: 'POST', headers, body });
+  const text = await res.text();
+  return { status: res.status, text, json: safeJson(text) };
+}
+
+function safeJson(text) {
+  try {
+    return JSON.parse(text);
+  } catch {
+    return null;
+  }
+}
