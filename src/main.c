@@ -241,8 +241,10 @@ static int cmd_serve(const struct command *cmd, struct config *c, char **pos)
 	pthread_sigmask(SIG_BLOCK, &stop, NULL);
 	signal(SIGPIPE, SIG_IGN);
 	struct app app = { .store = st, .config = c, .seal = seal };
-	struct http_server *srv = http_server_start(&app, &e);
+	app.outbox = outbox_worker_start(st, seal, c, &e);
+	struct http_server *srv = app.outbox ? http_server_start(&app, &e) : NULL;
 	if (srv == NULL) {
+		outbox_worker_stop(app.outbox);
 		store_close(st);
 		seal_free(seal);
 		return fail("%s", e.message);
@@ -255,6 +257,7 @@ static int cmd_serve(const struct command *cmd, struct config *c, char **pos)
 	log_info("received %s: finishing requests in flight",
 	         sig == SIGTERM ? "SIGTERM" : "SIGINT");
 	http_server_stop(srv, 10000);
+	outbox_worker_stop(app.outbox);
 	store_close(st);
 	seal_free(seal);
 	log_info("stopped");

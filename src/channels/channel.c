@@ -33,6 +33,17 @@ const char *channel_kind_name(enum channel_kind kind)
 	return "unknown";
 }
 
+int channel_kind_parse(const char *name, enum channel_kind *out)
+{
+	for (int k = CHANNEL_WHATSAPP; k <= CHANNEL_TELEGRAM; k++) {
+		if (strcmp(name, channel_kind_name((enum channel_kind)k)) == 0) {
+			*out = (enum channel_kind)k;
+			return 0;
+		}
+	}
+	return ERR_INVALID;
+}
+
 struct text_limit channel_text_limit(enum channel_kind kind)
 {
 	switch (kind) {

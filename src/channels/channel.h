@@ -23,6 +23,8 @@ enum channel_kind {
 
 /* "whatsapp", "messenger", "instagram", "telegram". */
 const char *channel_kind_name(enum channel_kind kind);
+/* The kind named name; ERR_INVALID for anything else. */
+int channel_kind_parse(const char *name, enum channel_kind *out);
 
 /* Defaults for CENTRALITA_GRAPH_API_URL, CENTRALITA_TELEGRAM_API_URL and the Graph version. */
 #define CHANNEL_GRAPH_API_URL    "https://graph.facebook.com"

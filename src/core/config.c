@@ -22,6 +22,8 @@ const struct config_item config_items[] = {
 	  "Graph API version for sends (v25.0)" },
 	{ "telegram-api-url", "CENTRALITA_TELEGRAM_API_URL",
 	  "the Telegram Bot API base URL (https://api.telegram.org)" },
+	{ "send-timeout", "CENTRALITA_SEND_TIMEOUT",
+	  "seconds one send to a provider may take, 1-120 (30)" },
 	{ NULL, NULL, NULL },
 };
 
@@ -37,6 +39,7 @@ void config_defaults(struct config *c)
 	snprintf(c->graph_api_url, sizeof(c->graph_api_url), "https://graph.facebook.com");
 	snprintf(c->graph_api_version, sizeof(c->graph_api_version), "v25.0");
 	snprintf(c->telegram_api_url, sizeof(c->telegram_api_url), "https://api.telegram.org");
+	c->send_timeout_s = 30;
 }
 
 static int copy_value(char *dst, size_t size, const char *value)
@@ -128,6 +131,10 @@ static int set_item(struct config *c, int item, const char *value, const char **
 	if (strcmp(flag, "secret-key-file") == 0) {
 		*expected = "a file path";
 		return copy_value(c->secret_key_file, sizeof(c->secret_key_file), value);
+	}
+	if (strcmp(flag, "send-timeout") == 0) {
+		*expected = "seconds, from 1 to 120";
+		return parse_int(value, 1, 120, &c->send_timeout_s);
 	}
 	*expected = "a whole number from 1 to 64";
 	return parse_int(value, 1, 64, &c->threads);

@@ -17,6 +17,7 @@ struct config {
 	char graph_api_url[512];    /* Meta's Graph API, or a fake or proxy of it */
 	char graph_api_version[16]; /* "v25.0" */
 	char telegram_api_url[512]; /* the Telegram Bot API, or a fake or proxy of it */
+	int send_timeout_s;         /* how long one send to a provider may take */
 };
 
 /* One settable item: flag --NAME, environment CENTRALITA_ENV. */

@@ -16,6 +16,7 @@
 #include "core/err.h"
 #include "core/token.h"
 #include "inbox/inbox.h"
+#include "outbox/outbox.h"
 #include "store/store.h"
 
 #define HTTP_BODY_MAX   (1024 * 1024)
@@ -27,6 +28,7 @@ struct app {
 	struct store *store;
 	const struct config *config;
 	const struct seal *seal;
+	struct outbox_worker *outbox; /* woken after a commit that queued messages */
 };
 
 struct http_request {

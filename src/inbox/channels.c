@@ -16,25 +16,12 @@
 	"id, account_id, kind, name, external_id, telegram_mode, is_active, hints," \
 	" last_inbound_at, last_error, last_error_at, created_at, updated_at"
 
-static const char *const kind_names[] = { "whatsapp", "messenger", "instagram", "telegram" };
-
-static int parse_kind(const char *s, enum channel_kind *out)
-{
-	for (int k = CHANNEL_WHATSAPP; k <= CHANNEL_TELEGRAM; k++) {
-		if (strcmp(s, kind_names[k]) == 0) {
-			*out = (enum channel_kind)k;
-			return 0;
-		}
-	}
-	return -1;
-}
-
 static void read_channel(struct store_rows *r, struct channel *c)
 {
 	memset(c, 0, sizeof(*c));
 	c->id = store_int(r, 0);
 	c->account_id = store_int(r, 1);
-	parse_kind(store_text(r, 2), &c->kind);
+	channel_kind_parse(store_text(r, 2), &c->kind);
 	snprintf(c->name, sizeof(c->name), "%s", store_text(r, 3));
 	snprintf(c->external_id, sizeof(c->external_id), "%s", store_text(r, 4));
 	c->is_polling = strcmp(store_text(r, 5), "polling") == 0;
@@ -108,7 +95,7 @@ int channel_find_active(struct store_tx *tx, enum channel_kind kind, int64_t id,
 	return query_channel(tx,
 	                     "SELECT " CHANNEL_COLUMNS " FROM channels WHERE kind = $1 AND id = $2"
 	                     " AND is_active = 1",
-	                     STORE_ARGS(SV_TEXT(kind_names[kind]), SV_INT(id)), out, e);
+	                     STORE_ARGS(SV_TEXT(channel_kind_name(kind)), SV_INT(id)), out, e);
 }
 
 int channel_find_external(struct store_tx *tx, enum channel_kind kind, const char *external_id,
@@ -117,7 +104,8 @@ int channel_find_external(struct store_tx *tx, enum channel_kind kind, const cha
 	return query_channel(tx,
 	                     "SELECT " CHANNEL_COLUMNS " FROM channels WHERE kind = $1"
 	                     " AND external_id = $2 AND is_active = 1",
-	                     STORE_ARGS(SV_TEXT(kind_names[kind]), SV_TEXT(external_id)), out, e);
+	                     STORE_ARGS(SV_TEXT(channel_kind_name(kind)), SV_TEXT(external_id)),
+	                     out, e);
 }
 
 int channel_find_verify_token(struct store_tx *tx, enum channel_kind kind, const char *verify_token,
@@ -129,7 +117,7 @@ int channel_find_verify_token(struct store_tx *tx, enum channel_kind kind, const
 	int rc = store_get_int(tx,
 	                       "SELECT id FROM channels WHERE kind = $1 AND verify_token_hash = $2"
 	                       " AND is_active = 1",
-	                       STORE_ARGS(SV_TEXT(kind_names[kind]), SV_TEXT(hash)), &id);
+	                       STORE_ARGS(SV_TEXT(channel_kind_name(kind)), SV_TEXT(hash)), &id);
 	if (rc == ERR_NOT_FOUND)
 		return error_set(e, ERR_NOT_FOUND, "no channel has that verify token");
 	return rc < 0 ? error_set(e, rc, "the store failed") : 0;
@@ -206,7 +194,7 @@ static const unsigned char field_use[4][NFIELDS] = {
 static int check_input(const struct channel_input *in, enum channel_kind *kind, char *name,
                        struct error *e)
 {
-	if (in->kind == NULL || parse_kind(in->kind, kind) < 0)
+	if (in->kind == NULL || channel_kind_parse(in->kind, kind) < 0)
 		return error_set(e, ERR_INVALID,
 		                 "'kind' must be \"whatsapp\", \"messenger\", \"instagram\" or "
 		                 "\"telegram\"");
@@ -322,7 +310,7 @@ int channel_create(struct store_tx *tx, const struct seal *seal, int64_t account
 	free(hint_text);
 	if (rc == ERR_CONFLICT)
 		return error_set(e, ERR_CONFLICT, "that %s account is already connected",
-		                 kind_names[kind]);
+		                 channel_kind_name(kind));
 	if (rc < 0)
 		return error_set(e, rc, "the store failed");
 	return channel_get(tx, account_id, id, out, e);

@@ -1,0 +1,67 @@
+/*
+ * The outbox: every message Centralita sends is committed here in the same transaction as
+ * the change that caused it, and one delivery worker (its own thread, libcurl multi) sends
+ * it. Per conversation, messages leave in the order they were queued. Work is claimed with
+ * a lease in the store, so several workers on one database never send a message twice.
+ */
+#ifndef OUTBOX_OUTBOX_H
+#define OUTBOX_OUTBOX_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "channels/channel.h"
+#include "core/config.h"
+#include "core/err.h"
+#include "core/seal.h"
+#include "store/store.h"
+
+#define OUTBOX_MAX_IN_FLIGHT    64               /* sends in flight in one worker */
+#define OUTBOX_MAX_PER_CHANNEL  16               /* of which on one channel */
+#define OUTBOX_GIVE_UP_MS       (24LL * 3600 * 1000) /* transient failures stop after this */
+#define OUTBOX_MAX_BACKOFF_MS   (5LL * 60 * 1000)
+
+/* A text to send in a conversation. */
+struct outbox_text {
+	int64_t account_id;
+	int64_t conversation_id;
+	int64_t channel_id;
+	enum channel_kind kind;
+	const char *sender; /* "agent" or "routing" */
+	int64_t author_id;  /* the agent; 0 for routing */
+	const char *text;   /* valid UTF-8 */
+};
+
+/*
+ * Queues t inside tx: the text is split into the provider's parts, each stored as an
+ * outgoing message ('queued') with its outbox row. *first_id (may be NULL) gets the first
+ * part's message id and *parts how many there are. Call outbox_worker_wake() after commit.
+ */
+int outbox_enqueue(struct store_tx *tx, const struct outbox_text *t, int64_t now,
+		   int64_t *first_id, size_t *parts, struct error *e);
+
+struct outbox_stats {
+	int64_t pending;   /* waiting, first attempt */
+	int64_t retrying;  /* waiting after a failed attempt */
+	int64_t in_flight; /* claimed by a worker */
+	int64_t failed;    /* refused for good */
+	int64_t oldest_pending_ms; /* age of the oldest waiting message, 0 when none */
+};
+int outbox_stats(struct store_tx *tx, int64_t account_id, int64_t now, struct outbox_stats *out,
+		 struct error *e);
+
+/* The retry delay after the nth failed attempt: 1 s doubling to 5 min, ±20 % jitter
+ * (jitter in [-1, 1]), and never sooner than the provider's retry_after_s. */
+int64_t outbox_backoff_ms(int attempts, double jitter, int retry_after_s);
+
+struct outbox_worker;
+
+/* Starts the delivery thread; config gives the providers' URLs and the send timeout. */
+struct outbox_worker *outbox_worker_start(struct store *st, const struct seal *seal,
+					  const struct config *config, struct error *e);
+/* Tells the worker that new messages were committed. Safe from any thread; w may be NULL. */
+void outbox_worker_wake(struct outbox_worker *w);
+/* Stops the thread; sends in flight are abandoned and their leases expire. */
+void outbox_worker_stop(struct outbox_worker *w);
+
+#endif

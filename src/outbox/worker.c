@@ -1,0 +1,416 @@
+/*
+ * The delivery worker: one thread driving libcurl's multi interface. It claims due
+ * messages with a lease (one per conversation at a time, so order holds), sends them,
+ * classifies the answers (channels/) and records every outcome of a round in one
+ * transaction. It never holds a transaction while waiting on the network.
+ */
+#include <curl/curl.h>
+#include <pthread.h>
+#include <stdatomic.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "core/buf.h"
+#include "core/clock.h"
+#include "core/log.h"
+#include "core/token.h"
+#include "core/xmalloc.h"
+#include "inbox/inbox.h"
+#include "outbox/outbox.h"
+
+#define ANSWER_MAX      (64 * 1024) /* bytes of a provider's answer kept for classifying */
+#define IDLE_POLL_MS    1000        /* how often an idle worker looks for work from others */
+
+/* One message in flight. */
+struct send {
+	int64_t outbox_id;
+	int64_t message_id;
+	int64_t channel_id;
+	enum channel_kind kind;
+	int attempts;
+	int64_t queued_at;
+	CURL *easy;
+	struct curl_slist *headers;
+	struct channel_request *req;
+	struct buf answer;
+	struct send_result result;
+	bool is_done; /* the result is known */
+};
+
+struct outbox_worker {
+	struct store *st;
+	const struct seal *seal;
+	const struct config *config;
+	pthread_t thread;
+	CURLM *multi;
+	atomic_bool is_stopping;
+	atomic_bool is_woken;
+	char owner[TOKEN_TEXT_LEN];
+	int64_t lease_ms;
+	struct send *in_flight[OUTBOX_MAX_IN_FLIGHT];
+	int count;
+	int64_t next_claim_at;
+};
+
+static void send_free(struct send *s)
+{
+	if (s->easy != NULL)
+		curl_easy_cleanup(s->easy);
+	curl_slist_free_all(s->headers);
+	channel_request_free(s->req);
+	buf_free(&s->answer);
+	free(s);
+}
+
+static int in_flight_on(const struct outbox_worker *w, int64_t channel_id)
+{
+	int n = 0;
+	for (int i = 0; i < w->count; i++)
+		n += w->in_flight[i]->channel_id == channel_id;
+	return n;
+}
+
+/* Marks a message failed for good, with the provider's code and a sentence for people. */
+static int fail_for_good(struct store_tx *tx, const struct send *s, long code, const char *reason,
+			 int64_t now)
+{
+	log_warn("outbox: message %lld on channel %lld failed: %s (%ld)", (long long)s->message_id,
+		 (long long)s->channel_id, reason, code);
+	int rc = store_exec(tx,
+			    "UPDATE outbox SET state = 'failed', lease_owner = NULL, lease_until = NULL,"
+			    " last_error = $2, last_error_code = $3 WHERE id = $1",
+			    STORE_ARGS(SV_INT(s->outbox_id), SV_TEXT(reason), SV_INT(code)));
+	if (rc >= 0)
+		rc = store_exec(tx,
+				"UPDATE messages SET status = 'failed', error_code = $2,"
+				" error_title = $3 WHERE id = $1",
+				STORE_ARGS(SV_INT(s->message_id), SV_INT(code), SV_TEXT(reason)));
+	if (rc >= 0)
+		rc = channel_note_error(tx, s->channel_id, reason, now);
+	return rc;
+}
+
+static size_t collect(char *data, size_t size, size_t n, void *arg)
+{
+	struct send *s = arg;
+	size_t len = size * n;
+	if (s->answer.len + len <= ANSWER_MAX)
+		buf_append(&s->answer, data, len);
+	return len;
+}
+
+/* Builds the request and hands it to curl; on a refused request the send fails for good. */
+static int start_send(struct outbox_worker *w, struct send *s, const char *external_id,
+		      const char *recipient, const char *text, const struct channel_secrets *sec)
+{
+	const struct config *c = w->config;
+	struct channel_send cs = {
+		.kind = s->kind,
+		.api_url = s->kind == CHANNEL_TELEGRAM ? c->telegram_api_url : c->graph_api_url,
+		.api_version = c->graph_api_version,
+		.channel_id = external_id,
+		.token = s->kind == CHANNEL_TELEGRAM ? sec->bot_token : sec->access_token,
+		.recipient = recipient,
+		.text = text,
+	};
+	struct error e;
+	if (channel_request_new(&cs, &s->req, &e) < 0) {
+		s->result.outcome = SEND_PERMANENT;
+		snprintf(s->result.reason, sizeof(s->result.reason), "%s", e.message);
+		s->is_done = true;
+		return -1;
+	}
+	s->easy = curl_easy_init();
+	for (size_t i = 0; i < s->req->header_count; i++)
+		s->headers = curl_slist_append(s->headers, s->req->headers[i]);
+	curl_easy_setopt(s->easy, CURLOPT_URL, s->req->url);
+	curl_easy_setopt(s->easy, CURLOPT_HTTPHEADER, s->headers);
+	curl_easy_setopt(s->easy, CURLOPT_POSTFIELDS, s->req->body);
+	curl_easy_setopt(s->easy, CURLOPT_POSTFIELDSIZE, (long)s->req->body_len);
+	curl_easy_setopt(s->easy, CURLOPT_WRITEFUNCTION, collect);
+	curl_easy_setopt(s->easy, CURLOPT_WRITEDATA, s);
+	curl_easy_setopt(s->easy, CURLOPT_PRIVATE, s);
+	curl_easy_setopt(s->easy, CURLOPT_NOSIGNAL, 1L);
+	curl_easy_setopt(s->easy, CURLOPT_CONNECTTIMEOUT_MS, 5000L);
+	curl_easy_setopt(s->easy, CURLOPT_TIMEOUT_MS, (long)c->send_timeout_s * 1000);
+	curl_easy_setopt(s->easy, CURLOPT_PROTOCOLS_STR, "http,https");
+	curl_multi_add_handle(w->multi, s->easy);
+	return 0;
+}
+
+/* A claimed message, as read from the store. */
+struct claim {
+	struct send *s;
+	bool is_channel_active;
+	char external_id[INBOUND_ID_MAX + 1];
+	char recipient[INBOUND_ID_MAX + 1];
+	char *text;
+	struct channel_secrets secrets;
+};
+
+static int read_candidates(struct store_tx *tx, int64_t now, int limit, struct claim *out,
+			   int *n)
+{
+	struct store_rows *r;
+	int rc = store_query(
+		tx,
+		"SELECT o.id, o.message_id, o.channel_id, o.attempts, o.queued_at, ch.kind,"
+		" ch.external_id, ch.is_active, i.external_id, m.text FROM outbox o"
+		" JOIN channels ch ON ch.id = o.channel_id"
+		" JOIN conversations v ON v.id = o.conversation_id"
+		" JOIN contact_identities i ON i.id = v.identity_id"
+		" JOIN messages m ON m.id = o.message_id"
+		" WHERE o.state = 'pending' AND o.next_attempt_at <= $1 AND NOT EXISTS"
+		" (SELECT 1 FROM outbox p WHERE p.conversation_id = o.conversation_id"
+		" AND p.id < o.id AND p.state <> 'failed')"
+		" ORDER BY o.next_attempt_at, o.id LIMIT $2",
+		STORE_ARGS(SV_INT(now), SV_INT(limit)), &r);
+	if (rc < 0)
+		return rc;
+	*n = 0;
+	while ((rc = store_next(r)) == 1) {
+		struct claim *c = &out[(*n)++];
+		memset(c, 0, sizeof(*c));
+		c->s = xcalloc(1, sizeof(*c->s));
+		c->s->outbox_id = store_int(r, 0);
+		c->s->message_id = store_int(r, 1);
+		c->s->channel_id = store_int(r, 2);
+		c->s->attempts = (int)store_int(r, 3) + 1;
+		c->s->queued_at = store_int(r, 4);
+		channel_kind_parse(store_text(r, 5), &c->s->kind);
+		snprintf(c->external_id, sizeof(c->external_id), "%s", store_text(r, 6));
+		c->is_channel_active = store_int(r, 7) != 0;
+		snprintf(c->recipient, sizeof(c->recipient), "%s", store_text(r, 8));
+		c->text = xstrdup(store_text(r, 9));
+	}
+	store_rows_free(r);
+	return rc;
+}
+
+/* How many of the first n claims of this round are on the channel. */
+static int taken_on(const struct claim *found, const bool *is_taken, int n, int64_t channel_id)
+{
+	int count = 0;
+	for (int i = 0; i < n; i++)
+		count += is_taken[i] && found[i].s->channel_id == channel_id;
+	return count;
+}
+
+/* Takes due messages with a lease (in one transaction), then starts sending them. */
+static void claim(struct outbox_worker *w, int64_t now)
+{
+	int room = OUTBOX_MAX_IN_FLIGHT - w->count;
+	struct claim found[OUTBOX_MAX_IN_FLIGHT * 2];
+	bool is_taken[OUTBOX_MAX_IN_FLIGHT * 2] = { false };
+	int n = 0, taken = 0;
+	struct store_tx *tx = store_begin(w->st, STORE_WRITE);
+	if (tx == NULL)
+		return;
+	/* Leases of workers that died come back once they expire. */
+	int rc = store_exec(tx,
+			    "UPDATE outbox SET state = 'pending', lease_owner = NULL,"
+			    " lease_until = NULL WHERE state = 'sending' AND lease_until < $1",
+			    STORE_ARGS(SV_INT(now)));
+	if (rc >= 0)
+		rc = read_candidates(tx, now, room * 2, found, &n);
+	for (int i = 0; i < n && rc >= 0; i++) {
+		struct claim *c = &found[i];
+		if (!c->is_channel_active) {
+			rc = fail_for_good(tx, c->s, 0, "the channel was removed", now);
+			continue;
+		}
+		if (taken == room || in_flight_on(w, c->s->channel_id) +
+						     taken_on(found, is_taken, i, c->s->channel_id) >=
+					     OUTBOX_MAX_PER_CHANNEL)
+			continue;
+		rc = store_exec(tx,
+				"UPDATE outbox SET state = 'sending', lease_owner = $2,"
+				" lease_until = $3, attempts = attempts + 1 WHERE id = $1"
+				" AND state = 'pending'",
+				STORE_ARGS(SV_INT(c->s->outbox_id), SV_TEXT(w->owner),
+					   SV_INT(now + w->lease_ms)));
+		if (rc == 1) {
+			struct error e;
+			rc = channel_secrets_get(tx, w->seal, c->s->channel_id, &c->secrets, &e);
+			is_taken[i] = rc == 0;
+			taken += rc == 0;
+		}
+	}
+	rc = rc >= 0 ? store_commit(tx) : (store_rollback(tx), rc);
+	if (rc < 0)
+		log_error("outbox: claiming failed; trying again shortly");
+	for (int i = 0; i < n; i++) {
+		struct claim *c = &found[i];
+		if (rc >= 0 && is_taken[i]) {
+			w->in_flight[w->count++] = c->s;
+			start_send(w, c->s, c->external_id, c->recipient, c->text, &c->secrets);
+		} else {
+			send_free(c->s);
+		}
+		channel_secrets_clear(&c->secrets);
+		free(c->text);
+	}
+	/* A full round means more may be waiting: look again as soon as there is room. */
+	w->next_claim_at = rc >= 0 && n < room * 2 ? now + IDLE_POLL_MS : now;
+}
+
+/* What happened to a finished send, written in the round's transaction. */
+static int record(struct outbox_worker *w, struct store_tx *tx, struct send *s, int64_t now)
+{
+	struct send_result *r = &s->result;
+	if (r->outcome == SEND_ACCEPTED) {
+		const char *id = r->message_id[0] ? r->message_id : NULL;
+		/* A Meta echo of this very send may have been stored first: it is this message. */
+		int rc = id == NULL ? 0
+				    : store_exec(tx,
+						 "DELETE FROM messages WHERE channel_id = $1"
+						 " AND provider_message_id = $2 AND sender = 'provider_app'",
+						 STORE_ARGS(SV_INT(s->channel_id), SV_TEXT(id)));
+		if (rc >= 0)
+			rc = store_exec(tx,
+					"UPDATE messages SET status = 'sent', provider_message_id = $2"
+					" WHERE id = $1",
+					STORE_ARGS(SV_INT(s->message_id), SV_TEXT_NULL(id)));
+		if (rc >= 0)
+			rc = store_exec(tx, "DELETE FROM outbox WHERE id = $1",
+					STORE_ARGS(SV_INT(s->outbox_id)));
+		return rc;
+	}
+	if (r->outcome == SEND_PERMANENT || now - s->queued_at >= OUTBOX_GIVE_UP_MS) {
+		char reason[300];
+		snprintf(reason, sizeof(reason), "%s%s",
+			 r->outcome == SEND_PERMANENT ? "" : "gave up after 24 hours: ", r->reason);
+		return fail_for_good(tx, s, r->code, reason, now);
+	}
+	uint32_t random;
+	token_random_bytes(&random, sizeof(random));
+	double jitter = (double)random / (double)UINT32_MAX * 2.0 - 1.0;
+	int64_t delay = outbox_backoff_ms(s->attempts, jitter, r->retry_after_s);
+	log_info("outbox: message %lld: %s; retry %d in %lld ms", (long long)s->message_id,
+		 r->reason, s->attempts, (long long)delay);
+	return store_exec(tx,
+			  "UPDATE outbox SET state = 'pending', lease_owner = NULL, lease_until = NULL,"
+			  " next_attempt_at = $2, last_error = $3, last_error_code = $4"
+			  " WHERE id = $1 AND lease_owner = $5",
+			  STORE_ARGS(SV_INT(s->outbox_id), SV_INT(now + delay), SV_TEXT(r->reason),
+				     SV_INT(r->code), SV_TEXT(w->owner)));
+}
+
+static void classify(struct send *s, CURLcode code)
+{
+	long status = 0;
+	if (code == CURLE_OK)
+		curl_easy_getinfo(s->easy, CURLINFO_RESPONSE_CODE, &status);
+	channel_send_classify(s->kind, status, s->answer.data, s->answer.len, &s->result);
+	if (code != CURLE_OK) {
+		log_warn("outbox: POST %s: %s", s->req->url_for_log, curl_easy_strerror(code));
+		snprintf(s->result.reason, sizeof(s->result.reason), "could not reach the provider: %s",
+			 curl_easy_strerror(code));
+	}
+}
+
+/* Records every finished send in one transaction, then frees them. */
+static void finish_round(struct outbox_worker *w)
+{
+	struct send *done[OUTBOX_MAX_IN_FLIGHT];
+	int ndone = 0, left = 0;
+	CURLMsg *m;
+	int queued;
+	while ((m = curl_multi_info_read(w->multi, &queued)) != NULL) {
+		struct send *s;
+		if (m->msg != CURLMSG_DONE)
+			continue;
+		curl_easy_getinfo(m->easy_handle, CURLINFO_PRIVATE, (char **)&s);
+		classify(s, m->data.result);
+		curl_multi_remove_handle(w->multi, s->easy);
+		s->is_done = true;
+	}
+	for (int i = 0; i < w->count; i++) {
+		struct send *s = w->in_flight[i];
+		if (s->is_done)
+			done[ndone++] = s;
+		else
+			w->in_flight[left++] = s;
+	}
+	if (ndone == 0)
+		return;
+	w->count = left;
+	int64_t now = clock_now_ms();
+	struct store_tx *tx = store_begin(w->st, STORE_WRITE);
+	int rc = tx != NULL ? 0 : ERR_UNAVAILABLE;
+	for (int i = 0; i < ndone && rc >= 0; i++)
+		rc = record(w, tx, done[i], now);
+	rc = rc >= 0 ? store_commit(tx) : (store_rollback(tx), rc);
+	if (rc < 0)
+		log_error("outbox: could not record %d results; their leases will expire and they "
+			  "will be sent again", ndone);
+	for (int i = 0; i < ndone; i++)
+		send_free(done[i]);
+	w->next_claim_at = now; /* the next message of those conversations may go now */
+}
+
+static void *run(void *arg)
+{
+	struct outbox_worker *w = arg;
+	for (;;) {
+		bool is_stopping = atomic_load(&w->is_stopping);
+		if (is_stopping && w->count == 0)
+			break;
+		int64_t now = clock_now_ms();
+		if (atomic_exchange(&w->is_woken, false))
+			w->next_claim_at = now;
+		if (!is_stopping && now >= w->next_claim_at && w->count < OUTBOX_MAX_IN_FLIGHT)
+			claim(w, now);
+		int running;
+		curl_multi_perform(w->multi, &running);
+		finish_round(w);
+		int64_t wait = w->next_claim_at - clock_now_ms();
+		if (wait > IDLE_POLL_MS)
+			wait = IDLE_POLL_MS;
+		if (wait > 0 || w->count == OUTBOX_MAX_IN_FLIGHT)
+			curl_multi_poll(w->multi, NULL, 0, wait > 0 ? (int)wait : IDLE_POLL_MS, NULL);
+	}
+	return NULL;
+}
+
+struct outbox_worker *outbox_worker_start(struct store *st, const struct seal *seal,
+					  const struct config *config, struct error *e)
+{
+	struct outbox_worker *w = xcalloc(1, sizeof(*w));
+	w->st = st;
+	w->seal = seal;
+	w->config = config;
+	/* A lease outlives the longest send, so only a dead worker's leases expire. */
+	w->lease_ms = 2LL * config->send_timeout_s * 1000 + 5000;
+	token_generate(w->owner);
+	w->multi = curl_multi_init();
+	curl_multi_setopt(w->multi, CURLMOPT_MAX_HOST_CONNECTIONS, (long)OUTBOX_MAX_PER_CHANNEL);
+	curl_multi_setopt(w->multi, CURLMOPT_MAX_TOTAL_CONNECTIONS, (long)OUTBOX_MAX_IN_FLIGHT);
+	if (pthread_create(&w->thread, NULL, run, w) != 0) {
+		curl_multi_cleanup(w->multi);
+		free(w);
+		error_set(e, ERR_UNAVAILABLE, "cannot start the delivery thread");
+		return NULL;
+	}
+	return w;
+}
+
+void outbox_worker_wake(struct outbox_worker *w)
+{
+	if (w == NULL)
+		return;
+	atomic_store(&w->is_woken, true);
+	curl_multi_wakeup(w->multi);
+}
+
+void outbox_worker_stop(struct outbox_worker *w)
+{
+	if (w == NULL)
+		return;
+	atomic_store(&w->is_stopping, true);
+	curl_multi_wakeup(w->multi);
+	pthread_join(w->thread, NULL);
+	curl_multi_cleanup(w->multi);
+	free(w);
+}
