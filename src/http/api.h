@@ -40,6 +40,11 @@ void api_channel_get(struct http_request *req, struct http_response *res);
 void api_channel_create(struct http_request *req, struct http_response *res);
 void api_channel_remove(struct http_request *req, struct http_response *res);
 
+void api_conversation_get(struct http_request *req, struct http_response *res);
+void api_messages_list(struct http_request *req, struct http_response *res);
+void api_reply(struct http_request *req, struct http_response *res);
+void api_outbox_stats(struct http_request *req, struct http_response *res);
+
 void api_teams_list(struct http_request *req, struct http_response *res);
 void api_team_create(struct http_request *req, struct http_response *res);
 void api_team_get(struct http_request *req, struct http_response *res);

@@ -86,6 +86,8 @@ void http_server_stop(struct http_server *srv, int wait_ms);
 json_t *json_user(const struct user *u);
 json_t *json_team(const struct team *t);
 json_t *json_channel(const struct channel *c, const char *public_url);
+json_t *json_conversation(const struct conversation *c, int64_t now);
+json_t *json_message(const struct message *m);
 /* Where the provider must send this channel's webhooks. */
 void channel_webhook_url(const struct channel *c, const char *public_url, char *out, size_t size);
 

@@ -216,6 +216,66 @@ void channel_secrets_clear(struct channel_secrets *s);
 /* Records a provider error (or clears it with NULL) for the channel's health. */
 int channel_note_error(struct store_tx *tx, int64_t id, const char *error, int64_t now);
 
+/*
+ * Conversations. An admin sees all of the account's; an agent sees the general inbox (no
+ * team), the conversations of their teams and those assigned to them — nothing else, and
+ * an id they may not see is answered as not found.
+ */
+#define REPLY_TEXT_MAX  65536
+#define REPLY_WINDOW_MS (24LL * 3600 * 1000) /* Meta's customer-service window */
+
+struct conversation {
+	int64_t id;
+	int64_t account_id;
+	int64_t channel_id;
+	enum channel_kind kind;
+	int64_t contact_id;
+	char contact_name[INBOUND_NAME_MAX + 1];
+	char status[16];     /* routing, open, pending, snoozed, resolved */
+	int64_t team_id;     /* 0: the general inbox */
+	int64_t assignee_id; /* 0: nobody */
+	int routing_attempts;
+	int64_t last_customer_at; /* 0 when the customer never wrote */
+	int64_t last_activity_at;
+	int64_t resolved_at;
+	int64_t created_at;
+	int64_t updated_at;
+};
+
+struct message {
+	int64_t id;
+	int64_t conversation_id;
+	bool is_inbound;
+	char sender[16]; /* contact, agent, routing, provider_app */
+	int64_t author_id;
+	char type[16];
+	char *raw_type; /* NULL when absent; strings owned by the message */
+	char *text;
+	char *details; /* JSON object text */
+	char status[16];
+	int64_t error_code;
+	char *error_title;
+	int64_t edited_at;
+	int64_t created_at;
+};
+
+int conversation_get(struct store_tx *tx, const struct actor *who, int64_t id,
+                     struct conversation *out, struct error *e);
+/* Whether the provider still takes a free-form reply: WhatsApp, Messenger and Instagram
+ * within 24 hours of the customer's last message; Telegram always. */
+bool conversation_window_is_open(const struct conversation *c, int64_t now);
+/*
+ * An agent's reply: refused with ERR_CONFLICT outside the provider's window; queued in the
+ * outbox otherwise. A human reply ends routing, and a resolved conversation reopens.
+ * Call outbox_worker_wake() after commit.
+ */
+int conversation_reply(struct store_tx *tx, const struct actor *who, int64_t id, const char *text,
+                       int64_t now, int64_t *first_id, size_t *parts, struct error *e);
+/* Up to limit messages older than before_id (0: the newest), newest first. */
+int message_list(struct store_tx *tx, const struct actor *who, int64_t conversation_id,
+                 int64_t before_id, int limit, struct message **out, size_t *n, struct error *e);
+void message_list_free(struct message *list, size_t n);
+
 /* Text checks shared by users and teams: trimmed, clean UTF-8, 1..max bytes. */
 int inbox_check_name(const char *field, const char *in, size_t max, char *out, struct error *e);
 /* Validates and case-folds an e-mail into out (USER_EMAIL_MAX + 1 bytes). */

@@ -3,8 +3,8 @@
 
 #include <string.h>
 
-int outbox_enqueue(struct store_tx *tx, const struct outbox_text *t, int64_t now,
-		   int64_t *first_id, size_t *parts, struct error *e)
+int outbox_enqueue(struct store_tx *tx, const struct outbox_text *t, int64_t now, int64_t *first_id,
+                   size_t *parts, struct error *e)
 {
 	struct text_parts *p = NULL;
 	int rc = text_split(t->text, strlen(t->text), channel_text_limit(t->kind), &p, e);
@@ -13,31 +13,32 @@ int outbox_enqueue(struct store_tx *tx, const struct outbox_text *t, int64_t now
 	for (size_t i = 0; i < p->count && rc >= 0; i++) {
 		int64_t id = 0;
 		rc = store_get_int(tx,
-				   "INSERT INTO messages (account_id, conversation_id, channel_id,"
-				   " direction, sender, author_id, type, text, status, created_at)"
-				   " VALUES ($1, $2, $3, 'out', $4, $5, 'text', $6, 'queued', $7)"
-				   " RETURNING id",
-				   STORE_ARGS(SV_INT(t->account_id), SV_INT(t->conversation_id),
-					      SV_INT(t->channel_id), SV_TEXT(t->sender),
-					      t->author_id > 0 ? SV_INT(t->author_id) : SV_NULL,
-					      SV_TEXT(p->parts[i]), SV_INT(now)),
-				   &id);
+		                   "INSERT INTO messages (account_id, conversation_id, channel_id,"
+		                   " direction, sender, author_id, type, text, status, created_at)"
+		                   " VALUES ($1, $2, $3, 'out', $4, $5, 'text', $6, 'queued', $7)"
+		                   " RETURNING id",
+		                   STORE_ARGS(SV_INT(t->account_id), SV_INT(t->conversation_id),
+		                              SV_INT(t->channel_id), SV_TEXT(t->sender),
+		                              t->author_id > 0 ? SV_INT(t->author_id) : SV_NULL,
+		                              SV_TEXT(p->parts[i]), SV_INT(now)),
+		                   &id);
 		if (rc >= 0)
-			rc = store_exec(tx,
-					"INSERT INTO outbox (account_id, message_id, conversation_id,"
-					" channel_id, state, next_attempt_at, queued_at)"
-					" VALUES ($1, $2, $3, $4, 'pending', $5, $5)",
-					STORE_ARGS(SV_INT(t->account_id), SV_INT(id),
-						   SV_INT(t->conversation_id), SV_INT(t->channel_id),
-						   SV_INT(now)));
+			rc = store_exec(
+			    tx,
+			    "INSERT INTO outbox (account_id, message_id, conversation_id,"
+			    " channel_id, state, next_attempt_at, queued_at)"
+			    " VALUES ($1, $2, $3, $4, 'pending', $5, $5)",
+			    STORE_ARGS(SV_INT(t->account_id), SV_INT(id),
+			               SV_INT(t->conversation_id), SV_INT(t->channel_id),
+			               SV_INT(now)));
 		if (rc >= 0 && i == 0 && first_id != NULL)
 			*first_id = id;
 	}
 	if (rc >= 0)
 		rc = store_exec(tx,
-				"UPDATE conversations SET last_activity_at = $2, updated_at = $2"
-				" WHERE id = $1",
-				STORE_ARGS(SV_INT(t->conversation_id), SV_INT(now)));
+		                "UPDATE conversations SET last_activity_at = $2, updated_at = $2"
+		                " WHERE id = $1",
+		                STORE_ARGS(SV_INT(t->conversation_id), SV_INT(now)));
 	if (rc >= 0 && parts != NULL)
 		*parts = p->count;
 	text_parts_free(p);
@@ -45,20 +46,20 @@ int outbox_enqueue(struct store_tx *tx, const struct outbox_text *t, int64_t now
 }
 
 int outbox_stats(struct store_tx *tx, int64_t account_id, int64_t now, struct outbox_stats *out,
-		 struct error *e)
+                 struct error *e)
 {
 	struct store_rows *r;
 	memset(out, 0, sizeof(*out));
 	int rc = store_query(tx,
-			     "SELECT coalesce(sum(CASE WHEN state = 'pending' AND attempts = 0"
-			     " THEN 1 ELSE 0 END), 0),"
-			     " coalesce(sum(CASE WHEN state = 'pending' AND attempts > 0"
-			     " THEN 1 ELSE 0 END), 0),"
-			     " coalesce(sum(CASE WHEN state = 'sending' THEN 1 ELSE 0 END), 0),"
-			     " coalesce(sum(CASE WHEN state = 'failed' THEN 1 ELSE 0 END), 0),"
-			     " coalesce(min(CASE WHEN state <> 'failed' THEN queued_at END), 0)"
-			     " FROM outbox WHERE account_id = $1",
-			     STORE_ARGS(SV_INT(account_id)), &r);
+	                     "SELECT coalesce(sum(CASE WHEN state = 'pending' AND attempts = 0"
+	                     " THEN 1 ELSE 0 END), 0),"
+	                     " coalesce(sum(CASE WHEN state = 'pending' AND attempts > 0"
+	                     " THEN 1 ELSE 0 END), 0),"
+	                     " coalesce(sum(CASE WHEN state = 'sending' THEN 1 ELSE 0 END), 0),"
+	                     " coalesce(sum(CASE WHEN state = 'failed' THEN 1 ELSE 0 END), 0),"
+	                     " coalesce(min(CASE WHEN state <> 'failed' THEN queued_at END), 0)"
+	                     " FROM outbox WHERE account_id = $1",
+	                     STORE_ARGS(SV_INT(account_id)), &r);
 	if (rc < 0)
 		return error_set(e, rc, "the store failed");
 	if ((rc = store_next(r)) == 1) {

@@ -16,10 +16,10 @@
 #include "core/seal.h"
 #include "store/store.h"
 
-#define OUTBOX_MAX_IN_FLIGHT    64               /* sends in flight in one worker */
-#define OUTBOX_MAX_PER_CHANNEL  16               /* of which on one channel */
-#define OUTBOX_GIVE_UP_MS       (24LL * 3600 * 1000) /* transient failures stop after this */
-#define OUTBOX_MAX_BACKOFF_MS   (5LL * 60 * 1000)
+#define OUTBOX_MAX_IN_FLIGHT   64                   /* sends in flight in one worker */
+#define OUTBOX_MAX_PER_CHANNEL 16                   /* of which on one channel */
+#define OUTBOX_GIVE_UP_MS      (24LL * 3600 * 1000) /* transient failures stop after this */
+#define OUTBOX_MAX_BACKOFF_MS  (5LL * 60 * 1000)
 
 /* A text to send in a conversation. */
 struct outbox_text {
@@ -37,18 +37,18 @@ struct outbox_text {
  * outgoing message ('queued') with its outbox row. *first_id (may be NULL) gets the first
  * part's message id and *parts how many there are. Call outbox_worker_wake() after commit.
  */
-int outbox_enqueue(struct store_tx *tx, const struct outbox_text *t, int64_t now,
-		   int64_t *first_id, size_t *parts, struct error *e);
+int outbox_enqueue(struct store_tx *tx, const struct outbox_text *t, int64_t now, int64_t *first_id,
+                   size_t *parts, struct error *e);
 
 struct outbox_stats {
-	int64_t pending;   /* waiting, first attempt */
-	int64_t retrying;  /* waiting after a failed attempt */
-	int64_t in_flight; /* claimed by a worker */
-	int64_t failed;    /* refused for good */
+	int64_t pending;           /* waiting, first attempt */
+	int64_t retrying;          /* waiting after a failed attempt */
+	int64_t in_flight;         /* claimed by a worker */
+	int64_t failed;            /* refused for good */
 	int64_t oldest_pending_ms; /* age of the oldest waiting message, 0 when none */
 };
 int outbox_stats(struct store_tx *tx, int64_t account_id, int64_t now, struct outbox_stats *out,
-		 struct error *e);
+                 struct error *e);
 
 /* The retry delay after the nth failed attempt: 1 s doubling to 5 min, ±20 % jitter
  * (jitter in [-1, 1]), and never sooner than the provider's retry_after_s. */
@@ -58,7 +58,7 @@ struct outbox_worker;
 
 /* Starts the delivery thread; config gives the providers' URLs and the send timeout. */
 struct outbox_worker *outbox_worker_start(struct store *st, const struct seal *seal,
-					  const struct config *config, struct error *e);
+                                          const struct config *config, struct error *e);
 /* Tells the worker that new messages were committed. Safe from any thread; w may be NULL. */
 void outbox_worker_wake(struct outbox_worker *w);
 /* Stops the thread; sends in flight are abandoned and their leases expire. */

@@ -19,8 +19,8 @@
 #include "inbox/inbox.h"
 #include "outbox/outbox.h"
 
-#define ANSWER_MAX      (64 * 1024) /* bytes of a provider's answer kept for classifying */
-#define IDLE_POLL_MS    1000        /* how often an idle worker looks for work from others */
+#define ANSWER_MAX   (64 * 1024) /* bytes of a provider's answer kept for classifying */
+#define IDLE_POLL_MS 1000        /* how often an idle worker looks for work from others */
 
 /* One message in flight. */
 struct send {
@@ -73,19 +73,20 @@ static int in_flight_on(const struct outbox_worker *w, int64_t channel_id)
 
 /* Marks a message failed for good, with the provider's code and a sentence for people. */
 static int fail_for_good(struct store_tx *tx, const struct send *s, long code, const char *reason,
-			 int64_t now)
+                         int64_t now)
 {
 	log_warn("outbox: message %lld on channel %lld failed: %s (%ld)", (long long)s->message_id,
-		 (long long)s->channel_id, reason, code);
-	int rc = store_exec(tx,
-			    "UPDATE outbox SET state = 'failed', lease_owner = NULL, lease_until = NULL,"
-			    " last_error = $2, last_error_code = $3 WHERE id = $1",
-			    STORE_ARGS(SV_INT(s->outbox_id), SV_TEXT(reason), SV_INT(code)));
+	         (long long)s->channel_id, reason, code);
+	int rc =
+	    store_exec(tx,
+	               "UPDATE outbox SET state = 'failed', lease_owner = NULL, lease_until = NULL,"
+	               " last_error = $2, last_error_code = $3 WHERE id = $1",
+	               STORE_ARGS(SV_INT(s->outbox_id), SV_TEXT(reason), SV_INT(code)));
 	if (rc >= 0)
 		rc = store_exec(tx,
-				"UPDATE messages SET status = 'failed', error_code = $2,"
-				" error_title = $3 WHERE id = $1",
-				STORE_ARGS(SV_INT(s->message_id), SV_INT(code), SV_TEXT(reason)));
+		                "UPDATE messages SET status = 'failed', error_code = $2,"
+		                " error_title = $3 WHERE id = $1",
+		                STORE_ARGS(SV_INT(s->message_id), SV_INT(code), SV_TEXT(reason)));
 	if (rc >= 0)
 		rc = channel_note_error(tx, s->channel_id, reason, now);
 	return rc;
@@ -102,7 +103,7 @@ static size_t collect(char *data, size_t size, size_t n, void *arg)
 
 /* Builds the request and hands it to curl; on a refused request the send fails for good. */
 static int start_send(struct outbox_worker *w, struct send *s, const char *external_id,
-		      const char *recipient, const char *text, const struct channel_secrets *sec)
+                      const char *recipient, const char *text, const struct channel_secrets *sec)
 {
 	const struct config *c = w->config;
 	struct channel_send cs = {
@@ -149,23 +150,22 @@ struct claim {
 	struct channel_secrets secrets;
 };
 
-static int read_candidates(struct store_tx *tx, int64_t now, int limit, struct claim *out,
-			   int *n)
+static int read_candidates(struct store_tx *tx, int64_t now, int limit, struct claim *out, int *n)
 {
 	struct store_rows *r;
-	int rc = store_query(
-		tx,
-		"SELECT o.id, o.message_id, o.channel_id, o.attempts, o.queued_at, ch.kind,"
-		" ch.external_id, ch.is_active, i.external_id, m.text FROM outbox o"
-		" JOIN channels ch ON ch.id = o.channel_id"
-		" JOIN conversations v ON v.id = o.conversation_id"
-		" JOIN contact_identities i ON i.id = v.identity_id"
-		" JOIN messages m ON m.id = o.message_id"
-		" WHERE o.state = 'pending' AND o.next_attempt_at <= $1 AND NOT EXISTS"
-		" (SELECT 1 FROM outbox p WHERE p.conversation_id = o.conversation_id"
-		" AND p.id < o.id AND p.state <> 'failed')"
-		" ORDER BY o.next_attempt_at, o.id LIMIT $2",
-		STORE_ARGS(SV_INT(now), SV_INT(limit)), &r);
+	int rc =
+	    store_query(tx,
+	                "SELECT o.id, o.message_id, o.channel_id, o.attempts, o.queued_at, ch.kind,"
+	                " ch.external_id, ch.is_active, i.external_id, m.text FROM outbox o"
+	                " JOIN channels ch ON ch.id = o.channel_id"
+	                " JOIN conversations v ON v.id = o.conversation_id"
+	                " JOIN contact_identities i ON i.id = v.identity_id"
+	                " JOIN messages m ON m.id = o.message_id"
+	                " WHERE o.state = 'pending' AND o.next_attempt_at <= $1 AND NOT EXISTS"
+	                " (SELECT 1 FROM outbox p WHERE p.conversation_id = o.conversation_id"
+	                " AND p.id < o.id AND p.state <> 'failed')"
+	                " ORDER BY o.next_attempt_at, o.id LIMIT $2",
+	                STORE_ARGS(SV_INT(now), SV_INT(limit)), &r);
 	if (rc < 0)
 		return rc;
 	*n = 0;
@@ -186,6 +186,22 @@ static int read_candidates(struct store_tx *tx, int64_t now, int limit, struct c
 	}
 	store_rows_free(r);
 	return rc;
+}
+
+/* When the next waiting message falls due, or the idle poll if that is sooner. */
+static int64_t next_due(struct outbox_worker *w, int64_t now)
+{
+	int64_t at = now + IDLE_POLL_MS, due = 0;
+	struct store_tx *tx = store_begin(w->st, STORE_READ);
+	if (tx != NULL &&
+	    store_get_int(tx,
+	                  "SELECT coalesce(min(next_attempt_at), 0) FROM outbox"
+	                  " WHERE state = 'pending' AND next_attempt_at > $1",
+	                  STORE_ARGS(SV_INT(now)), &due) == 0 &&
+	    due > 0 && due < at)
+		at = due;
+	store_rollback(tx);
+	return at;
 }
 
 /* How many of the first n claims of this round are on the channel. */
@@ -209,9 +225,9 @@ static void claim(struct outbox_worker *w, int64_t now)
 		return;
 	/* Leases of workers that died come back once they expire. */
 	int rc = store_exec(tx,
-			    "UPDATE outbox SET state = 'pending', lease_owner = NULL,"
-			    " lease_until = NULL WHERE state = 'sending' AND lease_until < $1",
-			    STORE_ARGS(SV_INT(now)));
+	                    "UPDATE outbox SET state = 'pending', lease_owner = NULL,"
+	                    " lease_until = NULL WHERE state = 'sending' AND lease_until < $1",
+	                    STORE_ARGS(SV_INT(now)));
 	if (rc >= 0)
 		rc = read_candidates(tx, now, room * 2, found, &n);
 	for (int i = 0; i < n && rc >= 0; i++) {
@@ -221,15 +237,15 @@ static void claim(struct outbox_worker *w, int64_t now)
 			continue;
 		}
 		if (taken == room || in_flight_on(w, c->s->channel_id) +
-						     taken_on(found, is_taken, i, c->s->channel_id) >=
-					     OUTBOX_MAX_PER_CHANNEL)
+		                             taken_on(found, is_taken, i, c->s->channel_id) >=
+		                         OUTBOX_MAX_PER_CHANNEL)
 			continue;
 		rc = store_exec(tx,
-				"UPDATE outbox SET state = 'sending', lease_owner = $2,"
-				" lease_until = $3, attempts = attempts + 1 WHERE id = $1"
-				" AND state = 'pending'",
-				STORE_ARGS(SV_INT(c->s->outbox_id), SV_TEXT(w->owner),
-					   SV_INT(now + w->lease_ms)));
+		                "UPDATE outbox SET state = 'sending', lease_owner = $2,"
+		                " lease_until = $3, attempts = attempts + 1 WHERE id = $1"
+		                " AND state = 'pending'",
+		                STORE_ARGS(SV_INT(c->s->outbox_id), SV_TEXT(w->owner),
+		                           SV_INT(now + w->lease_ms)));
 		if (rc == 1) {
 			struct error e;
 			rc = channel_secrets_get(tx, w->seal, c->s->channel_id, &c->secrets, &e);
@@ -252,7 +268,7 @@ static void claim(struct outbox_worker *w, int64_t now)
 		free(c->text);
 	}
 	/* A full round means more may be waiting: look again as soon as there is room. */
-	w->next_claim_at = rc >= 0 && n < room * 2 ? now + IDLE_POLL_MS : now;
+	w->next_claim_at = rc >= 0 && n < room * 2 ? next_due(w, now) : now;
 }
 
 /* What happened to a finished send, written in the round's transaction. */
@@ -262,25 +278,28 @@ static int record(struct outbox_worker *w, struct store_tx *tx, struct send *s, 
 	if (r->outcome == SEND_ACCEPTED) {
 		const char *id = r->message_id[0] ? r->message_id : NULL;
 		/* A Meta echo of this very send may have been stored first: it is this message. */
-		int rc = id == NULL ? 0
-				    : store_exec(tx,
-						 "DELETE FROM messages WHERE channel_id = $1"
-						 " AND provider_message_id = $2 AND sender = 'provider_app'",
-						 STORE_ARGS(SV_INT(s->channel_id), SV_TEXT(id)));
+		int rc =
+		    id == NULL
+		        ? 0
+		        : store_exec(tx,
+		                     "DELETE FROM messages WHERE channel_id = $1"
+		                     " AND provider_message_id = $2 AND sender = 'provider_app'",
+		                     STORE_ARGS(SV_INT(s->channel_id), SV_TEXT(id)));
 		if (rc >= 0)
-			rc = store_exec(tx,
-					"UPDATE messages SET status = 'sent', provider_message_id = $2"
-					" WHERE id = $1",
-					STORE_ARGS(SV_INT(s->message_id), SV_TEXT_NULL(id)));
+			rc = store_exec(
+			    tx,
+			    "UPDATE messages SET status = 'sent', provider_message_id = $2"
+			    " WHERE id = $1",
+			    STORE_ARGS(SV_INT(s->message_id), SV_TEXT_NULL(id)));
 		if (rc >= 0)
 			rc = store_exec(tx, "DELETE FROM outbox WHERE id = $1",
-					STORE_ARGS(SV_INT(s->outbox_id)));
+			                STORE_ARGS(SV_INT(s->outbox_id)));
 		return rc;
 	}
 	if (r->outcome == SEND_PERMANENT || now - s->queued_at >= OUTBOX_GIVE_UP_MS) {
 		char reason[300];
 		snprintf(reason, sizeof(reason), "%s%s",
-			 r->outcome == SEND_PERMANENT ? "" : "gave up after 24 hours: ", r->reason);
+		         r->outcome == SEND_PERMANENT ? "" : "gave up after 24 hours: ", r->reason);
 		return fail_for_good(tx, s, r->code, reason, now);
 	}
 	uint32_t random;
@@ -288,13 +307,14 @@ static int record(struct outbox_worker *w, struct store_tx *tx, struct send *s, 
 	double jitter = (double)random / (double)UINT32_MAX * 2.0 - 1.0;
 	int64_t delay = outbox_backoff_ms(s->attempts, jitter, r->retry_after_s);
 	log_info("outbox: message %lld: %s; retry %d in %lld ms", (long long)s->message_id,
-		 r->reason, s->attempts, (long long)delay);
-	return store_exec(tx,
-			  "UPDATE outbox SET state = 'pending', lease_owner = NULL, lease_until = NULL,"
-			  " next_attempt_at = $2, last_error = $3, last_error_code = $4"
-			  " WHERE id = $1 AND lease_owner = $5",
-			  STORE_ARGS(SV_INT(s->outbox_id), SV_INT(now + delay), SV_TEXT(r->reason),
-				     SV_INT(r->code), SV_TEXT(w->owner)));
+	         r->reason, s->attempts, (long long)delay);
+	return store_exec(
+	    tx,
+	    "UPDATE outbox SET state = 'pending', lease_owner = NULL, lease_until = NULL,"
+	    " next_attempt_at = $2, last_error = $3, last_error_code = $4"
+	    " WHERE id = $1 AND lease_owner = $5",
+	    STORE_ARGS(SV_INT(s->outbox_id), SV_INT(now + delay), SV_TEXT(r->reason),
+	               SV_INT(r->code), SV_TEXT(w->owner)));
 }
 
 static void classify(struct send *s, CURLcode code)
@@ -305,8 +325,8 @@ static void classify(struct send *s, CURLcode code)
 	channel_send_classify(s->kind, status, s->answer.data, s->answer.len, &s->result);
 	if (code != CURLE_OK) {
 		log_warn("outbox: POST %s: %s", s->req->url_for_log, curl_easy_strerror(code));
-		snprintf(s->result.reason, sizeof(s->result.reason), "could not reach the provider: %s",
-			 curl_easy_strerror(code));
+		snprintf(s->result.reason, sizeof(s->result.reason),
+		         "could not reach the provider: %s", curl_easy_strerror(code));
 	}
 }
 
@@ -344,7 +364,8 @@ static void finish_round(struct outbox_worker *w)
 	rc = rc >= 0 ? store_commit(tx) : (store_rollback(tx), rc);
 	if (rc < 0)
 		log_error("outbox: could not record %d results; their leases will expire and they "
-			  "will be sent again", ndone);
+		          "will be sent again",
+		          ndone);
 	for (int i = 0; i < ndone; i++)
 		send_free(done[i]);
 	w->next_claim_at = now; /* the next message of those conversations may go now */
@@ -369,20 +390,21 @@ static void *run(void *arg)
 		if (wait > IDLE_POLL_MS)
 			wait = IDLE_POLL_MS;
 		if (wait > 0 || w->count == OUTBOX_MAX_IN_FLIGHT)
-			curl_multi_poll(w->multi, NULL, 0, wait > 0 ? (int)wait : IDLE_POLL_MS, NULL);
+			curl_multi_poll(w->multi, NULL, 0, wait > 0 ? (int)wait : IDLE_POLL_MS,
+			                NULL);
 	}
 	return NULL;
 }
 
 struct outbox_worker *outbox_worker_start(struct store *st, const struct seal *seal,
-					  const struct config *config, struct error *e)
+                                          const struct config *config, struct error *e)
 {
 	struct outbox_worker *w = xcalloc(1, sizeof(*w));
 	w->st = st;
 	w->seal = seal;
 	w->config = config;
 	/* A lease outlives the longest send, so only a dead worker's leases expire. */
-	w->lease_ms = 2LL * config->send_timeout_s * 1000 + 5000;
+	w->lease_ms = (int64_t)config->send_timeout_s * 1000 + 5000;
 	token_generate(w->owner);
 	w->multi = curl_multi_init();
 	curl_multi_setopt(w->multi, CURLMOPT_MAX_HOST_CONNECTIONS, (long)OUTBOX_MAX_PER_CHANNEL);

@@ -4,7 +4,7 @@ import { readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import assert from 'node:assert/strict';
-import { cli } from './server.js';
+import { cli, sql } from './server.js';
 
 const here = dirname(fileURLToPath(import.meta.url));
 export const FIXTURES = process.env.CENTRALITA_FIXTURES || join(here, '..', '..', '..', '..', 'shared', 'fixtures');
@@ -66,4 +66,34 @@ function safeJson(text) {
   } catch {
     return null;
   }
+}
+
+let sequence = 0;
+
+// A customer writes `text` as the provider would deliver it (signed); Telegram goes
+// through `centralita simulate`. Returns the conversation id it landed in.
+export async function customerWrites(server, kind, from, text, { name = 'Cliente', channelId } = {}) {
+  const id = `sim-${process.pid}-${++sequence}`;
+  const now = Date.now();
+  const c = CHANNELS[kind];
+  let r;
+  if (kind === 'whatsapp') {
+    const body = JSON.stringify({ object: 'whatsapp_business_account', entry: [{ id: '1', changes: [{ field: 'messages', value: {
+      messaging_product: 'whatsapp', metadata: { display_phone_number: '1', phone_number_id: c.phone_number_id },
+      contacts: [{ profile: { name }, wa_id: from }],
+      messages: [{ from, id: `wamid.${id}`, timestamp: String(Math.floor(now / 1000)), type: 'text', text: { body: text } }] } }] }] });
+    r = await postMeta(server, kind, body);
+  } else if (kind === 'telegram') {
+    const out = cli(server.dir, ['simulate', 'telegram', '--channel', String(channelId), '--from', from, '--name', name, '--text', text, '--url', server.url]);
+    assert.equal(out.status, 0, out.stdout + out.stderr);
+    r = { status: 200 };
+  } else {
+    const page = kind === 'messenger' ? c.page_id : c.instagram_account_id;
+    const body = JSON.stringify({ object: kind === 'messenger' ? 'page' : 'instagram', entry: [{ id: page, time: now, messaging: [
+      { sender: { id: from }, recipient: { id: page }, timestamp: now, message: { mid: `m_${id}`, text } }] }] });
+    r = await postMeta(server, kind, body);
+  }
+  assert.equal(r.status, 200, r.text);
+  return Number(sql(server, `SELECT v.id FROM conversations v JOIN contact_identities i ON i.id = v.identity_id
+    JOIN channels ch ON ch.id = v.channel_id WHERE i.external_id = '${from}' AND ch.kind = '${kind}' AND ch.is_active = 1 ORDER BY v.id DESC LIMIT 1`));
 }
