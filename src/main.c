@@ -242,8 +242,10 @@ static int cmd_serve(const struct command *cmd, struct config *c, char **pos)
 	signal(SIGPIPE, SIG_IGN);
 	struct app app = { .store = st, .config = c, .seal = seal };
 	app.outbox = outbox_worker_start(st, seal, c, &e);
-	struct http_server *srv = app.outbox ? http_server_start(&app, &e) : NULL;
+	app.poller = app.outbox ? poller_start(st, seal, c, app.outbox, &e) : NULL;
+	struct http_server *srv = app.poller ? http_server_start(&app, &e) : NULL;
 	if (srv == NULL) {
+		poller_stop(app.poller);
 		outbox_worker_stop(app.outbox);
 		store_close(st);
 		seal_free(seal);
@@ -257,6 +259,7 @@ static int cmd_serve(const struct command *cmd, struct config *c, char **pos)
 	log_info("received %s: finishing requests in flight",
 	         sig == SIGTERM ? "SIGTERM" : "SIGINT");
 	http_server_stop(srv, 10000);
+	poller_stop(app.poller);
 	outbox_worker_stop(app.outbox);
 	store_close(st);
 	seal_free(seal);

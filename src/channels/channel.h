@@ -12,6 +12,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include <jansson.h>
+
 #include "core/err.h"
 
 enum channel_kind {
@@ -204,6 +206,18 @@ bool telegram_secret_verify(const char *header, const char *secret);
 int telegram_update_parse(const char *body, size_t len, int64_t now_ms, struct inbound_list **out,
                           struct error *e);
 
+/*
+ * Telegram's getUpdates answer (long polling): the events of all its updates in one list and
+ * the offset that confirms them (the last update_id + 1; `offset` when there were none).
+ * An {"ok": false} answer is ERR_UNAVAILABLE with Telegram's description and, for 429, its
+ * retry_after; a body that is not a Bot API answer is ERR_BAD_JSON or ERR_INVALID.
+ */
+int telegram_updates_parse(long http_status, const char *body, size_t len, int64_t now_ms,
+                           int64_t offset, struct inbound_list **out, int64_t *next_offset,
+                           int *retry_after_s, struct error *e);
+/* 0 when a Bot API answer (setWebhook, deleteWebhook…) is {"ok": true}. */
+int telegram_answer_ok(long http_status, const char *body, size_t len, struct error *e);
+
 /* ------------------------------------------------------------------------------------------
  * Sending a text: the request as data (the outbox performs it with libcurl), then the answer.
  */
@@ -239,6 +253,10 @@ struct channel_request {
 int channel_request_new(const struct channel_send *s, struct channel_request **out,
                         struct error *e);
 void channel_request_free(struct channel_request *r);
+/* A Bot API call other than sendMessage (getUpdates, setWebhook, deleteWebhook) with params
+ * as its JSON body; params is taken. ERR_INVALID for a malformed token or method. */
+int telegram_call_new(const char *api_url, const char *token, const char *method, json_t *params,
+                      struct channel_request **out, struct error *e);
 
 enum send_outcome {
 	SEND_ACCEPTED,  /* the provider took it; message_id names it (may be "" if not given) */

@@ -306,22 +306,11 @@ fail:
 	inbound_event_clear(&ev);
 }
 
-int telegram_update_parse(const char *body, size_t len, int64_t now_ms, struct inbound_list **out,
-                          struct error *e)
+/* Reads one Update object into list. */
+static void read_update(struct inbound_list *list, const json_t *root, int64_t now_ms)
 {
-	json_t *root = json_parse(body, len, e);
-	struct inbound_list *list;
-	json_int_t update_id;
 	const json_t *v;
 
-	*out = NULL;
-	if (root == NULL)
-		return ERR_BAD_JSON;
-	if (!jint(root, "update_id", &update_id)) {
-		json_decref(root);
-		return error_set(e, ERR_INVALID, "not a Telegram update: no integer update_id");
-	}
-	list = inbound_list_new();
 	if ((v = jobj(root, "message")) != NULL)
 		read_message(list, v, INBOUND_KIND_MESSAGE, now_ms);
 	else if ((v = jobj(root, "edited_message")) != NULL)
@@ -331,8 +320,111 @@ int telegram_update_parse(const char *body, size_t len, int64_t now_ms, struct i
 	else if (jobj(root, "channel_post") != NULL || jobj(root, "edited_channel_post") != NULL)
 		inbound_list_ignore(list, CHANNEL_TELEGRAM, NULL, now_ms,
 		                    "Telegram channel post ignored: only private chats are served");
+}
+
+int telegram_update_parse(const char *body, size_t len, int64_t now_ms, struct inbound_list **out,
+                          struct error *e)
+{
+	json_t *root = json_parse(body, len, e);
+	json_int_t update_id;
+
+	*out = NULL;
+	if (root == NULL)
+		return ERR_BAD_JSON;
+	if (!jint(root, "update_id", &update_id)) {
+		json_decref(root);
+		return error_set(e, ERR_INVALID, "not a Telegram update: no integer update_id");
+	}
+	*out = inbound_list_new();
+	read_update(*out, root, now_ms);
 	json_decref(root);
-	*out = list;
+	return 0;
+}
+
+/* The description of a {"ok": false} answer as the error, with its retry_after. */
+static int answer_error(const json_t *root, long http_status, int *retry_after_s, struct error *e)
+{
+	json_int_t wait = 0;
+	const char *description = jstr(root, "description");
+	if (retry_after_s != NULL)
+		*retry_after_s =
+		    jint(jobj(root, "parameters"), "retry_after", &wait) && wait > 0 && wait < 86400
+		        ? (int)wait
+		        : 0;
+	return error_set(e, ERR_UNAVAILABLE, "Telegram answered %ld: %.200s", http_status,
+	                 description != NULL ? description : "no description");
+}
+
+int telegram_updates_parse(long http_status, const char *body, size_t len, int64_t now_ms,
+                           int64_t offset, struct inbound_list **out, int64_t *next_offset,
+                           int *retry_after_s, struct error *e)
+{
+	json_t *root = json_parse(body != NULL ? body : "", len, e);
+	const json_t *result, *update;
+	size_t i;
+
+	*out = NULL;
+	*next_offset = offset;
+	*retry_after_s = 0;
+	if (root == NULL)
+		return ERR_BAD_JSON;
+	if (!json_is_true(json_object_get(root, "ok"))) {
+		int rc = answer_error(root, http_status, retry_after_s, e);
+		json_decref(root);
+		return rc;
+	}
+	if ((result = jarr(root, "result")) == NULL) {
+		json_decref(root);
+		return error_set(e, ERR_INVALID, "getUpdates answered no result array");
+	}
+	*out = inbound_list_new();
+	json_array_foreach(result, i, update)
+	{
+		json_int_t id;
+		if (!jint(update, "update_id", &id)) {
+			inbound_list_skip(*out, "Telegram update without an integer update_id");
+			continue;
+		}
+		if (id >= *next_offset)
+			*next_offset = id + 1;
+		read_update(*out, update, now_ms);
+	}
+	json_decref(root);
+	return 0;
+}
+
+int telegram_answer_ok(long http_status, const char *body, size_t len, struct error *e)
+{
+	json_t *root = json_parse(body != NULL ? body : "", len, e);
+	int rc = 0;
+	if (root == NULL)
+		return ERR_BAD_JSON;
+	if (!json_is_true(json_object_get(root, "ok")))
+		rc = answer_error(root, http_status, NULL, e);
+	json_decref(root);
+	return rc;
+}
+
+int telegram_call_new(const char *api_url, const char *token, const char *method, json_t *params,
+                      struct channel_request **out, struct error *e)
+{
+	char path[512], log_path[128];
+	size_t digits = strspn(token, "0123456789");
+
+	*out = NULL;
+	if (digits == 0 || token[digits] != ':' ||
+	    strspn(token + digits + 1, "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz"
+	                               "0123456789_-") != strlen(token + digits + 1) ||
+	    strlen(token) > 256 ||
+	    strspn(method, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ") !=
+	        strlen(method)) {
+		json_decref(params);
+		return error_set(e, ERR_INVALID, "not a bot token or method");
+	}
+	snprintf(path, sizeof(path), "/bot%s/%s", token, method);
+	snprintf(log_path, sizeof(log_path), "/bot<token>/%s", method);
+	*out = request_start(api_url, path, log_path);
+	request_body(*out, params);
 	return 0;
 }
 

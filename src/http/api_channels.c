@@ -122,10 +122,12 @@ void api_channel_create(struct http_request *req, struct http_response *res)
 		struct error e;
 		int rc = channel_create(tx, req->app->seal, req->who.account_id, &in,
 		                        clock_now_ms(), &c, &e);
-		if (api_finish(res, tx, rc, &e) == 0)
+		if (api_finish(res, tx, rc, &e) == 0) {
+			poller_wake(req->app->poller);
 			http_reply_json(res, 201,
 			                json_pack("{s:o}", "channel",
 			                          json_channel(&c, req->app->config->public_url)));
+		}
 	}
 	json_decref(body);
 }
@@ -137,6 +139,8 @@ void api_channel_remove(struct http_request *req, struct http_response *res)
 		return;
 	struct error e;
 	int rc = channel_remove(tx, req->who.account_id, req->params[0], clock_now_ms(), &e);
-	if (api_finish(res, tx, rc, &e) == 0)
+	if (api_finish(res, tx, rc, &e) == 0) {
+		poller_wake(req->app->poller);
 		http_reply_empty(res);
+	}
 }

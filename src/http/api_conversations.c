@@ -16,30 +16,30 @@ static json_t *json_or_null(int64_t v)
 json_t *json_conversation(const struct conversation *c, int64_t now)
 {
 	return json_pack("{s:I,s:{s:I,s:s},s:{s:I,s:s},s:s,s:o,s:o,s:b,s:o,s:I,s:I,s:I}", "id",
-			 (json_int_t)c->id, "channel", "id", (json_int_t)c->channel_id, "kind",
-			 channel_kind_name(c->kind), "contact", "id", (json_int_t)c->contact_id,
-			 "name", c->contact_name, "status", c->status, "team_id",
-			 json_or_null(c->team_id), "assignee_id", json_or_null(c->assignee_id),
-			 "window_open", conversation_window_is_open(c, now), "last_customer_at",
-			 json_or_null(c->last_customer_at), "last_activity_at",
-			 (json_int_t)c->last_activity_at, "created_at", (json_int_t)c->created_at,
-			 "updated_at", (json_int_t)c->updated_at);
+	                 (json_int_t)c->id, "channel", "id", (json_int_t)c->channel_id, "kind",
+	                 channel_kind_name(c->kind), "contact", "id", (json_int_t)c->contact_id,
+	                 "name", c->contact_name, "status", c->status, "team_id",
+	                 json_or_null(c->team_id), "assignee_id", json_or_null(c->assignee_id),
+	                 "window_open", conversation_window_is_open(c, now), "last_customer_at",
+	                 json_or_null(c->last_customer_at), "last_activity_at",
+	                 (json_int_t)c->last_activity_at, "created_at", (json_int_t)c->created_at,
+	                 "updated_at", (json_int_t)c->updated_at);
 }
 
 json_t *json_message(const struct message *m)
 {
 	json_t *details = m->details ? json_loads(m->details, 0, NULL) : NULL;
-	json_t *out = json_pack(
-		"{s:I,s:I,s:s,s:s,s:o,s:s,s:o,s:o,s:o,s:s,s:o,s:o,s:o,s:I}", "id", (json_int_t)m->id,
-		"conversation_id", (json_int_t)m->conversation_id, "direction",
-		m->is_inbound ? "in" : "out", "sender", m->sender, "author_id",
-		json_or_null(m->author_id), "type", m->type, "raw_type",
-		m->raw_type ? json_string(m->raw_type) : json_null(), "text",
-		m->text ? json_string(m->text) : json_null(), "details",
-		details ? details : json_object(), "status", m->status, "error_code",
-		json_or_null(m->error_code), "error_title",
-		m->error_title ? json_string(m->error_title) : json_null(), "edited_at",
-		json_or_null(m->edited_at), "created_at", (json_int_t)m->created_at);
+	json_t *out =
+	    json_pack("{s:I,s:I,s:s,s:s,s:o,s:s,s:o,s:o,s:o,s:s,s:o,s:o,s:o,s:I}", "id",
+	              (json_int_t)m->id, "conversation_id", (json_int_t)m->conversation_id,
+	              "direction", m->is_inbound ? "in" : "out", "sender", m->sender, "author_id",
+	              json_or_null(m->author_id), "type", m->type, "raw_type",
+	              m->raw_type ? json_string(m->raw_type) : json_null(), "text",
+	              m->text ? json_string(m->text) : json_null(), "details",
+	              details ? details : json_object(), "status", m->status, "error_code",
+	              json_or_null(m->error_code), "error_title",
+	              m->error_title ? json_string(m->error_title) : json_null(), "edited_at",
+	              json_or_null(m->edited_at), "created_at", (json_int_t)m->created_at);
 	return out;
 }
 
@@ -55,13 +55,14 @@ void api_conversation_get(struct http_request *req, struct http_response *res)
 	if (rc < 0)
 		http_reply_error(res, &e);
 	else
-		http_reply_json(res, 200,
-				json_pack("{s:o}", "conversation", json_conversation(&c, clock_now_ms())));
+		http_reply_json(
+		    res, 200,
+		    json_pack("{s:o}", "conversation", json_conversation(&c, clock_now_ms())));
 }
 
 /* A query parameter that must be a whole number in [lo, hi]; def when absent. */
 static int query_int(struct http_request *req, const char *name, int64_t lo, int64_t hi,
-		     int64_t def, int64_t *out, struct error *e)
+                     int64_t def, int64_t *out, struct error *e)
 {
 	const char *s = http_query(req, name);
 	*out = def;
@@ -71,7 +72,7 @@ static int query_int(struct http_request *req, const char *name, int64_t lo, int
 	long long v = strtoll(s, &end, 10);
 	if (*s == '\0' || *end != '\0' || v < lo || v > hi)
 		return error_set(e, ERR_INVALID, "'%s' must be a whole number from %lld to %lld",
-				 name, (long long)lo, (long long)hi);
+		                 name, (long long)lo, (long long)hi);
 	*out = v;
 	return 0;
 }
@@ -102,7 +103,7 @@ void api_messages_list(struct http_request *req, struct http_response *res)
 	json_t *body = json_pack("{s:o}", "messages", arr);
 	/* The cursor for the next (older) page, when this one was full. */
 	json_object_set_new(body, "next_before",
-			    n == (size_t)limit ? json_integer(list[n - 1].id) : json_null());
+	                    n == (size_t)limit ? json_integer(list[n - 1].id) : json_null());
 	message_list_free(list, n);
 	http_reply_json(res, 200, body);
 }
@@ -123,7 +124,7 @@ void api_reply(struct http_request *req, struct http_response *res)
 	int64_t first = 0;
 	size_t parts = 0;
 	int rc = conversation_reply(tx, &req->who, req->params[0], text, clock_now_ms(), &first,
-				    &parts, &e);
+	                            &parts, &e);
 	if (api_finish(res, tx, rc, &e) < 0)
 		goto out;
 	outbox_worker_wake(req->app->outbox);
@@ -148,8 +149,8 @@ void api_outbox_stats(struct http_request *req, struct http_response *res)
 		http_reply_error(res, &e);
 	else
 		http_reply_json(res, 200,
-				json_pack("{s:I,s:I,s:I,s:I,s:I}", "pending", (json_int_t)s.pending,
-					  "retrying", (json_int_t)s.retrying, "in_flight",
-					  (json_int_t)s.in_flight, "failed", (json_int_t)s.failed,
-					  "oldest_pending_ms", (json_int_t)s.oldest_pending_ms));
+		                json_pack("{s:I,s:I,s:I,s:I,s:I}", "pending", (json_int_t)s.pending,
+		                          "retrying", (json_int_t)s.retrying, "in_flight",
+		                          (json_int_t)s.in_flight, "failed", (json_int_t)s.failed,
+		                          "oldest_pending_ms", (json_int_t)s.oldest_pending_ms));
 }

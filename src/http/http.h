@@ -17,6 +17,7 @@
 #include "core/token.h"
 #include "inbox/inbox.h"
 #include "outbox/outbox.h"
+#include "poller/poller.h"
 #include "store/store.h"
 
 #define HTTP_BODY_MAX   (1024 * 1024)
@@ -29,6 +30,7 @@ struct app {
 	const struct config *config;
 	const struct seal *seal;
 	struct outbox_worker *outbox; /* woken after a commit that queued messages */
+	struct poller *poller;        /* woken when Telegram channels change */
 };
 
 struct http_request {

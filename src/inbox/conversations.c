@@ -11,16 +11,16 @@
 #include "outbox/outbox.h"
 
 /* $1 account, $2 user, $3 1 for admins: what the actor may see of `conversations v`. */
-#define CONVERSATION_VISIBLE                                                              \
-	" v.account_id = $1 AND ($3 = 1 OR v.team_id IS NULL OR v.assignee_id = $2"       \
-	" OR EXISTS (SELECT 1 FROM team_members tm WHERE tm.team_id = v.team_id"         \
+#define CONVERSATION_VISIBLE                                                        \
+	" v.account_id = $1 AND ($3 = 1 OR v.team_id IS NULL OR v.assignee_id = $2" \
+	" OR EXISTS (SELECT 1 FROM team_members tm WHERE tm.team_id = v.team_id"    \
 	" AND tm.user_id = $2))"
 
-#define CONVERSATION_COLUMNS                                                              \
-	"v.id, v.account_id, v.channel_id, ch.kind, v.contact_id, c.name, v.status,"     \
-	" coalesce(v.team_id, 0), coalesce(v.assignee_id, 0), v.routing_attempts,"       \
-	" coalesce(v.last_customer_at, 0), v.last_activity_at, coalesce(v.resolved_at, 0),"  \
-	" v.created_at, v.updated_at FROM conversations v"                              \
+#define CONVERSATION_COLUMNS                                                                \
+	"v.id, v.account_id, v.channel_id, ch.kind, v.contact_id, c.name, v.status,"        \
+	" coalesce(v.team_id, 0), coalesce(v.assignee_id, 0), v.routing_attempts,"          \
+	" coalesce(v.last_customer_at, 0), v.last_activity_at, coalesce(v.resolved_at, 0)," \
+	" v.created_at, v.updated_at FROM conversations v"                                  \
 	" JOIN channels ch ON ch.id = v.channel_id JOIN contacts c ON c.id = v.contact_id"
 
 static void read_conversation(struct store_rows *r, struct conversation *c)
@@ -44,15 +44,14 @@ static void read_conversation(struct store_rows *r, struct conversation *c)
 }
 
 int conversation_get(struct store_tx *tx, const struct actor *who, int64_t id,
-		     struct conversation *out, struct error *e)
+                     struct conversation *out, struct error *e)
 {
 	struct store_rows *r;
-	int rc = store_query(tx,
-			     "SELECT " CONVERSATION_COLUMNS " WHERE" CONVERSATION_VISIBLE
-			     " AND v.id = $4",
-			     STORE_ARGS(SV_INT(who->account_id), SV_INT(who->user_id),
-					SV_INT(who->role == ROLE_ADMIN), SV_INT(id)),
-			     &r);
+	int rc = store_query(
+	    tx, "SELECT " CONVERSATION_COLUMNS " WHERE" CONVERSATION_VISIBLE " AND v.id = $4",
+	    STORE_ARGS(SV_INT(who->account_id), SV_INT(who->user_id),
+	               SV_INT(who->role == ROLE_ADMIN), SV_INT(id)),
+	    &r);
 	if (rc < 0)
 		return error_set(e, rc, "the store failed");
 	if ((rc = store_next(r)) == 1)
@@ -70,33 +69,33 @@ bool conversation_window_is_open(const struct conversation *c, int64_t now)
 	return c->last_customer_at > 0 && now - c->last_customer_at < REPLY_WINDOW_MS;
 }
 
-int conversation_reply(struct store_tx *tx, const struct actor *who, int64_t id,
-		       const char *text, int64_t now, int64_t *first_id, size_t *parts,
-		       struct error *e)
+int conversation_reply(struct store_tx *tx, const struct actor *who, int64_t id, const char *text,
+                       int64_t now, int64_t *first_id, size_t *parts, struct error *e)
 {
 	struct conversation c;
 	int rc = conversation_get(tx, who, id, &c, e);
 	if (rc < 0)
 		return rc;
 	if (!conversation_window_is_open(&c, now))
-		return error_set(e, ERR_CONFLICT,
-				 "more than 24 hours have passed since the customer's last message: "
-				 "%s does not take a free-form reply now",
-				 channel_kind_name(c.kind));
+		return error_set(
+		    e, ERR_CONFLICT,
+		    "more than 24 hours have passed since the customer's last message: "
+		    "%s does not take a free-form reply now",
+		    channel_kind_name(c.kind));
 	/* A human reply ends routing; replying to a resolved conversation reopens it. */
 	rc = store_exec(tx,
-			"UPDATE conversations SET status = 'open', updated_at = $2 WHERE id = $1"
-			" AND status IN ('routing', 'resolved', 'snoozed')",
-			STORE_ARGS(SV_INT(id), SV_INT(now)));
+	                "UPDATE conversations SET status = 'open', updated_at = $2 WHERE id = $1"
+	                " AND status IN ('routing', 'resolved', 'snoozed')",
+	                STORE_ARGS(SV_INT(id), SV_INT(now)));
 	if (rc < 0)
 		return error_set(e, rc, "the store failed");
 	struct outbox_text t = { .account_id = c.account_id,
-				 .conversation_id = c.id,
-				 .channel_id = c.channel_id,
-				 .kind = c.kind,
-				 .sender = "agent",
-				 .author_id = who->user_id,
-				 .text = text };
+		                 .conversation_id = c.id,
+		                 .channel_id = c.channel_id,
+		                 .kind = c.kind,
+		                 .sender = "agent",
+		                 .author_id = who->user_id,
+		                 .text = text };
 	return outbox_enqueue(tx, &t, now, first_id, parts, e);
 }
 
@@ -106,20 +105,21 @@ static char *text_or_null(struct store_rows *r, int col)
 }
 
 int message_list(struct store_tx *tx, const struct actor *who, int64_t conversation_id,
-		 int64_t before_id, int limit, struct message **out, size_t *n, struct error *e)
+                 int64_t before_id, int limit, struct message **out, size_t *n, struct error *e)
 {
 	struct conversation c;
 	int rc = conversation_get(tx, who, conversation_id, &c, e);
 	if (rc < 0)
 		return rc;
 	struct store_rows *r;
-	rc = store_query(tx,
-			 "SELECT id, conversation_id, direction, sender, coalesce(author_id, 0), type,"
-			 " raw_type, text, details, status, coalesce(error_code, 0), error_title,"
-			 " coalesce(edited_at, 0), created_at FROM messages"
-			 " WHERE conversation_id = $1 AND ($2 = 0 OR id < $2)"
-			 " ORDER BY id DESC LIMIT $3",
-			 STORE_ARGS(SV_INT(conversation_id), SV_INT(before_id), SV_INT(limit)), &r);
+	rc = store_query(
+	    tx,
+	    "SELECT id, conversation_id, direction, sender, coalesce(author_id, 0), type,"
+	    " raw_type, text, details, status, coalesce(error_code, 0), error_title,"
+	    " coalesce(edited_at, 0), created_at FROM messages"
+	    " WHERE conversation_id = $1 AND ($2 = 0 OR id < $2)"
+	    " ORDER BY id DESC LIMIT $3",
+	    STORE_ARGS(SV_INT(conversation_id), SV_INT(before_id), SV_INT(limit)), &r);
 	if (rc < 0)
 		return error_set(e, rc, "the store failed");
 	struct message *list = NULL;

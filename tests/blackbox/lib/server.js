@@ -5,6 +5,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import assert from 'node:assert/strict';
+import net from 'node:net';
 
 export const BIN = process.env.CENTRALITA_BIN;
 if (!BIN) throw new Error('CENTRALITA_BIN must name the centralita binary under test');
@@ -40,8 +41,20 @@ export function cli(dir, args, extraEnv = {}) {
   return { status: r.status, stdout: r.stdout, stderr: r.stderr };
 }
 
-export async function startServer({ dir = tempDir(), env = {}, args = [] } = {}) {
-  const child = spawn(BIN, ['serve', '--listen', '127.0.0.1:0', ...args], {
+// A port that was free a moment ago, for a server whose public URL must be known up front.
+export function freePort() {
+  return new Promise((resolve, reject) => {
+    const srv = net.createServer();
+    srv.once('error', reject);
+    srv.listen(0, '127.0.0.1', () => {
+      const { port } = srv.address();
+      srv.close(() => resolve(port));
+    });
+  });
+}
+
+export async function startServer({ dir = tempDir(), env = {}, args = [], port = 0 } = {}) {
+  const child = spawn(BIN, ['serve', '--listen', `127.0.0.1:${port}`, ...args], {
     env: baseEnv(dir, {
       CENTRALITA_ADMIN_EMAIL: ADMIN_EMAIL,
       CENTRALITA_ADMIN_PASSWORD: ADMIN_PASSWORD,

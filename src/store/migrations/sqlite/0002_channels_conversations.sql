@@ -11,6 +11,7 @@ CREATE TABLE channels (
 	verify_token_hash TEXT,    -- SHA-256 of the Meta verify token, for the GET handshake
 	telegram_mode TEXT CHECK (telegram_mode IN ('webhook', 'polling')),
 	telegram_offset INTEGER NOT NULL DEFAULT 0, -- next getUpdates offset (polling)
+	telegram_webhook_at INTEGER, -- when setWebhook last succeeded (webhook mode)
 	is_active INTEGER NOT NULL DEFAULT 1,
 	last_inbound_at INTEGER,
 	last_error TEXT,

@@ -1,0 +1,82 @@
+// Telegram both ways: webhook mode registers itself with setWebhook and takes our own signed
+// deliveries; polling mode long-polls getUpdates with a stored offset — against our fake and
+// against telegram-test-api, a third-party emulator, where the customer receives the reply.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { startServer, freePort, sql, tempDir } from './lib/server.js';
+import { adminClient } from './lib/client.js';
+import { startFakeProvider, failures, makeTelegramUserUpdate } from './lib/fake_provider.js';
+import { startTelegramEmulator } from './lib/telegram_emulator.js';
+import { CHANNELS } from './lib/providers.js';
+
+async function until(check, timeout = 15000) {
+  const deadline = Date.now() + timeout;
+  for (;;) {
+    const v = await check();
+    if (v) return v;
+    if (Date.now() > deadline) assert.fail('timed out waiting');
+    await new Promise((r) => setTimeout(r, 50));
+  }
+}
+
+test('webhook mode: setWebhook with our URL and secret, then deliveries are stored', async (t) => {
+  const fake = await startFakeProvider();
+  const port = await freePort();
+  const url = `http://127.0.0.1:${port}`;
+  const s = await startServer({ port, env: { ...fake.env, CENTRALITA_PUBLIC_URL: url } });
+  t.after(async () => { await s.stop(); await fake.stop(); });
+  const admin = await adminClient(s);
+  // The first registration fails; the poller notes it on the channel and tries again.
+  fake.failNext(1, failures.telegramBadGateway(), { kind: 'telegram', op: 'setWebhook' });
+  const ch = (await admin.post('/api/v1/channels', CHANNELS.telegram)).json.channel;
+  const hook = await until(() => fake.telegram.webhook(CHANNELS.telegram.bot_token)?.url && fake.telegram.webhook(CHANNELS.telegram.bot_token));
+  assert.equal(hook.url, `${url}/webhooks/telegram/${ch.id}`);
+  assert.match(hook.secret_token, /^[A-Za-z0-9_-]{43}$/);
+  assert.ok(sql(s, `SELECT telegram_webhook_at FROM channels WHERE id = ${ch.id}`) > 0);
+
+  const update = makeTelegramUserUpdate('Hola por webhook', { updateId: 77, messageId: 501, chatId: 5200000001 });
+  await fake.telegram.deliverWebhook(CHANNELS.telegram.bot_token, update);
+  assert.equal(sql(s, "SELECT text FROM messages WHERE provider_message_id = '5200000001:501'"), 'Hola por webhook');
+  // The secret is checked: the same update with another secret is refused.
+  const wrong = await fake.telegram.deliverWebhook(CHANNELS.telegram.bot_token, { ...update, update_id: 78 }, { secretToken: 'not-it' });
+  assert.equal(wrong.status, 401);
+});
+
+test('polling mode: getUpdates with a stored offset; a restart does not store updates twice', async (t) => {
+  const fake = await startFakeProvider();
+  const dir = tempDir();
+  let s = await startServer({ dir, env: fake.env });
+  t.after(async () => { if (!s.exit) await s.stop(); await fake.stop(); });
+  const admin = await adminClient(s);
+  const ch = (await admin.post('/api/v1/channels', { ...CHANNELS.telegram, mode: 'polling' })).json.channel;
+  assert.equal(ch.mode, 'polling');
+  fake.telegram.queueUserMessage(CHANNELS.telegram.bot_token, 'Hola por polling', { chatId: 5200000002 });
+  fake.telegram.queueUserMessage(CHANNELS.telegram.bot_token, 'Segundo mensaje', { chatId: 5200000002 });
+  await until(() => sql(s, "SELECT count(*) FROM messages WHERE text IN ('Hola por polling', 'Segundo mensaje')") === '2');
+  const deleted = fake.requests.find((r) => r.op === 'deleteWebhook');
+  const polls = fake.requests.filter((r) => r.op === 'getUpdates');
+  assert.ok(deleted && deleted.seq < polls[0].seq, 'deleteWebhook comes before polling');
+  assert.equal(polls[0].body.timeout, 25);
+  await until(() => Number(sql(s, `SELECT telegram_offset FROM channels WHERE id = ${ch.id}`)) > 0);
+  await s.stop({ keepDir: true });
+  s = await startServer({ dir, env: fake.env });
+  fake.telegram.queueUserMessage(CHANNELS.telegram.bot_token, 'Tras reiniciar', { chatId: 5200000002 });
+  await until(() => sql(s, "SELECT count(*) FROM messages WHERE text = 'Tras reiniciar'") === '1');
+  assert.equal(sql(s, "SELECT count(*) FROM messages WHERE text IN ('Hola por polling', 'Segundo mensaje')"), '2');
+  assert.ok(!s.stderr.includes(CHANNELS.telegram.bot_token.split(':')[1]), 'the bot token reached the log');
+});
+
+test('polling mode against telegram-test-api: the customer writes, the agent replies, the customer receives it', async (t) => {
+  const emu = await startTelegramEmulator();
+  const s = await startServer({ env: emu.env });
+  t.after(async () => { await s.stop(); await emu.stop(); });
+  const admin = await adminClient(s);
+  const r = await admin.post('/api/v1/channels', { kind: 'telegram', name: 'Emulado', bot_token: emu.token, mode: 'polling' });
+  assert.equal(r.status, 201, r.text);
+  await emu.sendFromUser('Hola, ¿me ayudáis?');
+  const conv = await until(() => sql(s, "SELECT conversation_id FROM messages WHERE text = 'Hola, ¿me ayudáis?'"));
+  const reply = await admin.post(`/api/v1/conversations/${conv}/messages`, { text: 'Claro, dime.' });
+  assert.equal(reply.status, 201, reply.text);
+  const [got] = await emu.waitForBotReplies(1, { timeout: 10000 });
+  assert.equal(got.text, 'Claro, dime.');
+});
