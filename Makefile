@@ -1,10 +1,12 @@
 # The README's two commands, and a few more for developers. CMake does the building.
 BUILD_RUN  := build/release
 BUILD_TEST := build/debug
+BUILD_FUZZ := build/fuzz
+FUZZ_SECONDS ?= 60
 JOBS       := $(shell nproc)
 SOURCES     = $(shell git ls-files '*.c' '*.h' 2>/dev/null || find src tests -name '*.[ch]')
 
-.PHONY: run test build build-test unit blackbox format format-check clean
+.PHONY: run test build build-test build-fuzz unit blackbox fuzz fuzz-short format format-check clean
 
 run: build
 	mkdir -p var
@@ -20,7 +22,7 @@ build-test:
 	cmake -S . -B $(BUILD_TEST) -DCMAKE_BUILD_TYPE=Debug -DCENTRALITA_SANITIZE=ON
 	cmake --build $(BUILD_TEST) -j $(JOBS)
 
-test: build-test format-check unit blackbox
+test: build-test format-check unit fuzz-short blackbox
 
 unit:
 	cd $(BUILD_TEST) && ctest --output-on-failure
@@ -28,6 +30,19 @@ unit:
 blackbox:
 	cd tests/blackbox && { [ -d node_modules ] && [ node_modules/.package-lock.json -nt package-lock.json ] || npm ci --no-audit --no-fund; }
 	CENTRALITA_BIN=$(CURDIR)/$(BUILD_TEST)/centralita node --test tests/blackbox/
+
+build-fuzz:
+	scripts/deps.sh test
+	cmake -S . -B $(BUILD_FUZZ) -DCMAKE_C_COMPILER=clang -DCMAKE_BUILD_TYPE=Debug \
+		-DCENTRALITA_FUZZ=ON -DCENTRALITA_TESTS=OFF
+	cmake --build $(BUILD_FUZZ) -j $(JOBS)
+
+# Every fuzz target FUZZ_SECONDS seconds (make fuzz FUZZ_SECONDS=600); make test runs a short pass.
+fuzz: build-fuzz
+	fuzz/run.sh $(BUILD_FUZZ) $(FUZZ_SECONDS)
+
+fuzz-short: build-fuzz
+	fuzz/run.sh $(BUILD_FUZZ) 5
 
 format:
 	clang-format -i $(SOURCES)

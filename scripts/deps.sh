@@ -11,7 +11,7 @@ commands=()
 case "$profile" in
 run) ;;
 test)
-	packages+=(libcmocka-dev clang-format sqlite3)
+	packages+=(libcmocka-dev clang-format sqlite3 clang libclang-rt-14-dev)
 	# Node may come from elsewhere than Debian; only ask for Debian's when there is none.
 	command -v node >/dev/null 2>&1 || packages+=(nodejs)
 	command -v npm >/dev/null 2>&1 || packages+=(npm)

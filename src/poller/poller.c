@@ -89,10 +89,10 @@ static void refresh(struct poller *p, int64_t now)
 	struct store_tx *tx = store_begin(p->st, STORE_READ);
 	struct store_rows *r = NULL;
 	if (tx == NULL || store_query(tx,
-				      "SELECT id, telegram_mode, telegram_offset,"
-				      " coalesce(telegram_webhook_at, 0) FROM channels"
-				      " WHERE kind = 'telegram' AND is_active = 1",
-				      STORE_NO_ARGS, &r) < 0) {
+	                              "SELECT id, telegram_mode, telegram_offset,"
+	                              " coalesce(telegram_webhook_at, 0) FROM channels"
+	                              " WHERE kind = 'telegram' AND is_active = 1",
+	                              STORE_NO_ARGS, &r) < 0) {
 		store_rollback(tx);
 		return;
 	}
@@ -149,23 +149,23 @@ static void start_call(struct poller *p, struct bot *b, enum call call, int64_t 
 	json_t *params;
 	long timeout_ms = (long)p->config->send_timeout_s * 1000;
 	if (call == CALL_GET_UPDATES) {
-		params = json_pack("{s:I,s:i,s:[s,s,s]}", "offset", (json_int_t)b->offset, "timeout",
-				   POLL_TIMEOUT_S, "allowed_updates", "message", "edited_message",
-				   "callback_query");
+		params = json_pack("{s:I,s:i,s:[s,s,s]}", "offset", (json_int_t)b->offset,
+		                   "timeout", POLL_TIMEOUT_S, "allowed_updates", "message",
+		                   "edited_message", "callback_query");
 		timeout_ms = (POLL_TIMEOUT_S + 10) * 1000L;
 	} else if (call == CALL_SET_WEBHOOK) {
 		char url[1024];
 		snprintf(url, sizeof(url), "%s/webhooks/telegram/%lld", p->config->public_url,
-			 (long long)b->channel_id);
+		         (long long)b->channel_id);
 		params = json_pack("{s:s,s:s,s:[s,s,s]}", "url", url, "secret_token",
-				   b->secrets.webhook_secret, "allowed_updates", "message",
-				   "edited_message", "callback_query");
+		                   b->secrets.webhook_secret, "allowed_updates", "message",
+		                   "edited_message", "callback_query");
 	} else {
 		params = json_object();
 	}
 	struct error e;
 	if (telegram_call_new(p->config->telegram_api_url, b->secrets.bot_token, methods[call],
-			      params, &b->req, &e) < 0) {
+	                      params, &b->req, &e) < 0) {
 		log_error("poller: channel %lld: %s", (long long)b->channel_id, e.message);
 		b->next_at = now + POLL_MAX_BACKOFF_MS;
 		return;
@@ -191,7 +191,7 @@ static void start_call(struct poller *p, struct bot *b, enum call call, int64_t 
 
 /* Notes a failed call on the channel and backs off: 1 s doubling to a minute. */
 static void failed(struct poller *p, struct bot *b, const char *what, int retry_after_s,
-		   int64_t now)
+                   int64_t now)
 {
 	int64_t delay = POLL_MAX_BACKOFF_MS;
 	if (b->failures < 6)
@@ -210,7 +210,7 @@ static void failed(struct poller *p, struct bot *b, const char *what, int retry_
 
 /* Stores the updates and the offset that confirms them, in one transaction. */
 static int store_updates(struct poller *p, struct bot *b, const struct inbound_list *events,
-			 int64_t next_offset, int64_t now, size_t *stored)
+                         int64_t next_offset, int64_t now, size_t *stored)
 {
 	struct store_tx *tx = store_begin(p->st, STORE_WRITE);
 	if (tx == NULL)
@@ -223,7 +223,7 @@ static int store_updates(struct poller *p, struct bot *b, const struct inbound_l
 		rc = ingest_events(tx, &ch, events, now, &counts, &e);
 	if (rc == 0)
 		rc = store_exec(tx, "UPDATE channels SET telegram_offset = $2 WHERE id = $1",
-				STORE_ARGS(SV_INT(b->channel_id), SV_INT(next_offset)));
+		                STORE_ARGS(SV_INT(b->channel_id), SV_INT(next_offset)));
 	rc = rc >= 0 ? store_commit(tx) : (store_rollback(tx), rc);
 	*stored = counts.stored;
 	return rc < 0 ? rc : 0;
@@ -237,7 +237,7 @@ static void finish_updates(struct poller *p, struct bot *b, long status, int64_t
 	struct error e;
 	size_t stored = 0;
 	int rc = telegram_updates_parse(status, b->answer.data, b->answer.len, now, b->offset,
-					&events, &next_offset, &retry_after, &e);
+	                                &events, &next_offset, &retry_after, &e);
 	if (rc == 0 && events->count + events->skipped > 0)
 		rc = store_updates(p, b, events, next_offset, now, &stored);
 	if (rc < 0) {
@@ -245,7 +245,7 @@ static void finish_updates(struct poller *p, struct bot *b, long status, int64_t
 	} else {
 		for (size_t i = 0; i < events->reason_count; i++)
 			log_warn("poller: channel %lld: skipped: %s", (long long)b->channel_id,
-				 events->reasons[i]);
+			         events->reasons[i]);
 		b->offset = next_offset;
 		b->failures = 0;
 		bool is_quick_empty = events->count == 0 && now - b->started_at < QUICK_EMPTY_MS;
@@ -264,7 +264,8 @@ static void finish(struct poller *p, struct bot *b, CURLcode code, int64_t now)
 	enum call call = b->call;
 	if (code != CURLE_OK) {
 		char what[256];
-		snprintf(what, sizeof(what), "could not reach Telegram: %s", curl_easy_strerror(code));
+		snprintf(what, sizeof(what), "could not reach Telegram: %s",
+		         curl_easy_strerror(code));
 		failed(p, b, what, 0, now);
 	} else if (call == CALL_GET_UPDATES) {
 		finish_updates(p, b, status, now);
@@ -279,9 +280,9 @@ static void finish(struct poller *p, struct bot *b, CURLcode code, int64_t now)
 		b->failures = 0;
 		struct store_tx *tx = store_begin(p->st, STORE_WRITE);
 		if (tx != NULL && store_exec(tx,
-					     "UPDATE channels SET telegram_webhook_at = $2,"
-					     " last_error = NULL WHERE id = $1",
-					     STORE_ARGS(SV_INT(b->channel_id), SV_INT(now))) >= 0)
+		                             "UPDATE channels SET telegram_webhook_at = $2,"
+		                             " last_error = NULL WHERE id = $1",
+		                             STORE_ARGS(SV_INT(b->channel_id), SV_INT(now))) >= 0)
 			store_commit(tx);
 		else
 			store_rollback(tx);
@@ -297,8 +298,9 @@ static void step(struct poller *p, int64_t now)
 		if (b->call != CALL_NONE || b->next_at > now)
 			continue;
 		if (b->is_polling)
-			start_call(p, b, b->is_webhook_cleared ? CALL_GET_UPDATES : CALL_DELETE_WEBHOOK,
-				   now);
+			start_call(p, b,
+			           b->is_webhook_cleared ? CALL_GET_UPDATES : CALL_DELETE_WEBHOOK,
+			           now);
 		else if (!b->is_webhook_set)
 			start_call(p, b, CALL_SET_WEBHOOK, now);
 	}
@@ -337,7 +339,7 @@ static void *run(void *arg)
 }
 
 struct poller *poller_start(struct store *st, const struct seal *seal, const struct config *config,
-			    struct outbox_worker *outbox, struct error *e)
+                            struct outbox_worker *outbox, struct error *e)
 {
 	struct poller *p = xcalloc(1, sizeof(*p));
 	p->st = st;

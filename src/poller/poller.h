@@ -13,14 +13,14 @@
 #include "outbox/outbox.h"
 #include "store/store.h"
 
-#define POLL_TIMEOUT_S   25 /* getUpdates long-poll timeout */
-#define POLL_REFRESH_MS  5000 /* how often the channel list is read again */
+#define POLL_TIMEOUT_S      25   /* getUpdates long-poll timeout */
+#define POLL_REFRESH_MS     5000 /* how often the channel list is read again */
 #define POLL_MAX_BACKOFF_MS 60000
 
 struct poller;
 
 struct poller *poller_start(struct store *st, const struct seal *seal, const struct config *config,
-			    struct outbox_worker *outbox, struct error *e);
+                            struct outbox_worker *outbox, struct error *e);
 /* Tells the poller the Telegram channels changed (added, removed). Safe from any thread. */
 void poller_wake(struct poller *p);
 void poller_stop(struct poller *p);
