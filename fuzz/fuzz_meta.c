@@ -1,4 +1,5 @@
-/* libFuzzer: Meta webhook bodies (WhatsApp, Messenger, Instagram), the first byte picks the kind. */
+/* libFuzzer: Meta webhook bodies (WhatsApp, Messenger, Instagram), the first byte picks the kind.
+ */
 #include <stddef.h>
 #include <stdint.h>
 #include <stdlib.h>

@@ -15,6 +15,7 @@
 #include "core/err.h"
 #include "core/seal.h"
 #include "core/token.h"
+#include "routing/routing.h"
 #include "store/store.h"
 
 #define USER_EMAIL_MAX    320
@@ -275,6 +276,32 @@ int conversation_reply(struct store_tx *tx, const struct actor *who, int64_t id,
 int message_list(struct store_tx *tx, const struct actor *who, int64_t conversation_id,
                  int64_t before_id, int limit, struct message **out, size_t *n, struct error *e);
 void message_list_free(struct message *list, size_t n);
+
+/*
+ * Routing as the inbox applies it: the account's configuration (stored with team ids,
+ * shown with team names) and the router's steps applied to a conversation — its state,
+ * team, the messages queued and a line in its history — inside the caller's transaction.
+ */
+/* The account's configuration as a document naming teams; an empty disabled one when none
+ * was saved. */
+json_t *routing_export(struct store_tx *tx, int64_t account_id, struct error *e);
+/* Validates doc as a whole and stores it; ERR_UNPROCESSABLE with every problem in
+ * *problems (to free) when it is refused. */
+int routing_save(struct store_tx *tx, int64_t account_id, int64_t user_id, const json_t *doc,
+                 int64_t now, struct route_problems *problems, struct error *e);
+/* The stored configuration parsed, or a document's when doc is not NULL (explain can try an
+ * unsaved one); *out is NULL when none is saved. */
+int routing_load(struct store_tx *tx, int64_t account_id, const json_t *doc,
+                 struct route_config **out, struct route_problems *problems, struct error *e);
+/* route_decision_to_json with the account's team names. */
+json_t *routing_explain(struct store_tx *tx, int64_t account_id, const struct route_config *cfg,
+                        const char *text, struct error *e);
+/* One router step for conversation_id; *queued (may be NULL) counts the texts queued. */
+int routing_step(struct store_tx *tx, int64_t conversation_id, const struct router_event *ev,
+                 int64_t now, size_t *queued, struct error *e);
+/* Whether the saved configuration names the team (a team in use cannot be deleted). */
+int routing_uses_team(struct store_tx *tx, int64_t account_id, int64_t team_id, bool *uses,
+                      struct error *e);
 
 /* Text checks shared by users and teams: trimmed, clean UTF-8, 1..max bytes. */
 int inbox_check_name(const char *field, const char *in, size_t max, char *out, struct error *e);

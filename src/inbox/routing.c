@@ -1,0 +1,268 @@
+/*
+ * Routing in the inbox: the stored configuration (teams by id) and the router's steps
+ * applied to conversations. routing/ decides; this file reads and writes the store.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "core/log.h"
+#include "core/xmalloc.h"
+#include "inbox/inbox.h"
+#include "outbox/outbox.h"
+
+#define NAME_CACHE 64
+
+/* Team names and ids for routing/, from the store, for the length of one call. */
+struct team_lookup {
+	struct store_tx *tx;
+	int64_t account_id;
+	int64_t ids[NAME_CACHE];
+	char *names[NAME_CACHE];
+	int count;
+};
+
+static int by_name(void *ctx, const char *name, int64_t *id)
+{
+	struct team_lookup *l = ctx;
+	struct team t;
+	if (team_find_name(l->tx, l->account_id, name, &t, NULL) < 0)
+		return -1;
+	*id = t.id;
+	return 0;
+}
+
+static const char *name_of(void *ctx, int64_t id)
+{
+	struct team_lookup *l = ctx;
+	for (int i = 0; i < l->count; i++)
+		if (l->ids[i] == id)
+			return l->names[i];
+	struct actor admin = { .account_id = l->account_id, .role = ROLE_ADMIN };
+	struct team t;
+	if (l->count == NAME_CACHE || team_get(l->tx, &admin, id, &t, NULL) < 0)
+		return NULL;
+	l->ids[l->count] = id;
+	l->names[l->count] = xstrdup(t.name);
+	return l->names[l->count++];
+}
+
+static struct route_teams lookup_teams(struct team_lookup *l)
+{
+	return (struct route_teams){ .ctx = l, .team_by_name = by_name, .team_name = name_of };
+}
+
+static void lookup_free(struct team_lookup *l)
+{
+	for (int i = 0; i < l->count; i++)
+		free(l->names[i]);
+	l->count = 0;
+}
+
+/* The stored document, or NULL when none was saved. */
+static int stored_document(struct store_tx *tx, int64_t account_id, json_t **out)
+{
+	struct store_rows *r;
+	*out = NULL;
+	int rc = store_query(tx, "SELECT document FROM routing_configs WHERE account_id = $1",
+			     STORE_ARGS(SV_INT(account_id)), &r);
+	if (rc < 0)
+		return rc;
+	if ((rc = store_next(r)) == 1)
+		*out = json_loads(store_text(r, 0), 0, NULL);
+	store_rows_free(r);
+	return rc < 0 ? rc : 0;
+}
+
+int routing_load(struct store_tx *tx, int64_t account_id, const json_t *doc,
+		 struct route_config **out, struct route_problems *problems, struct error *e)
+{
+	struct team_lookup l = { .tx = tx, .account_id = account_id };
+	struct route_teams teams = lookup_teams(&l);
+	json_t *stored = NULL;
+	*out = NULL;
+	if (doc == NULL) {
+		int rc = stored_document(tx, account_id, &stored);
+		if (rc < 0)
+			return error_set(e, rc, "the store failed");
+		if (stored == NULL)
+			return 0;
+	}
+	*out = route_config_new(doc ? doc : stored, &teams, problems);
+	lookup_free(&l);
+	json_decref(stored);
+	if (*out == NULL && doc == NULL)
+		log_error("routing: the saved configuration of account %lld no longer validates",
+			  (long long)account_id);
+	if (*out == NULL && doc != NULL)
+		return error_set(e, ERR_UNPROCESSABLE, "the routing configuration has %zu problem%s",
+				 problems->count + problems->omitted,
+				 problems->count + problems->omitted == 1 ? "" : "s");
+	return 0;
+}
+
+json_t *routing_export(struct store_tx *tx, int64_t account_id, struct error *e)
+{
+	struct route_config *cfg;
+	struct route_problems problems = { 0 };
+	int rc = routing_load(tx, account_id, NULL, &cfg, &problems, e);
+	route_problems_free(&problems);
+	if (rc < 0)
+		return NULL;
+	if (cfg == NULL) {
+		json_t *none = json_pack("{s:b,s:[]}", "enabled", 0, "options");
+		cfg = route_config_new(none, NULL, &problems);
+		route_problems_free(&problems);
+		json_decref(none);
+	}
+	struct team_lookup l = { .tx = tx, .account_id = account_id };
+	struct route_teams teams = lookup_teams(&l);
+	json_t *doc = route_config_to_json(cfg, ROUTE_TEAM_BY_NAME, &teams);
+	lookup_free(&l);
+	route_config_free(cfg);
+	return doc;
+}
+
+int routing_save(struct store_tx *tx, int64_t account_id, int64_t user_id, const json_t *doc,
+		 int64_t now, struct route_problems *problems, struct error *e)
+{
+	struct route_config *cfg;
+	int rc = routing_load(tx, account_id, doc, &cfg, problems, e);
+	if (rc < 0)
+		return rc;
+	json_t *by_id = route_config_to_json(cfg, ROUTE_TEAM_BY_ID, NULL);
+	char *text = json_dumps(by_id, JSON_COMPACT);
+	rc = store_exec(tx,
+			"INSERT INTO routing_configs (account_id, document, updated_by, updated_at)"
+			" VALUES ($1, $2, $3, $4) ON CONFLICT (account_id) DO UPDATE"
+			" SET document = $2, updated_by = $3, updated_at = $4",
+			STORE_ARGS(SV_INT(account_id), SV_TEXT(text),
+				   user_id > 0 ? SV_INT(user_id) : SV_NULL, SV_INT(now)));
+	free(text);
+	json_decref(by_id);
+	route_config_free(cfg);
+	return rc < 0 ? error_set(e, rc, "the store failed") : 0;
+}
+
+json_t *routing_explain(struct store_tx *tx, int64_t account_id, const struct route_config *cfg,
+			const char *text, struct error *e)
+{
+	struct team_lookup l = { .tx = tx, .account_id = account_id };
+	struct route_teams teams = lookup_teams(&l);
+	struct route_message msg = { .kind = ROUTE_MSG_TEXT, .text = text };
+	struct route_decision *d = route_match(cfg, &msg);
+	json_t *out = route_decision_to_json(d, &teams);
+	route_decision_free(d);
+	lookup_free(&l);
+	return out;
+}
+
+int routing_uses_team(struct store_tx *tx, int64_t account_id, int64_t team_id, bool *uses,
+		      struct error *e)
+{
+	struct route_config *cfg;
+	struct route_problems problems = { 0 };
+	int rc = routing_load(tx, account_id, NULL, &cfg, &problems, e);
+	route_problems_free(&problems);
+	*uses = rc == 0 && cfg != NULL && route_config_uses_team(cfg, team_id);
+	route_config_free(cfg);
+	return rc;
+}
+
+/* What the router needs to know of a conversation. */
+struct routed {
+	int64_t account_id;
+	int64_t channel_id;
+	enum channel_kind kind;
+	struct router_state state;
+	char contact_name[INBOUND_NAME_MAX + 1];
+};
+
+static int read_routed(struct store_tx *tx, int64_t id, struct routed *out)
+{
+	struct store_rows *r;
+	int rc = store_query(tx,
+			     "SELECT v.account_id, v.channel_id, ch.kind, v.status, v.routing_attempts,"
+			     " c.name FROM conversations v JOIN channels ch ON ch.id = v.channel_id"
+			     " JOIN contacts c ON c.id = v.contact_id WHERE v.id = $1",
+			     STORE_ARGS(SV_INT(id)), &r);
+	if (rc < 0)
+		return rc;
+	if ((rc = store_next(r)) == 1) {
+		out->account_id = store_int(r, 0);
+		out->channel_id = store_int(r, 1);
+		channel_kind_parse(store_text(r, 2), &out->kind);
+		out->state.is_routing = strcmp(store_text(r, 3), "routing") == 0;
+		out->state.attempts = (int)store_int(r, 4);
+		snprintf(out->contact_name, sizeof(out->contact_name), "%s", store_text(r, 5));
+	}
+	store_rows_free(r);
+	return rc < 0 ? rc : rc == 1 ? 0 : ERR_NOT_FOUND;
+}
+
+static int apply(struct store_tx *tx, int64_t id, const struct routed *c,
+		 const struct router_action *a, int64_t now, size_t *queued)
+{
+	if (a->kind == ROUTER_ASSIGN_TEAM || a->kind == ROUTER_UNASSIGN)
+		return store_exec(tx,
+				  "UPDATE conversations SET team_id = $2, assignee_id = NULL,"
+				  " updated_at = $3 WHERE id = $1",
+				  STORE_ARGS(SV_INT(id),
+					     a->kind == ROUTER_ASSIGN_TEAM ? SV_INT(a->team_id) : SV_NULL,
+					     SV_INT(now)));
+	struct outbox_text t = { .account_id = c->account_id,
+				 .conversation_id = id,
+				 .channel_id = c->channel_id,
+				 .kind = c->kind,
+				 .sender = "routing",
+				 .text = a->text };
+	size_t parts = 0;
+	int rc = outbox_enqueue(tx, &t, now, NULL, &parts, NULL);
+	*queued += parts;
+	return rc;
+}
+
+int routing_step(struct store_tx *tx, int64_t conversation_id, const struct router_event *ev,
+		 int64_t now, size_t *queued, struct error *e)
+{
+	struct routed c = { 0 };
+	size_t count = 0;
+	int rc = read_routed(tx, conversation_id, &c);
+	if (rc < 0)
+		return error_set(e, rc, rc == ERR_NOT_FOUND ? "no such conversation" : "the store failed");
+	struct route_config *cfg = NULL;
+	struct route_problems problems = { 0 };
+	rc = routing_load(tx, c.account_id, NULL, &cfg, &problems, e);
+	route_problems_free(&problems);
+	if (rc < 0)
+		return rc;
+	struct team_lookup l = { .tx = tx, .account_id = c.account_id };
+	struct route_teams teams = lookup_teams(&l);
+	struct router_event step = *ev;
+	step.teams = &teams;
+	if (step.contact_name == NULL)
+		step.contact_name = c.contact_name;
+	struct router_result res;
+	router_step(&c.state, &step, cfg, now, &res);
+	for (size_t i = 0; i < res.count && rc >= 0; i++)
+		rc = apply(tx, conversation_id, &c, &res.actions[i], now, &count);
+	if (rc >= 0)
+		rc = store_exec(tx,
+				"UPDATE conversations SET routing_attempts = $3, updated_at = $4,"
+				" status = CASE WHEN $2 = 1 THEN 'routing' WHEN status = 'routing'"
+				" THEN 'open' ELSE status END WHERE id = $1",
+				STORE_ARGS(SV_INT(conversation_id), SV_INT(res.state.is_routing),
+					   SV_INT(res.state.attempts), SV_INT(now)));
+	if (rc >= 0 && res.audit != NULL)
+		rc = store_exec(tx,
+				"INSERT INTO conversation_events (account_id, conversation_id, kind,"
+				" text, created_at) VALUES ($1, $2, 'routing', $3, $4)",
+				STORE_ARGS(SV_INT(c.account_id), SV_INT(conversation_id),
+					   SV_TEXT(res.audit), SV_INT(now)));
+	router_result_free(&res);
+	lookup_free(&l);
+	route_config_free(cfg);
+	if (queued != NULL)
+		*queued += count;
+	return rc < 0 ? error_set(e, rc, "the store failed") : 0;
+}
