@@ -5,6 +5,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 const struct config_item config_items[] = {
 	{ "db", "CENTRALITA_DB",
@@ -15,6 +16,8 @@ const struct config_item config_items[] = {
 	{ "secret-key-file", "CENTRALITA_SECRET_KEY_FILE",
 	  "key that encrypts channel credentials, created when absent (./var/secret.key)" },
 	{ "threads", "CENTRALITA_THREADS", "HTTP worker threads, 1-64 (number of cores)" },
+	{ "web-dir", "CENTRALITA_WEB_DIR",
+	  "serve the web UI from this folder instead of the built-in copy (for development)" },
 	{ NULL, NULL, NULL },
 };
 
@@ -73,6 +76,13 @@ static bool has_prefix(const char *s, const char *prefix)
 	return strncmp(s, prefix, strlen(prefix)) == 0;
 }
 
+static bool has_index_html(const char *dir)
+{
+	char path[1100];
+	int n = snprintf(path, sizeof(path), "%s/index.html", dir);
+	return n > 0 && (size_t)n < sizeof(path) && access(path, R_OK) == 0;
+}
+
 /* Returns 0, or -1 with *expected naming what the value should look like. */
 static int set_item(struct config *c, int item, const char *value, const char **expected)
 {
@@ -102,6 +112,11 @@ static int set_item(struct config *c, int item, const char *value, const char **
 	if (strcmp(flag, "secret-key-file") == 0) {
 		*expected = "a file path";
 		return copy_value(c->secret_key_file, sizeof(c->secret_key_file), value);
+	}
+	if (strcmp(flag, "web-dir") == 0) {
+		*expected = "a folder holding index.html";
+		return has_index_html(value) ? copy_value(c->web_dir, sizeof(c->web_dir), value)
+		                             : -1;
 	}
 	*expected = "a whole number from 1 to 64";
 	return parse_int(value, 1, 64, &c->threads);

@@ -13,7 +13,8 @@ struct config {
 	int listen_port;       /* 0 picks a free port */
 	char public_url[512];  /* how providers and browsers reach us */
 	char secret_key_file[1024];
-	int threads; /* HTTP worker threads */
+	int threads;        /* HTTP worker threads */
+	char web_dir[1024]; /* serve the web UI from here; empty: the copy built in */
 };
 
 /* One settable item: flag --NAME, environment CENTRALITA_ENV. */
