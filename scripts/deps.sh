@@ -11,7 +11,8 @@ commands=()
 case "$profile" in
 run) ;;
 test)
-	packages+=(libcmocka-dev clang-format sqlite3)
+	# chromium: the browser tests drive it headless through playwright-core.
+	packages+=(libcmocka-dev clang-format sqlite3 chromium)
 	# Node may come from elsewhere than Debian; only ask for Debian's when there is none.
 	command -v node >/dev/null 2>&1 || packages+=(nodejs)
 	command -v npm >/dev/null 2>&1 || packages+=(npm)
