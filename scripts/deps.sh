@@ -11,7 +11,9 @@ commands=()
 case "$profile" in
 run) ;;
 test)
-	packages+=(libcmocka-dev clang-format sqlite3 clang libclang-rt-14-dev)
+	# chromium: the browser tests drive it headless through playwright-core.
+	# clang and its runtime: the libFuzzer targets.
+	packages+=(libcmocka-dev clang-format sqlite3 clang libclang-rt-14-dev chromium)
 	# Node may come from elsewhere than Debian; only ask for Debian's when there is none.
 	command -v node >/dev/null 2>&1 || packages+=(nodejs)
 	command -v npm >/dev/null 2>&1 || packages+=(npm)

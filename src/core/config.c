@@ -6,6 +6,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 const struct config_item config_items[] = {
 	{ "db", "CENTRALITA_DB",
@@ -24,6 +25,8 @@ const struct config_item config_items[] = {
 	  "the Telegram Bot API base URL (https://api.telegram.org)" },
 	{ "send-timeout", "CENTRALITA_SEND_TIMEOUT",
 	  "seconds one send to a provider may take, 1-120 (30)" },
+	{ "web-dir", "CENTRALITA_WEB_DIR",
+	  "serve the web UI from this folder instead of the built-in copy (for development)" },
 	{ NULL, NULL, NULL },
 };
 
@@ -100,6 +103,13 @@ static int set_url(char *dst, size_t size, const char *value, const char **expec
 	return 0;
 }
 
+static bool has_index_html(const char *dir)
+{
+	char path[1100];
+	int n = snprintf(path, sizeof(path), "%s/index.html", dir);
+	return n > 0 && (size_t)n < sizeof(path) && access(path, R_OK) == 0;
+}
+
 /* Returns 0, or -1 with *expected naming what the value should look like. */
 static int set_item(struct config *c, int item, const char *value, const char **expected)
 {
@@ -135,6 +145,11 @@ static int set_item(struct config *c, int item, const char *value, const char **
 	if (strcmp(flag, "send-timeout") == 0) {
 		*expected = "seconds, from 1 to 120";
 		return parse_int(value, 1, 120, &c->send_timeout_s);
+	}
+	if (strcmp(flag, "web-dir") == 0) {
+		*expected = "a folder holding index.html";
+		return has_index_html(value) ? copy_value(c->web_dir, sizeof(c->web_dir), value)
+		                             : -1;
 	}
 	*expected = "a whole number from 1 to 64";
 	return parse_int(value, 1, 64, &c->threads);

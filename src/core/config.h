@@ -18,6 +18,7 @@ struct config {
 	char graph_api_version[16]; /* "v25.0" */
 	char telegram_api_url[512]; /* the Telegram Bot API, or a fake or proxy of it */
 	int send_timeout_s;         /* how long one send to a provider may take */
+	char web_dir[1024];         /* serve the web UI from here; empty: the copy built in */
 };
 
 /* One settable item: flag --NAME, environment CENTRALITA_ENV. */

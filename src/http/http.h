@@ -53,6 +53,10 @@ struct http_response {
 	const char *content_type;
 	char set_cookie[256];
 	int retry_after; /* seconds; 0 for none */
+	/* For answers other than the API's (the web UI's files, later the event stream). */
+	const char *cache_control;     /* NULL: no-store */
+	const char *csp;               /* a Content-Security-Policy, or NULL */
+	char etag[TOKEN_HASH_LEN + 2]; /* quoted; empty for none */
 };
 
 typedef void (*http_handler)(struct http_request *req, struct http_response *res);
@@ -75,6 +79,9 @@ void http_reply_text(struct http_response *res, int status, const char *text);
 
 /* Routing: finds the handler, authenticates and checks CSRF and role, then calls it. */
 void http_route(struct http_request *req, struct http_response *res);
+/* The web UI (http/static.c): answers GET and HEAD of index.html and /assets/ files for any
+ * path outside /api/ and /webhooks/, and returns true; false for those, left to the caller. */
+bool http_static(struct http_request *req, struct http_response *res);
 
 /* The server. */
 struct http_server;

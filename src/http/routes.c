@@ -164,7 +164,7 @@ void http_route(struct http_request *req, struct http_response *res)
 	}
 	if (is_path_known)
 		http_reply_errorf(res, ERR_METHOD, "%s is not allowed here", req->method);
-	else
+	else if (!http_static(req, res))
 		http_reply_errorf(res, ERR_NOT_FOUND, "no such endpoint");
 }
 

@@ -46,7 +46,12 @@ static enum MHD_Result queue(struct MHD_Connection *c, struct exchange *x,
 	MHD_add_response_header(r, MHD_HTTP_HEADER_CONTENT_TYPE,
 	                        res->content_type ? res->content_type
 	                                          : "application/json; charset=utf-8");
-	MHD_add_response_header(r, MHD_HTTP_HEADER_CACHE_CONTROL, "no-store");
+	MHD_add_response_header(r, MHD_HTTP_HEADER_CACHE_CONTROL,
+	                        res->cache_control ? res->cache_control : "no-store");
+	if (res->etag[0] != '\0')
+		MHD_add_response_header(r, MHD_HTTP_HEADER_ETAG, res->etag);
+	if (res->csp != NULL)
+		MHD_add_response_header(r, MHD_HTTP_HEADER_CONTENT_SECURITY_POLICY, res->csp);
 	MHD_add_response_header(r, "X-Content-Type-Options", "nosniff");
 	MHD_add_response_header(r, "X-Frame-Options", "DENY");
 	MHD_add_response_header(r, "Referrer-Policy", "no-referrer");
@@ -134,6 +139,13 @@ static void on_completed(void *cls, struct MHD_Connection *c, void **state,
 	atomic_fetch_sub(&srv->in_flight, 1);
 }
 
+/* Decodes %XX as libmicrohttpd would, unless the text holds "%00": that is left encoded, so a
+ * NUL can never cut a path or an argument short (and "%" is in no path a route accepts). */
+static size_t unescape(void *cls, struct MHD_Connection *c, char *s)
+{
+	return strstr(s, "%00") != NULL ? strlen(s) : MHD_http_unescape(s);
+}
+
 __attribute__((format(printf, 2, 0))) static void on_mhd_log(void *cls, const char *fmt, va_list ap)
 {
 	char line[512];
@@ -170,7 +182,7 @@ struct http_server *http_server_start(struct app *app, struct error *e)
 	    flags, 0, NULL, NULL, on_request, srv, MHD_OPTION_EXTERNAL_LOGGER, on_mhd_log, NULL,
 	    MHD_OPTION_SOCK_ADDR, ai->ai_addr, MHD_OPTION_THREAD_POOL_SIZE, threads,
 	    MHD_OPTION_CONNECTION_TIMEOUT, (unsigned int)60, MHD_OPTION_NOTIFY_COMPLETED,
-	    on_completed, srv, MHD_OPTION_END);
+	    on_completed, srv, MHD_OPTION_UNESCAPE_CALLBACK, unescape, NULL, MHD_OPTION_END);
 	freeaddrinfo(ai);
 	if (srv->daemon == NULL) {
 		error_set(e, ERR_UNAVAILABLE, "cannot listen on %s:%d", cfg->listen_host,

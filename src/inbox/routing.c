@@ -65,7 +65,7 @@ static int stored_document(struct store_tx *tx, int64_t account_id, json_t **out
 	struct store_rows *r;
 	*out = NULL;
 	int rc = store_query(tx, "SELECT document FROM routing_configs WHERE account_id = $1",
-			     STORE_ARGS(SV_INT(account_id)), &r);
+	                     STORE_ARGS(SV_INT(account_id)), &r);
 	if (rc < 0)
 		return rc;
 	if ((rc = store_next(r)) == 1)
@@ -75,7 +75,7 @@ static int stored_document(struct store_tx *tx, int64_t account_id, json_t **out
 }
 
 int routing_load(struct store_tx *tx, int64_t account_id, const json_t *doc,
-		 struct route_config **out, struct route_problems *problems, struct error *e)
+                 struct route_config **out, struct route_problems *problems, struct error *e)
 {
 	struct team_lookup l = { .tx = tx, .account_id = account_id };
 	struct route_teams teams = lookup_teams(&l);
@@ -93,11 +93,12 @@ int routing_load(struct store_tx *tx, int64_t account_id, const json_t *doc,
 	json_decref(stored);
 	if (*out == NULL && doc == NULL)
 		log_error("routing: the saved configuration of account %lld no longer validates",
-			  (long long)account_id);
+		          (long long)account_id);
 	if (*out == NULL && doc != NULL)
-		return error_set(e, ERR_UNPROCESSABLE, "the routing configuration has %zu problem%s",
-				 problems->count + problems->omitted,
-				 problems->count + problems->omitted == 1 ? "" : "s");
+		return error_set(e, ERR_UNPROCESSABLE,
+		                 "the routing configuration has %zu problem%s",
+		                 problems->count + problems->omitted,
+		                 problems->count + problems->omitted == 1 ? "" : "s");
 	return 0;
 }
 
@@ -124,7 +125,7 @@ json_t *routing_export(struct store_tx *tx, int64_t account_id, struct error *e)
 }
 
 int routing_save(struct store_tx *tx, int64_t account_id, int64_t user_id, const json_t *doc,
-		 int64_t now, struct route_problems *problems, struct error *e)
+                 int64_t now, struct route_problems *problems, struct error *e)
 {
 	struct route_config *cfg;
 	int rc = routing_load(tx, account_id, doc, &cfg, problems, e);
@@ -133,11 +134,11 @@ int routing_save(struct store_tx *tx, int64_t account_id, int64_t user_id, const
 	json_t *by_id = route_config_to_json(cfg, ROUTE_TEAM_BY_ID, NULL);
 	char *text = json_dumps(by_id, JSON_COMPACT);
 	rc = store_exec(tx,
-			"INSERT INTO routing_configs (account_id, document, updated_by, updated_at)"
-			" VALUES ($1, $2, $3, $4) ON CONFLICT (account_id) DO UPDATE"
-			" SET document = $2, updated_by = $3, updated_at = $4",
-			STORE_ARGS(SV_INT(account_id), SV_TEXT(text),
-				   user_id > 0 ? SV_INT(user_id) : SV_NULL, SV_INT(now)));
+	                "INSERT INTO routing_configs (account_id, document, updated_by, updated_at)"
+	                " VALUES ($1, $2, $3, $4) ON CONFLICT (account_id) DO UPDATE"
+	                " SET document = $2, updated_by = $3, updated_at = $4",
+	                STORE_ARGS(SV_INT(account_id), SV_TEXT(text),
+	                           user_id > 0 ? SV_INT(user_id) : SV_NULL, SV_INT(now)));
 	free(text);
 	json_decref(by_id);
 	route_config_free(cfg);
@@ -145,7 +146,7 @@ int routing_save(struct store_tx *tx, int64_t account_id, int64_t user_id, const
 }
 
 json_t *routing_explain(struct store_tx *tx, int64_t account_id, const struct route_config *cfg,
-			const char *text, struct error *e)
+                        const char *text, struct error *e)
 {
 	struct team_lookup l = { .tx = tx, .account_id = account_id };
 	struct route_teams teams = lookup_teams(&l);
@@ -158,7 +159,7 @@ json_t *routing_explain(struct store_tx *tx, int64_t account_id, const struct ro
 }
 
 int routing_uses_team(struct store_tx *tx, int64_t account_id, int64_t team_id, bool *uses,
-		      struct error *e)
+                      struct error *e)
 {
 	struct route_config *cfg;
 	struct route_problems problems = { 0 };
@@ -181,11 +182,12 @@ struct routed {
 static int read_routed(struct store_tx *tx, int64_t id, struct routed *out)
 {
 	struct store_rows *r;
-	int rc = store_query(tx,
-			     "SELECT v.account_id, v.channel_id, ch.kind, v.status, v.routing_attempts,"
-			     " c.name FROM conversations v JOIN channels ch ON ch.id = v.channel_id"
-			     " JOIN contacts c ON c.id = v.contact_id WHERE v.id = $1",
-			     STORE_ARGS(SV_INT(id)), &r);
+	int rc =
+	    store_query(tx,
+	                "SELECT v.account_id, v.channel_id, ch.kind, v.status, v.routing_attempts,"
+	                " c.name FROM conversations v JOIN channels ch ON ch.id = v.channel_id"
+	                " JOIN contacts c ON c.id = v.contact_id WHERE v.id = $1",
+	                STORE_ARGS(SV_INT(id)), &r);
 	if (rc < 0)
 		return rc;
 	if ((rc = store_next(r)) == 1) {
@@ -201,21 +203,22 @@ static int read_routed(struct store_tx *tx, int64_t id, struct routed *out)
 }
 
 static int apply(struct store_tx *tx, int64_t id, const struct routed *c,
-		 const struct router_action *a, int64_t now, size_t *queued)
+                 const struct router_action *a, int64_t now, size_t *queued)
 {
 	if (a->kind == ROUTER_ASSIGN_TEAM || a->kind == ROUTER_UNASSIGN)
-		return store_exec(tx,
-				  "UPDATE conversations SET team_id = $2, assignee_id = NULL,"
-				  " updated_at = $3 WHERE id = $1",
-				  STORE_ARGS(SV_INT(id),
-					     a->kind == ROUTER_ASSIGN_TEAM ? SV_INT(a->team_id) : SV_NULL,
-					     SV_INT(now)));
+		return store_exec(
+		    tx,
+		    "UPDATE conversations SET team_id = $2, assignee_id = NULL,"
+		    " updated_at = $3 WHERE id = $1",
+		    STORE_ARGS(SV_INT(id),
+		               a->kind == ROUTER_ASSIGN_TEAM ? SV_INT(a->team_id) : SV_NULL,
+		               SV_INT(now)));
 	struct outbox_text t = { .account_id = c->account_id,
-				 .conversation_id = id,
-				 .channel_id = c->channel_id,
-				 .kind = c->kind,
-				 .sender = "routing",
-				 .text = a->text };
+		                 .conversation_id = id,
+		                 .channel_id = c->channel_id,
+		                 .kind = c->kind,
+		                 .sender = "routing",
+		                 .text = a->text };
 	size_t parts = 0;
 	int rc = outbox_enqueue(tx, &t, now, NULL, &parts, NULL);
 	*queued += parts;
@@ -223,13 +226,14 @@ static int apply(struct store_tx *tx, int64_t id, const struct routed *c,
 }
 
 int routing_step(struct store_tx *tx, int64_t conversation_id, const struct router_event *ev,
-		 int64_t now, size_t *queued, struct error *e)
+                 int64_t now, size_t *queued, struct error *e)
 {
 	struct routed c = { 0 };
 	size_t count = 0;
 	int rc = read_routed(tx, conversation_id, &c);
 	if (rc < 0)
-		return error_set(e, rc, rc == ERR_NOT_FOUND ? "no such conversation" : "the store failed");
+		return error_set(e, rc,
+		                 rc == ERR_NOT_FOUND ? "no such conversation" : "the store failed");
 	struct route_config *cfg = NULL;
 	struct route_problems problems = { 0 };
 	rc = routing_load(tx, c.account_id, NULL, &cfg, &problems, e);
@@ -248,17 +252,18 @@ int routing_step(struct store_tx *tx, int64_t conversation_id, const struct rout
 		rc = apply(tx, conversation_id, &c, &res.actions[i], now, &count);
 	if (rc >= 0)
 		rc = store_exec(tx,
-				"UPDATE conversations SET routing_attempts = $3, updated_at = $4,"
-				" status = CASE WHEN $2 = 1 THEN 'routing' WHEN status = 'routing'"
-				" THEN 'open' ELSE status END WHERE id = $1",
-				STORE_ARGS(SV_INT(conversation_id), SV_INT(res.state.is_routing),
-					   SV_INT(res.state.attempts), SV_INT(now)));
+		                "UPDATE conversations SET routing_attempts = $3, updated_at = $4,"
+		                " status = CASE WHEN $2 = 1 THEN 'routing' WHEN status = 'routing'"
+		                " THEN 'open' ELSE status END WHERE id = $1",
+		                STORE_ARGS(SV_INT(conversation_id), SV_INT(res.state.is_routing),
+		                           SV_INT(res.state.attempts), SV_INT(now)));
 	if (rc >= 0 && res.audit != NULL)
-		rc = store_exec(tx,
-				"INSERT INTO conversation_events (account_id, conversation_id, kind,"
-				" text, created_at) VALUES ($1, $2, 'routing', $3, $4)",
-				STORE_ARGS(SV_INT(c.account_id), SV_INT(conversation_id),
-					   SV_TEXT(res.audit), SV_INT(now)));
+		rc =
+		    store_exec(tx,
+		               "INSERT INTO conversation_events (account_id, conversation_id, kind,"
+		               " text, created_at) VALUES ($1, $2, 'routing', $3, $4)",
+		               STORE_ARGS(SV_INT(c.account_id), SV_INT(conversation_id),
+		                          SV_TEXT(res.audit), SV_INT(now)));
 	router_result_free(&res);
 	lookup_free(&l);
 	route_config_free(cfg);

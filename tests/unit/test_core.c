@@ -98,6 +98,8 @@ static void test_config_sources(void **state)
 		assert_int_equal(config_set_flag(&c, bad[i][0], bad[i][1], &e), ERR_INVALID);
 		assert_non_null(strstr(e.message, bad[i][0]));
 	}
+	assert_int_equal(config_set_flag(&c, "web-dir", "/nonexistent", &e), ERR_INVALID);
+	assert_non_null(strstr(e.message, "index.html"));
 	/* Refused values changed nothing. */
 	assert_int_equal(c.listen_port, 7000);
 	assert_int_equal(config_set_flag(&c, "db", "postgres://u@h/db", &e), 0);

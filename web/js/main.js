@@ -1,0 +1,170 @@
+// The web inbox starts here: the language, the session, then the view for the address.
+// The route table below is where new views join (conversations, channels, routing).
+import { errorMessage, get, whenSessionLost } from './api.js';
+import { chooseLanguage, loadLanguage, preferredLanguage, t } from './i18n.js';
+import { matchRoute, navigate, startRouter } from './router.js';
+import { currentUser, forgetSession, isAdmin, logOut, restoreSession, setAvailability } from './session.js';
+import { notify } from './ui/toast.js';
+import { inboxView } from './views/inbox.js';
+import { loginView } from './views/login.js';
+import { AVAILABILITY, createShell } from './views/shell.js';
+import { failedView, notFoundView } from './views/status.js';
+import { teamsView } from './views/teams.js';
+import { usersView } from './views/users.js';
+
+const HOME = '/inbox/general';
+
+// isPublic: shown without a session; isAdmin: only admins (others get "not found").
+// A view gets { route, params, user, refresh } and answers { title, content, focus? }.
+const routes = [
+  { path: '/login', isPublic: true },
+  { path: '/inbox/general', view: inboxView, inbox: 'general' },
+  { path: '/inbox/mine', view: inboxView, inbox: 'mine' },
+  { path: '/inbox/all', view: inboxView, inbox: 'all', isAdmin: true },
+  { path: '/inbox/team/:id', view: inboxView, inbox: 'team' },
+  { path: '/settings/teams', view: teamsView, isAdmin: true },
+  { path: '/settings/teams/:id', view: teamsView, isAdmin: true },
+  { path: '/settings/users', view: usersView, isAdmin: true },
+];
+
+const root = document.getElementById('app');
+let shell = null;
+let renders = 0;
+let lastPath = null;
+let afterLogin = HOME;
+let loginNotice = null;
+
+function focusAfterRender(page, focusId, isNewPath) {
+  const target = (focusId && document.getElementById(focusId))
+    || (typeof page.focus === 'string' ? document.getElementById(page.focus) : page.focus)
+    || root.querySelector('h1');
+  if (focusId || isNewPath || page.focus) target?.focus();
+}
+
+async function changeLanguage(language) {
+  await chooseLanguage(language);
+  shell = null;
+  render({ focusId: 'language' });
+}
+
+async function changeAvailability(availability) {
+  try {
+    const user = await setAvailability(availability);
+    notify(t('availability.changed', { availability: AVAILABILITY[user.availability]() }));
+  } catch (e) {
+    notify(errorMessage(e), { isError: true });
+  }
+  // Shows what the server holds; there is no shell any more when the session has ended.
+  shell?.showAvailability(currentUser().availability);
+}
+
+async function leave() {
+  try {
+    await logOut();
+    shell = null;
+    navigate('/login');
+  } catch (e) {
+    notify(errorMessage(e), { isError: true });
+  }
+}
+
+async function buildShell() {
+  const { teams } = await get('/teams');
+  return createShell({ user: currentUser(), isAdmin: isAdmin(), teams, onAvailability: changeAvailability,
+    onLogout: leave, onLanguage: changeLanguage });
+}
+
+// Renders the view again after a change: teams reloads the navigation's teams, path
+// goes elsewhere, focus names the element to give focus to afterwards.
+async function refresh({ teams = false, path = null, focus = null } = {}) {
+  if (teams) {
+    try {
+      shell.setTeams((await get('/teams')).teams);
+    } catch (e) {
+      notify(errorMessage(e), { isError: true });
+    }
+  }
+  if (path) history.pushState(null, '', path);
+  render({ focusId: focus });
+}
+
+function showLogin() {
+  shell = null;
+  const page = loginView({
+    notice: loginNotice,
+    onLanguage: changeLanguage,
+    onLoggedIn: () => {
+      loginNotice = null;
+      navigate(afterLogin, { replace: true });
+      afterLogin = HOME;
+    },
+  });
+  root.replaceChildren(page.content);
+  return page;
+}
+
+async function viewFor(match) {
+  if (!match || (match.route.isAdmin && !isAdmin())) return notFoundView();
+  try {
+    return await match.route.view({ route: match.route, params: match.params, user: currentUser(), refresh });
+  } catch (e) {
+    return e.status === 404 ? notFoundView() : failedView(e, () => render());
+  }
+}
+
+async function render({ focusId = null } = {}) {
+  const seq = ++renders;
+  const path = location.pathname;
+  const match = matchRoute(routes, path);
+  const isNewPath = path !== lastPath && lastPath !== null;
+  if (!currentUser() && !match?.route.isPublic) {
+    if (path !== '/') afterLogin = path;
+    navigate('/login', { replace: true });
+    return;
+  }
+  if (currentUser() && (path === '/' || match?.route.isPublic)) {
+    navigate(HOME, { replace: true });
+    return;
+  }
+  let page;
+  if (!currentUser()) {
+    page = showLogin();
+  } else {
+    if (!shell) {
+      try {
+        shell = await buildShell();
+      } catch (e) {
+        if (seq === renders) root.replaceChildren(failedView(e, () => render()).content);
+        return;
+      }
+      root.replaceChildren(shell.element);
+    }
+    shell.setActive(path);
+    page = await viewFor(match);
+    if (seq !== renders) return;
+    shell.main.replaceChildren(page.content);
+  }
+  lastPath = path;
+  document.title = t('app.pageTitle', { page: page.title });
+  focusAfterRender(page, focusId, isNewPath);
+}
+
+whenSessionLost(() => {
+  forgetSession();
+  loginNotice = t('login.sessionEnded');
+  afterLogin = location.pathname;
+  navigate('/login', { replace: true });
+});
+
+async function start() {
+  await loadLanguage(preferredLanguage());
+  try {
+    await restoreSession();
+  } catch (e) {
+    root.replaceChildren(failedView(e, () => location.reload()).content);
+    return;
+  }
+  startRouter(render);
+}
+
+start();

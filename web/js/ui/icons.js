@@ -1,0 +1,43 @@
+// Line icons drawn as inline SVG elements (24×24, stroked with the text colour). They are
+// decoration: hidden from screen readers, so the text or label beside them carries the meaning.
+import { h } from '../dom.js';
+
+const SVG = 'http://www.w3.org/2000/svg';
+
+// Each icon: paths ("d") and circles ([cx, cy, r]).
+const ICONS = {
+  menu: ['M4 6h16M4 12h16M4 18h16'],
+  close: ['M6 6l12 12M18 6 6 18'],
+  inbox: ['M4 13 6.5 6h11l2.5 7v5a1 1 0 0 1-1 1H5a1 1 0 0 1-1-1z', 'M4 13h4.5l1 2.5h5l1-2.5H20'],
+  user: [[12, 8, 4], 'M4.5 20c1.3-3.6 4.2-5.5 7.5-5.5s6.2 1.9 7.5 5.5'],
+  users: [[9, 8, 3.5], 'M2.5 19.5c1-3.4 3.4-5.2 6.5-5.2s5.5 1.8 6.5 5.2', 'M15.5 4.7a3.5 3.5 0 0 1 0 6.6', 'M17.5 14.6c2 .6 3.3 2.3 4 4.9'],
+  layers: ['M12 3.5 21 8l-9 4.5L3 8z', 'M3 12.5l9 4.5 9-4.5', 'M3 16.5l9 4.5 9-4.5'],
+  sliders: ['M4 7h9M17 7h3M4 17h3M11 17h9', [15, 7, 2], [9, 17, 2]],
+  logout: ['M9 4H6a2 2 0 0 0-2 2v12a2 2 0 0 0 2 2h3', 'M15.5 8l4 4-4 4', 'M19.5 12H9.5'],
+  plus: ['M12 5v14M5 12h14'],
+  pencil: ['M4 20h4L19 9l-4-4L4 16z', 'M13.5 6.5l4 4'],
+  trash: ['M4 7h16', 'M9.5 7V4.5h5V7', 'M6 7l1 13h10l1-13'],
+  chat: ['M4 5.5A1.5 1.5 0 0 1 5.5 4h13A1.5 1.5 0 0 1 20 5.5v9a1.5 1.5 0 0 1-1.5 1.5H9l-5 4z', 'M8 9h8M8 12h5'],
+  globe: [[12, 12, 9], 'M3 12h18', 'M12 3c2.8 2.5 4 5.5 4 9s-1.2 6.5-4 9c-2.8-2.5-4-5.5-4-9s1.2-6.5 4-9z'],
+  copy: ['M9 9h10v11H9z', 'M15 9V5a1 1 0 0 0-1-1H6a1 1 0 0 0-1 1v10a1 1 0 0 0 1 1h3'],
+  back: ['M19 12H5', 'M11 6l-6 6 6 6'],
+  alert: [[12, 12, 9], 'M12 7.5v5.5', 'M12 16.2v.3'],
+};
+
+export function icon(name) {
+  const svg = document.createElementNS(SVG, 'svg');
+  for (const [k, v] of Object.entries({ viewBox: '0 0 24 24', class: 'icon', 'aria-hidden': 'true', focusable: 'false' }))
+    svg.setAttribute(k, v);
+  for (const shape of ICONS[name]) {
+    const el = document.createElementNS(SVG, typeof shape === 'string' ? 'path' : 'circle');
+    if (typeof shape === 'string') el.setAttribute('d', shape);
+    else ['cx', 'cy', 'r'].forEach((k, i) => el.setAttribute(k, shape[i]));
+    svg.append(el);
+  }
+  return svg;
+}
+
+// The product's mark, from the same file as the favicon.
+export function logo() {
+  return h('img', { class: 'logo', src: '/assets/img/icon.svg', alt: '', width: 32, height: 32 });
+}
