@@ -2,11 +2,12 @@
 BUILD_RUN  := build/release
 BUILD_TEST := build/debug
 BUILD_FUZZ := build/fuzz
+BUILD_BENCH := build/bench
 FUZZ_SECONDS ?= 60
 JOBS       := $(shell nproc)
 SOURCES     = $(shell git ls-files '*.c' '*.h' 2>/dev/null || find src tests -name '*.[ch]')
 
-.PHONY: run test build build-test build-fuzz unit blackbox fuzz fuzz-short format format-check clean
+.PHONY: run test build build-test build-fuzz unit blackbox fuzz fuzz-short bench format format-check clean
 
 run: build
 	mkdir -p var
@@ -43,6 +44,15 @@ fuzz: build-fuzz
 
 fuzz-short: build-fuzz
 	fuzz/run.sh $(BUILD_FUZZ) 5
+
+# The benchmark (docs/BENCHMARK.md): an optimised build without sanitizers (-g only for
+# profiling), the tools in bench/, then the scenarios; writes bench/results/<date>-<commit>.json.
+bench:
+	scripts/deps.sh run
+	cmake -S . -B $(BUILD_BENCH) -DCMAKE_BUILD_TYPE=Release "-DCMAKE_C_FLAGS_RELEASE=-O2 -g -DNDEBUG" \
+		-DCENTRALITA_TESTS=OFF -DCENTRALITA_BENCH=ON
+	cmake --build $(BUILD_BENCH) -j $(JOBS)
+	bench/run.sh $(BUILD_BENCH)
 
 format:
 	clang-format -i $(SOURCES)

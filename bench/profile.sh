@@ -1,0 +1,87 @@
+#!/usr/bin/env bash
+# Profiles the ingest path: the server of BUILD_DIR (make bench builds it with -O2 -g) on a
+# fresh database, loaded by the load generator with signed WhatsApp webhooks, closed loop.
+#   callgrind  the server under valgrind --tool=callgrind, 4 connections for 10 s (about a
+#              thousand webhooks at valgrind's speed); prints inclusive instruction counts of
+#              the handler's parts. Counts only user-space instructions: no time in the kernel,
+#              no waiting for the disk.
+#   perf       perf record -e cpu-clock (a software clock, for machines without hardware
+#              counters) with DWARF call graphs, 4 connections for 5 s at full speed; prints the
+#              server's CPU time by library and the handler's parts, kernel included.
+#   syscalls   strace -c -f, 1 connection for 5 s: system calls per webhook.
+# The raw data stays in BUILD_DIR/profile/.
+# Usage: bench/profile.sh BUILD_DIR [callgrind|perf|syscalls]
+set -euo pipefail
+
+build=$(cd "${1:?usage: bench/profile.sh BUILD_DIR [callgrind|perf|syscalls]}" && pwd)
+mode=${2:-callgrind}
+here=$(cd "$(dirname "$0")" && pwd)
+# shellcheck source=bench/lib.sh
+. "$here/lib.sh"
+out=$build/profile
+mkdir -p "$out"
+
+# The handler and the parts of it the report names.
+parts='api_webhook_meta|meta_webhook_new|meta_webhook_events|verify_meta|channel_find_external'
+parts+='|channel_secrets_get|meta_signature_verify|ingest_events|api_begin|api_finish'
+parts+='|store_commit|http_reply_json|on_request|on_completed|log_info'
+
+add_channel
+start_fake --seconds 120
+case $mode in
+callgrind)
+	start_server valgrind --tool=callgrind --callgrind-out-file="$out/callgrind.out"
+	loadgen --conns 4 --seconds 10 --drain-seconds 30 >"$out/load.json"
+	stop_pid "$server_pid"
+	server_pid=
+	echo "load: $(cat "$out/load.json")"
+	callgrind_annotate --inclusive=yes --auto=no --threshold=100 "$out/callgrind.out" >"$out/callgrind.txt"
+	n=$(json_get "$(cat "$out/load.json")" ok)
+	# Instructions per webhook, inclusive, and as a share of the handler's.
+	grep -E ":($parts|sqlite3_step|json_loadb|calloc|crypto_auth_hmacsha256_update)( |$)" \
+		"$out/callgrind.txt" | awk -v n="$n" '{
+			ir = $1; gsub(",", "", ir)
+			sub(/^ *[0-9,]+ *\( *[0-9.]+%\) +/, ""); name = $1
+			sub(/^\/.*\/src\//, "src/", name) # listed by absolute path too, or instead
+			if (name ~ /\.h:/ || seen[name]++) next # inlined from headers, or seen
+			if (name ~ /api_webhook_meta/) handler = ir
+			rows[++k] = ir; names[k] = name
+		} END {
+			printf "%12s %9s  %s\n", "Ir/webhook", "handler", "function (inclusive)"
+			for (i = 1; i <= k; i++)
+				printf "%12.0f %8.1f%%  %s\n", rows[i] / n, 100 * rows[i] / handler, names[i]
+		}'
+	;;
+perf)
+	start_server
+	perf record -q -e cpu-clock -F 2000 --call-graph dwarf,16384 -p "$server_pid" \
+		-o "$out/perf.data" -- sleep 6 2>/dev/null &
+	perf_pid=$!
+	sleep 0.5
+	loadgen --conns 4 --seconds 5 >"$out/load.json"
+	wait "$perf_pid" || true
+	echo "load: $(cat "$out/load.json")"
+	perf report -i "$out/perf.data" --no-children --sort dso -g none 2>/dev/null |
+		grep -v '^#' | grep -v '^$' | head -n 12
+	perf report -i "$out/perf.data" --children --sort sym -g none 2>/dev/null >"$out/perf.txt"
+	grep -E "\] ($parts|fdatasync|__libc_pwrite|__libc_sendmsg|sqlite3_step|json_loadb)\b" \
+		"$out/perf.txt" | head -n 40
+	;;
+syscalls)
+	start_server
+	timeout 8 strace -f -c -o "$out/strace.txt" -p "$server_pid" 2>/dev/null &
+	strace_pid=$!
+	sleep 0.5
+	loadgen --conns 1 --seconds 5 >"$out/load.json"
+	wait "$strace_pid" || true
+	n=$(json_get "$(cat "$out/load.json")" ok)
+	echo "load: $(cat "$out/load.json")"
+	awk -v n="$n" 'NR > 2 && $NF != "total" && $4 ~ /^[0-9]+$/ {
+		printf "%-16s %8d calls  %6.2f per webhook\n", $NF, $4, $4 / n }' "$out/strace.txt" |
+		sort -k2 -n -r | head -n 15
+	;;
+*)
+	echo "usage: bench/profile.sh BUILD_DIR [callgrind|perf|syscalls]" >&2
+	exit 2
+	;;
+esac
