@@ -27,8 +27,8 @@ ms() { # microseconds -> milliseconds with one decimal
 }
 
 # The machine, for the record.
-commit=$(git -C "$here" rev-parse --short HEAD 2>/dev/null || echo unknown)
-[ -z "$(git -C "$here" status --porcelain -- src bench CMakeLists.txt ':!bench/results' 2>/dev/null)" ] || commit=$commit-dirty
+commit=$(git -C "$here/.." rev-parse --short HEAD 2>/dev/null || echo unknown)
+[ -z "$(git -C "$here/.." status --porcelain -- src bench CMakeLists.txt ':!bench/results' 2>/dev/null)" ] || commit=$commit-dirty
 date=$(date -u +%Y-%m-%d)
 cores=$(nproc)
 cpu=$(sed -n 's/^model name[[:space:]]*: //p' /proc/cpuinfo | head -n 1)
@@ -50,8 +50,29 @@ start_server
 sleep 1
 rss_idle=$(rss_kb "$server_pid")
 
+cpu_us_each() { # ticks count: microseconds of CPU per item
+	awk -v t="$1" -v hz="$tick" -v n="$2" 'BEGIN { printf "%.0f", (n > 0 ? t / hz * 1e6 / n : 0) }'
+}
+
+json_add() { # json key value: the flat JSON object with one more field
+	printf '%s,"%s":%s}' "${1%\}}" "$2" "$3"
+}
+
+# Runs the load generator with the arguments; its JSON gains the server's CPU time per answer.
+load_with_cpu() {
+	local cpu0 cpu1 out
+	cpu0=$(cpu_ticks "$server_pid")
+	out=$(loadgen "$@")
+	cpu1=$(cpu_ticks "$server_pid")
+	json_add "$out" server_cpu_us_per_request "$(cpu_us_each $((cpu1 - cpu0)) "$(json_get "$out" ok)")"
+}
+
 say "reference: GET /healthz, closed loop, 32 connections"
 healthz=$(loadgen --healthz --conns 32 --seconds 3)
+# The webhook path without storing: a signed body naming no channel of ours is parsed, looked
+# up in a write transaction that changes nothing, logged and answered 200.
+say "reference: webhooks for no channel of ours, closed loop, 4 connections"
+nochannel=$(load_with_cpu --conns 4 --seconds 3 --phone-number-id 999999999 --id-prefix none)
 
 # Scenario 1: closed loop at several concurrencies (the best is the sustained maximum), then
 # open loop at 2,000/s. Each run has its own 10,000 contacts and message ids.
@@ -60,13 +81,7 @@ best=
 wa=34600000000
 for conns in 1 4 16 64; do
 	say "ingest: closed loop, $conns connections, 4 s"
-	cpu0=$(cpu_ticks "$server_pid")
-	out=$(loadgen --conns "$conns" --seconds 4 --wa-base "$wa" --id-prefix "c$conns")
-	cpu1=$(cpu_ticks "$server_pid")
-	ok=$(json_get "$out" ok)
-	cpu_us=$(awk -v t=$((cpu1 - cpu0)) -v hz="$tick" -v n="$ok" \
-		'BEGIN { printf "%.0f", (n > 0 ? t / hz * 1e6 / n : 0) }')
-	out=$(printf '%s,"server_cpu_us_per_request":%s}' "${out%\}}" "$cpu_us")
+	out=$(load_with_cpu --conns "$conns" --seconds 4 --wa-base "$wa" --id-prefix "c$conns")
 	closed+=("$out")
 	if [ -z "$best" ] || [ "$(json_get "$out" rate)" -gt "$(json_get "$best" rate)" ]; then
 		best=$out
@@ -87,9 +102,13 @@ waiting=$(json_get "$seed" waiting)
 start_fake --expect "$waiting" --seconds 60
 say "out: draining $waiting messages to the fake provider (at most 60 s)"
 start_server
+cpu0=$(cpu_ticks "$server_pid")
 wait "$fake_pid" || true
 fake_pid=
+cpu1=$(cpu_ticks "$server_pid")
 drain=$(tail -n 1 "$tmp/fake.out")
+drain=$(json_add "$drain" server_cpu_us_per_send \
+	"$(cpu_us_each $((cpu1 - cpu0)) "$(json_get "$drain" requests)")")
 stop_pid "$server_pid"
 server_pid=
 
@@ -106,23 +125,25 @@ open_p99=$(json_get "$open" p99_us)
 drain_rate=$(json_get "$drain" rate)
 rss_max=$((rss_after > rss_idle ? rss_after : rss_idle))
 table=$(
-	printf '%-50s %-28s %-22s %s\n' "what" "measured" "target" ""
-	printf '%-50s %-28s %-22s %s\n' "reference: store commits, 1 message/transaction" \
-		"$(commas "$(json_get "$ref1" rate)")/s" "-" ""
-	printf '%-50s %-28s %-22s %s\n' "reference: store commits, 64 messages/transaction" \
-		"$(commas "$(json_get "$ref64" rate)")/s" "-" ""
-	printf '%-50s %-28s %-22s %s\n' "reference: GET /healthz, 32 connections" \
+	printf '%-50s %-36s %-20s %s\n' "what" "measured" "target" ""
+	printf '%-50s %-36s %-20s %s\n' "reference: store commits, 1 message/transaction" \
+		"$(commas "$(json_get "$ref1" rate)")/s, $(json_get "$ref1" cpu_us_per_message) us CPU each" "-" ""
+	printf '%-50s %-36s %-20s %s\n' "reference: store commits, 64 messages/transaction" \
+		"$(commas "$(json_get "$ref64" rate)")/s, $(json_get "$ref64" cpu_us_per_message) us CPU each" "-" ""
+	printf '%-50s %-36s %-20s %s\n' "reference: GET /healthz, 32 connections" \
 		"$(commas "$(json_get "$healthz" rate)")/s" "-" ""
-	printf '%-50s %-28s %-22s %s\n' "1 ingest: max sustained (best of 1/4/16/64 conns)" \
-		"$(commas "$best_rate")/s ($(json_get "$best" conns) conns)" ">= 15,000/s" \
+	printf '%-50s %-36s %-20s %s\n' "reference: webhook naming no channel of ours" \
+		"$(commas "$(json_get "$nochannel" rate)")/s, $(json_get "$nochannel" server_cpu_us_per_request) us CPU each" "-" ""
+	printf '%-50s %-36s %-20s %s\n' "1 ingest: max sustained (best of 1/4/16/64 conns)" \
+		"$(commas "$best_rate")/s ($(json_get "$best" conns) conns), $(json_get "$best" server_cpu_us_per_request) us CPU each" ">= 15,000/s" \
 		"$(target_mark "$best_rate" 15000 1)"
-	printf '%-50s %-28s %-22s %s\n' "1 ingest at 2,000/s open loop: p50 / p99 / max" \
+	printf '%-50s %-36s %-20s %s\n' "1 ingest at 2,000/s open loop: p50 / p99 / max" \
 		"$(ms "$(json_get "$open" p50_us)") / $(ms "$open_p99") / $(ms "$(json_get "$open" max_us)") ms" \
 		"p99 <= 5 ms" "$(target_mark "$open_p99" 5000 0)"
-	printf '%-50s %-28s %-22s %s\n' "3 out: $(commas "$waiting") queued replies drained" \
-		"$(commas "$drain_rate")/s, $(json_get "$drain" connections) connections" \
+	printf '%-50s %-36s %-20s %s\n' "3 out: $(commas "$waiting") queued replies drained" \
+		"$(commas "$drain_rate")/s, $(json_get "$drain" connections) conns, $(json_get "$drain" server_cpu_us_per_send) us CPU each" \
 		">= 5,000/s" "$(target_mark "$drain_rate" 5000 1)"
-	printf '%-50s %-28s %-22s %s\n' "5 memory: RSS idle / after scenario 1" \
+	printf '%-50s %-36s %-20s %s\n' "5 memory: RSS idle / after scenario 1" \
 		"$((rss_idle / 1024)) / $((rss_after / 1024)) MB" "<= 64 MB (10k SSE)" \
 		"$(target_mark "$rss_max" 65536 0) (no SSE yet)"
 	printf '%-50s %s\n' "2 to the agent's screen, 4 inbox at scale" "not measured: their APIs do not exist yet"
@@ -141,7 +162,8 @@ cat >"$result.tmp" <<EOF
   "commit": "$commit",
   "machine": {"cores": $cores, "cpu": "$cpu", "disk": "$disk", "kernel": "$kernel",
               "load_average_at_start": "$load"},
-  "reference": {"store_1_per_tx": $ref1, "store_64_per_tx": $ref64, "healthz": $healthz},
+  "reference": {"store_1_per_tx": $ref1, "store_64_per_tx": $ref64, "healthz": $healthz,
+                "webhook_no_channel": $nochannel},
   "ingest": {"closed_loop": [$closed_json],
              "best_closed_loop_rate": $best_rate,
              "open_loop_2000": $open},
