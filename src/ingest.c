@@ -32,6 +32,9 @@ struct place {
 	int64_t contact_id;
 	int64_t identity_id;
 	int64_t conversation_id;
+	enum router_event_kind event; /* what the message is to routing */
+	bool is_routing;              /* the conversation waits in routing */
+	int64_t resolved_at;          /* when a reopened conversation had been resolved */
 };
 
 static int fail_store(struct error *e, int rc)
@@ -111,16 +114,20 @@ static int find_conversation(struct store_tx *tx, const struct channel *ch, bool
 {
 	struct store_rows *r;
 	int rc = store_query(tx,
-	                     "SELECT id, status FROM conversations WHERE identity_id = $1"
-	                     " ORDER BY id DESC LIMIT 1",
+	                     "SELECT id, status, coalesce(resolved_at, 0) FROM conversations"
+	                     " WHERE identity_id = $1 ORDER BY id DESC LIMIT 1",
 	                     STORE_ARGS(SV_INT(p->identity_id)), &r);
 	if (rc < 0)
 		return rc;
 	bool is_resolved = false;
 	p->conversation_id = 0;
+	p->event = ROUTER_FIRST_MESSAGE;
 	if ((rc = store_next(r)) == 1) {
 		p->conversation_id = store_int(r, 0);
 		is_resolved = strcmp(store_text(r, 1), "resolved") == 0;
+		p->is_routing = strcmp(store_text(r, 1), "routing") == 0;
+		p->resolved_at = store_int(r, 2);
+		p->event = is_resolved ? ROUTER_REOPENING_MESSAGE : ROUTER_CUSTOMER_MESSAGE;
 	}
 	store_rows_free(r);
 	if (rc < 0)
@@ -212,6 +219,33 @@ static int insert_message(struct store_tx *tx, const struct channel *ch, const s
 	               SV_INT(is_inbound)));
 }
 
+/* Routing's view of a customer's message: text, a tapped button, or anything else. */
+static struct route_message route_message_of(const struct inbound_message *m)
+{
+	if (m->type == INBOUND_TYPE_TEXT)
+		return (struct route_message){ .kind = ROUTE_MSG_TEXT, .text = m->text };
+	if (m->type == INBOUND_TYPE_REPLY)
+		return (struct route_message){ .kind = ROUTE_MSG_INTERACTIVE,
+			                       .text = m->text,
+			                       .payload = m->payload };
+	return (struct route_message){ .kind = ROUTE_MSG_OTHER };
+}
+
+/* Hands a customer's message to routing when it can matter: a new or reopened conversation,
+ * or one waiting in routing. */
+static int route(struct store_tx *tx, const struct place *p, const struct inbound_event *ev,
+                 int64_t now, struct ingest_counts *c)
+{
+	if (p->event == ROUTER_CUSTOMER_MESSAGE && !p->is_routing)
+		return 0;
+	struct router_event re = { .kind = p->event,
+		                   .message = route_message_of(&ev->msg),
+		                   .resolved_at_ms = p->resolved_at,
+		                   .contact_name = ev->contact_name };
+	struct error e;
+	return routing_step(tx, p->conversation_id, &re, now, &c->queued, &e);
+}
+
 static int ingest_message(struct store_tx *tx, const struct channel *ch,
                           const struct inbound_event *ev, int64_t now, struct ingest_counts *c)
 {
@@ -221,7 +255,7 @@ static int ingest_message(struct store_tx *tx, const struct channel *ch,
 		c->duplicates += rc == 1;
 		return rc < 0 ? rc : 0;
 	}
-	struct place p;
+	struct place p = { 0 };
 	rc = find_identity(tx, ch, ev, now, &p);
 	if (rc >= 0)
 		rc = find_conversation(tx, ch, is_inbound, now, &p);
@@ -230,7 +264,7 @@ static int ingest_message(struct store_tx *tx, const struct channel *ch,
 	if (rc < 0)
 		return rc;
 	c->stored++;
-	return 0;
+	return is_inbound ? route(tx, &p, ev, now, c) : 0;
 }
 
 /* States only move forward: queued < sent < delivered < read; failed ends any of them. */

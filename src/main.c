@@ -17,6 +17,7 @@
 #include "core/buf.h"
 #include "core/clock.h"
 #include "core/config.h"
+#include "core/json.h"
 #include "core/log.h"
 #include "core/seal.h"
 #include "core/token.h"
@@ -647,6 +648,62 @@ static int cmd_simulate(const struct command *cmd, struct config *c, char **pos)
 	return rc;
 }
 
+static void print_json(json_t *doc)
+{
+	char *text = json_dumps(doc, JSON_INDENT(2) | JSON_PRESERVE_ORDER);
+	printf("%s\n", text);
+	free(text);
+	json_decref(doc);
+}
+
+static int routing_export_cmd(struct store_tx *tx, char **pos, const struct config *c,
+                              struct error *e)
+{
+	json_t *doc = routing_export(tx, ACCOUNT_ID, e);
+	if (doc == NULL)
+		return e->code;
+	print_json(doc);
+	return 0;
+}
+
+static int routing_import_cmd(struct store_tx *tx, char **pos, const struct config *c,
+                              struct error *e)
+{
+	char *text = read_file(pos[0]);
+	if (text == NULL)
+		return error_set(e, ERR_INVALID, "cannot read %s", pos[0]);
+	json_t *doc = json_parse(text, strlen(text), e);
+	free(text);
+	if (doc == NULL)
+		return e->code;
+	struct route_problems problems = { 0 };
+	int rc = routing_save(tx, ACCOUNT_ID, 0, doc, clock_now_ms(), &problems, e);
+	for (size_t i = 0; i < problems.count; i++)
+		fprintf(stderr, "  %s: %s\n",
+		        problems.items[i].path[0] ? problems.items[i].path : "(document)",
+		        problems.items[i].reason);
+	route_problems_free(&problems);
+	json_decref(doc);
+	if (rc == 0)
+		printf("routing configuration saved\n");
+	return rc;
+}
+
+static int routing_explain_cmd(struct store_tx *tx, char **pos, const struct config *c,
+                               struct error *e)
+{
+	struct route_config *cfg;
+	struct route_problems problems = { 0 };
+	int rc = routing_load(tx, ACCOUNT_ID, NULL, &cfg, &problems, e);
+	route_problems_free(&problems);
+	if (rc == 0 && cfg == NULL)
+		rc = error_set(e, ERR_UNPROCESSABLE, "no routing configuration is saved");
+	if (rc == 0)
+		print_json(routing_explain(tx, ACCOUNT_ID, cfg, pos[0], e));
+	route_config_free(cfg);
+	return rc;
+}
+
 #define TX_COMMAND(fn_name, tx_fn)                                                  \
 	static int fn_name(const struct command *cmd, struct config *c, char **pos) \
 	{                                                                           \
@@ -663,6 +720,9 @@ TX_COMMAND(cmd_team_delete, team_delete_cmd)
 TX_COMMAND(cmd_member_add, member_add)
 TX_COMMAND(cmd_member_remove, member_remove)
 TX_COMMAND(cmd_channel_add, channel_add)
+TX_COMMAND(cmd_routing_export, routing_export_cmd)
+TX_COMMAND(cmd_routing_import, routing_import_cmd)
+TX_COMMAND(cmd_routing_explain, routing_explain_cmd)
 TX_COMMAND(cmd_channel_list, channel_print_list)
 TX_COMMAND(cmd_channel_remove, channel_remove_cmd)
 
@@ -705,6 +765,14 @@ static const struct command commands[] = {
 	{ "channel remove", "channel remove ID",
 	  "Removes a channel; its conversations stay in the inbox.", 1, NULL, true,
 	  cmd_channel_remove },
+	{ "routing export", "routing export", "Prints the routing configuration (teams by name).",
+	  0, NULL, true, cmd_routing_export },
+	{ "routing import", "routing import FILE",
+	  "Validates and saves a routing configuration; prints every problem when refused.", 1,
+	  NULL, true, cmd_routing_import },
+	{ "routing explain", "routing explain TEXT",
+	  "Shows which option a customer's TEXT would match, and why.", 1, NULL, true,
+	  cmd_routing_explain },
 	{ "simulate",
 	  "simulate KIND --channel ID --from USER --text TEXT [--name NAME] [--url URL]",
 	  "Posts a correctly signed customer message to the running server, as the provider would.",

@@ -44,6 +44,11 @@ void api_conversation_get(struct http_request *req, struct http_response *res);
 void api_messages_list(struct http_request *req, struct http_response *res);
 void api_reply(struct http_request *req, struct http_response *res);
 void api_outbox_stats(struct http_request *req, struct http_response *res);
+void api_back_to_routing(struct http_request *req, struct http_response *res);
+
+void api_routing_get(struct http_request *req, struct http_response *res);
+void api_routing_put(struct http_request *req, struct http_response *res);
+void api_routing_explain(struct http_request *req, struct http_response *res);
 
 void api_teams_list(struct http_request *req, struct http_response *res);
 void api_team_create(struct http_request *req, struct http_response *res);

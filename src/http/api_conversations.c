@@ -154,3 +154,29 @@ void api_outbox_stats(struct http_request *req, struct http_response *res)
 		                          (json_int_t)s.in_flight, "failed", (json_int_t)s.failed,
 		                          "oldest_pending_ms", (json_int_t)s.oldest_pending_ms));
 }
+
+void api_back_to_routing(struct http_request *req, struct http_response *res)
+{
+	struct store_tx *tx = api_begin(req, res, STORE_WRITE);
+	if (tx == NULL)
+		return;
+	struct error e;
+	size_t queued = 0;
+	int rc = conversation_back_to_routing(tx, &req->who, req->params[0], clock_now_ms(),
+	                                      &queued, &e);
+	if (api_finish(res, tx, rc, &e) < 0)
+		return;
+	if (queued > 0)
+		outbox_worker_wake(req->app->outbox);
+	tx = api_begin(req, res, STORE_READ);
+	if (tx == NULL)
+		return;
+	struct conversation c;
+	if (conversation_get(tx, &req->who, req->params[0], &c, &e) < 0)
+		http_reply_error(res, &e);
+	else
+		http_reply_json(
+		    res, 200,
+		    json_pack("{s:o}", "conversation", json_conversation(&c, clock_now_ms())));
+	store_rollback(tx);
+}

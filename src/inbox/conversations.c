@@ -83,9 +83,15 @@ int conversation_reply(struct store_tx *tx, const struct actor *who, int64_t id,
 		    "%s does not take a free-form reply now",
 		    channel_kind_name(c.kind));
 	/* A human reply ends routing; replying to a resolved conversation reopens it. */
+	if (strcmp(c.status, "routing") == 0) {
+		struct router_event takeover = { .kind = ROUTER_HUMAN_TAKEOVER };
+		rc = routing_step(tx, id, &takeover, now, NULL, e);
+		if (rc < 0)
+			return rc;
+	}
 	rc = store_exec(tx,
 	                "UPDATE conversations SET status = 'open', updated_at = $2 WHERE id = $1"
-	                " AND status IN ('routing', 'resolved', 'snoozed')",
+	                " AND status IN ('resolved', 'snoozed')",
 	                STORE_ARGS(SV_INT(id), SV_INT(now)));
 	if (rc < 0)
 		return error_set(e, rc, "the store failed");
@@ -162,4 +168,17 @@ void message_list_free(struct message *list, size_t n)
 		free(list[i].error_title);
 	}
 	free(list);
+}
+
+int conversation_back_to_routing(struct store_tx *tx, const struct actor *who, int64_t id,
+                                 int64_t now, size_t *queued, struct error *e)
+{
+	struct conversation c;
+	int rc = conversation_get(tx, who, id, &c, e);
+	if (rc < 0)
+		return rc;
+	if (strcmp(c.status, "resolved") == 0)
+		return error_set(e, ERR_CONFLICT, "the conversation is resolved: reopen it first");
+	struct router_event back = { .kind = ROUTER_BACK_TO_ROUTING };
+	return routing_step(tx, id, &back, now, queued, e);
 }

@@ -272,6 +272,9 @@ bool conversation_window_is_open(const struct conversation *c, int64_t now);
  */
 int conversation_reply(struct store_tx *tx, const struct actor *who, int64_t id, const char *text,
                        int64_t now, int64_t *first_id, size_t *parts, struct error *e);
+/* Sends a conversation back to routing: the welcome goes out again (*queued texts). */
+int conversation_back_to_routing(struct store_tx *tx, const struct actor *who, int64_t id,
+                                 int64_t now, size_t *queued, struct error *e);
 /* Up to limit messages older than before_id (0: the newest), newest first. */
 int message_list(struct store_tx *tx, const struct actor *who, int64_t conversation_id,
                  int64_t before_id, int limit, struct message **out, size_t *n, struct error *e);

@@ -110,12 +110,8 @@ json_t *routing_export(struct store_tx *tx, int64_t account_id, struct error *e)
 	route_problems_free(&problems);
 	if (rc < 0)
 		return NULL;
-	if (cfg == NULL) {
-		json_t *none = json_pack("{s:b,s:[]}", "enabled", 0, "options");
-		cfg = route_config_new(none, NULL, &problems);
-		route_problems_free(&problems);
-		json_decref(none);
-	}
+	if (cfg == NULL) /* nothing saved yet: routing is off */
+		return json_pack("{s:b,s:[]}", "enabled", 0, "options");
 	struct team_lookup l = { .tx = tx, .account_id = account_id };
 	struct route_teams teams = lookup_teams(&l);
 	json_t *doc = route_config_to_json(cfg, ROUTE_TEAM_BY_NAME, &teams);

@@ -156,8 +156,17 @@ int team_rename(struct store_tx *tx, int64_t account_id, int64_t id, const char 
 
 int team_delete(struct store_tx *tx, int64_t account_id, int64_t id, struct error *e)
 {
-	int rc = store_exec(tx, "DELETE FROM teams WHERE account_id = $1 AND id = $2",
-	                    STORE_ARGS(SV_INT(account_id), SV_INT(id)));
+	bool is_routed;
+	int rc = routing_uses_team(tx, account_id, id, &is_routed, e);
+	if (rc < 0)
+		return rc;
+	if (is_routed)
+		return error_set(
+		    e, ERR_CONFLICT,
+		    "routing sends conversations to this team: change the routing first");
+	/* Its conversations fall back to the general inbox (team_id ON DELETE SET NULL). */
+	rc = store_exec(tx, "DELETE FROM teams WHERE account_id = $1 AND id = $2",
+	                STORE_ARGS(SV_INT(account_id), SV_INT(id)));
 	if (rc < 0)
 		return error_set(e, rc, "the store failed");
 	return rc > 0 ? 0 : error_set(e, ERR_NOT_FOUND, "no such team");
