@@ -243,7 +243,11 @@ static int route(struct store_tx *tx, const struct place *p, const struct inboun
 		                   .resolved_at_ms = p->resolved_at,
 		                   .contact_name = ev->contact_name };
 	struct error e;
-	return routing_step(tx, p->conversation_id, &re, now, &c->queued, &e);
+	int rc = routing_step(tx, p->conversation_id, &re, now, &c->queued, &e);
+	/* Back where it was: its agent keeps it if they still can take it. */
+	if (rc == 0 && p->event == ROUTER_REOPENING_MESSAGE)
+		rc = team_reassign_if_away(tx, p->conversation_id, now, &e);
+	return rc;
 }
 
 static int ingest_message(struct store_tx *tx, const struct channel *ch,

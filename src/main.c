@@ -418,7 +418,10 @@ static int team_rename_cmd(struct store_tx *tx, char **pos, const struct config 
 	struct team t;
 	int rc = team_find_name(tx, ACCOUNT_ID, pos[0], &t, e);
 	if (rc == 0)
-		rc = team_rename(tx, ACCOUNT_ID, t.id, pos[1], clock_now_ms(), &t, e);
+		rc = team_update(
+		    tx, ACCOUNT_ID, t.id,
+		    &(struct team_changes){ .name = pos[1], .is_online_only = -1, .max_open = -1 },
+		    clock_now_ms(), &t, e);
 	return rc;
 }
 

@@ -8,11 +8,11 @@
 
 /* 422 with every problem: {"error": {"code", "message", "problems": [{"path", "reason"}]}}. */
 static void reply_problems(struct http_response *res, const struct error *e,
-			   const struct route_problems *problems)
+                           const struct route_problems *problems)
 {
-	json_t *body = json_pack("{s:{s:s,s:s,s:o}}", "error", "code", err_code_name(e->code),
-				 "message", e->message, "problems",
-				 route_problems_to_json(problems));
+	json_t *body =
+	    json_pack("{s:{s:s,s:s,s:o}}", "error", "code", err_code_name(e->code), "message",
+	              e->message, "problems", route_problems_to_json(problems));
 	http_reply_json(res, err_http_status(e->code), body);
 }
 
@@ -41,7 +41,7 @@ void api_routing_put(struct http_request *req, struct http_response *res)
 	struct error e;
 	struct route_problems problems = { 0 };
 	int rc = routing_save(tx, req->who.account_id, req->who.user_id, doc, clock_now_ms(),
-			      &problems, &e);
+	                      &problems, &e);
 	if (rc == ERR_UNPROCESSABLE) {
 		store_rollback(tx);
 		reply_problems(res, &e, &problems);
@@ -70,14 +70,15 @@ void api_routing_explain(struct http_request *req, struct http_response *res)
 	const char *text = json_string_value(json_object_get(body, "text"));
 	const char *key;
 	json_t *v;
-	json_object_foreach (body, key, v)
-		if (strcmp(key, "text") != 0 && strcmp(key, "config") != 0) {
-			http_reply_errorf(res, ERR_INVALID, "unknown field '%.64s'", key);
-			goto out;
-		}
+	json_object_foreach(body, key,
+	                    v) if (strcmp(key, "text") != 0 && strcmp(key, "config") != 0)
+	{
+		http_reply_errorf(res, ERR_INVALID, "unknown field '%.64s'", key);
+		goto out;
+	}
 	if (text == NULL || json_string_length(json_object_get(body, "text")) > REPLY_TEXT_MAX) {
 		http_reply_errorf(res, ERR_INVALID, "'text' must be a string of at most %d bytes",
-				  REPLY_TEXT_MAX);
+		                  REPLY_TEXT_MAX);
 		goto out;
 	}
 	struct store_tx *tx = api_begin(req, res, STORE_READ);
@@ -92,7 +93,7 @@ void api_routing_explain(struct http_request *req, struct http_response *res)
 		http_reply_error(res, &e);
 	else if (cfg == NULL)
 		http_reply_errorf(res, ERR_UNPROCESSABLE,
-				  "no routing configuration is saved: send one in 'config'");
+		                  "no routing configuration is saved: send one in 'config'");
 	else
 		http_reply_json(res, 200, routing_explain(tx, req->who.account_id, cfg, text, &e));
 	store_rollback(tx);

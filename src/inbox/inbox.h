@@ -59,10 +59,16 @@ struct user_changes {
 	int is_active;
 };
 
+/* How a conversation arriving in a team is given to a person. */
+enum assignment { ASSIGN_MANUAL, ASSIGN_ROUND_ROBIN, ASSIGN_BALANCED };
+
 struct team {
 	int64_t id;
 	int64_t account_id;
 	char name[TEAM_NAME_MAX + 1];
+	enum assignment assignment;
+	bool is_online_only; /* only members who are online get conversations */
+	int max_open;        /* open conversations per member; 0: no cap */
 	int64_t member_count;
 	int64_t created_at;
 	int64_t updated_at;
@@ -91,8 +97,15 @@ int user_count_admins(struct store_tx *tx, int64_t account_id, int64_t *n, struc
 /* Teams. An admin sees every team of the account; an agent only those they belong to. */
 int team_create(struct store_tx *tx, int64_t account_id, const char *name, int64_t now,
                 struct team *out, struct error *e);
-int team_rename(struct store_tx *tx, int64_t account_id, int64_t id, const char *name, int64_t now,
-                struct team *out, struct error *e);
+/* What a team update sets; NULL (or -1) leaves a field as it is. */
+struct team_changes {
+	const char *name;
+	const char *assignment; /* "manual", "round_robin" or "balanced" */
+	int is_online_only;
+	int max_open; /* 0 to 1000 */
+};
+int team_update(struct store_tx *tx, int64_t account_id, int64_t id, const struct team_changes *in,
+                int64_t now, struct team *out, struct error *e);
 /* Deleting a team removes its memberships; its conversations move to the general inbox. */
 int team_delete(struct store_tx *tx, int64_t account_id, int64_t id, struct error *e);
 int team_get(struct store_tx *tx, const struct actor *who, int64_t id, struct team *out,
@@ -108,6 +121,24 @@ int team_member_remove(struct store_tx *tx, int64_t account_id, int64_t team_id,
                        struct error *e);
 int team_members(struct store_tx *tx, int64_t account_id, int64_t team_id, struct user **out,
                  size_t *n, struct error *e);
+const char *assignment_name(enum assignment a);
+/*
+ * Gives a conversation that just arrived in its team to a member, by the team's method:
+ * manual leaves it in the team's queue; round robin takes the next member in turn; balanced
+ * the member with the fewest open conversations. Only active members, only online ones
+ * when the team says so, and none already at the team's cap: when nobody qualifies it waits
+ * in the queue. *assignee (may be NULL) is 0 then.
+ */
+int team_assign(struct store_tx *tx, int64_t team_id, int64_t conversation_id, int64_t now,
+                int64_t *assignee, struct error *e);
+/* Assigns the team's waiting conversations, oldest first, while members have room. */
+int team_fill_queue(struct store_tx *tx, int64_t team_id, int64_t now, struct error *e);
+/* The queues of every team the user is in (when they come online). */
+int team_fill_queues_of(struct store_tx *tx, int64_t user_id, int64_t now, struct error *e);
+/* A reopened conversation keeps its agent while they can take it; otherwise it is assigned
+ * again by its team's method. */
+int team_reassign_if_away(struct store_tx *tx, int64_t conversation_id, int64_t now,
+                          struct error *e);
 
 /*
  * Authentication. Password hashing is slow by design (argon2id): do it outside write

@@ -201,14 +201,19 @@ static int read_routed(struct store_tx *tx, int64_t id, struct routed *out)
 static int apply(struct store_tx *tx, int64_t id, const struct routed *c,
                  const struct router_action *a, int64_t now, size_t *queued)
 {
-	if (a->kind == ROUTER_ASSIGN_TEAM || a->kind == ROUTER_UNASSIGN)
-		return store_exec(
+	if (a->kind == ROUTER_ASSIGN_TEAM || a->kind == ROUTER_UNASSIGN) {
+		int rc = store_exec(
 		    tx,
 		    "UPDATE conversations SET team_id = $2, assignee_id = NULL,"
 		    " updated_at = $3 WHERE id = $1",
 		    STORE_ARGS(SV_INT(id),
 		               a->kind == ROUTER_ASSIGN_TEAM ? SV_INT(a->team_id) : SV_NULL,
 		               SV_INT(now)));
+		/* In its team, the team's assignment method gives it to someone. */
+		if (rc >= 0 && a->kind == ROUTER_ASSIGN_TEAM)
+			rc = team_assign(tx, a->team_id, id, now, NULL, NULL);
+		return rc;
+	}
 	struct outbox_text t = { .account_id = c->account_id,
 		                 .conversation_id = id,
 		                 .channel_id = c->channel_id,
