@@ -16,6 +16,10 @@ int api_finish(struct http_response *res, struct store_tx *tx, int rc, const str
 json_t *api_read_body(struct http_request *req, struct http_response *res,
                       const struct json_field *fields, size_t n);
 
+/* A query parameter that must be a whole number in [lo, hi]; def when absent. */
+int api_query_int(struct http_request *req, const char *name, int64_t lo, int64_t hi, int64_t def,
+                  int64_t *out, struct error *e);
+
 void api_health(struct http_request *req, struct http_response *res);
 
 void api_webhook_verify(struct http_request *req, struct http_response *res);
@@ -49,6 +53,7 @@ void api_back_to_routing(struct http_request *req, struct http_response *res);
 void api_routing_get(struct http_request *req, struct http_response *res);
 void api_routing_put(struct http_request *req, struct http_response *res);
 void api_routing_explain(struct http_request *req, struct http_response *res);
+void api_routing_stats(struct http_request *req, struct http_response *res);
 
 void api_teams_list(struct http_request *req, struct http_response *res);
 void api_team_create(struct http_request *req, struct http_response *res);

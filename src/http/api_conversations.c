@@ -60,29 +60,12 @@ void api_conversation_get(struct http_request *req, struct http_response *res)
 		    json_pack("{s:o}", "conversation", json_conversation(&c, clock_now_ms())));
 }
 
-/* A query parameter that must be a whole number in [lo, hi]; def when absent. */
-static int query_int(struct http_request *req, const char *name, int64_t lo, int64_t hi,
-                     int64_t def, int64_t *out, struct error *e)
-{
-	const char *s = http_query(req, name);
-	*out = def;
-	if (s == NULL)
-		return 0;
-	char *end;
-	long long v = strtoll(s, &end, 10);
-	if (*s == '\0' || *end != '\0' || v < lo || v > hi)
-		return error_set(e, ERR_INVALID, "'%s' must be a whole number from %lld to %lld",
-		                 name, (long long)lo, (long long)hi);
-	*out = v;
-	return 0;
-}
-
 void api_messages_list(struct http_request *req, struct http_response *res)
 {
 	struct error e;
 	int64_t before, limit;
-	if (query_int(req, "before", 1, INT64_MAX, 0, &before, &e) < 0 ||
-	    query_int(req, "limit", 1, 200, MESSAGES_PAGE, &limit, &e) < 0) {
+	if (api_query_int(req, "before", 1, INT64_MAX, 0, &before, &e) < 0 ||
+	    api_query_int(req, "limit", 1, 200, MESSAGES_PAGE, &limit, &e) < 0) {
 		http_reply_error(res, &e);
 		return;
 	}

@@ -51,6 +51,7 @@ static const struct route routes[] = {
 	{ "GET", "/api/v1/routing", ADMIN, api_routing_get },
 	{ "PUT", "/api/v1/routing", ADMIN, api_routing_put },
 	{ "POST", "/api/v1/routing/explain", ADMIN, api_routing_explain },
+	{ "GET", "/api/v1/routing/stats", ADMIN, api_routing_stats },
 	{ "GET", "/api/v1/teams", USER, api_teams_list },
 	{ "POST", "/api/v1/teams", ADMIN, api_team_create },
 	{ "GET", "/api/v1/teams/:id", USER, api_team_get },
@@ -205,4 +206,21 @@ json_t *api_read_body(struct http_request *req, struct http_response *res,
 		return NULL;
 	}
 	return body;
+}
+
+/* A query parameter that must be a whole number in [lo, hi]; def when absent. */
+int api_query_int(struct http_request *req, const char *name, int64_t lo, int64_t hi, int64_t def,
+                  int64_t *out, struct error *e)
+{
+	const char *s = http_query(req, name);
+	*out = def;
+	if (s == NULL)
+		return 0;
+	char *end;
+	long long v = strtoll(s, &end, 10);
+	if (*s == '\0' || *end != '\0' || v < lo || v > hi)
+		return error_set(e, ERR_INVALID, "'%s' must be a whole number from %lld to %lld",
+		                 name, (long long)lo, (long long)hi);
+	*out = v;
+	return 0;
 }

@@ -333,6 +333,10 @@ json_t *routing_explain(struct store_tx *tx, int64_t account_id, const struct ro
 /* One router step for conversation_id; *queued (may be NULL) counts the texts queued. */
 int routing_step(struct store_tx *tx, int64_t conversation_id, const struct router_event *ev,
                  int64_t now, size_t *queued, struct error *e);
+/* The numbers for [from, to): conversations routed per option, welcomes, fallbacks,
+ * give-ups and the median time from first message to assignment. *out is a new reference. */
+int routing_stats(struct store_tx *tx, int64_t account_id, int64_t from, int64_t to, json_t **out,
+                  struct error *e);
 /* Whether the saved configuration names the team (a team in use cannot be deleted). */
 int routing_uses_team(struct store_tx *tx, int64_t account_id, int64_t team_id, bool *uses,
                       struct error *e);

@@ -166,6 +166,12 @@ int routing_uses_team(struct store_tx *tx, int64_t account_id, int64_t team_id, 
 	return rc;
 }
 
+static const char *const outcome_names[] = {
+	[ROUTER_NOTHING] = NULL,      [ROUTER_WELCOMED] = "welcomed",
+	[ROUTER_MATCHED] = "matched", [ROUTER_FELL_BACK] = "fell_back",
+	[ROUTER_GAVE_UP] = "gave_up",
+};
+
 /* What the router needs to know of a conversation. */
 struct routed {
 	int64_t account_id;
@@ -259,16 +265,80 @@ int routing_step(struct store_tx *tx, int64_t conversation_id, const struct rout
 		                STORE_ARGS(SV_INT(conversation_id), SV_INT(res.state.is_routing),
 		                           SV_INT(res.state.attempts), SV_INT(now)));
 	if (rc >= 0 && res.audit != NULL)
-		rc =
-		    store_exec(tx,
-		               "INSERT INTO conversation_events (account_id, conversation_id, kind,"
-		               " text, created_at) VALUES ($1, $2, 'routing', $3, $4)",
-		               STORE_ARGS(SV_INT(c.account_id), SV_INT(conversation_id),
-		                          SV_TEXT(res.audit), SV_INT(now)));
+		rc = store_exec(
+		    tx,
+		    "INSERT INTO conversation_events (account_id, conversation_id, kind,"
+		    " text, outcome, option_index, created_at)"
+		    " VALUES ($1, $2, 'routing', $3, $4, $5, $6)",
+		    STORE_ARGS(SV_INT(c.account_id), SV_INT(conversation_id), SV_TEXT(res.audit),
+		               SV_TEXT_NULL(outcome_names[res.outcome]),
+		               res.outcome == ROUTER_MATCHED ? SV_INT((int64_t)res.option)
+		                                             : SV_NULL,
+		               SV_INT(now)));
 	router_result_free(&res);
 	lookup_free(&l);
 	route_config_free(cfg);
 	if (queued != NULL)
 		*queued += count;
 	return rc < 0 ? error_set(e, rc, "the store failed") : 0;
+}
+
+int routing_stats(struct store_tx *tx, int64_t account_id, int64_t from, int64_t to, json_t **out,
+                  struct error *e)
+{
+	struct store_rows *r;
+	json_t *options = json_array();
+	json_int_t welcomed = 0, fell_back = 0, gave_up = 0;
+	int rc =
+	    store_query(tx,
+	                "SELECT outcome, coalesce(option_index, -1), count(*)"
+	                " FROM conversation_events WHERE account_id = $1 AND outcome IS NOT NULL"
+	                " AND created_at >= $2 AND created_at < $3"
+	                " GROUP BY outcome, option_index ORDER BY outcome, option_index",
+	                STORE_ARGS(SV_INT(account_id), SV_INT(from), SV_INT(to)), &r);
+	while (rc >= 0 && (rc = store_next(r)) == 1) {
+		const char *outcome = store_text(r, 0);
+		json_int_t n = store_int(r, 2);
+		if (strcmp(outcome, "matched") == 0)
+			json_array_append_new(options, json_pack("{s:I,s:I}", "option",
+			                                         (json_int_t)store_int(r, 1),
+			                                         "conversations", n));
+		else if (strcmp(outcome, "welcomed") == 0)
+			welcomed = n;
+		else if (strcmp(outcome, "fell_back") == 0)
+			fell_back = n;
+		else
+			gave_up = n;
+	}
+	if (rc >= 0)
+		store_rows_free(r);
+	/* From a conversation's first message to its assignment to a team by routing. */
+	int64_t *waits = NULL;
+	size_t n = 0, cap = 0;
+	if (rc >= 0)
+		rc = store_query(
+		    tx,
+		    "SELECT min(e.created_at) - v.created_at FROM conversation_events e"
+		    " JOIN conversations v ON v.id = e.conversation_id"
+		    " WHERE e.account_id = $1 AND e.outcome = 'matched' AND v.team_id IS NOT NULL"
+		    " AND e.created_at >= $2 AND e.created_at < $3"
+		    " GROUP BY e.conversation_id, v.created_at ORDER BY 1 LIMIT 100000",
+		    STORE_ARGS(SV_INT(account_id), SV_INT(from), SV_INT(to)), &r);
+	while (rc >= 0 && (rc = store_next(r)) == 1) {
+		waits = xgrow(waits, &cap, n, sizeof(*waits));
+		waits[n++] = store_int(r, 0);
+	}
+	if (rc >= 0)
+		store_rows_free(r);
+	int64_t median = n == 0 ? -1 : n % 2 ? waits[n / 2] : (waits[n / 2 - 1] + waits[n / 2]) / 2;
+	free(waits);
+	if (rc < 0) {
+		json_decref(options);
+		return error_set(e, rc, "the store failed");
+	}
+	*out = json_pack("{s:I,s:I,s:o,s:I,s:I,s:I,s:o}", "from", (json_int_t)from, "to",
+	                 (json_int_t)to, "routed", options, "welcomes", welcomed, "fallbacks",
+	                 fell_back, "give_ups", gave_up, "median_ms_to_assignment",
+	                 median >= 0 ? json_integer(median) : json_null());
+	return 0;
 }

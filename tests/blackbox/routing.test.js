@@ -250,3 +250,19 @@ test('routing off: a new conversation waits in the general inbox with no message
   assert.equal(c.status, 'open');
   assert.equal(c.team_id, null);
 });
+
+test('the numbers: routed per option, welcomes, fallbacks, give-ups, time to assignment', async () => {
+  const r = await admin.get('/api/v1/routing/stats');
+  assert.equal(r.status, 200, r.text);
+  const counted = (o) => r.json.routed.filter((x) => x.option === o).reduce((a, x) => a + x.conversations, 0);
+  // Earlier tests routed at least one conversation through each department option.
+  for (const option of [0, 1, 2, 3]) assert.ok(counted(option) >= 1, `option ${option}: ${r.text}`);
+  assert.ok(r.json.welcomes >= 5);
+  assert.ok(r.json.fallbacks >= 2);
+  assert.ok(r.json.give_ups >= 1);
+  assert.ok(r.json.median_ms_to_assignment >= 0);
+  const none = await admin.get('/api/v1/routing/stats?from=1&to=2');
+  assert.deepEqual([none.json.routed, none.json.welcomes, none.json.median_ms_to_assignment], [[], 0, null]);
+  assertError(await admin.get('/api/v1/routing/stats?from=10&to=5'), 400, 'invalid_request');
+  assertError(await admin.get('/api/v1/routing/stats?from=abc'), 400, 'invalid_request');
+});
