@@ -8,6 +8,7 @@
 
 #include "core/log.h"
 #include "core/xmalloc.h"
+#include "events/events.h"
 #include "inbox/inbox.h"
 #include "outbox/outbox.h"
 
@@ -260,6 +261,8 @@ int routing_step(struct store_tx *tx, int64_t conversation_id, const struct rout
 		               " text, created_at) VALUES ($1, $2, 'routing', $3, $4)",
 		               STORE_ARGS(SV_INT(c.account_id), SV_INT(conversation_id),
 		                          SV_TEXT(res.audit), SV_INT(now)));
+	if (rc >= 0)
+		rc = events_emit_conversation(tx, conversation_id, now);
 	router_result_free(&res);
 	lookup_free(&l);
 	route_config_free(cfg);
