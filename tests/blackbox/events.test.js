@@ -3,6 +3,7 @@
 // and a thousand open streams on one server.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
+import { readFileSync } from 'node:fs';
 import { startServer, sql } from './lib/server.js';
 import { adminClient, agentClient, assertError } from './lib/client.js';
 import { connectAll, customerWrites } from './lib/providers.js';
@@ -122,4 +123,18 @@ test('the stream needs a login; idle streams get heartbeat comments', async () =
   const stream = await openStream(ana);
   await stream.waitFor((st) => st.comments.includes(': ping'), 'a heartbeat', 2000);
   stream.close();
+});
+
+test('a thousand open streams on one server each receive the event', { timeout: 60000 }, async () => {
+  const streams = [];
+  for (let i = 0; i < 10; i++) streams.push(...(await Promise.all(Array.from({ length: 100 }, () => openStream(admin)))));
+  assert.ok(streams.every((st) => st.status === 200));
+  await Promise.all(streams.map((st) => st.waitFor((x) => x.text.startsWith('retry:'), 'the stream to open', 20000)));
+  const conv = await customerWrites(s, 'whatsapp', '34600000005', 'Somos mil');
+  await Promise.all(streams.map((st) => st.waitFor(messageIn(conv), 'the event', 20000)));
+  assert.ok(streams.every((st) => st.events.filter((e) => e.event === 'message.created').length === 1));
+  // Suspended streams hold no thread: the server's count stays that of an idle one.
+  const threads = Number(readFileSync(`/proc/${s.child.pid}/status`, 'utf8').match(/Threads:\s+(\d+)/)[1]);
+  assert.ok(threads < 32, `${threads} threads for 1000 streams`);
+  // Left open: the server must still stop cleanly (after() checks exit 0 under ASan).
 });
