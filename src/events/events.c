@@ -27,12 +27,12 @@ int events_emit(struct store_tx *tx, int64_t conversation_id, const char *kind, 
 	json_object_set_new(data, "conversation_id", json_integer(conversation_id));
 	char *text = json_dumps(data, JSON_COMPACT);
 	json_decref(data);
-	int rc = store_exec(tx,
-	                    "INSERT INTO events (account_id, conversation_id, team_id, assignee_id,"
-	                    " kind, data, created_at) SELECT account_id, id, team_id, assignee_id,"
-	                    " $2, $3, $4 FROM conversations WHERE id = $1",
-	                    STORE_ARGS(SV_INT(conversation_id), SV_TEXT(kind), SV_TEXT(text),
-	                               SV_INT(now)));
+	int rc = store_exec(
+	    tx,
+	    "INSERT INTO events (account_id, conversation_id, team_id, assignee_id,"
+	    " kind, data, created_at) SELECT account_id, id, team_id, assignee_id,"
+	    " $2, $3, $4 FROM conversations WHERE id = $1",
+	    STORE_ARGS(SV_INT(conversation_id), SV_TEXT(kind), SV_TEXT(text), SV_INT(now)));
 	free(text);
 	return rc < 0 ? rc : 0;
 }
@@ -83,18 +83,18 @@ int events_emit_messages(struct store_tx *tx, const char *kind, int64_t now, con
 int events_emit_conversation(struct store_tx *tx, int64_t conversation_id, int64_t now)
 {
 	struct store_rows *r;
-	int rc = store_query(tx,
-	                     "SELECT status, team_id, assignee_id FROM conversations WHERE id = $1",
-	                     STORE_ARGS(SV_INT(conversation_id)), &r);
+	int rc =
+	    store_query(tx, "SELECT status, team_id, assignee_id FROM conversations WHERE id = $1",
+	                STORE_ARGS(SV_INT(conversation_id)), &r);
 	if (rc < 0)
 		return rc;
 	json_t *data = NULL;
 	if ((rc = store_next(r)) == 1) {
 		data = json_pack("{s:s}", "status", store_text(r, 0));
 		for (int col = 1; col <= 2; col++)
-			json_object_set_new(data, col == 1 ? "team_id" : "assignee_id",
-			                    store_is_null(r, col) ? json_null()
-			                                          : json_integer(store_int(r, col)));
+			json_object_set_new(
+			    data, col == 1 ? "team_id" : "assignee_id",
+			    store_is_null(r, col) ? json_null() : json_integer(store_int(r, col)));
 	}
 	store_rows_free(r);
 	if (rc < 0)
@@ -194,10 +194,11 @@ static int64_t sweep(struct events_hub *h)
 static int read_rows(struct store_tx *tx, int64_t after, struct row *rows, int *n)
 {
 	struct store_rows *r;
-	int rc = store_query(tx,
-	                     "SELECT id, account_id, coalesce(team_id, 0), coalesce(assignee_id, 0),"
-	                     " kind, data FROM events WHERE id > $1 ORDER BY id LIMIT $2",
-	                     STORE_ARGS(SV_INT(after), SV_INT(BATCH)), &r);
+	int rc =
+	    store_query(tx,
+	                "SELECT id, account_id, coalesce(team_id, 0), coalesce(assignee_id, 0),"
+	                " kind, data FROM events WHERE id > $1 ORDER BY id LIMIT $2",
+	                STORE_ARGS(SV_INT(after), SV_INT(BATCH)), &r);
 	if (rc < 0)
 		return rc;
 	*n = 0;
