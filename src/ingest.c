@@ -11,6 +11,7 @@
 #include <string.h>
 
 #include "core/log.h"
+#include "events/events.h"
 
 static const char *const type_names[] = {
 	[INBOUND_TYPE_TEXT] = "text",         [INBOUND_TYPE_REPLY] = "reply",
@@ -192,18 +193,23 @@ static int insert_message(struct store_tx *tx, const struct channel *ch, const s
                           const struct inbound_event *ev, bool is_inbound, int64_t now)
 {
 	char *extra = details(&ev->msg);
-	int rc = store_exec(
+	int64_t id = 0;
+	int rc = store_get_int(
 	    tx,
 	    "INSERT INTO messages (account_id, conversation_id, channel_id, direction,"
 	    " sender, type, raw_type, text, details, provider_message_id, status,"
-	    " created_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)",
+	    " created_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)"
+	    " RETURNING id",
 	    STORE_ARGS(SV_INT(ch->account_id), SV_INT(p->conversation_id), SV_INT(ch->id),
 	               SV_TEXT(is_inbound ? "in" : "out"),
 	               SV_TEXT(is_inbound ? "contact" : "provider_app"),
 	               SV_TEXT(type_names[ev->msg.type]), SV_TEXT_NULL(ev->msg.raw_type),
 	               SV_TEXT_NULL(ev->msg.text), SV_TEXT_NULL(extra), SV_TEXT(ev->message_id),
-	               SV_TEXT(is_inbound ? "received" : "sent"), SV_INT(ev->time_ms)));
+	               SV_TEXT(is_inbound ? "received" : "sent"), SV_INT(ev->time_ms)),
+	    &id);
 	free(extra);
+	if (rc >= 0)
+		rc = events_emit_message(tx, "message.created", id, now);
 	if (rc < 0)
 		return rc;
 	/* Activity moves forward only; the customer's last message opens the reply window. */
@@ -282,32 +288,32 @@ static int status_rank(enum inbound_delivery d)
 }
 
 static int ingest_status(struct store_tx *tx, const struct channel *ch,
-                         const struct inbound_event *ev, struct ingest_counts *c)
+                         const struct inbound_event *ev, int64_t now, struct ingest_counts *c)
 {
 	const struct inbound_status *s = &ev->status;
 	int rc;
 	if (ev->message_id != NULL) {
-		rc = store_exec(
-		    tx,
+		rc = events_emit_messages(
+		    tx, "message.updated", now,
 		    "UPDATE messages SET status = $3, error_code = $4, error_title = $5"
 		    " WHERE channel_id = $1 AND provider_message_id = $2"
-		    " AND direction = 'out' AND " STATUS_RANK " < $6",
+		    " AND direction = 'out' AND " STATUS_RANK " < $6 RETURNING id",
 		    STORE_ARGS(SV_INT(ch->id), SV_TEXT(ev->message_id),
 		               SV_TEXT(delivery_names[s->state]),
 		               s->state == INBOUND_FAILED ? SV_INT(s->error_code) : SV_NULL,
 		               SV_TEXT_NULL(s->error_title), SV_INT(status_rank(s->state))));
 	} else {
 		/* Messenger's watermark: every message to this contact sent up to that time. */
-		rc = store_exec(tx,
-		                "UPDATE messages SET status = $3 WHERE direction = 'out'"
-		                " AND created_at <= $4 AND " STATUS_RANK
-		                " < $5 AND status <> 'queued'"
-		                " AND conversation_id IN (SELECT v.id FROM conversations v"
-		                " JOIN contact_identities i ON i.id = v.identity_id"
-		                " WHERE i.channel_id = $1 AND i.external_id = $2)",
-		                STORE_ARGS(SV_INT(ch->id), SV_TEXT(ev->contact_id),
-		                           SV_TEXT(delivery_names[s->state]),
-		                           SV_INT(s->watermark_ms), SV_INT(status_rank(s->state))));
+		rc = events_emit_messages(
+		    tx, "message.updated", now,
+		    "UPDATE messages SET status = $3 WHERE direction = 'out'"
+		    " AND created_at <= $4 AND " STATUS_RANK " < $5 AND status <> 'queued'"
+		    " AND conversation_id IN (SELECT v.id FROM conversations v"
+		    " JOIN contact_identities i ON i.id = v.identity_id"
+		    " WHERE i.channel_id = $1 AND i.external_id = $2) RETURNING id",
+		    STORE_ARGS(SV_INT(ch->id), SV_TEXT(ev->contact_id),
+		               SV_TEXT(delivery_names[s->state]), SV_INT(s->watermark_ms),
+		               SV_INT(status_rank(s->state))));
 	}
 	if (rc > 0)
 		c->statuses++;
@@ -342,7 +348,7 @@ int ingest_events(struct store_tx *tx, const struct channel *ch, const struct in
 			rc = ingest_message(tx, ch, ev, now, counts);
 			break;
 		case INBOUND_KIND_STATUS:
-			rc = ingest_status(tx, ch, ev, counts);
+			rc = ingest_status(tx, ch, ev, now, counts);
 			break;
 		case INBOUND_KIND_EDIT:
 			rc = ingest_edit(tx, ch, ev, counts);

@@ -229,7 +229,7 @@ static int cmd_serve(const struct command *cmd, struct config *c, char **pos)
 	make_parent_dir(c->secret_key_file);
 	if (seal_open(c->secret_key_file, &seal, &e) < 0)
 		return fail("%s", e.message);
-	if (open_store(c, threads + 2, &st) != 0 || bootstrap_admin(st) != 0) {
+	if (open_store(c, threads + 3, &st) != 0 || bootstrap_admin(st) != 0) {
 		store_close(st);
 		seal_free(seal);
 		return 1;
@@ -244,8 +244,10 @@ static int cmd_serve(const struct command *cmd, struct config *c, char **pos)
 	struct app app = { .store = st, .config = c, .seal = seal };
 	app.outbox = outbox_worker_start(st, seal, c, &e);
 	app.poller = app.outbox ? poller_start(st, seal, c, app.outbox, &e) : NULL;
-	struct http_server *srv = app.poller ? http_server_start(&app, &e) : NULL;
+	app.events = app.poller ? events_hub_start(st, c->sse_heartbeat_ms, &e) : NULL;
+	struct http_server *srv = app.events ? http_server_start(&app, &e) : NULL;
 	if (srv == NULL) {
+		events_hub_stop(app.events);
 		poller_stop(app.poller);
 		outbox_worker_stop(app.outbox);
 		store_close(st);
@@ -260,6 +262,7 @@ static int cmd_serve(const struct command *cmd, struct config *c, char **pos)
 	log_info("received %s: finishing requests in flight",
 	         sig == SIGTERM ? "SIGTERM" : "SIGINT");
 	http_server_stop(srv, 10000);
+	events_hub_stop(app.events);
 	poller_stop(app.poller);
 	outbox_worker_stop(app.outbox);
 	store_close(st);

@@ -10,8 +10,8 @@ static size_t collect(char *data, size_t size, size_t n, void *arg)
 	return len;
 }
 
-void fetch_post(struct fetch *f, const char *url, char *const *headers, size_t n,
-		const char *body, size_t len, long timeout_ms, size_t answer_max, void *private)
+void fetch_post(struct fetch *f, const char *url, char *const *headers, size_t n, const char *body,
+                size_t len, long timeout_ms, size_t answer_max, void *private)
 {
 	f->easy = curl_easy_init();
 	f->answer_max = answer_max;

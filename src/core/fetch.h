@@ -20,8 +20,8 @@ struct fetch {
 
 /* Sets f up to POST body to url with n "Name: value" headers; CURLINFO_PRIVATE gives back
  * private. The caller adds f->easy to its multi handle. */
-void fetch_post(struct fetch *f, const char *url, char *const *headers, size_t n,
-		const char *body, size_t len, long timeout_ms, size_t answer_max, void *private);
+void fetch_post(struct fetch *f, const char *url, char *const *headers, size_t n, const char *body,
+                size_t len, long timeout_ms, size_t answer_max, void *private);
 /* Frees what fetch_post made (after curl_multi_remove_handle); f may be empty. */
 void fetch_clear(struct fetch *f);
 

@@ -15,6 +15,7 @@
 #include "core/config.h"
 #include "core/err.h"
 #include "core/token.h"
+#include "events/events.h"
 #include "inbox/inbox.h"
 #include "outbox/outbox.h"
 #include "poller/poller.h"
@@ -31,6 +32,7 @@ struct app {
 	const struct seal *seal;
 	struct outbox_worker *outbox; /* woken after a commit that queued messages */
 	struct poller *poller;        /* woken when Telegram channels change */
+	struct events_hub *events;    /* the event stream's subscriptions */
 };
 
 struct http_request {
@@ -57,6 +59,7 @@ struct http_response {
 	const char *cache_control;     /* NULL: no-store */
 	const char *csp;               /* a Content-Security-Policy, or NULL */
 	char etag[TOKEN_HASH_LEN + 2]; /* quoted; empty for none */
+	struct events_sub *stream;     /* the event stream: the body is read from it, not body */
 };
 
 typedef void (*http_handler)(struct http_request *req, struct http_response *res);
@@ -82,6 +85,10 @@ void http_route(struct http_request *req, struct http_response *res);
 /* The web UI (http/static.c): answers GET and HEAD of index.html and /assets/ files for any
  * path outside /api/ and /webhooks/, and returns true; false for those, left to the caller. */
 bool http_static(struct http_request *req, struct http_response *res);
+
+/* The event stream's answer (http/sse.c): reads s until it ends, then closes it. */
+struct MHD_Response;
+struct MHD_Response *sse_response(struct events_sub *s);
 
 /* The server. */
 struct http_server;

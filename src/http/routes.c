@@ -48,6 +48,7 @@ static const struct route routes[] = {
 	{ "POST", "/api/v1/conversations/:id/messages", USER, api_reply },
 	{ "POST", "/api/v1/conversations/:id/routing", USER, api_back_to_routing },
 	{ "GET", "/api/v1/outbox/stats", ADMIN, api_outbox_stats },
+	{ "GET", "/api/v1/events", USER, api_events },
 	{ "GET", "/api/v1/routing", ADMIN, api_routing_get },
 	{ "PUT", "/api/v1/routing", ADMIN, api_routing_put },
 	{ "POST", "/api/v1/routing/explain", ADMIN, api_routing_explain },

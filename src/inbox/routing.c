@@ -8,6 +8,7 @@
 
 #include "core/log.h"
 #include "core/xmalloc.h"
+#include "events/events.h"
 #include "inbox/inbox.h"
 #include "outbox/outbox.h"
 
@@ -275,6 +276,8 @@ int routing_step(struct store_tx *tx, int64_t conversation_id, const struct rout
 		               res.outcome == ROUTER_MATCHED ? SV_INT((int64_t)res.option)
 		                                             : SV_NULL,
 		               SV_INT(now)));
+	if (rc >= 0)
+		rc = events_emit_conversation(tx, conversation_id, now);
 	router_result_free(&res);
 	lookup_free(&l);
 	route_config_free(cfg);

@@ -16,6 +16,7 @@
 #include "core/log.h"
 #include "core/token.h"
 #include "core/xmalloc.h"
+#include "events/events.h"
 #include "inbox/inbox.h"
 #include "outbox/outbox.h"
 
@@ -82,6 +83,8 @@ static int fail_for_good(struct store_tx *tx, const struct send *s, long code, c
 		                "UPDATE messages SET status = 'failed', error_code = $2,"
 		                " error_title = $3 WHERE id = $1",
 		                STORE_ARGS(SV_INT(s->message_id), SV_INT(code), SV_TEXT(reason)));
+	if (rc >= 0)
+		rc = events_emit_message(tx, "message.updated", s->message_id, now);
 	if (rc >= 0)
 		rc = channel_note_error(tx, s->channel_id, reason, now);
 	return rc;
@@ -265,6 +268,8 @@ static int record(struct outbox_worker *w, struct store_tx *tx, struct send *s, 
 			    "UPDATE messages SET status = 'sent', provider_message_id = $2"
 			    " WHERE id = $1",
 			    STORE_ARGS(SV_INT(s->message_id), SV_TEXT_NULL(id)));
+		if (rc >= 0)
+			rc = events_emit_message(tx, "message.updated", s->message_id, now);
 		if (rc >= 0)
 			rc = store_exec(tx, "DELETE FROM outbox WHERE id = $1",
 			                STORE_ARGS(SV_INT(s->outbox_id)));
