@@ -350,9 +350,12 @@ static void answer_action(struct http_request *req, struct http_response *res, s
 {
 	json_t *conv = json_null();
 	struct conversation c;
-	if (rc == 0 && conversation_get(tx, &req->who, req->params[0], &c, e) == 0) {
+	int got = rc == 0 ? conversation_get(tx, &req->who, req->params[0], &c, e) : rc;
+	if (got == 0) {
 		json_decref(conv);
 		conv = json_conversation(&c, clock_now_ms());
+	} else if (rc == 0 && got != ERR_NOT_FOUND) {
+		rc = got;
 	}
 	if (api_finish(res, tx, rc, e) < 0)
 		json_decref(conv);

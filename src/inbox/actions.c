@@ -35,9 +35,10 @@ static int team_name(struct store_tx *tx, int64_t account_id, int64_t id, char *
 }
 
 /* Adds a line to c's timeline: the actor's name, then the formatted rest. */
-__attribute__((format(printf, 6, 7))) static int
-record(struct store_tx *tx, const struct actor *who, const struct conversation *c, int64_t now,
-       const char *kind, const char *fmt, ...)
+__attribute__((format(printf, 6, 7))) static int record(struct store_tx *tx,
+                                                        const struct actor *who,
+                                                        const struct conversation *c, int64_t now,
+                                                        const char *kind, const char *fmt, ...)
 {
 	char name[USER_NAME_MAX + 1], rest[EVENT_TEXT_MAX], line[sizeof(name) + sizeof(rest) + 1];
 	int rc = name_of(tx, "SELECT name FROM users WHERE id = $1 AND account_id = $2",
@@ -49,11 +50,12 @@ record(struct store_tx *tx, const struct actor *who, const struct conversation *
 	vsnprintf(rest, sizeof(rest), fmt, ap);
 	va_end(ap);
 	snprintf(line, sizeof(line), "%s %s", name, rest);
-	rc = store_exec(tx,
-	                "INSERT INTO conversation_events (account_id, conversation_id, kind, user_id,"
-	                " text, created_at) VALUES ($1, $2, $3, $4, $5, $6)",
-	                STORE_ARGS(SV_INT(c->account_id), SV_INT(c->id), SV_TEXT(kind),
-	                           SV_INT(who->user_id), SV_TEXT(line), SV_INT(now)));
+	rc = store_exec(
+	    tx,
+	    "INSERT INTO conversation_events (account_id, conversation_id, kind, user_id,"
+	    " text, created_at) VALUES ($1, $2, $3, $4, $5, $6)",
+	    STORE_ARGS(SV_INT(c->account_id), SV_INT(c->id), SV_TEXT(kind), SV_INT(who->user_id),
+	               SV_TEXT(line), SV_INT(now)));
 	return rc < 0 ? rc : 0;
 }
 
@@ -63,8 +65,8 @@ static int failed(struct error *e, int rc)
 	return error_set(e, rc, "the store failed");
 }
 
-int conversation_transfer(struct store_tx *tx, const struct actor *who, int64_t id,
-                          int64_t team_id, int64_t now, struct error *e)
+int conversation_transfer(struct store_tx *tx, const struct actor *who, int64_t id, int64_t team_id,
+                          int64_t now, struct error *e)
 {
 	struct conversation c;
 	int rc = conversation_take_over(tx, who, id, now, &c, e);
@@ -84,8 +86,8 @@ int conversation_transfer(struct store_tx *tx, const struct actor *who, int64_t 
 	                " WHERE id = $1",
 	                STORE_ARGS(SV_INT(id), SV_INT(team_id), SV_INT(now)));
 	/* Hook: the new team's assignment method (inbox/teams.c) chooses the assignee here. */
-	if (rc < 0 || (rc = record(tx, who, &c, now, "transfer", "moved it from %s to %s", from,
-	                           to)) < 0)
+	if (rc < 0 ||
+	    (rc = record(tx, who, &c, now, "transfer", "moved it from %s to %s", from, to)) < 0)
 		return failed(e, rc);
 	return 0;
 }
@@ -99,21 +101,21 @@ static int check_assignee(struct store_tx *tx, const struct conversation *c, con
 	if (c->team_id == 0)
 		return 0;
 	int64_t one;
-	int rc = store_get_int(tx,
-	                       "SELECT 1 FROM team_members WHERE team_id = $1 AND user_id = $2",
+	int rc = store_get_int(tx, "SELECT 1 FROM team_members WHERE team_id = $1 AND user_id = $2",
 	                       STORE_ARGS(SV_INT(c->team_id), SV_INT(u->id)), &one);
 	if (rc == ERR_NOT_FOUND) {
 		char team[TEAM_NAME_MAX + 1];
 		if ((rc = team_name(tx, c->account_id, c->team_id, team, sizeof(team))) < 0)
 			return failed(e, rc);
 		return error_set(e, ERR_UNPROCESSABLE,
-		                 "%s is not a member of %s, the conversation's team", u->name, team);
+		                 "%s is not a member of %s, the conversation's team", u->name,
+		                 team);
 	}
 	return rc < 0 ? failed(e, rc) : 0;
 }
 
-int conversation_assign(struct store_tx *tx, const struct actor *who, int64_t id,
-                        int64_t user_id, int64_t now, struct error *e)
+int conversation_assign(struct store_tx *tx, const struct actor *who, int64_t id, int64_t user_id,
+                        int64_t now, struct error *e)
 {
 	struct conversation c;
 	int rc = conversation_take_over(tx, who, id, now, &c, e);
@@ -128,12 +130,13 @@ int conversation_assign(struct store_tx *tx, const struct actor *who, int64_t id
 		if (rc < 0 || (rc = check_assignee(tx, &c, &u, e)) < 0)
 			return rc;
 	}
-	rc = store_exec(tx, "UPDATE conversations SET assignee_id = $2, updated_at = $3 WHERE id = $1",
-	                STORE_ARGS(SV_INT(id), user_id != 0 ? SV_INT(user_id) : SV_NULL,
-	                           SV_INT(now)));
+	rc = store_exec(
+	    tx, "UPDATE conversations SET assignee_id = $2, updated_at = $3 WHERE id = $1",
+	    STORE_ARGS(SV_INT(id), user_id != 0 ? SV_INT(user_id) : SV_NULL, SV_INT(now)));
 	if (rc >= 0)
-		rc = user_id != 0 ? record(tx, who, &c, now, "assignment", "assigned it to %s", u.name)
-		                  : record(tx, who, &c, now, "assignment", "unassigned it");
+		rc = user_id != 0
+		         ? record(tx, who, &c, now, "assignment", "assigned it to %s", u.name)
+		         : record(tx, who, &c, now, "assignment", "unassigned it");
 	return rc < 0 ? failed(e, rc) : 0;
 }
 
@@ -176,7 +179,8 @@ int conversation_reopen(struct store_tx *tx, const struct actor *who, int64_t id
 	if (rc < 0)
 		return rc;
 	if (strcmp(c.status, "resolved") != 0 && strcmp(c.status, "snoozed") != 0)
-		return error_set(e, ERR_CONFLICT, "only a resolved or snoozed conversation reopens");
+		return error_set(e, ERR_CONFLICT,
+		                 "only a resolved or snoozed conversation reopens");
 	return set_status(tx, who, &c, "open", 0, now, "reopened it", e);
 }
 
@@ -256,9 +260,9 @@ int conversation_tag(struct store_tx *tx, const struct actor *who, int64_t id, c
 		                " VALUES ($1, $2, $3) ON CONFLICT DO NOTHING",
 		                STORE_ARGS(SV_INT(id), SV_TEXT(name), SV_INT(now)));
 	else
-		rc = store_exec(tx,
-		                "DELETE FROM conversation_tags WHERE conversation_id = $1 AND name = $2",
-		                STORE_ARGS(SV_INT(id), SV_TEXT(name)));
+		rc = store_exec(
+		    tx, "DELETE FROM conversation_tags WHERE conversation_id = $1 AND name = $2",
+		    STORE_ARGS(SV_INT(id), SV_TEXT(name)));
 	/* Only a change is worth a line in the timeline. */
 	if (rc > 0)
 		rc = is_added ? record(tx, who, &c, now, "tag", "tagged it '%s'", name)
@@ -309,8 +313,8 @@ json_t *conversation_events(struct store_tx *tx, const struct actor *who, int64_
 		json_array_append_new(
 		    events,
 		    json_pack("{s:I,s:s,s:o,s:s,s:I}", "id", (json_int_t)store_int(r, 0), "kind",
-		              store_text(r, 1),
-		              "user_id", store_is_null(r, 2) ? json_null() : json_integer(store_int(r, 2)),
+		              store_text(r, 1), "user_id",
+		              store_is_null(r, 2) ? json_null() : json_integer(store_int(r, 2)),
 		              "text", store_text(r, 3), "created_at", (json_int_t)store_int(r, 4)));
 	store_rows_free(r);
 	if (rc < 0) {

@@ -321,12 +321,13 @@ char *inbox_fold(const char *in);
 #define CONVERSATION_PAGE_MAX  100
 #define PREVIEW_CHARS          120
 
+/* The numbers are the list query's. */
 enum conversation_view {
-	VIEW_VISIBLE, /* everything the actor may see */
-	VIEW_GENERAL, /* no team */
-	VIEW_MINE,    /* assigned to the actor */
-	VIEW_TEAM,    /* one team's */
-	VIEW_ALL,     /* the whole account: admins only, checked by the caller */
+	VIEW_VISIBLE = 0, /* everything the actor may see */
+	VIEW_GENERAL = 1, /* no team */
+	VIEW_MINE = 2,    /* assigned to the actor */
+	VIEW_TEAM = 3,    /* one team's */
+	VIEW_ALL = 4,     /* the whole account: admins only, checked by the caller */
 };
 
 /* What narrows the list; 0 and NULL narrow nothing. */
