@@ -174,6 +174,10 @@ test('transfer, assign, unassign, resolve, reopen, snooze, note and tags, in the
   r = await bruno.post(`${base}/reopen`);
   assert.equal(r.json.conversation.status, 'open');
   assertError(await bruno.post(`${base}/reopen`), 409, 'conflict');
+  // Replying to a resolved conversation reopens it.
+  await bruno.post(`${base}/resolve`);
+  assert.equal((await bruno.post(`${base}/messages`, { text: 'Seguimos' })).status, 201);
+  assert.equal((await bruno.get(base)).json.conversation.status, 'open');
 
   r = await bruno.post(`${base}/notes`, { text: 'Llamar mañana <b>antes</b> de las 10' });
   assert.equal(r.status, 201, r.text);
@@ -205,6 +209,7 @@ test('transfer, assign, unassign, resolve, reopen, snooze, note and tags, in the
     'Bruno reopened it',
     'Bruno resolved it',
     'Bruno reopened it',
+    'Bruno resolved it',
     'Bruno added a note',
     "Bruno tagged it 'vip'",
     "Bruno tagged it 'a-b_2'",
@@ -212,7 +217,7 @@ test('transfer, assign, unassign, resolve, reopen, snooze, note and tags, in the
   ]);
   assert.match(events[5].text, /^Bruno snoozed it until \d{4}-\d\d-\d\d \d\d:\d\d UTC$/);
   assert.deepEqual(events.map((e) => e.kind), ['transfer', 'assignment', 'transfer', 'assignment',
-    'assignment', 'status', 'status', 'status', 'status', 'note', 'tag', 'tag', 'tag']);
+    'assignment', 'status', 'status', 'status', 'status', 'status', 'note', 'tag', 'tag', 'tag']);
   assert.equal(events[0].user_id, ana.user.id);
 });
 
