@@ -64,4 +64,17 @@ void api_team_delete(struct http_request *req, struct http_response *res);
 void api_team_member_add(struct http_request *req, struct http_response *res);
 void api_team_member_remove(struct http_request *req, struct http_response *res);
 
+void api_conversations_list(struct http_request *req, struct http_response *res);
+void api_conversation_transfer(struct http_request *req, struct http_response *res);
+void api_conversation_assign(struct http_request *req, struct http_response *res);
+void api_conversation_unassign(struct http_request *req, struct http_response *res);
+void api_conversation_resolve(struct http_request *req, struct http_response *res);
+void api_conversation_reopen(struct http_request *req, struct http_response *res);
+void api_conversation_snooze(struct http_request *req, struct http_response *res);
+void api_conversation_read(struct http_request *req, struct http_response *res);
+void api_conversation_note(struct http_request *req, struct http_response *res);
+void api_conversation_tag_put(struct http_request *req, struct http_response *res);
+void api_conversation_tag_delete(struct http_request *req, struct http_response *res);
+void api_conversation_events(struct http_request *req, struct http_response *res);
+
 #endif

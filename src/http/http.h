@@ -23,6 +23,7 @@
 
 #define HTTP_BODY_MAX   (1024 * 1024)
 #define HTTP_MAX_PARAMS 4
+#define HTTP_NAME_MAX   256
 #define SESSION_COOKIE  "centralita_session"
 
 /* What every handler can reach: shared, read-only after start. */
@@ -47,6 +48,7 @@ struct http_request {
 	bool is_cookie_auth;
 	char session_token[TOKEN_TEXT_LEN];
 	char csrf[TOKEN_TEXT_LEN];
+	char name[HTTP_NAME_MAX + 1]; /* the path segment matched by ":name" */
 };
 
 struct http_response {

@@ -348,4 +348,92 @@ int inbox_fold_email(const char *in, char *out, struct error *e);
 /* The case-folded (NFC, casefold) copy of valid UTF-8 in, to free; NULL when invalid. */
 char *inbox_fold(const char *in);
 
+/*
+ * The agent's queue: conversations listed through the visibility rule, newest activity
+ * first, a page at a time. The cursor is the (last_activity_at, id) of the page's last item.
+ */
+#define CONVERSATION_QUERY_MAX 200 /* bytes of free text searched */
+#define CONVERSATION_PAGE_MAX  100
+#define PREVIEW_CHARS          120
+
+/* The numbers are the list query's. */
+enum conversation_view {
+	VIEW_VISIBLE = 0, /* everything the actor may see */
+	VIEW_GENERAL = 1, /* no team */
+	VIEW_MINE = 2,    /* assigned to the actor */
+	VIEW_TEAM = 3,    /* one team's */
+	VIEW_ALL = 4,     /* the whole account: admins only, checked by the caller */
+};
+
+/* What narrows the list; 0 and NULL narrow nothing. */
+struct conversation_filter {
+	enum conversation_view view;
+	int64_t team_id; /* VIEW_TEAM */
+	const char *status;
+	int64_t channel_id;
+	int64_t assignee_id;
+	const char *tag;
+	const char *q;             /* contact name, phone or message text contains it */
+	int64_t after_activity_at; /* the cursor; after_id 0: from the newest */
+	int64_t after_id;
+	int limit;
+};
+
+struct conversation_item {
+	struct conversation c;
+	char contact_phone[INBOUND_ID_MAX + 2]; /* "+" and a WhatsApp number */
+	char team_name[TEAM_NAME_MAX + 1];
+	char assignee_name[USER_NAME_MAX + 1];
+	int64_t last_message_id; /* 0: no message yet */
+	char last_direction[4];
+	char *last_preview; /* text cut to PREVIEW_CHARS characters, or the type; owned */
+	int64_t last_message_at;
+	int64_t unread; /* the customer's messages after the read mark */
+};
+
+/* *out is an array of *n items freed with conversation_items_free; *total counts every
+ * match of the filter, cursor aside. */
+int conversation_list(struct store_tx *tx, const struct actor *who,
+                      const struct conversation_filter *f, struct conversation_item **out,
+                      size_t *n, int64_t *total, struct error *e);
+void conversation_items_free(struct conversation_item *items, size_t n);
+
+/*
+ * Agents' actions on a conversation they may see. Each is recorded in its timeline
+ * (conversation_events), and those that move it end routing first: a human always wins.
+ */
+#define NOTE_TEXT_MAX 65536
+#define TAG_NAME_MAX  64
+
+/* Moves it to another team of the account (ERR_UNPROCESSABLE when there is none) and
+ * clears the assignee. */
+int conversation_transfer(struct store_tx *tx, const struct actor *who, int64_t id, int64_t team_id,
+                          int64_t now, struct error *e);
+/* user_id 0 unassigns. The assignee must be active and, when the conversation has a team,
+ * one of its members (ERR_UNPROCESSABLE saying which). */
+int conversation_assign(struct store_tx *tx, const struct actor *who, int64_t id, int64_t user_id,
+                        int64_t now, struct error *e);
+int conversation_resolve(struct store_tx *tx, const struct actor *who, int64_t id, int64_t now,
+                         struct error *e);
+/* Reopens a resolved or snoozed conversation (ERR_CONFLICT for others). */
+int conversation_reopen(struct store_tx *tx, const struct actor *who, int64_t id, int64_t now,
+                        struct error *e);
+/* ERR_UNPROCESSABLE when until is not in the future. */
+int conversation_snooze(struct store_tx *tx, const struct actor *who, int64_t id, int64_t until,
+                        int64_t now, struct error *e);
+/* Marks every message so far read. */
+int conversation_mark_read(struct store_tx *tx, const struct actor *who, int64_t id,
+                           struct error *e);
+/* A private note for colleagues, never sent to the customer. */
+int conversation_note_add(struct store_tx *tx, const struct actor *who, int64_t id,
+                          const char *text, int64_t now, int64_t *note_id, struct error *e);
+/* Adds or removes a tag (1..TAG_NAME_MAX of a-z, 0-9, '-' and '_'); both are idempotent. */
+int conversation_tag(struct store_tx *tx, const struct actor *who, int64_t id, const char *name,
+                     bool is_added, int64_t now, struct error *e);
+/* The conversation's tags as a JSON array of names, sorted. */
+json_t *conversation_tags(struct store_tx *tx, int64_t id, struct error *e);
+/* The timeline, oldest first, as a JSON array of {id, kind, user_id, text, created_at}. */
+json_t *conversation_events(struct store_tx *tx, const struct actor *who, int64_t id,
+                            struct error *e);
+
 #endif

@@ -130,3 +130,22 @@ test('bad team settings: a clear error each, nothing changed', async () => {
   assertError(await agents[0].patch(`/api/v1/teams/${team}`, { assignment: 'manual' }), 403, 'forbidden');
   assert.equal(dump(s), before);
 });
+
+test('a transfer applies the new team\'s method; resolving frees a place in the queue', async () => {
+  const soporte = (await admin.post('/api/v1/teams', { name: 'Soporte' })).json.team.id;
+  await admin.post(`/api/v1/teams/${soporte}/members`, { user_id: agents[0].user.id });
+  await admin.patch(`/api/v1/teams/${soporte}`, { assignment: 'round_robin', max_open: 1 });
+  await setTeam({ assignment: 'manual' });
+  const first = await newSale();
+  const second = await newSale();
+  const t1 = await admin.post(`/api/v1/conversations/${first.conv}/transfer`, { team_id: soporte });
+  assert.equal(t1.status, 200, t1.text);
+  assert.equal((await admin.get(`/api/v1/conversations/${first.conv}`)).json.conversation.assignee_id, agents[0].user.id);
+  assert.match(sql(s, `SELECT group_concat(text, ' | ') FROM conversation_events WHERE conversation_id = ${first.conv}`), /moved it from Ventas to Soporte.*assigned to Ana/);
+  // Ana is at the cap: the second transfer waits in Soporte's queue until she resolves one.
+  await admin.post(`/api/v1/conversations/${second.conv}/transfer`, { team_id: soporte });
+  assert.equal((await admin.get(`/api/v1/conversations/${second.conv}`)).json.conversation.assignee_id, null);
+  assert.equal((await agents[0].post(`/api/v1/conversations/${first.conv}/resolve`)).status, 200);
+  assert.equal((await admin.get(`/api/v1/conversations/${second.conv}`)).json.conversation.assignee_id, agents[0].user.id);
+  resolveAll();
+});
