@@ -220,6 +220,29 @@ static int bootstrap_admin(struct store *st)
 	return 0;
 }
 
+/* Snoozed conversations whose time has come are open again. */
+static void wake_snoozed(struct store *st)
+{
+	struct error e;
+	int64_t due = 0;
+	struct store_tx *tx = store_begin(st, STORE_READ);
+	if (tx == NULL ||
+	    store_get_int(tx,
+	                  "SELECT count(*) FROM conversations WHERE status = 'snoozed'"
+	                  " AND snoozed_until <= $1",
+	                  STORE_ARGS(SV_INT(clock_now_ms())), &due) < 0 ||
+	    due == 0) {
+		store_rollback(tx);
+		return;
+	}
+	store_rollback(tx);
+	tx = store_begin(st, STORE_WRITE);
+	if (tx != NULL && conversation_wake_snoozed(tx, clock_now_ms(), &e) == 0)
+		store_commit(tx);
+	else
+		store_rollback(tx);
+}
+
 static int cmd_serve(const struct command *cmd, struct config *c, char **pos)
 {
 	struct store *st = NULL;
@@ -257,8 +280,11 @@ static int cmd_serve(const struct command *cmd, struct config *c, char **pos)
 	printf("Centralita %s listening on http://%s:%d\n", CENTRALITA_VERSION, c->listen_host,
 	       http_server_port(srv));
 	fflush(stdout);
-	int sig = 0;
-	sigwait(&stop, &sig);
+	/* While waiting for a stop signal, the main thread wakes snoozed conversations. */
+	int sig;
+	struct timespec second = { .tv_sec = 1 };
+	while ((sig = sigtimedwait(&stop, NULL, &second)) < 0)
+		wake_snoozed(st);
 	log_info("received %s: finishing requests in flight",
 	         sig == SIGTERM ? "SIGTERM" : "SIGINT");
 	http_server_stop(srv, 10000);

@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "core/xmalloc.h"
+#include "events/events.h"
 #include "inbox/internal.h"
 #include "outbox/outbox.h"
 
@@ -302,4 +303,39 @@ void conversation_items_free(struct conversation_item *items, size_t n)
 	for (size_t i = 0; i < n; i++)
 		free(items[i].last_preview);
 	free(items);
+}
+
+int conversation_wake_snoozed(struct store_tx *tx, int64_t now, struct error *e)
+{
+	struct store_rows *r;
+	int64_t ids[256];
+	int n = 0;
+	int rc = store_query(tx,
+	                     "SELECT id, account_id FROM conversations WHERE status = 'snoozed'"
+	                     " AND snoozed_until <= $1 ORDER BY snoozed_until LIMIT 256",
+	                     STORE_ARGS(SV_INT(now)), &r);
+	if (rc < 0)
+		return error_set(e, rc, "the store failed");
+	int64_t accounts[256];
+	while ((rc = store_next(r)) == 1) {
+		accounts[n] = store_int(r, 1);
+		ids[n++] = store_int(r, 0);
+	}
+	store_rows_free(r);
+	for (int i = 0; i < n && rc >= 0; i++) {
+		rc = store_exec(tx,
+		                "UPDATE conversations SET status = 'open', snoozed_until = NULL,"
+		                " updated_at = $2 WHERE id = $1",
+		                STORE_ARGS(SV_INT(ids[i]), SV_INT(now)));
+		if (rc >= 0)
+			rc = store_exec(
+			    tx,
+			    "INSERT INTO conversation_events (account_id, conversation_id,"
+			    " kind, text, created_at) VALUES ($1, $2, 'status',"
+			    " 'the snooze ended: open again', $3)",
+			    STORE_ARGS(SV_INT(accounts[i]), SV_INT(ids[i]), SV_INT(now)));
+		if (rc >= 0)
+			rc = events_emit_conversation(tx, ids[i], now);
+	}
+	return rc < 0 ? error_set(e, rc, "the store failed") : 0;
 }
