@@ -106,7 +106,7 @@ function channelRow(ctx, channel) {
           channel.mode === 'polling' ? t('channels.mode.polling') : t('channels.mode.webhook'))),
       health(channel),
       h('div', { class: 'hint-chips' }, hints(channel))),
-    channel.active && h('button', { type: 'button', class: 'btn btn-danger-quiet btn-small channel-remove',
+    channel.active && h('button', { type: 'button', class: 'btn btn-ghost btn-small channel-remove',
       'aria-label': t('channels.remove.label', { name: channel.name }), onclick: () => removeChannel(ctx, channel) },
     icon('trash'), h('span', { class: 'label-wide' }, t('channels.remove.open'))));
 }
@@ -174,7 +174,7 @@ function connectForm(ctx) {
   kind.addEventListener('change', () => kindFields.replaceChildren(...fieldsFor(kind.value)));
   const submit = h('button', { type: 'submit', class: 'btn btn-primary' }, icon('plus'), t('channels.connect.submit'));
   const error = formError();
-  const result = h('div', {});
+  const result = h('div', { hidden: true });
   const form = h('form', { class: 'stack', 'aria-labelledby': 'channel-connect-title' },
     h('div', { class: 'form-grid' },
       field(t('channels.field.kind'), kind),
@@ -196,6 +196,7 @@ function connectForm(ctx) {
       form.reset();
       kindFields.replaceChildren(...fieldsFor(kind.value));
       result.replaceChildren(connectedPanel(channel, body.verify_token));
+      result.hidden = false;
       document.getElementById('channel-connected-title')?.focus();
     } catch (e) {
       error.show(errorMessage(e));

@@ -27,7 +27,8 @@ function fromDocument(doc, teams) {
     return teams.find((x) => x.name === team)?.id ?? null;
   };
   return {
-    enabled: doc.enabled ?? true,
+    // Nothing saved yet answers enabled: false; saving a document means wanting routing.
+    enabled: doc.welcome_message === undefined ? true : doc.enabled ?? true,
     welcome_message: doc.welcome_message ?? '',
     fallback_message: doc.fallback_message ?? '',
     assignment_message: doc.assignment_message ?? '',
