@@ -175,6 +175,20 @@ test('routing: build the department menu, try it live before saving, save, and i
   await page.locator('.toast', { hasText: en['routing.saved'] }).waitFor();
   await page.getByRole('button', { name: en['routing.save'] }).waitFor();
   assert.deepEqual((await admin.get('/api/v1/routing')).json.options.map((o) => o.answers[0]), ['3', '1', '2']);
+
+  // Dragging option 3 by its handle onto option 1 makes it the first. The drag events are
+  // dispatched in the page: headless chromium here starts no native drag from the mouse.
+  await page.evaluate(() => {
+    const [first, , third] = document.querySelectorAll('.option');
+    const dataTransfer = new DataTransfer();
+    third.querySelector('.option-grip').dispatchEvent(new DragEvent('dragstart', { bubbles: true, dataTransfer }));
+    first.dispatchEvent(new DragEvent('dragover', { bubbles: true, cancelable: true, dataTransfer }));
+    first.dispatchEvent(new DragEvent('drop', { bubbles: true, cancelable: true, dataTransfer }));
+  });
+  await page.getByRole('list', { name: fill(en['routing.answers.listLabel'], { n: 1 }) }).getByText('ventas').waitFor();
+  await page.getByRole('button', { name: en['routing.save'] }).click();
+  await page.locator('.toast', { hasText: en['routing.saved'] }).nth(1).waitFor();
+  assert.deepEqual((await admin.get('/api/v1/routing')).json.options.map((o) => o.answers[0]), ['2', '3', '1']);
   assertNoErrors(page);
   await page.context().close();
 });

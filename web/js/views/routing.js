@@ -240,18 +240,16 @@ function optionCard(editor, option, i) {
   const count = editor.state.options.length;
   const titleId = `routing-option-${i}-title`;
   const card = h('li', { class: ['option', editor.matchedOption === i && 'is-match'], 'aria-labelledby': titleId });
-  const handle = h('span', { class: 'option-grip', title: t('routing.option.drag'), 'aria-hidden': 'true' }, icon('grip'));
-  // Only the handle starts a drag, so selecting text in the fields still works.
-  handle.addEventListener('pointerdown', () => card.setAttribute('draggable', 'true'));
-  card.addEventListener('dragstart', (event) => {
+  // Only the handle drags (the whole card as the picture), so text in the fields stays selectable.
+  const handle = h('span', { class: 'option-grip', title: t('routing.option.drag'), 'aria-hidden': 'true', draggable: 'true' },
+    icon('grip'));
+  handle.addEventListener('dragstart', (event) => {
     event.dataTransfer.effectAllowed = 'move';
     event.dataTransfer.setData('text/plain', String(i));
+    event.dataTransfer.setDragImage(card, 24, 24);
     card.classList.add('is-dragging');
   });
-  card.addEventListener('dragend', () => {
-    card.removeAttribute('draggable');
-    card.classList.remove('is-dragging');
-  });
+  handle.addEventListener('dragend', () => card.classList.remove('is-dragging'));
   card.addEventListener('dragover', (event) => {
     event.preventDefault();
     event.dataTransfer.dropEffect = 'move';
