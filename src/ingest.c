@@ -11,6 +11,7 @@
 #include <string.h>
 
 #include "core/log.h"
+#include "events/events.h"
 
 static const char *const type_names[] = {
 	[INBOUND_TYPE_TEXT] = "text",         [INBOUND_TYPE_REPLY] = "reply",
@@ -32,6 +33,9 @@ struct place {
 	int64_t contact_id;
 	int64_t identity_id;
 	int64_t conversation_id;
+	enum router_event_kind event; /* what the message is to routing */
+	bool is_routing;              /* the conversation waits in routing */
+	int64_t resolved_at;          /* when a reopened conversation had been resolved */
 };
 
 static int fail_store(struct error *e, int rc)
@@ -111,24 +115,30 @@ static int find_conversation(struct store_tx *tx, const struct channel *ch, bool
 {
 	struct store_rows *r;
 	int rc = store_query(tx,
-	                     "SELECT id, status FROM conversations WHERE identity_id = $1"
-	                     " ORDER BY id DESC LIMIT 1",
+	                     "SELECT id, status, coalesce(resolved_at, 0) FROM conversations"
+	                     " WHERE identity_id = $1 ORDER BY id DESC LIMIT 1",
 	                     STORE_ARGS(SV_INT(p->identity_id)), &r);
 	if (rc < 0)
 		return rc;
-	bool is_resolved = false;
+	bool is_resolved = false, is_snoozed = false;
 	p->conversation_id = 0;
+	p->event = ROUTER_FIRST_MESSAGE;
 	if ((rc = store_next(r)) == 1) {
 		p->conversation_id = store_int(r, 0);
 		is_resolved = strcmp(store_text(r, 1), "resolved") == 0;
+		is_snoozed = strcmp(store_text(r, 1), "snoozed") == 0;
+		p->is_routing = strcmp(store_text(r, 1), "routing") == 0;
+		p->resolved_at = store_int(r, 2);
+		p->event = is_resolved ? ROUTER_REOPENING_MESSAGE : ROUTER_CUSTOMER_MESSAGE;
 	}
 	store_rows_free(r);
 	if (rc < 0)
 		return rc;
-	if (p->conversation_id != 0 && is_resolved && reopen)
+	/* The customer writing reopens a resolved conversation and wakes a snoozed one. */
+	if (p->conversation_id != 0 && (is_resolved || is_snoozed) && reopen)
 		return store_exec(tx,
-		                  "UPDATE conversations SET status = 'open', updated_at = $2"
-		                  " WHERE id = $1",
+		                  "UPDATE conversations SET status = 'open', snoozed_until = NULL,"
+		                  " updated_at = $2 WHERE id = $1",
 		                  STORE_ARGS(SV_INT(p->conversation_id), SV_INT(now)));
 	if (p->conversation_id != 0)
 		return 0;
@@ -185,18 +195,23 @@ static int insert_message(struct store_tx *tx, const struct channel *ch, const s
                           const struct inbound_event *ev, bool is_inbound, int64_t now)
 {
 	char *extra = details(&ev->msg);
-	int rc = store_exec(
+	int64_t id = 0;
+	int rc = store_get_int(
 	    tx,
 	    "INSERT INTO messages (account_id, conversation_id, channel_id, direction,"
 	    " sender, type, raw_type, text, details, provider_message_id, status,"
-	    " created_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)",
+	    " created_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)"
+	    " RETURNING id",
 	    STORE_ARGS(SV_INT(ch->account_id), SV_INT(p->conversation_id), SV_INT(ch->id),
 	               SV_TEXT(is_inbound ? "in" : "out"),
 	               SV_TEXT(is_inbound ? "contact" : "provider_app"),
 	               SV_TEXT(type_names[ev->msg.type]), SV_TEXT_NULL(ev->msg.raw_type),
 	               SV_TEXT_NULL(ev->msg.text), SV_TEXT_NULL(extra), SV_TEXT(ev->message_id),
-	               SV_TEXT(is_inbound ? "received" : "sent"), SV_INT(ev->time_ms)));
+	               SV_TEXT(is_inbound ? "received" : "sent"), SV_INT(ev->time_ms)),
+	    &id);
 	free(extra);
+	if (rc >= 0)
+		rc = events_emit_message(tx, "message.created", id, now);
 	if (rc < 0)
 		return rc;
 	/* Activity moves forward only; the customer's last message opens the reply window. */
@@ -212,6 +227,37 @@ static int insert_message(struct store_tx *tx, const struct channel *ch, const s
 	               SV_INT(is_inbound)));
 }
 
+/* Routing's view of a customer's message: text, a tapped button, or anything else. */
+static struct route_message route_message_of(const struct inbound_message *m)
+{
+	if (m->type == INBOUND_TYPE_TEXT)
+		return (struct route_message){ .kind = ROUTE_MSG_TEXT, .text = m->text };
+	if (m->type == INBOUND_TYPE_REPLY)
+		return (struct route_message){ .kind = ROUTE_MSG_INTERACTIVE,
+			                       .text = m->text,
+			                       .payload = m->payload };
+	return (struct route_message){ .kind = ROUTE_MSG_OTHER };
+}
+
+/* Hands a customer's message to routing when it can matter: a new or reopened conversation,
+ * or one waiting in routing. */
+static int route(struct store_tx *tx, const struct place *p, const struct inbound_event *ev,
+                 int64_t now, struct ingest_counts *c)
+{
+	if (p->event == ROUTER_CUSTOMER_MESSAGE && !p->is_routing)
+		return 0;
+	struct router_event re = { .kind = p->event,
+		                   .message = route_message_of(&ev->msg),
+		                   .resolved_at_ms = p->resolved_at,
+		                   .contact_name = ev->contact_name };
+	struct error e;
+	int rc = routing_step(tx, p->conversation_id, &re, now, &c->queued, &e);
+	/* Back where it was: its agent keeps it if they still can take it. */
+	if (rc == 0 && p->event == ROUTER_REOPENING_MESSAGE)
+		rc = team_reassign_if_away(tx, p->conversation_id, now, &e);
+	return rc;
+}
+
 static int ingest_message(struct store_tx *tx, const struct channel *ch,
                           const struct inbound_event *ev, int64_t now, struct ingest_counts *c)
 {
@@ -221,7 +267,7 @@ static int ingest_message(struct store_tx *tx, const struct channel *ch,
 		c->duplicates += rc == 1;
 		return rc < 0 ? rc : 0;
 	}
-	struct place p;
+	struct place p = { 0 };
 	rc = find_identity(tx, ch, ev, now, &p);
 	if (rc >= 0)
 		rc = find_conversation(tx, ch, is_inbound, now, &p);
@@ -230,7 +276,7 @@ static int ingest_message(struct store_tx *tx, const struct channel *ch,
 	if (rc < 0)
 		return rc;
 	c->stored++;
-	return 0;
+	return is_inbound ? route(tx, &p, ev, now, c) : 0;
 }
 
 /* States only move forward: queued < sent < delivered < read; failed ends any of them. */
@@ -244,32 +290,32 @@ static int status_rank(enum inbound_delivery d)
 }
 
 static int ingest_status(struct store_tx *tx, const struct channel *ch,
-                         const struct inbound_event *ev, struct ingest_counts *c)
+                         const struct inbound_event *ev, int64_t now, struct ingest_counts *c)
 {
 	const struct inbound_status *s = &ev->status;
 	int rc;
 	if (ev->message_id != NULL) {
-		rc = store_exec(
-		    tx,
+		rc = events_emit_messages(
+		    tx, "message.updated", now,
 		    "UPDATE messages SET status = $3, error_code = $4, error_title = $5"
 		    " WHERE channel_id = $1 AND provider_message_id = $2"
-		    " AND direction = 'out' AND " STATUS_RANK " < $6",
+		    " AND direction = 'out' AND " STATUS_RANK " < $6 RETURNING id",
 		    STORE_ARGS(SV_INT(ch->id), SV_TEXT(ev->message_id),
 		               SV_TEXT(delivery_names[s->state]),
 		               s->state == INBOUND_FAILED ? SV_INT(s->error_code) : SV_NULL,
 		               SV_TEXT_NULL(s->error_title), SV_INT(status_rank(s->state))));
 	} else {
 		/* Messenger's watermark: every message to this contact sent up to that time. */
-		rc = store_exec(tx,
-		                "UPDATE messages SET status = $3 WHERE direction = 'out'"
-		                " AND created_at <= $4 AND " STATUS_RANK
-		                " < $5 AND status <> 'queued'"
-		                " AND conversation_id IN (SELECT v.id FROM conversations v"
-		                " JOIN contact_identities i ON i.id = v.identity_id"
-		                " WHERE i.channel_id = $1 AND i.external_id = $2)",
-		                STORE_ARGS(SV_INT(ch->id), SV_TEXT(ev->contact_id),
-		                           SV_TEXT(delivery_names[s->state]),
-		                           SV_INT(s->watermark_ms), SV_INT(status_rank(s->state))));
+		rc = events_emit_messages(
+		    tx, "message.updated", now,
+		    "UPDATE messages SET status = $3 WHERE direction = 'out'"
+		    " AND created_at <= $4 AND " STATUS_RANK " < $5 AND status <> 'queued'"
+		    " AND conversation_id IN (SELECT v.id FROM conversations v"
+		    " JOIN contact_identities i ON i.id = v.identity_id"
+		    " WHERE i.channel_id = $1 AND i.external_id = $2) RETURNING id",
+		    STORE_ARGS(SV_INT(ch->id), SV_TEXT(ev->contact_id),
+		               SV_TEXT(delivery_names[s->state]), SV_INT(s->watermark_ms),
+		               SV_INT(status_rank(s->state))));
 	}
 	if (rc > 0)
 		c->statuses++;
@@ -304,7 +350,7 @@ int ingest_events(struct store_tx *tx, const struct channel *ch, const struct in
 			rc = ingest_message(tx, ch, ev, now, counts);
 			break;
 		case INBOUND_KIND_STATUS:
-			rc = ingest_status(tx, ch, ev, counts);
+			rc = ingest_status(tx, ch, ev, now, counts);
 			break;
 		case INBOUND_KIND_EDIT:
 			rc = ingest_edit(tx, ch, ev, counts);

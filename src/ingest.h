@@ -21,6 +21,7 @@ struct ingest_counts {
 	size_t statuses;   /* status events that changed one of our messages */
 	size_t edits;
 	size_t ignored; /* understood but not for the inbox (logged) */
+	size_t queued;  /* replies routing queued: wake the outbox after commit */
 };
 
 /* Stores every event of list that belongs to channel ch; events naming another channel id

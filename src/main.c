@@ -17,6 +17,7 @@
 #include "core/buf.h"
 #include "core/clock.h"
 #include "core/config.h"
+#include "core/json.h"
 #include "core/log.h"
 #include "core/seal.h"
 #include "core/token.h"
@@ -219,6 +220,29 @@ static int bootstrap_admin(struct store *st)
 	return 0;
 }
 
+/* Snoozed conversations whose time has come are open again. */
+static void wake_snoozed(struct store *st)
+{
+	struct error e;
+	int64_t due = 0;
+	struct store_tx *tx = store_begin(st, STORE_READ);
+	if (tx == NULL ||
+	    store_get_int(tx,
+	                  "SELECT count(*) FROM conversations WHERE status = 'snoozed'"
+	                  " AND snoozed_until <= $1",
+	                  STORE_ARGS(SV_INT(clock_now_ms())), &due) < 0 ||
+	    due == 0) {
+		store_rollback(tx);
+		return;
+	}
+	store_rollback(tx);
+	tx = store_begin(st, STORE_WRITE);
+	if (tx != NULL && conversation_wake_snoozed(tx, clock_now_ms(), &e) == 0)
+		store_commit(tx);
+	else
+		store_rollback(tx);
+}
+
 static int cmd_serve(const struct command *cmd, struct config *c, char **pos)
 {
 	struct store *st = NULL;
@@ -228,7 +252,7 @@ static int cmd_serve(const struct command *cmd, struct config *c, char **pos)
 	make_parent_dir(c->secret_key_file);
 	if (seal_open(c->secret_key_file, &seal, &e) < 0)
 		return fail("%s", e.message);
-	if (open_store(c, threads + 2, &st) != 0 || bootstrap_admin(st) != 0) {
+	if (open_store(c, threads + 3, &st) != 0 || bootstrap_admin(st) != 0) {
 		store_close(st);
 		seal_free(seal);
 		return 1;
@@ -243,8 +267,10 @@ static int cmd_serve(const struct command *cmd, struct config *c, char **pos)
 	struct app app = { .store = st, .config = c, .seal = seal };
 	app.outbox = outbox_worker_start(st, seal, c, &e);
 	app.poller = app.outbox ? poller_start(st, seal, c, app.outbox, &e) : NULL;
-	struct http_server *srv = app.poller ? http_server_start(&app, &e) : NULL;
+	app.events = app.poller ? events_hub_start(st, c->sse_heartbeat_ms, &e) : NULL;
+	struct http_server *srv = app.events ? http_server_start(&app, &e) : NULL;
 	if (srv == NULL) {
+		events_hub_stop(app.events);
 		poller_stop(app.poller);
 		outbox_worker_stop(app.outbox);
 		store_close(st);
@@ -254,11 +280,15 @@ static int cmd_serve(const struct command *cmd, struct config *c, char **pos)
 	printf("Centralita %s listening on http://%s:%d\n", CENTRALITA_VERSION, c->listen_host,
 	       http_server_port(srv));
 	fflush(stdout);
-	int sig = 0;
-	sigwait(&stop, &sig);
+	/* While waiting for a stop signal, the main thread wakes snoozed conversations. */
+	int sig;
+	struct timespec second = { .tv_sec = 1 };
+	while ((sig = sigtimedwait(&stop, NULL, &second)) < 0)
+		wake_snoozed(st);
 	log_info("received %s: finishing requests in flight",
 	         sig == SIGTERM ? "SIGTERM" : "SIGINT");
 	http_server_stop(srv, 10000);
+	events_hub_stop(app.events);
 	poller_stop(app.poller);
 	outbox_worker_stop(app.outbox);
 	store_close(st);
@@ -417,7 +447,10 @@ static int team_rename_cmd(struct store_tx *tx, char **pos, const struct config 
 	struct team t;
 	int rc = team_find_name(tx, ACCOUNT_ID, pos[0], &t, e);
 	if (rc == 0)
-		rc = team_rename(tx, ACCOUNT_ID, t.id, pos[1], clock_now_ms(), &t, e);
+		rc = team_update(
+		    tx, ACCOUNT_ID, t.id,
+		    &(struct team_changes){ .name = pos[1], .is_online_only = -1, .max_open = -1 },
+		    clock_now_ms(), &t, e);
 	return rc;
 }
 
@@ -647,6 +680,62 @@ static int cmd_simulate(const struct command *cmd, struct config *c, char **pos)
 	return rc;
 }
 
+static void print_json(json_t *doc)
+{
+	char *text = json_dumps(doc, JSON_INDENT(2) | JSON_PRESERVE_ORDER);
+	printf("%s\n", text);
+	free(text);
+	json_decref(doc);
+}
+
+static int routing_export_cmd(struct store_tx *tx, char **pos, const struct config *c,
+                              struct error *e)
+{
+	json_t *doc = routing_export(tx, ACCOUNT_ID, e);
+	if (doc == NULL)
+		return e->code;
+	print_json(doc);
+	return 0;
+}
+
+static int routing_import_cmd(struct store_tx *tx, char **pos, const struct config *c,
+                              struct error *e)
+{
+	char *text = read_file(pos[0]);
+	if (text == NULL)
+		return error_set(e, ERR_INVALID, "cannot read %s", pos[0]);
+	json_t *doc = json_parse(text, strlen(text), e);
+	free(text);
+	if (doc == NULL)
+		return e->code;
+	struct route_problems problems = { 0 };
+	int rc = routing_save(tx, ACCOUNT_ID, 0, doc, clock_now_ms(), &problems, e);
+	for (size_t i = 0; i < problems.count; i++)
+		fprintf(stderr, "  %s: %s\n",
+		        problems.items[i].path[0] ? problems.items[i].path : "(document)",
+		        problems.items[i].reason);
+	route_problems_free(&problems);
+	json_decref(doc);
+	if (rc == 0)
+		printf("routing configuration saved\n");
+	return rc;
+}
+
+static int routing_explain_cmd(struct store_tx *tx, char **pos, const struct config *c,
+                               struct error *e)
+{
+	struct route_config *cfg;
+	struct route_problems problems = { 0 };
+	int rc = routing_load(tx, ACCOUNT_ID, NULL, &cfg, &problems, e);
+	route_problems_free(&problems);
+	if (rc == 0 && cfg == NULL)
+		rc = error_set(e, ERR_UNPROCESSABLE, "no routing configuration is saved");
+	if (rc == 0)
+		print_json(routing_explain(tx, ACCOUNT_ID, cfg, pos[0], e));
+	route_config_free(cfg);
+	return rc;
+}
+
 #define TX_COMMAND(fn_name, tx_fn)                                                  \
 	static int fn_name(const struct command *cmd, struct config *c, char **pos) \
 	{                                                                           \
@@ -663,6 +752,9 @@ TX_COMMAND(cmd_team_delete, team_delete_cmd)
 TX_COMMAND(cmd_member_add, member_add)
 TX_COMMAND(cmd_member_remove, member_remove)
 TX_COMMAND(cmd_channel_add, channel_add)
+TX_COMMAND(cmd_routing_export, routing_export_cmd)
+TX_COMMAND(cmd_routing_import, routing_import_cmd)
+TX_COMMAND(cmd_routing_explain, routing_explain_cmd)
 TX_COMMAND(cmd_channel_list, channel_print_list)
 TX_COMMAND(cmd_channel_remove, channel_remove_cmd)
 
@@ -705,6 +797,14 @@ static const struct command commands[] = {
 	{ "channel remove", "channel remove ID",
 	  "Removes a channel; its conversations stay in the inbox.", 1, NULL, true,
 	  cmd_channel_remove },
+	{ "routing export", "routing export", "Prints the routing configuration (teams by name).",
+	  0, NULL, true, cmd_routing_export },
+	{ "routing import", "routing import FILE",
+	  "Validates and saves a routing configuration; prints every problem when refused.", 1,
+	  NULL, true, cmd_routing_import },
+	{ "routing explain", "routing explain TEXT",
+	  "Shows which option a customer's TEXT would match, and why.", 1, NULL, true,
+	  cmd_routing_explain },
 	{ "simulate",
 	  "simulate KIND --channel ID --from USER --text TEXT [--name NAME] [--url URL]",
 	  "Posts a correctly signed customer message to the running server, as the provider would.",

@@ -27,6 +27,8 @@ const struct config_item config_items[] = {
 	  "seconds one send to a provider may take, 1-120 (30)" },
 	{ "web-dir", "CENTRALITA_WEB_DIR",
 	  "serve the web UI from this folder instead of the built-in copy (for development)" },
+	{ "sse-heartbeat", "CENTRALITA_SSE_HEARTBEAT_MS",
+	  "milliseconds between keep-alive comments on idle event streams, 100-60000 (15000)" },
 	{ NULL, NULL, NULL },
 };
 
@@ -43,6 +45,7 @@ void config_defaults(struct config *c)
 	snprintf(c->graph_api_version, sizeof(c->graph_api_version), "v25.0");
 	snprintf(c->telegram_api_url, sizeof(c->telegram_api_url), "https://api.telegram.org");
 	c->send_timeout_s = 30;
+	c->sse_heartbeat_ms = 15000;
 }
 
 static int copy_value(char *dst, size_t size, const char *value)
@@ -145,6 +148,10 @@ static int set_item(struct config *c, int item, const char *value, const char **
 	if (strcmp(flag, "send-timeout") == 0) {
 		*expected = "seconds, from 1 to 120";
 		return parse_int(value, 1, 120, &c->send_timeout_s);
+	}
+	if (strcmp(flag, "sse-heartbeat") == 0) {
+		*expected = "milliseconds, from 100 to 60000";
+		return parse_int(value, 100, 60000, &c->sse_heartbeat_ms);
 	}
 	if (strcmp(flag, "web-dir") == 0) {
 		*expected = "a folder holding index.html";

@@ -19,6 +19,7 @@ struct config {
 	char telegram_api_url[512]; /* the Telegram Bot API, or a fake or proxy of it */
 	int send_timeout_s;         /* how long one send to a provider may take */
 	char web_dir[1024];         /* serve the web UI from here; empty: the copy built in */
+	int sse_heartbeat_ms;       /* the event stream's keep-alive comment interval */
 };
 
 /* One settable item: flag --NAME, environment CENTRALITA_ENV. */

@@ -16,6 +16,10 @@ int api_finish(struct http_response *res, struct store_tx *tx, int rc, const str
 json_t *api_read_body(struct http_request *req, struct http_response *res,
                       const struct json_field *fields, size_t n);
 
+/* A query parameter that must be a whole number in [lo, hi]; def when absent. */
+int api_query_int(struct http_request *req, const char *name, int64_t lo, int64_t hi, int64_t def,
+                  int64_t *out, struct error *e);
+
 void api_health(struct http_request *req, struct http_response *res);
 
 void api_webhook_verify(struct http_request *req, struct http_response *res);
@@ -44,6 +48,13 @@ void api_conversation_get(struct http_request *req, struct http_response *res);
 void api_messages_list(struct http_request *req, struct http_response *res);
 void api_reply(struct http_request *req, struct http_response *res);
 void api_outbox_stats(struct http_request *req, struct http_response *res);
+void api_events(struct http_request *req, struct http_response *res);
+void api_back_to_routing(struct http_request *req, struct http_response *res);
+
+void api_routing_get(struct http_request *req, struct http_response *res);
+void api_routing_put(struct http_request *req, struct http_response *res);
+void api_routing_explain(struct http_request *req, struct http_response *res);
+void api_routing_stats(struct http_request *req, struct http_response *res);
 
 void api_teams_list(struct http_request *req, struct http_response *res);
 void api_team_create(struct http_request *req, struct http_response *res);
@@ -52,5 +63,18 @@ void api_team_update(struct http_request *req, struct http_response *res);
 void api_team_delete(struct http_request *req, struct http_response *res);
 void api_team_member_add(struct http_request *req, struct http_response *res);
 void api_team_member_remove(struct http_request *req, struct http_response *res);
+
+void api_conversations_list(struct http_request *req, struct http_response *res);
+void api_conversation_transfer(struct http_request *req, struct http_response *res);
+void api_conversation_assign(struct http_request *req, struct http_response *res);
+void api_conversation_unassign(struct http_request *req, struct http_response *res);
+void api_conversation_resolve(struct http_request *req, struct http_response *res);
+void api_conversation_reopen(struct http_request *req, struct http_response *res);
+void api_conversation_snooze(struct http_request *req, struct http_response *res);
+void api_conversation_read(struct http_request *req, struct http_response *res);
+void api_conversation_note(struct http_request *req, struct http_response *res);
+void api_conversation_tag_put(struct http_request *req, struct http_response *res);
+void api_conversation_tag_delete(struct http_request *req, struct http_response *res);
+void api_conversation_events(struct http_request *req, struct http_response *res);
 
 #endif

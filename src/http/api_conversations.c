@@ -1,4 +1,6 @@
 /* Conversations and their messages: /api/v1/conversations/… (the visibility rule is in inbox/). */
+#include <sodium.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -6,7 +8,9 @@
 #include "core/json.h"
 #include "http/api.h"
 
-#define MESSAGES_PAGE 50
+#define MESSAGES_PAGE      50
+#define CONVERSATIONS_PAGE 25
+#define CURSOR_TEXT_MAX    64
 
 static json_t *json_or_null(int64_t v)
 {
@@ -60,29 +64,12 @@ void api_conversation_get(struct http_request *req, struct http_response *res)
 		    json_pack("{s:o}", "conversation", json_conversation(&c, clock_now_ms())));
 }
 
-/* A query parameter that must be a whole number in [lo, hi]; def when absent. */
-static int query_int(struct http_request *req, const char *name, int64_t lo, int64_t hi,
-                     int64_t def, int64_t *out, struct error *e)
-{
-	const char *s = http_query(req, name);
-	*out = def;
-	if (s == NULL)
-		return 0;
-	char *end;
-	long long v = strtoll(s, &end, 10);
-	if (*s == '\0' || *end != '\0' || v < lo || v > hi)
-		return error_set(e, ERR_INVALID, "'%s' must be a whole number from %lld to %lld",
-		                 name, (long long)lo, (long long)hi);
-	*out = v;
-	return 0;
-}
-
 void api_messages_list(struct http_request *req, struct http_response *res)
 {
 	struct error e;
 	int64_t before, limit;
-	if (query_int(req, "before", 1, INT64_MAX, 0, &before, &e) < 0 ||
-	    query_int(req, "limit", 1, 200, MESSAGES_PAGE, &limit, &e) < 0) {
+	if (api_query_int(req, "before", 1, INT64_MAX, 0, &before, &e) < 0 ||
+	    api_query_int(req, "limit", 1, 200, MESSAGES_PAGE, &limit, &e) < 0) {
 		http_reply_error(res, &e);
 		return;
 	}
@@ -153,4 +140,365 @@ void api_outbox_stats(struct http_request *req, struct http_response *res)
 		                          "retrying", (json_int_t)s.retrying, "in_flight",
 		                          (json_int_t)s.in_flight, "failed", (json_int_t)s.failed,
 		                          "oldest_pending_ms", (json_int_t)s.oldest_pending_ms));
+}
+
+void api_back_to_routing(struct http_request *req, struct http_response *res)
+{
+	struct store_tx *tx = api_begin(req, res, STORE_WRITE);
+	if (tx == NULL)
+		return;
+	struct error e;
+	size_t queued = 0;
+	int rc = conversation_back_to_routing(tx, &req->who, req->params[0], clock_now_ms(),
+	                                      &queued, &e);
+	if (api_finish(res, tx, rc, &e) < 0)
+		return;
+	if (queued > 0)
+		outbox_worker_wake(req->app->outbox);
+	tx = api_begin(req, res, STORE_READ);
+	if (tx == NULL)
+		return;
+	struct conversation c;
+	if (conversation_get(tx, &req->who, req->params[0], &c, &e) < 0)
+		http_reply_error(res, &e);
+	else
+		http_reply_json(
+		    res, 200,
+		    json_pack("{s:o}", "conversation", json_conversation(&c, clock_now_ms())));
+	store_rollback(tx);
+}
+
+/*
+ * The list's cursor: the last item's "last_activity_at.id", base64url. It is a position,
+ * not a secret (every page goes through the visibility rule), so it is not signed; it is
+ * decoded strictly and anything else is refused.
+ */
+static void cursor_encode(const struct conversation *c, char out[CURSOR_TEXT_MAX])
+{
+	char plain[48];
+	int len = snprintf(plain, sizeof(plain), "%lld.%lld", (long long)c->last_activity_at,
+	                   (long long)c->id);
+	sodium_bin2base64(out, CURSOR_TEXT_MAX, (const unsigned char *)plain, (size_t)len,
+	                  sodium_base64_VARIANT_URLSAFE_NO_PADDING);
+}
+
+/* A decimal of 1 to 18 digits without a leading zero (but "0" itself), up to stop. */
+static bool parse_decimal(const char *s, char stop, const char **end, int64_t *out)
+{
+	int64_t v = 0;
+	size_t n = 0;
+	for (; s[n] >= '0' && s[n] <= '9'; n++)
+		v = n < 18 ? v * 10 + (s[n] - '0') : v;
+	if (n == 0 || n > 18 || (n > 1 && s[0] == '0') || s[n] != stop)
+		return false;
+	*end = s + n;
+	*out = v;
+	return true;
+}
+
+static int cursor_decode(const char *text, struct conversation_filter *f, struct error *e)
+{
+	char plain[48];
+	size_t len = 0;
+	const char *end = NULL;
+	if (strlen(text) > CURSOR_TEXT_MAX ||
+	    sodium_base642bin((unsigned char *)plain, sizeof(plain) - 1, text, strlen(text), NULL,
+	                      &len, &end, sodium_base64_VARIANT_URLSAFE_NO_PADDING) != 0 ||
+	    *end != '\0')
+		return error_set(e, ERR_INVALID, "'cursor' is not one this server gave");
+	plain[len] = '\0';
+	if (memchr(plain, '\0', len) != NULL ||
+	    !parse_decimal(plain, '.', &end, &f->after_activity_at) ||
+	    !parse_decimal(end + 1, '\0', &end, &f->after_id) || f->after_id == 0)
+		return error_set(e, ERR_INVALID, "'cursor' is not one this server gave");
+	return 0;
+}
+
+static const char *const statuses[] = { "routing", "open", "pending", "snoozed", "resolved" };
+
+/* The query's view and status; ERR_FORBIDDEN when an agent asks for view=all. */
+static int read_view(struct http_request *req, struct conversation_filter *f, struct error *e)
+{
+	const char *view = http_query(req, "view");
+	const char *end;
+	if (view == NULL)
+		f->view = VIEW_VISIBLE;
+	else if (strcmp(view, "general") == 0)
+		f->view = VIEW_GENERAL;
+	else if (strcmp(view, "mine") == 0)
+		f->view = VIEW_MINE;
+	else if (strncmp(view, "team:", 5) == 0 &&
+	         parse_decimal(view + 5, '\0', &end, &f->team_id) && f->team_id > 0)
+		f->view = VIEW_TEAM;
+	else if (strcmp(view, "all") == 0 && req->who.role == ROLE_ADMIN)
+		f->view = VIEW_ALL;
+	else if (strcmp(view, "all") == 0)
+		return error_set(e, ERR_FORBIDDEN, "only admins may see every conversation");
+	else
+		return error_set(e, ERR_INVALID, "'view' must be general, mine, team:<id> or all");
+	f->status = http_query(req, "status");
+	if (f->status == NULL)
+		return 0;
+	for (size_t i = 0; i < sizeof(statuses) / sizeof(statuses[0]); i++)
+		if (strcmp(f->status, statuses[i]) == 0)
+			return 0;
+	return error_set(e, ERR_INVALID,
+	                 "'status' must be routing, open, pending, snoozed or resolved");
+}
+
+static int read_filter(struct http_request *req, struct conversation_filter *f, struct error *e)
+{
+	int64_t limit;
+	memset(f, 0, sizeof(*f));
+	if (read_view(req, f, e) < 0 ||
+	    api_query_int(req, "channel", 1, INT64_MAX, 0, &f->channel_id, e) < 0 ||
+	    api_query_int(req, "assignee", 1, INT64_MAX, 0, &f->assignee_id, e) < 0 ||
+	    api_query_int(req, "limit", 1, CONVERSATION_PAGE_MAX, CONVERSATIONS_PAGE, &limit, e) <
+	        0)
+		return -1;
+	f->limit = (int)limit;
+	f->tag = http_query(req, "tag");
+	f->q = http_query(req, "q");
+	if (f->q != NULL && strlen(f->q) > CONVERSATION_QUERY_MAX)
+		return error_set(e, ERR_INVALID, "'q' is longer than %d bytes",
+		                 CONVERSATION_QUERY_MAX);
+	if (f->q != NULL && f->q[0] == '\0')
+		f->q = NULL;
+	const char *cursor = http_query(req, "cursor");
+	return cursor != NULL ? cursor_decode(cursor, f, e) : 0;
+}
+
+static json_t *json_named(int64_t id, const char *name)
+{
+	return id > 0 ? json_pack("{s:I,s:s}", "id", (json_int_t)id, "name", name) : json_null();
+}
+
+static json_t *json_item(const struct conversation_item *it, int64_t now)
+{
+	json_t *o = json_conversation(&it->c, now);
+	json_object_set_new(json_object_get(o, "contact"), "phone",
+	                    it->contact_phone[0] ? json_string(it->contact_phone) : json_null());
+	json_object_set_new(o, "team", json_named(it->c.team_id, it->team_name));
+	json_object_set_new(o, "assignee", json_named(it->c.assignee_id, it->assignee_name));
+	json_object_set_new(
+	    o, "last_message",
+	    it->last_message_id == 0
+	        ? json_null()
+	        : json_pack("{s:I,s:s,s:s,s:I}", "id", (json_int_t)it->last_message_id, "direction",
+	                    it->last_direction, "preview", it->last_preview ? it->last_preview : "",
+	                    "created_at", (json_int_t)it->last_message_at));
+	json_object_set_new(o, "unread_count", json_integer(it->unread));
+	return o;
+}
+
+void api_conversations_list(struct http_request *req, struct http_response *res)
+{
+	struct conversation_filter f;
+	struct error e;
+	if (read_filter(req, &f, &e) < 0) {
+		http_reply_error(res, &e);
+		return;
+	}
+	struct store_tx *tx = api_begin(req, res, STORE_READ);
+	if (tx == NULL)
+		return;
+	struct conversation_item *items;
+	size_t n;
+	int64_t total;
+	int rc = conversation_list(tx, &req->who, &f, &items, &n, &total, &e);
+	store_rollback(tx);
+	if (rc < 0) {
+		http_reply_error(res, &e);
+		return;
+	}
+	int64_t now = clock_now_ms();
+	json_t *arr = json_array();
+	for (size_t i = 0; i < n; i++)
+		json_array_append_new(arr, json_item(&items[i], now));
+	char cursor[CURSOR_TEXT_MAX];
+	if (n == (size_t)f.limit)
+		cursor_encode(&items[n - 1].c, cursor);
+	http_reply_json(res, 200,
+	                json_pack("{s:o,s:I,s:o}", "conversations", arr, "total", (json_int_t)total,
+	                          "next_cursor",
+	                          n == (size_t)f.limit ? json_string(cursor) : json_null()));
+	conversation_items_free(items, n);
+}
+
+/*
+ * Ends an action: commits and answers the conversation as it is now (null when the action
+ * took it out of the caller's sight, a transfer to a team they are not in), or the error.
+ */
+static void answer_action(struct http_request *req, struct http_response *res, struct store_tx *tx,
+                          int rc, struct error *e)
+{
+	json_t *conv = json_null();
+	struct conversation c;
+	int got = rc == 0 ? conversation_get(tx, &req->who, req->params[0], &c, e) : rc;
+	if (got == 0) {
+		json_decref(conv);
+		conv = json_conversation(&c, clock_now_ms());
+	} else if (rc == 0 && got != ERR_NOT_FOUND) {
+		rc = got;
+	}
+	if (api_finish(res, tx, rc, e) < 0)
+		json_decref(conv);
+	else
+		http_reply_json(res, 200, json_pack("{s:o}", "conversation", conv));
+}
+
+/* An action whose body is one integer field (required) given to act. */
+static void int_action(struct http_request *req, struct http_response *res, const char *field,
+                       int (*act)(struct store_tx *, const struct actor *, int64_t, int64_t,
+                                  int64_t, struct error *))
+{
+	json_int_t value = 0;
+	const struct json_field fields[] = {
+		{ field, JSON_FIELD_INT, true, 0, &value, NULL },
+	};
+	json_t *body = api_read_body(req, res, fields, 1);
+	if (body == NULL)
+		return;
+	json_decref(body);
+	struct store_tx *tx = api_begin(req, res, STORE_WRITE);
+	if (tx == NULL)
+		return;
+	struct error e;
+	int rc = act(tx, &req->who, req->params[0], value, clock_now_ms(), &e);
+	answer_action(req, res, tx, rc, &e);
+}
+
+static int assign(struct store_tx *tx, const struct actor *who, int64_t id, int64_t user_id,
+                  int64_t now, struct error *e)
+{
+	if (user_id <= 0)
+		return error_set(e, ERR_INVALID, "'user_id' must be a user's id");
+	return conversation_assign(tx, who, id, user_id, now, e);
+}
+
+void api_conversation_transfer(struct http_request *req, struct http_response *res)
+{
+	int_action(req, res, "team_id", conversation_transfer);
+}
+
+void api_conversation_assign(struct http_request *req, struct http_response *res)
+{
+	int_action(req, res, "user_id", assign);
+}
+
+void api_conversation_snooze(struct http_request *req, struct http_response *res)
+{
+	int_action(req, res, "until", conversation_snooze);
+}
+
+/* An action without a body. */
+static void plain_action(struct http_request *req, struct http_response *res,
+                         int (*act)(struct store_tx *, const struct actor *, int64_t, int64_t,
+                                    struct error *))
+{
+	struct store_tx *tx = api_begin(req, res, STORE_WRITE);
+	if (tx == NULL)
+		return;
+	struct error e;
+	int rc = act(tx, &req->who, req->params[0], clock_now_ms(), &e);
+	answer_action(req, res, tx, rc, &e);
+}
+
+static int unassign(struct store_tx *tx, const struct actor *who, int64_t id, int64_t now,
+                    struct error *e)
+{
+	return conversation_assign(tx, who, id, 0, now, e);
+}
+
+static int mark_read(struct store_tx *tx, const struct actor *who, int64_t id, int64_t now,
+                     struct error *e)
+{
+	(void)now;
+	return conversation_mark_read(tx, who, id, e);
+}
+
+void api_conversation_unassign(struct http_request *req, struct http_response *res)
+{
+	plain_action(req, res, unassign);
+}
+
+void api_conversation_resolve(struct http_request *req, struct http_response *res)
+{
+	plain_action(req, res, conversation_resolve);
+}
+
+void api_conversation_reopen(struct http_request *req, struct http_response *res)
+{
+	plain_action(req, res, conversation_reopen);
+}
+
+void api_conversation_read(struct http_request *req, struct http_response *res)
+{
+	plain_action(req, res, mark_read);
+}
+
+void api_conversation_note(struct http_request *req, struct http_response *res)
+{
+	const char *text = NULL;
+	const struct json_field fields[] = {
+		{ "text", JSON_FIELD_STRING, true, NOTE_TEXT_MAX, &text, NULL },
+	};
+	json_t *body = api_read_body(req, res, fields, 1);
+	if (body == NULL)
+		return;
+	struct store_tx *tx = api_begin(req, res, STORE_WRITE);
+	if (tx == NULL)
+		goto out;
+	struct error e;
+	int64_t id = 0, now = clock_now_ms();
+	int rc = conversation_note_add(tx, &req->who, req->params[0], text, now, &id, &e);
+	if (api_finish(res, tx, rc, &e) == 0)
+		http_reply_json(res, 201,
+		                json_pack("{s:{s:I,s:I,s:I,s:s,s:I}}", "note", "id", (json_int_t)id,
+		                          "conversation_id", (json_int_t)req->params[0],
+		                          "author_id", (json_int_t)req->who.user_id, "text", text,
+		                          "created_at", (json_int_t)now));
+out:
+	json_decref(body);
+}
+
+static void tag_action(struct http_request *req, struct http_response *res, bool is_added)
+{
+	struct store_tx *tx = api_begin(req, res, STORE_WRITE);
+	if (tx == NULL)
+		return;
+	struct error e;
+	json_t *tags = NULL;
+	int rc = conversation_tag(tx, &req->who, req->params[0], req->name, is_added,
+	                          clock_now_ms(), &e);
+	if (rc == 0 && (tags = conversation_tags(tx, req->params[0], &e)) == NULL)
+		rc = e.code;
+	if (api_finish(res, tx, rc, &e) < 0)
+		json_decref(tags);
+	else
+		http_reply_json(res, 200, json_pack("{s:o}", "tags", tags));
+}
+
+void api_conversation_tag_put(struct http_request *req, struct http_response *res)
+{
+	tag_action(req, res, true);
+}
+
+void api_conversation_tag_delete(struct http_request *req, struct http_response *res)
+{
+	tag_action(req, res, false);
+}
+
+void api_conversation_events(struct http_request *req, struct http_response *res)
+{
+	struct store_tx *tx = api_begin(req, res, STORE_READ);
+	if (tx == NULL)
+		return;
+	struct error e;
+	json_t *events = conversation_events(tx, &req->who, req->params[0], &e);
+	store_rollback(tx);
+	if (events == NULL)
+		http_reply_error(res, &e);
+	else
+		http_reply_json(res, 200, json_pack("{s:o}", "events", events));
 }

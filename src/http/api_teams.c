@@ -59,19 +59,19 @@ void api_team_get(struct http_request *req, struct http_response *res)
 	store_rollback(tx);
 }
 
-/* Runs a team change in a write transaction, then answers the team as it now is. */
-static void change_team(struct http_request *req, struct http_response *res, const char *name,
-                        int64_t user_id,
-                        int (*change)(struct http_request *, struct store_tx *, const char *,
-                                      int64_t, int64_t *, struct error *),
-                        int status)
+/* Runs a team change (given arg) in a write transaction, then answers the team as it is. */
+typedef int (*team_change)(struct http_request *req, struct store_tx *tx, const void *arg,
+                           int64_t *id, struct error *e);
+
+static void change_team(struct http_request *req, struct http_response *res, team_change change,
+                        const void *arg, int status)
 {
 	struct store_tx *tx = api_begin(req, res, STORE_WRITE);
 	if (tx == NULL)
 		return;
 	struct error e;
 	int64_t id = req->params[0];
-	int rc = change(req, tx, name, user_id, &id, &e);
+	int rc = change(req, tx, arg, &id, &e);
 	if (api_finish(res, tx, rc, &e) < 0)
 		return;
 	tx = api_begin(req, res, STORE_READ);
@@ -81,8 +81,8 @@ static void change_team(struct http_request *req, struct http_response *res, con
 	store_rollback(tx);
 }
 
-static int create(struct http_request *req, struct store_tx *tx, const char *name, int64_t user_id,
-                  int64_t *id, struct error *e)
+static int create(struct http_request *req, struct store_tx *tx, const void *name, int64_t *id,
+                  struct error *e)
 {
 	struct team t;
 	int rc = team_create(tx, req->who.account_id, name, clock_now_ms(), &t, e);
@@ -91,29 +91,31 @@ static int create(struct http_request *req, struct store_tx *tx, const char *nam
 	return rc;
 }
 
-static int rename_team(struct http_request *req, struct store_tx *tx, const char *name,
-                       int64_t user_id, int64_t *id, struct error *e)
+static int update(struct http_request *req, struct store_tx *tx, const void *changes, int64_t *id,
+                  struct error *e)
 {
 	struct team t;
-	return team_rename(tx, req->who.account_id, *id, name, clock_now_ms(), &t, e);
+	int64_t now = clock_now_ms();
+	int rc = team_update(tx, req->who.account_id, *id, changes, now, &t, e);
+	/* A new method or a higher cap may let waiting conversations go to someone now. */
+	return rc < 0 ? rc : team_fill_queue(tx, *id, now, e);
 }
 
-static int add_member(struct http_request *req, struct store_tx *tx, const char *name,
-                      int64_t user_id, int64_t *id, struct error *e)
+static int add_member(struct http_request *req, struct store_tx *tx, const void *user_id,
+                      int64_t *id, struct error *e)
 {
-	return team_member_add(tx, req->who.account_id, *id, user_id, clock_now_ms(), e);
+	int64_t now = clock_now_ms();
+	int rc = team_member_add(tx, req->who.account_id, *id, *(const int64_t *)user_id, now, e);
+	return rc < 0 ? rc : team_fill_queue(tx, *id, now, e);
 }
 
-static int remove_member(struct http_request *req, struct store_tx *tx, const char *name,
-                         int64_t user_id, int64_t *id, struct error *e)
+static int remove_member(struct http_request *req, struct store_tx *tx, const void *user_id,
+                         int64_t *id, struct error *e)
 {
-	return team_member_remove(tx, req->who.account_id, *id, user_id, e);
+	return team_member_remove(tx, req->who.account_id, *id, *(const int64_t *)user_id, e);
 }
 
-static void with_name(struct http_request *req, struct http_response *res,
-                      int (*change)(struct http_request *, struct store_tx *, const char *, int64_t,
-                                    int64_t *, struct error *),
-                      int status)
+void api_team_create(struct http_request *req, struct http_response *res)
 {
 	const char *name = NULL;
 	const struct json_field fields[] = {
@@ -122,18 +124,33 @@ static void with_name(struct http_request *req, struct http_response *res,
 	json_t *body = api_read_body(req, res, fields, 1);
 	if (body == NULL)
 		return;
-	change_team(req, res, name, 0, change, status);
+	change_team(req, res, create, name, 201);
 	json_decref(body);
-}
-
-void api_team_create(struct http_request *req, struct http_response *res)
-{
-	with_name(req, res, create, 201);
 }
 
 void api_team_update(struct http_request *req, struct http_response *res)
 {
-	with_name(req, res, rename_team, 200);
+	struct team_changes in = { .is_online_only = -1, .max_open = -1 };
+	bool is_online_only = false, has_online_only = false, has_max = false;
+	json_int_t max_open = 0;
+	const struct json_field fields[] = {
+		{ "name", JSON_FIELD_STRING, false, TEAM_NAME_MAX, &in.name, NULL },
+		{ "assignment", JSON_FIELD_STRING, false, 16, &in.assignment, NULL },
+		{ "online_only", JSON_FIELD_BOOL, false, 0, &is_online_only, &has_online_only },
+		{ "max_open", JSON_FIELD_INT, false, 0, &max_open, &has_max },
+	};
+	json_t *body = api_read_body(req, res, fields, 4);
+	if (body == NULL)
+		return;
+	if (has_online_only)
+		in.is_online_only = is_online_only;
+	if (has_max)
+		in.max_open = (int)max_open;
+	if (has_max && (max_open < 0 || max_open > 1000))
+		http_reply_errorf(res, ERR_INVALID, "'max_open' must be from 0 (no cap) to 1000");
+	else
+		change_team(req, res, update, &in, 200);
+	json_decref(body);
 }
 
 void api_team_delete(struct http_request *req, struct http_response *res)
@@ -156,11 +173,12 @@ void api_team_member_add(struct http_request *req, struct http_response *res)
 	json_t *body = api_read_body(req, res, fields, 1);
 	if (body == NULL)
 		return;
-	change_team(req, res, NULL, user_id, add_member, 201);
+	int64_t uid = user_id;
+	change_team(req, res, add_member, &uid, 201);
 	json_decref(body);
 }
 
 void api_team_member_remove(struct http_request *req, struct http_response *res)
 {
-	change_team(req, res, NULL, req->params[1], remove_member, 200);
+	change_team(req, res, remove_member, &req->params[1], 200);
 }

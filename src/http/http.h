@@ -15,6 +15,7 @@
 #include "core/config.h"
 #include "core/err.h"
 #include "core/token.h"
+#include "events/events.h"
 #include "inbox/inbox.h"
 #include "outbox/outbox.h"
 #include "poller/poller.h"
@@ -22,6 +23,7 @@
 
 #define HTTP_BODY_MAX   (1024 * 1024)
 #define HTTP_MAX_PARAMS 4
+#define HTTP_NAME_MAX   256
 #define SESSION_COOKIE  "centralita_session"
 
 /* What every handler can reach: shared, read-only after start. */
@@ -31,6 +33,7 @@ struct app {
 	const struct seal *seal;
 	struct outbox_worker *outbox; /* woken after a commit that queued messages */
 	struct poller *poller;        /* woken when Telegram channels change */
+	struct events_hub *events;    /* the event stream's subscriptions */
 };
 
 struct http_request {
@@ -45,6 +48,7 @@ struct http_request {
 	bool is_cookie_auth;
 	char session_token[TOKEN_TEXT_LEN];
 	char csrf[TOKEN_TEXT_LEN];
+	char name[HTTP_NAME_MAX + 1]; /* the path segment matched by ":name" */
 };
 
 struct http_response {
@@ -57,6 +61,7 @@ struct http_response {
 	const char *cache_control;     /* NULL: no-store */
 	const char *csp;               /* a Content-Security-Policy, or NULL */
 	char etag[TOKEN_HASH_LEN + 2]; /* quoted; empty for none */
+	struct events_sub *stream;     /* the event stream: the body is read from it, not body */
 };
 
 typedef void (*http_handler)(struct http_request *req, struct http_response *res);
@@ -82,6 +87,10 @@ void http_route(struct http_request *req, struct http_response *res);
 /* The web UI (http/static.c): answers GET and HEAD of index.html and /assets/ files for any
  * path outside /api/ and /webhooks/, and returns true; false for those, left to the caller. */
 bool http_static(struct http_request *req, struct http_response *res);
+
+/* The event stream's answer (http/sse.c): reads s until it ends, then closes it. */
+struct MHD_Response;
+struct MHD_Response *sse_response(struct events_sub *s);
 
 /* The server. */
 struct http_server;

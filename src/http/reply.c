@@ -83,7 +83,9 @@ json_t *json_user(const struct user *u)
 
 json_t *json_team(const struct team *t)
 {
-	return json_pack("{s:I,s:s,s:I,s:I,s:I}", "id", (json_int_t)t->id, "name", t->name,
-	                 "member_count", (json_int_t)t->member_count, "created_at",
-	                 (json_int_t)t->created_at, "updated_at", (json_int_t)t->updated_at);
+	return json_pack("{s:I,s:s,s:s,s:b,s:i,s:I,s:I,s:I}", "id", (json_int_t)t->id, "name",
+	                 t->name, "assignment", assignment_name(t->assignment), "online_only",
+	                 t->is_online_only, "max_open", t->max_open, "member_count",
+	                 (json_int_t)t->member_count, "created_at", (json_int_t)t->created_at,
+	                 "updated_at", (json_int_t)t->updated_at);
 }

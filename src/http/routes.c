@@ -1,7 +1,8 @@
 /*
  * The route table and what happens before a handler runs: path matching (":id" segments
- * are positive integers), authentication by bearer API token or session cookie, the CSRF
- * check for cookie-authenticated writes, and the role check for admin routes.
+ * are positive integers, a ":name" segment is copied as it is), authentication by bearer API token
+ * or session cookie, the CSRF check for cookie-authenticated writes, and the role check for admin
+ * routes.
  */
 #include <stdlib.h>
 #include <string.h>
@@ -46,7 +47,13 @@ static const struct route routes[] = {
 	{ "GET", "/api/v1/conversations/:id", USER, api_conversation_get },
 	{ "GET", "/api/v1/conversations/:id/messages", USER, api_messages_list },
 	{ "POST", "/api/v1/conversations/:id/messages", USER, api_reply },
+	{ "POST", "/api/v1/conversations/:id/routing", USER, api_back_to_routing },
 	{ "GET", "/api/v1/outbox/stats", ADMIN, api_outbox_stats },
+	{ "GET", "/api/v1/events", USER, api_events },
+	{ "GET", "/api/v1/routing", ADMIN, api_routing_get },
+	{ "PUT", "/api/v1/routing", ADMIN, api_routing_put },
+	{ "POST", "/api/v1/routing/explain", ADMIN, api_routing_explain },
+	{ "GET", "/api/v1/routing/stats", ADMIN, api_routing_stats },
 	{ "GET", "/api/v1/teams", USER, api_teams_list },
 	{ "POST", "/api/v1/teams", ADMIN, api_team_create },
 	{ "GET", "/api/v1/teams/:id", USER, api_team_get },
@@ -54,6 +61,18 @@ static const struct route routes[] = {
 	{ "DELETE", "/api/v1/teams/:id", ADMIN, api_team_delete },
 	{ "POST", "/api/v1/teams/:id/members", ADMIN, api_team_member_add },
 	{ "DELETE", "/api/v1/teams/:id/members/:id", ADMIN, api_team_member_remove },
+	{ "GET", "/api/v1/conversations", USER, api_conversations_list },
+	{ "POST", "/api/v1/conversations/:id/transfer", USER, api_conversation_transfer },
+	{ "POST", "/api/v1/conversations/:id/assign", USER, api_conversation_assign },
+	{ "POST", "/api/v1/conversations/:id/unassign", USER, api_conversation_unassign },
+	{ "POST", "/api/v1/conversations/:id/resolve", USER, api_conversation_resolve },
+	{ "POST", "/api/v1/conversations/:id/reopen", USER, api_conversation_reopen },
+	{ "POST", "/api/v1/conversations/:id/snooze", USER, api_conversation_snooze },
+	{ "POST", "/api/v1/conversations/:id/read", USER, api_conversation_read },
+	{ "POST", "/api/v1/conversations/:id/notes", USER, api_conversation_note },
+	{ "PUT", "/api/v1/conversations/:id/tags/:name", USER, api_conversation_tag_put },
+	{ "DELETE", "/api/v1/conversations/:id/tags/:name", USER, api_conversation_tag_delete },
+	{ "GET", "/api/v1/conversations/:id/events", USER, api_conversation_events },
 };
 
 /* Parses a positive decimal id of at most 18 digits. */
@@ -71,7 +90,8 @@ static bool parse_id(const char *s, size_t len, int64_t *out)
 	return true;
 }
 
-static bool match(const char *pattern, const char *path, int64_t params[HTTP_MAX_PARAMS])
+static bool match(const char *pattern, const char *path, int64_t params[HTTP_MAX_PARAMS],
+                  char name[HTTP_NAME_MAX + 1])
 {
 	int np = 0;
 	while (*pattern != '\0' && *path != '\0') {
@@ -84,6 +104,11 @@ static bool match(const char *pattern, const char *path, int64_t params[HTTP_MAX
 		if (plen == 3 && strncmp(pattern, ":id", 3) == 0) {
 			if (np == HTTP_MAX_PARAMS || !parse_id(path, slen, &params[np++]))
 				return false;
+		} else if (plen == 5 && strncmp(pattern, ":name", 5) == 0) {
+			if (slen == 0 || slen > HTTP_NAME_MAX)
+				return false;
+			memcpy(name, path, slen);
+			name[slen] = '\0';
 		} else if (plen != slen || strncmp(pattern, path, plen) != 0) {
 			return false;
 		}
@@ -149,7 +174,7 @@ void http_route(struct http_request *req, struct http_response *res)
 	bool is_path_known = false;
 	for (size_t i = 0; i < sizeof(routes) / sizeof(routes[0]); i++) {
 		const struct route *r = &routes[i];
-		if (!match(r->pattern, req->path, req->params))
+		if (!match(r->pattern, req->path, req->params, req->name))
 			continue;
 		is_path_known = true;
 		if (strcmp(r->method, req->method) != 0)
@@ -201,4 +226,21 @@ json_t *api_read_body(struct http_request *req, struct http_response *res,
 		return NULL;
 	}
 	return body;
+}
+
+/* A query parameter that must be a whole number in [lo, hi]; def when absent. */
+int api_query_int(struct http_request *req, const char *name, int64_t lo, int64_t hi, int64_t def,
+                  int64_t *out, struct error *e)
+{
+	const char *s = http_query(req, name);
+	*out = def;
+	if (s == NULL)
+		return 0;
+	char *end;
+	long long v = strtoll(s, &end, 10);
+	if (*s == '\0' || *end != '\0' || v < lo || v > hi)
+		return error_set(e, ERR_INVALID, "'%s' must be a whole number from %lld to %lld",
+		                 name, (long long)lo, (long long)hi);
+	*out = v;
+	return 0;
 }

@@ -19,6 +19,9 @@
 #include "core/xmalloc.h"
 #include "http/http.h"
 
+/* Open connections, event streams included; each needs a file descriptor (ulimit -n). */
+#define CONNECTION_LIMIT 16384
+
 struct http_server {
 	struct MHD_Daemon *daemon;
 	struct app *app;
@@ -38,11 +41,13 @@ static enum MHD_Result queue(struct MHD_Connection *c, struct exchange *x,
 {
 	size_t len = res->body.len;
 	char *data = buf_take(&res->body);
-	struct MHD_Response *r = MHD_create_response_from_buffer(len, data, MHD_RESPMEM_MUST_FREE);
-	if (r == NULL) {
+	struct MHD_Response *r =
+	    res->stream != NULL ? sse_response(res->stream)
+	                        : MHD_create_response_from_buffer(len, data, MHD_RESPMEM_MUST_FREE);
+	if (r == NULL || res->stream != NULL)
 		free(data);
+	if (r == NULL)
 		return MHD_NO;
-	}
 	MHD_add_response_header(r, MHD_HTTP_HEADER_CONTENT_TYPE,
 	                        res->content_type ? res->content_type
 	                                          : "application/json; charset=utf-8");
@@ -181,8 +186,9 @@ struct http_server *http_server_start(struct app *app, struct error *e)
 	srv->daemon = MHD_start_daemon(
 	    flags, 0, NULL, NULL, on_request, srv, MHD_OPTION_EXTERNAL_LOGGER, on_mhd_log, NULL,
 	    MHD_OPTION_SOCK_ADDR, ai->ai_addr, MHD_OPTION_THREAD_POOL_SIZE, threads,
-	    MHD_OPTION_CONNECTION_TIMEOUT, (unsigned int)60, MHD_OPTION_NOTIFY_COMPLETED,
-	    on_completed, srv, MHD_OPTION_UNESCAPE_CALLBACK, unescape, NULL, MHD_OPTION_END);
+	    MHD_OPTION_CONNECTION_TIMEOUT, (unsigned int)60, MHD_OPTION_CONNECTION_LIMIT,
+	    (unsigned int)CONNECTION_LIMIT, MHD_OPTION_NOTIFY_COMPLETED, on_completed, srv,
+	    MHD_OPTION_UNESCAPE_CALLBACK, unescape, NULL, MHD_OPTION_END);
 	freeaddrinfo(ai);
 	if (srv->daemon == NULL) {
 		error_set(e, ERR_UNAVAILABLE, "cannot listen on %s:%d", cfg->listen_host,
@@ -203,6 +209,7 @@ int http_server_port(struct http_server *srv)
 void http_server_stop(struct http_server *srv, int wait_ms)
 {
 	MHD_socket listener = MHD_quiesce_daemon(srv->daemon);
+	events_hub_end(srv->app->events);
 	for (int waited = 0; atomic_load(&srv->in_flight) > 0 && waited < wait_ms; waited += 10)
 		nanosleep(&(struct timespec){ .tv_nsec = 10 * 1000 * 1000 }, NULL);
 	MHD_stop_daemon(srv->daemon);

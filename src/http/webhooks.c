@@ -130,13 +130,17 @@ void api_webhook_meta(struct http_request *req, struct http_response *res)
 			rc = ingest_events(tx, &ours->list[i], events, now, &c, &e);
 			total.stored += c.stored;
 			total.duplicates += c.duplicates;
+			total.queued += c.queued;
 		}
 	}
 	free(ours);
-	if (api_finish(res, tx, rc, &e) == 0)
+	if (api_finish(res, tx, rc, &e) == 0) {
+		if (total.queued > 0)
+			outbox_worker_wake(req->app->outbox);
 		http_reply_json(res, 200,
 		                json_pack("{s:I,s:I}", "stored", (json_int_t)total.stored,
 		                          "duplicates", (json_int_t)total.duplicates));
+	}
 out:
 	inbound_list_free(events);
 	meta_webhook_free(w);
@@ -168,9 +172,12 @@ void api_webhook_telegram(struct http_request *req, struct http_response *res)
 		log_skipped("telegram", events);
 		rc = ingest_events(tx, &ch, events, now, &c, &e);
 	}
-	if (api_finish(res, tx, rc, &e) == 0)
+	if (api_finish(res, tx, rc, &e) == 0) {
+		if (c.queued > 0)
+			outbox_worker_wake(req->app->outbox);
 		http_reply_json(res, 200,
 		                json_pack("{s:I,s:I}", "stored", (json_int_t)c.stored, "duplicates",
 		                          (json_int_t)c.duplicates));
+	}
 	inbound_list_free(events);
 }

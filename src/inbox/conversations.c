@@ -7,7 +7,8 @@
 #include <string.h>
 
 #include "core/xmalloc.h"
-#include "inbox/inbox.h"
+#include "events/events.h"
+#include "inbox/internal.h"
 #include "outbox/outbox.h"
 
 /* $1 account, $2 user, $3 1 for admins: what the actor may see of `conversations v`. */
@@ -16,12 +17,15 @@
 	" OR EXISTS (SELECT 1 FROM team_members tm WHERE tm.team_id = v.team_id"    \
 	" AND tm.user_id = $2))"
 
-#define CONVERSATION_COLUMNS                                                                \
+#define CONVERSATION_FIELDS                                                                 \
 	"v.id, v.account_id, v.channel_id, ch.kind, v.contact_id, c.name, v.status,"        \
 	" coalesce(v.team_id, 0), coalesce(v.assignee_id, 0), v.routing_attempts,"          \
 	" coalesce(v.last_customer_at, 0), v.last_activity_at, coalesce(v.resolved_at, 0)," \
-	" v.created_at, v.updated_at FROM conversations v"                                  \
+	" v.created_at, v.updated_at"
+#define CONVERSATION_FROM       \
+	" FROM conversations v" \
 	" JOIN channels ch ON ch.id = v.channel_id JOIN contacts c ON c.id = v.contact_id"
+#define CONVERSATION_COLUMNS CONVERSATION_FIELDS CONVERSATION_FROM
 
 static void read_conversation(struct store_rows *r, struct conversation *c)
 {
@@ -62,6 +66,17 @@ int conversation_get(struct store_tx *tx, const struct actor *who, int64_t id,
 	return rc == 1 ? 0 : error_set(e, ERR_NOT_FOUND, "no such conversation");
 }
 
+int conversation_take_over(struct store_tx *tx, const struct actor *who, int64_t id, int64_t now,
+                           struct conversation *out, struct error *e)
+{
+	int rc = conversation_get(tx, who, id, out, e);
+	if (rc < 0 || strcmp(out->status, "routing") != 0)
+		return rc;
+	struct router_event takeover = { .kind = ROUTER_HUMAN_TAKEOVER };
+	rc = routing_step(tx, id, &takeover, now, NULL, e);
+	return rc < 0 ? rc : conversation_get(tx, who, id, out, e);
+}
+
 bool conversation_window_is_open(const struct conversation *c, int64_t now)
 {
 	if (c->kind == CHANNEL_TELEGRAM)
@@ -72,8 +87,10 @@ bool conversation_window_is_open(const struct conversation *c, int64_t now)
 int conversation_reply(struct store_tx *tx, const struct actor *who, int64_t id, const char *text,
                        int64_t now, int64_t *first_id, size_t *parts, struct error *e)
 {
+	/* A human reply ends routing; replying to a resolved conversation reopens it. A refused
+	 * reply changes nothing: the caller rolls back. */
 	struct conversation c;
-	int rc = conversation_get(tx, who, id, &c, e);
+	int rc = conversation_take_over(tx, who, id, now, &c, e);
 	if (rc < 0)
 		return rc;
 	if (!conversation_window_is_open(&c, now))
@@ -82,10 +99,9 @@ int conversation_reply(struct store_tx *tx, const struct actor *who, int64_t id,
 		    "more than 24 hours have passed since the customer's last message: "
 		    "%s does not take a free-form reply now",
 		    channel_kind_name(c.kind));
-	/* A human reply ends routing; replying to a resolved conversation reopens it. */
 	rc = store_exec(tx,
 	                "UPDATE conversations SET status = 'open', updated_at = $2 WHERE id = $1"
-	                " AND status IN ('routing', 'resolved', 'snoozed')",
+	                " AND status IN ('resolved', 'snoozed')",
 	                STORE_ARGS(SV_INT(id), SV_INT(now)));
 	if (rc < 0)
 		return error_set(e, rc, "the store failed");
@@ -162,4 +178,164 @@ void message_list_free(struct message *list, size_t n)
 		free(list[i].error_title);
 	}
 	free(list);
+}
+
+int conversation_back_to_routing(struct store_tx *tx, const struct actor *who, int64_t id,
+                                 int64_t now, size_t *queued, struct error *e)
+{
+	struct conversation c;
+	int rc = conversation_get(tx, who, id, &c, e);
+	if (rc < 0)
+		return rc;
+	if (strcmp(c.status, "resolved") == 0)
+		return error_set(e, ERR_CONFLICT, "the conversation is resolved: reopen it first");
+	struct router_event back = { .kind = ROUTER_BACK_TO_ROUTING };
+	return routing_step(tx, id, &back, now, queued, e);
+}
+
+/*
+ * The list's filter after the visibility rule: $4 view, $5 team, $6 status, $7 channel,
+ * $8 assignee, $9 tag, $10 LIKE pattern, $11 and $12 the cursor.
+ */
+#define CONVERSATION_FILTER                                                             \
+	" AND ($4 <> 1 OR v.team_id IS NULL) AND ($4 <> 2 OR v.assignee_id = $2)"       \
+	" AND ($4 <> 3 OR v.team_id = $5) AND ($6 = '' OR v.status = $6)"               \
+	" AND ($7 = 0 OR v.channel_id = $7) AND ($8 = 0 OR v.assignee_id = $8)"         \
+	" AND ($9 = '' OR EXISTS (SELECT 1 FROM conversation_tags g"                    \
+	" WHERE g.conversation_id = v.id AND g.name = $9))"                             \
+	" AND ($10 = '' OR c.name LIKE $10 ESCAPE '\\' OR c.phone LIKE $10 ESCAPE '\\'" \
+	" OR EXISTS (SELECT 1 FROM messages s WHERE s.conversation_id = v.id"           \
+	" AND s.text LIKE $10 ESCAPE '\\'))"                                            \
+	" AND ($12 = 0 OR v.last_activity_at < $11"                                     \
+	" OR (v.last_activity_at = $11 AND v.id < $12))"
+
+/* "%q%" with q's LIKE wildcards and the escape itself escaped; "" when q is NULL. */
+static char *like_pattern(const char *q)
+{
+	size_t len = q != NULL ? strlen(q) : 0;
+	char *out = xmalloc(2 * len + 3), *p = out;
+	if (q != NULL) {
+		*p++ = '%';
+		for (size_t i = 0; i < len; i++) {
+			if (q[i] == '%' || q[i] == '_' || q[i] == '\\')
+				*p++ = '\\';
+			*p++ = q[i];
+		}
+		*p++ = '%';
+	}
+	*p = '\0';
+	return out;
+}
+
+static void read_item(struct store_rows *r, struct conversation_item *it)
+{
+	memset(it, 0, sizeof(*it));
+	read_conversation(r, &it->c);
+	snprintf(it->contact_phone, sizeof(it->contact_phone), "%s", store_text(r, 15));
+	snprintf(it->team_name, sizeof(it->team_name), "%s", store_text(r, 16));
+	snprintf(it->assignee_name, sizeof(it->assignee_name), "%s", store_text(r, 17));
+	it->last_message_id = store_int(r, 18);
+	snprintf(it->last_direction, sizeof(it->last_direction), "%s", store_text(r, 19));
+	it->last_preview = text_or_null(r, 20);
+	it->last_message_at = store_int(r, 21);
+	it->unread = store_int(r, 22);
+}
+
+int conversation_list(struct store_tx *tx, const struct actor *who,
+                      const struct conversation_filter *f, struct conversation_item **out,
+                      size_t *n, int64_t *total, struct error *e)
+{
+	char *like = like_pattern(f->q);
+	const char *status = f->status != NULL ? f->status : "";
+	const char *tag = f->tag != NULL ? f->tag : "";
+	struct store_rows *r = NULL;
+	struct conversation_item *list = NULL;
+	size_t len = 0, cap = 0;
+	int rc = store_get_int(
+	    tx,
+	    "SELECT count(*) FROM conversations v JOIN contacts c ON c.id = v.contact_id WHERE" CONVERSATION_VISIBLE
+	        CONVERSATION_FILTER,
+	    STORE_ARGS(SV_INT(who->account_id), SV_INT(who->user_id),
+	               SV_INT(who->role == ROLE_ADMIN), SV_INT(f->view), SV_INT(f->team_id),
+	               SV_TEXT(status), SV_INT(f->channel_id), SV_INT(f->assignee_id), SV_TEXT(tag),
+	               SV_TEXT(like), SV_INT(0), SV_INT(0)),
+	    total);
+	if (rc < 0)
+		goto out;
+	rc = store_query(
+	    tx,
+	    "SELECT " CONVERSATION_FIELDS ", coalesce(c.phone, ''), coalesce(t.name, ''),"
+	    " coalesce(u.name, ''), coalesce(m.id, 0), coalesce(m.direction, ''),"
+	    " coalesce(substr(m.text, 1, $14), m.type), coalesce(m.created_at, 0),"
+	    " (SELECT count(*) FROM messages i WHERE i.conversation_id = v.id"
+	    " AND i.direction = 'in' AND i.id > v.last_read_message_id)" CONVERSATION_FROM
+	    " LEFT JOIN teams t ON t.id = v.team_id LEFT JOIN users u ON u.id = v.assignee_id"
+	    " LEFT JOIN messages m ON m.id = (SELECT max(id) FROM messages"
+	    " WHERE conversation_id = v.id)"
+	    " WHERE" CONVERSATION_VISIBLE CONVERSATION_FILTER
+	    " ORDER BY v.last_activity_at DESC, v.id DESC LIMIT $13",
+	    STORE_ARGS(SV_INT(who->account_id), SV_INT(who->user_id),
+	               SV_INT(who->role == ROLE_ADMIN), SV_INT(f->view), SV_INT(f->team_id),
+	               SV_TEXT(status), SV_INT(f->channel_id), SV_INT(f->assignee_id), SV_TEXT(tag),
+	               SV_TEXT(like), SV_INT(f->after_activity_at), SV_INT(f->after_id),
+	               SV_INT(f->limit), SV_INT(PREVIEW_CHARS)),
+	    &r);
+	if (rc < 0)
+		goto out;
+	while ((rc = store_next(r)) == 1) {
+		list = xgrow(list, &cap, len, sizeof(*list));
+		read_item(r, &list[len++]);
+	}
+out:
+	store_rows_free(r);
+	free(like);
+	if (rc < 0) {
+		conversation_items_free(list, len);
+		return error_set(e, rc, "the store failed");
+	}
+	*out = list;
+	*n = len;
+	return 0;
+}
+
+void conversation_items_free(struct conversation_item *items, size_t n)
+{
+	for (size_t i = 0; i < n; i++)
+		free(items[i].last_preview);
+	free(items);
+}
+
+int conversation_wake_snoozed(struct store_tx *tx, int64_t now, struct error *e)
+{
+	struct store_rows *r;
+	int64_t ids[256];
+	int n = 0;
+	int rc = store_query(tx,
+	                     "SELECT id, account_id FROM conversations WHERE status = 'snoozed'"
+	                     " AND snoozed_until <= $1 ORDER BY snoozed_until LIMIT 256",
+	                     STORE_ARGS(SV_INT(now)), &r);
+	if (rc < 0)
+		return error_set(e, rc, "the store failed");
+	int64_t accounts[256];
+	while ((rc = store_next(r)) == 1) {
+		accounts[n] = store_int(r, 1);
+		ids[n++] = store_int(r, 0);
+	}
+	store_rows_free(r);
+	for (int i = 0; i < n && rc >= 0; i++) {
+		rc = store_exec(tx,
+		                "UPDATE conversations SET status = 'open', snoozed_until = NULL,"
+		                " updated_at = $2 WHERE id = $1",
+		                STORE_ARGS(SV_INT(ids[i]), SV_INT(now)));
+		if (rc >= 0)
+			rc = store_exec(
+			    tx,
+			    "INSERT INTO conversation_events (account_id, conversation_id,"
+			    " kind, text, created_at) VALUES ($1, $2, 'status',"
+			    " 'the snooze ended: open again', $3)",
+			    STORE_ARGS(SV_INT(accounts[i]), SV_INT(ids[i]), SV_INT(now)));
+		if (rc >= 0)
+			rc = events_emit_conversation(tx, ids[i], now);
+	}
+	return rc < 0 ? error_set(e, rc, "the store failed") : 0;
 }

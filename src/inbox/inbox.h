@@ -59,10 +59,16 @@ struct user_changes {
 	int is_active;
 };
 
+/* How a conversation arriving in a team is given to a person. */
+enum assignment { ASSIGN_MANUAL, ASSIGN_ROUND_ROBIN, ASSIGN_BALANCED };
+
 struct team {
 	int64_t id;
 	int64_t account_id;
 	char name[TEAM_NAME_MAX + 1];
+	enum assignment assignment;
+	bool is_online_only; /* only members who are online get conversations */
+	int max_open;        /* open conversations per member; 0: no cap */
 	int64_t member_count;
 	int64_t created_at;
 	int64_t updated_at;
@@ -91,8 +97,15 @@ int user_count_admins(struct store_tx *tx, int64_t account_id, int64_t *n, struc
 /* Teams. An admin sees every team of the account; an agent only those they belong to. */
 int team_create(struct store_tx *tx, int64_t account_id, const char *name, int64_t now,
                 struct team *out, struct error *e);
-int team_rename(struct store_tx *tx, int64_t account_id, int64_t id, const char *name, int64_t now,
-                struct team *out, struct error *e);
+/* What a team update sets; NULL (or -1) leaves a field as it is. */
+struct team_changes {
+	const char *name;
+	const char *assignment; /* "manual", "round_robin" or "balanced" */
+	int is_online_only;
+	int max_open; /* 0 to 1000 */
+};
+int team_update(struct store_tx *tx, int64_t account_id, int64_t id, const struct team_changes *in,
+                int64_t now, struct team *out, struct error *e);
 /* Deleting a team removes its memberships; its conversations move to the general inbox. */
 int team_delete(struct store_tx *tx, int64_t account_id, int64_t id, struct error *e);
 int team_get(struct store_tx *tx, const struct actor *who, int64_t id, struct team *out,
@@ -108,6 +121,24 @@ int team_member_remove(struct store_tx *tx, int64_t account_id, int64_t team_id,
                        struct error *e);
 int team_members(struct store_tx *tx, int64_t account_id, int64_t team_id, struct user **out,
                  size_t *n, struct error *e);
+const char *assignment_name(enum assignment a);
+/*
+ * Gives a conversation that just arrived in its team to a member, by the team's method:
+ * manual leaves it in the team's queue; round robin takes the next member in turn; balanced
+ * the member with the fewest open conversations. Only active members, only online ones
+ * when the team says so, and none already at the team's cap: when nobody qualifies it waits
+ * in the queue. *assignee (may be NULL) is 0 then.
+ */
+int team_assign(struct store_tx *tx, int64_t team_id, int64_t conversation_id, int64_t now,
+                int64_t *assignee, struct error *e);
+/* Assigns the team's waiting conversations, oldest first, while members have room. */
+int team_fill_queue(struct store_tx *tx, int64_t team_id, int64_t now, struct error *e);
+/* The queues of every team the user is in (when they come online). */
+int team_fill_queues_of(struct store_tx *tx, int64_t user_id, int64_t now, struct error *e);
+/* A reopened conversation keeps its agent while they can take it; otherwise it is assigned
+ * again by its team's method. */
+int team_reassign_if_away(struct store_tx *tx, int64_t conversation_id, int64_t now,
+                          struct error *e);
 
 /*
  * Authentication. Password hashing is slow by design (argon2id): do it outside write
@@ -272,6 +303,11 @@ bool conversation_window_is_open(const struct conversation *c, int64_t now);
  */
 int conversation_reply(struct store_tx *tx, const struct actor *who, int64_t id, const char *text,
                        int64_t now, int64_t *first_id, size_t *parts, struct error *e);
+/* Opens again the snoozed conversations whose time has come (a line in each timeline). */
+int conversation_wake_snoozed(struct store_tx *tx, int64_t now, struct error *e);
+/* Sends a conversation back to routing: the welcome goes out again (*queued texts). */
+int conversation_back_to_routing(struct store_tx *tx, const struct actor *who, int64_t id,
+                                 int64_t now, size_t *queued, struct error *e);
 /* Up to limit messages older than before_id (0: the newest), newest first. */
 int message_list(struct store_tx *tx, const struct actor *who, int64_t conversation_id,
                  int64_t before_id, int limit, struct message **out, size_t *n, struct error *e);
@@ -299,6 +335,10 @@ json_t *routing_explain(struct store_tx *tx, int64_t account_id, const struct ro
 /* One router step for conversation_id; *queued (may be NULL) counts the texts queued. */
 int routing_step(struct store_tx *tx, int64_t conversation_id, const struct router_event *ev,
                  int64_t now, size_t *queued, struct error *e);
+/* The numbers for [from, to): conversations routed per option, welcomes, fallbacks,
+ * give-ups and the median time from first message to assignment. *out is a new reference. */
+int routing_stats(struct store_tx *tx, int64_t account_id, int64_t from, int64_t to, json_t **out,
+                  struct error *e);
 /* Whether the saved configuration names the team (a team in use cannot be deleted). */
 int routing_uses_team(struct store_tx *tx, int64_t account_id, int64_t team_id, bool *uses,
                       struct error *e);
@@ -309,5 +349,93 @@ int inbox_check_name(const char *field, const char *in, size_t max, char *out, s
 int inbox_fold_email(const char *in, char *out, struct error *e);
 /* The case-folded (NFC, casefold) copy of valid UTF-8 in, to free; NULL when invalid. */
 char *inbox_fold(const char *in);
+
+/*
+ * The agent's queue: conversations listed through the visibility rule, newest activity
+ * first, a page at a time. The cursor is the (last_activity_at, id) of the page's last item.
+ */
+#define CONVERSATION_QUERY_MAX 200 /* bytes of free text searched */
+#define CONVERSATION_PAGE_MAX  100
+#define PREVIEW_CHARS          120
+
+/* The numbers are the list query's. */
+enum conversation_view {
+	VIEW_VISIBLE = 0, /* everything the actor may see */
+	VIEW_GENERAL = 1, /* no team */
+	VIEW_MINE = 2,    /* assigned to the actor */
+	VIEW_TEAM = 3,    /* one team's */
+	VIEW_ALL = 4,     /* the whole account: admins only, checked by the caller */
+};
+
+/* What narrows the list; 0 and NULL narrow nothing. */
+struct conversation_filter {
+	enum conversation_view view;
+	int64_t team_id; /* VIEW_TEAM */
+	const char *status;
+	int64_t channel_id;
+	int64_t assignee_id;
+	const char *tag;
+	const char *q;             /* contact name, phone or message text contains it */
+	int64_t after_activity_at; /* the cursor; after_id 0: from the newest */
+	int64_t after_id;
+	int limit;
+};
+
+struct conversation_item {
+	struct conversation c;
+	char contact_phone[INBOUND_ID_MAX + 2]; /* "+" and a WhatsApp number */
+	char team_name[TEAM_NAME_MAX + 1];
+	char assignee_name[USER_NAME_MAX + 1];
+	int64_t last_message_id; /* 0: no message yet */
+	char last_direction[4];
+	char *last_preview; /* text cut to PREVIEW_CHARS characters, or the type; owned */
+	int64_t last_message_at;
+	int64_t unread; /* the customer's messages after the read mark */
+};
+
+/* *out is an array of *n items freed with conversation_items_free; *total counts every
+ * match of the filter, cursor aside. */
+int conversation_list(struct store_tx *tx, const struct actor *who,
+                      const struct conversation_filter *f, struct conversation_item **out,
+                      size_t *n, int64_t *total, struct error *e);
+void conversation_items_free(struct conversation_item *items, size_t n);
+
+/*
+ * Agents' actions on a conversation they may see. Each is recorded in its timeline
+ * (conversation_events), and those that move it end routing first: a human always wins.
+ */
+#define NOTE_TEXT_MAX 65536
+#define TAG_NAME_MAX  64
+
+/* Moves it to another team of the account (ERR_UNPROCESSABLE when there is none) and
+ * clears the assignee. */
+int conversation_transfer(struct store_tx *tx, const struct actor *who, int64_t id, int64_t team_id,
+                          int64_t now, struct error *e);
+/* user_id 0 unassigns. The assignee must be active and, when the conversation has a team,
+ * one of its members (ERR_UNPROCESSABLE saying which). */
+int conversation_assign(struct store_tx *tx, const struct actor *who, int64_t id, int64_t user_id,
+                        int64_t now, struct error *e);
+int conversation_resolve(struct store_tx *tx, const struct actor *who, int64_t id, int64_t now,
+                         struct error *e);
+/* Reopens a resolved or snoozed conversation (ERR_CONFLICT for others). */
+int conversation_reopen(struct store_tx *tx, const struct actor *who, int64_t id, int64_t now,
+                        struct error *e);
+/* ERR_UNPROCESSABLE when until is not in the future. */
+int conversation_snooze(struct store_tx *tx, const struct actor *who, int64_t id, int64_t until,
+                        int64_t now, struct error *e);
+/* Marks every message so far read. */
+int conversation_mark_read(struct store_tx *tx, const struct actor *who, int64_t id,
+                           struct error *e);
+/* A private note for colleagues, never sent to the customer. */
+int conversation_note_add(struct store_tx *tx, const struct actor *who, int64_t id,
+                          const char *text, int64_t now, int64_t *note_id, struct error *e);
+/* Adds or removes a tag (1..TAG_NAME_MAX of a-z, 0-9, '-' and '_'); both are idempotent. */
+int conversation_tag(struct store_tx *tx, const struct actor *who, int64_t id, const char *name,
+                     bool is_added, int64_t now, struct error *e);
+/* The conversation's tags as a JSON array of names, sorted. */
+json_t *conversation_tags(struct store_tx *tx, int64_t id, struct error *e);
+/* The timeline, oldest first, as a JSON array of {id, kind, user_id, text, created_at}. */
+json_t *conversation_events(struct store_tx *tx, const struct actor *who, int64_t id,
+                            struct error *e);
 
 #endif

@@ -8,6 +8,7 @@
 
 #include "core/log.h"
 #include "core/xmalloc.h"
+#include "events/events.h"
 #include "inbox/inbox.h"
 #include "outbox/outbox.h"
 
@@ -110,12 +111,8 @@ json_t *routing_export(struct store_tx *tx, int64_t account_id, struct error *e)
 	route_problems_free(&problems);
 	if (rc < 0)
 		return NULL;
-	if (cfg == NULL) {
-		json_t *none = json_pack("{s:b,s:[]}", "enabled", 0, "options");
-		cfg = route_config_new(none, NULL, &problems);
-		route_problems_free(&problems);
-		json_decref(none);
-	}
+	if (cfg == NULL) /* nothing saved yet: routing is off */
+		return json_pack("{s:b,s:[]}", "enabled", 0, "options");
 	struct team_lookup l = { .tx = tx, .account_id = account_id };
 	struct route_teams teams = lookup_teams(&l);
 	json_t *doc = route_config_to_json(cfg, ROUTE_TEAM_BY_NAME, &teams);
@@ -170,6 +167,12 @@ int routing_uses_team(struct store_tx *tx, int64_t account_id, int64_t team_id, 
 	return rc;
 }
 
+static const char *const outcome_names[] = {
+	[ROUTER_NOTHING] = NULL,      [ROUTER_WELCOMED] = "welcomed",
+	[ROUTER_MATCHED] = "matched", [ROUTER_FELL_BACK] = "fell_back",
+	[ROUTER_GAVE_UP] = "gave_up",
+};
+
 /* What the router needs to know of a conversation. */
 struct routed {
 	int64_t account_id;
@@ -205,14 +208,19 @@ static int read_routed(struct store_tx *tx, int64_t id, struct routed *out)
 static int apply(struct store_tx *tx, int64_t id, const struct routed *c,
                  const struct router_action *a, int64_t now, size_t *queued)
 {
-	if (a->kind == ROUTER_ASSIGN_TEAM || a->kind == ROUTER_UNASSIGN)
-		return store_exec(
+	if (a->kind == ROUTER_ASSIGN_TEAM || a->kind == ROUTER_UNASSIGN) {
+		int rc = store_exec(
 		    tx,
 		    "UPDATE conversations SET team_id = $2, assignee_id = NULL,"
 		    " updated_at = $3 WHERE id = $1",
 		    STORE_ARGS(SV_INT(id),
 		               a->kind == ROUTER_ASSIGN_TEAM ? SV_INT(a->team_id) : SV_NULL,
 		               SV_INT(now)));
+		/* In its team, the team's assignment method gives it to someone. */
+		if (rc >= 0 && a->kind == ROUTER_ASSIGN_TEAM)
+			rc = team_assign(tx, a->team_id, id, now, NULL, NULL);
+		return rc;
+	}
 	struct outbox_text t = { .account_id = c->account_id,
 		                 .conversation_id = id,
 		                 .channel_id = c->channel_id,
@@ -258,16 +266,82 @@ int routing_step(struct store_tx *tx, int64_t conversation_id, const struct rout
 		                STORE_ARGS(SV_INT(conversation_id), SV_INT(res.state.is_routing),
 		                           SV_INT(res.state.attempts), SV_INT(now)));
 	if (rc >= 0 && res.audit != NULL)
-		rc =
-		    store_exec(tx,
-		               "INSERT INTO conversation_events (account_id, conversation_id, kind,"
-		               " text, created_at) VALUES ($1, $2, 'routing', $3, $4)",
-		               STORE_ARGS(SV_INT(c.account_id), SV_INT(conversation_id),
-		                          SV_TEXT(res.audit), SV_INT(now)));
+		rc = store_exec(
+		    tx,
+		    "INSERT INTO conversation_events (account_id, conversation_id, kind,"
+		    " text, outcome, option_index, created_at)"
+		    " VALUES ($1, $2, 'routing', $3, $4, $5, $6)",
+		    STORE_ARGS(SV_INT(c.account_id), SV_INT(conversation_id), SV_TEXT(res.audit),
+		               SV_TEXT_NULL(outcome_names[res.outcome]),
+		               res.outcome == ROUTER_MATCHED ? SV_INT((int64_t)res.option)
+		                                             : SV_NULL,
+		               SV_INT(now)));
+	if (rc >= 0)
+		rc = events_emit_conversation(tx, conversation_id, now);
 	router_result_free(&res);
 	lookup_free(&l);
 	route_config_free(cfg);
 	if (queued != NULL)
 		*queued += count;
 	return rc < 0 ? error_set(e, rc, "the store failed") : 0;
+}
+
+int routing_stats(struct store_tx *tx, int64_t account_id, int64_t from, int64_t to, json_t **out,
+                  struct error *e)
+{
+	struct store_rows *r;
+	json_t *options = json_array();
+	json_int_t welcomed = 0, fell_back = 0, gave_up = 0;
+	int rc =
+	    store_query(tx,
+	                "SELECT outcome, coalesce(option_index, -1), count(*)"
+	                " FROM conversation_events WHERE account_id = $1 AND outcome IS NOT NULL"
+	                " AND created_at >= $2 AND created_at < $3"
+	                " GROUP BY outcome, option_index ORDER BY outcome, option_index",
+	                STORE_ARGS(SV_INT(account_id), SV_INT(from), SV_INT(to)), &r);
+	while (rc >= 0 && (rc = store_next(r)) == 1) {
+		const char *outcome = store_text(r, 0);
+		json_int_t n = store_int(r, 2);
+		if (strcmp(outcome, "matched") == 0)
+			json_array_append_new(options, json_pack("{s:I,s:I}", "option",
+			                                         (json_int_t)store_int(r, 1),
+			                                         "conversations", n));
+		else if (strcmp(outcome, "welcomed") == 0)
+			welcomed = n;
+		else if (strcmp(outcome, "fell_back") == 0)
+			fell_back = n;
+		else
+			gave_up = n;
+	}
+	if (rc >= 0)
+		store_rows_free(r);
+	/* From a conversation's first message to its assignment to a team by routing. */
+	int64_t *waits = NULL;
+	size_t n = 0, cap = 0;
+	if (rc >= 0)
+		rc = store_query(
+		    tx,
+		    "SELECT min(e.created_at) - v.created_at FROM conversation_events e"
+		    " JOIN conversations v ON v.id = e.conversation_id"
+		    " WHERE e.account_id = $1 AND e.outcome = 'matched' AND v.team_id IS NOT NULL"
+		    " AND e.created_at >= $2 AND e.created_at < $3"
+		    " GROUP BY e.conversation_id, v.created_at ORDER BY 1 LIMIT 100000",
+		    STORE_ARGS(SV_INT(account_id), SV_INT(from), SV_INT(to)), &r);
+	while (rc >= 0 && (rc = store_next(r)) == 1) {
+		waits = xgrow(waits, &cap, n, sizeof(*waits));
+		waits[n++] = store_int(r, 0);
+	}
+	if (rc >= 0)
+		store_rows_free(r);
+	int64_t median = n == 0 ? -1 : n % 2 ? waits[n / 2] : (waits[n / 2 - 1] + waits[n / 2]) / 2;
+	free(waits);
+	if (rc < 0) {
+		json_decref(options);
+		return error_set(e, rc, "the store failed");
+	}
+	*out = json_pack("{s:I,s:I,s:o,s:I,s:I,s:I,s:o}", "from", (json_int_t)from, "to",
+	                 (json_int_t)to, "routed", options, "welcomes", welcomed, "fallbacks",
+	                 fell_back, "give_ups", gave_up, "median_ms_to_assignment",
+	                 median >= 0 ? json_integer(median) : json_null());
+	return 0;
 }

@@ -4,17 +4,37 @@
 #include <string.h>
 
 #include "core/xmalloc.h"
+#include "events/events.h"
 #include "inbox/inbox.h"
 #include "inbox/internal.h"
 
-#define TEAM_SELECT                                                      \
-	"SELECT t.id, t.account_id, t.name, t.created_at, t.updated_at," \
-	" (SELECT count(*) FROM team_members m WHERE m.team_id = t.id) FROM teams t"
+#define TEAM_SELECT                                                                    \
+	"SELECT t.id, t.account_id, t.name, t.created_at, t.updated_at,"               \
+	" (SELECT count(*) FROM team_members m WHERE m.team_id = t.id), t.assignment," \
+	" t.online_only, t.max_open FROM teams t"
 
 /* Agents see only the teams they belong to; $2 is the actor's user id, $3 1 for admins. */
 #define TEAM_VISIBLE                                                             \
 	" t.account_id = $1 AND ($3 = 1 OR EXISTS (SELECT 1 FROM team_members v" \
 	" WHERE v.team_id = t.id AND v.user_id = $2))"
+
+static const char *const assignment_names[] = { "manual", "round_robin", "balanced" };
+
+const char *assignment_name(enum assignment a)
+{
+	return assignment_names[a];
+}
+
+static int parse_assignment(const char *s, enum assignment *out)
+{
+	for (int a = ASSIGN_MANUAL; a <= ASSIGN_BALANCED; a++) {
+		if (strcmp(s, assignment_names[a]) == 0) {
+			*out = (enum assignment)a;
+			return 0;
+		}
+	}
+	return -1;
+}
 
 static void read_team(struct store_rows *r, struct team *t)
 {
@@ -25,6 +45,9 @@ static void read_team(struct store_rows *r, struct team *t)
 	t->created_at = store_int(r, 3);
 	t->updated_at = store_int(r, 4);
 	t->member_count = store_int(r, 5);
+	parse_assignment(store_text(r, 6), &t->assignment);
+	t->is_online_only = store_int(r, 7) != 0;
+	t->max_open = (int)store_int(r, 8);
 }
 
 static int query_teams(struct store_tx *tx, const char *sql, const struct store_value *args,
@@ -130,22 +153,37 @@ int team_create(struct store_tx *tx, int64_t account_id, const char *name, int64
 	return team_get(tx, &admin, id, out, e);
 }
 
-int team_rename(struct store_tx *tx, int64_t account_id, int64_t id, const char *name, int64_t now,
-                struct team *out, struct error *e)
+int team_update(struct store_tx *tx, int64_t account_id, int64_t id, const struct team_changes *in,
+                int64_t now, struct team *out, struct error *e)
 {
 	char clean[TEAM_NAME_MAX + 1];
-	char *key;
-	int rc = check_team_name(name, clean, &key, e);
+	char *key = NULL;
+	enum assignment assignment;
+	int rc = in->name != NULL ? check_team_name(in->name, clean, &key, e) : 0;
 	if (rc < 0)
 		return rc;
-	rc = store_exec(
-	    tx,
-	    "UPDATE teams SET name = $3, name_key = $4, updated_at = $5"
-	    " WHERE account_id = $1 AND id = $2",
-	    STORE_ARGS(SV_INT(account_id), SV_INT(id), SV_TEXT(clean), SV_TEXT(key), SV_INT(now)));
+	if (in->assignment != NULL && parse_assignment(in->assignment, &assignment) < 0)
+		rc = error_set(e, ERR_INVALID,
+		               "'assignment' must be \"manual\", \"round_robin\" or \"balanced\"");
+	else if (in->max_open != -1 && (in->max_open < 0 || in->max_open > 1000))
+		rc = error_set(e, ERR_INVALID, "'max_open' must be from 0 (no cap) to 1000");
+	if (rc == 0)
+		rc = store_exec(
+		    tx,
+		    "UPDATE teams SET name = coalesce($3, name),"
+		    " name_key = coalesce($4, name_key), assignment = coalesce($5, assignment),"
+		    " online_only = coalesce($6, online_only), max_open = coalesce($7, max_open),"
+		    " updated_at = $8 WHERE account_id = $1 AND id = $2",
+		    STORE_ARGS(SV_INT(account_id), SV_INT(id),
+		               SV_TEXT_NULL(in->name ? clean : NULL), SV_TEXT_NULL(key),
+		               SV_TEXT_NULL(in->assignment),
+		               in->is_online_only >= 0 ? SV_INT(in->is_online_only != 0) : SV_NULL,
+		               in->max_open >= 0 ? SV_INT(in->max_open) : SV_NULL, SV_INT(now)));
 	free(key);
 	if (rc == ERR_CONFLICT)
 		return error_set(e, ERR_CONFLICT, "a team with that name already exists");
+	if (rc == ERR_INVALID)
+		return rc;
 	if (rc < 0)
 		return error_set(e, rc, "the store failed");
 	if (rc == 0)
@@ -156,8 +194,17 @@ int team_rename(struct store_tx *tx, int64_t account_id, int64_t id, const char 
 
 int team_delete(struct store_tx *tx, int64_t account_id, int64_t id, struct error *e)
 {
-	int rc = store_exec(tx, "DELETE FROM teams WHERE account_id = $1 AND id = $2",
-	                    STORE_ARGS(SV_INT(account_id), SV_INT(id)));
+	bool is_routed;
+	int rc = routing_uses_team(tx, account_id, id, &is_routed, e);
+	if (rc < 0)
+		return rc;
+	if (is_routed)
+		return error_set(
+		    e, ERR_CONFLICT,
+		    "routing sends conversations to this team: change the routing first");
+	/* Its conversations fall back to the general inbox (team_id ON DELETE SET NULL). */
+	rc = store_exec(tx, "DELETE FROM teams WHERE account_id = $1 AND id = $2",
+	                STORE_ARGS(SV_INT(account_id), SV_INT(id)));
 	if (rc < 0)
 		return error_set(e, rc, "the store failed");
 	return rc > 0 ? 0 : error_set(e, ERR_NOT_FOUND, "no such team");
@@ -209,4 +256,179 @@ int team_members(struct store_tx *tx, int64_t account_id, int64_t team_id, struc
 	                   " ON m.user_id = u.id WHERE m.account_id = $1 AND m.team_id = $2"
 	                   " ORDER BY u.name, u.id",
 	                   STORE_ARGS(SV_INT(account_id), SV_INT(team_id)), out, n, e);
+}
+
+/* A member who could take a conversation, with how many they have open. */
+struct candidate {
+	int64_t user_id;
+	int64_t open;
+	char name[USER_NAME_MAX + 1];
+};
+
+#define MAX_CANDIDATES 256
+
+/* The team's active members (online ones only when it says so) below its cap, by user id. */
+static int read_candidates(struct store_tx *tx, const struct team *t, struct candidate *out, int *n)
+{
+	struct store_rows *r;
+	int rc = store_query(tx,
+	                     "SELECT u.id, u.name, (SELECT count(*) FROM conversations c"
+	                     " WHERE c.assignee_id = u.id AND c.status IN ('open', 'pending'))"
+	                     " FROM team_members m JOIN users u ON u.id = m.user_id"
+	                     " WHERE m.team_id = $1 AND u.is_active = 1"
+	                     " AND ($2 = 0 OR u.availability = 'online') ORDER BY u.id",
+	                     STORE_ARGS(SV_INT(t->id), SV_INT(t->is_online_only)), &r);
+	if (rc < 0)
+		return rc;
+	*n = 0;
+	while ((rc = store_next(r)) == 1 && *n < MAX_CANDIDATES) {
+		struct candidate c = { .user_id = store_int(r, 0), .open = store_int(r, 2) };
+		snprintf(c.name, sizeof(c.name), "%s", store_text(r, 1));
+		if (t->max_open == 0 || c.open < t->max_open)
+			out[(*n)++] = c;
+	}
+	store_rows_free(r);
+	return rc < 0 ? rc : 0;
+}
+
+/* Round robin: the first after the last one given a conversation; balanced: the least busy. */
+static const struct candidate *choose(const struct team *t, int64_t last, const struct candidate *c,
+                                      int n)
+{
+	if (n == 0)
+		return NULL;
+	const struct candidate *best = &c[0];
+	for (int i = 0; i < n; i++) {
+		if (t->assignment == ASSIGN_ROUND_ROBIN && c[i].user_id > last)
+			return &c[i];
+		if (t->assignment == ASSIGN_BALANCED && c[i].open < best->open)
+			best = &c[i];
+	}
+	return best;
+}
+
+/* The team by id alone (routing knows no actor), and who round robin gave the last one to. */
+static int team_of(struct store_tx *tx, int64_t team_id, struct team *t, int64_t *last)
+{
+	struct store_rows *r;
+	int rc = store_query(tx, TEAM_SELECT " WHERE t.id = $1", STORE_ARGS(SV_INT(team_id)), &r);
+	if (rc < 0)
+		return rc;
+	if ((rc = store_next(r)) == 1)
+		read_team(r, t);
+	store_rows_free(r);
+	if (rc < 1)
+		return rc < 0 ? rc : ERR_NOT_FOUND;
+	return store_get_int(tx,
+	                     "SELECT coalesce(last_assigned_user_id, 0) FROM teams WHERE id = $1",
+	                     STORE_ARGS(SV_INT(team_id)), last);
+}
+
+int team_assign(struct store_tx *tx, int64_t team_id, int64_t conversation_id, int64_t now,
+                int64_t *assignee, struct error *e)
+{
+	struct team t;
+	int64_t last = 0;
+	struct candidate *cands = NULL;
+	int n = 0;
+	if (assignee != NULL)
+		*assignee = 0;
+	int rc = team_of(tx, team_id, &t, &last);
+	if (rc < 0 || t.assignment == ASSIGN_MANUAL)
+		goto out;
+	cands = xcalloc(MAX_CANDIDATES, sizeof(*cands));
+	rc = read_candidates(tx, &t, cands, &n);
+	const struct candidate *who = rc == 0 ? choose(&t, last, cands, n) : NULL;
+	if (who == NULL)
+		goto out;
+	rc = store_exec(tx,
+	                "UPDATE conversations SET assignee_id = $2, updated_at = $3 WHERE id = $1",
+	                STORE_ARGS(SV_INT(conversation_id), SV_INT(who->user_id), SV_INT(now)));
+	if (rc >= 0)
+		rc = store_exec(tx, "UPDATE teams SET last_assigned_user_id = $2 WHERE id = $1",
+		                STORE_ARGS(SV_INT(team_id), SV_INT(who->user_id)));
+	if (rc >= 0)
+		rc = events_emit_conversation(tx, conversation_id, now);
+	if (rc >= 0) {
+		char line[USER_NAME_MAX + TEAM_NAME_MAX + 64];
+		snprintf(line, sizeof(line), "%s: assigned to %s (%s)", t.name, who->name,
+		         t.assignment == ASSIGN_ROUND_ROBIN ? "round robin" : "fewest open");
+		rc =
+		    store_exec(tx,
+		               "INSERT INTO conversation_events (account_id, conversation_id, kind,"
+		               " text, created_at) VALUES ($1, $2, 'assignment', $3, $4)",
+		               STORE_ARGS(SV_INT(t.account_id), SV_INT(conversation_id),
+		                          SV_TEXT(line), SV_INT(now)));
+	}
+	if (rc >= 0 && assignee != NULL)
+		*assignee = who->user_id;
+out:
+	free(cands);
+	return rc < 0 && rc != ERR_NOT_FOUND ? error_set(e, rc, "the store failed") : 0;
+}
+
+int team_fill_queue(struct store_tx *tx, int64_t team_id, int64_t now, struct error *e)
+{
+	for (;;) {
+		int64_t waiting = 0, assignee = 0;
+		int rc = store_get_int(tx,
+		                       "SELECT id FROM conversations WHERE team_id = $1"
+		                       " AND assignee_id IS NULL AND status IN ('open', 'pending')"
+		                       " ORDER BY last_activity_at, id LIMIT 1",
+		                       STORE_ARGS(SV_INT(team_id)), &waiting);
+		if (rc == ERR_NOT_FOUND)
+			return 0;
+		if (rc < 0)
+			return error_set(e, rc, "the store failed");
+		rc = team_assign(tx, team_id, waiting, now, &assignee, e);
+		if (rc < 0 || assignee == 0)
+			return rc;
+	}
+}
+
+int team_reassign_if_away(struct store_tx *tx, int64_t conversation_id, int64_t now,
+                          struct error *e)
+{
+	int64_t team_id = 0, keeps = 0;
+	int rc = store_get_int(tx,
+	                       "SELECT coalesce(c.team_id, 0) FROM conversations c WHERE c.id = $1"
+	                       " AND c.team_id IS NOT NULL",
+	                       STORE_ARGS(SV_INT(conversation_id)), &team_id);
+	if (rc == ERR_NOT_FOUND)
+		return 0;
+	if (rc == 0)
+		rc = store_get_int(tx,
+		                   "SELECT count(*) FROM conversations c JOIN users u"
+		                   " ON u.id = c.assignee_id JOIN teams t ON t.id = c.team_id"
+		                   " JOIN team_members m ON m.team_id = t.id AND m.user_id = u.id"
+		                   " WHERE c.id = $1 AND u.is_active = 1"
+		                   " AND (t.online_only = 0 OR u.availability = 'online')",
+		                   STORE_ARGS(SV_INT(conversation_id)), &keeps);
+	if (rc < 0)
+		return error_set(e, rc, "the store failed");
+	if (keeps > 0)
+		return 0;
+	rc = store_exec(tx, "UPDATE conversations SET assignee_id = NULL WHERE id = $1",
+	                STORE_ARGS(SV_INT(conversation_id)));
+	return rc < 0 ? error_set(e, rc, "the store failed")
+	              : team_assign(tx, team_id, conversation_id, now, NULL, e);
+}
+
+int team_fill_queues_of(struct store_tx *tx, int64_t user_id, int64_t now, struct error *e)
+{
+	struct store_rows *r;
+	int64_t ids[MAX_CANDIDATES];
+	int n = 0;
+	int rc = store_query(tx, "SELECT team_id FROM team_members WHERE user_id = $1",
+	                     STORE_ARGS(SV_INT(user_id)), &r);
+	if (rc < 0)
+		return error_set(e, rc, "the store failed");
+	while ((rc = store_next(r)) == 1 && n < MAX_CANDIDATES)
+		ids[n++] = store_int(r, 0);
+	store_rows_free(r);
+	if (rc < 0)
+		return error_set(e, rc, "the store failed");
+	for (int i = 0; i < n && rc >= 0; i++)
+		rc = team_fill_queue(tx, ids[i], now, e);
+	return rc < 0 ? rc : 0;
 }

@@ -3,6 +3,8 @@
 
 #include <string.h>
 
+#include "events/events.h"
+
 int outbox_enqueue(struct store_tx *tx, const struct outbox_text *t, int64_t now, int64_t *first_id,
                    size_t *parts, struct error *e)
 {
@@ -31,6 +33,8 @@ int outbox_enqueue(struct store_tx *tx, const struct outbox_text *t, int64_t now
 			    STORE_ARGS(SV_INT(t->account_id), SV_INT(id),
 			               SV_INT(t->conversation_id), SV_INT(t->channel_id),
 			               SV_INT(now)));
+		if (rc >= 0)
+			rc = events_emit_message(tx, "message.created", id, now);
 		if (rc >= 0 && i == 0 && first_id != NULL)
 			*first_id = id;
 	}

@@ -11,11 +11,12 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "core/buf.h"
 #include "core/clock.h"
+#include "core/fetch.h"
 #include "core/log.h"
 #include "core/token.h"
 #include "core/xmalloc.h"
+#include "events/events.h"
 #include "inbox/inbox.h"
 #include "outbox/outbox.h"
 
@@ -30,10 +31,8 @@ struct send {
 	enum channel_kind kind;
 	int attempts;
 	int64_t queued_at;
-	CURL *easy;
-	struct curl_slist *headers;
+	struct fetch fetch;
 	struct channel_request *req;
-	struct buf answer;
 	struct send_result result;
 	bool is_done; /* the result is known */
 };
@@ -55,11 +54,8 @@ struct outbox_worker {
 
 static void send_free(struct send *s)
 {
-	if (s->easy != NULL)
-		curl_easy_cleanup(s->easy);
-	curl_slist_free_all(s->headers);
+	fetch_clear(&s->fetch);
 	channel_request_free(s->req);
-	buf_free(&s->answer);
 	free(s);
 }
 
@@ -88,17 +84,10 @@ static int fail_for_good(struct store_tx *tx, const struct send *s, long code, c
 		                " error_title = $3 WHERE id = $1",
 		                STORE_ARGS(SV_INT(s->message_id), SV_INT(code), SV_TEXT(reason)));
 	if (rc >= 0)
+		rc = events_emit_message(tx, "message.updated", s->message_id, now);
+	if (rc >= 0)
 		rc = channel_note_error(tx, s->channel_id, reason, now);
 	return rc;
-}
-
-static size_t collect(char *data, size_t size, size_t n, void *arg)
-{
-	struct send *s = arg;
-	size_t len = size * n;
-	if (s->answer.len + len <= ANSWER_MAX)
-		buf_append(&s->answer, data, len);
-	return len;
 }
 
 /* Builds the request and hands it to curl; on a refused request the send fails for good. */
@@ -122,21 +111,9 @@ static int start_send(struct outbox_worker *w, struct send *s, const char *exter
 		s->is_done = true;
 		return -1;
 	}
-	s->easy = curl_easy_init();
-	for (size_t i = 0; i < s->req->header_count; i++)
-		s->headers = curl_slist_append(s->headers, s->req->headers[i]);
-	curl_easy_setopt(s->easy, CURLOPT_URL, s->req->url);
-	curl_easy_setopt(s->easy, CURLOPT_HTTPHEADER, s->headers);
-	curl_easy_setopt(s->easy, CURLOPT_POSTFIELDS, s->req->body);
-	curl_easy_setopt(s->easy, CURLOPT_POSTFIELDSIZE, (long)s->req->body_len);
-	curl_easy_setopt(s->easy, CURLOPT_WRITEFUNCTION, collect);
-	curl_easy_setopt(s->easy, CURLOPT_WRITEDATA, s);
-	curl_easy_setopt(s->easy, CURLOPT_PRIVATE, s);
-	curl_easy_setopt(s->easy, CURLOPT_NOSIGNAL, 1L);
-	curl_easy_setopt(s->easy, CURLOPT_CONNECTTIMEOUT_MS, 5000L);
-	curl_easy_setopt(s->easy, CURLOPT_TIMEOUT_MS, (long)c->send_timeout_s * 1000);
-	curl_easy_setopt(s->easy, CURLOPT_PROTOCOLS_STR, "http,https");
-	curl_multi_add_handle(w->multi, s->easy);
+	fetch_post(&s->fetch, s->req->url, s->req->headers, s->req->header_count, s->req->body,
+	           s->req->body_len, (long)c->send_timeout_s * 1000, ANSWER_MAX, s);
+	curl_multi_add_handle(w->multi, s->fetch.easy);
 	return 0;
 }
 
@@ -292,6 +269,8 @@ static int record(struct outbox_worker *w, struct store_tx *tx, struct send *s, 
 			    " WHERE id = $1",
 			    STORE_ARGS(SV_INT(s->message_id), SV_TEXT_NULL(id)));
 		if (rc >= 0)
+			rc = events_emit_message(tx, "message.updated", s->message_id, now);
+		if (rc >= 0)
 			rc = store_exec(tx, "DELETE FROM outbox WHERE id = $1",
 			                STORE_ARGS(SV_INT(s->outbox_id)));
 		return rc;
@@ -321,8 +300,9 @@ static void classify(struct send *s, CURLcode code)
 {
 	long status = 0;
 	if (code == CURLE_OK)
-		curl_easy_getinfo(s->easy, CURLINFO_RESPONSE_CODE, &status);
-	channel_send_classify(s->kind, status, s->answer.data, s->answer.len, &s->result);
+		curl_easy_getinfo(s->fetch.easy, CURLINFO_RESPONSE_CODE, &status);
+	channel_send_classify(s->kind, status, s->fetch.answer.data, s->fetch.answer.len,
+	                      &s->result);
 	if (code != CURLE_OK) {
 		log_warn("outbox: POST %s: %s", s->req->url_for_log, curl_easy_strerror(code));
 		snprintf(s->result.reason, sizeof(s->result.reason),
@@ -343,7 +323,7 @@ static void finish_round(struct outbox_worker *w)
 			continue;
 		curl_easy_getinfo(m->easy_handle, CURLINFO_PRIVATE, (char **)&s);
 		classify(s, m->data.result);
-		curl_multi_remove_handle(w->multi, s->easy);
+		curl_multi_remove_handle(w->multi, s->fetch.easy);
 		s->is_done = true;
 	}
 	for (int i = 0; i < w->count; i++) {

@@ -8,8 +8,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "core/buf.h"
 #include "core/clock.h"
+#include "core/fetch.h"
 #include "core/log.h"
 #include "core/xmalloc.h"
 #include "inbox/inbox.h"
@@ -30,10 +30,8 @@ struct bot {
 	int64_t offset;
 	struct channel_secrets secrets;
 	enum call call;
-	CURL *easy;
-	struct curl_slist *headers;
+	struct fetch fetch;
 	struct channel_request *req;
-	struct buf answer;
 	int64_t started_at;
 	int64_t next_at;
 	int failures;
@@ -55,15 +53,10 @@ struct poller {
 
 static void end_call(struct poller *p, struct bot *b)
 {
-	if (b->easy != NULL) {
-		curl_multi_remove_handle(p->multi, b->easy);
-		curl_easy_cleanup(b->easy);
-	}
-	curl_slist_free_all(b->headers);
+	if (b->fetch.easy != NULL)
+		curl_multi_remove_handle(p->multi, b->fetch.easy);
+	fetch_clear(&b->fetch);
 	channel_request_free(b->req);
-	buf_free(&b->answer);
-	b->easy = NULL;
-	b->headers = NULL;
 	b->req = NULL;
 	b->call = CALL_NONE;
 }
@@ -133,16 +126,6 @@ static void refresh(struct poller *p, int64_t now)
 	p->refresh_at = now + POLL_REFRESH_MS;
 }
 
-static size_t collect(char *data, size_t size, size_t n, void *arg)
-{
-	struct bot *b = arg;
-	size_t len = size * n;
-	if (b->answer.len + len > ANSWER_MAX)
-		return 0; /* abort: no Bot API answer is this large */
-	buf_append(&b->answer, data, len);
-	return len;
-}
-
 static void start_call(struct poller *p, struct bot *b, enum call call, int64_t now)
 {
 	static const char *const methods[] = { "", "deleteWebhook", "getUpdates", "setWebhook" };
@@ -170,21 +153,9 @@ static void start_call(struct poller *p, struct bot *b, enum call call, int64_t 
 		b->next_at = now + POLL_MAX_BACKOFF_MS;
 		return;
 	}
-	b->easy = curl_easy_init();
-	for (size_t i = 0; i < b->req->header_count; i++)
-		b->headers = curl_slist_append(b->headers, b->req->headers[i]);
-	curl_easy_setopt(b->easy, CURLOPT_URL, b->req->url);
-	curl_easy_setopt(b->easy, CURLOPT_HTTPHEADER, b->headers);
-	curl_easy_setopt(b->easy, CURLOPT_POSTFIELDS, b->req->body);
-	curl_easy_setopt(b->easy, CURLOPT_POSTFIELDSIZE, (long)b->req->body_len);
-	curl_easy_setopt(b->easy, CURLOPT_WRITEFUNCTION, collect);
-	curl_easy_setopt(b->easy, CURLOPT_WRITEDATA, b);
-	curl_easy_setopt(b->easy, CURLOPT_PRIVATE, b);
-	curl_easy_setopt(b->easy, CURLOPT_NOSIGNAL, 1L);
-	curl_easy_setopt(b->easy, CURLOPT_CONNECTTIMEOUT_MS, 5000L);
-	curl_easy_setopt(b->easy, CURLOPT_TIMEOUT_MS, timeout_ms);
-	curl_easy_setopt(b->easy, CURLOPT_PROTOCOLS_STR, "http,https");
-	curl_multi_add_handle(p->multi, b->easy);
+	fetch_post(&b->fetch, b->req->url, b->req->headers, b->req->header_count, b->req->body,
+	           b->req->body_len, timeout_ms, ANSWER_MAX, b);
+	curl_multi_add_handle(p->multi, b->fetch.easy);
 	b->call = call;
 	b->started_at = now;
 }
@@ -236,8 +207,8 @@ static void finish_updates(struct poller *p, struct bot *b, long status, int64_t
 	int retry_after;
 	struct error e;
 	size_t stored = 0;
-	int rc = telegram_updates_parse(status, b->answer.data, b->answer.len, now, b->offset,
-	                                &events, &next_offset, &retry_after, &e);
+	int rc = telegram_updates_parse(status, b->fetch.answer.data, b->fetch.answer.len, now,
+	                                b->offset, &events, &next_offset, &retry_after, &e);
 	if (rc == 0 && events->count + events->skipped > 0)
 		rc = store_updates(p, b, events, next_offset, now, &stored);
 	if (rc < 0) {
@@ -260,7 +231,7 @@ static void finish(struct poller *p, struct bot *b, CURLcode code, int64_t now)
 {
 	long status = 0;
 	struct error e;
-	curl_easy_getinfo(b->easy, CURLINFO_RESPONSE_CODE, &status);
+	curl_easy_getinfo(b->fetch.easy, CURLINFO_RESPONSE_CODE, &status);
 	enum call call = b->call;
 	if (code != CURLE_OK) {
 		char what[256];
@@ -269,7 +240,7 @@ static void finish(struct poller *p, struct bot *b, CURLcode code, int64_t now)
 		failed(p, b, what, 0, now);
 	} else if (call == CALL_GET_UPDATES) {
 		finish_updates(p, b, status, now);
-	} else if (telegram_answer_ok(status, b->answer.data, b->answer.len, &e) < 0) {
+	} else if (telegram_answer_ok(status, b->fetch.answer.data, b->fetch.answer.len, &e) < 0) {
 		failed(p, b, e.message, 0, now);
 	} else if (call == CALL_DELETE_WEBHOOK) {
 		b->is_webhook_cleared = true;

@@ -89,6 +89,7 @@ static void enter_routing(struct router_result *r, const struct route_config *cf
                           const struct router_event *ev, const char *why)
 {
 	r->state = (struct router_state){ .is_routing = true };
+	r->outcome = ROUTER_WELCOMED;
 	add_action(r, ROUTER_UNASSIGN, NULL, 0);
 	send_text(r, cfg->welcome, ev, NULL);
 	struct buf b = BUF_INIT;
@@ -114,6 +115,8 @@ static void apply_match(struct router_result *r, const struct route_config *cfg,
 	struct buf b = BUF_INIT;
 	describe_match(&b, d);
 	r->state = (struct router_state){ 0 };
+	r->outcome = ROUTER_MATCHED;
+	r->option = d->match->option;
 	if (opt->has_team) {
 		const char *team = team_name(ev, opt->team_id);
 		add_action(r, ROUTER_ASSIGN_TEAM, NULL, opt->team_id);
@@ -181,10 +184,12 @@ static void apply_miss(struct router_result *r, const struct route_config *cfg,
 	buf_puts(&b, ")");
 	if (cfg->max_attempts > 0 && attempts >= cfg->max_attempts) {
 		to_inbox(r);
+		r->outcome = ROUTER_GAVE_UP;
 		send_text(r, cfg->give_up, ev, NULL);
 		buf_printf(&b, "; gave up after %d, to the general inbox", attempts);
 	} else {
 		r->state.attempts = attempts;
+		r->outcome = ROUTER_FELL_BACK;
 		send_text(r, cfg->fallback, ev, NULL);
 		if (cfg->max_attempts > 0)
 			buf_printf(&b, "; fallback sent, attempt %d of %d", attempts,

@@ -220,10 +220,21 @@ struct router_action {
  * conversation goes there is exactly one ASSIGN_TEAM or UNASSIGN: with state.is_routing it
  * waits in routing, without it ends in the general inbox. No actions: it stays where it is.
  */
+/* What the step was, for the numbers (GET /api/v1/routing/stats). */
+enum router_outcome {
+	ROUTER_NOTHING,   /* no routing decision (takeover, off, reopened where it was) */
+	ROUTER_WELCOMED,  /* the welcome went out; it waits in routing */
+	ROUTER_MATCHED,   /* an option matched: `option` says which */
+	ROUTER_FELL_BACK, /* not understood: the fallback went out */
+	ROUTER_GAVE_UP,   /* not understood once too often: to the general inbox */
+};
+
 struct router_result {
 	struct router_state state;
 	struct router_action actions[ROUTER_MAX_ACTIONS];
 	size_t count;
+	enum router_outcome outcome;
+	size_t option; /* ROUTER_MATCHED: the option, counting from 0 */
 	/* One line for the conversation's history ("routing: option 2 matched 'comprar'; assigned
 	 * to Ventas"), or NULL when routing had nothing to do with the event. */
 	char *audit;

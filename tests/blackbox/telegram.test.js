@@ -32,7 +32,8 @@ test('webhook mode: setWebhook with our URL and secret, then deliveries are stor
   const hook = await until(() => fake.telegram.webhook(CHANNELS.telegram.bot_token)?.url && fake.telegram.webhook(CHANNELS.telegram.bot_token));
   assert.equal(hook.url, `${url}/webhooks/telegram/${ch.id}`);
   assert.match(hook.secret_token, /^[A-Za-z0-9_-]{43}$/);
-  assert.ok(sql(s, `SELECT telegram_webhook_at FROM channels WHERE id = ${ch.id}`) > 0);
+  // The poller records the registration right after Telegram's answer.
+  await until(() => sql(s, `SELECT coalesce(telegram_webhook_at, 0) FROM channels WHERE id = ${ch.id}`) > 0);
 
   const update = makeTelegramUserUpdate('Hola por webhook', { updateId: 77, messageId: 501, chatId: 5200000001 });
   await fake.telegram.deliverWebhook(CHANNELS.telegram.bot_token, update);

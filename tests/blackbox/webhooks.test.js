@@ -169,6 +169,18 @@ test('Telegram: text, photo, start, button tap, edit; group messages ignored', a
   await waitForLog(s, /ignored: /);
 });
 
+test('a payload of the right kind with no message is answered 200 and stores nothing', async () => {
+  const before = dump(s).replace(/INSERT INTO channels .*\n/g, '');
+  const update = JSON.stringify({ object: 'whatsapp_business_account', entry: [{ id: '1', changes: [{ field: 'account_update',
+    value: { phone_number: '15550783881', event: 'VERIFIED_ACCOUNT', unknown_field: { nested: [1, 2] } } }] }] });
+  const r = await postMeta(s, 'whatsapp', update);
+  assert.equal(r.status, 200, r.text);
+  assert.equal(r.json.stored, 0);
+  const page = JSON.stringify({ object: 'page', entry: [{ id: CHANNELS.messenger.page_id, time: 1, messaging: [] }] });
+  assert.equal((await postMeta(s, 'messenger', page)).status, 200);
+  assert.equal(dump(s).replace(/INSERT INTO channels .*\n/g, ''), before);
+});
+
 test('a repeated delivery stores nothing new and is still answered 200', async () => {
   const before = dump(s);
   for (const f of ['whatsapp/text.json', 'whatsapp/batched.json']) {

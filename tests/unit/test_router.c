@@ -392,6 +392,40 @@ static void test_scenarios(void **state)
 		run_scenario(&scenarios[i]);
 }
 
+/* What each step counts as in the numbers: welcome, match (and which), fallback, give-up. */
+static void test_outcomes(void **state)
+{
+	(void)state;
+	static const struct {
+		enum router_event_kind kind;
+		bool is_routing;
+		int attempts;
+		const char *text;
+		enum router_outcome want;
+		size_t option;
+	} rows[] = {
+		{ ROUTER_FIRST_MESSAGE, false, 0, "hola", ROUTER_WELCOMED, 0 },
+		{ ROUTER_CUSTOMER_MESSAGE, true, 0, "2", ROUTER_MATCHED, 1 },
+		{ ROUTER_CUSTOMER_MESSAGE, true, 0, "nada", ROUTER_FELL_BACK, 0 },
+		{ ROUTER_CUSTOMER_MESSAGE, true, 2, "nada", ROUTER_GAVE_UP, 0 },
+		{ ROUTER_CUSTOMER_MESSAGE, false, 0, "2", ROUTER_NOTHING, 0 },
+		{ ROUTER_HUMAN_TAKEOVER, true, 0, NULL, ROUTER_NOTHING, 0 },
+	};
+	for (size_t i = 0; i < sizeof(rows) / sizeof(rows[0]); i++) {
+		struct router_state st = { .is_routing = rows[i].is_routing,
+			                   .attempts = rows[i].attempts };
+		struct router_event ev = { .kind = rows[i].kind,
+			                   .message = { .kind = ROUTE_MSG_TEXT,
+			                                .text = rows[i].text } };
+		struct router_result r;
+		router_step(&st, &ev, configs[FULL], 0, &r);
+		assert_int_equal(r.outcome, rows[i].want);
+		if (rows[i].want == ROUTER_MATCHED)
+			assert_int_equal(r.option, rows[i].option);
+		router_result_free(&r);
+	}
+}
+
 /* ---- Placeholders ---- */
 
 /* The text of the last action after replying "2" (Ventas) in routing under FULL. */
@@ -516,11 +550,9 @@ static void test_filled_message_bound(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_scenarios),
-		cmocka_unit_test(test_placeholders),
-		cmocka_unit_test(test_no_team_names),
-		cmocka_unit_test(test_long_names),
-		cmocka_unit_test(test_filled_message_bound),
+		cmocka_unit_test(test_scenarios),    cmocka_unit_test(test_outcomes),
+		cmocka_unit_test(test_placeholders), cmocka_unit_test(test_no_team_names),
+		cmocka_unit_test(test_long_names),   cmocka_unit_test(test_filled_message_bound),
 	};
 	size_t steps = 0;
 	for (size_t i = 0; i < sizeof(scenarios) / sizeof(scenarios[0]); i++)

@@ -8,11 +8,13 @@ let csrfToken = null;
 let onSessionLost = () => {};
 
 export class ApiError extends Error {
-  constructor(status, code, message, retryAfter = 0) {
+  constructor(status, code, message, retryAfter = 0, problems = null) {
     super(message);
     this.status = status;
     this.code = code;
     this.retryAfter = retryAfter;
+    // A refused routing configuration names each problem: [{ path, reason }].
+    this.problems = problems;
   }
 }
 
@@ -45,7 +47,7 @@ async function request(method, path, body) {
   const data = await res.json().catch(() => null);
   if (res.ok) return data;
   const error = new ApiError(res.status, data?.error?.code ?? 'unknown', data?.error?.message ?? '',
-    Number(res.headers.get('Retry-After')) || 0);
+    Number(res.headers.get('Retry-After')) || 0, Array.isArray(data?.error?.problems) ? data.error.problems : null);
   if (error.code === 'unauthenticated' && path !== '/me') onSessionLost();
   throw error;
 }
@@ -53,6 +55,7 @@ async function request(method, path, body) {
 export const get = (path) => request('GET', path);
 export const post = (path, body) => request('POST', path, body ?? {});
 export const patch = (path, body) => request('PATCH', path, body);
+export const put = (path, body) => request('PUT', path, body);
 export const del = (path) => request('DELETE', path);
 
 // Words for a failed request. `overrides` maps error codes to the view's own wording

@@ -5,9 +5,11 @@ import { chooseLanguage, loadLanguage, preferredLanguage, t } from './i18n.js';
 import { matchRoute, navigate, startRouter } from './router.js';
 import { currentUser, forgetSession, isAdmin, logOut, restoreSession, setAvailability } from './session.js';
 import { notify } from './ui/toast.js';
+import { channelsView } from './views/channels.js';
 import { inboxView } from './views/inbox.js';
 import { loginView } from './views/login.js';
 import { AVAILABILITY, createShell } from './views/shell.js';
+import { routingView } from './views/routing.js';
 import { failedView, notFoundView } from './views/status.js';
 import { teamsView } from './views/teams.js';
 import { usersView } from './views/users.js';
@@ -25,6 +27,8 @@ const routes = [
   { path: '/settings/teams', view: teamsView, isAdmin: true },
   { path: '/settings/teams/:id', view: teamsView, isAdmin: true },
   { path: '/settings/users', view: usersView, isAdmin: true },
+  { path: '/settings/channels', view: channelsView, isAdmin: true },
+  { path: '/settings/routing', view: routingView, isAdmin: true },
 ];
 
 const root = document.getElementById('app');

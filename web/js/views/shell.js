@@ -61,6 +61,8 @@ export function createShell({ user, isAdmin, teams, onAvailability, onLogout, on
     isAdmin && navSection('nav-settings', t('nav.settings'), navList([
       navLink('/settings/teams', 'sliders', t('nav.settingsTeams')),
       navLink('/settings/users', 'users', t('nav.settingsUsers')),
+      navLink('/settings/channels', 'plug', t('nav.settingsChannels')),
+      navLink('/settings/routing', 'route', t('nav.settingsRouting')),
     ])),
     h('div', { class: 'nav-footer' }, languageSwitch(onLanguage)));
 

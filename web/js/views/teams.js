@@ -123,6 +123,46 @@ function addMemberForm(ctx, team, users) {
   return form;
 }
 
+const METHODS = {
+  manual: () => t('teams.assignment.manual'),
+  round_robin: () => t('teams.assignment.roundRobin'),
+  balanced: () => t('teams.assignment.balanced'),
+};
+
+// How the team's new conversations reach its members: the method, online members only,
+// and a cap of open conversations per member (0: none).
+function assignmentForm(ctx, team) {
+  const method = h('select', { id: 'team-assignment', value: team.assignment ?? 'manual' },
+    Object.entries(METHODS).map(([value, label]) => h('option', { value }, label())));
+  const onlineOnly = h('input', { type: 'checkbox', id: 'team-online-only', checked: Boolean(team.online_only) });
+  const maxOpen = h('input', { type: 'number', id: 'team-max-open', min: 0, max: 1000, step: 1, required: true,
+    inputmode: 'numeric', value: String(team.max_open ?? 0) });
+  const submit = h('button', { type: 'submit', id: 'team-assignment-save', class: 'btn btn-secondary' },
+    t('teams.assignment.save'));
+  const error = formError();
+  const form = h('form', { class: 'assignment-form', 'aria-labelledby': 'team-assignment-title' },
+    field(t('teams.assignment.method'), method, t('teams.assignment.methodHint')),
+    field(t('teams.assignment.maxOpen'), maxOpen, t('teams.assignment.maxOpenHint')),
+    h('div', { class: 'check' }, onlineOnly,
+      h('label', { for: 'team-online-only' }, t('teams.assignment.onlineOnly'))),
+    h('div', {}, submit),
+    error.el);
+  form.addEventListener('submit', async (event) => {
+    event.preventDefault();
+    error.clear();
+    try {
+      await whileBusy(submit, () => patch(`/teams/${team.id}`, {
+        assignment: method.value, online_only: onlineOnly.checked, max_open: Number(maxOpen.value),
+      }));
+      notify(t('teams.assignment.saved', { team: team.name }));
+      ctx.refresh({ focus: 'team-assignment-save' });
+    } catch (e) {
+      error.show(errorMessage(e));
+    }
+  });
+  return [h('h3', { class: 'section-title', id: 'team-assignment-title' }, t('teams.assignment.title')), form];
+}
+
 function teamDetail(ctx, team, users) {
   return [
     h('a', { class: 'back-link', href: '/settings/teams' }, icon('back'), t('teams.back')),
@@ -138,6 +178,7 @@ function teamDetail(ctx, team, users) {
     h('h3', { class: 'section-title' }, t('teams.membersTitle')),
     memberList(ctx, team),
     addMemberForm(ctx, team, users),
+    assignmentForm(ctx, team),
   ];
 }
 

@@ -14,6 +14,9 @@ CREATE TABLE conversation_events (
 	kind TEXT NOT NULL, -- routing, assignment, transfer, status
 	user_id INTEGER REFERENCES users (id) ON DELETE SET NULL, -- NULL: routing or the system
 	text TEXT NOT NULL, -- one line for people
+	outcome TEXT,         -- routing steps: welcomed, matched, fell_back, gave_up
+	option_index INTEGER, -- matched: the option, from 0
 	created_at INTEGER NOT NULL
 );
 CREATE INDEX conversation_events_conversation ON conversation_events (conversation_id, id);
+CREATE INDEX conversation_events_outcome ON conversation_events (account_id, outcome, created_at);

@@ -1,0 +1,480 @@
+/*
+ * Events: the store side (events_emit* inside the caller's transaction) and the hub, one
+ * thread that polls the events table and fans new rows out to its subscribers. Locks: the
+ * hub's, then a subscriber's; only the hub's thread frees subscribers, so one stays valid
+ * while the hub's lock is held or on the hub's thread.
+ */
+#include "events/events.h"
+
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "core/buf.h"
+#include "core/clock.h"
+#include "core/log.h"
+#include "core/xmalloc.h"
+
+#define TICK_MS     50                 /* how often the hub looks for new events */
+#define BATCH       256                /* events read at a time */
+#define PRUNE_EVERY (10LL * 60 * 1000) /* how often events past EVENTS_KEEP_MS are deleted */
+
+int events_emit(struct store_tx *tx, int64_t conversation_id, const char *kind, json_t *data,
+                int64_t now)
+{
+	json_object_set_new(data, "conversation_id", json_integer(conversation_id));
+	char *text = json_dumps(data, JSON_COMPACT);
+	json_decref(data);
+	int rc = store_exec(
+	    tx,
+	    "INSERT INTO events (account_id, conversation_id, team_id, assignee_id,"
+	    " kind, data, created_at) SELECT account_id, id, team_id, assignee_id,"
+	    " $2, $3, $4 FROM conversations WHERE id = $1",
+	    STORE_ARGS(SV_INT(conversation_id), SV_TEXT(kind), SV_TEXT(text), SV_INT(now)));
+	free(text);
+	return rc < 0 ? rc : 0;
+}
+
+int events_emit_message(struct store_tx *tx, const char *kind, int64_t message_id, int64_t now)
+{
+	struct store_rows *r;
+	int rc = store_query(tx,
+	                     "SELECT conversation_id, direction, sender, status FROM messages"
+	                     " WHERE id = $1",
+	                     STORE_ARGS(SV_INT(message_id)), &r);
+	if (rc < 0)
+		return rc;
+	int64_t conversation_id = 0;
+	json_t *data = NULL;
+	if ((rc = store_next(r)) == 1) {
+		conversation_id = store_int(r, 0);
+		data = json_pack("{s:I,s:s,s:s,s:s}", "message_id", (json_int_t)message_id,
+		                 "direction", store_text(r, 1), "sender", store_text(r, 2),
+		                 "status", store_text(r, 3));
+	}
+	store_rows_free(r);
+	if (rc < 0)
+		return rc;
+	return rc == 1 ? events_emit(tx, conversation_id, kind, data, now) : ERR_NOT_FOUND;
+}
+
+int events_emit_messages(struct store_tx *tx, const char *kind, int64_t now, const char *sql,
+                         const struct store_value *args, int nargs)
+{
+	struct store_rows *r;
+	int rc = store_query(tx, sql, args, nargs, &r);
+	if (rc < 0)
+		return rc;
+	int64_t *ids = NULL;
+	size_t n = 0, cap = 0;
+	while ((rc = store_next(r)) == 1) {
+		ids = xgrow(ids, &cap, n, sizeof(*ids));
+		ids[n++] = store_int(r, 0);
+	}
+	store_rows_free(r);
+	for (size_t i = 0; i < n && rc >= 0; i++)
+		rc = events_emit_message(tx, kind, ids[i], now);
+	free(ids);
+	return rc < 0 ? rc : (int)n;
+}
+
+int events_emit_conversation(struct store_tx *tx, int64_t conversation_id, int64_t now)
+{
+	struct store_rows *r;
+	int rc =
+	    store_query(tx, "SELECT status, team_id, assignee_id FROM conversations WHERE id = $1",
+	                STORE_ARGS(SV_INT(conversation_id)), &r);
+	if (rc < 0)
+		return rc;
+	json_t *data = NULL;
+	if ((rc = store_next(r)) == 1) {
+		data = json_pack("{s:s}", "status", store_text(r, 0));
+		for (int col = 1; col <= 2; col++)
+			json_object_set_new(
+			    data, col == 1 ? "team_id" : "assignee_id",
+			    store_is_null(r, col) ? json_null() : json_integer(store_int(r, col)));
+	}
+	store_rows_free(r);
+	if (rc < 0)
+		return rc;
+	return rc == 1 ? events_emit(tx, conversation_id, "conversation.updated", data, now)
+	               : ERR_NOT_FOUND;
+}
+
+struct events_sub {
+	struct events_sub *next; /* the hub's list; under the hub's lock */
+	struct actor who;
+	int64_t after_id;      /* the last event considered; under the hub's lock */
+	int64_t last_write_ms; /* for the heartbeat; the hub's thread only */
+	struct events_waker waker;
+	pthread_mutex_t lock; /* guards what follows */
+	struct buf out;       /* SSE text not yet read, from `sent` on */
+	size_t sent;
+	bool is_asleep; /* the reader slept and waits for a wake */
+	bool is_ending;
+	bool is_cut;
+	bool is_closed; /* the reader is gone: free it */
+};
+
+struct events_hub {
+	struct store *st;
+	int heartbeat_ms;
+	pthread_t thread;
+	pthread_mutex_t lock;
+	pthread_cond_t cond;
+	bool is_stopping;
+	bool is_ending;
+	struct events_sub *subs;
+	int64_t next_prune_at;
+};
+
+/* One event as the hub distributes it. */
+struct row {
+	int64_t id;
+	int64_t account_id;
+	int64_t team_id;     /* 0: none (the general inbox, or an account-wide event) */
+	int64_t assignee_id; /* 0: nobody */
+	struct buf frame;    /* the SSE text */
+};
+
+struct membership {
+	int64_t user_id;
+	int64_t team_id;
+};
+
+static void sub_free(struct events_sub *s)
+{
+	pthread_mutex_destroy(&s->lock);
+	buf_free(&s->out);
+	free(s);
+}
+
+/* Appends text; wakes a sleeping reader after the lock is released. */
+static void sub_push(struct events_sub *s, const char *text, size_t len)
+{
+	pthread_mutex_lock(&s->lock);
+	if (!s->is_cut)
+		buf_append(&s->out, text, len);
+	if (s->out.len - s->sent > EVENTS_BUFFER_MAX) {
+		s->is_cut = true;
+		buf_free(&s->out);
+		s->sent = 0;
+	}
+	bool is_waking = s->is_asleep;
+	s->is_asleep = false;
+	pthread_mutex_unlock(&s->lock);
+	if (is_waking)
+		s->waker.wake(s->waker.ctx);
+}
+
+/* Unlinks and frees the subscribers whose reader is gone; the smallest after_id of the
+ * others, or -1 when there are none. Called with the hub's lock held. */
+static int64_t sweep(struct events_hub *h)
+{
+	int64_t min_after = -1;
+	for (struct events_sub **p = &h->subs; *p != NULL;) {
+		struct events_sub *s = *p;
+		pthread_mutex_lock(&s->lock);
+		bool is_closed = s->is_closed;
+		pthread_mutex_unlock(&s->lock);
+		if (is_closed) {
+			*p = s->next;
+			sub_free(s);
+			continue;
+		}
+		if (min_after < 0 || s->after_id < min_after)
+			min_after = s->after_id;
+		p = &s->next;
+	}
+	return min_after;
+}
+
+static int read_rows(struct store_tx *tx, int64_t after, struct row *rows, int *n)
+{
+	struct store_rows *r;
+	int rc =
+	    store_query(tx,
+	                "SELECT id, account_id, coalesce(team_id, 0), coalesce(assignee_id, 0),"
+	                " kind, data FROM events WHERE id > $1 ORDER BY id LIMIT $2",
+	                STORE_ARGS(SV_INT(after), SV_INT(BATCH)), &r);
+	if (rc < 0)
+		return rc;
+	*n = 0;
+	while ((rc = store_next(r)) == 1) {
+		struct row *w = &rows[(*n)++];
+		memset(w, 0, sizeof(*w));
+		w->id = store_int(r, 0);
+		w->account_id = store_int(r, 1);
+		w->team_id = store_int(r, 2);
+		w->assignee_id = store_int(r, 3);
+		buf_printf(&w->frame, "id: %lld\nevent: %s\ndata: %s\n\n", (long long)w->id,
+		           store_text(r, 4), store_text(r, 5));
+	}
+	store_rows_free(r);
+	return rc;
+}
+
+static int read_memberships(struct store_tx *tx, struct membership **out, size_t *n)
+{
+	struct store_rows *r;
+	int rc = store_query(tx, "SELECT user_id, team_id FROM team_members", STORE_NO_ARGS, &r);
+	if (rc < 0)
+		return rc;
+	size_t cap = 0;
+	while ((rc = store_next(r)) == 1) {
+		*out = xgrow(*out, &cap, *n, sizeof(**out));
+		(*out)[(*n)++] = (struct membership){ store_int(r, 0), store_int(r, 1) };
+	}
+	store_rows_free(r);
+	return rc;
+}
+
+/* The visibility rule of inbox/ (CONVERSATION_VISIBLE), applied to the team and assignee the
+ * conversation had when the event happened, with the team memberships of now. */
+static bool is_visible(const struct actor *who, const struct row *w, const struct membership *m,
+                       size_t nm)
+{
+	if (w->account_id != who->account_id)
+		return false;
+	if (who->role == ROLE_ADMIN || w->team_id == 0 || w->assignee_id == who->user_id)
+		return true;
+	for (size_t i = 0; i < nm; i++)
+		if (m[i].user_id == who->user_id && m[i].team_id == w->team_id)
+			return true;
+	return false;
+}
+
+/* Gives every subscriber the rows it may see and has not had, and heartbeats to idle ones. */
+static void distribute(struct events_hub *h, const struct row *rows, int n,
+                       const struct membership *m, size_t nm, int64_t now)
+{
+	struct buf text = BUF_INIT;
+	pthread_mutex_lock(&h->lock);
+	for (struct events_sub *s = h->subs; s != NULL; s = s->next) {
+		buf_reset(&text);
+		for (int i = 0; i < n; i++) {
+			if (rows[i].id <= s->after_id)
+				continue;
+			s->after_id = rows[i].id;
+			if (is_visible(&s->who, &rows[i], m, nm))
+				buf_append(&text, rows[i].frame.data, rows[i].frame.len);
+		}
+		if (text.len == 0 && now - s->last_write_ms >= h->heartbeat_ms)
+			buf_puts(&text, ": ping\n\n");
+		if (text.len == 0)
+			continue;
+		s->last_write_ms = now;
+		sub_push(s, text.data, text.len);
+	}
+	pthread_mutex_unlock(&h->lock);
+	buf_free(&text);
+}
+
+static void prune(struct events_hub *h, int64_t now)
+{
+	struct store_tx *tx = store_begin(h->st, STORE_WRITE);
+	if (tx == NULL)
+		return;
+	/* The newest event stays, so its id still tells how far the sequence went. */
+	int rc = store_exec(tx,
+	                    "DELETE FROM events WHERE created_at < $1"
+	                    " AND id < (SELECT max(id) FROM events)",
+	                    STORE_ARGS(SV_INT(now - EVENTS_KEEP_MS)));
+	rc = rc >= 0 ? store_commit(tx) : (store_rollback(tx), rc);
+	if (rc < 0)
+		log_error("events: could not delete old events; trying again later");
+	h->next_prune_at = now + PRUNE_EVERY;
+}
+
+/* One round: 1 when a full batch was read (more may be waiting), else 0. */
+static int tick(struct events_hub *h)
+{
+	int64_t now = clock_now_ms();
+	if (now >= h->next_prune_at)
+		prune(h, now);
+	pthread_mutex_lock(&h->lock);
+	int64_t after = sweep(h);
+	pthread_mutex_unlock(&h->lock);
+	if (after < 0)
+		return 0;
+	struct row rows[BATCH];
+	struct membership *m = NULL;
+	size_t nm = 0;
+	int n = 0;
+	struct store_tx *tx = store_begin(h->st, STORE_READ);
+	int rc = tx != NULL ? read_rows(tx, after, rows, &n) : ERR_UNAVAILABLE;
+	if (rc >= 0 && n > 0)
+		rc = read_memberships(tx, &m, &nm);
+	store_rollback(tx);
+	if (rc < 0)
+		log_error("events: cannot read new events; trying again shortly");
+	else
+		distribute(h, rows, n, m, nm, now);
+	for (int i = 0; i < n; i++)
+		buf_free(&rows[i].frame);
+	free(m);
+	return rc >= 0 && n == BATCH;
+}
+
+static void *run(void *arg)
+{
+	struct events_hub *h = arg;
+	pthread_mutex_lock(&h->lock);
+	while (!h->is_stopping) {
+		pthread_mutex_unlock(&h->lock);
+		int is_more = tick(h);
+		pthread_mutex_lock(&h->lock);
+		if (is_more || h->is_stopping)
+			continue;
+		struct timespec until;
+		clock_gettime(CLOCK_REALTIME, &until);
+		until.tv_nsec += TICK_MS * 1000000L;
+		if (until.tv_nsec >= 1000000000L) {
+			until.tv_sec++;
+			until.tv_nsec -= 1000000000L;
+		}
+		pthread_cond_timedwait(&h->cond, &h->lock, &until);
+	}
+	pthread_mutex_unlock(&h->lock);
+	return NULL;
+}
+
+struct events_hub *events_hub_start(struct store *st, int heartbeat_ms, struct error *e)
+{
+	struct events_hub *h = xcalloc(1, sizeof(*h));
+	h->st = st;
+	h->heartbeat_ms = heartbeat_ms;
+	pthread_mutex_init(&h->lock, NULL);
+	pthread_cond_init(&h->cond, NULL);
+	if (pthread_create(&h->thread, NULL, run, h) != 0) {
+		pthread_cond_destroy(&h->cond);
+		pthread_mutex_destroy(&h->lock);
+		free(h);
+		error_set(e, ERR_UNAVAILABLE, "cannot start the event hub's thread");
+		return NULL;
+	}
+	return h;
+}
+
+void events_hub_end(struct events_hub *h)
+{
+	pthread_mutex_lock(&h->lock);
+	h->is_ending = true;
+	for (struct events_sub *s = h->subs; s != NULL; s = s->next) {
+		pthread_mutex_lock(&s->lock);
+		s->is_ending = true;
+		pthread_mutex_unlock(&s->lock);
+		sub_push(s, "", 0);
+	}
+	pthread_mutex_unlock(&h->lock);
+}
+
+void events_hub_stop(struct events_hub *h)
+{
+	if (h == NULL)
+		return;
+	pthread_mutex_lock(&h->lock);
+	h->is_stopping = true;
+	pthread_cond_signal(&h->cond);
+	pthread_mutex_unlock(&h->lock);
+	pthread_join(h->thread, NULL);
+	while (h->subs != NULL) {
+		struct events_sub *s = h->subs;
+		h->subs = s->next;
+		sub_free(s);
+	}
+	pthread_cond_destroy(&h->cond);
+	pthread_mutex_destroy(&h->lock);
+	free(h);
+}
+
+/* The oldest and newest ids kept (0 and 0 when there are none). */
+static int read_range(struct store *st, int64_t *oldest, int64_t *newest, struct error *e)
+{
+	struct store_tx *tx = store_begin(st, STORE_READ);
+	if (tx == NULL)
+		return error_set(e, ERR_UNAVAILABLE, "the database is not available");
+	struct store_rows *r;
+	int rc = store_query(tx, "SELECT coalesce(min(id), 0), coalesce(max(id), 0) FROM events",
+	                     STORE_NO_ARGS, &r);
+	if (rc >= 0 && (rc = store_next(r)) == 1) {
+		*oldest = store_int(r, 0);
+		*newest = store_int(r, 1);
+	}
+	if (rc >= 0)
+		store_rows_free(r);
+	store_rollback(tx);
+	return rc < 0 ? error_set(e, rc, "the store failed") : 0;
+}
+
+int events_subscribe(struct events_hub *h, const struct actor *who, int64_t last_id,
+                     const struct events_waker *waker, struct events_sub **out, struct error *e)
+{
+	int64_t oldest = 0, newest = 0;
+	int rc = read_range(h->st, &oldest, &newest, e);
+	if (rc < 0)
+		return rc;
+	/* Ids have no gaps, so last_id resumes when every id after it is still kept. */
+	bool is_reset = last_id > newest || (last_id >= 0 && oldest > 0 && last_id < oldest - 1);
+	struct events_sub *s = xcalloc(1, sizeof(*s));
+	s->who = *who;
+	s->after_id = last_id >= 0 && !is_reset ? last_id : newest;
+	s->last_write_ms = clock_now_ms();
+	s->waker = *waker;
+	pthread_mutex_init(&s->lock, NULL);
+	buf_puts(&s->out, "retry: 2000\n\n");
+	if (is_reset)
+		buf_printf(&s->out, "id: %lld\nevent: reset\ndata: {}\n\n", (long long)newest);
+	pthread_mutex_lock(&h->lock);
+	bool is_ending = h->is_ending;
+	if (!is_ending) {
+		s->next = h->subs;
+		h->subs = s;
+	}
+	pthread_mutex_unlock(&h->lock);
+	if (is_ending) {
+		sub_free(s);
+		return error_set(e, ERR_UNAVAILABLE, "the server is stopping");
+	}
+	*out = s;
+	return 0;
+}
+
+ssize_t events_sub_read(struct events_sub *s, char *buf, size_t max)
+{
+	ssize_t n;
+	pthread_mutex_lock(&s->lock);
+	size_t pending = s->out.len - s->sent;
+	if (s->is_cut) {
+		n = -2;
+	} else if (pending > 0) {
+		n = (ssize_t)(pending < max ? pending : max);
+		memcpy(buf, s->out.data + s->sent, (size_t)n);
+		s->sent += (size_t)n;
+		if (s->sent == s->out.len) {
+			buf_reset(&s->out);
+			s->sent = 0;
+		} else if (s->sent > s->out.len / 2) { /* a reader that lags keeps it bounded */
+			s->out.len -= s->sent;
+			memmove(s->out.data, s->out.data + s->sent, s->out.len + 1);
+			s->sent = 0;
+		}
+	} else if (s->is_ending) {
+		n = -1;
+	} else {
+		s->is_asleep = true;
+		s->waker.sleep(s->waker.ctx);
+		n = 0;
+	}
+	pthread_mutex_unlock(&s->lock);
+	return n;
+}
+
+void events_sub_close(struct events_sub *s)
+{
+	pthread_mutex_lock(&s->lock);
+	s->is_closed = true;
+	pthread_mutex_unlock(&s->lock);
+}

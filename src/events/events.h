@@ -1,0 +1,74 @@
+/*
+ * Events: what changed, for the web inbox's live stream. The store side writes an event in
+ * the transaction of the change it reports, with the conversation's team and assignee at
+ * that moment, so the visibility rule can be applied to it later. The hub (one thread)
+ * reads new events from the store, filters them per subscriber with that rule and the
+ * current team memberships, and fills each subscriber's buffer with Server-Sent Events
+ * frames. The hub knows nothing of HTTP: a subscriber's owner gives it sleep and wake
+ * callbacks.
+ */
+#ifndef EVENTS_EVENTS_H
+#define EVENTS_EVENTS_H
+
+#include <jansson.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <sys/types.h>
+
+#include "core/err.h"
+#include "inbox/inbox.h"
+#include "store/store.h"
+
+#define EVENTS_KEEP_MS    (24LL * 3600 * 1000) /* events are kept at least this long */
+#define EVENTS_BUFFER_MAX (1024 * 1024)        /* a subscriber that falls this far behind is cut */
+
+/* Records an event about conversation_id (its account, team and assignee are read from it);
+ * data is a JSON object it takes the reference to, and gets "conversation_id" added. */
+int events_emit(struct store_tx *tx, int64_t conversation_id, const char *kind, json_t *data,
+                int64_t now);
+/* An event about one message (kind message.created or message.updated): its conversation,
+ * id, direction, sender and status. */
+int events_emit_message(struct store_tx *tx, const char *kind, int64_t message_id, int64_t now);
+/* Runs sql, which yields message ids (an UPDATE … RETURNING id), and records kind for each
+ * of them; returns how many, or a negative enum err — a store_exec that reports. */
+int events_emit_messages(struct store_tx *tx, const char *kind, int64_t now, const char *sql,
+                         const struct store_value *args, int nargs);
+/* conversation.updated: its status, team and assignee now. */
+int events_emit_conversation(struct store_tx *tx, int64_t conversation_id, int64_t now);
+
+struct events_hub;
+struct events_sub;
+
+/* How the hub pauses and resumes whoever reads a subscriber. sleep is called from
+ * events_sub_read with the subscriber locked; wake from the hub's thread, unlocked, and
+ * only after sleep. */
+struct events_waker {
+	void (*sleep)(void *ctx);
+	void (*wake)(void *ctx);
+	void *ctx;
+};
+
+/* Starts the hub's thread; idle subscribers get a ": ping" comment every heartbeat_ms. */
+struct events_hub *events_hub_start(struct store *st, int heartbeat_ms, struct error *e);
+/* Ends every subscription (readers see the end of their stream) and refuses new ones. */
+void events_hub_end(struct events_hub *h);
+/* Stops the thread and frees what is left; no reader may run any more. */
+void events_hub_stop(struct events_hub *h);
+
+/*
+ * Subscribes who to the events after last_id (-1: only those to come). An id the store
+ * cannot resume from (older than the oldest kept, or newer than the newest) starts the
+ * stream with a `reset` event instead. The subscription is freed once events_sub_close
+ * was called.
+ */
+int events_subscribe(struct events_hub *h, const struct actor *who, int64_t last_id,
+                     const struct events_waker *waker, struct events_sub **out, struct error *e);
+/* Copies pending bytes into buf: their count; 0 after calling the waker's sleep when
+ * nothing is pending; -1 at the end of the stream; -2 when the subscriber fell too far
+ * behind and was cut. */
+ssize_t events_sub_read(struct events_sub *s, char *buf, size_t max);
+/* The reader is gone: the hub frees the subscription. */
+void events_sub_close(struct events_sub *s);
+
+#endif

@@ -1,0 +1,334 @@
+/*
+ * What agents do to a conversation they may see: transfer, assign, resolve, reopen, snooze,
+ * mark read, notes and tags. Each change is a line in the conversation's timeline naming who
+ * made it; none sends anything to the customer.
+ */
+#include <jansson.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <string.h>
+#include <time.h>
+
+#include "events/events.h"
+#include "inbox/internal.h"
+
+#define EVENT_TEXT_MAX 512
+
+/* The name `sql` selects for (id, account), or fallback when there is no such row. */
+static int name_of(struct store_tx *tx, const char *sql, int64_t account_id, int64_t id,
+                   const char *fallback, char *out, size_t size)
+{
+	struct store_rows *r;
+	snprintf(out, size, "%s", fallback);
+	int rc = store_query(tx, sql, STORE_ARGS(SV_INT(id), SV_INT(account_id)), &r);
+	if (rc < 0)
+		return rc;
+	if ((rc = store_next(r)) == 1)
+		snprintf(out, size, "%s", store_text(r, 0));
+	store_rows_free(r);
+	return rc < 0 ? rc : 0;
+}
+
+static int team_name(struct store_tx *tx, int64_t account_id, int64_t id, char *out, size_t size)
+{
+	return name_of(tx, "SELECT name FROM teams WHERE id = $1 AND account_id = $2", account_id,
+	               id, "the general inbox", out, size);
+}
+
+/* Adds a line to c's timeline: the actor's name, then the formatted rest. */
+__attribute__((format(printf, 6, 7))) static int record(struct store_tx *tx,
+                                                        const struct actor *who,
+                                                        const struct conversation *c, int64_t now,
+                                                        const char *kind, const char *fmt, ...)
+{
+	char name[USER_NAME_MAX + 1], rest[EVENT_TEXT_MAX], line[sizeof(name) + sizeof(rest) + 1];
+	int rc = name_of(tx, "SELECT name FROM users WHERE id = $1 AND account_id = $2",
+	                 who->account_id, who->user_id, "someone", name, sizeof(name));
+	if (rc < 0)
+		return rc;
+	va_list ap;
+	va_start(ap, fmt);
+	vsnprintf(rest, sizeof(rest), fmt, ap);
+	va_end(ap);
+	snprintf(line, sizeof(line), "%s %s", name, rest);
+	rc = store_exec(
+	    tx,
+	    "INSERT INTO conversation_events (account_id, conversation_id, kind, user_id,"
+	    " text, created_at) VALUES ($1, $2, $3, $4, $5, $6)",
+	    STORE_ARGS(SV_INT(c->account_id), SV_INT(c->id), SV_TEXT(kind), SV_INT(who->user_id),
+	               SV_TEXT(line), SV_INT(now)));
+	/* Every action changes the conversation: the event stream says so. */
+	if (rc >= 0)
+		rc = events_emit_conversation(tx, c->id, now);
+	return rc < 0 ? rc : 0;
+}
+
+/* Maps a store failure to the error the API answers. */
+static int failed(struct error *e, int rc)
+{
+	return error_set(e, rc, "the store failed");
+}
+
+int conversation_transfer(struct store_tx *tx, const struct actor *who, int64_t id, int64_t team_id,
+                          int64_t now, struct error *e)
+{
+	struct conversation c;
+	int rc = conversation_take_over(tx, who, id, now, &c, e);
+	if (rc < 0)
+		return rc;
+	int64_t found;
+	rc = store_get_int(tx, "SELECT id FROM teams WHERE id = $1 AND account_id = $2",
+	                   STORE_ARGS(SV_INT(team_id), SV_INT(who->account_id)), &found);
+	if (rc == ERR_NOT_FOUND)
+		return error_set(e, ERR_UNPROCESSABLE, "there is no team %lld", (long long)team_id);
+	char from[TEAM_NAME_MAX + 1], to[TEAM_NAME_MAX + 1];
+	if (rc < 0 || (rc = team_name(tx, c.account_id, c.team_id, from, sizeof(from))) < 0 ||
+	    (rc = team_name(tx, c.account_id, team_id, to, sizeof(to))) < 0)
+		return failed(e, rc);
+	rc = store_exec(tx,
+	                "UPDATE conversations SET team_id = $2, assignee_id = NULL, updated_at = $3"
+	                " WHERE id = $1",
+	                STORE_ARGS(SV_INT(id), SV_INT(team_id), SV_INT(now)));
+	if (rc < 0 ||
+	    (rc = record(tx, who, &c, now, "transfer", "moved it from %s to %s", from, to)) < 0)
+		return failed(e, rc);
+	/* In its new team, the team's assignment method gives it to someone. */
+	return team_assign(tx, team_id, id, now, NULL, e);
+}
+
+/* Why user u may not have conversation c, as an ERR_UNPROCESSABLE; 0 when they may. */
+static int check_assignee(struct store_tx *tx, const struct conversation *c, const struct user *u,
+                          struct error *e)
+{
+	if (!u->is_active)
+		return error_set(e, ERR_UNPROCESSABLE, "%s is deactivated", u->name);
+	if (c->team_id == 0)
+		return 0;
+	int64_t one;
+	int rc = store_get_int(tx, "SELECT 1 FROM team_members WHERE team_id = $1 AND user_id = $2",
+	                       STORE_ARGS(SV_INT(c->team_id), SV_INT(u->id)), &one);
+	if (rc == ERR_NOT_FOUND) {
+		char team[TEAM_NAME_MAX + 1];
+		if ((rc = team_name(tx, c->account_id, c->team_id, team, sizeof(team))) < 0)
+			return failed(e, rc);
+		return error_set(e, ERR_UNPROCESSABLE,
+		                 "%s is not a member of %s, the conversation's team", u->name,
+		                 team);
+	}
+	return rc < 0 ? failed(e, rc) : 0;
+}
+
+int conversation_assign(struct store_tx *tx, const struct actor *who, int64_t id, int64_t user_id,
+                        int64_t now, struct error *e)
+{
+	struct conversation c;
+	int rc = conversation_take_over(tx, who, id, now, &c, e);
+	if (rc < 0)
+		return rc;
+	struct user u = { 0 };
+	if (user_id != 0) {
+		rc = user_get(tx, who->account_id, user_id, &u, e);
+		if (rc == ERR_NOT_FOUND)
+			return error_set(e, ERR_UNPROCESSABLE, "there is no user %lld",
+			                 (long long)user_id);
+		if (rc < 0 || (rc = check_assignee(tx, &c, &u, e)) < 0)
+			return rc;
+	}
+	rc = store_exec(
+	    tx, "UPDATE conversations SET assignee_id = $2, updated_at = $3 WHERE id = $1",
+	    STORE_ARGS(SV_INT(id), user_id != 0 ? SV_INT(user_id) : SV_NULL, SV_INT(now)));
+	if (rc >= 0)
+		rc = user_id != 0
+		         ? record(tx, who, &c, now, "assignment", "assigned it to %s", u.name)
+		         : record(tx, who, &c, now, "assignment", "unassigned it");
+	return rc < 0 ? failed(e, rc) : 0;
+}
+
+/* Sets the status (and when it was resolved, until when it sleeps) and records why. */
+static int set_status(struct store_tx *tx, const struct actor *who, const struct conversation *c,
+                      const char *status, int64_t until, int64_t now, const char *line,
+                      struct error *e)
+{
+	int rc = store_exec(tx,
+	                    "UPDATE conversations SET status = $2, updated_at = $3,"
+	                    " resolved_at = CASE WHEN $2 = 'resolved' THEN $3 ELSE resolved_at END,"
+	                    " snoozed_until = $4 WHERE id = $1",
+	                    STORE_ARGS(SV_INT(c->id), SV_TEXT(status), SV_INT(now),
+	                               until != 0 ? SV_INT(until) : SV_NULL));
+	if (rc == ERR_CONFLICT)
+		return error_set(e, ERR_CONFLICT,
+		                 "the contact has a newer conversation on this channel");
+	if (rc < 0 || (rc = record(tx, who, c, now, "status", "%s", line)) < 0)
+		return failed(e, rc);
+	return 0;
+}
+
+int conversation_resolve(struct store_tx *tx, const struct actor *who, int64_t id, int64_t now,
+                         struct error *e)
+{
+	struct conversation c;
+	int rc = conversation_take_over(tx, who, id, now, &c, e);
+	if (rc < 0)
+		return rc;
+	if (strcmp(c.status, "resolved") == 0)
+		return error_set(e, ERR_CONFLICT, "the conversation is already resolved");
+	rc = set_status(tx, who, &c, "resolved", 0, now, "resolved it", e);
+	/* Its agent has a place free: the team's queue may move. */
+	if (rc == 0 && c.team_id != 0)
+		rc = team_fill_queue(tx, c.team_id, now, e);
+	return rc;
+}
+
+int conversation_reopen(struct store_tx *tx, const struct actor *who, int64_t id, int64_t now,
+                        struct error *e)
+{
+	struct conversation c;
+	int rc = conversation_get(tx, who, id, &c, e);
+	if (rc < 0)
+		return rc;
+	if (strcmp(c.status, "resolved") != 0 && strcmp(c.status, "snoozed") != 0)
+		return error_set(e, ERR_CONFLICT,
+		                 "only a resolved or snoozed conversation reopens");
+	return set_status(tx, who, &c, "open", 0, now, "reopened it", e);
+}
+
+int conversation_snooze(struct store_tx *tx, const struct actor *who, int64_t id, int64_t until,
+                        int64_t now, struct error *e)
+{
+	struct conversation c;
+	int rc = conversation_take_over(tx, who, id, now, &c, e);
+	if (rc < 0)
+		return rc;
+	if (until <= now)
+		return error_set(e, ERR_UNPROCESSABLE, "'until' must be in the future");
+	if (strcmp(c.status, "resolved") == 0)
+		return error_set(e, ERR_CONFLICT, "the conversation is resolved: reopen it first");
+	char line[64];
+	time_t secs = (time_t)(until / 1000);
+	struct tm tm;
+	strftime(line, sizeof(line), "snoozed it until %Y-%m-%d %H:%M UTC", gmtime_r(&secs, &tm));
+	return set_status(tx, who, &c, "snoozed", until, now, line, e);
+}
+
+int conversation_mark_read(struct store_tx *tx, const struct actor *who, int64_t id,
+                           struct error *e)
+{
+	struct conversation c;
+	int rc = conversation_get(tx, who, id, &c, e);
+	if (rc < 0)
+		return rc;
+	rc = store_exec(tx,
+	                "UPDATE conversations SET last_read_message_id = coalesce((SELECT max(id)"
+	                " FROM messages WHERE conversation_id = $1), 0) WHERE id = $1",
+	                STORE_ARGS(SV_INT(id)));
+	return rc < 0 ? failed(e, rc) : 0;
+}
+
+int conversation_note_add(struct store_tx *tx, const struct actor *who, int64_t id,
+                          const char *text, int64_t now, int64_t *note_id, struct error *e)
+{
+	if (text[strspn(text, " \t\r\n")] == '\0')
+		return error_set(e, ERR_INVALID, "'text' must not be empty");
+	struct conversation c;
+	int rc = conversation_get(tx, who, id, &c, e);
+	if (rc < 0)
+		return rc;
+	rc = store_get_int(tx,
+	                   "INSERT INTO conversation_notes (account_id, conversation_id, author_id,"
+	                   " text, created_at) VALUES ($1, $2, $3, $4, $5) RETURNING id",
+	                   STORE_ARGS(SV_INT(c.account_id), SV_INT(id), SV_INT(who->user_id),
+	                              SV_TEXT(text), SV_INT(now)),
+	                   note_id);
+	if (rc < 0 || (rc = record(tx, who, &c, now, "note", "added a note")) < 0)
+		return failed(e, rc);
+	return 0;
+}
+
+static bool is_tag_name(const char *name)
+{
+	size_t len = strlen(name);
+	return len >= 1 && len <= TAG_NAME_MAX &&
+	       strspn(name, "abcdefghijklmnopqrstuvwxyz0123456789-_") == len;
+}
+
+int conversation_tag(struct store_tx *tx, const struct actor *who, int64_t id, const char *name,
+                     bool is_added, int64_t now, struct error *e)
+{
+	if (!is_tag_name(name))
+		return error_set(e, ERR_INVALID,
+		                 "a tag is 1 to %d of a-z, 0-9, '-' and '_' (lowercase)",
+		                 TAG_NAME_MAX);
+	struct conversation c;
+	int rc = conversation_get(tx, who, id, &c, e);
+	if (rc < 0)
+		return rc;
+	if (is_added)
+		rc = store_exec(tx,
+		                "INSERT INTO conversation_tags (conversation_id, name, created_at)"
+		                " VALUES ($1, $2, $3) ON CONFLICT DO NOTHING",
+		                STORE_ARGS(SV_INT(id), SV_TEXT(name), SV_INT(now)));
+	else
+		rc = store_exec(
+		    tx, "DELETE FROM conversation_tags WHERE conversation_id = $1 AND name = $2",
+		    STORE_ARGS(SV_INT(id), SV_TEXT(name)));
+	/* Only a change is worth a line in the timeline. */
+	if (rc > 0)
+		rc = is_added ? record(tx, who, &c, now, "tag", "tagged it '%s'", name)
+		              : record(tx, who, &c, now, "tag", "removed the tag '%s'", name);
+	return rc < 0 ? failed(e, rc) : 0;
+}
+
+json_t *conversation_tags(struct store_tx *tx, int64_t id, struct error *e)
+{
+	struct store_rows *r;
+	int rc = store_query(tx,
+	                     "SELECT name FROM conversation_tags WHERE conversation_id = $1"
+	                     " ORDER BY name",
+	                     STORE_ARGS(SV_INT(id)), &r);
+	if (rc < 0) {
+		failed(e, rc);
+		return NULL;
+	}
+	json_t *tags = json_array();
+	while ((rc = store_next(r)) == 1)
+		json_array_append_new(tags, json_string(store_text(r, 0)));
+	store_rows_free(r);
+	if (rc < 0) {
+		json_decref(tags);
+		failed(e, rc);
+		return NULL;
+	}
+	return tags;
+}
+
+json_t *conversation_events(struct store_tx *tx, const struct actor *who, int64_t id,
+                            struct error *e)
+{
+	struct conversation c;
+	struct store_rows *r;
+	if (conversation_get(tx, who, id, &c, e) < 0)
+		return NULL;
+	int rc = store_query(tx,
+	                     "SELECT id, kind, user_id, text, created_at FROM conversation_events"
+	                     " WHERE conversation_id = $1 ORDER BY id",
+	                     STORE_ARGS(SV_INT(id)), &r);
+	if (rc < 0) {
+		failed(e, rc);
+		return NULL;
+	}
+	json_t *events = json_array();
+	while ((rc = store_next(r)) == 1)
+		json_array_append_new(
+		    events,
+		    json_pack("{s:I,s:s,s:o,s:s,s:I}", "id", (json_int_t)store_int(r, 0), "kind",
+		              store_text(r, 1), "user_id",
+		              store_is_null(r, 2) ? json_null() : json_integer(store_int(r, 2)),
+		              "text", store_text(r, 3), "created_at", (json_int_t)store_int(r, 4)));
+	store_rows_free(r);
+	if (rc < 0) {
+		json_decref(events);
+		failed(e, rc);
+		return NULL;
+	}
+	return events;
+}

@@ -1,0 +1,140 @@
+// The event stream (GET /api/v1/events): delivery within a second, the visibility rule,
+// resume with Last-Event-ID (nothing lost, nothing twice), reset, heartbeats, bad input,
+// and a thousand open streams on one server.
+import { test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { readFileSync } from 'node:fs';
+import { startServer, sql } from './lib/server.js';
+import { adminClient, agentClient, assertError } from './lib/client.js';
+import { connectAll, customerWrites } from './lib/providers.js';
+import { openStream, findEvent } from './lib/sse.js';
+
+let s, admin, ana, luis, ventas;
+before(async () => {
+  s = await startServer({ env: { CENTRALITA_SSE_HEARTBEAT_MS: '300' } });
+  admin = await adminClient(s);
+  await connectAll(admin);
+  ana = await agentClient(s, admin, 'ana@example.com', 'Ana');
+  luis = await agentClient(s, admin, 'luis@example.com', 'Luis');
+  ventas = (await admin.post('/api/v1/teams', { name: 'Ventas' })).json.team.id;
+  await admin.post(`/api/v1/teams/${ventas}/members`, { user_id: ana.user.id });
+});
+after(async () => {
+  await s.stop();
+});
+
+const messageIn = (conv) => (st) => st.events.some((e) => e.event === 'message.created' &&
+  e.data.conversation_id === conv && e.data.direction === 'in');
+
+test('a customer message reaches an open stream within a second', async () => {
+  const stream = await openStream(admin);
+  assert.equal(stream.status, 200);
+  assert.match(stream.headers['content-type'], /^text\/event-stream/);
+  assert.equal(stream.headers['cache-control'], 'no-store');
+  const started = Date.now();
+  const conv = await customerWrites(s, 'whatsapp', '34600000001', 'Hola');
+  await stream.waitFor(messageIn(conv), 'message.created', 1000);
+  assert.ok(Date.now() - started < 1000);
+  const ev = findEvent(stream, 'message.created', conv);
+  assert.equal(ev.data.sender, 'contact');
+  assert.equal(ev.data.status, 'received');
+  assert.equal(typeof ev.data.message_id, 'number');
+  assert.equal(ev.id, Number(sql(s, `SELECT id FROM events WHERE kind = 'message.created' AND conversation_id = ${conv}`)));
+  stream.close();
+});
+
+test('an agent gets general-inbox events but never those of a team they are not in', async () => {
+  const [a, l, adm] = await Promise.all([openStream(ana), openStream(luis), openStream(admin)]);
+  const teamConv = await customerWrites(s, 'whatsapp', '34600000002', 'Quiero comprar');
+  await l.waitFor(messageIn(teamConv), 'the first message, still in the general inbox');
+  sql(s, `UPDATE conversations SET team_id = ${ventas} WHERE id = ${teamConv}`);
+  await customerWrites(s, 'whatsapp', '34600000002', 'Es urgente');
+  const general = await customerWrites(s, 'whatsapp', '34600000003', 'Una duda');
+  const two = (conv) => (st) => st.events.filter((e) => e.event === 'message.created' && e.data.conversation_id === conv).length === 2;
+  await l.waitFor(messageIn(general), 'the general-inbox message');
+  await a.waitFor(two(teamConv), "the team's second message, for a member");
+  await adm.waitFor(two(teamConv), "the team's second message, for the admin");
+  await a.waitFor(messageIn(general), 'the general-inbox message, for a member');
+  // Events arrive in id order, so the later general one proves the team one was withheld.
+  const seen = l.events.filter((e) => e.data.conversation_id === teamConv);
+  assert.ok(seen.every((e) => e.id < Number(sql(s, `SELECT min(id) FROM events WHERE team_id = ${ventas}`))));
+  assert.equal(l.events.filter((e) => e.event === 'message.created' && e.data.conversation_id === teamConv).length, 1);
+  // Assigned to Luis, the team's conversation is his to see.
+  sql(s, `UPDATE conversations SET assignee_id = ${luis.user.id} WHERE id = ${teamConv}`);
+  await customerWrites(s, 'whatsapp', '34600000002', '¿Hola?');
+  await l.waitFor(two(teamConv), 'the message of a conversation assigned to him');
+  for (const st of [a, l, adm]) st.close();
+});
+
+test('resuming with Last-Event-ID delivers every missed event once, then live ones', async () => {
+  const first = await openStream(admin);
+  const conv = await customerWrites(s, 'whatsapp', '34600000004', 'Uno');
+  await first.waitFor(messageIn(conv), 'the first message');
+  const lastSeen = first.events.at(-1).id;
+  first.close();
+  for (const text of ['Dos', 'Tres', 'Cuatro']) await customerWrites(s, 'whatsapp', '34600000004', text);
+  const missed = sql(s, `SELECT id FROM events WHERE id > ${lastSeen} ORDER BY id`).split('\n').map(Number);
+  assert.ok(missed.length >= 3);
+  const again = await openStream(admin, { lastEventId: lastSeen });
+  await again.waitFor((st) => st.events.length >= missed.length, 'the missed events');
+  const five = await customerWrites(s, 'whatsapp', '34600000004', 'Cinco');
+  await again.waitFor((st) => st.events.length > missed.length && st.events.at(-1).id >= Number(sql(s, 'SELECT max(id) FROM events')), 'a live event');
+  const ids = again.events.map((e) => e.id);
+  assert.deepEqual(ids.slice(0, missed.length), missed);
+  assert.equal(new Set(ids).size, ids.length, 'no event twice');
+  assert.ok(ids.every((id, i) => i === 0 || id > ids[i - 1]), 'ids increase');
+  assert.equal(five, conv);
+  again.close();
+  // The query parameter, for EventSource polyfills that cannot set headers.
+  const polyfill = await openStream(admin, { path: `/api/v1/events?last_event_id=${lastSeen}` });
+  await polyfill.waitFor((st) => st.events.length >= missed.length, 'the missed events, by query');
+  assert.deepEqual(polyfill.events.slice(0, missed.length).map((e) => e.id), missed);
+  polyfill.close();
+});
+
+test('an id the store cannot resume from answers a reset event; garbage is refused', async () => {
+  const newest = Number(sql(s, 'SELECT max(id) FROM events'));
+  const future = await openStream(admin, { lastEventId: newest + 1000 });
+  await future.waitFor((st) => st.events.some((e) => e.event === 'reset'), 'a reset');
+  assert.equal(future.events[0].id, newest);
+  future.close();
+  // Events older than those kept were deleted: a client that last saw one has a gap.
+  sql(s, `DELETE FROM events WHERE id < ${newest - 1}`);
+  const old = await openStream(admin, { lastEventId: 1 });
+  await old.waitFor((st) => st.events.length > 0, 'a reset');
+  assert.equal(old.events[0].event, 'reset');
+  old.close();
+  // The oldest kept id minus one has no gap after it: a plain resume.
+  const edge = await openStream(admin, { lastEventId: newest - 2 });
+  await edge.waitFor((st) => st.events.length >= 2, 'the kept events');
+  assert.deepEqual(edge.events.map((e) => e.id), [newest - 1, newest]);
+  assert.ok(edge.events.every((e) => e.event !== 'reset'));
+  edge.close();
+  for (const bad of ['abc', '-1', '1.5', '12345678901234567890']) {
+    const r = await admin.get('/api/v1/events', { headers: { 'last-event-id': bad } });
+    assertError(r, 400, 'invalid_request');
+  }
+  assertError(await admin.get('/api/v1/events?last_event_id=x'), 400, 'invalid_request');
+});
+
+test('the stream needs a login; idle streams get heartbeat comments', async () => {
+  const r = await fetch(`${s.url}/api/v1/events`);
+  assert.equal(r.status, 401);
+  const stream = await openStream(ana);
+  await stream.waitFor((st) => st.comments.includes(': ping'), 'a heartbeat', 2000);
+  stream.close();
+});
+
+test('a thousand open streams on one server each receive the event', { timeout: 60000 }, async () => {
+  const streams = [];
+  for (let i = 0; i < 10; i++) streams.push(...(await Promise.all(Array.from({ length: 100 }, () => openStream(admin)))));
+  assert.ok(streams.every((st) => st.status === 200));
+  await Promise.all(streams.map((st) => st.waitFor((x) => x.text.startsWith('retry:'), 'the stream to open', 20000)));
+  const conv = await customerWrites(s, 'whatsapp', '34600000005', 'Somos mil');
+  await Promise.all(streams.map((st) => st.waitFor(messageIn(conv), 'the event', 20000)));
+  assert.ok(streams.every((st) => st.events.filter((e) => e.event === 'message.created').length === 1));
+  // Suspended streams hold no thread: the server's count stays that of an idle one.
+  const threads = Number(readFileSync(`/proc/${s.child.pid}/status`, 'utf8').match(/Threads:\s+(\d+)/)[1]);
+  assert.ok(threads < 32, `${threads} threads for 1000 streams`);
+  // Left open: the server must still stop cleanly (after() checks exit 0 under ASan).
+});

@@ -1,0 +1,31 @@
+// Snoozed conversations open again by themselves when their time comes, or when the
+// customer writes first.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { startServer, sql } from './lib/server.js';
+import { adminClient } from './lib/client.js';
+import { startFakeProvider } from './lib/fake_provider.js';
+import { connectAll, customerWrites } from './lib/providers.js';
+
+test('a snooze ends at its time, or when the customer writes', async (t) => {
+  const fake = await startFakeProvider();
+  const s = await startServer({ env: fake.env });
+  t.after(async () => { await s.stop(); await fake.stop(); });
+  const admin = await adminClient(s);
+  await connectAll(admin);
+  const timed = await customerWrites(s, 'whatsapp', '34720000001', 'Hola');
+  const early = await customerWrites(s, 'whatsapp', '34720000002', 'Hola');
+  for (const [conv, ms] of [[timed, 1500], [early, 3600_000]]) {
+    const r = await admin.post(`/api/v1/conversations/${conv}/snooze`, { until: Date.now() + ms });
+    assert.equal(r.status, 200, r.text);
+    assert.equal(r.json.conversation.status, 'snoozed');
+  }
+  await customerWrites(s, 'whatsapp', '34720000002', '¿Seguís ahí?');
+  assert.equal((await admin.get(`/api/v1/conversations/${early}`)).json.conversation.status, 'open');
+  const deadline = Date.now() + 5000;
+  while ((await admin.get(`/api/v1/conversations/${timed}`)).json.conversation.status !== 'open') {
+    assert.ok(Date.now() < deadline, 'the snooze never ended');
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  assert.match(sql(s, `SELECT text FROM conversation_events WHERE conversation_id = ${timed} ORDER BY id DESC LIMIT 1`), /snooze ended/);
+});
