@@ -1,11 +1,13 @@
 /*
  * fake_provider: a minimal, fast stand-in for the WhatsApp Cloud API's send endpoint, for the
  * outbox benchmark. One epoll loop serving HTTP/1.1 keep-alive on 127.0.0.1; every POST is
- * answered at once with 200 and WhatsApp's success body carrying a fresh "wamid.N". It counts
- * the requests and the connections it accepted (reuse shows as few connections for many
- * requests). Prints "port N" first (--port 0 picks a free port), then, when --expect requests
- * were answered or --seconds have passed or on SIGTERM, one JSON object, and exits.
- * Chunked bodies are refused (libcurl sends Content-Length for the outbox's POSTs).
+ * answered at once with 200 and WhatsApp's success body carrying a fresh message id, unique
+ * across runs as Meta's are ("wamid.fake.<pid>.<start time>.<n>"): the server stores it under a
+ * unique index, so a second fake must not repeat the first one's ids. It counts the requests
+ * and the connections it accepted (reuse shows as few connections for many requests). Prints "port
+ * N" first (--port 0 picks a free port), then, when --expect requests were answered or --seconds
+ * have passed or on SIGTERM, one JSON object, and exits. Chunked bodies are refused (libcurl sends
+ * Content-Length for the outbox's POSTs).
  */
 #define _GNU_SOURCE /* accept4, memmem */
 #include <arpa/inet.h>
@@ -39,6 +41,7 @@ struct conn {
 };
 
 struct counters {
+	char id_prefix[64]; /* of the message ids answered */
 	uint64_t requests, refused, connections;
 	int open, max_open;
 	int64_t first_us, last_us;
@@ -137,8 +140,8 @@ static bool serve(struct conn *c, struct counters *k)
 		int n = snprintf(
 		    answer, sizeof(answer),
 		    "{\"messaging_product\":\"whatsapp\",\"contacts\":[{\"input\":\"%s\","
-		    "\"wa_id\":\"%s\"}],\"messages\":[{\"id\":\"wamid.fake.%" PRIu64 "\"}]}",
-		    to, to, k->requests);
+		    "\"wa_id\":\"%s\"}],\"messages\":[{\"id\":\"wamid.fake.%s.%" PRIu64 "\"}]}",
+		    to, to, k->id_prefix, k->requests);
 		char head_out[160];
 		int h = snprintf(head_out, sizeof(head_out),
 		                 "HTTP/1.1 200 OK\r\nContent-Type: application/json\r\n"
@@ -276,6 +279,7 @@ int main(int argc, char **argv)
 	    epoll_ctl(epfd, EPOLL_CTL_ADD, sfd, &sev) < 0)
 		die("epoll");
 	struct counters k = { 0 };
+	snprintf(k.id_prefix, sizeof(k.id_prefix), "%d.%lld", (int)getpid(), (long long)time(NULL));
 	int64_t deadline = mono_us() + (int64_t)(seconds * 1e6);
 	bool is_stopping = false;
 	while (!is_stopping && (expect == 0 || k.requests < expect) && mono_us() < deadline) {

@@ -2,7 +2,7 @@
 # fresh database and one WhatsApp channel, the fake provider and the server on free loopback
 # ports, the load generator pointed at them, and a trap that stops every process started here
 # by its pid and removes the directory. The caller sets `build` (an optimised build directory
-# with -DCENTRALITA_BENCH=ON) before sourcing.
+# with -DCENTRALITA_BENCH=ON) and `here` (bench/) before sourcing.
 # shellcheck shell=bash disable=SC2154
 bin=$build/centralita
 tools=$build/bench
@@ -49,10 +49,23 @@ cpu_ticks() { # user + system CPU of a process so far, in clock ticks
 	awk '{ print $14 + $15 }' "/proc/$1/stat"
 }
 
-add_channel() {
-	"$bin" channel add whatsapp --name Bench --phone-number-id "$phone_number_id" \
-		--access-token bench-access-token --app-secret "$app_secret" \
-		--verify-token bench-verify-token >/dev/null 2>>"$tmp/server.log"
+# Creates and migrates the database at the URL with what the scenarios
+# need: one WhatsApp channel, two teams, and routing (bench/routing.json) that welcomes a new
+# conversation with a menu and assigns the answer "1" to Soporte, with a message.
+setup_account() {
+	local db=$1
+	{
+		CENTRALITA_DB=$db "$bin" channel add whatsapp --name Bench \
+			--phone-number-id "$phone_number_id" --access-token bench-access-token \
+			--app-secret "$app_secret" --verify-token bench-verify-token
+		CENTRALITA_DB=$db "$bin" team add Soporte
+		CENTRALITA_DB=$db "$bin" team add Ventas
+		CENTRALITA_DB=$db "$bin" routing import "$here/routing.json"
+	} >/dev/null 2>>"$tmp/setup.log" || {
+		say "setting up $db failed:"
+		tail -n 5 "$tmp/setup.log" >&2
+		exit 1
+	}
 }
 
 # Starts the fake provider with its arguments; sets fake_pid and fake_port.

@@ -50,7 +50,6 @@ struct options {
 	uint32_t contacts;
 	uint64_t wa_base;
 	const char *id_prefix;
-	uint64_t seed;
 };
 
 struct conn {
@@ -74,7 +73,7 @@ struct run {
 	int nidle;
 	int64_t *waiting; /* open loop: scheduled times of requests with no connection yet */
 	size_t wait_head, wait_len, wait_cap;
-	struct webhook_contacts contacts;
+	struct webhook_mix mix;
 	uint64_t seq;
 	uint32_t *latency_us;
 	size_t nlatency, latency_cap;
@@ -108,7 +107,7 @@ static void build_request(struct run *r, struct conn *c)
 		.wa_base = o->wa_base,
 		.now_s = clock_now_ms() / 1000,
 	};
-	m.contact = webhook_contacts_next(&r->contacts, &m.is_first);
+	m.contact = webhook_mix_next(&r->mix, &m.kind);
 	size_t len = webhook_body(&m, body);
 	meta_signature_header(body, len, o->app_secret, signature);
 	int n = snprintf(c->out, sizeof(c->out),
@@ -415,15 +414,15 @@ static void report(struct run *r, int64_t start_us, int64_t offered_until_us)
 	       r->o->conns, r->o->rate, (double)(offered_until_us - start_us) / 1e6, seconds,
 	       r->sent, r->ok, r->failed, r->unanswered,
 	       seconds > 0 ? (double)r->ok / seconds : 0.0, percentile(r, 0.50),
-	       percentile(r, 0.90), percentile(r, 0.99), percentile(r, 1.0), r->contacts.firsts,
-	       r->contacts.replies, r->opened, r->broken, cpu);
+	       percentile(r, 0.90), percentile(r, 0.99), percentile(r, 1.0), r->mix.firsts,
+	       r->mix.replies, r->opened, r->broken, cpu);
 }
 
 /* Runs the load as the options say, then reports. */
 static void run_load(const struct options *o)
 {
 	struct run r = { .o = o, .idle = xcalloc((size_t)o->conns, sizeof(int)) };
-	webhook_contacts_init(&r.contacts, o->contacts, o->seed);
+	webhook_mix_init(&r.mix, o->contacts);
 	r.epfd = epoll_create1(EPOLL_CLOEXEC);
 	int tfd = timerfd_create(CLOCK_MONOTONIC, TFD_NONBLOCK | TFD_CLOEXEC);
 	if (r.epfd < 0 || tfd < 0)
@@ -499,7 +498,7 @@ static void run_load(const struct options *o)
 	free(r.idle);
 	free(r.waiting);
 	free(r.latency_us);
-	webhook_contacts_free(&r.contacts);
+	webhook_mix_free(&r.mix);
 }
 
 static void usage(void)
@@ -507,21 +506,22 @@ static void usage(void)
 	fprintf(stderr,
 	        "usage: loadgen --port P [--healthz] [--conns N] [--rate R] [--seconds S]\n"
 	        "               [--drain-seconds S] [--phone-number-id ID] [--app-secret S]\n"
-	        "               [--contacts N] [--wa-base N] [--id-prefix P] [--seed N]\n");
+	        "               [--contacts N] [--wa-base N] [--id-prefix P]\n");
 	exit(2);
 }
 
 int main(int argc, char **argv)
 {
-	struct options o = { .conns = 16,
-		             .seconds = 5,
-		             .drain_seconds = 10,
-		             .phone_number_id = "106540352242922",
-		             .app_secret = "bench-app-secret",
-		             .contacts = 10000,
-		             .wa_base = 34600000000ULL,
-		             .id_prefix = "bench",
-		             .seed = 1 };
+	struct options o = {
+		.conns = 16,
+		.seconds = 5,
+		.drain_seconds = 10,
+		.phone_number_id = "106540352242922",
+		.app_secret = "bench-app-secret",
+		.contacts = 10000,
+		.wa_base = 34600000000ULL,
+		.id_prefix = "bench",
+	};
 	for (int i = 1; i < argc; i++) {
 		const char *a = argv[i];
 		const char *v = i + 1 < argc ? argv[i + 1] : NULL;
@@ -552,8 +552,6 @@ int main(int argc, char **argv)
 			o.wa_base = strtoull(v, NULL, 10);
 		else if (strcmp(a, "--id-prefix") == 0)
 			o.id_prefix = v;
-		else if (strcmp(a, "--seed") == 0)
-			o.seed = strtoull(v, NULL, 10);
 		else
 			usage();
 	}

@@ -21,12 +21,13 @@ here=$(cd "$(dirname "$0")" && pwd)
 out=$build/profile
 mkdir -p "$out"
 
-# The handler and the parts of it the report names.
+# The handler, the parts of it the report names, and the outbox worker's rounds.
 parts='api_webhook_meta|meta_webhook_new|meta_webhook_events|verify_meta|channel_find_external'
 parts+='|channel_secrets_get|meta_signature_verify|ingest_events|api_begin|api_finish'
-parts+='|store_commit|http_reply_json|on_request|on_completed|log_info'
+parts+='|store_commit|http_reply_json|on_request|on_completed|log_info|routing_step|routing_load'
+parts+='|outbox_enqueue|events_emit|events_emit_message|claim|finish_round'
 
-add_channel
+setup_account "$CENTRALITA_DB"
 start_fake --seconds 120
 case $mode in
 callgrind)
@@ -37,7 +38,8 @@ callgrind)
 	echo "load: $(cat "$out/load.json")"
 	callgrind_annotate --inclusive=yes --auto=no --threshold=100 "$out/callgrind.out" >"$out/callgrind.txt"
 	n=$(json_get "$(cat "$out/load.json")" ok)
-	# Instructions per webhook, inclusive, and as a share of the handler's.
+	# Instructions per webhook, inclusive, and as a share of the handler's (the worker's
+	# claim and finish_round run beside it, for the replies routing queued).
 	grep -E ":($parts|sqlite3_step|json_loadb|calloc|crypto_auth_hmacsha256_update)( |$)" \
 		"$out/callgrind.txt" | awk -v n="$n" '{
 			ir = $1; gsub(",", "", ir)

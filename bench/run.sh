@@ -26,30 +26,6 @@ ms() { # microseconds -> milliseconds with one decimal
 	awk -v us="$1" 'BEGIN { printf "%.1f", us / 1000 }'
 }
 
-# The machine, for the record.
-commit=$(git -C "$here/.." rev-parse --short HEAD 2>/dev/null || echo unknown)
-[ -z "$(git -C "$here/.." status --porcelain -- src bench CMakeLists.txt ':!bench/results' 2>/dev/null)" ] || commit=$commit-dirty
-date=$(date -u +%Y-%m-%d)
-cores=$(nproc)
-cpu=$(sed -n 's/^model name[[:space:]]*: //p' /proc/cpuinfo | head -n 1)
-disk=$(findmnt -n -o SOURCE,FSTYPE -T "$tmp" | tr -s ' ' | sed 's/ / (/; s/$/)/')
-kernel=$(uname -r)
-load=$(cut -d ' ' -f 1-3 /proc/loadavg)
-tick=$(getconf CLK_TCK)
-say "$cores cores, $cpu, $disk; load average $load at the start"
-
-# Reference: the store alone, same rows and settings, one message per transaction and 64.
-say "reference: store commits (1 and 64 messages per transaction)"
-ref1=$("$tools/store_ref" "$tmp/ref1.db" "$tmp/ref.key" 3000 1 2>>"$tmp/ref.log")
-ref64=$("$tools/store_ref" "$tmp/ref64.db" "$tmp/ref.key" 64000 64 2>>"$tmp/ref.log")
-
-# The server: a fresh database with one WhatsApp channel, replies going to the fake.
-add_channel
-start_fake --seconds 600
-start_server
-sleep 1
-rss_idle=$(rss_kb "$server_pid")
-
 cpu_us_each() { # ticks count: microseconds of CPU per item
 	awk -v t="$1" -v hz="$tick" -v n="$2" 'BEGIN { printf "%.0f", (n > 0 ? t / hz * 1e6 / n : 0) }'
 }
@@ -66,6 +42,32 @@ load_with_cpu() {
 	cpu1=$(cpu_ticks "$server_pid")
 	json_add "$out" server_cpu_us_per_request "$(cpu_us_each $((cpu1 - cpu0)) "$(json_get "$out" ok)")"
 }
+
+# The machine, for the record.
+commit=$(git -C "$here/.." rev-parse --short HEAD 2>/dev/null || echo unknown)
+[ -z "$(git -C "$here/.." status --porcelain -- src bench CMakeLists.txt ':!bench/results' 2>/dev/null)" ] || commit=$commit-dirty
+date=$(date -u +%Y-%m-%d)
+cores=$(nproc)
+cpu=$(sed -n 's/^model name[[:space:]]*: //p' /proc/cpuinfo | head -n 1)
+disk=$(findmnt -n -o SOURCE,FSTYPE -T "$tmp" | tr -s ' ' | sed 's/ / (/; s/$/)/')
+kernel=$(uname -r)
+load=$(cut -d ' ' -f 1-3 /proc/loadavg)
+tick=$(getconf CLK_TCK)
+say "$cores cores, $cpu, $disk; load average $load at the start"
+
+# Reference: the store alone, same rows and settings, one message per transaction and 64.
+say "reference: store commits (1 and 64 messages per transaction)"
+setup_account "sqlite:$tmp/ref1.db"
+setup_account "sqlite:$tmp/ref64.db"
+ref1=$("$tools/store_ref" "sqlite:$tmp/ref1.db" 3000 1 2>>"$tmp/ref.log")
+ref64=$("$tools/store_ref" "sqlite:$tmp/ref64.db" 28800 64 2>>"$tmp/ref.log")
+
+# The server: a fresh database set up as the references', replies going to the fake.
+setup_account "$CENTRALITA_DB"
+start_fake --seconds 600
+start_server
+sleep 1
+rss_idle=$(rss_kb "$server_pid")
 
 say "reference: GET /healthz, closed loop, 32 connections"
 healthz=$(loadgen --healthz --conns 32 --seconds 3)
@@ -96,6 +98,7 @@ rss_after=$(rss_kb "$server_pid")
 # Scenario 3: 100,000 replies queued while the server is stopped, then drained to the fake.
 stop_pid "$server_pid"
 stop_pid "$fake_pid"
+routing_sends=$(tail -n 1 "$tmp/fake.out") # the welcomes and assignment messages of scenario 1
 say "out: queueing 100,000 replies"
 seed=$("$tools/seed_outbox" "$CENTRALITA_DB" 100000 2>>"$tmp/seed.log")
 waiting=$(json_get "$seed" waiting)
@@ -166,7 +169,8 @@ cat >"$result.tmp" <<EOF
                 "webhook_no_channel": $nochannel},
   "ingest": {"closed_loop": [$closed_json],
              "best_closed_loop_rate": $best_rate,
-             "open_loop_2000": $open},
+             "open_loop_2000": $open,
+             "routing_sends_to_fake": $routing_sends},
   "out": {"seed": $seed, "drain": $drain},
   "memory": {"rss_idle_kb": $rss_idle, "rss_after_ingest_kb": $rss_after},
   "not_measured": ["2: webhook to SSE event (no SSE yet)",

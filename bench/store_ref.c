@@ -1,9 +1,10 @@
 /*
  * store_ref: the reference point for ingest — how fast the store commits the rows webhooks
  * write, with the server's own code and settings (store/sqlite.c: WAL, synchronous=FULL) and
- * no HTTP. It creates a fresh database, one WhatsApp channel, parses MESSAGES webhook bodies
- * (bench/webhook.h: the load generator's mix) before the clock starts, then times
- * ingest_events() and the commit, BATCH messages per transaction. Prints one JSON object,
+ * no HTTP. On a database bench/run.sh set up as the server's (channel, teams, routing), it
+ * parses MESSAGES webhook bodies (bench/webhook.h: the load generator's mix) before the clock
+ * starts, then times ingest_events() — routing and events included — and the commit, BATCH
+ * messages per transaction. Prints one JSON object,
  * with the CPU time per message (the rest of the wall time is waiting for the disk).
  */
 #include <inttypes.h>
@@ -13,7 +14,6 @@
 #include <sys/resource.h>
 
 #include "core/clock.h"
-#include "core/token.h"
 #include "core/xmalloc.h"
 #include "inbox/inbox.h"
 #include "ingest.h"
@@ -29,30 +29,17 @@ static void fail(const char *what, const struct error *e)
 	exit(1);
 }
 
-/* A fresh, migrated store at path with one WhatsApp channel in *ch. */
-static struct store *open_fresh(const char *path, const char *key_file, struct channel *ch)
+/* The store at url and its WhatsApp channel in *ch. */
+static struct store *open_store(const char *url, struct channel *ch)
 {
-	char url[1100];
 	struct store *st;
-	struct seal *seal;
 	struct error e;
-	int applied;
-	snprintf(url, sizeof(url), "sqlite:%s", path);
-	if (store_open(url, 2, &st, &e) < 0 || store_migrate(st, &applied, &e) < 0)
+	if (store_open(url, 2, &st, &e) < 0)
 		fail("opening the database", &e);
-	if (seal_open(key_file, &seal, &e) < 0)
-		fail("opening the key", &e);
-	struct channel_input in = { .kind = "whatsapp",
-		                    .name = "Bench",
-		                    .phone_number_id = PHONE_NUMBER_ID,
-		                    .access_token = "bench-access-token",
-		                    .app_secret = "bench-app-secret",
-		                    .verify_token = "bench-verify-token" };
-	struct store_tx *tx = store_begin(st, STORE_WRITE);
-	if (tx == NULL || channel_create(tx, seal, 1, &in, clock_now_ms(), ch, &e) < 0 ||
-	    store_commit(tx) < 0)
-		fail("creating the channel", &e);
-	seal_free(seal);
+	struct store_tx *tx = store_begin(st, STORE_READ);
+	if (tx == NULL || channel_find_external(tx, CHANNEL_WHATSAPP, PHONE_NUMBER_ID, ch, &e) < 0)
+		fail("finding the channel", &e);
+	store_rollback(tx);
 	return st;
 }
 
@@ -67,24 +54,20 @@ static int64_t cpu_us(void)
 
 int main(int argc, char **argv)
 {
-	if (argc != 5) {
-		fprintf(stderr, "usage: store_ref DB_PATH KEY_FILE MESSAGES BATCH\n");
+	if (argc != 4) {
+		fprintf(stderr, "usage: store_ref DB_URL MESSAGES BATCH\n");
 		return 2;
 	}
-	long messages = atol(argv[3]), batch = atol(argv[4]);
+	long messages = atol(argv[2]), batch = atol(argv[3]);
 	if (messages < 1 || messages > 1000000 || batch < 1 || batch > messages) {
 		fprintf(stderr, "store_ref: MESSAGES 1-1000000, BATCH 1-MESSAGES\n");
 		return 2;
 	}
-	if (token_init() < 0) {
-		fprintf(stderr, "libsodium could not start\n");
-		return 1;
-	}
 	struct channel ch;
-	struct store *st = open_fresh(argv[1], argv[2], &ch);
+	struct store *st = open_store(argv[1], &ch);
 	struct inbound_list **lists = xcalloc((size_t)messages, sizeof(*lists));
-	struct webhook_contacts contacts;
-	webhook_contacts_init(&contacts, 10000, 1);
+	struct webhook_mix mix;
+	webhook_mix_init(&mix, 10000);
 	int64_t now = clock_now_ms();
 	for (long i = 0; i < messages; i++) {
 		char body[WEBHOOK_BODY_MAX];
@@ -93,7 +76,7 @@ int main(int argc, char **argv)
 			                     .seq = (uint64_t)i,
 			                     .wa_base = 34600000000ULL,
 			                     .now_s = now / 1000 };
-		m.contact = webhook_contacts_next(&contacts, &m.is_first);
+		m.contact = webhook_mix_next(&mix, &m.kind);
 		size_t len = webhook_body(&m, body);
 		struct meta_webhook *w;
 		struct error e;
@@ -123,11 +106,11 @@ int main(int argc, char **argv)
 	printf("{\"batch\":%ld,\"messages\":%ld,\"stored\":%zu,\"seconds\":%.3f,\"rate\":%.0f,"
 	       "\"cpu_us_per_message\":%.0f,\"firsts\":%" PRIu64 ",\"replies\":%" PRIu64 "}\n",
 	       batch, messages, stored, seconds, (double)messages / seconds, cpu_per_message,
-	       contacts.firsts, contacts.replies);
+	       mix.firsts, mix.replies);
 	for (long i = 0; i < messages; i++)
 		inbound_list_free(lists[i]);
 	free(lists);
-	webhook_contacts_free(&contacts);
+	webhook_mix_free(&mix);
 	store_close(st);
 	return stored == (size_t)messages ? 0 : 1;
 }

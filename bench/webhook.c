@@ -1,4 +1,4 @@
-/* WhatsApp webhook bodies for the benchmark, and the random walk over its contacts. */
+/* WhatsApp webhook bodies for the benchmark, and the mix of contacts and texts. */
 #include "webhook.h"
 
 #include <inttypes.h>
@@ -7,10 +7,17 @@
 
 #include "core/xmalloc.h"
 
+#define ANSWER_LAG 64 /* greetings between a contact's greeting and their answer */
+
+static const char *const texts[] = {
+	[WEBHOOK_GREETING] = "Hola, quería información sobre un pedido",
+	[WEBHOOK_ANSWER] = "1",
+	[WEBHOOK_THANKS] = "Gracias",
+};
+
 size_t webhook_body(const struct webhook_message *m, char out[WEBHOOK_BODY_MAX])
 {
 	uint64_t wa_id = m->wa_base + m->contact;
-	const char *text = m->is_first ? "Hola, quería información sobre un pedido" : "1";
 	int n = snprintf(
 	    out, WEBHOOK_BODY_MAX,
 	    "{\"object\":\"whatsapp_business_account\",\"entry\":[{\"id\":\"102290129340398\","
@@ -20,7 +27,8 @@ size_t webhook_body(const struct webhook_message *m, char out[WEBHOOK_BODY_MAX])
 	    "\"}],\"messages\":[{\"from\":\"%" PRIu64 "\",\"id\":\"wamid.%s.%" PRIu64 "\","
 	    "\"timestamp\":\"%" PRId64 "\",\"type\":\"text\",\"text\":{\"body\":\"%s\"}}]},"
 	    "\"field\":\"messages\"}]}]}",
-	    m->phone_number_id, m->contact, wa_id, wa_id, m->id_prefix, m->seq, m->now_s, text);
+	    m->phone_number_id, m->contact, wa_id, wa_id, m->id_prefix, m->seq, m->now_s,
+	    texts[m->kind]);
 	if (n < 0 || n >= WEBHOOK_BODY_MAX) {
 		fprintf(stderr, "webhook body longer than %d bytes\n", WEBHOOK_BODY_MAX);
 		abort();
@@ -28,32 +36,30 @@ size_t webhook_body(const struct webhook_message *m, char out[WEBHOOK_BODY_MAX])
 	return (size_t)n;
 }
 
-void webhook_contacts_init(struct webhook_contacts *c, uint32_t count, uint64_t seed)
+void webhook_mix_init(struct webhook_mix *m, uint32_t contacts)
 {
-	c->count = count;
-	c->state = seed != 0 ? seed : 0x9e3779b97f4a7c15ULL;
-	c->has_written = xcalloc(count, 1);
-	c->firsts = 0;
-	c->replies = 0;
+	*m = (struct webhook_mix){ .contacts = contacts, .has_written = xcalloc(contacts, 1) };
 }
 
-void webhook_contacts_free(struct webhook_contacts *c)
+void webhook_mix_free(struct webhook_mix *m)
 {
-	free(c->has_written);
-	c->has_written = NULL;
+	free(m->has_written);
+	m->has_written = NULL;
 }
 
-uint32_t webhook_contacts_next(struct webhook_contacts *c, int *is_first)
+uint32_t webhook_mix_next(struct webhook_mix *m, enum webhook_kind *kind)
 {
-	c->state ^= c->state << 13;
-	c->state ^= c->state >> 7;
-	c->state ^= c->state << 17;
-	uint32_t contact = (uint32_t)(c->state % c->count);
-	*is_first = !c->has_written[contact];
-	c->has_written[contact] = 1;
-	if (*is_first)
-		c->firsts++;
-	else
-		c->replies++;
+	uint64_t k = m->next++;
+	*kind = (enum webhook_kind)(k % 3);
+	/* Greeting number g, and the answer and thanks of the contacts that greeted 64 and 128
+	 * greetings before it, counted modulo the contacts. */
+	uint64_t lag = (uint64_t)*kind * ANSWER_LAG;
+	uint32_t contact = (uint32_t)((k / 3 + (uint64_t)m->contacts * 2 - lag) % m->contacts);
+	if (m->has_written[contact]) {
+		m->replies++;
+	} else {
+		m->has_written[contact] = 1;
+		m->firsts++;
+	}
 	return contact;
 }
