@@ -158,8 +158,8 @@ table=$(
 		">= 5,000/s" "$(target_mark "$drain_rate" 5000 1)"
 	printf '%-50s %-36s %-20s %s\n' "5 memory: RSS idle / after scenario 1" \
 		"$((rss_idle / 1024)) / $((rss_after / 1024)) MB" "<= 64 MB (10k SSE)" \
-		"$(target_mark "$rss_max" 65536 0) (no SSE yet)"
-	printf '%-50s %s\n' "2 to the agent's screen, 4 inbox at scale" "not measured: their APIs do not exist yet"
+		"$(target_mark "$rss_max" 65536 0) (no SSE streams)"
+	printf '%-50s %s\n' "2 to the agent's screen, 4 inbox at scale" "not written yet (docs/BENCHMARK.md)"
 )
 echo
 echo "Centralita benchmark, $date, commit $commit: $cores cores, $cpu, $disk"
@@ -184,9 +184,9 @@ cat >"$result.tmp" <<EOF
              "routing_sends_to_fake": $routing_sends},
   "out": {"seed": $seed, "drain": $drain},
   "memory": {"rss_idle_kb": $rss_idle, "rss_after_ingest_kb": $rss_after},
-  "not_measured": ["2: webhook to SSE event (no SSE yet)",
-                   "4: the inbox at scale (no list or search API yet)",
-                   "5: RSS with 10,000 SSE streams (no SSE yet)"]
+  "not_measured": ["2: webhook to SSE event (not written yet)",
+                   "4: the inbox at scale (not written yet)",
+                   "5: RSS with 10,000 SSE streams (not written yet)"]
 }
 EOF
 mv "$result.tmp" "$result"
