@@ -31,6 +31,7 @@
 #define OUT_MAX 4096
 
 struct conn {
+	struct conn *prev, *next; /* the open connections, closed at exit */
 	int fd;
 	char in[IN_MAX];
 	size_t in_len;
@@ -43,6 +44,7 @@ struct conn {
 struct counters {
 	char id_prefix[64]; /* of the message ids answered */
 	uint64_t requests, refused, connections;
+	struct conn *conns;
 	int open, max_open;
 	int64_t first_us, last_us;
 };
@@ -181,6 +183,12 @@ static bool flush(int epfd, struct conn *c)
 
 static void drop(struct conn *c, struct counters *k)
 {
+	if (c->prev != NULL)
+		c->prev->next = c->next;
+	else
+		k->conns = c->next;
+	if (c->next != NULL)
+		c->next->prev = c->prev;
 	close(c->fd);
 	free(c);
 	k->open--;
@@ -198,6 +206,10 @@ static void accept_all(int epfd, int listener, struct counters *k)
 		if (c == NULL)
 			die("calloc");
 		c->fd = fd;
+		c->next = k->conns;
+		if (k->conns != NULL)
+			k->conns->prev = c;
+		k->conns = c;
 		struct epoll_event ev = { .events = EPOLLIN, .data.ptr = c };
 		epoll_ctl(epfd, EPOLL_CTL_ADD, fd, &ev);
 		k->connections++;
@@ -300,5 +312,11 @@ int main(int argc, char **argv)
 	       "\"refused\":%" PRIu64 ",\"seconds\":%.3f,\"rate\":%.0f}\n",
 	       k.requests, k.connections, k.max_open, k.refused, span,
 	       span > 0 ? (double)(k.requests - 1) / span : 0.0);
+	fflush(stdout);
+	while (k.conns != NULL)
+		drop(k.conns, &k);
+	close(listener);
+	close(epfd);
+	close(sfd);
 	return 0;
 }
