@@ -410,13 +410,6 @@ static int unassign(struct store_tx *tx, const struct actor *who, int64_t id, in
 	return conversation_assign(tx, who, id, 0, now, e);
 }
 
-static int mark_read(struct store_tx *tx, const struct actor *who, int64_t id, int64_t now,
-                     struct error *e)
-{
-	(void)now;
-	return conversation_mark_read(tx, who, id, e);
-}
-
 void api_conversation_unassign(struct http_request *req, struct http_response *res)
 {
 	plain_action(req, res, unassign);
@@ -434,7 +427,7 @@ void api_conversation_reopen(struct http_request *req, struct http_response *res
 
 void api_conversation_read(struct http_request *req, struct http_response *res)
 {
-	plain_action(req, res, mark_read);
+	plain_action(req, res, conversation_mark_read);
 }
 
 void api_conversation_note(struct http_request *req, struct http_response *res)

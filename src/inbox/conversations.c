@@ -103,6 +103,8 @@ int conversation_reply(struct store_tx *tx, const struct actor *who, int64_t id,
 	                "UPDATE conversations SET status = 'open', updated_at = $2 WHERE id = $1"
 	                " AND status IN ('resolved', 'snoozed')",
 	                STORE_ARGS(SV_INT(id), SV_INT(now)));
+	if (rc > 0)
+		rc = events_emit_conversation(tx, id, "status", NULL, now);
 	if (rc < 0)
 		return error_set(e, rc, "the store failed");
 	struct outbox_text t = { .account_id = c.account_id,
@@ -335,7 +337,7 @@ int conversation_wake_snoozed(struct store_tx *tx, int64_t now, struct error *e)
 			    " 'the snooze ended: open again', $3)",
 			    STORE_ARGS(SV_INT(accounts[i]), SV_INT(ids[i]), SV_INT(now)));
 		if (rc >= 0)
-			rc = events_emit_conversation(tx, ids[i], now);
+			rc = events_emit_conversation(tx, ids[i], "status", NULL, now);
 	}
 	return rc < 0 ? error_set(e, rc, "the store failed") : 0;
 }

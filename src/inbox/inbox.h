@@ -424,7 +424,7 @@ int conversation_reopen(struct store_tx *tx, const struct actor *who, int64_t id
 int conversation_snooze(struct store_tx *tx, const struct actor *who, int64_t id, int64_t until,
                         int64_t now, struct error *e);
 /* Marks every message so far read. */
-int conversation_mark_read(struct store_tx *tx, const struct actor *who, int64_t id,
+int conversation_mark_read(struct store_tx *tx, const struct actor *who, int64_t id, int64_t now,
                            struct error *e);
 /* A private note for colleagues, never sent to the customer. */
 int conversation_note_add(struct store_tx *tx, const struct actor *who, int64_t id,
