@@ -19,7 +19,8 @@ void api_canned_list(struct http_request *req, struct http_response *res)
 {
 	const char *q = http_query(req, "q");
 	if (q != NULL && strlen(q) > CANNED_QUERY_MAX) {
-		http_reply_errorf(res, ERR_INVALID, "'q' is longer than %d bytes", CANNED_QUERY_MAX);
+		http_reply_errorf(res, ERR_INVALID, "'q' is longer than %d bytes",
+		                  CANNED_QUERY_MAX);
 		return;
 	}
 	struct store_tx *tx = api_begin(req, res, STORE_READ);
@@ -67,8 +68,8 @@ void api_canned_create(struct http_request *req, struct http_response *res)
 	if (tx != NULL) {
 		struct error e;
 		int64_t id = 0;
-		int rc = canned_create(tx, req->who.account_id, shortcut, text, clock_now_ms(), &id,
-		                       &e);
+		int rc =
+		    canned_create(tx, req->who.account_id, shortcut, text, clock_now_ms(), &id, &e);
 		reply_canned(req, res, tx, rc, id, &e, 201);
 	}
 	json_decref(body);

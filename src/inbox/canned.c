@@ -60,15 +60,15 @@ int canned_list(struct store_tx *tx, int64_t account_id, const char *q,
 	const char *prefix = text[0] == '/' ? text + 1 : text;
 	struct store_rows *r;
 	/* lower() folds ASCII letters only, which is the documented match. */
-	int rc = store_query(tx,
-	                     "SELECT " CANNED_COLUMNS " FROM canned_responses"
-	                     " WHERE account_id = $1 AND ($2 = ''"
-	                     " OR substr(shortcut, 1, length($3)) = lower($3)"
-	                     " OR instr(lower(text), lower($2)) > 0)"
-	                     " ORDER BY shortcut LIMIT $4",
-	                     STORE_ARGS(SV_INT(account_id), SV_TEXT(text), SV_TEXT(prefix),
-	                                SV_INT(CANNED_LIST_MAX)),
-	                     &r);
+	int rc = store_query(
+	    tx,
+	    "SELECT " CANNED_COLUMNS " FROM canned_responses"
+	    " WHERE account_id = $1 AND ($2 = ''"
+	    " OR substr(shortcut, 1, length($3)) = lower($3)"
+	    " OR instr(lower(text), lower($2)) > 0)"
+	    " ORDER BY shortcut LIMIT $4",
+	    STORE_ARGS(SV_INT(account_id), SV_TEXT(text), SV_TEXT(prefix), SV_INT(CANNED_LIST_MAX)),
+	    &r);
 	if (rc < 0)
 		return failed(e, rc);
 	struct canned_response *list = NULL;
@@ -111,11 +111,11 @@ int canned_create(struct store_tx *tx, int64_t account_id, const char *shortcut,
 	const char *s;
 	if (check_shortcut(shortcut, &s, e) < 0 || check_text(text, e) < 0)
 		return e->code;
-	int rc = store_get_int(tx,
-	                       "INSERT INTO canned_responses (account_id, shortcut, text,"
-	                       " created_at, updated_at) VALUES ($1, $2, $3, $4, $4) RETURNING id",
-	                       STORE_ARGS(SV_INT(account_id), SV_TEXT(s), SV_TEXT(text), SV_INT(now)),
-	                       id);
+	int rc = store_get_int(
+	    tx,
+	    "INSERT INTO canned_responses (account_id, shortcut, text,"
+	    " created_at, updated_at) VALUES ($1, $2, $3, $4, $4) RETURNING id",
+	    STORE_ARGS(SV_INT(account_id), SV_TEXT(s), SV_TEXT(text), SV_INT(now)), id);
 	return rc < 0 ? failed(e, rc) : 0;
 }
 

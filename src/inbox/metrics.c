@@ -62,10 +62,9 @@ static int counts(struct store_tx *tx, const char *sql, int64_t account_id, cons
 		return rc;
 	*out = json_array();
 	while ((rc = store_next(r)) == 1)
-		json_array_append_new(*out, json_pack("{s:I,s:s,s:I}", id_key,
-		                                      (json_int_t)store_int(r, 0), "name",
-		                                      store_text(r, 1), "count",
-		                                      (json_int_t)store_int(r, 2)));
+		json_array_append_new(
+		    *out, json_pack("{s:I,s:s,s:I}", id_key, (json_int_t)store_int(r, 0), "name",
+		                    store_text(r, 1), "count", (json_int_t)store_int(r, 2)));
 	store_rows_free(r);
 	return rc;
 }
@@ -96,8 +95,8 @@ static int open_counts(struct store_tx *tx, int64_t account_id, json_t **out)
 		json_decref(agents);
 		return rc;
 	}
-	*out = json_pack("{s:I,s:o,s:o}", "general", (json_int_t)general, "teams", teams,
-	                 "agents", agents);
+	*out = json_pack("{s:I,s:o,s:o}", "general", (json_int_t)general, "teams", teams, "agents",
+	                 agents);
 	return 0;
 }
 
@@ -105,8 +104,9 @@ static int open_counts(struct store_tx *tx, int64_t account_id, json_t **out)
 static int read_groups(struct store_tx *tx, int64_t account_id, struct group **out, size_t *n)
 {
 	struct store_rows *r;
-	int rc = store_query(tx, "SELECT id, name FROM teams WHERE account_id = $1 ORDER BY name, id",
-	                     STORE_ARGS(SV_INT(account_id)), &r);
+	int rc =
+	    store_query(tx, "SELECT id, name FROM teams WHERE account_id = $1 ORDER BY name, id",
+	                STORE_ARGS(SV_INT(account_id)), &r);
 	if (rc < 0)
 		return rc;
 	size_t cap = 0;
@@ -208,7 +208,7 @@ int metrics_get(struct store_tx *tx, int64_t account_id, int64_t from, int64_t t
 		json_decref(teams);
 		return error_set(e, rc, "the store failed");
 	}
-	*out = json_pack("{s:I,s:I,s:o,s:o}", "from", (json_int_t)from, "to", (json_int_t)to, "open",
-	                 open, "teams", teams);
+	*out = json_pack("{s:I,s:I,s:o,s:o}", "from", (json_int_t)from, "to", (json_int_t)to,
+	                 "open", open, "teams", teams);
 	return 0;
 }
