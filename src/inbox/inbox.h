@@ -278,8 +278,9 @@ struct message {
 	int64_t id;
 	int64_t conversation_id;
 	bool is_inbound;
-	char sender[16]; /* contact, agent, routing, provider_app */
-	int64_t author_id;
+	char sender[16];   /* contact, agent, routing, provider_app */
+	int64_t author_id; /* the agent who replied; 0: none */
+	char author_name[USER_NAME_MAX + 1];
 	char type[16];
 	char *raw_type; /* NULL when absent; strings owned by the message */
 	char *text;
@@ -376,6 +377,7 @@ struct conversation_filter {
 	int64_t assignee_id;
 	const char *tag;
 	const char *q;             /* contact name, phone or message text contains it */
+	int64_t id;                /* one conversation (its detail) */
 	int64_t after_activity_at; /* the cursor; after_id 0: from the newest */
 	int64_t after_id;
 	int limit;

@@ -2,7 +2,6 @@
 // resolution times per team for a range, checked against data with controlled times.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawnSync } from 'node:child_process';
 import { startServer, sql, dump } from './lib/server.js';
 import { Client, adminClient, agentClient, assertError } from './lib/client.js';
 import { startFakeProvider } from './lib/fake_provider.js';
@@ -24,12 +23,6 @@ after(async () => {
   await fake.stop();
 });
 
-// Writes to the database beside the server (which may be recording a send meanwhile).
-function write(statement) {
-  const r = spawnSync('sqlite3', ['-cmd', '.timeout 5000', s.db, statement], { encoding: 'utf8' });
-  assert.equal(r.status, 0, r.stderr);
-}
-
 const T0 = 1700000000000; // the range's start; times below are offsets from it
 let phone = 34611000000;
 
@@ -41,13 +34,13 @@ async function conversation({ created, replies = [], team, resolvedAfter, assign
   if (assignee) assert.equal((await admin.post(`/api/v1/conversations/${id}/assign`, { user_id: assignee.user.id })).status, 200);
   for (const _ of replies) assert.equal((await admin.post(`/api/v1/conversations/${id}/messages`, { text: 'Respuesta' })).status, 201);
   const at = T0 + created;
-  write(`UPDATE conversations SET created_at = ${at} WHERE id = ${id}`);
-  write(`UPDATE messages SET created_at = ${at} WHERE conversation_id = ${id} AND sender = 'contact'`);
+  sql(s, `UPDATE conversations SET created_at = ${at} WHERE id = ${id}`);
+  sql(s, `UPDATE messages SET created_at = ${at} WHERE conversation_id = ${id} AND sender = 'contact'`);
   const agentIds = sql(s, `SELECT id FROM messages WHERE conversation_id = ${id} AND sender = 'agent' ORDER BY id`).split('\n').filter(Boolean);
-  agentIds.forEach((mid, i) => write( `UPDATE messages SET created_at = ${at + replies[i]} WHERE id = ${mid}`));
+  agentIds.forEach((mid, i) => sql(s, `UPDATE messages SET created_at = ${at + replies[i]} WHERE id = ${mid}`));
   if (resolvedAfter !== undefined) {
     assert.equal((await admin.post(`/api/v1/conversations/${id}/resolve`)).status, 200);
-    write(`UPDATE conversations SET resolved_at = ${at + resolvedAfter} WHERE id = ${id}`);
+    sql(s, `UPDATE conversations SET resolved_at = ${at + resolvedAfter} WHERE id = ${id}`);
   }
   return id;
 }
