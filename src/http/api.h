@@ -20,6 +20,12 @@ json_t *api_read_body(struct http_request *req, struct http_response *res,
 int api_query_int(struct http_request *req, const char *name, int64_t lo, int64_t hi, int64_t def,
                   int64_t *out, struct error *e);
 
+/* A list's keyset cursor: base64url of "<time>.<id>" (docs/DECISIONS.md); decoding refuses
+ * anything this server would not have given (ERR_INVALID). */
+#define API_CURSOR_MAX 64
+void api_cursor_encode(int64_t at, int64_t id, char out[API_CURSOR_MAX]);
+int api_cursor_decode(const char *text, int64_t *at, int64_t *id, struct error *e);
+
 void api_health(struct http_request *req, struct http_response *res);
 
 void api_webhook_verify(struct http_request *req, struct http_response *res);
@@ -76,5 +82,14 @@ void api_conversation_note(struct http_request *req, struct http_response *res);
 void api_conversation_tag_put(struct http_request *req, struct http_response *res);
 void api_conversation_tag_delete(struct http_request *req, struct http_response *res);
 void api_conversation_events(struct http_request *req, struct http_response *res);
+
+void api_contacts_list(struct http_request *req, struct http_response *res);
+void api_contact_get(struct http_request *req, struct http_response *res);
+void api_contact_update(struct http_request *req, struct http_response *res);
+void api_contact_merge(struct http_request *req, struct http_response *res);
+void api_contacts_export(struct http_request *req, struct http_response *res);
+void api_contact_attributes_list(struct http_request *req, struct http_response *res);
+void api_contact_attribute_create(struct http_request *req, struct http_response *res);
+void api_contact_attribute_delete(struct http_request *req, struct http_response *res);
 
 #endif

@@ -73,6 +73,14 @@ static const struct route routes[] = {
 	{ "PUT", "/api/v1/conversations/:id/tags/:name", USER, api_conversation_tag_put },
 	{ "DELETE", "/api/v1/conversations/:id/tags/:name", USER, api_conversation_tag_delete },
 	{ "GET", "/api/v1/conversations/:id/events", USER, api_conversation_events },
+	{ "GET", "/api/v1/contacts", USER, api_contacts_list },
+	{ "GET", "/api/v1/contacts/export", ADMIN, api_contacts_export },
+	{ "GET", "/api/v1/contacts/:id", USER, api_contact_get },
+	{ "PATCH", "/api/v1/contacts/:id", USER, api_contact_update },
+	{ "POST", "/api/v1/contacts/:id/merge", USER, api_contact_merge },
+	{ "GET", "/api/v1/contact-attributes", USER, api_contact_attributes_list },
+	{ "POST", "/api/v1/contact-attributes", ADMIN, api_contact_attribute_create },
+	{ "DELETE", "/api/v1/contact-attributes/:name", ADMIN, api_contact_attribute_delete },
 };
 
 /* Parses a positive decimal id of at most 18 digits. */
