@@ -5,6 +5,7 @@ import { chooseLanguage, loadLanguage, preferredLanguage, t } from './i18n.js';
 import { matchRoute, navigate, startRouter } from './router.js';
 import { currentUser, forgetSession, isAdmin, logOut, restoreSession, setAvailability } from './session.js';
 import { notify } from './ui/toast.js';
+import { attributesView } from './views/attributes.js';
 import { channelsView } from './views/channels.js';
 import { inboxView } from './views/inbox.js';
 import { loginView } from './views/login.js';
@@ -29,6 +30,7 @@ const routes = [
   { path: '/settings/users', view: usersView, isAdmin: true },
   { path: '/settings/channels', view: channelsView, isAdmin: true },
   { path: '/settings/routing', view: routingView, isAdmin: true },
+  { path: '/settings/contact-fields', view: attributesView, isAdmin: true },
 ];
 
 const root = document.getElementById('app');
