@@ -59,8 +59,8 @@ void api_contacts_list(struct http_request *req, struct http_response *res)
 }
 
 /* Answers {"contact": …} as who sees it in tx, or the error. */
-static void reply_contact(struct http_request *req, struct http_response *res,
-                          struct store_tx *tx, bool with_conversations)
+static void reply_contact(struct http_request *req, struct http_response *res, struct store_tx *tx,
+                          bool with_conversations)
 {
 	struct error e;
 	json_t *contact = contact_get(tx, &req->who, req->params[0], with_conversations, &e);
@@ -80,8 +80,8 @@ void api_contact_get(struct http_request *req, struct http_response *res)
 }
 
 /* Commits a change made by the handler (rc, e) and answers the contact as it is now. */
-static void finish_change(struct http_request *req, struct http_response *res,
-                          struct store_tx *tx, int rc, struct error *e)
+static void finish_change(struct http_request *req, struct http_response *res, struct store_tx *tx,
+                          int rc, struct error *e)
 {
 	if (api_finish(res, tx, rc, e) < 0 || (tx = api_begin(req, res, STORE_READ)) == NULL)
 		return;

@@ -19,11 +19,11 @@
  * The list's filter after the visibility rule: $4 tag, $5 LIKE pattern, $6 and $7 the cursor.
  * SQLite's LIKE folds ASCII case only, which is what the API promises.
  */
-#define CONTACT_FILTER                                                                 \
-	" AND ($4 = '' OR EXISTS (SELECT 1 FROM contact_tags g"                        \
-	" WHERE g.contact_id = k.id AND g.name = $4))"                                 \
-	" AND ($5 = '' OR k.name LIKE $5 ESCAPE '\\' OR k.phone LIKE $5 ESCAPE '\\'"   \
-	" OR k.email LIKE $5 ESCAPE '\\')"                                             \
+#define CONTACT_FILTER                                                               \
+	" AND ($4 = '' OR EXISTS (SELECT 1 FROM contact_tags g"                      \
+	" WHERE g.contact_id = k.id AND g.name = $4))"                               \
+	" AND ($5 = '' OR k.name LIKE $5 ESCAPE '\\' OR k.phone LIKE $5 ESCAPE '\\'" \
+	" OR k.email LIKE $5 ESCAPE '\\')"                                           \
 	" AND ($7 = 0 OR k.updated_at < $6 OR (k.updated_at = $6 AND k.id < $7))"
 
 static int failed(struct error *e, int rc)
@@ -45,8 +45,9 @@ static int add_details(struct store_tx *tx, json_t *contact)
 	json_object_set_new(contact, "attributes", attributes);
 	json_object_set_new(contact, "identities", identities);
 	struct store_rows *r;
-	int rc = store_query(tx, "SELECT name FROM contact_tags WHERE contact_id = $1 ORDER BY name",
-	                     STORE_ARGS(SV_INT(id)), &r);
+	int rc =
+	    store_query(tx, "SELECT name FROM contact_tags WHERE contact_id = $1 ORDER BY name",
+	                STORE_ARGS(SV_INT(id)), &r);
 	if (rc < 0)
 		return rc;
 	while ((rc = store_next(r)) == 1)
@@ -71,9 +72,10 @@ static int add_details(struct store_tx *tx, json_t *contact)
 	while ((rc = store_next(r)) == 1)
 		json_array_append_new(
 		    identities,
-		    json_pack("{s:I,s:{s:I,s:s,s:s},s:s,s:o,s:I}", "id", (json_int_t)store_int(r, 0),
-		              "channel", "id", (json_int_t)store_int(r, 1), "kind", store_text(r, 2),
-		              "name", store_text(r, 3), "external_id", store_text(r, 4), "name",
+		    json_pack("{s:I,s:{s:I,s:s,s:s},s:s,s:o,s:I}", "id",
+		              (json_int_t)store_int(r, 0), "channel", "id",
+		              (json_int_t)store_int(r, 1), "kind", store_text(r, 2), "name",
+		              store_text(r, 3), "external_id", store_text(r, 4), "name",
 		              text_or_null(r, 5), "created_at", (json_int_t)store_int(r, 6)));
 	store_rows_free(r);
 	return rc < 0 ? rc : 0;
@@ -90,11 +92,11 @@ static int read_contacts(struct store_tx *tx, const char *sql, const struct stor
 	json_t *list = json_array();
 	while ((rc = store_next(r)) == 1)
 		json_array_append_new(
-		    list, json_pack("{s:I,s:s,s:o,s:o,s:o,s:I,s:I}", "id", (json_int_t)store_int(r, 0),
-		                    "name", store_text(r, 1), "phone", text_or_null(r, 2), "email",
-		                    text_or_null(r, 3), "notes", text_or_null(r, 4), "created_at",
-		                    (json_int_t)store_int(r, 5), "updated_at",
-		                    (json_int_t)store_int(r, 6)));
+		    list, json_pack("{s:I,s:s,s:o,s:o,s:o,s:I,s:I}", "id",
+		                    (json_int_t)store_int(r, 0), "name", store_text(r, 1), "phone",
+		                    text_or_null(r, 2), "email", text_or_null(r, 3), "notes",
+		                    text_or_null(r, 4), "created_at", (json_int_t)store_int(r, 5),
+		                    "updated_at", (json_int_t)store_int(r, 6)));
 	store_rows_free(r);
 	for (size_t i = 0; rc >= 0 && i < json_array_size(list); i++)
 		rc = add_details(tx, json_array_get(list, i));
@@ -112,15 +114,17 @@ json_t *contact_list(struct store_tx *tx, const struct actor *who, const struct 
 	char *like = inbox_like_pattern(f->q);
 	const char *tag = f->tag != NULL ? f->tag : "";
 	json_t *list = NULL;
-	int rc = store_get_int(tx, "SELECT count(*) FROM contacts k WHERE" CONTACT_VISIBLE CONTACT_FILTER,
-	                       STORE_ARGS(SV_INT(who->account_id), SV_INT(who->user_id),
-	                                  SV_INT(who->role == ROLE_ADMIN), SV_TEXT(tag),
-	                                  SV_TEXT(like), SV_INT(0), SV_INT(0)),
-	                       total);
+	int rc = store_get_int(
+	    tx, "SELECT count(*) FROM contacts k WHERE" CONTACT_VISIBLE CONTACT_FILTER,
+	    STORE_ARGS(SV_INT(who->account_id), SV_INT(who->user_id),
+	               SV_INT(who->role == ROLE_ADMIN), SV_TEXT(tag), SV_TEXT(like), SV_INT(0),
+	               SV_INT(0)),
+	    total);
 	if (rc >= 0)
 		rc = read_contacts(tx,
-		                   "SELECT " CONTACT_COLUMNS " FROM contacts k WHERE" CONTACT_VISIBLE
-		                       CONTACT_FILTER " ORDER BY k.updated_at DESC, k.id DESC LIMIT $8",
+		                   "SELECT " CONTACT_COLUMNS
+		                   " FROM contacts k WHERE" CONTACT_VISIBLE CONTACT_FILTER
+		                   " ORDER BY k.updated_at DESC, k.id DESC LIMIT $8",
 		                   STORE_ARGS(SV_INT(who->account_id), SV_INT(who->user_id),
 		                              SV_INT(who->role == ROLE_ADMIN), SV_TEXT(tag),
 		                              SV_TEXT(like), SV_INT(f->after_updated_at),
@@ -133,8 +137,7 @@ json_t *contact_list(struct store_tx *tx, const struct actor *who, const struct 
 }
 
 /* The conversations of contact id that who may see, newest first. */
-static int read_conversations(struct store_tx *tx, const struct actor *who, int64_t id,
-                              json_t *out)
+static int read_conversations(struct store_tx *tx, const struct actor *who, int64_t id, json_t *out)
 {
 	struct store_rows *r;
 	int rc = store_query(
@@ -174,12 +177,11 @@ json_t *contact_get(struct store_tx *tx, const struct actor *who, int64_t id,
                     bool with_conversations, struct error *e)
 {
 	json_t *list = NULL;
-	int rc = read_contacts(tx,
-	                       "SELECT " CONTACT_COLUMNS " FROM contacts k WHERE" CONTACT_VISIBLE
-	                       " AND k.id = $4",
-	                       STORE_ARGS(SV_INT(who->account_id), SV_INT(who->user_id),
-	                                  SV_INT(who->role == ROLE_ADMIN), SV_INT(id)),
-	                       &list);
+	int rc = read_contacts(
+	    tx, "SELECT " CONTACT_COLUMNS " FROM contacts k WHERE" CONTACT_VISIBLE " AND k.id = $4",
+	    STORE_ARGS(SV_INT(who->account_id), SV_INT(who->user_id),
+	               SV_INT(who->role == ROLE_ADMIN), SV_INT(id)),
+	    &list);
 	if (rc < 0) {
 		failed(e, rc);
 		return NULL;
@@ -206,10 +208,11 @@ json_t *contact_get(struct store_tx *tx, const struct actor *who, int64_t id,
 static int check_visible(struct store_tx *tx, const struct actor *who, int64_t id, struct error *e)
 {
 	int64_t n = 0;
-	int rc = store_get_int(tx, "SELECT count(*) FROM contacts k WHERE" CONTACT_VISIBLE " AND k.id = $4",
-	                       STORE_ARGS(SV_INT(who->account_id), SV_INT(who->user_id),
-	                                  SV_INT(who->role == ROLE_ADMIN), SV_INT(id)),
-	                       &n);
+	int rc = store_get_int(
+	    tx, "SELECT count(*) FROM contacts k WHERE" CONTACT_VISIBLE " AND k.id = $4",
+	    STORE_ARGS(SV_INT(who->account_id), SV_INT(who->user_id),
+	               SV_INT(who->role == ROLE_ADMIN), SV_INT(id)),
+	    &n);
 	if (rc < 0)
 		return failed(e, rc);
 	return n > 0 ? 0 : error_set(e, ERR_NOT_FOUND, "no such contact");
@@ -235,7 +238,8 @@ static int emit_updated(struct store_tx *tx, int64_t account_id, int64_t id, int
 		struct actor agent = { .account_id = account_id, .user_id = agents[i] };
 		rc = check_visible(tx, &agent, id, &e);
 		if (rc == 0)
-			rc = events_emit_contact(tx, account_id, id, agents[i], "contact.updated", now);
+			rc = events_emit_contact(tx, account_id, id, agents[i], "contact.updated",
+			                         now);
 		else if (rc == ERR_NOT_FOUND)
 			rc = 0;
 	}
@@ -260,9 +264,9 @@ static int check_field(const char *field, const json_t *v, char *buf, const char
 	if (json_is_null(v) && !is_name)
 		return 0;
 	if (!json_is_string(v))
-		return error_set(e, ERR_INVALID, is_name ? "'%s' must be a string"
-		                                         : "'%s' must be a string or null",
-		                 field);
+		return error_set(
+		    e, ERR_INVALID,
+		    is_name ? "'%s' must be a string" : "'%s' must be a string or null", field);
 	const char *s = json_string_value(v);
 	*out = s;
 	if (is_name || strcmp(field, "email") == 0) {
@@ -271,13 +275,15 @@ static int check_field(const char *field, const json_t *v, char *buf, const char
 		               : inbox_fold_email(s, buf, e);
 	}
 	if (strcmp(field, "phone") == 0)
-		return is_phone(s) ? 0
-		                   : error_set(e, ERR_INVALID,
-		                               "'phone' must be 1 to %d of digits, '+', '-' and spaces",
-		                               CONTACT_PHONE_MAX);
+		return is_phone(s)
+		           ? 0
+		           : error_set(e, ERR_INVALID,
+		                       "'phone' must be 1 to %d of digits, '+', '-' and spaces",
+		                       CONTACT_PHONE_MAX);
 	return json_string_length(v) <= CONTACT_NOTES_MAX
 	           ? 0
-	           : error_set(e, ERR_INVALID, "'notes' is longer than %d bytes", CONTACT_NOTES_MAX);
+	           : error_set(e, ERR_INVALID, "'notes' is longer than %d bytes",
+	                       CONTACT_NOTES_MAX);
 }
 
 /* The PATCH's text fields and the statement that sets each. */
@@ -311,11 +317,11 @@ static int set_tags(struct store_tx *tx, int64_t id, const json_t *tags, int64_t
 	json_array_foreach(tags, i, tag)
 	{
 		if (rc >= 0)
-			rc = store_exec(tx,
-			                "INSERT INTO contact_tags (contact_id, name, created_at)"
-			                " VALUES ($1, $2, $3) ON CONFLICT DO NOTHING",
-			                STORE_ARGS(SV_INT(id), SV_TEXT(json_string_value(tag)),
-			                           SV_INT(now)));
+			rc = store_exec(
+			    tx,
+			    "INSERT INTO contact_tags (contact_id, name, created_at)"
+			    " VALUES ($1, $2, $3) ON CONFLICT DO NOTHING",
+			    STORE_ARGS(SV_INT(id), SV_TEXT(json_string_value(tag)), SV_INT(now)));
 	}
 	return rc < 0 ? failed(e, rc) : 0;
 }
@@ -331,9 +337,10 @@ static int set_attributes(struct store_tx *tx, int64_t account_id, int64_t id,
 	{
 		if (!json_is_null(value) &&
 		    (!json_is_string(value) || json_string_length(value) > CONTACT_ATTR_VALUE_MAX))
-			return error_set(e, ERR_INVALID,
-			                 "attribute values are strings of at most %d bytes, or null",
-			                 CONTACT_ATTR_VALUE_MAX);
+			return error_set(
+			    e, ERR_INVALID,
+			    "attribute values are strings of at most %d bytes, or null",
+			    CONTACT_ATTR_VALUE_MAX);
 		int64_t declared = 0;
 		int rc = store_get_int(tx,
 		                       "SELECT count(*) FROM contact_attribute_keys"
@@ -347,9 +354,9 @@ static int set_attributes(struct store_tx *tx, int64_t account_id, int64_t id,
 			                 " in Settings first",
 			                 key);
 		if (json_is_null(value))
-			rc = store_exec(tx,
-			                "DELETE FROM contact_attributes WHERE contact_id = $1 AND key = $2",
-			                STORE_ARGS(SV_INT(id), SV_TEXT(key)));
+			rc = store_exec(
+			    tx, "DELETE FROM contact_attributes WHERE contact_id = $1 AND key = $2",
+			    STORE_ARGS(SV_INT(id), SV_TEXT(key)));
 		else
 			rc = store_exec(tx,
 			                "INSERT INTO contact_attributes (contact_id, key, value)"
@@ -399,11 +406,13 @@ static int move_conversations(struct store_tx *tx, const struct actor *who, int6
 {
 	int64_t *ids;
 	size_t n;
-	int rc = store_get_ints(tx, "SELECT id FROM conversations WHERE contact_id = $1 ORDER BY id",
-	                        STORE_ARGS(SV_INT(other)), &ids, &n);
+	int rc =
+	    store_get_ints(tx, "SELECT id FROM conversations WHERE contact_id = $1 ORDER BY id",
+	                   STORE_ARGS(SV_INT(other)), &ids, &n);
 	if (rc >= 0)
-		rc = store_exec(tx, "UPDATE conversations SET contact_id = $1 WHERE contact_id = $2",
-		                STORE_ARGS(SV_INT(id), SV_INT(other)));
+		rc =
+		    store_exec(tx, "UPDATE conversations SET contact_id = $1 WHERE contact_id = $2",
+		               STORE_ARGS(SV_INT(id), SV_INT(other)));
 	for (size_t i = 0; i < n && rc >= 0; i++) {
 		struct conversation c = { .id = ids[i], .account_id = who->account_id };
 		rc = conversation_record_line(tx, who, &c, now, "contact", line);
@@ -458,11 +467,12 @@ int contact_merge(struct store_tx *tx, const struct actor *who, int64_t id, int6
 	for (size_t i = 0; rc >= 0 && i < sizeof(merge_steps) / sizeof(merge_steps[0]); i++)
 		rc = store_exec(tx, merge_steps[i], STORE_ARGS(SV_INT(id), SV_INT(other_id)));
 	if (rc >= 0)
-		rc = store_exec(tx,
-		                "INSERT INTO contact_merges (account_id, contact_id, merged_contact_id,"
-		                " merged_name, user_id, created_at) VALUES ($1, $2, $3, $4, $5, $6)",
-		                STORE_ARGS(SV_INT(who->account_id), SV_INT(id), SV_INT(other_id),
-		                           SV_TEXT(names[1]), SV_INT(who->user_id), SV_INT(now)));
+		rc = store_exec(
+		    tx,
+		    "INSERT INTO contact_merges (account_id, contact_id, merged_contact_id,"
+		    " merged_name, user_id, created_at) VALUES ($1, $2, $3, $4, $5, $6)",
+		    STORE_ARGS(SV_INT(who->account_id), SV_INT(id), SV_INT(other_id),
+		               SV_TEXT(names[1]), SV_INT(who->user_id), SV_INT(now)));
 	if (rc >= 0)
 		rc = store_exec(tx, "UPDATE contacts SET updated_at = $2 WHERE id = $1",
 		                STORE_ARGS(SV_INT(id), SV_INT(now)));
@@ -647,15 +657,17 @@ int contact_attribute_create(struct store_tx *tx, int64_t account_id, const char
 		                 CONTACT_ATTR_KEY_MAX);
 	if (inbox_check_name("label", label, CONTACT_ATTR_LABEL_MAX, clean, e) < 0)
 		return e->code;
-	int rc = store_exec(tx,
-	                    "INSERT INTO contact_attribute_keys (account_id, key, label, created_at)"
-	                    " VALUES ($1, $2, $3, $4)",
-	                    STORE_ARGS(SV_INT(account_id), SV_TEXT(key), SV_TEXT(clean), SV_INT(now)));
+	int rc =
+	    store_exec(tx,
+	               "INSERT INTO contact_attribute_keys (account_id, key, label, created_at)"
+	               " VALUES ($1, $2, $3, $4)",
+	               STORE_ARGS(SV_INT(account_id), SV_TEXT(key), SV_TEXT(clean), SV_INT(now)));
 	if (rc == ERR_CONFLICT)
 		return error_set(e, ERR_CONFLICT, "the attribute '%s' exists already", key);
 	if (rc < 0)
 		return failed(e, rc);
-	*out = json_pack("{s:s,s:s,s:I}", "key", key, "label", clean, "created_at", (json_int_t)now);
+	*out =
+	    json_pack("{s:s,s:s,s:I}", "key", key, "label", clean, "created_at", (json_int_t)now);
 	return 0;
 }
 
@@ -667,9 +679,9 @@ int contact_attribute_delete(struct store_tx *tx, int64_t account_id, const char
 	                    " (SELECT id FROM contacts WHERE account_id = $1)",
 	                    STORE_ARGS(SV_INT(account_id), SV_TEXT(key)));
 	if (rc >= 0)
-		rc = store_exec(tx,
-		                "DELETE FROM contact_attribute_keys WHERE account_id = $1 AND key = $2",
-		                STORE_ARGS(SV_INT(account_id), SV_TEXT(key)));
+		rc = store_exec(
+		    tx, "DELETE FROM contact_attribute_keys WHERE account_id = $1 AND key = $2",
+		    STORE_ARGS(SV_INT(account_id), SV_TEXT(key)));
 	if (rc < 0)
 		return failed(e, rc);
 	return rc > 0 ? 0 : error_set(e, ERR_NOT_FOUND, "no attribute '%.64s'", key);
