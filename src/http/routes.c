@@ -252,3 +252,13 @@ int api_query_int(struct http_request *req, const char *name, int64_t lo, int64_
 	*out = v;
 	return 0;
 }
+
+int api_query_text(struct http_request *req, const char *name, size_t max, const char **out,
+                   struct error *e)
+{
+	const char *s = http_query(req, name);
+	*out = s != NULL && s[0] != '\0' ? s : NULL;
+	if (s != NULL && strlen(s) > max)
+		return error_set(e, ERR_INVALID, "'%s' is longer than %zu bytes", name, max);
+	return 0;
+}
