@@ -437,7 +437,7 @@ static const char *const merge_steps[] = {
 	" email = coalesce(email, (SELECT email FROM contacts WHERE id = $2)),"
 	" notes = (SELECT CASE WHEN coalesce(o.notes, '') = '' THEN s.notes"
 	" WHEN coalesce(s.notes, '') = '' THEN o.notes"
-	" ELSE s.notes || char(10) || char(10) || o.notes END"
+	" ELSE s.notes || '\n\n' || o.notes END"
 	" FROM contacts s, contacts o WHERE s.id = $1 AND o.id = $2) WHERE id = $1",
 	"DELETE FROM contacts WHERE id = $2",
 };
