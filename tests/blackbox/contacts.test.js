@@ -377,6 +377,11 @@ test('the permission matrix', async () => {
     for (const send of requests.slice(0, 2)) assert.equal((await send(who)).status, 200);
   }
   assert.equal((await requests[2](ana)).status, 200, 'a member merges what they see');
+  // The admin-only endpoints, as the admin.
+  assert.equal((await admin.get('/api/v1/contacts/export')).status, 200);
+  assert.equal((await admin.post('/api/v1/contact-attributes', { key: 'matrix', label: 'M' })).status, 201);
+  assert.equal((await admin.get('/api/v1/contact-attributes')).status, 200);
+  assert.equal((await admin.del('/api/v1/contact-attributes/matrix')).status, 200);
 
   // After the admin merges the Soporte contact in, each agent sees only their conversations.
   assert.equal((await admin.post(`${base}/merge`, { contact_id: soporte.contact })).status, 200);
