@@ -78,6 +78,14 @@ static const struct route routes[] = {
 	{ "PATCH", "/api/v1/canned-responses/:id", ADMIN, api_canned_update },
 	{ "DELETE", "/api/v1/canned-responses/:id", ADMIN, api_canned_delete },
 	{ "GET", "/api/v1/metrics", ADMIN, api_metrics },
+	{ "GET", "/api/v1/contacts", USER, api_contacts_list },
+	{ "GET", "/api/v1/contacts/export", ADMIN, api_contacts_export },
+	{ "GET", "/api/v1/contacts/:id", USER, api_contact_get },
+	{ "PATCH", "/api/v1/contacts/:id", USER, api_contact_update },
+	{ "POST", "/api/v1/contacts/:id/merge", USER, api_contact_merge },
+	{ "GET", "/api/v1/contact-attributes", USER, api_contact_attributes_list },
+	{ "POST", "/api/v1/contact-attributes", ADMIN, api_contact_attribute_create },
+	{ "DELETE", "/api/v1/contact-attributes/:name", ADMIN, api_contact_attribute_delete },
 };
 
 /* Parses a positive decimal id of at most 18 digits. */
@@ -257,4 +265,14 @@ int api_query_range(struct http_request *req, int64_t *from, int64_t *to, struct
 	    api_query_int(req, "from", 0, INT64_MAX, *to - RANGE_DEFAULT_MS, from, e) < 0)
 		return -1;
 	return *from > *to ? error_set(e, ERR_INVALID, "'from' must not be after 'to'") : 0;
+}
+
+int api_query_text(struct http_request *req, const char *name, size_t max, const char **out,
+                   struct error *e)
+{
+	const char *s = http_query(req, name);
+	*out = s != NULL && s[0] != '\0' ? s : NULL;
+	if (s != NULL && strlen(s) > max)
+		return error_set(e, ERR_INVALID, "'%s' is longer than %zu bytes", name, max);
+	return 0;
 }
