@@ -29,4 +29,24 @@ struct ingest_counts {
 int ingest_events(struct store_tx *tx, const struct channel *ch, const struct inbound_list *list,
                   int64_t now, struct ingest_counts *counts, struct error *e);
 
+/*
+ * One delivery (a webhook's body) for the store's group commit: its events for each of its
+ * verified channels, committed with whatever else arrived meanwhile. done runs on the
+ * store's writer thread once the group is committed (rc 0) or failed: then is_own tells
+ * whether e describes the delivery's own error or the group's commit failed (rc).
+ */
+struct ingest_job {
+	const struct channel *channels;
+	size_t channel_count;
+	const struct inbound_list *events;
+	int64_t now;
+	void (*done)(struct ingest_job *j, int rc);
+	/* Results, for done. */
+	struct ingest_counts counts; /* summed over the channels */
+	struct error e;
+	bool is_own;
+	struct store_job job; /* private */
+};
+void ingest_submit(struct store *st, struct ingest_job *j);
+
 #endif
