@@ -54,7 +54,7 @@ struct webhook {
 	struct http_request *req;
 	struct meta_webhook *meta;
 	struct inbound_list *events;
-	size_t found;             /* channels of ours the body names, signed or not */
+	size_t found;              /* channels of ours the body names, signed or not */
 	struct channel channels[]; /* those whose app secret signed it */
 };
 
@@ -175,7 +175,8 @@ void api_webhook_meta(struct http_request *req, struct http_response *res)
 		if (rc < 0)
 			http_reply_error(res, &e);
 		else
-			http_reply_json(res, 200, json_pack("{s:i,s:i}", "stored", 0, "duplicates", 0));
+			http_reply_json(res, 200,
+			                json_pack("{s:i,s:i}", "stored", 0, "duplicates", 0));
 		webhook_free(h);
 		return;
 	}
