@@ -382,6 +382,8 @@ static int run_job(struct store_tx *tx, void *arg)
 		j->counts.ignored += c.ignored;
 		j->counts.queued += c.queued;
 	}
+	if (rc == 0 && j->also != NULL)
+		rc = j->also(tx, j);
 	j->is_own = rc < 0;
 	return rc;
 }
@@ -397,4 +399,13 @@ void ingest_submit(struct store *st, struct ingest_job *j)
 	j->is_own = false;
 	j->job = (struct store_job){ .run = run_job, .done = job_done, .arg = j };
 	store_submit(st, &j->job);
+}
+
+int ingest_run(struct store *st, struct ingest_job *j)
+{
+	j->is_own = false;
+	int rc = store_run(st, run_job, j);
+	if (rc < 0 && !j->is_own)
+		error_set(&j->e, rc, "the store could not commit");
+	return rc;
 }

@@ -315,7 +315,7 @@ int routing_step(struct store_tx *tx, int64_t conversation_id, const struct rout
 	if (rc < 0)
 		return error_set(e, rc,
 		                 rc == ERR_NOT_FOUND ? "no such conversation" : "the store failed");
-	struct shared_config *shared;
+	struct shared_config *shared = NULL;
 	rc = shared_config_get(tx, c.account_id, &shared, e);
 	if (rc < 0)
 		return rc;

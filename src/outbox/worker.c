@@ -2,9 +2,9 @@
  * The delivery worker: one thread driving libcurl's multi interface. It claims due
  * messages with a lease (one per conversation at a time, so order holds), sends them,
  * classifies the answers (channels/), and records the outcomes of a round and claims the
- * next messages in one transaction. When that transaction fails, each outcome is recorded
- * alone, so a send the provider accepted is not sent again unless the store is down. It
- * never holds a transaction while waiting on the network.
+ * next messages in one transaction, joining the store's group commit. When that fails,
+ * each outcome is recorded alone, so a send the provider accepted is not sent again
+ * unless the store is down. It never holds a transaction while waiting on the network.
  */
 #include <curl/curl.h>
 #include <pthread.h>
@@ -366,25 +366,41 @@ static void record_alone(struct outbox_worker *w, struct send *s, int64_t now)
 		          (long long)s->message_id);
 }
 
-/*
- * One transaction: the outcomes of the finished sends, then (when claiming, in a savepoint,
- * so a failed claim keeps the outcomes) the next messages. If it fails, each outcome is
- * recorded alone. Then sends what was claimed.
- */
+/* A round's work in the store: the outcomes of the finished sends, then the next claims. */
+struct round {
+	struct outbox_worker *w;
+	struct send **done;
+	int ndone;
+	bool is_claiming;
+	bool is_claimed;
+	int64_t now;
+	struct round_claims claims;
+};
+
+/* In the store's group commit (the worker thread waits meanwhile); the claim in a savepoint,
+ * so a failed claim keeps the outcomes. */
+static int record_and_claim(struct store_tx *tx, void *arg)
+{
+	struct round *r = arg;
+	int rc = 0;
+	for (int i = 0; i < r->ndone && rc >= 0; i++)
+		rc = record(r->w, tx, r->done[i], r->now);
+	if (rc >= 0 && r->is_claiming && (rc = store_savepoint(tx)) == 0) {
+		r->is_claimed = claim(r->w, tx, r->now, &r->claims) == 0;
+		rc = store_savepoint_end(tx, r->is_claimed);
+	}
+	return rc < 0 ? rc : 0;
+}
+
+/* Records the round and claims the next messages in one commit; if that fails, records each
+ * outcome alone. Then sends what was claimed. */
 static void run_round(struct outbox_worker *w, struct send **done, int ndone, bool is_claiming,
                       int64_t now)
 {
-	struct round_claims claims = { .n = 0 };
-	bool is_claimed = false;
-	struct store_tx *tx = store_begin(w->st, STORE_WRITE);
-	int rc = tx != NULL ? 0 : ERR_UNAVAILABLE;
-	for (int i = 0; i < ndone && rc >= 0; i++)
-		rc = record(w, tx, done[i], now);
-	if (rc >= 0 && is_claiming && (rc = store_savepoint(tx)) == 0) {
-		is_claimed = claim(w, tx, now, &claims) == 0;
-		rc = store_savepoint_end(tx, is_claimed);
-	}
-	rc = rc >= 0 ? store_commit(tx) : (store_rollback(tx), rc);
+	struct round r = {
+		.w = w, .done = done, .ndone = ndone, .is_claiming = is_claiming, .now = now
+	};
+	int rc = store_run(w->st, record_and_claim, &r);
 	if (rc < 0) {
 		log_error("outbox: recording %d results%s failed", ndone,
 		          is_claiming ? " and claiming" : "");
@@ -394,7 +410,7 @@ static void run_round(struct outbox_worker *w, struct send **done, int ndone, bo
 	for (int i = 0; i < ndone; i++)
 		send_free(done[i]);
 	if (is_claiming)
-		start_claimed(w, &claims, rc >= 0 && is_claimed, now);
+		start_claimed(w, &r.claims, rc >= 0 && r.is_claimed, now);
 }
 
 static void *run(void *arg)
@@ -415,8 +431,9 @@ static void *run(void *arg)
 		bool is_claiming =
 		    !is_stopping && now >= w->next_claim_at && w->count < OUTBOX_MAX_IN_FLIGHT;
 		if (ndone > 0 || is_claiming) {
+			/* Start the new sends and read what finished meanwhile before waiting. */
 			run_round(w, done, ndone, is_claiming, now);
-			curl_multi_perform(w->multi, &running);
+			continue;
 		}
 		int64_t wait = w->next_claim_at - clock_now_ms();
 		if (wait > IDLE_POLL_MS)

@@ -476,6 +476,49 @@ int store_get_int(struct store_tx *tx, const char *sql, const struct store_value
 	return rc == 1 ? 0 : ERR_NOT_FOUND;
 }
 
+/* store_run's job: the caller's run, and what the caller waits on. */
+struct waited_job {
+	struct store_job job;
+	int (*run)(struct store_tx *tx, void *arg);
+	void *arg;
+	pthread_mutex_t lock;
+	pthread_cond_t cond;
+	bool is_done;
+	int rc;
+};
+
+static int run_waited(struct store_tx *tx, void *arg)
+{
+	struct waited_job *j = arg;
+	return j->run(tx, j->arg);
+}
+
+static void done_waited(void *arg, int rc)
+{
+	struct waited_job *j = arg;
+	pthread_mutex_lock(&j->lock);
+	j->rc = rc;
+	j->is_done = true;
+	pthread_cond_signal(&j->cond);
+	pthread_mutex_unlock(&j->lock);
+}
+
+int store_run(struct store *st, int (*run)(struct store_tx *tx, void *arg), void *arg)
+{
+	struct waited_job j = { .run = run, .arg = arg };
+	j.job = (struct store_job){ .run = run_waited, .done = done_waited, .arg = &j };
+	pthread_mutex_init(&j.lock, NULL);
+	pthread_cond_init(&j.cond, NULL);
+	store_submit(st, &j.job);
+	pthread_mutex_lock(&j.lock);
+	while (!j.is_done)
+		pthread_cond_wait(&j.cond, &j.lock);
+	pthread_mutex_unlock(&j.lock);
+	pthread_mutex_destroy(&j.lock);
+	pthread_cond_destroy(&j.cond);
+	return j.rc;
+}
+
 /* Migrations: files named NNNN_what.sql, applied in order, each in its own transaction. */
 
 int store_schema_latest(void)

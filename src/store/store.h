@@ -62,6 +62,9 @@ struct store_job {
 	struct store_job *next; /* the store's queue */
 };
 void store_submit(struct store *st, struct store_job *job);
+/* For a caller that waits (a worker thread): runs run(tx, arg) in the next group and
+ * returns once the group is committed: run's error, the commit's, or 0. */
+int store_run(struct store *st, int (*run)(struct store_tx *tx, void *arg), void *arg);
 
 /* Begins a transaction; NULL (logged) when no connection can be had. */
 struct store_tx *store_begin(struct store *st, enum store_mode mode);
