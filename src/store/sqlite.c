@@ -54,7 +54,6 @@ struct store_tx {
 	struct store *st;
 	struct conn *c;
 	bool is_write;
-	bool is_pooled; /* false for the group-commit thread's connection */
 };
 
 struct store_rows {
@@ -208,7 +207,6 @@ struct store_tx *store_begin(struct store *st, enum store_mode mode)
 	struct store_tx *tx = xmalloc(sizeof(*tx));
 	tx->st = st;
 	tx->is_write = mode == STORE_WRITE;
-	tx->is_pooled = true;
 	if (tx->is_write)
 		pthread_mutex_lock(&st->writer);
 	tx->c = acquire(st);
