@@ -264,6 +264,9 @@ static int read_filter(struct http_request *req, struct conversation_filter *f, 
 		                 CONVERSATION_QUERY_MAX);
 	if (f->q != NULL && f->q[0] == '\0')
 		f->q = NULL;
+	if (f->q != NULL && conversation_query_chars(f->q) < CONVERSATION_QUERY_MIN)
+		return error_set(e, ERR_INVALID, "'q' needs at least %d characters",
+		                 CONVERSATION_QUERY_MIN);
 	const char *cursor = http_query(req, "cursor");
 	return cursor != NULL ? cursor_decode(cursor, f, e) : 0;
 }
@@ -318,9 +321,11 @@ void api_conversations_list(struct http_request *req, struct http_response *res)
 	char cursor[CURSOR_TEXT_MAX];
 	if (n == (size_t)f.limit)
 		cursor_encode(&items[n - 1].c, cursor);
+	bool is_capped = total > CONVERSATION_COUNT_MAX;
 	http_reply_json(res, 200,
-	                json_pack("{s:o,s:I,s:o}", "conversations", arr, "total", (json_int_t)total,
-	                          "next_cursor",
+	                json_pack("{s:o,s:I,s:b,s:o}", "conversations", arr, "total",
+	                          (json_int_t)(is_capped ? CONVERSATION_COUNT_MAX : total),
+	                          "total_capped", is_capped, "next_cursor",
 	                          n == (size_t)f.limit ? json_string(cursor) : json_null()));
 	conversation_items_free(items, n);
 }

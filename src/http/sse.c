@@ -11,7 +11,7 @@
 #include "events/events.h"
 #include "http/api.h"
 
-#define READ_BLOCK 4096 /* the most libmicrohttpd asks for at a time */
+#define READ_BLOCK 2048 /* per stream for its life; the most sent per round of its thread */
 
 static void sleep_connection(void *conn)
 {
