@@ -11,7 +11,7 @@
 #include "events/events.h"
 #include "http/api.h"
 
-#define READ_BLOCK 2048 /* per stream for its life; the most sent per round of its thread */
+#define READ_BLOCK 1024 /* held by each stream for its life */
 
 static void sleep_connection(void *conn)
 {
