@@ -22,16 +22,16 @@
 
 #include "core/token.h"
 
-#define GEN_VERSION 1
-#define TEAMS       10
-#define AGENTS      50
-#define CHANNELS    4
-#define PER_TX      50000
-#define DAY_MS      (24LL * 3600 * 1000)
-#define START_MS    1764547200000LL /* 2025-12-01 */
-#define SPAN_MS     (365 * DAY_MS)
-#define ADMIN_TOKEN "ctk_bench-admin-token-for-the-inbox-at-scale"
-#define AGENT_TOKEN "ctk_bench-agent-token-for-the-inbox-at-scale"
+#define GEN_VERSION     1
+#define TEAMS           10
+#define AGENTS          50
+#define CHANNELS        4
+#define PER_TX          50000
+#define DAY_MS          (24LL * 3600 * 1000)
+#define START_MS        1764547200000LL /* 2025-12-01 */
+#define SPAN_MS         (365 * DAY_MS)
+#define ADMIN_TOKEN     "ctk_bench-admin-token-for-the-inbox-at-scale"
+#define AGENT_TOKEN     "ctk_bench-agent-token-for-the-inbox-at-scale"
 #define SEARCH_WORD     "portátil" /* in about 1 message in 1,200 */
 #define SEARCH_WORD_URL "port%C3%A1til"
 
@@ -87,22 +87,22 @@ static uint32_t rnd(uint32_t n) /* xorshift64: uniform enough in [0, n) */
 }
 
 static const char *const first_names[] = {
-	"María",  "Carmen", "Ana",    "Laura",  "Lucía",   "Marta",  "Sofía",  "Elena",
-	"Paula",  "Julia",  "José",   "Antonio", "Manuel", "Francisco", "David", "Juan",
-	"Javier", "Daniel", "Carlos", "Pablo",  "Sergio",  "Jorge",  "Alberto", "Raúl",
-	"Núria",  "Jordi",  "Iker",   "Ainhoa", "Xabier",  "Noa",    "Hugo",   "Martín",
+	"María",  "Carmen", "Ana",    "Laura",   "Lucía",  "Marta",     "Sofía",   "Elena",
+	"Paula",  "Julia",  "José",   "Antonio", "Manuel", "Francisco", "David",   "Juan",
+	"Javier", "Daniel", "Carlos", "Pablo",   "Sergio", "Jorge",     "Alberto", "Raúl",
+	"Núria",  "Jordi",  "Iker",   "Ainhoa",  "Xabier", "Noa",       "Hugo",    "Martín",
 };
 static const char *const last_names[] = {
-	"García", "Rodríguez", "González", "Fernández", "López",  "Martínez", "Sánchez",
+	"García", "Rodríguez", "González", "Fernández", "López",  "Martínez",  "Sánchez",
 	"Pérez",  "Gómez",     "Martín",   "Jiménez",   "Ruiz",   "Hernández", "Díaz",
 	"Moreno", "Muñoz",     "Álvarez",  "Romero",    "Alonso", "Gutiérrez", "Navarro",
-	"Torres", "Domínguez", "Vázquez",  "Ramos",     "Gil",    "Ramírez",  "Serrano",
+	"Torres", "Domínguez", "Vázquez",  "Ramos",     "Gil",    "Ramírez",   "Serrano",
 };
 static const char *const products[] = {
-	"impresora", "router",   "móvil",    "televisor", "lavadora", "nevera",
-	"tablet",    "monitor",  "teclado",  "ratón",     "cascos",   "altavoz",
-	"cafetera",  "aspirador", "horno",   "microondas", "cámara",  "reloj",
-	"consola",   "patinete", "bicicleta", "colchón",  "sofá",     "lámpara",
+	"impresora", "router",    "móvil",     "televisor",  "lavadora", "nevera",
+	"tablet",    "monitor",   "teclado",   "ratón",      "cascos",   "altavoz",
+	"cafetera",  "aspirador", "horno",     "microondas", "cámara",   "reloj",
+	"consola",   "patinete",  "bicicleta", "colchón",    "sofá",     "lámpara",
 };
 /* @: a product (the search word one time in 481), #: an order number. */
 static const char *const templates[] = {
@@ -165,10 +165,10 @@ static void setup_people(struct setup *s, int64_t now)
 	static const char *const kinds[CHANNELS] = { "whatsapp", "messenger", "instagram",
 		                                     "telegram" };
 	char text[128], hash[TOKEN_HASH_LEN];
-	sqlite3_stmt *ch = prepare(
-	    "INSERT INTO channels (account_id, kind, name, external_id, credentials, hints,"
-	    " is_active, created_at, updated_at) VALUES (1, ?, ?, ?, '', '{}', ?, ?, ?)"
-	    " RETURNING id");
+	sqlite3_stmt *ch =
+	    prepare("INSERT INTO channels (account_id, kind, name, external_id, credentials, hints,"
+	            " is_active, created_at, updated_at) VALUES (1, ?, ?, ?, '', '{}', ?, ?, ?)"
+	            " RETURNING id");
 	for (int i = 0; i < CHANNELS; i++) {
 		snprintf(text, sizeof(text), "gen-%d", i);
 		/* Telegram's is inactive so that the poller leaves it alone (no credentials). */
@@ -303,7 +303,8 @@ int main(int argc, char **argv)
 			snprintf(name, sizeof(name), "%s %s", first_names[rnd(COUNT(first_names))],
 			         last_names[rnd(COUNT(last_names))]);
 			snprintf(phone, sizeof(phone), "+346%08lld", c);
-			run(contact, "ittii", c, name, phone, (long long)created, (long long)created);
+			run(contact, "ittii", c, name, phone, (long long)created,
+			    (long long)created);
 		}
 		snprintf(external, sizeof(external), "%lld", 34600000000LL + c);
 		run(identity, "iiitti", id, c, (long long)s.channels[chan], external, name,
@@ -335,8 +336,11 @@ int main(int argc, char **argv)
 			sqlite3_bind_int64(msg, 2, id);
 			sqlite3_bind_int64(msg, 3, s.channels[chan]);
 			sqlite3_bind_text(msg, 4, in ? "in" : "out", -1, SQLITE_STATIC);
-			sqlite3_bind_text(msg, 5, in ? "contact" : assignee ? "agent" : "routing", -1,
-			                  SQLITE_STATIC);
+			sqlite3_bind_text(msg, 5,
+			                  in         ? "contact"
+			                  : assignee ? "agent"
+			                             : "routing",
+			                  -1, SQLITE_STATIC);
 			if (!in && assignee)
 				sqlite3_bind_int64(msg, 6, assignee);
 			else

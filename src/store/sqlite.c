@@ -37,7 +37,9 @@ struct store {
 	int nconns;
 	pthread_mutex_t lock; /* guards is_in_use */
 	pthread_cond_t freed;
-	pthread_mutex_t writer; /* held for the life of a write transaction */
+	pthread_mutex_t writer;       /* held for the life of a write transaction */
+	void (*on_commit)(void *arg); /* under writer */
+	void *on_commit_arg;
 };
 
 struct store_tx {
@@ -195,8 +197,18 @@ int store_commit(struct store_tx *tx)
 	int rc = exec_plain(tx->c, "COMMIT");
 	if (rc < 0)
 		exec_plain(tx->c, "ROLLBACK");
+	else if (tx->is_write && tx->st->on_commit != NULL)
+		tx->st->on_commit(tx->st->on_commit_arg);
 	end_tx(tx);
 	return rc;
+}
+
+void store_on_commit(struct store *st, void (*fn)(void *arg), void *arg)
+{
+	pthread_mutex_lock(&st->writer);
+	st->on_commit = fn;
+	st->on_commit_arg = arg;
+	pthread_mutex_unlock(&st->writer);
 }
 
 void store_rollback(struct store_tx *tx)

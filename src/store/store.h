@@ -53,6 +53,9 @@ struct store_tx *store_begin(struct store *st, enum store_mode mode);
 int store_commit(struct store_tx *tx);
 /* Rolls back and frees tx; tx may be NULL. */
 void store_rollback(struct store_tx *tx);
+/* fn(arg) runs after each write transaction commits, on the committing thread, before the
+ * next write transaction can begin; NULL for none. */
+void store_on_commit(struct store *st, void (*fn)(void *arg), void *arg);
 
 /*
  * Runs one statement. Constraint violations give ERR_CONFLICT, a busy or full database
