@@ -37,7 +37,11 @@ cleanup() {
 	stop_pid "$extra_pid"
 	stop_pid "$server_pid"
 	stop_pid "$fake_pid"
-	[ -n "${BENCH_KEEP:-}" ] && say "kept $tmp" || rm -rf "$tmp"
+	if [ -n "${BENCH_KEEP:-}" ]; then
+		say "kept $tmp"
+	else
+		rm -rf "$tmp"
+	fi
 }
 trap cleanup EXIT
 
