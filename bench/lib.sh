@@ -9,6 +9,7 @@ tools=$build/bench
 tmp=$(mktemp -d "${TMPDIR:-/tmp}/centralita-bench.XXXXXX")
 server_pid=
 fake_pid=
+extra_pid= # a client left running while the script measures the server
 
 # Channel credentials for the run; the load generator signs with the same app secret.
 phone_number_id=106540352242922
@@ -33,9 +34,14 @@ stop_pid() { # pid: SIGTERM, up to 30 s to finish (valgrind writes its profile),
 }
 
 cleanup() {
+	stop_pid "$extra_pid"
 	stop_pid "$server_pid"
 	stop_pid "$fake_pid"
-	rm -rf "$tmp"
+	if [ -n "${BENCH_KEEP:-}" ]; then
+		say "kept $tmp"
+	else
+		rm -rf "$tmp"
+	fi
 }
 trap cleanup EXIT
 
@@ -101,4 +107,31 @@ start_server() {
 loadgen() {
 	"$tools/loadgen" --port "$port" --phone-number-id "$phone_number_id" \
 		--app-secret "$app_secret" "$@"
+}
+
+# Adds the agent of scenarios 2 and 5 to the database at the URL: a member of Soporte, where
+# routing assigns conversations, so that their stream carries every webhook's event.
+agent_email=agent@example.com
+agent_password=bench-agent-password
+add_agent() {
+	{
+		CENTRALITA_DB=$1 "$bin" user add "$agent_email" --name Agente \
+			--password "$agent_password"
+		CENTRALITA_DB=$1 "$bin" team member add Soporte "$agent_email"
+	} >/dev/null 2>>"$tmp/setup.log" || {
+		say "adding the agent to $1 failed:"
+		tail -n 5 "$tmp/setup.log" >&2
+		exit 1
+	}
+}
+
+# Logs the agent in to the running server and prints a new personal API token of theirs.
+agent_token() {
+	local jar=$tmp/cookies csrf
+	csrf=$(curl -sf -c "$jar" -H 'Content-Type: application/json' \
+		-d "{\"email\":\"$agent_email\",\"password\":\"$agent_password\"}" \
+		"http://127.0.0.1:$port/api/v1/session" | sed -n 's/.*"csrf_token":"\([^"]*\)".*/\1/p')
+	curl -sf -b "$jar" -H 'Content-Type: application/json' -H "X-CSRF-Token: $csrf" \
+		-d '{"name":"bench"}' "http://127.0.0.1:$port/api/v1/tokens" |
+		sed -n 's/.*"token":"\(ctk_[^"]*\)".*/\1/p'
 }

@@ -8,12 +8,22 @@
  * one up to --conns, else they wait in a queue), and latency is counted from each request's
  * scheduled time, so queueing anywhere shows in the figures (no coordinated omission).
  *
- * Targets: signed WhatsApp webhooks (POST /webhooks/whatsapp, bench/webhook.h) or GET /healthz.
- * Offers load for --seconds, then waits at most --drain-seconds for the answers in flight.
- * Prints one JSON object on stdout; never connects anywhere but 127.0.0.1.
+ * Targets: signed WhatsApp webhooks (POST /webhooks/whatsapp, bench/webhook.h) or GET --get
+ * PATH (with --token, as that API token's user). Offers load for --seconds, then waits at most
+ * --drain-seconds for the answers in flight. Prints one JSON object on stdout; never connects
+ * anywhere but 127.0.0.1.
+ *
+ * With --events-token, an agent's event stream (GET /api/v1/events) is open during the load,
+ * and each webhook is timed from its scheduled send to its event (message.created, inbound) on
+ * the stream: the k-th such event is the k-th webhook's, as the server commits them in about
+ * the order they arrive (a webhook overtaking its neighbour shifts both by the gap between
+ * them, a millisecond at 1,000/s). With --streams N instead of a load, it opens N idle event
+ * streams as that user, prints one line when all are open and holds them for --seconds.
  */
+#define _GNU_SOURCE /* memmem */
 #include <arpa/inet.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <inttypes.h>
 #include <netinet/in.h>
 #include <netinet/tcp.h>
@@ -26,6 +36,7 @@
 #include <sys/resource.h>
 #include <sys/socket.h>
 #include <sys/timerfd.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "channels/channel.h"
@@ -35,12 +46,15 @@
 #include "webhook.h"
 
 #define REQUEST_MAX (WEBHOOK_BODY_MAX + 512)
-#define ANSWER_MAX  16384
+#define ANSWER_MAX  (256 * 1024) /* the largest answer: a page of conversations or messages */
 #define MAX_CONNS   4096
 
 struct options {
 	int port;
-	bool is_healthz;
+	const char *get; /* the path of a GET; NULL: webhooks */
+	const char *token;
+	const char *events_token;
+	int streams;
 	int conns;
 	double rate; /* 0: closed loop */
 	double seconds;
@@ -80,6 +94,12 @@ struct run {
 	uint64_t sent, ok, failed, unanswered, opened, broken;
 	int first_status; /* the first non-200 status, for the log */
 	int64_t last_done_us;
+	struct stream *events; /* --events-token: the agent's stream */
+	int64_t *sched_by_seq; /* the scheduled time of each webhook, in the order sent */
+	size_t sched_cap;
+	uint32_t *event_us; /* webhook to event latencies */
+	size_t nevents, events_cap;
+	bool is_stream_ended;
 };
 
 static void die(const char *what) __attribute__((noreturn));
@@ -90,13 +110,144 @@ static void die(const char *what)
 	exit(1);
 }
 
+/* An event stream: the raw bytes read (chunked), and the SSE text they carry. */
+struct stream {
+	int fd;
+	char raw[16384];
+	size_t raw_len;
+	size_t chunk_left; /* bytes of the current chunk still to come; 0: a size line is next */
+	char text[65536];
+	size_t text_len;
+};
+
+/* A blocking connection to the server on 127.0.0.1. */
+static int connect_blocking(int port)
+{
+	struct sockaddr_in addr = { .sin_family = AF_INET, .sin_port = htons((uint16_t)port) };
+	addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+	int fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+	if (fd < 0 || connect(fd, (struct sockaddr *)&addr, sizeof(addr)) < 0)
+		die("connecting to the server");
+	struct timeval tv = { .tv_sec = 10 };
+	setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv));
+	return fd;
+}
+
+/* Moves the chunks' data from s->raw to s->text; false when the framing is broken. */
+static bool dechunk(struct stream *s)
+{
+	size_t off = 0;
+	while (off < s->raw_len) {
+		if (s->chunk_left == 0) {
+			char *eol = memmem(s->raw + off, s->raw_len - off, "\r\n", 2);
+			if (eol == NULL)
+				break;
+			if (eol == s->raw + off) { /* the CRLF that ends a chunk's data */
+				off += 2;
+				continue;
+			}
+			s->chunk_left = strtoul(s->raw + off, NULL, 16);
+			if (s->chunk_left == 0)
+				return false; /* the last chunk: the stream ended */
+			off = (size_t)(eol - s->raw) + 2;
+			continue;
+		}
+		size_t n = s->raw_len - off < s->chunk_left ? s->raw_len - off : s->chunk_left;
+		if (n > sizeof(s->text) - s->text_len)
+			return false;
+		memcpy(s->text + s->text_len, s->raw + off, n);
+		s->text_len += n;
+		s->chunk_left -= n;
+		off += n;
+	}
+	memmove(s->raw, s->raw + off, s->raw_len - off);
+	s->raw_len -= off;
+	return true;
+}
+
+/* Opens an event stream as the token's user: answered 200, its first frame read. */
+static struct stream *open_stream(int port, const char *token)
+{
+	struct stream *s = xcalloc(1, sizeof(*s));
+	s->fd = connect_blocking(port);
+	char req[512];
+	int n = snprintf(req, sizeof(req),
+	                 "GET /api/v1/events HTTP/1.1\r\nHost: 127.0.0.1\r\n"
+	                 "Authorization: Bearer %s\r\nAccept: text/event-stream\r\n\r\n",
+	                 token);
+	if (write(s->fd, req, (size_t)n) != n)
+		die("writing the event stream's request");
+	char *end = NULL;
+	while (end == NULL || s->text_len == 0) {
+		ssize_t got = read(s->fd, s->raw + s->raw_len, sizeof(s->raw) - 1 - s->raw_len);
+		if (got <= 0)
+			die("reading the event stream's answer");
+		s->raw_len += (size_t)got;
+		s->raw[s->raw_len] = '\0';
+		if (end == NULL && (end = strstr(s->raw, "\r\n\r\n")) != NULL) {
+			if (strncmp(s->raw, "HTTP/1.1 200", 12) != 0) {
+				fprintf(stderr, "loadgen: the event stream was refused: %.300s\n",
+				        s->raw);
+				exit(1);
+			}
+			size_t head = (size_t)(end - s->raw) + 4;
+			memmove(s->raw, s->raw + head, s->raw_len - head);
+			s->raw_len -= head;
+		}
+		if (end != NULL && !dechunk(s))
+			die("the event stream's framing");
+	}
+	return s;
+}
+
+/* The stream's complete frames: each inbound message.created is the next webhook's. */
+static void take_events(struct run *r, int64_t now_us)
+{
+	struct stream *s = r->events;
+	char *start = s->text, *end;
+	while ((end = memmem(start, s->text_len - (size_t)(start - s->text), "\n\n", 2)) != NULL) {
+		*end = '\0';
+		if (strstr(start, "event: message.created\n") != NULL &&
+		    strstr(start, "\"direction\":\"in\"") != NULL) {
+			size_t k = r->nevents;
+			r->event_us = xgrow(r->event_us, &r->events_cap, k, sizeof(r->event_us[0]));
+			int64_t us = k < r->seq ? now_us - r->sched_by_seq[k] : 0;
+			r->event_us[r->nevents++] = us > UINT32_MAX ? UINT32_MAX : (uint32_t)us;
+		}
+		start = end + 2;
+	}
+	s->text_len -= (size_t)(start - s->text);
+	memmove(s->text, start, s->text_len);
+}
+
+static void on_stream(struct run *r)
+{
+	struct stream *s = r->events;
+	ssize_t n = read(s->fd, s->raw + s->raw_len, sizeof(s->raw) - s->raw_len);
+	if (n < 0 && errno == EAGAIN)
+		return;
+	if (n <= 0) { /* the server ended it (a reader that falls far behind is cut) */
+		fprintf(stderr, "loadgen: the server ended the event stream after %zu events\n",
+		        r->nevents);
+		epoll_ctl(r->epfd, EPOLL_CTL_DEL, s->fd, NULL);
+		r->is_stream_ended = true;
+		return;
+	}
+	s->raw_len += (size_t)n;
+	if (!dechunk(s))
+		die("the event stream's framing");
+	take_events(r, clock_mono_us());
+}
+
 /* Writes the next request into c->out. */
 static void build_request(struct run *r, struct conn *c)
 {
 	const struct options *o = r->o;
-	if (o->is_healthz) {
+	if (o->get != NULL) {
 		c->out_len = (size_t)snprintf(c->out, sizeof(c->out),
-		                              "GET /healthz HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n");
+		                              "GET %s HTTP/1.1\r\nHost: 127.0.0.1\r\n%s%s%s\r\n",
+		                              o->get, o->token ? "Authorization: Bearer " : "",
+		                              o->token ? o->token : "", o->token ? "\r\n" : "");
 		return;
 	}
 	char body[WEBHOOK_BODY_MAX], signature[META_SIGNATURE_LEN];
@@ -206,6 +357,11 @@ static void assign(struct run *r, int i, int64_t sched_us)
 	c->out_off = 0;
 	build_request(r, c);
 	r->sent++;
+	if (r->events != NULL) {
+		r->sched_by_seq =
+		    xgrow(r->sched_by_seq, &r->sched_cap, r->seq - 1, sizeof(r->sched_by_seq[0]));
+		r->sched_by_seq[r->seq - 1] = sched_us;
+	}
 	if (!c->is_connecting && !flush(r, i))
 		reconnect(r, i);
 }
@@ -364,7 +520,7 @@ static void give_up(struct run *r, int64_t now_us)
 
 static bool is_outstanding(const struct run *r)
 {
-	if (r->wait_len > 0)
+	if (r->wait_len > 0 || (r->events != NULL && !r->is_stream_ended && r->nevents < r->ok))
 		return true;
 	for (int i = 0; i < r->nconns; i++)
 		if (r->conns[i]->is_busy)
@@ -388,17 +544,18 @@ static int compare_u32(const void *a, const void *b)
 	return (x > y) - (x < y);
 }
 
-static uint32_t percentile(const struct run *r, double p)
+/* The p-th fraction of the n sorted figures. */
+static uint32_t percentile(const uint32_t *sorted, size_t n, double p)
 {
-	if (r->nlatency == 0)
-		return 0;
-	size_t k = (size_t)(p * (double)(r->nlatency - 1) + 0.5);
-	return r->latency_us[k];
+	return n > 0 ? sorted[(size_t)(p * (double)(n - 1) + 0.5)] : 0;
 }
 
 static void report(struct run *r, int64_t start_us, int64_t offered_until_us)
 {
 	qsort(r->latency_us, r->nlatency, sizeof(r->latency_us[0]), compare_u32);
+	qsort(r->event_us, r->nevents, sizeof(r->event_us[0]), compare_u32);
+	const uint32_t *l = r->latency_us, *ev = r->event_us;
+	size_t n = r->nlatency, ne = r->nevents;
 	double seconds = (double)(r->last_done_us - start_us) / 1e6;
 	struct rusage ru;
 	getrusage(RUSAGE_SELF, &ru);
@@ -407,15 +564,22 @@ static void report(struct run *r, int64_t start_us, int64_t offered_until_us)
 	printf("{\"mode\":\"%s\",\"target\":\"%s\",\"conns\":%d,\"offered_rate\":%.0f,"
 	       "\"offered_seconds\":%.2f,\"seconds\":%.3f,\"sent\":%" PRIu64 ",\"ok\":%" PRIu64
 	       ",\"failed\":%" PRIu64 ",\"unanswered\":%" PRIu64 ",\"rate\":%.0f,"
-	       "\"p50_us\":%" PRIu32 ",\"p90_us\":%" PRIu32 ",\"p99_us\":%" PRIu32
-	       ",\"max_us\":%" PRIu32 ",\"firsts\":%" PRIu64 ",\"replies\":%" PRIu64
-	       ",\"connections\":%" PRIu64 ",\"broken\":%" PRIu64 ",\"client_cpu_s\":%.2f}\n",
-	       r->o->rate > 0 ? "open" : "closed", r->o->is_healthz ? "healthz" : "webhook",
+	       "\"p50_us\":%" PRIu32 ",\"p90_us\":%" PRIu32 ",\"p95_us\":%" PRIu32
+	       ",\"p99_us\":%" PRIu32 ",\"max_us\":%" PRIu32 ",\"firsts\":%" PRIu64
+	       ",\"replies\":%" PRIu64 ",\"connections\":%" PRIu64 ",\"broken\":%" PRIu64
+	       ",\"client_cpu_s\":%.2f",
+	       r->o->rate > 0 ? "open" : "closed", r->o->get != NULL ? r->o->get : "webhook",
 	       r->o->conns, r->o->rate, (double)(offered_until_us - start_us) / 1e6, seconds,
 	       r->sent, r->ok, r->failed, r->unanswered,
-	       seconds > 0 ? (double)r->ok / seconds : 0.0, percentile(r, 0.50),
-	       percentile(r, 0.90), percentile(r, 0.99), percentile(r, 1.0), r->mix.firsts,
-	       r->mix.replies, r->opened, r->broken, cpu);
+	       seconds > 0 ? (double)r->ok / seconds : 0.0, percentile(l, n, 0.50),
+	       percentile(l, n, 0.90), percentile(l, n, 0.95), percentile(l, n, 0.99),
+	       percentile(l, n, 1.0), r->mix.firsts, r->mix.replies, r->opened, r->broken, cpu);
+	if (r->events != NULL)
+		printf(",\"events\":%zu,\"event_p50_us\":%" PRIu32 ",\"event_p99_us\":%" PRIu32
+		       ",\"event_max_us\":%" PRIu32 ",\"stream_ended\":%s",
+		       ne, percentile(ev, ne, 0.50), percentile(ev, ne, 0.99),
+		       percentile(ev, ne, 1.0), r->is_stream_ended ? "true" : "false");
+	printf("}\n");
 }
 
 /* Runs the load as the options say, then reports. */
@@ -429,6 +593,14 @@ static void run_load(const struct options *o)
 		die("epoll/timerfd");
 	struct epoll_event tev = { .events = EPOLLIN, .data.u32 = UINT32_MAX };
 	epoll_ctl(r.epfd, EPOLL_CTL_ADD, tfd, &tev);
+	if (o->events_token != NULL) {
+		r.events = open_stream(o->port, o->events_token);
+		struct epoll_event sev = { .events = EPOLLIN, .data.u32 = UINT32_MAX - 1 };
+		if (fcntl(r.events->fd, F_SETFL, O_NONBLOCK) < 0 ||
+		    epoll_ctl(r.epfd, EPOLL_CTL_ADD, r.events->fd, &sev) < 0)
+			die("watching the event stream");
+		take_events(&r, clock_mono_us());
+	}
 	uint64_t total = o->rate > 0 ? (uint64_t)(o->rate * o->seconds) : 0;
 	r.wait_cap = total > 0 ? total : 1;
 	r.waiting = xcalloc(r.wait_cap, sizeof(int64_t));
@@ -465,6 +637,10 @@ static void run_load(const struct options *o)
 					die("timerfd read");
 				continue;
 			}
+			if (i == UINT32_MAX - 1) {
+				on_stream(&r);
+				continue;
+			}
 			if (r.conns[i]->is_connecting)
 				on_connected(&r, (int)i, is_offering);
 			else if (events[j].events & EPOLLIN)
@@ -498,15 +674,47 @@ static void run_load(const struct options *o)
 	free(r.idle);
 	free(r.waiting);
 	free(r.latency_us);
+	if (r.events != NULL) {
+		close(r.events->fd);
+		free(r.events);
+	}
+	free(r.sched_by_seq);
+	free(r.event_us);
 	webhook_mix_free(&r.mix);
+}
+
+/* --streams: opens that many idle event streams, says so, and holds them for --seconds. */
+static void hold_streams(const struct options *o)
+{
+	struct rlimit lim;
+	if (getrlimit(RLIMIT_NOFILE, &lim) == 0 && lim.rlim_cur < lim.rlim_max) {
+		lim.rlim_cur = lim.rlim_max;
+		setrlimit(RLIMIT_NOFILE, &lim);
+	}
+	int64_t start = clock_mono_us();
+	int *fds = xcalloc((size_t)o->streams, sizeof(*fds));
+	for (int i = 0; i < o->streams; i++) {
+		struct stream *s = open_stream(o->port, o->events_token);
+		fds[i] = s->fd; /* an idle stream needs no buffers here: the socket only */
+		free(s);
+	}
+	printf("{\"streams\":%d,\"open_seconds\":%.2f}\n", o->streams,
+	       (double)(clock_mono_us() - start) / 1e6);
+	fflush(stdout);
+	struct timespec hold = { .tv_sec = (time_t)o->seconds };
+	nanosleep(&hold, NULL);
+	for (int i = 0; i < o->streams; i++)
+		close(fds[i]);
+	free(fds);
 }
 
 static void usage(void)
 {
 	fprintf(stderr,
-	        "usage: loadgen --port P [--healthz] [--conns N] [--rate R] [--seconds S]\n"
-	        "               [--drain-seconds S] [--phone-number-id ID] [--app-secret S]\n"
-	        "               [--contacts N] [--wa-base N] [--id-prefix P]\n");
+	        "usage: loadgen --port P [--get PATH [--token T]] [--conns N] [--rate R]\n"
+	        "               [--seconds S] [--drain-seconds S] [--phone-number-id ID]\n"
+	        "               [--app-secret S] [--contacts N] [--wa-base N] [--id-prefix P]\n"
+	        "               [--events-token T [--streams N]]\n");
 	exit(2);
 }
 
@@ -525,15 +733,19 @@ int main(int argc, char **argv)
 	for (int i = 1; i < argc; i++) {
 		const char *a = argv[i];
 		const char *v = i + 1 < argc ? argv[i + 1] : NULL;
-		if (strcmp(a, "--healthz") == 0) {
-			o.is_healthz = true;
-			continue;
-		}
 		if (v == NULL)
 			usage();
 		i++;
 		if (strcmp(a, "--port") == 0)
 			o.port = atoi(v);
+		else if (strcmp(a, "--get") == 0)
+			o.get = v;
+		else if (strcmp(a, "--token") == 0)
+			o.token = v;
+		else if (strcmp(a, "--events-token") == 0)
+			o.events_token = v;
+		else if (strcmp(a, "--streams") == 0)
+			o.streams = atoi(v);
 		else if (strcmp(a, "--conns") == 0)
 			o.conns = atoi(v);
 		else if (strcmp(a, "--rate") == 0)
@@ -557,12 +769,16 @@ int main(int argc, char **argv)
 	}
 	if (o.port <= 0 || o.port > 65535 || o.conns < 1 || o.conns > MAX_CONNS || o.seconds <= 0 ||
 	    o.seconds > 120 || o.drain_seconds < 0 || o.drain_seconds > 120 || o.rate < 0 ||
-	    o.rate > 1e6 || o.contacts == 0)
+	    o.rate > 1e6 || o.contacts == 0 || o.streams < 0 ||
+	    (o.streams > 0 && o.events_token == NULL) || (o.events_token != NULL && o.get != NULL))
 		usage();
 	if (token_init() < 0) {
 		fprintf(stderr, "libsodium could not start\n");
 		return 1;
 	}
-	run_load(&o);
+	if (o.streams > 0)
+		hold_streams(&o);
+	else
+		run_load(&o);
 	return 0;
 }

@@ -4,7 +4,9 @@
 # -DCENTRALITA_BENCH=ON), prints one table and writes bench/results/<date>-<commit>.json.
 # Everything listens on 127.0.0.1 only, every step is bounded in time, and every process it
 # starts is stopped by its pid on the way out.
-# Usage: bench/run.sh BUILD_DIR
+# BENCH_SCENARIOS picks scenarios (default "1 2 3 4 5"; the references come with 1); the
+# table says which did not run.
+# Usage: [BENCH_SCENARIOS="2 4"] bench/run.sh BUILD_DIR
 # shellcheck disable=SC2119 # start_server takes a wrapper command; none here
 set -euo pipefail
 
@@ -34,6 +36,9 @@ json_add() { # json key value: the flat JSON object with one more field
 	printf '%s,"%s":%s}' "${1%\}}" "$2" "$3"
 }
 
+scenarios=" ${BENCH_SCENARIOS:-1 2 3 4 5} "
+has() { [[ $scenarios == *" $1 "* ]]; }
+
 # Runs the load generator with the arguments; its JSON gains the server's CPU time per answer.
 load_with_cpu() {
 	local cpu0 cpu1 out
@@ -56,73 +61,147 @@ tick=$(getconf CLK_TCK)
 say "$cores cores, $cpu, $disk; load average $load at the start"
 
 # Reference: the store alone, same rows and settings, one message per transaction and 64.
-say "reference: store commits (1 and 64 messages per transaction)"
-setup_account "sqlite:$tmp/ref1.db"
-setup_account "sqlite:$tmp/ref64.db"
-ref1=$("$tools/store_ref" "sqlite:$tmp/ref1.db" 3000 1 2>>"$tmp/ref.log")
-ref64=$("$tools/store_ref" "sqlite:$tmp/ref64.db" 28800 64 2>>"$tmp/ref.log")
+ref1=null ref64=null healthz=null nochannel=null best=null open=null open_half=null
+routing_sends=null rss_after=null events=null events_200=null streams=null seed=null drain=null inbox=null
+if has 1; then
+	say "reference: store commits (1 and 64 messages per transaction)"
+	setup_account "sqlite:$tmp/ref1.db"
+	setup_account "sqlite:$tmp/ref64.db"
+	ref1=$("$tools/store_ref" "sqlite:$tmp/ref1.db" 3000 1 2>>"$tmp/ref.log")
+	ref64=$("$tools/store_ref" "sqlite:$tmp/ref64.db" 28800 64 2>>"$tmp/ref.log")
+fi
 
-# The server: a fresh database set up as the references', replies going to the fake.
+# The server: a fresh database set up as the references', replies going to the fake, and the
+# agent of scenarios 2 and 5. It may hold 10,000 event streams: as many open files as allowed.
 setup_account "$CENTRALITA_DB"
+add_agent "$CENTRALITA_DB"
+ulimit -n "$(ulimit -Hn)"
 start_fake --seconds 600
 start_server
 sleep 1
 rss_idle=$(rss_kb "$server_pid")
 
-say "reference: GET /healthz, closed loop, 32 connections"
-healthz=$(loadgen --healthz --conns 32 --seconds 3)
-# The webhook path without storing: a signed body naming no channel of ours is parsed, looked
-# up in a read transaction, logged and answered 200.
-say "reference: webhooks for no channel of ours, closed loop, 4 connections"
-nochannel=$(load_with_cpu --conns 4 --seconds 3 --phone-number-id 999999999 --id-prefix none)
+if has 1; then
+	say "reference: GET /healthz, closed loop, 32 connections"
+	healthz=$(loadgen --get /healthz --conns 32 --seconds 3)
+	# The webhook path without storing: a signed body naming no channel of ours is parsed, looked
+	# up in a read transaction, logged and answered 200.
+	say "reference: webhooks for no channel of ours, closed loop, 4 connections"
+	nochannel=$(load_with_cpu --conns 4 --seconds 3 --phone-number-id 999999999 --id-prefix none)
 
-# Scenario 1: closed loop at several concurrencies (the best is the sustained maximum), then
-# open loop at 2,000/s. Each run has its own 10,000 contacts and message ids.
-closed=()
-best=
-wa=34600000000
-for conns in 1 4 16 64; do
-	say "ingest: closed loop, $conns connections, 4 s"
-	out=$(load_with_cpu --conns "$conns" --seconds 4 --wa-base "$wa" --id-prefix "c$conns")
-	closed+=("$out")
-	if [ -z "$best" ] || [ "$(json_get "$out" rate)" -gt "$(json_get "$best" rate)" ]; then
-		best=$out
-	fi
-	wa=$((wa + 100000))
-done
-say "ingest: open loop, 2,000 per second for 10 s"
-open=$(loadgen --rate 2000 --conns 256 --seconds 10 --drain-seconds 10 --wa-base "$wa" \
-	--id-prefix open)
-# Latency when not overloaded, for comparison: half the sustained maximum, in hundreds.
-half=$(($(json_get "$best" rate) / 2))
-half=$((half - half % 100))
-half=$((half > 100 ? half : 100))
-say "ingest: open loop, $half per second (half the maximum) for 10 s"
-open_half=$(loadgen --rate "$half" --conns 256 --seconds 10 --drain-seconds 10 \
-	--wa-base $((wa + 100000)) --id-prefix half)
-rss_after=$(rss_kb "$server_pid")
+	# Scenario 1: closed loop at several concurrencies (the best is the sustained maximum), then
+	# open loop at 2,000/s. Each run has its own 10,000 contacts and message ids.
+	closed=()
+	best=
+	wa=34600000000
+	for conns in 1 4 16 64; do
+		say "ingest: closed loop, $conns connections, 4 s"
+		out=$(load_with_cpu --conns "$conns" --seconds 4 --wa-base "$wa" --id-prefix "c$conns")
+		closed+=("$out")
+		if [ -z "$best" ] || [ "$(json_get "$out" rate)" -gt "$(json_get "$best" rate)" ]; then
+			best=$out
+		fi
+		wa=$((wa + 100000))
+	done
+	say "ingest: open loop, 2,000 per second for 10 s"
+	open=$(loadgen --rate 2000 --conns 256 --seconds 10 --drain-seconds 10 --wa-base "$wa" \
+		--id-prefix open)
+	# Latency when not overloaded, for comparison: half the sustained maximum, in hundreds.
+	half=$(($(json_get "$best" rate) / 2))
+	half=$((half - half % 100))
+	half=$((half > 100 ? half : 100))
+	say "ingest: open loop, $half per second (half the maximum) for 10 s"
+	open_half=$(loadgen --rate "$half" --conns 256 --seconds 10 --drain-seconds 10 \
+		--wa-base $((wa + 100000)) --id-prefix half)
+	rss_after=$(rss_kb "$server_pid")
+fi
+
+# Scenario 2: the agent's event stream open while webhooks arrive at 1,000/s for 10 s; each
+# webhook timed from its scheduled send to its event on the stream.
+if has 2; then
+	token=$(agent_token)
+	# First the path's own latency, far below the server's capacity, for comparison.
+	say "to the agent's screen: webhooks at 200 per second for 10 s, the agent's stream open"
+	events_200=$(loadgen --rate 200 --conns 256 --seconds 10 --drain-seconds 10 \
+		--wa-base 34710000000 --id-prefix sse200 --events-token "$token")
+	say "to the agent's screen: webhooks at 1,000 per second for 10 s"
+	events=$(loadgen --rate 1000 --conns 256 --seconds 10 --drain-seconds 10 \
+		--wa-base 34700000000 --id-prefix sse --events-token "$token")
+fi
+
+# Scenario 5: the server's memory with 10,000 idle event streams of the agent.
+if has 5; then
+	[ -n "${token:-}" ] || token=$(agent_token)
+	say "memory: 10,000 event streams"
+	loadgen --streams 10000 --seconds 60 --events-token "$token" >"$tmp/streams.out" &
+	extra_pid=$!
+	for _ in $(seq 600); do
+		[ -s "$tmp/streams.out" ] || ! kill -0 "$extra_pid" 2>/dev/null && break
+		sleep 0.1
+	done
+	sleep 1 # the hub's first round over them
+	streams=$(json_add "$(cat "$tmp/streams.out")" rss_kb "$(rss_kb "$server_pid")")
+	stop_pid "$extra_pid"
+fi
 
 # Scenario 3: 100,000 replies queued while the server is stopped, then drained to the fake.
 stop_pid "$server_pid"
 stop_pid "$fake_pid"
-routing_sends=$(tail -n 1 "$tmp/fake.out") # the welcomes and assignment messages of scenario 1
-say "out: queueing 100,000 replies"
-seed=$("$tools/seed_outbox" "$CENTRALITA_DB" 100000 2>>"$tmp/seed.log")
-waiting=$(json_get "$seed" waiting)
-start_fake --expect "$waiting" --seconds 60
-say "out: draining $waiting messages to the fake provider (at most 60 s)"
-start_server
-cpu0=$(cpu_ticks "$server_pid")
-wait "$fake_pid" || true
-fake_pid=
-cpu1=$(cpu_ticks "$server_pid")
-drain=$(tail -n 1 "$tmp/fake.out")
-drain=$(json_add "$drain" server_cpu_us_per_send \
-	"$(cpu_us_each $((cpu1 - cpu0)) "$(json_get "$drain" requests)")")
-stop_pid "$server_pid"
 server_pid=
+fake_pid=
+routing_sends=$(tail -n 1 "$tmp/fake.out") # the welcomes and assignment messages of 1 and 2
+if has 3; then
+	say "out: queueing 100,000 replies"
+	seed=$("$tools/seed_outbox" "$CENTRALITA_DB" 100000 2>>"$tmp/seed.log")
+	waiting=$(json_get "$seed" waiting)
+	start_fake --expect "$waiting" --seconds 60
+	say "out: draining $waiting messages to the fake provider (at most 60 s)"
+	start_server
+	cpu0=$(cpu_ticks "$server_pid")
+	wait "$fake_pid" || true
+	fake_pid=
+	cpu1=$(cpu_ticks "$server_pid")
+	drain=$(tail -n 1 "$tmp/fake.out")
+	drain=$(json_add "$drain" server_cpu_us_per_send \
+		"$(cpu_us_each $((cpu1 - cpu0)) "$(json_get "$drain" requests)")")
+	stop_pid "$server_pid"
+	server_pid=
+fi
 
-# The table.
+# Scenario 4: the inbox at scale, on a database of 1,000,000 conversations and 5,000,000
+# messages made by bench/gen_inbox — kept in BUILD_DIR/inbox/ for the next runs while the
+# generator and the migrations are the same. Each request alone on one connection, 3 s each.
+if has 4; then
+	key="gen $("$tools/gen_inbox" --version) $(cat "$here"/../src/store/migrations/sqlite/*.sql | sha256sum | cut -c1-16)"
+	cache=$build/inbox
+	if [ "$(cat "$cache/key" 2>/dev/null)" != "$key" ]; then
+		say "inbox at scale: generating 1,000,000 conversations and 5,000,000 messages"
+		rm -rf "$cache"
+		mkdir -p "$cache"
+		CENTRALITA_DB=sqlite:$cache/inbox.db "$bin" migrate >/dev/null 2>>"$tmp/setup.log"
+		start_s=$(date +%s)
+		gen=$("$tools/gen_inbox" "$cache/inbox.db" 1000000 5000000)
+		json_add "$gen" seconds $(($(date +%s) - start_s)) >"$cache/gen.json"
+		echo "$key" >"$cache/key"
+	fi
+	gen=$(cat "$cache/gen.json")
+	text() { sed -n "s/.*\"$2\":\"\([^\"]*\)\".*/\1/p" <<<"$1"; }
+	admin=$(text "$gen" admin_token)
+	agent=$(text "$gen" agent_token)
+	team=$(sed -n 's/.*"agent_teams":\[\([0-9]*\).*/\1/p' <<<"$gen")
+	word=$(text "$gen" search_url)
+	CENTRALITA_DB=sqlite:$cache/inbox.db start_server
+	inbox_get() { # label token path
+		say "inbox at scale: $1"
+		printf '"%s":%s' "$1" "$(loadgen --conns 1 --seconds 3 --token "$2" --get "$3")"
+	}
+	list=/api/v1/conversations
+	inbox="{$(inbox_get general "$agent" "$list?view=general"),$(inbox_get team "$agent" "$list?view=team:$team"),$(inbox_get mine "$agent" "$list?view=mine"),$(inbox_get all "$admin" "$list?view=all"),$(inbox_get messages "$agent" "$list/$(json_get "$gen" conversation_id)/messages?limit=50"),$(inbox_get search "$agent" "$list?q=$word"),\"generated\":$gen}"
+	stop_pid "$server_pid"
+	server_pid=
+fi
+
+# The table: one row per figure, "not run" for the scenarios left out.
 target_mark() { # measured target higher-is-better(1|0)
 	if { [ "$3" = 1 ] && [ "$1" -ge "$2" ]; } || { [ "$3" = 0 ] && [ "$1" -le "$2" ]; }; then
 		echo met
@@ -130,62 +209,106 @@ target_mark() { # measured target higher-is-better(1|0)
 		echo MISSED
 	fi
 }
-best_rate=$(json_get "$best" rate)
-open_p99=$(json_get "$open" p99_us)
-drain_rate=$(json_get "$drain" rate)
+row() { printf '%-58s %-44s %-20s %s\n' "$@"; }
+p50_p99_max() { # json [prefix]: "p50 / p99 / max ms" of its latencies
+	echo "$(ms "$(json_get "$1" "${2:-}p50_us")") / $(ms "$(json_get "$1" "${2:-}p99_us")") / $(ms "$(json_get "$1" "${2:-}max_us")") ms"
+}
+inbox_row() { # key what target-us
+	local r p95
+	r=$(sed -n "s/.*\"$1\":\({[^}]*}\).*/\1/p" <<<"$inbox")
+	p95=$(json_get "$r" p95_us)
+	[ "$(json_get "$r" failed)" = 0 ] || p95=999999999
+	row "4 $2: p50 / p95" "$(ms "$(json_get "$r" p50_us)") / $(ms "$p95") ms ($(json_get "$r" ok) requests)" \
+		"p95 <= $(($3 / 1000)) ms" "$(target_mark "$p95" "$3" 0)"
+}
 table=$(
-	printf '%-50s %-36s %-20s %s\n' "what" "measured" "target" ""
-	printf '%-50s %-36s %-20s %s\n' "reference: store commits, 1 message/transaction" \
-		"$(commas "$(json_get "$ref1" rate)")/s, $(json_get "$ref1" cpu_us_per_message) us CPU each" "-" ""
-	printf '%-50s %-36s %-20s %s\n' "reference: store commits, 64 messages/transaction" \
-		"$(commas "$(json_get "$ref64" rate)")/s, $(json_get "$ref64" cpu_us_per_message) us CPU each" "-" ""
-	printf '%-50s %-36s %-20s %s\n' "reference: GET /healthz, 32 connections" \
-		"$(commas "$(json_get "$healthz" rate)")/s" "-" ""
-	printf '%-50s %-36s %-20s %s\n' "reference: webhook naming no channel of ours" \
-		"$(commas "$(json_get "$nochannel" rate)")/s, $(json_get "$nochannel" server_cpu_us_per_request) us CPU each" "-" ""
-	printf '%-50s %-36s %-20s %s\n' "1 ingest: max sustained (best of 1/4/16/64 conns)" \
-		"$(commas "$best_rate")/s ($(json_get "$best" conns) conns), $(json_get "$best" server_cpu_us_per_request) us CPU each" ">= 15,000/s" \
-		"$(target_mark "$best_rate" 15000 1)"
-	printf '%-50s %-36s %-20s %s\n' "1 ingest at 2,000/s open loop: p50 / p99 / max" \
-		"$(ms "$(json_get "$open" p50_us)") / $(ms "$open_p99") / $(ms "$(json_get "$open" max_us)") ms" \
-		"p99 <= 5 ms" "$(target_mark "$open_p99" 5000 0)"
-	printf '%-50s %-36s %-20s %s\n' "1 ingest at $(commas "$half")/s (half the max): p50 / p99 / max" \
-		"$(ms "$(json_get "$open_half" p50_us)") / $(ms "$(json_get "$open_half" p99_us)") / $(ms "$(json_get "$open_half" max_us)") ms" \
-		"-" ""
-	printf '%-50s %-36s %-20s %s\n' "3 out: $(commas "$waiting") queued replies drained" \
-		"$(commas "$drain_rate")/s, $(json_get "$drain" connections) conns, $(json_get "$drain" server_cpu_us_per_send) us CPU each" \
-		">= 5,000/s" "$(target_mark "$drain_rate" 5000 1)"
-	printf '%-50s %-36s %-20s %s\n' "5 memory: RSS idle / after scenario 1" \
-		"$((rss_idle / 1024)) / $((rss_after / 1024)) MB" "<= 64 MB (10k SSE)" \
-		"not measured with SSE streams"
-	printf '%-50s %s\n' "2 to the agent's screen, 4 inbox at scale" "not written yet (docs/BENCHMARK.md)"
+	row "what" "measured" "target" ""
+	if has 1; then
+		best_rate=$(json_get "$best" rate)
+		open_p99=$(json_get "$open" p99_us)
+		row "reference: store commits, 1 message/transaction" \
+			"$(commas "$(json_get "$ref1" rate)")/s, $(json_get "$ref1" cpu_us_per_message) us CPU each" "-" ""
+		row "reference: store commits, 64 messages/transaction" \
+			"$(commas "$(json_get "$ref64" rate)")/s, $(json_get "$ref64" cpu_us_per_message) us CPU each" "-" ""
+		row "reference: GET /healthz, 32 connections" "$(commas "$(json_get "$healthz" rate)")/s" "-" ""
+		row "reference: webhook naming no channel of ours" \
+			"$(commas "$(json_get "$nochannel" rate)")/s, $(json_get "$nochannel" server_cpu_us_per_request) us CPU each" "-" ""
+		row "1 ingest: max sustained (best of 1/4/16/64 conns)" \
+			"$(commas "$best_rate")/s ($(json_get "$best" conns) conns), $(json_get "$best" server_cpu_us_per_request) us CPU each" \
+			">= 15,000/s" "$(target_mark "$best_rate" 15000 1)"
+		row "1 ingest at 2,000/s open loop: p50 / p99 / max" "$(p50_p99_max "$open")" \
+			"p99 <= 5 ms" "$(target_mark "$open_p99" 5000 0)"
+		row "1 ingest at $(commas "$half")/s (half the max): p50 / p99 / max" "$(p50_p99_max "$open_half")" "-" ""
+	else
+		row "reference, 1 ingest" "not run" "" ""
+	fi
+	if has 2; then
+		row "2 webhook to the agent's stream, 200/s: p50 / p99 / max" \
+			"$(p50_p99_max "$events_200" event_) ($(json_get "$events_200" events) of $(json_get "$events_200" sent))" "-" ""
+		event_p99=$(json_get "$events" event_p99_us)
+		[ "$(json_get "$events" events)" = "$(json_get "$events" sent)" ] || event_p99=999999999
+		row "2 webhook to the agent's stream, 1,000/s: p50 / p99 / max" \
+			"$(p50_p99_max "$events" event_) ($(json_get "$events" events) of $(json_get "$events" sent))" \
+			"p99 <= 10 ms" "$(target_mark "$event_p99" 10000 0)"
+	else
+		row "2 to the agent's screen" "not run" "" ""
+	fi
+	if has 3; then
+		drain_rate=$(json_get "$drain" rate)
+		row "3 out: $(commas "$waiting") queued replies drained" \
+			"$(commas "$drain_rate")/s, $(json_get "$drain" connections) conns, $(json_get "$drain" server_cpu_us_per_send) us CPU each" \
+			">= 5,000/s" "$(target_mark "$drain_rate" 5000 1)"
+	else
+		row "3 out" "not run" "" ""
+	fi
+	if has 4; then
+		inbox_row general "general view (agent)" 10000
+		inbox_row team "a team's view (agent in 2 teams)" 10000
+		inbox_row mine "mine (agent)" 10000
+		inbox_row all "all (admin)" 10000
+		inbox_row messages "a conversation's latest 50 messages" 10000
+		inbox_row search "search for a word (agent)" 100000
+	else
+		row "4 the inbox at scale" "not run" "" ""
+	fi
+	row "5 memory: RSS idle / after scenario 1" \
+		"$((rss_idle / 1024)) / $([ "$rss_after" = null ] && echo - || echo $((rss_after / 1024))) MB" "-" ""
+	if has 5; then
+		rss_streams=$(json_get "$streams" rss_kb)
+		[ "$(json_get "$streams" streams)" = 10000 ] || rss_streams=999999999
+		row "5 memory: RSS with 10,000 event streams" "$((rss_streams / 1024)) MB" "<= 64 MB" \
+			"$(target_mark "$rss_streams" 65536 0)"
+	else
+		row "5 memory with 10,000 event streams" "not run" "" ""
+	fi
 )
 echo
-echo "Centralita benchmark, $date, commit $commit: $cores cores, $cpu, $disk"
+echo "Centralita benchmark, $date, commit $commit: $cores cores, $cpu, $disk; scenarios$scenarios"
 echo "$table"
 
-# The record.
+# The record (null for what did not run).
 mkdir -p "$here/results"
 result=$here/results/$date-$commit.json
-closed_json=$(IFS=,; echo "${closed[*]}")
+closed_json=$(IFS=,; echo "${closed[*]:-}")
 cat >"$result.tmp" <<EOF
 {
   "date": "$date",
   "commit": "$commit",
+  "scenarios": "${scenarios# }",
   "machine": {"cores": $cores, "cpu": "$cpu", "disk": "$disk", "kernel": "$kernel",
               "load_average_at_start": "$load"},
   "reference": {"store_1_per_tx": $ref1, "store_64_per_tx": $ref64, "healthz": $healthz,
                 "webhook_no_channel": $nochannel},
   "ingest": {"closed_loop": [$closed_json],
-             "best_closed_loop_rate": $best_rate,
+             "best_closed_loop": $best,
              "open_loop_2000": $open,
              "open_loop_half": $open_half,
              "routing_sends_to_fake": $routing_sends},
+  "to_the_agent": {"at_1000": $events, "at_200": $events_200},
   "out": {"seed": $seed, "drain": $drain},
-  "memory": {"rss_idle_kb": $rss_idle, "rss_after_ingest_kb": $rss_after},
-  "not_measured": ["2: webhook to SSE event (not written yet)",
-                   "4: the inbox at scale (not written yet)",
-                   "5: RSS with 10,000 SSE streams (not written yet)"]
+  "inbox_at_scale": $inbox,
+  "memory": {"rss_idle_kb": $rss_idle, "rss_after_ingest_kb": $rss_after,
+             "event_streams": $streams}
 }
 EOF
 mv "$result.tmp" "$result"

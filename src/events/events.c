@@ -1,8 +1,9 @@
 /*
  * Events: the store side (events_emit* inside the caller's transaction) and the hub, one
- * thread that polls the events table and fans new rows out to its subscribers. Locks: the
- * hub's, then a subscriber's; only the hub's thread frees subscribers, so one stays valid
- * while the hub's lock is held or on the hub's thread.
+ * thread that reads the events table after each write commits (and every TICK_MS) and fans
+ * new rows out to its subscribers. Locks: the store's writer, then the hub's, then a
+ * subscriber's; only the hub's thread frees subscribers, so one stays valid while the hub's
+ * lock is held or on the hub's thread.
  */
 #include "events/events.h"
 
@@ -18,8 +19,8 @@
 #include "core/log.h"
 #include "core/xmalloc.h"
 
-#define TICK_MS     50                 /* how often the hub looks for new events */
-#define BATCH       256                /* events read at a time */
+#define TICK_MS     50  /* how often the hub looks for new events without a commit to wake it */
+#define BATCH       256 /* events read at a time */
 #define PRUNE_EVERY (10LL * 60 * 1000) /* how often events past EVENTS_KEEP_MS are deleted */
 #define CHECK_EVERY 1000               /* how often the streams' logins are checked */
 
@@ -149,6 +150,7 @@ struct events_hub {
 	pthread_mutex_t lock;
 	pthread_cond_t cond;
 	bool is_stopping;
+	bool is_poked; /* a write committed since the last round began */
 	bool is_ending;
 	struct events_sub *subs;
 	int64_t next_prune_at;
@@ -407,10 +409,11 @@ static void *run(void *arg)
 	struct events_hub *h = arg;
 	pthread_mutex_lock(&h->lock);
 	while (!h->is_stopping) {
+		h->is_poked = false;
 		pthread_mutex_unlock(&h->lock);
 		int is_more = tick(h);
 		pthread_mutex_lock(&h->lock);
-		if (is_more || h->is_stopping)
+		if (is_more || h->is_poked || h->is_stopping)
 			continue;
 		struct timespec until;
 		clock_gettime(CLOCK_REALTIME, &until);
@@ -423,6 +426,16 @@ static void *run(void *arg)
 	}
 	pthread_mutex_unlock(&h->lock);
 	return NULL;
+}
+
+/* A write transaction committed: it may have written events. */
+static void poke(void *arg)
+{
+	struct events_hub *h = arg;
+	pthread_mutex_lock(&h->lock);
+	h->is_poked = true;
+	pthread_cond_signal(&h->cond);
+	pthread_mutex_unlock(&h->lock);
 }
 
 struct events_hub *events_hub_start(struct store *st, int heartbeat_ms, struct error *e)
@@ -439,6 +452,7 @@ struct events_hub *events_hub_start(struct store *st, int heartbeat_ms, struct e
 		error_set(e, ERR_UNAVAILABLE, "cannot start the event hub's thread");
 		return NULL;
 	}
+	store_on_commit(st, poke, h);
 	return h;
 }
 
@@ -459,6 +473,7 @@ void events_hub_stop(struct events_hub *h)
 {
 	if (h == NULL)
 		return;
+	store_on_commit(h->st, NULL, NULL);
 	pthread_mutex_lock(&h->lock);
 	h->is_stopping = true;
 	pthread_cond_signal(&h->cond);

@@ -269,6 +269,9 @@ static int read_filter(struct http_request *req, struct conversation_filter *f, 
 	f->tag = http_query(req, "tag");
 	if (api_query_text(req, "q", CONVERSATION_QUERY_MAX, &f->q, e) < 0)
 		return -1;
+	if (f->q != NULL && conversation_query_chars(f->q) < CONVERSATION_QUERY_MIN)
+		return error_set(e, ERR_INVALID, "'q' needs at least %d characters",
+		                 CONVERSATION_QUERY_MIN);
 	const char *cursor = http_query(req, "cursor");
 	return cursor != NULL ? api_cursor_decode(cursor, &f->after_activity_at, &f->after_id, e)
 	                      : 0;
@@ -347,9 +350,11 @@ void api_conversations_list(struct http_request *req, struct http_response *res)
 	char cursor[API_CURSOR_MAX];
 	if (n == (size_t)f.limit)
 		api_cursor_encode(items[n - 1].c.last_activity_at, items[n - 1].c.id, cursor);
+	bool is_capped = total > CONVERSATION_COUNT_MAX;
 	http_reply_json(res, 200,
-	                json_pack("{s:o,s:I,s:o}", "conversations", arr, "total", (json_int_t)total,
-	                          "next_cursor",
+	                json_pack("{s:o,s:I,s:b,s:o}", "conversations", arr, "total",
+	                          (json_int_t)(is_capped ? CONVERSATION_COUNT_MAX : total),
+	                          "total_capped", is_capped, "next_cursor",
 	                          n == (size_t)f.limit ? json_string(cursor) : json_null()));
 	conversation_items_free(items, n);
 }

@@ -13,7 +13,7 @@
 #include "events/events.h"
 #include "http/api.h"
 
-#define READ_BLOCK 4096 /* the most libmicrohttpd asks for at a time */
+#define READ_BLOCK 1024 /* held by each stream for its life */
 
 static void sleep_connection(void *conn)
 {

@@ -192,20 +192,93 @@ int conversation_back_to_routing(struct store_tx *tx, const struct actor *who, i
 }
 
 /*
- * The list's filter after the visibility rule: $4 view, $5 team, $6 status, $7 channel,
- * $8 assignee, $9 tag, $10 LIKE pattern, $11 and $12 the cursor, $15 one conversation.
+ * The list. Each view has its own statement, so that SQLite reads the index that matches it
+ * — conversations_team for general (no team) and team:<id>, conversations_assignee for mine,
+ * conversations_activity otherwise — in the list's order, and stops at the page's end.
+ * Parameters: $1 account, $2 user, $3 1 for admins (the visibility rule), $4 the view (unused:
+ * it picks the statement), $5 team,
+ * $6 status, $7 channel, $8 assignee, $9 tag, $10 q as a LIKE pattern, $11 and $12 the
+ * cursor, $13 the page's size, $14 PREVIEW_CHARS, $15 q as a full-text query, $16 the most
+ * conversations counted, $17 the one conversation of a detail.
  */
-#define CONVERSATION_FILTER                                                             \
-	" AND ($4 <> 1 OR v.team_id IS NULL) AND ($4 <> 2 OR v.assignee_id = $2)"       \
-	" AND ($4 <> 3 OR v.team_id = $5) AND ($6 = '' OR v.status = $6)"               \
-	" AND ($7 = 0 OR v.channel_id = $7) AND ($8 = 0 OR v.assignee_id = $8)"         \
-	" AND ($9 = '' OR EXISTS (SELECT 1 FROM conversation_tags g"                    \
-	" WHERE g.conversation_id = v.id AND g.name = $9))"                             \
-	" AND ($10 = '' OR c.name LIKE $10 ESCAPE '\\' OR c.phone LIKE $10 ESCAPE '\\'" \
-	" OR EXISTS (SELECT 1 FROM messages s WHERE s.conversation_id = v.id"           \
-	" AND s.text LIKE $10 ESCAPE '\\'))"                                            \
-	" AND ($12 = 0 OR v.last_activity_at < $11"                                     \
-	" OR (v.last_activity_at = $11 AND v.id < $12)) AND ($15 = 0 OR v.id = $15)"
+#define CONVERSATION_FILTER                                                 \
+	" AND ($6 = '' OR v.status = $6) AND ($7 = 0 OR v.channel_id = $7)" \
+	" AND ($8 = 0 OR v.assignee_id = $8)"                               \
+	" AND ($9 = '' OR EXISTS (SELECT 1 FROM conversation_tags g"        \
+	" WHERE g.conversation_id = v.id AND g.name = $9))"
+
+/* q: the conversations with a message or a contact that contains it. The trigram indexes
+ * give the candidates, LIKE keeps those that really contain it (see search_query). */
+#define CONVERSATION_SEARCH                                                    \
+	" AND v.id IN (SELECT s.conversation_id FROM messages s WHERE s.id IN" \
+	" (SELECT rowid FROM messages_fts WHERE messages_fts MATCH $15)"       \
+	" AND s.text LIKE $10 ESCAPE '\\'"                                     \
+	" UNION SELECT w.id FROM conversations w WHERE w.contact_id IN"        \
+	" (SELECT k.id FROM contacts k WHERE k.id IN"                          \
+	" (SELECT rowid FROM contacts_fts WHERE contacts_fts MATCH $15)"       \
+	" AND (k.name LIKE $10 ESCAPE '\\' OR k.phone LIKE $10 ESCAPE '\\')))"
+
+/* A page: the matches' ids (and, with q, how many match) from `ids`, then their details. */
+#define PAGE_SQL(ids)                                                                      \
+	"SELECT " CONVERSATION_FIELDS ", coalesce(c.phone, ''), coalesce(t.name, ''),"     \
+	" coalesce(u.name, ''), coalesce(m.id, 0), coalesce(m.direction, ''),"             \
+	" coalesce(substr(m.text, 1, $14), m.type), coalesce(m.created_at, 0),"            \
+	" (SELECT count(*) FROM messages i WHERE i.conversation_id = v.id"                 \
+	" AND i.direction = 'in' AND i.id > v.last_read_message_id), p.total"              \
+	" FROM (" ids ") p JOIN conversations v ON v.id = p.id"                            \
+	" JOIN channels ch ON ch.id = v.channel_id JOIN contacts c ON c.id = v.contact_id" \
+	" LEFT JOIN teams t ON t.id = v.team_id LEFT JOIN users u ON u.id = v.assignee_id" \
+	" LEFT JOIN messages m ON m.id = (SELECT max(id) FROM messages"                    \
+	" WHERE conversation_id = v.id)"                                                   \
+	" ORDER BY v.last_activity_at DESC, v.id DESC"
+#define CURSOR_SQL " AND (v.last_activity_at, v.id) < ($11, $12)"
+/* Without q: read in the list's order from the view's index, to the page's end. */
+#define LIST_SQL(index, view, search)                                                     \
+	PAGE_SQL("SELECT v.id, 0 AS total FROM conversations v" index                     \
+	         " WHERE" CONVERSATION_VISIBLE view search CONVERSATION_FILTER CURSOR_SQL \
+	         " ORDER BY v.last_activity_at DESC, v.id DESC LIMIT $13")
+/* With q: every match is found anyway, so they are counted on the way (the cursor aside). */
+#define SEARCH_SQL(index, view, search)                                                     \
+	PAGE_SQL("SELECT id, total FROM (SELECT v.id, v.last_activity_at, count(*) OVER ()" \
+	         " AS total FROM conversations v" index                                     \
+	         " WHERE" CONVERSATION_VISIBLE view search CONVERSATION_FILTER              \
+	         ") v WHERE 1" CURSOR_SQL                                                   \
+	         " ORDER BY v.last_activity_at DESC, v.id DESC LIMIT $13")
+#define COUNT_SQL(index, view, search)                              \
+	"SELECT count(*) FROM (SELECT 1 FROM conversations v" index \
+	" WHERE" CONVERSATION_VISIBLE view search CONVERSATION_FILTER " LIMIT $16)"
+#define VIEW_GENERAL_SQL " AND v.team_id IS NULL"
+#define VIEW_MINE_SQL    " AND v.assignee_id = $2"
+#define VIEW_TEAM_SQL    " AND v.team_id = $5"
+#define VIEW_ONE_SQL     " AND v.id = $17"
+/* The detail: the list's item of one conversation, by its id. */
+#define VIEW_ONE (VIEW_ALL + 1)
+
+/*
+ * By view (VIEW_VISIBLE and VIEW_ALL differ only in who may ask), then without and with q.
+ * The index is named: without statistics SQLite would take conversations_activity for every
+ * view (the account, then the order). With q, the matches drive: their conversations are
+ * looked up by id and sorted, however few.
+ */
+#define BY_ACTIVITY " INDEXED BY conversations_activity"
+#define BY_TEAM     " INDEXED BY conversations_team"
+#define BY_ASSIGNEE " INDEXED BY conversations_assignee"
+#define BY_MATCH    " NOT INDEXED"
+#define VIEW_ROW(SQL, SEARCH, index, view)                                        \
+	{                                                                         \
+		SQL(index, view, ""), SEARCH(BY_MATCH, view, CONVERSATION_SEARCH) \
+	}
+#define VIEW_STATEMENTS(SQL, SEARCH)                                   \
+	{                                                              \
+		VIEW_ROW(SQL, SEARCH, BY_ACTIVITY, ""),                \
+		    VIEW_ROW(SQL, SEARCH, BY_TEAM, VIEW_GENERAL_SQL),  \
+		    VIEW_ROW(SQL, SEARCH, BY_ASSIGNEE, VIEW_MINE_SQL), \
+		    VIEW_ROW(SQL, SEARCH, BY_TEAM, VIEW_TEAM_SQL),     \
+		    VIEW_ROW(SQL, SEARCH, BY_ACTIVITY, ""),            \
+		    VIEW_ROW(SQL, SEARCH, "", VIEW_ONE_SQL)            \
+	}
+static const char *const list_sql[][2] = VIEW_STATEMENTS(LIST_SQL, SEARCH_SQL);
+static const char *const count_sql[][2] = VIEW_STATEMENTS(COUNT_SQL, COUNT_SQL);
 
 char *inbox_like_pattern(const char *q)
 {
@@ -219,6 +292,54 @@ char *inbox_like_pattern(const char *q)
 			*p++ = q[i];
 		}
 		*p++ = '%';
+	}
+	*p = '\0';
+	return out;
+}
+
+/* The length of the UTF-8 character that starts at s (1 for a stray byte). */
+static size_t char_len(const char *s)
+{
+	size_t n = 1;
+	while (s[n] != '\0' && ((unsigned char)s[n] & 0xC0) == 0x80)
+		n++;
+	return n;
+}
+
+size_t conversation_query_chars(const char *q)
+{
+	size_t n = 0;
+	for (; *q != '\0'; q += char_len(q))
+		n++;
+	return n;
+}
+
+/*
+ * The full-text query that finds q's candidates in the trigram indexes: the trigrams (three
+ * characters) at every third character, and the last, each quoted ("" for a quote), all
+ * required: "imp" "res" "ora" for "impresora". Every text that contains q contains them; a
+ * few that do not may too, and LIKE drops those. q has at least 3 characters; "" when NULL.
+ */
+static char *search_query(const char *q)
+{
+	size_t len = q != NULL ? strlen(q) : 0;
+	/* Each byte in at most two trigrams, doubled when a quote; 3 more bytes per trigram. */
+	char *out = xmalloc(6 * len + 16), *p = out;
+	size_t chars = q != NULL ? conversation_query_chars(q) : 0;
+	const char *c = q;
+	for (size_t i = 0; q != NULL && i + 3 <= chars; i++, c += char_len(c)) {
+		if (i % 3 != 0 && i + 3 != chars)
+			continue;
+		*p++ = '"';
+		const char *t = c;
+		for (int k = 0; k < 3; k++)
+			for (size_t b = char_len(t); b > 0; b--, t++) {
+				if (*t == '"')
+					*p++ = '"';
+				*p++ = *t;
+			}
+		*p++ = '"';
+		*p++ = ' ';
 	}
 	*p = '\0';
 	return out;
@@ -242,50 +363,58 @@ int conversation_list(struct store_tx *tx, const struct actor *who,
                       const struct conversation_filter *f, struct conversation_item **out,
                       size_t *n, int64_t *total, struct error *e)
 {
-	char *like = inbox_like_pattern(f->q);
+	char *like = inbox_like_pattern(f->q), *match = search_query(f->q);
 	const char *status = f->status != NULL ? f->status : "";
 	const char *tag = f->tag != NULL ? f->tag : "";
+	bool is_search = f->q != NULL;
 	struct store_rows *r = NULL;
 	struct conversation_item *list = NULL;
 	size_t len = 0, cap = 0;
-	int rc = store_get_int(
-	    tx,
-	    "SELECT count(*) FROM conversations v JOIN contacts c ON c.id = v.contact_id WHERE" CONVERSATION_VISIBLE
-	        CONVERSATION_FILTER,
-	    STORE_ARGS(SV_INT(who->account_id), SV_INT(who->user_id),
-	               SV_INT(who->role == ROLE_ADMIN), SV_INT(f->view), SV_INT(f->team_id),
-	               SV_TEXT(status), SV_INT(f->channel_id), SV_INT(f->assignee_id), SV_TEXT(tag),
-	               SV_TEXT(like), SV_INT(0), SV_INT(0), SV_INT(0), SV_INT(0), SV_INT(f->id)),
-	    total);
+	/* No cursor: from the newest, before (INT64_MAX, INT64_MAX). */
+	int64_t after_at = f->after_id != 0 ? f->after_activity_at : INT64_MAX;
+	int64_t after_id = f->after_id != 0 ? f->after_id : INT64_MAX;
+	struct store_value args[] = { SV_INT(who->account_id),
+		                      SV_INT(who->user_id),
+		                      SV_INT(who->role == ROLE_ADMIN),
+		                      SV_INT(f->view),
+		                      SV_INT(f->team_id),
+		                      SV_TEXT(status),
+		                      SV_INT(f->channel_id),
+		                      SV_INT(f->assignee_id),
+		                      SV_TEXT(tag),
+		                      SV_TEXT(like),
+		                      SV_INT(after_at),
+		                      SV_INT(after_id),
+		                      SV_INT(f->limit),
+		                      SV_INT(PREVIEW_CHARS),
+		                      SV_TEXT(match),
+		                      SV_INT(CONVERSATION_COUNT_MAX + 1),
+		                      SV_INT(f->id) };
+	int nargs = (int)(sizeof(args) / sizeof(args[0]));
+	/* The page follows the cursor; the count ignores it. A search counts its matches while
+	 * finding them; the count is read on its own when there is no page to carry it. */
+	int view = f->id != 0 ? VIEW_ONE : (int)f->view;
+	int rc = store_query(tx, list_sql[view][is_search], args, nargs, &r);
 	if (rc < 0)
 		goto out;
-	rc = store_query(
-	    tx,
-	    "SELECT " CONVERSATION_FIELDS ", coalesce(c.phone, ''), coalesce(t.name, ''),"
-	    " coalesce(u.name, ''), coalesce(m.id, 0), coalesce(m.direction, ''),"
-	    " coalesce(substr(m.text, 1, $14), m.type), coalesce(m.created_at, 0),"
-	    " (SELECT count(*) FROM messages i WHERE i.conversation_id = v.id"
-	    " AND i.direction = 'in' AND i.id > v.last_read_message_id)" CONVERSATION_FROM
-	    " LEFT JOIN teams t ON t.id = v.team_id LEFT JOIN users u ON u.id = v.assignee_id"
-	    " LEFT JOIN messages m ON m.id = (SELECT max(id) FROM messages"
-	    " WHERE conversation_id = v.id)"
-	    " WHERE" CONVERSATION_VISIBLE CONVERSATION_FILTER
-	    " ORDER BY v.last_activity_at DESC, v.id DESC LIMIT $13",
-	    STORE_ARGS(SV_INT(who->account_id), SV_INT(who->user_id),
-	               SV_INT(who->role == ROLE_ADMIN), SV_INT(f->view), SV_INT(f->team_id),
-	               SV_TEXT(status), SV_INT(f->channel_id), SV_INT(f->assignee_id), SV_TEXT(tag),
-	               SV_TEXT(like), SV_INT(f->after_activity_at), SV_INT(f->after_id),
-	               SV_INT(f->limit), SV_INT(PREVIEW_CHARS), SV_INT(f->id)),
-	    &r);
-	if (rc < 0)
-		goto out;
+	*total = -1;
 	while ((rc = store_next(r)) == 1) {
 		list = xgrow(list, &cap, len, sizeof(*list));
 		read_item(r, &list[len++]);
+		if (is_search)
+			*total = store_int(r, 23);
 	}
+	store_rows_free(r);
+	r = NULL;
+	if (rc < 0 || *total >= 0)
+		goto out;
+	args[10] = SV_INT(INT64_MAX);
+	args[11] = SV_INT(INT64_MAX);
+	rc = store_get_int(tx, count_sql[view][is_search], args, nargs, total);
 out:
 	store_rows_free(r);
 	free(like);
+	free(match);
 	if (rc < 0) {
 		conversation_items_free(list, len);
 		return error_set(e, rc, "the store failed");

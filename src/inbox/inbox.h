@@ -356,11 +356,13 @@ char *inbox_fold(const char *in);
  * The agent's queue: conversations listed through the visibility rule, newest activity
  * first, a page at a time. The cursor is the (last_activity_at, id) of the page's last item.
  */
-#define CONVERSATION_QUERY_MAX 200 /* bytes of free text searched */
+#define CONVERSATION_QUERY_MAX 200  /* bytes of free text searched */
+#define CONVERSATION_QUERY_MIN 3    /* characters: the search indexes hold trigrams */
+#define CONVERSATION_COUNT_MAX 1000 /* the list's total counts no further */
 #define CONVERSATION_PAGE_MAX  100
 #define PREVIEW_CHARS          120
 
-/* The numbers are the list query's. */
+/* The numbers index the list's statements. */
 enum conversation_view {
 	VIEW_VISIBLE = 0, /* everything the actor may see */
 	VIEW_GENERAL = 1, /* no team */
@@ -377,8 +379,9 @@ struct conversation_filter {
 	int64_t channel_id;
 	int64_t assignee_id;
 	const char *tag;
-	const char *q;             /* contact name, phone or message text contains it */
-	int64_t id;                /* one conversation (its detail) */
+	const char *q; /* contact name, phone or message text contains it; CONVERSATION_QUERY_MIN
+	                * characters or more */
+	int64_t id;    /* one conversation (its detail) */
 	int64_t after_activity_at; /* the cursor; after_id 0: from the newest */
 	int64_t after_id;
 	int limit;
@@ -396,12 +399,15 @@ struct conversation_item {
 	int64_t unread; /* the customer's messages after the read mark */
 };
 
-/* *out is an array of *n items freed with conversation_items_free; *total counts every
- * match of the filter, cursor aside. */
+/* *out is an array of *n items freed with conversation_items_free; *total counts the
+ * matches of the filter, cursor aside, up to CONVERSATION_COUNT_MAX + 1 (more than the most
+ * counted). */
 int conversation_list(struct store_tx *tx, const struct actor *who,
                       const struct conversation_filter *f, struct conversation_item **out,
                       size_t *n, int64_t *total, struct error *e);
 void conversation_items_free(struct conversation_item *items, size_t n);
+/* The number of UTF-8 characters in q. */
+size_t conversation_query_chars(const char *q);
 
 /*
  * Agents' actions on a conversation they may see. Each is recorded in its timeline

@@ -48,6 +48,8 @@ struct store {
 	pthread_t group_thread;
 	bool has_group_thread;
 	bool is_closing;
+	void (*on_commit)(void *arg); /* under writer */
+	void *on_commit_arg;
 };
 
 struct store_tx {
@@ -234,6 +236,8 @@ static int commit_or_undo(struct store_tx *tx)
 	int rc = exec_cached(tx, sql_commit);
 	if (rc < 0 && !sqlite3_get_autocommit(tx->c->db))
 		exec_cached(tx, sql_rollback);
+	else if (rc >= 0 && tx->is_write && tx->st->on_commit != NULL)
+		tx->st->on_commit(tx->st->on_commit_arg);
 	return rc;
 }
 
@@ -242,6 +246,14 @@ int store_commit(struct store_tx *tx)
 	int rc = commit_or_undo(tx);
 	end_tx(tx);
 	return rc;
+}
+
+void store_on_commit(struct store *st, void (*fn)(void *arg), void *arg)
+{
+	pthread_mutex_lock(&st->writer);
+	st->on_commit = fn;
+	st->on_commit_arg = arg;
+	pthread_mutex_unlock(&st->writer);
 }
 
 void store_rollback(struct store_tx *tx)

@@ -75,6 +75,9 @@ void store_rollback(struct store_tx *tx);
 /* A savepoint inside tx; store_savepoint_end keeps (keep) or undoes the work since. */
 int store_savepoint(struct store_tx *tx);
 int store_savepoint_end(struct store_tx *tx, bool keep);
+/* fn(arg) runs after each write transaction commits, on the committing thread, before the
+ * next write transaction can begin; NULL for none. */
+void store_on_commit(struct store *st, void (*fn)(void *arg), void *arg);
 
 /*
  * Runs one statement. Constraint violations give ERR_CONFLICT, a busy or full database

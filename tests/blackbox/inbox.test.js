@@ -104,7 +104,7 @@ test('filters: view, status, channel, assignee, tag and free text', async () => 
   assert.deepEqual(ids(await list(admin, '?q=100%25')), [ventas]);
   assert.deepEqual(ids(await list(admin, '?q=o_h')), [ventas]);
   const none = await list(admin, '?q=' + encodeURIComponent('%_%'));
-  assert.deepEqual(none, { conversations: [], total: 0, next_cursor: null });
+  assert.deepEqual(none, { conversations: [], total: 0, total_capped: false, next_cursor: null });
   assert.equal((await list(admin, '?q=impresora')).total, 1);
 
   for (const q of ['?view=everything', '?view=team:0', '?view=team:x', '?status=closed', '?limit=0',
