@@ -53,27 +53,20 @@ int events_emit(struct store_tx *tx, int64_t conversation_id, const char *kind, 
 	return emit(tx, conversation_id, kind, data, NULL, now);
 }
 
+/* One statement: the message's event with its conversation's place, the data built by SQLite
+ * in the order emit() would write it. */
 int events_emit_message(struct store_tx *tx, const char *kind, int64_t message_id, int64_t now)
 {
-	struct store_rows *r;
-	int rc = store_query(tx,
-	                     "SELECT conversation_id, direction, sender, status FROM messages"
-	                     " WHERE id = $1",
-	                     STORE_ARGS(SV_INT(message_id)), &r);
-	if (rc < 0)
-		return rc;
-	int64_t conversation_id = 0;
-	json_t *data = NULL;
-	if ((rc = store_next(r)) == 1) {
-		conversation_id = store_int(r, 0);
-		data = json_pack("{s:I,s:s,s:s,s:s}", "message_id", (json_int_t)message_id,
-		                 "direction", store_text(r, 1), "sender", store_text(r, 2),
-		                 "status", store_text(r, 3));
-	}
-	store_rows_free(r);
-	if (rc < 0)
-		return rc;
-	return rc == 1 ? events_emit(tx, conversation_id, kind, data, now) : ERR_NOT_FOUND;
+	int rc = store_exec(
+	    tx,
+	    "INSERT INTO events (account_id, conversation_id, team_id, assignee_id,"
+	    " was_team_id, was_assignee_id, kind, data, created_at)"
+	    " SELECT c.account_id, c.id, c.team_id, c.assignee_id, c.team_id, c.assignee_id, $2,"
+	    " json_object('message_id', m.id, 'direction', m.direction, 'sender', m.sender,"
+	    " 'status', m.status, 'conversation_id', c.id), $3"
+	    " FROM messages m JOIN conversations c ON c.id = m.conversation_id WHERE m.id = $1",
+	    STORE_ARGS(SV_INT(message_id), SV_TEXT(kind), SV_INT(now)));
+	return rc < 0 ? rc : rc == 0 ? ERR_NOT_FOUND : 0;
 }
 
 int events_emit_messages(struct store_tx *tx, const char *kind, int64_t now, const char *sql,

@@ -130,6 +130,10 @@ int store_open(const char *url, int pool_size, struct store **out, struct error 
 	pthread_cond_init(&st->queued, NULL);
 	st->tail = &st->head;
 	int rc = open_conn(path, &st->group_conn, e);
+	/* The group writer touches the recent pages of every table a message writes: 16 MiB of
+	 * page cache (SQLite's default is 2) keeps them as the database grows. */
+	if (rc == 0 && exec_plain(&st->group_conn, "PRAGMA cache_size=-16384") < 0)
+		rc = error_set(e, ERR_UNAVAILABLE, "cannot set up database %s", path);
 	for (int i = 0; i < st->nconns && rc == 0; i++)
 		rc = open_conn(path, &st->conns[i], e);
 	if (rc < 0) {
