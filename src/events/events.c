@@ -24,57 +24,40 @@
 #define PRUNE_EVERY (10LL * 60 * 1000) /* how often events past EVENTS_KEEP_MS are deleted */
 #define CHECK_EVERY 1000               /* how often the streams' logins are checked */
 
-/* events_emit, with where the conversation was before the change (NULL: where it is). */
-static int emit(struct store_tx *tx, int64_t conversation_id, const char *kind, json_t *data,
-                const struct events_place *before, int64_t now)
+/* An event about a conversation, with its account, team and assignee as they are now (alias
+ * v); what follows gives was_team_id, was_assignee_id, kind, data and created_at. */
+#define EVENT_INSERT                                                             \
+	"INSERT INTO events (account_id, conversation_id, team_id, assignee_id," \
+	" was_team_id, was_assignee_id, kind, data, created_at)"                 \
+	" SELECT v.account_id, v.id, v.team_id, v.assignee_id, "
+
+int events_emit(struct store_tx *tx, int64_t conversation_id, const char *kind, json_t *data,
+                int64_t now)
 {
 	json_object_set_new(data, "conversation_id", json_integer(conversation_id));
 	char *text = json_dumps(data, JSON_COMPACT);
 	json_decref(data);
 	int rc = store_exec(
 	    tx,
-	    "INSERT INTO events (account_id, conversation_id, team_id, assignee_id,"
-	    " was_team_id, was_assignee_id, kind, data, created_at)"
-	    " SELECT account_id, id, team_id, assignee_id,"
-	    " CASE WHEN $5 = 1 THEN $6 ELSE team_id END,"
-	    " CASE WHEN $5 = 1 THEN $7 ELSE assignee_id END, $2, $3, $4"
-	    " FROM conversations WHERE id = $1",
-	    STORE_ARGS(SV_INT(conversation_id), SV_TEXT(kind), SV_TEXT(text), SV_INT(now),
-	               SV_INT(before != NULL),
-	               before != NULL && before->team_id > 0 ? SV_INT(before->team_id) : SV_NULL,
-	               before != NULL && before->assignee_id > 0 ? SV_INT(before->assignee_id)
-	                                                         : SV_NULL));
+	    EVENT_INSERT "v.team_id, v.assignee_id, $2, $3, $4"
+	                 " FROM conversations v WHERE v.id = $1",
+	    STORE_ARGS(SV_INT(conversation_id), SV_TEXT(kind), SV_TEXT(text), SV_INT(now)));
 	free(text);
 	return rc < 0 ? rc : 0;
 }
 
-int events_emit(struct store_tx *tx, int64_t conversation_id, const char *kind, json_t *data,
-                int64_t now)
-{
-	return emit(tx, conversation_id, kind, data, NULL, now);
-}
-
+/* The data is built by SQLite, in the order events_emit would write it: one statement. */
 int events_emit_message(struct store_tx *tx, const char *kind, int64_t message_id, int64_t now)
 {
-	struct store_rows *r;
-	int rc = store_query(tx,
-	                     "SELECT conversation_id, direction, sender, status FROM messages"
-	                     " WHERE id = $1",
-	                     STORE_ARGS(SV_INT(message_id)), &r);
-	if (rc < 0)
-		return rc;
-	int64_t conversation_id = 0;
-	json_t *data = NULL;
-	if ((rc = store_next(r)) == 1) {
-		conversation_id = store_int(r, 0);
-		data = json_pack("{s:I,s:s,s:s,s:s}", "message_id", (json_int_t)message_id,
-		                 "direction", store_text(r, 1), "sender", store_text(r, 2),
-		                 "status", store_text(r, 3));
-	}
-	store_rows_free(r);
-	if (rc < 0)
-		return rc;
-	return rc == 1 ? events_emit(tx, conversation_id, kind, data, now) : ERR_NOT_FOUND;
+	int rc = store_exec(tx,
+	                    EVENT_INSERT
+	                    "v.team_id, v.assignee_id, $2,"
+	                    " json_object('message_id', m.id, 'direction', m.direction,"
+	                    " 'sender', m.sender, 'status', m.status, 'conversation_id', v.id), $3"
+	                    " FROM messages m JOIN conversations v ON v.id = m.conversation_id"
+	                    " WHERE m.id = $1",
+	                    STORE_ARGS(SV_INT(message_id), SV_TEXT(kind), SV_INT(now)));
+	return rc < 0 ? rc : rc == 0 ? ERR_NOT_FOUND : 0;
 }
 
 int events_emit_messages(struct store_tx *tx, const char *kind, int64_t now, const char *sql,
@@ -92,25 +75,18 @@ int events_emit_messages(struct store_tx *tx, const char *kind, int64_t now, con
 int events_emit_conversation(struct store_tx *tx, int64_t conversation_id, const char *action,
                              const struct events_place *before, int64_t now)
 {
-	struct store_rows *r;
-	int rc =
-	    store_query(tx, "SELECT status, team_id, assignee_id FROM conversations WHERE id = $1",
-	                STORE_ARGS(SV_INT(conversation_id)), &r);
-	if (rc < 0)
-		return rc;
-	json_t *data = NULL;
-	if ((rc = store_next(r)) == 1) {
-		data = json_pack("{s:s,s:s}", "status", store_text(r, 0), "action", action);
-		for (int col = 1; col <= 2; col++)
-			json_object_set_new(
-			    data, col == 1 ? "team_id" : "assignee_id",
-			    store_is_null(r, col) ? json_null() : json_integer(store_int(r, col)));
-	}
-	store_rows_free(r);
-	if (rc < 0)
-		return rc;
-	return rc == 1 ? emit(tx, conversation_id, "conversation.updated", data, before, now)
-	               : ERR_NOT_FOUND;
+	int rc = store_exec(
+	    tx,
+	    EVENT_INSERT "CASE WHEN $4 = 1 THEN $5 ELSE v.team_id END,"
+	                 " CASE WHEN $4 = 1 THEN $6 ELSE v.assignee_id END, 'conversation.updated',"
+	                 " json_object('status', v.status, 'action', $2, 'team_id', v.team_id,"
+	                 " 'assignee_id', v.assignee_id, 'conversation_id', v.id), $3"
+	                 " FROM conversations v WHERE v.id = $1",
+	    STORE_ARGS(
+	        SV_INT(conversation_id), SV_TEXT(action), SV_INT(now), SV_INT(before != NULL),
+	        before != NULL && before->team_id > 0 ? SV_INT(before->team_id) : SV_NULL,
+	        before != NULL && before->assignee_id > 0 ? SV_INT(before->assignee_id) : SV_NULL));
+	return rc < 0 ? rc : rc == 0 ? ERR_NOT_FOUND : 0;
 }
 
 int events_emit_contact(struct store_tx *tx, int64_t account_id, int64_t contact_id,

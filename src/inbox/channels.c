@@ -3,6 +3,7 @@
  * checked per kind, sealed as one JSON object, and summarised by their last 4 characters.
  */
 #include <jansson.h>
+#include <pthread.h>
 #include <sodium.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -322,6 +323,62 @@ static char *secret_field(json_t *obj, const char *name)
 	return v != NULL ? xstrdup(v) : NULL;
 }
 
+static char *dup_or_null(const char *s)
+{
+	return s != NULL ? xstrdup(s) : NULL;
+}
+
+static void secrets_copy(struct channel_secrets *to, const struct channel_secrets *from)
+{
+	to->access_token = dup_or_null(from->access_token);
+	to->app_secret = dup_or_null(from->app_secret);
+	to->verify_token = dup_or_null(from->verify_token);
+	to->bot_token = dup_or_null(from->bot_token);
+	to->webhook_secret = dup_or_null(from->webhook_secret);
+}
+
+/*
+ * Credentials already opened, by their sealed text, so that a webhook does not open the seal
+ * (base64, secretbox, JSON) again: changed credentials are a new sealed text (a fresh nonce),
+ * so an entry is never stale and a change needs no invalidation. Per process, like the seal.
+ */
+#define OPENED_MAX 16
+static struct opened {
+	const struct seal *seal;
+	char *sealed;
+	struct channel_secrets secrets;
+} opened[OPENED_MAX];
+static size_t opened_next;
+static pthread_mutex_t opened_lock = PTHREAD_MUTEX_INITIALIZER;
+
+/* Copies into out what sealed opened to, when it is cached. */
+static bool opened_get(const struct seal *seal, const char *sealed, struct channel_secrets *out)
+{
+	bool is_found = false;
+	pthread_mutex_lock(&opened_lock);
+	for (size_t i = 0; i < OPENED_MAX && !is_found; i++) {
+		struct opened *o = &opened[i];
+		is_found = o->seal == seal && o->sealed != NULL && strcmp(o->sealed, sealed) == 0;
+		if (is_found)
+			secrets_copy(out, &o->secrets);
+	}
+	pthread_mutex_unlock(&opened_lock);
+	return is_found;
+}
+
+/* Caches what sealed (taken) opened to, in place of the oldest entry. */
+static void opened_put(const struct seal *seal, char *sealed, const struct channel_secrets *s)
+{
+	pthread_mutex_lock(&opened_lock);
+	struct opened *o = &opened[opened_next++ % OPENED_MAX];
+	free(o->sealed);
+	channel_secrets_clear(&o->secrets);
+	o->seal = seal;
+	o->sealed = sealed;
+	secrets_copy(&o->secrets, s);
+	pthread_mutex_unlock(&opened_lock);
+}
+
 int channel_secrets_get(struct store_tx *tx, const struct seal *seal, int64_t id,
                         struct channel_secrets *out, struct error *e)
 {
@@ -331,18 +388,25 @@ int channel_secrets_get(struct store_tx *tx, const struct seal *seal, int64_t id
 	                     STORE_ARGS(SV_INT(id)), &r);
 	if (rc < 0)
 		return error_set(e, rc, "the store failed");
-	char *plain = NULL;
+	char *sealed = NULL;
 	if ((rc = store_next(r)) == 1)
-		plain = seal_decrypt(seal, store_text(r, 0));
+		sealed = xstrdup(store_text(r, 0));
 	store_rows_free(r);
 	if (rc < 0)
 		return error_set(e, rc, "the store failed");
 	if (rc == 0)
 		return error_set(e, ERR_NOT_FOUND, "no such channel");
-	if (plain == NULL)
+	if (opened_get(seal, sealed, out)) {
+		free(sealed);
+		return 0;
+	}
+	char *plain = seal_decrypt(seal, sealed);
+	if (plain == NULL) {
+		free(sealed);
 		return error_set(
 		    e, ERR_INTERNAL,
 		    "the channel's credentials cannot be decrypted with this secret key");
+	}
 	json_t *obj = json_loads(plain, 0, NULL);
 	sodium_memzero(plain, strlen(plain));
 	free(plain);
@@ -352,6 +416,7 @@ int channel_secrets_get(struct store_tx *tx, const struct seal *seal, int64_t id
 	out->bot_token = secret_field(obj, "bot_token");
 	out->webhook_secret = secret_field(obj, "webhook_secret");
 	json_decref(obj);
+	opened_put(seal, sealed, out);
 	return 0;
 }
 

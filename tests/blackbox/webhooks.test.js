@@ -279,3 +279,22 @@ test('when the store cannot commit the webhook is answered 503 and the retry is 
   assert.equal(retry.json.stored, 1);
   assert.equal(sql(s, "SELECT count(*) FROM messages WHERE provider_message_id = 'wamid.busy-1'"), '1');
 });
+
+// Last: it replaces the WhatsApp channel. Opened credentials are cached per process; a channel
+// connected again with a new app secret must verify with the new one only.
+test('a channel connected again with a new app secret verifies with the new secret only', async () => {
+  const body = (id) => fixture('whatsapp/text.json').replace('wamid.HBgLMzQ2MTIzNDU2NzgVAgASGBQzQUI4RjM2QTk5RjQ0MTFCRDQ3NgA=', id);
+  assert.equal((await postMeta(s, 'whatsapp', body('wamid.secret-1'))).json.stored, 1);
+  assert.equal((await admin.del(`/api/v1/channels/${ch.whatsapp.id}`)).status, 200);
+  const added = await admin.post('/api/v1/channels', { ...CHANNELS.whatsapp, app_secret: 'wa-app-secret-2' });
+  assert.equal(added.status, 201, added.text);
+  const before = dump(s);
+  const old = await postMeta(s, 'whatsapp', body('wamid.secret-2'));
+  assert.equal(old.status, 401, old.text);
+  assert.equal(old.json.error.code, 'invalid_signature');
+  assert.equal(dump(s), before);
+  const fresh = await postMeta(s, 'whatsapp', body('wamid.secret-2'), { secret: 'wa-app-secret-2' });
+  assert.equal(fresh.status, 200, fresh.text);
+  assert.equal(fresh.json.stored, 1);
+  assert.equal(message('wamid.secret-2').direction, 'in');
+});
