@@ -7,6 +7,7 @@
 #include "events/events.h"
 
 #include <pthread.h>
+#include <sodium.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -20,9 +21,11 @@
 #define TICK_MS     50                 /* how often the hub looks for new events */
 #define BATCH       256                /* events read at a time */
 #define PRUNE_EVERY (10LL * 60 * 1000) /* how often events past EVENTS_KEEP_MS are deleted */
+#define CHECK_EVERY 1000               /* how often the streams' logins are checked */
 
-int events_emit(struct store_tx *tx, int64_t conversation_id, const char *kind, json_t *data,
-                int64_t now)
+/* events_emit, with where the conversation was before the change (NULL: where it is). */
+static int emit(struct store_tx *tx, int64_t conversation_id, const char *kind, json_t *data,
+                const struct events_place *before, int64_t now)
 {
 	json_object_set_new(data, "conversation_id", json_integer(conversation_id));
 	char *text = json_dumps(data, JSON_COMPACT);
@@ -30,11 +33,24 @@ int events_emit(struct store_tx *tx, int64_t conversation_id, const char *kind, 
 	int rc = store_exec(
 	    tx,
 	    "INSERT INTO events (account_id, conversation_id, team_id, assignee_id,"
-	    " kind, data, created_at) SELECT account_id, id, team_id, assignee_id,"
-	    " $2, $3, $4 FROM conversations WHERE id = $1",
-	    STORE_ARGS(SV_INT(conversation_id), SV_TEXT(kind), SV_TEXT(text), SV_INT(now)));
+	    " was_team_id, was_assignee_id, kind, data, created_at)"
+	    " SELECT account_id, id, team_id, assignee_id,"
+	    " CASE WHEN $5 = 1 THEN $6 ELSE team_id END,"
+	    " CASE WHEN $5 = 1 THEN $7 ELSE assignee_id END, $2, $3, $4"
+	    " FROM conversations WHERE id = $1",
+	    STORE_ARGS(SV_INT(conversation_id), SV_TEXT(kind), SV_TEXT(text), SV_INT(now),
+	               SV_INT(before != NULL),
+	               before != NULL && before->team_id > 0 ? SV_INT(before->team_id) : SV_NULL,
+	               before != NULL && before->assignee_id > 0 ? SV_INT(before->assignee_id)
+	                                                         : SV_NULL));
 	free(text);
 	return rc < 0 ? rc : 0;
+}
+
+int events_emit(struct store_tx *tx, int64_t conversation_id, const char *kind, json_t *data,
+                int64_t now)
+{
+	return emit(tx, conversation_id, kind, data, NULL, now);
 }
 
 int events_emit_message(struct store_tx *tx, const char *kind, int64_t message_id, int64_t now)
@@ -80,7 +96,8 @@ int events_emit_messages(struct store_tx *tx, const char *kind, int64_t now, con
 	return rc < 0 ? rc : (int)n;
 }
 
-int events_emit_conversation(struct store_tx *tx, int64_t conversation_id, int64_t now)
+int events_emit_conversation(struct store_tx *tx, int64_t conversation_id, const char *action,
+                             const struct events_place *before, int64_t now)
 {
 	struct store_rows *r;
 	int rc =
@@ -90,7 +107,7 @@ int events_emit_conversation(struct store_tx *tx, int64_t conversation_id, int64
 		return rc;
 	json_t *data = NULL;
 	if ((rc = store_next(r)) == 1) {
-		data = json_pack("{s:s}", "status", store_text(r, 0));
+		data = json_pack("{s:s,s:s}", "status", store_text(r, 0), "action", action);
 		for (int col = 1; col <= 2; col++)
 			json_object_set_new(
 			    data, col == 1 ? "team_id" : "assignee_id",
@@ -99,13 +116,14 @@ int events_emit_conversation(struct store_tx *tx, int64_t conversation_id, int64
 	store_rows_free(r);
 	if (rc < 0)
 		return rc;
-	return rc == 1 ? events_emit(tx, conversation_id, "conversation.updated", data, now)
+	return rc == 1 ? emit(tx, conversation_id, "conversation.updated", data, before, now)
 	               : ERR_NOT_FOUND;
 }
 
 struct events_sub {
 	struct events_sub *next; /* the hub's list; under the hub's lock */
-	struct actor who;
+	struct actor who;        /* refreshed by the login check, on the hub's thread */
+	struct events_login login;
 	int64_t after_id;      /* the last event considered; under the hub's lock */
 	int64_t last_write_ms; /* for the heartbeat; the hub's thread only */
 	struct events_waker waker;
@@ -128,6 +146,7 @@ struct events_hub {
 	bool is_ending;
 	struct events_sub *subs;
 	int64_t next_prune_at;
+	int64_t next_check_at;
 };
 
 /* One event as the hub distributes it. */
@@ -136,7 +155,9 @@ struct row {
 	int64_t account_id;
 	int64_t team_id;     /* 0: none (the general inbox, or an account-wide event) */
 	int64_t assignee_id; /* 0: nobody */
-	struct buf frame;    /* the SSE text */
+	int64_t was_team_id; /* before the change: whoever saw it there sees the event too */
+	int64_t was_assignee_id;
+	struct buf frame; /* the SSE text */
 };
 
 struct membership {
@@ -146,6 +167,7 @@ struct membership {
 
 static void sub_free(struct events_sub *s)
 {
+	sodium_memzero(s->login.token, sizeof(s->login.token));
 	pthread_mutex_destroy(&s->lock);
 	buf_free(&s->out);
 	free(s);
@@ -197,6 +219,7 @@ static int read_rows(struct store_tx *tx, int64_t after, struct row *rows, int *
 	int rc =
 	    store_query(tx,
 	                "SELECT id, account_id, coalesce(team_id, 0), coalesce(assignee_id, 0),"
+	                " coalesce(was_team_id, 0), coalesce(was_assignee_id, 0),"
 	                " kind, data FROM events WHERE id > $1 ORDER BY id LIMIT $2",
 	                STORE_ARGS(SV_INT(after), SV_INT(BATCH)), &r);
 	if (rc < 0)
@@ -209,8 +232,10 @@ static int read_rows(struct store_tx *tx, int64_t after, struct row *rows, int *
 		w->account_id = store_int(r, 1);
 		w->team_id = store_int(r, 2);
 		w->assignee_id = store_int(r, 3);
+		w->was_team_id = store_int(r, 4);
+		w->was_assignee_id = store_int(r, 5);
 		buf_printf(&w->frame, "id: %lld\nevent: %s\ndata: %s\n\n", (long long)w->id,
-		           store_text(r, 4), store_text(r, 5));
+		           store_text(r, 6), store_text(r, 7));
 	}
 	store_rows_free(r);
 	return rc;
@@ -231,19 +256,27 @@ static int read_memberships(struct store_tx *tx, struct membership **out, size_t
 	return rc;
 }
 
-/* The visibility rule of inbox/ (CONVERSATION_VISIBLE), applied to the team and assignee the
- * conversation had when the event happened, with the team memberships of now. */
+/* The visibility rule of inbox/ (CONVERSATION_VISIBLE) for one place of a conversation,
+ * with the team memberships of now. */
+static bool sees(const struct actor *who, int64_t team_id, int64_t assignee_id,
+                 const struct membership *m, size_t nm)
+{
+	if (who->role == ROLE_ADMIN || team_id == 0 || assignee_id == who->user_id)
+		return true;
+	for (size_t i = 0; i < nm; i++)
+		if (m[i].user_id == who->user_id && m[i].team_id == team_id)
+			return true;
+	return false;
+}
+
+/* Whether who may see the event: the conversation where it was when the event happened, or
+ * where it was just before (a transfer away tells the old team it left). */
 static bool is_visible(const struct actor *who, const struct row *w, const struct membership *m,
                        size_t nm)
 {
-	if (w->account_id != who->account_id)
-		return false;
-	if (who->role == ROLE_ADMIN || w->team_id == 0 || w->assignee_id == who->user_id)
-		return true;
-	for (size_t i = 0; i < nm; i++)
-		if (m[i].user_id == who->user_id && m[i].team_id == w->team_id)
-			return true;
-	return false;
+	return w->account_id == who->account_id &&
+	       (sees(who, w->team_id, w->assignee_id, m, nm) ||
+	        sees(who, w->was_team_id, w->was_assignee_id, m, nm));
 }
 
 /* Gives every subscriber the rows it may see and has not had, and heartbeats to idle ones. */
@@ -288,12 +321,49 @@ static void prune(struct events_hub *h, int64_t now)
 	h->next_prune_at = now + PRUNE_EVERY;
 }
 
+/* Ends the streams whose login no longer holds, and follows a change of role in those that
+ * do. Runs on the hub's thread, which alone unlinks subscribers, so the list from a head read
+ * under the lock stays valid; new subscribers are put before that head. */
+static void check_logins(struct events_hub *h, int64_t now)
+{
+	h->next_check_at = now + CHECK_EVERY;
+	pthread_mutex_lock(&h->lock);
+	struct events_sub *first = h->subs;
+	pthread_mutex_unlock(&h->lock);
+	if (first == NULL)
+		return;
+	struct store_tx *tx = store_begin(h->st, STORE_READ);
+	if (tx == NULL)
+		return;
+	for (struct events_sub *s = first; s != NULL; s = s->next) {
+		struct actor who;
+		char csrf[TOKEN_TEXT_LEN];
+		struct error e;
+		int rc = s->login.is_session
+		             ? auth_session_lookup(tx, s->login.token, now, &who, csrf, &e)
+		             : auth_token_lookup(tx, s->login.token, &who, &e);
+		if (rc == 0) {
+			pthread_mutex_lock(&h->lock);
+			s->who = who;
+			pthread_mutex_unlock(&h->lock);
+		} else if (rc == ERR_UNAUTHENTICATED) {
+			pthread_mutex_lock(&s->lock);
+			s->is_ending = true;
+			pthread_mutex_unlock(&s->lock);
+			sub_push(s, "", 0);
+		}
+	}
+	store_rollback(tx);
+}
+
 /* One round: 1 when a full batch was read (more may be waiting), else 0. */
 static int tick(struct events_hub *h)
 {
 	int64_t now = clock_now_ms();
 	if (now >= h->next_prune_at)
 		prune(h, now);
+	if (now >= h->next_check_at)
+		check_logins(h, now);
 	pthread_mutex_lock(&h->lock);
 	int64_t after = sweep(h);
 	pthread_mutex_unlock(&h->lock);
@@ -409,7 +479,8 @@ static int read_range(struct store *st, int64_t *oldest, int64_t *newest, struct
 	return rc < 0 ? error_set(e, rc, "the store failed") : 0;
 }
 
-int events_subscribe(struct events_hub *h, const struct actor *who, int64_t last_id,
+int events_subscribe(struct events_hub *h, const struct actor *who,
+                     const struct events_login *login, int64_t last_id,
                      const struct events_waker *waker, struct events_sub **out, struct error *e)
 {
 	int64_t oldest = 0, newest = 0;
@@ -420,6 +491,7 @@ int events_subscribe(struct events_hub *h, const struct actor *who, int64_t last
 	bool is_reset = last_id > newest || (last_id >= 0 && oldest > 0 && last_id < oldest - 1);
 	struct events_sub *s = xcalloc(1, sizeof(*s));
 	s->who = *who;
+	s->login = *login;
 	s->after_id = last_id >= 0 && !is_reset ? last_id : newest;
 	s->last_write_ms = clock_now_ms();
 	s->waker = *waker;

@@ -20,6 +20,11 @@ json_t *api_read_body(struct http_request *req, struct http_response *res,
 int api_query_int(struct http_request *req, const char *name, int64_t lo, int64_t hi, int64_t def,
                   int64_t *out, struct error *e);
 
+#define RANGE_DEFAULT_MS (7LL * 24 * 3600 * 1000)
+/* ?from=&to= in UTC ms (to: now by default, from: RANGE_DEFAULT_MS before to); from may not
+ * be after to. */
+int api_query_range(struct http_request *req, int64_t *from, int64_t *to, struct error *e);
+
 void api_health(struct http_request *req, struct http_response *res);
 
 void api_webhook_verify(struct http_request *req, struct http_response *res);
@@ -76,5 +81,11 @@ void api_conversation_note(struct http_request *req, struct http_response *res);
 void api_conversation_tag_put(struct http_request *req, struct http_response *res);
 void api_conversation_tag_delete(struct http_request *req, struct http_response *res);
 void api_conversation_events(struct http_request *req, struct http_response *res);
+
+void api_canned_list(struct http_request *req, struct http_response *res);
+void api_canned_create(struct http_request *req, struct http_response *res);
+void api_canned_update(struct http_request *req, struct http_response *res);
+void api_canned_delete(struct http_request *req, struct http_response *res);
+void api_metrics(struct http_request *req, struct http_response *res);
 
 #endif

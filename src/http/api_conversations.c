@@ -30,38 +30,50 @@ json_t *json_conversation(const struct conversation *c, int64_t now)
 	                 "updated_at", (json_int_t)c->updated_at);
 }
 
+static json_t *json_named(int64_t id, const char *name)
+{
+	return id > 0 ? json_pack("{s:I,s:s}", "id", (json_int_t)id, "name", name) : json_null();
+}
+
+/* The media keys of a message's details, pulled out into their own object (null: none). */
+static json_t *take_media(json_t *details)
+{
+	static const char *const keys[][2] = { { "media_ref", "ref" },
+		                               { "media_mime", "mime_type" },
+		                               { "file_name", "file_name" } };
+	json_t *media = json_object();
+	for (size_t i = 0; i < sizeof(keys) / sizeof(keys[0]); i++) {
+		json_t *v = json_object_get(details, keys[i][0]);
+		if (v != NULL) {
+			json_object_set(media, keys[i][1], v);
+			json_object_del(details, keys[i][0]);
+		}
+	}
+	if (json_object_size(media) > 0)
+		return media;
+	json_decref(media);
+	return json_null();
+}
+
 json_t *json_message(const struct message *m)
 {
 	json_t *details = m->details ? json_loads(m->details, 0, NULL) : NULL;
-	json_t *out =
-	    json_pack("{s:I,s:I,s:s,s:s,s:o,s:s,s:o,s:o,s:o,s:s,s:o,s:o,s:o,s:I}", "id",
-	              (json_int_t)m->id, "conversation_id", (json_int_t)m->conversation_id,
-	              "direction", m->is_inbound ? "in" : "out", "sender", m->sender, "author_id",
-	              json_or_null(m->author_id), "type", m->type, "raw_type",
-	              m->raw_type ? json_string(m->raw_type) : json_null(), "text",
-	              m->text ? json_string(m->text) : json_null(), "details",
-	              details ? details : json_object(), "status", m->status, "error_code",
-	              json_or_null(m->error_code), "error_title",
-	              m->error_title ? json_string(m->error_title) : json_null(), "edited_at",
-	              json_or_null(m->edited_at), "created_at", (json_int_t)m->created_at);
-	return out;
-}
-
-void api_conversation_get(struct http_request *req, struct http_response *res)
-{
-	struct store_tx *tx = api_begin(req, res, STORE_READ);
-	if (tx == NULL)
-		return;
-	struct conversation c;
-	struct error e;
-	int rc = conversation_get(tx, &req->who, req->params[0], &c, &e);
-	store_rollback(tx);
-	if (rc < 0)
-		http_reply_error(res, &e);
-	else
-		http_reply_json(
-		    res, 200,
-		    json_pack("{s:o}", "conversation", json_conversation(&c, clock_now_ms())));
+	if (details == NULL)
+		details = json_object();
+	json_t *media = take_media(details);
+	bool is_failed = m->error_code != 0 || m->error_title != NULL;
+	return json_pack("{s:I,s:I,s:s,s:s,s:o,s:s,s:o,s:o,s:o,s:o,s:s,s:o,s:o,s:I}", "id",
+	                 (json_int_t)m->id, "conversation_id", (json_int_t)m->conversation_id,
+	                 "direction", m->is_inbound ? "in" : "out", "sender", m->sender, "user",
+	                 json_named(m->author_id, m->author_name), "type", m->type, "raw_type",
+	                 m->raw_type ? json_string(m->raw_type) : json_null(), "text",
+	                 m->text ? json_string(m->text) : json_null(), "media", media, "details",
+	                 details, "status", m->status, "error",
+	                 is_failed ? json_pack("{s:o,s:s}", "code", json_or_null(m->error_code),
+	                                       "message", m->error_title ? m->error_title : "")
+	                           : json_null(),
+	                 "edited_at", json_or_null(m->edited_at), "created_at",
+	                 (json_int_t)m->created_at);
 }
 
 void api_messages_list(struct http_request *req, struct http_response *res)
@@ -268,11 +280,6 @@ static int read_filter(struct http_request *req, struct conversation_filter *f, 
 	return cursor != NULL ? cursor_decode(cursor, f, e) : 0;
 }
 
-static json_t *json_named(int64_t id, const char *name)
-{
-	return id > 0 ? json_pack("{s:I,s:s}", "id", (json_int_t)id, "name", name) : json_null();
-}
-
 static json_t *json_item(const struct conversation_item *it, int64_t now)
 {
 	json_t *o = json_conversation(&it->c, now);
@@ -289,6 +296,34 @@ static json_t *json_item(const struct conversation_item *it, int64_t now)
 	                    "created_at", (json_int_t)it->last_message_at));
 	json_object_set_new(o, "unread_count", json_integer(it->unread));
 	return o;
+}
+
+/* One conversation as the list shows it, with its tags. */
+void api_conversation_get(struct http_request *req, struct http_response *res)
+{
+	struct conversation_filter f = { .id = req->params[0], .limit = 1 };
+	struct store_tx *tx = api_begin(req, res, STORE_READ);
+	if (tx == NULL)
+		return;
+	struct conversation_item *items = NULL;
+	size_t n = 0;
+	int64_t total;
+	struct error e;
+	json_t *tags = NULL;
+	int rc = conversation_list(tx, &req->who, &f, &items, &n, &total, &e);
+	if (rc == 0 && n == 0)
+		rc = error_set(&e, ERR_NOT_FOUND, "no such conversation");
+	if (rc == 0 && (tags = conversation_tags(tx, f.id, &e)) == NULL)
+		rc = e.code;
+	store_rollback(tx);
+	if (rc < 0) {
+		http_reply_error(res, &e);
+	} else {
+		json_t *item = json_item(&items[0], clock_now_ms());
+		json_object_set_new(item, "tags", tags);
+		http_reply_json(res, 200, json_pack("{s:o}", "conversation", item));
+	}
+	conversation_items_free(items, n);
 }
 
 void api_conversations_list(struct http_request *req, struct http_response *res)
@@ -410,13 +445,6 @@ static int unassign(struct store_tx *tx, const struct actor *who, int64_t id, in
 	return conversation_assign(tx, who, id, 0, now, e);
 }
 
-static int mark_read(struct store_tx *tx, const struct actor *who, int64_t id, int64_t now,
-                     struct error *e)
-{
-	(void)now;
-	return conversation_mark_read(tx, who, id, e);
-}
-
 void api_conversation_unassign(struct http_request *req, struct http_response *res)
 {
 	plain_action(req, res, unassign);
@@ -434,7 +462,7 @@ void api_conversation_reopen(struct http_request *req, struct http_response *res
 
 void api_conversation_read(struct http_request *req, struct http_response *res)
 {
-	plain_action(req, res, mark_read);
+	plain_action(req, res, conversation_mark_read);
 }
 
 void api_conversation_note(struct http_request *req, struct http_response *res)

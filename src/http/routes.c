@@ -73,6 +73,11 @@ static const struct route routes[] = {
 	{ "PUT", "/api/v1/conversations/:id/tags/:name", USER, api_conversation_tag_put },
 	{ "DELETE", "/api/v1/conversations/:id/tags/:name", USER, api_conversation_tag_delete },
 	{ "GET", "/api/v1/conversations/:id/events", USER, api_conversation_events },
+	{ "GET", "/api/v1/canned-responses", USER, api_canned_list },
+	{ "POST", "/api/v1/canned-responses", ADMIN, api_canned_create },
+	{ "PATCH", "/api/v1/canned-responses/:id", ADMIN, api_canned_update },
+	{ "DELETE", "/api/v1/canned-responses/:id", ADMIN, api_canned_delete },
+	{ "GET", "/api/v1/metrics", ADMIN, api_metrics },
 };
 
 /* Parses a positive decimal id of at most 18 digits. */
@@ -243,4 +248,13 @@ int api_query_int(struct http_request *req, const char *name, int64_t lo, int64_
 		                 name, (long long)lo, (long long)hi);
 	*out = v;
 	return 0;
+}
+
+int api_query_range(struct http_request *req, int64_t *from, int64_t *to, struct error *e)
+{
+	int64_t now = clock_now_ms();
+	if (api_query_int(req, "to", 1, INT64_MAX, now + 1, to, e) < 0 ||
+	    api_query_int(req, "from", 0, INT64_MAX, *to - RANGE_DEFAULT_MS, from, e) < 0)
+		return -1;
+	return *from > *to ? error_set(e, ERR_INVALID, "'from' must not be after 'to'") : 0;
 }

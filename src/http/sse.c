@@ -5,6 +5,8 @@
  * the hub resumes it when it buffers more. A thousand idle streams cost no thread.
  */
 #include <microhttpd.h>
+#include <sodium.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -72,8 +74,15 @@ void api_events(struct http_request *req, struct http_response *res)
 	struct events_waker waker = { .sleep = sleep_connection,
 		                      .wake = wake_connection,
 		                      .ctx = req->conn };
+	struct events_login login = { .is_session = req->is_cookie_auth };
+	/* The router authenticated the request by one of these. */
+	snprintf(login.token, sizeof(login.token), "%s",
+	         req->is_cookie_auth ? req->session_token : http_header(req, "Authorization") + 7);
 	struct error e;
-	if (events_subscribe(req->app->events, &req->who, last_id, &waker, &res->stream, &e) < 0) {
+	int rc = events_subscribe(req->app->events, &req->who, &login, last_id, &waker,
+	                          &res->stream, &e);
+	sodium_memzero(login.token, sizeof(login.token));
+	if (rc < 0) {
 		http_reply_error(res, &e);
 		return;
 	}

@@ -103,6 +103,8 @@ int conversation_reply(struct store_tx *tx, const struct actor *who, int64_t id,
 	                "UPDATE conversations SET status = 'open', updated_at = $2 WHERE id = $1"
 	                " AND status IN ('resolved', 'snoozed')",
 	                STORE_ARGS(SV_INT(id), SV_INT(now)));
+	if (rc > 0)
+		rc = events_emit_conversation(tx, id, "status", NULL, now);
 	if (rc < 0)
 		return error_set(e, rc, "the store failed");
 	struct outbox_text t = { .account_id = c.account_id,
@@ -130,11 +132,12 @@ int message_list(struct store_tx *tx, const struct actor *who, int64_t conversat
 	struct store_rows *r;
 	rc = store_query(
 	    tx,
-	    "SELECT id, conversation_id, direction, sender, coalesce(author_id, 0), type,"
-	    " raw_type, text, details, status, coalesce(error_code, 0), error_title,"
-	    " coalesce(edited_at, 0), created_at FROM messages"
-	    " WHERE conversation_id = $1 AND ($2 = 0 OR id < $2)"
-	    " ORDER BY id DESC LIMIT $3",
+	    "SELECT m.id, m.conversation_id, m.direction, m.sender, coalesce(m.author_id, 0),"
+	    " m.type, m.raw_type, m.text, m.details, m.status, coalesce(m.error_code, 0),"
+	    " m.error_title, coalesce(m.edited_at, 0), m.created_at, coalesce(u.name, '')"
+	    " FROM messages m LEFT JOIN users u ON u.id = m.author_id"
+	    " WHERE m.conversation_id = $1 AND ($2 = 0 OR m.id < $2)"
+	    " ORDER BY m.id DESC LIMIT $3",
 	    STORE_ARGS(SV_INT(conversation_id), SV_INT(before_id), SV_INT(limit)), &r);
 	if (rc < 0)
 		return error_set(e, rc, "the store failed");
@@ -158,6 +161,7 @@ int message_list(struct store_tx *tx, const struct actor *who, int64_t conversat
 		m->error_title = text_or_null(r, 11);
 		m->edited_at = store_int(r, 12);
 		m->created_at = store_int(r, 13);
+		snprintf(m->author_name, sizeof(m->author_name), "%s", store_text(r, 14));
 	}
 	store_rows_free(r);
 	if (rc < 0) {
@@ -195,7 +199,7 @@ int conversation_back_to_routing(struct store_tx *tx, const struct actor *who, i
 
 /*
  * The list's filter after the visibility rule: $4 view, $5 team, $6 status, $7 channel,
- * $8 assignee, $9 tag, $10 LIKE pattern, $11 and $12 the cursor.
+ * $8 assignee, $9 tag, $10 LIKE pattern, $11 and $12 the cursor, $15 one conversation.
  */
 #define CONVERSATION_FILTER                                                             \
 	" AND ($4 <> 1 OR v.team_id IS NULL) AND ($4 <> 2 OR v.assignee_id = $2)"       \
@@ -207,7 +211,7 @@ int conversation_back_to_routing(struct store_tx *tx, const struct actor *who, i
 	" OR EXISTS (SELECT 1 FROM messages s WHERE s.conversation_id = v.id"           \
 	" AND s.text LIKE $10 ESCAPE '\\'))"                                            \
 	" AND ($12 = 0 OR v.last_activity_at < $11"                                     \
-	" OR (v.last_activity_at = $11 AND v.id < $12))"
+	" OR (v.last_activity_at = $11 AND v.id < $12)) AND ($15 = 0 OR v.id = $15)"
 
 /* "%q%" with q's LIKE wildcards and the escape itself escaped; "" when q is NULL. */
 static char *like_pattern(const char *q)
@@ -258,7 +262,7 @@ int conversation_list(struct store_tx *tx, const struct actor *who,
 	    STORE_ARGS(SV_INT(who->account_id), SV_INT(who->user_id),
 	               SV_INT(who->role == ROLE_ADMIN), SV_INT(f->view), SV_INT(f->team_id),
 	               SV_TEXT(status), SV_INT(f->channel_id), SV_INT(f->assignee_id), SV_TEXT(tag),
-	               SV_TEXT(like), SV_INT(0), SV_INT(0)),
+	               SV_TEXT(like), SV_INT(0), SV_INT(0), SV_INT(0), SV_INT(0), SV_INT(f->id)),
 	    total);
 	if (rc < 0)
 		goto out;
@@ -278,7 +282,7 @@ int conversation_list(struct store_tx *tx, const struct actor *who,
 	               SV_INT(who->role == ROLE_ADMIN), SV_INT(f->view), SV_INT(f->team_id),
 	               SV_TEXT(status), SV_INT(f->channel_id), SV_INT(f->assignee_id), SV_TEXT(tag),
 	               SV_TEXT(like), SV_INT(f->after_activity_at), SV_INT(f->after_id),
-	               SV_INT(f->limit), SV_INT(PREVIEW_CHARS)),
+	               SV_INT(f->limit), SV_INT(PREVIEW_CHARS), SV_INT(f->id)),
 	    &r);
 	if (rc < 0)
 		goto out;
@@ -335,7 +339,7 @@ int conversation_wake_snoozed(struct store_tx *tx, int64_t now, struct error *e)
 			    " 'the snooze ended: open again', $3)",
 			    STORE_ARGS(SV_INT(accounts[i]), SV_INT(ids[i]), SV_INT(now)));
 		if (rc >= 0)
-			rc = events_emit_conversation(tx, ids[i], now);
+			rc = events_emit_conversation(tx, ids[i], "status", NULL, now);
 	}
 	return rc < 0 ? error_set(e, rc, "the store failed") : 0;
 }

@@ -278,8 +278,9 @@ struct message {
 	int64_t id;
 	int64_t conversation_id;
 	bool is_inbound;
-	char sender[16]; /* contact, agent, routing, provider_app */
-	int64_t author_id;
+	char sender[16];   /* contact, agent, routing, provider_app */
+	int64_t author_id; /* the agent who replied; 0: none */
+	char author_name[USER_NAME_MAX + 1];
 	char type[16];
 	char *raw_type; /* NULL when absent; strings owned by the message */
 	char *text;
@@ -376,6 +377,7 @@ struct conversation_filter {
 	int64_t assignee_id;
 	const char *tag;
 	const char *q;             /* contact name, phone or message text contains it */
+	int64_t id;                /* one conversation (its detail) */
 	int64_t after_activity_at; /* the cursor; after_id 0: from the newest */
 	int64_t after_id;
 	int limit;
@@ -424,7 +426,7 @@ int conversation_reopen(struct store_tx *tx, const struct actor *who, int64_t id
 int conversation_snooze(struct store_tx *tx, const struct actor *who, int64_t id, int64_t until,
                         int64_t now, struct error *e);
 /* Marks every message so far read. */
-int conversation_mark_read(struct store_tx *tx, const struct actor *who, int64_t id,
+int conversation_mark_read(struct store_tx *tx, const struct actor *who, int64_t id, int64_t now,
                            struct error *e);
 /* A private note for colleagues, never sent to the customer. */
 int conversation_note_add(struct store_tx *tx, const struct actor *who, int64_t id,
@@ -437,5 +439,44 @@ json_t *conversation_tags(struct store_tx *tx, int64_t id, struct error *e);
 /* The timeline, oldest first, as a JSON array of {id, kind, user_id, text, created_at}. */
 json_t *conversation_events(struct store_tx *tx, const struct actor *who, int64_t id,
                             struct error *e);
+
+/*
+ * Canned responses: shortcuts admins manage and agents insert. Placeholders ({contact_name},
+ * {agent_name}, {team_name}) are stored as typed; the client fills them in.
+ */
+#define CANNED_SHORTCUT_MAX 32
+#define CANNED_TEXT_MAX     4096
+#define CANNED_QUERY_MAX    200
+#define CANNED_LIST_MAX     50
+
+struct canned_response {
+	int64_t id;
+	char shortcut[CANNED_SHORTCUT_MAX + 1];
+	char text[CANNED_TEXT_MAX + 1];
+	int64_t created_at;
+	int64_t updated_at;
+};
+
+/* Up to CANNED_LIST_MAX by shortcut; q (NULL or "": all) matches a shortcut's start (a leading
+ * '/' ignored) or the text anywhere, ASCII letters in either case. *out is freed by the caller. */
+int canned_list(struct store_tx *tx, int64_t account_id, const char *q,
+                struct canned_response **out, size_t *n, struct error *e);
+int canned_get(struct store_tx *tx, int64_t account_id, int64_t id, struct canned_response *out,
+               struct error *e);
+/* The shortcut may start with '/', which is not stored; ERR_CONFLICT when it is in use. */
+int canned_create(struct store_tx *tx, int64_t account_id, const char *shortcut, const char *text,
+                  int64_t now, int64_t *id, struct error *e);
+/* NULL leaves a field as it is. */
+int canned_update(struct store_tx *tx, int64_t account_id, int64_t id, const char *shortcut,
+                  const char *text, int64_t now, struct error *e);
+int canned_delete(struct store_tx *tx, int64_t account_id, int64_t id, struct error *e);
+
+/*
+ * Admin metrics for [from, to]: open conversations now per team and agent, and per team
+ * (the one a conversation has now) the first-response and resolution times, median and
+ * 90th percentile by nearest rank. *out is a new reference.
+ */
+int metrics_get(struct store_tx *tx, int64_t account_id, int64_t from, int64_t to, json_t **out,
+                struct error *e);
 
 #endif
