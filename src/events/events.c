@@ -79,17 +79,9 @@ int events_emit_message(struct store_tx *tx, const char *kind, int64_t message_i
 int events_emit_messages(struct store_tx *tx, const char *kind, int64_t now, const char *sql,
                          const struct store_value *args, int nargs)
 {
-	struct store_rows *r;
-	int rc = store_query(tx, sql, args, nargs, &r);
-	if (rc < 0)
-		return rc;
-	int64_t *ids = NULL;
-	size_t n = 0, cap = 0;
-	while ((rc = store_next(r)) == 1) {
-		ids = xgrow(ids, &cap, n, sizeof(*ids));
-		ids[n++] = store_int(r, 0);
-	}
-	store_rows_free(r);
+	int64_t *ids;
+	size_t n;
+	int rc = store_get_ints(tx, sql, args, nargs, &ids, &n);
 	for (size_t i = 0; i < n && rc >= 0; i++)
 		rc = events_emit_message(tx, kind, ids[i], now);
 	free(ids);
@@ -118,6 +110,20 @@ int events_emit_conversation(struct store_tx *tx, int64_t conversation_id, const
 		return rc;
 	return rc == 1 ? emit(tx, conversation_id, "conversation.updated", data, before, now)
 	               : ERR_NOT_FOUND;
+}
+
+int events_emit_contact(struct store_tx *tx, int64_t account_id, int64_t contact_id,
+                        int64_t user_id, const char *kind, int64_t now)
+{
+	char data[48];
+	snprintf(data, sizeof(data), "{\"contact_id\":%lld}", (long long)contact_id);
+	int rc = store_exec(tx,
+	                    "INSERT INTO events (account_id, contact_id, user_id, kind, data,"
+	                    " created_at) VALUES ($1, $2, $3, $4, $5, $6)",
+	                    STORE_ARGS(SV_INT(account_id), SV_INT(contact_id),
+	                               user_id > 0 ? SV_INT(user_id) : SV_NULL, SV_TEXT(kind),
+	                               SV_TEXT(data), SV_INT(now)));
+	return rc < 0 ? rc : 0;
 }
 
 struct events_sub {
@@ -157,6 +163,8 @@ struct row {
 	int64_t assignee_id; /* 0: nobody */
 	int64_t was_team_id; /* before the change: whoever saw it there sees the event too */
 	int64_t was_assignee_id;
+	int64_t contact_id;  /* an event about a contact: for user_id only, or 0: the admins */
+	int64_t user_id;
 	struct buf frame; /* the SSE text */
 };
 
@@ -220,7 +228,8 @@ static int read_rows(struct store_tx *tx, int64_t after, struct row *rows, int *
 	    store_query(tx,
 	                "SELECT id, account_id, coalesce(team_id, 0), coalesce(assignee_id, 0),"
 	                " coalesce(was_team_id, 0), coalesce(was_assignee_id, 0),"
-	                " kind, data FROM events WHERE id > $1 ORDER BY id LIMIT $2",
+	                " kind, data, coalesce(contact_id, 0), coalesce(user_id, 0) FROM events"
+	                " WHERE id > $1 ORDER BY id LIMIT $2",
 	                STORE_ARGS(SV_INT(after), SV_INT(BATCH)), &r);
 	if (rc < 0)
 		return rc;
@@ -234,6 +243,8 @@ static int read_rows(struct store_tx *tx, int64_t after, struct row *rows, int *
 		w->assignee_id = store_int(r, 3);
 		w->was_team_id = store_int(r, 4);
 		w->was_assignee_id = store_int(r, 5);
+		w->contact_id = store_int(r, 8);
+		w->user_id = store_int(r, 9);
 		buf_printf(&w->frame, "id: %lld\nevent: %s\ndata: %s\n\n", (long long)w->id,
 		           store_text(r, 6), store_text(r, 7));
 	}
@@ -274,9 +285,12 @@ static bool sees(const struct actor *who, int64_t team_id, int64_t assignee_id,
 static bool is_visible(const struct actor *who, const struct row *w, const struct membership *m,
                        size_t nm)
 {
-	return w->account_id == who->account_id &&
-	       (sees(who, w->team_id, w->assignee_id, m, nm) ||
-	        sees(who, w->was_team_id, w->was_assignee_id, m, nm));
+	if (w->account_id != who->account_id)
+		return false;
+	if (w->contact_id > 0) /* its audience was decided when it happened */
+		return w->user_id > 0 ? w->user_id == who->user_id : who->role == ROLE_ADMIN;
+	return sees(who, w->team_id, w->assignee_id, m, nm) ||
+	       sees(who, w->was_team_id, w->was_assignee_id, m, nm);
 }
 
 /* Gives every subscriber the rows it may see and has not had, and heartbeats to idle ones. */

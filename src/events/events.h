@@ -46,6 +46,12 @@ struct events_place {
 int events_emit_conversation(struct store_tx *tx, int64_t conversation_id, const char *action,
                              const struct events_place *before, int64_t now);
 
+/* An event about a contact (no conversation), for one audience: the account's admins when
+ * user_id is 0, else that one user. data is {"contact_id"}. The caller decides who may see
+ * the contact (inbox/); the hub delivers to exactly that audience. */
+int events_emit_contact(struct store_tx *tx, int64_t account_id, int64_t contact_id,
+                        int64_t user_id, const char *kind, int64_t now);
+
 struct events_hub;
 struct events_sub;
 

@@ -10,7 +10,6 @@
 
 #define MESSAGES_PAGE      50
 #define CONVERSATIONS_PAGE 25
-#define CURSOR_TEXT_MAX    64
 
 static json_t *json_or_null(int64_t v)
 {
@@ -181,16 +180,15 @@ void api_back_to_routing(struct http_request *req, struct http_response *res)
 }
 
 /*
- * The list's cursor: the last item's "last_activity_at.id", base64url. It is a position,
- * not a secret (every page goes through the visibility rule), so it is not signed; it is
- * decoded strictly and anything else is refused.
+ * A list's cursor: the last item's "<sort time>.id" (conversations: last_activity_at), base64url.
+ * It is a position, not a secret (every page goes through the visibility rule), so it is not
+ * signed; it is decoded strictly and anything else is refused.
  */
-static void cursor_encode(const struct conversation *c, char out[CURSOR_TEXT_MAX])
+void api_cursor_encode(int64_t at, int64_t id, char out[API_CURSOR_MAX])
 {
 	char plain[48];
-	int len = snprintf(plain, sizeof(plain), "%lld.%lld", (long long)c->last_activity_at,
-	                   (long long)c->id);
-	sodium_bin2base64(out, CURSOR_TEXT_MAX, (const unsigned char *)plain, (size_t)len,
+	int len = snprintf(plain, sizeof(plain), "%lld.%lld", (long long)at, (long long)id);
+	sodium_bin2base64(out, API_CURSOR_MAX, (const unsigned char *)plain, (size_t)len,
 	                  sodium_base64_VARIANT_URLSAFE_NO_PADDING);
 }
 
@@ -208,20 +206,19 @@ static bool parse_decimal(const char *s, char stop, const char **end, int64_t *o
 	return true;
 }
 
-static int cursor_decode(const char *text, struct conversation_filter *f, struct error *e)
+int api_cursor_decode(const char *text, int64_t *at, int64_t *id, struct error *e)
 {
 	char plain[48];
 	size_t len = 0;
 	const char *end = NULL;
-	if (strlen(text) > CURSOR_TEXT_MAX ||
+	if (strlen(text) > API_CURSOR_MAX ||
 	    sodium_base642bin((unsigned char *)plain, sizeof(plain) - 1, text, strlen(text), NULL,
 	                      &len, &end, sodium_base64_VARIANT_URLSAFE_NO_PADDING) != 0 ||
 	    *end != '\0')
 		return error_set(e, ERR_INVALID, "'cursor' is not one this server gave");
 	plain[len] = '\0';
-	if (memchr(plain, '\0', len) != NULL ||
-	    !parse_decimal(plain, '.', &end, &f->after_activity_at) ||
-	    !parse_decimal(end + 1, '\0', &end, &f->after_id) || f->after_id == 0)
+	if (memchr(plain, '\0', len) != NULL || !parse_decimal(plain, '.', &end, at) ||
+	    !parse_decimal(end + 1, '\0', &end, id) || *id == 0)
 		return error_set(e, ERR_INVALID, "'cursor' is not one this server gave");
 	return 0;
 }
@@ -277,7 +274,8 @@ static int read_filter(struct http_request *req, struct conversation_filter *f, 
 	if (f->q != NULL && f->q[0] == '\0')
 		f->q = NULL;
 	const char *cursor = http_query(req, "cursor");
-	return cursor != NULL ? cursor_decode(cursor, f, e) : 0;
+	return cursor != NULL ? api_cursor_decode(cursor, &f->after_activity_at, &f->after_id, e)
+	                      : 0;
 }
 
 static json_t *json_item(const struct conversation_item *it, int64_t now)
@@ -350,9 +348,9 @@ void api_conversations_list(struct http_request *req, struct http_response *res)
 	json_t *arr = json_array();
 	for (size_t i = 0; i < n; i++)
 		json_array_append_new(arr, json_item(&items[i], now));
-	char cursor[CURSOR_TEXT_MAX];
+	char cursor[API_CURSOR_MAX];
 	if (n == (size_t)f.limit)
-		cursor_encode(&items[n - 1].c, cursor);
+		api_cursor_encode(items[n - 1].c.last_activity_at, items[n - 1].c.id, cursor);
 	http_reply_json(res, 200,
 	                json_pack("{s:o,s:I,s:o}", "conversations", arr, "total", (json_int_t)total,
 	                          "next_cursor",

@@ -78,6 +78,14 @@ static const struct route routes[] = {
 	{ "PATCH", "/api/v1/canned-responses/:id", ADMIN, api_canned_update },
 	{ "DELETE", "/api/v1/canned-responses/:id", ADMIN, api_canned_delete },
 	{ "GET", "/api/v1/metrics", ADMIN, api_metrics },
+	{ "GET", "/api/v1/contacts", USER, api_contacts_list },
+	{ "GET", "/api/v1/contacts/export", ADMIN, api_contacts_export },
+	{ "GET", "/api/v1/contacts/:id", USER, api_contact_get },
+	{ "PATCH", "/api/v1/contacts/:id", USER, api_contact_update },
+	{ "POST", "/api/v1/contacts/:id/merge", USER, api_contact_merge },
+	{ "GET", "/api/v1/contact-attributes", USER, api_contact_attributes_list },
+	{ "POST", "/api/v1/contact-attributes", ADMIN, api_contact_attribute_create },
+	{ "DELETE", "/api/v1/contact-attributes/:name", ADMIN, api_contact_attribute_delete },
 };
 
 /* Parses a positive decimal id of at most 18 digits. */

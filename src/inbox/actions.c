@@ -65,6 +65,13 @@ record(struct store_tx *tx, const struct actor *who, const struct conversation *
 	return rc < 0 ? rc : 0;
 }
 
+int conversation_record_line(struct store_tx *tx, const struct actor *who,
+                             const struct conversation *c, int64_t now, const char *kind,
+                             const char *text)
+{
+	return record(tx, who, c, now, kind, NULL, "%s", text);
+}
+
 /* Maps a store failure to the error the API answers. */
 static int failed(struct error *e, int rc)
 {
@@ -252,7 +259,7 @@ int conversation_note_add(struct store_tx *tx, const struct actor *who, int64_t 
 	return 0;
 }
 
-static bool is_tag_name(const char *name)
+bool inbox_is_tag_name(const char *name)
 {
 	size_t len = strlen(name);
 	return len >= 1 && len <= TAG_NAME_MAX &&
@@ -262,7 +269,7 @@ static bool is_tag_name(const char *name)
 int conversation_tag(struct store_tx *tx, const struct actor *who, int64_t id, const char *name,
                      bool is_added, int64_t now, struct error *e)
 {
-	if (!is_tag_name(name))
+	if (!inbox_is_tag_name(name))
 		return error_set(e, ERR_INVALID,
 		                 "a tag is 1 to %d of a-z, 0-9, '-' and '_' (lowercase)",
 		                 TAG_NAME_MAX);

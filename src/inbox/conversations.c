@@ -11,12 +11,6 @@
 #include "inbox/internal.h"
 #include "outbox/outbox.h"
 
-/* $1 account, $2 user, $3 1 for admins: what the actor may see of `conversations v`. */
-#define CONVERSATION_VISIBLE                                                        \
-	" v.account_id = $1 AND ($3 = 1 OR v.team_id IS NULL OR v.assignee_id = $2" \
-	" OR EXISTS (SELECT 1 FROM team_members tm WHERE tm.team_id = v.team_id"    \
-	" AND tm.user_id = $2))"
-
 #define CONVERSATION_FIELDS                                                                 \
 	"v.id, v.account_id, v.channel_id, ch.kind, v.contact_id, c.name, v.status,"        \
 	" coalesce(v.team_id, 0), coalesce(v.assignee_id, 0), v.routing_attempts,"          \
@@ -213,8 +207,7 @@ int conversation_back_to_routing(struct store_tx *tx, const struct actor *who, i
 	" AND ($12 = 0 OR v.last_activity_at < $11"                                     \
 	" OR (v.last_activity_at = $11 AND v.id < $12)) AND ($15 = 0 OR v.id = $15)"
 
-/* "%q%" with q's LIKE wildcards and the escape itself escaped; "" when q is NULL. */
-static char *like_pattern(const char *q)
+char *inbox_like_pattern(const char *q)
 {
 	size_t len = q != NULL ? strlen(q) : 0;
 	char *out = xmalloc(2 * len + 3), *p = out;
@@ -249,7 +242,7 @@ int conversation_list(struct store_tx *tx, const struct actor *who,
                       const struct conversation_filter *f, struct conversation_item **out,
                       size_t *n, int64_t *total, struct error *e)
 {
-	char *like = like_pattern(f->q);
+	char *like = inbox_like_pattern(f->q);
 	const char *status = f->status != NULL ? f->status : "";
 	const char *tag = f->tag != NULL ? f->tag : "";
 	struct store_rows *r = NULL;

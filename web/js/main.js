@@ -6,6 +6,7 @@ import { refreshCounts, setPageTitle, startLive, stopLive } from './live.js';
 import { matchRoute, navigate, startRouter } from './router.js';
 import { currentUser, forgetSession, isAdmin, logOut, restoreSession, setAvailability } from './session.js';
 import { notify } from './ui/toast.js';
+import { attributesView } from './views/attributes.js';
 import { channelsView } from './views/channels.js';
 import { inboxView } from './views/inbox.js';
 import { loginView } from './views/login.js';
@@ -34,6 +35,7 @@ const routes = [
   { path: '/settings/users', view: usersView, isAdmin: true },
   { path: '/settings/channels', view: channelsView, isAdmin: true },
   { path: '/settings/routing', view: routingView, isAdmin: true },
+  { path: '/settings/contact-fields', view: attributesView, isAdmin: true },
 ];
 
 const root = document.getElementById('app');

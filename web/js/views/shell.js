@@ -65,6 +65,7 @@ export function createShell({ user, isAdmin, teams, onAvailability, onLogout, on
       navLink('/settings/users', 'users', t('nav.settingsUsers')),
       navLink('/settings/channels', 'plug', t('nav.settingsChannels')),
       navLink('/settings/routing', 'route', t('nav.settingsRouting')),
+      navLink('/settings/contact-fields', 'layers', t('nav.settingsContactFields')),
     ])),
     h('div', { class: 'nav-footer' }, languageSwitch(onLanguage)));
 
