@@ -163,7 +163,7 @@ struct row {
 	int64_t assignee_id; /* 0: nobody */
 	int64_t was_team_id; /* before the change: whoever saw it there sees the event too */
 	int64_t was_assignee_id;
-	int64_t contact_id;  /* an event about a contact: for user_id only, or 0: the admins */
+	int64_t contact_id; /* an event about a contact: for user_id only, or 0: the admins */
 	int64_t user_id;
 	struct buf frame; /* the SSE text */
 };
