@@ -117,7 +117,7 @@ test('an agent replies with Enter; the message is pending until the provider acc
   const page = await openPage(browser, server, { path: `/inbox/team/${teams.Soporte.id}/${conversation}` });
   await logIn(page, 'sara@example.com', 'agent-password-123');
   await page.getByRole('heading', { level: 2, name: 'Pablo Ruiz' }).waitFor();
-  const composer = page.getByRole('combobox', { name: en['inbox.composer.reply'] });
+  const composer = page.getByRole('textbox', { name: en['inbox.composer.reply'] });
   await composer.fill('Hola Pablo, lo miramos');
   await composer.press('Shift+Enter');
   await composer.pressSequentially('ahora mismo.');

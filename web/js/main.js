@@ -156,7 +156,8 @@ async function render({ focusId = null } = {}) {
     shell.setActive(path);
     page = await viewFor(match);
     if (seq !== renders) return;
-    shell.main.replaceChildren(page.content);
+    // A view that kept its element (the inbox, between conversations) stays in place, scroll and all.
+    if (shell.main.firstChild !== page.content) shell.main.replaceChildren(page.content);
   }
   lastPath = path;
   setPageTitle(t('app.pageTitle', { page: page.title }));

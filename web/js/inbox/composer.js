@@ -23,8 +23,8 @@ export function createComposer(ctx) {
   let lookup = 0;
   const listId = uid('canned');
   const textarea = h('textarea', { class: 'composer-input', rows: 3, 'aria-label': t('inbox.composer.reply'),
-    placeholder: t('inbox.composer.replyPlaceholder'), role: 'combobox', 'aria-autocomplete': 'list',
-    'aria-controls': listId, 'aria-expanded': 'false', 'aria-describedby': `${listId}-hint` });
+    placeholder: t('inbox.composer.replyPlaceholder'), 'aria-autocomplete': 'list', 'aria-controls': listId,
+    'aria-describedby': `${listId}-hint` });
   const list = h('ul', { id: listId, class: 'canned-list', role: 'listbox', 'aria-label': t('inbox.canned.label'),
     hidden: true });
   const warning = h('p', { class: 'composer-warning', role: 'status', hidden: true }, icon('clock'),
@@ -68,7 +68,6 @@ export function createComposer(ctx) {
     active = -1;
     list.hidden = true;
     list.replaceChildren();
-    textarea.setAttribute('aria-expanded', 'false');
     textarea.removeAttribute('aria-activedescendant');
   }
 
@@ -79,7 +78,6 @@ export function createComposer(ctx) {
         insert(i);
       } }, h('span', { class: 'canned-shortcut' }, `/${c.shortcut}`), h('span', { class: 'canned-text' }, c.text))));
     list.hidden = choices.length === 0;
-    textarea.setAttribute('aria-expanded', String(choices.length > 0));
     if (active >= 0) textarea.setAttribute('aria-activedescendant', `${listId}-${active}`);
     else textarea.removeAttribute('aria-activedescendant');
   }

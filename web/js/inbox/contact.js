@@ -58,7 +58,7 @@ export function createContactPanel(ctx) {
   function show() {
     const c = contact;
     const declared = attributes.length ? attributes : Object.keys(c.attributes ?? {}).map((key) => ({ key, label: key }));
-    body.replaceChildren(
+    body.replaceChildren(...[
       h('div', { class: 'contact-top' },
         h('p', { class: 'contact-name' }, c.name || t('inbox.contact.unnamed')),
         h('button', { type: 'button', class: 'btn btn-secondary btn-small', onclick: edit }, icon('pencil'),
@@ -73,9 +73,10 @@ export function createContactPanel(ctx) {
         : h('p', { class: 'muted' }, t('inbox.contact.noTags'))),
       section(t('inbox.contact.notes'), c.notes ? h('p', { class: 'contact-notes' }, c.notes)
         : h('p', { class: 'muted' }, t('inbox.contact.noNotes'))),
-      declared.length > 0 && section(t('inbox.contact.attributes'),
+      declared.some((a) => c.attributes?.[a.key]) && section(t('inbox.contact.attributes'),
         facts(declared.map((a) => [a.label, c.attributes?.[a.key] ?? null]))),
-      section(t('inbox.contact.conversations'), conversationsList(c.conversations ?? [])));
+      section(t('inbox.contact.conversations'), conversationsList(c.conversations ?? [])),
+    ].filter(Boolean));
   }
 
   async function edit() {
@@ -97,11 +98,12 @@ export function createContactPanel(ctx) {
         field(t('inbox.contact.tags'), inputs.tags, t('inbox.contact.tagsHint')),
         field(t('inbox.contact.notes'), inputs.notes),
         attrInputs.map(([key, input]) => field(attributes.find((a) => a.key === key).label, input))),
+      // An emptied field is cleared (null); the name can be changed but not removed.
       onSubmit: () => patch(`/contacts/${contact.id}`, {
-        name: inputs.name.value.trim(),
-        phone: inputs.phone.value.trim(),
-        email: inputs.email.value.trim(),
-        notes: inputs.notes.value,
+        ...(inputs.name.value.trim() && { name: inputs.name.value.trim() }),
+        phone: inputs.phone.value.trim() || null,
+        email: inputs.email.value.trim() || null,
+        notes: inputs.notes.value.trim() ? inputs.notes.value : null,
         tags: inputs.tags.value.split(',').map((x) => x.trim().toLowerCase()).filter(Boolean),
         ...(attrInputs.length && { attributes: Object.fromEntries(attrInputs.map(([key, input]) =>
           [key, input.value.trim() || null])) }),

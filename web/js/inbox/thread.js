@@ -111,12 +111,14 @@ export function createThread(ctx) {
   const sub = h('p', { class: 'thread-sub' });
   const contactToggle = h('button', { type: 'button', class: 'btn btn-ghost btn-small', 'aria-controls': 'contact-panel',
     onclick: () => ctx.onToggleContact() }, icon('user'), h('span', { class: 'label-wide' }, t('inbox.contact.toggle')));
+  const statusButton = h('div', { class: 'thread-status' });
   const actions = h('div', { class: 'thread-actions', role: 'group', 'aria-label': t('inbox.actions.label') });
   const tags = h('div', { class: 'thread-tags' });
   const older = h('button', { type: 'button', class: 'btn btn-ghost btn-small load-older', hidden: true,
     onclick: () => loadOlder() }, t('inbox.thread.older'));
-  const log = h('ol', { class: 'thread-log', role: 'log', 'aria-label': t('inbox.thread.label'), tabindex: '0' });
-  const scroller = h('div', { class: 'thread-scroll' }, older, log);
+  const log = h('ol', { class: 'thread-log' });
+  const scroller = h('div', { class: 'thread-scroll', role: 'log', 'aria-label': t('inbox.thread.label'), tabindex: '0' },
+    older, log);
   const composer = createComposer({
     conversation: () => conversation,
     user: ctx.user,
@@ -128,7 +130,7 @@ export function createThread(ctx) {
     h('header', { class: 'thread-header' },
       h('a', { class: 'back-link', href: ctx.base }, icon('back'), t('inbox.thread.back')),
       h('div', { class: 'thread-heading' }, heading, sub),
-      contactToggle),
+      statusButton, contactToggle),
     actions, tags, scroller, composer.element);
 
   function teamName() {
@@ -162,7 +164,7 @@ export function createThread(ctx) {
       c.assignee_id && ['none', t('inbox.assign.nobody')],
     ].filter(Boolean);
     const isResolved = c.status === 'resolved';
-    actions.replaceChildren(
+    actions.replaceChildren(...[
       actionSelect('action-transfer', t('inbox.action.transfer'), teamOptions,
         (id) => act('transfer', { team_id: Number(id) }, t('inbox.done.transferred'))),
       actionSelect('action-assign', t('inbox.action.assign'), assignOptions,
@@ -172,7 +174,8 @@ export function createThread(ctx) {
         (until) => act('snooze', { until: Number(until) }, t('inbox.done.snoozed'))),
       !isResolved && c.status !== 'routing' && h('button', { type: 'button', class: 'btn btn-secondary btn-small',
         onclick: () => act('routing', undefined, t('inbox.done.routing')) }, icon('route'), t('inbox.action.routing')),
-      isResolved || c.status === 'snoozed'
+    ].filter(Boolean));
+    statusButton.replaceChildren(isResolved || c.status === 'snoozed'
         ? h('button', { type: 'button', class: 'btn btn-secondary btn-small', id: 'action-reopen',
           onclick: () => act('reopen', undefined, t('inbox.done.reopened')) }, icon('undo'), t('inbox.action.reopen'))
         : h('button', { type: 'button', class: 'btn btn-primary btn-small', id: 'action-resolve',
@@ -245,8 +248,7 @@ export function createThread(ctx) {
     items.push(...lines.slice(next).map((e) => timelineItem(e, notes)));
     log.replaceChildren(...items, ...pending.map((p) => p.el));
     older.hidden = before == null;
-    if (isNearBottom || !log.dataset.shown) scroller.scrollTop = scroller.scrollHeight;
-    log.dataset.shown = 'true';
+    if (isNearBottom) scroller.scrollTop = scroller.scrollHeight;
   }
 
   async function loadConversation() {
@@ -343,6 +345,10 @@ export function createThread(ctx) {
       } else {
         schedule(reloadAll);
       }
+    },
+    // Once on the page: the newest message in view.
+    scrollToEnd() {
+      scroller.scrollTop = scroller.scrollHeight;
     },
     contactToggled() {
       contactToggle.setAttribute('aria-expanded', String(ctx.isContactOpen()));

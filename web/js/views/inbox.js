@@ -21,6 +21,7 @@ const PAGE = 25;
 const LIST_DELAY_MS = 200;
 const CONTACT_KEY = 'centralita.contactPanel';
 
+// The keys and what they do; Escape's name is a word, the letters are the same in every language.
 const SHORTCUTS = [
   ['j', () => t('inbox.keys.next')],
   ['k', () => t('inbox.keys.previous')],
@@ -29,7 +30,7 @@ const SHORTCUTS = [
   ['t', () => t('inbox.keys.transfer')],
   ['a', () => t('inbox.keys.assign')],
   ['/', () => t('inbox.keys.search')],
-  ['Esc', () => t('inbox.keys.close')],
+  [() => t('inbox.keys.esc'), () => t('inbox.keys.close')],
   ['?', () => t('inbox.keys.help')],
 ];
 
@@ -70,6 +71,10 @@ function conversationItem(c, base, isCurrent) {
       c.unread_count > 0 && h('span', { class: 'conv-unread' },
         h('span', { 'aria-hidden': 'true' }, String(c.unread_count)),
         h('span', { class: 'visually-hidden' }, t('inbox.list.unread', { count: c.unread_count }))))));
+}
+
+function isPhone() {
+  return window.matchMedia('(max-width: 48rem)').matches;
 }
 
 async function createInbox(key, params, user) {
@@ -114,7 +119,7 @@ async function createInbox(key, params, user) {
     const value = channel.value;
     const sameKind = (kind) => [...channelOptions.values()].filter((x) => x.kind === kind).length > 1;
     channel.replaceChildren(h('option', { value: '' }, t('inbox.filter.anyChannel')),
-      [...channelOptions.values()].map((c) => h('option', { value: c.id },
+      ...[...channelOptions.values()].map((c) => h('option', { value: c.id },
         c.name && sameKind(c.kind) ? t('inbox.filter.channelNamed', { kind: channelName(c.kind), name: c.name })
           : channelName(c.kind))));
     channel.value = value;
@@ -227,11 +232,13 @@ async function createInbox(key, params, user) {
     contact.load();
   }
 
-  function toggleContact(open = !isContactOpen) {
+  // On a phone the panel is a screen of its own, opened from the thread and left with "back";
+  // on a wide screen it folds away, and the choice is remembered.
+  function toggleContact(open = isPhone() || !isContactOpen) {
     isContactOpen = open;
-    localStorage.setItem(CONTACT_KEY, open ? 'open' : 'closed');
+    if (!isPhone()) localStorage.setItem(CONTACT_KEY, open ? 'open' : 'closed');
     element.classList.toggle('has-contact', open);
-    element.dataset.pane = open && window.matchMedia('(max-width: 48rem)').matches ? 'contact' : thread ? 'thread' : 'list';
+    element.dataset.pane = open && isPhone() ? 'contact' : thread ? 'thread' : 'list';
     thread?.contactToggled();
     if (open) {
       showContact();
@@ -281,6 +288,7 @@ async function createInbox(key, params, user) {
       return;
     }
     threadPane.replaceChildren(thread.element);
+    thread.scrollToEnd();
     element.dataset.pane = 'thread';
     showContact();
     renderList();
@@ -299,7 +307,7 @@ async function createInbox(key, params, user) {
       submitLabel: t('inbox.keys.done'),
       cancelLabel: null,
       content: h('dl', { class: 'shortcuts' }, SHORTCUTS.map(([keyName, label]) =>
-        h('div', {}, h('dt', {}, h('kbd', {}, keyName)), h('dd', {}, label())))),
+        h('div', {}, h('dt', {}, h('kbd', {}, typeof keyName === 'function' ? keyName() : keyName)), h('dd', {}, label())))),
     });
   }
 
