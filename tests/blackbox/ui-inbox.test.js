@@ -192,3 +192,65 @@ test('a dropped event stream catches up from the last event: no reload, no dupli
   assertNoErrors(page);
   await page.context().close();
 });
+
+// The browser's Notification and the page's visibility, replaced so the test can see them.
+function stubNotifications() {
+  window.shown = [];
+  window.hidden = false;
+  window.Notification = class {
+    static permission = 'default';
+    static requestPermission() {
+      this.permission = 'granted';
+      return Promise.resolve('granted');
+    }
+    constructor(title, options) {
+      window.shown.push({ title, body: options.body });
+    }
+    addEventListener() {}
+  };
+  Object.defineProperty(document, 'visibilityState', { get: () => (window.hidden ? 'hidden' : 'visible') });
+  window.tones = 0;
+  const Audio = window.AudioContext;
+  window.AudioContext = class extends Audio {
+    createOscillator() {
+      window.tones += 1;
+      return super.createOscillator();
+    }
+  };
+}
+
+test('notifications: asked for from a button; a hidden tab notifies and chimes; the title counts the unread', async () => {
+  const { from, conversation } = await routedCustomer('Nuria Vidal', '1');
+  const page = await openPage(browser, server);
+  await page.addInitScript(stubNotifications);
+  await logIn(page, 'sara@example.com', 'agent-password-123');
+  await page.goto(`${server.url}/inbox/team/${teams.Soporte.id}`);
+  await item(page, 'Nuria Vidal').waitFor();
+  const title = /^\((\d+)\) Soporte · Centralita$/;
+  await page.waitForFunction((source) => new RegExp(source).test(document.title), title.source);
+  const unread = Number((await page.title()).match(title)[1]);
+
+  const bell = page.getByRole('button', { name: en['notify.enable'] });
+  await bell.click();
+  await page.locator('.toast', { hasText: en['notify.enabled'] }).waitFor();
+  await bell.waitFor({ state: 'hidden' });
+
+  // Seen in a visible tab: no notification.
+  await customerWrites(server, 'whatsapp', from, 'Sigo esperando', { name: 'Nuria Vidal' });
+  await item(page, 'Nuria Vidal').filter({ hasText: 'Sigo esperando' }).waitFor();
+  assert.deepEqual(await page.evaluate(() => window.shown), []);
+  await page.evaluate(() => { window.hidden = true; });
+  await customerWrites(server, 'whatsapp', from, '¿Hola?', { name: 'Nuria Vidal' });
+  await page.waitForFunction(() => window.shown.length === 1);
+  assert.deepEqual(await page.evaluate(() => window.shown), [{ title: 'Nuria Vidal', body: '¿Hola?' }]);
+  assert.ok(await page.evaluate(() => window.tones) >= 2);
+
+  // Opening the conversation reads it: one fewer in the title.
+  await page.evaluate(() => { window.hidden = false; });
+  await page.goto(`${server.url}/inbox/team/${teams.Soporte.id}/${conversation}`);
+  await page.locator('#thread-heading', { hasText: 'Nuria Vidal' }).waitFor();
+  const fewer = unread > 1 ? `(${unread - 1}) Soporte · Centralita` : 'Soporte · Centralita';
+  await page.waitForFunction((expected) => document.title === expected, fewer);
+  assertNoErrors(page);
+  await page.context().close();
+});
