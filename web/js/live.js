@@ -10,11 +10,13 @@ import { navigate } from './router.js';
 
 const EVENTS = ['message.created', 'message.updated', 'conversation.updated', 'note.created', 'contact.updated', 'reset'];
 const RECONNECT_MS = 1000;
+const RECONNECT_MAX_MS = 30000;
 const COUNTS_DELAY_MS = 400;
 
 let source = null;
 let lastId = null;
 let reconnectTimer = null;
+let reconnectDelay = RECONNECT_MS;
 let listeners = new Set();
 let countTargets = null;
 let countsTimer = null;
@@ -37,10 +39,17 @@ function connect() {
       dispatch(name, data);
     });
   }
+  source.addEventListener('open', () => {
+    reconnectDelay = RECONNECT_MS;
+  });
   // The browser retries by itself while the stream is CONNECTING; a refused answer closes
-  // it for good, so the retry with the last id seen is ours.
+  // it for good, so the retry with the last id seen is ours, slower each time. A refusal
+  // may mean the session ended: any API call finds out (and brings the login back).
   source.addEventListener('error', () => {
-    if (source.readyState === EventSource.CLOSED) drop(RECONNECT_MS);
+    if (source?.readyState !== EventSource.CLOSED) return;
+    get('/teams').catch(() => {});
+    drop(reconnectDelay);
+    reconnectDelay = Math.min(reconnectDelay * 2, RECONNECT_MAX_MS);
   });
 }
 
@@ -69,6 +78,7 @@ export function stopLive() {
   source?.close();
   source = null;
   lastId = null;
+  reconnectDelay = RECONNECT_MS;
   clearTimeout(reconnectTimer);
   clearTimeout(countsTimer);
   countTargets = null;

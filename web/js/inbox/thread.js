@@ -104,7 +104,8 @@ export function createThread(ctx) {
   let before; // the id to page back from; null once the first message is loaded
   const pending = [];
   const notes = new Map();
-  let members = null;
+  let members = null; // the people of the conversation's team, for "Assign to…"
+  let membersTeam = null;
   let reloadTimer = null;
 
   const heading = h('h2', { id: 'thread-heading', class: 'thread-title', tabindex: '-1' });
@@ -253,10 +254,9 @@ export function createThread(ctx) {
 
   async function loadConversation() {
     conversation = (await get(`/conversations/${ctx.id}`)).conversation;
-    if (conversation.team_id && !members) {
-      members = await get(`/teams/${conversation.team_id}`).then((r) => r.team.members, () => null);
-    } else if (!conversation.team_id) {
-      members = null;
+    if (conversation.team_id !== membersTeam) {
+      membersTeam = conversation.team_id;
+      members = membersTeam ? await get(`/teams/${membersTeam}`).then((r) => r.team.members, () => null) : null;
     }
     renderHeader();
   }
@@ -287,6 +287,7 @@ export function createThread(ctx) {
   function markRead() {
     if (document.visibilityState === 'visible' && conversation) post(`/conversations/${ctx.id}/read`).catch(() => {});
   }
+  document.addEventListener('visibilitychange', markRead);
 
   async function sendReply(text) {
     const item = { el: pendingItem(text) };
@@ -358,6 +359,7 @@ export function createThread(ctx) {
     resolve,
     dispose() {
       clearTimeout(reloadTimer);
+      document.removeEventListener('visibilitychange', markRead);
       composer.dispose();
     },
   };
