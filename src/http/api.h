@@ -86,6 +86,7 @@ void api_conversation_note(struct http_request *req, struct http_response *res);
 void api_conversation_tag_put(struct http_request *req, struct http_response *res);
 void api_conversation_tag_delete(struct http_request *req, struct http_response *res);
 void api_conversation_events(struct http_request *req, struct http_response *res);
+void api_conversation_notes(struct http_request *req, struct http_response *res);
 
 void api_canned_list(struct http_request *req, struct http_response *res);
 void api_canned_create(struct http_request *req, struct http_response *res);

@@ -96,6 +96,7 @@ async function dataStrings(page) {
   for (const id of Object.values(conv)) {
     strings.push(...(await admin.get(`/api/v1/conversations/${id}/messages?limit=200`)).json.messages.map((m) => m.text));
     strings.push(...(await admin.get(`/api/v1/conversations/${id}/events`)).json.events.map((e) => e.text));
+    strings.push(...(await admin.get(`/api/v1/conversations/${id}/notes`)).json.notes.map((n) => n.text));
   }
   for (const c of Object.values(CHANNELS)) strings.push(c.name);
   strings.push(...await page.evaluate(() => [...document.querySelectorAll('time')].flatMap((t) => [t.textContent, t.title])));
@@ -148,6 +149,9 @@ test('the thread shows read, failed (with the provider\'s reason) and pending me
   const log = page.locator('.thread-log');
   const read = log.locator('.msg-out', { hasText: 'Hola Marta, lo miro ahora mismo.' });
   assert.equal(await read.locator('.tick-read').getAttribute('title'), en['inbox.tick.read']);
+  // Notes, from any session, stand apart from the messages with their author.
+  const note = log.locator('.note', { hasText: 'Revisar con logística antes de las 12' });
+  assert.equal(await note.locator('.note-head').textContent().then((x) => x.startsWith(en['inbox.note.by'].replace('{name}', 'Ana Pérez'))), true);
   assert.equal(await log.locator('.msg').filter({ hasText: 'Revisar con logística' }).count(), 0);
 
   // A failure the provider will not retry: the tick and the reason, visible.

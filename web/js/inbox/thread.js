@@ -66,11 +66,13 @@ function pendingItem(text) {
     h('div', { class: 'msg-meta' }, h('span', { class: 'tick tick-queued' }, icon('clock'), t('inbox.tick.sending'))));
 }
 
-function timelineItem(e, notes) {
-  const text = notes.get(e.id);
+// A note (from …/notes, in the timeline's shape) or a timeline line.
+function timelineItem(e, users) {
   if (e.kind === 'note')
-    return h('li', { class: 'note' }, h('p', { class: 'note-head' }, icon('note'), e.text, timeEl(e.created_at)),
-      text && h('p', { class: 'note-text' }, text));
+    return h('li', { class: 'note' },
+      h('p', { class: 'note-head' }, icon('note'),
+        t('inbox.note.by', { name: users.get(e.user_id)?.name ?? t('inbox.sender.agent') }), timeEl(e.created_at)),
+      h('p', { class: 'note-text' }, e.text));
   return h('li', { class: 'sysline', 'data-kind': e.kind }, icon(TIMELINE_ICONS[e.kind] ?? 'chat'),
     h('span', {}, e.text), timeEl(e.created_at));
 }
@@ -103,7 +105,6 @@ export function createThread(ctx) {
   let events = [];
   let before; // the id to page back from; null once the first message is loaded
   const pending = [];
-  const notes = new Map();
   let members = null; // the people of the conversation's team, for "Assign to…"
   let membersTeam = null;
   let reloadTimer = null;
@@ -243,10 +244,10 @@ export function createThread(ctx) {
     const lines = events.filter((e) => before == null || e.created_at >= messages[0].created_at);
     let next = 0;
     for (const m of messages) {
-      for (; next < lines.length && lines[next].created_at < m.created_at; next++) items.push(timelineItem(lines[next], notes));
+      for (; next < lines.length && lines[next].created_at < m.created_at; next++) items.push(timelineItem(lines[next], ctx.users));
       items.push(messageItem(m, ctx.users));
     }
-    items.push(...lines.slice(next).map((e) => timelineItem(e, notes)));
+    items.push(...lines.slice(next).map((e) => timelineItem(e, ctx.users)));
     log.replaceChildren(...items, ...pending.map((p) => p.el));
     older.hidden = before == null;
     if (isNearBottom) scroller.scrollTop = scroller.scrollHeight;
@@ -279,8 +280,12 @@ export function createThread(ctx) {
     scroller.scrollTop += scroller.scrollHeight - height;
   }
 
+  // The timeline's lines and the notes, by time; a note stands for its "added a note" line.
   async function loadTimeline() {
-    events = (await get(`/conversations/${ctx.id}/events`)).events;
+    const [timeline, notes] = await Promise.all([get(`/conversations/${ctx.id}/events`),
+      get(`/conversations/${ctx.id}/notes`)]);
+    events = [...timeline.events.filter((e) => e.kind !== 'note'), ...notes.notes]
+      .sort((a, b) => a.created_at - b.created_at);
     render();
   }
 
@@ -303,12 +308,8 @@ export function createThread(ctx) {
   }
 
   async function addNote(text) {
-    const { note } = await post(`/conversations/${ctx.id}/notes`, { text });
+    await post(`/conversations/${ctx.id}/notes`, { text });
     await loadTimeline();
-    // The timeline names who added a note; the text is shown to its author right away.
-    const line = [...events].reverse().find((e) => e.kind === 'note' && !notes.has(e.id));
-    if (line) notes.set(line.id, note.text);
-    render();
   }
 
   // Reloads after events, a few at a time.
