@@ -154,14 +154,21 @@ test('the thread shows read, failed (with the provider\'s reason) and pending me
   assert.equal(await note.locator('.note-head').textContent().then((x) => x.startsWith(en['inbox.note.by'].replace('{name}', 'Ana Pérez'))), true);
   assert.equal(await log.locator('.msg').filter({ hasText: 'Revisar con logística' }).count(), 0);
 
+  // Pending (the clock) until the provider accepts it, then sent.
+  fake.delayNext(1, 2000, { kind: 'whatsapp', to: '34600000101' });
+  const composer = page.getByRole('textbox', { name: en['inbox.composer.reply'] });
+  await composer.fill('Un momento, por favor');
+  await composer.press('Enter');
+  const slow = log.locator('.msg-out', { hasText: 'Un momento, por favor' });
+  await slow.locator('.tick-queued').waitFor();
+  assert.equal(await slow.locator('.tick-queued').getAttribute('title'), en['inbox.tick.queued']);
+  await slow.locator('.tick-sent').waitFor();
+
   // A failure the provider will not retry: the tick and the reason, visible.
   fake.failNext(1, failures.whatsappReengagement(), { kind: 'whatsapp', to: '34600000101' });
-  const composer = page.getByRole('textbox', { name: en['inbox.composer.reply'] });
   await composer.fill('¿Me confirmas la dirección?');
   await composer.press('Enter');
   const failed = log.locator('.msg-out', { hasText: '¿Me confirmas la dirección?' });
-  // Pending (the clock) until the provider answers.
-  await failed.locator('.tick-queued, .tick-failed').first().waitFor();
   await failed.locator('.tick-failed').waitFor({ timeout: 15000 });
   const reason = (await failed.locator('.msg-error').textContent()).trim();
   assert.match(reason, new RegExp(`^${en['inbox.tick.failedBecause'].replace('{reason}', '')}.*131047`));

@@ -63,7 +63,7 @@ function messageItem(m, users) {
 function pendingItem(text) {
   return h('li', { class: ['msg', 'msg-out', 'is-sending'] },
     h('div', { class: 'msg-bubble' }, h('p', { class: 'msg-text' }, text)),
-    h('div', { class: 'msg-meta' }, h('span', { class: 'tick tick-queued' }, icon('clock'), t('inbox.tick.sending'))));
+    h('div', { class: 'msg-meta' }, h('span', { class: 'tick tick-sending' }, icon('clock'), t('inbox.tick.sending'))));
 }
 
 // A note (from …/notes, in the timeline's shape) or a timeline line.
