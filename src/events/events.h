@@ -1,11 +1,11 @@
 /*
  * Events: what changed, for the web inbox's live stream. The store side writes an event in
  * the transaction of the change it reports, with the conversation's team and assignee at
- * that moment, so the visibility rule can be applied to it later. The hub (one thread)
- * reads new events from the store, filters them per subscriber with that rule and the
- * current team memberships, and fills each subscriber's buffer with Server-Sent Events
- * frames. The hub knows nothing of HTTP: a subscriber's owner gives it sleep and wake
- * callbacks.
+ * that moment (and just before it), so the visibility rule can be applied to it later. The
+ * hub (one thread) reads new events from the store, filters them per subscriber with that
+ * rule and the current team memberships, fills each subscriber's buffer with Server-Sent
+ * Events frames, and ends the streams whose login ended. The hub knows nothing of HTTP: a
+ * subscriber's owner gives it sleep and wake callbacks.
  */
 #ifndef EVENTS_EVENTS_H
 #define EVENTS_EVENTS_H

@@ -7,6 +7,7 @@ import { matchRoute, navigate, startRouter } from './router.js';
 import { currentUser, forgetSession, isAdmin, logOut, restoreSession, setAvailability } from './session.js';
 import { notify } from './ui/toast.js';
 import { attributesView } from './views/attributes.js';
+import { cannedView } from './views/canned.js';
 import { channelsView } from './views/channels.js';
 import { inboxView } from './views/inbox.js';
 import { loginView } from './views/login.js';
@@ -36,6 +37,7 @@ const routes = [
   { path: '/settings/channels', view: channelsView, isAdmin: true },
   { path: '/settings/routing', view: routingView, isAdmin: true },
   { path: '/settings/contact-fields', view: attributesView, isAdmin: true },
+  { path: '/settings/canned-responses', view: cannedView, isAdmin: true },
 ];
 
 const root = document.getElementById('app');

@@ -66,6 +66,7 @@ export function createShell({ user, isAdmin, teams, onAvailability, onLogout, on
       navLink('/settings/channels', 'plug', t('nav.settingsChannels')),
       navLink('/settings/routing', 'route', t('nav.settingsRouting')),
       navLink('/settings/contact-fields', 'layers', t('nav.settingsContactFields')),
+      navLink('/settings/canned-responses', 'chat', t('nav.settingsCanned')),
     ])),
     h('div', { class: 'nav-footer' }, languageSwitch(onLanguage)));
 
