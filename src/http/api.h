@@ -19,6 +19,9 @@ json_t *api_read_body(struct http_request *req, struct http_response *res,
 /* A query parameter that must be a whole number in [lo, hi]; def when absent. */
 int api_query_int(struct http_request *req, const char *name, int64_t lo, int64_t hi, int64_t def,
                   int64_t *out, struct error *e);
+/* A free-text query parameter of at most max bytes; NULL when absent or empty. */
+int api_query_text(struct http_request *req, const char *name, size_t max, const char **out,
+                   struct error *e);
 
 #define RANGE_DEFAULT_MS (7LL * 24 * 3600 * 1000)
 /* ?from=&to= in UTC ms (to: now by default, from: RANGE_DEFAULT_MS before to); from may not

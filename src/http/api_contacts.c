@@ -12,15 +12,11 @@ static int read_filter(struct http_request *req, struct contact_filter *f, struc
 {
 	int64_t limit;
 	memset(f, 0, sizeof(*f));
-	if (api_query_int(req, "limit", 1, CONTACT_PAGE_MAX, CONTACTS_PAGE, &limit, e) < 0)
+	if (api_query_int(req, "limit", 1, CONTACT_PAGE_MAX, CONTACTS_PAGE, &limit, e) < 0 ||
+	    api_query_text(req, "q", CONTACT_QUERY_MAX, &f->q, e) < 0)
 		return -1;
 	f->limit = (int)limit;
 	f->tag = http_query(req, "tag");
-	f->q = http_query(req, "q");
-	if (f->q != NULL && strlen(f->q) > CONTACT_QUERY_MAX)
-		return error_set(e, ERR_INVALID, "'q' is longer than %d bytes", CONTACT_QUERY_MAX);
-	if (f->q != NULL && f->q[0] == '\0')
-		f->q = NULL;
 	const char *cursor = http_query(req, "cursor");
 	return cursor != NULL ? api_cursor_decode(cursor, &f->after_updated_at, &f->after_id, e)
 	                      : 0;

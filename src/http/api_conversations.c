@@ -267,12 +267,8 @@ static int read_filter(struct http_request *req, struct conversation_filter *f, 
 		return -1;
 	f->limit = (int)limit;
 	f->tag = http_query(req, "tag");
-	f->q = http_query(req, "q");
-	if (f->q != NULL && strlen(f->q) > CONVERSATION_QUERY_MAX)
-		return error_set(e, ERR_INVALID, "'q' is longer than %d bytes",
-		                 CONVERSATION_QUERY_MAX);
-	if (f->q != NULL && f->q[0] == '\0')
-		f->q = NULL;
+	if (api_query_text(req, "q", CONVERSATION_QUERY_MAX, &f->q, e) < 0)
+		return -1;
 	const char *cursor = http_query(req, "cursor");
 	return cursor != NULL ? api_cursor_decode(cursor, &f->after_activity_at, &f->after_id, e)
 	                      : 0;

@@ -267,3 +267,13 @@ int api_query_range(struct http_request *req, int64_t *from, int64_t *to, struct
 		return -1;
 	return *from > *to ? error_set(e, ERR_INVALID, "'from' must not be after 'to'") : 0;
 }
+
+int api_query_text(struct http_request *req, const char *name, size_t max, const char **out,
+                   struct error *e)
+{
+	const char *s = http_query(req, name);
+	*out = s != NULL && s[0] != '\0' ? s : NULL;
+	if (s != NULL && strlen(s) > max)
+		return error_set(e, ERR_INVALID, "'%s' is longer than %zu bytes", name, max);
+	return 0;
+}

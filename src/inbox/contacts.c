@@ -437,7 +437,7 @@ static const char *const merge_steps[] = {
 	" email = coalesce(email, (SELECT email FROM contacts WHERE id = $2)),"
 	" notes = (SELECT CASE WHEN coalesce(o.notes, '') = '' THEN s.notes"
 	" WHEN coalesce(s.notes, '') = '' THEN o.notes"
-	" ELSE s.notes || char(10) || char(10) || o.notes END"
+	" ELSE s.notes || '\n\n' || o.notes END"
 	" FROM contacts s, contacts o WHERE s.id = $1 AND o.id = $2) WHERE id = $1",
 	"DELETE FROM contacts WHERE id = $2",
 };
@@ -452,16 +452,18 @@ int contact_merge(struct store_tx *tx, const struct actor *who, int64_t id, int6
 		return error_set(e, ERR_UNPROCESSABLE, "a contact cannot be merged with itself");
 	if ((rc = check_visible(tx, who, other_id, e)) < 0)
 		return rc;
+	/* Names come from providers too (up to INBOUND_NAME_MAX): the line has room for one. */
 	struct store_rows *r;
-	char names[2][CONTACT_NAME_MAX + 1] = { "", "" }, line[2 * CONTACT_NAME_MAX + 64];
-	if ((rc = store_query(tx, "SELECT id, name FROM contacts WHERE id IN ($1, $2)",
-	                      STORE_ARGS(SV_INT(id), SV_INT(other_id)), &r)) < 0)
+	char name[INBOUND_NAME_MAX + 1] = "", line[INBOUND_NAME_MAX + 96];
+	if ((rc = store_query(tx, "SELECT name FROM contacts WHERE id = $1",
+	                      STORE_ARGS(SV_INT(other_id)), &r)) < 0)
 		return failed(e, rc);
-	while ((rc = store_next(r)) == 1)
-		snprintf(names[store_int(r, 0) == id ? 0 : 1], sizeof(names[0]), "%s",
-		         store_text(r, 1));
+	if ((rc = store_next(r)) == 1)
+		snprintf(name, sizeof(name), "%s", store_text(r, 0));
 	store_rows_free(r);
-	snprintf(line, sizeof(line), "merged the contact '%s' into '%s'", names[1], names[0]);
+	snprintf(line, sizeof(line),
+	         "merged the contact '%s' (#%lld) into this conversation's contact", name,
+	         (long long)other_id);
 	if (rc >= 0)
 		rc = move_conversations(tx, who, id, other_id, line, now);
 	for (size_t i = 0; rc >= 0 && i < sizeof(merge_steps) / sizeof(merge_steps[0]); i++)
@@ -471,8 +473,8 @@ int contact_merge(struct store_tx *tx, const struct actor *who, int64_t id, int6
 		    tx,
 		    "INSERT INTO contact_merges (account_id, contact_id, merged_contact_id,"
 		    " merged_name, user_id, created_at) VALUES ($1, $2, $3, $4, $5, $6)",
-		    STORE_ARGS(SV_INT(who->account_id), SV_INT(id), SV_INT(other_id),
-		               SV_TEXT(names[1]), SV_INT(who->user_id), SV_INT(now)));
+		    STORE_ARGS(SV_INT(who->account_id), SV_INT(id), SV_INT(other_id), SV_TEXT(name),
+		               SV_INT(who->user_id), SV_INT(now)));
 	if (rc >= 0)
 		rc = store_exec(tx, "UPDATE contacts SET updated_at = $2 WHERE id = $1",
 		                STORE_ARGS(SV_INT(id), SV_INT(now)));

@@ -233,7 +233,9 @@ test('merge: identities and conversations move, nothing is lost, the merge is re
   assert.equal(sql(s, `SELECT contact_id || ' ' || merged_contact_id || ' ' || merged_name || ' ' || user_id FROM contact_merges`),
     `${wa.contact} ${ig.contact} ${igName} ${sql(s, "SELECT id FROM users WHERE email = 'admin@example.com'")}`);
   const timeline = (await admin.get(`/api/v1/conversations/${ig.conversation}/events`)).json.events;
-  assert.ok(timeline.at(-1).text.endsWith(`merged the contact '${igName}' into 'Elena WhatsApp'`), timeline.at(-1).text);
+  assert.equal(timeline.at(-1).kind, 'contact');
+  assert.ok(timeline.at(-1).text.endsWith(`merged the contact '${igName}' (#${ig.contact}) into this conversation's contact`),
+    timeline.at(-1).text);
   assert.equal((await admin.get(`/api/v1/conversations/${ig.conversation}`)).json.conversation.contact.name, 'Elena WhatsApp');
   // The customer writes again on Instagram: the same conversation, now the survivor's.
   assert.equal(await customerWrites(s, 'instagram', 'igsid-elena', 'sigo aquí'), ig.conversation);
@@ -244,6 +246,18 @@ test('merge: identities and conversations move, nothing is lost, the merge is re
   assert.equal((await admin.post(`/api/v1/contacts/${third.contact}/merge`, { contact_id: wa.contact })).status, 200);
   assert.equal(sql(s, `SELECT count(*) FROM contact_merges WHERE contact_id = ${third.contact}`), '2');
   assert.equal(messages(third.contact), before + 2);
+});
+
+test("merge: a provider's longest name is kept whole in the record and the timeline", async () => {
+  const long = 'ñ'.repeat(128); // 256 bytes, the most a provider's name keeps
+  const survivor = await newContact({ name: 'Superviviente' });
+  const merged = await newContact({ name: long });
+  assert.equal((await admin.get(`/api/v1/contacts/${merged.contact}`)).json.contact.name, long);
+  assert.equal((await admin.post(`/api/v1/contacts/${survivor.contact}/merge`, { contact_id: merged.contact })).status, 200);
+  assert.equal(sql(s, `SELECT merged_name FROM contact_merges WHERE merged_contact_id = ${merged.contact}`), long);
+  const timeline = await admin.get(`/api/v1/conversations/${merged.conversation}/events`);
+  assert.equal(timeline.status, 200, timeline.text);
+  assert.ok(timeline.json.events.at(-1).text.includes(`'${long}' (#${merged.contact})`));
 });
 
 test('bad input is refused and changes nothing', async () => {
@@ -363,6 +377,11 @@ test('the permission matrix', async () => {
     for (const send of requests.slice(0, 2)) assert.equal((await send(who)).status, 200);
   }
   assert.equal((await requests[2](ana)).status, 200, 'a member merges what they see');
+  // The admin-only endpoints, as the admin.
+  assert.equal((await admin.get('/api/v1/contacts/export')).status, 200);
+  assert.equal((await admin.post('/api/v1/contact-attributes', { key: 'matrix', label: 'M' })).status, 201);
+  assert.equal((await admin.get('/api/v1/contact-attributes')).status, 200);
+  assert.equal((await admin.del('/api/v1/contact-attributes/matrix')).status, 200);
 
   // After the admin merges the Soporte contact in, each agent sees only their conversations.
   assert.equal((await admin.post(`${base}/merge`, { contact_id: soporte.contact })).status, 200);

@@ -16,7 +16,7 @@ function addForm(ctx) {
   const submit = h('button', { type: 'submit', class: 'btn btn-primary' }, icon('plus'), t('attributes.add.submit'));
   const error = formError();
   const form = h('form', { class: 'invite-form', 'aria-labelledby': 'attribute-add-title' },
-    field(t('attributes.key'), key, t('attributes.keyHint')),
+    field(t('attributes.key'), key),
     field(t('attributes.label'), label),
     h('div', { class: 'invite-submit' }, submit),
     error.el);
