@@ -160,14 +160,18 @@ test('a transfer to another team takes the conversation out of a non-member\'s v
 
 test('a customer\'s HTML is shown as the characters typed, never run', async () => {
   const evil = '<img src=x onerror=alert(1)>';
-  const { conversation } = await routedCustomer(evil, evil);
-  const page = await openPage(browser, server, { path: `/inbox/general` });
+  const { from, conversation } = await routedCustomer(evil, '1');
+  await customerWrites(server, 'whatsapp', from, evil, { name: evil });
+  const page = await openPage(browser, server, { path: `/inbox/team/${teams.Soporte.id}` });
   await logIn(page, 'sara@example.com', 'agent-password-123');
-  await page.goto(`${server.url}/inbox/team/${teams.Soporte.id}/${conversation}`).catch(() => {});
+  const row = page.locator(`.conv-item[data-conversation-id="${conversation}"]`);
+  await row.locator('.conv-preview', { hasText: evil }).waitFor();
+  assert.equal(await row.locator('.conv-name').textContent(), evil);
+  await row.locator('a').click();
   const heading = page.locator('#thread-heading');
   await heading.waitFor();
   assert.equal(await heading.textContent(), evil);
-  await thread(page).locator('.msg-in .msg-text', { hasText: evil }).first().waitFor();
+  assert.equal(await thread(page).locator('.msg-in .msg-text', { hasText: evil }).textContent(), evil);
   assert.equal(await page.locator('img[src="x"]').count(), 0);
   assertNoErrors(page);
   await page.context().close();
