@@ -179,9 +179,10 @@ export function createThread(ctx) {
     ].filter(Boolean));
     statusButton.replaceChildren(isResolved || c.status === 'snoozed'
         ? h('button', { type: 'button', class: 'btn btn-secondary btn-small', id: 'action-reopen',
-          onclick: () => act('reopen', undefined, t('inbox.done.reopened')) }, icon('undo'), t('inbox.action.reopen'))
-        : h('button', { type: 'button', class: 'btn btn-primary btn-small', id: 'action-resolve',
-          onclick: resolve }, icon('check'), t('inbox.action.resolve')));
+          onclick: () => act('reopen', undefined, t('inbox.done.reopened')) },
+        icon('undo'), h('span', { class: 'label-wide' }, t('inbox.action.reopen')))
+        : h('button', { type: 'button', class: 'btn btn-primary btn-small', id: 'action-resolve', onclick: resolve },
+          icon('check'), h('span', { class: 'label-wide' }, t('inbox.action.resolve'))));
   }
 
   function renderTags() {

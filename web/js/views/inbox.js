@@ -288,8 +288,8 @@ async function createInbox(key, params, user) {
       return;
     }
     threadPane.replaceChildren(thread.element);
-    thread.scrollToEnd();
     element.dataset.pane = 'thread';
+    thread.scrollToEnd();
     showContact();
     renderList();
     scheduleList();
