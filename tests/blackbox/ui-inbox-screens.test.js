@@ -285,6 +285,19 @@ test('filters, search and the keyboard: j/k move, e resolves, ? lists the shortc
   await page.keyboard.press('k');
   await page.locator('#thread-heading', { hasText: names[0] }).waitFor();
   const id = Number(page.url().split('/').pop());
+  // "a" goes to "Assign to…": arrows browse without acting, Enter assigns.
+  const assignee = async () => (await admin.get(`/api/v1/conversations/${id}`)).json.conversation.assignee_id;
+  const before = await assignee();
+  await page.keyboard.press('a');
+  assert.equal(await page.evaluate(() => document.activeElement.id), 'action-assign');
+  await page.keyboard.press('ArrowDown');
+  await page.waitForTimeout(300);
+  assert.equal(await assignee(), before);
+  const chosen = await page.locator('#action-assign').inputValue();
+  await page.keyboard.press('Enter');
+  await until(async () => (await assignee()) !== before);
+  assert.equal(await assignee(), chosen === 'none' ? null : Number(chosen));
+  await page.locator('#thread-heading').focus();
   await page.keyboard.press('e');
   await page.locator('.toast', { hasText: en['inbox.done.resolved'] }).waitFor();
   await until(async () => (await admin.get(`/api/v1/conversations/${id}`)).json.conversation.status === 'resolved');
@@ -300,6 +313,7 @@ test('filters, search and the keyboard: j/k move, e resolves, ? lists the shortc
   await page.keyboard.press('Escape');
   await page.waitForURL(`**/inbox/team/${soporte.id}`);
   await admin.post(`/api/v1/conversations/${id}/reopen`);
+  if (before) await admin.post(`/api/v1/conversations/${id}/assign`, { user_id: before });
   assertNoErrors(page);
   await page.context().close();
 });

@@ -77,14 +77,34 @@ function timelineItem(e, users) {
     h('span', {}, e.text), timeEl(e.created_at));
 }
 
-// A <select> whose choice runs at once ("one click"); it goes back to its prompt after.
+// A <select> whose choice runs at once ("one click") and then shows its prompt again. On the
+// closed select the arrow keys only browse (browsers change its value as they go, firing
+// "change" within the key's own task): Enter acts. A choice made in the open list acts.
 function actionSelect(id, label, options, onPick) {
   const select = h('select', { id, class: 'select-action', 'aria-label': label },
     h('option', { value: '' }, label), options.map(([value, text]) => h('option', { value }, text)));
-  select.addEventListener('change', () => {
+  let isBrowsing = false;
+  const pick = () => {
     const value = select.value;
     select.value = '';
     if (value) onPick(value);
+  };
+  select.addEventListener('keydown', (event) => {
+    if (event.key === 'Enter' && select.value) {
+      event.preventDefault();
+      pick();
+    } else if (/^(Arrow|Page|Home|End)|^.$/.test(event.key)) {
+      isBrowsing = true;
+      setTimeout(() => {
+        isBrowsing = false;
+      });
+    }
+  });
+  select.addEventListener('change', () => {
+    if (!isBrowsing) pick();
+  });
+  select.addEventListener('blur', () => {
+    select.value = '';
   });
   return select;
 }
@@ -156,8 +176,15 @@ export function createThread(ctx) {
     composer.update();
   }
 
+  // Rebuilt only when what it offers changes, so a live update does not take the focus away.
+  let actionsFor = '';
   function renderActions() {
     const c = conversation;
+    const state = JSON.stringify([c.status, c.team_id, c.assignee_id, members?.map((u) => u.id)]);
+    if (state === actionsFor) return;
+    actionsFor = state;
+    const focused = actions.contains(document.activeElement) || statusButton.contains(document.activeElement)
+      ? document.activeElement.id : null;
     const teamOptions = [...ctx.teams].sort(byName).filter((x) => x.id !== c.team_id).map((x) => [String(x.id), x.name]);
     const people = (members ?? [...ctx.users.values()]).filter((u) => u.active !== false && u.id !== c.assignee_id);
     const assignOptions = [
@@ -183,6 +210,7 @@ export function createThread(ctx) {
         icon('undo'), h('span', { class: 'label-wide' }, t('inbox.action.reopen')))
         : h('button', { type: 'button', class: 'btn btn-primary btn-small', id: 'action-resolve', onclick: resolve },
           icon('check'), h('span', { class: 'label-wide' }, t('inbox.action.resolve'))));
+    if (focused) document.getElementById(focused)?.focus();
   }
 
   function renderTags() {
