@@ -152,9 +152,13 @@ async function createInbox(key, params, user) {
     return p;
   }
 
+  // Live updates rebuild the rows; the row that had the focus keeps it.
   function renderList() {
     const openId = thread?.id;
+    const focused = listEl.contains(document.activeElement)
+      ? document.activeElement.closest('[data-conversation-id]')?.dataset.conversationId : null;
     listEl.replaceChildren(...conversations.map((c) => conversationItem(c, base, c.id === openId)));
+    if (focused) listEl.querySelector(`[data-conversation-id="${focused}"] a`)?.focus();
     summary.textContent = total === 0 ? '' : total === 1 ? t('inbox.list.totalOne') : t('inbox.list.total', { count: total });
     more.hidden = !cursor;
     if (conversations.length === 0) {
