@@ -272,6 +272,14 @@ test('filters, search and the keyboard: j/k move, e resolves, ? lists the shortc
   await page.getByLabel(en['inbox.filter.tag']).fill('');
   await page.getByLabel(en['inbox.filter.tag']).press('Enter');
   await items.nth(3).waitFor();
+  await page.getByLabel(en['inbox.filter.channel']).selectOption({ label: en['channels.kind.telegram'] });
+  await until(async () => (await items.count()) === 1);
+  assert.equal(await items.locator('.conv-name').textContent(), 'Pablo');
+  await page.getByLabel(en['inbox.filter.status']).selectOption('resolved');
+  await page.getByText(en['inbox.empty.filteredTitle']).waitFor();
+  await page.getByLabel(en['inbox.filter.status']).selectOption('open');
+  await page.getByLabel(en['inbox.filter.channel']).selectOption('');
+  await items.nth(3).waitFor();
   // Typing "j" in a field types it.
   await page.getByLabel(en['inbox.filter.search']).press('j');
   assert.equal(page.url(), `${server.url}/inbox/team/${soporte.id}`);
