@@ -255,7 +255,7 @@ test('the contact panel shows and edits the contact; bad input is refused and ch
   await page.context().close();
 });
 
-test('filters, search and the keyboard: j/k move, e resolves, ? lists the shortcuts, not while typing', async () => {
+test('filters (search, tag, channel, status) and the keyboard: j/k move, a assigns, e resolves, ? lists the shortcuts, not while typing', async () => {
   const page = await openPage(browser, server, { path: `/inbox/team/${soporte.id}` });
   await logIn(page, 'ana@example.com', PASSWORD);
   const items = page.locator('.conv-item');
