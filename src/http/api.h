@@ -23,16 +23,15 @@ int api_query_int(struct http_request *req, const char *name, int64_t lo, int64_
 int api_query_text(struct http_request *req, const char *name, size_t max, const char **out,
                    struct error *e);
 
+#define RANGE_DEFAULT_MS (7LL * 24 * 3600 * 1000)
+/* ?from=&to= in UTC ms (to: now by default, from: RANGE_DEFAULT_MS before to); from may not
+ * be after to. */
+int api_query_range(struct http_request *req, int64_t *from, int64_t *to, struct error *e);
 /* A list's keyset cursor: base64url of "<time>.<id>" (docs/DECISIONS.md); decoding refuses
  * anything this server would not have given (ERR_INVALID). */
 #define API_CURSOR_MAX 64
 void api_cursor_encode(int64_t at, int64_t id, char out[API_CURSOR_MAX]);
 int api_cursor_decode(const char *text, int64_t *at, int64_t *id, struct error *e);
-
-#define RANGE_DEFAULT_MS (7LL * 24 * 3600 * 1000)
-/* ?from=&to= in UTC ms (to: now by default, from: RANGE_DEFAULT_MS before to); from may not
- * be after to. */
-int api_query_range(struct http_request *req, int64_t *from, int64_t *to, struct error *e);
 
 void api_health(struct http_request *req, struct http_response *res);
 
@@ -90,6 +89,7 @@ void api_conversation_note(struct http_request *req, struct http_response *res);
 void api_conversation_tag_put(struct http_request *req, struct http_response *res);
 void api_conversation_tag_delete(struct http_request *req, struct http_response *res);
 void api_conversation_events(struct http_request *req, struct http_response *res);
+void api_conversation_notes(struct http_request *req, struct http_response *res);
 
 void api_canned_list(struct http_request *req, struct http_response *res);
 void api_canned_create(struct http_request *req, struct http_response *res);

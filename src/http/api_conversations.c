@@ -516,16 +516,29 @@ void api_conversation_tag_delete(struct http_request *req, struct http_response 
 	tag_action(req, res, false);
 }
 
-void api_conversation_events(struct http_request *req, struct http_response *res)
+/* Answers {name: [...]} with what lines() gives for the conversation :id. */
+static void reply_lines(struct http_request *req, struct http_response *res, const char *name,
+                        json_t *(*lines)(struct store_tx *, const struct actor *, int64_t,
+                                         struct error *))
 {
 	struct store_tx *tx = api_begin(req, res, STORE_READ);
 	if (tx == NULL)
 		return;
 	struct error e;
-	json_t *events = conversation_events(tx, &req->who, req->params[0], &e);
+	json_t *list = lines(tx, &req->who, req->params[0], &e);
 	store_rollback(tx);
-	if (events == NULL)
+	if (list == NULL)
 		http_reply_error(res, &e);
 	else
-		http_reply_json(res, 200, json_pack("{s:o}", "events", events));
+		http_reply_json(res, 200, json_pack("{s:o}", name, list));
+}
+
+void api_conversation_events(struct http_request *req, struct http_response *res)
+{
+	reply_lines(req, res, "events", conversation_events);
+}
+
+void api_conversation_notes(struct http_request *req, struct http_response *res)
+{
+	reply_lines(req, res, "notes", conversation_notes);
 }

@@ -73,6 +73,7 @@ static const struct route routes[] = {
 	{ "PUT", "/api/v1/conversations/:id/tags/:name", USER, api_conversation_tag_put },
 	{ "DELETE", "/api/v1/conversations/:id/tags/:name", USER, api_conversation_tag_delete },
 	{ "GET", "/api/v1/conversations/:id/events", USER, api_conversation_events },
+	{ "GET", "/api/v1/conversations/:id/notes", USER, api_conversation_notes },
 	{ "GET", "/api/v1/canned-responses", USER, api_canned_list },
 	{ "POST", "/api/v1/canned-responses", ADMIN, api_canned_create },
 	{ "PATCH", "/api/v1/canned-responses/:id", ADMIN, api_canned_update },

@@ -317,17 +317,16 @@ json_t *conversation_tags(struct store_tx *tx, int64_t id, struct error *e)
 	return tags;
 }
 
-json_t *conversation_events(struct store_tx *tx, const struct actor *who, int64_t id,
-                            struct error *e)
+/* Rows of (id, kind, user_id, text, created_at) of a conversation the actor may see, by the
+ * query sql (its $1 is the conversation's id), as a JSON array; NULL on failure. */
+static json_t *conversation_lines(struct store_tx *tx, const struct actor *who, int64_t id,
+                                  const char *sql, struct error *e)
 {
 	struct conversation c;
 	struct store_rows *r;
 	if (conversation_get(tx, who, id, &c, e) < 0)
 		return NULL;
-	int rc = store_query(tx,
-	                     "SELECT id, kind, user_id, text, created_at FROM conversation_events"
-	                     " WHERE conversation_id = $1 ORDER BY id",
-	                     STORE_ARGS(SV_INT(id)), &r);
+	int rc = store_query(tx, sql, STORE_ARGS(SV_INT(id)), &r);
 	if (rc < 0) {
 		failed(e, rc);
 		return NULL;
@@ -347,4 +346,23 @@ json_t *conversation_events(struct store_tx *tx, const struct actor *who, int64_
 		return NULL;
 	}
 	return events;
+}
+
+json_t *conversation_events(struct store_tx *tx, const struct actor *who, int64_t id,
+                            struct error *e)
+{
+	return conversation_lines(
+	    tx, who, id,
+	    "SELECT id, kind, user_id, text, created_at FROM conversation_events"
+	    " WHERE conversation_id = $1 ORDER BY id",
+	    e);
+}
+
+json_t *conversation_notes(struct store_tx *tx, const struct actor *who, int64_t id,
+                           struct error *e)
+{
+	return conversation_lines(tx, who, id,
+	                          "SELECT id, 'note', author_id, text, created_at"
+	                          " FROM conversation_notes WHERE conversation_id = $1 ORDER BY id",
+	                          e);
 }

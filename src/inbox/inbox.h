@@ -446,6 +446,10 @@ json_t *conversation_tags(struct store_tx *tx, int64_t id, struct error *e);
 /* The timeline, oldest first, as a JSON array of {id, kind, user_id, text, created_at}. */
 json_t *conversation_events(struct store_tx *tx, const struct actor *who, int64_t id,
                             struct error *e);
+/* The private notes, oldest first, in the timeline's shape: kind "note", user_id the author
+ * (null once deleted), text the note. */
+json_t *conversation_notes(struct store_tx *tx, const struct actor *who, int64_t id,
+                           struct error *e);
 
 /*
  * Canned responses: shortcuts admins manage and agents insert. Placeholders ({contact_name},

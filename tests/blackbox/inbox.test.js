@@ -185,6 +185,11 @@ test('transfer, assign, unassign, resolve, reopen, snooze, note and tags, in the
   assert.equal(r.json.note.author_id, bruno.user.id);
   // A note is never a message, so nothing can send it.
   assert.equal(sql(s, `SELECT count(*) FROM messages WHERE text LIKE 'Llamar%'`), '0');
+  r = await bruno.get(`${base}/notes`);
+  assert.equal(r.status, 200, r.text);
+  assert.deepEqual(r.json.notes.map(({ kind, user_id, text }) => ({ kind, user_id, text })),
+    [{ kind: 'note', user_id: bruno.user.id, text: 'Llamar mañana <b>antes</b> de las 10' }]);
+  assertError(await bruno.get('/api/v1/conversations/999999/notes'), 404, 'not_found');
 
   r = await bruno.put(`${base}/tags/vip`);
   assert.deepEqual(r.json.tags, ['vip']);
@@ -283,6 +288,7 @@ test('the permission matrix', async () => {
     (c) => c.get(base),
     (c) => c.get(`${base}/messages`),
     (c) => c.get(`${base}/events`),
+    (c) => c.get(`${base}/notes`),
     (c) => c.post(`${base}/read`),
     (c) => c.post(`${base}/notes`, { text: 'nota' }),
     (c) => c.put(`${base}/tags/matriz`),
