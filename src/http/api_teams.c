@@ -20,8 +20,11 @@ void api_teams_list(struct http_request *req, struct http_response *res)
 		return;
 	}
 	json_t *list = json_array();
-	for (size_t i = 0; i < n; i++)
-		json_array_append_new(list, json_team(&teams[i]));
+	for (size_t i = 0; i < n; i++) {
+		json_t *team = json_team(&teams[i]);
+		json_object_set_new(team, "is_member", json_boolean(teams[i].is_member));
+		json_array_append_new(list, team);
+	}
 	free(teams);
 	http_reply_json(res, 200, json_pack("{s:o}", "teams", list));
 }

@@ -71,6 +71,7 @@ struct team {
 	bool is_online_only; /* only members who are online get conversations */
 	int max_open;        /* open conversations per member; 0: no cap */
 	int64_t member_count;
+	bool is_member; /* the actor belongs to it: set by team_list only */
 	int64_t created_at;
 	int64_t updated_at;
 };
@@ -113,6 +114,8 @@ int team_get(struct store_tx *tx, const struct actor *who, int64_t id, struct te
              struct error *e);
 int team_find_name(struct store_tx *tx, int64_t account_id, const char *name, struct team *out,
                    struct error *e);
+/* Every team of the account, for agents too (a conversation may be transferred to any team),
+ * each with is_member set for the actor. */
 int team_list(struct store_tx *tx, const struct actor *who, struct team **out, size_t *n,
               struct error *e);
 /* Only active users of the same account can join; a second add is a conflict. */

@@ -99,10 +99,23 @@ int team_get(struct store_tx *tx, const struct actor *who, int64_t id, struct te
 int team_list(struct store_tx *tx, const struct actor *who, struct team **out, size_t *n,
               struct error *e)
 {
-	return query_teams(tx, TEAM_SELECT " WHERE" TEAM_VISIBLE " ORDER BY t.name_key, t.id",
-	                   STORE_ARGS(SV_INT(who->account_id), SV_INT(who->user_id),
-	                              SV_INT(who->role == ROLE_ADMIN)),
-	                   out, n, e);
+	int rc = query_teams(tx, TEAM_SELECT " WHERE t.account_id = $1 ORDER BY t.name_key, t.id",
+	                     STORE_ARGS(SV_INT(who->account_id)), out, n, e);
+	int64_t *mine = NULL;
+	size_t nm = 0;
+	if (rc == 0 &&
+	    (rc = store_get_ints(tx, "SELECT team_id FROM team_members WHERE user_id = $1",
+	                         STORE_ARGS(SV_INT(who->user_id)), &mine, &nm)) < 0) {
+		free(*out);
+		*out = NULL;
+		*n = 0;
+		return error_set(e, rc, "the store failed");
+	}
+	for (size_t i = 0; rc == 0 && i < *n; i++)
+		for (size_t j = 0; j < nm && !(*out)[i].is_member; j++)
+			(*out)[i].is_member = (*out)[i].id == mine[j];
+	free(mine);
+	return rc;
 }
 
 /* Checks a team name and computes its case-folded key; *key is freed by the caller. */

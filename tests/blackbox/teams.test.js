@@ -1,4 +1,5 @@
-// Teams: admins create, rename, delete and staff them; agents see only their own teams.
+// Teams: admins create, rename, delete and staff them; agents see every team's name and only
+// their own teams' members.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { startServer, dump } from './lib/server.js';
@@ -19,7 +20,7 @@ async function createTeam(name) {
   return r.json.team;
 }
 
-test('admin creates a team and adds an agent; the agent sees only their teams', async () => {
+test('admin creates a team and adds an agent; the agent sees which teams are theirs', async () => {
   const soporte = await createTeam('Soporte');
   const ventas = await createTeam('Ventas');
   assert.equal(soporte.name, 'Soporte');
@@ -29,12 +30,13 @@ test('admin creates a team and adds an agent; the agent sees only their teams', 
   assert.deepEqual(r.json.team.members.map((m) => m.email), ['ana@example.com']);
   assert.equal(r.json.team.member_count, 1);
 
+  // Every team is listed (a transfer may go to any), marked with the caller's membership.
   const anaTeams = (await ana.get('/api/v1/teams')).json.teams;
-  assert.deepEqual(anaTeams.map((t) => t.name), ['Soporte']);
+  assert.deepEqual(anaTeams.map((t) => [t.name, t.is_member]), [['Soporte', true], ['Ventas', false]]);
   assert.equal((await ana.get(`/api/v1/teams/${soporte.id}`)).status, 200);
   // Not a member: the team does not exist for them (404, not 403).
   assertError(await ana.get(`/api/v1/teams/${ventas.id}`), 404, 'not_found');
-  assert.deepEqual((await luis.get('/api/v1/teams')).json.teams, []);
+  assert.deepEqual((await luis.get('/api/v1/teams')).json.teams.map((t) => t.is_member), [false, false]);
   const all = (await admin.get('/api/v1/teams')).json.teams.map((t) => t.name);
   assert.ok(all.includes('Soporte') && all.includes('Ventas'));
 });

@@ -82,8 +82,15 @@ async function leave() {
   }
 }
 
-async function buildShell() {
+// The navigation's teams: every team for admins, an agent's own teams for agents (GET /teams
+// lists every team, for transfers).
+async function navTeams() {
   const { teams } = await get('/teams');
+  return isAdmin() ? teams : teams.filter((team) => team.is_member);
+}
+
+async function buildShell() {
+  const teams = await navTeams();
   return createShell({ user: currentUser(), isAdmin: isAdmin(), teams, onAvailability: changeAvailability,
     onLogout: leave, onLanguage: changeLanguage });
 }
@@ -93,7 +100,7 @@ async function buildShell() {
 async function refresh({ teams = false, path = null, focus = null } = {}) {
   if (teams) {
     try {
-      shell.setTeams((await get('/teams')).teams);
+      shell.setTeams(await navTeams());
       refreshCounts();
     } catch (e) {
       notify(errorMessage(e), { isError: true });
