@@ -50,6 +50,8 @@ static const char *kind_name(enum json_field_kind kind)
 		return "true or false";
 	case JSON_FIELD_INT:
 		return "an integer";
+	case JSON_FIELD_VALUE:
+		return "a JSON value";
 	}
 	return "?";
 }
@@ -63,6 +65,8 @@ static bool kind_matches(const json_t *v, enum json_field_kind kind)
 		return json_is_boolean(v);
 	case JSON_FIELD_INT:
 		return json_is_integer(v);
+	case JSON_FIELD_VALUE:
+		return true;
 	}
 	return false;
 }
@@ -115,6 +119,9 @@ int json_read_fields(const json_t *obj, const struct json_field *fields, size_t 
 			break;
 		case JSON_FIELD_INT:
 			*(json_int_t *)fields[i].out = json_integer_value(v);
+			break;
+		case JSON_FIELD_VALUE:
+			*(const json_t **)fields[i].out = v;
 			break;
 		}
 	}

@@ -21,6 +21,7 @@ enum json_field_kind {
 	JSON_FIELD_STRING, /* out: const char ** borrowed from the object */
 	JSON_FIELD_BOOL,   /* out: bool * */
 	JSON_FIELD_INT,    /* out: json_int_t * */
+	JSON_FIELD_VALUE,  /* any JSON value, checked by the caller; out: const json_t ** */
 };
 
 struct json_field {

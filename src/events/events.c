@@ -106,6 +106,7 @@ int events_emit_conversation(struct store_tx *tx, int64_t conversation_id, int64
 struct events_sub {
 	struct events_sub *next; /* the hub's list; under the hub's lock */
 	struct actor who;
+	int64_t identity_id;   /* a web chat visitor's stream: only what was sent to it */
 	int64_t after_id;      /* the last event considered; under the hub's lock */
 	int64_t last_write_ms; /* for the heartbeat; the hub's thread only */
 	struct events_waker waker;
@@ -136,6 +137,8 @@ struct row {
 	int64_t account_id;
 	int64_t team_id;     /* 0: none (the general inbox, or an account-wide event) */
 	int64_t assignee_id; /* 0: nobody */
+	int64_t identity_id; /* the conversation's contact identity; 0 when none */
+	bool is_sent_out;    /* an outgoing message just left the outbox */
 	struct buf frame;    /* the SSE text */
 };
 
@@ -196,8 +199,12 @@ static int read_rows(struct store_tx *tx, int64_t after, struct row *rows, int *
 	struct store_rows *r;
 	int rc =
 	    store_query(tx,
-	                "SELECT id, account_id, coalesce(team_id, 0), coalesce(assignee_id, 0),"
-	                " kind, data FROM events WHERE id > $1 ORDER BY id LIMIT $2",
+	                "SELECT e.id, e.account_id, coalesce(e.team_id, 0),"
+	                " coalesce(e.assignee_id, 0), e.kind, e.data, coalesce(c.identity_id, 0),"
+	                " e.kind = 'message.updated' AND e.data LIKE '%\"direction\":\"out\"%'"
+	                " AND e.data LIKE '%\"status\":\"sent\"%' FROM events e"
+	                " LEFT JOIN conversations c ON c.id = e.conversation_id"
+	                " WHERE e.id > $1 ORDER BY e.id LIMIT $2",
 	                STORE_ARGS(SV_INT(after), SV_INT(BATCH)), &r);
 	if (rc < 0)
 		return rc;
@@ -209,6 +216,8 @@ static int read_rows(struct store_tx *tx, int64_t after, struct row *rows, int *
 		w->account_id = store_int(r, 1);
 		w->team_id = store_int(r, 2);
 		w->assignee_id = store_int(r, 3);
+		w->identity_id = store_int(r, 6);
+		w->is_sent_out = store_int(r, 7) != 0;
 		buf_printf(&w->frame, "id: %lld\nevent: %s\ndata: %s\n\n", (long long)w->id,
 		           store_text(r, 4), store_text(r, 5));
 	}
@@ -232,10 +241,14 @@ static int read_memberships(struct store_tx *tx, struct membership **out, size_t
 }
 
 /* The visibility rule of inbox/ (CONVERSATION_VISIBLE), applied to the team and assignee the
- * conversation had when the event happened, with the team memberships of now. */
-static bool is_visible(const struct actor *who, const struct row *w, const struct membership *m,
+ * conversation had when the event happened, with the team memberships of now. A visitor
+ * sees only its own conversation's messages as they leave the outbox. */
+static bool is_visible(const struct events_sub *s, const struct row *w, const struct membership *m,
                        size_t nm)
 {
+	const struct actor *who = &s->who;
+	if (s->identity_id != 0)
+		return w->identity_id == s->identity_id && w->is_sent_out;
 	if (w->account_id != who->account_id)
 		return false;
 	if (who->role == ROLE_ADMIN || w->team_id == 0 || w->assignee_id == who->user_id)
@@ -258,7 +271,7 @@ static void distribute(struct events_hub *h, const struct row *rows, int n,
 			if (rows[i].id <= s->after_id)
 				continue;
 			s->after_id = rows[i].id;
-			if (is_visible(&s->who, &rows[i], m, nm))
+			if (is_visible(s, &rows[i], m, nm))
 				buf_append(&text, rows[i].frame.data, rows[i].frame.len);
 		}
 		if (text.len == 0 && now - s->last_write_ms >= h->heartbeat_ms)
@@ -409,8 +422,9 @@ static int read_range(struct store *st, int64_t *oldest, int64_t *newest, struct
 	return rc < 0 ? error_set(e, rc, "the store failed") : 0;
 }
 
-int events_subscribe(struct events_hub *h, const struct actor *who, int64_t last_id,
-                     const struct events_waker *waker, struct events_sub **out, struct error *e)
+static int subscribe(struct events_hub *h, const struct actor *who, int64_t identity_id,
+                     int64_t last_id, const struct events_waker *waker, struct events_sub **out,
+                     struct error *e)
 {
 	int64_t oldest = 0, newest = 0;
 	int rc = read_range(h->st, &oldest, &newest, e);
@@ -420,6 +434,7 @@ int events_subscribe(struct events_hub *h, const struct actor *who, int64_t last
 	bool is_reset = last_id > newest || (last_id >= 0 && oldest > 0 && last_id < oldest - 1);
 	struct events_sub *s = xcalloc(1, sizeof(*s));
 	s->who = *who;
+	s->identity_id = identity_id;
 	s->after_id = last_id >= 0 && !is_reset ? last_id : newest;
 	s->last_write_ms = clock_now_ms();
 	s->waker = *waker;
@@ -440,6 +455,19 @@ int events_subscribe(struct events_hub *h, const struct actor *who, int64_t last
 	}
 	*out = s;
 	return 0;
+}
+
+int events_subscribe(struct events_hub *h, const struct actor *who, int64_t last_id,
+                     const struct events_waker *waker, struct events_sub **out, struct error *e)
+{
+	return subscribe(h, who, 0, last_id, waker, out, e);
+}
+
+int events_subscribe_visitor(struct events_hub *h, int64_t identity_id, int64_t last_id,
+                             const struct events_waker *waker, struct events_sub **out,
+                             struct error *e)
+{
+	return subscribe(h, &(struct actor){ 0 }, identity_id, last_id, waker, out, e);
 }
 
 ssize_t events_sub_read(struct events_sub *s, char *buf, size_t max)

@@ -73,6 +73,14 @@ static const struct route routes[] = {
 	{ "PUT", "/api/v1/conversations/:id/tags/:name", USER, api_conversation_tag_put },
 	{ "DELETE", "/api/v1/conversations/:id/tags/:name", USER, api_conversation_tag_delete },
 	{ "GET", "/api/v1/conversations/:id/events", USER, api_conversation_events },
+	{ "OPTIONS", "/api/v1/webchat/session", PUBLIC, api_webchat_preflight },
+	{ "POST", "/api/v1/webchat/session", PUBLIC, api_webchat_session },
+	{ "OPTIONS", "/api/v1/webchat/messages", PUBLIC, api_webchat_preflight },
+	{ "GET", "/api/v1/webchat/messages", PUBLIC, api_webchat_history },
+	{ "POST", "/api/v1/webchat/messages", PUBLIC, api_webchat_send },
+	{ "OPTIONS", "/api/v1/webchat/stream", PUBLIC, api_webchat_preflight },
+	{ "GET", "/api/v1/webchat/stream", PUBLIC, api_webchat_stream },
+	{ "GET", "/api/v1/demo", PUBLIC, api_demo },
 };
 
 /* Parses a positive decimal id of at most 18 digits. */

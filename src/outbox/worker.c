@@ -2,7 +2,8 @@
  * The delivery worker: one thread driving libcurl's multi interface. It claims due
  * messages with a lease (one per conversation at a time, so order holds), sends them,
  * classifies the answers (channels/) and records every outcome of a round in one
- * transaction. It never holds a transaction while waiting on the network.
+ * transaction. Web chat messages need no network: they are accepted at once. It never holds a
+ * transaction while waiting on the network.
  */
 #include <curl/curl.h>
 #include <pthread.h>
@@ -90,11 +91,18 @@ static int fail_for_good(struct store_tx *tx, const struct send *s, long code, c
 	return rc;
 }
 
-/* Builds the request and hands it to curl; on a refused request the send fails for good. */
+/* Builds the request and hands it to curl; on a refused request the send fails for good.
+ * Web chat has no provider: its message is delivered here, and the visitor's stream (events/)
+ * picks it up from the `sent` that this round records. */
 static int start_send(struct outbox_worker *w, struct send *s, const char *external_id,
                       const char *recipient, const char *text, const struct channel_secrets *sec)
 {
 	const struct config *c = w->config;
+	if (s->kind == CHANNEL_WEBCHAT) {
+		s->result.outcome = SEND_ACCEPTED;
+		s->is_done = true;
+		return 0;
+	}
 	struct channel_send cs = {
 		.kind = s->kind,
 		.api_url = s->kind == CHANNEL_TELEGRAM ? c->telegram_api_url : c->graph_api_url,
