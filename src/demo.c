@@ -66,8 +66,8 @@ static int add_people(struct store_tx *tx, int64_t account_id, const int64_t *te
 		if (rc == 0)
 			rc = user_create(tx, account_id, &in, now, &u, e);
 		for (int k = 0; k < 2 && rc == 0 && people[i].teams[k] >= 0; k++)
-			rc = team_member_add(tx, account_id, team_ids[people[i].teams[k]], u.id, now,
-			                     e);
+			rc = team_member_add(tx, account_id, team_ids[people[i].teams[k]], u.id,
+			                     now, e);
 	}
 	return rc;
 }
@@ -96,8 +96,8 @@ static int seed(struct store_tx *tx, const struct seal *seal, int64_t account_id
 	return rc;
 }
 
-int demo_seed(struct store *st, const struct seal *seal, int64_t account_id,
-              const char *public_url, FILE *out, struct error *e)
+int demo_seed(struct store *st, const struct seal *seal, int64_t account_id, const char *public_url,
+              FILE *out, struct error *e)
 {
 	struct store_tx *tx = store_begin(st, STORE_WRITE);
 	if (tx == NULL)

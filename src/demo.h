@@ -14,7 +14,7 @@
 
 /* Seeds account_id when the database has no users yet (else does nothing) in one
  * transaction, then prints the logins and the addresses to try to out. */
-int demo_seed(struct store *st, const struct seal *seal, int64_t account_id,
-              const char *public_url, FILE *out, struct error *e);
+int demo_seed(struct store *st, const struct seal *seal, int64_t account_id, const char *public_url,
+              FILE *out, struct error *e);
 
 #endif

@@ -48,9 +48,9 @@
     h2 { margin: 0; font-size: 16px; }
     header button { border: 0; background: transparent; color: #fff; font-size: 22px;
       cursor: pointer; line-height: 1; }
-    .messages { flex: 1; margin: 0; padding: 12px; overflow-y: auto; list-style: none;
+    .messages { flex: 1; margin: 0; padding: 12px; overflow-y: auto;
       background: #f3f5f8; }
-    .messages li { max-width: 80%; margin: 6px 0; padding: 8px 12px; border-radius: 12px;
+    .messages > p { max-width: 80%; margin: 6px 0; padding: 8px 12px; border-radius: 12px;
       white-space: pre-wrap; overflow-wrap: anywhere; font-size: 14px; line-height: 1.4; }
     .intro { color: #444; font-size: 13px; }
     .msg.in { margin-left: auto; background: #0b5cad; color: #fff; }
@@ -81,8 +81,8 @@
   const launcher = h('button', { class: 'launcher', type: 'button', 'aria-label': text.open,
     'aria-expanded': 'false' }, '💬');
   const closeButton = h('button', { type: 'button', 'aria-label': text.close }, '×');
-  const list = h('ol', { class: 'messages', role: 'log', 'aria-live': 'polite' },
-    h('li', { class: 'intro' }, text.intro));
+  const list = h('div', { class: 'messages', role: 'log', 'aria-live': 'polite' },
+    h('p', { class: 'intro' }, text.intro));
   const status = h('p', { class: 'status', role: 'status' });
   const input = h('textarea', { 'aria-label': text.placeholder, placeholder: text.placeholder,
     maxlength: '4000' });
@@ -95,7 +95,7 @@
   let lastId = 0;
   let stream = null;
   let session = null;
-  const shown = new Map(); // message id → its <li>
+  const shown = new Map(); // message id → its element
 
   async function call(method, path, body) {
     const headers = { 'Content-Type': 'application/json' };
@@ -120,12 +120,12 @@
     return session;
   }
 
-  function show(m, li = shown.get(m.id)) {
-    const item = li || h('li');
+  function show(m, el = shown.get(m.id)) {
+    const item = el || h('p');
     item.className = `msg ${m.direction}`;
     item.setAttribute('aria-label', m.direction === 'in' ? text.you : text.them);
     item.textContent = m.text;
-    if (!li) list.append(item);
+    if (!el) list.append(item);
     if (m.id) shown.set(m.id, item);
     list.scrollTop = list.scrollHeight;
     return item;
@@ -137,7 +137,7 @@
       lastId = Math.max(lastId, m.id);
       // A message still being sent may come back here before its answer does.
       const pending = m.direction === 'in' &&
-        [...list.querySelectorAll('.pending')].find((li) => li.textContent === m.text);
+        [...list.querySelectorAll('.pending')].find((el) => el.textContent === m.text);
       if (pending) shown.set(m.id, pending);
       if (!shown.has(m.id)) show(m);
     }
@@ -157,8 +157,8 @@
   }
 
   async function send(words) {
-    const li = show({ direction: 'in', text: words });
-    li.classList.add('pending');
+    const item = show({ direction: 'in', text: words });
+    item.classList.add('pending');
     status.textContent = '';
     const id = clientId();
     try {
@@ -175,11 +175,11 @@
         }
         r = await call('POST', '/messages', { text: words, client_id: id }); // stored once
       }
-      li.classList.remove('pending');
-      shown.set(r.message_id, li);
+      item.classList.remove('pending');
+      shown.set(r.message_id, item);
       follow();
     } catch (e) {
-      li.remove();
+      item.remove();
       input.value = input.value || words;
       status.textContent = e.status === 429 ? text.busy : text.failed;
     }

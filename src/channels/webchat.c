@@ -30,7 +30,8 @@ int webchat_message_parse(int64_t visitor_id, const char *name, const char *clie
 		return error_set(e, ERR_INVALID, "'client_id' must be 1 to %d of A-Z a-z 0-9 _ -",
 		                 WEBCHAT_CLIENT_ID_MAX);
 	if (len > WEBCHAT_TEXT_MAX)
-		return error_set(e, ERR_INVALID, "'text' is longer than %d bytes", WEBCHAT_TEXT_MAX);
+		return error_set(e, ERR_INVALID, "'text' is longer than %d bytes",
+		                 WEBCHAT_TEXT_MAX);
 	if (is_blank(text))
 		return error_set(e, ERR_INVALID, "'text' is empty");
 	if (!utf8_is_clean(text, len))
@@ -47,7 +48,9 @@ int webchat_message_parse(int64_t visitor_id, const char *name, const char *clie
 		                    : NULL,
 		.message_id = xstrdup(mid),
 		.time_ms = now_ms,
-		.msg = { .type = INBOUND_TYPE_TEXT, .raw_type = xstrdup("text"), .text = xstrdup(text) },
+		.msg = { .type = INBOUND_TYPE_TEXT,
+		         .raw_type = xstrdup("text"),
+		         .text = xstrdup(text) },
 	};
 	*out = inbound_list_new();
 	inbound_list_push(*out, &ev);

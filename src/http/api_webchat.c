@@ -36,7 +36,8 @@ static int check_origin(struct http_request *req, struct http_response *res,
 	const char *origin = http_header(req, "Origin");
 	if (origin == NULL)
 		return 0;
-	if (ch != NULL && ch->allowed_origins[0] != '\0' && !is_listed(ch->allowed_origins, origin)) {
+	if (ch != NULL && ch->allowed_origins[0] != '\0' &&
+	    !is_listed(ch->allowed_origins, origin)) {
 		res->cors_origin = NULL;
 		return error_set(e, ERR_FORBIDDEN, "this chat may not be embedded on %.100s",
 		                 origin);
@@ -58,7 +59,8 @@ static int find_visitor(struct http_request *req, struct http_response *res, str
                         struct error *e)
 {
 	if (token == NULL)
-		return error_set(e, ERR_UNAUTHENTICATED, "send the visitor token in X-Visitor-Token");
+		return error_set(e, ERR_UNAUTHENTICATED,
+		                 "send the visitor token in X-Visitor-Token");
 	int rc = webchat_visitor_find(tx, token, v, e);
 	if (rc == 0)
 		rc = channel_find_active(tx, CHANNEL_WEBCHAT, v->channel_id, ch, e);
@@ -83,7 +85,8 @@ void api_webchat_session(struct http_request *req, struct http_response *res)
 	struct channel ch;
 	struct error e;
 	bool is_resumed = false;
-	int rc = name_in != NULL ? inbox_check_name("name", name_in, WEBCHAT_NAME_MAX, name, &e) : 0;
+	int rc =
+	    name_in != NULL ? inbox_check_name("name", name_in, WEBCHAT_NAME_MAX, name, &e) : 0;
 	struct store_tx *tx = rc == 0 ? api_begin(req, res, STORE_WRITE) : NULL;
 	if (rc < 0) {
 		http_reply_error(res, &e);
@@ -139,11 +142,11 @@ void api_webchat_send(struct http_request *req, struct http_response *res)
 		                           &list, &e);
 	if (rc == 0)
 		rc = ingest_events(tx, &ch, list, now, &c, &e);
-	if (rc == 0 && store_get_int(tx,
-	                             "SELECT id FROM messages WHERE channel_id = $1"
-	                             " AND provider_message_id = $2",
-	                             STORE_ARGS(SV_INT(ch.id), SV_TEXT(list->events[0].message_id)),
-	                             &id) < 0)
+	if (rc == 0 &&
+	    store_get_int(tx,
+	                  "SELECT id FROM messages WHERE channel_id = $1"
+	                  " AND provider_message_id = $2",
+	                  STORE_ARGS(SV_INT(ch.id), SV_TEXT(list->events[0].message_id)), &id) < 0)
 		rc = error_set(&e, ERR_UNAVAILABLE, "the store failed");
 	if (api_finish(res, tx, rc, &e) == 0) {
 		if (c.queued > 0)

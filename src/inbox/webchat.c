@@ -25,8 +25,8 @@ static int seconds_left(int64_t oldest, int64_t window, int64_t now)
 }
 
 /* How many rows sql counts since `since`, and the oldest one's time. */
-static int count_since(struct store_tx *tx, const char *sql, struct store_value key,
-                       int64_t since, int64_t *count, int64_t *oldest)
+static int count_since(struct store_tx *tx, const char *sql, struct store_value key, int64_t since,
+                       int64_t *count, int64_t *oldest)
 {
 	struct store_rows *r;
 	int rc = store_query(tx, sql, STORE_ARGS(key, SV_INT(since)), &r);
@@ -108,12 +108,12 @@ int webchat_visitor_may_write(struct store_tx *tx, const struct webchat_visitor 
                               int *retry_after_s, struct error *e)
 {
 	int64_t count = 0, oldest = 0;
-	int rc = count_since(tx,
-	                     "SELECT count(*), coalesce(min(created_at), 0) FROM messages"
-	                     " WHERE conversation_id IN (" VISITOR_CONVERSATIONS ")"
-	                     " AND direction = 'in' AND created_at > $2",
-	                     SV_INT(v->identity_id), now - WEBCHAT_MESSAGES_WINDOW, &count,
-	                     &oldest);
+	int rc =
+	    count_since(tx,
+	                "SELECT count(*), coalesce(min(created_at), 0) FROM messages"
+	                " WHERE conversation_id IN (" VISITOR_CONVERSATIONS ")"
+	                " AND direction = 'in' AND created_at > $2",
+	                SV_INT(v->identity_id), now - WEBCHAT_MESSAGES_WINDOW, &count, &oldest);
 	if (rc < 0)
 		return fail_store(e, rc);
 	if (count >= WEBCHAT_MESSAGES_LIMIT) {
@@ -130,14 +130,13 @@ json_t *webchat_history(struct store_tx *tx, const struct webchat_visitor *v, in
 {
 	/* The visitor's own words, and what left the outbox for it (not what still waits). */
 	struct store_rows *r;
-	int rc = store_query(tx,
-	                     "SELECT id, direction, sender, text, status, created_at FROM messages"
-	                     " WHERE conversation_id IN (" VISITOR_CONVERSATIONS ") AND id > $2"
-	                     " AND (direction = 'in' OR status IN ('sent', 'delivered', 'read'))"
-	                     " ORDER BY id DESC LIMIT $3",
-	                     STORE_ARGS(SV_INT(v->identity_id), SV_INT(after),
-	                                SV_INT(WEBCHAT_HISTORY_MAX)),
-	                     &r);
+	int rc = store_query(
+	    tx,
+	    "SELECT id, direction, sender, text, status, created_at FROM messages"
+	    " WHERE conversation_id IN (" VISITOR_CONVERSATIONS ") AND id > $2"
+	    " AND (direction = 'in' OR status IN ('sent', 'delivered', 'read'))"
+	    " ORDER BY id DESC LIMIT $3",
+	    STORE_ARGS(SV_INT(v->identity_id), SV_INT(after), SV_INT(WEBCHAT_HISTORY_MAX)), &r);
 	if (rc < 0) {
 		fail_store(e, rc);
 		return NULL;
@@ -145,10 +144,10 @@ json_t *webchat_history(struct store_tx *tx, const struct webchat_visitor *v, in
 	json_t *list = json_array();
 	int64_t newest = 0;
 	while ((rc = store_next(r)) == 1) {
-		json_t *m = json_pack("{s:I,s:s,s:s,s:s,s:s,s:I}", "id", (json_int_t)store_int(r, 0),
-		                      "direction", store_text(r, 1), "sender", store_text(r, 2),
-		                      "text", store_text(r, 3), "status", store_text(r, 4),
-		                      "created_at", (json_int_t)store_int(r, 5));
+		json_t *m = json_pack(
+		    "{s:I,s:s,s:s,s:s,s:s,s:I}", "id", (json_int_t)store_int(r, 0), "direction",
+		    store_text(r, 1), "sender", store_text(r, 2), "text", store_text(r, 3),
+		    "status", store_text(r, 4), "created_at", (json_int_t)store_int(r, 5));
 		json_array_insert_new(list, 0, m);
 		if (newest == 0)
 			newest = store_int(r, 0);
@@ -172,10 +171,11 @@ json_t *webchat_history(struct store_tx *tx, const struct webchat_visitor *v, in
 int webchat_demo_channel(struct store_tx *tx, struct channel *out, struct error *e)
 {
 	int64_t id = 0;
-	int rc = store_get_int(tx,
-	                       "SELECT min(id) FROM channels WHERE kind = 'webchat' AND is_active = 1"
-	                       " HAVING count(*) > 0",
-	                       STORE_NO_ARGS, &id);
+	int rc =
+	    store_get_int(tx,
+	                  "SELECT min(id) FROM channels WHERE kind = 'webchat' AND is_active = 1"
+	                  " HAVING count(*) > 0",
+	                  STORE_NO_ARGS, &id);
 	if (rc == ERR_NOT_FOUND)
 		return error_set(e, ERR_NOT_FOUND, "there is no web chat to try");
 	return rc < 0 ? fail_store(e, rc) : channel_find_active(tx, CHANNEL_WEBCHAT, id, out, e);
