@@ -84,15 +84,15 @@ test('a visitor starts a session, resumes it with its token, and only the hash i
   const v = visitor();
   const first = await v.start();
   assert.equal(first.status, 201);
-  assert.match(v.token, /^wvt_[A-Za-z0-9_-]{43}$/);
+  assert.match(v.visitorToken, /^wvt_[A-Za-z0-9_-]{43}$/);
   assert.deepEqual({ ...first.json, token: undefined }, { token: undefined, resumed: false, has_conversation: false });
   const again = await v.start();
   assert.equal(again.status, 200);
-  assert.deepEqual(again.json, { token: v.token, resumed: true, has_conversation: false });
-  assert.ok(!dump(s).includes(v.token), 'the visitor token is stored in clear');
+  assert.deepEqual(again.json, { token: v.visitorToken, resumed: true, has_conversation: false });
+  assert.ok(!dump(s).includes(v.visitorToken), 'the visitor token is stored in clear');
   // A token that is not this channel's starts a new session rather than failing.
   const other = visitor();
-  other.token = 'wvt_forged';
+  other.visitorToken = 'wvt_forged';
   const fresh = await other.start();
   assert.equal(fresh.status, 201);
   assert.notEqual(fresh.json.token, 'wvt_forged');
@@ -163,7 +163,7 @@ test('bad visitor messages: a clear error each, nothing changes', async () => {
   await v.send('primero');
   await v.waitForReply(/Con qué área/);
   const before = dump(s);
-  const post = (body, token = v.token) => v.request('POST', '/api/v1/webchat/messages', body, { 'x-visitor-token': token });
+  const post = (body, token = v.visitorToken) => v.request('POST', '/api/v1/webchat/messages', body, { 'x-visitor-token': token });
   assertError(await post({ text: '', client_id: 'a' }), 400, 'invalid_request');
   assertError(await post({ text: ' \n\t ', client_id: 'a' }), 400, 'invalid_request');
   assertError(await post({ text: 'x'.repeat(4097), client_id: 'a' }), 400, 'invalid_request');
@@ -194,7 +194,7 @@ test('a visitor sees its own conversation only: history and stream', async () =>
   await b.start();
   await a.send('soy A, mi pedido 1234');
   await a.waitForReply(/Con qué área/);
-  assertError(await b.request('GET', '/api/v1/webchat/stream?token=' + b.token), 409, 'conflict');
+  assertError(await b.request('GET', '/api/v1/webchat/stream?token=' + b.visitorToken), 409, 'conflict');
   await b.send('soy B');
   await b.waitForReply(/Con qué área/);
   const streamA = await a.stream();
@@ -271,7 +271,7 @@ test('CORS: preflight, any origin by default, and the allowed origins when the c
   assertError(refused, 403, 'forbidden');
   assert.equal(refused.headers.get('access-control-allow-origin'), null);
   // A stolen token used from another site is refused too.
-  evil.token = good.token;
+  evil.visitorToken = good.visitorToken;
   assertError(await evil.send('hola'), 403, 'forbidden');
   assertError(await evil.request('GET', '/api/v1/webchat/messages'), 403, 'forbidden');
   assert.equal(dump(s), before);

@@ -1,40 +1,31 @@
-// A web chat visitor, as widget.js talks to the server: the public visitor API with the
-// token in X-Visitor-Token, and the page's Origin when given. Also a poll-until helper.
+// A web chat visitor, as widget.js talks to the server: the public visitor API with its
+// token in X-Visitor-Token (never a cookie or a bearer token), and the page's Origin when
+// given. Also a poll-until helper.
 import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
+import { Client } from './client.js';
 import { openStream } from './sse.js';
 
-export class Visitor {
+export class Visitor extends Client {
   constructor(url, key, { origin } = {}) {
-    this.url = url;
+    super(url);
     this.key = key;
     this.origin = origin;
-    this.token = null;
+    this.visitorToken = null;
   }
 
-  async request(method, path, body, headers = {}) {
+  request(method, path, body, headers = {}) {
     const h = {};
     if (this.origin) h.origin = this.origin;
-    if (this.token) h['x-visitor-token'] = this.token;
-    if (body !== undefined) h['content-type'] = 'application/json';
-    Object.assign(h, headers);
-    const payload = body === undefined || typeof body === 'string' ? body : JSON.stringify(body);
-    const res = await fetch(this.url + path, { method, headers: h, body: payload });
-    const text = await res.text();
-    let json = null;
-    try {
-      json = JSON.parse(text);
-    } catch {
-      json = null;
-    }
-    return { status: res.status, json, text, headers: res.headers };
+    if (this.visitorToken) h['x-visitor-token'] = this.visitorToken;
+    return super.request(method, path, { body, headers: { ...h, ...headers } });
   }
 
   // Starts (or resumes, with the token held) a session.
   async start(extra = {}) {
-    const r = await this.request('POST', '/api/v1/webchat/session', { key: this.key, ...(this.token ? { token: this.token } : {}), ...extra });
+    const r = await this.request('POST', '/api/v1/webchat/session', { key: this.key, ...(this.visitorToken ? { token: this.visitorToken } : {}), ...extra });
     assert.ok(r.status === 200 || r.status === 201, r.text);
-    this.token = r.json.token;
+    this.visitorToken = r.json.token;
     return r;
   }
 
@@ -59,7 +50,7 @@ export class Visitor {
   }
 
   stream() {
-    return openStream({ url: this.url }, { path: `/api/v1/webchat/stream?token=${encodeURIComponent(this.token)}` });
+    return openStream({ url: this.url }, { path: `/api/v1/webchat/stream?token=${encodeURIComponent(this.visitorToken)}` });
   }
 }
 
