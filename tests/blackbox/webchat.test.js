@@ -78,6 +78,10 @@ test('the CLI connects a web chat with allowed origins and prints the embed code
   r = cli(dir, ['channel', 'add', 'webchat', '--name', 'Web', '--allowed-origins', 'https://a.example/path']);
   assert.notEqual(r.status, 0);
   assert.match(r.stderr, /allowed_origins/);
+  // Its messages come from the widget, not from a webhook to simulate.
+  r = cli(dir, ['simulate', 'webchat', '--channel', '1', '--from', '1', '--text', 'hola']);
+  assert.equal(r.status, 1);
+  assert.match(r.stderr, /widget/);
 });
 
 test('a visitor starts a session, resumes it with its token, and only the hash is stored', async () => {
