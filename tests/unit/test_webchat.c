@@ -6,9 +6,9 @@ static void test_a_message_becomes_one_text_event(void **state)
 	(void)state;
 	struct inbound_list *list = NULL;
 	struct error e = { 0 };
-	assert_int_equal(webchat_message_parse(42, "Lucía", "c-1_x", "hola\n¿qué tal?", TEST_NOW_MS,
-	                                       &list, &e),
-	                 0);
+	assert_int_equal(
+	    webchat_message_parse(42, "Lucía", "c-1_x", "hola\n¿qué tal?", TEST_NOW_MS, &list, &e),
+	    0);
 	assert_int_equal(list->count, 1);
 	const struct inbound_event *ev = &list->events[0];
 	assert_int_equal(ev->kind, INBOUND_KIND_MESSAGE);
@@ -36,8 +36,14 @@ static void test_bad_messages_are_refused(void **state)
 	const struct {
 		const char *client_id, *text;
 	} cases[] = {
-		{ "a", "" },     { "a", " \t\r\n" }, { "a", "a\x1b" },  { "a", "\xff" },
-		{ "", "hola" },  { "a b", "hola" },  { "a/b", "hola" }, { "ñ", "hola" },
+		{ "a", "" },
+		{ "a", " \t\r\n" },
+		{ "a", "a\x1b" },
+		{ "a", "\xff" },
+		{ "", "hola" },
+		{ "a b", "hola" },
+		{ "a/b", "hola" },
+		{ "ñ", "hola" },
 		{ "a", long_text },
 		{ "0123456789012345678901234567890123456789012345678901234567890123x", "hola" },
 	};
@@ -53,7 +59,8 @@ static void test_bad_messages_are_refused(void **state)
 	/* Exactly the limit is fine. */
 	struct inbound_list *list = NULL;
 	long_text[WEBCHAT_TEXT_MAX] = '\0';
-	assert_int_equal(webchat_message_parse(1, NULL, "a", long_text, TEST_NOW_MS, &list, NULL), 0);
+	assert_int_equal(webchat_message_parse(1, NULL, "a", long_text, TEST_NOW_MS, &list, NULL),
+	                 0);
 	inbound_list_free(list);
 	free(long_text);
 }
