@@ -149,6 +149,11 @@
     stream = new EventSource(`${api}/stream?token=${encodeURIComponent(token)}`);
     stream.addEventListener('open', () => catchUp().catch(() => {}));
     stream.addEventListener('message.updated', () => catchUp().catch(() => {}));
+    // A refused stream is not retried by the browser; the next message opens it again.
+    const opened = stream;
+    opened.addEventListener('error', () => {
+      if (opened.readyState === EventSource.CLOSED && stream === opened) stream = null;
+    });
   }
 
   function clientId() {
@@ -168,9 +173,12 @@
         r = await call('POST', '/messages', { text: words, client_id: id });
       } catch (e) {
         if (e.status !== 401 && e.status !== undefined && e.status < 500) throw e;
-        if (e.status === 401) {
+        if (e.status === 401) { // the chat was closed: start a new one
           token = null;
           session = null;
+          stream?.close();
+          stream = null;
+          lastId = 0;
           await start();
         }
         r = await call('POST', '/messages', { text: words, client_id: id }); // stored once
