@@ -34,8 +34,8 @@
     :host { all: initial; }
     * { box-sizing: border-box; font-family: system-ui, sans-serif; }
     .launcher { position: fixed; right: 20px; bottom: 20px; z-index: 2147483000; width: 56px;
-      height: 56px; border: 0; border-radius: 50%; background: #0b5cad; color: #fff;
-      font-size: 26px; cursor: pointer; box-shadow: 0 4px 12px rgb(0 0 0 / 25%); }
+      height: 56px; display: grid; place-items: center; border: 0; border-radius: 50%;
+      background: #0b5cad; color: #fff; cursor: pointer; box-shadow: 0 4px 12px rgb(0 0 0 / 25%); }
     .launcher:focus-visible, button:focus-visible, textarea:focus-visible {
       outline: 3px solid #f5a623; outline-offset: 2px; }
     .panel { position: fixed; right: 20px; bottom: 88px; z-index: 2147483000;
@@ -78,8 +78,17 @@
   sheet.replaceSync(CSS);
   root.adoptedStyleSheets = [sheet];
 
+  // A speech bubble, drawn rather than an emoji (not every system has an emoji font).
+  const SVG = 'http://www.w3.org/2000/svg';
+  const bubble = document.createElementNS(SVG, 'svg');
+  const path = document.createElementNS(SVG, 'path');
+  for (const [name, value] of [['viewBox', '0 0 24 24'], ['width', '28'], ['height', '28'], ['aria-hidden', 'true']])
+    bubble.setAttribute(name, value);
+  path.setAttribute('d', 'M4 5.5A1.5 1.5 0 0 1 5.5 4h13A1.5 1.5 0 0 1 20 5.5v9a1.5 1.5 0 0 1-1.5 1.5H9l-5 4z');
+  path.setAttribute('fill', 'currentColor');
+  bubble.append(path);
   const launcher = h('button', { class: 'launcher', type: 'button', 'aria-label': text.open,
-    'aria-expanded': 'false' }, '💬');
+    'aria-expanded': 'false' }, bubble);
   const closeButton = h('button', { type: 'button', 'aria-label': text.close }, '×');
   const list = h('div', { class: 'messages', role: 'log', 'aria-live': 'polite' },
     h('p', { class: 'intro' }, text.intro));

@@ -1,9 +1,11 @@
 // Web chat in a real browser: the demo shop (/demo) with the widget, played as a customer
 // while an agent works the inbox — the message arrives live on the agent's side, routing's
 // welcome and fallback show in the widget, an agent's reply arrives live in it, and the
-// chat survives a reload. Also the Settings → Channels form for the web chat kind.
+// chat survives a reload (writing docs/screenshots/webchat-demo-desktop.png on the way).
+// Also the Settings → Channels form for the web chat kind.
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
+import { fileURLToPath } from 'node:url';
 import { startServer } from './lib/server.js';
 import { Client, adminClient } from './lib/client.js';
 import { openStream, findEvent } from './lib/sse.js';
@@ -94,6 +96,7 @@ test('the customer chats in the demo shop; the agents see it live; routing and a
   const reply = await bruno.post(`/api/v1/conversations/${conv.id}/messages`, { text: 'Hola, soy Bruno: ¿me dices el número de factura?' });
   assert.equal(reply.status, 201, reply.text);
   await w.replies.filter({ hasText: 'soy Bruno' }).waitFor();
+  await page.screenshot({ path: fileURLToPath(new URL('../../docs/screenshots/webchat-demo-desktop.png', import.meta.url)) });
   await waitUntil(async () => (await bruno.get(`/api/v1/conversations/${conv.id}/messages`)).json.messages
     .find((m) => m.id === reply.json.message_ids[0]).status === 'delivered', 'the reply to be delivered');
 
