@@ -7,6 +7,7 @@
 #include "events/events.h"
 
 #include <pthread.h>
+#include <sodium.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -20,9 +21,11 @@
 #define TICK_MS     50                 /* how often the hub looks for new events */
 #define BATCH       256                /* events read at a time */
 #define PRUNE_EVERY (10LL * 60 * 1000) /* how often events past EVENTS_KEEP_MS are deleted */
+#define CHECK_EVERY 1000               /* how often the streams' logins are checked */
 
-int events_emit(struct store_tx *tx, int64_t conversation_id, const char *kind, json_t *data,
-                int64_t now)
+/* events_emit, with where the conversation was before the change (NULL: where it is). */
+static int emit(struct store_tx *tx, int64_t conversation_id, const char *kind, json_t *data,
+                const struct events_place *before, int64_t now)
 {
 	json_object_set_new(data, "conversation_id", json_integer(conversation_id));
 	char *text = json_dumps(data, JSON_COMPACT);
@@ -30,11 +33,24 @@ int events_emit(struct store_tx *tx, int64_t conversation_id, const char *kind, 
 	int rc = store_exec(
 	    tx,
 	    "INSERT INTO events (account_id, conversation_id, team_id, assignee_id,"
-	    " kind, data, created_at) SELECT account_id, id, team_id, assignee_id,"
-	    " $2, $3, $4 FROM conversations WHERE id = $1",
-	    STORE_ARGS(SV_INT(conversation_id), SV_TEXT(kind), SV_TEXT(text), SV_INT(now)));
+	    " was_team_id, was_assignee_id, kind, data, created_at)"
+	    " SELECT account_id, id, team_id, assignee_id,"
+	    " CASE WHEN $5 = 1 THEN $6 ELSE team_id END,"
+	    " CASE WHEN $5 = 1 THEN $7 ELSE assignee_id END, $2, $3, $4"
+	    " FROM conversations WHERE id = $1",
+	    STORE_ARGS(SV_INT(conversation_id), SV_TEXT(kind), SV_TEXT(text), SV_INT(now),
+	               SV_INT(before != NULL),
+	               before != NULL && before->team_id > 0 ? SV_INT(before->team_id) : SV_NULL,
+	               before != NULL && before->assignee_id > 0 ? SV_INT(before->assignee_id)
+	                                                         : SV_NULL));
 	free(text);
 	return rc < 0 ? rc : 0;
+}
+
+int events_emit(struct store_tx *tx, int64_t conversation_id, const char *kind, json_t *data,
+                int64_t now)
+{
+	return emit(tx, conversation_id, kind, data, NULL, now);
 }
 
 int events_emit_message(struct store_tx *tx, const char *kind, int64_t message_id, int64_t now)
@@ -63,24 +79,17 @@ int events_emit_message(struct store_tx *tx, const char *kind, int64_t message_i
 int events_emit_messages(struct store_tx *tx, const char *kind, int64_t now, const char *sql,
                          const struct store_value *args, int nargs)
 {
-	struct store_rows *r;
-	int rc = store_query(tx, sql, args, nargs, &r);
-	if (rc < 0)
-		return rc;
-	int64_t *ids = NULL;
-	size_t n = 0, cap = 0;
-	while ((rc = store_next(r)) == 1) {
-		ids = xgrow(ids, &cap, n, sizeof(*ids));
-		ids[n++] = store_int(r, 0);
-	}
-	store_rows_free(r);
+	int64_t *ids;
+	size_t n;
+	int rc = store_get_ints(tx, sql, args, nargs, &ids, &n);
 	for (size_t i = 0; i < n && rc >= 0; i++)
 		rc = events_emit_message(tx, kind, ids[i], now);
 	free(ids);
 	return rc < 0 ? rc : (int)n;
 }
 
-int events_emit_conversation(struct store_tx *tx, int64_t conversation_id, int64_t now)
+int events_emit_conversation(struct store_tx *tx, int64_t conversation_id, const char *action,
+                             const struct events_place *before, int64_t now)
 {
 	struct store_rows *r;
 	int rc =
@@ -90,7 +99,7 @@ int events_emit_conversation(struct store_tx *tx, int64_t conversation_id, int64
 		return rc;
 	json_t *data = NULL;
 	if ((rc = store_next(r)) == 1) {
-		data = json_pack("{s:s}", "status", store_text(r, 0));
+		data = json_pack("{s:s,s:s}", "status", store_text(r, 0), "action", action);
 		for (int col = 1; col <= 2; col++)
 			json_object_set_new(
 			    data, col == 1 ? "team_id" : "assignee_id",
@@ -99,13 +108,28 @@ int events_emit_conversation(struct store_tx *tx, int64_t conversation_id, int64
 	store_rows_free(r);
 	if (rc < 0)
 		return rc;
-	return rc == 1 ? events_emit(tx, conversation_id, "conversation.updated", data, now)
+	return rc == 1 ? emit(tx, conversation_id, "conversation.updated", data, before, now)
 	               : ERR_NOT_FOUND;
+}
+
+int events_emit_contact(struct store_tx *tx, int64_t account_id, int64_t contact_id,
+                        int64_t user_id, const char *kind, int64_t now)
+{
+	char data[48];
+	snprintf(data, sizeof(data), "{\"contact_id\":%lld}", (long long)contact_id);
+	int rc = store_exec(tx,
+	                    "INSERT INTO events (account_id, contact_id, user_id, kind, data,"
+	                    " created_at) VALUES ($1, $2, $3, $4, $5, $6)",
+	                    STORE_ARGS(SV_INT(account_id), SV_INT(contact_id),
+	                               user_id > 0 ? SV_INT(user_id) : SV_NULL, SV_TEXT(kind),
+	                               SV_TEXT(data), SV_INT(now)));
+	return rc < 0 ? rc : 0;
 }
 
 struct events_sub {
 	struct events_sub *next; /* the hub's list; under the hub's lock */
-	struct actor who;
+	struct actor who;        /* refreshed by the login check, on the hub's thread */
+	struct events_login login;
 	int64_t identity_id;   /* a web chat visitor's stream: only what was sent to it */
 	int64_t after_id;      /* the last event considered; under the hub's lock */
 	int64_t last_write_ms; /* for the heartbeat; the hub's thread only */
@@ -129,6 +153,7 @@ struct events_hub {
 	bool is_ending;
 	struct events_sub *subs;
 	int64_t next_prune_at;
+	int64_t next_check_at;
 };
 
 /* One event as the hub distributes it. */
@@ -137,6 +162,10 @@ struct row {
 	int64_t account_id;
 	int64_t team_id;     /* 0: none (the general inbox, or an account-wide event) */
 	int64_t assignee_id; /* 0: nobody */
+	int64_t was_team_id; /* before the change: whoever saw it there sees the event too */
+	int64_t was_assignee_id;
+	int64_t contact_id; /* an event about a contact: for user_id only, or 0: the admins */
+	int64_t user_id;
 	int64_t identity_id; /* the conversation's contact identity; 0 when none */
 	bool is_sent_out;    /* an outgoing message just left the outbox */
 	struct buf frame;    /* the SSE text */
@@ -149,6 +178,7 @@ struct membership {
 
 static void sub_free(struct events_sub *s)
 {
+	sodium_memzero(s->login.token, sizeof(s->login.token));
 	pthread_mutex_destroy(&s->lock);
 	buf_free(&s->out);
 	free(s);
@@ -197,15 +227,17 @@ static int64_t sweep(struct events_hub *h)
 static int read_rows(struct store_tx *tx, int64_t after, struct row *rows, int *n)
 {
 	struct store_rows *r;
-	int rc =
-	    store_query(tx,
-	                "SELECT e.id, e.account_id, coalesce(e.team_id, 0),"
-	                " coalesce(e.assignee_id, 0), e.kind, e.data, coalesce(c.identity_id, 0),"
-	                " e.kind = 'message.updated' AND e.data LIKE '%\"direction\":\"out\"%'"
-	                " AND e.data LIKE '%\"status\":\"sent\"%' FROM events e"
-	                " LEFT JOIN conversations c ON c.id = e.conversation_id"
-	                " WHERE e.id > $1 ORDER BY e.id LIMIT $2",
-	                STORE_ARGS(SV_INT(after), SV_INT(BATCH)), &r);
+	int rc = store_query(
+	    tx,
+	    "SELECT e.id, e.account_id, coalesce(e.team_id, 0),"
+	    " coalesce(e.assignee_id, 0), coalesce(e.was_team_id, 0),"
+	    " coalesce(e.was_assignee_id, 0), e.kind, e.data, coalesce(e.contact_id, 0),"
+	    " coalesce(e.user_id, 0), coalesce(c.identity_id, 0),"
+	    " e.kind = 'message.updated' AND e.data LIKE '%\"direction\":\"out\"%'"
+	    " AND e.data LIKE '%\"status\":\"sent\"%' FROM events e"
+	    " LEFT JOIN conversations c ON c.id = e.conversation_id"
+	    " WHERE e.id > $1 ORDER BY e.id LIMIT $2",
+	    STORE_ARGS(SV_INT(after), SV_INT(BATCH)), &r);
 	if (rc < 0)
 		return rc;
 	*n = 0;
@@ -216,10 +248,14 @@ static int read_rows(struct store_tx *tx, int64_t after, struct row *rows, int *
 		w->account_id = store_int(r, 1);
 		w->team_id = store_int(r, 2);
 		w->assignee_id = store_int(r, 3);
-		w->identity_id = store_int(r, 6);
-		w->is_sent_out = store_int(r, 7) != 0;
+		w->was_team_id = store_int(r, 4);
+		w->was_assignee_id = store_int(r, 5);
+		w->contact_id = store_int(r, 8);
+		w->user_id = store_int(r, 9);
+		w->identity_id = store_int(r, 10);
+		w->is_sent_out = store_int(r, 11) != 0;
 		buf_printf(&w->frame, "id: %lld\nevent: %s\ndata: %s\n\n", (long long)w->id,
-		           store_text(r, 4), store_text(r, 5));
+		           store_text(r, 6), store_text(r, 7));
 	}
 	store_rows_free(r);
 	return rc;
@@ -240,9 +276,22 @@ static int read_memberships(struct store_tx *tx, struct membership **out, size_t
 	return rc;
 }
 
-/* The visibility rule of inbox/ (CONVERSATION_VISIBLE), applied to the team and assignee the
- * conversation had when the event happened, with the team memberships of now. A visitor
- * sees only its own conversation's messages as they leave the outbox. */
+/* The visibility rule of inbox/ (CONVERSATION_VISIBLE) for one place of a conversation,
+ * with the team memberships of now. */
+static bool sees(const struct actor *who, int64_t team_id, int64_t assignee_id,
+                 const struct membership *m, size_t nm)
+{
+	if (who->role == ROLE_ADMIN || team_id == 0 || assignee_id == who->user_id)
+		return true;
+	for (size_t i = 0; i < nm; i++)
+		if (m[i].user_id == who->user_id && m[i].team_id == team_id)
+			return true;
+	return false;
+}
+
+/* Whether the subscriber may see the event: the conversation where it was when the event
+ * happened, or where it was just before (a transfer away tells the old team it left). A
+ * visitor sees only its own conversation's messages as they leave the outbox. */
 static bool is_visible(const struct events_sub *s, const struct row *w, const struct membership *m,
                        size_t nm)
 {
@@ -251,12 +300,10 @@ static bool is_visible(const struct events_sub *s, const struct row *w, const st
 		return w->identity_id == s->identity_id && w->is_sent_out;
 	if (w->account_id != who->account_id)
 		return false;
-	if (who->role == ROLE_ADMIN || w->team_id == 0 || w->assignee_id == who->user_id)
-		return true;
-	for (size_t i = 0; i < nm; i++)
-		if (m[i].user_id == who->user_id && m[i].team_id == w->team_id)
-			return true;
-	return false;
+	if (w->contact_id > 0) /* its audience was decided when it happened */
+		return w->user_id > 0 ? w->user_id == who->user_id : who->role == ROLE_ADMIN;
+	return sees(who, w->team_id, w->assignee_id, m, nm) ||
+	       sees(who, w->was_team_id, w->was_assignee_id, m, nm);
 }
 
 /* Gives every subscriber the rows it may see and has not had, and heartbeats to idle ones. */
@@ -301,12 +348,51 @@ static void prune(struct events_hub *h, int64_t now)
 	h->next_prune_at = now + PRUNE_EVERY;
 }
 
+/* Ends the streams whose login no longer holds, and follows a change of role in those that
+ * do. Runs on the hub's thread, which alone unlinks subscribers, so the list from a head read
+ * under the lock stays valid; new subscribers are put before that head. */
+static void check_logins(struct events_hub *h, int64_t now)
+{
+	h->next_check_at = now + CHECK_EVERY;
+	pthread_mutex_lock(&h->lock);
+	struct events_sub *first = h->subs;
+	pthread_mutex_unlock(&h->lock);
+	if (first == NULL)
+		return;
+	struct store_tx *tx = store_begin(h->st, STORE_READ);
+	if (tx == NULL)
+		return;
+	for (struct events_sub *s = first; s != NULL; s = s->next) {
+		if (s->identity_id != 0) /* a visitor: no login to check */
+			continue;
+		struct actor who;
+		char csrf[TOKEN_TEXT_LEN];
+		struct error e;
+		int rc = s->login.is_session
+		             ? auth_session_lookup(tx, s->login.token, now, &who, csrf, &e)
+		             : auth_token_lookup(tx, s->login.token, &who, &e);
+		if (rc == 0) {
+			pthread_mutex_lock(&h->lock);
+			s->who = who;
+			pthread_mutex_unlock(&h->lock);
+		} else if (rc == ERR_UNAUTHENTICATED) {
+			pthread_mutex_lock(&s->lock);
+			s->is_ending = true;
+			pthread_mutex_unlock(&s->lock);
+			sub_push(s, "", 0);
+		}
+	}
+	store_rollback(tx);
+}
+
 /* One round: 1 when a full batch was read (more may be waiting), else 0. */
 static int tick(struct events_hub *h)
 {
 	int64_t now = clock_now_ms();
 	if (now >= h->next_prune_at)
 		prune(h, now);
+	if (now >= h->next_check_at)
+		check_logins(h, now);
 	pthread_mutex_lock(&h->lock);
 	int64_t after = sweep(h);
 	pthread_mutex_unlock(&h->lock);
@@ -422,9 +508,9 @@ static int read_range(struct store *st, int64_t *oldest, int64_t *newest, struct
 	return rc < 0 ? error_set(e, rc, "the store failed") : 0;
 }
 
-static int subscribe(struct events_hub *h, const struct actor *who, int64_t identity_id,
-                     int64_t last_id, const struct events_waker *waker, struct events_sub **out,
-                     struct error *e)
+static int subscribe(struct events_hub *h, const struct actor *who,
+                     const struct events_login *login, int64_t identity_id, int64_t last_id,
+                     const struct events_waker *waker, struct events_sub **out, struct error *e)
 {
 	int64_t oldest = 0, newest = 0;
 	int rc = read_range(h->st, &oldest, &newest, e);
@@ -434,6 +520,7 @@ static int subscribe(struct events_hub *h, const struct actor *who, int64_t iden
 	bool is_reset = last_id > newest || (last_id >= 0 && oldest > 0 && last_id < oldest - 1);
 	struct events_sub *s = xcalloc(1, sizeof(*s));
 	s->who = *who;
+	s->login = *login;
 	s->identity_id = identity_id;
 	s->after_id = last_id >= 0 && !is_reset ? last_id : newest;
 	s->last_write_ms = clock_now_ms();
@@ -457,17 +544,19 @@ static int subscribe(struct events_hub *h, const struct actor *who, int64_t iden
 	return 0;
 }
 
-int events_subscribe(struct events_hub *h, const struct actor *who, int64_t last_id,
+int events_subscribe(struct events_hub *h, const struct actor *who,
+                     const struct events_login *login, int64_t last_id,
                      const struct events_waker *waker, struct events_sub **out, struct error *e)
 {
-	return subscribe(h, who, 0, last_id, waker, out, e);
+	return subscribe(h, who, login, 0, last_id, waker, out, e);
 }
 
 int events_subscribe_visitor(struct events_hub *h, int64_t identity_id, int64_t last_id,
                              const struct events_waker *waker, struct events_sub **out,
                              struct error *e)
 {
-	return subscribe(h, &(struct actor){ 0 }, identity_id, last_id, waker, out, e);
+	return subscribe(h, &(struct actor){ 0 }, &(struct events_login){ 0 }, identity_id, last_id,
+	                 waker, out, e);
 }
 
 ssize_t events_sub_read(struct events_sub *s, char *buf, size_t max)

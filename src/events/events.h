@@ -1,11 +1,11 @@
 /*
  * Events: what changed, for the web inbox's live stream. The store side writes an event in
  * the transaction of the change it reports, with the conversation's team and assignee at
- * that moment, so the visibility rule can be applied to it later. The hub (one thread)
- * reads new events from the store, filters them per subscriber with that rule and the
- * current team memberships, and fills each subscriber's buffer with Server-Sent Events
- * frames. The hub knows nothing of HTTP: a subscriber's owner gives it sleep and wake
- * callbacks.
+ * that moment (and just before it), so the visibility rule can be applied to it later. The
+ * hub (one thread) reads new events from the store, filters them per subscriber with that
+ * rule and the current team memberships, fills each subscriber's buffer with Server-Sent
+ * Events frames, and ends the streams whose login ended. The hub knows nothing of HTTP: a
+ * subscriber's owner gives it sleep and wake callbacks.
  */
 #ifndef EVENTS_EVENTS_H
 #define EVENTS_EVENTS_H
@@ -34,8 +34,23 @@ int events_emit_message(struct store_tx *tx, const char *kind, int64_t message_i
  * of them; returns how many, or a negative enum err — a store_exec that reports. */
 int events_emit_messages(struct store_tx *tx, const char *kind, int64_t now, const char *sql,
                          const struct store_value *args, int nargs);
-/* conversation.updated: its status, team and assignee now. */
-int events_emit_conversation(struct store_tx *tx, int64_t conversation_id, int64_t now);
+/* Where a conversation was: its team and assignee (0: none). */
+struct events_place {
+	int64_t team_id;
+	int64_t assignee_id;
+};
+/* conversation.updated: its status, team and assignee now, and the action that caused it
+ * (transfer, assignment, status, routing, tags, read). before (may be NULL: where it is now)
+ * is where it was before the change: whoever saw it there gets this event too, so a team
+ * it was transferred away from hears that it left — and nothing after. */
+int events_emit_conversation(struct store_tx *tx, int64_t conversation_id, const char *action,
+                             const struct events_place *before, int64_t now);
+
+/* An event about a contact (no conversation), for one audience: the account's admins when
+ * user_id is 0, else that one user. data is {"contact_id"}. The caller decides who may see
+ * the contact (inbox/); the hub delivers to exactly that audience. */
+int events_emit_contact(struct store_tx *tx, int64_t account_id, int64_t contact_id,
+                        int64_t user_id, const char *kind, int64_t now);
 
 struct events_hub;
 struct events_sub;
@@ -56,13 +71,21 @@ void events_hub_end(struct events_hub *h);
 /* Stops the thread and frees what is left; no reader may run any more. */
 void events_hub_stop(struct events_hub *h);
 
+/* How a stream logged in: the hub checks it about once a second and ends the stream once it
+ * no longer holds (logged out, token deleted, user deactivated, password changed). */
+struct events_login {
+	bool is_session; /* the session cookie's token; otherwise a bearer API token */
+	char token[API_TOKEN_LEN];
+};
+
 /*
- * Subscribes who to the events after last_id (-1: only those to come). An id the store
- * cannot resume from (older than the oldest kept, or newer than the newest) starts the
+ * Subscribes who, logged in by login, to the events after last_id (-1: only those to come). An id
+ * the store cannot resume from (older than the oldest kept, or newer than the newest) starts the
  * stream with a `reset` event instead. The subscription is freed once events_sub_close
  * was called.
  */
-int events_subscribe(struct events_hub *h, const struct actor *who, int64_t last_id,
+int events_subscribe(struct events_hub *h, const struct actor *who,
+                     const struct events_login *login, int64_t last_id,
                      const struct events_waker *waker, struct events_sub **out, struct error *e);
 /* The same for a web chat visitor (identity_id > 0): only message.updated events of its own
  * conversations' outgoing messages as they become sent. */

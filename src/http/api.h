@@ -19,6 +19,19 @@ json_t *api_read_body(struct http_request *req, struct http_response *res,
 /* A query parameter that must be a whole number in [lo, hi]; def when absent. */
 int api_query_int(struct http_request *req, const char *name, int64_t lo, int64_t hi, int64_t def,
                   int64_t *out, struct error *e);
+/* A free-text query parameter of at most max bytes; NULL when absent or empty. */
+int api_query_text(struct http_request *req, const char *name, size_t max, const char **out,
+                   struct error *e);
+
+#define RANGE_DEFAULT_MS (7LL * 24 * 3600 * 1000)
+/* ?from=&to= in UTC ms (to: now by default, from: RANGE_DEFAULT_MS before to); from may not
+ * be after to. */
+int api_query_range(struct http_request *req, int64_t *from, int64_t *to, struct error *e);
+/* A list's keyset cursor: base64url of "<time>.<id>" (docs/DECISIONS.md); decoding refuses
+ * anything this server would not have given (ERR_INVALID). */
+#define API_CURSOR_MAX 64
+void api_cursor_encode(int64_t at, int64_t id, char out[API_CURSOR_MAX]);
+int api_cursor_decode(const char *text, int64_t *at, int64_t *id, struct error *e);
 
 void api_health(struct http_request *req, struct http_response *res);
 
@@ -76,6 +89,21 @@ void api_conversation_note(struct http_request *req, struct http_response *res);
 void api_conversation_tag_put(struct http_request *req, struct http_response *res);
 void api_conversation_tag_delete(struct http_request *req, struct http_response *res);
 void api_conversation_events(struct http_request *req, struct http_response *res);
+void api_conversation_notes(struct http_request *req, struct http_response *res);
+
+void api_canned_list(struct http_request *req, struct http_response *res);
+void api_canned_create(struct http_request *req, struct http_response *res);
+void api_canned_update(struct http_request *req, struct http_response *res);
+void api_canned_delete(struct http_request *req, struct http_response *res);
+void api_metrics(struct http_request *req, struct http_response *res);
+void api_contacts_list(struct http_request *req, struct http_response *res);
+void api_contact_get(struct http_request *req, struct http_response *res);
+void api_contact_update(struct http_request *req, struct http_response *res);
+void api_contact_merge(struct http_request *req, struct http_response *res);
+void api_contacts_export(struct http_request *req, struct http_response *res);
+void api_contact_attributes_list(struct http_request *req, struct http_response *res);
+void api_contact_attribute_create(struct http_request *req, struct http_response *res);
+void api_contact_attribute_delete(struct http_request *req, struct http_response *res);
 
 void api_webchat_preflight(struct http_request *req, struct http_response *res);
 void api_webchat_session(struct http_request *req, struct http_response *res);

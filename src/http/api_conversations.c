@@ -10,7 +10,6 @@
 
 #define MESSAGES_PAGE      50
 #define CONVERSATIONS_PAGE 25
-#define CURSOR_TEXT_MAX    64
 
 static json_t *json_or_null(int64_t v)
 {
@@ -30,38 +29,50 @@ json_t *json_conversation(const struct conversation *c, int64_t now)
 	                 "updated_at", (json_int_t)c->updated_at);
 }
 
+static json_t *json_named(int64_t id, const char *name)
+{
+	return id > 0 ? json_pack("{s:I,s:s}", "id", (json_int_t)id, "name", name) : json_null();
+}
+
+/* The media keys of a message's details, pulled out into their own object (null: none). */
+static json_t *take_media(json_t *details)
+{
+	static const char *const keys[][2] = { { "media_ref", "ref" },
+		                               { "media_mime", "mime_type" },
+		                               { "file_name", "file_name" } };
+	json_t *media = json_object();
+	for (size_t i = 0; i < sizeof(keys) / sizeof(keys[0]); i++) {
+		json_t *v = json_object_get(details, keys[i][0]);
+		if (v != NULL) {
+			json_object_set(media, keys[i][1], v);
+			json_object_del(details, keys[i][0]);
+		}
+	}
+	if (json_object_size(media) > 0)
+		return media;
+	json_decref(media);
+	return json_null();
+}
+
 json_t *json_message(const struct message *m)
 {
 	json_t *details = m->details ? json_loads(m->details, 0, NULL) : NULL;
-	json_t *out =
-	    json_pack("{s:I,s:I,s:s,s:s,s:o,s:s,s:o,s:o,s:o,s:s,s:o,s:o,s:o,s:I}", "id",
-	              (json_int_t)m->id, "conversation_id", (json_int_t)m->conversation_id,
-	              "direction", m->is_inbound ? "in" : "out", "sender", m->sender, "author_id",
-	              json_or_null(m->author_id), "type", m->type, "raw_type",
-	              m->raw_type ? json_string(m->raw_type) : json_null(), "text",
-	              m->text ? json_string(m->text) : json_null(), "details",
-	              details ? details : json_object(), "status", m->status, "error_code",
-	              json_or_null(m->error_code), "error_title",
-	              m->error_title ? json_string(m->error_title) : json_null(), "edited_at",
-	              json_or_null(m->edited_at), "created_at", (json_int_t)m->created_at);
-	return out;
-}
-
-void api_conversation_get(struct http_request *req, struct http_response *res)
-{
-	struct store_tx *tx = api_begin(req, res, STORE_READ);
-	if (tx == NULL)
-		return;
-	struct conversation c;
-	struct error e;
-	int rc = conversation_get(tx, &req->who, req->params[0], &c, &e);
-	store_rollback(tx);
-	if (rc < 0)
-		http_reply_error(res, &e);
-	else
-		http_reply_json(
-		    res, 200,
-		    json_pack("{s:o}", "conversation", json_conversation(&c, clock_now_ms())));
+	if (details == NULL)
+		details = json_object();
+	json_t *media = take_media(details);
+	bool is_failed = m->error_code != 0 || m->error_title != NULL;
+	return json_pack("{s:I,s:I,s:s,s:s,s:o,s:s,s:o,s:o,s:o,s:o,s:s,s:o,s:o,s:I}", "id",
+	                 (json_int_t)m->id, "conversation_id", (json_int_t)m->conversation_id,
+	                 "direction", m->is_inbound ? "in" : "out", "sender", m->sender, "user",
+	                 json_named(m->author_id, m->author_name), "type", m->type, "raw_type",
+	                 m->raw_type ? json_string(m->raw_type) : json_null(), "text",
+	                 m->text ? json_string(m->text) : json_null(), "media", media, "details",
+	                 details, "status", m->status, "error",
+	                 is_failed ? json_pack("{s:o,s:s}", "code", json_or_null(m->error_code),
+	                                       "message", m->error_title ? m->error_title : "")
+	                           : json_null(),
+	                 "edited_at", json_or_null(m->edited_at), "created_at",
+	                 (json_int_t)m->created_at);
 }
 
 void api_messages_list(struct http_request *req, struct http_response *res)
@@ -169,16 +180,15 @@ void api_back_to_routing(struct http_request *req, struct http_response *res)
 }
 
 /*
- * The list's cursor: the last item's "last_activity_at.id", base64url. It is a position,
- * not a secret (every page goes through the visibility rule), so it is not signed; it is
- * decoded strictly and anything else is refused.
+ * A list's cursor: the last item's "<sort time>.id" (conversations: last_activity_at), base64url.
+ * It is a position, not a secret (every page goes through the visibility rule), so it is not
+ * signed; it is decoded strictly and anything else is refused.
  */
-static void cursor_encode(const struct conversation *c, char out[CURSOR_TEXT_MAX])
+void api_cursor_encode(int64_t at, int64_t id, char out[API_CURSOR_MAX])
 {
 	char plain[48];
-	int len = snprintf(plain, sizeof(plain), "%lld.%lld", (long long)c->last_activity_at,
-	                   (long long)c->id);
-	sodium_bin2base64(out, CURSOR_TEXT_MAX, (const unsigned char *)plain, (size_t)len,
+	int len = snprintf(plain, sizeof(plain), "%lld.%lld", (long long)at, (long long)id);
+	sodium_bin2base64(out, API_CURSOR_MAX, (const unsigned char *)plain, (size_t)len,
 	                  sodium_base64_VARIANT_URLSAFE_NO_PADDING);
 }
 
@@ -196,20 +206,19 @@ static bool parse_decimal(const char *s, char stop, const char **end, int64_t *o
 	return true;
 }
 
-static int cursor_decode(const char *text, struct conversation_filter *f, struct error *e)
+int api_cursor_decode(const char *text, int64_t *at, int64_t *id, struct error *e)
 {
 	char plain[48];
 	size_t len = 0;
 	const char *end = NULL;
-	if (strlen(text) > CURSOR_TEXT_MAX ||
+	if (strlen(text) > API_CURSOR_MAX ||
 	    sodium_base642bin((unsigned char *)plain, sizeof(plain) - 1, text, strlen(text), NULL,
 	                      &len, &end, sodium_base64_VARIANT_URLSAFE_NO_PADDING) != 0 ||
 	    *end != '\0')
 		return error_set(e, ERR_INVALID, "'cursor' is not one this server gave");
 	plain[len] = '\0';
-	if (memchr(plain, '\0', len) != NULL ||
-	    !parse_decimal(plain, '.', &end, &f->after_activity_at) ||
-	    !parse_decimal(end + 1, '\0', &end, &f->after_id) || f->after_id == 0)
+	if (memchr(plain, '\0', len) != NULL || !parse_decimal(plain, '.', &end, at) ||
+	    !parse_decimal(end + 1, '\0', &end, id) || *id == 0)
 		return error_set(e, ERR_INVALID, "'cursor' is not one this server gave");
 	return 0;
 }
@@ -258,19 +267,11 @@ static int read_filter(struct http_request *req, struct conversation_filter *f, 
 		return -1;
 	f->limit = (int)limit;
 	f->tag = http_query(req, "tag");
-	f->q = http_query(req, "q");
-	if (f->q != NULL && strlen(f->q) > CONVERSATION_QUERY_MAX)
-		return error_set(e, ERR_INVALID, "'q' is longer than %d bytes",
-		                 CONVERSATION_QUERY_MAX);
-	if (f->q != NULL && f->q[0] == '\0')
-		f->q = NULL;
+	if (api_query_text(req, "q", CONVERSATION_QUERY_MAX, &f->q, e) < 0)
+		return -1;
 	const char *cursor = http_query(req, "cursor");
-	return cursor != NULL ? cursor_decode(cursor, f, e) : 0;
-}
-
-static json_t *json_named(int64_t id, const char *name)
-{
-	return id > 0 ? json_pack("{s:I,s:s}", "id", (json_int_t)id, "name", name) : json_null();
+	return cursor != NULL ? api_cursor_decode(cursor, &f->after_activity_at, &f->after_id, e)
+	                      : 0;
 }
 
 static json_t *json_item(const struct conversation_item *it, int64_t now)
@@ -289,6 +290,34 @@ static json_t *json_item(const struct conversation_item *it, int64_t now)
 	                    "created_at", (json_int_t)it->last_message_at));
 	json_object_set_new(o, "unread_count", json_integer(it->unread));
 	return o;
+}
+
+/* One conversation as the list shows it, with its tags. */
+void api_conversation_get(struct http_request *req, struct http_response *res)
+{
+	struct conversation_filter f = { .id = req->params[0], .limit = 1 };
+	struct store_tx *tx = api_begin(req, res, STORE_READ);
+	if (tx == NULL)
+		return;
+	struct conversation_item *items = NULL;
+	size_t n = 0;
+	int64_t total;
+	struct error e;
+	json_t *tags = NULL;
+	int rc = conversation_list(tx, &req->who, &f, &items, &n, &total, &e);
+	if (rc == 0 && n == 0)
+		rc = error_set(&e, ERR_NOT_FOUND, "no such conversation");
+	if (rc == 0 && (tags = conversation_tags(tx, f.id, &e)) == NULL)
+		rc = e.code;
+	store_rollback(tx);
+	if (rc < 0) {
+		http_reply_error(res, &e);
+	} else {
+		json_t *item = json_item(&items[0], clock_now_ms());
+		json_object_set_new(item, "tags", tags);
+		http_reply_json(res, 200, json_pack("{s:o}", "conversation", item));
+	}
+	conversation_items_free(items, n);
 }
 
 void api_conversations_list(struct http_request *req, struct http_response *res)
@@ -315,9 +344,9 @@ void api_conversations_list(struct http_request *req, struct http_response *res)
 	json_t *arr = json_array();
 	for (size_t i = 0; i < n; i++)
 		json_array_append_new(arr, json_item(&items[i], now));
-	char cursor[CURSOR_TEXT_MAX];
+	char cursor[API_CURSOR_MAX];
 	if (n == (size_t)f.limit)
-		cursor_encode(&items[n - 1].c, cursor);
+		api_cursor_encode(items[n - 1].c.last_activity_at, items[n - 1].c.id, cursor);
 	http_reply_json(res, 200,
 	                json_pack("{s:o,s:I,s:o}", "conversations", arr, "total", (json_int_t)total,
 	                          "next_cursor",
@@ -410,13 +439,6 @@ static int unassign(struct store_tx *tx, const struct actor *who, int64_t id, in
 	return conversation_assign(tx, who, id, 0, now, e);
 }
 
-static int mark_read(struct store_tx *tx, const struct actor *who, int64_t id, int64_t now,
-                     struct error *e)
-{
-	(void)now;
-	return conversation_mark_read(tx, who, id, e);
-}
-
 void api_conversation_unassign(struct http_request *req, struct http_response *res)
 {
 	plain_action(req, res, unassign);
@@ -434,7 +456,7 @@ void api_conversation_reopen(struct http_request *req, struct http_response *res
 
 void api_conversation_read(struct http_request *req, struct http_response *res)
 {
-	plain_action(req, res, mark_read);
+	plain_action(req, res, conversation_mark_read);
 }
 
 void api_conversation_note(struct http_request *req, struct http_response *res)
@@ -489,16 +511,29 @@ void api_conversation_tag_delete(struct http_request *req, struct http_response 
 	tag_action(req, res, false);
 }
 
-void api_conversation_events(struct http_request *req, struct http_response *res)
+/* Answers {name: [...]} with what lines() gives for the conversation :id. */
+static void reply_lines(struct http_request *req, struct http_response *res, const char *name,
+                        json_t *(*lines)(struct store_tx *, const struct actor *, int64_t,
+                                         struct error *))
 {
 	struct store_tx *tx = api_begin(req, res, STORE_READ);
 	if (tx == NULL)
 		return;
 	struct error e;
-	json_t *events = conversation_events(tx, &req->who, req->params[0], &e);
+	json_t *list = lines(tx, &req->who, req->params[0], &e);
 	store_rollback(tx);
-	if (events == NULL)
+	if (list == NULL)
 		http_reply_error(res, &e);
 	else
-		http_reply_json(res, 200, json_pack("{s:o}", "events", events));
+		http_reply_json(res, 200, json_pack("{s:o}", name, list));
+}
+
+void api_conversation_events(struct http_request *req, struct http_response *res)
+{
+	reply_lines(req, res, "events", conversation_events);
+}
+
+void api_conversation_notes(struct http_request *req, struct http_response *res)
+{
+	reply_lines(req, res, "notes", conversation_notes);
 }

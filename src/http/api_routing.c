@@ -106,15 +106,10 @@ out:
 /* ?from=&to= in UTC ms; the last 7 days by default. */
 void api_routing_stats(struct http_request *req, struct http_response *res)
 {
-	int64_t now = clock_now_ms(), from, to;
+	int64_t from, to;
 	struct error e;
-	if (api_query_int(req, "to", 1, INT64_MAX, now + 1, &to, &e) < 0 ||
-	    api_query_int(req, "from", 0, INT64_MAX, to - 7LL * 24 * 3600 * 1000, &from, &e) < 0) {
+	if (api_query_range(req, &from, &to, &e) < 0) {
 		http_reply_error(res, &e);
-		return;
-	}
-	if (from >= to) {
-		http_reply_errorf(res, ERR_INVALID, "'from' must be before 'to'");
 		return;
 	}
 	struct store_tx *tx = api_begin(req, res, STORE_READ);

@@ -58,11 +58,12 @@ struct http_response {
 	char set_cookie[256];
 	int retry_after; /* seconds; 0 for none */
 	/* For answers other than the API's (the web UI's files, later the event stream). */
-	const char *cache_control;     /* NULL: no-store */
-	const char *csp;               /* a Content-Security-Policy, or NULL */
-	char etag[TOKEN_HASH_LEN + 2]; /* quoted; empty for none */
-	struct events_sub *stream;     /* the event stream: the body is read from it, not body */
-	const char *cors_origin;       /* the visitor API: an Origin allowed to read the answer */
+	const char *cache_control;       /* NULL: no-store */
+	const char *csp;                 /* a Content-Security-Policy, or NULL */
+	char etag[TOKEN_HASH_LEN + 2];   /* quoted; empty for none */
+	struct events_sub *stream;       /* the event stream: the body is read from it, not body */
+	const char *content_disposition; /* a download's, or NULL */
+	const char *cors_origin;         /* the visitor API: an Origin allowed to read the answer */
 };
 
 typedef void (*http_handler)(struct http_request *req, struct http_response *res);

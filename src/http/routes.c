@@ -73,6 +73,20 @@ static const struct route routes[] = {
 	{ "PUT", "/api/v1/conversations/:id/tags/:name", USER, api_conversation_tag_put },
 	{ "DELETE", "/api/v1/conversations/:id/tags/:name", USER, api_conversation_tag_delete },
 	{ "GET", "/api/v1/conversations/:id/events", USER, api_conversation_events },
+	{ "GET", "/api/v1/conversations/:id/notes", USER, api_conversation_notes },
+	{ "GET", "/api/v1/canned-responses", USER, api_canned_list },
+	{ "POST", "/api/v1/canned-responses", ADMIN, api_canned_create },
+	{ "PATCH", "/api/v1/canned-responses/:id", ADMIN, api_canned_update },
+	{ "DELETE", "/api/v1/canned-responses/:id", ADMIN, api_canned_delete },
+	{ "GET", "/api/v1/metrics", ADMIN, api_metrics },
+	{ "GET", "/api/v1/contacts", USER, api_contacts_list },
+	{ "GET", "/api/v1/contacts/export", ADMIN, api_contacts_export },
+	{ "GET", "/api/v1/contacts/:id", USER, api_contact_get },
+	{ "PATCH", "/api/v1/contacts/:id", USER, api_contact_update },
+	{ "POST", "/api/v1/contacts/:id/merge", USER, api_contact_merge },
+	{ "GET", "/api/v1/contact-attributes", USER, api_contact_attributes_list },
+	{ "POST", "/api/v1/contact-attributes", ADMIN, api_contact_attribute_create },
+	{ "DELETE", "/api/v1/contact-attributes/:name", ADMIN, api_contact_attribute_delete },
 	{ "OPTIONS", "/api/v1/webchat/session", PUBLIC, api_webchat_preflight },
 	{ "POST", "/api/v1/webchat/session", PUBLIC, api_webchat_session },
 	{ "OPTIONS", "/api/v1/webchat/messages", PUBLIC, api_webchat_preflight },
@@ -250,5 +264,24 @@ int api_query_int(struct http_request *req, const char *name, int64_t lo, int64_
 		return error_set(e, ERR_INVALID, "'%s' must be a whole number from %lld to %lld",
 		                 name, (long long)lo, (long long)hi);
 	*out = v;
+	return 0;
+}
+
+int api_query_range(struct http_request *req, int64_t *from, int64_t *to, struct error *e)
+{
+	int64_t now = clock_now_ms();
+	if (api_query_int(req, "to", 1, INT64_MAX, now + 1, to, e) < 0 ||
+	    api_query_int(req, "from", 0, INT64_MAX, *to - RANGE_DEFAULT_MS, from, e) < 0)
+		return -1;
+	return *from > *to ? error_set(e, ERR_INVALID, "'from' must not be after 'to'") : 0;
+}
+
+int api_query_text(struct http_request *req, const char *name, size_t max, const char **out,
+                   struct error *e)
+{
+	const char *s = http_query(req, name);
+	*out = s != NULL && s[0] != '\0' ? s : NULL;
+	if (s != NULL && strlen(s) > max)
+		return error_set(e, ERR_INVALID, "'%s' is longer than %zu bytes", name, max);
 	return 0;
 }

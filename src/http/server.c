@@ -57,6 +57,9 @@ static enum MHD_Result queue(struct MHD_Connection *c, struct exchange *x,
 		MHD_add_response_header(r, MHD_HTTP_HEADER_ETAG, res->etag);
 	if (res->csp != NULL)
 		MHD_add_response_header(r, MHD_HTTP_HEADER_CONTENT_SECURITY_POLICY, res->csp);
+	if (res->content_disposition != NULL)
+		MHD_add_response_header(r, MHD_HTTP_HEADER_CONTENT_DISPOSITION,
+		                        res->content_disposition);
 	MHD_add_response_header(r, "X-Content-Type-Options", "nosniff");
 	MHD_add_response_header(r, "X-Frame-Options", "DENY");
 	MHD_add_response_header(r, "Referrer-Policy", "no-referrer");

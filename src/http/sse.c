@@ -5,6 +5,8 @@
  * the hub resumes it when it buffers more. A thousand idle streams cost no thread.
  */
 #include <microhttpd.h>
+#include <sodium.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -88,10 +90,18 @@ static void answer_stream(struct http_response *res)
 void api_events(struct http_request *req, struct http_response *res)
 {
 	struct events_waker waker = waker_of(req);
+	struct events_login login = { .is_session = req->is_cookie_auth };
+	/* The router authenticated the request by one of these. */
+	snprintf(login.token, sizeof(login.token), "%s",
+	         req->is_cookie_auth ? req->session_token : http_header(req, "Authorization") + 7);
 	int64_t last_id;
 	struct error e;
-	if (resume_id(req, &last_id, &e) < 0 ||
-	    events_subscribe(req->app->events, &req->who, last_id, &waker, &res->stream, &e) < 0)
+	int rc = resume_id(req, &last_id, &e);
+	if (rc == 0)
+		rc = events_subscribe(req->app->events, &req->who, &login, last_id, &waker,
+		                      &res->stream, &e);
+	sodium_memzero(login.token, sizeof(login.token));
+	if (rc < 0)
 		http_reply_error(res, &e);
 	else
 		answer_stream(res);

@@ -35,11 +35,12 @@ static int team_name(struct store_tx *tx, int64_t account_id, int64_t id, char *
 	               id, "the general inbox", out, size);
 }
 
-/* Adds a line to c's timeline: the actor's name, then the formatted rest. */
-__attribute__((format(printf, 6, 7))) static int record(struct store_tx *tx,
-                                                        const struct actor *who,
-                                                        const struct conversation *c, int64_t now,
-                                                        const char *kind, const char *fmt, ...)
+/* Adds a line to c's timeline: the actor's name, then the formatted rest. c is the
+ * conversation as it was before the change; action (NULL: the conversation did not change)
+ * names the change on the event stream. */
+__attribute__((format(printf, 7, 8))) static int
+record(struct store_tx *tx, const struct actor *who, const struct conversation *c, int64_t now,
+       const char *kind, const char *action, const char *fmt, ...)
 {
 	char name[USER_NAME_MAX + 1], rest[EVENT_TEXT_MAX], line[sizeof(name) + sizeof(rest) + 1];
 	int rc = name_of(tx, "SELECT name FROM users WHERE id = $1 AND account_id = $2",
@@ -57,10 +58,18 @@ __attribute__((format(printf, 6, 7))) static int record(struct store_tx *tx,
 	    " text, created_at) VALUES ($1, $2, $3, $4, $5, $6)",
 	    STORE_ARGS(SV_INT(c->account_id), SV_INT(c->id), SV_TEXT(kind), SV_INT(who->user_id),
 	               SV_TEXT(line), SV_INT(now)));
-	/* Every action changes the conversation: the event stream says so. */
-	if (rc >= 0)
-		rc = events_emit_conversation(tx, c->id, now);
+	/* Whoever saw it before the change hears of it, even when it left their sight. */
+	if (rc >= 0 && action != NULL)
+		rc = events_emit_conversation(
+		    tx, c->id, action, &(struct events_place){ c->team_id, c->assignee_id }, now);
 	return rc < 0 ? rc : 0;
+}
+
+int conversation_record_line(struct store_tx *tx, const struct actor *who,
+                             const struct conversation *c, int64_t now, const char *kind,
+                             const char *text)
+{
+	return record(tx, who, c, now, kind, NULL, "%s", text);
 }
 
 /* Maps a store failure to the error the API answers. */
@@ -89,8 +98,8 @@ int conversation_transfer(struct store_tx *tx, const struct actor *who, int64_t 
 	                "UPDATE conversations SET team_id = $2, assignee_id = NULL, updated_at = $3"
 	                " WHERE id = $1",
 	                STORE_ARGS(SV_INT(id), SV_INT(team_id), SV_INT(now)));
-	if (rc < 0 ||
-	    (rc = record(tx, who, &c, now, "transfer", "moved it from %s to %s", from, to)) < 0)
+	if (rc < 0 || (rc = record(tx, who, &c, now, "transfer", "transfer",
+	                           "moved it from %s to %s", from, to)) < 0)
 		return failed(e, rc);
 	/* In its new team, the team's assignment method gives it to someone. */
 	return team_assign(tx, team_id, id, now, NULL, e);
@@ -139,8 +148,9 @@ int conversation_assign(struct store_tx *tx, const struct actor *who, int64_t id
 	    STORE_ARGS(SV_INT(id), user_id != 0 ? SV_INT(user_id) : SV_NULL, SV_INT(now)));
 	if (rc >= 0)
 		rc = user_id != 0
-		         ? record(tx, who, &c, now, "assignment", "assigned it to %s", u.name)
-		         : record(tx, who, &c, now, "assignment", "unassigned it");
+		         ? record(tx, who, &c, now, "assignment", "assignment", "assigned it to %s",
+		                  u.name)
+		         : record(tx, who, &c, now, "assignment", "assignment", "unassigned it");
 	return rc < 0 ? failed(e, rc) : 0;
 }
 
@@ -158,7 +168,7 @@ static int set_status(struct store_tx *tx, const struct actor *who, const struct
 	if (rc == ERR_CONFLICT)
 		return error_set(e, ERR_CONFLICT,
 		                 "the contact has a newer conversation on this channel");
-	if (rc < 0 || (rc = record(tx, who, c, now, "status", "%s", line)) < 0)
+	if (rc < 0 || (rc = record(tx, who, c, now, "status", "status", "%s", line)) < 0)
 		return failed(e, rc);
 	return 0;
 }
@@ -210,7 +220,7 @@ int conversation_snooze(struct store_tx *tx, const struct actor *who, int64_t id
 	return set_status(tx, who, &c, "snoozed", until, now, line, e);
 }
 
-int conversation_mark_read(struct store_tx *tx, const struct actor *who, int64_t id,
+int conversation_mark_read(struct store_tx *tx, const struct actor *who, int64_t id, int64_t now,
                            struct error *e)
 {
 	struct conversation c;
@@ -221,6 +231,9 @@ int conversation_mark_read(struct store_tx *tx, const struct actor *who, int64_t
 	                "UPDATE conversations SET last_read_message_id = coalesce((SELECT max(id)"
 	                " FROM messages WHERE conversation_id = $1), 0) WHERE id = $1",
 	                STORE_ARGS(SV_INT(id)));
+	/* Its unread count changed for everyone who sees it. */
+	if (rc >= 0)
+		rc = events_emit_conversation(tx, id, "read", NULL, now);
 	return rc < 0 ? failed(e, rc) : 0;
 }
 
@@ -239,12 +252,14 @@ int conversation_note_add(struct store_tx *tx, const struct actor *who, int64_t 
 	                   STORE_ARGS(SV_INT(c.account_id), SV_INT(id), SV_INT(who->user_id),
 	                              SV_TEXT(text), SV_INT(now)),
 	                   note_id);
-	if (rc < 0 || (rc = record(tx, who, &c, now, "note", "added a note")) < 0)
+	if (rc < 0 || (rc = record(tx, who, &c, now, "note", NULL, "added a note")) < 0 ||
+	    (rc = events_emit(tx, id, "note.created", json_pack("{s:I}", "note_id", *note_id),
+	                      now)) < 0)
 		return failed(e, rc);
 	return 0;
 }
 
-static bool is_tag_name(const char *name)
+bool inbox_is_tag_name(const char *name)
 {
 	size_t len = strlen(name);
 	return len >= 1 && len <= TAG_NAME_MAX &&
@@ -254,7 +269,7 @@ static bool is_tag_name(const char *name)
 int conversation_tag(struct store_tx *tx, const struct actor *who, int64_t id, const char *name,
                      bool is_added, int64_t now, struct error *e)
 {
-	if (!is_tag_name(name))
+	if (!inbox_is_tag_name(name))
 		return error_set(e, ERR_INVALID,
 		                 "a tag is 1 to %d of a-z, 0-9, '-' and '_' (lowercase)",
 		                 TAG_NAME_MAX);
@@ -273,8 +288,9 @@ int conversation_tag(struct store_tx *tx, const struct actor *who, int64_t id, c
 		    STORE_ARGS(SV_INT(id), SV_TEXT(name)));
 	/* Only a change is worth a line in the timeline. */
 	if (rc > 0)
-		rc = is_added ? record(tx, who, &c, now, "tag", "tagged it '%s'", name)
-		              : record(tx, who, &c, now, "tag", "removed the tag '%s'", name);
+		rc = is_added
+		         ? record(tx, who, &c, now, "tag", "tags", "tagged it '%s'", name)
+		         : record(tx, who, &c, now, "tag", "tags", "removed the tag '%s'", name);
 	return rc < 0 ? failed(e, rc) : 0;
 }
 
@@ -301,17 +317,16 @@ json_t *conversation_tags(struct store_tx *tx, int64_t id, struct error *e)
 	return tags;
 }
 
-json_t *conversation_events(struct store_tx *tx, const struct actor *who, int64_t id,
-                            struct error *e)
+/* Rows of (id, kind, user_id, text, created_at) of a conversation the actor may see, by the
+ * query sql (its $1 is the conversation's id), as a JSON array; NULL on failure. */
+static json_t *conversation_lines(struct store_tx *tx, const struct actor *who, int64_t id,
+                                  const char *sql, struct error *e)
 {
 	struct conversation c;
 	struct store_rows *r;
 	if (conversation_get(tx, who, id, &c, e) < 0)
 		return NULL;
-	int rc = store_query(tx,
-	                     "SELECT id, kind, user_id, text, created_at FROM conversation_events"
-	                     " WHERE conversation_id = $1 ORDER BY id",
-	                     STORE_ARGS(SV_INT(id)), &r);
+	int rc = store_query(tx, sql, STORE_ARGS(SV_INT(id)), &r);
 	if (rc < 0) {
 		failed(e, rc);
 		return NULL;
@@ -331,4 +346,23 @@ json_t *conversation_events(struct store_tx *tx, const struct actor *who, int64_
 		return NULL;
 	}
 	return events;
+}
+
+json_t *conversation_events(struct store_tx *tx, const struct actor *who, int64_t id,
+                            struct error *e)
+{
+	return conversation_lines(
+	    tx, who, id,
+	    "SELECT id, kind, user_id, text, created_at FROM conversation_events"
+	    " WHERE conversation_id = $1 ORDER BY id",
+	    e);
+}
+
+json_t *conversation_notes(struct store_tx *tx, const struct actor *who, int64_t id,
+                           struct error *e)
+{
+	return conversation_lines(tx, who, id,
+	                          "SELECT id, 'note', author_id, text, created_at"
+	                          " FROM conversation_notes WHERE conversation_id = $1 ORDER BY id",
+	                          e);
 }

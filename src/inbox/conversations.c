@@ -11,12 +11,6 @@
 #include "inbox/internal.h"
 #include "outbox/outbox.h"
 
-/* $1 account, $2 user, $3 1 for admins: what the actor may see of `conversations v`. */
-#define CONVERSATION_VISIBLE                                                        \
-	" v.account_id = $1 AND ($3 = 1 OR v.team_id IS NULL OR v.assignee_id = $2" \
-	" OR EXISTS (SELECT 1 FROM team_members tm WHERE tm.team_id = v.team_id"    \
-	" AND tm.user_id = $2))"
-
 #define CONVERSATION_FIELDS                                                                 \
 	"v.id, v.account_id, v.channel_id, ch.kind, v.contact_id, c.name, v.status,"        \
 	" coalesce(v.team_id, 0), coalesce(v.assignee_id, 0), v.routing_attempts,"          \
@@ -103,6 +97,8 @@ int conversation_reply(struct store_tx *tx, const struct actor *who, int64_t id,
 	                "UPDATE conversations SET status = 'open', updated_at = $2 WHERE id = $1"
 	                " AND status IN ('resolved', 'snoozed')",
 	                STORE_ARGS(SV_INT(id), SV_INT(now)));
+	if (rc > 0)
+		rc = events_emit_conversation(tx, id, "status", NULL, now);
 	if (rc < 0)
 		return error_set(e, rc, "the store failed");
 	struct outbox_text t = { .account_id = c.account_id,
@@ -130,11 +126,12 @@ int message_list(struct store_tx *tx, const struct actor *who, int64_t conversat
 	struct store_rows *r;
 	rc = store_query(
 	    tx,
-	    "SELECT id, conversation_id, direction, sender, coalesce(author_id, 0), type,"
-	    " raw_type, text, details, status, coalesce(error_code, 0), error_title,"
-	    " coalesce(edited_at, 0), created_at FROM messages"
-	    " WHERE conversation_id = $1 AND ($2 = 0 OR id < $2)"
-	    " ORDER BY id DESC LIMIT $3",
+	    "SELECT m.id, m.conversation_id, m.direction, m.sender, coalesce(m.author_id, 0),"
+	    " m.type, m.raw_type, m.text, m.details, m.status, coalesce(m.error_code, 0),"
+	    " m.error_title, coalesce(m.edited_at, 0), m.created_at, coalesce(u.name, '')"
+	    " FROM messages m LEFT JOIN users u ON u.id = m.author_id"
+	    " WHERE m.conversation_id = $1 AND ($2 = 0 OR m.id < $2)"
+	    " ORDER BY m.id DESC LIMIT $3",
 	    STORE_ARGS(SV_INT(conversation_id), SV_INT(before_id), SV_INT(limit)), &r);
 	if (rc < 0)
 		return error_set(e, rc, "the store failed");
@@ -158,6 +155,7 @@ int message_list(struct store_tx *tx, const struct actor *who, int64_t conversat
 		m->error_title = text_or_null(r, 11);
 		m->edited_at = store_int(r, 12);
 		m->created_at = store_int(r, 13);
+		snprintf(m->author_name, sizeof(m->author_name), "%s", store_text(r, 14));
 	}
 	store_rows_free(r);
 	if (rc < 0) {
@@ -195,7 +193,7 @@ int conversation_back_to_routing(struct store_tx *tx, const struct actor *who, i
 
 /*
  * The list's filter after the visibility rule: $4 view, $5 team, $6 status, $7 channel,
- * $8 assignee, $9 tag, $10 LIKE pattern, $11 and $12 the cursor.
+ * $8 assignee, $9 tag, $10 LIKE pattern, $11 and $12 the cursor, $15 one conversation.
  */
 #define CONVERSATION_FILTER                                                             \
 	" AND ($4 <> 1 OR v.team_id IS NULL) AND ($4 <> 2 OR v.assignee_id = $2)"       \
@@ -207,10 +205,9 @@ int conversation_back_to_routing(struct store_tx *tx, const struct actor *who, i
 	" OR EXISTS (SELECT 1 FROM messages s WHERE s.conversation_id = v.id"           \
 	" AND s.text LIKE $10 ESCAPE '\\'))"                                            \
 	" AND ($12 = 0 OR v.last_activity_at < $11"                                     \
-	" OR (v.last_activity_at = $11 AND v.id < $12))"
+	" OR (v.last_activity_at = $11 AND v.id < $12)) AND ($15 = 0 OR v.id = $15)"
 
-/* "%q%" with q's LIKE wildcards and the escape itself escaped; "" when q is NULL. */
-static char *like_pattern(const char *q)
+char *inbox_like_pattern(const char *q)
 {
 	size_t len = q != NULL ? strlen(q) : 0;
 	char *out = xmalloc(2 * len + 3), *p = out;
@@ -245,7 +242,7 @@ int conversation_list(struct store_tx *tx, const struct actor *who,
                       const struct conversation_filter *f, struct conversation_item **out,
                       size_t *n, int64_t *total, struct error *e)
 {
-	char *like = like_pattern(f->q);
+	char *like = inbox_like_pattern(f->q);
 	const char *status = f->status != NULL ? f->status : "";
 	const char *tag = f->tag != NULL ? f->tag : "";
 	struct store_rows *r = NULL;
@@ -258,7 +255,7 @@ int conversation_list(struct store_tx *tx, const struct actor *who,
 	    STORE_ARGS(SV_INT(who->account_id), SV_INT(who->user_id),
 	               SV_INT(who->role == ROLE_ADMIN), SV_INT(f->view), SV_INT(f->team_id),
 	               SV_TEXT(status), SV_INT(f->channel_id), SV_INT(f->assignee_id), SV_TEXT(tag),
-	               SV_TEXT(like), SV_INT(0), SV_INT(0)),
+	               SV_TEXT(like), SV_INT(0), SV_INT(0), SV_INT(0), SV_INT(0), SV_INT(f->id)),
 	    total);
 	if (rc < 0)
 		goto out;
@@ -278,7 +275,7 @@ int conversation_list(struct store_tx *tx, const struct actor *who,
 	               SV_INT(who->role == ROLE_ADMIN), SV_INT(f->view), SV_INT(f->team_id),
 	               SV_TEXT(status), SV_INT(f->channel_id), SV_INT(f->assignee_id), SV_TEXT(tag),
 	               SV_TEXT(like), SV_INT(f->after_activity_at), SV_INT(f->after_id),
-	               SV_INT(f->limit), SV_INT(PREVIEW_CHARS)),
+	               SV_INT(f->limit), SV_INT(PREVIEW_CHARS), SV_INT(f->id)),
 	    &r);
 	if (rc < 0)
 		goto out;
@@ -335,7 +332,7 @@ int conversation_wake_snoozed(struct store_tx *tx, int64_t now, struct error *e)
 			    " 'the snooze ended: open again', $3)",
 			    STORE_ARGS(SV_INT(accounts[i]), SV_INT(ids[i]), SV_INT(now)));
 		if (rc >= 0)
-			rc = events_emit_conversation(tx, ids[i], now);
+			rc = events_emit_conversation(tx, ids[i], "status", NULL, now);
 	}
 	return rc < 0 ? error_set(e, rc, "the store failed") : 0;
 }

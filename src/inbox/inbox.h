@@ -12,6 +12,7 @@
 #include <stdint.h>
 
 #include "channels/channel.h"
+#include "core/buf.h"
 #include "core/err.h"
 #include "core/seal.h"
 #include "core/token.h"
@@ -283,8 +284,9 @@ struct message {
 	int64_t id;
 	int64_t conversation_id;
 	bool is_inbound;
-	char sender[16]; /* contact, agent, routing, provider_app */
-	int64_t author_id;
+	char sender[16];   /* contact, agent, routing, provider_app */
+	int64_t author_id; /* the agent who replied; 0: none */
+	char author_name[USER_NAME_MAX + 1];
 	char type[16];
 	char *raw_type; /* NULL when absent; strings owned by the message */
 	char *text;
@@ -381,6 +383,7 @@ struct conversation_filter {
 	int64_t assignee_id;
 	const char *tag;
 	const char *q;             /* contact name, phone or message text contains it */
+	int64_t id;                /* one conversation (its detail) */
 	int64_t after_activity_at; /* the cursor; after_id 0: from the newest */
 	int64_t after_id;
 	int limit;
@@ -429,7 +432,7 @@ int conversation_reopen(struct store_tx *tx, const struct actor *who, int64_t id
 int conversation_snooze(struct store_tx *tx, const struct actor *who, int64_t id, int64_t until,
                         int64_t now, struct error *e);
 /* Marks every message so far read. */
-int conversation_mark_read(struct store_tx *tx, const struct actor *who, int64_t id,
+int conversation_mark_read(struct store_tx *tx, const struct actor *who, int64_t id, int64_t now,
                            struct error *e);
 /* A private note for colleagues, never sent to the customer. */
 int conversation_note_add(struct store_tx *tx, const struct actor *who, int64_t id,
@@ -442,6 +445,107 @@ json_t *conversation_tags(struct store_tx *tx, int64_t id, struct error *e);
 /* The timeline, oldest first, as a JSON array of {id, kind, user_id, text, created_at}. */
 json_t *conversation_events(struct store_tx *tx, const struct actor *who, int64_t id,
                             struct error *e);
+/* The private notes, oldest first, in the timeline's shape: kind "note", user_id the author
+ * (null once deleted), text the note. */
+json_t *conversation_notes(struct store_tx *tx, const struct actor *who, int64_t id,
+                           struct error *e);
+
+/*
+ * Canned responses: shortcuts admins manage and agents insert. Placeholders ({contact_name},
+ * {agent_name}, {team_name}) are stored as typed; the client fills them in.
+ */
+#define CANNED_SHORTCUT_MAX 32
+#define CANNED_TEXT_MAX     4096
+#define CANNED_QUERY_MAX    200
+#define CANNED_LIST_MAX     50
+
+struct canned_response {
+	int64_t id;
+	char shortcut[CANNED_SHORTCUT_MAX + 1];
+	char text[CANNED_TEXT_MAX + 1];
+	int64_t created_at;
+	int64_t updated_at;
+};
+
+/* Up to CANNED_LIST_MAX by shortcut; q (NULL or "": all) matches a shortcut's start (a leading
+ * '/' ignored) or the text anywhere, ASCII letters in either case. *out is freed by the caller. */
+int canned_list(struct store_tx *tx, int64_t account_id, const char *q,
+                struct canned_response **out, size_t *n, struct error *e);
+int canned_get(struct store_tx *tx, int64_t account_id, int64_t id, struct canned_response *out,
+               struct error *e);
+/* The shortcut may start with '/', which is not stored; ERR_CONFLICT when it is in use. */
+int canned_create(struct store_tx *tx, int64_t account_id, const char *shortcut, const char *text,
+                  int64_t now, int64_t *id, struct error *e);
+/* NULL leaves a field as it is. */
+int canned_update(struct store_tx *tx, int64_t account_id, int64_t id, const char *shortcut,
+                  const char *text, int64_t now, struct error *e);
+int canned_delete(struct store_tx *tx, int64_t account_id, int64_t id, struct error *e);
+
+/*
+ * Admin metrics for [from, to]: open conversations now per team and agent, and per team
+ * (the one a conversation has now) the first-response and resolution times, median and
+ * 90th percentile by nearest rank. *out is a new reference.
+ */
+int metrics_get(struct store_tx *tx, int64_t account_id, int64_t from, int64_t to, json_t **out,
+                struct error *e);
+
+/*
+ * Contacts: the people behind the conversations, with tags, custom attributes (keys an admin
+ * declared) and one identity per channel they wrote from. An admin sees every contact of
+ * the account; an agent those with at least one conversation they may see, and any other
+ * id is answered as not found. Contacts are answered as JSON objects (docs/API.md).
+ */
+#define CONTACT_NAME_MAX       200
+#define CONTACT_PHONE_MAX      32
+#define CONTACT_EMAIL_MAX      USER_EMAIL_MAX
+#define CONTACT_NOTES_MAX      65536
+#define CONTACT_TAGS_MAX       100 /* tags in one PATCH */
+#define CONTACT_PAGE_MAX       100
+#define CONTACT_QUERY_MAX      200
+#define CONTACT_ATTR_KEY_MAX   64
+#define CONTACT_ATTR_LABEL_MAX 200
+#define CONTACT_ATTR_VALUE_MAX 1024
+#define CONTACT_EXPORT_MAX     100000 /* contacts in one CSV export */
+
+/* What narrows the contact list; NULL narrows nothing. The cursor is the (updated_at, id)
+ * of the previous page's last contact; after_id 0: from the newest. */
+struct contact_filter {
+	const char *q; /* name, phone or e-mail contains it (ASCII case-insensitive) */
+	const char *tag;
+	int64_t after_updated_at;
+	int64_t after_id;
+	int limit;
+};
+
+/* A page of contacts, newest-updated first, as a JSON array (to free); *total counts every
+ * match of the filter, cursor aside. NULL on failure. */
+json_t *contact_list(struct store_tx *tx, const struct actor *who, const struct contact_filter *f,
+                     int64_t *total, struct error *e);
+/* One contact; with_conversations adds those of its conversations who may see. */
+json_t *contact_get(struct store_tx *tx, const struct actor *who, int64_t id,
+                    bool with_conversations, struct error *e);
+/* Applies a PATCH body already checked for its field names; ERR_INVALID for a bad value,
+ * ERR_UNPROCESSABLE for an attribute key nobody declared. Emits contact.updated. */
+int contact_update(struct store_tx *tx, const struct actor *who, int64_t id, const json_t *changes,
+                   int64_t now, struct error *e);
+/* Merges other_id into id: identities, conversations (a timeline line each), tags,
+ * attributes and merge records move; notes are appended, phone and e-mail filled when id
+ * has none; other_id is deleted and the merge recorded. Emits contact.updated. */
+int contact_merge(struct store_tx *tx, const struct actor *who, int64_t id, int64_t other_id,
+                  int64_t now, struct error *e);
+/* Every contact of the account as CSV (RFC 4180) into out; cells that a spreadsheet would
+ * take for a formula get a leading '. ERR_UNPROCESSABLE beyond CONTACT_EXPORT_MAX. */
+int contact_export_csv(struct store_tx *tx, int64_t account_id, struct buf *out, struct error *e);
+
+/* The declared attribute keys, oldest first, as a JSON array (to free); NULL on failure. */
+json_t *contact_attribute_list(struct store_tx *tx, int64_t account_id, struct error *e);
+/* ERR_INVALID for a bad key or label, ERR_CONFLICT when the key exists. *out (to free) is
+ * the new key as JSON. */
+int contact_attribute_create(struct store_tx *tx, int64_t account_id, const char *key,
+                             const char *label, int64_t now, json_t **out, struct error *e);
+/* Removes the key and every value of it. */
+int contact_attribute_delete(struct store_tx *tx, int64_t account_id, const char *key,
+                             struct error *e);
 
 /*
  * Web chat visitors: the browsers that chat through a web chat channel's widget. A visitor

@@ -1,9 +1,21 @@
-/* Shared inside inbox/ only: the user row reader behind every user query, and the human
- * takeover every agent action starts with. */
+/* Shared inside inbox/ only: the visibility rules, the user row reader behind every user
+ * query, and the human takeover every agent action starts with. */
 #ifndef INBOX_INTERNAL_H
 #define INBOX_INTERNAL_H
 
 #include "inbox/inbox.h"
+
+/* $1 account, $2 user, $3 1 for admins: what the actor may see of `conversations v`. */
+#define CONVERSATION_VISIBLE                                                        \
+	" v.account_id = $1 AND ($3 = 1 OR v.team_id IS NULL OR v.assignee_id = $2" \
+	" OR EXISTS (SELECT 1 FROM team_members tm WHERE tm.team_id = v.team_id"    \
+	" AND tm.user_id = $2))"
+
+/* The same parameters: what the actor may see of `contacts k` — an admin every contact of
+ * the account, an agent those with at least one conversation they may see. */
+#define CONTACT_VISIBLE                                                           \
+	" k.account_id = $1 AND ($3 = 1 OR EXISTS (SELECT 1 FROM conversations v" \
+	" WHERE v.contact_id = k.id AND" CONVERSATION_VISIBLE "))"
 
 /* The columns read_user expects, from `users u`. */
 #define USER_COLUMNS                                                                \
@@ -17,5 +29,14 @@ int users_query(struct store_tx *tx, const char *sql, const struct store_value *
 /* conversation_get, then the end of routing when it was routing: a human always wins. */
 int conversation_take_over(struct store_tx *tx, const struct actor *who, int64_t id, int64_t now,
                            struct conversation *out, struct error *e);
+
+/* "%q%" with q's LIKE wildcards and the escape itself escaped; "" when q is NULL. To free. */
+char *inbox_like_pattern(const char *q);
+/* 1..TAG_NAME_MAX of a-z, 0-9, '-' and '_': conversations' and contacts' tags. */
+bool inbox_is_tag_name(const char *name);
+/* A line in c's timeline naming who did it (text follows their name), and its event. */
+int conversation_record_line(struct store_tx *tx, const struct actor *who,
+                             const struct conversation *c, int64_t now, const char *kind,
+                             const char *text);
 
 #endif

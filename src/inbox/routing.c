@@ -180,6 +180,7 @@ struct routed {
 	enum channel_kind kind;
 	struct router_state state;
 	char contact_name[INBOUND_NAME_MAX + 1];
+	struct events_place before; /* its team and assignee before the step */
 };
 
 static int read_routed(struct store_tx *tx, int64_t id, struct routed *out)
@@ -188,7 +189,8 @@ static int read_routed(struct store_tx *tx, int64_t id, struct routed *out)
 	int rc =
 	    store_query(tx,
 	                "SELECT v.account_id, v.channel_id, ch.kind, v.status, v.routing_attempts,"
-	                " c.name FROM conversations v JOIN channels ch ON ch.id = v.channel_id"
+	                " c.name, coalesce(v.team_id, 0), coalesce(v.assignee_id, 0)"
+	                " FROM conversations v JOIN channels ch ON ch.id = v.channel_id"
 	                " JOIN contacts c ON c.id = v.contact_id WHERE v.id = $1",
 	                STORE_ARGS(SV_INT(id)), &r);
 	if (rc < 0)
@@ -200,6 +202,7 @@ static int read_routed(struct store_tx *tx, int64_t id, struct routed *out)
 		out->state.is_routing = strcmp(store_text(r, 3), "routing") == 0;
 		out->state.attempts = (int)store_int(r, 4);
 		snprintf(out->contact_name, sizeof(out->contact_name), "%s", store_text(r, 5));
+		out->before = (struct events_place){ store_int(r, 6), store_int(r, 7) };
 	}
 	store_rows_free(r);
 	return rc < 0 ? rc : rc == 1 ? 0 : ERR_NOT_FOUND;
@@ -277,7 +280,7 @@ int routing_step(struct store_tx *tx, int64_t conversation_id, const struct rout
 		                                             : SV_NULL,
 		               SV_INT(now)));
 	if (rc >= 0)
-		rc = events_emit_conversation(tx, conversation_id, now);
+		rc = events_emit_conversation(tx, conversation_id, "routing", &c.before, now);
 	router_result_free(&res);
 	lookup_free(&l);
 	route_config_free(cfg);

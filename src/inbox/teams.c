@@ -348,7 +348,7 @@ int team_assign(struct store_tx *tx, int64_t team_id, int64_t conversation_id, i
 		rc = store_exec(tx, "UPDATE teams SET last_assigned_user_id = $2 WHERE id = $1",
 		                STORE_ARGS(SV_INT(team_id), SV_INT(who->user_id)));
 	if (rc >= 0)
-		rc = events_emit_conversation(tx, conversation_id, now);
+		rc = events_emit_conversation(tx, conversation_id, "assignment", NULL, now);
 	if (rc >= 0) {
 		char line[USER_NAME_MAX + TEAM_NAME_MAX + 64];
 		snprintf(line, sizeof(line), "%s: assigned to %s (%s)", t.name, who->name,

@@ -346,6 +346,29 @@ int store_get_int(struct store_tx *tx, const char *sql, const struct store_value
 	return rc == 1 ? 0 : ERR_NOT_FOUND;
 }
 
+int store_get_ints(struct store_tx *tx, const char *sql, const struct store_value *args, int nargs,
+                   int64_t **out, size_t *n)
+{
+	struct store_rows *r;
+	size_t cap = 0;
+	*out = NULL;
+	*n = 0;
+	int rc = store_query(tx, sql, args, nargs, &r);
+	if (rc < 0)
+		return rc;
+	while ((rc = store_next(r)) == 1) {
+		*out = xgrow(*out, &cap, *n, sizeof(**out));
+		(*out)[(*n)++] = store_int(r, 0);
+	}
+	store_rows_free(r);
+	if (rc < 0) {
+		free(*out);
+		*out = NULL;
+		*n = 0;
+	}
+	return rc;
+}
+
 /* Migrations: files named NNNN_what.sql, applied in order, each in its own transaction. */
 
 int store_schema_latest(void)

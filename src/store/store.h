@@ -74,5 +74,8 @@ int store_exec(struct store_tx *tx, const char *sql, const struct store_value *a
  * ERR_NOT_FOUND when there is no row. */
 int store_get_int(struct store_tx *tx, const char *sql, const struct store_value *args, int nargs,
                   int64_t *out);
+/* Runs a statement and collects every row's first column (ids): *out, of *n, to free. */
+int store_get_ints(struct store_tx *tx, const char *sql, const struct store_value *args, int nargs,
+                   int64_t **out, size_t *n);
 
 #endif

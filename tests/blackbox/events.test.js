@@ -5,7 +5,7 @@ import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { startServer, sql } from './lib/server.js';
-import { adminClient, agentClient, assertError } from './lib/client.js';
+import { Client, adminClient, agentClient, assertError } from './lib/client.js';
 import { connectAll, customerWrites } from './lib/providers.js';
 import { openStream, findEvent } from './lib/sse.js';
 
@@ -123,6 +123,118 @@ test('the stream needs a login; idle streams get heartbeat comments', async () =
   const stream = await openStream(ana);
   await stream.waitFor((st) => st.comments.includes(': ping'), 'a heartbeat', 2000);
   stream.close();
+});
+
+const updates = (st, conv) => st.events.filter((e) => e.event === 'conversation.updated' && e.data.conversation_id === conv);
+
+test('every action is on the stream with its cause; notes as note.created', async () => {
+  const stream = await openStream(admin);
+  const conv = await customerWrites(s, 'whatsapp', '34600000010', 'Hola');
+  // The customer's message ran a routing step (routing is off: to the general inbox).
+  await stream.waitFor((st) => updates(st, conv).length === 1, 'the routing step');
+  assert.deepEqual(updates(stream, conv)[0].data, { conversation_id: conv, action: 'routing', status: 'open', team_id: null, assignee_id: null });
+  const act = async (path, body) => {
+    const r = await admin.post(`/api/v1/conversations/${conv}/${path}`, body);
+    assert.equal(r.status, 200, r.text);
+  };
+  await act('transfer', { team_id: ventas });
+  await act('assign', { user_id: ana.user.id });
+  await act('unassign');
+  await act('resolve');
+  await act('reopen');
+  await act('snooze', { until: Date.now() + 1500 });
+  assert.equal((await admin.put(`/api/v1/conversations/${conv}/tags/vip`)).status, 200);
+  await act('read');
+  const note = await admin.post(`/api/v1/conversations/${conv}/notes`, { text: 'Llamar mañana' });
+  assert.equal(note.status, 201, note.text);
+  // The snooze ends by itself: a status change too.
+  await stream.waitFor((st) => updates(st, conv).length >= 10, 'nine more updates', 5000);
+  const seen = updates(stream, conv).slice(1).map((e) => [e.data.action, e.data.status, e.data.team_id, e.data.assignee_id]);
+  assert.deepEqual(seen, [
+    ['transfer', 'open', ventas, null],
+    ['assignment', 'open', ventas, ana.user.id],
+    ['assignment', 'open', ventas, null],
+    ['status', 'resolved', ventas, null],
+    ['status', 'open', ventas, null],
+    ['status', 'snoozed', ventas, null],
+    ['tags', 'snoozed', ventas, null],
+    ['read', 'snoozed', ventas, null],
+    ['status', 'open', ventas, null],
+  ]);
+  const created = stream.events.find((e) => e.event === 'note.created');
+  assert.deepEqual(created.data, { conversation_id: conv, note_id: note.json.note.id });
+  // A reply to a resolved conversation reopens it: a status change before the message.
+  await act('resolve');
+  assert.equal((await admin.post(`/api/v1/conversations/${conv}/messages`, { text: 'Seguimos' })).status, 201);
+  await stream.waitFor((st) => updates(st, conv).length >= 12, 'the reopening by a reply');
+  assert.deepEqual(updates(stream, conv).slice(-1).map((e) => [e.data.action, e.data.status]), [['status', 'open']]);
+  stream.close();
+});
+
+test('a transfer away reaches the old team once, and nothing after it', async () => {
+  const soporte = (await admin.post('/api/v1/teams', { name: 'Soporte' })).json.team.id;
+  const conv = await customerWrites(s, 'whatsapp', '34600000011', 'Una factura');
+  assert.equal((await admin.post(`/api/v1/conversations/${conv}/transfer`, { team_id: ventas })).status, 200);
+  const [a, l] = await Promise.all([openStream(ana), openStream(luis)]);
+  // Ana (Ventas) moves it to Soporte, which she is not in: the answer is null, and her
+  // stream still hears that it left.
+  const moved = await ana.post(`/api/v1/conversations/${conv}/transfer`, { team_id: soporte });
+  assert.equal(moved.status, 200, moved.text);
+  assert.equal(moved.json.conversation, null);
+  await a.waitFor((st) => updates(st, conv).length === 1, 'the transfer away');
+  assert.deepEqual(updates(a, conv)[0].data, { conversation_id: conv, action: 'transfer', status: 'open', team_id: soporte, assignee_id: null });
+  // Then the conversation lives on in Soporte: none of it reaches Ana (or Luis).
+  await customerWrites(s, 'whatsapp', '34600000011', '¿Hay alguien?');
+  assert.equal((await admin.post(`/api/v1/conversations/${conv}/resolve`)).status, 200);
+  const fence = await customerWrites(s, 'whatsapp', '34600000012', 'Otra cosa');
+  await Promise.all([a, l].map((st) => st.waitFor(messageIn(fence), 'a later general-inbox event')));
+  assert.deepEqual(a.events.filter((e) => e.data.conversation_id === conv).map((e) => e.event), ['conversation.updated']);
+  assert.deepEqual(l.events.filter((e) => e.data.conversation_id === conv), []);
+  for (const st of [a, l]) st.close();
+});
+
+test('a stream ends within seconds of its login ending', async () => {
+  const password = 'agent-password-123';
+  const login = async (email) => {
+    const c = new Client(s.url);
+    c.user = await c.login(email, password);
+    return c;
+  };
+  const ended = (st, what) => st.waitFor((x) => x.ended, what, 3000);
+  const staying = await openStream(ana);
+  // Logged out.
+  const out = await login('ana@example.com');
+  const outStream = await openStream(out);
+  assert.equal((await out.del('/api/v1/session')).status, 200);
+  await ended(outStream, 'the end of a logged-out stream');
+  // Its API token deleted.
+  const made = await ana.post('/api/v1/tokens', { name: 'stream' });
+  assert.equal(made.status, 201, made.text);
+  const bearer = new Client(s.url);
+  bearer.token = made.json.token;
+  const tokenStream = await openStream(bearer);
+  assert.equal(tokenStream.status, 200);
+  assert.equal((await ana.del(`/api/v1/tokens/${made.json.id}`)).status, 200);
+  await ended(tokenStream, 'the end of a deleted token\'s stream');
+  // The user deactivated: both kinds end.
+  const eva = await agentClient(s, admin, 'eva@example.com', 'Eva');
+  const evaToken = new Client(s.url);
+  evaToken.token = (await eva.post('/api/v1/tokens', { name: 'eva' })).json.token;
+  const [evaCookie, evaBearer] = await Promise.all([openStream(eva), openStream(evaToken)]);
+  assert.equal((await admin.patch(`/api/v1/users/${eva.user.id}`, { active: false })).status, 200);
+  await Promise.all([ended(evaCookie, 'a deactivated user\'s cookie stream'), ended(evaBearer, 'a deactivated user\'s token stream')]);
+  // A new password ends the user's sessions, and their streams with them.
+  const pablo = await agentClient(s, admin, 'pablo@example.com', 'Pablo');
+  const pabloStream = await openStream(pablo);
+  const changed = await pablo.patch('/api/v1/me', { password: 'a-new-password-456', current_password: password });
+  assert.equal(changed.status, 200, changed.text);
+  await ended(pabloStream, 'the end of a stream after a password change');
+  // Reconnecting is refused; a stream whose login holds goes on.
+  assertError(await out.get('/api/v1/events'), 401, 'unauthenticated');
+  assert.equal(staying.ended, false);
+  const later = await customerWrites(s, 'whatsapp', '34600000013', 'Sigo aquí');
+  await staying.waitFor(messageIn(later), 'an event on the stream that stayed');
+  staying.close();
 });
 
 test('a thousand open streams on one server each receive the event', { timeout: 60000 }, async () => {

@@ -185,6 +185,11 @@ test('transfer, assign, unassign, resolve, reopen, snooze, note and tags, in the
   assert.equal(r.json.note.author_id, bruno.user.id);
   // A note is never a message, so nothing can send it.
   assert.equal(sql(s, `SELECT count(*) FROM messages WHERE text LIKE 'Llamar%'`), '0');
+  r = await bruno.get(`${base}/notes`);
+  assert.equal(r.status, 200, r.text);
+  assert.deepEqual(r.json.notes.map(({ kind, user_id, text }) => ({ kind, user_id, text })),
+    [{ kind: 'note', user_id: bruno.user.id, text: 'Llamar mañana <b>antes</b> de las 10' }]);
+  assertError(await bruno.get('/api/v1/conversations/999999/notes'), 404, 'not_found');
 
   r = await bruno.put(`${base}/tags/vip`);
   assert.deepEqual(r.json.tags, ['vip']);
@@ -280,7 +285,10 @@ test('the permission matrix', async () => {
   const id = await newConversation({ text: 'secreto de ventas', name: 'Zoe Secreta', team: 'Ventas' });
   const base = `/api/v1/conversations/${id}`;
   const requests = [
+    (c) => c.get(base),
+    (c) => c.get(`${base}/messages`),
     (c) => c.get(`${base}/events`),
+    (c) => c.get(`${base}/notes`),
     (c) => c.post(`${base}/read`),
     (c) => c.post(`${base}/notes`, { text: 'nota' }),
     (c) => c.put(`${base}/tags/matriz`),
@@ -323,4 +331,99 @@ test('the permission matrix', async () => {
   await admin.del(`/api/v1/teams/${teams.Soporte}/members/${carla.user.id}`);
   assert.deepEqual(ids(await list(carla, '?view=mine')), [id]);
   assert.equal((await carla.post(`${base}/read`)).status, 200);
+  assert.equal((await carla.get(base)).json.conversation.id, id);
 });
+
+// The account's endpoints outside conversations: canned responses (everyone reads, admins
+// change) and metrics (admins): agents in a team or not get 403, logged-out callers 401.
+test('the permission matrix: canned responses and metrics', async () => {
+  const made = await admin.post('/api/v1/canned-responses', { shortcut: 'matriz', text: 'Hola {contact_name}' });
+  assert.equal(made.status, 201, made.text);
+  const one = `/api/v1/canned-responses/${made.json.canned_response.id}`;
+  const adminOnly = [
+    (c) => c.post('/api/v1/canned-responses', { shortcut: 'otra', text: 'x' }),
+    (c) => c.patch(one, { text: 'Adiós' }),
+    (c) => c.get('/api/v1/metrics'),
+    (c) => c.del(one),
+  ];
+  const before = dump(s);
+  for (const send of adminOnly) {
+    assertError(await send(ana), 403, 'forbidden');
+    assertError(await send(carla), 403, 'forbidden');
+    assertError(await send(new Client(s.url)), 401, 'unauthenticated');
+  }
+  assertError(await new Client(s.url).get('/api/v1/canned-responses'), 401, 'unauthenticated');
+  assert.equal(dump(s), before, 'refused requests change nothing');
+  for (const who of [admin, ana, carla]) {
+    const r = await who.get('/api/v1/canned-responses?q=matriz');
+    assert.equal(r.status, 200, r.text);
+    assert.deepEqual(r.json.canned_responses.map((c) => c.shortcut), ['matriz']);
+  }
+  for (const send of adminOnly) {
+    const r = await send(admin);
+    assert.ok(r.status === 200 || r.status === 201, r.text);
+  }
+});
+
+test('the detail is the list item with its tags; messages carry what a thread needs', async () => {
+  const id = await newConversation({ text: 'Tengo una duda', name: 'Iker Detalle', team: 'Ventas' });
+  await admin.post(`/api/v1/conversations/${id}/assign`, { user_id: ana.user.id });
+  assert.equal((await ana.put(`/api/v1/conversations/${id}/tags/vip`)).status, 200);
+  assert.equal((await ana.put(`/api/v1/conversations/${id}/tags/alta`)).status, 200);
+  const [item] = (await list(ana, '?q=Iker%20Detalle')).conversations;
+  const r = await ana.get(`/api/v1/conversations/${id}`);
+  assert.equal(r.status, 200, r.text);
+  const { tags, ...rest } = r.json.conversation;
+  assert.deepEqual(tags, ['alta', 'vip']);
+  assert.deepEqual(rest, item);
+  assert.deepEqual(rest.team, { id: teams.Ventas, name: 'Ventas' });
+  assert.deepEqual(rest.assignee, { id: ana.user.id, name: 'Ana' });
+  assert.equal(rest.unread_count, 1);
+  assert.equal(rest.last_message.preview, 'Tengo una duda');
+
+  const reply = await ana.post(`/api/v1/conversations/${id}/messages`, { text: 'Dime' });
+  assert.equal(reply.status, 201, reply.text);
+  // A refused send: the provider's code and sentence.
+  await customerWrites(s, 'whatsapp', String(phone), 'Otra cosa');
+  const [lastIn] = sql(s, `SELECT id FROM messages WHERE conversation_id = ${id} AND direction = 'in' ORDER BY id DESC LIMIT 1`).split('\n');
+  sql(s, `UPDATE messages SET details = '{"media_mime":"image/jpeg","media_ref":"1003383421387256","payload":"p1"}', type = 'image' WHERE id = ${lastIn}`);
+  const page = await ana.get(`/api/v1/conversations/${id}/messages?limit=2`);
+  assert.equal(page.status, 200, page.text);
+  const [image, mine] = page.json.messages;
+  assert.equal(page.json.next_before, mine.id);
+  assert.deepEqual(image.media, { ref: '1003383421387256', mime_type: 'image/jpeg' });
+  assert.deepEqual(image.details, { payload: 'p1' });
+  assert.equal(image.user, null);
+  assert.equal(image.error, null);
+  assert.equal(image.sender, 'contact');
+  assert.equal(image.direction, 'in');
+  assert.equal(mine.id, reply.json.message_ids[0]);
+  assert.equal(mine.sender, 'agent');
+  assert.equal(mine.direction, 'out');
+  assert.deepEqual(mine.user, { id: ana.user.id, name: 'Ana' });
+  assert.equal(mine.text, 'Dime');
+  assert.equal(mine.media, null);
+  for (const key of ['id', 'direction', 'sender', 'user', 'type', 'text', 'media', 'status', 'error', 'created_at']) {
+    assert.ok(key in mine, key);
+  }
+  // Older pages go backwards from next_before, newest first.
+  const older = (await ana.get(`/api/v1/conversations/${id}/messages?before=${mine.id}`)).json;
+  assert.deepEqual(older.messages.map((m) => m.text), ['Tengo una duda']);
+  assert.equal(older.next_before, null);
+  // A failed send carries the provider's code and sentence.
+  await waitUntil(() => sql(s, `SELECT count(*) FROM outbox WHERE message_id = ${mine.id}`) === '0');
+  sql(s, `UPDATE messages SET status = 'failed', error_code = 131047, error_title = 'Re-engagement message' WHERE id = ${mine.id}`);
+  const failed = (await ana.get(`/api/v1/conversations/${id}/messages?before=${image.id}&limit=1`)).json.messages[0];
+  assert.equal(failed.status, 'failed');
+  assert.deepEqual(failed.error, { code: 131047, message: 'Re-engagement message' });
+  assertError(await ana.get(`/api/v1/conversations/${id}/messages?limit=0`), 400, 'invalid_request');
+  assertError(await ana.get(`/api/v1/conversations/${id}/messages?before=x`), 400, 'invalid_request');
+  assertError(await ana.get('/api/v1/conversations/999999'), 404, 'not_found');
+});
+
+async function waitUntil(pred) {
+  for (let i = 0; !pred(); i++) {
+    assert.ok(i < 500, 'timed out');
+    await new Promise((r) => setTimeout(r, 10));
+  }
+}

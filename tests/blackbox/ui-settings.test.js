@@ -244,6 +244,60 @@ test('teams: the assignment method, online-only and the per-agent cap are saved'
   await page.context().close();
 });
 
+test('canned responses: add, edit and delete one; every string translated; accessible', async () => {
+  const page = await openPage(browser, server, { path: '/settings/canned-responses' });
+  await logIn(page);
+  await page.getByRole('heading', { level: 2, name: en['canned.none.title'] }).waitFor();
+  const form = page.getByRole('form', { name: en['canned.add.title'] });
+  await form.getByLabel(en['canned.shortcut']).fill('/horario');
+  await form.getByLabel(en['canned.text']).fill('Abrimos de 9 a 18, {contact_name}.');
+  await form.getByRole('button', { name: en['canned.add.submit'] }).click();
+  await page.locator('.toast', { hasText: fill(en['canned.added'], { shortcut: 'horario' }) }).waitFor();
+  let [saved] = (await admin.get('/api/v1/canned-responses')).json.canned_responses;
+  assert.equal(saved.shortcut, 'horario');
+  assert.equal(saved.text, 'Abrimos de 9 a 18, {contact_name}.');
+  await page.getByText('/horario', { exact: true }).waitFor();
+  await page.getByText('Abrimos de 9 a 18, {contact_name}.', { exact: true }).waitFor();
+  // The same shortcut again: the page says why, nothing is added.
+  await form.getByLabel(en['canned.shortcut']).fill('horario');
+  await form.getByLabel(en['canned.text']).fill('Otro texto');
+  await form.getByRole('button', { name: en['canned.add.submit'] }).click();
+  await form.getByText(en['canned.shortcutTaken']).waitFor();
+  assert.equal((await admin.get('/api/v1/canned-responses')).json.canned_responses.length, 1);
+  await assertAccessible(page);
+
+  await page.getByRole('button', { name: fill(en['canned.edit.label'], { shortcut: 'horario' }) }).click();
+  const dialog = page.getByRole('dialog', { name: fill(en['canned.edit.title'], { shortcut: 'horario' }) });
+  assert.equal(await dialog.getByLabel(en['canned.shortcut']).inputValue(), 'horario');
+  await dialog.getByLabel(en['canned.text']).fill('Abrimos de 9 a 19, {contact_name}.\nSábados no.');
+  await dialog.getByRole('button', { name: en['canned.edit.submit'] }).click();
+  await page.locator('.toast', { hasText: fill(en['canned.edited'], { shortcut: 'horario' }) }).waitFor();
+  [saved] = (await admin.get('/api/v1/canned-responses')).json.canned_responses;
+  assert.equal(saved.text, 'Abrimos de 9 a 19, {contact_name}.\nSábados no.');
+  // The navigation names the teams the earlier tests made, and the admin.
+  const names = ['Admin', ...(await admin.get('/api/v1/teams')).json.teams.map((x) => x.name)];
+  await assertAllTextTranslated(page, 'en', ['/horario', saved.text, ...names]);
+
+  await page.getByRole('button', { name: fill(en['canned.delete.label'], { shortcut: 'horario' }) }).click();
+  const confirm = page.getByRole('dialog', { name: fill(en['canned.delete.title'], { shortcut: 'horario' }) });
+  await confirm.getByRole('button', { name: en['canned.delete.submit'] }).click();
+  await page.locator('.toast', { hasText: fill(en['canned.deleted'], { shortcut: 'horario' }) }).waitFor();
+  await page.getByRole('heading', { level: 2, name: en['canned.none.title'] }).waitFor();
+  assert.deepEqual((await admin.get('/api/v1/canned-responses')).json.canned_responses, []);
+  assertNoErrors(page);
+  await page.context().close();
+
+  // In Spanish on a phone, reached from the navigation.
+  assert.equal((await admin.post('/api/v1/canned-responses', { shortcut: 'envio', text: 'El envío tarda 48 h.' })).status, 201);
+  const phone = await openPage(browser, server, { viewport: PHONE, locale: 'es-ES', path: '/settings/canned-responses' });
+  await logIn(phone);
+  await phone.getByText('El envío tarda 48 h.', { exact: true }).waitFor();
+  await assertAllTextTranslated(phone, 'es', ['/envio', 'El envío tarda 48 h.', ...names]);
+  await assertAccessible(phone);
+  assertNoErrors(phone);
+  await phone.context().close();
+});
+
 // A server of its own with fixed data, in Spanish, for the pictures.
 test('screenshots of Channels and Routing at phone and desktop widths, passing axe', async () => {
   const s = await startServer({ env: ENV });

@@ -164,6 +164,28 @@ static void test_json_read_fields(void **state)
 	json_decref(j);
 }
 
+static void test_json_read_any_value(void **state)
+{
+	(void)state;
+	const json_t *tags = NULL;
+	const struct json_field fields[] = {
+		{ "tags", JSON_FIELD_VALUE, true, 0, &tags, NULL },
+	};
+	struct error e;
+	const char *text = "{\"tags\":[\"vip\",null]}";
+	json_t *j = json_parse(text, strlen(text), &e);
+	assert_int_equal(json_read_fields(j, fields, 1, &e), 0);
+	assert_true(json_is_array(tags) && json_array_size(tags) == 2);
+	json_decref(j);
+	/* Any value is taken, but the field is still required and names are still checked. */
+	static const char *bad[] = { "{}", "{\"tags\":null,\"x\":1}" };
+	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		j = json_parse(bad[i], strlen(bad[i]), &e);
+		assert_int_equal(json_read_fields(j, fields, 1, &e), ERR_INVALID);
+		json_decref(j);
+	}
+}
+
 static void test_utf8_clean(void **state)
 {
 	assert_true(utf8_is_clean("hola, ñandú 🎉\n", strlen("hola, ñandú 🎉\n")));
@@ -182,6 +204,7 @@ int main(void)
 		cmocka_unit_test(test_config_sources),
 		cmocka_unit_test(test_json_parse_limits),
 		cmocka_unit_test(test_json_read_fields),
+		cmocka_unit_test(test_json_read_any_value),
 		cmocka_unit_test(test_utf8_clean),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -101,6 +101,20 @@ static void test_params_and_rows(void **state)
 	assert_int_equal(n, 7);
 	assert_int_equal(store_get_int(tx, "SELECT id FROM teams WHERE id = -1", STORE_NO_ARGS, &n),
 	                 ERR_NOT_FOUND);
+	/* Every row's first column; none is an empty list. */
+	int64_t *ids = NULL;
+	size_t count = 0;
+	assert_int_equal(store_get_ints(tx, "SELECT id FROM teams WHERE id IN ($1, -1) ORDER BY id",
+	                                STORE_ARGS(SV_INT(id)), &ids, &count),
+	                 0);
+	assert_int_equal(count, 1);
+	assert_int_equal(ids[0], id);
+	free(ids);
+	assert_int_equal(
+	    store_get_ints(tx, "SELECT id FROM teams WHERE id = -1", STORE_NO_ARGS, &ids, &count),
+	    0);
+	assert_int_equal(count, 0);
+	assert_null(ids);
 	assert_int_equal(store_exec(tx, "SELECT nonsense FROM nowhere", STORE_NO_ARGS),
 	                 ERR_INTERNAL);
 	assert_int_equal(store_exec(tx, "SELECT $2", STORE_ARGS(SV_INT(1))), ERR_INTERNAL);

@@ -2,9 +2,12 @@
 // The route table below is where new views join (conversations, channels, routing).
 import { errorMessage, get, whenSessionLost } from './api.js';
 import { chooseLanguage, loadLanguage, preferredLanguage, t } from './i18n.js';
+import { refreshCounts, setPageTitle, startLive, stopLive } from './live.js';
 import { matchRoute, navigate, startRouter } from './router.js';
 import { currentUser, forgetSession, isAdmin, logOut, restoreSession, setAvailability } from './session.js';
 import { notify } from './ui/toast.js';
+import { attributesView } from './views/attributes.js';
+import { cannedView } from './views/canned.js';
 import { channelsView } from './views/channels.js';
 import { inboxView } from './views/inbox.js';
 import { loginView } from './views/login.js';
@@ -24,11 +27,17 @@ const routes = [
   { path: '/inbox/mine', view: inboxView, inbox: 'mine' },
   { path: '/inbox/all', view: inboxView, inbox: 'all', isAdmin: true },
   { path: '/inbox/team/:id', view: inboxView, inbox: 'team' },
+  { path: '/inbox/general/:conversation', view: inboxView, inbox: 'general' },
+  { path: '/inbox/mine/:conversation', view: inboxView, inbox: 'mine' },
+  { path: '/inbox/all/:conversation', view: inboxView, inbox: 'all', isAdmin: true },
+  { path: '/inbox/team/:id/:conversation', view: inboxView, inbox: 'team' },
   { path: '/settings/teams', view: teamsView, isAdmin: true },
   { path: '/settings/teams/:id', view: teamsView, isAdmin: true },
   { path: '/settings/users', view: usersView, isAdmin: true },
   { path: '/settings/channels', view: channelsView, isAdmin: true },
   { path: '/settings/routing', view: routingView, isAdmin: true },
+  { path: '/settings/contact-fields', view: attributesView, isAdmin: true },
+  { path: '/settings/canned-responses', view: cannedView, isAdmin: true },
 ];
 
 const root = document.getElementById('app');
@@ -65,6 +74,7 @@ async function changeAvailability(availability) {
 async function leave() {
   try {
     await logOut();
+    stopLive();
     shell = null;
     navigate('/login');
   } catch (e) {
@@ -84,6 +94,7 @@ async function refresh({ teams = false, path = null, focus = null } = {}) {
   if (teams) {
     try {
       shell.setTeams((await get('/teams')).teams);
+      refreshCounts();
     } catch (e) {
       notify(errorMessage(e), { isError: true });
     }
@@ -142,19 +153,22 @@ async function render({ focusId = null } = {}) {
         return;
       }
       root.replaceChildren(shell.element);
+      startLive(shell);
     }
     shell.setActive(path);
     page = await viewFor(match);
     if (seq !== renders) return;
-    shell.main.replaceChildren(page.content);
+    // A view that kept its element (the inbox, between conversations) stays in place, scroll and all.
+    if (shell.main.firstChild !== page.content) shell.main.replaceChildren(page.content);
   }
   lastPath = path;
-  document.title = t('app.pageTitle', { page: page.title });
+  setPageTitle(t('app.pageTitle', { page: page.title }));
   focusAfterRender(page, focusId, isNewPath);
 }
 
 whenSessionLost(() => {
   forgetSession();
+  stopLive();
   loginNotice = t('login.sessionEnded');
   afterLogin = location.pathname;
   navigate('/login', { replace: true });

@@ -94,8 +94,9 @@ export function dump(server, { except = [] } = {}) {
     .join('\n');
 }
 
+// Runs statement beside the server; a write waits (up to 5 s) for one the server is making.
 export function sql(server, statement) {
-  const r = spawnSync('sqlite3', [server.db, statement], { encoding: 'utf8' });
+  const r = spawnSync('sqlite3', ['-cmd', '.timeout 5000', server.db, statement], { encoding: 'utf8' });
   assert.equal(r.status, 0, r.stderr);
   return r.stdout.trim();
 }

@@ -13,8 +13,10 @@ export const AVAILABILITY = {
   offline: () => t('availability.offline'),
 };
 
-function navLink(href, iconName, label) {
-  return h('li', {}, h('a', { class: 'nav-link', href }, icon(iconName), h('span', { class: 'nav-label' }, label)));
+// countKey names the inbox view whose open conversations the link counts (setCounts).
+function navLink(href, iconName, label, countKey = null) {
+  return h('li', {}, h('a', { class: 'nav-link', href }, icon(iconName), h('span', { class: 'nav-label' }, label),
+    countKey && h('span', { class: 'nav-count', 'data-count': countKey, hidden: true })));
 }
 
 // A heading and its links; a group, not a landmark, so the page keeps one "Teams" region.
@@ -29,7 +31,7 @@ function navList(items) {
 
 function teamLinks(teams, isAdmin) {
   if (teams.length === 0) return h('li', { class: 'nav-empty' }, isAdmin ? t('nav.noTeamsYet') : t('nav.noTeams'));
-  return [...teams].sort(byName).map((team) => navLink(`/inbox/team/${team.id}`, 'users', team.name));
+  return [...teams].sort(byName).map((team) => navLink(`/inbox/team/${team.id}`, 'users', team.name, `team:${team.id}`));
 }
 
 function availabilityControl(user, onChange) {
@@ -53,9 +55,9 @@ export function createShell({ user, isAdmin, teams, onAvailability, onLogout, on
   const teamList = navList(teamLinks(teams, isAdmin));
   const nav = h('nav', { id: 'nav', class: 'nav', 'aria-label': t('nav.label') },
     navSection('nav-inbox', t('nav.inbox'), navList([
-      navLink('/inbox/general', 'inbox', t('nav.general')),
-      navLink('/inbox/mine', 'user', t('nav.mine')),
-      isAdmin && navLink('/inbox/all', 'layers', t('nav.all')),
+      navLink('/inbox/general', 'inbox', t('nav.general'), 'general'),
+      navLink('/inbox/mine', 'user', t('nav.mine'), 'mine'),
+      isAdmin && navLink('/inbox/all', 'layers', t('nav.all'), 'all'),
     ])),
     navSection('nav-teams', isAdmin ? t('nav.teams') : t('nav.myTeams'), teamList),
     isAdmin && navSection('nav-settings', t('nav.settings'), navList([
@@ -63,6 +65,8 @@ export function createShell({ user, isAdmin, teams, onAvailability, onLogout, on
       navLink('/settings/users', 'users', t('nav.settingsUsers')),
       navLink('/settings/channels', 'plug', t('nav.settingsChannels')),
       navLink('/settings/routing', 'route', t('nav.settingsRouting')),
+      navLink('/settings/contact-fields', 'layers', t('nav.settingsContactFields')),
+      navLink('/settings/canned-responses', 'chat', t('nav.settingsCanned')),
     ])),
     h('div', { class: 'nav-footer' }, languageSwitch(onLanguage)));
 
@@ -119,5 +123,20 @@ export function createShell({ user, isAdmin, teams, onAvailability, onLogout, on
       teamList.replaceChildren(...[teamLinks(list, isAdmin)].flat());
     },
     showAvailability: availability.show,
+    // The inbox views to count, as the list's `view` parameter: general, mine, team:<id>, all.
+    countKeys() {
+      return [...nav.querySelectorAll('[data-count]')].map((el) => el.dataset.count);
+    },
+    // counts: { general: 3, 'team:2': 0, … }; an unknown (null) count shows nothing.
+    setCounts(counts) {
+      for (const el of nav.querySelectorAll('[data-count]')) {
+        const count = counts[el.dataset.count];
+        el.hidden = !(count > 0);
+        el.replaceChildren(...(count > 0
+          ? [h('span', { 'aria-hidden': 'true' }, String(count)),
+            h('span', { class: 'visually-hidden' }, t('nav.openCount', { count }))]
+          : []));
+      }
+    },
   };
 }

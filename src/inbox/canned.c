@@ -1,0 +1,147 @@
+/*
+ * Canned responses: an account's shortcuts (/horario) and the texts agents insert with them.
+ * Placeholders ({contact_name}, {agent_name}, {team_name}) are stored as typed: the client
+ * fills them in when inserting, so nothing here reads or changes them.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "core/xmalloc.h"
+#include "inbox/inbox.h"
+
+#define CANNED_COLUMNS "id, shortcut, text, created_at, updated_at"
+
+/* The shortcut without its optional leading '/', checked: 1..CANNED_SHORTCUT_MAX of
+ * a-z 0-9 - _ (lowercase is required, as for tags, so what is typed is what is stored). */
+static int check_shortcut(const char *in, const char **out, struct error *e)
+{
+	const char *s = in[0] == '/' ? in + 1 : in;
+	size_t len = strlen(s);
+	if (len < 1 || len > CANNED_SHORTCUT_MAX ||
+	    strspn(s, "abcdefghijklmnopqrstuvwxyz0123456789-_") != len)
+		return error_set(e, ERR_INVALID,
+		                 "'shortcut' is 1 to %d of a-z, 0-9, '-' and '_' (lowercase),"
+		                 " optionally after a '/'",
+		                 CANNED_SHORTCUT_MAX);
+	*out = s;
+	return 0;
+}
+
+static int check_text(const char *text, struct error *e)
+{
+	if (text[strspn(text, " \t\r\n")] == '\0')
+		return error_set(e, ERR_INVALID, "'text' must not be empty");
+	if (strlen(text) > CANNED_TEXT_MAX)
+		return error_set(e, ERR_INVALID, "'text' is longer than %d bytes", CANNED_TEXT_MAX);
+	return 0;
+}
+
+static int failed(struct error *e, int rc)
+{
+	if (rc == ERR_CONFLICT)
+		return error_set(e, ERR_CONFLICT, "that shortcut is in use");
+	return error_set(e, rc, "the store failed");
+}
+
+static void read_canned(struct store_rows *r, struct canned_response *c)
+{
+	c->id = store_int(r, 0);
+	snprintf(c->shortcut, sizeof(c->shortcut), "%s", store_text(r, 1));
+	snprintf(c->text, sizeof(c->text), "%s", store_text(r, 2));
+	c->created_at = store_int(r, 3);
+	c->updated_at = store_int(r, 4);
+}
+
+int canned_list(struct store_tx *tx, int64_t account_id, const char *q,
+                struct canned_response **out, size_t *n, struct error *e)
+{
+	const char *text = q != NULL ? q : "";
+	const char *prefix = text[0] == '/' ? text + 1 : text;
+	struct store_rows *r;
+	/* lower() folds ASCII letters only, which is the documented match. */
+	int rc = store_query(
+	    tx,
+	    "SELECT " CANNED_COLUMNS " FROM canned_responses"
+	    " WHERE account_id = $1 AND ($2 = ''"
+	    " OR substr(shortcut, 1, length($3)) = lower($3)"
+	    " OR instr(lower(text), lower($2)) > 0)"
+	    " ORDER BY shortcut LIMIT $4",
+	    STORE_ARGS(SV_INT(account_id), SV_TEXT(text), SV_TEXT(prefix), SV_INT(CANNED_LIST_MAX)),
+	    &r);
+	if (rc < 0)
+		return failed(e, rc);
+	struct canned_response *list = NULL;
+	size_t len = 0, cap = 0;
+	while ((rc = store_next(r)) == 1) {
+		list = xgrow(list, &cap, len, sizeof(*list));
+		read_canned(r, &list[len++]);
+	}
+	store_rows_free(r);
+	if (rc < 0) {
+		free(list);
+		return failed(e, rc);
+	}
+	*out = list;
+	*n = len;
+	return 0;
+}
+
+int canned_get(struct store_tx *tx, int64_t account_id, int64_t id, struct canned_response *out,
+               struct error *e)
+{
+	struct store_rows *r;
+	int rc = store_query(tx,
+	                     "SELECT " CANNED_COLUMNS " FROM canned_responses"
+	                     " WHERE id = $1 AND account_id = $2",
+	                     STORE_ARGS(SV_INT(id), SV_INT(account_id)), &r);
+	if (rc < 0)
+		return failed(e, rc);
+	if ((rc = store_next(r)) == 1)
+		read_canned(r, out);
+	store_rows_free(r);
+	if (rc < 0)
+		return failed(e, rc);
+	return rc == 1 ? 0 : error_set(e, ERR_NOT_FOUND, "no such canned response");
+}
+
+int canned_create(struct store_tx *tx, int64_t account_id, const char *shortcut, const char *text,
+                  int64_t now, int64_t *id, struct error *e)
+{
+	const char *s;
+	if (check_shortcut(shortcut, &s, e) < 0 || check_text(text, e) < 0)
+		return e->code;
+	int rc = store_get_int(
+	    tx,
+	    "INSERT INTO canned_responses (account_id, shortcut, text,"
+	    " created_at, updated_at) VALUES ($1, $2, $3, $4, $4) RETURNING id",
+	    STORE_ARGS(SV_INT(account_id), SV_TEXT(s), SV_TEXT(text), SV_INT(now)), id);
+	return rc < 0 ? failed(e, rc) : 0;
+}
+
+int canned_update(struct store_tx *tx, int64_t account_id, int64_t id, const char *shortcut,
+                  const char *text, int64_t now, struct error *e)
+{
+	const char *s = NULL;
+	if ((shortcut != NULL && check_shortcut(shortcut, &s, e) < 0) ||
+	    (text != NULL && check_text(text, e) < 0))
+		return e->code;
+	int rc = store_exec(tx,
+	                    "UPDATE canned_responses SET shortcut = coalesce($3, shortcut),"
+	                    " text = coalesce($4, text), updated_at = $5"
+	                    " WHERE id = $1 AND account_id = $2",
+	                    STORE_ARGS(SV_INT(id), SV_INT(account_id), SV_TEXT_NULL(s),
+	                               SV_TEXT_NULL(text), SV_INT(now)));
+	if (rc < 0)
+		return failed(e, rc);
+	return rc == 0 ? error_set(e, ERR_NOT_FOUND, "no such canned response") : 0;
+}
+
+int canned_delete(struct store_tx *tx, int64_t account_id, int64_t id, struct error *e)
+{
+	int rc = store_exec(tx, "DELETE FROM canned_responses WHERE id = $1 AND account_id = $2",
+	                    STORE_ARGS(SV_INT(id), SV_INT(account_id)));
+	if (rc < 0)
+		return failed(e, rc);
+	return rc == 0 ? error_set(e, ERR_NOT_FOUND, "no such canned response") : 0;
+}

@@ -1,0 +1,174 @@
+// The composer: a reply to the customer or a private note. Enter sends, Shift+Enter is a
+// new line; typing "/" offers the canned responses (arrows to choose, Enter or Tab to
+// insert, Escape to close), with {contact_name}, {agent_name} and {team_name} filled in.
+// When the provider's reply window has closed it says so and only notes can be written.
+import { ApiError, errorMessage, get } from '../api.js';
+import { h, uid } from '../dom.js';
+import { t } from '../i18n.js';
+import { whileBusy } from '../ui/forms.js';
+import { icon } from '../ui/icons.js';
+import { notify } from '../ui/toast.js';
+
+const SLASH = /(^|\s)\/([\w-]*)$/;
+
+function fill(text, values) {
+  return text.replace(/\{(contact_name|agent_name|team_name)\}/g, (whole, name) => values[name] ?? whole);
+}
+
+// ctx: { conversation(), user, teamName(), onReply(text), onNote(text) }.
+export function createComposer(ctx) {
+  let mode = 'reply';
+  let choices = [];
+  let active = -1;
+  let lookup = 0;
+  const listId = uid('canned');
+  const textarea = h('textarea', { class: 'composer-input', rows: 3, 'aria-label': t('inbox.composer.reply'),
+    placeholder: t('inbox.composer.replyPlaceholder'), 'aria-autocomplete': 'list', 'aria-controls': listId,
+    'aria-describedby': `${listId}-hint` });
+  const list = h('ul', { id: listId, class: 'canned-list', role: 'listbox', 'aria-label': t('inbox.canned.label'),
+    hidden: true });
+  const warning = h('p', { class: 'composer-warning', role: 'status', hidden: true }, icon('clock'),
+    h('span', {}, t('inbox.composer.windowClosed')));
+  const send = h('button', { type: 'submit', class: 'btn btn-primary btn-small' }, icon('send'), t('inbox.composer.send'));
+  const tabs = {
+    reply: h('button', { type: 'button', class: 'composer-tab', 'aria-pressed': 'true', onclick: () => setMode('reply') },
+      t('inbox.composer.replyTab')),
+    note: h('button', { type: 'button', class: 'composer-tab', 'aria-pressed': 'false', onclick: () => setMode('note') },
+      icon('note'), t('inbox.composer.noteTab')),
+  };
+  const form = h('form', { class: 'composer', 'data-mode': mode },
+    h('div', { class: 'composer-tabs', role: 'group', 'aria-label': t('inbox.composer.mode') }, tabs.reply, tabs.note),
+    warning,
+    h('div', { class: 'composer-box' }, list, textarea),
+    h('div', { class: 'composer-foot' },
+      h('p', { class: 'composer-hint', id: `${listId}-hint` }, t('inbox.composer.hint')), send));
+
+  function isWindowClosed() {
+    return ctx.conversation()?.window_open === false;
+  }
+
+  function update() {
+    const isBlocked = mode === 'reply' && isWindowClosed();
+    warning.hidden = !isBlocked;
+    send.disabled = isBlocked;
+    textarea.setAttribute('aria-label', mode === 'reply' ? t('inbox.composer.reply') : t('inbox.composer.note'));
+    textarea.placeholder = mode === 'reply' ? t('inbox.composer.replyPlaceholder') : t('inbox.composer.notePlaceholder');
+    form.dataset.mode = mode;
+    for (const [name, tab] of Object.entries(tabs)) tab.setAttribute('aria-pressed', String(name === mode));
+  }
+
+  function setMode(next) {
+    mode = next;
+    update();
+    textarea.focus();
+  }
+
+  function closeList() {
+    choices = [];
+    active = -1;
+    list.hidden = true;
+    list.replaceChildren();
+    textarea.removeAttribute('aria-activedescendant');
+  }
+
+  function showList() {
+    list.replaceChildren(...choices.map((c, i) => h('li', { id: `${listId}-${i}`, role: 'option', class: 'canned-option',
+      'aria-selected': String(i === active), onmousedown: (event) => {
+        event.preventDefault();
+        insert(i);
+      } }, h('span', { class: 'canned-shortcut' }, `/${c.shortcut}`), h('span', { class: 'canned-text' }, c.text))));
+    list.hidden = choices.length === 0;
+    if (active >= 0) textarea.setAttribute('aria-activedescendant', `${listId}-${active}`);
+    else textarea.removeAttribute('aria-activedescendant');
+  }
+
+  // Offers the canned responses whose shortcut or text matches what follows the "/".
+  async function suggest() {
+    const match = textarea.value.slice(0, textarea.selectionStart).match(SLASH);
+    if (!match) {
+      closeList();
+      return;
+    }
+    const seq = ++lookup;
+    try {
+      const answer = await get(`/canned-responses?q=${encodeURIComponent(match[2])}`);
+      if (seq !== lookup) return;
+      choices = answer.canned_responses.slice(0, 8);
+      active = choices.length ? 0 : -1;
+      showList();
+    } catch {
+      closeList();
+    }
+  }
+
+  function insert(i) {
+    const c = ctx.conversation();
+    const text = fill(choices[i].text, { contact_name: c?.contact?.name, agent_name: ctx.user.name,
+      team_name: ctx.teamName() ?? undefined });
+    const caret = textarea.selectionStart;
+    const head = textarea.value.slice(0, caret).replace(/\/[\w-]*$/, text);
+    textarea.value = head + textarea.value.slice(caret);
+    textarea.setSelectionRange(head.length, head.length);
+    closeList();
+    textarea.focus();
+  }
+
+  async function submit() {
+    const text = textarea.value;
+    if (!text.trim() || send.disabled) return;
+    textarea.value = '';
+    closeList();
+    try {
+      await whileBusy(send, () => (mode === 'reply' ? ctx.onReply(text) : ctx.onNote(text)));
+    } catch (e) {
+      if (!textarea.value) textarea.value = text;
+      if (e instanceof ApiError && e.status === 409 && mode === 'reply') {
+        ctx.conversation().window_open = false;
+        update();
+      } else {
+        notify(errorMessage(e), { isError: true });
+      }
+    }
+  }
+
+  textarea.addEventListener('input', suggest);
+  textarea.addEventListener('blur', () => setTimeout(closeList, 100));
+  textarea.addEventListener('keydown', (event) => {
+    if (choices.length > 0) {
+      if (event.key === 'ArrowDown' || event.key === 'ArrowUp') {
+        event.preventDefault();
+        active = (active + (event.key === 'ArrowDown' ? 1 : choices.length - 1)) % choices.length;
+        showList();
+        return;
+      }
+      if (event.key === 'Enter' || event.key === 'Tab') {
+        event.preventDefault();
+        insert(active);
+        return;
+      }
+      if (event.key === 'Escape') {
+        event.preventDefault();
+        event.stopPropagation();
+        closeList();
+        return;
+      }
+    }
+    if (event.key === 'Enter' && !event.shiftKey && !event.isComposing) {
+      event.preventDefault();
+      submit();
+    }
+  });
+  form.addEventListener('submit', (event) => {
+    event.preventDefault();
+    submit();
+  });
+
+  return {
+    element: form,
+    update,
+    focus: () => textarea.focus(),
+    dispose: () => {
+      lookup += 1;
+    },
+  };
+}
