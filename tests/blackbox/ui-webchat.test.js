@@ -1,6 +1,7 @@
 // Web chat in a real browser: the demo shop (/demo) with the widget, played as a customer
-// while an agent works the inbox — the message arrives live on the agent's side, routing's
-// welcome and fallback show in the widget, an agent's reply arrives live in it, and the
+// while agents work the inbox in other pages — the message arrives live in the right team's
+// view (and its event stream), routing's welcome and fallback show in the widget and in the
+// thread, an agent's reply arrives live in the widget, and the
 // chat survives a reload (writing docs/screenshots/webchat-demo-desktop.png on the way).
 // Also the Settings → Channels form for the web chat kind.
 import { after, before, test } from 'node:test';
@@ -15,6 +16,7 @@ import {
 } from './lib/browser.js';
 
 const en = catalogue('en');
+const es = catalogue('es');
 const WELCOME = '¡Hola! ¿Con qué área quieres hablar? 1. Soporte 2. Ventas 3. Marketing 4. Contabilidad';
 
 let browser, demo, passwords;
@@ -55,6 +57,17 @@ test('the customer chats in the demo shop; the agents see it live; routing and a
   const ana = await login('ana@demo.local');
   const brunoEvents = await openStream(bruno);
   const anaEvents = await openStream(ana);
+  // The agents' inbox in the browser: Bruno on Contabilidad, Ana on Soporte.
+  const teamId = async (client, name) => (await client.get('/api/v1/teams')).json.teams.find((t) => t.name === name).id;
+  const accounting = await teamId(bruno, 'Contabilidad');
+  const support = await teamId(ana, 'Soporte');
+  const brunoPage = await openPage(browser, demo, { path: `/inbox/team/${accounting}`, locale: 'es-ES' });
+  await logIn(brunoPage, 'bruno@demo.local', passwords['bruno@demo.local']);
+  await brunoPage.waitForURL(`**/inbox/team/${accounting}`);
+  const anaPage = await openPage(browser, demo, { path: `/inbox/team/${support}`, locale: 'es-ES' });
+  await logIn(anaPage, 'ana@demo.local', passwords['ana@demo.local']);
+  await anaPage.waitForURL(`**/inbox/team/${support}`);
+  for (const p of [brunoPage, anaPage]) await p.evaluate(() => { window.notReloaded = true; });
 
   const page = await openPage(browser, demo, { path: '/demo', locale: 'es-ES' });
   const w = widget(page);
@@ -92,26 +105,50 @@ test('the customer chats in the demo shop; the agents see it live; routing and a
   assert.deepEqual(anaAfter, []);
   assert.equal((await ana.get(`/api/v1/conversations/${conv.id}`)).status, 404);
 
-  // An agent's reply arrives in the widget without a reload.
-  const reply = await bruno.post(`/api/v1/conversations/${conv.id}/messages`, { text: 'Hola, soy Bruno: ¿me dices el número de factura?' });
-  assert.equal(reply.status, 201, reply.text);
+  // In Bruno's inbox the conversation appeared in Contabilidad without a reload, with
+  // routing's welcome and fallback and the customer's words as text; Ana's Soporte has none.
+  const row = brunoPage.locator('.conv-item', { hasText: conv.contact.name });
+  await row.waitFor();
+  assert.equal(await brunoPage.evaluate(() => window.notReloaded), true);
+  assert.equal(await anaPage.locator('.conv-item', { hasText: conv.contact.name }).count(), 0);
+  await row.locator('a').click();
+  await brunoPage.waitForURL(`**/inbox/team/${accounting}/${conv.id}`);
+  const log = brunoPage.locator('.thread-log');
+  await log.locator('.msg-bot', { hasText: WELCOME }).waitFor();
+  await log.locator('.msg-bot', { hasText: /no te he entendido/ }).waitFor();
+  await log.locator('.msg-in', { hasText: 'mi <b>factura</b> está mal' }).waitFor();
+  assert.equal(await log.locator('.msg-in b').count(), 0);
+
+  // Bruno answers from the inbox; the reply arrives in the widget without a reload.
+  const composer = brunoPage.getByRole('textbox', { name: es['inbox.composer.reply'] });
+  await composer.fill('Hola, soy Bruno: ¿me dices el número de factura?');
+  await composer.press('Enter');
   await w.replies.filter({ hasText: 'soy Bruno' }).waitFor();
+  const replyId = (await bruno.get(`/api/v1/conversations/${conv.id}/messages`)).json.messages
+    .find((m) => m.text === 'Hola, soy Bruno: ¿me dices el número de factura?' && m.sender === 'agent').id;
   await page.screenshot({ path: fileURLToPath(new URL('../../docs/screenshots/webchat-demo-desktop.png', import.meta.url)) });
   await waitUntil(async () => (await bruno.get(`/api/v1/conversations/${conv.id}/messages`)).json.messages
-    .find((m) => m.id === reply.json.message_ids[0]).status === 'delivered', 'the reply to be delivered');
+    .find((m) => m.id === replyId).status === 'delivered', 'the reply to be delivered');
 
   // A reload keeps the chat: the token is in localStorage, the history comes back.
   await page.reload();
   await w.launcher.click();
   await w.replies.filter({ hasText: 'soy Bruno' }).waitFor();
   assert.equal(await w.mine.count(), 3);
+  // An agent's reply through the API arrives live as well.
   const second = await bruno.post(`/api/v1/conversations/${conv.id}/messages`, { text: 'Sigo aquí' });
   assert.equal(second.status, 201);
   await w.replies.filter({ hasText: 'Sigo aquí' }).waitFor();
-  assertNoErrors(page);
+  // The visitor's next words reach Bruno's open thread live.
+  await say(page, 'Es la F-2026-0042');
+  await log.locator('.msg-in', { hasText: 'Es la F-2026-0042' }).waitFor();
+  assert.equal(await brunoPage.evaluate(() => window.notReloaded), true);
+  for (const p of [page, brunoPage, anaPage]) {
+    assertNoErrors(p);
+    await p.context().close();
+  }
   brunoEvents.close();
   anaEvents.close();
-  await page.context().close();
 });
 
 test('the demo page and the widget in English, on a phone, accessible', async () => {

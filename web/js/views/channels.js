@@ -31,7 +31,7 @@ const KINDS = {
     idLabel: () => t('channels.field.instagramAccountId'),
   },
   telegram: { icon: 'send', label: () => t('channels.kind.telegram'), idField: 'bot_id', idLabel: () => t('channels.field.botId') },
-  webchat: { icon: 'chat', label: () => t('channels.kind.webchat'), idField: 'widget_key', idLabel: () => t('channels.field.widgetKey') },
+  webchat: { icon: 'globe', label: () => t('channels.kind.webchat'), idField: 'widget_key', idLabel: () => t('channels.field.widgetKey') },
 };
 const isMeta = (kind) => ['whatsapp', 'messenger', 'instagram'].includes(kind);
 
