@@ -9,9 +9,12 @@ SOURCES     = $(shell git ls-files '*.c' '*.h' 2>/dev/null || find src tests -na
 
 .PHONY: run test build build-test build-fuzz unit blackbox fuzz fuzz-short bench format format-check clean
 
+# make run starts in demo mode (docs/DECISIONS.md); make run CENTRALITA_DEMO=0 does not.
+CENTRALITA_DEMO ?= 1
+
 run: build
 	mkdir -p var
-	$(BUILD_RUN)/centralita serve
+	CENTRALITA_DEMO=$(CENTRALITA_DEMO) $(BUILD_RUN)/centralita serve
 
 build:
 	scripts/deps.sh run

@@ -21,6 +21,7 @@
 #include "core/log.h"
 #include "core/seal.h"
 #include "core/token.h"
+#include "demo.h"
 #include "http/http.h"
 #include "inbox/inbox.h"
 #include "simulate.h"
@@ -220,6 +221,15 @@ static int bootstrap_admin(struct store *st)
 	return 0;
 }
 
+/* Demo mode on a new database: the demo account, before bootstrap_admin would make one. */
+static int seed_demo(struct store *st, const struct seal *seal, const struct config *c)
+{
+	struct error e;
+	if (demo_seed(st, seal, ACCOUNT_ID, c->public_url, stdout, &e) < 0)
+		return fail("cannot create the demo account: %s", e.message);
+	return 0;
+}
+
 /* Snoozed conversations whose time has come are open again. */
 static void wake_snoozed(struct store *st)
 {
@@ -252,7 +262,8 @@ static int cmd_serve(const struct command *cmd, struct config *c, char **pos)
 	make_parent_dir(c->secret_key_file);
 	if (seal_open(c->secret_key_file, &seal, &e) < 0)
 		return fail("%s", e.message);
-	if (open_store(c, threads + 3, &st) != 0 || bootstrap_admin(st) != 0) {
+	if (open_store(c, threads + 3, &st) != 0 || (c->is_demo && seed_demo(st, seal, c) != 0) ||
+	    bootstrap_admin(st) != 0) {
 		store_close(st);
 		seal_free(seal);
 		return 1;
@@ -503,6 +514,7 @@ static struct cli_flag channel_flags[] = {
 	{ "verify-token", "WhatsApp, Messenger, Instagram: the webhook verify token", NULL },
 	{ "bot-token", "Telegram: the bot token from BotFather", NULL },
 	{ "mode", "Telegram: webhook (default) or polling", NULL },
+	{ "allowed-origins", "webchat: origins that may embed it, comma-separated (any)", NULL },
 	{ NULL, NULL, NULL },
 };
 
@@ -520,19 +532,28 @@ static int channel_add(struct store_tx *tx, char **pos, const struct config *c, 
 		.bot_token = channel_flags[7].value,
 		.mode = channel_flags[8].value,
 	};
+	const char *origins = channel_flags[9].value;
+	json_t *list = origins != NULL ? json_array() : NULL;
+	for (const char *p = origins; p != NULL; p = strchr(p, ',') ? strchr(p, ',') + 1 : NULL)
+		json_array_append_new(list, json_stringn(p, strcspn(p, ",")));
+	in.allowed_origins = list;
 	struct seal *seal;
 	struct channel ch;
 	make_parent_dir(c->secret_key_file);
 	int rc = seal_open(c->secret_key_file, &seal, e);
-	if (rc < 0)
-		return rc;
-	rc = channel_create(tx, seal, ACCOUNT_ID, &in, clock_now_ms(), &ch, e);
-	seal_free(seal);
+	if (rc == 0) {
+		rc = channel_create(tx, seal, ACCOUNT_ID, &in, clock_now_ms(), &ch, e);
+		seal_free(seal);
+	}
+	json_decref(list);
 	if (rc == 0) {
 		char url[1024];
-		channel_webhook_url(&ch, c->public_url, url, sizeof(url));
-		printf("channel %lld %s %s\nwebhook URL: %s\n", (long long)ch.id,
-		       channel_kind_name(ch.kind), ch.name, url);
+		if (ch.kind == CHANNEL_WEBCHAT)
+			channel_widget_snippet(&ch, c->public_url, url, sizeof(url));
+		else
+			channel_webhook_url(&ch, c->public_url, url, sizeof(url));
+		printf("channel %lld %s %s\n%s: %s\n", (long long)ch.id, channel_kind_name(ch.kind),
+		       ch.name, ch.kind == CHANNEL_WEBCHAT ? "embed code" : "webhook URL", url);
 	}
 	return rc;
 }
@@ -646,6 +667,10 @@ static int cmd_simulate(const struct command *cmd, struct config *c, char **pos)
 	if (rc == 0 && strcmp(channel_kind_name(ch.kind), pos[0]) != 0)
 		rc = error_set(&e, ERR_INVALID, "channel %lld is a %s channel", id,
 		               channel_kind_name(ch.kind));
+	if (rc == 0 && ch.kind == CHANNEL_WEBCHAT)
+		rc = error_set(
+		    &e, ERR_INVALID,
+		    "web chat messages come from the widget's visitor API, not a webhook");
 	if (rc == 0)
 		rc = channel_secrets_get(tx, seal, ch.id, &secrets, &e);
 	store_rollback(tx);

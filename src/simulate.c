@@ -76,6 +76,8 @@ char *simulate_payload(enum channel_kind kind, const char *external_id, const ch
 		return messaging(kind, external_id, from, text, mid, now_ms);
 	case CHANNEL_TELEGRAM:
 		return telegram(from, name, text, now_ms);
+	case CHANNEL_WEBCHAT: /* the widget posts to the visitor API, not to a webhook */
+		break;
 	}
 	return NULL;
 }

@@ -29,13 +29,15 @@ const char *channel_kind_name(enum channel_kind kind)
 		return "instagram";
 	case CHANNEL_TELEGRAM:
 		return "telegram";
+	case CHANNEL_WEBCHAT:
+		return "webchat";
 	}
 	return "unknown";
 }
 
 int channel_kind_parse(const char *name, enum channel_kind *out)
 {
-	for (int k = CHANNEL_WHATSAPP; k <= CHANNEL_TELEGRAM; k++) {
+	for (int k = CHANNEL_WHATSAPP; k <= CHANNEL_WEBCHAT; k++) {
 		if (strcmp(name, channel_kind_name((enum channel_kind)k)) == 0) {
 			*out = (enum channel_kind)k;
 			return 0;
@@ -51,6 +53,8 @@ struct text_limit channel_text_limit(enum channel_kind kind)
 		return (struct text_limit){ 2000, TEXT_UNIT_UTF16 };
 	case CHANNEL_INSTAGRAM:
 		return (struct text_limit){ 999, TEXT_UNIT_BYTES };
+	case CHANNEL_WEBCHAT:
+		return (struct text_limit){ WEBCHAT_TEXT_MAX, TEXT_UNIT_BYTES };
 	case CHANNEL_WHATSAPP:
 	case CHANNEL_TELEGRAM:
 		break;
@@ -174,6 +178,8 @@ int channel_request_new(const struct channel_send *s, struct channel_request **o
 		break;
 	case CHANNEL_TELEGRAM:
 		*out = telegram_request(s);
+		break;
+	case CHANNEL_WEBCHAT: /* delivered locally by the outbox: no request */
 		break;
 	}
 	if (*out == NULL)

@@ -1,6 +1,7 @@
 /*
  * channels/: what Centralita knows about each provider — the WhatsApp Cloud API, Messenger
- * and Instagram (both on the Messenger Platform) and the Telegram Bot API. It verifies
+ * and Instagram (both on the Messenger Platform), the Telegram Bot API and our own web chat
+ * widget. It verifies
  * webhooks, turns their bodies into canonical inbound events, builds send requests as data
  * and classifies the providers' answers. It is pure: no sockets, no store, no clock reads
  * (the caller passes the time in). docs/CHANNELS.md maps every provider field to the event.
@@ -21,9 +22,10 @@ enum channel_kind {
 	CHANNEL_MESSENGER,
 	CHANNEL_INSTAGRAM,
 	CHANNEL_TELEGRAM,
+	CHANNEL_WEBCHAT, /* our own widget: no provider, delivery is local (outbox/worker.c) */
 };
 
-/* "whatsapp", "messenger", "instagram", "telegram". */
+/* "whatsapp", "messenger", "instagram", "telegram", "webchat". */
 const char *channel_kind_name(enum channel_kind kind);
 /* The kind named name; ERR_INVALID for anything else. */
 int channel_kind_parse(const char *name, enum channel_kind *out);
@@ -219,6 +221,24 @@ int telegram_updates_parse(long http_status, const char *body, size_t len, int64
 int telegram_answer_ok(long http_status, const char *body, size_t len, struct error *e);
 
 /* ------------------------------------------------------------------------------------------
+ * Web chat: a visitor's message, posted by the widget (docs/CHANNELS.md).
+ */
+
+#define WEBCHAT_TEXT_MAX      4096 /* bytes of a visitor's message */
+#define WEBCHAT_CLIENT_ID_MAX 64   /* bytes of the widget's id for a message */
+
+/*
+ * The event of one visitor message: contact_id is the visitor's identity ("web-<id>"), the
+ * message id "<visitor>:<client_id>", so a retried POST is a duplicate and one visitor's
+ * ids never clash with another's. ERR_INVALID when the text is empty, blank, over
+ * WEBCHAT_TEXT_MAX or holds control characters (but \t \n \r), or when client_id is not 1
+ * to WEBCHAT_CLIENT_ID_MAX of [A-Za-z0-9_-]. On success *out belongs to the caller.
+ */
+int webchat_message_parse(int64_t visitor_id, const char *name, const char *client_id,
+                          const char *text, int64_t now_ms, struct inbound_list **out,
+                          struct error *e);
+
+/* ------------------------------------------------------------------------------------------
  * Sending a text: the request as data (the outbox performs it with libcurl), then the answer.
  */
 
@@ -295,7 +315,8 @@ struct text_limit {
 	enum text_unit unit;
 };
 
-/* WhatsApp 4096 UTF-16, Messenger 2000 UTF-16, Instagram 999 bytes, Telegram 4096 UTF-16. */
+/* WhatsApp 4096 UTF-16, Messenger 2000 UTF-16, Instagram 999 bytes, Telegram 4096 UTF-16,
+ * web chat 4096 bytes. */
 struct text_limit channel_text_limit(enum channel_kind kind);
 
 #define TEXT_SPLIT_MAX_LEN 65536 /* bytes of text text_split() accepts */

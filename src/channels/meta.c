@@ -96,6 +96,7 @@ static const char *object_name(enum channel_kind kind)
 	case CHANNEL_INSTAGRAM:
 		return "instagram";
 	case CHANNEL_TELEGRAM:
+	case CHANNEL_WEBCHAT:
 		break;
 	}
 	return NULL;
@@ -224,6 +225,8 @@ static const char *kind_label(enum channel_kind kind)
 		return "Instagram";
 	case CHANNEL_TELEGRAM:
 		return "Telegram";
+	case CHANNEL_WEBCHAT:
+		break;
 	}
 	return "?";
 }

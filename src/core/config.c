@@ -29,6 +29,8 @@ const struct config_item config_items[] = {
 	  "serve the web UI from this folder instead of the built-in copy (for development)" },
 	{ "sse-heartbeat", "CENTRALITA_SSE_HEARTBEAT_MS",
 	  "milliseconds between keep-alive comments on idle event streams, 100-60000 (15000)" },
+	{ "demo", "CENTRALITA_DEMO",
+	  "1: on a new database, create a demo account (printed at start) and serve /demo (0)" },
 	{ NULL, NULL, NULL },
 };
 
@@ -152,6 +154,13 @@ static int set_item(struct config *c, int item, const char *value, const char **
 	if (strcmp(flag, "sse-heartbeat") == 0) {
 		*expected = "milliseconds, from 100 to 60000";
 		return parse_int(value, 100, 60000, &c->sse_heartbeat_ms);
+	}
+	if (strcmp(flag, "demo") == 0) {
+		*expected = "1 or 0";
+		if (strcmp(value, "1") != 0 && strcmp(value, "0") != 0)
+			return -1;
+		c->is_demo = value[0] == '1';
+		return 0;
 	}
 	if (strcmp(flag, "web-dir") == 0) {
 		*expected = "a folder holding index.html";

@@ -5,6 +5,8 @@
 #ifndef CORE_CONFIG_H
 #define CORE_CONFIG_H
 
+#include <stdbool.h>
+
 #include "core/err.h"
 
 struct config {
@@ -20,6 +22,7 @@ struct config {
 	int send_timeout_s;         /* how long one send to a provider may take */
 	char web_dir[1024];         /* serve the web UI from here; empty: the copy built in */
 	int sse_heartbeat_ms;       /* the event stream's keep-alive comment interval */
+	bool is_demo;               /* seed a demo account on a new database, serve /demo */
 };
 
 /* One settable item: flag --NAME, environment CENTRALITA_ENV. */

@@ -107,6 +107,7 @@ struct events_sub {
 	struct events_sub *next; /* the hub's list; under the hub's lock */
 	struct actor who;        /* refreshed by the login check, on the hub's thread */
 	struct events_login login;
+	int64_t identity_id;   /* a web chat visitor's stream: only what was sent to it */
 	int64_t after_id;      /* the last event considered; under the hub's lock */
 	int64_t last_write_ms; /* for the heartbeat; the hub's thread only */
 	struct events_waker waker;
@@ -143,7 +144,9 @@ struct row {
 	int64_t was_assignee_id;
 	int64_t contact_id; /* an event about a contact: for user_id only, or 0: the admins */
 	int64_t user_id;
-	struct buf frame; /* the SSE text */
+	int64_t identity_id; /* the conversation's contact identity; 0 when none */
+	bool is_sent_out;    /* an outgoing message just left the outbox */
+	struct buf frame;    /* the SSE text */
 };
 
 struct membership {
@@ -202,13 +205,17 @@ static int64_t sweep(struct events_hub *h)
 static int read_rows(struct store_tx *tx, int64_t after, struct row *rows, int *n)
 {
 	struct store_rows *r;
-	int rc =
-	    store_query(tx,
-	                "SELECT id, account_id, coalesce(team_id, 0), coalesce(assignee_id, 0),"
-	                " coalesce(was_team_id, 0), coalesce(was_assignee_id, 0), kind, data,"
-	                " coalesce(contact_id, 0), coalesce(user_id, 0) FROM events"
-	                " WHERE id > $1 ORDER BY id LIMIT $2",
-	                STORE_ARGS(SV_INT(after), SV_INT(BATCH)), &r);
+	int rc = store_query(
+	    tx,
+	    "SELECT e.id, e.account_id, coalesce(e.team_id, 0),"
+	    " coalesce(e.assignee_id, 0), coalesce(e.was_team_id, 0),"
+	    " coalesce(e.was_assignee_id, 0), e.kind, e.data, coalesce(e.contact_id, 0),"
+	    " coalesce(e.user_id, 0), coalesce(c.identity_id, 0),"
+	    " e.kind = 'message.updated' AND e.data LIKE '%\"direction\":\"out\"%'"
+	    " AND e.data LIKE '%\"status\":\"sent\"%' FROM events e"
+	    " LEFT JOIN conversations c ON c.id = e.conversation_id"
+	    " WHERE e.id > $1 ORDER BY e.id LIMIT $2",
+	    STORE_ARGS(SV_INT(after), SV_INT(BATCH)), &r);
 	if (rc < 0)
 		return rc;
 	*n = 0;
@@ -223,6 +230,8 @@ static int read_rows(struct store_tx *tx, int64_t after, struct row *rows, int *
 		w->was_assignee_id = store_int(r, 5);
 		w->contact_id = store_int(r, 8);
 		w->user_id = store_int(r, 9);
+		w->identity_id = store_int(r, 10);
+		w->is_sent_out = store_int(r, 11) != 0;
 		buf_printf(&w->frame, "id: %lld\nevent: %s\ndata: %s\n\n", (long long)w->id,
 		           store_text(r, 6), store_text(r, 7));
 	}
@@ -258,11 +267,15 @@ static bool sees(const struct actor *who, int64_t team_id, int64_t assignee_id,
 	return false;
 }
 
-/* Whether who may see the event: the conversation where it was when the event happened, or
- * where it was just before (a transfer away tells the old team it left). */
-static bool is_visible(const struct actor *who, const struct row *w, const struct membership *m,
+/* Whether the subscriber may see the event: the conversation where it was when the event
+ * happened, or where it was just before (a transfer away tells the old team it left). A
+ * visitor sees only its own conversation's messages as they leave the outbox. */
+static bool is_visible(const struct events_sub *s, const struct row *w, const struct membership *m,
                        size_t nm)
 {
+	const struct actor *who = &s->who;
+	if (s->identity_id != 0)
+		return w->identity_id == s->identity_id && w->is_sent_out;
 	if (w->account_id != who->account_id)
 		return false;
 	if (w->contact_id > 0) /* its audience was decided when it happened */
@@ -283,7 +296,7 @@ static void distribute(struct events_hub *h, const struct row *rows, int n,
 			if (rows[i].id <= s->after_id)
 				continue;
 			s->after_id = rows[i].id;
-			if (is_visible(&s->who, &rows[i], m, nm))
+			if (is_visible(s, &rows[i], m, nm))
 				buf_append(&text, rows[i].frame.data, rows[i].frame.len);
 		}
 		if (text.len == 0 && now - s->last_write_ms >= h->heartbeat_ms)
@@ -328,6 +341,8 @@ static void check_logins(struct events_hub *h, int64_t now)
 	if (tx == NULL)
 		return;
 	for (struct events_sub *s = first; s != NULL; s = s->next) {
+		if (s->identity_id != 0) /* a visitor: no login to check */
+			continue;
 		struct actor who;
 		char csrf[TOKEN_TEXT_LEN];
 		struct error e;
@@ -484,8 +499,8 @@ static int read_range(struct store *st, int64_t *oldest, int64_t *newest, struct
 	return rc < 0 ? error_set(e, rc, "the store failed") : 0;
 }
 
-int events_subscribe(struct events_hub *h, const struct actor *who,
-                     const struct events_login *login, int64_t last_id,
+static int subscribe(struct events_hub *h, const struct actor *who,
+                     const struct events_login *login, int64_t identity_id, int64_t last_id,
                      const struct events_waker *waker, struct events_sub **out, struct error *e)
 {
 	int64_t oldest = 0, newest = 0;
@@ -497,6 +512,7 @@ int events_subscribe(struct events_hub *h, const struct actor *who,
 	struct events_sub *s = xcalloc(1, sizeof(*s));
 	s->who = *who;
 	s->login = *login;
+	s->identity_id = identity_id;
 	s->after_id = last_id >= 0 && !is_reset ? last_id : newest;
 	s->last_write_ms = clock_now_ms();
 	s->waker = *waker;
@@ -517,6 +533,21 @@ int events_subscribe(struct events_hub *h, const struct actor *who,
 	}
 	*out = s;
 	return 0;
+}
+
+int events_subscribe(struct events_hub *h, const struct actor *who,
+                     const struct events_login *login, int64_t last_id,
+                     const struct events_waker *waker, struct events_sub **out, struct error *e)
+{
+	return subscribe(h, who, login, 0, last_id, waker, out, e);
+}
+
+int events_subscribe_visitor(struct events_hub *h, int64_t identity_id, int64_t last_id,
+                             const struct events_waker *waker, struct events_sub **out,
+                             struct error *e)
+{
+	return subscribe(h, &(struct actor){ 0 }, &(struct events_login){ 0 }, identity_id, last_id,
+	                 waker, out, e);
 }
 
 ssize_t events_sub_read(struct events_sub *s, char *buf, size_t max)

@@ -87,6 +87,11 @@ struct events_login {
 int events_subscribe(struct events_hub *h, const struct actor *who,
                      const struct events_login *login, int64_t last_id,
                      const struct events_waker *waker, struct events_sub **out, struct error *e);
+/* The same for a web chat visitor (identity_id > 0): only message.updated events of its own
+ * conversations' outgoing messages as they become sent. */
+int events_subscribe_visitor(struct events_hub *h, int64_t identity_id, int64_t last_id,
+                             const struct events_waker *waker, struct events_sub **out,
+                             struct error *e);
 /* Copies pending bytes into buf: their count; 0 after calling the waker's sleep when
  * nothing is pending; -1 at the end of the stream; -2 when the subscriber fell too far
  * behind and was cut. */

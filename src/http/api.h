@@ -105,4 +105,15 @@ void api_contact_attributes_list(struct http_request *req, struct http_response 
 void api_contact_attribute_create(struct http_request *req, struct http_response *res);
 void api_contact_attribute_delete(struct http_request *req, struct http_response *res);
 
+void api_webchat_preflight(struct http_request *req, struct http_response *res);
+void api_webchat_session(struct http_request *req, struct http_response *res);
+void api_webchat_send(struct http_request *req, struct http_response *res);
+void api_webchat_history(struct http_request *req, struct http_response *res);
+void api_webchat_stream(struct http_request *req, struct http_response *res);
+/* The visitor of a stream request (?token=), its Origin checked; ERR_CONFLICT before its
+ * first message, when it has no conversation to follow yet. */
+int api_webchat_stream_visitor(struct http_request *req, struct http_response *res,
+                               int64_t *identity_id, struct error *e);
+void api_demo(struct http_request *req, struct http_response *res);
+
 #endif

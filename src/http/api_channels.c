@@ -14,6 +14,12 @@ void channel_webhook_url(const struct channel *c, const char *public_url, char *
 		snprintf(out, size, "%s/webhooks/%s", public_url, channel_kind_name(c->kind));
 }
 
+void channel_widget_snippet(const struct channel *c, const char *public_url, char *out, size_t size)
+{
+	snprintf(out, size, "<script src=\"%s/widget.js\" data-key=\"%s\" async></script>",
+	         public_url, c->external_id);
+}
+
 static const char *id_field(enum channel_kind kind)
 {
 	switch (kind) {
@@ -23,6 +29,8 @@ static const char *id_field(enum channel_kind kind)
 		return "page_id";
 	case CHANNEL_INSTAGRAM:
 		return "instagram_account_id";
+	case CHANNEL_WEBCHAT:
+		return "widget_key";
 	default:
 		return "bot_id";
 	}
@@ -55,6 +63,15 @@ json_t *json_channel(const struct channel *c, const char *public_url)
 	if (c->kind == CHANNEL_TELEGRAM)
 		json_object_set_new(out, "mode",
 		                    json_string(c->is_polling ? "polling" : "webhook"));
+	if (c->kind == CHANNEL_WEBCHAT) {
+		char snippet[1024];
+		channel_widget_snippet(c, public_url, snippet, sizeof(snippet));
+		json_object_del(out, "webhook_url");
+		json_object_set_new(out, "snippet", json_string(snippet));
+		json_object_set_new(out, "allowed_origins",
+		                    c->allowed_origins[0] ? json_loads(c->allowed_origins, 0, NULL)
+		                                          : json_null());
+	}
 	return out;
 }
 
@@ -112,6 +129,7 @@ void api_channel_create(struct http_request *req, struct http_response *res)
 		{ "verify_token", JSON_FIELD_STRING, false, 256, &in.verify_token, NULL },
 		{ "bot_token", JSON_FIELD_STRING, false, 256, &in.bot_token, NULL },
 		{ "mode", JSON_FIELD_STRING, false, 16, &in.mode, NULL },
+		{ "allowed_origins", JSON_FIELD_VALUE, false, 0, &in.allowed_origins, NULL },
 	};
 	json_t *body = api_read_body(req, res, fields, sizeof(fields) / sizeof(fields[0]));
 	if (body == NULL)

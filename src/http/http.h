@@ -63,6 +63,7 @@ struct http_response {
 	char etag[TOKEN_HASH_LEN + 2];   /* quoted; empty for none */
 	struct events_sub *stream;       /* the event stream: the body is read from it, not body */
 	const char *content_disposition; /* a download's, or NULL */
+	const char *cors_origin;         /* the visitor API: an Origin allowed to read the answer */
 };
 
 typedef void (*http_handler)(struct http_request *req, struct http_response *res);
@@ -71,6 +72,8 @@ typedef void (*http_handler)(struct http_request *req, struct http_response *res
 const char *http_header(struct http_request *req, const char *name);
 const char *http_cookie(struct http_request *req, const char *name);
 const char *http_query(struct http_request *req, const char *name);
+/* The client's IP address as text ("" when unknown). */
+void http_client_address(struct http_request *req, char *out, size_t size);
 /* Parses the body as a JSON object; on failure answers the error and returns NULL. */
 json_t *http_body_json(struct http_request *req, struct http_response *res);
 
@@ -117,5 +120,8 @@ json_t *json_conversation(const struct conversation *c, int64_t now);
 json_t *json_message(const struct message *m);
 /* Where the provider must send this channel's webhooks. */
 void channel_webhook_url(const struct channel *c, const char *public_url, char *out, size_t size);
+/* The web chat's embed code: the <script> tag a site pastes to show the widget. */
+void channel_widget_snippet(const struct channel *c, const char *public_url, char *out,
+                            size_t size);
 
 #endif

@@ -1,4 +1,5 @@
 /* Request look-ups and response builders shared by every handler; see http.h. */
+#include <arpa/inet.h>
 #include <microhttpd.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -20,6 +21,20 @@ const char *http_cookie(struct http_request *req, const char *name)
 const char *http_query(struct http_request *req, const char *name)
 {
 	return MHD_lookup_connection_value(req->conn, MHD_GET_ARGUMENT_KIND, name);
+}
+
+void http_client_address(struct http_request *req, char *out, size_t size)
+{
+	const union MHD_ConnectionInfo *info =
+	    MHD_get_connection_info(req->conn, MHD_CONNECTION_INFO_CLIENT_ADDRESS);
+	const struct sockaddr *sa = info != NULL ? info->client_addr : NULL;
+	out[0] = '\0';
+	if (sa != NULL && sa->sa_family == AF_INET)
+		inet_ntop(AF_INET, &((const struct sockaddr_in *)sa)->sin_addr, out,
+		          (socklen_t)size);
+	else if (sa != NULL && sa->sa_family == AF_INET6)
+		inet_ntop(AF_INET6, &((const struct sockaddr_in6 *)sa)->sin6_addr, out,
+		          (socklen_t)size);
 }
 
 json_t *http_body_json(struct http_request *req, struct http_response *res)

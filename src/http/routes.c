@@ -87,6 +87,14 @@ static const struct route routes[] = {
 	{ "GET", "/api/v1/contact-attributes", USER, api_contact_attributes_list },
 	{ "POST", "/api/v1/contact-attributes", ADMIN, api_contact_attribute_create },
 	{ "DELETE", "/api/v1/contact-attributes/:name", ADMIN, api_contact_attribute_delete },
+	{ "OPTIONS", "/api/v1/webchat/session", PUBLIC, api_webchat_preflight },
+	{ "POST", "/api/v1/webchat/session", PUBLIC, api_webchat_session },
+	{ "OPTIONS", "/api/v1/webchat/messages", PUBLIC, api_webchat_preflight },
+	{ "GET", "/api/v1/webchat/messages", PUBLIC, api_webchat_history },
+	{ "POST", "/api/v1/webchat/messages", PUBLIC, api_webchat_send },
+	{ "OPTIONS", "/api/v1/webchat/stream", PUBLIC, api_webchat_preflight },
+	{ "GET", "/api/v1/webchat/stream", PUBLIC, api_webchat_stream },
+	{ "GET", "/api/v1/demo", PUBLIC, api_demo },
 };
 
 /* Parses a positive decimal id of at most 18 digits. */

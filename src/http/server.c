@@ -70,6 +70,14 @@ static enum MHD_Result queue(struct MHD_Connection *c, struct exchange *x,
 	MHD_add_response_header(r, "X-Content-Type-Options", "nosniff");
 	MHD_add_response_header(r, "X-Frame-Options", "DENY");
 	MHD_add_response_header(r, "Referrer-Policy", "no-referrer");
+	if (res->cors_origin != NULL) {
+		MHD_add_response_header(r, "Access-Control-Allow-Origin", res->cors_origin);
+		MHD_add_response_header(r, "Access-Control-Allow-Methods", "GET, POST");
+		MHD_add_response_header(r, "Access-Control-Allow-Headers",
+		                        "Content-Type, X-Visitor-Token");
+		MHD_add_response_header(r, "Access-Control-Max-Age", "600");
+		MHD_add_response_header(r, "Vary", "Origin");
+	}
 	if (res->set_cookie[0] != '\0')
 		MHD_add_response_header(r, MHD_HTTP_HEADER_SET_COOKIE, res->set_cookie);
 	if (res->retry_after > 0) {

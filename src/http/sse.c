@@ -61,31 +61,63 @@ static bool parse_event_id(const char *s, int64_t *out)
 	return true;
 }
 
-void api_events(struct http_request *req, struct http_response *res)
+static struct events_waker waker_of(struct http_request *req)
+{
+	return (struct events_waker){ .sleep = sleep_connection,
+		                      .wake = wake_connection,
+		                      .ctx = req->conn };
+}
+
+/* Where the client resumes: Last-Event-ID, else ?last_event_id= (for polyfills); -1 for
+ * neither. */
+static int resume_id(struct http_request *req, int64_t *out, struct error *e)
 {
 	const char *text = http_header(req, "Last-Event-ID");
 	if (text == NULL)
 		text = http_query(req, "last_event_id");
-	int64_t last_id = -1;
-	if (text != NULL && !parse_event_id(text, &last_id)) {
-		http_reply_errorf(res, ERR_INVALID, "Last-Event-ID must be an event id (digits)");
-		return;
-	}
-	struct events_waker waker = { .sleep = sleep_connection,
-		                      .wake = wake_connection,
-		                      .ctx = req->conn };
+	*out = -1;
+	if (text != NULL && !parse_event_id(text, out))
+		return error_set(e, ERR_INVALID, "Last-Event-ID must be an event id (digits)");
+	return 0;
+}
+
+static void answer_stream(struct http_response *res)
+{
+	res->status = 200;
+	res->content_type = "text/event-stream; charset=utf-8";
+}
+
+void api_events(struct http_request *req, struct http_response *res)
+{
+	struct events_waker waker = waker_of(req);
 	struct events_login login = { .is_session = req->is_cookie_auth };
 	/* The router authenticated the request by one of these. */
 	snprintf(login.token, sizeof(login.token), "%s",
 	         req->is_cookie_auth ? req->session_token : http_header(req, "Authorization") + 7);
+	int64_t last_id;
 	struct error e;
-	int rc = events_subscribe(req->app->events, &req->who, &login, last_id, &waker,
-	                          &res->stream, &e);
+	int rc = resume_id(req, &last_id, &e);
+	if (rc == 0)
+		rc = events_subscribe(req->app->events, &req->who, &login, last_id, &waker,
+		                      &res->stream, &e);
 	sodium_memzero(login.token, sizeof(login.token));
-	if (rc < 0) {
+	if (rc < 0)
 		http_reply_error(res, &e);
-		return;
-	}
-	res->status = 200;
-	res->content_type = "text/event-stream; charset=utf-8";
+	else
+		answer_stream(res);
+}
+
+/* GET /api/v1/webchat/stream?token=…: a visitor's stream (EventSource cannot send headers). */
+void api_webchat_stream(struct http_request *req, struct http_response *res)
+{
+	struct events_waker waker = waker_of(req);
+	int64_t last_id, identity_id;
+	struct error e;
+	if (resume_id(req, &last_id, &e) < 0 ||
+	    api_webchat_stream_visitor(req, res, &identity_id, &e) < 0 ||
+	    events_subscribe_visitor(req->app->events, identity_id, last_id, &waker, &res->stream,
+	                             &e) < 0)
+		http_reply_error(res, &e);
+	else
+		answer_stream(res);
 }

@@ -4,6 +4,7 @@
  * binary or, with --web-dir, from disk. Every answer has a strong ETag (the content's
  * SHA-256) and must be revalidated, so a new release shows at once and an unchanged file
  * costs a 304. Names are checked before any look-up: no "..", no hidden files, no escapes.
+ * Two more: /widget.js, the web chat widget other sites embed, and /demo in demo mode.
  */
 #include <fcntl.h>
 #include <microhttpd.h>
@@ -187,6 +188,10 @@ bool http_static(struct http_request *req, struct http_response *res)
 		http_reply_errorf(res, ERR_METHOD, "%s is not allowed here", req->method);
 	else if (has_prefix(path, ASSETS) && is_clean_path(path + strlen(ASSETS), true))
 		serve_file(req, res, path + strlen(ASSETS));
+	else if (strcmp(path, "/widget.js") == 0) /* the web chat widget, at a short address */
+		serve_file(req, res, "widget.js");
+	else if (strcmp(path, "/demo") == 0 && req->app->config->is_demo)
+		serve_file(req, res, "demo.html");
 	else if (strcmp(path, "/") == 0 || is_clean_path(path + 1, false))
 		serve_file(req, res, "index.html");
 	else

@@ -15,7 +15,8 @@
 
 #define CHANNEL_COLUMNS                                                             \
 	"id, account_id, kind, name, external_id, telegram_mode, is_active, hints," \
-	" last_inbound_at, last_error, last_error_at, created_at, updated_at"
+	" last_inbound_at, last_error, last_error_at, created_at, updated_at,"      \
+	" allowed_origins"
 
 static void read_channel(struct store_rows *r, struct channel *c)
 {
@@ -33,6 +34,7 @@ static void read_channel(struct store_rows *r, struct channel *c)
 	c->last_error_at = store_int(r, 10);
 	c->created_at = store_int(r, 11);
 	c->updated_at = store_int(r, 12);
+	snprintf(c->allowed_origins, sizeof(c->allowed_origins), "%s", store_text(r, 13));
 }
 
 static int query_channels(struct store_tx *tx, const char *sql, const struct store_value *args,
@@ -185,20 +187,67 @@ static const char *const field_names[NFIELDS] = {
 	"access_token",    "app_secret", "verify_token",
 	"bot_token",       "mode",
 };
-static const unsigned char field_use[4][NFIELDS] = {
+static const unsigned char field_use[5][NFIELDS] = {
 	[CHANNEL_WHATSAPP] = { REQUIRED, NO, NO, REQUIRED, REQUIRED, REQUIRED, NO, NO },
 	[CHANNEL_MESSENGER] = { NO, REQUIRED, NO, REQUIRED, REQUIRED, REQUIRED, NO, NO },
 	[CHANNEL_INSTAGRAM] = { NO, NO, REQUIRED, REQUIRED, REQUIRED, REQUIRED, NO, NO },
 	[CHANNEL_TELEGRAM] = { NO, NO, NO, NO, NO, NO, REQUIRED, OPTIONAL },
+	[CHANNEL_WEBCHAT] = { NO, NO, NO, NO, NO, NO, NO, NO },
 };
+
+/* An origin as browsers send it: http(s)://host[:port], lowercase, nothing after. */
+static bool is_origin(const char *s)
+{
+	const char *host = strncmp(s, "https://", 8) == 0  ? s + 8
+	                   : strncmp(s, "http://", 7) == 0 ? s + 7
+	                                                   : NULL;
+	if (host == NULL || strlen(s) > CHANNEL_ORIGIN_MAX)
+		return false;
+	size_t n = strspn(host, "abcdefghijklmnopqrstuvwxyz0123456789.-");
+	if (n == 0)
+		return false;
+	if (host[n] == ':')
+		return is_digits(host + n + 1, 5);
+	return host[n] == '\0';
+}
+
+/* Web chat's allowed origins: absent, or an array of 1 to CHANNEL_ORIGINS distinct ones. */
+static int check_origins(const json_t *list, struct error *e)
+{
+	if (list == NULL)
+		return 0;
+	if (!json_is_array(list) || json_array_size(list) == 0 ||
+	    json_array_size(list) > CHANNEL_ORIGINS)
+		return error_set(
+		    e, ERR_INVALID,
+		    "'allowed_origins' must be a list of 1 to %d origins, or absent for "
+		    "any",
+		    CHANNEL_ORIGINS);
+	size_t i, j;
+	const json_t *v;
+	json_array_foreach(list, i, v)
+	{
+		const char *s = json_string_value(v);
+		if (s == NULL || !is_origin(s))
+			return error_set(e, ERR_INVALID,
+			                 "'allowed_origins[%zu]' must be an origin like "
+			                 "https://shop.example.com (lowercase, no path)",
+			                 i);
+		for (j = 0; j < i; j++)
+			if (strcmp(s, json_string_value(json_array_get(list, j))) == 0)
+				return error_set(e, ERR_INVALID,
+				                 "'allowed_origins[%zu]' is listed twice", i);
+	}
+	return 0;
+}
 
 static int check_input(const struct channel_input *in, enum channel_kind *kind, char *name,
                        struct error *e)
 {
 	if (in->kind == NULL || channel_kind_parse(in->kind, kind) < 0)
 		return error_set(e, ERR_INVALID,
-		                 "'kind' must be \"whatsapp\", \"messenger\", \"instagram\" or "
-		                 "\"telegram\"");
+		                 "'kind' must be \"whatsapp\", \"messenger\", \"instagram\", "
+		                 "\"telegram\" or \"webchat\"");
 	if (in->name == NULL)
 		return error_set(e, ERR_INVALID, "'name' is required");
 	int rc = inbox_check_name("name", in->name, CHANNEL_NAME_MAX, name, e);
@@ -218,6 +267,11 @@ static int check_input(const struct channel_input *in, enum channel_kind *kind, 
 			return error_set(e, ERR_INVALID, "'%s' does not apply to %s channels",
 			                 field_names[i], in->kind);
 	}
+	if (*kind != CHANNEL_WEBCHAT && in->allowed_origins != NULL)
+		return error_set(e, ERR_INVALID, "'allowed_origins' does not apply to %s channels",
+		                 in->kind);
+	if (*kind == CHANNEL_WEBCHAT)
+		return check_origins(in->allowed_origins, e);
 	if (*kind == CHANNEL_TELEGRAM) {
 		if (!is_bot_token(in->bot_token))
 			return error_set(e, ERR_INVALID,
@@ -271,7 +325,15 @@ int channel_create(struct store_tx *tx, const struct seal *seal, int64_t account
 		return rc;
 	json_t *secrets = json_object(), *hints = json_object();
 	char external[INBOUND_ID_MAX + 1], verify_hash[TOKEN_HASH_LEN] = "";
-	if (kind == CHANNEL_TELEGRAM) {
+	char *origins = NULL;
+	if (kind == CHANNEL_WEBCHAT) {
+		/* The widget key is public (it sits in the page's HTML): it names, never grants. */
+		char key[TOKEN_TEXT_LEN];
+		token_generate(key);
+		snprintf(external, sizeof(external), "wck_%s", key);
+		if (in->allowed_origins != NULL)
+			origins = json_dumps(in->allowed_origins, JSON_COMPACT);
+	} else if (kind == CHANNEL_TELEGRAM) {
 		char webhook_secret[TOKEN_TEXT_LEN];
 		token_generate(webhook_secret);
 		json_object_set_new(secrets, "bot_token", json_string(in->bot_token));
@@ -300,13 +362,15 @@ int channel_create(struct store_tx *tx, const struct seal *seal, int64_t account
 	const char *mode = kind != CHANNEL_TELEGRAM ? NULL : in->mode ? in->mode : "webhook";
 	rc = store_get_int(tx,
 	                   "INSERT INTO channels (account_id, kind, name, external_id, credentials,"
-	                   " hints, verify_token_hash, telegram_mode, created_at, updated_at)"
-	                   " VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $9) RETURNING id",
+	                   " hints, verify_token_hash, telegram_mode, allowed_origins, created_at,"
+	                   " updated_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $10)"
+	                   " RETURNING id",
 	                   STORE_ARGS(SV_INT(account_id), SV_TEXT(in->kind), SV_TEXT(name),
 	                              SV_TEXT(external), SV_TEXT(sealed), SV_TEXT(hint_text),
 	                              SV_TEXT_NULL(verify_hash[0] ? verify_hash : NULL),
-	                              SV_TEXT_NULL(mode), SV_INT(now)),
+	                              SV_TEXT_NULL(mode), SV_TEXT_NULL(origins), SV_INT(now)),
 	                   &id);
+	free(origins);
 	free(sealed);
 	free(hint_text);
 	if (rc == ERR_CONFLICT)

@@ -73,7 +73,7 @@ int conversation_take_over(struct store_tx *tx, const struct actor *who, int64_t
 
 bool conversation_window_is_open(const struct conversation *c, int64_t now)
 {
-	if (c->kind == CHANNEL_TELEGRAM)
+	if (c->kind == CHANNEL_TELEGRAM || c->kind == CHANNEL_WEBCHAT)
 		return true;
 	return c->last_customer_at > 0 && now - c->last_customer_at < REPLY_WINDOW_MS;
 }

@@ -182,13 +182,16 @@ int auth_token_list(struct store_tx *tx, const struct actor *who, struct api_tok
  * never leave through these functions but channel_secrets_get(), for the code that talks
  * to the provider. Removing a channel deactivates it: its conversations stay.
  */
-#define CHANNEL_NAME_MAX   200
-#define CHANNEL_SECRET_MAX 4096
-#define CHANNEL_HINTS_MAX  512
+#define CHANNEL_NAME_MAX    200
+#define CHANNEL_SECRET_MAX  4096
+#define CHANNEL_HINTS_MAX   512
+#define CHANNEL_ORIGINS     16   /* web chat: allowed origins at most */
+#define CHANNEL_ORIGIN_MAX  200  /* bytes of one origin */
+#define CHANNEL_ORIGINS_MAX 4096 /* bytes of the JSON array that holds them */
 
 /* What an admin gives to connect a channel; fields that do not apply to the kind are NULL. */
 struct channel_input {
-	const char *kind; /* "whatsapp", "messenger", "instagram", "telegram" */
+	const char *kind; /* "whatsapp", "messenger", "instagram", "telegram", "webchat" */
 	const char *name;
 	const char *phone_number_id;      /* WhatsApp */
 	const char *page_id;              /* Messenger */
@@ -197,7 +200,8 @@ struct channel_input {
 	const char *app_secret;
 	const char *verify_token;
 	const char *bot_token;
-	const char *mode; /* Telegram: "webhook" (default) or "polling" */
+	const char *mode;              /* Telegram: "webhook" (default) or "polling" */
+	const json_t *allowed_origins; /* web chat: an array of origins, or NULL for any */
 };
 
 struct channel {
@@ -209,7 +213,8 @@ struct channel {
 	bool is_polling; /* Telegram in getUpdates mode */
 	bool is_active;
 	char hints[CHANNEL_HINTS_MAX]; /* JSON object: credential name -> last 4 characters */
-	int64_t last_inbound_at;       /* 0 when never */
+	char allowed_origins[CHANNEL_ORIGINS_MAX]; /* web chat: JSON array; "" for any */
+	int64_t last_inbound_at;                   /* 0 when never */
 	char last_error[256];
 	int64_t last_error_at;
 	int64_t created_at;
@@ -299,7 +304,7 @@ struct message {
 int conversation_get(struct store_tx *tx, const struct actor *who, int64_t id,
                      struct conversation *out, struct error *e);
 /* Whether the provider still takes a free-form reply: WhatsApp, Messenger and Instagram
- * within 24 hours of the customer's last message; Telegram always. */
+ * within 24 hours of the customer's last message; Telegram and web chat always. */
 bool conversation_window_is_open(const struct conversation *c, int64_t now);
 /*
  * An agent's reply: refused with ERR_CONFLICT outside the provider's window; queued in the
@@ -550,5 +555,47 @@ int contact_attribute_create(struct store_tx *tx, int64_t account_id, const char
 /* Removes the key and every value of it. */
 int contact_attribute_delete(struct store_tx *tx, int64_t account_id, const char *key,
                              struct error *e);
+
+/*
+ * Web chat visitors: the browsers that chat through a web chat channel's widget. A visitor
+ * holds a random token (wvt_…, only its hash is stored); its contact and conversation are
+ * made by ingest on its first message, like any provider's customer (identity "web-<id>").
+ * Visitors see their own messages and what was sent to them — nothing else.
+ */
+#define WEBCHAT_TOKEN_LEN       (4 + TOKEN_TEXT_LEN) /* "wvt_" + token, NUL included */
+#define WEBCHAT_NAME_MAX        100
+#define WEBCHAT_ADDRESS_MAX     64
+#define WEBCHAT_SESSIONS_LIMIT  20                 /* new visitors per address per window */
+#define WEBCHAT_SESSIONS_WINDOW (10LL * 60 * 1000) /* ms */
+#define WEBCHAT_MESSAGES_LIMIT  20                 /* messages per visitor per window */
+#define WEBCHAT_MESSAGES_WINDOW (60LL * 1000)      /* ms */
+#define WEBCHAT_HISTORY_MAX     200                /* messages in one history answer */
+
+struct webchat_visitor {
+	int64_t id;
+	int64_t channel_id;
+	int64_t identity_id; /* 0 until the first message */
+	char name[WEBCHAT_NAME_MAX + 1];
+};
+
+/* A new visitor of channel ch; *token_out is its token, shown this once. ERR_RATE_LIMITED,
+ * with *retry_after_s, when the address started WEBCHAT_SESSIONS_LIMIT in the window. */
+int webchat_visitor_create(struct store_tx *tx, const struct channel *ch, const char *name,
+                           const char *address, int64_t now, char token_out[WEBCHAT_TOKEN_LEN],
+                           struct webchat_visitor *out, int *retry_after_s, struct error *e);
+/* The visitor holding token, on an active channel; ERR_UNAUTHENTICATED otherwise. */
+int webchat_visitor_find(struct store_tx *tx, const char *token, struct webchat_visitor *out,
+                         struct error *e);
+/* ERR_RATE_LIMITED (with *retry_after_s) when the visitor wrote WEBCHAT_MESSAGES_LIMIT
+ * messages in the window; otherwise notes that the visitor was seen. */
+int webchat_visitor_may_write(struct store_tx *tx, const struct webchat_visitor *v, int64_t now,
+                              int *retry_after_s, struct error *e);
+/* The visitor's messages after message id `after` (the newest WEBCHAT_HISTORY_MAX of them),
+ * oldest first, as a JSON array of {id, direction, sender, text, status, created_at}: what
+ * it wrote, and what was sent to it. Those it gets for the first time become delivered. */
+json_t *webchat_history(struct store_tx *tx, const struct webchat_visitor *v, int64_t after,
+                        int64_t now, struct error *e);
+/* The demo's web chat: the oldest active web chat channel; ERR_NOT_FOUND when none. */
+int webchat_demo_channel(struct store_tx *tx, struct channel *out, struct error *e);
 
 #endif

@@ -4,7 +4,8 @@
  * classifies the answers (channels/), and records the outcomes of a round and claims the
  * next messages in one transaction, joining the store's group commit. When that fails,
  * each outcome is recorded alone, so a send the provider accepted is not sent again
- * unless the store is down. It never holds a transaction while waiting on the network.
+ * unless the store is down. Web chat messages need no network: they are accepted at once.
+ * It never holds a transaction while waiting on the network.
  */
 #include <curl/curl.h>
 #include <pthread.h>
@@ -94,11 +95,18 @@ static int fail_for_good(struct store_tx *tx, const struct send *s, long code, c
 	return rc;
 }
 
-/* Builds the request and hands it to curl; on a refused request the send fails for good. */
+/* Builds the request and hands it to curl; on a refused request the send fails for good.
+ * Web chat has no provider: its message is delivered here, and the visitor's stream (events/)
+ * picks it up from the `sent` that this round records. */
 static int start_send(struct outbox_worker *w, struct send *s, const char *external_id,
                       const char *recipient, const char *text, const struct channel_secrets *sec)
 {
 	const struct config *c = w->config;
+	if (s->kind == CHANNEL_WEBCHAT) {
+		s->result.outcome = SEND_ACCEPTED;
+		s->is_done = true;
+		return 0;
+	}
 	struct channel_send cs = {
 		.kind = s->kind,
 		.api_url = s->kind == CHANNEL_TELEGRAM ? c->telegram_api_url : c->graph_api_url,

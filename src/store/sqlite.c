@@ -595,22 +595,56 @@ int store_schema_version(struct store *st, int *version, struct error *e)
 	return 0;
 }
 
+/*
+ * A migration whose first line is this rebuilds a table that others reference (SQLite's
+ * 12-step ALTER TABLE): it runs with foreign keys off, which SQLite ignores inside a
+ * transaction, so the pragma is set on the connection before BEGIN; the migration commits
+ * only when PRAGMA foreign_key_check finds nothing, and foreign keys are on again after.
+ */
+#define FOREIGN_KEYS_OFF "-- centralita: foreign_keys=off\n"
+
+static int check_foreign_keys(struct store_tx *tx)
+{
+	struct store_rows *r;
+	int rc = store_query(tx, "PRAGMA foreign_key_check", STORE_NO_ARGS, &r);
+	if (rc < 0)
+		return rc;
+	rc = store_next(r);
+	if (rc == 1)
+		log_error("sqlite: a migration broke a foreign key (table %s, row %lld)",
+		          store_text(r, 0), (long long)store_int(r, 1));
+	store_rows_free(r);
+	return rc == 1 ? ERR_INTERNAL : rc;
+}
+
 static int apply(struct store *st, const struct embed_file *f, int version, int64_t now_ms)
 {
-	struct store_tx *tx = store_begin(st, STORE_WRITE);
-	if (tx == NULL)
-		return ERR_UNAVAILABLE;
-	int rc = exec_plain(tx->c, f->data);
+	bool is_rebuild = strncmp(f->data, FOREIGN_KEYS_OFF, strlen(FOREIGN_KEYS_OFF)) == 0;
+	pthread_mutex_lock(&st->writer);
+	struct store_tx tx = { .st = st, .c = acquire(st), .is_write = true };
+	int rc = is_rebuild ? exec_plain(tx.c, "PRAGMA foreign_keys=OFF") : 0;
 	if (rc == 0)
-		rc = store_exec(tx,
-		                "INSERT INTO schema_migrations (version, name, applied_at)"
-		                " VALUES ($1, $2, $3)",
-		                STORE_ARGS(SV_INT(version), SV_TEXT(f->name), SV_INT(now_ms)));
-	if (rc < 0) {
-		store_rollback(tx);
-		return rc;
+		rc = exec_plain(tx.c, "BEGIN IMMEDIATE");
+	if (rc == 0) {
+		rc = exec_plain(tx.c, f->data);
+		if (rc == 0 && is_rebuild)
+			rc = check_foreign_keys(&tx);
+		if (rc == 0)
+			rc = store_exec(
+			    &tx,
+			    "INSERT INTO schema_migrations (version, name, applied_at)"
+			    " VALUES ($1, $2, $3)",
+			    STORE_ARGS(SV_INT(version), SV_TEXT(f->name), SV_INT(now_ms)));
+		if (rc >= 0)
+			rc = exec_plain(tx.c, "COMMIT");
+		if (rc < 0)
+			exec_plain(tx.c, "ROLLBACK");
 	}
-	return store_commit(tx);
+	if (is_rebuild)
+		exec_plain(tx.c, "PRAGMA foreign_keys=ON");
+	release(st, tx.c);
+	pthread_mutex_unlock(&st->writer);
+	return rc < 0 ? rc : 0;
 }
 
 int store_migrate(struct store *st, int *applied, struct error *e)

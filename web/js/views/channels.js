@@ -3,7 +3,8 @@
 // after confirming. Credentials go to the server and are never shown back: the API
 // answers only "…last4" hints. After connecting, the page shows the webhook URL to paste
 // at the provider and, for Meta's kinds, which verify token goes with it (a copy button
-// copies the one just typed, without showing it).
+// copies the one just typed, without showing it). A web chat has no credentials: it shows
+// the code to paste in the company's site, and which sites may embed it.
 import { del, errorMessage, get, post } from '../api.js';
 import { h } from '../dom.js';
 import { language, t } from '../i18n.js';
@@ -30,8 +31,9 @@ const KINDS = {
     idLabel: () => t('channels.field.instagramAccountId'),
   },
   telegram: { icon: 'send', label: () => t('channels.kind.telegram'), idField: 'bot_id', idLabel: () => t('channels.field.botId') },
+  webchat: { icon: 'globe', label: () => t('channels.kind.webchat'), idField: 'widget_key', idLabel: () => t('channels.field.widgetKey') },
 };
-const isMeta = (kind) => kind !== 'telegram';
+const isMeta = (kind) => ['whatsapp', 'messenger', 'instagram'].includes(kind);
 
 function when(ms) {
   return new Intl.DateTimeFormat(language(), { dateStyle: 'medium', timeStyle: 'short' }).format(new Date(ms));
@@ -49,6 +51,19 @@ function copyButton(label, text, name) {
     }
   });
   return button;
+}
+
+// The web chat's code to paste, with a copy button.
+function snippet(channel) {
+  return h('div', { class: 'secret-row' },
+    h('code', { class: 'secret channel-snippet' }, channel.snippet),
+    copyButton(t('channels.copy'), () => channel.snippet, t('channels.copySnippet')));
+}
+
+function origins(channel) {
+  return h('p', { class: 'channel-meta' }, channel.allowed_origins
+    ? t('channels.origins', { origins: channel.allowed_origins.join(', ') })
+    : t('channels.originsAny'));
 }
 
 function health(channel) {
@@ -105,6 +120,7 @@ function channelRow(ctx, channel) {
         channel.kind === 'telegram' && h('span', { class: 'channel-mode' },
           channel.mode === 'polling' ? t('channels.mode.polling') : t('channels.mode.webhook'))),
       health(channel),
+      channel.kind === 'webchat' && [origins(channel), channel.active && snippet(channel)],
       h('div', { class: 'hint-chips' }, hints(channel))),
     channel.active && h('button', { type: 'button', class: 'btn btn-ghost btn-small channel-remove',
       'aria-label': t('channels.remove.label', { name: channel.name }), onclick: () => removeChannel(ctx, channel) },
@@ -133,6 +149,9 @@ function fieldsFor(kind) {
       field(t('channels.field.mode'), mode, t('channels.field.modeHint')),
     ];
   }
+  if (kind === 'webchat')
+    return [field(t('channels.field.allowedOrigins'), text('allowed_origins', { required: false, inputmode: 'url' }),
+      t('channels.field.allowedOriginsHint'))];
   const k = KINDS[kind];
   return [
     field(k.idLabel(), text(k.idField, { inputmode: 'numeric' }), t('channels.field.idHint')),
@@ -146,7 +165,9 @@ function fieldsFor(kind) {
 // What to do at the provider once connected: the webhook URL, and for Meta the verify token.
 function connectedPanel(channel, verifyToken) {
   const steps = [];
-  if (channel.kind === 'telegram' && channel.mode === 'polling') {
+  if (channel.kind === 'webchat') {
+    steps.push(h('p', {}, t('channels.connected.webchat')), snippet(channel));
+  } else if (channel.kind === 'telegram' && channel.mode === 'polling') {
     steps.push(h('p', {}, t('channels.connected.polling')));
   } else {
     steps.push(
@@ -188,6 +209,12 @@ function connectForm(ctx) {
     const body = { kind: kind.value, name: name.value.trim() };
     for (const control of kindFields.querySelectorAll('input, select'))
       body[control.name] = control.tagName === 'SELECT' ? control.value : control.value.trim();
+    // A web chat's sites: a list, or absent for any.
+    if (body.allowed_origins !== undefined) {
+      const list = body.allowed_origins.split(/[\s,]+/).filter(Boolean);
+      if (list.length > 0) body.allowed_origins = list;
+      else delete body.allowed_origins;
+    }
     try {
       const { channel } = await whileBusy(submit, () => post('/channels', body));
       notify(t('channels.created', { name: channel.name }));

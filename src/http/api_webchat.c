@@ -1,0 +1,221 @@
+/*
+ * The visitor API of web chat channels (/api/v1/webchat/…), public and called from other
+ * sites by widget.js: no login and no cookie, a visitor token in X-Visitor-Token instead,
+ * and CORS answers for the channel's allowed origins. A visitor's message takes the same road
+ * as a provider's webhook: channels/ makes the inbound event, ingest.c stores and routes it.
+ * Also GET /api/v1/demo, which tells the demo page its widget key in demo mode.
+ */
+#include <stdio.h>
+#include <string.h>
+
+#include "core/clock.h"
+#include "http/api.h"
+#include "ingest.h"
+
+#define WIDGET_KEY_MAX 64
+
+static bool is_listed(const char *origins, const char *origin)
+{
+	json_t *list = json_loads(origins, 0, NULL);
+	bool is_found = false;
+	size_t i;
+	json_t *v;
+	json_array_foreach(list, i, v) is_found |= strcmp(json_string_value(v), origin) == 0;
+	json_decref(list);
+	return is_found;
+}
+
+/*
+ * Lets the page's Origin read the answer, unless the channel (NULL while not yet known)
+ * lists its origins and this is not one of them: that is refused, and the browser keeps
+ * even the refusal from the page. Requests without an Origin are not from a page.
+ */
+static int check_origin(struct http_request *req, struct http_response *res,
+                        const struct channel *ch, struct error *e)
+{
+	const char *origin = http_header(req, "Origin");
+	if (origin == NULL)
+		return 0;
+	if (ch != NULL && ch->allowed_origins[0] != '\0' &&
+	    !is_listed(ch->allowed_origins, origin)) {
+		res->cors_origin = NULL;
+		return error_set(e, ERR_FORBIDDEN, "this chat may not be embedded on %.100s",
+		                 origin);
+	}
+	res->cors_origin = origin;
+	return 0;
+}
+
+void api_webchat_preflight(struct http_request *req, struct http_response *res)
+{
+	check_origin(req, res, NULL, NULL);
+	res->status = 204;
+}
+
+/* The visitor named by X-Visitor-Token (or ?token= for the stream) and its channel, with the
+ * Origin checked against the channel. */
+static int find_visitor(struct http_request *req, struct http_response *res, struct store_tx *tx,
+                        const char *token, struct webchat_visitor *v, struct channel *ch,
+                        struct error *e)
+{
+	if (token == NULL)
+		return error_set(e, ERR_UNAUTHENTICATED,
+		                 "send the visitor token in X-Visitor-Token");
+	int rc = webchat_visitor_find(tx, token, v, e);
+	if (rc == 0)
+		rc = channel_find_active(tx, CHANNEL_WEBCHAT, v->channel_id, ch, e);
+	return rc < 0 ? rc : check_origin(req, res, ch, e);
+}
+
+void api_webchat_session(struct http_request *req, struct http_response *res)
+{
+	const char *key = NULL, *token = NULL, *name_in = NULL;
+	const struct json_field fields[] = {
+		{ "key", JSON_FIELD_STRING, true, WIDGET_KEY_MAX, &key, NULL },
+		{ "token", JSON_FIELD_STRING, false, WEBCHAT_TOKEN_LEN, &token, NULL },
+		{ "name", JSON_FIELD_STRING, false, WEBCHAT_NAME_MAX, &name_in, NULL },
+	};
+	check_origin(req, res, NULL, NULL);
+	json_t *body = api_read_body(req, res, fields, sizeof(fields) / sizeof(fields[0]));
+	if (body == NULL)
+		return;
+	char name[WEBCHAT_NAME_MAX + 1], address[WEBCHAT_ADDRESS_MAX], issued[WEBCHAT_TOKEN_LEN];
+	http_client_address(req, address, sizeof(address));
+	struct webchat_visitor v = { 0 };
+	struct channel ch;
+	struct error e;
+	bool is_resumed = false;
+	int rc =
+	    name_in != NULL ? inbox_check_name("name", name_in, WEBCHAT_NAME_MAX, name, &e) : 0;
+	struct store_tx *tx = rc == 0 ? api_begin(req, res, STORE_WRITE) : NULL;
+	if (rc < 0) {
+		http_reply_error(res, &e);
+		goto out;
+	}
+	if (tx == NULL)
+		goto out;
+	rc = channel_find_external(tx, CHANNEL_WEBCHAT, key, &ch, &e);
+	if (rc == ERR_NOT_FOUND)
+		rc = error_set(&e, ERR_NOT_FOUND, "no web chat has this key");
+	if (rc == 0)
+		rc = check_origin(req, res, &ch, &e);
+	/* A token of this channel resumes its chat; anything else starts a new one. */
+	if (rc == 0 && token != NULL)
+		is_resumed = webchat_visitor_find(tx, token, &v, &e) == 0 && v.channel_id == ch.id;
+	if (rc == 0 && !is_resumed)
+		rc = webchat_visitor_create(tx, &ch, name_in ? name : NULL, address, clock_now_ms(),
+		                            issued, &v, &res->retry_after, &e);
+	if (api_finish(res, tx, rc, &e) == 0)
+		http_reply_json(res, is_resumed ? 200 : 201,
+		                json_pack("{s:s,s:b,s:b}", "token", is_resumed ? token : issued,
+		                          "resumed", is_resumed, "has_conversation",
+		                          v.identity_id != 0));
+out:
+	json_decref(body);
+}
+
+void api_webchat_send(struct http_request *req, struct http_response *res)
+{
+	const char *text = NULL, *client_id = NULL;
+	const struct json_field fields[] = {
+		{ "text", JSON_FIELD_STRING, true, WEBCHAT_TEXT_MAX, &text, NULL },
+		{ "client_id", JSON_FIELD_STRING, true, WEBCHAT_CLIENT_ID_MAX, &client_id, NULL },
+	};
+	check_origin(req, res, NULL, NULL);
+	json_t *body = api_read_body(req, res, fields, sizeof(fields) / sizeof(fields[0]));
+	if (body == NULL)
+		return;
+	struct inbound_list *list = NULL;
+	struct ingest_counts c = { 0 };
+	struct webchat_visitor v;
+	struct channel ch;
+	struct error e;
+	int64_t now = clock_now_ms(), id = 0;
+	struct store_tx *tx = api_begin(req, res, STORE_WRITE);
+	if (tx == NULL)
+		goto out;
+	int rc = find_visitor(req, res, tx, http_header(req, "X-Visitor-Token"), &v, &ch, &e);
+	if (rc == 0)
+		rc = webchat_visitor_may_write(tx, &v, now, &res->retry_after, &e);
+	if (rc == 0)
+		rc = webchat_message_parse(v.id, v.name[0] ? v.name : NULL, client_id, text, now,
+		                           &list, &e);
+	if (rc == 0)
+		rc = ingest_events(tx, &ch, list, now, &c, &e);
+	if (rc == 0 &&
+	    store_get_int(tx,
+	                  "SELECT id FROM messages WHERE channel_id = $1"
+	                  " AND provider_message_id = $2",
+	                  STORE_ARGS(SV_INT(ch.id), SV_TEXT(list->events[0].message_id)), &id) < 0)
+		rc = error_set(&e, ERR_UNAVAILABLE, "the store failed");
+	if (api_finish(res, tx, rc, &e) == 0) {
+		if (c.queued > 0)
+			outbox_worker_wake(req->app->outbox);
+		http_reply_json(res, c.duplicates > 0 ? 200 : 201,
+		                json_pack("{s:I,s:b}", "message_id", (json_int_t)id, "duplicate",
+		                          c.duplicates > 0));
+	}
+out:
+	inbound_list_free(list);
+	json_decref(body);
+}
+
+void api_webchat_history(struct http_request *req, struct http_response *res)
+{
+	check_origin(req, res, NULL, NULL);
+	struct webchat_visitor v;
+	struct channel ch;
+	struct error e;
+	int64_t after;
+	json_t *messages = NULL;
+	int rc = api_query_int(req, "after", 0, INT64_MAX, 0, &after, &e);
+	if (rc < 0) {
+		http_reply_error(res, &e);
+		return;
+	}
+	struct store_tx *tx = api_begin(req, res, STORE_WRITE);
+	if (tx == NULL)
+		return;
+	rc = find_visitor(req, res, tx, http_header(req, "X-Visitor-Token"), &v, &ch, &e);
+	if (rc == 0 && (messages = webchat_history(tx, &v, after, clock_now_ms(), &e)) == NULL)
+		rc = e.code;
+	if (api_finish(res, tx, rc, &e) == 0)
+		http_reply_json(res, 200, json_pack("{s:O}", "messages", messages));
+	json_decref(messages);
+}
+
+int api_webchat_stream_visitor(struct http_request *req, struct http_response *res,
+                               int64_t *identity_id, struct error *e)
+{
+	check_origin(req, res, NULL, NULL);
+	struct webchat_visitor v = { 0 };
+	struct channel ch;
+	struct store_tx *tx = store_begin(req->app->store, STORE_READ);
+	if (tx == NULL)
+		return error_set(e, ERR_UNAVAILABLE, "the database is not available");
+	int rc = find_visitor(req, res, tx, http_query(req, "token"), &v, &ch, e);
+	store_rollback(tx);
+	if (rc == 0 && v.identity_id == 0)
+		rc = error_set(e, ERR_CONFLICT, "the chat has no messages yet: write one first");
+	*identity_id = v.identity_id;
+	return rc;
+}
+
+void api_demo(struct http_request *req, struct http_response *res)
+{
+	if (!req->app->config->is_demo) {
+		http_reply_errorf(res, ERR_NOT_FOUND, "demo mode is off");
+		return;
+	}
+	struct store_tx *tx = api_begin(req, res, STORE_READ);
+	if (tx == NULL)
+		return;
+	struct channel ch;
+	struct error e;
+	int rc = webchat_demo_channel(tx, &ch, &e);
+	store_rollback(tx);
+	if (rc < 0)
+		http_reply_error(res, &e);
+	else
+		http_reply_json(res, 200, json_pack("{s:s}", "widget_key", ch.external_id));
+}

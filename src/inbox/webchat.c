@@ -1,0 +1,182 @@
+/*
+ * Web chat visitors: their tokens, the rate limits, and the one view of a conversation a
+ * visitor has (its own messages and what was sent to it). A visitor never reaches another
+ * visitor's conversation: every query here starts from the visitor's own identity.
+ */
+#include <stdio.h>
+#include <string.h>
+
+#include "events/events.h"
+#include "inbox/inbox.h"
+
+/* The visitor's conversations: those of its contact identity on the channel. */
+#define VISITOR_CONVERSATIONS "SELECT id FROM conversations WHERE identity_id = $1"
+
+static int fail_store(struct error *e, int rc)
+{
+	return error_set(e, rc, "the store failed");
+}
+
+/* Seconds until the oldest of the counted ones leaves the window (at least 1). */
+static int seconds_left(int64_t oldest, int64_t window, int64_t now)
+{
+	int64_t ms = oldest + window - now;
+	return ms > 1000 ? (int)((ms + 999) / 1000) : 1;
+}
+
+/* How many rows sql counts since `since`, and the oldest one's time. */
+static int count_since(struct store_tx *tx, const char *sql, struct store_value key, int64_t since,
+                       int64_t *count, int64_t *oldest)
+{
+	struct store_rows *r;
+	int rc = store_query(tx, sql, STORE_ARGS(key, SV_INT(since)), &r);
+	if (rc < 0)
+		return rc;
+	if ((rc = store_next(r)) == 1) {
+		*count = store_int(r, 0);
+		*oldest = store_int(r, 1);
+	}
+	store_rows_free(r);
+	return rc < 0 ? rc : 0;
+}
+
+int webchat_visitor_create(struct store_tx *tx, const struct channel *ch, const char *name,
+                           const char *address, int64_t now, char token_out[WEBCHAT_TOKEN_LEN],
+                           struct webchat_visitor *out, int *retry_after_s, struct error *e)
+{
+	int64_t count = 0, oldest = 0;
+	int rc = count_since(tx,
+	                     "SELECT count(*), coalesce(min(created_at), 0) FROM webchat_visitors"
+	                     " WHERE address = $1 AND created_at > $2",
+	                     SV_TEXT(address), now - WEBCHAT_SESSIONS_WINDOW, &count, &oldest);
+	if (rc < 0)
+		return fail_store(e, rc);
+	if (count >= WEBCHAT_SESSIONS_LIMIT) {
+		*retry_after_s = seconds_left(oldest, WEBCHAT_SESSIONS_WINDOW, now);
+		return error_set(e, ERR_RATE_LIMITED,
+		                 "too many new chats from this address; try again later");
+	}
+	char token[TOKEN_TEXT_LEN], hash[TOKEN_HASH_LEN];
+	token_generate(token);
+	snprintf(token_out, WEBCHAT_TOKEN_LEN, "wvt_%s", token);
+	token_hash(token_out, strlen(token_out), hash);
+	memset(out, 0, sizeof(*out));
+	rc = store_get_int(tx,
+	                   "INSERT INTO webchat_visitors (account_id, channel_id, token_hash, name,"
+	                   " address, created_at, last_seen_at)"
+	                   " VALUES ($1, $2, $3, $4, $5, $6, $6) RETURNING id",
+	                   STORE_ARGS(SV_INT(ch->account_id), SV_INT(ch->id), SV_TEXT(hash),
+	                              SV_TEXT_NULL(name), SV_TEXT(address), SV_INT(now)),
+	                   &out->id);
+	if (rc < 0)
+		return fail_store(e, rc);
+	out->channel_id = ch->id;
+	snprintf(out->name, sizeof(out->name), "%s", name ? name : "");
+	return 0;
+}
+
+int webchat_visitor_find(struct store_tx *tx, const char *token, struct webchat_visitor *out,
+                         struct error *e)
+{
+	char hash[TOKEN_HASH_LEN];
+	token_hash(token, strlen(token), hash);
+	struct store_rows *r;
+	int rc = store_query(
+	    tx,
+	    "SELECT v.id, v.channel_id, coalesce(v.name, ''), coalesce(i.id, 0)"
+	    " FROM webchat_visitors v JOIN channels c ON c.id = v.channel_id AND c.is_active = 1"
+	    " LEFT JOIN contact_identities i ON i.channel_id = v.channel_id"
+	    " AND i.external_id = 'web-' || v.id WHERE v.token_hash = $1",
+	    STORE_ARGS(SV_TEXT(hash)), &r);
+	if (rc < 0)
+		return fail_store(e, rc);
+	if ((rc = store_next(r)) == 1) {
+		out->id = store_int(r, 0);
+		out->channel_id = store_int(r, 1);
+		snprintf(out->name, sizeof(out->name), "%s", store_text(r, 2));
+		out->identity_id = store_int(r, 3);
+	}
+	store_rows_free(r);
+	if (rc < 0)
+		return fail_store(e, rc);
+	return rc == 1 ? 0
+	               : error_set(e, ERR_UNAUTHENTICATED,
+	                           "this chat is unknown or closed; start a new one");
+}
+
+int webchat_visitor_may_write(struct store_tx *tx, const struct webchat_visitor *v, int64_t now,
+                              int *retry_after_s, struct error *e)
+{
+	int64_t count = 0, oldest = 0;
+	int rc =
+	    count_since(tx,
+	                "SELECT count(*), coalesce(min(created_at), 0) FROM messages"
+	                " WHERE conversation_id IN (" VISITOR_CONVERSATIONS ")"
+	                " AND direction = 'in' AND created_at > $2",
+	                SV_INT(v->identity_id), now - WEBCHAT_MESSAGES_WINDOW, &count, &oldest);
+	if (rc < 0)
+		return fail_store(e, rc);
+	if (count >= WEBCHAT_MESSAGES_LIMIT) {
+		*retry_after_s = seconds_left(oldest, WEBCHAT_MESSAGES_WINDOW, now);
+		return error_set(e, ERR_RATE_LIMITED, "too many messages; wait a moment");
+	}
+	rc = store_exec(tx, "UPDATE webchat_visitors SET last_seen_at = $2 WHERE id = $1",
+	                STORE_ARGS(SV_INT(v->id), SV_INT(now)));
+	return rc < 0 ? fail_store(e, rc) : 0;
+}
+
+json_t *webchat_history(struct store_tx *tx, const struct webchat_visitor *v, int64_t after,
+                        int64_t now, struct error *e)
+{
+	/* The visitor's own words, and what left the outbox for it (not what still waits). */
+	struct store_rows *r;
+	int rc = store_query(
+	    tx,
+	    "SELECT id, direction, sender, text, status, created_at FROM messages"
+	    " WHERE conversation_id IN (" VISITOR_CONVERSATIONS ") AND id > $2"
+	    " AND (direction = 'in' OR status IN ('sent', 'delivered', 'read'))"
+	    " ORDER BY id DESC LIMIT $3",
+	    STORE_ARGS(SV_INT(v->identity_id), SV_INT(after), SV_INT(WEBCHAT_HISTORY_MAX)), &r);
+	if (rc < 0) {
+		fail_store(e, rc);
+		return NULL;
+	}
+	json_t *list = json_array();
+	int64_t newest = 0;
+	while ((rc = store_next(r)) == 1) {
+		json_t *m = json_pack(
+		    "{s:I,s:s,s:s,s:s,s:s,s:I}", "id", (json_int_t)store_int(r, 0), "direction",
+		    store_text(r, 1), "sender", store_text(r, 2), "text", store_text(r, 3),
+		    "status", store_text(r, 4), "created_at", (json_int_t)store_int(r, 5));
+		json_array_insert_new(list, 0, m);
+		if (newest == 0)
+			newest = store_int(r, 0);
+	}
+	store_rows_free(r);
+	if (rc >= 0 && newest > 0)
+		rc = events_emit_messages(
+		    tx, "message.updated", now,
+		    "UPDATE messages SET status = 'delivered' WHERE conversation_id IN"
+		    " (" VISITOR_CONVERSATIONS ") AND direction = 'out' AND status = 'sent'"
+		    " AND id > $2 AND id <= $3 RETURNING id",
+		    STORE_ARGS(SV_INT(v->identity_id), SV_INT(after), SV_INT(newest)));
+	if (rc < 0) {
+		json_decref(list);
+		fail_store(e, rc);
+		return NULL;
+	}
+	return list;
+}
+
+int webchat_demo_channel(struct store_tx *tx, struct channel *out, struct error *e)
+{
+	int64_t id = 0;
+	int rc =
+	    store_get_int(tx,
+	                  "SELECT min(id) FROM channels WHERE kind = 'webchat' AND is_active = 1"
+	                  " HAVING count(*) > 0",
+	                  STORE_NO_ARGS, &id);
+	if (rc == ERR_NOT_FOUND)
+		return error_set(e, ERR_NOT_FOUND, "there is no web chat to try");
+	return rc < 0 ? fail_store(e, rc) : channel_find_active(tx, CHANNEL_WEBCHAT, id, out, e);
+}

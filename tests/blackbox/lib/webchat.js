@@ -1,0 +1,70 @@
+// A web chat visitor, as widget.js talks to the server: the public visitor API with its
+// token in X-Visitor-Token (never a cookie or a bearer token), and the page's Origin when
+// given. Also a poll-until helper.
+import assert from 'node:assert/strict';
+import { randomUUID } from 'node:crypto';
+import { Client } from './client.js';
+import { openStream } from './sse.js';
+
+export class Visitor extends Client {
+  constructor(url, key, { origin } = {}) {
+    super(url);
+    this.key = key;
+    this.origin = origin;
+    this.visitorToken = null;
+  }
+
+  request(method, path, body, headers = {}) {
+    const h = {};
+    if (this.origin) h.origin = this.origin;
+    if (this.visitorToken) h['x-visitor-token'] = this.visitorToken;
+    return super.request(method, path, { body, headers: { ...h, ...headers } });
+  }
+
+  // Starts (or resumes, with the token held) a session.
+  async start(extra = {}) {
+    const r = await this.request('POST', '/api/v1/webchat/session', { key: this.key, ...(this.visitorToken ? { token: this.visitorToken } : {}), ...extra });
+    assert.ok(r.status === 200 || r.status === 201, r.text);
+    this.visitorToken = r.json.token;
+    return r;
+  }
+
+  send(text, clientId = randomUUID()) {
+    return this.request('POST', '/api/v1/webchat/messages', { text, client_id: clientId });
+  }
+
+  async history(after = 0) {
+    const r = await this.request('GET', `/api/v1/webchat/messages?after=${after}`);
+    assert.equal(r.status, 200, r.text);
+    return r.json.messages;
+  }
+
+  // Waits until the history holds an outgoing message whose text matches.
+  async waitForReply(pattern, what = String(pattern)) {
+    let messages = [];
+    await waitUntil(async () => {
+      messages = await this.history();
+      return messages.some((m) => m.direction === 'out' && pattern.test(m.text));
+    }, `a reply to the visitor matching ${what}`);
+    return messages;
+  }
+
+  stream() {
+    return openStream({ url: this.url }, { path: `/api/v1/webchat/stream?token=${encodeURIComponent(this.visitorToken)}` });
+  }
+}
+
+// Creates a web chat channel as admin and answers it.
+export async function createWebchat(admin, extra = {}) {
+  const r = await admin.post('/api/v1/channels', { kind: 'webchat', name: 'Web', ...extra });
+  assert.equal(r.status, 201, r.text);
+  return r.json.channel;
+}
+
+export async function waitUntil(pred, what, timeoutMs = 5000) {
+  const deadline = Date.now() + timeoutMs;
+  while (!(await pred())) {
+    if (Date.now() > deadline) assert.fail(`timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 25));
+  }
+}

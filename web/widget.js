@@ -1,0 +1,233 @@
+// Centralita's web chat widget, embedded on a company's site with one tag:
+//   <script src="https://HOST/widget.js" data-key="wck_…" async></script>
+// It runs on other people's pages, so it is one self-contained script: its UI lives in a
+// shadow root with its own constructed stylesheet (no inline style for the page's CSP to
+// refuse), texts are always set as text, and it talks only to the server it came from
+// (docs/API.md, "Web chat visitors"). The visitor's token is kept in localStorage.
+(() => {
+  'use strict';
+
+  const script = document.currentScript;
+  const key = script?.dataset.key;
+  if (!key || !script.src) return;
+  const base = new URL(script.src).origin;
+  const api = `${base}/api/v1/webchat`;
+  const storeKey = `centralita.webchat.${key}`;
+
+  const TEXTS = {
+    es: {
+      open: 'Abrir el chat', close: 'Cerrar el chat', title: 'Chatea con nosotros',
+      intro: 'Escríbenos y te responderemos aquí mismo.', placeholder: 'Escribe un mensaje',
+      send: 'Enviar', failed: 'No se pudo enviar. Inténtalo de nuevo.',
+      busy: 'Demasiados mensajes seguidos: espera un momento.', you: 'Tú', them: 'Equipo',
+    },
+    en: {
+      open: 'Open the chat', close: 'Close the chat', title: 'Chat with us',
+      intro: 'Write to us and we will answer right here.', placeholder: 'Type a message',
+      send: 'Send', failed: 'Could not send. Please try again.',
+      busy: 'Too many messages in a row: wait a moment.', you: 'You', them: 'Team',
+    },
+  };
+  const text = TEXTS[(navigator.language || 'en').toLowerCase().startsWith('es') ? 'es' : 'en'];
+
+  const CSS = `
+    :host { all: initial; }
+    * { box-sizing: border-box; font-family: system-ui, sans-serif; }
+    .launcher { position: fixed; right: 20px; bottom: 20px; z-index: 2147483000; width: 56px;
+      height: 56px; display: grid; place-items: center; border: 0; border-radius: 50%;
+      background: #0b5cad; color: #fff; cursor: pointer; box-shadow: 0 4px 12px rgb(0 0 0 / 25%); }
+    .launcher:focus-visible, button:focus-visible, textarea:focus-visible {
+      outline: 3px solid #f5a623; outline-offset: 2px; }
+    .panel { position: fixed; right: 20px; bottom: 88px; z-index: 2147483000;
+      width: min(360px, calc(100vw - 40px)); height: min(520px, calc(100vh - 120px));
+      display: flex; flex-direction: column; background: #fff; color: #1a1a1a;
+      border-radius: 12px; box-shadow: 0 8px 28px rgb(0 0 0 / 30%); overflow: hidden; }
+    .panel[hidden] { display: none; }
+    header { display: flex; align-items: center; justify-content: space-between;
+      padding: 12px 16px; background: #0b5cad; color: #fff; }
+    h2 { margin: 0; font-size: 16px; }
+    header button { border: 0; background: transparent; color: #fff; font-size: 22px;
+      cursor: pointer; line-height: 1; }
+    .messages { flex: 1; margin: 0; padding: 12px; overflow-y: auto;
+      background: #f3f5f8; }
+    .messages > p { max-width: 80%; margin: 6px 0; padding: 8px 12px; border-radius: 12px;
+      white-space: pre-wrap; overflow-wrap: anywhere; font-size: 14px; line-height: 1.4; }
+    .intro { color: #444; font-size: 13px; }
+    .msg.in { margin-left: auto; background: #0b5cad; color: #fff; }
+    .msg.out { margin-right: auto; background: #fff; border: 1px solid #d5dbe3; }
+    .msg.pending { opacity: 0.7; }
+    .status { min-height: 0; margin: 0; padding: 0 12px; color: #a30000; font-size: 13px; }
+    form { display: flex; gap: 8px; padding: 10px; border-top: 1px solid #d5dbe3; }
+    textarea { flex: 1; resize: none; height: 40px; padding: 9px 10px; border: 1px solid #8a94a3;
+      border-radius: 8px; font-size: 14px; color: #1a1a1a; background: #fff; }
+    form button { padding: 0 14px; border: 0; border-radius: 8px; background: #0b5cad;
+      color: #fff; font-size: 14px; cursor: pointer; }
+  `;
+
+  // Elements from tag, attributes and children; strings become text nodes, never HTML.
+  function h(tag, attrs = {}, ...children) {
+    const el = document.createElement(tag);
+    for (const [name, value] of Object.entries(attrs)) el.setAttribute(name, value);
+    for (const child of children) el.append(child);
+    return el;
+  }
+
+  const host = h('div', { 'data-centralita': 'webchat' });
+  const root = host.attachShadow({ mode: 'open' });
+  const sheet = new CSSStyleSheet();
+  sheet.replaceSync(CSS);
+  root.adoptedStyleSheets = [sheet];
+
+  // A speech bubble, drawn rather than an emoji (not every system has an emoji font).
+  const SVG = 'http://www.w3.org/2000/svg';
+  const bubble = document.createElementNS(SVG, 'svg');
+  const path = document.createElementNS(SVG, 'path');
+  for (const [name, value] of [['viewBox', '0 0 24 24'], ['width', '28'], ['height', '28'], ['aria-hidden', 'true']])
+    bubble.setAttribute(name, value);
+  path.setAttribute('d', 'M4 5.5A1.5 1.5 0 0 1 5.5 4h13A1.5 1.5 0 0 1 20 5.5v9a1.5 1.5 0 0 1-1.5 1.5H9l-5 4z');
+  path.setAttribute('fill', 'currentColor');
+  bubble.append(path);
+  const launcher = h('button', { class: 'launcher', type: 'button', 'aria-label': text.open,
+    'aria-expanded': 'false' }, bubble);
+  const closeButton = h('button', { type: 'button', 'aria-label': text.close }, '×');
+  const list = h('div', { class: 'messages', role: 'log', 'aria-live': 'polite' },
+    h('p', { class: 'intro' }, text.intro));
+  const status = h('p', { class: 'status', role: 'status' });
+  const input = h('textarea', { 'aria-label': text.placeholder, placeholder: text.placeholder,
+    maxlength: '4000' });
+  const form = h('form', {}, input, h('button', { type: 'submit' }, text.send));
+  const panel = h('section', { class: 'panel', 'aria-label': text.title, hidden: '' },
+    h('header', {}, h('h2', {}, text.title), closeButton), list, status, form);
+  root.append(launcher, panel);
+
+  let token = localStorage.getItem(storeKey);
+  let lastId = 0;
+  let stream = null;
+  let session = null;
+  const shown = new Map(); // message id → its element
+
+  async function call(method, path, body) {
+    const headers = { 'Content-Type': 'application/json' };
+    if (token) headers['X-Visitor-Token'] = token;
+    const res = await fetch(api + path, { method, headers, body: body && JSON.stringify(body) });
+    const data = await res.json().catch(() => ({}));
+    if (!res.ok) throw Object.assign(new Error(data.error?.message || res.statusText), { status: res.status });
+    return data;
+  }
+
+  // Starts the visitor's session, or resumes the one this browser holds.
+  function start() {
+    session ??= call('POST', '/session', token ? { key, token } : { key }).then((s) => {
+      token = s.token;
+      localStorage.setItem(storeKey, token);
+      if (s.has_conversation) follow();
+      return s;
+    }).catch((e) => {
+      session = null;
+      throw e;
+    });
+    return session;
+  }
+
+  function show(m, el = shown.get(m.id)) {
+    const item = el || h('p');
+    item.className = `msg ${m.direction}`;
+    item.setAttribute('aria-label', m.direction === 'in' ? text.you : text.them);
+    item.textContent = m.text;
+    if (!el) list.append(item);
+    if (m.id) shown.set(m.id, item);
+    list.scrollTop = list.scrollHeight;
+    return item;
+  }
+
+  async function catchUp() {
+    const { messages } = await call('GET', `/messages?after=${lastId}`);
+    for (const m of messages) {
+      lastId = Math.max(lastId, m.id);
+      // A message still being sent may come back here before its answer does.
+      const pending = m.direction === 'in' &&
+        [...list.querySelectorAll('.pending')].find((el) => el.textContent === m.text);
+      if (pending) shown.set(m.id, pending);
+      if (!shown.has(m.id)) show(m);
+    }
+  }
+
+  // Follows the conversation live: every message sent to the visitor pokes the stream.
+  function follow() {
+    if (stream) return;
+    stream = new EventSource(`${api}/stream?token=${encodeURIComponent(token)}`);
+    stream.addEventListener('open', () => catchUp().catch(() => {}));
+    stream.addEventListener('message.updated', () => catchUp().catch(() => {}));
+    // A refused stream is not retried by the browser; the next message opens it again.
+    const opened = stream;
+    opened.addEventListener('error', () => {
+      if (opened.readyState === EventSource.CLOSED && stream === opened) stream = null;
+    });
+  }
+
+  function clientId() {
+    const bytes = crypto.getRandomValues(new Uint8Array(12));
+    return Array.from(bytes, (b) => b.toString(16).padStart(2, '0')).join('');
+  }
+
+  async function send(words) {
+    const item = show({ direction: 'in', text: words });
+    item.classList.add('pending');
+    status.textContent = '';
+    const id = clientId();
+    try {
+      await start();
+      let r;
+      try {
+        r = await call('POST', '/messages', { text: words, client_id: id });
+      } catch (e) {
+        if (e.status !== 401 && e.status !== undefined && e.status < 500) throw e;
+        if (e.status === 401) { // the chat was closed: start a new one
+          token = null;
+          session = null;
+          stream?.close();
+          stream = null;
+          lastId = 0;
+          await start();
+        }
+        r = await call('POST', '/messages', { text: words, client_id: id }); // stored once
+      }
+      item.classList.remove('pending');
+      shown.set(r.message_id, item);
+      follow();
+    } catch (e) {
+      item.remove();
+      input.value = input.value || words;
+      status.textContent = e.status === 429 ? text.busy : text.failed;
+    }
+  }
+
+  function toggle(open) {
+    panel.hidden = !open;
+    launcher.setAttribute('aria-expanded', String(open));
+    if (open) {
+      start().catch(() => {});
+      input.focus();
+    } else {
+      launcher.focus();
+    }
+  }
+
+  launcher.addEventListener('click', () => toggle(panel.hidden));
+  closeButton.addEventListener('click', () => toggle(false));
+  form.addEventListener('submit', (ev) => {
+    ev.preventDefault();
+    const words = input.value.trim();
+    if (!words) return;
+    input.value = '';
+    send(words);
+  });
+  input.addEventListener('keydown', (ev) => {
+    if (ev.key === 'Enter' && !ev.shiftKey && !ev.isComposing) {
+      ev.preventDefault();
+      form.requestSubmit();
+    }
+  });
+
+  document.body.append(host);
+})();
