@@ -10,6 +10,7 @@
 
 #include "events/events.h"
 #include "http/api.h"
+#include "http/parse.h"
 
 #define READ_BLOCK 4096 /* the most libmicrohttpd asks for at a time */
 
@@ -49,23 +50,13 @@ struct MHD_Response *sse_response(struct events_sub *s)
 	return r;
 }
 
-/* An event id: decimal digits, at most 18 of them. */
-static bool parse_event_id(const char *s, int64_t *out)
-{
-	size_t len = strlen(s);
-	if (len == 0 || len > 18 || strspn(s, "0123456789") != len)
-		return false;
-	*out = strtoll(s, NULL, 10);
-	return true;
-}
-
 void api_events(struct http_request *req, struct http_response *res)
 {
 	const char *text = http_header(req, "Last-Event-ID");
 	if (text == NULL)
 		text = http_query(req, "last_event_id");
 	int64_t last_id = -1;
-	if (text != NULL && !parse_event_id(text, &last_id)) {
+	if (text != NULL && !http_parse_event_id(text, &last_id)) {
 		http_reply_errorf(res, ERR_INVALID, "Last-Event-ID must be an event id (digits)");
 		return;
 	}
