@@ -1,4 +1,5 @@
 /* The parsers for what the server reads out of requests itself; see parse.h. */
+#include <errno.h>
 #include <sodium.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -52,8 +53,9 @@ bool http_path_match(const char *pattern, const char *path, int64_t params[HTTP_
 bool http_parse_int(const char *s, int64_t lo, int64_t hi, int64_t *out)
 {
 	char *end;
+	errno = 0;
 	long long v = strtoll(s, &end, 10);
-	if (*s == '\0' || *end != '\0' || v < lo || v > hi)
+	if (*s == '\0' || *end != '\0' || errno == ERANGE || v < lo || v > hi)
 		return false;
 	*out = v;
 	return true;
@@ -84,7 +86,8 @@ bool http_parse_event_id(const char *s, int64_t *out)
 void http_cursor_encode(int64_t activity_at, int64_t id, char out[HTTP_CURSOR_TEXT_MAX])
 {
 	char plain[48];
-	int len = snprintf(plain, sizeof(plain), "%lld.%lld", (long long)activity_at, (long long)id);
+	int len =
+	    snprintf(plain, sizeof(plain), "%lld.%lld", (long long)activity_at, (long long)id);
 	sodium_bin2base64(out, HTTP_CURSOR_TEXT_MAX, (const unsigned char *)plain, (size_t)len,
 	                  sodium_base64_VARIANT_URLSAFE_NO_PADDING);
 }

@@ -18,7 +18,7 @@
  * at most 18 digits, goes to params in order; a ":name" segment is copied to name. */
 bool http_path_match(const char *pattern, const char *path, int64_t params[HTTP_MAX_PARAMS],
                      char name[HTTP_NAME_MAX + 1]);
-/* True when s is a whole number (strtoll's syntax, nothing after it) in [lo, hi]. */
+/* True when s is a whole number (strtoll's syntax, nothing after it, no overflow) in [lo, hi]. */
 bool http_parse_int(const char *s, int64_t lo, int64_t hi, int64_t *out);
 /* A decimal of 1 to 18 digits without a leading zero (but "0" itself), followed by stop;
  * *end points at the stop. */
