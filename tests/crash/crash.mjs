@@ -93,9 +93,21 @@ class Webhooks {
 async function killTest() {
   const fake = await startFakeProvider();
   const dir = tempDir();
+  let server = null;
+  try {
+    await killAndCheck(fake, dir, (s) => (server = s));
+  } finally {
+    if (server && !server.exit) server.child.kill('SIGKILL');
+    await fake.stop();
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+// Runs the load and the kills; started(server) is told of each server started.
+async function killAndCheck(fake, dir, started) {
   const port = await freePort();
   const env = { ...fake.env, CENTRALITA_SEND_TIMEOUT: String(SEND_TIMEOUT_S) };
-  let server = await startServer({ dir, env, port });
+  let server = started(await startServer({ dir, env, port }));
   const url = server.url;
   const admin = await adminClient(server);
   const setup = [
@@ -152,7 +164,7 @@ async function killTest() {
     check(signal === 'SIGKILL', `kill ${k + 1}: the server ended with ${JSON.stringify(server.exit)}, not SIGKILL`);
     // Sends the fake takes in before the next server starts left the killed one.
     kills.push({ at, restart: Date.now() });
-    server = await startServer({ dir, env, port });
+    server = started(await startServer({ dir, env, port }));
     serverUp = true;
     say(`kill ${k + 1}/${KILLS}: ${hooks.acked.size} webhooks acknowledged, ${fake.sent('whatsapp').length} sends so far`);
   }
@@ -165,7 +177,10 @@ async function killTest() {
   }
   await until('the outbox to drain', () => sql(server, 'SELECT count(*) FROM outbox') === '0', 60000);
   await server.stop({ keepDir: true });
-  await fake.stop();
+  const unexpected = (statuses, allowed) => Object.keys(statuses).filter((k) => !allowed.includes(k));
+  check(unexpected(hooks.statuses, ['200', 'no answer']).length === 0, `webhooks answered ${JSON.stringify(hooks.statuses)}`);
+  check(unexpected(replies.statuses, ['201', 'no answer', 'no conversation yet']).length === 0,
+    `replies answered ${JSON.stringify(replies.statuses)}`);
 
   // Inbound: every webhook stored exactly once.
   const stored = sql(server, "SELECT provider_message_id FROM messages WHERE direction = 'in'").split('\n').filter(Boolean);
@@ -223,7 +238,6 @@ async function killTest() {
       `agent ${out.filter((m) => m.sender === 'agent').length}), sent ${out.length - notSent.length}; ` +
       `provider received ${sends}, duplicates ${duplicates} (all sent in the ${windowMs / 1000} s before a kill: ${outsideWindow === 0})`);
   check(hooks.acked.size > 0 && out.length > 0 && replies.answered.size > 0, 'the load did nothing');
-  rmSync(dir, { recursive: true, force: true });
 }
 
 // Phase 2: the disk fills up.
