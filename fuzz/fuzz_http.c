@@ -1,14 +1,16 @@
 /*
  * libFuzzer: what the server parses out of requests itself (http/parse.h): paths against the
  * route patterns, whole-number query parameters, Last-Event-ID, the conversation list's
- * cursor and view=team:<id>, and the session cookie / CSRF token / bearer token values, which
- * are hashed and compared. libmicrohttpd splits headers, cookies and the query string, so a
+ * cursor and view=team:<id>, the session cookie / CSRF token / bearer token values, which are
+ * hashed and compared, and the webhooks' GET handshake (hub.challenge, echoed back) and
+ * Telegram secret header. libmicrohttpd splits headers, cookies and the query string, so a
  * value never holds a NUL: the input up to its first NUL is the value. The first 16 bytes
  * also make a cursor that must decode to what was encoded.
  */
 #include <stdlib.h>
 #include <string.h>
 
+#include "channels/channel.h"
 #include "core/token.h"
 #include "http/parse.h"
 
@@ -68,6 +70,20 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		check_cursor((int64_t)(a % 1000000000000000000ULL),
 		             (int64_t)(i % 999999999999999999ULL) + 1);
 	}
+
+	/* A challenge the handshake accepts is echoed: 1 to 64 printable ASCII characters. */
+	if (meta_subscription_verify("subscribe", "wa-verify", s, "wa-verify") == 0) {
+		size_t len = strlen(s);
+		if (len == 0 || len > 64)
+			abort();
+		for (size_t i = 0; i < len; i++)
+			if (s[i] < 0x20 || s[i] > 0x7e)
+				abort();
+	}
+	/* The mode must be "subscribe" and the token "wa-verify": one value cannot be both. */
+	if (meta_subscription_verify(s, s, s, "wa-verify") == 0)
+		abort();
+	(void)telegram_secret_verify(s, "telegram-secret");
 
 	char hash[TOKEN_HASH_LEN];
 	token_hash(s, strlen(s), hash);
