@@ -6,7 +6,7 @@
 #              the handler's parts. Counts only user-space instructions: no time in the kernel,
 #              no waiting for the disk.
 #   perf       perf record -e cpu-clock (a software clock, for machines without hardware
-#              counters) with DWARF call graphs, 4 connections for 5 s at full speed; prints the
+#              counters) with DWARF call graphs, 16 connections for 5 s at full speed; prints the
 #              server's CPU time by library and the handler's parts, kernel included.
 #   syscalls   strace -c -f, 1 connection for 5 s: system calls per webhook.
 # The raw data stays in BUILD_DIR/profile/.
@@ -23,9 +23,10 @@ mkdir -p "$out"
 
 # The handler, the parts of it the report names, and the outbox worker's rounds.
 parts='api_webhook_meta|meta_webhook_new|meta_webhook_events|verify_meta|channel_find_external'
-parts+='|channel_secrets_get|meta_signature_verify|ingest_events|api_begin|api_finish'
-parts+='|store_commit|http_reply_json|on_request|on_completed|log_info|routing_step|routing_load'
-parts+='|outbox_enqueue|events_emit|events_emit_message|claim|finish_round'
+parts+='|channel_secrets_get|meta_signature_verify|ingest_events|run_group|run_job|answer'
+parts+='|commit_or_undo|store_savepoint|http_reply_json|on_request|on_completed|log_info'
+parts+='|routing_step|shared_config_get|outbox_enqueue|events_emit|events_emit_message'
+parts+='|record_and_claim|claim|record|run_round'
 
 setup_account "$CENTRALITA_DB"
 start_fake --seconds 120
@@ -60,7 +61,7 @@ perf)
 		-o "$out/perf.data" -- sleep 6 2>/dev/null &
 	perf_pid=$!
 	sleep 0.5
-	loadgen --conns 4 --seconds 5 >"$out/load.json"
+	loadgen --conns 16 --seconds 5 >"$out/load.json"
 	wait "$perf_pid" || true
 	echo "load: $(cat "$out/load.json")"
 	perf report -i "$out/perf.data" --no-children --sort dso -g none 2>/dev/null |

@@ -72,7 +72,7 @@ rss_idle=$(rss_kb "$server_pid")
 say "reference: GET /healthz, closed loop, 32 connections"
 healthz=$(loadgen --healthz --conns 32 --seconds 3)
 # The webhook path without storing: a signed body naming no channel of ours is parsed, looked
-# up in a write transaction that changes nothing, logged and answered 200.
+# up in a read transaction, logged and answered 200.
 say "reference: webhooks for no channel of ours, closed loop, 4 connections"
 nochannel=$(load_with_cpu --conns 4 --seconds 3 --phone-number-id 999999999 --id-prefix none)
 

@@ -366,3 +366,46 @@ int ingest_events(struct store_tx *tx, const struct channel *ch, const struct in
 		                STORE_ARGS(SV_INT(ch->id), SV_INT(now)));
 	return rc < 0 ? fail_store(e, rc) : 0;
 }
+
+static int run_job(struct store_tx *tx, void *arg)
+{
+	struct ingest_job *j = arg;
+	int rc = 0;
+	memset(&j->counts, 0, sizeof(j->counts));
+	for (size_t i = 0; i < j->channel_count && rc == 0; i++) {
+		struct ingest_counts c;
+		rc = ingest_events(tx, &j->channels[i], j->events, j->now, &c, &j->e);
+		j->counts.stored += c.stored;
+		j->counts.duplicates += c.duplicates;
+		j->counts.statuses += c.statuses;
+		j->counts.edits += c.edits;
+		j->counts.ignored += c.ignored;
+		j->counts.queued += c.queued;
+	}
+	if (rc == 0 && j->also != NULL)
+		rc = j->also(tx, j);
+	j->is_own = rc < 0;
+	return rc;
+}
+
+static void job_done(void *arg, int rc)
+{
+	struct ingest_job *j = arg;
+	j->done(j, rc);
+}
+
+void ingest_submit(struct store *st, struct ingest_job *j)
+{
+	j->is_own = false;
+	j->job = (struct store_job){ .run = run_job, .done = job_done, .arg = j };
+	store_submit(st, &j->job);
+}
+
+int ingest_run(struct store *st, struct ingest_job *j)
+{
+	j->is_own = false;
+	int rc = store_run(st, run_job, j);
+	if (rc < 0 && !j->is_own)
+		error_set(&j->e, rc, "the store could not commit");
+	return rc;
+}

@@ -82,6 +82,14 @@ void http_reply_empty(struct http_response *res);
 /* A text/plain answer (Meta's handshake echoes its challenge). */
 void http_reply_text(struct http_response *res, int status, const char *text);
 
+/*
+ * Answering later: http_defer keeps the connection waiting (no thread held) after the
+ * handler returns without an answer; http_resume, from any thread, answers it with res
+ * (whose body it takes). The handler must call http_defer before anything may resume it.
+ */
+void http_defer(struct http_request *req);
+void http_resume(struct http_request *req, struct http_response *res);
+
 /* Routing: finds the handler, authenticates and checks CSRF and role, then calls it. */
 void http_route(struct http_request *req, struct http_response *res);
 /* The web UI (http/static.c): answers GET and HEAD of index.html and /assets/ files for any

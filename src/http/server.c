@@ -30,10 +30,13 @@ struct http_server {
 
 /* One request's state, from its first callback to its completion. */
 struct exchange {
-	struct http_request req;
+	struct http_request req; /* first: http_resume finds the exchange from it */
 	int64_t start_us;
 	int status;
 	bool is_too_large;
+	bool is_deferred;
+	atomic_bool is_answered;    /* http_resume set later */
+	struct http_response later; /* a deferred answer */
 };
 
 static enum MHD_Result queue(struct MHD_Connection *c, struct exchange *x,
@@ -113,9 +116,27 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *c, const cha
 	}
 	if (x->is_too_large)
 		return x->status != 0 ? MHD_YES : too_large(c, x);
+	if (x->is_deferred) /* called again once http_resume set the answer */
+		return atomic_load(&x->is_answered) ? queue(c, x, &x->later) : MHD_YES;
 	struct http_response res = { 0 };
 	http_route(&x->req, &res);
-	return queue(c, x, &res);
+	return x->is_deferred ? MHD_YES : queue(c, x, &res);
+}
+
+void http_defer(struct http_request *req)
+{
+	struct exchange *x = (struct exchange *)req;
+	x->is_deferred = true;
+	MHD_suspend_connection(req->conn);
+}
+
+void http_resume(struct http_request *req, struct http_response *res)
+{
+	struct exchange *x = (struct exchange *)req;
+	x->later = *res;
+	*res = (struct http_response){ 0 };
+	atomic_store(&x->is_answered, true);
+	MHD_resume_connection(req->conn);
 }
 
 /* Copies s for the log with control bytes replaced, so a path cannot forge log lines. */

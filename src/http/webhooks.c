@@ -9,6 +9,7 @@
 
 #include "core/clock.h"
 #include "core/log.h"
+#include "core/xmalloc.h"
 #include "http/api.h"
 #include "ingest.h"
 
@@ -47,44 +48,92 @@ void api_webhook_verify(struct http_request *req, struct http_response *res)
 	http_reply_text(res, 200, challenge);
 }
 
-/* The channels a Meta body names: how many are ours, and those whose app secret signed it. */
-struct signed_channels {
-	struct channel list[META_MAX_CHANNELS];
-	size_t count;
-	size_t found;
+/* A verified delivery on its way through the store's group commit. */
+struct webhook {
+	struct ingest_job ingest;
+	struct http_request *req;
+	struct meta_webhook *meta;
+	struct inbound_list *events;
+	size_t found;              /* channels of ours the body names, signed or not */
+	struct channel channels[]; /* those whose app secret signed it */
 };
 
-static int verify_meta(struct http_request *req, struct store_tx *tx, const struct meta_webhook *w,
-                       enum channel_kind kind, struct signed_channels *out, struct error *e)
+static void webhook_free(struct webhook *h)
+{
+	inbound_list_free(h->events);
+	meta_webhook_free(h->meta);
+	free(h);
+}
+
+/* After the group's commit: the answer, then the connection resumes with it. */
+static void answer(struct ingest_job *j, int rc)
+{
+	struct webhook *h = (struct webhook *)j;
+	struct http_request *req = h->req;
+	struct http_response res = { 0 };
+	if (rc < 0 && j->is_own)
+		http_reply_error(&res, &j->e);
+	else if (rc < 0)
+		http_reply_errorf(&res, rc, "the change could not be saved; nothing changed");
+	else
+		http_reply_json(&res, 200,
+		                json_pack("{s:I,s:I}", "stored", (json_int_t)j->counts.stored,
+		                          "duplicates", (json_int_t)j->counts.duplicates));
+	if (rc == 0 && j->counts.queued > 0)
+		outbox_worker_wake(req->app->outbox);
+	webhook_free(h);
+	http_resume(req, &res);
+}
+
+/* Hands a verified delivery to the group commit; the answer comes after its commit. */
+static void submit(struct http_request *req, struct webhook *h, int64_t now)
+{
+	h->req = req;
+	h->ingest.channels = h->channels;
+	h->ingest.events = h->events;
+	h->ingest.now = now;
+	h->ingest.done = answer;
+	http_defer(req);
+	ingest_submit(req->app->store, &h->ingest);
+}
+
+/* Finds the channels of ours a Meta body names and keeps those whose app secret signed it;
+ * in a read transaction, so the writer is not held while secrets are opened. */
+static int verify_meta(struct http_request *req, const struct meta_webhook *w,
+                       enum channel_kind kind, struct webhook *h, struct error *e)
 {
 	const char *signature = http_header(req, "X-Hub-Signature-256");
-	out->count = 0;
-	out->found = 0;
-	for (size_t i = 0; i < meta_webhook_channel_count(w); i++) {
+	struct store_tx *tx = store_begin(req->app->store, STORE_READ);
+	if (tx == NULL)
+		return error_set(e, ERR_UNAVAILABLE, "the database is not available");
+	int rc = 0;
+	for (size_t i = 0; i < meta_webhook_channel_count(w) && rc == 0; i++) {
 		struct channel ch;
 		struct channel_secrets secrets;
 		const char *id = meta_webhook_channel_id(w, i);
-		int rc = channel_find_external(tx, kind, id, &ch, e);
+		rc = channel_find_external(tx, kind, id, &ch, e);
 		if (rc == ERR_NOT_FOUND) {
 			log_warn("webhook %s: no channel of ours is %.64s; ignored",
 			         channel_kind_name(kind), id);
+			rc = 0;
 			continue;
 		}
 		if (rc == 0)
 			rc = channel_secrets_get(tx, req->app->seal, ch.id, &secrets, e);
 		if (rc < 0)
-			return rc;
-		out->found++;
+			break;
+		h->found++;
 		if (meta_signature_verify(signature, req->body.data, req->body.len,
 		                          secrets.app_secret) == 0) {
-			out->list[out->count++] = ch;
+			h->channels[h->ingest.channel_count++] = ch;
 		} else {
 			log_warn("webhook %s: bad signature for channel %lld",
 			         channel_kind_name(kind), (long long)ch.id);
 		}
 		channel_secrets_clear(&secrets);
 	}
-	return 0;
+	store_rollback(tx);
+	return rc;
 }
 
 static void log_skipped(const char *what, const struct inbound_list *list)
@@ -96,11 +145,15 @@ static void log_skipped(const char *what, const struct inbound_list *list)
 		         INBOUND_MAX_EVENTS);
 }
 
+static struct webhook *webhook_new(size_t channels)
+{
+	return xcalloc(1, sizeof(struct webhook) + channels * sizeof(struct channel));
+}
+
 void api_webhook_meta(struct http_request *req, struct http_response *res)
 {
 	enum channel_kind kind = path_kind(req->path);
 	struct meta_webhook *w = NULL;
-	struct inbound_list *events = NULL;
 	struct error e;
 	int64_t now = clock_now_ms();
 	if (http_header(req, "X-Hub-Signature-256") == NULL) {
@@ -112,53 +165,41 @@ void api_webhook_meta(struct http_request *req, struct http_response *res)
 		http_reply_error(res, &e);
 		return;
 	}
-	struct store_tx *tx = api_begin(req, res, STORE_WRITE);
-	if (tx == NULL)
-		goto out;
-	struct signed_channels *ours = calloc(1, sizeof(*ours));
-	int rc = ours != NULL ? verify_meta(req, tx, w, kind, ours, &e)
-	                      : error_set(&e, ERR_UNAVAILABLE, "out of memory");
+	struct webhook *h = webhook_new(meta_webhook_channel_count(w));
+	h->meta = w;
+	int rc = verify_meta(req, w, kind, h, &e);
 	/* A body naming no channel of ours is ignored; one that ours did not sign is refused. */
-	if (rc == 0 && ours->found > 0 && ours->count == 0)
+	if (rc == 0 && h->found > 0 && h->ingest.channel_count == 0)
 		rc = error_set(&e, ERR_BAD_SIGNATURE, "the signature does not verify");
-	struct ingest_counts total = { 0 };
-	if (rc == 0 && ours->count > 0) {
-		events = meta_webhook_events(w, now);
-		log_skipped(channel_kind_name(kind), events);
-		for (size_t i = 0; i < ours->count && rc == 0; i++) {
-			struct ingest_counts c;
-			rc = ingest_events(tx, &ours->list[i], events, now, &c, &e);
-			total.stored += c.stored;
-			total.duplicates += c.duplicates;
-			total.queued += c.queued;
-		}
+	if (rc < 0 || h->found == 0) {
+		if (rc < 0)
+			http_reply_error(res, &e);
+		else
+			http_reply_json(res, 200,
+			                json_pack("{s:i,s:i}", "stored", 0, "duplicates", 0));
+		webhook_free(h);
+		return;
 	}
-	free(ours);
-	if (api_finish(res, tx, rc, &e) == 0) {
-		if (total.queued > 0)
-			outbox_worker_wake(req->app->outbox);
-		http_reply_json(res, 200,
-		                json_pack("{s:I,s:I}", "stored", (json_int_t)total.stored,
-		                          "duplicates", (json_int_t)total.duplicates));
-	}
-out:
-	inbound_list_free(events);
-	meta_webhook_free(w);
+	h->events = meta_webhook_events(w, now);
+	log_skipped(channel_kind_name(kind), h->events);
+	submit(req, h, now);
 }
 
 void api_webhook_telegram(struct http_request *req, struct http_response *res)
 {
-	struct inbound_list *events = NULL;
 	struct channel_secrets secrets = { 0 };
-	struct channel ch;
+	struct webhook *h = webhook_new(1);
 	struct error e;
 	int64_t now = clock_now_ms();
-	struct store_tx *tx = api_begin(req, res, STORE_WRITE);
-	if (tx == NULL)
+	struct store_tx *tx = api_begin(req, res, STORE_READ);
+	if (tx == NULL) {
+		webhook_free(h);
 		return;
-	int rc = channel_find_active(tx, CHANNEL_TELEGRAM, req->params[0], &ch, &e);
+	}
+	int rc = channel_find_active(tx, CHANNEL_TELEGRAM, req->params[0], &h->channels[0], &e);
 	if (rc == 0)
-		rc = channel_secrets_get(tx, req->app->seal, ch.id, &secrets, &e);
+		rc = channel_secrets_get(tx, req->app->seal, h->channels[0].id, &secrets, &e);
+	store_rollback(tx);
 	if (rc == 0 && !telegram_secret_verify(http_header(req, "X-Telegram-Bot-Api-Secret-Token"),
 	                                       secrets.webhook_secret))
 		rc = error_set(&e, ERR_BAD_SIGNATURE,
@@ -166,18 +207,13 @@ void api_webhook_telegram(struct http_request *req, struct http_response *res)
 	channel_secrets_clear(&secrets);
 	if (rc == 0)
 		rc = telegram_update_parse(req->body.data ? req->body.data : "", req->body.len, now,
-		                           &events, &e);
-	struct ingest_counts c = { 0 };
-	if (rc == 0) {
-		log_skipped("telegram", events);
-		rc = ingest_events(tx, &ch, events, now, &c, &e);
+		                           &h->events, &e);
+	if (rc < 0) {
+		http_reply_error(res, &e);
+		webhook_free(h);
+		return;
 	}
-	if (api_finish(res, tx, rc, &e) == 0) {
-		if (c.queued > 0)
-			outbox_worker_wake(req->app->outbox);
-		http_reply_json(res, 200,
-		                json_pack("{s:I,s:I}", "stored", (json_int_t)c.stored, "duplicates",
-		                          (json_int_t)c.duplicates));
-	}
-	inbound_list_free(events);
+	log_skipped("telegram", h->events);
+	h->ingest.channel_count = 1;
+	submit(req, h, now);
 }

@@ -2,6 +2,7 @@
  * Routing in the inbox: the stored configuration (teams by id) and the router's steps
  * applied to conversations. routing/ decides; this file reads and writes the store.
  */
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -103,6 +104,77 @@ int routing_load(struct store_tx *tx, int64_t account_id, const json_t *doc,
 	return 0;
 }
 
+/*
+ * The compiled configuration routing_step uses, kept between messages: compiling it (parse,
+ * team look-ups, validation) cost more than the rest of routing. It is keyed by the
+ * account and the saved row's updated_at, which routing_save moves forward on every save
+ * (by this process or another), so a save is seen by the next message read after it.
+ */
+struct shared_config {
+	struct route_config *cfg; /* NULL: routing is off */
+	int refs;
+};
+
+static struct {
+	pthread_mutex_t lock;
+	struct shared_config *config;
+	int64_t account_id;
+	int64_t version; /* updated_at; 0 when nothing is saved */
+} compiled = { .lock = PTHREAD_MUTEX_INITIALIZER };
+
+static void shared_release(struct shared_config *sc)
+{
+	pthread_mutex_lock(&compiled.lock);
+	bool is_last = --sc->refs == 0;
+	pthread_mutex_unlock(&compiled.lock);
+	if (is_last) {
+		route_config_free(sc->cfg);
+		free(sc);
+	}
+}
+
+/* The account's configuration as tx sees it, from the cache when it is current. */
+static int shared_config_get(struct store_tx *tx, int64_t account_id, struct shared_config **out,
+                             struct error *e)
+{
+	int64_t version = 0;
+	int rc = store_get_int(tx, "SELECT updated_at FROM routing_configs WHERE account_id = $1",
+	                       STORE_ARGS(SV_INT(account_id)), &version);
+	if (rc < 0 && rc != ERR_NOT_FOUND)
+		return error_set(e, rc, "the store failed");
+	pthread_mutex_lock(&compiled.lock);
+	struct shared_config *sc = compiled.config;
+	bool is_current =
+	    sc != NULL && compiled.account_id == account_id && compiled.version == version;
+	if (is_current)
+		sc->refs++;
+	pthread_mutex_unlock(&compiled.lock);
+	if (is_current) {
+		*out = sc;
+		return 0;
+	}
+	struct route_problems problems = { 0 };
+	sc = xcalloc(1, sizeof(*sc));
+	sc->refs = 1;
+	rc = routing_load(tx, account_id, NULL, &sc->cfg, &problems, e);
+	route_problems_free(&problems);
+	if (rc < 0) {
+		free(sc);
+		return rc;
+	}
+	pthread_mutex_lock(&compiled.lock);
+	struct shared_config *old = compiled.config;
+	compiled.config = sc;
+	compiled.account_id = account_id;
+	compiled.version = version;
+	sc->refs++;
+	pthread_mutex_unlock(&compiled.lock);
+	if (old != NULL)
+		shared_release(old);
+	*out = sc;
+	return 0;
+}
+
 json_t *routing_export(struct store_tx *tx, int64_t account_id, struct error *e)
 {
 	struct route_config *cfg;
@@ -133,7 +205,8 @@ int routing_save(struct store_tx *tx, int64_t account_id, int64_t user_id, const
 	rc = store_exec(tx,
 	                "INSERT INTO routing_configs (account_id, document, updated_by, updated_at)"
 	                " VALUES ($1, $2, $3, $4) ON CONFLICT (account_id) DO UPDATE"
-	                " SET document = $2, updated_by = $3, updated_at = $4",
+	                " SET document = $2, updated_by = $3,"
+	                " updated_at = max($4, routing_configs.updated_at + 1)",
 	                STORE_ARGS(SV_INT(account_id), SV_TEXT(text),
 	                           user_id > 0 ? SV_INT(user_id) : SV_NULL, SV_INT(now)));
 	free(text);
@@ -242,10 +315,8 @@ int routing_step(struct store_tx *tx, int64_t conversation_id, const struct rout
 	if (rc < 0)
 		return error_set(e, rc,
 		                 rc == ERR_NOT_FOUND ? "no such conversation" : "the store failed");
-	struct route_config *cfg = NULL;
-	struct route_problems problems = { 0 };
-	rc = routing_load(tx, c.account_id, NULL, &cfg, &problems, e);
-	route_problems_free(&problems);
+	struct shared_config *shared = NULL;
+	rc = shared_config_get(tx, c.account_id, &shared, e);
 	if (rc < 0)
 		return rc;
 	struct team_lookup l = { .tx = tx, .account_id = c.account_id };
@@ -255,7 +326,7 @@ int routing_step(struct store_tx *tx, int64_t conversation_id, const struct rout
 	if (step.contact_name == NULL)
 		step.contact_name = c.contact_name;
 	struct router_result res;
-	router_step(&c.state, &step, cfg, now, &res);
+	router_step(&c.state, &step, shared->cfg, now, &res);
 	for (size_t i = 0; i < res.count && rc >= 0; i++)
 		rc = apply(tx, conversation_id, &c, &res.actions[i], now, &count);
 	if (rc >= 0)
@@ -280,7 +351,7 @@ int routing_step(struct store_tx *tx, int64_t conversation_id, const struct rout
 		rc = events_emit_conversation(tx, conversation_id, now);
 	router_result_free(&res);
 	lookup_free(&l);
-	route_config_free(cfg);
+	shared_release(shared);
 	if (queued != NULL)
 		*queued += count;
 	return rc < 0 ? error_set(e, rc, "the store failed") : 0;

@@ -1,8 +1,10 @@
 /*
  * The delivery worker: one thread driving libcurl's multi interface. It claims due
  * messages with a lease (one per conversation at a time, so order holds), sends them,
- * classifies the answers (channels/) and records every outcome of a round in one
- * transaction. It never holds a transaction while waiting on the network.
+ * classifies the answers (channels/), and records the outcomes of a round and claims the
+ * next messages in one transaction, joining the store's group commit. When that fails,
+ * each outcome is recorded alone, so a send the provider accepted is not sent again
+ * unless the store is down. It never holds a transaction while waiting on the network.
  */
 #include <curl/curl.h>
 #include <pthread.h>
@@ -10,6 +12,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "core/clock.h"
 #include "core/fetch.h"
@@ -22,6 +25,7 @@
 
 #define ANSWER_MAX   (64 * 1024) /* bytes of a provider's answer kept for classifying */
 #define IDLE_POLL_MS 1000        /* how often an idle worker looks for work from others */
+#define RECORD_TRIES 3           /* attempts to record an outcome alone */
 
 /* One message in flight. */
 struct send {
@@ -190,24 +194,28 @@ static int taken_on(const struct claim *found, const bool *is_taken, int n, int6
 	return count;
 }
 
-/* Takes due messages with a lease (in one transaction), then starts sending them. */
-static void claim(struct outbox_worker *w, int64_t now)
+/* The messages a round found due, and those it took with a lease. */
+struct round_claims {
+	struct claim found[OUTBOX_MAX_IN_FLIGHT * 2];
+	bool is_taken[OUTBOX_MAX_IN_FLIGHT * 2];
+	int n;
+};
+
+/* Takes due messages with a lease, in the round's transaction. */
+static int claim(struct outbox_worker *w, struct store_tx *tx, int64_t now, struct round_claims *r)
 {
 	int room = OUTBOX_MAX_IN_FLIGHT - w->count;
-	struct claim found[OUTBOX_MAX_IN_FLIGHT * 2];
-	bool is_taken[OUTBOX_MAX_IN_FLIGHT * 2] = { false };
-	int n = 0, taken = 0;
-	struct store_tx *tx = store_begin(w->st, STORE_WRITE);
-	if (tx == NULL)
-		return;
+	struct claim *found = r->found;
+	bool *is_taken = r->is_taken;
+	int taken = 0;
 	/* Leases of workers that died come back once they expire. */
 	int rc = store_exec(tx,
 	                    "UPDATE outbox SET state = 'pending', lease_owner = NULL,"
 	                    " lease_until = NULL WHERE state = 'sending' AND lease_until < $1",
 	                    STORE_ARGS(SV_INT(now)));
 	if (rc >= 0)
-		rc = read_candidates(tx, now, room * 2, found, &n);
-	for (int i = 0; i < n && rc >= 0; i++) {
+		rc = read_candidates(tx, now, room * 2, found, &r->n);
+	for (int i = 0; i < r->n && rc >= 0; i++) {
 		struct claim *c = &found[i];
 		if (!c->is_channel_active) {
 			rc = fail_for_good(tx, c->s, 0, "the channel was removed", now);
@@ -230,12 +238,17 @@ static void claim(struct outbox_worker *w, int64_t now)
 			taken += rc == 0;
 		}
 	}
-	rc = rc >= 0 ? store_commit(tx) : (store_rollback(tx), rc);
-	if (rc < 0)
-		log_error("outbox: claiming failed; trying again shortly");
-	for (int i = 0; i < n; i++) {
-		struct claim *c = &found[i];
-		if (rc >= 0 && is_taken[i]) {
+	return rc < 0 ? rc : 0;
+}
+
+/* Once the round committed (is_committed), starts sending what it took; frees the rest. */
+static void start_claimed(struct outbox_worker *w, struct round_claims *r, bool is_committed,
+                          int64_t now)
+{
+	int room = OUTBOX_MAX_IN_FLIGHT - w->count;
+	for (int i = 0; i < r->n; i++) {
+		struct claim *c = &r->found[i];
+		if (is_committed && r->is_taken[i]) {
 			w->in_flight[w->count++] = c->s;
 			start_send(w, c->s, c->external_id, c->recipient, c->text, &c->secrets);
 		} else {
@@ -245,10 +258,10 @@ static void claim(struct outbox_worker *w, int64_t now)
 		free(c->text);
 	}
 	/* A full round means more may be waiting: look again as soon as there is room. */
-	w->next_claim_at = rc >= 0 && n < room * 2 ? next_due(w, now) : now;
+	w->next_claim_at = is_committed && r->n < room * 2 ? next_due(w, now) : now;
 }
 
-/* What happened to a finished send, written in the round's transaction. */
+/* What happened to a finished send, written in tx. */
 static int record(struct outbox_worker *w, struct store_tx *tx, struct send *s, int64_t now)
 {
 	struct send_result *r = &s->result;
@@ -310,10 +323,9 @@ static void classify(struct send *s, CURLcode code)
 	}
 }
 
-/* Records every finished send in one transaction, then frees them. */
-static void finish_round(struct outbox_worker *w)
+/* The finished sends, taken out of the in-flight list; how many. */
+static int take_finished(struct outbox_worker *w, struct send **done)
 {
-	struct send *done[OUTBOX_MAX_IN_FLIGHT];
 	int ndone = 0, left = 0;
 	CURLMsg *m;
 	int queued;
@@ -333,39 +345,96 @@ static void finish_round(struct outbox_worker *w)
 		else
 			w->in_flight[left++] = s;
 	}
-	if (ndone == 0)
-		return;
 	w->count = left;
-	int64_t now = clock_now_ms();
-	struct store_tx *tx = store_begin(w->st, STORE_WRITE);
-	int rc = tx != NULL ? 0 : ERR_UNAVAILABLE;
-	for (int i = 0; i < ndone && rc >= 0; i++)
-		rc = record(w, tx, done[i], now);
-	rc = rc >= 0 ? store_commit(tx) : (store_rollback(tx), rc);
+	return ndone;
+}
+
+/* Records one outcome in a transaction of its own, trying again while the store is busy. */
+static void record_alone(struct outbox_worker *w, struct send *s, int64_t now)
+{
+	int rc = ERR_UNAVAILABLE;
+	for (int try = 0; try < RECORD_TRIES && rc == ERR_UNAVAILABLE; try++) {
+		if (try > 0)
+			nanosleep(&(struct timespec){ .tv_nsec = 100 * 1000 * 1000 * try }, NULL);
+		struct store_tx *tx = store_begin(w->st, STORE_WRITE);
+		rc = tx == NULL ? ERR_UNAVAILABLE : record(w, tx, s, now);
+		rc = rc >= 0 ? store_commit(tx) : (store_rollback(tx), rc);
+	}
 	if (rc < 0)
-		log_error("outbox: could not record %d results; their leases will expire and they "
-		          "will be sent again",
-		          ndone);
+		log_error("outbox: could not record the result of message %lld; its lease will "
+		          "expire and it will be sent again",
+		          (long long)s->message_id);
+}
+
+/* A round's work in the store: the outcomes of the finished sends, then the next claims. */
+struct round {
+	struct outbox_worker *w;
+	struct send **done;
+	int ndone;
+	bool is_claiming;
+	bool is_claimed;
+	int64_t now;
+	struct round_claims claims;
+};
+
+/* In the store's group commit (the worker thread waits meanwhile); the claim in a savepoint,
+ * so a failed claim keeps the outcomes. */
+static int record_and_claim(struct store_tx *tx, void *arg)
+{
+	struct round *r = arg;
+	int rc = 0;
+	for (int i = 0; i < r->ndone && rc >= 0; i++)
+		rc = record(r->w, tx, r->done[i], r->now);
+	if (rc >= 0 && r->is_claiming && (rc = store_savepoint(tx)) == 0) {
+		r->is_claimed = claim(r->w, tx, r->now, &r->claims) == 0;
+		rc = store_savepoint_end(tx, r->is_claimed);
+	}
+	return rc < 0 ? rc : 0;
+}
+
+/* Records the round and claims the next messages in one commit; if that fails, records each
+ * outcome alone. Then sends what was claimed. */
+static void run_round(struct outbox_worker *w, struct send **done, int ndone, bool is_claiming,
+                      int64_t now)
+{
+	struct round r = {
+		.w = w, .done = done, .ndone = ndone, .is_claiming = is_claiming, .now = now
+	};
+	int rc = store_run(w->st, record_and_claim, &r);
+	if (rc < 0) {
+		log_error("outbox: recording %d results%s failed", ndone,
+		          is_claiming ? " and claiming" : "");
+		for (int i = 0; i < ndone; i++)
+			record_alone(w, done[i], now);
+	}
 	for (int i = 0; i < ndone; i++)
 		send_free(done[i]);
-	w->next_claim_at = now; /* the next message of those conversations may go now */
+	if (is_claiming)
+		start_claimed(w, &r.claims, rc >= 0 && r.is_claimed, now);
 }
 
 static void *run(void *arg)
 {
 	struct outbox_worker *w = arg;
+	struct send *done[OUTBOX_MAX_IN_FLIGHT];
 	for (;;) {
 		bool is_stopping = atomic_load(&w->is_stopping);
 		if (is_stopping && w->count == 0)
 			break;
-		int64_t now = clock_now_ms();
-		if (atomic_exchange(&w->is_woken, false))
-			w->next_claim_at = now;
-		if (!is_stopping && now >= w->next_claim_at && w->count < OUTBOX_MAX_IN_FLIGHT)
-			claim(w, now);
 		int running;
 		curl_multi_perform(w->multi, &running);
-		finish_round(w);
+		int ndone = take_finished(w, done);
+		int64_t now = clock_now_ms();
+		/* Woken, or sends done: the next message of those conversations may go now. */
+		if (atomic_exchange(&w->is_woken, false) || ndone > 0)
+			w->next_claim_at = now;
+		bool is_claiming =
+		    !is_stopping && now >= w->next_claim_at && w->count < OUTBOX_MAX_IN_FLIGHT;
+		if (ndone > 0 || is_claiming) {
+			/* Start the new sends and read what finished meanwhile before waiting. */
+			run_round(w, done, ndone, is_claiming, now);
+			continue;
+		}
 		int64_t wait = w->next_claim_at - clock_now_ms();
 		if (wait > IDLE_POLL_MS)
 			wait = IDLE_POLL_MS;
@@ -389,6 +458,9 @@ struct outbox_worker *outbox_worker_start(struct store *st, const struct seal *s
 	w->multi = curl_multi_init();
 	curl_multi_setopt(w->multi, CURLMOPT_MAX_HOST_CONNECTIONS, (long)OUTBOX_MAX_PER_CHANNEL);
 	curl_multi_setopt(w->multi, CURLMOPT_MAX_TOTAL_CONNECTIONS, (long)OUTBOX_MAX_IN_FLIGHT);
+	/* Keep idle connections for reuse (by default curl keeps few when few sends are in
+	 * flight, and the next send pays a new TLS handshake). */
+	curl_multi_setopt(w->multi, CURLMOPT_MAXCONNECTS, (long)OUTBOX_MAX_IN_FLIGHT);
 	if (pthread_create(&w->thread, NULL, run, w) != 0) {
 		curl_multi_cleanup(w->multi);
 		free(w);

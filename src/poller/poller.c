@@ -179,25 +179,44 @@ static void failed(struct poller *p, struct bot *b, const char *what, int retry_
 		store_rollback(tx);
 }
 
-/* Stores the updates and the offset that confirms them, in one transaction. */
-static int store_updates(struct poller *p, struct bot *b, const struct inbound_list *events,
-                         int64_t next_offset, int64_t now, size_t *stored)
+/* A batch of updates and the offset that confirms them, committed together. */
+struct update_batch {
+	struct ingest_job job; /* first: save_offset finds the batch from it */
+	int64_t channel_id;
+	int64_t next_offset;
+};
+
+static int save_offset(struct store_tx *tx, struct ingest_job *j)
 {
-	struct store_tx *tx = store_begin(p->st, STORE_WRITE);
-	if (tx == NULL)
-		return ERR_UNAVAILABLE;
+	const struct update_batch *u = (const struct update_batch *)j;
+	int rc = store_exec(tx, "UPDATE channels SET telegram_offset = $2 WHERE id = $1",
+	                    STORE_ARGS(SV_INT(u->channel_id), SV_INT(u->next_offset)));
+	return rc < 0 ? error_set(&j->e, rc, "the store failed") : 0;
+}
+
+/* Stores the updates and the offset that confirms them, through the group commit. */
+static int store_updates(struct poller *p, struct bot *b, const struct inbound_list *events,
+                         int64_t next_offset, int64_t now, size_t *stored, struct error *e)
+{
 	struct channel ch;
-	struct ingest_counts counts = { 0 };
-	struct error e;
-	int rc = channel_find_active(tx, CHANNEL_TELEGRAM, b->channel_id, &ch, &e);
-	if (rc == 0)
-		rc = ingest_events(tx, &ch, events, now, &counts, &e);
-	if (rc == 0)
-		rc = store_exec(tx, "UPDATE channels SET telegram_offset = $2 WHERE id = $1",
-		                STORE_ARGS(SV_INT(b->channel_id), SV_INT(next_offset)));
-	rc = rc >= 0 ? store_commit(tx) : (store_rollback(tx), rc);
-	*stored = counts.stored;
-	return rc < 0 ? rc : 0;
+	struct store_tx *tx = store_begin(p->st, STORE_READ);
+	int rc = tx != NULL ? channel_find_active(tx, CHANNEL_TELEGRAM, b->channel_id, &ch, e)
+	                    : error_set(e, ERR_UNAVAILABLE, "the database is not available");
+	store_rollback(tx);
+	if (rc < 0)
+		return rc;
+	struct update_batch u = { .job = { .channels = &ch,
+		                           .channel_count = 1,
+		                           .events = events,
+		                           .now = now,
+		                           .also = save_offset },
+		                  .channel_id = b->channel_id,
+		                  .next_offset = next_offset };
+	rc = ingest_run(p->st, &u.job);
+	if (rc < 0)
+		*e = u.job.e;
+	*stored = u.job.counts.stored;
+	return rc;
 }
 
 static void finish_updates(struct poller *p, struct bot *b, long status, int64_t now)
@@ -210,7 +229,7 @@ static void finish_updates(struct poller *p, struct bot *b, long status, int64_t
 	int rc = telegram_updates_parse(status, b->fetch.answer.data, b->fetch.answer.len, now,
 	                                b->offset, &events, &next_offset, &retry_after, &e);
 	if (rc == 0 && events->count + events->skipped > 0)
-		rc = store_updates(p, b, events, next_offset, now, &stored);
+		rc = store_updates(p, b, events, next_offset, now, &stored, &e);
 	if (rc < 0) {
 		failed(p, b, e.message, retry_after, now);
 	} else {

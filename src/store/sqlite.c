@@ -1,7 +1,8 @@
 /*
  * The SQLite back end of store.h: WAL mode with synchronous=FULL, a pool of connections,
- * one writer at a time (serialised here rather than by SQLite's busy loop), and a small
- * prepared-statement cache per connection. Knows nothing of the tables it stores.
+ * one writer at a time (serialised here rather than by SQLite's busy loop), a small
+ * prepared-statement cache per connection, and the group-commit writer thread with a
+ * connection of its own (its page cache stays warm). Knows nothing of the tables it stores.
  */
 #include "store/store.h"
 
@@ -16,6 +17,7 @@
 #include "core/xmalloc.h"
 
 #define STMT_CACHE 64
+#define GROUP_MAX  64 /* jobs committed together at most */
 
 extern const struct embed_file embed_migrations_sqlite[];
 
@@ -38,6 +40,14 @@ struct store {
 	pthread_mutex_t lock; /* guards is_in_use */
 	pthread_cond_t freed;
 	pthread_mutex_t writer; /* held for the life of a write transaction */
+	/* Group commit: the queue of jobs and the thread that runs them (started on demand). */
+	struct conn group_conn;
+	pthread_mutex_t queue_lock;
+	pthread_cond_t queued;
+	struct store_job *head, **tail;
+	pthread_t group_thread;
+	bool has_group_thread;
+	bool is_closing;
 };
 
 struct store_tx {
@@ -116,7 +126,10 @@ int store_open(const char *url, int pool_size, struct store **out, struct error 
 	pthread_mutex_init(&st->lock, NULL);
 	pthread_cond_init(&st->freed, NULL);
 	pthread_mutex_init(&st->writer, NULL);
-	int rc = 0;
+	pthread_mutex_init(&st->queue_lock, NULL);
+	pthread_cond_init(&st->queued, NULL);
+	st->tail = &st->head;
+	int rc = open_conn(path, &st->group_conn, e);
 	for (int i = 0; i < st->nconns && rc == 0; i++)
 		rc = open_conn(path, &st->conns[i], e);
 	if (rc < 0) {
@@ -131,12 +144,22 @@ void store_close(struct store *st)
 {
 	if (st == NULL)
 		return;
+	pthread_mutex_lock(&st->queue_lock);
+	st->is_closing = true;
+	pthread_cond_signal(&st->queued);
+	pthread_mutex_unlock(&st->queue_lock);
+	if (st->has_group_thread)
+		pthread_join(st->group_thread, NULL);
+	if (st->group_conn.db != NULL)
+		close_conn(&st->group_conn);
 	for (int i = 0; i < st->nconns; i++)
 		if (st->conns[i].db != NULL)
 			close_conn(&st->conns[i]);
 	pthread_mutex_destroy(&st->lock);
 	pthread_cond_destroy(&st->freed);
 	pthread_mutex_destroy(&st->writer);
+	pthread_mutex_destroy(&st->queue_lock);
+	pthread_cond_destroy(&st->queued);
 	free(st->conns);
 	free(st);
 }
@@ -164,6 +187,21 @@ static void release(struct store *st, struct conn *c)
 	pthread_mutex_unlock(&st->lock);
 }
 
+static const char sql_begin[] = "BEGIN";
+static const char sql_begin_immediate[] = "BEGIN IMMEDIATE";
+static const char sql_commit[] = "COMMIT";
+static const char sql_rollback[] = "ROLLBACK";
+static const char sql_savepoint[] = "SAVEPOINT job";
+static const char sql_release[] = "RELEASE job";
+static const char sql_rollback_to[] = "ROLLBACK TO job";
+
+/* Runs a statement without arguments from the connection's cache (BEGIN, COMMIT…). */
+static int exec_cached(struct store_tx *tx, const char *sql)
+{
+	int rc = store_exec(tx, sql, STORE_NO_ARGS);
+	return rc < 0 ? rc : 0;
+}
+
 struct store_tx *store_begin(struct store *st, enum store_mode mode)
 {
 	struct store_tx *tx = xmalloc(sizeof(*tx));
@@ -172,7 +210,7 @@ struct store_tx *store_begin(struct store *st, enum store_mode mode)
 	if (tx->is_write)
 		pthread_mutex_lock(&st->writer);
 	tx->c = acquire(st);
-	if (exec_plain(tx->c, tx->is_write ? "BEGIN IMMEDIATE" : "BEGIN") < 0) {
+	if (exec_cached(tx, tx->is_write ? sql_begin_immediate : sql_begin) < 0) {
 		release(st, tx->c);
 		if (tx->is_write)
 			pthread_mutex_unlock(&st->writer);
@@ -190,11 +228,18 @@ static void end_tx(struct store_tx *tx)
 	free(tx);
 }
 
+/* Commits; on failure rolls back (unless SQLite already did) and returns the error. */
+static int commit_or_undo(struct store_tx *tx)
+{
+	int rc = exec_cached(tx, sql_commit);
+	if (rc < 0 && !sqlite3_get_autocommit(tx->c->db))
+		exec_cached(tx, sql_rollback);
+	return rc;
+}
+
 int store_commit(struct store_tx *tx)
 {
-	int rc = exec_plain(tx->c, "COMMIT");
-	if (rc < 0)
-		exec_plain(tx->c, "ROLLBACK");
+	int rc = commit_or_undo(tx);
 	end_tx(tx);
 	return rc;
 }
@@ -204,8 +249,91 @@ void store_rollback(struct store_tx *tx)
 	if (tx == NULL)
 		return;
 	if (!sqlite3_get_autocommit(tx->c->db))
-		exec_plain(tx->c, "ROLLBACK");
+		exec_cached(tx, sql_rollback);
 	end_tx(tx);
+}
+
+int store_savepoint(struct store_tx *tx)
+{
+	return exec_cached(tx, sql_savepoint);
+}
+
+int store_savepoint_end(struct store_tx *tx, bool keep)
+{
+	int rc = keep ? 0 : exec_cached(tx, sql_rollback_to);
+	return rc < 0 ? rc : exec_cached(tx, sql_release);
+}
+
+/* One group: every job in its savepoint, one commit, then every job's done. */
+static void run_group(struct store *st, struct store_job **jobs, int n)
+{
+	int results[GROUP_MAX];
+	struct store_tx tx = { .st = st, .c = &st->group_conn, .is_write = true };
+	pthread_mutex_lock(&st->writer);
+	int rc = exec_cached(&tx, sql_begin_immediate);
+	for (int i = 0; i < n; i++) {
+		results[i] = rc;
+		if (rc < 0)
+			continue;
+		rc = store_savepoint(&tx);
+		if (rc == 0)
+			results[i] = jobs[i]->run(&tx, jobs[i]->arg);
+		/* Some errors (a full disk, I/O) end the whole transaction: the group fails. */
+		if (rc == 0 && sqlite3_get_autocommit(tx.c->db))
+			rc = ERR_UNAVAILABLE;
+		if (rc == 0)
+			rc = store_savepoint_end(&tx, results[i] >= 0);
+	}
+	if (rc == 0)
+		rc = commit_or_undo(&tx);
+	else if (!sqlite3_get_autocommit(tx.c->db))
+		exec_cached(&tx, sql_rollback);
+	pthread_mutex_unlock(&st->writer);
+	/* When the group failed, so did every job that had not failed on its own. */
+	for (int i = 0; i < n; i++)
+		jobs[i]->done(jobs[i]->arg, rc < 0 && results[i] >= 0 ? rc : results[i]);
+}
+
+static void *group_writer(void *arg)
+{
+	struct store *st = arg;
+	struct store_job *jobs[GROUP_MAX];
+	pthread_mutex_lock(&st->queue_lock);
+	for (;;) {
+		while (st->head == NULL && !st->is_closing)
+			pthread_cond_wait(&st->queued, &st->queue_lock);
+		if (st->head == NULL)
+			break;
+		int n = 0;
+		for (; st->head != NULL && n < GROUP_MAX; st->head = st->head->next)
+			jobs[n++] = st->head;
+		if (st->head == NULL)
+			st->tail = &st->head;
+		pthread_mutex_unlock(&st->queue_lock);
+		run_group(st, jobs, n);
+		pthread_mutex_lock(&st->queue_lock);
+	}
+	pthread_mutex_unlock(&st->queue_lock);
+	return NULL;
+}
+
+void store_submit(struct store *st, struct store_job *job)
+{
+	job->next = NULL;
+	pthread_mutex_lock(&st->queue_lock);
+	if (!st->has_group_thread) {
+		if (pthread_create(&st->group_thread, NULL, group_writer, st) != 0) {
+			pthread_mutex_unlock(&st->queue_lock);
+			log_error("store: cannot start the group-commit thread");
+			job->done(job->arg, ERR_UNAVAILABLE);
+			return;
+		}
+		st->has_group_thread = true;
+	}
+	*st->tail = job;
+	st->tail = &job->next;
+	pthread_cond_signal(&st->queued);
+	pthread_mutex_unlock(&st->queue_lock);
 }
 
 /* A prepared statement for sql, from the cache when it is there and free. */
@@ -344,6 +472,49 @@ int store_get_int(struct store_tx *tx, const char *sql, const struct store_value
 	if (more < 0)
 		return more;
 	return rc == 1 ? 0 : ERR_NOT_FOUND;
+}
+
+/* store_run's job: the caller's run, and what the caller waits on. */
+struct waited_job {
+	struct store_job job;
+	int (*run)(struct store_tx *tx, void *arg);
+	void *arg;
+	pthread_mutex_t lock;
+	pthread_cond_t cond;
+	bool is_done;
+	int rc;
+};
+
+static int run_waited(struct store_tx *tx, void *arg)
+{
+	struct waited_job *j = arg;
+	return j->run(tx, j->arg);
+}
+
+static void done_waited(void *arg, int rc)
+{
+	struct waited_job *j = arg;
+	pthread_mutex_lock(&j->lock);
+	j->rc = rc;
+	j->is_done = true;
+	pthread_cond_signal(&j->cond);
+	pthread_mutex_unlock(&j->lock);
+}
+
+int store_run(struct store *st, int (*run)(struct store_tx *tx, void *arg), void *arg)
+{
+	struct waited_job j = { .run = run, .arg = arg };
+	j.job = (struct store_job){ .run = run_waited, .done = done_waited, .arg = &j };
+	pthread_mutex_init(&j.lock, NULL);
+	pthread_cond_init(&j.cond, NULL);
+	store_submit(st, &j.job);
+	pthread_mutex_lock(&j.lock);
+	while (!j.is_done)
+		pthread_cond_wait(&j.cond, &j.lock);
+	pthread_mutex_unlock(&j.lock);
+	pthread_mutex_destroy(&j.lock);
+	pthread_cond_destroy(&j.cond);
+	return j.rc;
 }
 
 /* Migrations: files named NNNN_what.sql, applied in order, each in its own transaction. */

@@ -47,12 +47,34 @@ int store_migrate(struct store *st, int *applied, struct error *e);
 int store_schema_latest(void);
 int store_schema_version(struct store *st, int *version, struct error *e);
 
+/*
+ * Group commit: work that can share a transaction with other callers' (webhooks). The
+ * store's writer thread takes every job queued while it committed the previous group,
+ * runs each inside its own savepoint of one write transaction — a job that fails undoes
+ * only its own work — commits once, then calls each job's done with run's result, or the
+ * commit's error when the commit failed. done runs on the writer thread after the commit
+ * and may free the job.
+ */
+struct store_job {
+	int (*run)(struct store_tx *tx, void *arg);
+	void (*done)(void *arg, int rc);
+	void *arg;
+	struct store_job *next; /* the store's queue */
+};
+void store_submit(struct store *st, struct store_job *job);
+/* For a caller that waits (a worker thread): runs run(tx, arg) in the next group and
+ * returns once the group is committed: run's error, the commit's, or 0. */
+int store_run(struct store *st, int (*run)(struct store_tx *tx, void *arg), void *arg);
+
 /* Begins a transaction; NULL (logged) when no connection can be had. */
 struct store_tx *store_begin(struct store *st, enum store_mode mode);
 /* Commits and frees tx; on failure the work is rolled back and the error returned. */
 int store_commit(struct store_tx *tx);
 /* Rolls back and frees tx; tx may be NULL. */
 void store_rollback(struct store_tx *tx);
+/* A savepoint inside tx; store_savepoint_end keeps (keep) or undoes the work since. */
+int store_savepoint(struct store_tx *tx);
+int store_savepoint_end(struct store_tx *tx, bool keep);
 
 /*
  * Runs one statement. Constraint violations give ERR_CONFLICT, a busy or full database

@@ -4,6 +4,7 @@
 // or sent twice across a kill -9.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
+import { spawn } from 'node:child_process';
 import { startServer, sql } from './lib/server.js';
 import { adminClient, assertError } from './lib/client.js';
 import { startFakeProvider, failures } from './lib/fake_provider.js';
@@ -200,4 +201,36 @@ test('a message whose channel was removed fails with a clear reason instead of r
   assert.equal((await admin.del(`/api/v1/channels/${temp.id}`)).status, 200);
   const row = await until(() => { const m = messageRow(id); return m.status === 'failed' && m; });
   assert.equal(row.title, 'the channel was removed');
+});
+
+test('a send the store could not record with its round is recorded alone, not sent again', async () => {
+  // Its own server: a send timeout of 4 s makes the lease 9 s.
+  const own = await startServer({ env: { ...fake.env, CENTRALITA_SEND_TIMEOUT: '4' } });
+  try {
+    const ownAdmin = await adminClient(own);
+    await connectAll(ownAdmin);
+    const conv = await customerWrites(own, 'whatsapp', '34600000081', 'Hola');
+    fake.delayNext(1, 300, { kind: 'whatsapp', to: '34600000081' });
+    const r = await ownAdmin.post(`/api/v1/conversations/${conv}/messages`, { text: 'una sola vez' });
+    assert.equal(r.status, 201, r.text);
+    const [id] = r.json.message_ids;
+    await until(() => fake.requests.some((q) => q.kind === 'whatsapp' && String(q.to) === '34600000081'));
+    // Another process holds the write lock for longer than the server waits (5 s), so the
+    // round recording the accepted send fails; the lock goes before a lone retry gives up.
+    const locker = spawn('sqlite3', [own.db], { stdio: ['pipe', 'pipe', 'pipe'] });
+    locker.stdin.write('BEGIN IMMEDIATE;\nSELECT 1;\n');
+    await new Promise((resolve) => locker.stdout.once('data', resolve));
+    await new Promise((resolve) => setTimeout(resolve, 7000));
+    locker.stdin.end('ROLLBACK;\n');
+    await new Promise((resolve) => locker.on('exit', resolve));
+    const row = () => sql(own, `SELECT status FROM messages WHERE id = ${id}`);
+    await until(() => row() === 'sent');
+    assert.equal(sql(own, `SELECT count(*) FROM outbox WHERE message_id = ${id}`), '0');
+    // Past the lease: it was not sent again.
+    await new Promise((resolve) => setTimeout(resolve, 4000));
+    assert.equal(fake.attempts('whatsapp', '34600000081').length, 1);
+    assert.equal(row(), 'sent');
+  } finally {
+    await own.stop();
+  }
 });

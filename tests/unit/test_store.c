@@ -1,4 +1,6 @@
-/* store/: migrations, parameters, transactions, error mapping, a newer schema refused. */
+/* store/: migrations, parameters, transactions, error mapping, a newer schema refused, group
+ * commit. */
+#include <pthread.h>
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -138,6 +140,89 @@ static void test_newer_database_refused(void **state)
 	assert_non_null(strstr(e.message, "newer than this binary"));
 }
 
+/* Group commit: jobs that insert a team each; the one repeating a name fails alone. */
+struct team_job {
+	struct store_job job;
+	const char *key;
+	int rc;
+};
+
+static pthread_mutex_t jobs_lock = PTHREAD_MUTEX_INITIALIZER;
+static pthread_cond_t jobs_done = PTHREAD_COND_INITIALIZER;
+static int jobs_left;
+
+static int insert_team(struct store_tx *tx, void *arg)
+{
+	const struct team_job *j = arg;
+	/* A savepoint inside the job's own, undone: it leaves nothing. */
+	int rc = store_savepoint(tx);
+	if (rc == 0)
+		rc = store_exec(tx,
+		                "INSERT INTO teams (account_id, name, name_key, created_at,"
+		                " updated_at) VALUES (1, 'inner', 'inner', 0, 0)",
+		                STORE_NO_ARGS);
+	if (rc >= 0)
+		rc = store_savepoint_end(tx, false);
+	if (rc >= 0)
+		rc = store_exec(tx,
+		                "INSERT INTO teams (account_id, name, name_key, created_at,"
+		                " updated_at) VALUES (1, $1, $1, 0, 0)",
+		                STORE_ARGS(SV_TEXT(j->key)));
+	return rc < 0 ? rc : 0;
+}
+
+static void team_done(void *arg, int rc)
+{
+	struct team_job *j = arg;
+	pthread_mutex_lock(&jobs_lock);
+	j->rc = rc;
+	jobs_left--;
+	pthread_cond_signal(&jobs_done);
+	pthread_mutex_unlock(&jobs_lock);
+}
+
+static void test_group_commit(void **state)
+{
+	struct store *st = *state;
+	struct team_job jobs[] = {
+		{ .key = "g1" }, { .key = "g2" }, { .key = "g1" }, { .key = "g4" }, { .key = "g5" }
+	};
+	int n = (int)(sizeof(jobs) / sizeof(jobs[0]));
+	/* The writer waits behind this transaction, so the jobs queue up into groups. */
+	struct store_tx *hold = store_begin(st, STORE_WRITE);
+	jobs_left = n;
+	for (int i = 0; i < n; i++) {
+		jobs[i].job =
+		    (struct store_job){ .run = insert_team, .done = team_done, .arg = &jobs[i] };
+		store_submit(st, &jobs[i].job);
+	}
+	store_rollback(hold);
+	pthread_mutex_lock(&jobs_lock);
+	while (jobs_left > 0)
+		pthread_cond_wait(&jobs_done, &jobs_lock);
+	pthread_mutex_unlock(&jobs_lock);
+	for (int i = 0; i < n; i++)
+		assert_int_equal(jobs[i].rc, i == 2 ? ERR_CONFLICT : 0);
+	/* store_run waits, and answers the job's own error. */
+	struct team_job again = { .key = "g5" };
+	assert_int_equal(store_run(st, insert_team, &again), ERR_CONFLICT);
+	struct team_job more = { .key = "g6" };
+	assert_int_equal(store_run(st, insert_team, &more), 0);
+	int64_t count = 0;
+	struct store_tx *tx = store_begin(st, STORE_READ);
+	assert_int_equal(store_get_int(tx,
+	                               "SELECT count(*) FROM teams WHERE name_key IN"
+	                               " ('g1', 'g2', 'g4', 'g5', 'g6')",
+	                               STORE_NO_ARGS, &count),
+	                 0);
+	assert_int_equal(count, 5);
+	assert_int_equal(store_get_int(tx, "SELECT count(*) FROM teams WHERE name_key = 'inner'",
+	                               STORE_NO_ARGS, &count),
+	                 0);
+	assert_int_equal(count, 0);
+	store_rollback(tx);
+}
+
 static void test_bad_url(void **state)
 {
 	struct store *st = NULL;
@@ -154,6 +239,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_params_and_rows, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_rollback_discards, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_newer_database_refused, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_group_commit, setup, teardown),
 		cmocka_unit_test(test_bad_url),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
