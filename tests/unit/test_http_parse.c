@@ -12,15 +12,16 @@ static void test_path_match(void **state)
 {
 	int64_t p[HTTP_MAX_PARAMS] = { 0 };
 	char name[HTTP_NAME_MAX + 1];
-	assert_true(http_path_match("/api/v1/teams/:id/members/:id", "/api/v1/teams/7/members/12", p,
-	                            name));
+	assert_true(http_path_match("/api/v1/teams/:id/members/:id", "/api/v1/teams/7/members/12",
+	                            p, name));
 	assert_int_equal(p[0], 7);
 	assert_int_equal(p[1], 12);
 	assert_true(http_path_match("/a/:id/tags/:name", "/a/3/tags/urgente", p, name));
 	assert_string_equal(name, "urgente");
 	static const char *const refused[] = {
-		"/a/0/tags/x", "/a/01/tags/x", "/a/-1/tags/x", "/a/1x/tags/x", "/a//tags/x",
-		"/a/1/tags/", "/a/1/tags/x/", "/a/1/tags", "/a/1234567890123456789/tags/x",
+		"/a/0/tags/x",  "/a/01/tags/x", "/a/-1/tags/x",
+		"/a/1x/tags/x", "/a//tags/x",   "/a/1/tags/",
+		"/a/1/tags/x/", "/a/1/tags",    "/a/1234567890123456789/tags/x",
 	};
 	for (size_t i = 0; i < sizeof(refused) / sizeof(refused[0]); i++)
 		assert_false(http_path_match("/a/:id/tags/:name", refused[i], p, name));
@@ -63,10 +64,10 @@ static void test_cursor(void **state)
 		"",
 		"MTc2NDAwMDAwMDAwMC40Mg==", /* padding */
 		"MTc2NDAwMDAwMDAwMC40Mg!",
-		"MTc2NDAwMDAwMDAwMC4w",     /* "1764000000000.0": id 0 */
-		"MDE3NjQuNDI",              /* "01764.42": leading zero */
-		"MTc2NA",                   /* "1764": no id */
-		"LTEuNDI",                  /* "-1.42" */
+		"MTc2NDAwMDAwMDAwMC4w", /* "1764000000000.0": id 0 */
+		"MDE3NjQuNDI",          /* "01764.42": leading zero */
+		"MTc2NA",               /* "1764": no id */
+		"LTEuNDI",              /* "-1.42" */
 	};
 	for (size_t i = 0; i < sizeof(refused) / sizeof(refused[0]); i++)
 		assert_false(http_cursor_decode(refused[i], &at, &id));
