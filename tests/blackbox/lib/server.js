@@ -95,7 +95,8 @@ export function dump(server, { except = [] } = {}) {
 }
 
 export function sql(server, statement) {
-  const r = spawnSync('sqlite3', [server.db, statement], { encoding: 'utf8' });
+  // The crash test reads tens of thousands of rows: more than spawnSync's default 1 MB.
+  const r = spawnSync('sqlite3', [server.db, statement], { encoding: 'utf8', maxBuffer: 256 * 1024 * 1024 });
   assert.equal(r.status, 0, r.stderr);
   return r.stdout.trim();
 }
