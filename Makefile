@@ -7,7 +7,8 @@ FUZZ_SECONDS ?= 60
 JOBS       := $(shell nproc)
 SOURCES     = $(shell git ls-files '*.c' '*.h' 2>/dev/null || find src tests -name '*.[ch]')
 
-.PHONY: run test build build-test build-fuzz unit blackbox fuzz fuzz-short bench format format-check clean
+.PHONY: run test build build-test build-fuzz unit blackbox fuzz fuzz-short crashtest crashtest-short bench \
+	format format-check clean
 
 # make run starts in demo mode (docs/DECISIONS.md); make run CENTRALITA_DEMO=0 does not.
 CENTRALITA_DEMO ?= 1
@@ -26,7 +27,7 @@ build-test:
 	cmake -S . -B $(BUILD_TEST) -DCMAKE_BUILD_TYPE=Debug -DCENTRALITA_SANITIZE=ON
 	cmake --build $(BUILD_TEST) -j $(JOBS)
 
-test: build-test format-check unit fuzz-short blackbox
+test: build-test format-check unit fuzz-short blackbox crashtest-short
 
 unit:
 	cd $(BUILD_TEST) && ctest --output-on-failure
@@ -47,6 +48,14 @@ fuzz: build-fuzz
 
 fuzz-short: build-fuzz
 	fuzz/run.sh $(BUILD_FUZZ) 5
+
+# kill -9 under load five times, then a full disk (tests/crash/crash.mjs, on the sanitizer build);
+# make test runs two kills and shorter load.
+crashtest: build-test
+	tests/crash/run.sh $(BUILD_TEST)/centralita 5 8
+
+crashtest-short: build-test
+	tests/crash/run.sh $(BUILD_TEST)/centralita 2 3
 
 # The benchmark (docs/BENCHMARK.md): an optimised build without sanitizers (-g only for
 # profiling), the tools in bench/, then the scenarios; writes bench/results/<date>-<commit>.json.

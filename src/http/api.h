@@ -27,10 +27,8 @@ int api_query_text(struct http_request *req, const char *name, size_t max, const
 /* ?from=&to= in UTC ms (to: now by default, from: RANGE_DEFAULT_MS before to); from may not
  * be after to. */
 int api_query_range(struct http_request *req, int64_t *from, int64_t *to, struct error *e);
-/* A list's keyset cursor: base64url of "<time>.<id>" (docs/DECISIONS.md); decoding refuses
- * anything this server would not have given (ERR_INVALID). */
-#define API_CURSOR_MAX 64
-void api_cursor_encode(int64_t at, int64_t id, char out[API_CURSOR_MAX]);
+/* A list's keyset cursor (http_cursor_encode in http/parse.h writes it); ERR_INVALID for
+ * anything this server would not have given. */
 int api_cursor_decode(const char *text, int64_t *at, int64_t *id, struct error *e);
 
 void api_health(struct http_request *req, struct http_response *res);

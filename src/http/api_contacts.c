@@ -5,6 +5,7 @@
 #include "core/clock.h"
 #include "core/json.h"
 #include "http/api.h"
+#include "http/parse.h"
 
 #define CONTACTS_PAGE 25
 
@@ -43,10 +44,10 @@ void api_contacts_list(struct http_request *req, struct http_response *res)
 	size_t n = json_array_size(list);
 	json_t *next = json_null();
 	if (n == (size_t)f.limit) {
-		char cursor[API_CURSOR_MAX];
+		char cursor[HTTP_CURSOR_TEXT_MAX];
 		json_t *last = json_array_get(list, n - 1);
-		api_cursor_encode(json_integer_value(json_object_get(last, "updated_at")),
-		                  json_integer_value(json_object_get(last, "id")), cursor);
+		http_cursor_encode(json_integer_value(json_object_get(last, "updated_at")),
+		                   json_integer_value(json_object_get(last, "id")), cursor);
 		next = json_string(cursor);
 	}
 	http_reply_json(res, 200,

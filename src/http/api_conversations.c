@@ -1,5 +1,4 @@
 /* Conversations and their messages: /api/v1/conversations/… (the visibility rule is in inbox/). */
-#include <sodium.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -7,6 +6,7 @@
 #include "core/clock.h"
 #include "core/json.h"
 #include "http/api.h"
+#include "http/parse.h"
 
 #define MESSAGES_PAGE      50
 #define CONVERSATIONS_PAGE 25
@@ -184,41 +184,9 @@ void api_back_to_routing(struct http_request *req, struct http_response *res)
  * It is a position, not a secret (every page goes through the visibility rule), so it is not
  * signed; it is decoded strictly and anything else is refused.
  */
-void api_cursor_encode(int64_t at, int64_t id, char out[API_CURSOR_MAX])
-{
-	char plain[48];
-	int len = snprintf(plain, sizeof(plain), "%lld.%lld", (long long)at, (long long)id);
-	sodium_bin2base64(out, API_CURSOR_MAX, (const unsigned char *)plain, (size_t)len,
-	                  sodium_base64_VARIANT_URLSAFE_NO_PADDING);
-}
-
-/* A decimal of 1 to 18 digits without a leading zero (but "0" itself), up to stop. */
-static bool parse_decimal(const char *s, char stop, const char **end, int64_t *out)
-{
-	int64_t v = 0;
-	size_t n = 0;
-	for (; s[n] >= '0' && s[n] <= '9'; n++)
-		v = n < 18 ? v * 10 + (s[n] - '0') : v;
-	if (n == 0 || n > 18 || (n > 1 && s[0] == '0') || s[n] != stop)
-		return false;
-	*end = s + n;
-	*out = v;
-	return true;
-}
-
 int api_cursor_decode(const char *text, int64_t *at, int64_t *id, struct error *e)
 {
-	char plain[48];
-	size_t len = 0;
-	const char *end = NULL;
-	if (strlen(text) > API_CURSOR_MAX ||
-	    sodium_base642bin((unsigned char *)plain, sizeof(plain) - 1, text, strlen(text), NULL,
-	                      &len, &end, sodium_base64_VARIANT_URLSAFE_NO_PADDING) != 0 ||
-	    *end != '\0')
-		return error_set(e, ERR_INVALID, "'cursor' is not one this server gave");
-	plain[len] = '\0';
-	if (memchr(plain, '\0', len) != NULL || !parse_decimal(plain, '.', &end, at) ||
-	    !parse_decimal(end + 1, '\0', &end, id) || *id == 0)
+	if (!http_cursor_decode(text, at, id))
 		return error_set(e, ERR_INVALID, "'cursor' is not one this server gave");
 	return 0;
 }
@@ -237,7 +205,7 @@ static int read_view(struct http_request *req, struct conversation_filter *f, st
 	else if (strcmp(view, "mine") == 0)
 		f->view = VIEW_MINE;
 	else if (strncmp(view, "team:", 5) == 0 &&
-	         parse_decimal(view + 5, '\0', &end, &f->team_id) && f->team_id > 0)
+	         http_parse_decimal(view + 5, '\0', &end, &f->team_id) && f->team_id > 0)
 		f->view = VIEW_TEAM;
 	else if (strcmp(view, "all") == 0 && req->who.role == ROLE_ADMIN)
 		f->view = VIEW_ALL;
@@ -347,9 +315,9 @@ void api_conversations_list(struct http_request *req, struct http_response *res)
 	json_t *arr = json_array();
 	for (size_t i = 0; i < n; i++)
 		json_array_append_new(arr, json_item(&items[i], now));
-	char cursor[API_CURSOR_MAX];
+	char cursor[HTTP_CURSOR_TEXT_MAX];
 	if (n == (size_t)f.limit)
-		api_cursor_encode(items[n - 1].c.last_activity_at, items[n - 1].c.id, cursor);
+		http_cursor_encode(items[n - 1].c.last_activity_at, items[n - 1].c.id, cursor);
 	bool is_capped = total > CONVERSATION_COUNT_MAX;
 	http_reply_json(res, 200,
 	                json_pack("{s:o,s:I,s:b,s:o}", "conversations", arr, "total",

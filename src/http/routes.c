@@ -10,6 +10,7 @@
 #include "core/clock.h"
 #include "core/json.h"
 #include "http/api.h"
+#include "http/parse.h"
 
 enum access { PUBLIC, USER, ADMIN };
 
@@ -97,49 +98,6 @@ static const struct route routes[] = {
 	{ "GET", "/api/v1/demo", PUBLIC, api_demo },
 };
 
-/* Parses a positive decimal id of at most 18 digits. */
-static bool parse_id(const char *s, size_t len, int64_t *out)
-{
-	if (len == 0 || len > 18 || s[0] == '0')
-		return false;
-	int64_t v = 0;
-	for (size_t i = 0; i < len; i++) {
-		if (s[i] < '0' || s[i] > '9')
-			return false;
-		v = v * 10 + (s[i] - '0');
-	}
-	*out = v;
-	return true;
-}
-
-static bool match(const char *pattern, const char *path, int64_t params[HTTP_MAX_PARAMS],
-                  char name[HTTP_NAME_MAX + 1])
-{
-	int np = 0;
-	while (*pattern != '\0' && *path != '\0') {
-		if (*pattern != '/' || *path != '/')
-			return false;
-		pattern++;
-		path++;
-		size_t plen = strcspn(pattern, "/");
-		size_t slen = strcspn(path, "/");
-		if (plen == 3 && strncmp(pattern, ":id", 3) == 0) {
-			if (np == HTTP_MAX_PARAMS || !parse_id(path, slen, &params[np++]))
-				return false;
-		} else if (plen == 5 && strncmp(pattern, ":name", 5) == 0) {
-			if (slen == 0 || slen > HTTP_NAME_MAX)
-				return false;
-			memcpy(name, path, slen);
-			name[slen] = '\0';
-		} else if (plen != slen || strncmp(pattern, path, plen) != 0) {
-			return false;
-		}
-		pattern += plen;
-		path += slen;
-	}
-	return *pattern == '\0' && *path == '\0';
-}
-
 /* Fills req->who from a bearer token or the session cookie. */
 static int authenticate(struct http_request *req, struct error *e)
 {
@@ -196,7 +154,7 @@ void http_route(struct http_request *req, struct http_response *res)
 	bool is_path_known = false;
 	for (size_t i = 0; i < sizeof(routes) / sizeof(routes[0]); i++) {
 		const struct route *r = &routes[i];
-		if (!match(r->pattern, req->path, req->params, req->name))
+		if (!http_path_match(r->pattern, req->path, req->params, req->name))
 			continue;
 		is_path_known = true;
 		if (strcmp(r->method, req->method) != 0)
@@ -258,12 +216,9 @@ int api_query_int(struct http_request *req, const char *name, int64_t lo, int64_
 	*out = def;
 	if (s == NULL)
 		return 0;
-	char *end;
-	long long v = strtoll(s, &end, 10);
-	if (*s == '\0' || *end != '\0' || v < lo || v > hi)
+	if (!http_parse_int(s, lo, hi, out))
 		return error_set(e, ERR_INVALID, "'%s' must be a whole number from %lld to %lld",
 		                 name, (long long)lo, (long long)hi);
-	*out = v;
 	return 0;
 }
 

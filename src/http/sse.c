@@ -12,6 +12,7 @@
 
 #include "events/events.h"
 #include "http/api.h"
+#include "http/parse.h"
 
 #define READ_BLOCK 1024 /* held by each stream for its life */
 
@@ -51,16 +52,6 @@ struct MHD_Response *sse_response(struct events_sub *s)
 	return r;
 }
 
-/* An event id: decimal digits, at most 18 of them. */
-static bool parse_event_id(const char *s, int64_t *out)
-{
-	size_t len = strlen(s);
-	if (len == 0 || len > 18 || strspn(s, "0123456789") != len)
-		return false;
-	*out = strtoll(s, NULL, 10);
-	return true;
-}
-
 static struct events_waker waker_of(struct http_request *req)
 {
 	return (struct events_waker){ .sleep = sleep_connection,
@@ -76,7 +67,7 @@ static int resume_id(struct http_request *req, int64_t *out, struct error *e)
 	if (text == NULL)
 		text = http_query(req, "last_event_id");
 	*out = -1;
-	if (text != NULL && !parse_event_id(text, out))
+	if (text != NULL && !http_parse_event_id(text, out))
 		return error_set(e, ERR_INVALID, "Last-Event-ID must be an event id (digits)");
 	return 0;
 }

@@ -68,6 +68,14 @@ function safeJson(text) {
   }
 }
 
+// The body of a WhatsApp webhook carrying one customer text message.
+export function whatsappText(from, wamid, text, name = 'Cliente') {
+  return JSON.stringify({ object: 'whatsapp_business_account', entry: [{ id: '1', changes: [{ field: 'messages', value: {
+    messaging_product: 'whatsapp', metadata: { display_phone_number: '1', phone_number_id: CHANNELS.whatsapp.phone_number_id },
+    contacts: [{ profile: { name }, wa_id: from }],
+    messages: [{ from, id: wamid, timestamp: String(Math.floor(Date.now() / 1000)), type: 'text', text: { body: text } }] } }] }] });
+}
+
 let sequence = 0;
 
 // A customer writes `text` as the provider would deliver it (signed); Telegram goes
@@ -78,11 +86,7 @@ export async function customerWrites(server, kind, from, text, { name = 'Cliente
   const c = CHANNELS[kind];
   let r;
   if (kind === 'whatsapp') {
-    const body = JSON.stringify({ object: 'whatsapp_business_account', entry: [{ id: '1', changes: [{ field: 'messages', value: {
-      messaging_product: 'whatsapp', metadata: { display_phone_number: '1', phone_number_id: c.phone_number_id },
-      contacts: [{ profile: { name }, wa_id: from }],
-      messages: [{ from, id: `wamid.${id}`, timestamp: String(Math.floor(now / 1000)), type: 'text', text: { body: text } }] } }] }] });
-    r = await postMeta(server, kind, body);
+    r = await postMeta(server, kind, whatsappText(from, `wamid.${id}`, text, name));
   } else if (kind === 'telegram') {
     const out = cli(server.dir, ['simulate', 'telegram', '--channel', String(channelId), '--from', from, '--name', name, '--text', text, '--url', server.url]);
     assert.equal(out.status, 0, out.stdout + out.stderr);

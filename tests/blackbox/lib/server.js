@@ -96,7 +96,9 @@ export function dump(server, { except = [] } = {}) {
 
 // Runs statement beside the server; a write waits (up to 5 s) for one the server is making.
 export function sql(server, statement) {
-  const r = spawnSync('sqlite3', ['-cmd', '.timeout 5000', server.db, statement], { encoding: 'utf8' });
+  // The crash test reads tens of thousands of rows: more than spawnSync's default 1 MB.
+  const r = spawnSync('sqlite3', ['-cmd', '.timeout 5000', server.db, statement],
+    { encoding: 'utf8', maxBuffer: 256 * 1024 * 1024 });
   assert.equal(r.status, 0, r.stderr);
   return r.stdout.trim();
 }

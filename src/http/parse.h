@@ -1,0 +1,33 @@
+/*
+ * Inside http/: the parsers for what the server reads out of requests itself. libmicrohttpd
+ * splits the request line, headers, cookies and query string; these read the values the API
+ * gives meaning to: path segments, whole numbers in query parameters, Last-Event-ID and the
+ * conversation list's cursor. Pure (no I/O, no allocation); fuzz/fuzz_http.c fuzzes them.
+ */
+#ifndef HTTP_PARSE_H
+#define HTTP_PARSE_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "http/http.h"
+
+#define HTTP_CURSOR_TEXT_MAX 64 /* a cursor's text, NUL included */
+
+/* True when path matches pattern ("/a/:id/b/:name"): each ":id" segment, a positive decimal of
+ * at most 18 digits, goes to params in order; a ":name" segment is copied to name. */
+bool http_path_match(const char *pattern, const char *path, int64_t params[HTTP_MAX_PARAMS],
+                     char name[HTTP_NAME_MAX + 1]);
+/* True when s is a whole number (strtoll's syntax, nothing after it, no overflow) in [lo, hi]. */
+bool http_parse_int(const char *s, int64_t lo, int64_t hi, int64_t *out);
+/* A decimal of 1 to 18 digits without a leading zero (but "0" itself), followed by stop;
+ * *end points at the stop. */
+bool http_parse_decimal(const char *s, char stop, const char **end, int64_t *out);
+/* An event id (Last-Event-ID): decimal digits, at most 18 of them. */
+bool http_parse_event_id(const char *s, int64_t *out);
+/* The conversation list's cursor: "activity_at.id" in base64url without padding. Decoding is
+ * strict and refuses anything http_cursor_encode would not write (id must be positive). */
+void http_cursor_encode(int64_t activity_at, int64_t id, char out[HTTP_CURSOR_TEXT_MAX]);
+bool http_cursor_decode(const char *text, int64_t *activity_at, int64_t *id);
+
+#endif
