@@ -275,9 +275,12 @@ table=$(
 		"$((rss_idle / 1024)) / $([ "$rss_after" = null ] && echo - || echo $((rss_after / 1024))) MB" "-" ""
 	if has 5; then
 		rss_streams=$(json_get "$streams" rss_kb)
-		[ "$(json_get "$streams" streams)" = 10000 ] || rss_streams=999999999
-		row "5 memory: RSS with 10,000 event streams" "$((rss_streams / 1024)) MB" "<= 64 MB" \
-			"$(target_mark "$rss_streams" 65536 0)"
+		if [ "$(json_get "$streams" streams)" = 10000 ]; then
+			row "5 memory: RSS with 10,000 event streams" "$((rss_streams / 1024)) MB" "<= 64 MB" \
+				"$(target_mark "$rss_streams" 65536 0)"
+		else # the streams could not all be opened within the minute allowed
+			row "5 memory: RSS with 10,000 event streams" "not all opened" "<= 64 MB" "MISSED"
+		fi
 	else
 		row "5 memory with 10,000 event streams" "not run" "" ""
 	fi

@@ -10,7 +10,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	if (size == 0)
 		return 0;
-	struct text_limit limit = channel_text_limit((enum channel_kind)(data[0] % 4));
+	struct text_limit limit = channel_text_limit((enum channel_kind)(data[0] % 5));
 	if (data[0] & 0x80)
 		limit.max = 4 + data[0] % 60;
 	struct text_parts *parts = NULL;

@@ -487,7 +487,11 @@ static int read_range(struct store *st, int64_t *oldest, int64_t *newest, struct
 	if (tx == NULL)
 		return error_set(e, ERR_UNAVAILABLE, "the database is not available");
 	struct store_rows *r;
-	int rc = store_query(tx, "SELECT coalesce(min(id), 0), coalesce(max(id), 0) FROM events",
+	/* One subquery each: SQLite answers a lone min() or max() from the index's end, but scans
+	 * the whole table for both in one SELECT. */
+	int rc = store_query(tx,
+	                     "SELECT coalesce((SELECT min(id) FROM events), 0),"
+	                     " coalesce((SELECT max(id) FROM events), 0)",
 	                     STORE_NO_ARGS, &r);
 	if (rc >= 0 && (rc = store_next(r)) == 1) {
 		*oldest = store_int(r, 0);
