@@ -23,10 +23,12 @@ int api_query_int(struct http_request *req, const char *name, int64_t lo, int64_
 int api_query_text(struct http_request *req, const char *name, size_t max, const char **out,
                    struct error *e);
 
-#define RANGE_DEFAULT_MS (7LL * 24 * 3600 * 1000)
-/* ?from=&to= in UTC ms (to: now by default, from: RANGE_DEFAULT_MS before to); from may not
- * be after to. */
-int api_query_range(struct http_request *req, int64_t *from, int64_t *to, struct error *e);
+/* Answers 200 with what report makes of the account's ?from=&to= range, in UTC ms (to: now
+ * by default, from: 7 days before to; 400 when from is after to). */
+typedef int (*api_range_report)(struct store_tx *tx, int64_t account_id, int64_t from, int64_t to,
+                                json_t **out, struct error *e);
+void api_reply_range_report(struct http_request *req, struct http_response *res,
+                            api_range_report report);
 /* A list's keyset cursor (http_cursor_encode in http/parse.h writes it); ERR_INVALID for
  * anything this server would not have given. */
 int api_cursor_decode(const char *text, int64_t *at, int64_t *id, struct error *e);

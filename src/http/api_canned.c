@@ -108,19 +108,5 @@ void api_canned_delete(struct http_request *req, struct http_response *res)
 
 void api_metrics(struct http_request *req, struct http_response *res)
 {
-	int64_t from, to;
-	struct error e;
-	if (api_query_range(req, &from, &to, &e) < 0) {
-		http_reply_error(res, &e);
-		return;
-	}
-	struct store_tx *tx = api_begin(req, res, STORE_READ);
-	if (tx == NULL)
-		return;
-	json_t *metrics;
-	if (metrics_get(tx, req->who.account_id, from, to, &metrics, &e) < 0)
-		http_reply_error(res, &e);
-	else
-		http_reply_json(res, 200, metrics);
-	store_rollback(tx);
+	api_reply_range_report(req, res, metrics_get);
 }

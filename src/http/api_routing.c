@@ -106,19 +106,5 @@ out:
 /* ?from=&to= in UTC ms; the last 7 days by default. */
 void api_routing_stats(struct http_request *req, struct http_response *res)
 {
-	int64_t from, to;
-	struct error e;
-	if (api_query_range(req, &from, &to, &e) < 0) {
-		http_reply_error(res, &e);
-		return;
-	}
-	struct store_tx *tx = api_begin(req, res, STORE_READ);
-	if (tx == NULL)
-		return;
-	json_t *stats;
-	if (routing_stats(tx, req->who.account_id, from, to, &stats, &e) < 0)
-		http_reply_error(res, &e);
-	else
-		http_reply_json(res, 200, stats);
-	store_rollback(tx);
+	api_reply_range_report(req, res, routing_stats);
 }

@@ -222,13 +222,36 @@ int api_query_int(struct http_request *req, const char *name, int64_t lo, int64_
 	return 0;
 }
 
-int api_query_range(struct http_request *req, int64_t *from, int64_t *to, struct error *e)
+#define RANGE_DEFAULT_MS (7LL * 24 * 3600 * 1000)
+
+/* ?from=&to=: see api_reply_range_report. */
+static int query_range(struct http_request *req, int64_t *from, int64_t *to, struct error *e)
 {
 	int64_t now = clock_now_ms();
 	if (api_query_int(req, "to", 1, INT64_MAX, now + 1, to, e) < 0 ||
 	    api_query_int(req, "from", 0, INT64_MAX, *to - RANGE_DEFAULT_MS, from, e) < 0)
 		return -1;
 	return *from > *to ? error_set(e, ERR_INVALID, "'from' must not be after 'to'") : 0;
+}
+
+void api_reply_range_report(struct http_request *req, struct http_response *res,
+                            api_range_report report)
+{
+	int64_t from, to;
+	struct error e;
+	if (query_range(req, &from, &to, &e) < 0) {
+		http_reply_error(res, &e);
+		return;
+	}
+	struct store_tx *tx = api_begin(req, res, STORE_READ);
+	if (tx == NULL)
+		return;
+	json_t *out;
+	if (report(tx, req->who.account_id, from, to, &out, &e) < 0)
+		http_reply_error(res, &e);
+	else
+		http_reply_json(res, 200, out);
+	store_rollback(tx);
 }
 
 int api_query_text(struct http_request *req, const char *name, size_t max, const char **out,
