@@ -9,7 +9,7 @@ seconds=$2
 shift 2
 logs=${FUZZ_LOGS:-$build}
 here=$(cd "$(dirname "$0")" && pwd)
-fixtures=$here/../../shared/fixtures
+fixtures=$here/../tests/fixtures
 export ASAN_OPTIONS=detect_leaks=1:abort_on_error=1
 export UBSAN_OPTIONS=halt_on_error=1:print_stacktrace=1
 targets=("$@")

@@ -7,7 +7,7 @@ import assert from 'node:assert/strict';
 import { cli, sql } from './server.js';
 
 const here = dirname(fileURLToPath(import.meta.url));
-export const FIXTURES = process.env.CENTRALITA_FIXTURES || join(here, '..', '..', '..', '..', 'shared', 'fixtures');
+export const FIXTURES = process.env.CENTRALITA_FIXTURES || join(here, '..', '..', 'fixtures');
 
 export function fixture(path) {
   return readFileSync(join(FIXTURES, path), 'utf8');
