@@ -271,8 +271,8 @@ static int check_field(const char *field, const json_t *v, char *buf, const char
 	*out = s;
 	if (is_name || strcmp(field, "email") == 0) {
 		*out = buf;
-		return is_name ? inbox_check_name(field, s, CONTACT_NAME_MAX, buf, e)
-		               : inbox_fold_email(s, buf, e);
+		return is_name ? text_check_name(field, s, CONTACT_NAME_MAX, buf, e)
+		               : text_fold_email(s, buf, e);
 	}
 	if (strcmp(field, "phone") == 0)
 		return is_phone(s)
@@ -657,7 +657,7 @@ int contact_attribute_create(struct store_tx *tx, int64_t account_id, const char
 	if (!is_attribute_key(key))
 		return error_set(e, ERR_INVALID, "'key' must be 1 to %d of a-z, 0-9 and '_'",
 		                 CONTACT_ATTR_KEY_MAX);
-	if (inbox_check_name("label", label, CONTACT_ATTR_LABEL_MAX, clean, e) < 0)
+	if (text_check_name("label", label, CONTACT_ATTR_LABEL_MAX, clean, e) < 0)
 		return e->code;
 	int rc =
 	    store_exec(tx,

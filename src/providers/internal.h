@@ -1,7 +1,7 @@
 /*
- * Private to channels/: the helpers its files share to read untrusted JSON into bounded,
+ * Private to providers/: the helpers its files share to read untrusted JSON into bounded,
  * clean event fields, to fill event lists, and to read Graph API error answers. Nothing
- * outside channels/ includes this file; channel.h is the module's public face.
+ * outside providers/ includes this file; providers.h is the module's public face.
  */
 #ifndef CHANNELS_INTERNAL_H
 #define CHANNELS_INTERNAL_H
@@ -11,7 +11,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "channels/channel.h"
+#include "providers/providers.h"
 
 /* Borrowed members of the right type, or NULL (obj may be NULL or not an object). */
 const char *jstr(const json_t *obj, const char *key);
