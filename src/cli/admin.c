@@ -80,7 +80,7 @@ static int user_passwd(struct store_tx *tx, const struct command *cmd, char **po
 		rc = user_find_email(tx, pos[0], &u, e);
 	struct user_changes in = { .password_hash = hash, .is_active = -1 };
 	if (rc == 0)
-		rc = user_update(tx, u.account_id, u.id, &in, clock_now_ms(), &u, e);
+		rc = inbox_user_update(tx, u.account_id, u.id, &in, clock_now_ms(), &u, e);
 	if (rc == 0 && generated[0] != '\0')
 		printf("password: %s\n", generated);
 	return rc;
@@ -93,7 +93,7 @@ static int user_deactivate(struct store_tx *tx, const struct command *cmd, char 
 	struct user_changes in = { .is_active = 0 };
 	int rc = user_find_email(tx, pos[0], &u, e);
 	if (rc == 0)
-		rc = user_update(tx, u.account_id, u.id, &in, clock_now_ms(), &u, e);
+		rc = inbox_user_update(tx, u.account_id, u.id, &in, clock_now_ms(), &u, e);
 	return rc;
 }
 

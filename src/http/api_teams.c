@@ -98,18 +98,14 @@ static int update(struct http_request *req, struct store_tx *tx, const void *cha
                   struct error *e)
 {
 	struct team t;
-	int64_t now = clock_now_ms();
-	int rc = team_update(tx, req->who.account_id, *id, changes, now, &t, e);
-	/* A new method or a higher cap may let waiting conversations go to someone now. */
-	return rc < 0 ? rc : team_fill_queue(tx, *id, now, e);
+	return team_update(tx, req->who.account_id, *id, changes, clock_now_ms(), &t, e);
 }
 
 static int add_member(struct http_request *req, struct store_tx *tx, const void *user_id,
                       int64_t *id, struct error *e)
 {
-	int64_t now = clock_now_ms();
-	int rc = team_member_add(tx, req->who.account_id, *id, *(const int64_t *)user_id, now, e);
-	return rc < 0 ? rc : team_fill_queue(tx, *id, now, e);
+	return team_member_add(tx, req->who.account_id, *id, *(const int64_t *)user_id,
+	                       clock_now_ms(), e);
 }
 
 static int remove_member(struct http_request *req, struct store_tx *tx, const void *user_id,

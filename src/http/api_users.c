@@ -118,8 +118,8 @@ void api_user_update(struct http_request *req, struct http_response *res)
 	tx = api_begin(req, res, STORE_WRITE);
 	if (tx != NULL) {
 		struct user u;
-		int rc = user_update(tx, req->who.account_id, req->params[0], &in, clock_now_ms(),
-		                     &u, &e);
+		int rc = inbox_user_update(tx, req->who.account_id, req->params[0], &in,
+		                           clock_now_ms(), &u, &e);
 		if (api_finish(res, tx, rc, &e) == 0)
 			http_reply_json(res, 200, json_pack("{s:o}", "user", json_user(&u)));
 	}

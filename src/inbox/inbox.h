@@ -49,7 +49,8 @@ struct team_changes {
 };
 int team_update(struct store_tx *tx, int64_t account_id, int64_t id, const struct team_changes *in,
                 int64_t now, struct team *out, struct error *e);
-/* Deleting a team removes its memberships; its conversations move to the general inbox. */
+/* Deleting a team removes its memberships; its conversations move to the general inbox.
+ * ERR_CONFLICT while the saved routing configuration sends conversations to it. */
 int team_delete(struct store_tx *tx, int64_t account_id, int64_t id, struct error *e);
 int team_get(struct store_tx *tx, const struct actor *who, int64_t id, struct team *out,
              struct error *e);
@@ -76,10 +77,15 @@ const char *assignment_name(enum assignment a);
  */
 int team_assign(struct store_tx *tx, int64_t team_id, int64_t conversation_id, int64_t now,
                 int64_t *assignee, struct error *e);
-/* Assigns the team's waiting conversations, oldest first, while members have room. */
+/* Assigns the team's waiting conversations, oldest first, while members have room. Team
+ * updates and new members call it themselves, and so does inbox_user_update. */
 int team_fill_queue(struct store_tx *tx, int64_t team_id, int64_t now, struct error *e);
-/* The queues of every team the user is in (when they come online). */
-int team_fill_queues_of(struct store_tx *tx, int64_t user_id, int64_t now, struct error *e);
+/* user_update (accounts/) and what it means for the teams: a user who is online afterwards
+ * takes what waits in their teams' queues. Every change to a user from above inbox/ goes
+ * through it. */
+int inbox_user_update(struct store_tx *tx, int64_t account_id, int64_t id,
+                      const struct user_changes *in, int64_t now, struct user *out,
+                      struct error *e);
 /* A reopened conversation keeps its agent while they can take it; otherwise it is assigned
  * again by its team's method. */
 int team_reassign_if_away(struct store_tx *tx, int64_t conversation_id, int64_t now,
@@ -177,9 +183,6 @@ int routing_step(struct store_tx *tx, int64_t conversation_id, const struct rout
  * give-ups and the median time from first message to assignment. *out is a new reference. */
 int routing_stats(struct store_tx *tx, int64_t account_id, int64_t from, int64_t to, json_t **out,
                   struct error *e);
-/* Whether the saved configuration names the team (a team in use cannot be deleted). */
-int routing_uses_team(struct store_tx *tx, int64_t account_id, int64_t team_id, bool *uses,
-                      struct error *e);
 
 /*
  * The agent's queue: conversations listed through the visibility rule, newest activity

@@ -525,14 +525,6 @@ bool route_config_is_enabled(const struct route_config *cfg)
 	return cfg->is_enabled;
 }
 
-bool route_config_uses_team(const struct route_config *cfg, int64_t team_id)
-{
-	for (size_t o = 0; o < cfg->noptions; o++)
-		if (cfg->options[o].has_team && cfg->options[o].team_id == team_id)
-			return true;
-	return false;
-}
-
 /* ---- Export ---- */
 
 static json_t *team_json(const struct route_option *opt, enum route_team_form form,
