@@ -102,28 +102,10 @@ static int seed_demo(struct store *st, const struct seal *seal, const struct con
 	return 0;
 }
 
-/* Snoozed conversations whose time has come are open again. */
-static void wake_snoozed(struct store *st)
-{
-	struct error e;
-	int64_t due = 0;
-	struct store_tx *tx = store_begin(st, STORE_READ);
-	if (tx == NULL ||
-	    store_get_int(tx,
-	                  "SELECT count(*) FROM conversations WHERE status = 'snoozed'"
-	                  " AND snoozed_until <= $1",
-	                  STORE_ARGS(SV_INT(clock_now_ms())), &due) < 0 ||
-	    due == 0) {
-		store_rollback(tx);
-		return;
-	}
-	store_rollback(tx);
-	tx = store_begin(st, STORE_WRITE);
-	if (tx != NULL && conversation_wake_snoozed(tx, clock_now_ms(), &e) == 0)
-		store_commit(tx);
-	else
-		store_rollback(tx);
-}
+/* The timers the scheduler runs: work at due times kept in the database. */
+static const struct scheduler_job timers[] = {
+	{ "snooze", conversation_snooze_next_end, conversation_wake_snoozed },
+};
 
 int cli_serve(const struct command *cmd, struct config *c, char **pos)
 {
@@ -151,8 +133,11 @@ int cli_serve(const struct command *cmd, struct config *c, char **pos)
 	app.outbox = outbox_worker_start(st, seal, c, &e);
 	app.poller = app.outbox ? poller_start(st, seal, c, app.outbox, &e) : NULL;
 	app.events = app.poller ? events_hub_start(st, c->sse_heartbeat_ms, &e) : NULL;
-	struct http_server *srv = app.events ? http_server_start(&app, &e) : NULL;
+	app.scheduler =
+	    app.events ? scheduler_start(st, timers, sizeof(timers) / sizeof(timers[0]), &e) : NULL;
+	struct http_server *srv = app.scheduler ? http_server_start(&app, &e) : NULL;
 	if (srv == NULL) {
+		scheduler_stop(app.scheduler);
 		events_hub_stop(app.events);
 		poller_stop(app.poller);
 		outbox_worker_stop(app.outbox);
@@ -163,14 +148,13 @@ int cli_serve(const struct command *cmd, struct config *c, char **pos)
 	printf("Centralita %s listening on http://%s:%d\n", CENTRALITA_VERSION, c->listen_host,
 	       http_server_port(srv));
 	fflush(stdout);
-	/* While waiting for a stop signal, the main thread wakes snoozed conversations. */
-	int sig;
-	struct timespec second = { .tv_sec = 1 };
-	while ((sig = sigtimedwait(&stop, NULL, &second)) < 0)
-		wake_snoozed(st);
+	int sig = 0;
+	while (sigwait(&stop, &sig) != 0)
+		;
 	log_info("received %s: finishing requests in flight",
 	         sig == SIGTERM ? "SIGTERM" : "SIGINT");
 	http_server_stop(srv, 10000);
+	scheduler_stop(app.scheduler);
 	events_hub_stop(app.events);
 	poller_stop(app.poller);
 	outbox_worker_stop(app.outbox);

@@ -147,6 +147,9 @@ bool conversation_window_is_open(const struct conversation *c, int64_t now);
  */
 int conversation_reply(struct store_tx *tx, const struct actor *who, int64_t id, const char *text,
                        int64_t now, int64_t *first_id, size_t *parts, struct error *e);
+/* The earliest end of a snooze (UTC ms), 0 when nothing is snoozed: the scheduler's due time
+ * for conversation_wake_snoozed. */
+int conversation_snooze_next_end(struct store_tx *tx, int64_t *due, struct error *e);
 /* Opens again the snoozed conversations whose time has come (a line in each timeline). */
 int conversation_wake_snoozed(struct store_tx *tx, int64_t now, struct error *e);
 /* Sends a conversation back to routing: the welcome goes out again (*queued texts). */
