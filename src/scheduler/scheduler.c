@@ -2,8 +2,8 @@
 #include "scheduler/scheduler.h"
 
 #include <pthread.h>
-#include <stdlib.h>
 #include <stdbool.h>
+#include <stdlib.h>
 #include <time.h>
 
 #include "core/clock.h"
@@ -50,8 +50,9 @@ static int run_due(struct scheduler *s, int64_t now)
 		struct error e;
 		int64_t due = 0;
 		struct store_tx *tx = store_begin(s->store, STORE_WRITE);
-		int rc = tx != NULL ? s->jobs[i].next_due(tx, &due, &e)
-		                    : error_set(&e, ERR_UNAVAILABLE, "the database is not available");
+		int rc = tx != NULL
+		             ? s->jobs[i].next_due(tx, &due, &e)
+		             : error_set(&e, ERR_UNAVAILABLE, "the database is not available");
 		if (rc == 0 && due > 0 && due <= now)
 			rc = s->jobs[i].run(tx, now, &e);
 		if (rc == 0)
