@@ -60,8 +60,8 @@ static void join(struct store_tx *tx, struct world *w, int a, int p, int t)
 	struct error e;
 	assert_int_equal(team_member_add(tx, a + 1, w->teams[a][t], w->people[a][p].user_id, 1, &e),
 	                 0);
-	w->members[w->nmembers++] = (struct team_membership){ w->people[a][p].user_id,
-		                                              w->teams[a][t] };
+	w->members[w->nmembers++] =
+	    (struct team_membership){ w->people[a][p].user_id, w->teams[a][t] };
 }
 
 /* One conversation of account a in team_id (0: none) assigned to assignee (0: nobody). */
@@ -77,13 +77,13 @@ static int64_t add_conversation(struct store_tx *tx, int a, int64_t team_id, int
 	                               " updated_at) VALUES ($1, 'C', 1, 1) RETURNING id",
 	                               STORE_ARGS(SV_INT(a + 1)), &contact),
 	                 0);
-	assert_int_equal(store_get_int(tx,
-	                               "INSERT INTO contact_identities (account_id, contact_id,"
-	                               " channel_id, external_id, created_at)"
-	                               " VALUES ($1, $2, $1, $3, 1) RETURNING id",
-	                               STORE_ARGS(SV_INT(a + 1), SV_INT(contact), SV_TEXT(external)),
-	                               &identity),
-	                 0);
+	assert_int_equal(
+	    store_get_int(tx,
+	                  "INSERT INTO contact_identities (account_id, contact_id,"
+	                  " channel_id, external_id, created_at)"
+	                  " VALUES ($1, $2, $1, $3, 1) RETURNING id",
+	                  STORE_ARGS(SV_INT(a + 1), SV_INT(contact), SV_TEXT(external)), &identity),
+	    0);
 	assert_int_equal(
 	    store_get_int(tx,
 	                  "INSERT INTO conversations (account_id, channel_id, contact_id,"
@@ -116,11 +116,12 @@ static int setup(void **state)
 	     STORE_NO_ARGS);
 	for (int a = 0; a < ACCOUNTS; a++) {
 		/* A channel whose id is the account's, for the conversations' foreign keys. */
-		exec(tx,
-		     "INSERT INTO channels (id, account_id, kind, name, external_id, credentials,"
-		     " hints, created_at, updated_at) VALUES ($1, $1, 'telegram', 'T', $1, '', '{}',"
-		     " 1, 1)",
-		     STORE_ARGS(SV_INT(a + 1)));
+		exec(
+		    tx,
+		    "INSERT INTO channels (id, account_id, kind, name, external_id, credentials,"
+		    " hints, created_at, updated_at) VALUES ($1, $1, 'telegram', 'T', $1, '', '{}',"
+		    " 1, 1)",
+		    STORE_ARGS(SV_INT(a + 1)));
 		for (int p = 0; p < PEOPLE; p++)
 			add_person(tx, w, a, p);
 		for (int t = 0; t < TEAMS; t++) {
@@ -163,27 +164,30 @@ static void test_sql_and_c_agree(void **state)
 		/* Every place: the general inbox or a team, assigned to nobody or anyone. */
 		for (int t = -1; t < TEAMS; t++) {
 			for (int p = -1; p < PEOPLE; p++) {
-				for (size_t s = 0; s < sizeof(statuses) / sizeof(statuses[0]); s++) {
+				for (size_t s = 0; s < sizeof(statuses) / sizeof(statuses[0]);
+				     s++) {
 					int64_t team_id = t < 0 ? 0 : w->teams[a][t];
 					int64_t assignee = p < 0 ? 0 : w->people[a][p].user_id;
-					int64_t id = add_conversation(tx, a, team_id, assignee,
-					                              statuses[s]);
+					int64_t id =
+					    add_conversation(tx, a, team_id, assignee, statuses[s]);
 					for (int b = 0; b < ACCOUNTS; b++) {
 						for (int q = 0; q < PEOPLE; q++) {
 							const struct actor *who = &w->people[b][q];
 							struct conversation c;
 							struct error e;
-							int rc = conversation_get(tx, who, id, &c, &e);
+							int rc =
+							    conversation_get(tx, who, id, &c, &e);
 							assert_true(rc == 0 || rc == ERR_NOT_FOUND);
 							bool by_sql = rc == 0;
-							bool by_c = visibility_sees(who, a + 1, team_id,
-							                            assignee, w->members,
-							                            w->nmembers);
+							bool by_c = visibility_sees(
+							    who, a + 1, team_id, assignee,
+							    w->members, w->nmembers);
 							if (by_sql != by_c)
-								fail_msg("account %d team %d assignee %d %s, "
-								         "actor %d/%d: SQL %d, C %d",
-								         a, t, p, statuses[s], b, q, by_sql,
-								         by_c);
+								fail_msg(
+								    "account %d team %d assignee %d %s, "
+								    "actor %d/%d: SQL %d, C %d",
+								    a, t, p, statuses[s], b, q,
+								    by_sql, by_c);
 							pairs++;
 							seen += by_sql;
 						}
