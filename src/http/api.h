@@ -95,7 +95,9 @@ void api_canned_list(struct http_request *req, struct http_response *res);
 void api_canned_create(struct http_request *req, struct http_response *res);
 void api_canned_update(struct http_request *req, struct http_response *res);
 void api_canned_delete(struct http_request *req, struct http_response *res);
+
 void api_metrics(struct http_request *req, struct http_response *res);
+
 void api_contacts_list(struct http_request *req, struct http_response *res);
 void api_contact_get(struct http_request *req, struct http_response *res);
 void api_contact_update(struct http_request *req, struct http_response *res);

@@ -1,5 +1,4 @@
-/* Canned responses (/api/v1/canned-responses: everyone lists, admins change) and the admin
- * metrics (/api/v1/metrics). */
+/* Canned responses (/api/v1/canned-responses: everyone lists, admins change). */
 #include <stdlib.h>
 #include <string.h>
 
@@ -104,9 +103,4 @@ void api_canned_delete(struct http_request *req, struct http_response *res)
 	int rc = canned_delete(tx, req->who.account_id, req->params[0], &e);
 	if (api_finish(res, tx, rc, &e) == 0)
 		http_reply_empty(res);
-}
-
-void api_metrics(struct http_request *req, struct http_response *res)
-{
-	api_reply_range_report(req, res, metrics_get);
 }
