@@ -18,15 +18,15 @@ static json_t *json_or_null(int64_t v)
 
 json_t *json_conversation(const struct conversation *c, int64_t now)
 {
-	return json_pack("{s:I,s:{s:I,s:s},s:{s:I,s:s},s:s,s:o,s:o,s:b,s:o,s:I,s:I,s:I}", "id",
-	                 (json_int_t)c->id, "channel", "id", (json_int_t)c->channel_id, "kind",
-	                 channel_kind_name(c->kind), "contact", "id", (json_int_t)c->contact_id,
-	                 "name", c->contact_name, "status", c->status, "team_id",
-	                 json_or_null(c->team_id), "assignee_id", json_or_null(c->assignee_id),
-	                 "window_open", conversation_window_is_open(c, now), "last_customer_at",
-	                 json_or_null(c->last_customer_at), "last_activity_at",
-	                 (json_int_t)c->last_activity_at, "created_at", (json_int_t)c->created_at,
-	                 "updated_at", (json_int_t)c->updated_at);
+	return json_pack(
+	    "{s:I,s:{s:I,s:s},s:{s:I,s:s},s:s,s:o,s:o,s:b,s:o,s:I,s:I,s:I}", "id",
+	    (json_int_t)c->id, "channel", "id", (json_int_t)c->channel_id, "kind",
+	    channel_kind_name(c->kind), "contact", "id", (json_int_t)c->contact_id, "name",
+	    c->contact_name, "status", conversation_status_name(c->status), "team_id",
+	    json_or_null(c->team_id), "assignee_id", json_or_null(c->assignee_id), "window_open",
+	    conversation_window_is_open(c, now), "last_customer_at",
+	    json_or_null(c->last_customer_at), "last_activity_at", (json_int_t)c->last_activity_at,
+	    "created_at", (json_int_t)c->created_at, "updated_at", (json_int_t)c->updated_at);
 }
 
 static json_t *json_named(int64_t id, const char *name)
@@ -191,8 +191,6 @@ int api_cursor_decode(const char *text, int64_t *at, int64_t *id, struct error *
 	return 0;
 }
 
-static const char *const statuses[] = { "routing", "open", "pending", "snoozed", "resolved" };
-
 /* The query's view and status; ERR_FORBIDDEN when an agent asks for view=all. */
 static int read_view(struct http_request *req, struct conversation_filter *f, struct error *e)
 {
@@ -213,12 +211,10 @@ static int read_view(struct http_request *req, struct conversation_filter *f, st
 		return error_set(e, ERR_FORBIDDEN, "only admins may see every conversation");
 	else
 		return error_set(e, ERR_INVALID, "'view' must be general, mine, team:<id> or all");
-	f->status = http_query(req, "status");
-	if (f->status == NULL)
+	const char *status = http_query(req, "status");
+	f->has_status = status != NULL;
+	if (status == NULL || conversation_status_parse(status, &f->status) == 0)
 		return 0;
-	for (size_t i = 0; i < sizeof(statuses) / sizeof(statuses[0]); i++)
-		if (strcmp(f->status, statuses[i]) == 0)
-			return 0;
 	return error_set(e, ERR_INVALID,
 	                 "'status' must be routing, open, pending, snoozed or resolved");
 }

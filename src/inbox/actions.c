@@ -156,15 +156,15 @@ int conversation_assign(struct store_tx *tx, const struct actor *who, int64_t id
 
 /* Sets the status (and when it was resolved, until when it sleeps) and records why. */
 static int set_status(struct store_tx *tx, const struct actor *who, const struct conversation *c,
-                      const char *status, int64_t until, int64_t now, const char *line,
+                      enum conversation_status status, int64_t until, int64_t now, const char *line,
                       struct error *e)
 {
 	int rc = store_exec(tx,
 	                    "UPDATE conversations SET status = $2, updated_at = $3,"
 	                    " resolved_at = CASE WHEN $2 = 'resolved' THEN $3 ELSE resolved_at END,"
 	                    " snoozed_until = $4 WHERE id = $1",
-	                    STORE_ARGS(SV_INT(c->id), SV_TEXT(status), SV_INT(now),
-	                               until != 0 ? SV_INT(until) : SV_NULL));
+	                    STORE_ARGS(SV_INT(c->id), SV_TEXT(conversation_status_name(status)),
+	                               SV_INT(now), until != 0 ? SV_INT(until) : SV_NULL));
 	if (rc == ERR_CONFLICT)
 		return error_set(e, ERR_CONFLICT,
 		                 "the contact has a newer conversation on this channel");
@@ -180,9 +180,9 @@ int conversation_resolve(struct store_tx *tx, const struct actor *who, int64_t i
 	int rc = conversation_take_over(tx, who, id, now, &c, e);
 	if (rc < 0)
 		return rc;
-	if (strcmp(c.status, "resolved") == 0)
+	if (c.status == STATUS_RESOLVED)
 		return error_set(e, ERR_CONFLICT, "the conversation is already resolved");
-	rc = set_status(tx, who, &c, "resolved", 0, now, "resolved it", e);
+	rc = set_status(tx, who, &c, STATUS_RESOLVED, 0, now, "resolved it", e);
 	/* Its agent has a place free: the team's queue may move. */
 	if (rc == 0 && c.team_id != 0)
 		rc = team_fill_queue(tx, c.team_id, now, e);
@@ -196,10 +196,10 @@ int conversation_reopen(struct store_tx *tx, const struct actor *who, int64_t id
 	int rc = conversation_get(tx, who, id, &c, e);
 	if (rc < 0)
 		return rc;
-	if (strcmp(c.status, "resolved") != 0 && strcmp(c.status, "snoozed") != 0)
+	if (c.status != STATUS_RESOLVED && c.status != STATUS_SNOOZED)
 		return error_set(e, ERR_CONFLICT,
 		                 "only a resolved or snoozed conversation reopens");
-	return set_status(tx, who, &c, "open", 0, now, "reopened it", e);
+	return set_status(tx, who, &c, STATUS_OPEN, 0, now, "reopened it", e);
 }
 
 int conversation_snooze(struct store_tx *tx, const struct actor *who, int64_t id, int64_t until,
@@ -211,13 +211,13 @@ int conversation_snooze(struct store_tx *tx, const struct actor *who, int64_t id
 		return rc;
 	if (until <= now)
 		return error_set(e, ERR_UNPROCESSABLE, "'until' must be in the future");
-	if (strcmp(c.status, "resolved") == 0)
+	if (c.status == STATUS_RESOLVED)
 		return error_set(e, ERR_CONFLICT, "the conversation is resolved: reopen it first");
 	char line[64];
 	time_t secs = (time_t)(until / 1000);
 	struct tm tm;
 	strftime(line, sizeof(line), "snoozed it until %Y-%m-%d %H:%M UTC", gmtime_r(&secs, &tm));
-	return set_status(tx, who, &c, "snoozed", until, now, line, e);
+	return set_status(tx, who, &c, STATUS_SNOOZED, until, now, line, e);
 }
 
 int conversation_mark_read(struct store_tx *tx, const struct actor *who, int64_t id, int64_t now,
