@@ -46,7 +46,7 @@ int contact_attribute_create(struct store_tx *tx, int64_t account_id, const char
 	if (!is_attribute_key(key))
 		return error_set(e, ERR_INVALID, "'key' must be 1 to %d of a-z, 0-9 and '_'",
 		                 CONTACT_ATTR_KEY_MAX);
-	if (inbox_check_name("label", label, CONTACT_ATTR_LABEL_MAX, clean, e) < 0)
+	if (text_check_name("label", label, CONTACT_ATTR_LABEL_MAX, clean, e) < 0)
 		return e->code;
 	int rc =
 	    store_exec(tx,

@@ -266,8 +266,8 @@ static int check_field(const char *field, const json_t *v, char *buf, const char
 	*out = s;
 	if (is_name || strcmp(field, "email") == 0) {
 		*out = buf;
-		return is_name ? inbox_check_name(field, s, CONTACT_NAME_MAX, buf, e)
-		               : inbox_fold_email(s, buf, e);
+		return is_name ? text_check_name(field, s, CONTACT_NAME_MAX, buf, e)
+		               : text_fold_email(s, buf, e);
 	}
 	if (strcmp(field, "phone") == 0)
 		return is_phone(s)

@@ -122,10 +122,10 @@ int team_list(struct store_tx *tx, const struct actor *who, struct team **out, s
 static int check_team_name(const char *name, char out[TEAM_NAME_MAX + 1], char **key,
                            struct error *e)
 {
-	int rc = inbox_check_name("name", name, TEAM_NAME_MAX, out, e);
+	int rc = text_check_name("name", name, TEAM_NAME_MAX, out, e);
 	if (rc < 0)
 		return rc;
-	*key = inbox_fold(out);
+	*key = text_fold(out);
 	return *key != NULL ? 0 : error_set(e, ERR_INVALID, "'name' is not valid UTF-8");
 }
 

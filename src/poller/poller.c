@@ -8,11 +8,11 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "accounts/accounts.h"
 #include "core/clock.h"
 #include "core/fetch.h"
 #include "core/log.h"
 #include "core/xmalloc.h"
-#include "inbox/inbox.h"
 #include "ingest.h"
 
 #define MAX_BOTS       256

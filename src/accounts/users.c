@@ -3,9 +3,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "accounts/accounts.h"
 #include "core/xmalloc.h"
-#include "inbox/inbox.h"
-#include "inbox/internal.h"
 
 const char *role_name(enum role role)
 {
@@ -72,7 +71,7 @@ int user_get(struct store_tx *tx, int64_t account_id, int64_t id, struct user *o
 int user_find_email(struct store_tx *tx, const char *email, struct user *out, struct error *e)
 {
 	char folded[USER_EMAIL_MAX + 1];
-	int rc = inbox_fold_email(email, folded, e);
+	int rc = text_fold_email(email, folded, e);
 	if (rc < 0)
 		return rc;
 	return query_one(tx, "SELECT " USER_COLUMNS " FROM users u WHERE u.email = $1",
@@ -129,9 +128,9 @@ static int check_changes(const struct user_changes *in, struct checked *c, struc
 {
 	int rc = 0;
 	if (in->email != NULL)
-		rc = inbox_fold_email(in->email, c->email, e);
+		rc = text_fold_email(in->email, c->email, e);
 	if (rc == 0 && in->name != NULL)
-		rc = inbox_check_name("name", in->name, USER_NAME_MAX, c->name, e);
+		rc = text_check_name("name", in->name, USER_NAME_MAX, c->name, e);
 	if (rc == 0 && in->role != NULL && strcmp(in->role, "admin") != 0 &&
 	    strcmp(in->role, "agent") != 0)
 		rc = error_set(e, ERR_INVALID, "'role' must be \"admin\" or \"agent\"");

@@ -9,9 +9,9 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "accounts/accounts.h"
 #include "core/token.h"
 #include "core/xmalloc.h"
-#include "inbox/inbox.h"
 
 #define CHANNEL_COLUMNS                                                             \
 	"id, account_id, kind, name, external_id, telegram_mode, is_active, hints," \
@@ -250,7 +250,7 @@ static int check_input(const struct channel_input *in, enum channel_kind *kind, 
 		                 "\"telegram\" or \"webchat\"");
 	if (in->name == NULL)
 		return error_set(e, ERR_INVALID, "'name' is required");
-	int rc = inbox_check_name("name", in->name, CHANNEL_NAME_MAX, name, e);
+	int rc = text_check_name("name", in->name, CHANNEL_NAME_MAX, name, e);
 	if (rc < 0)
 		return rc;
 	const char *values[NFIELDS] = {

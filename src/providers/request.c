@@ -1,16 +1,17 @@
 /*
- * What every provider file shares: the kinds' names and text limits, the request shell that
- * the builders fill, and the reason lines of a classified answer. It calls no provider:
- * send.c checks a send and picks the provider's builder and classifier. No I/O here.
+ * The pieces every provider's builder and classifier share: kinds by name, text limits,
+ * the request shell (URL, headers, JSON body) and the reasons a send failed. No I/O, and
+ * nothing here knows a provider: the providers call down into this file, send.c calls them.
  */
 #include <stdarg.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
-#include "channels/internal.h"
 #include "core/buf.h"
 #include "core/xmalloc.h"
+#include "providers/internal.h"
 
 const char *channel_kind_name(enum channel_kind kind)
 {
@@ -40,7 +41,6 @@ int channel_kind_parse(const char *name, enum channel_kind *out)
 	return ERR_INVALID;
 }
 
-/* The provider's name as agents read it ("WhatsApp"), for reason lines. */
 const char *channel_kind_label(enum channel_kind kind)
 {
 	switch (kind) {
@@ -129,6 +129,7 @@ bool http_is_transient(long http_status)
 {
 	return http_status < 200 || http_status == 408 || http_status == 429 || http_status >= 500;
 }
+
 void send_reason(struct send_result *out, const char *fmt, ...)
 {
 	char line[2 * sizeof(out->reason)];

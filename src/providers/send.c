@@ -1,17 +1,18 @@
 /*
- * The send side's entry points: checking what goes into a request (URLs, tokens and ids
- * must not be able to leave their place in a URL or header), then handing it to the
- * provider's builder, and an answer to the provider's classifier. No I/O here.
+ * The send side's entry: checking what goes into a request (URLs, tokens and ids must not be
+ * able to leave their place in a URL or header), then dispatch to the provider's builder
+ * and classifier. No I/O here; the shared request shell is request.c.
  */
 #include <stdint.h>
 #include <string.h>
 
-#include "channels/internal.h"
 #include "core/json.h"
+#include "providers/internal.h"
 
 #define URL_MAX   1024 /* bytes of a configured base URL */
 #define TOKEN_MAX 4096 /* bytes of a credential */
 #define ID_DIGITS 64   /* digits of a numeric id */
+
 static bool is_visible_ascii(const char *s)
 {
 	for (; *s != '\0'; s++)
@@ -136,6 +137,7 @@ int channel_request_new(const struct channel_send *s, struct channel_request **o
 		return error_set(e, ERR_INVALID, "unknown channel kind");
 	return 0;
 }
+
 void channel_send_classify(enum channel_kind kind, long http_status, const char *body, size_t len,
                            struct send_result *out)
 {

@@ -8,9 +8,9 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "accounts/accounts.h"
 #include "core/log.h"
 #include "core/xmalloc.h"
-#include "inbox/inbox.h"
 
 #define SESSION_TTL_MS    (30LL * 24 * 3600 * 1000)
 #define THROTTLE_RESET_MS (3600LL * 1000) /* failures older than this start over */
@@ -130,7 +130,7 @@ int auth_login(struct store *st, const char *email, const char *password, int64_
 {
 	char folded[USER_EMAIL_MAX + 1];
 	struct login_state s;
-	int rc = inbox_fold_email(email, folded, e);
+	int rc = text_fold_email(email, folded, e);
 	if (rc < 0)
 		return rc;
 	if (strlen(password) > USER_PASSWORD_MAX)
@@ -249,7 +249,7 @@ int auth_token_create(struct store_tx *tx, const struct actor *who, const char *
 	char clean[TOKEN_NAME_MAX + 1];
 	char hash[TOKEN_HASH_LEN];
 	char secret[TOKEN_TEXT_LEN];
-	int rc = inbox_check_name("name", name, TOKEN_NAME_MAX, clean, e);
+	int rc = text_check_name("name", name, TOKEN_NAME_MAX, clean, e);
 	if (rc < 0)
 		return rc;
 	token_generate(secret);

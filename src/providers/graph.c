@@ -6,7 +6,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 
-#include "channels/internal.h"
+#include "providers/internal.h"
 
 /* How a Graph API error code (and, when not 0, subcode) is handled; {} names the provider. */
 struct graph_rule {

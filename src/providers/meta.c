@@ -7,10 +7,10 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "channels/internal.h"
 #include "core/json.h"
 #include "core/token.h"
 #include "core/xmalloc.h"
+#include "providers/internal.h"
 
 struct meta_webhook {
 	enum channel_kind kind;

@@ -8,9 +8,9 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "channels/internal.h"
 #include "core/buf.h"
 #include "core/xmalloc.h"
+#include "providers/internal.h"
 
 #define CONTACT_CARDS_MAX 10 /* cards of a contacts message summarised in its text */
 

@@ -9,8 +9,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "channels/internal.h"
 #include "core/xmalloc.h"
+#include "providers/internal.h"
 
 /* What one messaging item of a Messenger or Instagram entry is read with. */
 struct messaging {

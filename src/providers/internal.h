@@ -1,8 +1,8 @@
 /*
- * Private to channels/: the helpers its files share to read untrusted JSON into bounded,
+ * Private to providers/: the helpers its files share to read untrusted JSON into bounded,
  * clean event fields, to fill event lists, to build requests and to classify answers, grouped
- * by the file that defines them. Nothing outside channels/ includes this file; channel.h is
- * the module's public face.
+ * by the file that defines them. Nothing outside providers/ includes this file; providers.h
+ * is the module's public face.
  */
 #ifndef CHANNELS_INTERNAL_H
 #define CHANNELS_INTERNAL_H
@@ -12,7 +12,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "channels/channel.h"
+#include "providers/providers.h"
 
 /* inbound.c */
 /* Borrowed members of the right type, or NULL (obj may be NULL or not an object). */
@@ -72,7 +72,7 @@ void reason_quote(char *dst, size_t size, const char *s);
 /* Provider units in s[0..len) (see text_split), or SIZE_MAX when it is not valid UTF-8. */
 size_t text_units(const char *s, size_t len, enum text_unit unit);
 
-/* channel.c */
+/* request.c */
 /* The provider's name as agents read it ("WhatsApp"), for reason lines. */
 const char *channel_kind_label(enum channel_kind kind);
 
