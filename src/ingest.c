@@ -38,11 +38,6 @@ struct place {
 	int64_t resolved_at;          /* when a reopened conversation had been resolved */
 };
 
-static int fail_store(struct error *e, int rc)
-{
-	return error_set(e, rc, "the store failed");
-}
-
 /* Finds the identity of the event's contact on the channel, creating contact and identity. */
 static int find_identity(struct store_tx *tx, const struct channel *ch,
                          const struct inbound_event *ev, int64_t now, struct place *p)
@@ -365,7 +360,7 @@ int ingest_events(struct store_tx *tx, const struct channel *ch, const struct in
 	if (rc >= 0 && counts->stored > 0)
 		rc = store_exec(tx, "UPDATE channels SET last_inbound_at = $2 WHERE id = $1",
 		                STORE_ARGS(SV_INT(ch->id), SV_INT(now)));
-	return rc < 0 ? fail_store(e, rc) : 0;
+	return store_failed(e, rc);
 }
 
 static int run_job(struct store_tx *tx, void *arg)

@@ -146,7 +146,7 @@ void api_webchat_send(struct http_request *req, struct http_response *res)
 	                  "SELECT id FROM messages WHERE channel_id = $1"
 	                  " AND provider_message_id = $2",
 	                  STORE_ARGS(SV_INT(ch.id), SV_TEXT(list->events[0].message_id)), &id) < 0)
-		rc = error_set(&e, ERR_UNAVAILABLE, "the store failed");
+		rc = store_failed(&e, ERR_UNAVAILABLE);
 	if (api_finish(res, tx, rc, &e) == 0) {
 		if (c.queued > 0)
 			outbox_worker_wake(req->app->outbox);

@@ -69,12 +69,12 @@ int conversation_get(struct store_tx *tx, const struct actor *who, int64_t id,
 	               SV_INT(who->role == ROLE_ADMIN), SV_INT(id)),
 	    &r);
 	if (rc < 0)
-		return error_set(e, rc, "the store failed");
+		return store_failed(e, rc);
 	if ((rc = store_next(r)) == 1)
 		read_conversation(r, out);
 	store_rows_free(r);
 	if (rc < 0)
-		return error_set(e, rc, "the store failed");
+		return store_failed(e, rc);
 	return rc == 1 ? 0 : error_set(e, ERR_NOT_FOUND, "no such conversation");
 }
 
@@ -118,7 +118,7 @@ int conversation_reply(struct store_tx *tx, const struct actor *who, int64_t id,
 	if (rc > 0)
 		rc = events_emit_conversation(tx, id, "status", NULL, now);
 	if (rc < 0)
-		return error_set(e, rc, "the store failed");
+		return store_failed(e, rc);
 	struct outbox_text t = { .account_id = c.account_id,
 		                 .conversation_id = c.id,
 		                 .channel_id = c.channel_id,
@@ -152,7 +152,7 @@ int message_list(struct store_tx *tx, const struct actor *who, int64_t conversat
 	    " ORDER BY m.id DESC LIMIT $3",
 	    STORE_ARGS(SV_INT(conversation_id), SV_INT(before_id), SV_INT(limit)), &r);
 	if (rc < 0)
-		return error_set(e, rc, "the store failed");
+		return store_failed(e, rc);
 	struct message *list = NULL;
 	size_t len = 0, cap = 0;
 	while ((rc = store_next(r)) == 1) {
@@ -178,7 +178,7 @@ int message_list(struct store_tx *tx, const struct actor *who, int64_t conversat
 	store_rows_free(r);
 	if (rc < 0) {
 		message_list_free(list, len);
-		return error_set(e, rc, "the store failed");
+		return store_failed(e, rc);
 	}
 	*out = list;
 	*n = len;
@@ -435,7 +435,7 @@ out:
 	free(match);
 	if (rc < 0) {
 		conversation_items_free(list, len);
-		return error_set(e, rc, "the store failed");
+		return store_failed(e, rc);
 	}
 	*out = list;
 	*n = len;
@@ -459,7 +459,7 @@ int conversation_wake_snoozed(struct store_tx *tx, int64_t now, struct error *e)
 	                     " AND snoozed_until <= $1 ORDER BY snoozed_until LIMIT 256",
 	                     STORE_ARGS(SV_INT(now)), &r);
 	if (rc < 0)
-		return error_set(e, rc, "the store failed");
+		return store_failed(e, rc);
 	int64_t accounts[256];
 	while ((rc = store_next(r)) == 1) {
 		accounts[n] = store_int(r, 1);
@@ -481,5 +481,5 @@ int conversation_wake_snoozed(struct store_tx *tx, int64_t now, struct error *e)
 		if (rc >= 0)
 			rc = events_emit_conversation(tx, ids[i], "status", NULL, now);
 	}
-	return rc < 0 ? error_set(e, rc, "the store failed") : 0;
+	return store_failed(e, rc);
 }

@@ -109,6 +109,13 @@ int store_exec(struct store_tx *tx, const char *sql, const struct store_value *a
  * ERR_NOT_FOUND when there is no row. */
 int store_get_int(struct store_tx *tx, const char *sql, const struct store_value *args, int nargs,
                   int64_t *out);
+/*
+ * Runs a statement and reads every row into an array of items of size bytes, read(rows,
+ * item) filling one zeroed item from the current row: *out, of *n, to free (NULL on failure).
+ */
+int store_collect(struct store_tx *tx, const char *sql, const struct store_value *args, int nargs,
+                  size_t size, void (*read)(struct store_rows *rows, void *item), void **out,
+                  size_t *n);
 /* Runs a statement and collects every row's first column (ids): *out, of *n, to free. */
 int store_get_ints(struct store_tx *tx, const char *sql, const struct store_value *args, int nargs,
                    int64_t **out, size_t *n);
