@@ -6,6 +6,7 @@
 #include <curl/curl.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/stat.h>
 
 #include "cli/cli.h"
 #include "core/token.h"
@@ -163,6 +164,9 @@ int main(int argc, char **argv)
 			cmd = &commands[i];
 	if (cmd == NULL)
 		return group_help(argc, argv);
+	/* The database, its -wal and -shm, the key and their folder: for the service's user only.
+	 */
+	umask(077);
 	if (token_init() < 0)
 		return cli_fail("libsodium could not start");
 	struct config c;

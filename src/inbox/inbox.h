@@ -105,6 +105,19 @@ int team_reassign_if_away(struct store_tx *tx, int64_t conversation_id, int64_t 
 #define REPLY_TEXT_MAX  65536
 #define REPLY_WINDOW_MS (24LL * 3600 * 1000) /* Meta's customer-service window */
 
+/* Where a conversation stands; stored, filtered on and answered by its name. */
+enum conversation_status {
+	STATUS_ROUTING, /* routing is still talking to the customer */
+	STATUS_OPEN,
+	STATUS_PENDING,
+	STATUS_SNOOZED,
+	STATUS_RESOLVED,
+};
+/* "routing", "open", "pending", "snoozed", "resolved": the API's and the database's words. */
+const char *conversation_status_name(enum conversation_status status);
+/* ERR_INVALID for any other word. */
+int conversation_status_parse(const char *name, enum conversation_status *out);
+
 struct conversation {
 	int64_t id;
 	int64_t account_id;
@@ -112,7 +125,7 @@ struct conversation {
 	enum channel_kind kind;
 	int64_t contact_id;
 	char contact_name[INBOUND_NAME_MAX + 1];
-	char status[16];     /* routing, open, pending, snoozed, resolved */
+	enum conversation_status status;
 	int64_t team_id;     /* 0: the general inbox */
 	int64_t assignee_id; /* 0: nobody */
 	int routing_attempts;
@@ -189,7 +202,8 @@ enum conversation_view {
 struct conversation_filter {
 	enum conversation_view view;
 	int64_t team_id; /* VIEW_TEAM */
-	const char *status;
+	bool has_status; /* then only conversations in status */
+	enum conversation_status status;
 	int64_t channel_id;
 	int64_t assignee_id;
 	const char *tag;

@@ -25,4 +25,9 @@ int conversation_record_line(struct store_tx *tx, const struct actor *who,
                              const struct conversation *c, int64_t now, const char *kind,
                              const char *text);
 
+/* contact_attributes.c: sets (null: removes) contact id's values of declared attributes;
+ * ERR_UNPROCESSABLE for a key nobody declared. */
+int contact_attributes_set(struct store_tx *tx, int64_t account_id, int64_t id,
+                           const json_t *attributes, struct error *e);
+
 #endif

@@ -41,6 +41,23 @@ int channel_kind_parse(const char *name, enum channel_kind *out)
 	return ERR_INVALID;
 }
 
+const char *channel_kind_label(enum channel_kind kind)
+{
+	switch (kind) {
+	case CHANNEL_WHATSAPP:
+		return "WhatsApp";
+	case CHANNEL_MESSENGER:
+		return "Messenger";
+	case CHANNEL_INSTAGRAM:
+		return "Instagram";
+	case CHANNEL_TELEGRAM:
+		return "Telegram";
+	case CHANNEL_WEBCHAT:
+		break;
+	}
+	return "?";
+}
+
 struct text_limit channel_text_limit(enum channel_kind kind)
 {
 	switch (kind) {

@@ -4,6 +4,7 @@
 #include <pthread.h>
 #include <stdbool.h>
 #include <stdlib.h>
+#include <sys/prctl.h>
 #include <time.h>
 
 #include "core/clock.h"
@@ -102,6 +103,7 @@ static bool is_stopping(struct scheduler *s)
 static void *run(void *arg)
 {
 	struct scheduler *s = arg;
+	prctl(PR_SET_NAME, "scheduler");
 	while (!is_stopping(s)) {
 		int64_t now = clock_now_ms(), due = 0;
 		int rc = next_due(s, &due);

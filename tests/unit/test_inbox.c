@@ -1,4 +1,4 @@
-/* inbox/: the pure rules — login lock schedule, e-mail folding, name checks. */
+/* inbox/: the pure rules — login lock schedule, e-mail folding, name checks, status words. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -68,13 +68,26 @@ static void test_fold(void **state)
 	assert_null(text_fold("\xff"));
 }
 
+/* Every status reads back from its name; anything else, even a different case, is refused. */
+static void test_conversation_status(void **state)
+{
+	enum conversation_status s = STATUS_OPEN;
+	for (int i = STATUS_ROUTING; i <= STATUS_RESOLVED; i++) {
+		assert_int_equal(conversation_status_parse(conversation_status_name(i), &s), 0);
+		assert_int_equal(s, i);
+	}
+	assert_string_equal(conversation_status_name(STATUS_SNOOZED), "snoozed");
+	assert_int_equal(conversation_status_parse("Resolved", &s), ERR_INVALID);
+	assert_int_equal(conversation_status_parse("", &s), ERR_INVALID);
+	assert_int_equal(s, STATUS_RESOLVED);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_lock_schedule),
-		cmocka_unit_test(test_fold_email),
-		cmocka_unit_test(test_check_name),
-		cmocka_unit_test(test_fold),
+		cmocka_unit_test(test_lock_schedule),       cmocka_unit_test(test_fold_email),
+		cmocka_unit_test(test_check_name),          cmocka_unit_test(test_fold),
+		cmocka_unit_test(test_conversation_status),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
