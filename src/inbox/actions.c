@@ -249,8 +249,7 @@ int conversation_note_add(struct store_tx *tx, const struct actor *who, int64_t 
 	                              SV_TEXT(text), SV_INT(now)),
 	                   note_id);
 	if (rc < 0 || (rc = record(tx, who, &c, now, "note", NULL, "added a note")) < 0 ||
-	    (rc = events_emit(tx, id, "note.created", json_pack("{s:I}", "note_id", *note_id),
-	                      now)) < 0)
+	    (rc = events_emit(tx, id, "note.created", "note_id", *note_id, now)) < 0)
 		return store_failed(e, rc);
 	return 0;
 }
