@@ -213,3 +213,11 @@ int user_update(struct store_tx *tx, int64_t account_id, int64_t id, const struc
 		return store_failed(e, rc);
 	return user_get(tx, account_id, id, out, e);
 }
+
+json_t *user_json(const struct user *u)
+{
+	return json_pack("{s:I,s:s,s:s,s:s,s:s,s:b,s:I,s:I}", "id", (json_int_t)u->id, "email",
+	                 u->email, "name", u->name, "role", role_name(u->role), "availability",
+	                 availability_name(u->availability), "active", u->is_active, "created_at",
+	                 (json_int_t)u->created_at, "updated_at", (json_int_t)u->updated_at);
+}

@@ -133,3 +133,10 @@ int canned_delete(struct store_tx *tx, int64_t account_id, int64_t id, struct er
 		return failed(e, rc);
 	return rc == 0 ? error_set(e, ERR_NOT_FOUND, "no such canned response") : 0;
 }
+
+json_t *canned_json(const struct canned_response *c)
+{
+	return json_pack("{s:I,s:s,s:s,s:I,s:I}", "id", (json_int_t)c->id, "shortcut", c->shortcut,
+	                 "text", c->text, "created_at", (json_int_t)c->created_at, "updated_at",
+	                 (json_int_t)c->updated_at);
+}

@@ -432,3 +432,12 @@ int team_fill_queues_of(struct store_tx *tx, int64_t user_id, int64_t now, struc
 		rc = team_fill_queue(tx, ids[i], now, e);
 	return rc < 0 ? rc : 0;
 }
+
+json_t *team_json(const struct team *t)
+{
+	return json_pack("{s:I,s:s,s:s,s:b,s:i,s:I,s:I,s:I}", "id", (json_int_t)t->id, "name",
+	                 t->name, "assignment", assignment_name(t->assignment), "online_only",
+	                 t->is_online_only, "max_open", t->max_open, "member_count",
+	                 (json_int_t)t->member_count, "created_at", (json_int_t)t->created_at,
+	                 "updated_at", (json_int_t)t->updated_at);
+}
