@@ -51,15 +51,10 @@ static int query_channels(struct store_tx *tx, const char *sql, const struct sto
 static int query_channel(struct store_tx *tx, const char *sql, const struct store_value *args,
                          int nargs, struct channel *out, struct error *e)
 {
-	struct channel *list;
-	size_t n;
-	int rc = query_channels(tx, sql, args, nargs, &list, &n, e);
-	if (rc < 0)
-		return rc;
-	if (n > 0)
-		*out = list[0];
-	free(list);
-	return n > 0 ? 0 : error_set(e, ERR_NOT_FOUND, "no such channel");
+	int rc = store_get_row(tx, sql, args, nargs, read_channel, out);
+	if (rc == ERR_NOT_FOUND)
+		return error_set(e, rc, "no such channel");
+	return store_failed(e, rc);
 }
 
 int channel_get(struct store_tx *tx, int64_t account_id, int64_t id, struct channel *out,

@@ -51,15 +51,10 @@ static void read_user(struct store_rows *r, void *item)
 static int query_one(struct store_tx *tx, const char *sql, const struct store_value *args,
                      int nargs, struct user *out, struct error *e)
 {
-	struct user *users;
-	size_t n;
-	int rc = users_query(tx, sql, args, nargs, &users, &n, e);
-	if (rc < 0)
-		return rc;
-	if (n > 0)
-		*out = users[0];
-	free(users);
-	return n > 0 ? 0 : error_set(e, ERR_NOT_FOUND, "no such user");
+	int rc = store_get_row(tx, sql, args, nargs, read_user, out);
+	if (rc == ERR_NOT_FOUND)
+		return error_set(e, rc, "no such user");
+	return store_failed(e, rc);
 }
 
 int user_get(struct store_tx *tx, int64_t account_id, int64_t id, struct user *out, struct error *e)

@@ -78,19 +78,13 @@ int canned_list(struct store_tx *tx, int64_t account_id, const char *q,
 int canned_get(struct store_tx *tx, int64_t account_id, int64_t id, struct canned_response *out,
                struct error *e)
 {
-	struct store_rows *r;
-	int rc = store_query(tx,
-	                     "SELECT " CANNED_COLUMNS " FROM canned_responses"
-	                     " WHERE id = $1 AND account_id = $2",
-	                     STORE_ARGS(SV_INT(id), SV_INT(account_id)), &r);
-	if (rc < 0)
-		return failed(e, rc);
-	if ((rc = store_next(r)) == 1)
-		read_canned(r, out);
-	store_rows_free(r);
-	if (rc < 0)
-		return failed(e, rc);
-	return rc == 1 ? 0 : error_set(e, ERR_NOT_FOUND, "no such canned response");
+	int rc = store_get_row(tx,
+	                       "SELECT " CANNED_COLUMNS " FROM canned_responses"
+	                       " WHERE id = $1 AND account_id = $2",
+	                       STORE_ARGS(SV_INT(id), SV_INT(account_id)), read_canned, out);
+	if (rc == ERR_NOT_FOUND)
+		return error_set(e, rc, "no such canned response");
+	return rc < 0 ? failed(e, rc) : 0;
 }
 
 int canned_create(struct store_tx *tx, int64_t account_id, const char *shortcut, const char *text,

@@ -39,8 +39,9 @@ int conversation_status_parse(const char *name, enum conversation_status *out)
 	return ERR_INVALID;
 }
 
-static void read_conversation(struct store_rows *r, struct conversation *c)
+static void read_conversation(struct store_rows *r, void *item)
 {
+	struct conversation *c = item;
 	memset(c, 0, sizeof(*c));
 	c->id = store_int(r, 0);
 	c->account_id = store_int(r, 1);
@@ -62,20 +63,14 @@ static void read_conversation(struct store_rows *r, struct conversation *c)
 int conversation_get(struct store_tx *tx, const struct actor *who, int64_t id,
                      struct conversation *out, struct error *e)
 {
-	struct store_rows *r;
-	int rc = store_query(
+	int rc = store_get_row(
 	    tx, "SELECT " CONVERSATION_COLUMNS " WHERE" CONVERSATION_VISIBLE " AND v.id = $4",
 	    STORE_ARGS(SV_INT(who->account_id), SV_INT(who->user_id),
 	               SV_INT(who->role == ROLE_ADMIN), SV_INT(id)),
-	    &r);
-	if (rc < 0)
-		return store_failed(e, rc);
-	if ((rc = store_next(r)) == 1)
-		read_conversation(r, out);
-	store_rows_free(r);
-	if (rc < 0)
-		return store_failed(e, rc);
-	return rc == 1 ? 0 : error_set(e, ERR_NOT_FOUND, "no such conversation");
+	    read_conversation, out);
+	if (rc == ERR_NOT_FOUND)
+		return error_set(e, rc, "no such conversation");
+	return store_failed(e, rc);
 }
 
 int conversation_take_over(struct store_tx *tx, const struct actor *who, int64_t id, int64_t now,

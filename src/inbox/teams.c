@@ -63,15 +63,10 @@ static int query_teams(struct store_tx *tx, const char *sql, const struct store_
 static int query_team(struct store_tx *tx, const char *sql, const struct store_value *args,
                       int nargs, struct team *out, struct error *e)
 {
-	struct team *teams;
-	size_t n;
-	int rc = query_teams(tx, sql, args, nargs, &teams, &n, e);
-	if (rc < 0)
-		return rc;
-	if (n > 0)
-		*out = teams[0];
-	free(teams);
-	return n > 0 ? 0 : error_set(e, ERR_NOT_FOUND, "no such team");
+	int rc = store_get_row(tx, sql, args, nargs, read_team, out);
+	if (rc == ERR_NOT_FOUND)
+		return error_set(e, rc, "no such team");
+	return store_failed(e, rc);
 }
 
 int team_get(struct store_tx *tx, const struct actor *who, int64_t id, struct team *out,
