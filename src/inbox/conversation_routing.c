@@ -270,22 +270,20 @@ struct routed {
 static int read_routed(struct store_tx *tx, int64_t id, struct routed *out)
 {
 	struct store_rows *r;
-	int rc =
-	    store_query(tx,
-	                "SELECT v.account_id, v.channel_id, ch.kind, v.status, v.routing_attempts,"
-	                " c.name, coalesce(v.team_id, 0), coalesce(v.assignee_id, 0)"
-	                " FROM conversations v JOIN channels ch ON ch.id = v.channel_id"
-	                " JOIN contacts c ON c.id = v.contact_id WHERE v.id = $1",
-	                STORE_ARGS(SV_INT(id)), &r);
+	int rc = store_query(tx,
+	                     "SELECT v.account_id, v.channel_id, ch.kind, v.status = 'routing',"
+	                     " v.routing_attempts,"
+	                     " c.name, coalesce(v.team_id, 0), coalesce(v.assignee_id, 0)"
+	                     " FROM conversations v JOIN channels ch ON ch.id = v.channel_id"
+	                     " JOIN contacts c ON c.id = v.contact_id WHERE v.id = $1",
+	                     STORE_ARGS(SV_INT(id)), &r);
 	if (rc < 0)
 		return rc;
 	if ((rc = store_next(r)) == 1) {
 		out->account_id = store_int(r, 0);
 		out->channel_id = store_int(r, 1);
 		channel_kind_parse(store_text(r, 2), &out->kind);
-		enum conversation_status status = STATUS_OPEN;
-		conversation_status_parse(store_text(r, 3), &status);
-		out->state.is_routing = status == STATUS_ROUTING;
+		out->state.is_routing = store_int(r, 3) != 0;
 		out->state.attempts = (int)store_int(r, 4);
 		snprintf(out->contact_name, sizeof(out->contact_name), "%s", store_text(r, 5));
 		out->before = (struct events_place){ store_int(r, 6), store_int(r, 7) };
