@@ -24,7 +24,9 @@ struct config {
 	int sse_heartbeat_ms;       /* the event stream's keep-alive comment interval */
 	int streams_per_user;    /* event streams one login (or web chat visitor) may hold open */
 	int streams_per_address; /* event streams one client address may hold open */
-	bool is_demo;            /* seed a demo account on a new database, serve /demo */
+	int connections_per_address; /* HTTP connections one client address may hold open */
+	int header_timeout_ms;       /* how long a request's headers may take to arrive */
+	bool is_demo;                /* seed a demo account on a new database, serve /demo */
 };
 
 /* One settable item: flag --NAME, environment CENTRALITA_ENV. */
