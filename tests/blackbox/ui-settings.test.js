@@ -1,20 +1,19 @@
 // Settings for admins in a real browser: connecting channels of each kind (the API stores
 // them, the page shows the webhook URL and hints, never a secret), the routing editor with
 // its live try-it box, validation and keyboard reordering, teams' assignment settings,
-// accessibility checks and the screenshots of Channels and Routing in docs/screenshots/.
+// accessibility checks and the screenshots of Channels and Routing (docs/screenshots/ under
+// `make screenshots`).
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdirSync } from 'node:fs';
 import { startServer } from './lib/server.js';
 import { adminClient } from './lib/client.js';
 import { CHANNELS } from './lib/providers.js';
 import {
-  DESKTOP, PHONE, assertAccessible, assertAllTextTranslated, assertNoErrors, catalogue, launchBrowser, logIn, openPage,
+  DESKTOP, PHONE, assertAccessible, assertAllTextTranslated, assertNoErrors, catalogue, launchBrowser, logIn, openPage, screenshot,
 } from './lib/browser.js';
 
 const en = catalogue('en');
 const es = catalogue('es');
-const SCREENSHOTS = new URL('../../docs/screenshots/', import.meta.url);
 const PUBLIC_URL = 'https://chat.example.com';
 // Nothing listens there: Telegram's webhook registration fails fast instead of going out.
 const ENV = { CENTRALITA_PUBLIC_URL: PUBLIC_URL, CENTRALITA_TELEGRAM_API_URL: 'http://127.0.0.1:9',
@@ -322,7 +321,6 @@ test('screenshots of Channels and Routing at phone and desktop widths, passing a
       ],
     };
     assert.equal((await boss.put('/api/v1/routing', routing)).status, 200);
-    mkdirSync(SCREENSHOTS, { recursive: true });
     for (const [size, viewport] of [['desktop', DESKTOP], ['phone', PHONE]]) {
       const page = await openPage(browser, s, { viewport, locale: 'es-ES', path: '/settings/channels' });
       await logIn(page);
@@ -330,7 +328,7 @@ test('screenshots of Channels and Routing at phone and desktop widths, passing a
       await assertAccessible(page);
       await assertAllTextTranslated(page, 'es', ['WhatsApp Tienda', 'Página de Facebook', 'Instagram @tienda', 'Admin',
         'Soporte', 'Ventas', 'Contabilidad']);
-      await page.screenshot({ path: new URL(`settings-channels-${size}.png`, SCREENSHOTS).pathname });
+      await screenshot(page, `settings-channels-${size}`);
       await page.goto(`${s.url}/settings/routing`);
       await page.getByLabel(es['routing.try.label']).fill('Quiero comprar unas zapatillas');
       await page.locator('#routing-try-result').getByText(fill(es['routing.try.outcome.team'], { team: 'Ventas' })).waitFor();
@@ -338,7 +336,7 @@ test('screenshots of Channels and Routing at phone and desktop widths, passing a
       // The matching option beside the box on a desktop; the box and its answer on a phone.
       if (size === 'phone') await page.evaluate(() => document.querySelector('#routing-try-title').scrollIntoView());
       else await page.evaluate(() => document.querySelector('#routing-options-title').scrollIntoView());
-      await page.screenshot({ path: new URL(`settings-routing-${size}.png`, SCREENSHOTS).pathname });
+      await screenshot(page, `settings-routing-${size}`);
       assertNoErrors(page);
       await page.context().close();
     }
