@@ -13,7 +13,8 @@ import { CHANNELS, connectAll, customerWrites, sign } from './lib/providers.js';
 
 let s, admin;
 before(async () => {
-  s = await startServer();
+  // A write waits 1 s for another process's lock (5 s by default): the failed group waits it out.
+  s = await startServer({ env: { CENTRALITA_BUSY_TIMEOUT_MS: '1000' } });
   admin = await adminClient(s);
   await connectAll(admin);
 });

@@ -5,7 +5,7 @@
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
-import { startServer, sql } from './lib/server.js';
+import { startServer, sql, waitForLog } from './lib/server.js';
 import { adminClient, assertError } from './lib/client.js';
 import { startFakeProvider, failures } from './lib/fake_provider.js';
 import { CHANNELS, connectAll, customerWrites, postMeta, fixture } from './lib/providers.js';
@@ -199,8 +199,8 @@ test('a message whose channel was removed fails with a clear reason instead of r
 });
 
 test('a send the store could not record with its round is recorded alone, not sent again', async () => {
-  // Its own server: a send timeout of 4 s makes the lease 9 s.
-  const own = await startServer({ env: { ...fake.env, CENTRALITA_SEND_TIMEOUT: '4' } });
+  // Its own server, whose writes wait 1 s for another process's lock.
+  const own = await startServer({ env: { ...fake.env, CENTRALITA_BUSY_TIMEOUT_MS: '1000' } });
   try {
     const ownAdmin = await adminClient(own);
     await connectAll(ownAdmin);
@@ -210,20 +210,22 @@ test('a send the store could not record with its round is recorded alone, not se
     assert.equal(r.status, 201, r.text);
     const [id] = r.json.message_ids;
     await until(() => fake.requests.some((q) => q.kind === 'whatsapp' && String(q.to) === '34600000081'), 'the send to reach the provider');
-    // Another process holds the write lock for longer than the server waits (5 s), so the
-    // round recording the accepted send fails; the lock goes before a lone retry gives up.
+    // Another process holds the write lock until the round recording the accepted send has
+    // failed; the lock goes while the lone retry waits for it.
     const locker = spawn('sqlite3', [own.db], { stdio: ['pipe', 'pipe', 'pipe'] });
     locker.stdin.write('BEGIN IMMEDIATE;\nSELECT 1;\n');
     await new Promise((resolve) => locker.stdout.once('data', resolve));
-    await new Promise((resolve) => setTimeout(resolve, 7000));
+    await waitForLog(own, /outbox: recording 1 results( and claiming)? failed/);
     locker.stdin.end('ROLLBACK;\n');
     await new Promise((resolve) => locker.on('exit', resolve));
     const row = () => sql(own, `SELECT status FROM messages WHERE id = ${id}`);
     await until(() => row() === 'sent', 'the message to be recorded as sent');
+    // Its outbox row is gone, so nothing can send it again; the conversation's next reply,
+    // which would queue behind it, goes out while it was sent once.
     assert.equal(sql(own, `SELECT count(*) FROM outbox WHERE message_id = ${id}`), '0');
-    // Past the lease: it was not sent again.
-    await new Promise((resolve) => setTimeout(resolve, 4000));
-    assert.equal(fake.attempts('whatsapp', '34600000081').length, 1);
+    assert.equal((await ownAdmin.post(`/api/v1/conversations/${conv}/messages`, { text: 'la siguiente' })).status, 201);
+    await fake.waitForSent(2, { kind: 'whatsapp', to: '34600000081', timeout: 10000 });
+    assert.deepEqual(fake.attempts('whatsapp', '34600000081').map((r) => r.text), ['una sola vez', 'la siguiente']);
     assert.equal(row(), 'sent');
   } finally {
     await own.stop();

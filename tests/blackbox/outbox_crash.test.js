@@ -11,7 +11,8 @@ import { until } from './lib/until.js';
 test('kill -9 with 500 queued messages, restart: all 500 delivered, none twice', async (t) => {
   const fake = await startFakeProvider();
   const dir = tempDir();
-  const env = { ...fake.env, CENTRALITA_SEND_TIMEOUT: '2' };
+  // The dead worker's leases (send timeout + busy timeout) expire 3 s after the kill.
+  const env = { ...fake.env, CENTRALITA_SEND_TIMEOUT: '2', CENTRALITA_BUSY_TIMEOUT_MS: '1000' };
   const first = await startServer({ dir, env });
   let second = null;
   t.after(async () => {

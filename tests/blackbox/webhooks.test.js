@@ -9,7 +9,8 @@ import { CHANNELS, connectAll, fixture, postMeta, postTelegram, postTelegramFixt
 
 let s, admin, ch;
 before(async () => {
-  s = await startServer();
+  // A write waits 1 s for another process's lock (5 s by default): the 503 test waits it out.
+  s = await startServer({ env: { CENTRALITA_BUSY_TIMEOUT_MS: '1000' } });
   admin = await adminClient(s);
   ch = await connectAll(admin);
 });
