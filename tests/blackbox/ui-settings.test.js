@@ -192,9 +192,18 @@ test('routing: build the department menu, try it live before saving, save, and i
   await page.context().close();
 });
 
-test('routing: an invalid document shows the summary and the field errors, in the try-it box too, and saves nothing', async () => {
-  const before = (await admin.get('/api/v1/routing')).json;
-  const page = await openPage(browser, server, { path: '/settings/routing' });
+test('routing: an invalid document shows the summary and the field errors, in the try-it box too, and saves nothing', async (t) => {
+  // A server of its own with a saved menu of three options: the test above builds its menu
+  // from none.
+  const s = await startServer({ env: ENV });
+  t.after(() => s.stop());
+  const boss = await adminClient(s);
+  for (const name of ['Soporte', 'Ventas']) await team(boss, name);
+  assert.equal((await boss.put('/api/v1/routing', { enabled: true, welcome_message: 'Hola: 1, 2 o 3.',
+    fallback_message: 'Responde 1, 2 o 3.', options: [{ answers: ['1'], team: 'Soporte' }, { answers: ['2'], team: 'Ventas' },
+      { answers: ['3'], reply: 'Abrimos de 9 a 18 h.' }] })).status, 200);
+  const before = (await boss.get('/api/v1/routing')).json;
+  const page = await openPage(browser, s, { path: '/settings/routing' });
   await logIn(page);
   await page.locator('#routing-option-0-answer').waitFor();
   await page.getByLabel(en['routing.fallback.label']).fill('');
@@ -216,21 +225,21 @@ test('routing: an invalid document shows the summary and the field errors, in th
   await summary.getByRole('link', { name: /fallback_message/ }).click();
   assert.equal(await page.evaluate(() => document.activeElement.id), 'routing-fallback-message');
   await assertAccessible(page);
-  assert.deepEqual((await admin.get('/api/v1/routing')).json, before);
+  assert.deepEqual((await boss.get('/api/v1/routing')).json, before);
   assertNoErrors(page);
   await page.context().close();
 });
 
 test('teams: the assignment method, online-only and the per-agent cap are saved', async () => {
-  const soporte = (await admin.get('/api/v1/teams')).json.teams.find((x) => x.name === 'Soporte');
-  const page = await openPage(browser, server, { path: `/settings/teams/${soporte.id}` });
+  const calidad = await team(admin, 'Calidad');
+  const page = await openPage(browser, server, { path: `/settings/teams/${calidad.id}` });
   await logIn(page);
   await page.getByLabel(en['teams.assignment.method']).selectOption('balanced');
   await page.getByLabel(en['teams.assignment.onlineOnly']).check();
   await page.getByLabel(en['teams.assignment.maxOpen']).fill('5');
   await page.getByRole('button', { name: en['teams.assignment.save'] }).click();
-  await page.locator('.toast', { hasText: fill(en['teams.assignment.saved'], { team: 'Soporte' }) }).waitFor();
-  const { team: saved } = (await admin.get(`/api/v1/teams/${soporte.id}`)).json;
+  await page.locator('.toast', { hasText: fill(en['teams.assignment.saved'], { team: 'Calidad' }) }).waitFor();
+  const { team: saved } = (await admin.get(`/api/v1/teams/${calidad.id}`)).json;
   assert.equal(saved.assignment, 'balanced');
   assert.equal(saved.online_only, true);
   assert.equal(saved.max_open, 5);
