@@ -11,8 +11,10 @@ import { until } from './lib/until.js';
 test('kill -9 with 500 queued messages, restart: all 500 delivered, none twice', async (t) => {
   const fake = await startFakeProvider();
   const dir = tempDir();
-  // The dead worker's leases (send timeout + busy timeout) expire 3 s after the kill.
-  const env = { ...fake.env, CENTRALITA_SEND_TIMEOUT: '2', CENTRALITA_BUSY_TIMEOUT_MS: '1000' };
+  // The dead worker's leases (send timeout + busy timeout) expire 7 s after the kill. A
+  // shorter busy timeout would shorten them, but leave a live send's lease 1 s beyond its
+  // timeout: too little on a loaded machine, where it may expire before the send is recorded.
+  const env = { ...fake.env, CENTRALITA_SEND_TIMEOUT: '2' };
   const first = await startServer({ dir, env });
   let second = null;
   t.after(async () => {
