@@ -12,8 +12,8 @@ test('kill -9 with 500 queued messages, restart: all 500 delivered, none twice',
   const fake = await startFakeProvider();
   const dir = tempDir();
   // The dead worker's leases (send timeout + busy timeout) expire 7 s after the kill. A
-  // shorter busy timeout would shorten them, but leave a live send's lease 1 s beyond its
-  // timeout: too little on a loaded machine, where it may expire before the send is recorded.
+  // shorter busy timeout would shorten them, but leave a live send's lease only 1 s beyond its
+  // timeout: a worker stalled on a loaded machine could see it expire before recording.
   const env = { ...fake.env, CENTRALITA_SEND_TIMEOUT: '2' };
   const first = await startServer({ dir, env });
   let second = null;
