@@ -163,7 +163,7 @@ static int open_store(struct config *c, int pool, struct store **st)
 	const char *path = config_sqlite_path(c);
 	if (path != NULL)
 		make_parent_dir(path);
-	if (store_open(c->db, pool, st, &e) < 0)
+	if (store_open(c->db, pool, c->busy_timeout_ms, st, &e) < 0)
 		return fail("%s", e.message);
 	int applied;
 	if (store_migrate(*st, &applied, &e) < 0) {

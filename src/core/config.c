@@ -25,6 +25,8 @@ const struct config_item config_items[] = {
 	  "the Telegram Bot API base URL (https://api.telegram.org)" },
 	{ "send-timeout", "CENTRALITA_SEND_TIMEOUT",
 	  "seconds one send to a provider may take, 1-120 (30)" },
+	{ "busy-timeout", "CENTRALITA_BUSY_TIMEOUT_MS",
+	  "milliseconds a write waits for another process's lock on the database, 100-60000 (5000)" },
 	{ "web-dir", "CENTRALITA_WEB_DIR",
 	  "serve the web UI from this folder instead of the built-in copy (for development)" },
 	{ "sse-heartbeat", "CENTRALITA_SSE_HEARTBEAT_MS",
@@ -55,6 +57,7 @@ void config_defaults(struct config *c)
 	snprintf(c->graph_api_version, sizeof(c->graph_api_version), "v25.0");
 	snprintf(c->telegram_api_url, sizeof(c->telegram_api_url), "https://api.telegram.org");
 	c->send_timeout_s = 30;
+	c->busy_timeout_ms = 5000;
 	c->sse_heartbeat_ms = 15000;
 	c->streams_per_user = 20;
 	c->streams_per_address = 500;
@@ -162,6 +165,10 @@ static int set_item(struct config *c, int item, const char *value, const char **
 	if (strcmp(flag, "send-timeout") == 0) {
 		*expected = "seconds, from 1 to 120";
 		return parse_int(value, 1, 120, &c->send_timeout_s);
+	}
+	if (strcmp(flag, "busy-timeout") == 0) {
+		*expected = "milliseconds, from 100 to 60000";
+		return parse_int(value, 100, 60000, &c->busy_timeout_ms);
 	}
 	if (strcmp(flag, "sse-heartbeat") == 0) {
 		*expected = "milliseconds, from 100 to 60000";

@@ -462,8 +462,9 @@ struct outbox_worker *outbox_worker_start(struct store *st, const struct seal *s
 	w->st = st;
 	w->seal = seal;
 	w->config = config;
-	/* A lease outlives the longest send, so only a dead worker's leases expire. */
-	w->lease_ms = (int64_t)config->send_timeout_s * 1000 + 5000;
+	/* A lease outlives the longest send and the store's wait to record it, so only a dead
+	 * worker's leases expire. */
+	w->lease_ms = (int64_t)config->send_timeout_s * 1000 + config->busy_timeout_ms;
 	token_generate(w->owner);
 	w->multi = curl_multi_init();
 	curl_multi_setopt(w->multi, CURLMOPT_MAX_HOST_CONNECTIONS, (long)OUTBOX_MAX_PER_CHANNEL);
