@@ -10,11 +10,11 @@
 #include <sqlite3.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/prctl.h>
 
 #include "core/clock.h"
 #include "core/embed.h"
 #include "core/log.h"
+#include "core/thread.h"
 #include "core/xmalloc.h"
 
 #define STMT_CACHE 64
@@ -321,7 +321,6 @@ static void *group_writer(void *arg)
 {
 	struct store *st = arg;
 	struct store_job *jobs[GROUP_MAX];
-	prctl(PR_SET_NAME, "store-writer");
 	pthread_mutex_lock(&st->queue_lock);
 	for (;;) {
 		while (st->head == NULL && !st->is_closing)
@@ -346,7 +345,7 @@ void store_submit(struct store *st, struct store_job *job)
 	job->next = NULL;
 	pthread_mutex_lock(&st->queue_lock);
 	if (!st->has_group_thread) {
-		if (pthread_create(&st->group_thread, NULL, group_writer, st) != 0) {
+		if (thread_start(&st->group_thread, "store-writer", group_writer, st) != 0) {
 			pthread_mutex_unlock(&st->queue_lock);
 			log_error("store: cannot start the group-commit thread");
 			job->done(job->arg, ERR_UNAVAILABLE);
