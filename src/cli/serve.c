@@ -36,7 +36,7 @@ int cli_open_store(struct config *c, int pool, struct store **st)
 	const char *path = config_sqlite_path(c);
 	if (path != NULL)
 		cli_make_parent_dir(path);
-	if (store_open(c->db, pool, st, &e) < 0)
+	if (store_open(c->db, pool, c->busy_timeout_ms, st, &e) < 0)
 		return cli_fail("%s", e.message);
 	int applied;
 	if (store_migrate(*st, &applied, &e) < 0) {
@@ -132,7 +132,7 @@ int cli_serve(const struct command *cmd, struct config *c, char **pos)
 	struct app app = { .store = st, .config = c, .seal = seal };
 	app.outbox = outbox_worker_start(st, seal, c, &e);
 	app.poller = app.outbox ? poller_start(st, seal, c, app.outbox, &e) : NULL;
-	app.events = app.poller ? events_hub_start(st, c->sse_heartbeat_ms, &e) : NULL;
+	app.events = app.poller ? events_hub_start(st, c, &e) : NULL;
 	app.scheduler =
 	    app.events ? scheduler_start(st, timers, sizeof(timers) / sizeof(timers[0]), &e) : NULL;
 	struct http_server *srv = app.scheduler ? http_server_start(&app, &e) : NULL;
