@@ -108,7 +108,7 @@ static int setup(void **state)
 	struct world *w = calloc(1, sizeof(*w));
 	struct error e;
 	int applied;
-	assert_int_equal(store_open(path, 2, &w->st, &e), 0);
+	assert_int_equal(store_open(path, 2, 5000, &w->st, &e), 0);
 	assert_int_equal(store_migrate(w->st, &applied, &e), 0);
 	struct store_tx *tx = store_begin(w->st, STORE_WRITE);
 	assert_non_null(tx);
