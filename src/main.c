@@ -19,6 +19,7 @@
 #include "core/config.h"
 #include "core/json.h"
 #include "core/log.h"
+#include "core/pool.h"
 #include "core/seal.h"
 #include "core/token.h"
 #include "demo.h"
@@ -305,12 +306,14 @@ static int cmd_serve(const struct command *cmd, struct config *c, char **pos)
 	struct store *st = NULL;
 	struct seal *seal = NULL;
 	struct error e;
-	int threads = c->threads > 0 ? c->threads : (int)sysconf(_SC_NPROCESSORS_ONLN);
+	int cores = (int)sysconf(_SC_NPROCESSORS_ONLN);
+	int threads = c->threads > 0 ? c->threads : cores;
+	int hashers = c->hash_threads > 0 ? c->hash_threads : cores / 4 > 0 ? cores / 4 : 1;
 	make_parent_dir(c->secret_key_file);
 	if (seal_open(c->secret_key_file, &seal, &e) < 0)
 		return fail("%s", e.message);
-	if (open_store(c, threads + 3, &st) != 0 || (c->is_demo && seed_demo(st, seal, c) != 0) ||
-	    bootstrap_admin(st) != 0) {
+	if (open_store(c, threads + hashers + 3, &st) != 0 ||
+	    (c->is_demo && seed_demo(st, seal, c) != 0) || bootstrap_admin(st) != 0) {
 		store_close(st);
 		seal_free(seal);
 		return 1;
@@ -323,11 +326,14 @@ static int cmd_serve(const struct command *cmd, struct config *c, char **pos)
 	pthread_sigmask(SIG_BLOCK, &stop, NULL);
 	signal(SIGPIPE, SIG_IGN);
 	struct app app = { .store = st, .config = c, .seal = seal };
-	app.outbox = outbox_worker_start(st, seal, c, &e);
+	/* A few logins wait for each hashing thread (a fraction of a second); more get 503. */
+	app.hashing = pool_start(hashers, 4 * hashers, &e);
+	app.outbox = app.hashing ? outbox_worker_start(st, seal, c, &e) : NULL;
 	app.poller = app.outbox ? poller_start(st, seal, c, app.outbox, &e) : NULL;
 	app.events = app.poller ? events_hub_start(st, c->sse_heartbeat_ms, &e) : NULL;
 	struct http_server *srv = app.events ? http_server_start(&app, &e) : NULL;
 	if (srv == NULL) {
+		pool_stop(app.hashing);
 		events_hub_stop(app.events);
 		poller_stop(app.poller);
 		outbox_worker_stop(app.outbox);
@@ -346,6 +352,7 @@ static int cmd_serve(const struct command *cmd, struct config *c, char **pos)
 	log_info("received %s: finishing requests in flight",
 	         sig == SIGTERM ? "SIGTERM" : "SIGINT");
 	http_server_stop(srv, 10000);
+	pool_stop(app.hashing);
 	events_hub_stop(app.events);
 	poller_stop(app.poller);
 	outbox_worker_stop(app.outbox);

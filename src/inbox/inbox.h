@@ -149,12 +149,22 @@ int team_reassign_if_away(struct store_tx *tx, int64_t conversation_id, int64_t 
  * transactions. Sessions and API tokens are random; only their hashes are stored.
  */
 int auth_password_hash(const char *password, char out[AUTH_HASH_MAX], struct error *e);
-/* Seconds an e-mail stays locked after its nth consecutive failed login (0: not locked). */
-int auth_lock_seconds(int failures);
-/* Checks e-mail and password with the throttle; on ERR_RATE_LIMITED *retry_after is set.
- * Answers the same whether or not the e-mail exists. */
-int auth_login(struct store *st, const char *email, const char *password, int64_t now,
-               struct actor *out, int *retry_after, struct error *e);
+/* Seconds a login counter stays locked after its nth failure: none before `free`, then 1 s
+ * doubling to 16 s, then `longest`. */
+int auth_lock_seconds(int failures, int free, int longest);
+/* Where a login attempt comes from: the client's address, and how many failed logins it
+ * may have (for any e-mail) before it is slowed down. */
+struct auth_source {
+	const char *address;
+	int failures_allowed;
+};
+/* Checks e-mail and password with the throttle: every attempt is counted before the
+ * password is checked, per source and e-mail (5 free, then a lock growing to 15 minutes)
+ * and per source; a success takes its count back. On ERR_RATE_LIMITED *retry_after is set.
+ * Answers the same whether or not the e-mail exists. Slow (argon2id): not for HTTP workers. */
+int auth_login(struct store *st, const struct auth_source *src, const char *email,
+               const char *password, int64_t now, struct actor *out, int *retry_after,
+               struct error *e);
 /* Checks a user's current password (before changing it); ERR_UNPROCESSABLE when wrong. */
 int auth_password_verify(struct store *st, int64_t user_id, const char *password, struct error *e);
 int auth_session_create(struct store_tx *tx, const struct actor *who, int64_t now,

@@ -1,6 +1,7 @@
 // Logging in and out, sessions, CSRF, personal API tokens, the login throttle, and /me.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
+import http from 'node:http';
 import { startServer, dump, sql, ADMIN_EMAIL, ADMIN_PASSWORD } from './lib/server.js';
 import { Client, adminClient, agentClient, assertError } from './lib/client.js';
 
@@ -75,6 +76,65 @@ test('repeated failed logins are slowed down, then refused for a while, known e-
   await adminClient(s);
 });
 
+// A login from a loopback address of our choosing (127.0.0.0/8 all reaches the server).
+function loginFrom(server, address, email, password) {
+  const body = JSON.stringify({ email, password });
+  return new Promise((resolve, reject) => {
+    const req = http.request(`${server.url}/api/v1/session`, {
+      method: 'POST', agent: false, localAddress: address,
+      headers: { 'content-type': 'application/json', 'content-length': Buffer.byteLength(body) },
+    }, (res) => {
+      res.resume();
+      res.on('end', () => resolve({ status: res.statusCode, retryAfter: res.headers['retry-after'] }));
+    });
+    req.on('error', reject);
+    req.end(body);
+  });
+}
+
+const failuresOf = (source, email) => Number(sql(s, `SELECT failures FROM login_throttle WHERE source = '${source}' AND email = '${email}'`));
+const tally = (answers) => answers.reduce((t, a) => ({ ...t, [a.status]: (t[a.status] || 0) + 1 }), {});
+
+test('parallel wrong guesses are each counted: the lock comes at the fifth, never later', async () => {
+  const from = '127.0.0.21', email = 'parallel@example.com';
+  const first = await Promise.all(Array.from({ length: 4 }, () => loginFrom(s, from, email, 'wrong-password')));
+  assert.deepEqual(tally(first), { 401: 4 });
+  assert.equal(failuresOf(from, email), 4);
+  // Eight more at once: one is the fifth failure, which locks; none gets past it.
+  const more = tally(await Promise.all(Array.from({ length: 8 }, () => loginFrom(s, from, email, 'wrong-password'))));
+  assert.equal(more[401], 1, JSON.stringify(more));
+  assert.equal((more[429] || 0) + (more[503] || 0), 7, JSON.stringify(more));
+  assert.equal(failuresOf(from, email), 5);
+});
+
+test("a locked e-mail is locked for the source that failed, not for everyone", async () => {
+  const attacker = '127.0.0.31';
+  for (let i = 0; i < 5; i++) assert.equal((await loginFrom(s, attacker, ADMIN_EMAIL, 'wrong-password')).status, 401);
+  assert.equal((await loginFrom(s, attacker, ADMIN_EMAIL, ADMIN_PASSWORD)).status, 429);
+  // The admin, from elsewhere, logs in; a success takes only its own attempt back.
+  assert.equal((await loginFrom(s, '127.0.0.32', ADMIN_EMAIL, ADMIN_PASSWORD)).status, 200);
+  assert.equal((await loginFrom(s, attacker, ADMIN_EMAIL, ADMIN_PASSWORD)).status, 429);
+  // The source counts every attempt but a success: five failures, two refused.
+  assert.equal(failuresOf(attacker, ''), 7);
+  assert.equal(failuresOf('127.0.0.32', ''), 0);
+});
+
+test('one client address trying many e-mails is slowed down after its allowance', async () => {
+  const t = await startServer({ env: { CENTRALITA_LOGIN_ADDRESS_FAILURES: '3' } });
+  try {
+    const from = '127.0.0.41';
+    for (let i = 1; i <= 3; i++) assert.equal((await loginFrom(t, from, `guess-${i}@example.com`, 'wrong-password')).status, 401);
+    const slowed = await loginFrom(t, from, 'guess-4@example.com', 'wrong-password');
+    assert.equal(slowed.status, 429);
+    assert.equal(slowed.retryAfter, '1');
+    assert.equal((await loginFrom(t, from, ADMIN_EMAIL, ADMIN_PASSWORD)).status, 429);
+    // Another address is not slowed by it.
+    assert.equal((await loginFrom(t, '127.0.0.42', ADMIN_EMAIL, ADMIN_PASSWORD)).status, 200);
+  } finally {
+    await t.stop();
+  }
+});
+
 test('the right password is refused while the e-mail is locked', async () => {
   const admin = await adminClient(s);
   const agent = await agentClient(s, admin, 'locked@example.com');
@@ -104,13 +164,13 @@ test('an expired or forged session is refused', async () => {
 
 test('state changes with the cookie need the CSRF token', async () => {
   const c = await adminClient(s);
-  const before = dump(s, { except: ['sessions'] });
+  const before = dump(s, { except: ['sessions', 'login_throttle'] });
   assertError(await c.post('/api/v1/teams', { name: 'NoCsrf' }, { csrf: false }), 403, 'csrf_token_invalid');
   assertError(await c.post('/api/v1/teams', { name: 'BadCsrf' }, { csrf: false, headers: { 'x-csrf-token': 'x'.repeat(43) } }), 403, 'csrf_token_invalid');
   // Another session's token does not fit this session.
   const other = await adminClient(s);
   assertError(await c.post('/api/v1/teams', { name: 'OtherCsrf' }, { csrf: false, headers: { 'x-csrf-token': other.csrf } }), 403, 'csrf_token_invalid');
-  assert.equal(dump(s, { except: ['sessions'] }), before);
+  assert.equal(dump(s, { except: ['sessions', 'login_throttle'] }), before);
   // Reads need none.
   assert.equal((await c.get('/api/v1/teams', { csrf: false })).status, 200);
 });
