@@ -159,6 +159,14 @@ out:
 	json_decref(body);
 }
 
+static json_t *json_token(const struct api_token *t)
+{
+	return json_pack("{s:I,s:s,s:I,s:o,s:b}", "id", (json_int_t)t->id, "name", t->name,
+	                 "created_at", (json_int_t)t->created_at, "expires_at",
+	                 t->expires_at != 0 ? json_integer(t->expires_at) : json_null(),
+	                 "revoke_on_password_change", t->is_revoked_by_new_password);
+}
+
 void api_tokens_list(struct http_request *req, struct http_response *res)
 {
 	struct store_tx *tx = api_begin(req, res, STORE_READ);
@@ -175,10 +183,7 @@ void api_tokens_list(struct http_request *req, struct http_response *res)
 	}
 	json_t *list = json_array();
 	for (size_t i = 0; i < n; i++)
-		json_array_append_new(list,
-		                      json_pack("{s:I,s:s,s:I}", "id", (json_int_t)tokens[i].id,
-		                                "name", tokens[i].name, "created_at",
-		                                (json_int_t)tokens[i].created_at));
+		json_array_append_new(list, json_token(&tokens[i]));
 	free(tokens);
 	http_reply_json(res, 200, json_pack("{s:o}", "tokens", list));
 }
@@ -186,22 +191,32 @@ void api_tokens_list(struct http_request *req, struct http_response *res)
 void api_token_create(struct http_request *req, struct http_response *res)
 {
 	const char *name = NULL;
+	json_int_t expires_at = 0;
+	bool is_revoked = true, has_expiry = false;
 	const struct json_field fields[] = {
 		{ "name", JSON_FIELD_STRING, true, TOKEN_NAME_MAX, &name, NULL },
+		{ "expires_at", JSON_FIELD_INT, false, 0, &expires_at, &has_expiry },
+		{ "revoke_on_password_change", JSON_FIELD_BOOL, false, 0, &is_revoked, NULL },
 	};
-	json_t *body = api_read_body(req, res, fields, 1);
+	json_t *body = api_read_body(req, res, fields, 3);
 	if (body == NULL)
 		return;
 	struct store_tx *tx = api_begin(req, res, STORE_WRITE);
 	if (tx != NULL) {
+		/* A given 0 is a time long past, not "never". */
+		struct api_token t = { .created_at = clock_now_ms(),
+			               .expires_at =
+			                   has_expiry && expires_at == 0 ? -1 : expires_at,
+			               .is_revoked_by_new_password = is_revoked };
+		snprintf(t.name, sizeof(t.name), "%s", name);
 		char token[API_TOKEN_LEN];
-		int64_t id = 0;
 		struct error e;
-		int rc = auth_token_create(tx, &req->who, name, clock_now_ms(), token, &id, &e);
-		if (api_finish(res, tx, rc, &e) == 0)
-			http_reply_json(res, 201,
-			                json_pack("{s:I,s:s,s:s}", "id", (json_int_t)id, "name",
-			                          name, "token", token));
+		int rc = auth_token_create(tx, &req->who, &t, t.created_at, token, &t.id, &e);
+		if (api_finish(res, tx, rc, &e) == 0) {
+			json_t *out = json_token(&t);
+			json_object_set_new(out, "token", json_string(token));
+			http_reply_json(res, 201, out);
+		}
 	}
 	json_decref(body);
 }

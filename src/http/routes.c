@@ -115,7 +115,7 @@ static int authenticate(struct http_request *req, struct error *e)
 	int rc;
 	if (authz != NULL) {
 		if (strncmp(authz, "Bearer ", 7) == 0)
-			rc = auth_token_lookup(tx, authz + 7, &req->who, e);
+			rc = auth_token_lookup(tx, authz + 7, clock_now_ms(), &req->who, e);
 		else
 			rc = error_set(e, ERR_UNAUTHENTICATED,
 			               "the Authorization header must be 'Bearer TOKEN'");

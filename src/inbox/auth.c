@@ -301,29 +301,34 @@ int auth_session_delete(struct store_tx *tx, const char *token, struct error *e)
 	return rc < 0 ? error_set(e, rc, "the store failed") : 0;
 }
 
-int auth_token_create(struct store_tx *tx, const struct actor *who, const char *name, int64_t now,
-                      char token[API_TOKEN_LEN], int64_t *id, struct error *e)
+int auth_token_create(struct store_tx *tx, const struct actor *who, const struct api_token *t,
+                      int64_t now, char token[API_TOKEN_LEN], int64_t *id, struct error *e)
 {
 	char clean[TOKEN_NAME_MAX + 1];
 	char hash[TOKEN_HASH_LEN];
 	char secret[TOKEN_TEXT_LEN];
-	int rc = inbox_check_name("name", name, TOKEN_NAME_MAX, clean, e);
+	int rc = inbox_check_name("name", t->name, TOKEN_NAME_MAX, clean, e);
 	if (rc < 0)
 		return rc;
+	if (t->expires_at != 0 && t->expires_at <= now)
+		return error_set(e, ERR_UNPROCESSABLE, "'expires_at' must be in the future");
 	token_generate(secret);
 	snprintf(token, API_TOKEN_LEN, API_TOKEN_PREFIX "%s", secret);
 	token_hash(token, strlen(token), hash);
 	rc = store_get_int(
 	    tx,
-	    "INSERT INTO api_tokens (account_id, user_id, name, token_hash, created_at)"
-	    " VALUES ($1, $2, $3, $4, $5) RETURNING id",
+	    "INSERT INTO api_tokens (account_id, user_id, name, token_hash, created_at,"
+	    " expires_at, revoke_on_password_change)"
+	    " VALUES ($1, $2, $3, $4, $5, $6, $7) RETURNING id",
 	    STORE_ARGS(SV_INT(who->account_id), SV_INT(who->user_id), SV_TEXT(clean), SV_TEXT(hash),
-	               SV_INT(now)),
+	               SV_INT(now), t->expires_at != 0 ? SV_INT(t->expires_at) : SV_NULL,
+	               SV_INT(t->is_revoked_by_new_password)),
 	    id);
 	return rc < 0 ? error_set(e, rc, "the store failed") : 0;
 }
 
-int auth_token_lookup(struct store_tx *tx, const char *token, struct actor *who, struct error *e)
+int auth_token_lookup(struct store_tx *tx, const char *token, int64_t now, struct actor *who,
+                      struct error *e)
 {
 	char hash[TOKEN_HASH_LEN];
 	if (strncmp(token, API_TOKEN_PREFIX, strlen(API_TOKEN_PREFIX)) != 0)
@@ -332,8 +337,8 @@ int auth_token_lookup(struct store_tx *tx, const char *token, struct actor *who,
 	return lookup_actor(tx,
 	                    "SELECT t.account_id, t.user_id, u.role FROM api_tokens t"
 	                    " JOIN users u ON u.id = t.user_id WHERE t.token_hash = $1"
-	                    " AND u.is_active = 1",
-	                    STORE_ARGS(SV_TEXT(hash)), who, NULL, 0, e);
+	                    " AND u.is_active = 1 AND coalesce(t.expires_at > $2, 1)",
+	                    STORE_ARGS(SV_TEXT(hash), SV_INT(now)), who, NULL, 0, e);
 }
 
 int auth_token_delete(struct store_tx *tx, const struct actor *who, int64_t id, struct error *e)
@@ -350,7 +355,8 @@ int auth_token_list(struct store_tx *tx, const struct actor *who, struct api_tok
 {
 	struct store_rows *r;
 	int rc = store_query(tx,
-	                     "SELECT id, name, created_at FROM api_tokens WHERE user_id = $1"
+	                     "SELECT id, name, created_at, coalesce(expires_at, 0),"
+	                     " revoke_on_password_change FROM api_tokens WHERE user_id = $1"
 	                     " ORDER BY id",
 	                     STORE_ARGS(SV_INT(who->user_id)), &r);
 	if (rc < 0)
@@ -361,7 +367,9 @@ int auth_token_list(struct store_tx *tx, const struct actor *who, struct api_tok
 		tokens = xgrow(tokens, &cap, len, sizeof(*tokens));
 		tokens[len].id = store_int(r, 0);
 		snprintf(tokens[len].name, sizeof(tokens[len].name), "%s", store_text(r, 1));
-		tokens[len++].created_at = store_int(r, 2);
+		tokens[len].created_at = store_int(r, 2);
+		tokens[len].expires_at = store_int(r, 3);
+		tokens[len++].is_revoked_by_new_password = store_int(r, 4) != 0;
 	}
 	store_rows_free(r);
 	if (rc < 0) {

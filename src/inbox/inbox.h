@@ -174,15 +174,21 @@ int auth_session_lookup(struct store_tx *tx, const char *token, int64_t now, str
                         char csrf[TOKEN_TEXT_LEN], struct error *e);
 int auth_session_delete(struct store_tx *tx, const char *token, struct error *e);
 /* Personal API tokens: "ctk_" and 43 random characters, shown once. */
-int auth_token_create(struct store_tx *tx, const struct actor *who, const char *name, int64_t now,
-                      char token[API_TOKEN_LEN], int64_t *id, struct error *e);
-int auth_token_lookup(struct store_tx *tx, const char *token, struct actor *who, struct error *e);
-int auth_token_delete(struct store_tx *tx, const struct actor *who, int64_t id, struct error *e);
 struct api_token {
 	int64_t id;
 	char name[TOKEN_NAME_MAX + 1];
 	int64_t created_at;
+	int64_t expires_at;              /* 0: never */
+	bool is_revoked_by_new_password; /* a new password for its user deletes it */
 };
+/* Creates one from t's name, expires_at (0 or later than now) and is_revoked_by_new_password;
+ * *id is its id. */
+int auth_token_create(struct store_tx *tx, const struct actor *who, const struct api_token *t,
+                      int64_t now, char token[API_TOKEN_LEN], int64_t *id, struct error *e);
+/* The live token of an active user (not expired at now); fills *who. */
+int auth_token_lookup(struct store_tx *tx, const char *token, int64_t now, struct actor *who,
+                      struct error *e);
+int auth_token_delete(struct store_tx *tx, const struct actor *who, int64_t id, struct error *e);
 /* The actor's own tokens (never the secrets); *out is freed by the caller. */
 int auth_token_list(struct store_tx *tx, const struct actor *who, struct api_token **out, size_t *n,
                     struct error *e);

@@ -107,10 +107,17 @@ test('parallel wrong guesses are each counted: the lock comes at the fifth, neve
   assert.equal(failuresOf(from, email), 5);
 });
 
+const lockedUntil = (server, source, email) => Number(sql(server, `SELECT locked_until FROM login_throttle WHERE source = '${source}' AND email = '${email}'`));
+
 test("a locked e-mail is locked for the source that failed, not for everyone", async () => {
   const attacker = '127.0.0.31';
   for (let i = 0; i < 5; i++) assert.equal((await loginFrom(s, attacker, ADMIN_EMAIL, 'wrong-password')).status, 401);
-  assert.equal((await loginFrom(s, attacker, ADMIN_EMAIL, ADMIN_PASSWORD)).status, 429);
+  assert.ok(lockedUntil(s, attacker, ADMIN_EMAIL) > 0);
+  // As after the tenth failure: a quarter of an hour, for that source only.
+  sql(s, `UPDATE login_throttle SET failures = 10, locked_until = ${Date.now() + 900_000} WHERE source = '${attacker}' AND email = '${ADMIN_EMAIL}'`);
+  const refused = await loginFrom(s, attacker, ADMIN_EMAIL, ADMIN_PASSWORD);
+  assert.equal(refused.status, 429);
+  assert.ok(Number(refused.retryAfter) > 800, refused.retryAfter);
   // The admin, from elsewhere, logs in; a success takes only its own attempt back.
   assert.equal((await loginFrom(s, '127.0.0.32', ADMIN_EMAIL, ADMIN_PASSWORD)).status, 200);
   assert.equal((await loginFrom(s, attacker, ADMIN_EMAIL, ADMIN_PASSWORD)).status, 429);
@@ -123,16 +130,72 @@ test('one client address trying many e-mails is slowed down after its allowance'
   const t = await startServer({ env: { CENTRALITA_LOGIN_ADDRESS_FAILURES: '3' } });
   try {
     const from = '127.0.0.41';
+    const started = Date.now();
     for (let i = 1; i <= 3; i++) assert.equal((await loginFrom(t, from, `guess-${i}@example.com`, 'wrong-password')).status, 401);
+    // The third failure slowed the address down (a second, from its answer); keep it so.
+    assert.ok(lockedUntil(t, from, '') > started);
+    sql(t, `UPDATE login_throttle SET locked_until = ${Date.now() + 60_000} WHERE source = '${from}' AND email = ''`);
     const slowed = await loginFrom(t, from, 'guess-4@example.com', 'wrong-password');
     assert.equal(slowed.status, 429);
-    assert.equal(slowed.retryAfter, '1');
     assert.equal((await loginFrom(t, from, ADMIN_EMAIL, ADMIN_PASSWORD)).status, 429);
+    assert.equal(Number(sql(t, `SELECT count(*) FROM login_throttle WHERE email = 'guess-4@example.com'`)), 0, 'not counted');
     // Another address is not slowed by it.
     assert.equal((await loginFrom(t, '127.0.0.42', ADMIN_EMAIL, ADMIN_PASSWORD)).status, 200);
   } finally {
     await t.stop();
   }
+});
+
+test('API tokens may expire, and a new password revokes those made to go with it', async () => {
+  const admin = await adminClient(s);
+  const agent = await agentClient(s, admin, 'tokens@example.com');
+  const make = async (body) => {
+    const r = await agent.post('/api/v1/tokens', body);
+    assert.equal(r.status, 201, r.text);
+    const c = new Client(s.url);
+    c.token = r.json.token;
+    return { ...r.json, client: c };
+  };
+  const soon = Date.now() + 3_600_000;
+  const expiring = await make({ name: 'expiring', expires_at: soon });
+  const plain = await make({ name: 'plain' });
+  const kept = await make({ name: 'kept', revoke_on_password_change: false });
+  assert.equal(expiring.expires_at, soon);
+  assert.equal(plain.expires_at, null);
+  assert.equal(plain.revoke_on_password_change, true);
+  assert.equal(kept.revoke_on_password_change, false);
+  const listed = (await agent.get('/api/v1/tokens')).json.tokens;
+  assert.deepEqual(listed.map((t) => [t.name, t.expires_at, t.revoke_on_password_change]),
+    [['expiring', soon, true], ['plain', null, true], ['kept', null, false]]);
+  for (const t of [expiring, plain, kept]) assert.equal((await t.client.get('/api/v1/me')).status, 200);
+  // Past its time, a token is refused.
+  sql(s, `UPDATE api_tokens SET expires_at = ${Date.now() - 1} WHERE id = ${expiring.id}`);
+  assertError(await expiring.client.get('/api/v1/me'), 401, 'unauthenticated');
+  // Bad expiries change nothing.
+  const before = dump(s, { except: ['sessions', 'login_throttle'] });
+  for (const [body, status, code] of [
+    [{ name: 'x', expires_at: Date.now() - 1000 }, 422, 'unprocessable'],
+    [{ name: 'x', expires_at: 0 }, 422, 'unprocessable'],
+    [{ name: 'x', expires_at: 'tomorrow' }, 400, 'invalid_request'],
+    [{ name: 'x', revoke_on_password_change: 'yes' }, 400, 'invalid_request'],
+  ]) assertError(await agent.post('/api/v1/tokens', body), status, code);
+  assert.equal(dump(s, { except: ['sessions', 'login_throttle'] }), before);
+  // A new password: the tokens made to go with it go; the kept one stays.
+  const changed = await agent.patch('/api/v1/me', { password: 'a-new-password-7', current_password: 'agent-password-123' });
+  assert.equal(changed.status, 200, changed.text);
+  assertError(await plain.client.get('/api/v1/me'), 401, 'unauthenticated');
+  assert.equal((await kept.client.get('/api/v1/me')).status, 200);
+  assertError(await agent.get('/api/v1/me'), 401, 'unauthenticated');
+  // An admin's reset does the same.
+  const relogged = new Client(s.url);
+  await relogged.login('tokens@example.com', 'a-new-password-7');
+  const second = (await relogged.post('/api/v1/tokens', { name: 'second' })).json;
+  const user = (await relogged.get('/api/v1/me')).json.user;
+  assert.equal((await admin.patch(`/api/v1/users/${user.id}`, { password: 'reset-by-admin-8' })).status, 200);
+  const secondClient = new Client(s.url);
+  secondClient.token = second.token;
+  assertError(await secondClient.get('/api/v1/me'), 401, 'unauthenticated');
+  assert.equal((await kept.client.get('/api/v1/me')).status, 200);
 });
 
 test('the right password is refused while the e-mail is locked', async () => {
