@@ -8,10 +8,10 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "accounts/accounts.h"
 #include "core/clock.h"
 #include "core/log.h"
 #include "core/xmalloc.h"
-#include "inbox/inbox.h"
 
 #define SESSION_TTL_MS    (30LL * 24 * 3600 * 1000)
 #define THROTTLE_RESET_MS (3600LL * 1000) /* failures older than this start over */
@@ -181,7 +181,7 @@ int auth_login(struct store *st, const struct auth_source *src, const char *emai
                struct error *e)
 {
 	char folded[USER_EMAIL_MAX + 1];
-	int rc = inbox_fold_email(email, folded, e);
+	int rc = text_fold_email(email, folded, e);
 	if (rc < 0)
 		return rc;
 	if (strlen(password) > USER_PASSWORD_MAX)
@@ -192,7 +192,7 @@ int auth_login(struct store *st, const struct auth_source *src, const char *emai
 		             .source_failures = src->failures_allowed,
 		             .now = now };
 	if ((rc = store_run(st, begin_attempt, &a)) < 0)
-		return error_set(e, rc, "the store failed");
+		return store_failed(e, rc);
 	if (a.locked_until > now) {
 		*retry_after = (int)((a.locked_until - now + 999) / 1000);
 		return error_set(e, ERR_RATE_LIMITED,
@@ -208,7 +208,7 @@ int auth_login(struct store *st, const struct auth_source *src, const char *emai
 	else if (is_match)
 		rc = store_run(st, take_back_attempt, &a);
 	if (rc < 0)
-		return error_set(e, rc, "the store failed");
+		return store_failed(e, rc);
 	if (!is_match)
 		return error_set(e, ERR_BAD_CREDENTIALS, "wrong e-mail or password");
 	*out = a.who;
@@ -231,7 +231,7 @@ int auth_password_verify(struct store *st, int64_t user_id, const char *password
 	}
 	store_rollback(tx);
 	if (rc < 0)
-		return error_set(e, rc, "the store failed");
+		return store_failed(e, rc);
 	if (rc == 0 || crypto_pwhash_str_verify(hash, password, strlen(password)) != 0)
 		return error_set(e, ERR_UNPROCESSABLE, "the current password is wrong");
 	return 0;
@@ -253,7 +253,7 @@ int auth_session_create(struct store_tx *tx, const struct actor *who, int64_t no
 		                STORE_ARGS(SV_INT(who->account_id), SV_INT(who->user_id),
 		                           SV_TEXT(hash), SV_TEXT(csrf), SV_INT(now),
 		                           SV_INT(now + SESSION_TTL_MS)));
-	return rc < 0 ? error_set(e, rc, "the store failed") : 0;
+	return store_failed(e, rc);
 }
 
 /* Reads (account, user, role[, extra text]) from a one-row query into *who. */
@@ -264,7 +264,7 @@ static int lookup_actor(struct store_tx *tx, const char *sql, const struct store
 	struct store_rows *r;
 	int rc = store_query(tx, sql, args, nargs, &r);
 	if (rc < 0)
-		return error_set(e, rc, "the store failed");
+		return store_failed(e, rc);
 	rc = store_next(r);
 	if (rc == 1) {
 		who->account_id = store_int(r, 0);
@@ -275,7 +275,7 @@ static int lookup_actor(struct store_tx *tx, const char *sql, const struct store
 	}
 	store_rows_free(r);
 	if (rc < 0)
-		return error_set(e, rc, "the store failed");
+		return store_failed(e, rc);
 	return rc == 1 ? 0
 	               : error_set(e, ERR_UNAUTHENTICATED, "not logged in, or the session expired");
 }
@@ -298,7 +298,7 @@ int auth_session_delete(struct store_tx *tx, const char *token, struct error *e)
 	token_hash(token, strlen(token), hash);
 	int rc =
 	    store_exec(tx, "DELETE FROM sessions WHERE token_hash = $1", STORE_ARGS(SV_TEXT(hash)));
-	return rc < 0 ? error_set(e, rc, "the store failed") : 0;
+	return store_failed(e, rc);
 }
 
 int auth_token_create(struct store_tx *tx, const struct actor *who, const struct api_token *t,
@@ -307,7 +307,7 @@ int auth_token_create(struct store_tx *tx, const struct actor *who, const struct
 	char clean[TOKEN_NAME_MAX + 1];
 	char hash[TOKEN_HASH_LEN];
 	char secret[TOKEN_TEXT_LEN];
-	int rc = inbox_check_name("name", t->name, TOKEN_NAME_MAX, clean, e);
+	int rc = text_check_name("name", t->name, TOKEN_NAME_MAX, clean, e);
 	if (rc < 0)
 		return rc;
 	if (t->expires_at != 0 && t->expires_at <= now)
@@ -324,7 +324,7 @@ int auth_token_create(struct store_tx *tx, const struct actor *who, const struct
 	               SV_INT(now), t->expires_at != 0 ? SV_INT(t->expires_at) : SV_NULL,
 	               SV_INT(t->is_revoked_by_new_password)),
 	    id);
-	return rc < 0 ? error_set(e, rc, "the store failed") : 0;
+	return store_failed(e, rc);
 }
 
 int auth_token_lookup(struct store_tx *tx, const char *token, int64_t now, struct actor *who,
@@ -346,7 +346,7 @@ int auth_token_delete(struct store_tx *tx, const struct actor *who, int64_t id, 
 	int rc = store_exec(tx, "DELETE FROM api_tokens WHERE user_id = $1 AND id = $2",
 	                    STORE_ARGS(SV_INT(who->user_id), SV_INT(id)));
 	if (rc < 0)
-		return error_set(e, rc, "the store failed");
+		return store_failed(e, rc);
 	return rc > 0 ? 0 : error_set(e, ERR_NOT_FOUND, "no such token");
 }
 
@@ -360,7 +360,7 @@ int auth_token_list(struct store_tx *tx, const struct actor *who, struct api_tok
 	                     " ORDER BY id",
 	                     STORE_ARGS(SV_INT(who->user_id)), &r);
 	if (rc < 0)
-		return error_set(e, rc, "the store failed");
+		return store_failed(e, rc);
 	struct api_token *tokens = NULL;
 	size_t len = 0, cap = 0;
 	while ((rc = store_next(r)) == 1) {
@@ -374,7 +374,7 @@ int auth_token_list(struct store_tx *tx, const struct actor *who, struct api_tok
 	store_rows_free(r);
 	if (rc < 0) {
 		free(tokens);
-		return error_set(e, rc, "the store failed");
+		return store_failed(e, rc);
 	}
 	*out = tokens;
 	*n = len;
