@@ -380,3 +380,11 @@ int auth_token_list(struct store_tx *tx, const struct actor *who, struct api_tok
 	*n = len;
 	return 0;
 }
+
+json_t *api_token_json(const struct api_token *t)
+{
+	return json_pack("{s:I,s:s,s:I,s:o,s:b}", "id", (json_int_t)t->id, "name", t->name,
+	                 "created_at", (json_int_t)t->created_at, "expires_at",
+	                 t->expires_at != 0 ? json_integer(t->expires_at) : json_null(),
+	                 "revoke_on_password_change", t->is_revoked_by_new_password);
+}

@@ -43,7 +43,7 @@ static void reply_me(struct http_request *req, struct http_response *res, struct
 		http_reply_error(res, &e);
 		return;
 	}
-	json_t *body = json_pack("{s:o}", "user", json_user(&u));
+	json_t *body = json_pack("{s:o}", "user", user_json(&u));
 	if (csrf != NULL)
 		json_object_set_new(body, "csrf_token", json_string(csrf));
 	http_reply_json(res, status, body);
@@ -154,17 +154,9 @@ void api_me_update(struct http_request *req, struct http_response *res)
 	if (rc == 0 && u.availability == AVAILABILITY_ONLINE)
 		rc = team_fill_queues_of(tx, u.id, now, &e);
 	if (api_finish(res, tx, rc, &e) == 0)
-		http_reply_json(res, 200, json_pack("{s:o}", "user", json_user(&u)));
+		http_reply_json(res, 200, json_pack("{s:o}", "user", user_json(&u)));
 out:
 	json_decref(body);
-}
-
-static json_t *json_token(const struct api_token *t)
-{
-	return json_pack("{s:I,s:s,s:I,s:o,s:b}", "id", (json_int_t)t->id, "name", t->name,
-	                 "created_at", (json_int_t)t->created_at, "expires_at",
-	                 t->expires_at != 0 ? json_integer(t->expires_at) : json_null(),
-	                 "revoke_on_password_change", t->is_revoked_by_new_password);
 }
 
 void api_tokens_list(struct http_request *req, struct http_response *res)
@@ -183,7 +175,7 @@ void api_tokens_list(struct http_request *req, struct http_response *res)
 	}
 	json_t *list = json_array();
 	for (size_t i = 0; i < n; i++)
-		json_array_append_new(list, json_token(&tokens[i]));
+		json_array_append_new(list, api_token_json(&tokens[i]));
 	free(tokens);
 	http_reply_json(res, 200, json_pack("{s:o}", "tokens", list));
 }
@@ -213,7 +205,7 @@ void api_token_create(struct http_request *req, struct http_response *res)
 		struct error e;
 		int rc = auth_token_create(tx, &req->who, &t, t.created_at, token, &t.id, &e);
 		if (api_finish(res, tx, rc, &e) == 0) {
-			json_t *out = json_token(&t);
+			json_t *out = api_token_json(&t);
 			json_object_set_new(out, "token", json_string(token));
 			http_reply_json(res, 201, out);
 		}
