@@ -13,39 +13,40 @@
 #include "store/store.h"
 
 static struct cli_flag user_add_flags[] = {
-	{ "name", "the person's name (defaults to the part of the e-mail before @)", NULL },
-	{ "role", "admin or agent (agent)", NULL },
-	{ "password", "the password (a random one is printed when omitted)", NULL },
-	{ NULL, NULL, NULL },
+	{ "name", "the person's name (defaults to the part of the e-mail before @)", NULL, false },
+	{ "role", "admin or agent (agent)", NULL, false },
+	{ "password", "the password (a random one is printed when omitted)", NULL, true },
+	{ NULL, NULL, NULL, false },
 };
 
 static struct cli_flag passwd_flags[] = {
-	{ "password", "the new password (a random one is printed when omitted)", NULL },
-	{ NULL, NULL, NULL },
+	{ "password", "the new password (a random one is printed when omitted)", NULL, true },
+	{ NULL, NULL, NULL, false },
 };
 
 static struct cli_flag channel_flags[] = {
-	{ "name", "the channel's display name (required)", NULL },
-	{ "phone-number-id", "WhatsApp: the phone number id", NULL },
-	{ "page-id", "Messenger: the page id", NULL },
-	{ "instagram-account-id", "Instagram: the account id", NULL },
-	{ "access-token", "WhatsApp, Messenger, Instagram: the access token", NULL },
-	{ "app-secret", "WhatsApp, Messenger, Instagram: the app secret", NULL },
-	{ "verify-token", "WhatsApp, Messenger, Instagram: the webhook verify token", NULL },
-	{ "bot-token", "Telegram: the bot token from BotFather", NULL },
-	{ "mode", "Telegram: webhook (default) or polling", NULL },
-	{ "allowed-origins", "webchat: origins that may embed it, comma-separated (any)", NULL },
-	{ NULL, NULL, NULL },
+	{ "name", "the channel's display name (required)", NULL, false },
+	{ "phone-number-id", "WhatsApp: the phone number id", NULL, false },
+	{ "page-id", "Messenger: the page id", NULL, false },
+	{ "instagram-account-id", "Instagram: the account id", NULL, false },
+	{ "access-token", "WhatsApp, Messenger, Instagram: the access token", NULL, true },
+	{ "app-secret", "WhatsApp, Messenger, Instagram: the app secret", NULL, true },
+	{ "verify-token", "WhatsApp, Messenger, Instagram: the webhook verify token", NULL, true },
+	{ "bot-token", "Telegram: the bot token from BotFather", NULL, true },
+	{ "mode", "Telegram: webhook (default) or polling", NULL, false },
+	{ "allowed-origins", "webchat: origins that may embed it, comma-separated (any)", NULL,
+	  false },
+	{ NULL, NULL, NULL, false },
 };
 
 static struct cli_flag simulate_flags[] = {
-	{ "channel", "the channel's id (required)", NULL },
-	{ "from", "the customer: phone (WhatsApp), PSID, IGSID or Telegram user id", NULL },
-	{ "name", "the customer's display name (Cliente)", NULL },
-	{ "text", "what the customer writes", NULL },
-	{ "payload", "post this file as the webhook body instead of building one", NULL },
-	{ "url", "the server to post to (the public URL)", NULL },
-	{ NULL, NULL, NULL },
+	{ "channel", "the channel's id (required)", NULL, false },
+	{ "from", "the customer: phone (WhatsApp), PSID, IGSID or Telegram user id", NULL, false },
+	{ "name", "the customer's display name (Cliente)", NULL, false },
+	{ "text", "what the customer writes", NULL, false },
+	{ "payload", "post this file as the webhook body instead of building one", NULL, false },
+	{ "url", "the server to post to (the public URL)", NULL, false },
+	{ NULL, NULL, NULL, false },
 };
 
 static int cmd_version(const struct command *cmd, struct config *c, char **pos)
@@ -61,10 +62,10 @@ static const struct command commands[] = {
 	  true, cli_serve },
 	{ "migrate", "migrate [--db URL]", "Brings the database schema up to date.", 0, NULL, true,
 	  cli_migrate },
-	{ "user add", "user add EMAIL [--name NAME] [--role admin|agent] [--password P]",
+	{ "user add", "user add EMAIL [--name NAME] [--role admin|agent] [--password-file PATH]",
 	  "Creates a user.", 1, user_add_flags, true, cli_user_add },
 	{ "user list", "user list", "Lists the users.", 0, NULL, true, cli_user_list },
-	{ "user passwd", "user passwd EMAIL [--password P]",
+	{ "user passwd", "user passwd EMAIL [--password-file PATH]",
 	  "Sets a user's password and ends their sessions.", 1, passwd_flags, true,
 	  cli_user_passwd },
 	{ "user deactivate", "user deactivate EMAIL",

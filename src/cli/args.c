@@ -1,5 +1,7 @@
 /* The command line's words: flags and positional arguments, help, usage errors. */
+#include <errno.h>
 #include <stdarg.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -24,8 +26,16 @@ static void print_help(const struct command *cmd)
 	bool has_flags = cmd->uses_config || (cmd->flags && cmd->flags[0].name);
 	if (has_flags)
 		printf("\nflags:\n");
-	for (struct cli_flag *f = cmd->flags; f && f->name; f++)
+	for (struct cli_flag *f = cmd->flags; f && f->name; f++) {
 		printf("  --%-18s %s\n", f->name, f->help);
+		char file_flag[64];
+		snprintf(file_flag, sizeof(file_flag), "%s-file PATH", f->name);
+		if (f->is_secret)
+			printf(
+			    "  --%-18s the same from the first line of PATH (- reads standard input),\n"
+			    "  %20s out of sight of other users, unlike a flag in the process list\n",
+			    file_flag, "");
+	}
 	for (int i = 0; cmd->uses_config && config_items[i].flag; i++)
 		printf("  --%-18s %s [%s]\n", config_items[i].flag, config_items[i].help,
 		       config_items[i].env);
@@ -37,6 +47,42 @@ static struct cli_flag *find_flag(const struct command *cmd, const char *name)
 		if (strcmp(f->name, name) == 0)
 			return f;
 	return NULL;
+}
+
+/* The secret flag that --name (NAME-file) reads from a file, or NULL. */
+static struct cli_flag *find_secret_file_flag(const struct command *cmd, const char *name)
+{
+	size_t len = strlen(name);
+	if (len <= 5 || strcmp(name + len - 5, "-file") != 0)
+		return NULL;
+	for (struct cli_flag *f = cmd->flags; f && f->name; f++)
+		if (f->is_secret && strlen(f->name) == len - 5 &&
+		    strncmp(f->name, name, len - 5) == 0)
+			return f;
+	return NULL;
+}
+
+/* A secret's value from the first line of path ("-": standard input), to keep until exit. */
+static const char *read_secret(const char *prefix, const char *flag, const char *path)
+{
+	bool is_stdin = strcmp(path, "-") == 0;
+	FILE *f = is_stdin ? stdin : fopen(path, "r");
+	if (f == NULL)
+		cli_usage_error(prefix, "--%s-file: cannot open %s: %s", flag, path,
+		                strerror(errno));
+	char *line = NULL;
+	size_t cap = 0;
+	ssize_t n = getline(&line, &cap, f);
+	if (!is_stdin)
+		fclose(f);
+	if (n > 0)
+		line[strcspn(line, "\r\n")] = '\0';
+	if (n <= 0 || line[0] == '\0') {
+		free(line);
+		cli_usage_error(prefix, "--%s-file: %s has no value on its first line", flag,
+		                is_stdin ? "standard input" : path);
+	}
+	return line;
 }
 
 void cli_parse_args(const struct command *cmd, int argc, char **argv, struct config *c, char **pos)
@@ -66,10 +112,11 @@ void cli_parse_args(const struct command *cmd, int argc, char **argv, struct con
 		memcpy(name, arg + 2, len - 2);
 		name[len - 2] = '\0';
 		struct cli_flag *own = find_flag(cmd, name);
+		struct cli_flag *from_file = find_secret_file_flag(cmd, name);
 		bool is_config = false;
 		for (int k = 0; cmd->uses_config && config_items[k].flag; k++)
 			is_config |= strcmp(config_items[k].flag, name) == 0;
-		if (own == NULL && !is_config)
+		if (own == NULL && from_file == NULL && !is_config)
 			cli_usage_error(prefix, "unknown flag --%s", name);
 		if (eq != NULL)
 			value = eq + 1;
@@ -77,7 +124,9 @@ void cli_parse_args(const struct command *cmd, int argc, char **argv, struct con
 			value = argv[++i];
 		else
 			cli_usage_error(prefix, "--%s needs a value", name);
-		if (own != NULL)
+		if (from_file != NULL)
+			from_file->value = read_secret(prefix, from_file->name, value);
+		else if (own != NULL)
 			own->value = value;
 		else if (config_set_flag(c, name, value, &e) < 0)
 			cli_usage_error(prefix, "%s", e.message);

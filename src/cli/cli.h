@@ -21,6 +21,7 @@ struct cli_flag {
 	const char *name;
 	const char *help;
 	const char *value;
+	bool is_secret; /* also --NAME-file PATH: kept out of the process list */
 };
 
 struct command {

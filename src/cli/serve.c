@@ -13,6 +13,7 @@
 #include "cli/cli.h"
 #include "core/clock.h"
 #include "core/log.h"
+#include "core/pool.h"
 #include "core/token.h"
 #include "demo.h"
 #include "http/http.h"
@@ -112,11 +113,13 @@ int cli_serve(const struct command *cmd, struct config *c, char **pos)
 	struct store *st = NULL;
 	struct seal *seal = NULL;
 	struct error e;
-	int threads = c->threads > 0 ? c->threads : (int)sysconf(_SC_NPROCESSORS_ONLN);
+	int cores = (int)sysconf(_SC_NPROCESSORS_ONLN);
+	int threads = c->threads > 0 ? c->threads : cores;
+	int hashers = c->hash_threads > 0 ? c->hash_threads : cores / 4 > 0 ? cores / 4 : 1;
 	cli_make_parent_dir(c->secret_key_file);
 	if (seal_open(c->secret_key_file, &seal, &e) < 0)
 		return cli_fail("%s", e.message);
-	if (cli_open_store(c, threads + 3, &st) != 0 ||
+	if (cli_open_store(c, threads + hashers + 3, &st) != 0 ||
 	    (c->is_demo && seed_demo(st, seal, c) != 0) || bootstrap_admin(st) != 0) {
 		store_close(st);
 		seal_free(seal);
@@ -130,13 +133,16 @@ int cli_serve(const struct command *cmd, struct config *c, char **pos)
 	pthread_sigmask(SIG_BLOCK, &stop, NULL);
 	signal(SIGPIPE, SIG_IGN);
 	struct app app = { .store = st, .config = c, .seal = seal };
-	app.outbox = outbox_worker_start(st, seal, c, &e);
+	/* A few logins wait for each hashing thread (a fraction of a second); more get 503. */
+	app.hashing = pool_start(hashers, 4 * hashers, &e);
+	app.outbox = app.hashing ? outbox_worker_start(st, seal, c, &e) : NULL;
 	app.poller = app.outbox ? poller_start(st, seal, c, app.outbox, &e) : NULL;
 	app.events = app.poller ? events_hub_start(st, c, &e) : NULL;
 	app.scheduler =
 	    app.events ? scheduler_start(st, timers, sizeof(timers) / sizeof(timers[0]), &e) : NULL;
 	struct http_server *srv = app.scheduler ? http_server_start(&app, &e) : NULL;
 	if (srv == NULL) {
+		pool_stop(app.hashing);
 		scheduler_stop(app.scheduler);
 		events_hub_stop(app.events);
 		poller_stop(app.poller);
@@ -154,6 +160,7 @@ int cli_serve(const struct command *cmd, struct config *c, char **pos)
 	log_info("received %s: finishing requests in flight",
 	         sig == SIGTERM ? "SIGTERM" : "SIGINT");
 	http_server_stop(srv, 10000);
+	pool_stop(app.hashing);
 	scheduler_stop(app.scheduler);
 	events_hub_stop(app.events);
 	poller_stop(app.poller);

@@ -17,6 +17,10 @@ const struct config_item config_items[] = {
 	{ "secret-key-file", "CENTRALITA_SECRET_KEY_FILE",
 	  "key that encrypts channel credentials, created when absent (./var/secret.key)" },
 	{ "threads", "CENTRALITA_THREADS", "HTTP worker threads, 1-64 (number of cores)" },
+	{ "hash-threads", "CENTRALITA_HASH_THREADS",
+	  "threads that check passwords (64 MiB each), 1-64 (a quarter of the cores, at least 1)" },
+	{ "login-address-failures", "CENTRALITA_LOGIN_ADDRESS_FAILURES",
+	  "failed logins from one client address before it is slowed down, 1-1000000 (50)" },
 	{ "graph-api-url", "CENTRALITA_GRAPH_API_URL",
 	  "Meta's Graph API base URL (https://graph.facebook.com)" },
 	{ "graph-api-version", "CENTRALITA_GRAPH_API_VERSION",
@@ -52,7 +56,9 @@ void config_defaults(struct config *c)
 	c->listen_port = 8080;
 	snprintf(c->public_url, sizeof(c->public_url), "http://127.0.0.1:8080");
 	snprintf(c->secret_key_file, sizeof(c->secret_key_file), "./var/secret.key");
-	c->threads = 0; /* resolved to the core count by the server */
+	c->threads = 0;      /* resolved to the core count by the server */
+	c->hash_threads = 0; /* resolved to a quarter of the cores by the server */
+	c->login_address_failures = 50;
 	snprintf(c->graph_api_url, sizeof(c->graph_api_url), "https://graph.facebook.com");
 	snprintf(c->graph_api_version, sizeof(c->graph_api_version), "v25.0");
 	snprintf(c->telegram_api_url, sizeof(c->telegram_api_url), "https://api.telegram.org");
@@ -202,8 +208,13 @@ static int set_item(struct config *c, int item, const char *value, const char **
 		return has_index_html(value) ? copy_value(c->web_dir, sizeof(c->web_dir), value)
 		                             : -1;
 	}
+	if (strcmp(flag, "login-address-failures") == 0) {
+		*expected = "a whole number from 1 to 1000000";
+		return parse_int(value, 1, 1000000, &c->login_address_failures);
+	}
 	*expected = "a whole number from 1 to 64";
-	return parse_int(value, 1, 64, &c->threads);
+	return parse_int(value, 1, 64,
+	                 strcmp(flag, "threads") == 0 ? &c->threads : &c->hash_threads);
 }
 
 static int find_item(const char *flag)

@@ -16,6 +16,8 @@ struct config {
 	char public_url[512];  /* how providers and browsers reach us */
 	char secret_key_file[1024];
 	int threads;                /* HTTP worker threads */
+	int hash_threads;           /* the password hashing pool's threads */
+	int login_address_failures; /* failed logins from one address before it is slowed */
 	char graph_api_url[512];    /* Meta's Graph API, or a fake or proxy of it */
 	char graph_api_version[16]; /* "v25.0" */
 	char telegram_api_url[512]; /* the Telegram Bot API, or a fake or proxy of it */

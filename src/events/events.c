@@ -371,7 +371,7 @@ static void check_logins(struct events_hub *h, int64_t now)
 		struct error e;
 		int rc = s->login.is_session
 		             ? auth_session_lookup(tx, s->login.token, now, &who, csrf, &e)
-		             : auth_token_lookup(tx, s->login.token, &who, &e);
+		             : auth_token_lookup(tx, s->login.token, now, &who, &e);
 		if (rc == 0) {
 			pthread_mutex_lock(&h->lock);
 			s->who = who;

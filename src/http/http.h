@@ -36,6 +36,7 @@ struct app {
 	struct poller *poller;        /* woken when Telegram channels change */
 	struct events_hub *events;    /* the event stream's subscriptions */
 	struct scheduler *scheduler;  /* woken after a commit that set a due time */
+	struct pool *hashing;         /* where passwords are checked and hashed (core/pool.h) */
 };
 
 struct http_request {

@@ -1,5 +1,5 @@
 // The teams the saved routing sends to are kept beside it (routing_teams), so the database
-// refuses to delete one; migration 0013 fills that table from the configurations saved before.
+// refuses to delete one; migration 0014 fills that table from the configurations saved before.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { startServer, sql } from './lib/server.js';
@@ -41,9 +41,9 @@ test('a database from before the table learns the teams its saved routing names'
   const admin = await adminClient(s);
   const ids = await teamsAndRouting(admin);
   await s.stop({ keepDir: true });
-  // Back to schema 12: the routing configuration saved, no routing_teams (and nothing of the
+  // Back to schema 13: the routing configuration saved, no routing_teams (and nothing of the
   // migrations after it).
-  sql(s, 'DROP TABLE routing_teams; DROP INDEX conversations_snoozed; DELETE FROM schema_migrations WHERE version >= 13;');
+  sql(s, 'DROP TABLE routing_teams; DROP INDEX conversations_snoozed; DELETE FROM schema_migrations WHERE version >= 14;');
   const again = await startServer({ dir: s.dir });
   try {
     assert.equal(sql(again, 'SELECT group_concat(team_id) FROM (SELECT team_id FROM routing_teams ORDER BY team_id)'),

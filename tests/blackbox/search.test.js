@@ -127,6 +127,8 @@ test('a database migrated with messages already in it is searchable', async () =
     DROP TABLE messages_fts; DROP TABLE contacts_fts; DROP INDEX conversations_contact;
     DROP TABLE routing_teams; DROP INDEX conversations_snoozed;
     ALTER TABLE events DROP COLUMN is_for_visitor;
+    ALTER TABLE api_tokens DROP COLUMN expires_at;
+    ALTER TABLE api_tokens DROP COLUMN revoke_on_password_change;
     DELETE FROM schema_migrations WHERE version >= 11;`);
   assert.equal(sql(old, "SELECT count(*) FROM sqlite_master WHERE name LIKE '%fts%'"), '0');
   old = await startServer({ dir: old.dir, env: f.env });

@@ -263,6 +263,34 @@ test('a million messages in one body is bounded work; a year-3000 timestamp is c
   assert.ok(m.created_at >= before - 1000 && m.created_at <= Date.now() + 1000, String(m.created_at));
 });
 
+// Nothing acknowledged is lost: a 200 means every message of the body is stored (the 1 MiB
+// body limit bounds how many a body can hold), and a repeat stores none again.
+test('a signed body with 3,000 messages is answered 200 with all 3,000 stored, once', { timeout: 60000 }, async (t) => {
+  const many = JSON.parse(fixture('whatsapp/text.json'));
+  const value = many.entry[0].changes[0].value;
+  const [message] = value.messages;
+  value.messages = Array.from({ length: 3000 }, (_, i) => ({
+    ...message, from: `3460000${i % 3}`, id: `wamid.bulk-${i}`, text: { body: `mensaje ${i}` },
+  }));
+  value.contacts = [0, 1, 2].map((k) => ({ profile: { name: `Bulk ${k}` }, wa_id: `3460000${k}` }));
+  const body = JSON.stringify(many);
+  assert.ok(body.length < 1024 * 1024);
+  // A server of its own: 3,000 messages would swell every later test's dump.
+  const own = await startServer();
+  t.after(() => own.stop());
+  assert.equal((await (await adminClient(own)).post('/api/v1/channels', CHANNELS.whatsapp)).status, 201);
+  const stored = () => Number(sql(own, "SELECT count(*) FROM messages WHERE provider_message_id LIKE 'wamid.bulk-%'"));
+  const r = await postMeta(own, 'whatsapp', body);
+  assert.equal(r.status, 200, r.text);
+  assert.equal(r.json.stored, 3000);
+  assert.equal(stored(), 3000);
+  assert.equal(sql(own, "SELECT text FROM messages WHERE provider_message_id = 'wamid.bulk-2999'"), 'mensaje 2999');
+  const again = await postMeta(own, 'whatsapp', body);
+  assert.equal(again.status, 200, again.text);
+  assert.equal(again.json.stored, 0);
+  assert.equal(stored(), 3000);
+});
+
 test('a provider\'s text cannot forge a log line: control characters are escaped', async () => {
   const forged = '2026-01-01T00:00:00.000Z error FORGED by the provider';
   const body = JSON.parse(fixture('messenger/text.json'));

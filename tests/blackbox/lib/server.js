@@ -37,8 +37,9 @@ export function baseEnv(dir, extra = {}) {
 }
 
 // Runs a CLI sub-command to completion.
-export function cli(dir, args, extraEnv = {}) {
-  const r = spawnSync(BIN, args, { env: baseEnv(dir, extraEnv), encoding: 'utf8' });
+// input, when given, is what the command reads on standard input.
+export function cli(dir, args, extraEnv = {}, { input } = {}) {
+  const r = spawnSync(BIN, args, { env: baseEnv(dir, extraEnv), encoding: 'utf8', input });
   return { status: r.status, stdout: r.stdout, stderr: r.stderr };
 }
 
