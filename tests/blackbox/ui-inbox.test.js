@@ -1,7 +1,8 @@
 // The inbox in a real browser (headless chromium) against a real server whose providers are
 // faked: a customer's signed webhook appears live in the right team's view, routing's
 // welcome and fallback show in the thread, a reply reaches the provider, a transfer takes a
-// conversation out of a non-member's view, customer text is never HTML, and a dropped
+// conversation out of a non-member's view, a message that reopens a resolved conversation
+// shows it open, customer text is never HTML, and a dropped
 // event stream catches up without a reload and without duplicates.
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
@@ -130,6 +131,39 @@ test('an agent replies with Enter; the message is pending until the provider acc
   assert.equal(await mine.locator('.msg-sender').textContent(), 'Sara Soporte');
   assert.equal(await mine.locator('.tick-sent').getAttribute('title'), en['inbox.tick.sent']);
   assert.equal(await mine.count(), 1);
+  assertNoErrors(page);
+  await page.context().close();
+});
+
+// A reply to a resolved conversation reopens it in one commit: conversation.updated, then
+// message.created. The thread must apply both (one reload timer used to keep only the last).
+test('a conversation reopened by a message shows open in the thread: a customer\'s, then the agent\'s own reply', async () => {
+  const { from, conversation } = await routedCustomer('Olga Prieto', '1');
+  const page = await openPage(browser, server, { path: `/inbox/team/${teams.Soporte.id}/${conversation}` });
+  await logIn(page, 'sara@example.com', 'agent-password-123');
+  await page.getByRole('heading', { level: 2, name: 'Olga Prieto' }).waitFor();
+  const badge = page.locator('.thread-sub .badge');
+  const resolveAndWait = async () => {
+    assert.equal((await admin.post(`/api/v1/conversations/${conversation}/resolve`)).status, 200);
+    await badge.filter({ hasText: en['inbox.status.resolved'] }).waitFor();
+    await page.locator('#action-reopen').waitFor();
+  };
+
+  await resolveAndWait();
+  await customerWrites(server, 'whatsapp', from, 'Vuelvo a escribir', { name: 'Olga Prieto' });
+  await thread(page).locator('.msg-in', { hasText: 'Vuelvo a escribir' }).waitFor();
+  assert.equal((await admin.get(`/api/v1/conversations/${conversation}`)).json.conversation.status, 'open');
+  await badge.filter({ hasText: en['inbox.status.open'] }).waitFor();
+  await page.locator('#action-resolve').waitFor();
+
+  await resolveAndWait();
+  const composer = page.getByRole('textbox', { name: en['inbox.composer.reply'] });
+  await composer.fill('Te respondo aunque estaba resuelta');
+  await composer.press('Enter');
+  await thread(page).locator('.msg-out', { hasText: 'Te respondo aunque estaba resuelta' }).waitFor();
+  assert.equal((await admin.get(`/api/v1/conversations/${conversation}`)).json.conversation.status, 'open');
+  await badge.filter({ hasText: en['inbox.status.open'] }).waitFor();
+  await page.locator('#action-resolve').waitFor();
   assertNoErrors(page);
   await page.context().close();
 });

@@ -341,16 +341,22 @@ export function createThread(ctx) {
     await loadTimeline();
   }
 
-  // Reloads after events, a few at a time.
-  function schedule(fn) {
+  // Reloads after events, a few at a time: each event adds what it changed, and one run
+  // reloads all of it, so an event is never lost to the next one's timer.
+  const due = new Set();
+  function schedule(...parts) {
+    for (const part of parts) due.add(part);
     clearTimeout(reloadTimer);
-    reloadTimer = setTimeout(fn, 150);
+    reloadTimer = setTimeout(reloadDue, 150);
   }
 
-  async function reloadAll() {
+  async function reloadDue() {
+    const parts = new Set(due);
+    due.clear();
     try {
-      await loadConversation();
-      await Promise.all([loadMessages(), loadTimeline()]);
+      if (parts.has('conversation')) await loadConversation();
+      await Promise.all([parts.has('messages') && loadMessages(), parts.has('timeline') && loadTimeline()]);
+      if (parts.has('read')) markRead();
     } catch (e) {
       if (e instanceof ApiError && e.status === 404) ctx.onGone(t('inbox.gone.notVisible'));
       else notify(errorMessage(e), { isError: true });
@@ -366,16 +372,13 @@ export function createThread(ctx) {
       await Promise.all([loadMessages(), loadTimeline()]);
       markRead();
     },
-    reload: () => schedule(reloadAll),
+    reload: () => schedule('conversation', 'messages', 'timeline'),
     onEvent(name, data) {
-      if (name === 'message.created' || name === 'message.updated') {
-        schedule(async () => {
-          await loadMessages().catch(() => {});
-          if (name === 'message.created' && data.direction === 'in') markRead();
-        });
-      } else {
-        schedule(reloadAll);
-      }
+      if (name === 'message.created' && data.direction === 'in') schedule('messages', 'read');
+      else if (name === 'message.created' || name === 'message.updated') schedule('messages');
+      else if (name === 'note.created') schedule('timeline');
+      // Its read mark changes nothing the thread shows.
+      else if (name === 'conversation.updated' && data.action !== 'read') schedule('conversation', 'timeline');
     },
     // Once on the page: the newest message in view.
     scrollToEnd() {
