@@ -184,6 +184,3 @@ function beep() {
   }
 }
 
-// For the browser tests: cut the stream as a network failure would; it comes back with
-// the last event id after `ms`.
-window.centralitaLive = { drop: (ms = RECONNECT_MS) => drop(ms), lastEventId: () => lastId };
