@@ -359,42 +359,49 @@ static void read_item(struct store_rows *r, struct conversation_item *it)
 	it->unread = store_int(r, 22);
 }
 
+/* The statements' parameters (above) for f; like and match are q's two patterns. */
+#define FILTER_ARGS 17
+static void filter_args(const struct actor *who, const struct conversation_filter *f,
+                        const char *like, const char *match, struct store_value *args)
+{
+	/* No cursor: from the newest, before (INT64_MAX, INT64_MAX). */
+	int64_t after_at = f->after_id != 0 ? f->after_activity_at : INT64_MAX;
+	int64_t after_id = f->after_id != 0 ? f->after_id : INT64_MAX;
+	struct store_value v[FILTER_ARGS] = { SV_INT(who->account_id),
+		                              SV_INT(who->user_id),
+		                              SV_INT(who->role == ROLE_ADMIN),
+		                              SV_INT(f->view),
+		                              SV_INT(f->team_id),
+		                              SV_TEXT(f->status != NULL ? f->status : ""),
+		                              SV_INT(f->channel_id),
+		                              SV_INT(f->assignee_id),
+		                              SV_TEXT(f->tag != NULL ? f->tag : ""),
+		                              SV_TEXT(like),
+		                              SV_INT(after_at),
+		                              SV_INT(after_id),
+		                              SV_INT(f->limit),
+		                              SV_INT(PREVIEW_CHARS),
+		                              SV_TEXT(match),
+		                              SV_INT(CONVERSATION_COUNT_MAX + 1),
+		                              SV_INT(f->id) };
+	memcpy(args, v, sizeof(v));
+}
+
 int conversation_list(struct store_tx *tx, const struct actor *who,
                       const struct conversation_filter *f, struct conversation_item **out,
                       size_t *n, int64_t *total, struct error *e)
 {
 	char *like = inbox_like_pattern(f->q), *match = search_query(f->q);
-	const char *status = f->status != NULL ? f->status : "";
-	const char *tag = f->tag != NULL ? f->tag : "";
 	bool is_search = f->q != NULL;
 	struct store_rows *r = NULL;
 	struct conversation_item *list = NULL;
 	size_t len = 0, cap = 0;
-	/* No cursor: from the newest, before (INT64_MAX, INT64_MAX). */
-	int64_t after_at = f->after_id != 0 ? f->after_activity_at : INT64_MAX;
-	int64_t after_id = f->after_id != 0 ? f->after_id : INT64_MAX;
-	struct store_value args[] = { SV_INT(who->account_id),
-		                      SV_INT(who->user_id),
-		                      SV_INT(who->role == ROLE_ADMIN),
-		                      SV_INT(f->view),
-		                      SV_INT(f->team_id),
-		                      SV_TEXT(status),
-		                      SV_INT(f->channel_id),
-		                      SV_INT(f->assignee_id),
-		                      SV_TEXT(tag),
-		                      SV_TEXT(like),
-		                      SV_INT(after_at),
-		                      SV_INT(after_id),
-		                      SV_INT(f->limit),
-		                      SV_INT(PREVIEW_CHARS),
-		                      SV_TEXT(match),
-		                      SV_INT(CONVERSATION_COUNT_MAX + 1),
-		                      SV_INT(f->id) };
-	int nargs = (int)(sizeof(args) / sizeof(args[0]));
+	struct store_value args[FILTER_ARGS];
+	filter_args(who, f, like, match, args);
 	/* The page follows the cursor; the count ignores it. A search counts its matches while
 	 * finding them; the count is read on its own when there is no page to carry it. */
 	int view = f->id != 0 ? VIEW_ONE : (int)f->view;
-	int rc = store_query(tx, list_sql[view][is_search], args, nargs, &r);
+	int rc = store_query(tx, list_sql[view][is_search], args, FILTER_ARGS, &r);
 	if (rc < 0)
 		goto out;
 	*total = -1;
@@ -410,7 +417,7 @@ int conversation_list(struct store_tx *tx, const struct actor *who,
 		goto out;
 	args[10] = SV_INT(INT64_MAX);
 	args[11] = SV_INT(INT64_MAX);
-	rc = store_get_int(tx, count_sql[view][is_search], args, nargs, total);
+	rc = store_get_int(tx, count_sql[view][is_search], args, FILTER_ARGS, total);
 out:
 	store_rows_free(r);
 	free(like);
@@ -422,6 +429,30 @@ out:
 	*out = list;
 	*n = len;
 	return 0;
+}
+
+int conversation_count(struct store_tx *tx, const struct actor *who,
+                       const struct conversation_filter *f, int64_t *n, struct error *e)
+{
+	struct store_value args[FILTER_ARGS];
+	filter_args(who, f, "", "", args);
+	int rc = store_get_int(tx, count_sql[f->view][0], args, FILTER_ARGS, n);
+	return rc < 0 ? error_set(e, rc, "the store failed") : 0;
+}
+
+int conversation_count_unread(struct store_tx *tx, const struct actor *who, int64_t *n,
+                              struct error *e)
+{
+	int rc = store_get_int(
+	    tx,
+	    "SELECT count(*) FROM (SELECT 1 FROM conversations v WHERE" CONVERSATION_VISIBLE
+	    " AND v.status <> 'resolved' AND EXISTS (SELECT 1 FROM messages i"
+	    " WHERE i.conversation_id = v.id AND i.direction = 'in'"
+	    " AND i.id > v.last_read_message_id) LIMIT $4)",
+	    STORE_ARGS(SV_INT(who->account_id), SV_INT(who->user_id),
+	               SV_INT(who->role == ROLE_ADMIN), SV_INT(CONVERSATION_COUNT_MAX + 1)),
+	    n);
+	return rc < 0 ? error_set(e, rc, "the store failed") : 0;
 }
 
 void conversation_items_free(struct conversation_item *items, size_t n)

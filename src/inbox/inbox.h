@@ -414,6 +414,13 @@ int conversation_list(struct store_tx *tx, const struct actor *who,
                       const struct conversation_filter *f, struct conversation_item **out,
                       size_t *n, int64_t *total, struct error *e);
 void conversation_items_free(struct conversation_item *items, size_t n);
+/* The navigation's counts, up to CONVERSATION_COUNT_MAX + 1 each: the list's total for f
+ * (a view and a status, no q), and the conversations not resolved with unread customer
+ * messages among all the actor may see. */
+int conversation_count(struct store_tx *tx, const struct actor *who,
+                       const struct conversation_filter *f, int64_t *n, struct error *e);
+int conversation_count_unread(struct store_tx *tx, const struct actor *who, int64_t *n,
+                              struct error *e);
 /* The number of UTF-8 characters in q. */
 size_t conversation_query_chars(const char *q);
 

@@ -296,7 +296,6 @@ async function createInbox(key, params, user) {
     thread.scrollToEnd();
     showContact();
     renderList();
-    scheduleList();
   }
 
   function step(by) {
@@ -335,6 +334,94 @@ async function createInbox(key, params, user) {
   }
   document.addEventListener('keydown', onKey);
 
+  // Whether c belongs in this list: its view and status (what an event tells), then the
+  // channel and tag filters (q is the server's to judge).
+  function inViewAndStatus(c) {
+    const inView = key === 'all' || (key === 'general' ? c.team_id == null
+      : key === 'mine' ? c.assignee_id === user.id : c.team_id === Number(params.id));
+    return inView && (!filters.status || c.status === filters.status);
+  }
+
+  function fits(c) {
+    return inViewAndStatus(c) && (!filters.channel || c.channel.id === Number(filters.channel))
+      && (!filters.tag || (c.tags ?? []).includes(filters.tag));
+  }
+
+  const isBefore = (a, b) => a.last_activity_at > b.last_activity_at
+    || (a.last_activity_at === b.last_activity_at && a.id > b.id);
+
+  // Puts c (as GET /conversations/:id answers it; null when gone from sight) where the list
+  // order wants it, or takes it out. When there are more pages, one not shown before may
+  // already be in `total`: then the page is loaded again.
+  function place(id, c) {
+    const index = conversations.findIndex((x) => x.id === id);
+    const belongs = c !== null && fits(c);
+    if (index === -1 && belongs && cursor) {
+      scheduleList();
+      return;
+    }
+    if (index !== -1) conversations.splice(index, 1);
+    if (belongs) {
+      const at = conversations.findIndex((x) => isBefore(c, x));
+      if (at !== -1) conversations.splice(at, 0, c);
+      else if (!cursor) conversations.push(c);
+      // else it belongs past the loaded page: "more" brings it.
+    }
+    if (index === -1 && belongs) total += 1;
+    if (index !== -1 && !belongs) total -= 1;
+    renderList();
+  }
+
+  // Conversations to fetch again (their row as the list shows it), a few events at a time.
+  const stale = new Set();
+  let staleTimer = null;
+  function refetch(id) {
+    if (filters.q) {
+      scheduleList();
+      return;
+    }
+    stale.add(id);
+    clearTimeout(staleTimer);
+    staleTimer = setTimeout(fetchStale, LIST_DELAY_MS);
+  }
+
+  function fetchStale() {
+    const ids = [...stale];
+    stale.clear();
+    for (const id of ids) {
+      get(`/conversations/${id}`).then((answer) => place(id, answer.conversation), (e) => {
+        if (e instanceof ApiError && e.status === 404) place(id, null);
+        else notify(errorMessage(e), { isError: true });
+      });
+    }
+  }
+
+  // A conversation.updated carries the status, team and assignee as they are now: applied to
+  // the row when their names are known and no filter needs more; else the row is fetched.
+  function applyUpdate(data) {
+    const id = data.conversation_id;
+    const row = conversations.find((c) => c.id === id);
+    if (data.action === 'read' || data.action === 'tags') {
+      if (data.action === 'tags' && filters.tag) refetch(id);
+      if (data.action === 'read' && row) {
+        row.unread_count = 0;
+        renderList();
+      }
+      return;
+    }
+    const now = { status: data.status, team_id: data.team_id, assignee_id: data.assignee_id };
+    const team = now.team_id == null ? null : teams.find((x) => x.id === now.team_id);
+    const assignee = now.assignee_id == null ? null : users.get(now.assignee_id);
+    if (!row) {
+      if (inViewAndStatus(now)) refetch(id);
+    } else if (filters.tag || filters.q || team === undefined || assignee === undefined) {
+      refetch(id);
+    } else {
+      place(id, { ...row, ...now, team: team && { id: team.id, name: team.name },
+        assignee: assignee && { id: assignee.id, name: assignee.name } });
+    }
+  }
+
   const stopListening = listen((name, data) => {
     if (name === 'reset') {
       scheduleList();
@@ -344,10 +431,12 @@ async function createInbox(key, params, user) {
     }
     if (name === 'contact.updated') {
       if (contact && contact.contactId() === data.contact_id) contact.load();
-      scheduleList();
+      if (filters.q || conversations.some((c) => c.contact.id === data.contact_id)) scheduleList();
       return;
     }
-    scheduleList();
+    if (name === 'conversation.updated') applyUpdate(data);
+    // A new message changes the row's preview, time, place and unread count.
+    else if (name === 'message.created') refetch(data.conversation_id);
     if (thread && data.conversation_id === thread.id) thread.onEvent(name, data);
   });
 
@@ -362,6 +451,7 @@ async function createInbox(key, params, user) {
     focus: () => (thread ? 'thread-heading' : null),
     dispose() {
       clearTimeout(listTimer);
+      clearTimeout(staleTimer);
       thread?.dispose();
       stopListening();
       document.removeEventListener('keydown', onKey);

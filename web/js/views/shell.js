@@ -123,10 +123,6 @@ export function createShell({ user, isAdmin, teams, onAvailability, onLogout, on
       teamList.replaceChildren(...[teamLinks(list, isAdmin)].flat());
     },
     showAvailability: availability.show,
-    // The inbox views to count, as the list's `view` parameter: general, mine, team:<id>, all.
-    countKeys() {
-      return [...nav.querySelectorAll('[data-count]')].map((el) => el.dataset.count);
-    },
     // counts: { general: 3, 'team:2': 0, … }; an unknown (null) count shows nothing.
     setCounts(counts) {
       for (const el of nav.querySelectorAll('[data-count]')) {
