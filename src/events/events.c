@@ -12,6 +12,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/prctl.h>
 #include <time.h>
 
 #include "core/buf.h"
@@ -409,6 +410,7 @@ static void *run(void *arg)
 {
 	struct events_hub *h = arg;
 	pthread_mutex_lock(&h->lock);
+	prctl(PR_SET_NAME, "event-hub");
 	while (!h->is_stopping) {
 		h->is_poked = false;
 		pthread_mutex_unlock(&h->lock);

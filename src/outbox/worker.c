@@ -13,6 +13,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/prctl.h>
 #include <time.h>
 
 #include "core/clock.h"
@@ -425,6 +426,7 @@ static void *run(void *arg)
 {
 	struct outbox_worker *w = arg;
 	struct send *done[OUTBOX_MAX_IN_FLIGHT];
+	prctl(PR_SET_NAME, "outbox");
 	for (;;) {
 		bool is_stopping = atomic_load(&w->is_stopping);
 		if (is_stopping && w->count == 0)

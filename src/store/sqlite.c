@@ -10,6 +10,7 @@
 #include <sqlite3.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/prctl.h>
 
 #include "core/clock.h"
 #include "core/embed.h"
@@ -319,6 +320,7 @@ static void *group_writer(void *arg)
 {
 	struct store *st = arg;
 	struct store_job *jobs[GROUP_MAX];
+	prctl(PR_SET_NAME, "store-writer");
 	pthread_mutex_lock(&st->queue_lock);
 	for (;;) {
 		while (st->head == NULL && !st->is_closing)
