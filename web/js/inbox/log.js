@@ -1,6 +1,8 @@
 // The thread's log: customer and agent messages with delivery ticks (and the provider's
 // reason when one failed), routing's messages, the timeline's lines and notes between them
 // by time, replies still being sent, and older pages on demand. Customer text is always text.
+// It opens at the newest message and stays pinned to the bottom as messages arrive or the
+// layout changes, unless the agent scrolled up: then "New messages ↓" offers the way down.
 import { get } from '../api.js';
 import { h } from '../dom.js';
 import { t } from '../i18n.js';
@@ -78,15 +80,41 @@ export function createLog({ id, users }) {
   let events = [];
   let before; // the id to page back from; null once the first message is loaded
   const pending = [];
+  let shownNewest; // the newest message id rendered, to tell when one arrives
 
   const older = h('button', { type: 'button', class: 'btn btn-ghost btn-small load-older', hidden: true,
     onclick: () => loadOlder() }, t('inbox.thread.older'));
   const log = h('ol', { class: 'thread-log' });
+  const pill = h('button', { type: 'button', class: 'btn btn-primary btn-small thread-pill', hidden: true,
+    onclick: () => toEnd() }, t('inbox.thread.newMessages'));
   const scroller = h('div', { class: 'thread-scroll', role: 'log', 'aria-label': t('inbox.thread.label'), tabindex: '0' },
-    older, log);
+    older, log, pill);
+
+  // Pinned while the agent has not scrolled away from the bottom; our own scrolling (to the
+  // end, or keeping the place when older messages come in) does not count.
+  let isPinned = true;
+  let ownTop = null;
+  function toEnd() {
+    isPinned = true;
+    pill.hidden = true;
+    scroller.scrollTop = scroller.scrollHeight;
+    ownTop = scroller.scrollTop;
+  }
+  scroller.addEventListener('scroll', () => {
+    if (ownTop !== null && Math.abs(scroller.scrollTop - ownTop) < 2) return;
+    ownTop = null;
+    isPinned = scroller.scrollHeight - scroller.scrollTop - scroller.clientHeight < 40;
+    if (isPinned) pill.hidden = true;
+  });
+  // Fonts, the contact panel opening or a longer message change the height: stay at the end.
+  const resized = new ResizeObserver(() => {
+    if (isPinned) toEnd();
+  });
+  resized.observe(scroller);
+  resized.observe(log);
 
   function render() {
-    const isNearBottom = scroller.scrollHeight - scroller.scrollTop - scroller.clientHeight < 80;
+    const newest = messages.at(-1)?.id;
     // Messages keep the order they were stored in (a customer's time is the provider's, to
     // the second); each timeline line goes before the first message that came after it.
     const items = [];
@@ -99,7 +127,9 @@ export function createLog({ id, users }) {
     items.push(...lines.slice(next).map((e) => timelineItem(e, users)));
     log.replaceChildren(...items, ...pending.map((p) => p.el));
     older.hidden = before == null;
-    if (isNearBottom) scroller.scrollTop = scroller.scrollHeight;
+    if (isPinned) toEnd();
+    else if (newest !== shownNewest && shownNewest !== undefined) pill.hidden = false;
+    shownNewest = newest;
   }
 
   async function loadMessages() {
@@ -118,6 +148,7 @@ export function createLog({ id, users }) {
     const height = scroller.scrollHeight;
     render();
     scroller.scrollTop += scroller.scrollHeight - height;
+    ownTop = scroller.scrollTop;
   }
 
   // The timeline's lines and the notes, by time; a note stands for its "added a note" line.
@@ -143,8 +174,7 @@ export function createLog({ id, users }) {
         render();
       };
     },
-    scrollToEnd() {
-      scroller.scrollTop = scroller.scrollHeight;
-    },
+    scrollToEnd: toEnd,
+    dispose: () => resized.disconnect(),
   };
 }

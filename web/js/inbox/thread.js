@@ -23,6 +23,7 @@ export function createThread(ctx) {
   });
   const log = createLog({ id: ctx.id, users: ctx.users });
   const composer = createComposer({
+    id: ctx.id,
     conversation: () => conversation,
     user: ctx.user,
     teamName: () => header.teamName(),
@@ -111,6 +112,7 @@ export function createThread(ctx) {
       clearTimeout(reloadTimer);
       document.removeEventListener('visibilitychange', markRead);
       composer.dispose();
+      log.dispose();
     },
   };
 }
