@@ -252,13 +252,15 @@ static json_t *json_item(const struct conversation_item *it, int64_t now)
 	                    it->contact_phone[0] ? json_string(it->contact_phone) : json_null());
 	json_object_set_new(o, "team", json_named(it->c.team_id, it->team_name));
 	json_object_set_new(o, "assignee", json_named(it->c.assignee_id, it->assignee_name));
-	json_object_set_new(
-	    o, "last_message",
-	    it->last_message_id == 0
-	        ? json_null()
-	        : json_pack("{s:I,s:s,s:s,s:I}", "id", (json_int_t)it->last_message_id, "direction",
-	                    it->last_direction, "preview", it->last_preview ? it->last_preview : "",
-	                    "created_at", (json_int_t)it->last_message_at));
+	json_object_set_new(o, "last_message",
+	                    it->last_message_id == 0
+	                        ? json_null()
+	                        : json_pack("{s:I,s:s,s:s,s:o,s:s,s:I}", "id",
+	                                    (json_int_t)it->last_message_id, "direction",
+	                                    it->last_direction, "sender", it->last_sender, "author",
+	                                    json_named(it->last_author_id, it->last_author_name),
+	                                    "preview", it->last_preview ? it->last_preview : "",
+	                                    "created_at", (json_int_t)it->last_message_at));
 	json_object_set_new(o, "unread_count", json_integer(it->unread));
 	return o;
 }

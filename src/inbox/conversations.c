@@ -224,12 +224,13 @@ int conversation_back_to_routing(struct store_tx *tx, const struct actor *who, i
 	" coalesce(u.name, ''), coalesce(m.id, 0), coalesce(m.direction, ''),"             \
 	" coalesce(substr(m.text, 1, $14), m.type), coalesce(m.created_at, 0),"            \
 	" (SELECT count(*) FROM messages i WHERE i.conversation_id = v.id"                 \
-	" AND i.direction = 'in' AND i.id > v.last_read_message_id), p.total"              \
+	" AND i.direction = 'in' AND i.id > v.last_read_message_id), p.total,"             \
+	" coalesce(m.sender, ''), coalesce(m.author_id, 0), coalesce(a.name, '')"          \
 	" FROM (" ids ") p JOIN conversations v ON v.id = p.id"                            \
 	" JOIN channels ch ON ch.id = v.channel_id JOIN contacts c ON c.id = v.contact_id" \
 	" LEFT JOIN teams t ON t.id = v.team_id LEFT JOIN users u ON u.id = v.assignee_id" \
 	" LEFT JOIN messages m ON m.id = (SELECT max(id) FROM messages"                    \
-	" WHERE conversation_id = v.id)"                                                   \
+	" WHERE conversation_id = v.id) LEFT JOIN users a ON a.id = m.author_id"           \
 	" ORDER BY v.last_activity_at DESC, v.id DESC"
 #define CURSOR_SQL " AND (v.last_activity_at, v.id) < ($11, $12)"
 /* Without q: read in the list's order from the view's index, to the page's end. */
@@ -357,6 +358,9 @@ static void read_item(struct store_rows *r, struct conversation_item *it)
 	it->last_preview = text_or_null(r, 20);
 	it->last_message_at = store_int(r, 21);
 	it->unread = store_int(r, 22);
+	snprintf(it->last_sender, sizeof(it->last_sender), "%s", store_text(r, 24));
+	it->last_author_id = store_int(r, 25);
+	snprintf(it->last_author_name, sizeof(it->last_author_name), "%s", store_text(r, 26));
 }
 
 /* The statements' parameters (above) for f; like and match are q's two patterns. */

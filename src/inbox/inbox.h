@@ -404,6 +404,9 @@ struct conversation_item {
 	char last_direction[4];
 	char *last_preview; /* text cut to PREVIEW_CHARS characters, or the type; owned */
 	int64_t last_message_at;
+	char last_sender[16];   /* contact, agent, routing or provider_app */
+	int64_t last_author_id; /* the agent who wrote it; 0 for none */
+	char last_author_name[USER_NAME_MAX + 1];
 	int64_t unread; /* the customer's messages after the read mark */
 };
 

@@ -168,6 +168,17 @@ test('a conversation reopened by a message shows open in the thread: a customer\
   await page.context().close();
 });
 
+test('a conversation waiting in routing previews routing\'s message as routing\'s', async () => {
+  const { conversation } = await routedCustomer('Ruta Espera', null);
+  const page = await openPage(browser, server, { path: '/inbox/general' });
+  await logIn(page, 'sara@example.com', 'agent-password-123');
+  await page.locator('#filter-status').selectOption('routing');
+  const preview = page.locator(`.conv-item[data-conversation-id="${conversation}"] .conv-preview`);
+  await preview.filter({ hasText: `Routing: ${ROUTING.welcome_message}` }).waitFor();
+  assertNoErrors(page);
+  await page.context().close();
+});
+
 test('a transfer to another team takes the conversation out of a non-member\'s view', async () => {
   const { conversation } = await routedCustomer('Elena Sanz', '1');
   const sara = await openPage(browser, server, { path: `/inbox/team/${teams.Soporte.id}/${conversation}` });

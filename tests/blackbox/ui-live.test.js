@@ -1,12 +1,12 @@
 // The inbox follows the event stream without reloading what the event already says: the API
 // requests one event causes are counted (Playwright sees every request the page makes), and
-// the title counts the unread conversations past a hundred.
+// the title counts the unread conversations past a hundred, and Spanish counts agree in number.
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { startServer } from './lib/server.js';
 import { adminClient, agentClient, allConversations } from './lib/client.js';
 import { startFakeProvider } from './lib/fake_provider.js';
-import { CHANNELS, customerWrites, postMeta } from './lib/providers.js';
+import { CHANNELS, customerWrites, postMeta, whatsappTexts } from './lib/providers.js';
 import { assertNoErrors, catalogue, launchBrowser, logIn, openPage } from './lib/browser.js';
 
 const en = catalogue('en');
@@ -90,16 +90,10 @@ test('an event changes the list in place: one request for a new message, none fo
 
 test('the title counts the unread conversations past a hundred, and follows a new one', async () => {
   // 105 customers in one webhook delivery, as WhatsApp batches them.
-  const messages = [];
-  const contacts = [];
-  for (let i = 0; i < 105; i++) {
+  const body = whatsappTexts(Array.from({ length: 105 }, (_, i) => {
     const from = String(++phone);
-    contacts.push({ profile: { name: `Cliente ${i}` }, wa_id: from });
-    messages.push({ from, id: `wamid.many-${from}`, timestamp: String(Math.floor(Date.now() / 1000)), type: 'text', text: { body: `mensaje ${i}` } });
-  }
-  const body = JSON.stringify({ object: 'whatsapp_business_account', entry: [{ id: '1', changes: [{ field: 'messages', value: {
-    messaging_product: 'whatsapp', metadata: { display_phone_number: '1', phone_number_id: CHANNELS.whatsapp.phone_number_id },
-    contacts, messages } }] }] });
+    return { from, wamid: `wamid.many-${from}`, name: `Cliente ${i}`, text: `mensaje ${i}` };
+  }));
   assert.equal((await postMeta(server, 'whatsapp', body)).status, 200);
   const unread = async () => (await allConversations(admin)).filter((c) => c.unread_count > 0 && c.status !== 'resolved').length;
   const expected = await unread();
@@ -111,6 +105,40 @@ test('the title counts the unread conversations past a hundred, and follows a ne
   await customerWrites(server, 'whatsapp', String(++phone), 'uno más', { name: 'Cliente nuevo' });
   assert.equal(await unread(), expected + 1);
   await page.waitForFunction((title) => document.title === title, `(${expected + 1}) General · Centralita`);
+  assertNoErrors(page);
+  await page.context().close();
+});
+
+test('Spanish counts say "1 abierta" and "2 abiertas" beside a team in the navigation', async () => {
+  const es = catalogue('es');
+  const team = (await admin.post('/api/v1/teams', { name: 'Plurales' })).json.team;
+  const page = await openPage(browser, server, { locale: 'es-ES', path: '/inbox/general' });
+  await logIn(page);
+  const count = page.locator(`#nav [data-count="team:${team.id}"] .visually-hidden`);
+  for (const [n, key] of [[1, 'nav.openCount.one'], [2, 'nav.openCount.other']]) {
+    const id = await customerWrites(server, 'whatsapp', String(++phone), 'para el equipo', { name: `Plural ${n}` });
+    assert.equal((await admin.post(`/api/v1/conversations/${id}/transfer`, { team_id: team.id })).status, 200);
+    await count.filter({ hasText: new RegExp(`^${es[key].replace('{count}', n)}$`) }).waitFor();
+  }
+  assert.equal(es['nav.openCount.one'].replace('{count}', 1), '1 abierta');
+  assertNoErrors(page);
+  await page.context().close();
+});
+
+test('an outgoing preview says who wrote it: "You" for my own reply, a colleague by name', async () => {
+  const from = String(++phone);
+  const id = await customerWrites(server, 'whatsapp', from, 'Necesito ayuda', { name: 'Quién Escribe' });
+  const me = (await admin.get('/api/v1/me')).json.user;
+  const page = await openPage(browser, server, { path: '/inbox/general' });
+  await logIn(page, 'sara@example.com', 'agent-password-123');
+  const preview = page.locator(`.conv-item[data-conversation-id="${id}"] .conv-preview`);
+  await preview.filter({ hasText: /^Necesito ayuda$/ }).waitFor();
+  assert.equal((await admin.post(`/api/v1/conversations/${id}/messages`, { text: 'Te ayuda el admin' })).status, 201);
+  await preview.filter({ hasText: new RegExp(`^${me.name}: Te ayuda el admin$`) }).waitFor();
+  assert.equal((await sara.post(`/api/v1/conversations/${id}/messages`, { text: 'Y yo también' })).status, 201);
+  await preview.filter({ hasText: /^You: Y yo también$/ }).waitFor();
+  const item = (await sara.get(`/api/v1/conversations/${id}`)).json.conversation;
+  assert.deepEqual([item.last_message.sender, item.last_message.author], ['agent', { id: sara.user.id, name: 'Sara Soporte' }]);
   assertNoErrors(page);
   await page.context().close();
 });

@@ -11,9 +11,18 @@ import { channelMark, statusName, timeEl } from './format.js';
 const PAGE = 25;
 const LIST_DELAY_MS = 200;
 
-function conversationItem(c, base, isCurrent) {
+// The last message's preview; an outgoing one says who wrote it ("You" only for my own).
+function preview(m, userId) {
+  if (!m) return '';
+  if (m.direction !== 'out') return m.preview;
+  if (m.sender === 'routing') return t('inbox.list.routingWrote', { text: m.preview });
+  if (m.sender === 'provider_app') return t('inbox.list.appWrote', { text: m.preview });
+  if (m.author && m.author.id === userId) return t('inbox.list.youWrote', { text: m.preview });
+  return t('inbox.list.agentWrote', { name: m.author?.name ?? t('inbox.sender.agent'), text: m.preview });
+}
+
+function conversationItem(c, base, isCurrent, userId) {
   const name = c.contact.name || t('inbox.contact.unnamed');
-  const preview = c.last_message?.preview ?? '';
   return h('li', { class: 'conv-item', 'data-conversation-id': c.id },
     h('a', { class: ['conv', c.unread_count > 0 && 'is-unread'], href: `${base}/${c.id}`,
       'aria-current': isCurrent ? 'true' : null },
@@ -23,8 +32,7 @@ function conversationItem(c, base, isCurrent) {
         h('span', { class: 'conv-name' }, name),
         channelMark(c.channel.kind),
         c.last_message && timeEl(c.last_message.created_at, 'time conv-time')),
-      h('span', { class: 'conv-preview' }, c.last_message?.direction === 'out' ? t('inbox.list.youWrote', { text: preview })
-        : preview),
+      h('span', { class: 'conv-preview' }, preview(c.last_message, userId)),
       h('span', { class: 'conv-facts' },
         c.status !== 'open' && h('span', { class: ['badge', `status-${c.status}`] }, statusName(c.status)),
         h('span', {}, c.team?.name ?? t('inbox.team.none')),
@@ -61,7 +69,7 @@ export function createList({ key, user, teams, users, base, filters, openId }) {
   function render() {
     const focused = listEl.contains(document.activeElement)
       ? document.activeElement.closest('[data-conversation-id]')?.dataset.conversationId : null;
-    listEl.replaceChildren(...conversations.map((c) => conversationItem(c, base, c.id === openId())));
+    listEl.replaceChildren(...conversations.map((c) => conversationItem(c, base, c.id === openId(), user.id)));
     if (focused) listEl.querySelector(`[data-conversation-id="${focused}"] a`)?.focus();
     summary.textContent = total === 0 ? '' : total === 1 ? t('inbox.list.totalOne') : t('inbox.list.total', { count: total });
     more.hidden = !cursor;

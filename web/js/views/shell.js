@@ -130,7 +130,8 @@ export function createShell({ user, isAdmin, teams, onAvailability, onLogout, on
         el.hidden = !(count > 0);
         el.replaceChildren(...(count > 0
           ? [h('span', { 'aria-hidden': 'true' }, String(count)),
-            h('span', { class: 'visually-hidden' }, t('nav.openCount', { count }))]
+            h('span', { class: 'visually-hidden' },
+              count === 1 ? t('nav.openCount.one', { count }) : t('nav.openCount.other', { count }))]
           : []));
       }
     },
