@@ -512,7 +512,7 @@ static int read_range(struct store *st, int64_t *oldest, int64_t *newest, struct
 	if (rc >= 0)
 		store_rows_free(r);
 	store_rollback(tx);
-	return rc < 0 ? error_set(e, rc, "the store failed") : 0;
+	return store_failed(e, rc);
 }
 
 static int subscribe(struct events_hub *h, const struct actor *who,

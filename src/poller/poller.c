@@ -9,11 +9,11 @@
 #include <string.h>
 #include <sys/prctl.h>
 
+#include "accounts/accounts.h"
 #include "core/clock.h"
 #include "core/fetch.h"
 #include "core/log.h"
 #include "core/xmalloc.h"
-#include "inbox/inbox.h"
 #include "ingest.h"
 
 #define MAX_BOTS       256
@@ -192,7 +192,7 @@ static int save_offset(struct store_tx *tx, struct ingest_job *j)
 	const struct update_batch *u = (const struct update_batch *)j;
 	int rc = store_exec(tx, "UPDATE channels SET telegram_offset = $2 WHERE id = $1",
 	                    STORE_ARGS(SV_INT(u->channel_id), SV_INT(u->next_offset)));
-	return rc < 0 ? error_set(&j->e, rc, "the store failed") : 0;
+	return store_failed(&j->e, rc);
 }
 
 /* Stores the updates and the offset that confirms them, through the group commit. */
