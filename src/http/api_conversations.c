@@ -330,22 +330,20 @@ static json_int_t capped_count(json_t *capped, const char *key, int64_t n)
 
 /* The navigation's numbers in one answer: open conversations in each view the person has
  * (general, mine and their teams; every team and all for admins), and the unread ones. */
-void api_conversation_counts(struct http_request *req, struct http_response *res)
+static int counts(struct http_request *req, struct store_tx *tx, void *arg, json_t **answer,
+                  struct error *e)
 {
 	static const char *const names[] = {
 		[VIEW_GENERAL] = "general", [VIEW_MINE] = "mine", [VIEW_ALL] = "all"
 	};
-	struct store_tx *tx = api_begin(req, res, STORE_READ);
-	if (tx == NULL)
-		return;
+	(void)arg;
 	bool is_admin = req->who.role == ROLE_ADMIN;
 	struct team *teams = NULL;
 	size_t n = 0;
-	struct error e;
-	json_t *views = json_object(), *capped = json_array();
 	struct conversation_filter f = { .has_status = true, .status = STATUS_OPEN };
 	int64_t count = 0;
-	int rc = team_list(tx, &req->who, &teams, &n, &e);
+	int rc = team_list(tx, &req->who, &teams, &n, e);
+	json_t *views = json_object(), *capped = json_array();
 	for (int v = VIEW_GENERAL; rc == 0 && v <= (is_admin ? VIEW_ALL : VIEW_TEAM); v++) {
 		for (size_t i = 0; i < (v == VIEW_TEAM ? n : 1) && rc == 0; i++) {
 			if (v == VIEW_TEAM && !teams[i].is_member && !is_admin)
@@ -357,25 +355,27 @@ void api_conversation_counts(struct http_request *req, struct http_response *res
 				snprintf(key, sizeof(key), "team:%lld", (long long)f.team_id);
 			else
 				snprintf(key, sizeof(key), "%s", names[v]);
-			if ((rc = conversation_count(tx, &req->who, &f, &count, &e)) == 0)
+			if ((rc = conversation_count(tx, &req->who, &f, &count, e)) == 0)
 				json_object_set_new(views, key,
 				                    json_integer(capped_count(capped, key, count)));
 		}
 	}
 	if (rc == 0)
-		rc = conversation_count_unread(tx, &req->who, &count, &e);
-	store_rollback(tx);
+		rc = conversation_count_unread(tx, &req->who, &count, e);
 	free(teams);
 	if (rc < 0) {
 		json_decref(views);
 		json_decref(capped);
-		http_reply_error(res, &e);
-		return;
+		return rc;
 	}
 	json_int_t unread = capped_count(capped, "unread", count);
-	http_reply_json(
-	    res, 200,
-	    json_pack("{s:o,s:I,s:o}", "views", views, "unread", unread, "capped", capped));
+	*answer = json_pack("{s:o,s:I,s:o}", "views", views, "unread", unread, "capped", capped);
+	return 0;
+}
+
+void api_conversation_counts(struct http_request *req, struct http_response *res)
+{
+	api_run(req, res, STORE_READ, 200, counts, NULL);
 }
 
 /*

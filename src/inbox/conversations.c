@@ -461,7 +461,7 @@ int conversation_count(struct store_tx *tx, const struct actor *who,
 	struct store_value args[FILTER_ARGS];
 	filter_args(who, f, "", "", args);
 	int rc = store_get_int(tx, count_sql[f->view][0], args, FILTER_ARGS, n);
-	return rc < 0 ? error_set(e, rc, "the store failed") : 0;
+	return store_failed(e, rc);
 }
 
 int conversation_count_unread(struct store_tx *tx, const struct actor *who, int64_t *n,
@@ -476,7 +476,7 @@ int conversation_count_unread(struct store_tx *tx, const struct actor *who, int6
 	    STORE_ARGS(SV_INT(who->account_id), SV_INT(who->user_id),
 	               SV_INT(who->role == ROLE_ADMIN), SV_INT(CONVERSATION_COUNT_MAX + 1)),
 	    n);
-	return rc < 0 ? error_set(e, rc, "the store failed") : 0;
+	return store_failed(e, rc);
 }
 
 void conversation_items_free(struct conversation_item *items, size_t n)
