@@ -160,7 +160,8 @@ test('a conversation reopened by a message shows open in the thread: a customer\
   const composer = page.getByRole('textbox', { name: en['inbox.composer.reply'] });
   await composer.fill('Te respondo aunque estaba resuelta');
   await composer.press('Enter');
-  await thread(page).locator('.msg-out', { hasText: 'Te respondo aunque estaba resuelta' }).waitFor();
+  // Stored, not just shown as being sent.
+  await thread(page).locator('.msg-out[data-message-id]', { hasText: 'Te respondo aunque estaba resuelta' }).waitFor();
   assert.equal((await admin.get(`/api/v1/conversations/${conversation}`)).json.conversation.status, 'open');
   await badge.filter({ hasText: en['inbox.status.open'] }).waitFor();
   await page.locator('#action-resolve').waitFor();

@@ -101,7 +101,7 @@ test('a draft stays with its conversation when switching and after a reload, and
   await heading('Draf Uno').waitFor();
   assert.equal(await composer.inputValue(), 'Borrador para Uno');
   await composer.press('Enter');
-  await page.locator('.msg-out', { hasText: 'Borrador para Uno' }).waitFor();
+  await page.locator('.msg-out[data-message-id]', { hasText: 'Borrador para Uno' }).waitFor();
   await page.reload();
   await heading('Draf Uno').waitFor();
   assert.equal(await composer.inputValue(), '');
