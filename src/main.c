@@ -163,7 +163,7 @@ static int open_store(struct config *c, int pool, struct store **st)
 	const char *path = config_sqlite_path(c);
 	if (path != NULL)
 		make_parent_dir(path);
-	if (store_open(c->db, pool, st, &e) < 0)
+	if (store_open(c->db, pool, c->busy_timeout_ms, st, &e) < 0)
 		return fail("%s", e.message);
 	int applied;
 	if (store_migrate(*st, &applied, &e) < 0) {
@@ -278,7 +278,7 @@ static int cmd_serve(const struct command *cmd, struct config *c, char **pos)
 	struct app app = { .store = st, .config = c, .seal = seal };
 	app.outbox = outbox_worker_start(st, seal, c, &e);
 	app.poller = app.outbox ? poller_start(st, seal, c, app.outbox, &e) : NULL;
-	app.events = app.poller ? events_hub_start(st, c->sse_heartbeat_ms, &e) : NULL;
+	app.events = app.poller ? events_hub_start(st, c, &e) : NULL;
 	struct http_server *srv = app.events ? http_server_start(&app, &e) : NULL;
 	if (srv == NULL) {
 		events_hub_stop(app.events);

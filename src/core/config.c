@@ -25,10 +25,20 @@ const struct config_item config_items[] = {
 	  "the Telegram Bot API base URL (https://api.telegram.org)" },
 	{ "send-timeout", "CENTRALITA_SEND_TIMEOUT",
 	  "seconds one send to a provider may take, 1-120 (30)" },
+	{ "busy-timeout", "CENTRALITA_BUSY_TIMEOUT_MS",
+	  "milliseconds a write waits for another process's lock on the database, 100-60000 (5000)" },
 	{ "web-dir", "CENTRALITA_WEB_DIR",
 	  "serve the web UI from this folder instead of the built-in copy (for development)" },
 	{ "sse-heartbeat", "CENTRALITA_SSE_HEARTBEAT_MS",
 	  "milliseconds between keep-alive comments on idle event streams, 100-60000 (15000)" },
+	{ "streams-per-user", "CENTRALITA_STREAMS_PER_USER",
+	  "event streams one login or web chat visitor may have open, 1-100000 (20)" },
+	{ "streams-per-address", "CENTRALITA_STREAMS_PER_ADDRESS",
+	  "event streams one client address may have open, 1-100000 (500)" },
+	{ "connections-per-address", "CENTRALITA_CONNECTIONS_PER_ADDRESS",
+	  "HTTP connections one client address may have open, 1-100000 (1000)" },
+	{ "header-timeout", "CENTRALITA_HEADER_TIMEOUT_MS",
+	  "milliseconds a request's headers may take to arrive, 100-600000 (20000)" },
 	{ "demo", "CENTRALITA_DEMO",
 	  "1: on a new database, create a demo account (printed at start) and serve /demo (0)" },
 	{ NULL, NULL, NULL },
@@ -47,7 +57,12 @@ void config_defaults(struct config *c)
 	snprintf(c->graph_api_version, sizeof(c->graph_api_version), "v25.0");
 	snprintf(c->telegram_api_url, sizeof(c->telegram_api_url), "https://api.telegram.org");
 	c->send_timeout_s = 30;
+	c->busy_timeout_ms = 5000;
 	c->sse_heartbeat_ms = 15000;
+	c->streams_per_user = 20;
+	c->streams_per_address = 500;
+	c->connections_per_address = 1000;
+	c->header_timeout_ms = 20000;
 }
 
 static int copy_value(char *dst, size_t size, const char *value)
@@ -151,9 +166,29 @@ static int set_item(struct config *c, int item, const char *value, const char **
 		*expected = "seconds, from 1 to 120";
 		return parse_int(value, 1, 120, &c->send_timeout_s);
 	}
+	if (strcmp(flag, "busy-timeout") == 0) {
+		*expected = "milliseconds, from 100 to 60000";
+		return parse_int(value, 100, 60000, &c->busy_timeout_ms);
+	}
 	if (strcmp(flag, "sse-heartbeat") == 0) {
 		*expected = "milliseconds, from 100 to 60000";
 		return parse_int(value, 100, 60000, &c->sse_heartbeat_ms);
+	}
+	if (strcmp(flag, "streams-per-user") == 0) {
+		*expected = "a whole number from 1 to 100000";
+		return parse_int(value, 1, 100000, &c->streams_per_user);
+	}
+	if (strcmp(flag, "streams-per-address") == 0) {
+		*expected = "a whole number from 1 to 100000";
+		return parse_int(value, 1, 100000, &c->streams_per_address);
+	}
+	if (strcmp(flag, "connections-per-address") == 0) {
+		*expected = "a whole number from 1 to 100000";
+		return parse_int(value, 1, 100000, &c->connections_per_address);
+	}
+	if (strcmp(flag, "header-timeout") == 0) {
+		*expected = "milliseconds, from 100 to 600000";
+		return parse_int(value, 100, 600000, &c->header_timeout_ms);
 	}
 	if (strcmp(flag, "demo") == 0) {
 		*expected = "1 or 0";

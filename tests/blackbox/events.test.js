@@ -11,7 +11,9 @@ import { openStream, findEvent } from './lib/sse.js';
 
 let s, admin, ana, luis, ventas;
 before(async () => {
-  s = await startServer({ env: { CENTRALITA_SSE_HEARTBEAT_MS: '300' } });
+  // The thousand streams below are one admin's, from one address: the caps raised for them.
+  s = await startServer({ env: { CENTRALITA_SSE_HEARTBEAT_MS: '300', CENTRALITA_STREAMS_PER_USER: '2000',
+    CENTRALITA_STREAMS_PER_ADDRESS: '2000', CENTRALITA_CONNECTIONS_PER_ADDRESS: '3000' } });
   admin = await adminClient(s);
   await connectAll(admin);
   ana = await agentClient(s, admin, 'ana@example.com', 'Ana');
@@ -93,6 +95,8 @@ test('resuming with Last-Event-ID delivers every missed event once, then live on
 });
 
 test('an id the store cannot resume from answers a reset event; garbage is refused', async () => {
+  // Events of its own, so that there are some to keep and some to delete.
+  for (const text of ['Seis', 'Siete', 'Ocho']) await customerWrites(s, 'whatsapp', '34600000009', text);
   const newest = Number(sql(s, 'SELECT max(id) FROM events'));
   const future = await openStream(admin, { lastEventId: newest + 1000 });
   await future.waitFor((st) => st.events.some((e) => e.event === 'reset'), 'a reset');

@@ -9,7 +9,8 @@ import { CHANNELS, connectAll, fixture, postMeta, postTelegram, postTelegramFixt
 
 let s, admin, ch;
 before(async () => {
-  s = await startServer();
+  // A write waits 1 s for another process's lock (5 s by default): the 503 test waits it out.
+  s = await startServer({ env: { CENTRALITA_BUSY_TIMEOUT_MS: '1000' } });
   admin = await adminClient(s);
   ch = await connectAll(admin);
 });
@@ -299,13 +300,17 @@ test('when the store cannot commit the webhook is answered 503 and the retry is 
   assert.equal(sql(s, "SELECT count(*) FROM messages WHERE provider_message_id = 'wamid.busy-1'"), '1');
 });
 
-// Last: it replaces the WhatsApp channel. Opened credentials are cached per process; a channel
-// connected again with a new app secret must verify with the new one only.
+// Opened credentials are cached per process; a channel connected again with a new app secret
+// must verify with the new one only. On a number of its own, so the other tests' channel stays.
 test('a channel connected again with a new app secret verifies with the new secret only', async () => {
-  const body = (id) => fixture('whatsapp/text.json').replace('wamid.HBgLMzQ2MTIzNDU2NzgVAgASGBQzQUI4RjM2QTk5RjQ0MTFCRDQ3NgA=', id);
+  const number = { ...CHANNELS.whatsapp, name: 'Otro número', phone_number_id: '106540352200001' };
+  const body = (id) => fixture('whatsapp/text.json').replace('wamid.HBgLMzQ2MTIzNDU2NzgVAgASGBQzQUI4RjM2QTk5RjQ0MTFCRDQ3NgA=', id)
+    .replace(CHANNELS.whatsapp.phone_number_id, number.phone_number_id);
+  const first = await admin.post('/api/v1/channels', number);
+  assert.equal(first.status, 201, first.text);
   assert.equal((await postMeta(s, 'whatsapp', body('wamid.secret-1'))).json.stored, 1);
-  assert.equal((await admin.del(`/api/v1/channels/${ch.whatsapp.id}`)).status, 200);
-  const added = await admin.post('/api/v1/channels', { ...CHANNELS.whatsapp, app_secret: 'wa-app-secret-2' });
+  assert.equal((await admin.del(`/api/v1/channels/${first.json.channel.id}`)).status, 200);
+  const added = await admin.post('/api/v1/channels', { ...number, app_secret: 'wa-app-secret-2' });
   assert.equal(added.status, 201, added.text);
   const before = dump(s);
   const old = await postMeta(s, 'whatsapp', body('wamid.secret-2'));

@@ -1,18 +1,20 @@
 // A Server-Sent Events reader over raw http.get (no keep-alive agent): one connection per
 // stream, the events parsed as they arrive, and waits with a deadline.
 import http from 'node:http';
-import assert from 'node:assert/strict';
+import { until } from './until.js';
 
-// Opens GET path (default /api/v1/events) as client (its cookie or token); resolves once
-// the answer's head arrived, with { status, headers, events, comments, text, waitFor, close }.
-export function openStream(client, { path = '/api/v1/events', lastEventId } = {}) {
+// Opens GET path (default /api/v1/events) as client (its cookie or token), from localAddress
+// when given (127.0.0.2 is another client on loopback); resolves once the answer's head
+// arrived, with { status, headers, events, comments, text, res, waitFor, close } (res.pause()
+// stops reading).
+export function openStream(client, { path = '/api/v1/events', lastEventId, localAddress } = {}) {
   const headers = { accept: 'text/event-stream' };
   if (client.cookie) headers.cookie = client.cookie;
   if (client.token) headers.authorization = `Bearer ${client.token}`;
   if (lastEventId !== undefined) headers['last-event-id'] = String(lastEventId);
   return new Promise((resolve, reject) => {
-    const req = http.get(client.url + path, { headers, agent: false }, (res) => {
-      const stream = { status: res.statusCode, headers: res.headers, events: [], comments: [], text: '', ended: false };
+    const req = http.get(client.url + path, { headers, agent: false, localAddress }, (res) => {
+      const stream = { status: res.statusCode, headers: res.headers, events: [], comments: [], text: '', ended: false, res };
       let pending = '';
       res.setEncoding('utf8');
       res.on('data', (chunk) => {
@@ -36,13 +38,8 @@ export function openStream(client, { path = '/api/v1/events', lastEventId } = {}
       res.on('error', () => (stream.ended = true));
       stream.close = () => req.destroy();
       // Waits until pred(stream) holds.
-      stream.waitFor = async (pred, what, timeoutMs = 5000) => {
-        const deadline = Date.now() + timeoutMs;
-        while (!pred(stream)) {
-          if (Date.now() > deadline) assert.fail(`timed out waiting for ${what}; got:\n${stream.text.slice(-2000)}`);
-          await new Promise((r) => setTimeout(r, 10));
-        }
-      };
+      stream.waitFor = (pred, what, timeoutMs = 5000) =>
+        until(() => pred(stream), () => `${what}; got:\n${stream.text.slice(-2000)}`, timeoutMs);
       resolve(stream);
     });
     req.on('error', reject);
