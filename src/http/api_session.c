@@ -1,5 +1,4 @@
 /* Sessions, the current user and personal API tokens: /api/v1/session, /me, /tokens. */
-#include <sodium.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -34,32 +33,20 @@ static void set_cookie(struct http_request *req, struct http_response *res, cons
 	         is_https ? "; Secure" : "");
 }
 
-/* {"user": …} for req->who, with the CSRF token (csrf, when not NULL). */
-static int answer_me(struct http_request *req, struct store_tx *tx, const char *csrf,
-                     json_t **answer, struct error *e)
+/* The user behind req->who, answered with the CSRF token when the session is a cookie. */
+static void reply_me(struct http_request *req, struct http_response *res, struct store_tx *tx,
+                     int status, const char *csrf)
 {
 	struct user u;
-	int rc = user_get(tx, req->who.account_id, req->who.user_id, &u, e);
-	if (rc < 0)
-		return rc;
-	*answer = json_pack("{s:o}", "user", user_json(&u));
+	struct error e;
+	if (user_get(tx, req->who.account_id, req->who.user_id, &u, &e) < 0) {
+		http_reply_error(res, &e);
+		return;
+	}
+	json_t *body = json_pack("{s:o}", "user", user_json(&u));
 	if (csrf != NULL)
-		json_object_set_new(*answer, "csrf_token", json_string(csrf));
-	return 0;
-}
-
-/* A new session for req->who: its cookie token (to set) and its CSRF token. */
-struct session {
-	char token[TOKEN_TEXT_LEN];
-	char csrf[TOKEN_TEXT_LEN];
-};
-
-static int login(struct http_request *req, struct store_tx *tx, void *arg, json_t **answer,
-                 struct error *e)
-{
-	struct session *s = arg;
-	int rc = auth_session_create(tx, &req->who, clock_now_ms(), s->token, s->csrf, e);
-	return rc < 0 ? rc : answer_me(req, tx, s->csrf, answer, e);
+		json_object_set_new(body, "csrf_token", json_string(csrf));
+	http_reply_json(res, status, body);
 }
 
 void api_login(struct http_request *req, struct http_response *res)
@@ -88,50 +75,43 @@ void api_login(struct http_request *req, struct http_response *res)
 		http_reply_error(res, &e);
 		return;
 	}
-	struct session session;
-	if (api_run(req, res, STORE_WRITE, 200, login, &session) == 0)
-		set_cookie(req, res, session.token, COOKIE_MAX_AGE);
-	sodium_memzero(&session, sizeof(session));
-}
-
-static int logout(struct http_request *req, struct store_tx *tx, void *arg, json_t **answer,
-                  struct error *e)
-{
-	(void)arg;
-	(void)answer;
-	return req->is_cookie_auth ? auth_session_delete(tx, req->session_token, e) : 0;
+	struct store_tx *tx = api_begin(req, res, STORE_WRITE);
+	if (tx == NULL)
+		return;
+	char token[TOKEN_TEXT_LEN], csrf[TOKEN_TEXT_LEN];
+	rc = auth_session_create(tx, &req->who, now, token, csrf, &e);
+	if (api_finish(res, tx, rc, &e) < 0)
+		return;
+	tx = api_begin(req, res, STORE_READ);
+	if (tx == NULL)
+		return;
+	set_cookie(req, res, token, COOKIE_MAX_AGE);
+	reply_me(req, res, tx, 200, csrf);
+	store_rollback(tx);
 }
 
 void api_logout(struct http_request *req, struct http_response *res)
 {
-	if (api_run(req, res, STORE_WRITE, 200, logout, NULL) == 0)
-		set_cookie(req, res, "", 0);
-}
-
-static int me(struct http_request *req, struct store_tx *tx, void *arg, json_t **answer,
-              struct error *e)
-{
-	(void)arg;
-	return answer_me(req, tx, req->is_cookie_auth ? req->csrf : NULL, answer, e);
+	struct error e = { 0 };
+	int rc = 0;
+	struct store_tx *tx = api_begin(req, res, STORE_WRITE);
+	if (tx == NULL)
+		return;
+	if (req->is_cookie_auth)
+		rc = auth_session_delete(tx, req->session_token, &e);
+	if (api_finish(res, tx, rc, &e) < 0)
+		return;
+	set_cookie(req, res, "", 0);
+	http_reply_empty(res);
 }
 
 void api_me(struct http_request *req, struct http_response *res)
 {
-	api_run(req, res, STORE_READ, 200, me, NULL);
-}
-
-static int me_update(struct http_request *req, struct store_tx *tx, void *changes, json_t **answer,
-                     struct error *e)
-{
-	struct user u;
-	int64_t now = clock_now_ms();
-	int rc = user_update(tx, req->who.account_id, req->who.user_id, changes, now, &u, e);
-	/* Coming online frees a place: the queues of the user's teams may move. */
-	if (rc == 0 && u.availability == AVAILABILITY_ONLINE)
-		rc = team_fill_queues_of(tx, u.id, now, e);
-	if (rc == 0)
-		*answer = json_pack("{s:o}", "user", user_json(&u));
-	return rc;
+	struct store_tx *tx = api_begin(req, res, STORE_READ);
+	if (tx == NULL)
+		return;
+	reply_me(req, res, tx, 200, req->is_cookie_auth ? req->csrf : NULL);
+	store_rollback(tx);
 }
 
 void api_me_update(struct http_request *req, struct http_response *res)
@@ -158,55 +138,42 @@ void api_me_update(struct http_request *req, struct http_response *res)
 			rc = auth_password_hash(password, hash, &e);
 		in.password_hash = hash;
 	}
+	struct store_tx *tx = rc == 0 ? api_begin(req, res, STORE_WRITE) : NULL;
 	if (rc < 0)
 		http_reply_error(res, &e);
-	else
-		api_run(req, res, STORE_WRITE, 200, me_update, &in);
+	if (tx == NULL)
+		goto out;
+	struct user u;
+	int64_t now = clock_now_ms();
+	rc = user_update(tx, req->who.account_id, req->who.user_id, &in, now, &u, &e);
+	/* Coming online frees a place: the queues of the user's teams may move. */
+	if (rc == 0 && u.availability == AVAILABILITY_ONLINE)
+		rc = team_fill_queues_of(tx, u.id, now, &e);
+	if (api_finish(res, tx, rc, &e) == 0)
+		http_reply_json(res, 200, json_pack("{s:o}", "user", user_json(&u)));
+out:
 	json_decref(body);
-}
-
-static int tokens(struct http_request *req, struct store_tx *tx, void *arg, json_t **answer,
-                  struct error *e)
-{
-	(void)arg;
-	struct api_token *items;
-	size_t n;
-	int rc = auth_token_list(tx, &req->who, &items, &n, e);
-	if (rc < 0)
-		return rc;
-	json_t *arr = json_array();
-	for (size_t i = 0; i < n; i++)
-		json_array_append_new(arr, api_token_json(&items[i]));
-	free(items);
-	*answer = json_pack("{s:o}", "tokens", arr);
-	return 0;
 }
 
 void api_tokens_list(struct http_request *req, struct http_response *res)
 {
-	api_run(req, res, STORE_READ, 200, tokens, NULL);
-}
-
-/* The new token is answered once, and wiped from memory after. */
-static int token_create(struct http_request *req, struct store_tx *tx, void *name, json_t **answer,
-                        struct error *e)
-{
-	char token[API_TOKEN_LEN];
-	int64_t id = 0;
-	int rc = auth_token_create(tx, &req->who, name, clock_now_ms(), token, &id, e);
-	if (rc == 0)
-		*answer = json_pack("{s:I,s:s,s:s}", "id", (json_int_t)id, "name",
-		                    (const char *)name, "token", token);
-	sodium_memzero(token, sizeof(token));
-	return rc;
-}
-
-static int token_delete(struct http_request *req, struct store_tx *tx, void *arg, json_t **answer,
-                        struct error *e)
-{
-	(void)arg;
-	(void)answer;
-	return auth_token_delete(tx, &req->who, req->params[0], e);
+	struct store_tx *tx = api_begin(req, res, STORE_READ);
+	if (tx == NULL)
+		return;
+	struct api_token *tokens;
+	size_t n;
+	struct error e;
+	int rc = auth_token_list(tx, &req->who, &tokens, &n, &e);
+	store_rollback(tx);
+	if (rc < 0) {
+		http_reply_error(res, &e);
+		return;
+	}
+	json_t *list = json_array();
+	for (size_t i = 0; i < n; i++)
+		json_array_append_new(list, api_token_json(&tokens[i]));
+	free(tokens);
+	http_reply_json(res, 200, json_pack("{s:o}", "tokens", list));
 }
 
 void api_token_create(struct http_request *req, struct http_response *res)
@@ -218,11 +185,27 @@ void api_token_create(struct http_request *req, struct http_response *res)
 	json_t *body = api_read_body(req, res, fields, 1);
 	if (body == NULL)
 		return;
-	api_run(req, res, STORE_WRITE, 201, token_create, (void *)name);
+	struct store_tx *tx = api_begin(req, res, STORE_WRITE);
+	if (tx != NULL) {
+		char token[API_TOKEN_LEN];
+		int64_t id = 0;
+		struct error e;
+		int rc = auth_token_create(tx, &req->who, name, clock_now_ms(), token, &id, &e);
+		if (api_finish(res, tx, rc, &e) == 0)
+			http_reply_json(res, 201,
+			                json_pack("{s:I,s:s,s:s}", "id", (json_int_t)id, "name",
+			                          name, "token", token));
+	}
 	json_decref(body);
 }
 
 void api_token_delete(struct http_request *req, struct http_response *res)
 {
-	api_run(req, res, STORE_WRITE, 200, token_delete, NULL);
+	struct store_tx *tx = api_begin(req, res, STORE_WRITE);
+	if (tx == NULL)
+		return;
+	struct error e;
+	int rc = auth_token_delete(tx, &req->who, req->params[0], &e);
+	if (api_finish(res, tx, rc, &e) == 0)
+		http_reply_empty(res);
 }
