@@ -105,9 +105,7 @@ int demo_seed(struct store *st, const struct seal *seal, int64_t account_id, con
 	int64_t users = 0;
 	char passwords[NPEOPLE][PASSWORD_LEN + 1];
 	struct channel ch;
-	int rc = store_get_int(tx, "SELECT count(*) FROM users", STORE_NO_ARGS, &users);
-	if (rc < 0)
-		store_failed(e, rc);
+	int rc = user_count(tx, &users, e);
 	if (rc == 0 && users == 0)
 		rc = seed(tx, seal, account_id, passwords, &ch, e);
 	if (rc < 0 || users > 0) {

@@ -178,22 +178,21 @@ static char *details(const struct inbound_message *m)
 	return text;
 }
 
-/* 1 when the channel already has a message with this provider id. */
-static int is_duplicate(struct store_tx *tx, const struct channel *ch, const char *message_id)
+/* 1 (and its *id) when the channel already has a message with this provider id. */
+static int is_duplicate(struct store_tx *tx, const struct channel *ch, const char *message_id,
+                        int64_t *id)
 {
-	int64_t id;
 	int rc = store_get_int(tx,
 	                       "SELECT id FROM messages WHERE channel_id = $1"
 	                       " AND provider_message_id = $2",
-	                       STORE_ARGS(SV_INT(ch->id), SV_TEXT(message_id)), &id);
+	                       STORE_ARGS(SV_INT(ch->id), SV_TEXT(message_id)), id);
 	return rc == 0 ? 1 : rc == ERR_NOT_FOUND ? 0 : rc;
 }
 
 static int insert_message(struct store_tx *tx, const struct channel *ch, const struct place *p,
-                          const struct inbound_event *ev, bool is_inbound, int64_t now)
+                          const struct inbound_event *ev, bool is_inbound, int64_t now, int64_t *id)
 {
 	char *extra = details(&ev->msg);
-	int64_t id = 0;
 	int rc = store_get_int(
 	    tx,
 	    "INSERT INTO messages (account_id, conversation_id, channel_id, direction,"
@@ -206,10 +205,10 @@ static int insert_message(struct store_tx *tx, const struct channel *ch, const s
 	               SV_TEXT(type_names[ev->msg.type]), SV_TEXT_NULL(ev->msg.raw_type),
 	               SV_TEXT_NULL(ev->msg.text), SV_TEXT_NULL(extra), SV_TEXT(ev->message_id),
 	               SV_TEXT(is_inbound ? "received" : "sent"), SV_INT(ev->time_ms)),
-	    &id);
+	    id);
 	free(extra);
 	if (rc >= 0)
-		rc = events_emit_message(tx, "message.created", id, now);
+		rc = events_emit_message(tx, "message.created", *id, now);
 	if (rc < 0)
 		return rc;
 	/* Activity moves forward only; the customer's last message opens the reply window. */
@@ -260,7 +259,7 @@ static int ingest_message(struct store_tx *tx, const struct channel *ch,
                           const struct inbound_event *ev, int64_t now, struct ingest_counts *c)
 {
 	bool is_inbound = ev->kind == INBOUND_KIND_MESSAGE;
-	int rc = is_duplicate(tx, ch, ev->message_id);
+	int rc = is_duplicate(tx, ch, ev->message_id, &c->message_id);
 	if (rc != 0) {
 		c->duplicates += rc == 1;
 		return rc < 0 ? rc : 0;
@@ -270,7 +269,7 @@ static int ingest_message(struct store_tx *tx, const struct channel *ch,
 	if (rc >= 0)
 		rc = find_conversation(tx, ch, is_inbound, now, &p);
 	if (rc >= 0)
-		rc = insert_message(tx, ch, &p, ev, is_inbound, now);
+		rc = insert_message(tx, ch, &p, ev, is_inbound, now, &c->message_id);
 	if (rc < 0)
 		return rc;
 	c->stored++;

@@ -20,8 +20,9 @@ struct ingest_counts {
 	size_t duplicates; /* deliveries of messages already stored */
 	size_t statuses;   /* status events that changed one of our messages */
 	size_t edits;
-	size_t ignored; /* understood but not for the inbox (logged) */
-	size_t queued;  /* replies routing queued: wake the outbox after commit */
+	size_t ignored;     /* understood but not for the inbox (logged) */
+	size_t queued;      /* replies routing queued: wake the outbox after commit */
+	int64_t message_id; /* the last message event's message, new or already stored */
 };
 
 /* Stores every event of list that belongs to channel ch; events naming another channel id

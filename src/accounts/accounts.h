@@ -78,6 +78,8 @@ int user_find_email(struct store_tx *tx, const char *email, struct user *out, st
 /* *out is an array of *n users the caller frees. */
 int user_list(struct store_tx *tx, int64_t account_id, struct user **out, size_t *n,
               struct error *e);
+/* The number of users on the server, every account's, active or not. */
+int user_count(struct store_tx *tx, int64_t *n, struct error *e);
 /* The number of active admins of the account. */
 int user_count_admins(struct store_tx *tx, int64_t account_id, int64_t *n, struct error *e);
 /* The user as the API answers it (never the password hash). */

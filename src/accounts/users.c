@@ -91,6 +91,11 @@ int user_list(struct store_tx *tx, int64_t account_id, struct user **out, size_t
 	    STORE_ARGS(SV_INT(account_id)), out, n, e);
 }
 
+int user_count(struct store_tx *tx, int64_t *n, struct error *e)
+{
+	return store_failed(e, store_get_int(tx, "SELECT count(*) FROM users", STORE_NO_ARGS, n));
+}
+
 int user_count_admins(struct store_tx *tx, int64_t account_id, int64_t *n, struct error *e)
 {
 	int rc = store_get_int(tx,

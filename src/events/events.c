@@ -20,6 +20,7 @@
 #include "core/log.h"
 #include "core/thread.h"
 #include "core/xmalloc.h"
+#include "visibility/visibility.h"
 
 #define TICK_MS     50  /* how often the hub looks for new events without a commit to wake it */
 #define BATCH       256 /* events read at a time */
@@ -168,11 +169,6 @@ struct row {
 	struct buf frame;    /* the SSE text */
 };
 
-struct membership {
-	int64_t user_id;
-	int64_t team_id;
-};
-
 static void sub_free(struct events_sub *s)
 {
 	sodium_memzero(s->login.token, sizeof(s->login.token));
@@ -262,7 +258,7 @@ static int read_rows(struct store_tx *tx, int64_t after, struct row *rows, int *
 	return rc;
 }
 
-static int read_memberships(struct store_tx *tx, struct membership **out, size_t *n)
+static int read_memberships(struct store_tx *tx, struct team_membership **out, size_t *n)
 {
 	struct store_rows *r;
 	int rc = store_query(tx, "SELECT user_id, team_id FROM team_members", STORE_NO_ARGS, &r);
@@ -271,30 +267,17 @@ static int read_memberships(struct store_tx *tx, struct membership **out, size_t
 	size_t cap = 0;
 	while ((rc = store_next(r)) == 1) {
 		*out = xgrow(*out, &cap, *n, sizeof(**out));
-		(*out)[(*n)++] = (struct membership){ store_int(r, 0), store_int(r, 1) };
+		(*out)[(*n)++] = (struct team_membership){ store_int(r, 0), store_int(r, 1) };
 	}
 	store_rows_free(r);
 	return rc;
 }
 
-/* The visibility rule of inbox/ (CONVERSATION_VISIBLE) for one place of a conversation,
- * with the team memberships of now. */
-static bool sees(const struct actor *who, int64_t team_id, int64_t assignee_id,
-                 const struct membership *m, size_t nm)
-{
-	if (who->role == ROLE_ADMIN || team_id == 0 || assignee_id == who->user_id)
-		return true;
-	for (size_t i = 0; i < nm; i++)
-		if (m[i].user_id == who->user_id && m[i].team_id == team_id)
-			return true;
-	return false;
-}
-
 /* Whether the subscriber may see the event: the conversation where it was when the event
  * happened, or where it was just before (a transfer away tells the old team it left). A
  * visitor sees only its own conversation's messages as they leave the outbox. */
-static bool is_visible(const struct events_sub *s, const struct row *w, const struct membership *m,
-                       size_t nm)
+static bool is_visible(const struct events_sub *s, const struct row *w,
+                       const struct team_membership *m, size_t nm)
 {
 	const struct actor *who = &s->who;
 	if (s->identity_id != 0)
@@ -303,8 +286,8 @@ static bool is_visible(const struct events_sub *s, const struct row *w, const st
 		return false;
 	if (w->contact_id > 0) /* its audience was decided when it happened */
 		return w->user_id > 0 ? w->user_id == who->user_id : who->role == ROLE_ADMIN;
-	return sees(who, w->team_id, w->assignee_id, m, nm) ||
-	       sees(who, w->was_team_id, w->was_assignee_id, m, nm);
+	return visibility_sees(who, w->account_id, w->team_id, w->assignee_id, m, nm) ||
+	       visibility_sees(who, w->account_id, w->was_team_id, w->was_assignee_id, m, nm);
 }
 
 /*
@@ -315,7 +298,7 @@ static bool is_visible(const struct events_sub *s, const struct row *w, const st
  * a reset first.
  */
 static bool distribute(struct events_hub *h, int64_t after, const struct row *rows, int n,
-                       const struct membership *m, size_t nm, int64_t now)
+                       const struct team_membership *m, size_t nm, int64_t now)
 {
 	struct buf text = BUF_INIT;
 	bool is_behind = false;
@@ -417,7 +400,7 @@ static int tick(struct events_hub *h)
 	if (after < 0)
 		return 0;
 	struct row rows[BATCH];
-	struct membership *m = NULL;
+	struct team_membership *m = NULL;
 	size_t nm = 0;
 	int n = 0;
 	struct store_tx *tx = store_begin(h->st, STORE_READ);

@@ -148,11 +148,8 @@ void api_me_update(struct http_request *req, struct http_response *res)
 	if (tx == NULL)
 		goto out;
 	struct user u;
-	int64_t now = clock_now_ms();
-	rc = user_update(tx, req->who.account_id, req->who.user_id, &in, now, &u, &e);
-	/* Coming online frees a place: the queues of the user's teams may move. */
-	if (rc == 0 && u.availability == AVAILABILITY_ONLINE)
-		rc = team_fill_queues_of(tx, u.id, now, &e);
+	rc = inbox_user_update(tx, req->who.account_id, req->who.user_id, &in, clock_now_ms(), &u,
+	                       &e);
 	if (api_finish(res, tx, rc, &e) == 0)
 		http_reply_json(res, 200, json_pack("{s:o}", "user", user_json(&u)));
 out:

@@ -76,21 +76,17 @@ static int update(struct http_request *req, struct store_tx *tx, void *changes, 
                   struct error *e)
 {
 	struct team t;
-	int64_t id = req->params[0], now = clock_now_ms();
-	int rc = team_update(tx, req->who.account_id, id, changes, now, &t, e);
-	/* A new method or a higher cap may let waiting conversations go to someone now. */
-	if (rc == 0)
-		rc = team_fill_queue(tx, id, now, e);
+	int64_t id = req->params[0];
+	int rc = team_update(tx, req->who.account_id, id, changes, clock_now_ms(), &t, e);
 	return rc < 0 ? rc : answer_team(req, tx, id, answer, e);
 }
 
 static int add_member(struct http_request *req, struct store_tx *tx, void *user_id, json_t **answer,
                       struct error *e)
 {
-	int64_t id = req->params[0], now = clock_now_ms();
-	int rc = team_member_add(tx, req->who.account_id, id, *(const int64_t *)user_id, now, e);
-	if (rc == 0)
-		rc = team_fill_queue(tx, id, now, e);
+	int64_t id = req->params[0];
+	int rc = team_member_add(tx, req->who.account_id, id, *(const int64_t *)user_id,
+	                         clock_now_ms(), e);
 	return rc < 0 ? rc : answer_team(req, tx, id, answer, e);
 }
 

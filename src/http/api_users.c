@@ -68,8 +68,8 @@ static int update(struct http_request *req, struct store_tx *tx, void *arg, json
 {
 	const struct user_call *c = arg;
 	struct user u;
-	int rc =
-	    user_update(tx, req->who.account_id, req->params[0], &c->in, clock_now_ms(), &u, e);
+	int rc = inbox_user_update(tx, req->who.account_id, req->params[0], &c->in, clock_now_ms(),
+	                           &u, e);
 	if (rc == 0)
 		*answer = json_pack("{s:o}", "user", user_json(&u));
 	return rc;

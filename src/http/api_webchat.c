@@ -129,7 +129,7 @@ void api_webchat_send(struct http_request *req, struct http_response *res)
 	struct webchat_visitor v;
 	struct channel ch;
 	struct error e;
-	int64_t now = clock_now_ms(), id = 0;
+	int64_t now = clock_now_ms();
 	struct store_tx *tx = api_begin(req, res, STORE_WRITE);
 	if (tx == NULL)
 		goto out;
@@ -141,18 +141,12 @@ void api_webchat_send(struct http_request *req, struct http_response *res)
 		                           &list, &e);
 	if (rc == 0)
 		rc = ingest_events(tx, &ch, list, now, &c, &e);
-	if (rc == 0 &&
-	    store_get_int(tx,
-	                  "SELECT id FROM messages WHERE channel_id = $1"
-	                  " AND provider_message_id = $2",
-	                  STORE_ARGS(SV_INT(ch.id), SV_TEXT(list->events[0].message_id)), &id) < 0)
-		rc = store_failed(&e, ERR_UNAVAILABLE);
 	if (api_finish(res, tx, rc, &e) == 0) {
 		if (c.queued > 0)
 			outbox_worker_wake(req->app->outbox);
 		http_reply_json(res, c.duplicates > 0 ? 200 : 201,
-		                json_pack("{s:I,s:b}", "message_id", (json_int_t)id, "duplicate",
-		                          c.duplicates > 0));
+		                json_pack("{s:I,s:b}", "message_id", (json_int_t)c.message_id,
+		                          "duplicate", c.duplicates > 0));
 	}
 out:
 	inbound_list_free(list);

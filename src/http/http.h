@@ -19,6 +19,7 @@
 #include "inbox/inbox.h"
 #include "outbox/outbox.h"
 #include "poller/poller.h"
+#include "scheduler/scheduler.h"
 #include "store/store.h"
 
 #define HTTP_BODY_MAX   (1024 * 1024)
@@ -34,6 +35,7 @@ struct app {
 	struct outbox_worker *outbox; /* woken after a commit that queued messages */
 	struct poller *poller;        /* woken when Telegram channels change */
 	struct events_hub *events;    /* the event stream's subscriptions */
+	struct scheduler *scheduler;  /* woken after a commit that set a due time */
 	struct pool *hashing;         /* where passwords are checked and hashed (core/pool.h) */
 };
 

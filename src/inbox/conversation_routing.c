@@ -193,6 +193,27 @@ json_t *routing_export(struct store_tx *tx, int64_t account_id, struct error *e)
 	return doc;
 }
 
+/* The teams the options send to, beside the document: the database then refuses to delete
+ * a team in use (routing_teams, ON DELETE RESTRICT). */
+static int save_teams(struct store_tx *tx, int64_t account_id, const json_t *options)
+{
+	int rc = store_exec(tx, "DELETE FROM routing_teams WHERE account_id = $1",
+	                    STORE_ARGS(SV_INT(account_id)));
+	size_t i;
+	const json_t *opt;
+	json_array_foreach(options, i, opt)
+	{
+		const json_t *team = json_object_get(opt, "team");
+		if (rc >= 0 && json_is_integer(team))
+			rc = store_exec(
+			    tx,
+			    "INSERT INTO routing_teams (account_id, team_id) VALUES ($1, $2)"
+			    " ON CONFLICT DO NOTHING",
+			    STORE_ARGS(SV_INT(account_id), SV_INT(json_integer_value(team))));
+	}
+	return rc;
+}
+
 int routing_save(struct store_tx *tx, int64_t account_id, int64_t user_id, const json_t *doc,
                  int64_t now, struct route_problems *problems, struct error *e)
 {
@@ -209,6 +230,8 @@ int routing_save(struct store_tx *tx, int64_t account_id, int64_t user_id, const
 	                " updated_at = max($4, routing_configs.updated_at + 1)",
 	                STORE_ARGS(SV_INT(account_id), SV_TEXT(text),
 	                           user_id > 0 ? SV_INT(user_id) : SV_NULL, SV_INT(now)));
+	if (rc >= 0)
+		rc = save_teams(tx, account_id, json_object_get(by_id, "options"));
 	free(text);
 	json_decref(by_id);
 	route_config_free(cfg);
@@ -226,18 +249,6 @@ json_t *routing_explain(struct store_tx *tx, int64_t account_id, const struct ro
 	route_decision_free(d);
 	lookup_free(&l);
 	return out;
-}
-
-int routing_uses_team(struct store_tx *tx, int64_t account_id, int64_t team_id, bool *uses,
-                      struct error *e)
-{
-	struct route_config *cfg;
-	struct route_problems problems = { 0 };
-	int rc = routing_load(tx, account_id, NULL, &cfg, &problems, e);
-	route_problems_free(&problems);
-	*uses = rc == 0 && cfg != NULL && route_config_uses_team(cfg, team_id);
-	route_config_free(cfg);
-	return rc;
 }
 
 static const char *const outcome_names[] = {
@@ -259,22 +270,20 @@ struct routed {
 static int read_routed(struct store_tx *tx, int64_t id, struct routed *out)
 {
 	struct store_rows *r;
-	int rc =
-	    store_query(tx,
-	                "SELECT v.account_id, v.channel_id, ch.kind, v.status, v.routing_attempts,"
-	                " c.name, coalesce(v.team_id, 0), coalesce(v.assignee_id, 0)"
-	                " FROM conversations v JOIN channels ch ON ch.id = v.channel_id"
-	                " JOIN contacts c ON c.id = v.contact_id WHERE v.id = $1",
-	                STORE_ARGS(SV_INT(id)), &r);
+	int rc = store_query(tx,
+	                     "SELECT v.account_id, v.channel_id, ch.kind, v.status = 'routing',"
+	                     " v.routing_attempts,"
+	                     " c.name, coalesce(v.team_id, 0), coalesce(v.assignee_id, 0)"
+	                     " FROM conversations v JOIN channels ch ON ch.id = v.channel_id"
+	                     " JOIN contacts c ON c.id = v.contact_id WHERE v.id = $1",
+	                     STORE_ARGS(SV_INT(id)), &r);
 	if (rc < 0)
 		return rc;
 	if ((rc = store_next(r)) == 1) {
 		out->account_id = store_int(r, 0);
 		out->channel_id = store_int(r, 1);
 		channel_kind_parse(store_text(r, 2), &out->kind);
-		enum conversation_status status = STATUS_OPEN;
-		conversation_status_parse(store_text(r, 3), &status);
-		out->state.is_routing = status == STATUS_ROUTING;
+		out->state.is_routing = store_int(r, 3) != 0;
 		out->state.attempts = (int)store_int(r, 4);
 		snprintf(out->contact_name, sizeof(out->contact_name), "%s", store_text(r, 5));
 		out->before = (struct events_place){ store_int(r, 6), store_int(r, 7) };

@@ -536,6 +536,15 @@ void conversation_items_free(struct conversation_item *items, size_t n)
 	free(items);
 }
 
+int conversation_snooze_next_end(struct store_tx *tx, int64_t *due, struct error *e)
+{
+	int rc = store_get_int(tx,
+	                       "SELECT coalesce(min(snoozed_until), 0) FROM conversations"
+	                       " WHERE status = 'snoozed'",
+	                       STORE_NO_ARGS, due);
+	return store_failed(e, rc);
+}
+
 int conversation_wake_snoozed(struct store_tx *tx, int64_t now, struct error *e)
 {
 	struct store_rows *r;

@@ -1,8 +1,10 @@
 /*
- * The inbox's rules: users, teams and who may see and do what. Every read takes the actor
- * asking and applies the visibility rule here, once; the HTTP handlers and the CLI only
- * translate. Writes that only admins may make are checked by the caller's route.
- * All functions work inside a store transaction the caller owns; times are UTC ms.
+ * inbox/: the rules — teams and assignment, conversations and what agents do with them,
+ * routing applied to conversations, contacts, canned responses, metrics and web chat
+ * visitors. Every read takes the actor asking and applies the visibility rule
+ * (visibility/); the HTTP handlers and the CLI only translate. Writes that only admins may
+ * make are checked by the caller's route. All functions work inside a store transaction the
+ * caller owns; times are UTC ms. Grouped by the file that holds them.
  */
 #ifndef INBOX_INBOX_H
 #define INBOX_INBOX_H
@@ -18,6 +20,8 @@
 #include "core/token.h"
 #include "routing/routing.h"
 #include "store/store.h"
+
+/* teams.c */
 
 #define TEAM_NAME_MAX 200
 
@@ -49,7 +53,8 @@ struct team_changes {
 };
 int team_update(struct store_tx *tx, int64_t account_id, int64_t id, const struct team_changes *in,
                 int64_t now, struct team *out, struct error *e);
-/* Deleting a team removes its memberships; its conversations move to the general inbox. */
+/* Deleting a team removes its memberships; its conversations move to the general inbox.
+ * ERR_CONFLICT while the saved routing configuration sends conversations to it. */
 int team_delete(struct store_tx *tx, int64_t account_id, int64_t id, struct error *e);
 int team_get(struct store_tx *tx, const struct actor *who, int64_t id, struct team *out,
              struct error *e);
@@ -78,14 +83,21 @@ json_t *team_json(const struct team *t);
  */
 int team_assign(struct store_tx *tx, int64_t team_id, int64_t conversation_id, int64_t now,
                 int64_t *assignee, struct error *e);
-/* Assigns the team's waiting conversations, oldest first, while members have room. */
+/* Assigns the team's waiting conversations, oldest first, while members have room. Team
+ * updates and new members call it themselves, and so does inbox_user_update. */
 int team_fill_queue(struct store_tx *tx, int64_t team_id, int64_t now, struct error *e);
-/* The queues of every team the user is in (when they come online). */
-int team_fill_queues_of(struct store_tx *tx, int64_t user_id, int64_t now, struct error *e);
+/* user_update (accounts/) and what it means for the teams: a user who is online afterwards
+ * takes what waits in their teams' queues. Every change to a user from above inbox/ goes
+ * through it. */
+int inbox_user_update(struct store_tx *tx, int64_t account_id, int64_t id,
+                      const struct user_changes *in, int64_t now, struct user *out,
+                      struct error *e);
 /* A reopened conversation keeps its agent while they can take it; otherwise it is assigned
  * again by its team's method. */
 int team_reassign_if_away(struct store_tx *tx, int64_t conversation_id, int64_t now,
                           struct error *e);
+
+/* conversations.c */
 
 /*
  * Conversations. An admin sees all of the account's; an agent sees the general inbox (no
@@ -156,6 +168,9 @@ bool conversation_window_is_open(const struct conversation *c, int64_t now);
  */
 int conversation_reply(struct store_tx *tx, const struct actor *who, int64_t id, const char *text,
                        int64_t now, int64_t *first_id, size_t *parts, struct error *e);
+/* The earliest end of a snooze (UTC ms), 0 when nothing is snoozed: the scheduler's due time
+ * for conversation_wake_snoozed. */
+int conversation_snooze_next_end(struct store_tx *tx, int64_t *due, struct error *e);
 /* Opens again the snoozed conversations whose time has come (a line in each timeline). */
 int conversation_wake_snoozed(struct store_tx *tx, int64_t now, struct error *e);
 /* Sends a conversation back to routing: the welcome goes out again (*queued texts). */
@@ -168,36 +183,6 @@ void message_list_free(struct message *list, size_t n);
 /* A conversation and a message as the API answers them; now decides window_open. */
 json_t *conversation_json(const struct conversation *c, int64_t now);
 json_t *message_json(const struct message *m);
-
-/*
- * Routing as the inbox applies it: the account's configuration (stored with team ids,
- * shown with team names) and the router's steps applied to a conversation — its state,
- * team, the messages queued and a line in its history — inside the caller's transaction.
- */
-/* The account's configuration as a document naming teams; an empty disabled one when none
- * was saved. */
-json_t *routing_export(struct store_tx *tx, int64_t account_id, struct error *e);
-/* Validates doc as a whole and stores it; ERR_UNPROCESSABLE with every problem in
- * *problems (to free) when it is refused. */
-int routing_save(struct store_tx *tx, int64_t account_id, int64_t user_id, const json_t *doc,
-                 int64_t now, struct route_problems *problems, struct error *e);
-/* The stored configuration parsed, or a document's when doc is not NULL (explain can try an
- * unsaved one); *out is NULL when none is saved. */
-int routing_load(struct store_tx *tx, int64_t account_id, const json_t *doc,
-                 struct route_config **out, struct route_problems *problems, struct error *e);
-/* route_decision_to_json with the account's team names. */
-json_t *routing_explain(struct store_tx *tx, int64_t account_id, const struct route_config *cfg,
-                        const char *text, struct error *e);
-/* One router step for conversation_id; *queued (may be NULL) counts the texts queued. */
-int routing_step(struct store_tx *tx, int64_t conversation_id, const struct router_event *ev,
-                 int64_t now, size_t *queued, struct error *e);
-/* The numbers for [from, to): conversations routed per option, welcomes, fallbacks,
- * give-ups and the median time from first message to assignment. *out is a new reference. */
-int routing_stats(struct store_tx *tx, int64_t account_id, int64_t from, int64_t to, json_t **out,
-                  struct error *e);
-/* Whether the saved configuration names the team (a team in use cannot be deleted). */
-int routing_uses_team(struct store_tx *tx, int64_t account_id, int64_t team_id, bool *uses,
-                      struct error *e);
 
 /*
  * The agent's queue: conversations listed through the visibility rule, newest activity
@@ -269,6 +254,37 @@ json_t *conversation_item_json(const struct conversation_item *it, int64_t now);
 /* The number of UTF-8 characters in q. */
 size_t conversation_query_chars(const char *q);
 
+/* conversation_routing.c */
+
+/*
+ * Routing as the inbox applies it: the account's configuration (stored with team ids,
+ * shown with team names) and the router's steps applied to a conversation — its state,
+ * team, the messages queued and a line in its history — inside the caller's transaction.
+ */
+/* The account's configuration as a document naming teams; an empty disabled one when none
+ * was saved. */
+json_t *routing_export(struct store_tx *tx, int64_t account_id, struct error *e);
+/* Validates doc as a whole and stores it; ERR_UNPROCESSABLE with every problem in
+ * *problems (to free) when it is refused. */
+int routing_save(struct store_tx *tx, int64_t account_id, int64_t user_id, const json_t *doc,
+                 int64_t now, struct route_problems *problems, struct error *e);
+/* The stored configuration parsed, or a document's when doc is not NULL (explain can try an
+ * unsaved one); *out is NULL when none is saved. */
+int routing_load(struct store_tx *tx, int64_t account_id, const json_t *doc,
+                 struct route_config **out, struct route_problems *problems, struct error *e);
+/* route_decision_to_json with the account's team names. */
+json_t *routing_explain(struct store_tx *tx, int64_t account_id, const struct route_config *cfg,
+                        const char *text, struct error *e);
+/* One router step for conversation_id; *queued (may be NULL) counts the texts queued. */
+int routing_step(struct store_tx *tx, int64_t conversation_id, const struct router_event *ev,
+                 int64_t now, size_t *queued, struct error *e);
+/* The numbers for [from, to): conversations routed per option, welcomes, fallbacks,
+ * give-ups and the median time from first message to assignment. *out is a new reference. */
+int routing_stats(struct store_tx *tx, int64_t account_id, int64_t from, int64_t to, json_t **out,
+                  struct error *e);
+
+/* actions.c */
+
 /*
  * Agents' actions on a conversation they may see. Each is recorded in its timeline
  * (conversation_events), and those that move it end routing first: a human always wins.
@@ -312,6 +328,8 @@ json_t *conversation_events(struct store_tx *tx, const struct actor *who, int64_
 json_t *conversation_notes(struct store_tx *tx, const struct actor *who, int64_t id,
                            struct error *e);
 
+/* canned.c */
+
 /*
  * Canned responses: shortcuts admins manage and agents insert. Placeholders ({contact_name},
  * {agent_name}, {team_name}) are stored as typed; the client fills them in.
@@ -344,6 +362,8 @@ int canned_update(struct store_tx *tx, int64_t account_id, int64_t id, const cha
 int canned_delete(struct store_tx *tx, int64_t account_id, int64_t id, struct error *e);
 json_t *canned_json(const struct canned_response *c);
 
+/* metrics.c */
+
 /*
  * Admin metrics for [from, to]: open conversations now per team and agent, and per team
  * (the one a conversation has now) the first-response and resolution times, median and
@@ -351,6 +371,8 @@ json_t *canned_json(const struct canned_response *c);
  */
 int metrics_get(struct store_tx *tx, int64_t account_id, int64_t from, int64_t to, json_t **out,
                 struct error *e);
+
+/* contacts.c */
 
 /*
  * Contacts: the people behind the conversations, with tags, custom attributes (keys an admin
@@ -409,6 +431,8 @@ int contact_attribute_create(struct store_tx *tx, int64_t account_id, const char
 /* Removes the key and every value of it. */
 int contact_attribute_delete(struct store_tx *tx, int64_t account_id, const char *key,
                              struct error *e);
+
+/* webchat.c */
 
 /*
  * Web chat visitors: the browsers that chat through a web chat channel's widget. A visitor

@@ -4,15 +4,10 @@
 #define INBOX_INTERNAL_H
 
 #include "inbox/inbox.h"
+#include "visibility/visibility.h"
 
-/* $1 account, $2 user, $3 1 for admins: what the actor may see of `conversations v`. */
-#define CONVERSATION_VISIBLE                                                        \
-	" v.account_id = $1 AND ($3 = 1 OR v.team_id IS NULL OR v.assignee_id = $2" \
-	" OR EXISTS (SELECT 1 FROM team_members tm WHERE tm.team_id = v.team_id"    \
-	" AND tm.user_id = $2))"
-
-/* The same parameters: what the actor may see of `contacts k` — an admin every contact of
- * the account, an agent those with at least one conversation they may see. */
+/* CONVERSATION_VISIBLE's parameters: what the actor may see of `contacts k` — an admin every
+ * contact of the account, an agent those with at least one conversation they may see. */
 #define CONTACT_VISIBLE                                                           \
 	" k.account_id = $1 AND ($3 = 1 OR EXISTS (SELECT 1 FROM conversations v" \
 	" WHERE v.contact_id = k.id AND" CONVERSATION_VISIBLE "))"

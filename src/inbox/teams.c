@@ -183,23 +183,22 @@ int team_update(struct store_tx *tx, int64_t account_id, int64_t id, const struc
 		return store_failed(e, rc);
 	if (rc == 0)
 		return error_set(e, ERR_NOT_FOUND, "no such team");
+	/* A new method or a higher cap may let waiting conversations go to someone now. */
+	rc = team_fill_queue(tx, id, now, e);
 	struct actor admin = { .account_id = account_id, .role = ROLE_ADMIN };
-	return team_get(tx, &admin, id, out, e);
+	return rc < 0 ? rc : team_get(tx, &admin, id, out, e);
 }
 
 int team_delete(struct store_tx *tx, int64_t account_id, int64_t id, struct error *e)
 {
-	bool is_routed;
-	int rc = routing_uses_team(tx, account_id, id, &is_routed, e);
-	if (rc < 0)
-		return rc;
-	if (is_routed)
+	/* Its conversations fall back to the general inbox (team_id ON DELETE SET NULL); the
+	 * teams the saved routing sends to are kept (routing_teams, ON DELETE RESTRICT). */
+	int rc = store_exec(tx, "DELETE FROM teams WHERE account_id = $1 AND id = $2",
+	                    STORE_ARGS(SV_INT(account_id), SV_INT(id)));
+	if (rc == ERR_CONFLICT)
 		return error_set(
 		    e, ERR_CONFLICT,
 		    "routing sends conversations to this team: change the routing first");
-	/* Its conversations fall back to the general inbox (team_id ON DELETE SET NULL). */
-	rc = store_exec(tx, "DELETE FROM teams WHERE account_id = $1 AND id = $2",
-	                STORE_ARGS(SV_INT(account_id), SV_INT(id)));
 	if (rc < 0)
 		return store_failed(e, rc);
 	return rc > 0 ? 0 : error_set(e, ERR_NOT_FOUND, "no such team");
@@ -228,7 +227,10 @@ int team_member_add(struct store_tx *tx, int64_t account_id, int64_t team_id, in
 	    STORE_ARGS(SV_INT(account_id), SV_INT(team_id), SV_INT(user_id), SV_INT(now)));
 	if (rc == ERR_CONFLICT)
 		return error_set(e, ERR_CONFLICT, "the user is already a member of the team");
-	return store_failed(e, rc);
+	if (rc < 0)
+		return store_failed(e, rc);
+	/* The new member may take what waits in the team's queue. */
+	return team_fill_queue(tx, team_id, now, e);
 }
 
 int team_member_remove(struct store_tx *tx, int64_t account_id, int64_t team_id, int64_t user_id,
@@ -409,7 +411,8 @@ int team_reassign_if_away(struct store_tx *tx, int64_t conversation_id, int64_t 
 	              : team_assign(tx, team_id, conversation_id, now, NULL, e);
 }
 
-int team_fill_queues_of(struct store_tx *tx, int64_t user_id, int64_t now, struct error *e)
+/* The queues of every team the user is in. */
+static int fill_queues_of(struct store_tx *tx, int64_t user_id, int64_t now, struct error *e)
 {
 	struct store_rows *r;
 	int64_t ids[MAX_CANDIDATES];
@@ -426,6 +429,16 @@ int team_fill_queues_of(struct store_tx *tx, int64_t user_id, int64_t now, struc
 	for (int i = 0; i < n && rc >= 0; i++)
 		rc = team_fill_queue(tx, ids[i], now, e);
 	return rc < 0 ? rc : 0;
+}
+
+int inbox_user_update(struct store_tx *tx, int64_t account_id, int64_t id,
+                      const struct user_changes *in, int64_t now, struct user *out, struct error *e)
+{
+	int rc = user_update(tx, account_id, id, in, now, out, e);
+	/* Coming online frees a place: the queues of the user's teams may move. */
+	if (rc == 0 && out->is_active && out->availability == AVAILABILITY_ONLINE)
+		rc = fill_queues_of(tx, id, now, e);
+	return rc;
 }
 
 json_t *team_json(const struct team *t)

@@ -525,18 +525,10 @@ bool route_config_is_enabled(const struct route_config *cfg)
 	return cfg->is_enabled;
 }
 
-bool route_config_uses_team(const struct route_config *cfg, int64_t team_id)
-{
-	for (size_t o = 0; o < cfg->noptions; o++)
-		if (cfg->options[o].has_team && cfg->options[o].team_id == team_id)
-			return true;
-	return false;
-}
-
 /* ---- Export ---- */
 
-static json_t *team_json(const struct route_option *opt, enum route_team_form form,
-                         const struct route_teams *teams)
+static json_t *option_team_json(const struct route_option *opt, enum route_team_form form,
+                                const struct route_teams *teams)
 {
 	if (form == ROUTE_TEAM_BY_NAME) {
 		const char *name = teams->team_name(teams->ctx, opt->team_id);
@@ -555,7 +547,7 @@ static json_t *option_json(const struct route_option *opt, enum route_team_form 
 		json_array_append_new(answers, json_string(opt->answers[a].text));
 	json_object_set_new(o, "answers", answers);
 	if (opt->has_team)
-		json_object_set_new(o, "team", team_json(opt, form, teams));
+		json_object_set_new(o, "team", option_team_json(opt, form, teams));
 	if (opt->reply != NULL)
 		json_object_set_new(o, "reply", json_string(opt->reply));
 	return o;

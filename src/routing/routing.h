@@ -76,9 +76,6 @@ struct route_config *route_config_new(const json_t *doc, const struct route_team
 void route_config_free(struct route_config *cfg);
 
 bool route_config_is_enabled(const struct route_config *cfg);
-/* True when an option sends conversations to the team: the inbox should refuse to delete
- * such a team, since a stored document naming it would no longer load. */
-bool route_config_uses_team(const struct route_config *cfg, int64_t team_id);
 
 enum route_team_form {
 	ROUTE_TEAM_BY_NAME, /* "team": "Soporte", the team's current name (for the API and CLI) */

@@ -55,9 +55,6 @@ static void test_example_accepted(void **state)
 	assert_non_null(cfg);
 	assert_int_equal(problems.count, 0);
 	assert_true(route_config_is_enabled(cfg));
-	assert_true(route_config_uses_team(cfg, 1));
-	assert_true(route_config_uses_team(cfg, 2));
-	assert_false(route_config_uses_team(cfg, 3));
 
 	/* Export by name writes the document that was read, field for field. */
 	json_t *want = test_json(example);

@@ -1,0 +1,165 @@
+/* The scheduler's thread; see scheduler.h. */
+#include "scheduler/scheduler.h"
+
+#include <pthread.h>
+#include <stdbool.h>
+#include <stdlib.h>
+#include <sys/prctl.h>
+#include <time.h>
+
+#include "core/clock.h"
+#include "core/log.h"
+#include "core/xmalloc.h"
+
+#define RETRY_MS 1000 /* after the store failed: try again this much later */
+
+struct scheduler {
+	struct store *store;
+	const struct scheduler_job *jobs;
+	size_t njobs;
+	pthread_t thread;
+	pthread_mutex_t lock;
+	pthread_cond_t cond; /* on CLOCK_MONOTONIC */
+	bool is_woken;
+	bool is_stopping;
+};
+
+/* The earliest due time of every job (0: none); ERR_* when the store failed. */
+static int next_due(struct scheduler *s, int64_t *earliest)
+{
+	struct error e;
+	struct store_tx *tx = store_begin(s->store, STORE_READ);
+	int rc = tx != NULL ? 0 : ERR_UNAVAILABLE;
+	*earliest = 0;
+	for (size_t i = 0; i < s->njobs && rc == 0; i++) {
+		int64_t due = 0;
+		rc = s->jobs[i].next_due(tx, &due, &e);
+		if (rc < 0)
+			log_warn("scheduler: %s: %s", s->jobs[i].name, e.message);
+		else if (due > 0 && (*earliest == 0 || due < *earliest))
+			*earliest = due;
+	}
+	store_rollback(tx);
+	return rc;
+}
+
+/* Runs every job whose work is due at now, each in its own write transaction. */
+static int run_due(struct scheduler *s, int64_t now)
+{
+	int failed = 0;
+	for (size_t i = 0; i < s->njobs; i++) {
+		struct error e;
+		int64_t due = 0;
+		struct store_tx *tx = store_begin(s->store, STORE_WRITE);
+		int rc = tx != NULL
+		             ? s->jobs[i].next_due(tx, &due, &e)
+		             : error_set(&e, ERR_UNAVAILABLE, "the database is not available");
+		if (rc == 0 && due > 0 && due <= now)
+			rc = s->jobs[i].run(tx, now, &e);
+		if (rc == 0)
+			rc = store_commit(tx);
+		else
+			store_rollback(tx);
+		if (rc < 0) {
+			log_warn("scheduler: %s: %s", s->jobs[i].name, e.message);
+			failed = rc;
+		}
+	}
+	return failed;
+}
+
+/* Sleeps until the wall-clock time `until` (0: until woken), or a wake-up or stop. */
+static void sleep_until(struct scheduler *s, int64_t until)
+{
+	pthread_mutex_lock(&s->lock);
+	if (!s->is_woken && !s->is_stopping) {
+		if (until == 0) {
+			pthread_cond_wait(&s->cond, &s->lock);
+		} else {
+			int64_t wait_ms = until - clock_now_ms();
+			struct timespec at;
+			clock_gettime(CLOCK_MONOTONIC, &at);
+			if (wait_ms > 0) {
+				at.tv_sec += wait_ms / 1000;
+				at.tv_nsec += (wait_ms % 1000) * 1000000;
+				at.tv_sec += at.tv_nsec / 1000000000;
+				at.tv_nsec %= 1000000000;
+				pthread_cond_timedwait(&s->cond, &s->lock, &at);
+			}
+		}
+	}
+	s->is_woken = false;
+	pthread_mutex_unlock(&s->lock);
+}
+
+static bool is_stopping(struct scheduler *s)
+{
+	pthread_mutex_lock(&s->lock);
+	bool stopping = s->is_stopping;
+	pthread_mutex_unlock(&s->lock);
+	return stopping;
+}
+
+static void *run(void *arg)
+{
+	struct scheduler *s = arg;
+	prctl(PR_SET_NAME, "scheduler");
+	while (!is_stopping(s)) {
+		int64_t now = clock_now_ms(), due = 0;
+		int rc = next_due(s, &due);
+		if (rc == 0 && due > 0 && due <= now)
+			rc = run_due(s, now);
+		if (rc < 0)
+			sleep_until(s, clock_now_ms() + RETRY_MS);
+		else if (due == 0 || due > now)
+			sleep_until(s, due);
+	}
+	return NULL;
+}
+
+struct scheduler *scheduler_start(struct store *st, const struct scheduler_job *jobs, size_t n,
+                                  struct error *e)
+{
+	struct scheduler *s = xcalloc(1, sizeof(*s));
+	s->store = st;
+	s->jobs = jobs;
+	s->njobs = n;
+	pthread_condattr_t attr;
+	pthread_condattr_init(&attr);
+	pthread_condattr_setclock(&attr, CLOCK_MONOTONIC);
+	pthread_cond_init(&s->cond, &attr);
+	pthread_condattr_destroy(&attr);
+	pthread_mutex_init(&s->lock, NULL);
+	if (pthread_create(&s->thread, NULL, run, s) != 0) {
+		pthread_cond_destroy(&s->cond);
+		pthread_mutex_destroy(&s->lock);
+		free(s);
+		error_set(e, ERR_INTERNAL, "cannot start the scheduler's thread");
+		return NULL;
+	}
+	return s;
+}
+
+void scheduler_wake(struct scheduler *s)
+{
+	if (s == NULL)
+		return;
+	pthread_mutex_lock(&s->lock);
+	s->is_woken = true;
+	pthread_cond_signal(&s->cond);
+	pthread_mutex_unlock(&s->lock);
+}
+
+void scheduler_stop(struct scheduler *s)
+{
+	if (s == NULL)
+		return;
+	pthread_mutex_lock(&s->lock);
+	s->is_stopping = true;
+	pthread_cond_signal(&s->cond);
+	pthread_mutex_unlock(&s->lock);
+	pthread_join(s->thread, NULL);
+	pthread_cond_destroy(&s->cond);
+	pthread_mutex_destroy(&s->lock);
+	free(s);
+}

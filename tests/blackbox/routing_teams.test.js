@@ -1,0 +1,56 @@
+// The teams the saved routing sends to are kept beside it (routing_teams), so the database
+// refuses to delete one; migration 0014 fills that table from the configurations saved before.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { startServer, sql } from './lib/server.js';
+import { adminClient, assertError } from './lib/client.js';
+
+async function teamsAndRouting(admin) {
+  const ids = {};
+  for (const name of ['Ventas', 'Soporte', 'Libre']) ids[name] = (await admin.post('/api/v1/teams', { name })).json.team.id;
+  const r = await admin.put('/api/v1/routing', {
+    welcome_message: 'Hola', fallback_message: 'No te entiendo',
+    options: [{ answers: ['comprar'], team: 'Ventas' }, { answers: ['ayuda'], team: 'Soporte' }, { answers: ['horario'], reply: 'De 9 a 18' }],
+  });
+  assert.equal(r.status, 200, r.text);
+  return ids;
+}
+
+test('a team routing sends to cannot be deleted until the routing stops naming it', async () => {
+  const s = await startServer();
+  try {
+    const admin = await adminClient(s);
+    const ids = await teamsAndRouting(admin);
+    assertError(await admin.del(`/api/v1/teams/${ids.Ventas}`), 409, 'conflict');
+    assert.equal(sql(s, `SELECT count(*) FROM teams WHERE id = ${ids.Ventas}`), '1');
+    assert.equal((await admin.del(`/api/v1/teams/${ids.Libre}`)).status, 200);
+    // Saved again without Ventas: now it can go, and Soporte still cannot.
+    const r = await admin.put('/api/v1/routing', {
+      welcome_message: 'Hola', fallback_message: 'No te entiendo', options: [{ answers: ['ayuda'], team: 'Soporte' }],
+    });
+    assert.equal(r.status, 200, r.text);
+    assert.equal((await admin.del(`/api/v1/teams/${ids.Ventas}`)).status, 200);
+    assertError(await admin.del(`/api/v1/teams/${ids.Soporte}`), 409, 'conflict');
+  } finally {
+    await s.stop();
+  }
+});
+
+test('a database from before the table learns the teams its saved routing names', async () => {
+  const s = await startServer();
+  const admin = await adminClient(s);
+  const ids = await teamsAndRouting(admin);
+  await s.stop({ keepDir: true });
+  // Back to schema 13: the routing configuration saved, no routing_teams (and nothing of the
+  // migrations after it).
+  sql(s, 'DROP TABLE routing_teams; DROP INDEX conversations_snoozed; DELETE FROM schema_migrations WHERE version >= 14;');
+  const again = await startServer({ dir: s.dir });
+  try {
+    assert.equal(sql(again, 'SELECT group_concat(team_id) FROM (SELECT team_id FROM routing_teams ORDER BY team_id)'),
+      `${ids.Ventas},${ids.Soporte}`);
+    const admin2 = await adminClient(again);
+    assertError(await admin2.del(`/api/v1/teams/${ids.Soporte}`), 409, 'conflict');
+  } finally {
+    await again.stop();
+  }
+});
