@@ -35,6 +35,7 @@ struct place {
 	int64_t conversation_id;
 	enum router_event_kind event; /* what the message is to routing */
 	bool is_routing;              /* the conversation waits in routing */
+	bool is_new;                  /* the conversation was created in this transaction */
 	int64_t resolved_at;          /* when a reopened conversation had been resolved */
 };
 
@@ -142,6 +143,7 @@ static int find_conversation(struct store_tx *tx, const struct channel *ch, bool
 		                  STORE_ARGS(SV_INT(p->conversation_id), SV_INT(now)));
 	if (p->conversation_id != 0)
 		return 0;
+	p->is_new = true;
 	return store_get_int(tx,
 	                     "INSERT INTO conversations (account_id, channel_id, contact_id,"
 	                     " identity_id, status, last_activity_at, created_at, updated_at)"
@@ -276,7 +278,10 @@ static int ingest_message(struct store_tx *tx, const struct channel *ch,
 	if (rc < 0)
 		return rc;
 	c->stored++;
-	return is_inbound ? route(tx, &p, ev, now, c) : 0;
+	rc = is_inbound ? route(tx, &p, ev, now, c) : 0;
+	if (rc == 0 && p.is_new)
+		rc = events_place_new(tx, p.conversation_id);
+	return rc;
 }
 
 /* States only move forward: queued < sent < delivered < read; failed ends any of them. */

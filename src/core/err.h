@@ -23,6 +23,7 @@ enum err {
 	ERR_RATE_LIMITED = -13,   /* 429 */
 	ERR_INTERNAL = -14,       /* 500 */
 	ERR_UNAVAILABLE = -15,    /* 503: the store is busy or full; try again */
+	ERR_MEDIA_TYPE = -16,     /* 415: a JSON endpoint's body sent as something else */
 };
 
 struct error {

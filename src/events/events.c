@@ -89,6 +89,16 @@ int events_emit_conversation(struct store_tx *tx, int64_t conversation_id, const
 	return rc < 0 ? rc : rc == 0 ? ERR_NOT_FOUND : 0;
 }
 
+int events_place_new(struct store_tx *tx, int64_t conversation_id)
+{
+	int rc = store_exec(tx,
+	                    "UPDATE events SET (team_id, assignee_id, was_team_id, was_assignee_id)"
+	                    " = (SELECT v.team_id, v.assignee_id, v.team_id, v.assignee_id"
+	                    " FROM conversations v WHERE v.id = $1) WHERE conversation_id = $1",
+	                    STORE_ARGS(SV_INT(conversation_id)));
+	return rc < 0 ? rc : 0;
+}
+
 int events_emit_contact(struct store_tx *tx, int64_t account_id, int64_t contact_id,
                         int64_t user_id, const char *kind, int64_t now)
 {

@@ -46,6 +46,11 @@ struct events_place {
 int events_emit_conversation(struct store_tx *tx, int64_t conversation_id, const char *action,
                              const struct events_place *before, int64_t now);
 
+/* A conversation created in this transaction: its events so far get the team and assignee
+ * it has now, before and after. Nobody saw it anywhere else, so nobody outside its first
+ * committed place hears of it (routing may move it out of the general inbox at once). */
+int events_place_new(struct store_tx *tx, int64_t conversation_id);
+
 /* An event about a contact (no conversation), for one audience: the account's admins when
  * user_id is 0, else that one user. data is {"contact_id"}. The caller decides who may see
  * the contact (inbox/); the hub delivers to exactly that audience. */

@@ -6,6 +6,7 @@
 #include "core/clock.h"
 #include "core/json.h"
 #include "http/api.h"
+#include "http/parse.h"
 
 #define COOKIE_MAX_AGE (30 * 24 * 3600)
 
@@ -55,6 +56,12 @@ void api_login(struct http_request *req, struct http_response *res)
 		{ "email", JSON_FIELD_STRING, true, USER_EMAIL_MAX, &email, NULL },
 		{ "password", JSON_FIELD_STRING, true, USER_PASSWORD_MAX, &password, NULL },
 	};
+	/* Login CSRF: a page elsewhere must not log the browser into another account. */
+	if (!http_is_own_origin(http_header(req, "Origin"), http_header(req, "Host"),
+	                        req->app->config->public_url)) {
+		http_reply_errorf(res, ERR_FORBIDDEN, "log in from this server's own pages");
+		return;
+	}
 	json_t *body = api_read_body(req, res, fields, 2);
 	if (body == NULL)
 		return;

@@ -4,6 +4,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 #include "http/parse.h"
 
@@ -72,6 +73,39 @@ bool http_parse_decimal(const char *s, char stop, const char **end, int64_t *out
 	*end = s + n;
 	*out = v;
 	return true;
+}
+
+bool http_is_json_type(const char *content_type)
+{
+	static const char json[] = "application/json";
+	if (content_type == NULL)
+		return false;
+	content_type += strspn(content_type, " \t");
+	if (strncasecmp(content_type, json, sizeof(json) - 1) != 0)
+		return false;
+	char next = content_type[sizeof(json) - 1];
+	return next == '\0' || next == ';' || next == ' ' || next == '\t';
+}
+
+/* The "scheme://authority" part of a URL: its length, 0 when it has no "://". */
+static size_t origin_length(const char *url)
+{
+	const char *sep = strstr(url, "://");
+	if (sep == NULL)
+		return 0;
+	return (size_t)(sep + 3 - url) + strcspn(sep + 3, "/?#");
+}
+
+bool http_is_own_origin(const char *origin, const char *host, const char *public_url)
+{
+	if (origin == NULL)
+		return true;
+	size_t n = origin_length(public_url);
+	if (n > 0 && strlen(origin) == n && strncasecmp(origin, public_url, n) == 0)
+		return true;
+	const char *sep = strstr(origin, "://");
+	return host != NULL && sep != NULL && origin_length(origin) == strlen(origin) &&
+	       strcasecmp(sep + 3, host) == 0;
 }
 
 bool http_parse_event_id(const char *s, int64_t *out)

@@ -25,6 +25,11 @@ bool http_parse_int(const char *s, int64_t lo, int64_t hi, int64_t *out);
 bool http_parse_decimal(const char *s, char stop, const char **end, int64_t *out);
 /* An event id (Last-Event-ID): decimal digits, at most 18 of them. */
 bool http_parse_event_id(const char *s, int64_t *out);
+/* A Content-Type naming JSON: "application/json" in any case, parameters allowed after ';'. */
+bool http_is_json_type(const char *content_type);
+/* True when a request with this Origin header (NULL: none, not from a page) comes from a page
+ * of ours: an origin whose host[:port] is the request's Host, or the origin of public_url. */
+bool http_is_own_origin(const char *origin, const char *host, const char *public_url);
 /* The conversation list's cursor: "activity_at.id" in base64url without padding. Decoding is
  * strict and refuses anything http_cursor_encode would not write (id must be positive). */
 void http_cursor_encode(int64_t activity_at, int64_t id, char out[HTTP_CURSOR_TEXT_MAX]);

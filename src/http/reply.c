@@ -7,6 +7,7 @@
 
 #include "core/json.h"
 #include "http/http.h"
+#include "http/parse.h"
 
 const char *http_header(struct http_request *req, const char *name)
 {
@@ -40,6 +41,12 @@ void http_client_address(struct http_request *req, char *out, size_t size)
 json_t *http_body_json(struct http_request *req, struct http_response *res)
 {
 	struct error e;
+	/* A page elsewhere can post text/plain without asking, never application/json. */
+	if (!http_is_json_type(http_header(req, "Content-Type"))) {
+		http_reply_errorf(res, ERR_MEDIA_TYPE,
+		                  "send the body as JSON, with Content-Type: application/json");
+		return NULL;
+	}
 	json_t *body = json_parse(req->body.data ? req->body.data : "", req->body.len, &e);
 	if (body == NULL)
 		http_reply_error(res, &e);

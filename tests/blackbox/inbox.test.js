@@ -7,6 +7,7 @@ import { startServer, sql, dump } from './lib/server.js';
 import { Client, adminClient, agentClient, assertError } from './lib/client.js';
 import { startFakeProvider } from './lib/fake_provider.js';
 import { connectAll, customerWrites } from './lib/providers.js';
+import { openStream } from './lib/sse.js';
 
 let fake, s, admin, ch, teams, ana, bruno, carla, dani;
 before(async () => {
@@ -332,6 +333,37 @@ test('the permission matrix', async () => {
   assert.deepEqual(ids(await list(carla, '?view=mine')), [id]);
   assert.equal((await carla.post(`${base}/read`)).status, 200);
   assert.equal((await carla.get(base)).json.conversation.id, id);
+});
+
+// The stream from a conversation's first event on: routed to Ventas by its first message,
+// nothing of it reaches Bruno (Soporte) or Carla (no team); a conversation waiting in routing
+// is in the general inbox, so everyone hears of it.
+test('the permission matrix: the stream from the first event on', async () => {
+  const cfg = {
+    match_first_message: true, welcome_message: '¿Ventas o soporte?',
+    fallback_message: '¿Ventas o soporte?', options: [{ answers: ['ventas'], team: 'Ventas' }],
+  };
+  const put = (enabled) => admin.put('/api/v1/routing', { ...cfg, enabled });
+  const routed = await put(true);
+  assert.equal(routed.status, 200, routed.text);
+  const streams = await Promise.all([admin, ana, bruno, carla].map((c) => openStream(c)));
+  const [toAdmin, toAna, toBruno, toCarla] = streams;
+  try {
+    const secret = await newConversation({ text: 'Quiero hablar con ventas', name: 'Primera Secreta' });
+    const general = await newConversation({ text: 'Hola', name: 'Primera General' });
+    assert.equal(sql(s, `SELECT team_id FROM conversations WHERE id = ${secret}`), String(teams.Ventas));
+    assert.equal(sql(s, `SELECT status || coalesce(team_id, '') FROM conversations WHERE id = ${general}`), 'routing');
+    const about = (conv) => (st) => st.events.some((e) => e.data?.conversation_id === conv);
+    const firsts = (conv) => (st) => ['message.created', 'conversation.updated']
+      .every((kind) => st.events.some((e) => e.event === kind && e.data.conversation_id === conv));
+    for (const st of [toAdmin, toAna]) await st.waitFor(firsts(secret), "the routed conversation's first events");
+    for (const st of streams) await st.waitFor(about(general), 'the general-inbox conversation');
+    // Events arrive in id order: the later general one proves the routed one was withheld.
+    for (const st of [toBruno, toCarla]) assert.deepEqual(st.events.filter((e) => e.data?.conversation_id === secret), []);
+  } finally {
+    for (const st of streams) st.close();
+    assert.equal((await put(false)).status, 200);
+  }
 });
 
 // The account's endpoints outside conversations: canned responses (everyone reads, admins

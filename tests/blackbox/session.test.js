@@ -115,6 +115,34 @@ test('state changes with the cookie need the CSRF token', async () => {
   assert.equal((await c.get('/api/v1/teams', { csrf: false })).status, 200);
 });
 
+// Login CSRF: a page elsewhere may post a form (text/plain, urlencoded, multipart) without a
+// preflight, never application/json; and the login refuses a foreign Origin.
+test('JSON endpoints take only application/json; the login refuses another site', async () => {
+  const creds = JSON.stringify({ email: ADMIN_EMAIL, password: ADMIN_PASSWORD });
+  const before = dump(s);
+  for (const type of ['text/plain', 'text/plain;charset=UTF-8', 'application/x-www-form-urlencoded', 'multipart/form-data; boundary=x', 'application/jsonp']) {
+    const r = await new Client(s.url).post('/api/v1/session', creds, { headers: { 'content-type': type } });
+    assertError(r, 415, 'unsupported_media_type');
+    assert.equal(r.headers.get('set-cookie'), null);
+  }
+  const nameless = await fetch(s.url + '/api/v1/session', { method: 'POST', body: Buffer.from(creds) });
+  assert.equal(nameless.status, 415);
+  for (const origin of ['https://evil.example', 'null', s.url.replace(/:(\d+)$/, (_, p) => `:${Number(p) + 1}`), `${s.url}/page`]) {
+    const r = await new Client(s.url).post('/api/v1/session', creds, { headers: { origin } });
+    assertError(r, 403, 'forbidden');
+    assert.equal(r.headers.get('set-cookie'), null, origin);
+  }
+  assert.equal(dump(s), before, 'refused logins change nothing');
+  // Signed in, a write still needs JSON; the server's own pages and scripts log in.
+  const c = await adminClient(s);
+  const teams = dump(s, { except: ['sessions'] });
+  assertError(await c.post('/api/v1/teams', '{"name":"Plain"}', { headers: { 'content-type': 'text/plain' } }), 415, 'unsupported_media_type');
+  assert.equal(dump(s, { except: ['sessions'] }), teams);
+  assert.equal((await c.post('/api/v1/teams', '{"name":"Json"}', { headers: { 'content-type': 'application/json; charset=utf-8' } })).status, 201);
+  const own = await new Client(s.url).post('/api/v1/session', creds, { headers: { origin: s.url } });
+  assert.equal(own.status, 200, own.text);
+});
+
 test('personal API tokens: shown once, work without CSRF, can be listed and revoked', async () => {
   const c = await adminClient(s);
   const r = await c.post('/api/v1/tokens', { name: 'deploy script' });

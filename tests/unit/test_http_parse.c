@@ -73,12 +73,42 @@ static void test_cursor(void **state)
 		assert_false(http_cursor_decode(refused[i], &at, &id));
 }
 
+static void test_json_type(void **state)
+{
+	(void)state;
+	assert_true(http_is_json_type("application/json"));
+	assert_true(http_is_json_type("Application/JSON; charset=utf-8"));
+	assert_true(http_is_json_type(" application/json ;charset=UTF-8"));
+	assert_false(http_is_json_type(NULL));
+	assert_false(http_is_json_type(""));
+	assert_false(http_is_json_type("text/plain"));
+	assert_false(http_is_json_type("application/jsonp"));
+	assert_false(http_is_json_type("application/json-patch+json"));
+	assert_false(http_is_json_type("multipart/form-data; x=application/json"));
+}
+
+static void test_own_origin(void **state)
+{
+	(void)state;
+	const char *pub = "https://inbox.example.com/base";
+	assert_true(http_is_own_origin(NULL, "anything", pub));
+	assert_true(http_is_own_origin("http://127.0.0.1:8080", "127.0.0.1:8080", pub));
+	assert_true(http_is_own_origin("https://INBOX.example.com", "127.0.0.1:8080", pub));
+	assert_true(http_is_own_origin("https://inbox.example.com", NULL, pub));
+	assert_false(http_is_own_origin("https://evil.example", "127.0.0.1:8080", pub));
+	assert_false(http_is_own_origin("null", "127.0.0.1:8080", pub));
+	assert_false(http_is_own_origin("http://127.0.0.1:8081", "127.0.0.1:8080", pub));
+	assert_false(http_is_own_origin("http://127.0.0.1:8080/x", "127.0.0.1:8080", pub));
+	assert_false(http_is_own_origin("https://inbox.example.com.evil", "h", pub));
+	assert_false(http_is_own_origin("http://h", NULL, "not a url"));
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_path_match),
-		cmocka_unit_test(test_numbers),
-		cmocka_unit_test(test_cursor),
+		cmocka_unit_test(test_path_match), cmocka_unit_test(test_numbers),
+		cmocka_unit_test(test_cursor),     cmocka_unit_test(test_json_type),
+		cmocka_unit_test(test_own_origin),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

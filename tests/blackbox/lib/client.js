@@ -10,15 +10,16 @@ export class Client {
     this.token = null;
   }
 
-  // Sends a request; body is JSON unless it is a string or Buffer (sent as is).
+  // Sends a request; body is JSON unless it is a string or Buffer (sent as is), labelled
+  // application/json unless headers give another content-type.
   async request(method, path, { body, headers = {}, csrf = true } = {}) {
     const h = { ...headers };
     if (this.cookie) h.cookie = this.cookie;
     if (this.token) h.authorization = `Bearer ${this.token}`;
     if (csrf && this.csrf && method !== 'GET') h['x-csrf-token'] = this.csrf;
     let payload = body;
-    if (body !== undefined && typeof body !== 'string' && !Buffer.isBuffer(body)) {
-      payload = JSON.stringify(body);
+    if (body !== undefined && typeof body !== 'string' && !Buffer.isBuffer(body)) payload = JSON.stringify(body);
+    if (body !== undefined && !Object.keys(h).some((k) => k.toLowerCase() === 'content-type')) {
       h['content-type'] = 'application/json';
     }
     const res = await fetch(this.url + path, { method, headers: h, body: payload });
