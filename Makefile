@@ -13,8 +13,8 @@ SOURCES     = $(shell git ls-files '*.c' '*.h' 2>/dev/null || find src tests -na
 # make run starts in demo mode (docs/DECISIONS.md); make run CENTRALITA_DEMO=0 does not.
 CENTRALITA_DEMO ?= 1
 
+# The server creates ./var itself, readable by this user only (mode 0700).
 run: build
-	mkdir -p var
 	CENTRALITA_DEMO=$(CENTRALITA_DEMO) $(BUILD_RUN)/centralita serve
 
 build:

@@ -39,10 +39,10 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "channels/channel.h"
 #include "core/clock.h"
 #include "core/token.h"
 #include "core/xmalloc.h"
+#include "providers/providers.h"
 #include "webhook.h"
 
 #define REQUEST_MAX (WEBHOOK_BODY_MAX + 512)

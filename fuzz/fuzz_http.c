@@ -10,9 +10,9 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "channels/channel.h"
 #include "core/token.h"
 #include "http/parse.h"
+#include "providers/providers.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 

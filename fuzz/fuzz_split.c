@@ -2,7 +2,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "channels/channel.h"
+#include "providers/providers.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 

@@ -107,7 +107,7 @@ int demo_seed(struct store *st, const struct seal *seal, int64_t account_id, con
 	struct channel ch;
 	int rc = store_get_int(tx, "SELECT count(*) FROM users", STORE_NO_ARGS, &users);
 	if (rc < 0)
-		error_set(e, rc, "the store failed");
+		store_failed(e, rc);
 	if (rc == 0 && users == 0)
 		rc = seed(tx, seal, account_id, passwords, &ch, e);
 	if (rc < 0 || users > 0) {

@@ -39,11 +39,6 @@ struct place {
 	int64_t resolved_at;          /* when a reopened conversation had been resolved */
 };
 
-static int fail_store(struct error *e, int rc)
-{
-	return error_set(e, rc, "the store failed");
-}
-
 /* Finds the identity of the event's contact on the channel, creating contact and identity. */
 static int find_identity(struct store_tx *tx, const struct channel *ch,
                          const struct inbound_event *ev, int64_t now, struct place *p)
@@ -121,22 +116,23 @@ static int find_conversation(struct store_tx *tx, const struct channel *ch, bool
 	                     STORE_ARGS(SV_INT(p->identity_id)), &r);
 	if (rc < 0)
 		return rc;
-	bool is_resolved = false, is_snoozed = false;
+	enum conversation_status status = STATUS_OPEN;
 	p->conversation_id = 0;
 	p->event = ROUTER_FIRST_MESSAGE;
 	if ((rc = store_next(r)) == 1) {
 		p->conversation_id = store_int(r, 0);
-		is_resolved = strcmp(store_text(r, 1), "resolved") == 0;
-		is_snoozed = strcmp(store_text(r, 1), "snoozed") == 0;
-		p->is_routing = strcmp(store_text(r, 1), "routing") == 0;
+		conversation_status_parse(store_text(r, 1), &status);
+		p->is_routing = status == STATUS_ROUTING;
 		p->resolved_at = store_int(r, 2);
-		p->event = is_resolved ? ROUTER_REOPENING_MESSAGE : ROUTER_CUSTOMER_MESSAGE;
+		p->event =
+		    status == STATUS_RESOLVED ? ROUTER_REOPENING_MESSAGE : ROUTER_CUSTOMER_MESSAGE;
 	}
 	store_rows_free(r);
 	if (rc < 0)
 		return rc;
 	/* The customer writing reopens a resolved conversation and wakes a snoozed one. */
-	if (p->conversation_id != 0 && (is_resolved || is_snoozed) && reopen)
+	if (p->conversation_id != 0 && (status == STATUS_RESOLVED || status == STATUS_SNOOZED) &&
+	    reopen)
 		return store_exec(tx,
 		                  "UPDATE conversations SET status = 'open', snoozed_until = NULL,"
 		                  " updated_at = $2 WHERE id = $1",
@@ -369,7 +365,7 @@ int ingest_events(struct store_tx *tx, const struct channel *ch, const struct in
 	if (rc >= 0 && counts->stored > 0)
 		rc = store_exec(tx, "UPDATE channels SET last_inbound_at = $2 WHERE id = $1",
 		                STORE_ARGS(SV_INT(ch->id), SV_INT(now)));
-	return rc < 0 ? fail_store(e, rc) : 0;
+	return store_failed(e, rc);
 }
 
 static int run_job(struct store_tx *tx, void *arg)

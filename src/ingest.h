@@ -10,9 +10,9 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "channels/channel.h"
 #include "core/err.h"
 #include "inbox/inbox.h"
+#include "providers/providers.h"
 #include "store/store.h"
 
 struct ingest_counts {

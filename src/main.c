@@ -899,6 +899,9 @@ int main(int argc, char **argv)
 			cmd = &commands[i];
 	if (cmd == NULL)
 		return group_help(argc, argv);
+	/* The database, its -wal and -shm, the key and their folder: for the service's user only.
+	 */
+	umask(077);
 	if (token_init() < 0)
 		return fail("libsodium could not start");
 	struct config c;

@@ -8,7 +8,7 @@
 
 #include <stdint.h>
 
-#include "channels/channel.h"
+#include "providers/providers.h"
 
 /*
  * The body (to free) of a customer message `text` from `from` (a wa_id, PSID, IGSID or, for

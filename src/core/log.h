@@ -1,6 +1,7 @@
 /*
- * One-line logs to stderr: time, level, message. Callers never pass secrets (tokens,
- * passwords, app secrets) or query strings, which may carry them.
+ * One-line logs to stderr: time, level, message. The message's control bytes are escaped
+ * (\n, \xHH), so untrusted values may be logged as they are. Callers never pass secrets
+ * (tokens, passwords, app secrets) or query strings, which may carry them.
  */
 #ifndef CORE_LOG_H
 #define CORE_LOG_H

@@ -12,6 +12,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/prctl.h>
 #include <time.h>
 
 #include "core/buf.h"
@@ -409,6 +410,7 @@ static void *run(void *arg)
 {
 	struct events_hub *h = arg;
 	pthread_mutex_lock(&h->lock);
+	prctl(PR_SET_NAME, "event-hub");
 	while (!h->is_stopping) {
 		h->is_poked = false;
 		pthread_mutex_unlock(&h->lock);
@@ -510,7 +512,7 @@ static int read_range(struct store *st, int64_t *oldest, int64_t *newest, struct
 	if (rc >= 0)
 		store_rows_free(r);
 	store_rollback(tx);
-	return rc < 0 ? error_set(e, rc, "the store failed") : 0;
+	return store_failed(e, rc);
 }
 
 static int subscribe(struct events_hub *h, const struct actor *who,

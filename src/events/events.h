@@ -16,8 +16,8 @@
 #include <stdint.h>
 #include <sys/types.h>
 
+#include "accounts/accounts.h"
 #include "core/err.h"
-#include "inbox/inbox.h"
 #include "store/store.h"
 
 #define EVENTS_KEEP_MS    (24LL * 3600 * 1000) /* events are kept at least this long */

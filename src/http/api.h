@@ -1,11 +1,28 @@
-/* Inside http/: the API handlers the route table names, and their transaction helpers. */
+/* Inside http/: the API handlers the route table names, and the helpers they are made of. */
 #ifndef HTTP_API_H
 #define HTTP_API_H
 
 #include "core/json.h"
 #include "http/http.h"
 
-/* Begins a transaction; on failure answers 503 and returns NULL. */
+/* api.c */
+
+/*
+ * The one handler shape. A handler reads and checks its input (api_read_body, api_query_*),
+ * then hands api_run what happens inside one transaction: call makes the inbox call and
+ * builds the answer (*answer, to be taken) from what the same transaction sees, so the
+ * answer is what was committed. api_run begins (mode), runs call, commits a write or rolls
+ * a read back, then answers status with *answer ({"ok": true} without one) or the error; an error
+ * with an *answer (a richer error body) is answered with it. Returns 0 once it answered
+ * success, so the caller may wake a worker for what was committed.
+ */
+typedef int (*api_call)(struct http_request *req, struct store_tx *tx, void *arg, json_t **answer,
+                        struct error *e);
+int api_run(struct http_request *req, struct http_response *res, enum store_mode mode, int status,
+            api_call call, void *arg);
+
+/* The parts api_run is made of, for the handlers that answer otherwise (webhooks, streams,
+ * sessions). Begins a transaction; on failure answers 503 and returns NULL. */
 struct store_tx *api_begin(struct http_request *req, struct http_response *res,
                            enum store_mode mode);
 /* Ends tx: rolls back and answers *e when rc < 0, else commits (answering a failed commit).
@@ -95,7 +112,9 @@ void api_canned_list(struct http_request *req, struct http_response *res);
 void api_canned_create(struct http_request *req, struct http_response *res);
 void api_canned_update(struct http_request *req, struct http_response *res);
 void api_canned_delete(struct http_request *req, struct http_response *res);
+
 void api_metrics(struct http_request *req, struct http_response *res);
+
 void api_contacts_list(struct http_request *req, struct http_response *res);
 void api_contact_get(struct http_request *req, struct http_response *res);
 void api_contact_update(struct http_request *req, struct http_response *res);

@@ -1,5 +1,4 @@
-/* Canned responses (/api/v1/canned-responses: everyone lists, admins change) and the admin
- * metrics (/api/v1/metrics). */
+/* Canned responses (/api/v1/canned-responses: everyone lists, admins change). */
 #include <stdlib.h>
 #include <string.h>
 
@@ -15,98 +14,105 @@ static json_t *json_canned(const struct canned_response *c)
 	                 (json_int_t)c->updated_at);
 }
 
+static int list(struct http_request *req, struct store_tx *tx, void *q, json_t **answer,
+                struct error *e)
+{
+	struct canned_response *items;
+	size_t n;
+	int rc = canned_list(tx, req->who.account_id, q, &items, &n, e);
+	if (rc < 0)
+		return rc;
+	json_t *arr = json_array();
+	for (size_t i = 0; i < n; i++)
+		json_array_append_new(arr, json_canned(&items[i]));
+	free(items);
+	*answer = json_pack("{s:o}", "canned_responses", arr);
+	return 0;
+}
+
 void api_canned_list(struct http_request *req, struct http_response *res)
 {
 	const char *q = http_query(req, "q");
-	if (q != NULL && strlen(q) > CANNED_QUERY_MAX) {
+	if (q != NULL && strlen(q) > CANNED_QUERY_MAX)
 		http_reply_errorf(res, ERR_INVALID, "'q' is longer than %d bytes",
 		                  CANNED_QUERY_MAX);
-		return;
-	}
-	struct store_tx *tx = api_begin(req, res, STORE_READ);
-	if (tx == NULL)
-		return;
-	struct canned_response *list;
-	size_t n;
-	struct error e;
-	int rc = canned_list(tx, req->who.account_id, q, &list, &n, &e);
-	store_rollback(tx);
-	if (rc < 0) {
-		http_reply_error(res, &e);
-		return;
-	}
-	json_t *arr = json_array();
-	for (size_t i = 0; i < n; i++)
-		json_array_append_new(arr, json_canned(&list[i]));
-	free(list);
-	http_reply_json(res, 200, json_pack("{s:o}", "canned_responses", arr));
+	else
+		api_run(req, res, STORE_READ, 200, list, (void *)q);
 }
 
-/* Commits a change to canned response *id (rc, e), then answers it as stored. */
-static void reply_canned(struct http_request *req, struct http_response *res, struct store_tx *tx,
-                         int rc, int64_t id, struct error *e, int status)
+/* {"canned_response": …} for id as stored. */
+static int answer_canned(struct http_request *req, struct store_tx *tx, int64_t id, json_t **answer,
+                         struct error *e)
 {
 	struct canned_response *c = xmalloc(sizeof(*c)); /* 4 KiB of text: not on the stack */
+	int rc = canned_get(tx, req->who.account_id, id, c, e);
 	if (rc == 0)
-		rc = canned_get(tx, req->who.account_id, id, c, e);
-	if (api_finish(res, tx, rc, e) == 0)
-		http_reply_json(res, status, json_pack("{s:o}", "canned_response", json_canned(c)));
+		*answer = json_pack("{s:o}", "canned_response", json_canned(c));
 	free(c);
+	return rc;
+}
+
+/* What a create or an update sets; NULL leaves a field as it is. */
+struct canned_call {
+	const char *shortcut;
+	const char *text;
+};
+
+static int create(struct http_request *req, struct store_tx *tx, void *arg, json_t **answer,
+                  struct error *e)
+{
+	const struct canned_call *c = arg;
+	int64_t id = 0;
+	int rc =
+	    canned_create(tx, req->who.account_id, c->shortcut, c->text, clock_now_ms(), &id, e);
+	return rc < 0 ? rc : answer_canned(req, tx, id, answer, e);
+}
+
+static int update(struct http_request *req, struct store_tx *tx, void *arg, json_t **answer,
+                  struct error *e)
+{
+	const struct canned_call *c = arg;
+	int rc = canned_update(tx, req->who.account_id, req->params[0], c->shortcut, c->text,
+	                       clock_now_ms(), e);
+	return rc < 0 ? rc : answer_canned(req, tx, req->params[0], answer, e);
+}
+
+static int delete (struct http_request *req, struct store_tx *tx, void *arg, json_t **answer,
+                   struct error *e)
+{
+	(void)arg;
+	(void)answer;
+	return canned_delete(tx, req->who.account_id, req->params[0], e);
+}
+
+/* A create (is_required) or an update from its body. */
+static void change(struct http_request *req, struct http_response *res, bool is_required,
+                   api_call call, int status)
+{
+	struct canned_call c = { 0 };
+	const struct json_field fields[] = {
+		{ "shortcut", JSON_FIELD_STRING, is_required, CANNED_SHORTCUT_MAX + 1, &c.shortcut,
+		  NULL },
+		{ "text", JSON_FIELD_STRING, is_required, CANNED_TEXT_MAX, &c.text, NULL },
+	};
+	json_t *body = api_read_body(req, res, fields, 2);
+	if (body == NULL)
+		return;
+	api_run(req, res, STORE_WRITE, status, call, &c);
+	json_decref(body);
 }
 
 void api_canned_create(struct http_request *req, struct http_response *res)
 {
-	const char *shortcut = NULL, *text = NULL;
-	const struct json_field fields[] = {
-		{ "shortcut", JSON_FIELD_STRING, true, CANNED_SHORTCUT_MAX + 1, &shortcut, NULL },
-		{ "text", JSON_FIELD_STRING, true, CANNED_TEXT_MAX, &text, NULL },
-	};
-	json_t *body = api_read_body(req, res, fields, 2);
-	if (body == NULL)
-		return;
-	struct store_tx *tx = api_begin(req, res, STORE_WRITE);
-	if (tx != NULL) {
-		struct error e;
-		int64_t id = 0;
-		int rc =
-		    canned_create(tx, req->who.account_id, shortcut, text, clock_now_ms(), &id, &e);
-		reply_canned(req, res, tx, rc, id, &e, 201);
-	}
-	json_decref(body);
+	change(req, res, true, create, 201);
 }
 
 void api_canned_update(struct http_request *req, struct http_response *res)
 {
-	const char *shortcut = NULL, *text = NULL;
-	const struct json_field fields[] = {
-		{ "shortcut", JSON_FIELD_STRING, false, CANNED_SHORTCUT_MAX + 1, &shortcut, NULL },
-		{ "text", JSON_FIELD_STRING, false, CANNED_TEXT_MAX, &text, NULL },
-	};
-	json_t *body = api_read_body(req, res, fields, 2);
-	if (body == NULL)
-		return;
-	struct store_tx *tx = api_begin(req, res, STORE_WRITE);
-	if (tx != NULL) {
-		struct error e;
-		int rc = canned_update(tx, req->who.account_id, req->params[0], shortcut, text,
-		                       clock_now_ms(), &e);
-		reply_canned(req, res, tx, rc, req->params[0], &e, 200);
-	}
-	json_decref(body);
+	change(req, res, false, update, 200);
 }
 
 void api_canned_delete(struct http_request *req, struct http_response *res)
 {
-	struct store_tx *tx = api_begin(req, res, STORE_WRITE);
-	if (tx == NULL)
-		return;
-	struct error e;
-	int rc = canned_delete(tx, req->who.account_id, req->params[0], &e);
-	if (api_finish(res, tx, rc, &e) == 0)
-		http_reply_empty(res);
-}
-
-void api_metrics(struct http_request *req, struct http_response *res)
-{
-	api_reply_range_report(req, res, metrics_get);
+	api_run(req, res, STORE_WRITE, 200, delete, NULL);
 }

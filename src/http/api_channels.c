@@ -75,42 +75,62 @@ json_t *json_channel(const struct channel *c, const char *public_url)
 	return out;
 }
 
-void api_channels_list(struct http_request *req, struct http_response *res)
+static int list(struct http_request *req, struct store_tx *tx, void *arg, json_t **answer,
+                struct error *e)
 {
-	struct store_tx *tx = api_begin(req, res, STORE_READ);
-	if (tx == NULL)
-		return;
-	struct channel *list;
+	(void)arg;
+	struct channel *items;
 	size_t n;
-	struct error e;
-	int rc = channel_list(tx, req->who.account_id, &list, &n, &e);
-	store_rollback(tx);
-	if (rc < 0) {
-		http_reply_error(res, &e);
-		return;
-	}
+	int rc = channel_list(tx, req->who.account_id, &items, &n, e);
+	if (rc < 0)
+		return rc;
 	json_t *arr = json_array();
 	for (size_t i = 0; i < n; i++)
-		json_array_append_new(arr, json_channel(&list[i], req->app->config->public_url));
-	free(list);
-	http_reply_json(res, 200, json_pack("{s:o}", "channels", arr));
+		json_array_append_new(arr, json_channel(&items[i], req->app->config->public_url));
+	free(items);
+	*answer = json_pack("{s:o}", "channels", arr);
+	return 0;
+}
+
+void api_channels_list(struct http_request *req, struct http_response *res)
+{
+	api_run(req, res, STORE_READ, 200, list, NULL);
+}
+
+static int get(struct http_request *req, struct store_tx *tx, void *arg, json_t **answer,
+               struct error *e)
+{
+	(void)arg;
+	struct channel c;
+	int rc = channel_get(tx, req->who.account_id, req->params[0], &c, e);
+	if (rc == 0)
+		*answer =
+		    json_pack("{s:o}", "channel", json_channel(&c, req->app->config->public_url));
+	return rc;
 }
 
 void api_channel_get(struct http_request *req, struct http_response *res)
 {
-	struct store_tx *tx = api_begin(req, res, STORE_READ);
-	if (tx == NULL)
-		return;
+	api_run(req, res, STORE_READ, 200, get, NULL);
+}
+
+static int create(struct http_request *req, struct store_tx *tx, void *in, json_t **answer,
+                  struct error *e)
+{
 	struct channel c;
-	struct error e;
-	int rc = channel_get(tx, req->who.account_id, req->params[0], &c, &e);
-	store_rollback(tx);
-	if (rc < 0)
-		http_reply_error(res, &e);
-	else
-		http_reply_json(
-		    res, 200,
-		    json_pack("{s:o}", "channel", json_channel(&c, req->app->config->public_url)));
+	int rc = channel_create(tx, req->app->seal, req->who.account_id, in, clock_now_ms(), &c, e);
+	if (rc == 0)
+		*answer =
+		    json_pack("{s:o}", "channel", json_channel(&c, req->app->config->public_url));
+	return rc;
+}
+
+static int remove_channel(struct http_request *req, struct store_tx *tx, void *arg, json_t **answer,
+                          struct error *e)
+{
+	(void)arg;
+	(void)answer;
+	return channel_remove(tx, req->who.account_id, req->params[0], clock_now_ms(), e);
 }
 
 void api_channel_create(struct http_request *req, struct http_response *res)
@@ -134,31 +154,13 @@ void api_channel_create(struct http_request *req, struct http_response *res)
 	json_t *body = api_read_body(req, res, fields, sizeof(fields) / sizeof(fields[0]));
 	if (body == NULL)
 		return;
-	struct store_tx *tx = api_begin(req, res, STORE_WRITE);
-	if (tx != NULL) {
-		struct channel c;
-		struct error e;
-		int rc = channel_create(tx, req->app->seal, req->who.account_id, &in,
-		                        clock_now_ms(), &c, &e);
-		if (api_finish(res, tx, rc, &e) == 0) {
-			poller_wake(req->app->poller);
-			http_reply_json(res, 201,
-			                json_pack("{s:o}", "channel",
-			                          json_channel(&c, req->app->config->public_url)));
-		}
-	}
+	if (api_run(req, res, STORE_WRITE, 201, create, &in) == 0)
+		poller_wake(req->app->poller);
 	json_decref(body);
 }
 
 void api_channel_remove(struct http_request *req, struct http_response *res)
 {
-	struct store_tx *tx = api_begin(req, res, STORE_WRITE);
-	if (tx == NULL)
-		return;
-	struct error e;
-	int rc = channel_remove(tx, req->who.account_id, req->params[0], clock_now_ms(), &e);
-	if (api_finish(res, tx, rc, &e) == 0) {
+	if (api_run(req, res, STORE_WRITE, 200, remove_channel, NULL) == 0)
 		poller_wake(req->app->poller);
-		http_reply_empty(res);
-	}
 }

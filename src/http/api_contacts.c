@@ -23,67 +23,66 @@ static int read_filter(struct http_request *req, struct contact_filter *f, struc
 	                      : 0;
 }
 
-void api_contacts_list(struct http_request *req, struct http_response *res)
+static int list(struct http_request *req, struct store_tx *tx, void *filter, json_t **answer,
+                struct error *e)
 {
-	struct contact_filter f;
-	struct error e;
-	if (read_filter(req, &f, &e) < 0) {
-		http_reply_error(res, &e);
-		return;
-	}
-	struct store_tx *tx = api_begin(req, res, STORE_READ);
-	if (tx == NULL)
-		return;
+	const struct contact_filter *f = filter;
 	int64_t total = 0;
-	json_t *list = contact_list(tx, &req->who, &f, &total, &e);
-	store_rollback(tx);
-	if (list == NULL) {
-		http_reply_error(res, &e);
-		return;
-	}
-	size_t n = json_array_size(list);
+	json_t *items = contact_list(tx, &req->who, f, &total, e);
+	if (items == NULL)
+		return e->code;
+	size_t n = json_array_size(items);
 	json_t *next = json_null();
-	if (n == (size_t)f.limit) {
+	if (n == (size_t)f->limit) {
 		char cursor[HTTP_CURSOR_TEXT_MAX];
-		json_t *last = json_array_get(list, n - 1);
+		json_t *last = json_array_get(items, n - 1);
 		http_cursor_encode(json_integer_value(json_object_get(last, "updated_at")),
 		                   json_integer_value(json_object_get(last, "id")), cursor);
 		next = json_string(cursor);
 	}
-	http_reply_json(res, 200,
-	                json_pack("{s:o,s:I,s:o}", "contacts", list, "total", (json_int_t)total,
-	                          "next_cursor", next));
+	*answer = json_pack("{s:o,s:I,s:o}", "contacts", items, "total", (json_int_t)total,
+	                    "next_cursor", next);
+	return 0;
 }
 
-/* Answers {"contact": …} as who sees it in tx, or the error. */
-static void reply_contact(struct http_request *req, struct http_response *res, struct store_tx *tx,
-                          bool with_conversations)
+void api_contacts_list(struct http_request *req, struct http_response *res)
 {
+	struct contact_filter f;
 	struct error e;
-	json_t *contact = contact_get(tx, &req->who, req->params[0], with_conversations, &e);
-	if (contact == NULL)
+	if (read_filter(req, &f, &e) < 0)
 		http_reply_error(res, &e);
 	else
-		http_reply_json(res, 200, json_pack("{s:o}", "contact", contact));
+		api_run(req, res, STORE_READ, 200, list, &f);
+}
+
+/* {"contact": …} as who sees it, with its conversations or not. */
+static int answer_contact(struct http_request *req, struct store_tx *tx, bool with_conversations,
+                          json_t **answer, struct error *e)
+{
+	json_t *contact = contact_get(tx, &req->who, req->params[0], with_conversations, e);
+	if (contact == NULL)
+		return e->code;
+	*answer = json_pack("{s:o}", "contact", contact);
+	return 0;
+}
+
+static int get(struct http_request *req, struct store_tx *tx, void *arg, json_t **answer,
+               struct error *e)
+{
+	(void)arg;
+	return answer_contact(req, tx, true, answer, e);
 }
 
 void api_contact_get(struct http_request *req, struct http_response *res)
 {
-	struct store_tx *tx = api_begin(req, res, STORE_READ);
-	if (tx == NULL)
-		return;
-	reply_contact(req, res, tx, true);
-	store_rollback(tx);
+	api_run(req, res, STORE_READ, 200, get, NULL);
 }
 
-/* Commits a change made by the handler (rc, e) and answers the contact as it is now. */
-static void finish_change(struct http_request *req, struct http_response *res, struct store_tx *tx,
-                          int rc, struct error *e)
+static int update(struct http_request *req, struct store_tx *tx, void *changes, json_t **answer,
+                  struct error *e)
 {
-	if (api_finish(res, tx, rc, e) < 0 || (tx = api_begin(req, res, STORE_READ)) == NULL)
-		return;
-	reply_contact(req, res, tx, false);
-	store_rollback(tx);
+	int rc = contact_update(tx, &req->who, req->params[0], changes, clock_now_ms(), e);
+	return rc < 0 ? rc : answer_contact(req, tx, false, answer, e);
 }
 
 void api_contact_update(struct http_request *req, struct http_response *res)
@@ -100,13 +99,16 @@ void api_contact_update(struct http_request *req, struct http_response *res)
 	json_t *body = api_read_body(req, res, fields, sizeof(fields) / sizeof(fields[0]));
 	if (body == NULL)
 		return;
-	struct store_tx *tx = api_begin(req, res, STORE_WRITE);
-	if (tx != NULL) {
-		struct error e;
-		int rc = contact_update(tx, &req->who, req->params[0], body, clock_now_ms(), &e);
-		finish_change(req, res, tx, rc, &e);
-	}
+	api_run(req, res, STORE_WRITE, 200, update, body);
 	json_decref(body);
+}
+
+static int merge(struct http_request *req, struct store_tx *tx, void *other, json_t **answer,
+                 struct error *e)
+{
+	int rc = contact_merge(tx, &req->who, req->params[0], *(const int64_t *)other,
+	                       clock_now_ms(), e);
+	return rc < 0 ? rc : answer_contact(req, tx, false, answer, e);
 }
 
 void api_contact_merge(struct http_request *req, struct http_response *res)
@@ -119,19 +121,14 @@ void api_contact_merge(struct http_request *req, struct http_response *res)
 	if (body == NULL)
 		return;
 	json_decref(body);
-	struct error e;
-	if (other <= 0) {
-		error_set(&e, ERR_INVALID, "'contact_id' must be a contact's id");
-		http_reply_error(res, &e);
-		return;
-	}
-	struct store_tx *tx = api_begin(req, res, STORE_WRITE);
-	if (tx == NULL)
-		return;
-	int rc = contact_merge(tx, &req->who, req->params[0], other, clock_now_ms(), &e);
-	finish_change(req, res, tx, rc, &e);
+	int64_t other_id = other;
+	if (other <= 0)
+		http_reply_errorf(res, ERR_INVALID, "'contact_id' must be a contact's id");
+	else
+		api_run(req, res, STORE_WRITE, 200, merge, &other_id);
 }
 
+/* The CSV is the one answer that is not JSON: it is written into the response's body. */
 void api_contacts_export(struct http_request *req, struct http_response *res)
 {
 	struct store_tx *tx = api_begin(req, res, STORE_READ);
@@ -150,51 +147,63 @@ void api_contacts_export(struct http_request *req, struct http_response *res)
 	res->content_disposition = "attachment; filename=\"contacts.csv\"";
 }
 
+static int attributes(struct http_request *req, struct store_tx *tx, void *arg, json_t **answer,
+                      struct error *e)
+{
+	(void)arg;
+	json_t *items = contact_attribute_list(tx, req->who.account_id, e);
+	if (items == NULL)
+		return e->code;
+	*answer = json_pack("{s:o}", "attributes", items);
+	return 0;
+}
+
 void api_contact_attributes_list(struct http_request *req, struct http_response *res)
 {
-	struct store_tx *tx = api_begin(req, res, STORE_READ);
-	if (tx == NULL)
-		return;
-	struct error e;
-	json_t *list = contact_attribute_list(tx, req->who.account_id, &e);
-	store_rollback(tx);
-	if (list == NULL)
-		http_reply_error(res, &e);
-	else
-		http_reply_json(res, 200, json_pack("{s:o}", "attributes", list));
+	api_run(req, res, STORE_READ, 200, attributes, NULL);
+}
+
+/* A new attribute key and its label. */
+struct attribute {
+	const char *key;
+	const char *label;
+};
+
+static int create_attribute(struct http_request *req, struct store_tx *tx, void *arg,
+                            json_t **answer, struct error *e)
+{
+	const struct attribute *a = arg;
+	json_t *attribute = NULL;
+	int rc = contact_attribute_create(tx, req->who.account_id, a->key, a->label, clock_now_ms(),
+	                                  &attribute, e);
+	if (rc == 0)
+		*answer = json_pack("{s:o}", "attribute", attribute);
+	return rc;
 }
 
 void api_contact_attribute_create(struct http_request *req, struct http_response *res)
 {
-	const char *key = NULL, *label = NULL;
+	struct attribute a = { 0 };
 	const struct json_field fields[] = {
-		{ "key", JSON_FIELD_STRING, true, CONTACT_ATTR_KEY_MAX, &key, NULL },
-		{ "label", JSON_FIELD_STRING, true, CONTACT_ATTR_LABEL_MAX, &label, NULL },
+		{ "key", JSON_FIELD_STRING, true, CONTACT_ATTR_KEY_MAX, &a.key, NULL },
+		{ "label", JSON_FIELD_STRING, true, CONTACT_ATTR_LABEL_MAX, &a.label, NULL },
 	};
 	json_t *body = api_read_body(req, res, fields, 2);
 	if (body == NULL)
 		return;
-	struct store_tx *tx = api_begin(req, res, STORE_WRITE);
-	if (tx != NULL) {
-		struct error e;
-		json_t *attribute = NULL;
-		int rc = contact_attribute_create(tx, req->who.account_id, key, label,
-		                                  clock_now_ms(), &attribute, &e);
-		if (api_finish(res, tx, rc, &e) == 0)
-			http_reply_json(res, 201, json_pack("{s:o}", "attribute", attribute));
-		else
-			json_decref(attribute);
-	}
+	api_run(req, res, STORE_WRITE, 201, create_attribute, &a);
 	json_decref(body);
+}
+
+static int delete_attribute(struct http_request *req, struct store_tx *tx, void *arg,
+                            json_t **answer, struct error *e)
+{
+	(void)arg;
+	(void)answer;
+	return contact_attribute_delete(tx, req->who.account_id, req->name, e);
 }
 
 void api_contact_attribute_delete(struct http_request *req, struct http_response *res)
 {
-	struct store_tx *tx = api_begin(req, res, STORE_WRITE);
-	if (tx == NULL)
-		return;
-	struct error e;
-	int rc = contact_attribute_delete(tx, req->who.account_id, req->name, &e);
-	if (api_finish(res, tx, rc, &e) == 0)
-		http_reply_empty(res);
+	api_run(req, res, STORE_WRITE, 200, delete_attribute, NULL);
 }

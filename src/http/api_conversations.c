@@ -18,15 +18,15 @@ static json_t *json_or_null(int64_t v)
 
 json_t *json_conversation(const struct conversation *c, int64_t now)
 {
-	return json_pack("{s:I,s:{s:I,s:s},s:{s:I,s:s},s:s,s:o,s:o,s:b,s:o,s:I,s:I,s:I}", "id",
-	                 (json_int_t)c->id, "channel", "id", (json_int_t)c->channel_id, "kind",
-	                 channel_kind_name(c->kind), "contact", "id", (json_int_t)c->contact_id,
-	                 "name", c->contact_name, "status", c->status, "team_id",
-	                 json_or_null(c->team_id), "assignee_id", json_or_null(c->assignee_id),
-	                 "window_open", conversation_window_is_open(c, now), "last_customer_at",
-	                 json_or_null(c->last_customer_at), "last_activity_at",
-	                 (json_int_t)c->last_activity_at, "created_at", (json_int_t)c->created_at,
-	                 "updated_at", (json_int_t)c->updated_at);
+	return json_pack(
+	    "{s:I,s:{s:I,s:s},s:{s:I,s:s},s:s,s:o,s:o,s:b,s:o,s:I,s:I,s:I}", "id",
+	    (json_int_t)c->id, "channel", "id", (json_int_t)c->channel_id, "kind",
+	    channel_kind_name(c->kind), "contact", "id", (json_int_t)c->contact_id, "name",
+	    c->contact_name, "status", conversation_status_name(c->status), "team_id",
+	    json_or_null(c->team_id), "assignee_id", json_or_null(c->assignee_id), "window_open",
+	    conversation_window_is_open(c, now), "last_customer_at",
+	    json_or_null(c->last_customer_at), "last_activity_at", (json_int_t)c->last_activity_at,
+	    "created_at", (json_int_t)c->created_at, "updated_at", (json_int_t)c->updated_at);
 }
 
 static json_t *json_named(int64_t id, const char *name)
@@ -75,6 +75,32 @@ json_t *json_message(const struct message *m)
 	                 (json_int_t)m->created_at);
 }
 
+/* A page of messages: older than before (0: the newest), at most limit. */
+struct page {
+	int64_t before;
+	int limit;
+};
+
+static int messages(struct http_request *req, struct store_tx *tx, void *arg, json_t **answer,
+                    struct error *e)
+{
+	const struct page *p = arg;
+	struct message *list;
+	size_t n;
+	int rc = message_list(tx, &req->who, req->params[0], p->before, p->limit, &list, &n, e);
+	if (rc < 0)
+		return rc;
+	json_t *arr = json_array();
+	for (size_t i = 0; i < n; i++)
+		json_array_append_new(arr, json_message(&list[i]));
+	*answer = json_pack("{s:o}", "messages", arr);
+	/* The cursor for the next (older) page, when this one was full. */
+	json_object_set_new(*answer, "next_before",
+	                    n == (size_t)p->limit ? json_integer(list[n - 1].id) : json_null());
+	message_list_free(list, n);
+	return 0;
+}
+
 void api_messages_list(struct http_request *req, struct http_response *res)
 {
 	struct error e;
@@ -84,26 +110,24 @@ void api_messages_list(struct http_request *req, struct http_response *res)
 		http_reply_error(res, &e);
 		return;
 	}
-	struct store_tx *tx = api_begin(req, res, STORE_READ);
-	if (tx == NULL)
-		return;
-	struct message *list;
-	size_t n;
-	int rc = message_list(tx, &req->who, req->params[0], before, (int)limit, &list, &n, &e);
-	store_rollback(tx);
-	if (rc < 0) {
-		http_reply_error(res, &e);
-		return;
-	}
-	json_t *arr = json_array();
-	for (size_t i = 0; i < n; i++)
-		json_array_append_new(arr, json_message(&list[i]));
-	json_t *body = json_pack("{s:o}", "messages", arr);
-	/* The cursor for the next (older) page, when this one was full. */
-	json_object_set_new(body, "next_before",
-	                    n == (size_t)limit ? json_integer(list[n - 1].id) : json_null());
-	message_list_free(list, n);
-	http_reply_json(res, 200, body);
+	struct page page = { before, (int)limit };
+	api_run(req, res, STORE_READ, 200, messages, &page);
+}
+
+static int reply(struct http_request *req, struct store_tx *tx, void *text, json_t **answer,
+                 struct error *e)
+{
+	int64_t first = 0;
+	size_t parts = 0;
+	int rc = conversation_reply(tx, &req->who, req->params[0], text, clock_now_ms(), &first,
+	                            &parts, e);
+	if (rc < 0)
+		return rc;
+	json_t *ids = json_array();
+	for (size_t i = 0; i < parts; i++)
+		json_array_append_new(ids, json_integer(first + (json_int_t)i));
+	*answer = json_pack("{s:o,s:s}", "message_ids", ids, "status", "queued");
+	return 0;
 }
 
 void api_reply(struct http_request *req, struct http_response *res)
@@ -115,83 +139,49 @@ void api_reply(struct http_request *req, struct http_response *res)
 	json_t *body = api_read_body(req, res, fields, 1);
 	if (body == NULL)
 		return;
-	struct store_tx *tx = api_begin(req, res, STORE_WRITE);
-	if (tx == NULL)
-		goto out;
-	struct error e;
-	int64_t first = 0;
-	size_t parts = 0;
-	int rc = conversation_reply(tx, &req->who, req->params[0], text, clock_now_ms(), &first,
-	                            &parts, &e);
-	if (api_finish(res, tx, rc, &e) < 0)
-		goto out;
-	outbox_worker_wake(req->app->outbox);
-	json_t *ids = json_array();
-	for (size_t i = 0; i < parts; i++)
-		json_array_append_new(ids, json_integer(first + (json_int_t)i));
-	http_reply_json(res, 201, json_pack("{s:o,s:s}", "message_ids", ids, "status", "queued"));
-out:
+	if (api_run(req, res, STORE_WRITE, 201, reply, (void *)text) == 0)
+		outbox_worker_wake(req->app->outbox);
 	json_decref(body);
+}
+
+static int stats(struct http_request *req, struct store_tx *tx, void *arg, json_t **answer,
+                 struct error *e)
+{
+	(void)arg;
+	struct outbox_stats s;
+	int rc = outbox_stats(tx, req->who.account_id, clock_now_ms(), &s, e);
+	if (rc == 0)
+		*answer = json_pack("{s:I,s:I,s:I,s:I,s:I}", "pending", (json_int_t)s.pending,
+		                    "retrying", (json_int_t)s.retrying, "in_flight",
+		                    (json_int_t)s.in_flight, "failed", (json_int_t)s.failed,
+		                    "oldest_pending_ms", (json_int_t)s.oldest_pending_ms);
+	return rc;
 }
 
 void api_outbox_stats(struct http_request *req, struct http_response *res)
 {
-	struct store_tx *tx = api_begin(req, res, STORE_READ);
-	if (tx == NULL)
-		return;
-	struct outbox_stats s;
-	struct error e;
-	int rc = outbox_stats(tx, req->who.account_id, clock_now_ms(), &s, &e);
-	store_rollback(tx);
-	if (rc < 0)
-		http_reply_error(res, &e);
-	else
-		http_reply_json(res, 200,
-		                json_pack("{s:I,s:I,s:I,s:I,s:I}", "pending", (json_int_t)s.pending,
-		                          "retrying", (json_int_t)s.retrying, "in_flight",
-		                          (json_int_t)s.in_flight, "failed", (json_int_t)s.failed,
-		                          "oldest_pending_ms", (json_int_t)s.oldest_pending_ms));
+	api_run(req, res, STORE_READ, 200, stats, NULL);
+}
+
+static int back_to_routing(struct http_request *req, struct store_tx *tx, void *queued,
+                           json_t **answer, struct error *e)
+{
+	struct conversation c;
+	int64_t now = clock_now_ms();
+	int rc = conversation_back_to_routing(tx, &req->who, req->params[0], now, queued, e);
+	if (rc == 0)
+		rc = conversation_get(tx, &req->who, req->params[0], &c, e);
+	if (rc == 0)
+		*answer = json_pack("{s:o}", "conversation", json_conversation(&c, now));
+	return rc;
 }
 
 void api_back_to_routing(struct http_request *req, struct http_response *res)
 {
-	struct store_tx *tx = api_begin(req, res, STORE_WRITE);
-	if (tx == NULL)
-		return;
-	struct error e;
 	size_t queued = 0;
-	int rc = conversation_back_to_routing(tx, &req->who, req->params[0], clock_now_ms(),
-	                                      &queued, &e);
-	if (api_finish(res, tx, rc, &e) < 0)
-		return;
-	if (queued > 0)
+	if (api_run(req, res, STORE_WRITE, 200, back_to_routing, &queued) == 0 && queued > 0)
 		outbox_worker_wake(req->app->outbox);
-	tx = api_begin(req, res, STORE_READ);
-	if (tx == NULL)
-		return;
-	struct conversation c;
-	if (conversation_get(tx, &req->who, req->params[0], &c, &e) < 0)
-		http_reply_error(res, &e);
-	else
-		http_reply_json(
-		    res, 200,
-		    json_pack("{s:o}", "conversation", json_conversation(&c, clock_now_ms())));
-	store_rollback(tx);
 }
-
-/*
- * A list's cursor: the last item's "<sort time>.id" (conversations: last_activity_at), base64url.
- * It is a position, not a secret (every page goes through the visibility rule), so it is not
- * signed; it is decoded strictly and anything else is refused.
- */
-int api_cursor_decode(const char *text, int64_t *at, int64_t *id, struct error *e)
-{
-	if (!http_cursor_decode(text, at, id))
-		return error_set(e, ERR_INVALID, "'cursor' is not one this server gave");
-	return 0;
-}
-
-static const char *const statuses[] = { "routing", "open", "pending", "snoozed", "resolved" };
 
 /* The query's view and status; ERR_FORBIDDEN when an agent asks for view=all. */
 static int read_view(struct http_request *req, struct conversation_filter *f, struct error *e)
@@ -213,12 +203,10 @@ static int read_view(struct http_request *req, struct conversation_filter *f, st
 		return error_set(e, ERR_FORBIDDEN, "only admins may see every conversation");
 	else
 		return error_set(e, ERR_INVALID, "'view' must be general, mine, team:<id> or all");
-	f->status = http_query(req, "status");
-	if (f->status == NULL)
+	const char *status = http_query(req, "status");
+	f->has_status = status != NULL;
+	if (status == NULL || conversation_status_parse(status, &f->status) == 0)
 		return 0;
-	for (size_t i = 0; i < sizeof(statuses) / sizeof(statuses[0]); i++)
-		if (strcmp(f->status, statuses[i]) == 0)
-			return 0;
 	return error_set(e, ERR_INVALID,
 	                 "'status' must be routing, open, pending, snoozed or resolved");
 }
@@ -264,31 +252,58 @@ static json_t *json_item(const struct conversation_item *it, int64_t now)
 }
 
 /* One conversation as the list shows it, with its tags. */
-void api_conversation_get(struct http_request *req, struct http_response *res)
+static int get(struct http_request *req, struct store_tx *tx, void *arg, json_t **answer,
+               struct error *e)
 {
+	(void)arg;
 	struct conversation_filter f = { .id = req->params[0], .limit = 1 };
-	struct store_tx *tx = api_begin(req, res, STORE_READ);
-	if (tx == NULL)
-		return;
 	struct conversation_item *items = NULL;
 	size_t n = 0;
 	int64_t total;
-	struct error e;
 	json_t *tags = NULL;
-	int rc = conversation_list(tx, &req->who, &f, &items, &n, &total, &e);
+	int rc = conversation_list(tx, &req->who, &f, &items, &n, &total, e);
 	if (rc == 0 && n == 0)
-		rc = error_set(&e, ERR_NOT_FOUND, "no such conversation");
-	if (rc == 0 && (tags = conversation_tags(tx, f.id, &e)) == NULL)
-		rc = e.code;
-	store_rollback(tx);
-	if (rc < 0) {
-		http_reply_error(res, &e);
-	} else {
+		rc = error_set(e, ERR_NOT_FOUND, "no such conversation");
+	if (rc == 0 && (tags = conversation_tags(tx, f.id, e)) == NULL)
+		rc = e->code;
+	if (rc == 0) {
 		json_t *item = json_item(&items[0], clock_now_ms());
 		json_object_set_new(item, "tags", tags);
-		http_reply_json(res, 200, json_pack("{s:o}", "conversation", item));
+		*answer = json_pack("{s:o}", "conversation", item);
 	}
 	conversation_items_free(items, n);
+	return rc;
+}
+
+void api_conversation_get(struct http_request *req, struct http_response *res)
+{
+	api_run(req, res, STORE_READ, 200, get, NULL);
+}
+
+static int list(struct http_request *req, struct store_tx *tx, void *filter, json_t **answer,
+                struct error *e)
+{
+	const struct conversation_filter *f = filter;
+	struct conversation_item *items;
+	size_t n;
+	int64_t total;
+	int rc = conversation_list(tx, &req->who, f, &items, &n, &total, e);
+	if (rc < 0)
+		return rc;
+	int64_t now = clock_now_ms();
+	json_t *arr = json_array();
+	for (size_t i = 0; i < n; i++)
+		json_array_append_new(arr, json_item(&items[i], now));
+	char cursor[HTTP_CURSOR_TEXT_MAX];
+	if (n == (size_t)f->limit)
+		http_cursor_encode(items[n - 1].c.last_activity_at, items[n - 1].c.id, cursor);
+	bool is_capped = total > CONVERSATION_COUNT_MAX;
+	*answer = json_pack("{s:o,s:I,s:b,s:o}", "conversations", arr, "total",
+	                    (json_int_t)(is_capped ? CONVERSATION_COUNT_MAX : total),
+	                    "total_capped", is_capped, "next_cursor",
+	                    n == (size_t)f->limit ? json_string(cursor) : json_null());
+	conversation_items_free(items, n);
+	return 0;
 }
 
 void api_conversations_list(struct http_request *req, struct http_response *res)
@@ -299,60 +314,42 @@ void api_conversations_list(struct http_request *req, struct http_response *res)
 		http_reply_error(res, &e);
 		return;
 	}
-	struct store_tx *tx = api_begin(req, res, STORE_READ);
-	if (tx == NULL)
-		return;
-	struct conversation_item *items;
-	size_t n;
-	int64_t total;
-	int rc = conversation_list(tx, &req->who, &f, &items, &n, &total, &e);
-	store_rollback(tx);
-	if (rc < 0) {
-		http_reply_error(res, &e);
-		return;
-	}
-	int64_t now = clock_now_ms();
-	json_t *arr = json_array();
-	for (size_t i = 0; i < n; i++)
-		json_array_append_new(arr, json_item(&items[i], now));
-	char cursor[HTTP_CURSOR_TEXT_MAX];
-	if (n == (size_t)f.limit)
-		http_cursor_encode(items[n - 1].c.last_activity_at, items[n - 1].c.id, cursor);
-	bool is_capped = total > CONVERSATION_COUNT_MAX;
-	http_reply_json(res, 200,
-	                json_pack("{s:o,s:I,s:b,s:o}", "conversations", arr, "total",
-	                          (json_int_t)(is_capped ? CONVERSATION_COUNT_MAX : total),
-	                          "total_capped", is_capped, "next_cursor",
-	                          n == (size_t)f.limit ? json_string(cursor) : json_null()));
-	conversation_items_free(items, n);
+	api_run(req, res, STORE_READ, 200, list, &f);
 }
 
 /*
- * Ends an action: commits and answers the conversation as it is now (null when the action
- * took it out of the caller's sight, a transfer to a team they are not in), or the error.
+ * An action on conversation :id, given its body's value (or none), and the answer: the
+ * conversation as it is now, or null when the action took it out of the caller's sight (a
+ * transfer to a team they are not in).
  */
-static void answer_action(struct http_request *req, struct http_response *res, struct store_tx *tx,
-                          int rc, struct error *e)
+typedef int (*action_fn)(struct store_tx *tx, const struct actor *who, int64_t id, int64_t value,
+                         int64_t now, struct error *e);
+
+struct action {
+	action_fn act;
+	int64_t value;
+};
+
+static int act(struct http_request *req, struct store_tx *tx, void *arg, json_t **answer,
+               struct error *e)
 {
-	json_t *conv = json_null();
+	const struct action *a = arg;
+	int64_t now = clock_now_ms();
 	struct conversation c;
-	int got = rc == 0 ? conversation_get(tx, &req->who, req->params[0], &c, e) : rc;
-	if (got == 0) {
-		json_decref(conv);
-		conv = json_conversation(&c, clock_now_ms());
-	} else if (rc == 0 && got != ERR_NOT_FOUND) {
-		rc = got;
-	}
-	if (api_finish(res, tx, rc, e) < 0)
-		json_decref(conv);
-	else
-		http_reply_json(res, 200, json_pack("{s:o}", "conversation", conv));
+	int rc = a->act(tx, &req->who, req->params[0], a->value, now, e);
+	if (rc < 0)
+		return rc;
+	rc = conversation_get(tx, &req->who, req->params[0], &c, e);
+	if (rc == ERR_NOT_FOUND)
+		*answer = json_pack("{s:n}", "conversation");
+	else if (rc == 0)
+		*answer = json_pack("{s:o}", "conversation", json_conversation(&c, now));
+	return rc == ERR_NOT_FOUND ? 0 : rc;
 }
 
-/* An action whose body is one integer field (required) given to act. */
+/* An action whose body is one integer field (required). */
 static void int_action(struct http_request *req, struct http_response *res, const char *field,
-                       int (*act)(struct store_tx *, const struct actor *, int64_t, int64_t,
-                                  int64_t, struct error *))
+                       action_fn fn)
 {
 	json_int_t value = 0;
 	const struct json_field fields[] = {
@@ -362,12 +359,15 @@ static void int_action(struct http_request *req, struct http_response *res, cons
 	if (body == NULL)
 		return;
 	json_decref(body);
-	struct store_tx *tx = api_begin(req, res, STORE_WRITE);
-	if (tx == NULL)
-		return;
-	struct error e;
-	int rc = act(tx, &req->who, req->params[0], value, clock_now_ms(), &e);
-	answer_action(req, res, tx, rc, &e);
+	struct action a = { fn, value };
+	api_run(req, res, STORE_WRITE, 200, act, &a);
+}
+
+/* An action without a body. */
+static void plain_action(struct http_request *req, struct http_response *res, action_fn fn)
+{
+	struct action a = { fn, 0 };
+	api_run(req, res, STORE_WRITE, 200, act, &a);
 }
 
 static int assign(struct store_tx *tx, const struct actor *who, int64_t id, int64_t user_id,
@@ -393,23 +393,32 @@ void api_conversation_snooze(struct http_request *req, struct http_response *res
 	int_action(req, res, "until", conversation_snooze);
 }
 
-/* An action without a body. */
-static void plain_action(struct http_request *req, struct http_response *res,
-                         int (*act)(struct store_tx *, const struct actor *, int64_t, int64_t,
-                                    struct error *))
+static int unassign(struct store_tx *tx, const struct actor *who, int64_t id, int64_t value,
+                    int64_t now, struct error *e)
 {
-	struct store_tx *tx = api_begin(req, res, STORE_WRITE);
-	if (tx == NULL)
-		return;
-	struct error e;
-	int rc = act(tx, &req->who, req->params[0], clock_now_ms(), &e);
-	answer_action(req, res, tx, rc, &e);
+	(void)value;
+	return conversation_assign(tx, who, id, 0, now, e);
 }
 
-static int unassign(struct store_tx *tx, const struct actor *who, int64_t id, int64_t now,
-                    struct error *e)
+static int resolve(struct store_tx *tx, const struct actor *who, int64_t id, int64_t value,
+                   int64_t now, struct error *e)
 {
-	return conversation_assign(tx, who, id, 0, now, e);
+	(void)value;
+	return conversation_resolve(tx, who, id, now, e);
+}
+
+static int reopen(struct store_tx *tx, const struct actor *who, int64_t id, int64_t value,
+                  int64_t now, struct error *e)
+{
+	(void)value;
+	return conversation_reopen(tx, who, id, now, e);
+}
+
+static int mark_read(struct store_tx *tx, const struct actor *who, int64_t id, int64_t value,
+                     int64_t now, struct error *e)
+{
+	(void)value;
+	return conversation_mark_read(tx, who, id, now, e);
 }
 
 void api_conversation_unassign(struct http_request *req, struct http_response *res)
@@ -419,17 +428,30 @@ void api_conversation_unassign(struct http_request *req, struct http_response *r
 
 void api_conversation_resolve(struct http_request *req, struct http_response *res)
 {
-	plain_action(req, res, conversation_resolve);
+	plain_action(req, res, resolve);
 }
 
 void api_conversation_reopen(struct http_request *req, struct http_response *res)
 {
-	plain_action(req, res, conversation_reopen);
+	plain_action(req, res, reopen);
 }
 
 void api_conversation_read(struct http_request *req, struct http_response *res)
 {
-	plain_action(req, res, conversation_mark_read);
+	plain_action(req, res, mark_read);
+}
+
+static int note(struct http_request *req, struct store_tx *tx, void *text, json_t **answer,
+                struct error *e)
+{
+	int64_t id = 0, now = clock_now_ms();
+	int rc = conversation_note_add(tx, &req->who, req->params[0], text, now, &id, e);
+	if (rc == 0)
+		*answer = json_pack("{s:{s:I,s:I,s:I,s:s,s:I}}", "note", "id", (json_int_t)id,
+		                    "conversation_id", (json_int_t)req->params[0], "author_id",
+		                    (json_int_t)req->who.user_id, "text", (const char *)text,
+		                    "created_at", (json_int_t)now);
+	return rc;
 }
 
 void api_conversation_note(struct http_request *req, struct http_response *res)
@@ -441,72 +463,61 @@ void api_conversation_note(struct http_request *req, struct http_response *res)
 	json_t *body = api_read_body(req, res, fields, 1);
 	if (body == NULL)
 		return;
-	struct store_tx *tx = api_begin(req, res, STORE_WRITE);
-	if (tx == NULL)
-		goto out;
-	struct error e;
-	int64_t id = 0, now = clock_now_ms();
-	int rc = conversation_note_add(tx, &req->who, req->params[0], text, now, &id, &e);
-	if (api_finish(res, tx, rc, &e) == 0)
-		http_reply_json(res, 201,
-		                json_pack("{s:{s:I,s:I,s:I,s:s,s:I}}", "note", "id", (json_int_t)id,
-		                          "conversation_id", (json_int_t)req->params[0],
-		                          "author_id", (json_int_t)req->who.user_id, "text", text,
-		                          "created_at", (json_int_t)now));
-out:
+	api_run(req, res, STORE_WRITE, 201, note, (void *)text);
 	json_decref(body);
 }
 
-static void tag_action(struct http_request *req, struct http_response *res, bool is_added)
+/* Tags or untags conversation :id with :name (is_added), and answers its tags. */
+static int tag(struct http_request *req, struct store_tx *tx, void *is_added, json_t **answer,
+               struct error *e)
 {
-	struct store_tx *tx = api_begin(req, res, STORE_WRITE);
-	if (tx == NULL)
-		return;
-	struct error e;
 	json_t *tags = NULL;
-	int rc = conversation_tag(tx, &req->who, req->params[0], req->name, is_added,
-	                          clock_now_ms(), &e);
-	if (rc == 0 && (tags = conversation_tags(tx, req->params[0], &e)) == NULL)
-		rc = e.code;
-	if (api_finish(res, tx, rc, &e) < 0)
-		json_decref(tags);
-	else
-		http_reply_json(res, 200, json_pack("{s:o}", "tags", tags));
+	int rc = conversation_tag(tx, &req->who, req->params[0], req->name, *(bool *)is_added,
+	                          clock_now_ms(), e);
+	if (rc == 0 && (tags = conversation_tags(tx, req->params[0], e)) == NULL)
+		rc = e->code;
+	if (rc == 0)
+		*answer = json_pack("{s:o}", "tags", tags);
+	return rc;
 }
 
 void api_conversation_tag_put(struct http_request *req, struct http_response *res)
 {
-	tag_action(req, res, true);
+	bool is_added = true;
+	api_run(req, res, STORE_WRITE, 200, tag, &is_added);
 }
 
 void api_conversation_tag_delete(struct http_request *req, struct http_response *res)
 {
-	tag_action(req, res, false);
+	bool is_added = false;
+	api_run(req, res, STORE_WRITE, 200, tag, &is_added);
 }
 
-/* Answers {name: [...]} with what lines() gives for the conversation :id. */
-static void reply_lines(struct http_request *req, struct http_response *res, const char *name,
-                        json_t *(*lines)(struct store_tx *, const struct actor *, int64_t,
-                                         struct error *))
+/* {name: [...]} with what lines() gives for the conversation :id. */
+struct lines {
+	const char *name;
+	json_t *(*lines)(struct store_tx *, const struct actor *, int64_t, struct error *);
+};
+
+static int lines(struct http_request *req, struct store_tx *tx, void *arg, json_t **answer,
+                 struct error *e)
 {
-	struct store_tx *tx = api_begin(req, res, STORE_READ);
-	if (tx == NULL)
-		return;
-	struct error e;
-	json_t *list = lines(tx, &req->who, req->params[0], &e);
-	store_rollback(tx);
+	const struct lines *l = arg;
+	json_t *list = l->lines(tx, &req->who, req->params[0], e);
 	if (list == NULL)
-		http_reply_error(res, &e);
-	else
-		http_reply_json(res, 200, json_pack("{s:o}", name, list));
+		return e->code;
+	*answer = json_pack("{s:o}", l->name, list);
+	return 0;
 }
 
 void api_conversation_events(struct http_request *req, struct http_response *res)
 {
-	reply_lines(req, res, "events", conversation_events);
+	struct lines l = { "events", conversation_events };
+	api_run(req, res, STORE_READ, 200, lines, &l);
 }
 
 void api_conversation_notes(struct http_request *req, struct http_response *res)
 {
-	reply_lines(req, res, "notes", conversation_notes);
+	struct lines l = { "notes", conversation_notes };
+	api_run(req, res, STORE_READ, 200, lines, &l);
 }

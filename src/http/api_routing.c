@@ -7,27 +7,35 @@
 #include "http/api.h"
 
 /* 422 with every problem: {"error": {"code", "message", "problems": [{"path", "reason"}]}}. */
-static void reply_problems(struct http_response *res, const struct error *e,
-                           const struct route_problems *problems)
+static json_t *json_problems(const struct error *e, const struct route_problems *problems)
 {
-	json_t *body =
-	    json_pack("{s:{s:s,s:s,s:o}}", "error", "code", err_code_name(e->code), "message",
-	              e->message, "problems", route_problems_to_json(problems));
-	http_reply_json(res, err_http_status(e->code), body);
+	return json_pack("{s:{s:s,s:s,s:o}}", "error", "code", err_code_name(e->code), "message",
+	                 e->message, "problems", route_problems_to_json(problems));
+}
+
+static int get(struct http_request *req, struct store_tx *tx, void *arg, json_t **answer,
+               struct error *e)
+{
+	(void)arg;
+	*answer = routing_export(tx, req->who.account_id, e);
+	return *answer != NULL ? 0 : e->code;
 }
 
 void api_routing_get(struct http_request *req, struct http_response *res)
 {
-	struct store_tx *tx = api_begin(req, res, STORE_READ);
-	if (tx == NULL)
-		return;
-	struct error e;
-	json_t *doc = routing_export(tx, req->who.account_id, &e);
-	store_rollback(tx);
-	if (doc == NULL)
-		http_reply_error(res, &e);
-	else
-		http_reply_json(res, 200, doc);
+	api_run(req, res, STORE_READ, 200, get, NULL);
+}
+
+static int put(struct http_request *req, struct store_tx *tx, void *doc, json_t **answer,
+               struct error *e)
+{
+	struct route_problems problems = { 0 };
+	int rc = routing_save(tx, req->who.account_id, req->who.user_id, doc, clock_now_ms(),
+	                      &problems, e);
+	if (rc == ERR_UNPROCESSABLE)
+		*answer = json_problems(e, &problems);
+	route_problems_free(&problems);
+	return rc < 0 ? rc : get(req, tx, NULL, answer, e);
 }
 
 void api_routing_put(struct http_request *req, struct http_response *res)
@@ -35,28 +43,33 @@ void api_routing_put(struct http_request *req, struct http_response *res)
 	json_t *doc = http_body_json(req, res);
 	if (doc == NULL)
 		return;
-	struct store_tx *tx = api_begin(req, res, STORE_WRITE);
-	if (tx == NULL)
-		goto out;
-	struct error e;
-	struct route_problems problems = { 0 };
-	int rc = routing_save(tx, req->who.account_id, req->who.user_id, doc, clock_now_ms(),
-	                      &problems, &e);
-	if (rc == ERR_UNPROCESSABLE) {
-		store_rollback(tx);
-		reply_problems(res, &e, &problems);
-	} else if (api_finish(res, tx, rc, &e) == 0) {
-		tx = api_begin(req, res, STORE_READ);
-		json_t *saved = tx ? routing_export(tx, req->who.account_id, &e) : NULL;
-		store_rollback(tx);
-		if (saved != NULL)
-			http_reply_json(res, 200, saved);
-		else if (tx != NULL)
-			http_reply_error(res, &e);
-	}
-	route_problems_free(&problems);
-out:
+	api_run(req, res, STORE_WRITE, 200, put, doc);
 	json_decref(doc);
+}
+
+/* The text to explain, and the configuration to explain it with (NULL: the saved one). */
+struct explain {
+	const char *text;
+	json_t *config;
+};
+
+static int explain(struct http_request *req, struct store_tx *tx, void *arg, json_t **answer,
+                   struct error *e)
+{
+	const struct explain *x = arg;
+	struct route_config *cfg = NULL;
+	struct route_problems problems = { 0 };
+	int rc = routing_load(tx, req->who.account_id, x->config, &cfg, &problems, e);
+	if (rc == ERR_UNPROCESSABLE)
+		*answer = json_problems(e, &problems);
+	else if (rc == 0 && cfg == NULL)
+		rc = error_set(e, ERR_UNPROCESSABLE,
+		               "no routing configuration is saved: send one in 'config'");
+	else if (rc == 0)
+		*answer = routing_explain(tx, req->who.account_id, cfg, x->text, e);
+	route_config_free(cfg);
+	route_problems_free(&problems);
+	return rc;
 }
 
 /* {"text": "…", "config": {…}?}: which option the text would match, and why. */
@@ -65,9 +78,8 @@ void api_routing_explain(struct http_request *req, struct http_response *res)
 	json_t *body = http_body_json(req, res);
 	if (body == NULL)
 		return;
-	struct error e;
-	json_t *config = json_object_get(body, "config");
-	const char *text = json_string_value(json_object_get(body, "text"));
+	struct explain x = { json_string_value(json_object_get(body, "text")),
+		             json_object_get(body, "config") };
 	const char *key;
 	json_t *v;
 	json_object_foreach(body, key,
@@ -76,29 +88,12 @@ void api_routing_explain(struct http_request *req, struct http_response *res)
 		http_reply_errorf(res, ERR_INVALID, "unknown field '%.64s'", key);
 		goto out;
 	}
-	if (text == NULL || json_string_length(json_object_get(body, "text")) > REPLY_TEXT_MAX) {
+	if (x.text == NULL || json_string_length(json_object_get(body, "text")) > REPLY_TEXT_MAX) {
 		http_reply_errorf(res, ERR_INVALID, "'text' must be a string of at most %d bytes",
 		                  REPLY_TEXT_MAX);
 		goto out;
 	}
-	struct store_tx *tx = api_begin(req, res, STORE_READ);
-	if (tx == NULL)
-		goto out;
-	struct route_config *cfg = NULL;
-	struct route_problems problems = { 0 };
-	int rc = routing_load(tx, req->who.account_id, config, &cfg, &problems, &e);
-	if (rc == ERR_UNPROCESSABLE)
-		reply_problems(res, &e, &problems);
-	else if (rc < 0)
-		http_reply_error(res, &e);
-	else if (cfg == NULL)
-		http_reply_errorf(res, ERR_UNPROCESSABLE,
-		                  "no routing configuration is saved: send one in 'config'");
-	else
-		http_reply_json(res, 200, routing_explain(tx, req->who.account_id, cfg, text, &e));
-	store_rollback(tx);
-	route_config_free(cfg);
-	route_problems_free(&problems);
+	api_run(req, res, STORE_READ, 200, explain, &x);
 out:
 	json_decref(body);
 }

@@ -5,117 +5,110 @@
 #include "core/json.h"
 #include "http/api.h"
 
-void api_teams_list(struct http_request *req, struct http_response *res)
+static int list(struct http_request *req, struct store_tx *tx, void *arg, json_t **answer,
+                struct error *e)
 {
-	struct store_tx *tx = api_begin(req, res, STORE_READ);
-	if (tx == NULL)
-		return;
+	(void)arg;
 	struct team *teams;
 	size_t n;
-	struct error e;
-	int rc = team_list(tx, &req->who, &teams, &n, &e);
-	store_rollback(tx);
-	if (rc < 0) {
-		http_reply_error(res, &e);
-		return;
-	}
-	json_t *list = json_array();
+	int rc = team_list(tx, &req->who, &teams, &n, e);
+	if (rc < 0)
+		return rc;
+	json_t *arr = json_array();
 	for (size_t i = 0; i < n; i++) {
 		json_t *team = json_team(&teams[i]);
 		json_object_set_new(team, "is_member", json_boolean(teams[i].is_member));
-		json_array_append_new(list, team);
+		json_array_append_new(arr, team);
 	}
 	free(teams);
-	http_reply_json(res, 200, json_pack("{s:o}", "teams", list));
+	*answer = json_pack("{s:o}", "teams", arr);
+	return 0;
 }
 
-/* Answers {"team": {…, "members": […]}} for a team the actor can see. */
-static void reply_team(struct http_request *req, struct http_response *res, struct store_tx *tx,
-                       int64_t id, int status)
+void api_teams_list(struct http_request *req, struct http_response *res)
+{
+	api_run(req, res, STORE_READ, 200, list, NULL);
+}
+
+/* {"team": {…, "members": […]}} for team id, which the actor can see. */
+static int answer_team(struct http_request *req, struct store_tx *tx, int64_t id, json_t **answer,
+                       struct error *e)
 {
 	struct team t;
 	struct user *members = NULL;
 	size_t n = 0;
-	struct error e;
-	int rc = team_get(tx, &req->who, id, &t, &e);
+	int rc = team_get(tx, &req->who, id, &t, e);
 	if (rc == 0)
-		rc = team_members(tx, req->who.account_id, id, &members, &n, &e);
-	if (rc < 0) {
-		http_reply_error(res, &e);
-		return;
-	}
+		rc = team_members(tx, req->who.account_id, id, &members, &n, e);
+	if (rc < 0)
+		return rc;
 	json_t *team = json_team(&t);
-	json_t *list = json_array();
+	json_t *arr = json_array();
 	for (size_t i = 0; i < n; i++)
-		json_array_append_new(list, json_user(&members[i]));
+		json_array_append_new(arr, json_user(&members[i]));
 	free(members);
-	json_object_set_new(team, "members", list);
-	http_reply_json(res, status, json_pack("{s:o}", "team", team));
+	json_object_set_new(team, "members", arr);
+	*answer = json_pack("{s:o}", "team", team);
+	return 0;
+}
+
+static int get(struct http_request *req, struct store_tx *tx, void *arg, json_t **answer,
+               struct error *e)
+{
+	(void)arg;
+	return answer_team(req, tx, req->params[0], answer, e);
 }
 
 void api_team_get(struct http_request *req, struct http_response *res)
 {
-	struct store_tx *tx = api_begin(req, res, STORE_READ);
-	if (tx == NULL)
-		return;
-	reply_team(req, res, tx, req->params[0], 200);
-	store_rollback(tx);
+	api_run(req, res, STORE_READ, 200, get, NULL);
 }
 
-/* Runs a team change (given arg) in a write transaction, then answers the team as it is. */
-typedef int (*team_change)(struct http_request *req, struct store_tx *tx, const void *arg,
-                           int64_t *id, struct error *e);
-
-static void change_team(struct http_request *req, struct http_response *res, team_change change,
-                        const void *arg, int status)
-{
-	struct store_tx *tx = api_begin(req, res, STORE_WRITE);
-	if (tx == NULL)
-		return;
-	struct error e;
-	int64_t id = req->params[0];
-	int rc = change(req, tx, arg, &id, &e);
-	if (api_finish(res, tx, rc, &e) < 0)
-		return;
-	tx = api_begin(req, res, STORE_READ);
-	if (tx == NULL)
-		return;
-	reply_team(req, res, tx, id, status);
-	store_rollback(tx);
-}
-
-static int create(struct http_request *req, struct store_tx *tx, const void *name, int64_t *id,
+static int create(struct http_request *req, struct store_tx *tx, void *name, json_t **answer,
                   struct error *e)
 {
 	struct team t;
 	int rc = team_create(tx, req->who.account_id, name, clock_now_ms(), &t, e);
-	if (rc == 0)
-		*id = t.id;
-	return rc;
+	return rc < 0 ? rc : answer_team(req, tx, t.id, answer, e);
 }
 
-static int update(struct http_request *req, struct store_tx *tx, const void *changes, int64_t *id,
+static int update(struct http_request *req, struct store_tx *tx, void *changes, json_t **answer,
                   struct error *e)
 {
 	struct team t;
-	int64_t now = clock_now_ms();
-	int rc = team_update(tx, req->who.account_id, *id, changes, now, &t, e);
+	int64_t id = req->params[0], now = clock_now_ms();
+	int rc = team_update(tx, req->who.account_id, id, changes, now, &t, e);
 	/* A new method or a higher cap may let waiting conversations go to someone now. */
-	return rc < 0 ? rc : team_fill_queue(tx, *id, now, e);
+	if (rc == 0)
+		rc = team_fill_queue(tx, id, now, e);
+	return rc < 0 ? rc : answer_team(req, tx, id, answer, e);
 }
 
-static int add_member(struct http_request *req, struct store_tx *tx, const void *user_id,
-                      int64_t *id, struct error *e)
+static int add_member(struct http_request *req, struct store_tx *tx, void *user_id, json_t **answer,
+                      struct error *e)
 {
-	int64_t now = clock_now_ms();
-	int rc = team_member_add(tx, req->who.account_id, *id, *(const int64_t *)user_id, now, e);
-	return rc < 0 ? rc : team_fill_queue(tx, *id, now, e);
+	int64_t id = req->params[0], now = clock_now_ms();
+	int rc = team_member_add(tx, req->who.account_id, id, *(const int64_t *)user_id, now, e);
+	if (rc == 0)
+		rc = team_fill_queue(tx, id, now, e);
+	return rc < 0 ? rc : answer_team(req, tx, id, answer, e);
 }
 
-static int remove_member(struct http_request *req, struct store_tx *tx, const void *user_id,
-                         int64_t *id, struct error *e)
+static int remove_member(struct http_request *req, struct store_tx *tx, void *arg, json_t **answer,
+                         struct error *e)
 {
-	return team_member_remove(tx, req->who.account_id, *id, *(const int64_t *)user_id, e);
+	(void)arg;
+	int64_t id = req->params[0];
+	int rc = team_member_remove(tx, req->who.account_id, id, req->params[1], e);
+	return rc < 0 ? rc : answer_team(req, tx, id, answer, e);
+}
+
+static int delete (struct http_request *req, struct store_tx *tx, void *arg, json_t **answer,
+                   struct error *e)
+{
+	(void)arg;
+	(void)answer;
+	return team_delete(tx, req->who.account_id, req->params[0], e);
 }
 
 void api_team_create(struct http_request *req, struct http_response *res)
@@ -127,7 +120,7 @@ void api_team_create(struct http_request *req, struct http_response *res)
 	json_t *body = api_read_body(req, res, fields, 1);
 	if (body == NULL)
 		return;
-	change_team(req, res, create, name, 201);
+	api_run(req, res, STORE_WRITE, 201, create, (void *)name);
 	json_decref(body);
 }
 
@@ -152,19 +145,13 @@ void api_team_update(struct http_request *req, struct http_response *res)
 	if (has_max && (max_open < 0 || max_open > 1000))
 		http_reply_errorf(res, ERR_INVALID, "'max_open' must be from 0 (no cap) to 1000");
 	else
-		change_team(req, res, update, &in, 200);
+		api_run(req, res, STORE_WRITE, 200, update, &in);
 	json_decref(body);
 }
 
 void api_team_delete(struct http_request *req, struct http_response *res)
 {
-	struct store_tx *tx = api_begin(req, res, STORE_WRITE);
-	if (tx == NULL)
-		return;
-	struct error e;
-	int rc = team_delete(tx, req->who.account_id, req->params[0], &e);
-	if (api_finish(res, tx, rc, &e) == 0)
-		http_reply_empty(res);
+	api_run(req, res, STORE_WRITE, 200, delete, NULL);
 }
 
 void api_team_member_add(struct http_request *req, struct http_response *res)
@@ -177,11 +164,11 @@ void api_team_member_add(struct http_request *req, struct http_response *res)
 	if (body == NULL)
 		return;
 	int64_t uid = user_id;
-	change_team(req, res, add_member, &uid, 201);
+	api_run(req, res, STORE_WRITE, 201, add_member, &uid);
 	json_decref(body);
 }
 
 void api_team_member_remove(struct http_request *req, struct http_response *res)
 {
-	change_team(req, res, remove_member, &req->params[1], 200);
+	api_run(req, res, STORE_WRITE, 200, remove_member, NULL);
 }

@@ -5,40 +5,74 @@
 #include "core/json.h"
 #include "http/api.h"
 
-void api_users_list(struct http_request *req, struct http_response *res)
+static int list(struct http_request *req, struct store_tx *tx, void *arg, json_t **answer,
+                struct error *e)
 {
-	struct store_tx *tx = api_begin(req, res, STORE_READ);
-	if (tx == NULL)
-		return;
+	(void)arg;
 	struct user *users;
 	size_t n;
-	struct error e;
-	int rc = user_list(tx, req->who.account_id, &users, &n, &e);
-	store_rollback(tx);
-	if (rc < 0) {
-		http_reply_error(res, &e);
-		return;
-	}
-	json_t *list = json_array();
+	int rc = user_list(tx, req->who.account_id, &users, &n, e);
+	if (rc < 0)
+		return rc;
+	json_t *arr = json_array();
 	for (size_t i = 0; i < n; i++)
-		json_array_append_new(list, json_user(&users[i]));
+		json_array_append_new(arr, json_user(&users[i]));
 	free(users);
-	http_reply_json(res, 200, json_pack("{s:o}", "users", list));
+	*answer = json_pack("{s:o}", "users", arr);
+	return 0;
+}
+
+void api_users_list(struct http_request *req, struct http_response *res)
+{
+	api_run(req, res, STORE_READ, 200, list, NULL);
+}
+
+static int get(struct http_request *req, struct store_tx *tx, void *arg, json_t **answer,
+               struct error *e)
+{
+	(void)arg;
+	struct user u;
+	int rc = user_get(tx, req->who.account_id, req->params[0], &u, e);
+	if (rc == 0)
+		*answer = json_pack("{s:o}", "user", json_user(&u));
+	return rc;
 }
 
 void api_user_get(struct http_request *req, struct http_response *res)
 {
-	struct store_tx *tx = api_begin(req, res, STORE_READ);
-	if (tx == NULL)
-		return;
+	api_run(req, res, STORE_READ, 200, get, NULL);
+}
+
+/* A create or an update: what it sets, and the password generated for a create (or ""). */
+struct user_call {
+	struct user_changes in;
+	const char *generated;
+};
+
+static int create(struct http_request *req, struct store_tx *tx, void *arg, json_t **answer,
+                  struct error *e)
+{
+	const struct user_call *c = arg;
 	struct user u;
-	struct error e;
-	int rc = user_get(tx, req->who.account_id, req->params[0], &u, &e);
-	store_rollback(tx);
+	int rc = user_create(tx, req->who.account_id, &c->in, clock_now_ms(), &u, e);
 	if (rc < 0)
-		http_reply_error(res, &e);
-	else
-		http_reply_json(res, 200, json_pack("{s:o}", "user", json_user(&u)));
+		return rc;
+	*answer = json_pack("{s:o}", "user", json_user(&u));
+	if (c->generated[0] != '\0')
+		json_object_set_new(*answer, "password", json_string(c->generated));
+	return 0;
+}
+
+static int update(struct http_request *req, struct store_tx *tx, void *arg, json_t **answer,
+                  struct error *e)
+{
+	const struct user_call *c = arg;
+	struct user u;
+	int rc =
+	    user_update(tx, req->who.account_id, req->params[0], &c->in, clock_now_ms(), &u, e);
+	if (rc == 0)
+		*answer = json_pack("{s:o}", "user", json_user(&u));
+	return rc;
 }
 
 /* A create without a password gets a random one, answered once. */
@@ -62,26 +96,16 @@ void api_user_create(struct http_request *req, struct http_response *res)
 	}
 	struct error e;
 	char hash[AUTH_HASH_MAX];
-	struct store_tx *tx = NULL;
+	struct user_call c = { .in = { .email = email,
+		                       .name = name,
+		                       .role = role,
+		                       .password_hash = hash,
+		                       .is_active = 1 },
+		               .generated = generated };
 	if (auth_password_hash(password, hash, &e) < 0)
 		http_reply_error(res, &e);
 	else
-		tx = api_begin(req, res, STORE_WRITE);
-	if (tx != NULL) {
-		struct user_changes in = { .email = email,
-			                   .name = name,
-			                   .role = role,
-			                   .password_hash = hash,
-			                   .is_active = 1 };
-		struct user u;
-		int rc = user_create(tx, req->who.account_id, &in, clock_now_ms(), &u, &e);
-		if (api_finish(res, tx, rc, &e) == 0) {
-			json_t *out = json_pack("{s:o}", "user", json_user(&u));
-			if (generated[0] != '\0')
-				json_object_set_new(out, "password", json_string(generated));
-			http_reply_json(res, 201, out);
-		}
-	}
+		api_run(req, res, STORE_WRITE, 201, create, &c);
 	json_decref(body);
 }
 
@@ -103,26 +127,16 @@ void api_user_update(struct http_request *req, struct http_response *res)
 		return;
 	struct error e;
 	char hash[AUTH_HASH_MAX];
-	struct user_changes in = { .email = email,
-		                   .name = name,
-		                   .role = role,
-		                   .availability = availability,
-		                   .is_active = has_active ? is_active : -1 };
-	struct store_tx *tx = NULL;
-	if (password != NULL && auth_password_hash(password, hash, &e) < 0) {
+	struct user_call c = { .in = { .email = email,
+		                       .name = name,
+		                       .role = role,
+		                       .availability = availability,
+		                       .password_hash = password != NULL ? hash : NULL,
+		                       .is_active = has_active ? is_active : -1 },
+		               .generated = "" };
+	if (password != NULL && auth_password_hash(password, hash, &e) < 0)
 		http_reply_error(res, &e);
-		goto out;
-	}
-	if (password != NULL)
-		in.password_hash = hash;
-	tx = api_begin(req, res, STORE_WRITE);
-	if (tx != NULL) {
-		struct user u;
-		int rc = user_update(tx, req->who.account_id, req->params[0], &in, clock_now_ms(),
-		                     &u, &e);
-		if (api_finish(res, tx, rc, &e) == 0)
-			http_reply_json(res, 200, json_pack("{s:o}", "user", json_user(&u)));
-	}
-out:
+	else
+		api_run(req, res, STORE_WRITE, 200, update, &c);
 	json_decref(body);
 }

@@ -2,7 +2,7 @@
  * The visitor API of web chat channels (/api/v1/webchat/…), public and called from other
  * sites by widget.js: no login and no cookie, a visitor token in X-Visitor-Token instead,
  * and CORS answers for the channel's allowed origins. A visitor's message takes the same road
- * as a provider's webhook: channels/ makes the inbound event, ingest.c stores and routes it.
+ * as a provider's webhook: providers/ makes the inbound event, ingest.c stores and routes it.
  * Also GET /api/v1/demo, which tells the demo page its widget key in demo mode.
  */
 #include <stdio.h>
@@ -85,8 +85,7 @@ void api_webchat_session(struct http_request *req, struct http_response *res)
 	struct channel ch;
 	struct error e;
 	bool is_resumed = false;
-	int rc =
-	    name_in != NULL ? inbox_check_name("name", name_in, WEBCHAT_NAME_MAX, name, &e) : 0;
+	int rc = name_in != NULL ? text_check_name("name", name_in, WEBCHAT_NAME_MAX, name, &e) : 0;
 	struct store_tx *tx = rc == 0 ? api_begin(req, res, STORE_WRITE) : NULL;
 	if (rc < 0) {
 		http_reply_error(res, &e);
@@ -147,7 +146,7 @@ void api_webchat_send(struct http_request *req, struct http_response *res)
 	                  "SELECT id FROM messages WHERE channel_id = $1"
 	                  " AND provider_message_id = $2",
 	                  STORE_ARGS(SV_INT(ch.id), SV_TEXT(list->events[0].message_id)), &id) < 0)
-		rc = error_set(&e, ERR_UNAVAILABLE, "the store failed");
+		rc = store_failed(&e, ERR_UNAVAILABLE);
 	if (api_finish(res, tx, rc, &e) == 0) {
 		if (c.queued > 0)
 			outbox_worker_wake(req->app->outbox);

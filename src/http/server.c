@@ -154,15 +154,6 @@ void http_resume(struct http_request *req, struct http_response *res)
 	MHD_resume_connection(req->conn);
 }
 
-/* Copies s for the log with control bytes replaced, so a path cannot forge log lines. */
-static void printable(const char *s, char *out, size_t size)
-{
-	size_t i = 0;
-	for (; s[i] != '\0' && i + 1 < size; i++)
-		out[i] = (unsigned char)s[i] < 0x20 || s[i] == 0x7f ? '?' : s[i];
-	out[i] = '\0';
-}
-
 static void on_completed(void *cls, struct MHD_Connection *c, void **state,
                          enum MHD_RequestTerminationCode code)
 {
@@ -170,9 +161,7 @@ static void on_completed(void *cls, struct MHD_Connection *c, void **state,
 	struct exchange *x = *state;
 	if (x == NULL)
 		return;
-	char path[256];
-	printable(x->req.path, path, sizeof(path));
-	log_info("%s %s %d %lldus", x->req.method, path, x->status,
+	log_info("%s %.255s %d %lldus", x->req.method, x->req.path, x->status,
 	         (long long)(clock_mono_us() - x->start_us));
 	buf_free(&x->req.body);
 	free(x);

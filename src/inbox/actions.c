@@ -73,10 +73,6 @@ int conversation_record_line(struct store_tx *tx, const struct actor *who,
 }
 
 /* Maps a store failure to the error the API answers. */
-static int failed(struct error *e, int rc)
-{
-	return error_set(e, rc, "the store failed");
-}
 
 int conversation_transfer(struct store_tx *tx, const struct actor *who, int64_t id, int64_t team_id,
                           int64_t now, struct error *e)
@@ -93,14 +89,14 @@ int conversation_transfer(struct store_tx *tx, const struct actor *who, int64_t 
 	char from[TEAM_NAME_MAX + 1], to[TEAM_NAME_MAX + 1];
 	if (rc < 0 || (rc = team_name(tx, c.account_id, c.team_id, from, sizeof(from))) < 0 ||
 	    (rc = team_name(tx, c.account_id, team_id, to, sizeof(to))) < 0)
-		return failed(e, rc);
+		return store_failed(e, rc);
 	rc = store_exec(tx,
 	                "UPDATE conversations SET team_id = $2, assignee_id = NULL, updated_at = $3"
 	                " WHERE id = $1",
 	                STORE_ARGS(SV_INT(id), SV_INT(team_id), SV_INT(now)));
 	if (rc < 0 || (rc = record(tx, who, &c, now, "transfer", "transfer",
 	                           "moved it from %s to %s", from, to)) < 0)
-		return failed(e, rc);
+		return store_failed(e, rc);
 	/* In its new team, the team's assignment method gives it to someone. */
 	return team_assign(tx, team_id, id, now, NULL, e);
 }
@@ -119,12 +115,12 @@ static int check_assignee(struct store_tx *tx, const struct conversation *c, con
 	if (rc == ERR_NOT_FOUND) {
 		char team[TEAM_NAME_MAX + 1];
 		if ((rc = team_name(tx, c->account_id, c->team_id, team, sizeof(team))) < 0)
-			return failed(e, rc);
+			return store_failed(e, rc);
 		return error_set(e, ERR_UNPROCESSABLE,
 		                 "%s is not a member of %s, the conversation's team", u->name,
 		                 team);
 	}
-	return rc < 0 ? failed(e, rc) : 0;
+	return store_failed(e, rc);
 }
 
 int conversation_assign(struct store_tx *tx, const struct actor *who, int64_t id, int64_t user_id,
@@ -151,25 +147,25 @@ int conversation_assign(struct store_tx *tx, const struct actor *who, int64_t id
 		         ? record(tx, who, &c, now, "assignment", "assignment", "assigned it to %s",
 		                  u.name)
 		         : record(tx, who, &c, now, "assignment", "assignment", "unassigned it");
-	return rc < 0 ? failed(e, rc) : 0;
+	return store_failed(e, rc);
 }
 
 /* Sets the status (and when it was resolved, until when it sleeps) and records why. */
 static int set_status(struct store_tx *tx, const struct actor *who, const struct conversation *c,
-                      const char *status, int64_t until, int64_t now, const char *line,
+                      enum conversation_status status, int64_t until, int64_t now, const char *line,
                       struct error *e)
 {
 	int rc = store_exec(tx,
 	                    "UPDATE conversations SET status = $2, updated_at = $3,"
 	                    " resolved_at = CASE WHEN $2 = 'resolved' THEN $3 ELSE resolved_at END,"
 	                    " snoozed_until = $4 WHERE id = $1",
-	                    STORE_ARGS(SV_INT(c->id), SV_TEXT(status), SV_INT(now),
-	                               until != 0 ? SV_INT(until) : SV_NULL));
+	                    STORE_ARGS(SV_INT(c->id), SV_TEXT(conversation_status_name(status)),
+	                               SV_INT(now), until != 0 ? SV_INT(until) : SV_NULL));
 	if (rc == ERR_CONFLICT)
 		return error_set(e, ERR_CONFLICT,
 		                 "the contact has a newer conversation on this channel");
 	if (rc < 0 || (rc = record(tx, who, c, now, "status", "status", "%s", line)) < 0)
-		return failed(e, rc);
+		return store_failed(e, rc);
 	return 0;
 }
 
@@ -180,9 +176,9 @@ int conversation_resolve(struct store_tx *tx, const struct actor *who, int64_t i
 	int rc = conversation_take_over(tx, who, id, now, &c, e);
 	if (rc < 0)
 		return rc;
-	if (strcmp(c.status, "resolved") == 0)
+	if (c.status == STATUS_RESOLVED)
 		return error_set(e, ERR_CONFLICT, "the conversation is already resolved");
-	rc = set_status(tx, who, &c, "resolved", 0, now, "resolved it", e);
+	rc = set_status(tx, who, &c, STATUS_RESOLVED, 0, now, "resolved it", e);
 	/* Its agent has a place free: the team's queue may move. */
 	if (rc == 0 && c.team_id != 0)
 		rc = team_fill_queue(tx, c.team_id, now, e);
@@ -196,10 +192,10 @@ int conversation_reopen(struct store_tx *tx, const struct actor *who, int64_t id
 	int rc = conversation_get(tx, who, id, &c, e);
 	if (rc < 0)
 		return rc;
-	if (strcmp(c.status, "resolved") != 0 && strcmp(c.status, "snoozed") != 0)
+	if (c.status != STATUS_RESOLVED && c.status != STATUS_SNOOZED)
 		return error_set(e, ERR_CONFLICT,
 		                 "only a resolved or snoozed conversation reopens");
-	return set_status(tx, who, &c, "open", 0, now, "reopened it", e);
+	return set_status(tx, who, &c, STATUS_OPEN, 0, now, "reopened it", e);
 }
 
 int conversation_snooze(struct store_tx *tx, const struct actor *who, int64_t id, int64_t until,
@@ -211,13 +207,13 @@ int conversation_snooze(struct store_tx *tx, const struct actor *who, int64_t id
 		return rc;
 	if (until <= now)
 		return error_set(e, ERR_UNPROCESSABLE, "'until' must be in the future");
-	if (strcmp(c.status, "resolved") == 0)
+	if (c.status == STATUS_RESOLVED)
 		return error_set(e, ERR_CONFLICT, "the conversation is resolved: reopen it first");
 	char line[64];
 	time_t secs = (time_t)(until / 1000);
 	struct tm tm;
 	strftime(line, sizeof(line), "snoozed it until %Y-%m-%d %H:%M UTC", gmtime_r(&secs, &tm));
-	return set_status(tx, who, &c, "snoozed", until, now, line, e);
+	return set_status(tx, who, &c, STATUS_SNOOZED, until, now, line, e);
 }
 
 int conversation_mark_read(struct store_tx *tx, const struct actor *who, int64_t id, int64_t now,
@@ -234,7 +230,7 @@ int conversation_mark_read(struct store_tx *tx, const struct actor *who, int64_t
 	/* Its unread count changed for everyone who sees it. */
 	if (rc >= 0)
 		rc = events_emit_conversation(tx, id, "read", NULL, now);
-	return rc < 0 ? failed(e, rc) : 0;
+	return store_failed(e, rc);
 }
 
 int conversation_note_add(struct store_tx *tx, const struct actor *who, int64_t id,
@@ -255,7 +251,7 @@ int conversation_note_add(struct store_tx *tx, const struct actor *who, int64_t 
 	if (rc < 0 || (rc = record(tx, who, &c, now, "note", NULL, "added a note")) < 0 ||
 	    (rc = events_emit(tx, id, "note.created", json_pack("{s:I}", "note_id", *note_id),
 	                      now)) < 0)
-		return failed(e, rc);
+		return store_failed(e, rc);
 	return 0;
 }
 
@@ -291,7 +287,7 @@ int conversation_tag(struct store_tx *tx, const struct actor *who, int64_t id, c
 		rc = is_added
 		         ? record(tx, who, &c, now, "tag", "tags", "tagged it '%s'", name)
 		         : record(tx, who, &c, now, "tag", "tags", "removed the tag '%s'", name);
-	return rc < 0 ? failed(e, rc) : 0;
+	return store_failed(e, rc);
 }
 
 json_t *conversation_tags(struct store_tx *tx, int64_t id, struct error *e)
@@ -302,7 +298,7 @@ json_t *conversation_tags(struct store_tx *tx, int64_t id, struct error *e)
 	                     " ORDER BY name",
 	                     STORE_ARGS(SV_INT(id)), &r);
 	if (rc < 0) {
-		failed(e, rc);
+		store_failed(e, rc);
 		return NULL;
 	}
 	json_t *tags = json_array();
@@ -311,7 +307,7 @@ json_t *conversation_tags(struct store_tx *tx, int64_t id, struct error *e)
 	store_rows_free(r);
 	if (rc < 0) {
 		json_decref(tags);
-		failed(e, rc);
+		store_failed(e, rc);
 		return NULL;
 	}
 	return tags;
@@ -328,7 +324,7 @@ static json_t *conversation_lines(struct store_tx *tx, const struct actor *who, 
 		return NULL;
 	int rc = store_query(tx, sql, STORE_ARGS(SV_INT(id)), &r);
 	if (rc < 0) {
-		failed(e, rc);
+		store_failed(e, rc);
 		return NULL;
 	}
 	json_t *events = json_array();
@@ -342,7 +338,7 @@ static json_t *conversation_lines(struct store_tx *tx, const struct actor *who, 
 	store_rows_free(r);
 	if (rc < 0) {
 		json_decref(events);
-		failed(e, rc);
+		store_failed(e, rc);
 		return NULL;
 	}
 	return events;

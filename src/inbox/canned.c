@@ -37,15 +37,17 @@ static int check_text(const char *text, struct error *e)
 	return 0;
 }
 
+/* A clash is the shortcut's; any other failure the store's. */
 static int failed(struct error *e, int rc)
 {
 	if (rc == ERR_CONFLICT)
 		return error_set(e, ERR_CONFLICT, "that shortcut is in use");
-	return error_set(e, rc, "the store failed");
+	return store_failed(e, rc);
 }
 
-static void read_canned(struct store_rows *r, struct canned_response *c)
+static void read_canned(struct store_rows *r, void *item)
 {
+	struct canned_response *c = item;
 	c->id = store_int(r, 0);
 	snprintf(c->shortcut, sizeof(c->shortcut), "%s", store_text(r, 1));
 	snprintf(c->text, sizeof(c->text), "%s", store_text(r, 2));
@@ -58,9 +60,9 @@ int canned_list(struct store_tx *tx, int64_t account_id, const char *q,
 {
 	const char *text = q != NULL ? q : "";
 	const char *prefix = text[0] == '/' ? text + 1 : text;
-	struct store_rows *r;
+	void *items;
 	/* lower() folds ASCII letters only, which is the documented match. */
-	int rc = store_query(
+	int rc = store_collect(
 	    tx,
 	    "SELECT " CANNED_COLUMNS " FROM canned_responses"
 	    " WHERE account_id = $1 AND ($2 = ''"
@@ -68,23 +70,9 @@ int canned_list(struct store_tx *tx, int64_t account_id, const char *q,
 	    " OR instr(lower(text), lower($2)) > 0)"
 	    " ORDER BY shortcut LIMIT $4",
 	    STORE_ARGS(SV_INT(account_id), SV_TEXT(text), SV_TEXT(prefix), SV_INT(CANNED_LIST_MAX)),
-	    &r);
-	if (rc < 0)
-		return failed(e, rc);
-	struct canned_response *list = NULL;
-	size_t len = 0, cap = 0;
-	while ((rc = store_next(r)) == 1) {
-		list = xgrow(list, &cap, len, sizeof(*list));
-		read_canned(r, &list[len++]);
-	}
-	store_rows_free(r);
-	if (rc < 0) {
-		free(list);
-		return failed(e, rc);
-	}
-	*out = list;
-	*n = len;
-	return 0;
+	    sizeof(struct canned_response), read_canned, &items, n);
+	*out = items;
+	return rc < 0 ? failed(e, rc) : 0;
 }
 
 int canned_get(struct store_tx *tx, int64_t account_id, int64_t id, struct canned_response *out,
@@ -116,7 +104,7 @@ int canned_create(struct store_tx *tx, int64_t account_id, const char *shortcut,
 	    "INSERT INTO canned_responses (account_id, shortcut, text,"
 	    " created_at, updated_at) VALUES ($1, $2, $3, $4, $4) RETURNING id",
 	    STORE_ARGS(SV_INT(account_id), SV_TEXT(s), SV_TEXT(text), SV_INT(now)), id);
-	return rc < 0 ? failed(e, rc) : 0;
+	return store_failed(e, rc);
 }
 
 int canned_update(struct store_tx *tx, int64_t account_id, int64_t id, const char *shortcut,

@@ -1,13 +1,13 @@
 /*
  * Contacts through their visibility rule (CONTACT_VISIBLE, next to the conversations' in
  * internal.h): the list and its search, one contact with the conversations the actor may
- * see, edits, merges, the CSV export and the attribute keys an admin declares. Nothing here
- * shows a contact or a conversation outside the actor's sight.
+ * see, edits and merges. The CSV export is contact_export.c's, the attributes an admin
+ * declares contact_attributes.c's. Nothing here shows a contact or a conversation outside
+ * the actor's sight.
  */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 
 #include "core/xmalloc.h"
 #include "events/events.h"
@@ -25,11 +25,6 @@
 	" AND ($5 = '' OR k.name LIKE $5 ESCAPE '\\' OR k.phone LIKE $5 ESCAPE '\\'" \
 	" OR k.email LIKE $5 ESCAPE '\\')"                                           \
 	" AND ($7 = 0 OR k.updated_at < $6 OR (k.updated_at = $6 AND k.id < $7))"
-
-static int failed(struct error *e, int rc)
-{
-	return error_set(e, rc, "the store failed");
-}
 
 static json_t *text_or_null(struct store_rows *r, int col)
 {
@@ -132,7 +127,7 @@ json_t *contact_list(struct store_tx *tx, const struct actor *who, const struct 
 		                   &list);
 	free(like);
 	if (rc < 0)
-		failed(e, rc);
+		store_failed(e, rc);
 	return list;
 }
 
@@ -183,7 +178,7 @@ json_t *contact_get(struct store_tx *tx, const struct actor *who, int64_t id,
 	               SV_INT(who->role == ROLE_ADMIN), SV_INT(id)),
 	    &list);
 	if (rc < 0) {
-		failed(e, rc);
+		store_failed(e, rc);
 		return NULL;
 	}
 	json_t *contact = json_incref(json_array_get(list, 0));
@@ -198,7 +193,7 @@ json_t *contact_get(struct store_tx *tx, const struct actor *who, int64_t id,
 	json_object_set_new(contact, "conversations", conversations);
 	if ((rc = read_conversations(tx, who, id, conversations)) < 0) {
 		json_decref(contact);
-		failed(e, rc);
+		store_failed(e, rc);
 		return NULL;
 	}
 	return contact;
@@ -214,7 +209,7 @@ static int check_visible(struct store_tx *tx, const struct actor *who, int64_t i
 	               SV_INT(who->role == ROLE_ADMIN), SV_INT(id)),
 	    &n);
 	if (rc < 0)
-		return failed(e, rc);
+		return store_failed(e, rc);
 	return n > 0 ? 0 : error_set(e, ERR_NOT_FOUND, "no such contact");
 }
 
@@ -271,8 +266,8 @@ static int check_field(const char *field, const json_t *v, char *buf, const char
 	*out = s;
 	if (is_name || strcmp(field, "email") == 0) {
 		*out = buf;
-		return is_name ? inbox_check_name(field, s, CONTACT_NAME_MAX, buf, e)
-		               : inbox_fold_email(s, buf, e);
+		return is_name ? text_check_name(field, s, CONTACT_NAME_MAX, buf, e)
+		               : text_fold_email(s, buf, e);
 	}
 	if (strcmp(field, "phone") == 0)
 		return is_phone(s)
@@ -323,51 +318,7 @@ static int set_tags(struct store_tx *tx, int64_t id, const json_t *tags, int64_t
 			    " VALUES ($1, $2, $3) ON CONFLICT DO NOTHING",
 			    STORE_ARGS(SV_INT(id), SV_TEXT(json_string_value(tag)), SV_INT(now)));
 	}
-	return rc < 0 ? failed(e, rc) : 0;
-}
-
-static int set_attributes(struct store_tx *tx, int64_t account_id, int64_t id,
-                          const json_t *attributes, struct error *e)
-{
-	if (!json_is_object(attributes))
-		return error_set(e, ERR_INVALID, "'attributes' must be an object");
-	const char *key;
-	const json_t *value;
-	json_object_foreach((json_t *)attributes, key, value)
-	{
-		if (!json_is_null(value) &&
-		    (!json_is_string(value) || json_string_length(value) > CONTACT_ATTR_VALUE_MAX))
-			return error_set(
-			    e, ERR_INVALID,
-			    "attribute values are strings of at most %d bytes, or null",
-			    CONTACT_ATTR_VALUE_MAX);
-		int64_t declared = 0;
-		int rc = store_get_int(tx,
-		                       "SELECT count(*) FROM contact_attribute_keys"
-		                       " WHERE account_id = $1 AND key = $2",
-		                       STORE_ARGS(SV_INT(account_id), SV_TEXT(key)), &declared);
-		if (rc < 0)
-			return failed(e, rc);
-		if (declared == 0)
-			return error_set(e, ERR_UNPROCESSABLE,
-			                 "the attribute '%.64s' is not declared: an admin adds it"
-			                 " in Settings first",
-			                 key);
-		if (json_is_null(value))
-			rc = store_exec(
-			    tx, "DELETE FROM contact_attributes WHERE contact_id = $1 AND key = $2",
-			    STORE_ARGS(SV_INT(id), SV_TEXT(key)));
-		else
-			rc = store_exec(tx,
-			                "INSERT INTO contact_attributes (contact_id, key, value)"
-			                " VALUES ($1, $2, $3)"
-			                " ON CONFLICT (contact_id, key) DO UPDATE SET value = $3",
-			                STORE_ARGS(SV_INT(id), SV_TEXT(key),
-			                           SV_TEXT(json_string_value(value))));
-		if (rc < 0)
-			return failed(e, rc);
-	}
-	return 0;
+	return rc < 0 ? store_failed(e, rc) : 0;
 }
 
 int contact_update(struct store_tx *tx, const struct actor *who, int64_t id, const json_t *changes,
@@ -383,21 +334,21 @@ int contact_update(struct store_tx *tx, const struct actor *who, int64_t id, con
 		rc = check_field(text_fields[i].field, v, buf, &value, e);
 		if (rc >= 0 && (rc = store_exec(tx, text_fields[i].sql,
 		                                STORE_ARGS(SV_INT(id), SV_TEXT_NULL(value)))) < 0)
-			failed(e, rc);
+			store_failed(e, rc);
 	}
 	const json_t *tags = json_object_get(changes, "tags");
 	const json_t *attributes = json_object_get(changes, "attributes");
 	if (rc >= 0 && tags != NULL)
 		rc = set_tags(tx, id, tags, now, e);
 	if (rc >= 0 && attributes != NULL)
-		rc = set_attributes(tx, who->account_id, id, attributes, e);
+		rc = contact_attributes_set(tx, who->account_id, id, attributes, e);
 	if (rc < 0)
 		return rc;
 	rc = store_exec(tx, "UPDATE contacts SET updated_at = $2 WHERE id = $1",
 	                STORE_ARGS(SV_INT(id), SV_INT(now)));
 	if (rc >= 0)
 		rc = emit_updated(tx, who->account_id, id, now);
-	return rc < 0 ? failed(e, rc) : 0;
+	return rc < 0 ? store_failed(e, rc) : 0;
 }
 
 /* Moves other's conversations to id, with a line in each one's timeline. */
@@ -457,7 +408,7 @@ int contact_merge(struct store_tx *tx, const struct actor *who, int64_t id, int6
 	char name[INBOUND_NAME_MAX + 1] = "", line[INBOUND_NAME_MAX + 96];
 	if ((rc = store_query(tx, "SELECT name FROM contacts WHERE id = $1",
 	                      STORE_ARGS(SV_INT(other_id)), &r)) < 0)
-		return failed(e, rc);
+		return store_failed(e, rc);
 	if ((rc = store_next(r)) == 1)
 		snprintf(name, sizeof(name), "%s", store_text(r, 0));
 	store_rows_free(r);
@@ -480,211 +431,5 @@ int contact_merge(struct store_tx *tx, const struct actor *who, int64_t id, int6
 		                STORE_ARGS(SV_INT(id), SV_INT(now)));
 	if (rc >= 0)
 		rc = emit_updated(tx, who->account_id, id, now);
-	return rc < 0 ? failed(e, rc) : 0;
-}
-
-/* A CSV cell (RFC 4180): quoted when it holds a comma, quote or line break; a leading
- * = + - @ (or tab, carriage return) gets a ' so a spreadsheet takes it as text. */
-static void put_cell(struct buf *out, const char *s, char sep)
-{
-	bool is_formula = s[0] != '\0' && strchr("=+-@\t\r", s[0]) != NULL;
-	bool is_quoted = is_formula || strpbrk(s, ",\"\r\n") != NULL;
-	if (is_quoted)
-		buf_putc(out, '"');
-	if (is_formula)
-		buf_putc(out, '\'');
-	for (; *s != '\0'; s++) {
-		if (*s == '"')
-			buf_putc(out, '"');
-		buf_putc(out, *s);
-	}
-	if (is_quoted)
-		buf_putc(out, '"');
-	buf_putc(out, sep);
-}
-
-/* 2026-11-25T15:13:49Z */
-static void put_time(struct buf *out, int64_t ms)
-{
-	char text[32];
-	time_t t = (time_t)(ms / 1000);
-	struct tm tm;
-	gmtime_r(&t, &tm);
-	strftime(text, sizeof(text), "%Y-%m-%dT%H:%M:%SZ", &tm);
-	buf_puts(out, text);
-	buf_puts(out, "\r\n");
-}
-
-/* The declared keys, oldest first: the export's attribute columns. *keys is freed with
- * free() of each and of the array. */
-static int read_keys(struct store_tx *tx, int64_t account_id, char ***keys, size_t *n)
-{
-	struct store_rows *r;
-	size_t cap = 0;
-	int rc = store_query(tx,
-	                     "SELECT key FROM contact_attribute_keys WHERE account_id = $1"
-	                     " ORDER BY created_at, key",
-	                     STORE_ARGS(SV_INT(account_id)), &r);
-	if (rc < 0)
-		return rc;
-	while ((rc = store_next(r)) == 1) {
-		*keys = xgrow(*keys, &cap, *n, sizeof(**keys));
-		(*keys)[(*n)++] = xstrdup(store_text(r, 0));
-	}
-	store_rows_free(r);
-	return rc;
-}
-
-/* One row of the export: the contact at r (id, name, phone, email, created_at), its tags
- * and attributes from the cursors tags and attrs, which walk the contacts in id order. */
-static int put_row(struct buf *out, struct store_rows *r, struct store_rows *tags, int *tag_rc,
-                   struct store_rows *attrs, int *attr_rc, char **keys, size_t nkeys)
-{
-	int64_t id = store_int(r, 0);
-	char number[24];
-	snprintf(number, sizeof(number), "%lld", (long long)id);
-	put_cell(out, number, ',');
-	for (int col = 1; col <= 3; col++)
-		put_cell(out, store_text(r, col), ',');
-	struct buf joined = BUF_INIT;
-	for (; *tag_rc == 1 && store_int(tags, 0) <= id; *tag_rc = store_next(tags))
-		if (store_int(tags, 0) == id)
-			buf_printf(&joined, "%s%s", joined.len > 0 ? " " : "", store_text(tags, 1));
-	put_cell(out, joined.data != NULL ? joined.data : "", ',');
-	buf_free(&joined);
-	/* Attribute rows come in key order; keys in declaration order: look each key up. */
-	json_t *values = json_object();
-	for (; *attr_rc == 1 && store_int(attrs, 0) <= id; *attr_rc = store_next(attrs))
-		if (store_int(attrs, 0) == id)
-			json_object_set_new(values, store_text(attrs, 1),
-			                    json_string(store_text(attrs, 2)));
-	for (size_t i = 0; i < nkeys; i++) {
-		const char *v = json_string_value(json_object_get(values, keys[i]));
-		put_cell(out, v != NULL ? v : "", ',');
-	}
-	json_decref(values);
-	put_time(out, store_int(r, 4));
-	return *tag_rc < 0 ? *tag_rc : *attr_rc < 0 ? *attr_rc : 0;
-}
-
-int contact_export_csv(struct store_tx *tx, int64_t account_id, struct buf *out, struct error *e)
-{
-	char **keys = NULL;
-	size_t nkeys = 0;
-	int64_t count = 0;
-	struct store_rows *r = NULL, *tags = NULL, *attrs = NULL;
-	int rc = store_get_int(tx, "SELECT count(*) FROM contacts WHERE account_id = $1",
-	                       STORE_ARGS(SV_INT(account_id)), &count);
-	if (rc >= 0 && count > CONTACT_EXPORT_MAX) {
-		rc = error_set(e, ERR_UNPROCESSABLE,
-		               "more than %d contacts: too many to export at once",
-		               CONTACT_EXPORT_MAX);
-		goto out;
-	}
-	if (rc < 0 || (rc = read_keys(tx, account_id, &keys, &nkeys)) < 0 ||
-	    (rc = store_query(tx,
-	                      "SELECT id, name, coalesce(phone, ''), coalesce(email, ''),"
-	                      " created_at FROM contacts WHERE account_id = $1 ORDER BY id",
-	                      STORE_ARGS(SV_INT(account_id)), &r)) < 0 ||
-	    (rc = store_query(tx,
-	                      "SELECT g.contact_id, g.name FROM contact_tags g"
-	                      " JOIN contacts k ON k.id = g.contact_id WHERE k.account_id = $1"
-	                      " ORDER BY g.contact_id, g.name",
-	                      STORE_ARGS(SV_INT(account_id)), &tags)) < 0 ||
-	    (rc = store_query(tx,
-	                      "SELECT a.contact_id, a.key, a.value FROM contact_attributes a"
-	                      " JOIN contacts k ON k.id = a.contact_id WHERE k.account_id = $1"
-	                      " ORDER BY a.contact_id, a.key",
-	                      STORE_ARGS(SV_INT(account_id)), &attrs)) < 0) {
-		failed(e, rc);
-		goto out;
-	}
-	buf_puts(out, "id,name,phone,email,tags,");
-	for (size_t i = 0; i < nkeys; i++)
-		put_cell(out, keys[i], ',');
-	buf_puts(out, "created_at\r\n");
-	int tag_rc = store_next(tags), attr_rc = store_next(attrs);
-	while (rc >= 0 && (rc = store_next(r)) == 1)
-		rc = put_row(out, r, tags, &tag_rc, attrs, &attr_rc, keys, nkeys);
-	if (rc < 0 || tag_rc < 0 || attr_rc < 0)
-		rc = failed(e, rc < 0 ? rc : ERR_UNAVAILABLE);
-out:
-	store_rows_free(r);
-	store_rows_free(tags);
-	store_rows_free(attrs);
-	for (size_t i = 0; i < nkeys; i++)
-		free(keys[i]);
-	free(keys);
-	return rc < 0 ? rc : 0;
-}
-
-json_t *contact_attribute_list(struct store_tx *tx, int64_t account_id, struct error *e)
-{
-	struct store_rows *r;
-	int rc = store_query(tx,
-	                     "SELECT key, label, created_at FROM contact_attribute_keys"
-	                     " WHERE account_id = $1 ORDER BY created_at, key",
-	                     STORE_ARGS(SV_INT(account_id)), &r);
-	if (rc < 0) {
-		failed(e, rc);
-		return NULL;
-	}
-	json_t *list = json_array();
-	while ((rc = store_next(r)) == 1)
-		json_array_append_new(list, json_pack("{s:s,s:s,s:I}", "key", store_text(r, 0),
-		                                      "label", store_text(r, 1), "created_at",
-		                                      (json_int_t)store_int(r, 2)));
-	store_rows_free(r);
-	if (rc < 0) {
-		json_decref(list);
-		failed(e, rc);
-		return NULL;
-	}
-	return list;
-}
-
-static bool is_attribute_key(const char *key)
-{
-	size_t len = strlen(key);
-	return len >= 1 && len <= CONTACT_ATTR_KEY_MAX &&
-	       strspn(key, "abcdefghijklmnopqrstuvwxyz0123456789_") == len;
-}
-
-int contact_attribute_create(struct store_tx *tx, int64_t account_id, const char *key,
-                             const char *label, int64_t now, json_t **out, struct error *e)
-{
-	char clean[CONTACT_ATTR_LABEL_MAX + 1];
-	if (!is_attribute_key(key))
-		return error_set(e, ERR_INVALID, "'key' must be 1 to %d of a-z, 0-9 and '_'",
-		                 CONTACT_ATTR_KEY_MAX);
-	if (inbox_check_name("label", label, CONTACT_ATTR_LABEL_MAX, clean, e) < 0)
-		return e->code;
-	int rc =
-	    store_exec(tx,
-	               "INSERT INTO contact_attribute_keys (account_id, key, label, created_at)"
-	               " VALUES ($1, $2, $3, $4)",
-	               STORE_ARGS(SV_INT(account_id), SV_TEXT(key), SV_TEXT(clean), SV_INT(now)));
-	if (rc == ERR_CONFLICT)
-		return error_set(e, ERR_CONFLICT, "the attribute '%s' exists already", key);
-	if (rc < 0)
-		return failed(e, rc);
-	*out =
-	    json_pack("{s:s,s:s,s:I}", "key", key, "label", clean, "created_at", (json_int_t)now);
-	return 0;
-}
-
-int contact_attribute_delete(struct store_tx *tx, int64_t account_id, const char *key,
-                             struct error *e)
-{
-	int rc = store_exec(tx,
-	                    "DELETE FROM contact_attributes WHERE key = $2 AND contact_id IN"
-	                    " (SELECT id FROM contacts WHERE account_id = $1)",
-	                    STORE_ARGS(SV_INT(account_id), SV_TEXT(key)));
-	if (rc >= 0)
-		rc = store_exec(
-		    tx, "DELETE FROM contact_attribute_keys WHERE account_id = $1 AND key = $2",
-		    STORE_ARGS(SV_INT(account_id), SV_TEXT(key)));
-	if (rc < 0)
-		return failed(e, rc);
-	return rc > 0 ? 0 : error_set(e, ERR_NOT_FOUND, "no attribute '%.64s'", key);
+	return rc < 0 ? store_failed(e, rc) : 0;
 }

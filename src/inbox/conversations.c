@@ -21,6 +21,24 @@
 	" JOIN channels ch ON ch.id = v.channel_id JOIN contacts c ON c.id = v.contact_id"
 #define CONVERSATION_COLUMNS CONVERSATION_FIELDS CONVERSATION_FROM
 
+static const char *const status_names[] = { "routing", "open", "pending", "snoozed", "resolved" };
+
+const char *conversation_status_name(enum conversation_status status)
+{
+	return status_names[status];
+}
+
+int conversation_status_parse(const char *name, enum conversation_status *out)
+{
+	for (size_t i = 0; i < sizeof(status_names) / sizeof(status_names[0]); i++) {
+		if (strcmp(name, status_names[i]) == 0) {
+			*out = (enum conversation_status)i;
+			return 0;
+		}
+	}
+	return ERR_INVALID;
+}
+
 static void read_conversation(struct store_rows *r, struct conversation *c)
 {
 	memset(c, 0, sizeof(*c));
@@ -30,7 +48,7 @@ static void read_conversation(struct store_rows *r, struct conversation *c)
 	channel_kind_parse(store_text(r, 3), &c->kind);
 	c->contact_id = store_int(r, 4);
 	snprintf(c->contact_name, sizeof(c->contact_name), "%s", store_text(r, 5));
-	snprintf(c->status, sizeof(c->status), "%s", store_text(r, 6));
+	conversation_status_parse(store_text(r, 6), &c->status);
 	c->team_id = store_int(r, 7);
 	c->assignee_id = store_int(r, 8);
 	c->routing_attempts = (int)store_int(r, 9);
@@ -51,12 +69,12 @@ int conversation_get(struct store_tx *tx, const struct actor *who, int64_t id,
 	               SV_INT(who->role == ROLE_ADMIN), SV_INT(id)),
 	    &r);
 	if (rc < 0)
-		return error_set(e, rc, "the store failed");
+		return store_failed(e, rc);
 	if ((rc = store_next(r)) == 1)
 		read_conversation(r, out);
 	store_rows_free(r);
 	if (rc < 0)
-		return error_set(e, rc, "the store failed");
+		return store_failed(e, rc);
 	return rc == 1 ? 0 : error_set(e, ERR_NOT_FOUND, "no such conversation");
 }
 
@@ -64,7 +82,7 @@ int conversation_take_over(struct store_tx *tx, const struct actor *who, int64_t
                            struct conversation *out, struct error *e)
 {
 	int rc = conversation_get(tx, who, id, out, e);
-	if (rc < 0 || strcmp(out->status, "routing") != 0)
+	if (rc < 0 || out->status != STATUS_ROUTING)
 		return rc;
 	struct router_event takeover = { .kind = ROUTER_HUMAN_TAKEOVER };
 	rc = routing_step(tx, id, &takeover, now, NULL, e);
@@ -100,7 +118,7 @@ int conversation_reply(struct store_tx *tx, const struct actor *who, int64_t id,
 	if (rc > 0)
 		rc = events_emit_conversation(tx, id, "status", NULL, now);
 	if (rc < 0)
-		return error_set(e, rc, "the store failed");
+		return store_failed(e, rc);
 	struct outbox_text t = { .account_id = c.account_id,
 		                 .conversation_id = c.id,
 		                 .channel_id = c.channel_id,
@@ -134,7 +152,7 @@ int message_list(struct store_tx *tx, const struct actor *who, int64_t conversat
 	    " ORDER BY m.id DESC LIMIT $3",
 	    STORE_ARGS(SV_INT(conversation_id), SV_INT(before_id), SV_INT(limit)), &r);
 	if (rc < 0)
-		return error_set(e, rc, "the store failed");
+		return store_failed(e, rc);
 	struct message *list = NULL;
 	size_t len = 0, cap = 0;
 	while ((rc = store_next(r)) == 1) {
@@ -160,7 +178,7 @@ int message_list(struct store_tx *tx, const struct actor *who, int64_t conversat
 	store_rows_free(r);
 	if (rc < 0) {
 		message_list_free(list, len);
-		return error_set(e, rc, "the store failed");
+		return store_failed(e, rc);
 	}
 	*out = list;
 	*n = len;
@@ -185,7 +203,7 @@ int conversation_back_to_routing(struct store_tx *tx, const struct actor *who, i
 	int rc = conversation_get(tx, who, id, &c, e);
 	if (rc < 0)
 		return rc;
-	if (strcmp(c.status, "resolved") == 0)
+	if (c.status == STATUS_RESOLVED)
 		return error_set(e, ERR_CONFLICT, "the conversation is resolved: reopen it first");
 	struct router_event back = { .kind = ROUTER_BACK_TO_ROUTING };
 	return routing_step(tx, id, &back, now, queued, e);
@@ -364,7 +382,7 @@ int conversation_list(struct store_tx *tx, const struct actor *who,
                       size_t *n, int64_t *total, struct error *e)
 {
 	char *like = inbox_like_pattern(f->q), *match = search_query(f->q);
-	const char *status = f->status != NULL ? f->status : "";
+	const char *status = f->has_status ? conversation_status_name(f->status) : "";
 	const char *tag = f->tag != NULL ? f->tag : "";
 	bool is_search = f->q != NULL;
 	struct store_rows *r = NULL;
@@ -417,7 +435,7 @@ out:
 	free(match);
 	if (rc < 0) {
 		conversation_items_free(list, len);
-		return error_set(e, rc, "the store failed");
+		return store_failed(e, rc);
 	}
 	*out = list;
 	*n = len;
@@ -441,7 +459,7 @@ int conversation_wake_snoozed(struct store_tx *tx, int64_t now, struct error *e)
 	                     " AND snoozed_until <= $1 ORDER BY snoozed_until LIMIT 256",
 	                     STORE_ARGS(SV_INT(now)), &r);
 	if (rc < 0)
-		return error_set(e, rc, "the store failed");
+		return store_failed(e, rc);
 	int64_t accounts[256];
 	while ((rc = store_next(r)) == 1) {
 		accounts[n] = store_int(r, 1);
@@ -463,5 +481,5 @@ int conversation_wake_snoozed(struct store_tx *tx, int64_t now, struct error *e)
 		if (rc >= 0)
 			rc = events_emit_conversation(tx, ids[i], "status", NULL, now);
 	}
-	return rc < 0 ? error_set(e, rc, "the store failed") : 0;
+	return store_failed(e, rc);
 }

@@ -11,7 +11,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "channels/channel.h"
+#include "accounts/accounts.h"
 #include "core/buf.h"
 #include "core/err.h"
 #include "core/seal.h"
@@ -19,46 +19,7 @@
 #include "routing/routing.h"
 #include "store/store.h"
 
-#define USER_EMAIL_MAX    320
-#define USER_NAME_MAX     200
-#define USER_PASSWORD_MIN 8
-#define USER_PASSWORD_MAX 256
-#define TEAM_NAME_MAX     200
-#define TOKEN_NAME_MAX    200
-#define AUTH_HASH_MAX     128                  /* argon2id encoded hash, NUL included */
-#define API_TOKEN_LEN     (TOKEN_TEXT_LEN + 4) /* "ctk_" + token + NUL */
-
-enum role { ROLE_AGENT, ROLE_ADMIN };
-enum availability { AVAILABILITY_ONLINE, AVAILABILITY_AWAY, AVAILABILITY_OFFLINE };
-
-/* Who is asking: every visibility decision starts from this. */
-struct actor {
-	int64_t account_id;
-	int64_t user_id;
-	enum role role;
-};
-
-struct user {
-	int64_t id;
-	int64_t account_id;
-	char email[USER_EMAIL_MAX + 1];
-	char name[USER_NAME_MAX + 1];
-	enum role role;
-	enum availability availability;
-	bool is_active;
-	int64_t created_at;
-	int64_t updated_at;
-};
-
-/* What a create or an update sets; NULL (or -1 for is_active) leaves a field as it is. */
-struct user_changes {
-	const char *email;
-	const char *name;
-	const char *role;          /* "admin" or "agent" */
-	const char *availability;  /* "online", "away" or "offline" */
-	const char *password_hash; /* from auth_password_hash */
-	int is_active;
-};
+#define TEAM_NAME_MAX 200
 
 /* How a conversation arriving in a team is given to a person. */
 enum assignment { ASSIGN_MANUAL, ASSIGN_ROUND_ROBIN, ASSIGN_BALANCED };
@@ -75,26 +36,6 @@ struct team {
 	int64_t created_at;
 	int64_t updated_at;
 };
-
-const char *role_name(enum role role);
-const char *availability_name(enum availability availability);
-
-/* Users. Creating needs email, name, role and password_hash. */
-int user_create(struct store_tx *tx, int64_t account_id, const struct user_changes *in, int64_t now,
-                struct user *out, struct error *e);
-/* Refuses to deactivate or demote the last active admin. Deactivation ends the user's
- * sessions and API tokens. */
-int user_update(struct store_tx *tx, int64_t account_id, int64_t id, const struct user_changes *in,
-                int64_t now, struct user *out, struct error *e);
-int user_get(struct store_tx *tx, int64_t account_id, int64_t id, struct user *out,
-             struct error *e);
-/* Looks a user up by e-mail in any account (e-mails are unique across the server). */
-int user_find_email(struct store_tx *tx, const char *email, struct user *out, struct error *e);
-/* *out is an array of *n users the caller frees. */
-int user_list(struct store_tx *tx, int64_t account_id, struct user **out, size_t *n,
-              struct error *e);
-/* The number of active admins of the account. */
-int user_count_admins(struct store_tx *tx, int64_t account_id, int64_t *n, struct error *e);
 
 /* Teams. An admin sees every team of the account; an agent only those they belong to. */
 int team_create(struct store_tx *tx, int64_t account_id, const char *name, int64_t now,
@@ -145,125 +86,25 @@ int team_reassign_if_away(struct store_tx *tx, int64_t conversation_id, int64_t 
                           struct error *e);
 
 /*
- * Authentication. Password hashing is slow by design (argon2id): do it outside write
- * transactions. Sessions and API tokens are random; only their hashes are stored.
- */
-int auth_password_hash(const char *password, char out[AUTH_HASH_MAX], struct error *e);
-/* Seconds an e-mail stays locked after its nth consecutive failed login (0: not locked). */
-int auth_lock_seconds(int failures);
-/* Checks e-mail and password with the throttle; on ERR_RATE_LIMITED *retry_after is set.
- * Answers the same whether or not the e-mail exists. */
-int auth_login(struct store *st, const char *email, const char *password, int64_t now,
-               struct actor *out, int *retry_after, struct error *e);
-/* Checks a user's current password (before changing it); ERR_UNPROCESSABLE when wrong. */
-int auth_password_verify(struct store *st, int64_t user_id, const char *password, struct error *e);
-int auth_session_create(struct store_tx *tx, const struct actor *who, int64_t now,
-                        char token[TOKEN_TEXT_LEN], char csrf[TOKEN_TEXT_LEN], struct error *e);
-/* Finds the live session of an active user; fills *who and its CSRF token. */
-int auth_session_lookup(struct store_tx *tx, const char *token, int64_t now, struct actor *who,
-                        char csrf[TOKEN_TEXT_LEN], struct error *e);
-int auth_session_delete(struct store_tx *tx, const char *token, struct error *e);
-/* Personal API tokens: "ctk_" and 43 random characters, shown once. */
-int auth_token_create(struct store_tx *tx, const struct actor *who, const char *name, int64_t now,
-                      char token[API_TOKEN_LEN], int64_t *id, struct error *e);
-int auth_token_lookup(struct store_tx *tx, const char *token, struct actor *who, struct error *e);
-int auth_token_delete(struct store_tx *tx, const struct actor *who, int64_t id, struct error *e);
-struct api_token {
-	int64_t id;
-	char name[TOKEN_NAME_MAX + 1];
-	int64_t created_at;
-};
-/* The actor's own tokens (never the secrets); *out is freed by the caller. */
-int auth_token_list(struct store_tx *tx, const struct actor *who, struct api_token **out, size_t *n,
-                    struct error *e);
-
-/*
- * Channels: a provider account connected to the inbox. Credentials are sealed at rest and
- * never leave through these functions but channel_secrets_get(), for the code that talks
- * to the provider. Removing a channel deactivates it: its conversations stay.
- */
-#define CHANNEL_NAME_MAX    200
-#define CHANNEL_SECRET_MAX  4096
-#define CHANNEL_HINTS_MAX   512
-#define CHANNEL_ORIGINS     16   /* web chat: allowed origins at most */
-#define CHANNEL_ORIGIN_MAX  200  /* bytes of one origin */
-#define CHANNEL_ORIGINS_MAX 4096 /* bytes of the JSON array that holds them */
-
-/* What an admin gives to connect a channel; fields that do not apply to the kind are NULL. */
-struct channel_input {
-	const char *kind; /* "whatsapp", "messenger", "instagram", "telegram", "webchat" */
-	const char *name;
-	const char *phone_number_id;      /* WhatsApp */
-	const char *page_id;              /* Messenger */
-	const char *instagram_account_id; /* Instagram */
-	const char *access_token;
-	const char *app_secret;
-	const char *verify_token;
-	const char *bot_token;
-	const char *mode;              /* Telegram: "webhook" (default) or "polling" */
-	const json_t *allowed_origins; /* web chat: an array of origins, or NULL for any */
-};
-
-struct channel {
-	int64_t id;
-	int64_t account_id;
-	enum channel_kind kind;
-	char name[CHANNEL_NAME_MAX + 1];
-	char external_id[INBOUND_ID_MAX + 1];
-	bool is_polling; /* Telegram in getUpdates mode */
-	bool is_active;
-	char hints[CHANNEL_HINTS_MAX]; /* JSON object: credential name -> last 4 characters */
-	char allowed_origins[CHANNEL_ORIGINS_MAX]; /* web chat: JSON array; "" for any */
-	int64_t last_inbound_at;                   /* 0 when never */
-	char last_error[256];
-	int64_t last_error_at;
-	int64_t created_at;
-	int64_t updated_at;
-};
-
-/* The decrypted credentials of one channel; NULL where the kind has none. */
-struct channel_secrets {
-	char *access_token;
-	char *app_secret;
-	char *verify_token;
-	char *bot_token;
-	char *webhook_secret; /* Telegram: X-Telegram-Bot-Api-Secret-Token */
-};
-
-/* Checks the input as a whole (fields per kind) and stores the channel, sealed. */
-int channel_create(struct store_tx *tx, const struct seal *seal, int64_t account_id,
-                   const struct channel_input *in, int64_t now, struct channel *out,
-                   struct error *e);
-int channel_get(struct store_tx *tx, int64_t account_id, int64_t id, struct channel *out,
-                struct error *e);
-/* Active and removed channels, newest first; *out is freed by the caller. */
-int channel_list(struct store_tx *tx, int64_t account_id, struct channel **out, size_t *n,
-                 struct error *e);
-int channel_remove(struct store_tx *tx, int64_t account_id, int64_t id, int64_t now,
-                   struct error *e);
-/* The active channel of kind with this id, in any account (webhooks know no account). */
-int channel_find_active(struct store_tx *tx, enum channel_kind kind, int64_t id,
-                        struct channel *out, struct error *e);
-/* The active channel of kind known to the provider as external_id (any account). */
-int channel_find_external(struct store_tx *tx, enum channel_kind kind, const char *external_id,
-                          struct channel *out, struct error *e);
-/* 0 when an active channel of kind has verify_token; ERR_NOT_FOUND otherwise. */
-int channel_find_verify_token(struct store_tx *tx, enum channel_kind kind, const char *verify_token,
-                              struct error *e);
-int channel_secrets_get(struct store_tx *tx, const struct seal *seal, int64_t id,
-                        struct channel_secrets *out, struct error *e);
-/* Wipes and frees the strings; the struct itself is the caller's. */
-void channel_secrets_clear(struct channel_secrets *s);
-/* Records a provider error (or clears it with NULL) for the channel's health. */
-int channel_note_error(struct store_tx *tx, int64_t id, const char *error, int64_t now);
-
-/*
  * Conversations. An admin sees all of the account's; an agent sees the general inbox (no
  * team), the conversations of their teams and those assigned to them — nothing else, and
  * an id they may not see is answered as not found.
  */
 #define REPLY_TEXT_MAX  65536
 #define REPLY_WINDOW_MS (24LL * 3600 * 1000) /* Meta's customer-service window */
+
+/* Where a conversation stands; stored, filtered on and answered by its name. */
+enum conversation_status {
+	STATUS_ROUTING, /* routing is still talking to the customer */
+	STATUS_OPEN,
+	STATUS_PENDING,
+	STATUS_SNOOZED,
+	STATUS_RESOLVED,
+};
+/* "routing", "open", "pending", "snoozed", "resolved": the API's and the database's words. */
+const char *conversation_status_name(enum conversation_status status);
+/* ERR_INVALID for any other word. */
+int conversation_status_parse(const char *name, enum conversation_status *out);
 
 struct conversation {
 	int64_t id;
@@ -272,7 +113,7 @@ struct conversation {
 	enum channel_kind kind;
 	int64_t contact_id;
 	char contact_name[INBOUND_NAME_MAX + 1];
-	char status[16];     /* routing, open, pending, snoozed, resolved */
+	enum conversation_status status;
 	int64_t team_id;     /* 0: the general inbox */
 	int64_t assignee_id; /* 0: nobody */
 	int routing_attempts;
@@ -353,13 +194,6 @@ int routing_stats(struct store_tx *tx, int64_t account_id, int64_t from, int64_t
 int routing_uses_team(struct store_tx *tx, int64_t account_id, int64_t team_id, bool *uses,
                       struct error *e);
 
-/* Text checks shared by users and teams: trimmed, clean UTF-8, 1..max bytes. */
-int inbox_check_name(const char *field, const char *in, size_t max, char *out, struct error *e);
-/* Validates and case-folds an e-mail into out (USER_EMAIL_MAX + 1 bytes). */
-int inbox_fold_email(const char *in, char *out, struct error *e);
-/* The case-folded (NFC, casefold) copy of valid UTF-8 in, to free; NULL when invalid. */
-char *inbox_fold(const char *in);
-
 /*
  * The agent's queue: conversations listed through the visibility rule, newest activity
  * first, a page at a time. The cursor is the (last_activity_at, id) of the page's last item.
@@ -383,7 +217,8 @@ enum conversation_view {
 struct conversation_filter {
 	enum conversation_view view;
 	int64_t team_id; /* VIEW_TEAM */
-	const char *status;
+	bool has_status; /* then only conversations in status */
+	enum conversation_status status;
 	int64_t channel_id;
 	int64_t assignee_id;
 	const char *tag;

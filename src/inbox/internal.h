@@ -1,5 +1,5 @@
-/* Shared inside inbox/ only: the visibility rules, the user row reader behind every user
- * query, and the human takeover every agent action starts with. */
+/* Shared inside inbox/ only: the visibility rules and the human takeover every agent action
+ * starts with. */
 #ifndef INBOX_INTERNAL_H
 #define INBOX_INTERNAL_H
 
@@ -17,15 +17,6 @@
 	" k.account_id = $1 AND ($3 = 1 OR EXISTS (SELECT 1 FROM conversations v" \
 	" WHERE v.contact_id = k.id AND" CONVERSATION_VISIBLE "))"
 
-/* The columns read_user expects, from `users u`. */
-#define USER_COLUMNS                                                                \
-	"u.id, u.account_id, u.email, u.name, u.role, u.availability, u.is_active," \
-	" u.created_at, u.updated_at"
-
-/* Runs sql (selecting USER_COLUMNS) and collects the users; *out is freed by the caller. */
-int users_query(struct store_tx *tx, const char *sql, const struct store_value *args, int nargs,
-                struct user **out, size_t *n, struct error *e);
-
 /* conversation_get, then the end of routing when it was routing: a human always wins. */
 int conversation_take_over(struct store_tx *tx, const struct actor *who, int64_t id, int64_t now,
                            struct conversation *out, struct error *e);
@@ -38,5 +29,10 @@ bool inbox_is_tag_name(const char *name);
 int conversation_record_line(struct store_tx *tx, const struct actor *who,
                              const struct conversation *c, int64_t now, const char *kind,
                              const char *text);
+
+/* contact_attributes.c: sets (null: removes) contact id's values of declared attributes;
+ * ERR_UNPROCESSABLE for a key nobody declared. */
+int contact_attributes_set(struct store_tx *tx, int64_t account_id, int64_t id,
+                           const json_t *attributes, struct error *e);
 
 #endif

@@ -206,7 +206,7 @@ int metrics_get(struct store_tx *tx, int64_t account_id, int64_t from, int64_t t
 	if (rc < 0) {
 		json_decref(open);
 		json_decref(teams);
-		return error_set(e, rc, "the store failed");
+		return store_failed(e, rc);
 	}
 	*out = json_pack("{s:I,s:I,s:o,s:o}", "from", (json_int_t)from, "to", (json_int_t)to,
 	                 "open", open, "teams", teams);

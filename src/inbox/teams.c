@@ -36,8 +36,9 @@ static int parse_assignment(const char *s, enum assignment *out)
 	return -1;
 }
 
-static void read_team(struct store_rows *r, struct team *t)
+static void read_team(struct store_rows *r, void *item)
 {
+	struct team *t = item;
 	memset(t, 0, sizeof(*t));
 	t->id = store_int(r, 0);
 	t->account_id = store_int(r, 1);
@@ -53,24 +54,10 @@ static void read_team(struct store_rows *r, struct team *t)
 static int query_teams(struct store_tx *tx, const char *sql, const struct store_value *args,
                        int nargs, struct team **out, size_t *n, struct error *e)
 {
-	struct store_rows *r;
-	int rc = store_query(tx, sql, args, nargs, &r);
-	if (rc < 0)
-		return error_set(e, rc, "the store failed");
-	struct team *teams = NULL;
-	size_t len = 0, cap = 0;
-	while ((rc = store_next(r)) == 1) {
-		teams = xgrow(teams, &cap, len, sizeof(*teams));
-		read_team(r, &teams[len++]);
-	}
-	store_rows_free(r);
-	if (rc < 0) {
-		free(teams);
-		return error_set(e, rc, "the store failed");
-	}
-	*out = teams;
-	*n = len;
-	return 0;
+	void *items;
+	int rc = store_collect(tx, sql, args, nargs, sizeof(struct team), read_team, &items, n);
+	*out = items;
+	return store_failed(e, rc);
 }
 
 static int query_team(struct store_tx *tx, const char *sql, const struct store_value *args,
@@ -109,7 +96,7 @@ int team_list(struct store_tx *tx, const struct actor *who, struct team **out, s
 		free(*out);
 		*out = NULL;
 		*n = 0;
-		return error_set(e, rc, "the store failed");
+		return store_failed(e, rc);
 	}
 	for (size_t i = 0; rc == 0 && i < *n; i++)
 		for (size_t j = 0; j < nm && !(*out)[i].is_member; j++)
@@ -122,10 +109,10 @@ int team_list(struct store_tx *tx, const struct actor *who, struct team **out, s
 static int check_team_name(const char *name, char out[TEAM_NAME_MAX + 1], char **key,
                            struct error *e)
 {
-	int rc = inbox_check_name("name", name, TEAM_NAME_MAX, out, e);
+	int rc = text_check_name("name", name, TEAM_NAME_MAX, out, e);
 	if (rc < 0)
 		return rc;
-	*key = inbox_fold(out);
+	*key = text_fold(out);
 	return *key != NULL ? 0 : error_set(e, ERR_INVALID, "'name' is not valid UTF-8");
 }
 
@@ -161,7 +148,7 @@ int team_create(struct store_tx *tx, int64_t account_id, const char *name, int64
 	if (rc == ERR_CONFLICT)
 		return error_set(e, ERR_CONFLICT, "a team with that name already exists");
 	if (rc < 0)
-		return error_set(e, rc, "the store failed");
+		return store_failed(e, rc);
 	struct actor admin = { .account_id = account_id, .role = ROLE_ADMIN };
 	return team_get(tx, &admin, id, out, e);
 }
@@ -198,7 +185,7 @@ int team_update(struct store_tx *tx, int64_t account_id, int64_t id, const struc
 	if (rc == ERR_INVALID)
 		return rc;
 	if (rc < 0)
-		return error_set(e, rc, "the store failed");
+		return store_failed(e, rc);
 	if (rc == 0)
 		return error_set(e, ERR_NOT_FOUND, "no such team");
 	struct actor admin = { .account_id = account_id, .role = ROLE_ADMIN };
@@ -219,7 +206,7 @@ int team_delete(struct store_tx *tx, int64_t account_id, int64_t id, struct erro
 	rc = store_exec(tx, "DELETE FROM teams WHERE account_id = $1 AND id = $2",
 	                STORE_ARGS(SV_INT(account_id), SV_INT(id)));
 	if (rc < 0)
-		return error_set(e, rc, "the store failed");
+		return store_failed(e, rc);
 	return rc > 0 ? 0 : error_set(e, ERR_NOT_FOUND, "no such team");
 }
 
@@ -246,7 +233,7 @@ int team_member_add(struct store_tx *tx, int64_t account_id, int64_t team_id, in
 	    STORE_ARGS(SV_INT(account_id), SV_INT(team_id), SV_INT(user_id), SV_INT(now)));
 	if (rc == ERR_CONFLICT)
 		return error_set(e, ERR_CONFLICT, "the user is already a member of the team");
-	return rc < 0 ? error_set(e, rc, "the store failed") : 0;
+	return store_failed(e, rc);
 }
 
 int team_member_remove(struct store_tx *tx, int64_t account_id, int64_t team_id, int64_t user_id,
@@ -257,7 +244,7 @@ int team_member_remove(struct store_tx *tx, int64_t account_id, int64_t team_id,
 	                    " AND user_id = $3",
 	                    STORE_ARGS(SV_INT(account_id), SV_INT(team_id), SV_INT(user_id)));
 	if (rc < 0)
-		return error_set(e, rc, "the store failed");
+		return store_failed(e, rc);
 	return rc > 0 ? 0 : error_set(e, ERR_NOT_FOUND, "the user is not a member of the team");
 }
 
@@ -377,7 +364,7 @@ int team_assign(struct store_tx *tx, int64_t team_id, int64_t conversation_id, i
 		*assignee = who->user_id;
 out:
 	free(cands);
-	return rc < 0 && rc != ERR_NOT_FOUND ? error_set(e, rc, "the store failed") : 0;
+	return rc < 0 && rc != ERR_NOT_FOUND ? store_failed(e, rc) : 0;
 }
 
 int team_fill_queue(struct store_tx *tx, int64_t team_id, int64_t now, struct error *e)
@@ -392,7 +379,7 @@ int team_fill_queue(struct store_tx *tx, int64_t team_id, int64_t now, struct er
 		if (rc == ERR_NOT_FOUND)
 			return 0;
 		if (rc < 0)
-			return error_set(e, rc, "the store failed");
+			return store_failed(e, rc);
 		rc = team_assign(tx, team_id, waiting, now, &assignee, e);
 		if (rc < 0 || assignee == 0)
 			return rc;
@@ -418,12 +405,12 @@ int team_reassign_if_away(struct store_tx *tx, int64_t conversation_id, int64_t 
 		                   " AND (t.online_only = 0 OR u.availability = 'online')",
 		                   STORE_ARGS(SV_INT(conversation_id)), &keeps);
 	if (rc < 0)
-		return error_set(e, rc, "the store failed");
+		return store_failed(e, rc);
 	if (keeps > 0)
 		return 0;
 	rc = store_exec(tx, "UPDATE conversations SET assignee_id = NULL WHERE id = $1",
 	                STORE_ARGS(SV_INT(conversation_id)));
-	return rc < 0 ? error_set(e, rc, "the store failed")
+	return rc < 0 ? store_failed(e, rc)
 	              : team_assign(tx, team_id, conversation_id, now, NULL, e);
 }
 
@@ -435,12 +422,12 @@ int team_fill_queues_of(struct store_tx *tx, int64_t user_id, int64_t now, struc
 	int rc = store_query(tx, "SELECT team_id FROM team_members WHERE user_id = $1",
 	                     STORE_ARGS(SV_INT(user_id)), &r);
 	if (rc < 0)
-		return error_set(e, rc, "the store failed");
+		return store_failed(e, rc);
 	while ((rc = store_next(r)) == 1 && n < MAX_CANDIDATES)
 		ids[n++] = store_int(r, 0);
 	store_rows_free(r);
 	if (rc < 0)
-		return error_set(e, rc, "the store failed");
+		return store_failed(e, rc);
 	for (int i = 0; i < n && rc >= 0; i++)
 		rc = team_fill_queue(tx, ids[i], now, e);
 	return rc < 0 ? rc : 0;

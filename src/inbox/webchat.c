@@ -12,11 +12,6 @@
 /* The visitor's conversations: those of its contact identity on the channel. */
 #define VISITOR_CONVERSATIONS "SELECT id FROM conversations WHERE identity_id = $1"
 
-static int fail_store(struct error *e, int rc)
-{
-	return error_set(e, rc, "the store failed");
-}
-
 /* Seconds until the oldest of the counted ones leaves the window (at least 1). */
 static int seconds_left(int64_t oldest, int64_t window, int64_t now)
 {
@@ -50,7 +45,7 @@ int webchat_visitor_create(struct store_tx *tx, const struct channel *ch, const 
 	                     " WHERE address = $1 AND created_at > $2",
 	                     SV_TEXT(address), now - WEBCHAT_SESSIONS_WINDOW, &count, &oldest);
 	if (rc < 0)
-		return fail_store(e, rc);
+		return store_failed(e, rc);
 	if (count >= WEBCHAT_SESSIONS_LIMIT) {
 		*retry_after_s = seconds_left(oldest, WEBCHAT_SESSIONS_WINDOW, now);
 		return error_set(e, ERR_RATE_LIMITED,
@@ -69,7 +64,7 @@ int webchat_visitor_create(struct store_tx *tx, const struct channel *ch, const 
 	                              SV_TEXT_NULL(name), SV_TEXT(address), SV_INT(now)),
 	                   &out->id);
 	if (rc < 0)
-		return fail_store(e, rc);
+		return store_failed(e, rc);
 	out->channel_id = ch->id;
 	snprintf(out->name, sizeof(out->name), "%s", name ? name : "");
 	return 0;
@@ -89,7 +84,7 @@ int webchat_visitor_find(struct store_tx *tx, const char *token, struct webchat_
 	    " AND i.external_id = 'web-' || v.id WHERE v.token_hash = $1",
 	    STORE_ARGS(SV_TEXT(hash)), &r);
 	if (rc < 0)
-		return fail_store(e, rc);
+		return store_failed(e, rc);
 	if ((rc = store_next(r)) == 1) {
 		out->id = store_int(r, 0);
 		out->channel_id = store_int(r, 1);
@@ -98,7 +93,7 @@ int webchat_visitor_find(struct store_tx *tx, const char *token, struct webchat_
 	}
 	store_rows_free(r);
 	if (rc < 0)
-		return fail_store(e, rc);
+		return store_failed(e, rc);
 	return rc == 1 ? 0
 	               : error_set(e, ERR_UNAUTHENTICATED,
 	                           "this chat is unknown or closed; start a new one");
@@ -115,14 +110,14 @@ int webchat_visitor_may_write(struct store_tx *tx, const struct webchat_visitor 
 	                " AND direction = 'in' AND created_at > $2",
 	                SV_INT(v->identity_id), now - WEBCHAT_MESSAGES_WINDOW, &count, &oldest);
 	if (rc < 0)
-		return fail_store(e, rc);
+		return store_failed(e, rc);
 	if (count >= WEBCHAT_MESSAGES_LIMIT) {
 		*retry_after_s = seconds_left(oldest, WEBCHAT_MESSAGES_WINDOW, now);
 		return error_set(e, ERR_RATE_LIMITED, "too many messages; wait a moment");
 	}
 	rc = store_exec(tx, "UPDATE webchat_visitors SET last_seen_at = $2 WHERE id = $1",
 	                STORE_ARGS(SV_INT(v->id), SV_INT(now)));
-	return rc < 0 ? fail_store(e, rc) : 0;
+	return store_failed(e, rc);
 }
 
 json_t *webchat_history(struct store_tx *tx, const struct webchat_visitor *v, int64_t after,
@@ -138,7 +133,7 @@ json_t *webchat_history(struct store_tx *tx, const struct webchat_visitor *v, in
 	    " ORDER BY id DESC LIMIT $3",
 	    STORE_ARGS(SV_INT(v->identity_id), SV_INT(after), SV_INT(WEBCHAT_HISTORY_MAX)), &r);
 	if (rc < 0) {
-		fail_store(e, rc);
+		store_failed(e, rc);
 		return NULL;
 	}
 	json_t *list = json_array();
@@ -162,7 +157,7 @@ json_t *webchat_history(struct store_tx *tx, const struct webchat_visitor *v, in
 		    STORE_ARGS(SV_INT(v->identity_id), SV_INT(after), SV_INT(newest)));
 	if (rc < 0) {
 		json_decref(list);
-		fail_store(e, rc);
+		store_failed(e, rc);
 		return NULL;
 	}
 	return list;
@@ -178,5 +173,5 @@ int webchat_demo_channel(struct store_tx *tx, struct channel *out, struct error 
 	                  STORE_NO_ARGS, &id);
 	if (rc == ERR_NOT_FOUND)
 		return error_set(e, ERR_NOT_FOUND, "there is no web chat to try");
-	return rc < 0 ? fail_store(e, rc) : channel_find_active(tx, CHANNEL_WEBCHAT, id, out, e);
+	return rc < 0 ? store_failed(e, rc) : channel_find_active(tx, CHANNEL_WEBCHAT, id, out, e);
 }

@@ -46,7 +46,7 @@ int outbox_enqueue(struct store_tx *tx, const struct outbox_text *t, int64_t now
 	if (rc >= 0 && parts != NULL)
 		*parts = p->count;
 	text_parts_free(p);
-	return rc < 0 ? error_set(e, rc, "the store failed") : 0;
+	return store_failed(e, rc);
 }
 
 int outbox_stats(struct store_tx *tx, int64_t account_id, int64_t now, struct outbox_stats *out,
@@ -65,7 +65,7 @@ int outbox_stats(struct store_tx *tx, int64_t account_id, int64_t now, struct ou
 	                     " FROM outbox WHERE account_id = $1",
 	                     STORE_ARGS(SV_INT(account_id)), &r);
 	if (rc < 0)
-		return error_set(e, rc, "the store failed");
+		return store_failed(e, rc);
 	if ((rc = store_next(r)) == 1) {
 		out->pending = store_int(r, 0);
 		out->retrying = store_int(r, 1);
@@ -75,7 +75,7 @@ int outbox_stats(struct store_tx *tx, int64_t account_id, int64_t now, struct ou
 		out->oldest_pending_ms = oldest > 0 && now > oldest ? now - oldest : 0;
 	}
 	store_rows_free(r);
-	return rc < 0 ? error_set(e, rc, "the store failed") : 0;
+	return store_failed(e, rc);
 }
 
 int64_t outbox_backoff_ms(int attempts, double jitter, int retry_after_s)

@@ -10,10 +10,10 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "channels/channel.h"
 #include "core/config.h"
 #include "core/err.h"
 #include "core/seal.h"
+#include "providers/providers.h"
 #include "store/store.h"
 
 #define OUTBOX_MAX_IN_FLIGHT   64                   /* sends in flight in one worker */

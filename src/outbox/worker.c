@@ -1,7 +1,7 @@
 /*
  * The delivery worker: one thread driving libcurl's multi interface. It claims due
  * messages with a lease (one per conversation at a time, so order holds), sends them,
- * classifies the answers (channels/), and records the outcomes of a round and claims the
+ * classifies the answers (providers/), and records the outcomes of a round and claims the
  * next messages in one transaction, joining the store's group commit. When that fails,
  * each outcome is recorded alone, so a send the provider accepted is not sent again
  * unless the store is down. Web chat messages need no network: they are accepted at once.
@@ -13,15 +13,16 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/prctl.h>
 #include <time.h>
 
+#include "accounts/accounts.h"
 #include "core/clock.h"
 #include "core/fetch.h"
 #include "core/log.h"
 #include "core/token.h"
 #include "core/xmalloc.h"
 #include "events/events.h"
-#include "inbox/inbox.h"
 #include "outbox/outbox.h"
 
 #define ANSWER_MAX   (64 * 1024) /* bytes of a provider's answer kept for classifying */
@@ -425,6 +426,7 @@ static void *run(void *arg)
 {
 	struct outbox_worker *w = arg;
 	struct send *done[OUTBOX_MAX_IN_FLIGHT];
+	prctl(PR_SET_NAME, "outbox");
 	for (;;) {
 		bool is_stopping = atomic_load(&w->is_stopping);
 		if (is_stopping && w->count == 0)

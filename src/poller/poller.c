@@ -7,12 +7,13 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/prctl.h>
 
+#include "accounts/accounts.h"
 #include "core/clock.h"
 #include "core/fetch.h"
 #include "core/log.h"
 #include "core/xmalloc.h"
-#include "inbox/inbox.h"
 #include "ingest.h"
 
 #define MAX_BOTS       256
@@ -79,6 +80,7 @@ static struct bot *find_bot(struct poller *p, int64_t channel_id)
 /* Reads the active Telegram channels: adds new ones, drops removed ones. */
 static void refresh(struct poller *p, int64_t now)
 {
+	p->refresh_at = now + POLL_REFRESH_MS; /* also when the store fails: no spinning */
 	struct store_tx *tx = store_begin(p->st, STORE_READ);
 	struct store_rows *r = NULL;
 	if (tx == NULL || store_query(tx,
@@ -123,7 +125,6 @@ static void refresh(struct poller *p, int64_t now)
 			bot_free(p, p->bots[i]);
 	}
 	p->count = kept;
-	p->refresh_at = now + POLL_REFRESH_MS;
 }
 
 static void start_call(struct poller *p, struct bot *b, enum call call, int64_t now)
@@ -191,7 +192,7 @@ static int save_offset(struct store_tx *tx, struct ingest_job *j)
 	const struct update_batch *u = (const struct update_batch *)j;
 	int rc = store_exec(tx, "UPDATE channels SET telegram_offset = $2 WHERE id = $1",
 	                    STORE_ARGS(SV_INT(u->channel_id), SV_INT(u->next_offset)));
-	return rc < 0 ? error_set(&j->e, rc, "the store failed") : 0;
+	return store_failed(&j->e, rc);
 }
 
 /* Stores the updates and the offset that confirms them, through the group commit. */
@@ -281,11 +282,17 @@ static void finish(struct poller *p, struct bot *b, CURLcode code, int64_t now)
 	end_call(p, b);
 }
 
+/* Whether the bot has a call to make when its time comes: a webhook set needs none. */
+static bool is_waiting(const struct bot *b)
+{
+	return b->call == CALL_NONE && (b->is_polling || !b->is_webhook_set);
+}
+
 static void step(struct poller *p, int64_t now)
 {
 	for (int i = 0; i < p->count; i++) {
 		struct bot *b = p->bots[i];
-		if (b->call != CALL_NONE || b->next_at > now)
+		if (!is_waiting(b) || b->next_at > now)
 			continue;
 		if (b->is_polling)
 			start_call(p, b,
@@ -299,6 +306,7 @@ static void step(struct poller *p, int64_t now)
 static void *run(void *arg)
 {
 	struct poller *p = arg;
+	prctl(PR_SET_NAME, "poller");
 	while (!atomic_load(&p->is_stopping)) {
 		int64_t now = clock_now_ms();
 		if (atomic_exchange(&p->is_woken, false) || now >= p->refresh_at)
@@ -315,9 +323,11 @@ static void *run(void *arg)
 			curl_easy_getinfo(m->easy_handle, CURLINFO_PRIVATE, (char **)&b);
 			finish(p, b, m->data.result, clock_now_ms());
 		}
-		int64_t wait = p->refresh_at - clock_now_ms();
+		/* Until the next refresh or call, or a transfer's progress: never a busy loop. */
+		now = clock_now_ms();
+		int64_t wait = p->refresh_at - now;
 		for (int i = 0; i < p->count; i++)
-			if (p->bots[i]->call == CALL_NONE && p->bots[i]->next_at - now < wait)
+			if (is_waiting(p->bots[i]) && p->bots[i]->next_at - now < wait)
 				wait = p->bots[i]->next_at - now;
 		if (wait > 0)
 			curl_multi_poll(p->multi, NULL, 0, (int)(wait < 1000 ? wait : 1000), NULL);

@@ -138,7 +138,7 @@ size_t route_utf8_cut(const char *s, size_t len, size_t max)
 }
 
 /* A copy of s with every byte that starts no valid UTF-8 sequence replaced by U+FFFD, or
- * NULL when s is valid already (the usual case: channels/ hands over clean text). */
+ * NULL when s is valid already (the usual case: providers/ hands over clean text). */
 static char *replace_invalid(const char *s, size_t len, size_t *out_len)
 {
 	const utf8proc_uint8_t *p = (const utf8proc_uint8_t *)s;

@@ -10,6 +10,7 @@
 #include <sqlite3.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/prctl.h>
 
 #include "core/clock.h"
 #include "core/embed.h"
@@ -319,6 +320,7 @@ static void *group_writer(void *arg)
 {
 	struct store *st = arg;
 	struct store_job *jobs[GROUP_MAX];
+	prctl(PR_SET_NAME, "store-writer");
 	pthread_mutex_lock(&st->queue_lock);
 	for (;;) {
 		while (st->head == NULL && !st->is_closing)
@@ -493,6 +495,33 @@ int store_get_int(struct store_tx *tx, const char *sql, const struct store_value
 	if (more < 0)
 		return more;
 	return rc == 1 ? 0 : ERR_NOT_FOUND;
+}
+
+int store_collect(struct store_tx *tx, const char *sql, const struct store_value *args, int nargs,
+                  size_t size, void (*read)(struct store_rows *rows, void *item), void **out,
+                  size_t *n)
+{
+	struct store_rows *r;
+	size_t cap = 0;
+	char *items = NULL;
+	*out = NULL;
+	*n = 0;
+	int rc = store_query(tx, sql, args, nargs, &r);
+	if (rc < 0)
+		return rc;
+	while ((rc = store_next(r)) == 1) {
+		items = xgrow(items, &cap, *n, size);
+		memset(items + *n * size, 0, size);
+		read(r, items + (*n)++ * size);
+	}
+	store_rows_free(r);
+	if (rc < 0) {
+		free(items);
+		*n = 0;
+		return rc;
+	}
+	*out = items;
+	return 0;
 }
 
 int store_get_ints(struct store_tx *tx, const char *sql, const struct store_value *args, int nargs,

@@ -93,12 +93,29 @@ int64_t store_int(struct store_rows *rows, int col);
 const char *store_text(struct store_rows *rows, int col);
 void store_rows_free(struct store_rows *rows);
 
+/*
+ * The one error a caller gives for a store call that failed: "the store failed", with rc's
+ * code (the store has logged the details). Returns rc when it is negative and 0 otherwise,
+ * so `return store_failed(e, rc);` ends a function either way.
+ */
+static inline int store_failed(struct error *e, int rc)
+{
+	return rc < 0 ? error_set(e, (enum err)rc, "the store failed") : 0;
+}
+
 /* Runs a statement that returns no rows; the number of rows changed, or negative enum err. */
 int store_exec(struct store_tx *tx, const char *sql, const struct store_value *args, int nargs);
 /* Runs a statement whose first row's first column is an integer (count(*), RETURNING id);
  * ERR_NOT_FOUND when there is no row. */
 int store_get_int(struct store_tx *tx, const char *sql, const struct store_value *args, int nargs,
                   int64_t *out);
+/*
+ * Runs a statement and reads every row into an array of items of size bytes, read(rows,
+ * item) filling one zeroed item from the current row: *out, of *n, to free (NULL on failure).
+ */
+int store_collect(struct store_tx *tx, const char *sql, const struct store_value *args, int nargs,
+                  size_t size, void (*read)(struct store_rows *rows, void *item), void **out,
+                  size_t *n);
 /* Runs a statement and collects every row's first column (ids): *out, of *n, to free. */
 int store_get_ints(struct store_tx *tx, const char *sql, const struct store_value *args, int nargs,
                    int64_t **out, size_t *n);

@@ -1,8 +1,10 @@
 // The server from outside: health, JSON errors, body limit, access log, first admin,
-// schema versions, and a clean stop on SIGTERM and SIGINT.
+// schema versions, the data files' modes, and a clean stop on SIGTERM and SIGINT.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import net from 'node:net';
+import { statSync } from 'node:fs';
+import { join } from 'node:path';
 import { startServer, tempDir, sql, dump, ADMIN_EMAIL } from './lib/server.js';
 import { Client, adminClient, assertError } from './lib/client.js';
 
@@ -23,6 +25,20 @@ test('unknown endpoints and methods answer JSON errors', async () => {
   assertError(await c.get('/api/v1/teams/0'), 404, 'not_found');
   assertError(await c.request('PUT', '/healthz'), 405, 'method_not_allowed');
   await s.stop();
+});
+
+test('the data folder and every file in it are for the service\'s user only', async (t) => {
+  const dir = tempDir();
+  const data = join(dir, 'data');
+  const s = await startServer({ dir, env: { CENTRALITA_DB: `sqlite:${join(data, 'centralita.db')}`,
+    CENTRALITA_SECRET_KEY_FILE: join(data, 'secret.key') } });
+  t.after(() => s.stop());
+  const admin = await adminClient(s);
+  assert.equal((await admin.post('/api/v1/teams', { name: 'Ventas' })).status, 201);
+  const mode = (path) => (statSync(path).mode & 0o777).toString(8);
+  assert.equal(mode(data), '700');
+  for (const file of ['centralita.db', 'centralita.db-wal', 'centralita.db-shm', 'secret.key'])
+    assert.equal(mode(join(data, file)), '600', file);
 });
 
 test('one access-log line per request: method, path, status, microseconds; no query string', async () => {

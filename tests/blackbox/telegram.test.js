@@ -1,8 +1,10 @@
 // Telegram both ways: webhook mode registers itself with setWebhook and takes our own signed
 // deliveries; polling mode long-polls getUpdates with a stored offset — against our fake and
-// against telegram-test-api, a third-party emulator, where the customer receives the reply.
+// against telegram-test-api, a third-party emulator, where the customer receives the reply;
+// and a poller with nothing to do sleeps.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
+import { readdirSync, readFileSync } from 'node:fs';
 import { startServer, freePort, sql, tempDir } from './lib/server.js';
 import { adminClient } from './lib/client.js';
 import { startFakeProvider, failures, makeTelegramUserUpdate } from './lib/fake_provider.js';
@@ -41,6 +43,43 @@ test('webhook mode: setWebhook with our URL and secret, then deliveries are stor
   // The secret is checked: the same update with another secret is refused.
   const wrong = await fake.telegram.deliverWebhook(CHANNELS.telegram.bot_token, { ...update, update_id: 78 }, { secretToken: 'not-it' });
   assert.equal(wrong.status, 401);
+});
+
+// The CPU time (ms) the server's thread named name has used so far, from /proc.
+function threadCpuMs(pid, name) {
+  for (const tid of readdirSync(`/proc/${pid}/task`)) {
+    const stat = readFileSync(`/proc/${pid}/task/${tid}/stat`, 'utf8');
+    if (stat.slice(stat.indexOf('(') + 1, stat.lastIndexOf(')')) !== name) continue;
+    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    return ((Number(fields[11]) + Number(fields[12])) * 1000) / 100; // utime + stime, at 100 ticks/s
+  }
+  assert.fail(`no thread named ${name}`);
+}
+
+test('with a webhook registered the poller sleeps: no CPU while idle, also after a restart', async (t) => {
+  const fake = await startFakeProvider();
+  const dir = tempDir();
+  const env = { ...fake.env };
+  let s = await startServer({ dir, env });
+  t.after(async () => { await s.stop(); await fake.stop(); });
+  const admin = await adminClient(s);
+  const ch = (await admin.post('/api/v1/channels', CHANNELS.telegram)).json.channel;
+  await until(() => sql(s, `SELECT coalesce(telegram_webhook_at, 0) FROM channels WHERE id = ${ch.id}`) > 0);
+  // A busy loop burns a whole second of CPU each second (a tenth even on a crowded machine);
+  // a sleeping poller wakes once a second for microseconds. Three seconds, 100 ms allowed.
+  const idle = async () => {
+    const before = threadCpuMs(s.child.pid, 'poller');
+    const seen = fake.requests.length;
+    await new Promise((r) => setTimeout(r, 3000));
+    assert.equal(fake.requests.length, seen, `the poller called Telegram while it had nothing to do:\n${fake.describe()}`);
+    return threadCpuMs(s.child.pid, 'poller') - before;
+  };
+  const first = await idle();
+  assert.ok(first < 100, `the poller used ${first} ms of CPU in 3 s of idleness`);
+  await s.stop({ keepDir: true });
+  s = await startServer({ dir, env });
+  const again = await idle();
+  assert.ok(again < 100, `after a restart the poller used ${again} ms of CPU in 3 s of idleness`);
 });
 
 test('polling mode: getUpdates with a stored offset; a restart does not store updates twice', async (t) => {

@@ -262,6 +262,25 @@ test('a million messages in one body is bounded work; a year-3000 timestamp is c
   assert.ok(m.created_at >= before - 1000 && m.created_at <= Date.now() + 1000, String(m.created_at));
 });
 
+test('a provider\'s text cannot forge a log line: control characters are escaped', async () => {
+  const forged = '2026-01-01T00:00:00.000Z error FORGED by the provider';
+  const body = JSON.parse(fixture('messenger/text.json'));
+  const item = body.entry[0].messaging[0];
+  delete item.message;
+  item[`x\n${forged}`] = {};
+  assert.equal((await postMeta(s, 'messenger', JSON.stringify(body))).status, 200);
+  const error = JSON.parse(fixture('whatsapp/text.json'));
+  const value = error.entry[0].changes[0].value;
+  delete value.messages;
+  value.errors = [{ code: 131000, title: `Something\r\n${forged}` }];
+  assert.equal((await postMeta(s, 'whatsapp', JSON.stringify(error))).status, 200);
+  await waitForLog(s, /WhatsApp reported error 131000/);
+  await waitForLog(s, /is not handled/);
+  assert.ok(!s.stderr.split('\n').some((line) => line.startsWith(forged)), s.stderr.slice(-2000));
+  assert.match(s.stderr, /event 'x\\n2026-01-01T00:00:00\.000Z error FORGED/);
+  assert.match(s.stderr, /131000: Something\\r\\n2026-01-01T00:00:00\.000Z error FORGED/);
+});
+
 test('when the store cannot commit the webhook is answered 503 and the retry is stored once', async () => {
   const body = fixture('whatsapp/text.json').replace('wamid.HBgLMzQ2MTIzNDU2NzgVAgASGBQzQUI4RjM2QTk5RjQ0MTFCRDQ3NgA=', 'wamid.busy-1');
   // Another process holds the database's write lock for longer than the server waits.

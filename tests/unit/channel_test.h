@@ -1,6 +1,6 @@
 /*
- * Helpers for the channels/ tests: reading provider fixtures from $CENTRALITA_FIXTURES,
- * checking that every event keeps channel.h's promises (clean UTF-8, bounded), and a
+ * Helpers for the providers/ tests: reading provider fixtures from $CENTRALITA_FIXTURES,
+ * checking that every event keeps providers.h's promises (clean UTF-8, bounded), and a
  * deterministic source of garbage for the "never crash, never leak" tests.
  */
 #ifndef TESTS_CHANNEL_TEST_H
@@ -16,8 +16,8 @@
 
 #include <cmocka.h>
 
-#include "channels/channel.h"
 #include "core/utf8.h"
+#include "providers/providers.h"
 
 /* 2025-11-25T19:46:40Z: a little after the fixtures' own times. */
 #define TEST_NOW_MS 1764100000000LL
@@ -66,7 +66,7 @@ static inline void assert_id_clean(const char *s)
 	assert_null(strpbrk(s, " \t\r\n"));
 }
 
-/* Every event of the list keeps the promises channel.h makes about its fields. */
+/* Every event of the list keeps the promises providers.h makes about its fields. */
 static inline void assert_list_clean(const struct inbound_list *list)
 {
 	assert_true(list->count + list->skipped <= INBOUND_MAX_EVENTS);

@@ -1,9 +1,12 @@
-/* core/: buffers, the error table, configuration sources and checks, JSON field reading. */
+/* core/: buffers, the error table, configuration sources and checks, JSON field reading, the
+ * log's escaping. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include <cmocka.h>
 
@@ -11,6 +14,7 @@
 #include "core/config.h"
 #include "core/err.h"
 #include "core/json.h"
+#include "core/log.h"
 #include "core/utf8.h"
 
 static void test_buf_grows_and_takes(void **state)
@@ -196,6 +200,39 @@ static void test_utf8_clean(void **state)
 	assert_false(utf8_is_clean("\xf4\x90\x80\x80", 4)); /* past U+10FFFF */
 }
 
+/* What log_warn wrote to stderr, read back from a file put in its place. */
+static void logged(char *out, size_t size, const char *value)
+{
+	FILE *f = tmpfile();
+	assert_non_null(f);
+	fflush(stderr);
+	int saved = dup(STDERR_FILENO);
+	dup2(fileno(f), STDERR_FILENO);
+	log_warn("value [%s] end", value);
+	fflush(stderr);
+	dup2(saved, STDERR_FILENO);
+	close(saved);
+	rewind(f);
+	size_t n = fread(out, 1, size - 1, f);
+	out[n] = '\0';
+	fclose(f);
+}
+
+static void test_log_escapes_control_bytes(void **state)
+{
+	char line[8192];
+	logged(line, sizeof(line), "a\nFAKE 2026 error forged\r\tb\\c\x01\x7f ñ");
+	assert_non_null(
+	    strstr(line, " warn value [a\\nFAKE 2026 error forged\\r\\tb\\\\c\\x01\\x7f ñ] end\n"));
+	assert_int_equal(strchr(line, '\n') - line, (long)strlen(line) - 1); /* one line */
+	/* A value longer than a line is cut, never split across lines. */
+	char big[3000];
+	memset(big, '\n', sizeof(big) - 1);
+	big[sizeof(big) - 1] = '\0';
+	logged(line, sizeof(line), big);
+	assert_int_equal(strchr(line, '\n') - line, (long)strlen(line) - 1);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -206,6 +243,7 @@ int main(void)
 		cmocka_unit_test(test_json_read_fields),
 		cmocka_unit_test(test_json_read_any_value),
 		cmocka_unit_test(test_utf8_clean),
+		cmocka_unit_test(test_log_escapes_control_bytes),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -57,6 +57,46 @@ static void test_migrate_is_idempotent(void **state)
 	assert_int_equal(version, store_schema_latest());
 }
 
+struct pair {
+	int64_t a;
+	char b[8];
+};
+
+static void read_pair(struct store_rows *r, void *item)
+{
+	struct pair *p = item;
+	p->a = store_int(r, 0);
+	snprintf(p->b, sizeof(p->b), "%s", store_text(r, 1));
+}
+
+/* Every row into its own item, in order; a failing statement gives no array. */
+static void test_collect(void **state)
+{
+	struct store_tx *tx = store_begin(*state, STORE_READ);
+	assert_non_null(tx);
+	void *items = NULL;
+	size_t n = 0;
+	assert_int_equal(store_collect(tx,
+	                               "SELECT 1, 'one' UNION ALL SELECT 2, 'two' UNION ALL"
+	                               " SELECT $1, 'three'",
+	                               STORE_ARGS(SV_INT(3)), sizeof(struct pair), read_pair,
+	                               &items, &n),
+	                 0);
+	struct pair *pairs = items;
+	assert_int_equal(n, 3);
+	assert_int_equal(pairs[0].a, 1);
+	assert_string_equal(pairs[1].b, "two");
+	assert_int_equal(pairs[2].a, 3);
+	assert_string_equal(pairs[2].b, "three");
+	free(items);
+	assert_int_equal(store_collect(tx, "SELECT nonsense FROM nowhere", STORE_NO_ARGS,
+	                               sizeof(struct pair), read_pair, &items, &n),
+	                 ERR_INTERNAL);
+	assert_null(items);
+	assert_int_equal(n, 0);
+	store_rollback(tx);
+}
+
 static void test_params_and_rows(void **state)
 {
 	struct store_tx *tx = store_begin(*state, STORE_WRITE);
@@ -251,6 +291,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test_setup_teardown(test_migrate_is_idempotent, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_params_and_rows, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_collect, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_rollback_discards, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_newer_database_refused, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_group_commit, setup, teardown),

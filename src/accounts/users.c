@@ -3,9 +3,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "accounts/accounts.h"
 #include "core/xmalloc.h"
-#include "inbox/inbox.h"
-#include "inbox/internal.h"
 
 const char *role_name(enum role role)
 {
@@ -33,8 +32,9 @@ static enum availability parse_availability(const char *s)
 	return AVAILABILITY_OFFLINE;
 }
 
-static void read_user(struct store_rows *r, struct user *u)
+static void read_user(struct store_rows *r, void *item)
 {
+	struct user *u = item;
 	memset(u, 0, sizeof(*u));
 	u->id = store_int(r, 0);
 	u->account_id = store_int(r, 1);
@@ -72,7 +72,7 @@ int user_get(struct store_tx *tx, int64_t account_id, int64_t id, struct user *o
 int user_find_email(struct store_tx *tx, const char *email, struct user *out, struct error *e)
 {
 	char folded[USER_EMAIL_MAX + 1];
-	int rc = inbox_fold_email(email, folded, e);
+	int rc = text_fold_email(email, folded, e);
 	if (rc < 0)
 		return rc;
 	return query_one(tx, "SELECT " USER_COLUMNS " FROM users u WHERE u.email = $1",
@@ -82,24 +82,10 @@ int user_find_email(struct store_tx *tx, const char *email, struct user *out, st
 int users_query(struct store_tx *tx, const char *sql, const struct store_value *args, int nargs,
                 struct user **out, size_t *n, struct error *e)
 {
-	struct store_rows *r;
-	int rc = store_query(tx, sql, args, nargs, &r);
-	if (rc < 0)
-		return error_set(e, rc, "the store failed");
-	struct user *users = NULL;
-	size_t len = 0, cap = 0;
-	while ((rc = store_next(r)) == 1) {
-		users = xgrow(users, &cap, len, sizeof(*users));
-		read_user(r, &users[len++]);
-	}
-	store_rows_free(r);
-	if (rc < 0) {
-		free(users);
-		return error_set(e, rc, "the store failed");
-	}
-	*out = users;
-	*n = len;
-	return 0;
+	void *items;
+	int rc = store_collect(tx, sql, args, nargs, sizeof(struct user), read_user, &items, n);
+	*out = items;
+	return store_failed(e, rc);
 }
 
 int user_list(struct store_tx *tx, int64_t account_id, struct user **out, size_t *n,
@@ -116,7 +102,7 @@ int user_count_admins(struct store_tx *tx, int64_t account_id, int64_t *n, struc
 	                       "SELECT count(*) FROM users WHERE account_id = $1 AND role = 'admin'"
 	                       " AND is_active = 1",
 	                       STORE_ARGS(SV_INT(account_id)), n);
-	return rc < 0 ? error_set(e, rc, "the store failed") : 0;
+	return store_failed(e, rc);
 }
 
 /* The checked, normalised form of the fields a create or update sets. */
@@ -129,9 +115,9 @@ static int check_changes(const struct user_changes *in, struct checked *c, struc
 {
 	int rc = 0;
 	if (in->email != NULL)
-		rc = inbox_fold_email(in->email, c->email, e);
+		rc = text_fold_email(in->email, c->email, e);
 	if (rc == 0 && in->name != NULL)
-		rc = inbox_check_name("name", in->name, USER_NAME_MAX, c->name, e);
+		rc = text_check_name("name", in->name, USER_NAME_MAX, c->name, e);
 	if (rc == 0 && in->role != NULL && strcmp(in->role, "admin") != 0 &&
 	    strcmp(in->role, "agent") != 0)
 		rc = error_set(e, ERR_INVALID, "'role' must be \"admin\" or \"agent\"");
@@ -165,7 +151,7 @@ int user_create(struct store_tx *tx, int64_t account_id, const struct user_chang
 	if (rc == ERR_CONFLICT)
 		return error_set(e, ERR_CONFLICT, "a user with that e-mail already exists");
 	if (rc < 0)
-		return error_set(e, rc, "the store failed");
+		return store_failed(e, rc);
 	return user_get(tx, account_id, id, out, e);
 }
 
@@ -200,7 +186,7 @@ int user_update(struct store_tx *tx, int64_t account_id, int64_t id, const struc
 	bool removes;
 	rc = removes_last_admin(tx, &u, in, &removes);
 	if (rc < 0)
-		return error_set(e, rc, "the store failed");
+		return store_failed(e, rc);
 	if (removes)
 		return error_set(e, ERR_UNPROCESSABLE,
 		                 "the account must keep at least one active admin");
@@ -224,6 +210,6 @@ int user_update(struct store_tx *tx, int64_t account_id, int64_t id, const struc
 		rc = store_exec(tx, "DELETE FROM api_tokens WHERE user_id = $1",
 		                STORE_ARGS(SV_INT(id)));
 	if (rc < 0)
-		return error_set(e, rc, "the store failed");
+		return store_failed(e, rc);
 	return user_get(tx, account_id, id, out, e);
 }

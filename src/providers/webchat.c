@@ -6,9 +6,9 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "channels/internal.h"
 #include "core/utf8.h"
 #include "core/xmalloc.h"
+#include "providers/internal.h"
 
 static bool is_client_id(const char *s)
 {

@@ -86,7 +86,7 @@ int routing_load(struct store_tx *tx, int64_t account_id, const json_t *doc,
 	if (doc == NULL) {
 		int rc = stored_document(tx, account_id, &stored);
 		if (rc < 0)
-			return error_set(e, rc, "the store failed");
+			return store_failed(e, rc);
 		if (stored == NULL)
 			return 0;
 	}
@@ -141,7 +141,7 @@ static int shared_config_get(struct store_tx *tx, int64_t account_id, struct sha
 	int rc = store_get_int(tx, "SELECT updated_at FROM routing_configs WHERE account_id = $1",
 	                       STORE_ARGS(SV_INT(account_id)), &version);
 	if (rc < 0 && rc != ERR_NOT_FOUND)
-		return error_set(e, rc, "the store failed");
+		return store_failed(e, rc);
 	pthread_mutex_lock(&compiled.lock);
 	struct shared_config *sc = compiled.config;
 	bool is_current =
@@ -212,7 +212,7 @@ int routing_save(struct store_tx *tx, int64_t account_id, int64_t user_id, const
 	free(text);
 	json_decref(by_id);
 	route_config_free(cfg);
-	return rc < 0 ? error_set(e, rc, "the store failed") : 0;
+	return store_failed(e, rc);
 }
 
 json_t *routing_explain(struct store_tx *tx, int64_t account_id, const struct route_config *cfg,
@@ -315,9 +315,10 @@ int routing_step(struct store_tx *tx, int64_t conversation_id, const struct rout
 	struct routed c = { 0 };
 	size_t count = 0;
 	int rc = read_routed(tx, conversation_id, &c);
+	if (rc == ERR_NOT_FOUND)
+		return error_set(e, rc, "no such conversation");
 	if (rc < 0)
-		return error_set(e, rc,
-		                 rc == ERR_NOT_FOUND ? "no such conversation" : "the store failed");
+		return store_failed(e, rc);
 	struct shared_config *shared = NULL;
 	rc = shared_config_get(tx, c.account_id, &shared, e);
 	if (rc < 0)
@@ -357,7 +358,7 @@ int routing_step(struct store_tx *tx, int64_t conversation_id, const struct rout
 	shared_release(shared);
 	if (queued != NULL)
 		*queued += count;
-	return rc < 0 ? error_set(e, rc, "the store failed") : 0;
+	return store_failed(e, rc);
 }
 
 int routing_stats(struct store_tx *tx, int64_t account_id, int64_t from, int64_t to, json_t **out,
@@ -411,7 +412,7 @@ int routing_stats(struct store_tx *tx, int64_t account_id, int64_t from, int64_t
 	free(waits);
 	if (rc < 0) {
 		json_decref(options);
-		return error_set(e, rc, "the store failed");
+		return store_failed(e, rc);
 	}
 	*out = json_pack("{s:I,s:I,s:o,s:I,s:I,s:I,s:o}", "from", (json_int_t)from, "to",
 	                 (json_int_t)to, "routed", options, "welcomes", welcomed, "fallbacks",

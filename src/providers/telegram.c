@@ -10,10 +10,10 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "channels/internal.h"
 #include "core/buf.h"
 #include "core/json.h"
 #include "core/xmalloc.h"
+#include "providers/internal.h"
 
 bool telegram_secret_verify(const char *header, const char *secret)
 {

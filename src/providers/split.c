@@ -9,8 +9,8 @@
 #include <sys/types.h>
 #include <utf8proc.h>
 
-#include "channels/internal.h"
 #include "core/xmalloc.h"
+#include "providers/internal.h"
 
 static size_t cp_units(int32_t cp, size_t bytes, enum text_unit unit)
 {

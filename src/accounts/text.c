@@ -1,18 +1,18 @@
-/* Checks and folding of the names and e-mails people type; see inbox.h. */
+/* Checks and folding of the names and e-mails people type; see accounts.h. */
 #include <stdlib.h>
 #include <string.h>
 #include <sys/types.h>
 #include <utf8proc.h>
 
+#include "accounts/accounts.h"
 #include "core/utf8.h"
-#include "inbox/inbox.h"
 
 static bool is_space(char c)
 {
 	return c == ' ' || c == '\t' || c == '\n' || c == '\r';
 }
 
-int inbox_check_name(const char *field, const char *in, size_t max, char *out, struct error *e)
+int text_check_name(const char *field, const char *in, size_t max, char *out, struct error *e)
 {
 	size_t len = strlen(in);
 	while (len > 0 && is_space(*in)) {
@@ -33,7 +33,7 @@ int inbox_check_name(const char *field, const char *in, size_t max, char *out, s
 	return 0;
 }
 
-int inbox_fold_email(const char *in, char *out, struct error *e)
+int text_fold_email(const char *in, char *out, struct error *e)
 {
 	size_t len = strlen(in);
 	if (len == 0 || len > USER_EMAIL_MAX)
@@ -42,7 +42,7 @@ int inbox_fold_email(const char *in, char *out, struct error *e)
 	if (!utf8_is_clean(in, len) || at == NULL || at == in || at[1] == '\0' ||
 	    strchr(at + 1, '@') != NULL || strpbrk(in, " \t\r\n<>\"(),;:[]\\") != NULL)
 		return error_set(e, ERR_INVALID, "'email' is not an e-mail address");
-	char *folded = inbox_fold(in);
+	char *folded = text_fold(in);
 	int rc = 0;
 	if (folded == NULL || strlen(folded) > USER_EMAIL_MAX)
 		rc = error_set(e, ERR_INVALID, "'email' is not an e-mail address");
@@ -52,7 +52,7 @@ int inbox_fold_email(const char *in, char *out, struct error *e)
 	return rc;
 }
 
-char *inbox_fold(const char *in)
+char *text_fold(const char *in)
 {
 	utf8proc_uint8_t *folded = NULL;
 	utf8proc_ssize_t n = utf8proc_map((const utf8proc_uint8_t *)in, -1, &folded,

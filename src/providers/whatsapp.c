@@ -2,15 +2,15 @@
  * The WhatsApp Cloud API: the "messages" and "smb_message_echoes" changes of a
  * whatsapp_business_account webhook (customer messages, our messages' statuses, echoes of
  * what the business sent from the WhatsApp Business app) and the text send request. The
- * envelope, the signature and Graph errors are meta.c's. No I/O here.
+ * envelope and the signature are meta.c's, Graph errors graph.c's. No I/O here.
  */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
-#include "channels/internal.h"
 #include "core/buf.h"
 #include "core/xmalloc.h"
+#include "providers/internal.h"
 
 #define CONTACT_CARDS_MAX 10 /* cards of a contacts message summarised in its text */
 

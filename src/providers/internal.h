@@ -1,7 +1,8 @@
 /*
- * Private to channels/: the helpers its files share to read untrusted JSON into bounded,
- * clean event fields, to fill event lists, and to read Graph API error answers. Nothing
- * outside channels/ includes this file; channel.h is the module's public face.
+ * Private to providers/: the helpers its files share to read untrusted JSON into bounded,
+ * clean event fields, to fill event lists, to build requests and to classify answers, grouped
+ * by the file that defines them. Nothing outside providers/ includes this file; providers.h
+ * is the module's public face.
  */
 #ifndef CHANNELS_INTERNAL_H
 #define CHANNELS_INTERNAL_H
@@ -11,8 +12,9 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "channels/channel.h"
+#include "providers/providers.h"
 
+/* inbound.c */
 /* Borrowed members of the right type, or NULL (obj may be NULL or not an object). */
 const char *jstr(const json_t *obj, const char *key);
 json_t *jobj(const json_t *obj, const char *key);
@@ -63,23 +65,16 @@ void inbound_list_ignore(struct inbound_list *list, enum channel_kind channel,
 /* Latitude and longitude in range, from JSON numbers; false otherwise. */
 bool location_read(const json_t *lat, const json_t *lon, struct inbound_message *m);
 
-/* Writes fmt into out->reason, cut to fit. */
-void send_reason(struct send_result *out, const char *fmt, ...)
-    __attribute__((format(printf, 2, 3)));
-/* Writes template into out->reason with each "{}" replaced by name. */
-void send_reason_named(struct send_result *out, const char *template, const char *name);
 /* A provider's text, sanitised and cut for a reason line ("" when s is NULL). */
 void reason_quote(char *dst, size_t size, const char *s);
-/* True for answers worth another try: none (0), 1xx, 408, 429, 5xx. */
-bool http_is_transient(long http_status);
 
-/* Classify an answer: Graph API (WhatsApp, Messenger, Instagram) and Bot API. */
-void graph_classify(enum channel_kind kind, long http_status, const json_t *root,
-                    struct send_result *out);
-void telegram_classify(long http_status, const json_t *root, struct send_result *out);
-
+/* split.c */
 /* Provider units in s[0..len) (see text_split), or SIZE_MAX when it is not valid UTF-8. */
 size_t text_units(const char *s, size_t len, enum text_unit unit);
+
+/* request.c */
+/* The provider's name as agents read it ("WhatsApp"), for reason lines. */
+const char *channel_kind_label(enum channel_kind kind);
 
 /*
  * The request shell: POST to base (trailing '/' dropped) + path, with a JSON content type;
@@ -90,13 +85,38 @@ void request_bearer(struct channel_request *r, const char *token);
 /* Serialises root into r->body and drops the reference. */
 void request_body(struct channel_request *r, json_t *root);
 
-/* The per-provider builders; channel_request_new() has checked every field. */
-struct channel_request *whatsapp_request(const struct channel_send *s);
-struct channel_request *messenger_request(const struct channel_send *s);
-struct channel_request *telegram_request(const struct channel_send *s);
+/* Writes fmt into out->reason, cut to fit. */
+void send_reason(struct send_result *out, const char *fmt, ...)
+    __attribute__((format(printf, 2, 3)));
+/* Writes template into out->reason with each "{}" replaced by name. */
+void send_reason_named(struct send_result *out, const char *template, const char *name);
+/* True for answers worth another try: none (0), 1xx, 408, 429, 5xx. */
+bool http_is_transient(long http_status);
 
-/* WhatsApp's part of meta_webhook: the channel id value of one change, and its events. */
+/* graph.c */
+/* Classify an answer from the Graph API (WhatsApp, Messenger, Instagram). */
+void graph_classify(enum channel_kind kind, long http_status, const json_t *root,
+                    struct send_result *out);
+
+/*
+ * The providers' parts, called by send.c and meta.c. A builder's fields have been checked
+ * by channel_request_new().
+ */
+/* messenger.c */
+struct channel_request *messenger_request(const struct channel_send *s);
+/* Messenger's and Instagram's part of meta_webhook: the events of one entry. */
+void messenger_entry_events(enum channel_kind kind, const json_t *entry, int64_t now_ms,
+                            struct inbound_list *list);
+
+/* whatsapp.c */
+struct channel_request *whatsapp_request(const struct channel_send *s);
+/* The channel id value of one change of a whatsapp_business_account entry, and its events. */
 const json_t *whatsapp_change_channel(const json_t *change);
 void whatsapp_change_events(const json_t *change, int64_t now_ms, struct inbound_list *list);
+
+/* telegram.c */
+struct channel_request *telegram_request(const struct channel_send *s);
+/* Classify an answer from the Bot API. */
+void telegram_classify(long http_status, const json_t *root, struct send_result *out);
 
 #endif

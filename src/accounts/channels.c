@@ -9,17 +9,18 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "accounts/accounts.h"
 #include "core/token.h"
 #include "core/xmalloc.h"
-#include "inbox/inbox.h"
 
 #define CHANNEL_COLUMNS                                                             \
 	"id, account_id, kind, name, external_id, telegram_mode, is_active, hints," \
 	" last_inbound_at, last_error, last_error_at, created_at, updated_at,"      \
 	" allowed_origins"
 
-static void read_channel(struct store_rows *r, struct channel *c)
+static void read_channel(struct store_rows *r, void *item)
 {
+	struct channel *c = item;
 	memset(c, 0, sizeof(*c));
 	c->id = store_int(r, 0);
 	c->account_id = store_int(r, 1);
@@ -40,24 +41,11 @@ static void read_channel(struct store_rows *r, struct channel *c)
 static int query_channels(struct store_tx *tx, const char *sql, const struct store_value *args,
                           int nargs, struct channel **out, size_t *n, struct error *e)
 {
-	struct store_rows *r;
-	int rc = store_query(tx, sql, args, nargs, &r);
-	if (rc < 0)
-		return error_set(e, rc, "the store failed");
-	struct channel *list = NULL;
-	size_t len = 0, cap = 0;
-	while ((rc = store_next(r)) == 1) {
-		list = xgrow(list, &cap, len, sizeof(*list));
-		read_channel(r, &list[len++]);
-	}
-	store_rows_free(r);
-	if (rc < 0) {
-		free(list);
-		return error_set(e, rc, "the store failed");
-	}
-	*out = list;
-	*n = len;
-	return 0;
+	void *items;
+	int rc =
+	    store_collect(tx, sql, args, nargs, sizeof(struct channel), read_channel, &items, n);
+	*out = items;
+	return store_failed(e, rc);
 }
 
 static int query_channel(struct store_tx *tx, const char *sql, const struct store_value *args,
@@ -123,7 +111,7 @@ int channel_find_verify_token(struct store_tx *tx, enum channel_kind kind, const
 	                       STORE_ARGS(SV_TEXT(channel_kind_name(kind)), SV_TEXT(hash)), &id);
 	if (rc == ERR_NOT_FOUND)
 		return error_set(e, ERR_NOT_FOUND, "no channel has that verify token");
-	return rc < 0 ? error_set(e, rc, "the store failed") : 0;
+	return store_failed(e, rc);
 }
 
 int channel_remove(struct store_tx *tx, int64_t account_id, int64_t id, int64_t now,
@@ -135,7 +123,7 @@ int channel_remove(struct store_tx *tx, int64_t account_id, int64_t id, int64_t 
 	               " AND id = $2 AND is_active = 1",
 	               STORE_ARGS(SV_INT(account_id), SV_INT(id), SV_INT(now)));
 	if (rc < 0)
-		return error_set(e, rc, "the store failed");
+		return store_failed(e, rc);
 	return rc > 0 ? 0 : error_set(e, ERR_NOT_FOUND, "no such active channel");
 }
 
@@ -250,7 +238,7 @@ static int check_input(const struct channel_input *in, enum channel_kind *kind, 
 		                 "\"telegram\" or \"webchat\"");
 	if (in->name == NULL)
 		return error_set(e, ERR_INVALID, "'name' is required");
-	int rc = inbox_check_name("name", in->name, CHANNEL_NAME_MAX, name, e);
+	int rc = text_check_name("name", in->name, CHANNEL_NAME_MAX, name, e);
 	if (rc < 0)
 		return rc;
 	const char *values[NFIELDS] = {
@@ -377,7 +365,7 @@ int channel_create(struct store_tx *tx, const struct seal *seal, int64_t account
 		return error_set(e, ERR_CONFLICT, "that %s account is already connected",
 		                 channel_kind_name(kind));
 	if (rc < 0)
-		return error_set(e, rc, "the store failed");
+		return store_failed(e, rc);
 	return channel_get(tx, account_id, id, out, e);
 }
 
@@ -451,13 +439,13 @@ int channel_secrets_get(struct store_tx *tx, const struct seal *seal, int64_t id
 	int rc = store_query(tx, "SELECT credentials FROM channels WHERE id = $1",
 	                     STORE_ARGS(SV_INT(id)), &r);
 	if (rc < 0)
-		return error_set(e, rc, "the store failed");
+		return store_failed(e, rc);
 	char *sealed = NULL;
 	if ((rc = store_next(r)) == 1)
 		sealed = xstrdup(store_text(r, 0));
 	store_rows_free(r);
 	if (rc < 0)
-		return error_set(e, rc, "the store failed");
+		return store_failed(e, rc);
 	if (rc == 0)
 		return error_set(e, ERR_NOT_FOUND, "no such channel");
 	if (opened_get(seal, sealed, out)) {

@@ -1,13 +1,13 @@
 /*
- * channels/: what Centralita knows about each provider — the WhatsApp Cloud API, Messenger
+ * providers/: what Centralita knows about each provider — the WhatsApp Cloud API, Messenger
  * and Instagram (both on the Messenger Platform), the Telegram Bot API and our own web chat
  * widget. It verifies
  * webhooks, turns their bodies into canonical inbound events, builds send requests as data
  * and classifies the providers' answers. It is pure: no sockets, no store, no clock reads
  * (the caller passes the time in). docs/CHANNELS.md maps every provider field to the event.
  */
-#ifndef CHANNELS_CHANNEL_H
-#define CHANNELS_CHANNEL_H
+#ifndef PROVIDERS_PROVIDERS_H
+#define PROVIDERS_PROVIDERS_H
 
 #include <stdbool.h>
 #include <stddef.h>

@@ -1,6 +1,6 @@
 /*
  * Inbound events: the list that one webhook body fills, and the readers that turn untrusted
- * JSON values into event fields that are clean UTF-8 within the bounds channel.h promises.
+ * JSON values into event fields that are clean UTF-8 within the bounds providers.h promises.
  * Every string an event holds is made here.
  */
 #include <math.h>
@@ -11,9 +11,9 @@
 #include <sys/types.h>
 #include <utf8proc.h>
 
-#include "channels/internal.h"
 #include "core/utf8.h"
 #include "core/xmalloc.h"
+#include "providers/internal.h"
 
 #define TIME_MIN_MS 946684800000LL /* 2000-01-01T00:00:00Z */
 

@@ -8,9 +8,9 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "accounts/accounts.h"
 #include "core/log.h"
 #include "core/xmalloc.h"
-#include "inbox/inbox.h"
 
 #define SESSION_TTL_MS    (30LL * 24 * 3600 * 1000)
 #define THROTTLE_RESET_MS (3600LL * 1000) /* failures older than this start over */
@@ -130,7 +130,7 @@ int auth_login(struct store *st, const char *email, const char *password, int64_
 {
 	char folded[USER_EMAIL_MAX + 1];
 	struct login_state s;
-	int rc = inbox_fold_email(email, folded, e);
+	int rc = text_fold_email(email, folded, e);
 	if (rc < 0)
 		return rc;
 	if (strlen(password) > USER_PASSWORD_MAX)
@@ -138,7 +138,7 @@ int auth_login(struct store *st, const char *email, const char *password, int64_
 		                 USER_PASSWORD_MAX);
 	rc = read_login_state(st, folded, &s);
 	if (rc < 0)
-		return error_set(e, rc, "the store failed");
+		return store_failed(e, rc);
 	if (s.locked_until > now) {
 		*retry_after = (int)((s.locked_until - now + 999) / 1000);
 		return error_set(e, ERR_RATE_LIMITED,
@@ -150,7 +150,7 @@ int auth_login(struct store *st, const char *email, const char *password, int64_
 	    crypto_pwhash_str_verify(hash, password, strlen(password)) == 0 && s.has_user;
 	rc = record_outcome(st, folded, &s, is_match, now);
 	if (rc < 0)
-		return error_set(e, rc, "the store failed");
+		return store_failed(e, rc);
 	if (!is_match)
 		return error_set(e, ERR_BAD_CREDENTIALS, "wrong e-mail or password");
 	*out = s.who;
@@ -173,7 +173,7 @@ int auth_password_verify(struct store *st, int64_t user_id, const char *password
 	}
 	store_rollback(tx);
 	if (rc < 0)
-		return error_set(e, rc, "the store failed");
+		return store_failed(e, rc);
 	if (rc == 0 || crypto_pwhash_str_verify(hash, password, strlen(password)) != 0)
 		return error_set(e, ERR_UNPROCESSABLE, "the current password is wrong");
 	return 0;
@@ -195,7 +195,7 @@ int auth_session_create(struct store_tx *tx, const struct actor *who, int64_t no
 		                STORE_ARGS(SV_INT(who->account_id), SV_INT(who->user_id),
 		                           SV_TEXT(hash), SV_TEXT(csrf), SV_INT(now),
 		                           SV_INT(now + SESSION_TTL_MS)));
-	return rc < 0 ? error_set(e, rc, "the store failed") : 0;
+	return store_failed(e, rc);
 }
 
 /* Reads (account, user, role[, extra text]) from a one-row query into *who. */
@@ -206,7 +206,7 @@ static int lookup_actor(struct store_tx *tx, const char *sql, const struct store
 	struct store_rows *r;
 	int rc = store_query(tx, sql, args, nargs, &r);
 	if (rc < 0)
-		return error_set(e, rc, "the store failed");
+		return store_failed(e, rc);
 	rc = store_next(r);
 	if (rc == 1) {
 		who->account_id = store_int(r, 0);
@@ -217,7 +217,7 @@ static int lookup_actor(struct store_tx *tx, const char *sql, const struct store
 	}
 	store_rows_free(r);
 	if (rc < 0)
-		return error_set(e, rc, "the store failed");
+		return store_failed(e, rc);
 	return rc == 1 ? 0
 	               : error_set(e, ERR_UNAUTHENTICATED, "not logged in, or the session expired");
 }
@@ -240,7 +240,7 @@ int auth_session_delete(struct store_tx *tx, const char *token, struct error *e)
 	token_hash(token, strlen(token), hash);
 	int rc =
 	    store_exec(tx, "DELETE FROM sessions WHERE token_hash = $1", STORE_ARGS(SV_TEXT(hash)));
-	return rc < 0 ? error_set(e, rc, "the store failed") : 0;
+	return store_failed(e, rc);
 }
 
 int auth_token_create(struct store_tx *tx, const struct actor *who, const char *name, int64_t now,
@@ -249,7 +249,7 @@ int auth_token_create(struct store_tx *tx, const struct actor *who, const char *
 	char clean[TOKEN_NAME_MAX + 1];
 	char hash[TOKEN_HASH_LEN];
 	char secret[TOKEN_TEXT_LEN];
-	int rc = inbox_check_name("name", name, TOKEN_NAME_MAX, clean, e);
+	int rc = text_check_name("name", name, TOKEN_NAME_MAX, clean, e);
 	if (rc < 0)
 		return rc;
 	token_generate(secret);
@@ -262,7 +262,7 @@ int auth_token_create(struct store_tx *tx, const struct actor *who, const char *
 	    STORE_ARGS(SV_INT(who->account_id), SV_INT(who->user_id), SV_TEXT(clean), SV_TEXT(hash),
 	               SV_INT(now)),
 	    id);
-	return rc < 0 ? error_set(e, rc, "the store failed") : 0;
+	return store_failed(e, rc);
 }
 
 int auth_token_lookup(struct store_tx *tx, const char *token, struct actor *who, struct error *e)
@@ -283,7 +283,7 @@ int auth_token_delete(struct store_tx *tx, const struct actor *who, int64_t id, 
 	int rc = store_exec(tx, "DELETE FROM api_tokens WHERE user_id = $1 AND id = $2",
 	                    STORE_ARGS(SV_INT(who->user_id), SV_INT(id)));
 	if (rc < 0)
-		return error_set(e, rc, "the store failed");
+		return store_failed(e, rc);
 	return rc > 0 ? 0 : error_set(e, ERR_NOT_FOUND, "no such token");
 }
 
@@ -296,7 +296,7 @@ int auth_token_list(struct store_tx *tx, const struct actor *who, struct api_tok
 	                     " ORDER BY id",
 	                     STORE_ARGS(SV_INT(who->user_id)), &r);
 	if (rc < 0)
-		return error_set(e, rc, "the store failed");
+		return store_failed(e, rc);
 	struct api_token *tokens = NULL;
 	size_t len = 0, cap = 0;
 	while ((rc = store_next(r)) == 1) {
@@ -308,7 +308,7 @@ int auth_token_list(struct store_tx *tx, const struct actor *who, struct api_tok
 	store_rows_free(r);
 	if (rc < 0) {
 		free(tokens);
-		return error_set(e, rc, "the store failed");
+		return store_failed(e, rc);
 	}
 	*out = tokens;
 	*n = len;
