@@ -80,6 +80,8 @@ int user_list(struct store_tx *tx, int64_t account_id, struct user **out, size_t
               struct error *e);
 /* The number of active admins of the account. */
 int user_count_admins(struct store_tx *tx, int64_t account_id, int64_t *n, struct error *e);
+/* The user as the API answers it (never the password hash). */
+json_t *user_json(const struct user *u);
 /* The columns users_query expects, from `users u`. */
 #define USER_COLUMNS                                                                \
 	"u.id, u.account_id, u.email, u.name, u.role, u.availability, u.is_active," \
@@ -122,6 +124,8 @@ struct api_token {
 /* The actor's own tokens (never the secrets); *out is freed by the caller. */
 int auth_token_list(struct store_tx *tx, const struct actor *who, struct api_token **out, size_t *n,
                     struct error *e);
+/* A token as the API lists it: id, name, created_at (never the secret). */
+json_t *api_token_json(const struct api_token *t);
 
 /* channels.c */
 
@@ -204,6 +208,14 @@ int channel_secrets_get(struct store_tx *tx, const struct seal *seal, int64_t id
 void channel_secrets_clear(struct channel_secrets *s);
 /* Records a provider error (or clears it with NULL) for the channel's health. */
 int channel_note_error(struct store_tx *tx, int64_t id, const char *error, int64_t now);
+/* The channel as the API answers it: credentials as hints only, and the webhook URL or the
+ * widget's snippet under public_url. */
+json_t *channel_json(const struct channel *c, const char *public_url);
+/* Where the provider must send this channel's webhooks. */
+void channel_webhook_url(const struct channel *c, const char *public_url, char *out, size_t size);
+/* The web chat's embed code: the <script> tag a site pastes to show the widget. */
+void channel_widget_snippet(const struct channel *c, const char *public_url, char *out,
+                            size_t size);
 
 /* text.c */
 

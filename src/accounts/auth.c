@@ -314,3 +314,9 @@ int auth_token_list(struct store_tx *tx, const struct actor *who, struct api_tok
 	*n = len;
 	return 0;
 }
+
+json_t *api_token_json(const struct api_token *t)
+{
+	return json_pack("{s:I,s:s,s:I}", "id", (json_int_t)t->id, "name", t->name, "created_at",
+	                 (json_int_t)t->created_at);
+}

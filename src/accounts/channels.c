@@ -51,15 +51,10 @@ static int query_channels(struct store_tx *tx, const char *sql, const struct sto
 static int query_channel(struct store_tx *tx, const char *sql, const struct store_value *args,
                          int nargs, struct channel *out, struct error *e)
 {
-	struct channel *list;
-	size_t n;
-	int rc = query_channels(tx, sql, args, nargs, &list, &n, e);
-	if (rc < 0)
-		return rc;
-	if (n > 0)
-		*out = list[0];
-	free(list);
-	return n > 0 ? 0 : error_set(e, ERR_NOT_FOUND, "no such channel");
+	int rc = store_get_row(tx, sql, args, nargs, read_channel, out);
+	if (rc == ERR_NOT_FOUND)
+		return error_set(e, rc, "no such channel");
+	return store_failed(e, rc);
 }
 
 int channel_get(struct store_tx *tx, int64_t account_id, int64_t id, struct channel *out,
@@ -488,4 +483,73 @@ void channel_secrets_clear(struct channel_secrets *s)
 	wipe(&s->verify_token);
 	wipe(&s->bot_token);
 	wipe(&s->webhook_secret);
+}
+
+void channel_webhook_url(const struct channel *c, const char *public_url, char *out, size_t size)
+{
+	if (c->kind == CHANNEL_TELEGRAM)
+		snprintf(out, size, "%s/webhooks/telegram/%lld", public_url, (long long)c->id);
+	else
+		snprintf(out, size, "%s/webhooks/%s", public_url, channel_kind_name(c->kind));
+}
+
+void channel_widget_snippet(const struct channel *c, const char *public_url, char *out, size_t size)
+{
+	snprintf(out, size, "<script src=\"%s/widget.js\" data-key=\"%s\" async></script>",
+	         public_url, c->external_id);
+}
+
+static const char *id_field(enum channel_kind kind)
+{
+	switch (kind) {
+	case CHANNEL_WHATSAPP:
+		return "phone_number_id";
+	case CHANNEL_MESSENGER:
+		return "page_id";
+	case CHANNEL_INSTAGRAM:
+		return "instagram_account_id";
+	case CHANNEL_WEBCHAT:
+		return "widget_key";
+	default:
+		return "bot_id";
+	}
+}
+
+static json_t *json_time(int64_t ms)
+{
+	return ms > 0 ? json_integer(ms) : json_null();
+}
+
+json_t *channel_json(const struct channel *c, const char *public_url)
+{
+	char url[1024];
+	channel_webhook_url(c, public_url, url, sizeof(url));
+	json_t *hints = json_loads(c->hints, 0, NULL);
+	json_t *credentials = json_object();
+	const char *key;
+	json_t *v;
+	json_object_foreach(hints, key, v)
+	    json_object_set_new(credentials, key, json_pack("{s:b,s:O}", "set", 1, "last4", v));
+	json_decref(hints);
+	json_t *out =
+	    json_pack("{s:I,s:s,s:s,s:s,s:b,s:s,s:o,s:o,s:o,s:o,s:I,s:I}", "id", (json_int_t)c->id,
+	              "kind", channel_kind_name(c->kind), "name", c->name, id_field(c->kind),
+	              c->external_id, "active", c->is_active, "webhook_url", url, "credentials",
+	              credentials, "last_inbound_at", json_time(c->last_inbound_at), "last_error",
+	              c->last_error[0] ? json_string(c->last_error) : json_null(), "last_error_at",
+	              json_time(c->last_error_at), "created_at", (json_int_t)c->created_at,
+	              "updated_at", (json_int_t)c->updated_at);
+	if (c->kind == CHANNEL_TELEGRAM)
+		json_object_set_new(out, "mode",
+		                    json_string(c->is_polling ? "polling" : "webhook"));
+	if (c->kind == CHANNEL_WEBCHAT) {
+		char snippet[1024];
+		channel_widget_snippet(c, public_url, snippet, sizeof(snippet));
+		json_object_del(out, "webhook_url");
+		json_object_set_new(out, "snippet", json_string(snippet));
+		json_object_set_new(out, "allowed_origins",
+		                    c->allowed_origins[0] ? json_loads(c->allowed_origins, 0, NULL)
+		                                          : json_null());
+	}
+	return out;
 }

@@ -51,15 +51,10 @@ static void read_user(struct store_rows *r, void *item)
 static int query_one(struct store_tx *tx, const char *sql, const struct store_value *args,
                      int nargs, struct user *out, struct error *e)
 {
-	struct user *users;
-	size_t n;
-	int rc = users_query(tx, sql, args, nargs, &users, &n, e);
-	if (rc < 0)
-		return rc;
-	if (n > 0)
-		*out = users[0];
-	free(users);
-	return n > 0 ? 0 : error_set(e, ERR_NOT_FOUND, "no such user");
+	int rc = store_get_row(tx, sql, args, nargs, read_user, out);
+	if (rc == ERR_NOT_FOUND)
+		return error_set(e, rc, "no such user");
+	return store_failed(e, rc);
 }
 
 int user_get(struct store_tx *tx, int64_t account_id, int64_t id, struct user *out, struct error *e)
@@ -212,4 +207,12 @@ int user_update(struct store_tx *tx, int64_t account_id, int64_t id, const struc
 	if (rc < 0)
 		return store_failed(e, rc);
 	return user_get(tx, account_id, id, out, e);
+}
+
+json_t *user_json(const struct user *u)
+{
+	return json_pack("{s:I,s:s,s:s,s:s,s:s,s:b,s:I,s:I}", "id", (json_int_t)u->id, "email",
+	                 u->email, "name", u->name, "role", role_name(u->role), "availability",
+	                 availability_name(u->availability), "active", u->is_active, "created_at",
+	                 (json_int_t)u->created_at, "updated_at", (json_int_t)u->updated_at);
 }

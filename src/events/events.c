@@ -32,22 +32,23 @@
 	" was_team_id, was_assignee_id, kind, data, created_at)"                 \
 	" SELECT v.account_id, v.id, v.team_id, v.assignee_id, "
 
-int events_emit(struct store_tx *tx, int64_t conversation_id, const char *kind, json_t *data,
-                int64_t now)
+/*
+ * Every event's data is a JSON object that the database builds (json_object()) in the
+ * statement that inserts the event, from the rows it is about: one statement, and one way
+ * to write event JSON.
+ */
+int events_emit(struct store_tx *tx, int64_t conversation_id, const char *kind, const char *key,
+                int64_t value, int64_t now)
 {
-	json_object_set_new(data, "conversation_id", json_integer(conversation_id));
-	char *text = json_dumps(data, JSON_COMPACT);
-	json_decref(data);
-	int rc = store_exec(
-	    tx,
-	    EVENT_INSERT "v.team_id, v.assignee_id, $2, $3, $4"
-	                 " FROM conversations v WHERE v.id = $1",
-	    STORE_ARGS(SV_INT(conversation_id), SV_TEXT(kind), SV_TEXT(text), SV_INT(now)));
-	free(text);
+	int rc = store_exec(tx,
+	                    EVENT_INSERT "v.team_id, v.assignee_id, $2,"
+	                                 " json_object($4, $5, 'conversation_id', v.id), $3"
+	                                 " FROM conversations v WHERE v.id = $1",
+	                    STORE_ARGS(SV_INT(conversation_id), SV_TEXT(kind), SV_INT(now),
+	                               SV_TEXT(key), SV_INT(value)));
 	return rc < 0 ? rc : 0;
 }
 
-/* The data is built by SQLite, in the order events_emit would write it: one statement. */
 int events_emit_message(struct store_tx *tx, const char *kind, int64_t message_id, int64_t now)
 {
 	int rc = store_exec(tx,
@@ -103,14 +104,12 @@ int events_place_new(struct store_tx *tx, int64_t conversation_id)
 int events_emit_contact(struct store_tx *tx, int64_t account_id, int64_t contact_id,
                         int64_t user_id, const char *kind, int64_t now)
 {
-	char data[48];
-	snprintf(data, sizeof(data), "{\"contact_id\":%lld}", (long long)contact_id);
-	int rc = store_exec(tx,
-	                    "INSERT INTO events (account_id, contact_id, user_id, kind, data,"
-	                    " created_at) VALUES ($1, $2, $3, $4, $5, $6)",
-	                    STORE_ARGS(SV_INT(account_id), SV_INT(contact_id),
-	                               user_id > 0 ? SV_INT(user_id) : SV_NULL, SV_TEXT(kind),
-	                               SV_TEXT(data), SV_INT(now)));
+	int rc = store_exec(
+	    tx,
+	    "INSERT INTO events (account_id, contact_id, user_id, kind, data,"
+	    " created_at) VALUES ($1, $2, $3, $4, json_object('contact_id', $2), $5)",
+	    STORE_ARGS(SV_INT(account_id), SV_INT(contact_id),
+	               user_id > 0 ? SV_INT(user_id) : SV_NULL, SV_TEXT(kind), SV_INT(now)));
 	return rc < 0 ? rc : 0;
 }
 

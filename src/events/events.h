@@ -10,7 +10,6 @@
 #ifndef EVENTS_EVENTS_H
 #define EVENTS_EVENTS_H
 
-#include <jansson.h>
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -23,10 +22,11 @@
 #define EVENTS_KEEP_MS    (24LL * 3600 * 1000) /* events are kept at least this long */
 #define EVENTS_BUFFER_MAX (1024 * 1024)        /* a subscriber that falls this far behind is cut */
 
-/* Records an event about conversation_id (its account, team and assignee are read from it);
- * data is a JSON object it takes the reference to, and gets "conversation_id" added. */
-int events_emit(struct store_tx *tx, int64_t conversation_id, const char *kind, json_t *data,
-                int64_t now);
+/* Records an event about conversation_id (its account, team and assignee are read from it)
+ * whose data is {key: value, "conversation_id"}. Every event's data is built by the database
+ * in the statement that records it (json_object()), never in C. */
+int events_emit(struct store_tx *tx, int64_t conversation_id, const char *kind, const char *key,
+                int64_t value, int64_t now);
 /* An event about one message (kind message.created or message.updated): its conversation,
  * id, direction, sender and status. */
 int events_emit_message(struct store_tx *tx, const char *kind, int64_t message_id, int64_t now);

@@ -7,13 +7,6 @@
 #include "core/xmalloc.h"
 #include "http/api.h"
 
-static json_t *json_canned(const struct canned_response *c)
-{
-	return json_pack("{s:I,s:s,s:s,s:I,s:I}", "id", (json_int_t)c->id, "shortcut", c->shortcut,
-	                 "text", c->text, "created_at", (json_int_t)c->created_at, "updated_at",
-	                 (json_int_t)c->updated_at);
-}
-
 static int list(struct http_request *req, struct store_tx *tx, void *q, json_t **answer,
                 struct error *e)
 {
@@ -24,7 +17,7 @@ static int list(struct http_request *req, struct store_tx *tx, void *q, json_t *
 		return rc;
 	json_t *arr = json_array();
 	for (size_t i = 0; i < n; i++)
-		json_array_append_new(arr, json_canned(&items[i]));
+		json_array_append_new(arr, canned_json(&items[i]));
 	free(items);
 	*answer = json_pack("{s:o}", "canned_responses", arr);
 	return 0;
@@ -47,7 +40,7 @@ static int answer_canned(struct http_request *req, struct store_tx *tx, int64_t 
 	struct canned_response *c = xmalloc(sizeof(*c)); /* 4 KiB of text: not on the stack */
 	int rc = canned_get(tx, req->who.account_id, id, c, e);
 	if (rc == 0)
-		*answer = json_pack("{s:o}", "canned_response", json_canned(c));
+		*answer = json_pack("{s:o}", "canned_response", canned_json(c));
 	free(c);
 	return rc;
 }

@@ -11,70 +11,6 @@
 #define MESSAGES_PAGE      50
 #define CONVERSATIONS_PAGE 25
 
-static json_t *json_or_null(int64_t v)
-{
-	return v > 0 ? json_integer(v) : json_null();
-}
-
-json_t *json_conversation(const struct conversation *c, int64_t now)
-{
-	return json_pack(
-	    "{s:I,s:{s:I,s:s},s:{s:I,s:s},s:s,s:o,s:o,s:b,s:o,s:I,s:I,s:I}", "id",
-	    (json_int_t)c->id, "channel", "id", (json_int_t)c->channel_id, "kind",
-	    channel_kind_name(c->kind), "contact", "id", (json_int_t)c->contact_id, "name",
-	    c->contact_name, "status", conversation_status_name(c->status), "team_id",
-	    json_or_null(c->team_id), "assignee_id", json_or_null(c->assignee_id), "window_open",
-	    conversation_window_is_open(c, now), "last_customer_at",
-	    json_or_null(c->last_customer_at), "last_activity_at", (json_int_t)c->last_activity_at,
-	    "created_at", (json_int_t)c->created_at, "updated_at", (json_int_t)c->updated_at);
-}
-
-static json_t *json_named(int64_t id, const char *name)
-{
-	return id > 0 ? json_pack("{s:I,s:s}", "id", (json_int_t)id, "name", name) : json_null();
-}
-
-/* The media keys of a message's details, pulled out into their own object (null: none). */
-static json_t *take_media(json_t *details)
-{
-	static const char *const keys[][2] = { { "media_ref", "ref" },
-		                               { "media_mime", "mime_type" },
-		                               { "file_name", "file_name" } };
-	json_t *media = json_object();
-	for (size_t i = 0; i < sizeof(keys) / sizeof(keys[0]); i++) {
-		json_t *v = json_object_get(details, keys[i][0]);
-		if (v != NULL) {
-			json_object_set(media, keys[i][1], v);
-			json_object_del(details, keys[i][0]);
-		}
-	}
-	if (json_object_size(media) > 0)
-		return media;
-	json_decref(media);
-	return json_null();
-}
-
-json_t *json_message(const struct message *m)
-{
-	json_t *details = m->details ? json_loads(m->details, 0, NULL) : NULL;
-	if (details == NULL)
-		details = json_object();
-	json_t *media = take_media(details);
-	bool is_failed = m->error_code != 0 || m->error_title != NULL;
-	return json_pack("{s:I,s:I,s:s,s:s,s:o,s:s,s:o,s:o,s:o,s:o,s:s,s:o,s:o,s:I}", "id",
-	                 (json_int_t)m->id, "conversation_id", (json_int_t)m->conversation_id,
-	                 "direction", m->is_inbound ? "in" : "out", "sender", m->sender, "user",
-	                 json_named(m->author_id, m->author_name), "type", m->type, "raw_type",
-	                 m->raw_type ? json_string(m->raw_type) : json_null(), "text",
-	                 m->text ? json_string(m->text) : json_null(), "media", media, "details",
-	                 details, "status", m->status, "error",
-	                 is_failed ? json_pack("{s:o,s:s}", "code", json_or_null(m->error_code),
-	                                       "message", m->error_title ? m->error_title : "")
-	                           : json_null(),
-	                 "edited_at", json_or_null(m->edited_at), "created_at",
-	                 (json_int_t)m->created_at);
-}
-
 /* A page of messages: older than before (0: the newest), at most limit. */
 struct page {
 	int64_t before;
@@ -92,7 +28,7 @@ static int messages(struct http_request *req, struct store_tx *tx, void *arg, js
 		return rc;
 	json_t *arr = json_array();
 	for (size_t i = 0; i < n; i++)
-		json_array_append_new(arr, json_message(&list[i]));
+		json_array_append_new(arr, message_json(&list[i]));
 	*answer = json_pack("{s:o}", "messages", arr);
 	/* The cursor for the next (older) page, when this one was full. */
 	json_object_set_new(*answer, "next_before",
@@ -151,10 +87,7 @@ static int stats(struct http_request *req, struct store_tx *tx, void *arg, json_
 	struct outbox_stats s;
 	int rc = outbox_stats(tx, req->who.account_id, clock_now_ms(), &s, e);
 	if (rc == 0)
-		*answer = json_pack("{s:I,s:I,s:I,s:I,s:I}", "pending", (json_int_t)s.pending,
-		                    "retrying", (json_int_t)s.retrying, "in_flight",
-		                    (json_int_t)s.in_flight, "failed", (json_int_t)s.failed,
-		                    "oldest_pending_ms", (json_int_t)s.oldest_pending_ms);
+		*answer = outbox_stats_json(&s);
 	return rc;
 }
 
@@ -172,7 +105,7 @@ static int back_to_routing(struct http_request *req, struct store_tx *tx, void *
 	if (rc == 0)
 		rc = conversation_get(tx, &req->who, req->params[0], &c, e);
 	if (rc == 0)
-		*answer = json_pack("{s:o}", "conversation", json_conversation(&c, now));
+		*answer = json_pack("{s:o}", "conversation", conversation_json(&c, now));
 	return rc;
 }
 
@@ -233,24 +166,6 @@ static int read_filter(struct http_request *req, struct conversation_filter *f, 
 	                      : 0;
 }
 
-static json_t *json_item(const struct conversation_item *it, int64_t now)
-{
-	json_t *o = json_conversation(&it->c, now);
-	json_object_set_new(json_object_get(o, "contact"), "phone",
-	                    it->contact_phone[0] ? json_string(it->contact_phone) : json_null());
-	json_object_set_new(o, "team", json_named(it->c.team_id, it->team_name));
-	json_object_set_new(o, "assignee", json_named(it->c.assignee_id, it->assignee_name));
-	json_object_set_new(
-	    o, "last_message",
-	    it->last_message_id == 0
-	        ? json_null()
-	        : json_pack("{s:I,s:s,s:s,s:I}", "id", (json_int_t)it->last_message_id, "direction",
-	                    it->last_direction, "preview", it->last_preview ? it->last_preview : "",
-	                    "created_at", (json_int_t)it->last_message_at));
-	json_object_set_new(o, "unread_count", json_integer(it->unread));
-	return o;
-}
-
 /* One conversation as the list shows it, with its tags. */
 static int get(struct http_request *req, struct store_tx *tx, void *arg, json_t **answer,
                struct error *e)
@@ -267,7 +182,7 @@ static int get(struct http_request *req, struct store_tx *tx, void *arg, json_t 
 	if (rc == 0 && (tags = conversation_tags(tx, f.id, e)) == NULL)
 		rc = e->code;
 	if (rc == 0) {
-		json_t *item = json_item(&items[0], clock_now_ms());
+		json_t *item = conversation_item_json(&items[0], clock_now_ms());
 		json_object_set_new(item, "tags", tags);
 		*answer = json_pack("{s:o}", "conversation", item);
 	}
@@ -293,7 +208,7 @@ static int list(struct http_request *req, struct store_tx *tx, void *filter, jso
 	int64_t now = clock_now_ms();
 	json_t *arr = json_array();
 	for (size_t i = 0; i < n; i++)
-		json_array_append_new(arr, json_item(&items[i], now));
+		json_array_append_new(arr, conversation_item_json(&items[i], now));
 	char cursor[HTTP_CURSOR_TEXT_MAX];
 	if (n == (size_t)f->limit)
 		http_cursor_encode(items[n - 1].c.last_activity_at, items[n - 1].c.id, cursor);
@@ -343,7 +258,7 @@ static int act(struct http_request *req, struct store_tx *tx, void *arg, json_t 
 	if (rc == ERR_NOT_FOUND)
 		*answer = json_pack("{s:n}", "conversation");
 	else if (rc == 0)
-		*answer = json_pack("{s:o}", "conversation", json_conversation(&c, now));
+		*answer = json_pack("{s:o}", "conversation", conversation_json(&c, now));
 	return rc == ERR_NOT_FOUND ? 0 : rc;
 }
 
@@ -444,13 +359,10 @@ void api_conversation_read(struct http_request *req, struct http_response *res)
 static int note(struct http_request *req, struct store_tx *tx, void *text, json_t **answer,
                 struct error *e)
 {
-	int64_t id = 0, now = clock_now_ms();
-	int rc = conversation_note_add(tx, &req->who, req->params[0], text, now, &id, e);
+	json_t *n = NULL;
+	int rc = conversation_note_add(tx, &req->who, req->params[0], text, clock_now_ms(), &n, e);
 	if (rc == 0)
-		*answer = json_pack("{s:{s:I,s:I,s:I,s:s,s:I}}", "note", "id", (json_int_t)id,
-		                    "conversation_id", (json_int_t)req->params[0], "author_id",
-		                    (json_int_t)req->who.user_id, "text", (const char *)text,
-		                    "created_at", (json_int_t)now);
+		*answer = json_pack("{s:o}", "note", n);
 	return rc;
 }
 

@@ -43,7 +43,7 @@ static void reply_me(struct http_request *req, struct http_response *res, struct
 		http_reply_error(res, &e);
 		return;
 	}
-	json_t *body = json_pack("{s:o}", "user", json_user(&u));
+	json_t *body = json_pack("{s:o}", "user", user_json(&u));
 	if (csrf != NULL)
 		json_object_set_new(body, "csrf_token", json_string(csrf));
 	http_reply_json(res, status, body);
@@ -150,7 +150,7 @@ void api_me_update(struct http_request *req, struct http_response *res)
 	if (rc == 0 && u.availability == AVAILABILITY_ONLINE)
 		rc = team_fill_queues_of(tx, u.id, now, &e);
 	if (api_finish(res, tx, rc, &e) == 0)
-		http_reply_json(res, 200, json_pack("{s:o}", "user", json_user(&u)));
+		http_reply_json(res, 200, json_pack("{s:o}", "user", user_json(&u)));
 out:
 	json_decref(body);
 }
@@ -171,10 +171,7 @@ void api_tokens_list(struct http_request *req, struct http_response *res)
 	}
 	json_t *list = json_array();
 	for (size_t i = 0; i < n; i++)
-		json_array_append_new(list,
-		                      json_pack("{s:I,s:s,s:I}", "id", (json_int_t)tokens[i].id,
-		                                "name", tokens[i].name, "created_at",
-		                                (json_int_t)tokens[i].created_at));
+		json_array_append_new(list, api_token_json(&tokens[i]));
 	free(tokens);
 	http_reply_json(res, 200, json_pack("{s:o}", "tokens", list));
 }

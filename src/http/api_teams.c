@@ -16,7 +16,7 @@ static int list(struct http_request *req, struct store_tx *tx, void *arg, json_t
 		return rc;
 	json_t *arr = json_array();
 	for (size_t i = 0; i < n; i++) {
-		json_t *team = json_team(&teams[i]);
+		json_t *team = team_json(&teams[i]);
 		json_object_set_new(team, "is_member", json_boolean(teams[i].is_member));
 		json_array_append_new(arr, team);
 	}
@@ -42,10 +42,10 @@ static int answer_team(struct http_request *req, struct store_tx *tx, int64_t id
 		rc = team_members(tx, req->who.account_id, id, &members, &n, e);
 	if (rc < 0)
 		return rc;
-	json_t *team = json_team(&t);
+	json_t *team = team_json(&t);
 	json_t *arr = json_array();
 	for (size_t i = 0; i < n; i++)
-		json_array_append_new(arr, json_user(&members[i]));
+		json_array_append_new(arr, user_json(&members[i]));
 	free(members);
 	json_object_set_new(team, "members", arr);
 	*answer = json_pack("{s:o}", "team", team);

@@ -16,7 +16,7 @@ static int list(struct http_request *req, struct store_tx *tx, void *arg, json_t
 		return rc;
 	json_t *arr = json_array();
 	for (size_t i = 0; i < n; i++)
-		json_array_append_new(arr, json_user(&users[i]));
+		json_array_append_new(arr, user_json(&users[i]));
 	free(users);
 	*answer = json_pack("{s:o}", "users", arr);
 	return 0;
@@ -34,7 +34,7 @@ static int get(struct http_request *req, struct store_tx *tx, void *arg, json_t 
 	struct user u;
 	int rc = user_get(tx, req->who.account_id, req->params[0], &u, e);
 	if (rc == 0)
-		*answer = json_pack("{s:o}", "user", json_user(&u));
+		*answer = json_pack("{s:o}", "user", user_json(&u));
 	return rc;
 }
 
@@ -57,7 +57,7 @@ static int create(struct http_request *req, struct store_tx *tx, void *arg, json
 	int rc = user_create(tx, req->who.account_id, &c->in, clock_now_ms(), &u, e);
 	if (rc < 0)
 		return rc;
-	*answer = json_pack("{s:o}", "user", json_user(&u));
+	*answer = json_pack("{s:o}", "user", user_json(&u));
 	if (c->generated[0] != '\0')
 		json_object_set_new(*answer, "password", json_string(c->generated));
 	return 0;
@@ -71,7 +71,7 @@ static int update(struct http_request *req, struct store_tx *tx, void *arg, json
 	int rc =
 	    user_update(tx, req->who.account_id, req->params[0], &c->in, clock_now_ms(), &u, e);
 	if (rc == 0)
-		*answer = json_pack("{s:o}", "user", json_user(&u));
+		*answer = json_pack("{s:o}", "user", user_json(&u));
 	return rc;
 }
 

@@ -57,7 +57,7 @@ struct http_response {
 	const char *content_type;
 	char set_cookie[256];
 	int retry_after; /* seconds; 0 for none */
-	/* For answers other than the API's (the web UI's files, later the event stream). */
+	/* For answers other than the API's (the web UI's files, the event stream, downloads). */
 	const char *cache_control;       /* NULL: no-store */
 	const char *csp;                 /* a Content-Security-Policy, or NULL */
 	char etag[TOKEN_HASH_LEN + 2];   /* quoted; empty for none */
@@ -111,17 +111,5 @@ struct http_server *http_server_start(struct app *app, struct error *e);
 int http_server_port(struct http_server *srv);
 /* Stops accepting, lets the requests in flight finish (at most wait_ms), then stops. */
 void http_server_stop(struct http_server *srv, int wait_ms);
-
-/* The API's JSON shapes, shared by handlers. */
-json_t *json_user(const struct user *u);
-json_t *json_team(const struct team *t);
-json_t *json_channel(const struct channel *c, const char *public_url);
-json_t *json_conversation(const struct conversation *c, int64_t now);
-json_t *json_message(const struct message *m);
-/* Where the provider must send this channel's webhooks. */
-void channel_webhook_url(const struct channel *c, const char *public_url, char *out, size_t size);
-/* The web chat's embed code: the <script> tag a site pastes to show the widget. */
-void channel_widget_snippet(const struct channel *c, const char *public_url, char *out,
-                            size_t size);
 
 #endif

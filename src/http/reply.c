@@ -94,20 +94,3 @@ void http_reply_text(struct http_response *res, int status, const char *text)
 	buf_reset(&res->body);
 	buf_puts(&res->body, text);
 }
-
-json_t *json_user(const struct user *u)
-{
-	return json_pack("{s:I,s:s,s:s,s:s,s:s,s:b,s:I,s:I}", "id", (json_int_t)u->id, "email",
-	                 u->email, "name", u->name, "role", role_name(u->role), "availability",
-	                 availability_name(u->availability), "active", u->is_active, "created_at",
-	                 (json_int_t)u->created_at, "updated_at", (json_int_t)u->updated_at);
-}
-
-json_t *json_team(const struct team *t)
-{
-	return json_pack("{s:I,s:s,s:s,s:b,s:i,s:I,s:I,s:I}", "id", (json_int_t)t->id, "name",
-	                 t->name, "assignment", assignment_name(t->assignment), "online_only",
-	                 t->is_online_only, "max_open", t->max_open, "member_count",
-	                 (json_int_t)t->member_count, "created_at", (json_int_t)t->created_at,
-	                 "updated_at", (json_int_t)t->updated_at);
-}

@@ -234,8 +234,9 @@ int conversation_mark_read(struct store_tx *tx, const struct actor *who, int64_t
 }
 
 int conversation_note_add(struct store_tx *tx, const struct actor *who, int64_t id,
-                          const char *text, int64_t now, int64_t *note_id, struct error *e)
+                          const char *text, int64_t now, json_t **note, struct error *e)
 {
+	int64_t note_id = 0;
 	if (text[strspn(text, " \t\r\n")] == '\0')
 		return error_set(e, ERR_INVALID, "'text' must not be empty");
 	struct conversation c;
@@ -247,11 +248,13 @@ int conversation_note_add(struct store_tx *tx, const struct actor *who, int64_t 
 	                   " text, created_at) VALUES ($1, $2, $3, $4, $5) RETURNING id",
 	                   STORE_ARGS(SV_INT(c.account_id), SV_INT(id), SV_INT(who->user_id),
 	                              SV_TEXT(text), SV_INT(now)),
-	                   note_id);
+	                   &note_id);
 	if (rc < 0 || (rc = record(tx, who, &c, now, "note", NULL, "added a note")) < 0 ||
-	    (rc = events_emit(tx, id, "note.created", json_pack("{s:I}", "note_id", *note_id),
-	                      now)) < 0)
+	    (rc = events_emit(tx, id, "note.created", "note_id", note_id, now)) < 0)
 		return store_failed(e, rc);
+	*note = json_pack("{s:I,s:I,s:I,s:s,s:I}", "id", (json_int_t)note_id, "conversation_id",
+	                  (json_int_t)id, "author_id", (json_int_t)who->user_id, "text", text,
+	                  "created_at", (json_int_t)now);
 	return 0;
 }
 

@@ -78,19 +78,13 @@ int canned_list(struct store_tx *tx, int64_t account_id, const char *q,
 int canned_get(struct store_tx *tx, int64_t account_id, int64_t id, struct canned_response *out,
                struct error *e)
 {
-	struct store_rows *r;
-	int rc = store_query(tx,
-	                     "SELECT " CANNED_COLUMNS " FROM canned_responses"
-	                     " WHERE id = $1 AND account_id = $2",
-	                     STORE_ARGS(SV_INT(id), SV_INT(account_id)), &r);
-	if (rc < 0)
-		return failed(e, rc);
-	if ((rc = store_next(r)) == 1)
-		read_canned(r, out);
-	store_rows_free(r);
-	if (rc < 0)
-		return failed(e, rc);
-	return rc == 1 ? 0 : error_set(e, ERR_NOT_FOUND, "no such canned response");
+	int rc = store_get_row(tx,
+	                       "SELECT " CANNED_COLUMNS " FROM canned_responses"
+	                       " WHERE id = $1 AND account_id = $2",
+	                       STORE_ARGS(SV_INT(id), SV_INT(account_id)), read_canned, out);
+	if (rc == ERR_NOT_FOUND)
+		return error_set(e, rc, "no such canned response");
+	return rc < 0 ? failed(e, rc) : 0;
 }
 
 int canned_create(struct store_tx *tx, int64_t account_id, const char *shortcut, const char *text,
@@ -132,4 +126,11 @@ int canned_delete(struct store_tx *tx, int64_t account_id, int64_t id, struct er
 	if (rc < 0)
 		return failed(e, rc);
 	return rc == 0 ? error_set(e, ERR_NOT_FOUND, "no such canned response") : 0;
+}
+
+json_t *canned_json(const struct canned_response *c)
+{
+	return json_pack("{s:I,s:s,s:s,s:I,s:I}", "id", (json_int_t)c->id, "shortcut", c->shortcut,
+	                 "text", c->text, "created_at", (json_int_t)c->created_at, "updated_at",
+	                 (json_int_t)c->updated_at);
 }

@@ -272,7 +272,9 @@ static int read_routed(struct store_tx *tx, int64_t id, struct routed *out)
 		out->account_id = store_int(r, 0);
 		out->channel_id = store_int(r, 1);
 		channel_kind_parse(store_text(r, 2), &out->kind);
-		out->state.is_routing = strcmp(store_text(r, 3), "routing") == 0;
+		enum conversation_status status = STATUS_OPEN;
+		conversation_status_parse(store_text(r, 3), &status);
+		out->state.is_routing = status == STATUS_ROUTING;
 		out->state.attempts = (int)store_int(r, 4);
 		snprintf(out->contact_name, sizeof(out->contact_name), "%s", store_text(r, 5));
 		out->before = (struct events_place){ store_int(r, 6), store_int(r, 7) };

@@ -39,8 +39,9 @@ int conversation_status_parse(const char *name, enum conversation_status *out)
 	return ERR_INVALID;
 }
 
-static void read_conversation(struct store_rows *r, struct conversation *c)
+static void read_conversation(struct store_rows *r, void *item)
 {
+	struct conversation *c = item;
 	memset(c, 0, sizeof(*c));
 	c->id = store_int(r, 0);
 	c->account_id = store_int(r, 1);
@@ -62,20 +63,14 @@ static void read_conversation(struct store_rows *r, struct conversation *c)
 int conversation_get(struct store_tx *tx, const struct actor *who, int64_t id,
                      struct conversation *out, struct error *e)
 {
-	struct store_rows *r;
-	int rc = store_query(
+	int rc = store_get_row(
 	    tx, "SELECT " CONVERSATION_COLUMNS " WHERE" CONVERSATION_VISIBLE " AND v.id = $4",
 	    STORE_ARGS(SV_INT(who->account_id), SV_INT(who->user_id),
 	               SV_INT(who->role == ROLE_ADMIN), SV_INT(id)),
-	    &r);
-	if (rc < 0)
-		return store_failed(e, rc);
-	if ((rc = store_next(r)) == 1)
-		read_conversation(r, out);
-	store_rows_free(r);
-	if (rc < 0)
-		return store_failed(e, rc);
-	return rc == 1 ? 0 : error_set(e, ERR_NOT_FOUND, "no such conversation");
+	    read_conversation, out);
+	if (rc == ERR_NOT_FOUND)
+		return error_set(e, rc, "no such conversation");
+	return store_failed(e, rc);
 }
 
 int conversation_take_over(struct store_tx *tx, const struct actor *who, int64_t id, int64_t now,
@@ -482,4 +477,86 @@ int conversation_wake_snoozed(struct store_tx *tx, int64_t now, struct error *e)
 			rc = events_emit_conversation(tx, ids[i], "status", NULL, now);
 	}
 	return store_failed(e, rc);
+}
+
+static json_t *json_or_null(int64_t v)
+{
+	return v > 0 ? json_integer(v) : json_null();
+}
+
+json_t *conversation_json(const struct conversation *c, int64_t now)
+{
+	return json_pack(
+	    "{s:I,s:{s:I,s:s},s:{s:I,s:s},s:s,s:o,s:o,s:b,s:o,s:I,s:I,s:I}", "id",
+	    (json_int_t)c->id, "channel", "id", (json_int_t)c->channel_id, "kind",
+	    channel_kind_name(c->kind), "contact", "id", (json_int_t)c->contact_id, "name",
+	    c->contact_name, "status", conversation_status_name(c->status), "team_id",
+	    json_or_null(c->team_id), "assignee_id", json_or_null(c->assignee_id), "window_open",
+	    conversation_window_is_open(c, now), "last_customer_at",
+	    json_or_null(c->last_customer_at), "last_activity_at", (json_int_t)c->last_activity_at,
+	    "created_at", (json_int_t)c->created_at, "updated_at", (json_int_t)c->updated_at);
+}
+
+static json_t *json_named(int64_t id, const char *name)
+{
+	return id > 0 ? json_pack("{s:I,s:s}", "id", (json_int_t)id, "name", name) : json_null();
+}
+
+/* The media keys of a message's details, pulled out into their own object (null: none). */
+static json_t *take_media(json_t *details)
+{
+	static const char *const keys[][2] = { { "media_ref", "ref" },
+		                               { "media_mime", "mime_type" },
+		                               { "file_name", "file_name" } };
+	json_t *media = json_object();
+	for (size_t i = 0; i < sizeof(keys) / sizeof(keys[0]); i++) {
+		json_t *v = json_object_get(details, keys[i][0]);
+		if (v != NULL) {
+			json_object_set(media, keys[i][1], v);
+			json_object_del(details, keys[i][0]);
+		}
+	}
+	if (json_object_size(media) > 0)
+		return media;
+	json_decref(media);
+	return json_null();
+}
+
+json_t *message_json(const struct message *m)
+{
+	json_t *details = m->details ? json_loads(m->details, 0, NULL) : NULL;
+	if (details == NULL)
+		details = json_object();
+	json_t *media = take_media(details);
+	bool is_failed = m->error_code != 0 || m->error_title != NULL;
+	return json_pack("{s:I,s:I,s:s,s:s,s:o,s:s,s:o,s:o,s:o,s:o,s:s,s:o,s:o,s:I}", "id",
+	                 (json_int_t)m->id, "conversation_id", (json_int_t)m->conversation_id,
+	                 "direction", m->is_inbound ? "in" : "out", "sender", m->sender, "user",
+	                 json_named(m->author_id, m->author_name), "type", m->type, "raw_type",
+	                 m->raw_type ? json_string(m->raw_type) : json_null(), "text",
+	                 m->text ? json_string(m->text) : json_null(), "media", media, "details",
+	                 details, "status", m->status, "error",
+	                 is_failed ? json_pack("{s:o,s:s}", "code", json_or_null(m->error_code),
+	                                       "message", m->error_title ? m->error_title : "")
+	                           : json_null(),
+	                 "edited_at", json_or_null(m->edited_at), "created_at",
+	                 (json_int_t)m->created_at);
+}
+
+json_t *conversation_item_json(const struct conversation_item *it, int64_t now)
+{
+	json_t *o = conversation_json(&it->c, now);
+	json_object_set_new(json_object_get(o, "contact"), "phone",
+	                    it->contact_phone[0] ? json_string(it->contact_phone) : json_null());
+	json_object_set_new(o, "team", json_named(it->c.team_id, it->team_name));
+	json_object_set_new(o, "assignee", json_named(it->c.assignee_id, it->assignee_name));
+	json_object_set_new(
+	    o, "last_message",
+	    it->last_message_id == 0
+	        ? json_null()
+	        : json_pack("{s:I,s:s,s:s,s:I}", "id", (json_int_t)it->last_message_id, "direction",
+	                    it->last_direction, "preview", it->last_preview ? it->last_preview : "",
+	                    "created_at", (json_int_t)it->last_message_at));
+	json_object_set_new(o, "unread_count", json_integer(it->unread));
+	return o;
 }

@@ -67,6 +67,8 @@ int team_member_remove(struct store_tx *tx, int64_t account_id, int64_t team_id,
 int team_members(struct store_tx *tx, int64_t account_id, int64_t team_id, struct user **out,
                  size_t *n, struct error *e);
 const char *assignment_name(enum assignment a);
+/* The team as the API answers it. */
+json_t *team_json(const struct team *t);
 /*
  * Gives a conversation that just arrived in its team to a member, by the team's method:
  * manual leaves it in the team's queue; round robin takes the next member in turn; balanced
@@ -163,6 +165,9 @@ int conversation_back_to_routing(struct store_tx *tx, const struct actor *who, i
 int message_list(struct store_tx *tx, const struct actor *who, int64_t conversation_id,
                  int64_t before_id, int limit, struct message **out, size_t *n, struct error *e);
 void message_list_free(struct message *list, size_t n);
+/* A conversation and a message as the API answers them; now decides window_open. */
+json_t *conversation_json(const struct conversation *c, int64_t now);
+json_t *message_json(const struct message *m);
 
 /*
  * Routing as the inbox applies it: the account's configuration (stored with team ids,
@@ -249,6 +254,9 @@ int conversation_list(struct store_tx *tx, const struct actor *who,
                       const struct conversation_filter *f, struct conversation_item **out,
                       size_t *n, int64_t *total, struct error *e);
 void conversation_items_free(struct conversation_item *items, size_t n);
+/* A list item as the API answers it: conversation_json with contact, team, assignee, last
+ * message and unread count. */
+json_t *conversation_item_json(const struct conversation_item *it, int64_t now);
 /* The number of UTF-8 characters in q. */
 size_t conversation_query_chars(const char *q);
 
@@ -278,9 +286,10 @@ int conversation_snooze(struct store_tx *tx, const struct actor *who, int64_t id
 /* Marks every message so far read. */
 int conversation_mark_read(struct store_tx *tx, const struct actor *who, int64_t id, int64_t now,
                            struct error *e);
-/* A private note for colleagues, never sent to the customer. */
+/* A private note for colleagues, never sent to the customer; *note is it as the API answers
+ * it (to take). */
 int conversation_note_add(struct store_tx *tx, const struct actor *who, int64_t id,
-                          const char *text, int64_t now, int64_t *note_id, struct error *e);
+                          const char *text, int64_t now, json_t **note, struct error *e);
 /* Adds or removes a tag (1..TAG_NAME_MAX of a-z, 0-9, '-' and '_'); both are idempotent. */
 int conversation_tag(struct store_tx *tx, const struct actor *who, int64_t id, const char *name,
                      bool is_added, int64_t now, struct error *e);
@@ -324,6 +333,7 @@ int canned_create(struct store_tx *tx, int64_t account_id, const char *shortcut,
 int canned_update(struct store_tx *tx, int64_t account_id, int64_t id, const char *shortcut,
                   const char *text, int64_t now, struct error *e);
 int canned_delete(struct store_tx *tx, int64_t account_id, int64_t id, struct error *e);
+json_t *canned_json(const struct canned_response *c);
 
 /*
  * Admin metrics for [from, to]: open conversations now per team and agent, and per team

@@ -63,15 +63,10 @@ static int query_teams(struct store_tx *tx, const char *sql, const struct store_
 static int query_team(struct store_tx *tx, const char *sql, const struct store_value *args,
                       int nargs, struct team *out, struct error *e)
 {
-	struct team *teams;
-	size_t n;
-	int rc = query_teams(tx, sql, args, nargs, &teams, &n, e);
-	if (rc < 0)
-		return rc;
-	if (n > 0)
-		*out = teams[0];
-	free(teams);
-	return n > 0 ? 0 : error_set(e, ERR_NOT_FOUND, "no such team");
+	int rc = store_get_row(tx, sql, args, nargs, read_team, out);
+	if (rc == ERR_NOT_FOUND)
+		return error_set(e, rc, "no such team");
+	return store_failed(e, rc);
 }
 
 int team_get(struct store_tx *tx, const struct actor *who, int64_t id, struct team *out,
@@ -431,4 +426,13 @@ int team_fill_queues_of(struct store_tx *tx, int64_t user_id, int64_t now, struc
 	for (int i = 0; i < n && rc >= 0; i++)
 		rc = team_fill_queue(tx, ids[i], now, e);
 	return rc < 0 ? rc : 0;
+}
+
+json_t *team_json(const struct team *t)
+{
+	return json_pack("{s:I,s:s,s:s,s:b,s:i,s:I,s:I,s:I}", "id", (json_int_t)t->id, "name",
+	                 t->name, "assignment", assignment_name(t->assignment), "online_only",
+	                 t->is_online_only, "max_open", t->max_open, "member_count",
+	                 (json_int_t)t->member_count, "created_at", (json_int_t)t->created_at,
+	                 "updated_at", (json_int_t)t->updated_at);
 }

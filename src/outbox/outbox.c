@@ -90,3 +90,11 @@ int64_t outbox_backoff_ms(int attempts, double jitter, int retry_after_s)
 		delay = (int64_t)retry_after_s * 1000;
 	return delay;
 }
+
+json_t *outbox_stats_json(const struct outbox_stats *s)
+{
+	return json_pack("{s:I,s:I,s:I,s:I,s:I}", "pending", (json_int_t)s->pending, "retrying",
+	                 (json_int_t)s->retrying, "in_flight", (json_int_t)s->in_flight, "failed",
+	                 (json_int_t)s->failed, "oldest_pending_ms",
+	                 (json_int_t)s->oldest_pending_ms);
+}

@@ -7,6 +7,7 @@
 #ifndef OUTBOX_OUTBOX_H
 #define OUTBOX_OUTBOX_H
 
+#include <jansson.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -49,6 +50,8 @@ struct outbox_stats {
 };
 int outbox_stats(struct store_tx *tx, int64_t account_id, int64_t now, struct outbox_stats *out,
                  struct error *e);
+/* The stats as the API answers them. */
+json_t *outbox_stats_json(const struct outbox_stats *s);
 
 /* The retry delay after the nth failed attempt: 1 s doubling to 5 min, ±20 % jitter
  * (jitter in [-1, 1]), and never sooner than the provider's retry_after_s. */
@@ -61,7 +64,8 @@ struct outbox_worker *outbox_worker_start(struct store *st, const struct seal *s
                                           const struct config *config, struct error *e);
 /* Tells the worker that new messages were committed. Safe from any thread; w may be NULL. */
 void outbox_worker_wake(struct outbox_worker *w);
-/* Stops the thread; sends in flight are abandoned and their leases expire. */
+/* Stops claiming, waits for the sends in flight (each bounded by the send timeout) and
+ * records their outcomes, then stops the thread: a clean stop sends nothing twice. */
 void outbox_worker_stop(struct outbox_worker *w);
 
 #endif

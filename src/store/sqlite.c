@@ -524,6 +524,19 @@ int store_collect(struct store_tx *tx, const char *sql, const struct store_value
 	return 0;
 }
 
+int store_get_row(struct store_tx *tx, const char *sql, const struct store_value *args, int nargs,
+                  void (*read)(struct store_rows *rows, void *item), void *out)
+{
+	struct store_rows *r;
+	int rc = store_query(tx, sql, args, nargs, &r);
+	if (rc < 0)
+		return rc;
+	if ((rc = store_next(r)) == 1)
+		read(r, out);
+	store_rows_free(r);
+	return rc < 0 ? rc : rc == 1 ? 0 : ERR_NOT_FOUND;
+}
+
 int store_get_ints(struct store_tx *tx, const char *sql, const struct store_value *args, int nargs,
                    int64_t **out, size_t *n)
 {

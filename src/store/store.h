@@ -116,6 +116,10 @@ int store_get_int(struct store_tx *tx, const char *sql, const struct store_value
 int store_collect(struct store_tx *tx, const char *sql, const struct store_value *args, int nargs,
                   size_t size, void (*read)(struct store_rows *rows, void *item), void **out,
                   size_t *n);
+/* Runs a statement expected to give at most one row and reads it into out with read;
+ * ERR_NOT_FOUND when there is none. */
+int store_get_row(struct store_tx *tx, const char *sql, const struct store_value *args, int nargs,
+                  void (*read)(struct store_rows *rows, void *item), void *out);
 /* Runs a statement and collects every row's first column (ids): *out, of *n, to free. */
 int store_get_ints(struct store_tx *tx, const char *sql, const struct store_value *args, int nargs,
                    int64_t **out, size_t *n);

@@ -94,6 +94,14 @@ static void test_collect(void **state)
 	                 ERR_INTERNAL);
 	assert_null(items);
 	assert_int_equal(n, 0);
+	/* One row, or ERR_NOT_FOUND that leaves the item as it was. */
+	struct pair one = { 0 };
+	assert_int_equal(
+	    store_get_row(tx, "SELECT $1, 'x'", STORE_ARGS(SV_INT(9)), read_pair, &one), 0);
+	assert_int_equal(one.a, 9);
+	assert_int_equal(store_get_row(tx, "SELECT 1, 'y' WHERE 0", STORE_NO_ARGS, read_pair, &one),
+	                 ERR_NOT_FOUND);
+	assert_string_equal(one.b, "x");
 	store_rollback(tx);
 }
 
