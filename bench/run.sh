@@ -72,10 +72,13 @@ if has 1; then
 fi
 
 # The server: a fresh database set up as the references', replies going to the fake, and the
-# agent of scenarios 2 and 5. It may hold 10,000 event streams: as many open files as allowed.
+# agent of scenarios 2 and 5. It may hold 10,000 event streams of one agent from one address:
+# as many open files as allowed, and the caps raised (README: Running it for real).
 setup_account "$CENTRALITA_DB"
 add_agent "$CENTRALITA_DB"
 ulimit -n "$(ulimit -Hn)"
+export CENTRALITA_STREAMS_PER_USER=20000 CENTRALITA_STREAMS_PER_ADDRESS=20000 \
+	CENTRALITA_CONNECTIONS_PER_ADDRESS=20000
 start_fake --seconds 600
 start_server
 sleep 1

@@ -278,7 +278,7 @@ static int cmd_serve(const struct command *cmd, struct config *c, char **pos)
 	struct app app = { .store = st, .config = c, .seal = seal };
 	app.outbox = outbox_worker_start(st, seal, c, &e);
 	app.poller = app.outbox ? poller_start(st, seal, c, app.outbox, &e) : NULL;
-	app.events = app.poller ? events_hub_start(st, c->sse_heartbeat_ms, &e) : NULL;
+	app.events = app.poller ? events_hub_start(st, c, &e) : NULL;
 	struct http_server *srv = app.events ? http_server_start(&app, &e) : NULL;
 	if (srv == NULL) {
 		events_hub_stop(app.events);

@@ -29,6 +29,14 @@ const struct config_item config_items[] = {
 	  "serve the web UI from this folder instead of the built-in copy (for development)" },
 	{ "sse-heartbeat", "CENTRALITA_SSE_HEARTBEAT_MS",
 	  "milliseconds between keep-alive comments on idle event streams, 100-60000 (15000)" },
+	{ "streams-per-user", "CENTRALITA_STREAMS_PER_USER",
+	  "event streams one login or web chat visitor may have open, 1-100000 (20)" },
+	{ "streams-per-address", "CENTRALITA_STREAMS_PER_ADDRESS",
+	  "event streams one client address may have open, 1-100000 (500)" },
+	{ "connections-per-address", "CENTRALITA_CONNECTIONS_PER_ADDRESS",
+	  "HTTP connections one client address may have open, 1-100000 (1000)" },
+	{ "header-timeout", "CENTRALITA_HEADER_TIMEOUT_MS",
+	  "milliseconds a request's headers may take to arrive, 100-600000 (20000)" },
 	{ "demo", "CENTRALITA_DEMO",
 	  "1: on a new database, create a demo account (printed at start) and serve /demo (0)" },
 	{ NULL, NULL, NULL },
@@ -48,6 +56,10 @@ void config_defaults(struct config *c)
 	snprintf(c->telegram_api_url, sizeof(c->telegram_api_url), "https://api.telegram.org");
 	c->send_timeout_s = 30;
 	c->sse_heartbeat_ms = 15000;
+	c->streams_per_user = 20;
+	c->streams_per_address = 500;
+	c->connections_per_address = 1000;
+	c->header_timeout_ms = 20000;
 }
 
 static int copy_value(char *dst, size_t size, const char *value)
@@ -154,6 +166,22 @@ static int set_item(struct config *c, int item, const char *value, const char **
 	if (strcmp(flag, "sse-heartbeat") == 0) {
 		*expected = "milliseconds, from 100 to 60000";
 		return parse_int(value, 100, 60000, &c->sse_heartbeat_ms);
+	}
+	if (strcmp(flag, "streams-per-user") == 0) {
+		*expected = "a whole number from 1 to 100000";
+		return parse_int(value, 1, 100000, &c->streams_per_user);
+	}
+	if (strcmp(flag, "streams-per-address") == 0) {
+		*expected = "a whole number from 1 to 100000";
+		return parse_int(value, 1, 100000, &c->streams_per_address);
+	}
+	if (strcmp(flag, "connections-per-address") == 0) {
+		*expected = "a whole number from 1 to 100000";
+		return parse_int(value, 1, 100000, &c->connections_per_address);
+	}
+	if (strcmp(flag, "header-timeout") == 0) {
+		*expected = "milliseconds, from 100 to 600000";
+		return parse_int(value, 100, 600000, &c->header_timeout_ms);
 	}
 	if (strcmp(flag, "demo") == 0) {
 		*expected = "1 or 0";

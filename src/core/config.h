@@ -22,7 +22,11 @@ struct config {
 	int send_timeout_s;         /* how long one send to a provider may take */
 	char web_dir[1024];         /* serve the web UI from here; empty: the copy built in */
 	int sse_heartbeat_ms;       /* the event stream's keep-alive comment interval */
-	bool is_demo;               /* seed a demo account on a new database, serve /demo */
+	int streams_per_user;    /* event streams one login (or web chat visitor) may hold open */
+	int streams_per_address; /* event streams one client address may hold open */
+	int connections_per_address; /* HTTP connections one client address may hold open */
+	int header_timeout_ms;       /* how long a request's headers may take to arrive */
+	bool is_demo;                /* seed a demo account on a new database, serve /demo */
 };
 
 /* One settable item: flag --NAME, environment CENTRALITA_ENV. */

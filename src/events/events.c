@@ -7,6 +7,7 @@
  */
 #include "events/events.h"
 
+#include <arpa/inet.h>
 #include <pthread.h>
 #include <sodium.h>
 #include <stdio.h>
@@ -26,10 +27,11 @@
 #define CHECK_EVERY 1000               /* how often the streams' logins are checked */
 
 /* An event about a conversation, with its account, team and assignee as they are now (alias
- * v); what follows gives was_team_id, was_assignee_id, kind, data and created_at. */
+ * v); what follows gives was_team_id, was_assignee_id, kind, data, created_at and
+ * is_for_visitor. */
 #define EVENT_INSERT                                                             \
 	"INSERT INTO events (account_id, conversation_id, team_id, assignee_id," \
-	" was_team_id, was_assignee_id, kind, data, created_at)"                 \
+	" was_team_id, was_assignee_id, kind, data, created_at, is_for_visitor)" \
 	" SELECT v.account_id, v.id, v.team_id, v.assignee_id, "
 
 /*
@@ -42,20 +44,23 @@ int events_emit(struct store_tx *tx, int64_t conversation_id, const char *kind, 
 {
 	int rc = store_exec(tx,
 	                    EVENT_INSERT "v.team_id, v.assignee_id, $2,"
-	                                 " json_object($4, $5, 'conversation_id', v.id), $3"
+	                                 " json_object($4, $5, 'conversation_id', v.id), $3, 0"
 	                                 " FROM conversations v WHERE v.id = $1",
 	                    STORE_ARGS(SV_INT(conversation_id), SV_TEXT(kind), SV_INT(now),
 	                               SV_TEXT(key), SV_INT(value)));
 	return rc < 0 ? rc : 0;
 }
 
+/* The data is built by SQLite, in the order events_emit would write it: one statement. A
+ * web chat visitor hears of its outgoing messages once they are sent. */
 int events_emit_message(struct store_tx *tx, const char *kind, int64_t message_id, int64_t now)
 {
 	int rc = store_exec(tx,
 	                    EVENT_INSERT
 	                    "v.team_id, v.assignee_id, $2,"
 	                    " json_object('message_id', m.id, 'direction', m.direction,"
-	                    " 'sender', m.sender, 'status', m.status, 'conversation_id', v.id), $3"
+	                    " 'sender', m.sender, 'status', m.status, 'conversation_id', v.id), $3,"
+	                    " $2 = 'message.updated' AND m.direction = 'out' AND m.status = 'sent'"
 	                    " FROM messages m JOIN conversations v ON v.id = m.conversation_id"
 	                    " WHERE m.id = $1",
 	                    STORE_ARGS(SV_INT(message_id), SV_TEXT(kind), SV_INT(now)));
@@ -82,7 +87,7 @@ int events_emit_conversation(struct store_tx *tx, int64_t conversation_id, const
 	    EVENT_INSERT "CASE WHEN $4 = 1 THEN $5 ELSE v.team_id END,"
 	                 " CASE WHEN $4 = 1 THEN $6 ELSE v.assignee_id END, 'conversation.updated',"
 	                 " json_object('status', v.status, 'action', $2, 'team_id', v.team_id,"
-	                 " 'assignee_id', v.assignee_id, 'conversation_id', v.id), $3"
+	                 " 'assignee_id', v.assignee_id, 'conversation_id', v.id), $3, 0"
 	                 " FROM conversations v WHERE v.id = $1",
 	    STORE_ARGS(
 	        SV_INT(conversation_id), SV_TEXT(action), SV_INT(now), SV_INT(before != NULL),
@@ -115,24 +120,28 @@ int events_emit_contact(struct store_tx *tx, int64_t account_id, int64_t contact
 
 struct events_sub {
 	struct events_sub *next; /* the hub's list; under the hub's lock */
-	struct actor who;        /* refreshed by the login check, on the hub's thread */
+	struct events_hub *hub;
+	struct actor who; /* refreshed by the login check, on the hub's thread */
 	struct events_login login;
-	int64_t identity_id;   /* a web chat visitor's stream: only what was sent to it */
-	int64_t after_id;      /* the last event considered; under the hub's lock */
-	int64_t last_write_ms; /* for the heartbeat; the hub's thread only */
+	int64_t identity_id;            /* a web chat visitor's stream: only what was sent to it */
+	char address[INET6_ADDRSTRLEN]; /* the client's, for the per-address cap */
+	int64_t after_id;               /* the last event considered; under the hub's lock */
+	int64_t last_write_ms;          /* for the heartbeat; the hub's thread only */
 	struct events_waker waker;
 	pthread_mutex_t lock; /* guards what follows */
 	struct buf out;       /* SSE text not yet read, from `sent` on */
 	size_t sent;
 	bool is_asleep; /* the reader slept and waits for a wake */
+	bool is_held;   /* it holds EVENTS_HOLD_MAX unread: no more until the reader drains it */
 	bool is_ending;
-	bool is_cut;
 	bool is_closed; /* the reader is gone: free it */
 };
 
 struct events_hub {
 	struct store *st;
 	int heartbeat_ms;
+	int per_user;    /* streams one user (or visitor) may have open */
+	int per_address; /* streams one client address may have open */
 	pthread_t thread;
 	pthread_mutex_t lock;
 	pthread_cond_t cond;
@@ -155,7 +164,7 @@ struct row {
 	int64_t contact_id; /* an event about a contact: for user_id only, or 0: the admins */
 	int64_t user_id;
 	int64_t identity_id; /* the conversation's contact identity; 0 when none */
-	bool is_sent_out;    /* an outgoing message just left the outbox */
+	bool is_for_visitor; /* written for web chat visitors: a message of theirs was sent */
 	struct buf frame;    /* the SSE text */
 };
 
@@ -176,13 +185,7 @@ static void sub_free(struct events_sub *s)
 static void sub_push(struct events_sub *s, const char *text, size_t len)
 {
 	pthread_mutex_lock(&s->lock);
-	if (!s->is_cut)
-		buf_append(&s->out, text, len);
-	if (s->out.len - s->sent > EVENTS_BUFFER_MAX) {
-		s->is_cut = true;
-		buf_free(&s->out);
-		s->sent = 0;
-	}
+	buf_append(&s->out, text, len);
 	bool is_waking = s->is_asleep;
 	s->is_asleep = false;
 	pthread_mutex_unlock(&s->lock);
@@ -190,8 +193,20 @@ static void sub_push(struct events_sub *s, const char *text, size_t len)
 		s->waker.wake(s->waker.ctx);
 }
 
+/* Whether the subscriber holds as much unread text as it may: then it gets nothing more (its
+ * place in the store stays where it is) until its reader drains half of it. */
+static bool sub_is_held(struct events_sub *s)
+{
+	pthread_mutex_lock(&s->lock);
+	if (s->out.len - s->sent >= EVENTS_HOLD_MAX)
+		s->is_held = true;
+	bool is_held = s->is_held;
+	pthread_mutex_unlock(&s->lock);
+	return is_held;
+}
+
 /* Unlinks and frees the subscribers whose reader is gone; the smallest after_id of the
- * others, or -1 when there are none. Called with the hub's lock held. */
+ * others that may take more, or -1 when there are none. Called with the hub's lock held. */
 static int64_t sweep(struct events_hub *h)
 {
 	int64_t min_after = -1;
@@ -205,7 +220,7 @@ static int64_t sweep(struct events_hub *h)
 			sub_free(s);
 			continue;
 		}
-		if (min_after < 0 || s->after_id < min_after)
+		if (!sub_is_held(s) && (min_after < 0 || s->after_id < min_after))
 			min_after = s->after_id;
 		p = &s->next;
 	}
@@ -220,9 +235,7 @@ static int read_rows(struct store_tx *tx, int64_t after, struct row *rows, int *
 	    "SELECT e.id, e.account_id, coalesce(e.team_id, 0),"
 	    " coalesce(e.assignee_id, 0), coalesce(e.was_team_id, 0),"
 	    " coalesce(e.was_assignee_id, 0), e.kind, e.data, coalesce(e.contact_id, 0),"
-	    " coalesce(e.user_id, 0), coalesce(c.identity_id, 0),"
-	    " e.kind = 'message.updated' AND e.data LIKE '%\"direction\":\"out\"%'"
-	    " AND e.data LIKE '%\"status\":\"sent\"%' FROM events e"
+	    " coalesce(e.user_id, 0), coalesce(c.identity_id, 0), e.is_for_visitor FROM events e"
 	    " LEFT JOIN conversations c ON c.id = e.conversation_id"
 	    " WHERE e.id > $1 ORDER BY e.id LIMIT $2",
 	    STORE_ARGS(SV_INT(after), SV_INT(BATCH)), &r);
@@ -241,7 +254,7 @@ static int read_rows(struct store_tx *tx, int64_t after, struct row *rows, int *
 		w->contact_id = store_int(r, 8);
 		w->user_id = store_int(r, 9);
 		w->identity_id = store_int(r, 10);
-		w->is_sent_out = store_int(r, 11) != 0;
+		w->is_for_visitor = store_int(r, 11) != 0;
 		buf_printf(&w->frame, "id: %lld\nevent: %s\ndata: %s\n\n", (long long)w->id,
 		           store_text(r, 6), store_text(r, 7));
 	}
@@ -285,7 +298,7 @@ static bool is_visible(const struct events_sub *s, const struct row *w, const st
 {
 	const struct actor *who = &s->who;
 	if (s->identity_id != 0)
-		return w->identity_id == s->identity_id && w->is_sent_out;
+		return w->identity_id == s->identity_id && w->is_for_visitor;
 	if (w->account_id != who->account_id)
 		return false;
 	if (w->contact_id > 0) /* its audience was decided when it happened */
@@ -294,14 +307,30 @@ static bool is_visible(const struct events_sub *s, const struct row *w, const st
 	       sees(who, w->was_team_id, w->was_assignee_id, m, nm);
 }
 
-/* Gives every subscriber the rows it may see and has not had, and heartbeats to idle ones. */
-static void distribute(struct events_hub *h, const struct row *rows, int n,
+/*
+ * Gives every subscriber the rows it may see and has not had, and heartbeats to idle ones. The
+ * rows are those after `after`: a subscriber whose place is before that (it came, or stopped
+ * being held, after the sweep) waits for the next round, which starts from its place —
+ * returns true when there is one. A subscriber whose next events were deleted as too old gets
+ * a reset first.
+ */
+static bool distribute(struct events_hub *h, int64_t after, const struct row *rows, int n,
                        const struct membership *m, size_t nm, int64_t now)
 {
 	struct buf text = BUF_INIT;
+	bool is_behind = false;
 	pthread_mutex_lock(&h->lock);
 	for (struct events_sub *s = h->subs; s != NULL; s = s->next) {
 		buf_reset(&text);
+		if (sub_is_held(s))
+			continue;
+		if (n > 0 && s->after_id < after) {
+			is_behind = true;
+			continue;
+		}
+		if (n > 0 && s->after_id < rows[0].id - 1)
+			buf_printf(&text, "id: %lld\nevent: reset\ndata: {}\n\n",
+			           (long long)(rows[0].id - 1));
 		for (int i = 0; i < n; i++) {
 			if (rows[i].id <= s->after_id)
 				continue;
@@ -318,6 +347,7 @@ static void distribute(struct events_hub *h, const struct row *rows, int n,
 	}
 	pthread_mutex_unlock(&h->lock);
 	buf_free(&text);
+	return is_behind;
 }
 
 static void prune(struct events_hub *h, int64_t now)
@@ -395,14 +425,15 @@ static int tick(struct events_hub *h)
 	if (rc >= 0 && n > 0)
 		rc = read_memberships(tx, &m, &nm);
 	store_rollback(tx);
+	bool is_behind = false;
 	if (rc < 0)
 		log_error("events: cannot read new events; trying again shortly");
 	else
-		distribute(h, rows, n, m, nm, now);
+		is_behind = distribute(h, after, rows, n, m, nm, now);
 	for (int i = 0; i < n; i++)
 		buf_free(&rows[i].frame);
 	free(m);
-	return rc >= 0 && n == BATCH;
+	return rc >= 0 && (n == BATCH || is_behind);
 }
 
 static void *run(void *arg)
@@ -440,11 +471,13 @@ static void poke(void *arg)
 	pthread_mutex_unlock(&h->lock);
 }
 
-struct events_hub *events_hub_start(struct store *st, int heartbeat_ms, struct error *e)
+struct events_hub *events_hub_start(struct store *st, const struct config *c, struct error *e)
 {
 	struct events_hub *h = xcalloc(1, sizeof(*h));
 	h->st = st;
-	h->heartbeat_ms = heartbeat_ms;
+	h->heartbeat_ms = c->sse_heartbeat_ms;
+	h->per_user = c->streams_per_user;
+	h->per_address = c->streams_per_address;
 	pthread_mutex_init(&h->lock, NULL);
 	pthread_cond_init(&h->cond, NULL);
 	if (pthread_create(&h->thread, NULL, run, h) != 0) {
@@ -514,9 +547,28 @@ static int read_range(struct store *st, int64_t *oldest, int64_t *newest, struct
 	return store_failed(e, rc);
 }
 
+/* Why s may not join the hub's subscribers (NULL: it may): one of the caps. Called with the
+ * hub's lock held. */
+static const char *over_cap(const struct events_hub *h, const struct events_sub *s)
+{
+	int of_user = 0, of_address = 0;
+	for (const struct events_sub *o = h->subs; o != NULL; o = o->next) {
+		of_user += s->identity_id != 0
+		               ? o->identity_id == s->identity_id
+		               : o->identity_id == 0 && o->who.user_id == s->who.user_id &&
+		                     o->who.account_id == s->who.account_id;
+		of_address += strcmp(o->address, s->address) == 0;
+	}
+	return of_user >= h->per_user ? "this login has as many event streams open as allowed"
+	       : of_address >= h->per_address
+	           ? "this address has as many event streams open as allowed"
+	           : NULL;
+}
+
 static int subscribe(struct events_hub *h, const struct actor *who,
-                     const struct events_login *login, int64_t identity_id, int64_t last_id,
-                     const struct events_waker *waker, struct events_sub **out, struct error *e)
+                     const struct events_login *login, int64_t identity_id, const char *address,
+                     int64_t last_id, const struct events_waker *waker, struct events_sub **out,
+                     struct error *e)
 {
 	int64_t oldest = 0, newest = 0;
 	int rc = read_range(h->st, &oldest, &newest, e);
@@ -525,9 +577,11 @@ static int subscribe(struct events_hub *h, const struct actor *who,
 	/* Ids have no gaps, so last_id resumes when every id after it is still kept. */
 	bool is_reset = last_id > newest || (last_id >= 0 && oldest > 0 && last_id < oldest - 1);
 	struct events_sub *s = xcalloc(1, sizeof(*s));
+	s->hub = h;
 	s->who = *who;
 	s->login = *login;
 	s->identity_id = identity_id;
+	snprintf(s->address, sizeof(s->address), "%s", address);
 	s->after_id = last_id >= 0 && !is_reset ? last_id : newest;
 	s->last_write_ms = clock_now_ms();
 	s->waker = *waker;
@@ -536,33 +590,35 @@ static int subscribe(struct events_hub *h, const struct actor *who,
 	if (is_reset)
 		buf_printf(&s->out, "id: %lld\nevent: reset\ndata: {}\n\n", (long long)newest);
 	pthread_mutex_lock(&h->lock);
+	const char *cap = h->is_ending ? NULL : over_cap(h, s);
 	bool is_ending = h->is_ending;
-	if (!is_ending) {
+	if (!is_ending && cap == NULL) {
 		s->next = h->subs;
 		h->subs = s;
 	}
 	pthread_mutex_unlock(&h->lock);
-	if (is_ending) {
+	if (is_ending || cap != NULL) {
 		sub_free(s);
-		return error_set(e, ERR_UNAVAILABLE, "the server is stopping");
+		return is_ending ? error_set(e, ERR_UNAVAILABLE, "the server is stopping")
+		                 : error_set(e, ERR_RATE_LIMITED, "%s; close one first", cap);
 	}
 	*out = s;
 	return 0;
 }
 
 int events_subscribe(struct events_hub *h, const struct actor *who,
-                     const struct events_login *login, int64_t last_id,
+                     const struct events_login *login, const char *address, int64_t last_id,
                      const struct events_waker *waker, struct events_sub **out, struct error *e)
 {
-	return subscribe(h, who, login, 0, last_id, waker, out, e);
+	return subscribe(h, who, login, 0, address, last_id, waker, out, e);
 }
 
-int events_subscribe_visitor(struct events_hub *h, int64_t identity_id, int64_t last_id,
-                             const struct events_waker *waker, struct events_sub **out,
-                             struct error *e)
+int events_subscribe_visitor(struct events_hub *h, int64_t identity_id, const char *address,
+                             int64_t last_id, const struct events_waker *waker,
+                             struct events_sub **out, struct error *e)
 {
-	return subscribe(h, &(struct actor){ 0 }, &(struct events_login){ 0 }, identity_id, last_id,
-	                 waker, out, e);
+	return subscribe(h, &(struct actor){ 0 }, &(struct events_login){ 0 }, identity_id, address,
+	                 last_id, waker, out, e);
 }
 
 ssize_t events_sub_read(struct events_sub *s, char *buf, size_t max)
@@ -570,9 +626,7 @@ ssize_t events_sub_read(struct events_sub *s, char *buf, size_t max)
 	ssize_t n;
 	pthread_mutex_lock(&s->lock);
 	size_t pending = s->out.len - s->sent;
-	if (s->is_cut) {
-		n = -2;
-	} else if (pending > 0) {
+	if (pending > 0) {
 		n = (ssize_t)(pending < max ? pending : max);
 		memcpy(buf, s->out.data + s->sent, (size_t)n);
 		s->sent += (size_t)n;
@@ -591,7 +645,12 @@ ssize_t events_sub_read(struct events_sub *s, char *buf, size_t max)
 		s->waker.sleep(s->waker.ctx);
 		n = 0;
 	}
+	bool is_released = s->is_held && s->out.len - s->sent < EVENTS_HOLD_MAX / 2;
+	if (is_released)
+		s->is_held = false;
 	pthread_mutex_unlock(&s->lock);
+	if (is_released) /* the hub's next round gives it what it missed */
+		poke(s->hub);
 	return n;
 }
 

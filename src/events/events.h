@@ -16,11 +16,12 @@
 #include <sys/types.h>
 
 #include "accounts/accounts.h"
+#include "core/config.h"
 #include "core/err.h"
 #include "store/store.h"
 
-#define EVENTS_KEEP_MS    (24LL * 3600 * 1000) /* events are kept at least this long */
-#define EVENTS_BUFFER_MAX (1024 * 1024)        /* a subscriber that falls this far behind is cut */
+#define EVENTS_KEEP_MS  (24LL * 3600 * 1000) /* events are kept at least this long */
+#define EVENTS_HOLD_MAX (64 * 1024) /* unread text a subscriber may hold; the rest stays stored */
 
 /* Records an event about conversation_id (its account, team and assignee are read from it)
  * whose data is {key: value, "conversation_id"}. Every event's data is built by the database
@@ -69,8 +70,9 @@ struct events_waker {
 	void *ctx;
 };
 
-/* Starts the hub's thread; idle subscribers get a ": ping" comment every heartbeat_ms. */
-struct events_hub *events_hub_start(struct store *st, int heartbeat_ms, struct error *e);
+/* Starts the hub's thread; idle subscribers get a ": ping" comment every sse_heartbeat_ms, and
+ * the config's streams_per_user and streams_per_address cap the subscriptions. */
+struct events_hub *events_hub_start(struct store *st, const struct config *c, struct error *e);
 /* Ends every subscription (readers see the end of their stream) and refuses new ones. */
 void events_hub_end(struct events_hub *h);
 /* Stops the thread and frees what is left; no reader may run any more. */
@@ -84,22 +86,25 @@ struct events_login {
 };
 
 /*
- * Subscribes who, logged in by login, to the events after last_id (-1: only those to come). An id
- * the store cannot resume from (older than the oldest kept, or newer than the newest) starts the
- * stream with a `reset` event instead. The subscription is freed once events_sub_close
- * was called.
+ * Subscribes who, logged in by login from the client address, to the events after last_id (-1:
+ * only those to come), every one of them in order. An id the store cannot resume from (older
+ * than the oldest kept, or newer than the newest) starts the stream with a `reset` event
+ * instead, and so does a gap a slow reader falls into: a subscriber holds at most
+ * EVENTS_HOLD_MAX unread, the rest is read from the store as it drains, and what was deleted
+ * meanwhile is a reset. ERR_RATE_LIMITED when the user or the address has as many streams as
+ * the caps allow. The subscription is freed once events_sub_close was called.
  */
 int events_subscribe(struct events_hub *h, const struct actor *who,
-                     const struct events_login *login, int64_t last_id,
+                     const struct events_login *login, const char *address, int64_t last_id,
                      const struct events_waker *waker, struct events_sub **out, struct error *e);
-/* The same for a web chat visitor (identity_id > 0): only message.updated events of its own
- * conversations' outgoing messages as they become sent. */
-int events_subscribe_visitor(struct events_hub *h, int64_t identity_id, int64_t last_id,
-                             const struct events_waker *waker, struct events_sub **out,
-                             struct error *e);
+/* The same for a web chat visitor (identity_id > 0): only the events written for visitors (its
+ * own conversations' outgoing messages as they become sent). The per-user cap counts the
+ * visitor's streams. */
+int events_subscribe_visitor(struct events_hub *h, int64_t identity_id, const char *address,
+                             int64_t last_id, const struct events_waker *waker,
+                             struct events_sub **out, struct error *e);
 /* Copies pending bytes into buf: their count; 0 after calling the waker's sleep when
- * nothing is pending; -1 at the end of the stream; -2 when the subscriber fell too far
- * behind and was cut. */
+ * nothing is pending; -1 at the end of the stream. */
 ssize_t events_sub_read(struct events_sub *s, char *buf, size_t max);
 /* The reader is gone: the hub frees the subscription. */
 void events_sub_close(struct events_sub *s);

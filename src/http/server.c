@@ -1,15 +1,20 @@
 /*
  * libmicrohttpd plumbing: the epoll thread pool, body collection with the 1 MiB cap,
- * turning handler responses into HTTP, the access log and the graceful stop.
- * Nothing here knows a route; http_route() does.
+ * turning handler responses into HTTP, the access log and the graceful stop; and the
+ * connection limits: descriptors, per client address, a deadline for each request's headers,
+ * and no ambiguous framing. Nothing here knows a route; http_route() does.
  */
 #include <arpa/inet.h>
 #include <microhttpd.h>
 #include <netdb.h>
+#include <pthread.h>
 #include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
+#include <sys/prctl.h>
+#include <sys/resource.h>
 #include <sys/socket.h>
 #include <time.h>
 #include <unistd.h>
@@ -19,17 +24,34 @@
 #include "core/xmalloc.h"
 #include "http/http.h"
 
-/* Open connections, event streams included; each needs a file descriptor (ulimit -n). */
-#define CONNECTION_LIMIT 16384
+/* Open connections, event streams included; each needs a file descriptor (ulimit -n), and
+ * DESCRIPTOR_RESERVE are kept for the rest (the store's files, the outbox's and the poller's
+ * sends, the key, epoll), so the server never runs out and stops accepting. */
+#define CONNECTION_LIMIT   16384
+#define DESCRIPTOR_RESERVE 512
 /* libmicrohttpd's memory per connection, held as long as it is open (an event stream's whole
  * life): the request's headers and the answer's. Its default, 32 KiB, made 10,000 idle event
  * streams cost 320 MB; a request whose headers do not fit is answered 431. */
 #define CONNECTION_MEMORY 4096
 
+/* A connection waiting for a request's headers: cut once its deadline passed. */
+struct waiting {
+	struct waiting *prev, *next;
+	int fd;
+	int64_t deadline_ms;
+	bool is_listed;
+};
+
 struct http_server {
 	struct MHD_Daemon *daemon;
 	struct app *app;
 	atomic_int in_flight;
+	int header_timeout_ms;
+	pthread_t watchdog;
+	pthread_mutex_t lock; /* guards what follows */
+	pthread_cond_t cond;
+	struct waiting *waiting;
+	bool is_stopping;
 };
 
 /* One request's state, from its first callback to its completion. */
@@ -38,6 +60,7 @@ struct exchange {
 	int64_t start_us;
 	int status;
 	bool is_too_large;
+	bool is_refused; /* answered 400 before its body: ambiguous framing */
 	bool is_deferred;
 	atomic_bool is_answered;    /* http_resume set later */
 	struct http_response later; /* a deferred answer */
@@ -80,6 +103,8 @@ static enum MHD_Result queue(struct MHD_Connection *c, struct exchange *x,
 	}
 	if (res->set_cookie[0] != '\0')
 		MHD_add_response_header(r, MHD_HTTP_HEADER_SET_COOKIE, res->set_cookie);
+	if (x->is_refused) /* the rest of the connection's bytes cannot be trusted */
+		MHD_add_response_header(r, MHD_HTTP_HEADER_CONNECTION, "close");
 	if (res->retry_after > 0) {
 		char seconds[16];
 		snprintf(seconds, sizeof(seconds), "%d", res->retry_after);
@@ -98,6 +123,140 @@ static enum MHD_Result too_large(struct MHD_Connection *c, struct exchange *x)
 	return queue(c, x, &res);
 }
 
+/* How a request's headers frame its body. */
+struct framing {
+	int lengths, encodings;
+	const char *encoding;
+};
+
+static enum MHD_Result count_framing(void *cls, enum MHD_ValueKind kind, const char *key,
+                                     const char *value)
+{
+	struct framing *f = cls;
+	if (strcasecmp(key, MHD_HTTP_HEADER_CONTENT_LENGTH) == 0)
+		f->lengths++;
+	if (strcasecmp(key, MHD_HTTP_HEADER_TRANSFER_ENCODING) == 0) {
+		f->encodings++;
+		f->encoding = value;
+	}
+	return MHD_YES;
+}
+
+/* Why the body's framing is ambiguous (a proxy could read another request into it), or NULL.
+ * libmicrohttpd 0.9.75 would take the first Content-Length, or Transfer-Encoding over it. */
+static const char *framing_error(struct MHD_Connection *c)
+{
+	struct framing f = { 0 };
+	MHD_get_connection_values(c, MHD_HEADER_KIND, count_framing, &f);
+	if (f.lengths > 1)
+		return "more than one Content-Length";
+	if (f.encodings > 1)
+		return "more than one Transfer-Encoding";
+	if (f.lengths > 0 && f.encodings > 0)
+		return "both Content-Length and Transfer-Encoding";
+	if (f.encodings > 0 && strcasecmp(f.encoding, "chunked") != 0)
+		return "a Transfer-Encoding other than chunked";
+	return NULL;
+}
+
+static enum MHD_Result refuse_framing(struct MHD_Connection *c, struct exchange *x, const char *why)
+{
+	struct http_response res = { 0 };
+	x->is_refused = true;
+	http_reply_errorf(&res, ERR_INVALID, "ambiguous request framing: %s", why);
+	return queue(c, x, &res);
+}
+
+/* Lists w to be cut unless a request's headers arrive within the deadline. */
+static void wait_start(struct http_server *srv, struct waiting *w)
+{
+	pthread_mutex_lock(&srv->lock);
+	w->deadline_ms = clock_now_ms() + srv->header_timeout_ms;
+	if (!w->is_listed) {
+		w->prev = NULL;
+		w->next = srv->waiting;
+		if (w->next != NULL)
+			w->next->prev = w;
+		srv->waiting = w;
+		w->is_listed = true;
+	}
+	pthread_mutex_unlock(&srv->lock);
+}
+
+static void unlist(struct http_server *srv, struct waiting *w)
+{
+	if (!w->is_listed)
+		return;
+	if (w->prev != NULL)
+		w->prev->next = w->next;
+	else
+		srv->waiting = w->next;
+	if (w->next != NULL)
+		w->next->prev = w->prev;
+	w->is_listed = false;
+}
+
+static void wait_end(struct http_server *srv, struct MHD_Connection *c)
+{
+	const union MHD_ConnectionInfo *info =
+	    MHD_get_connection_info(c, MHD_CONNECTION_INFO_SOCKET_CONTEXT);
+	if (info == NULL || info->socket_context == NULL)
+		return;
+	pthread_mutex_lock(&srv->lock);
+	unlist(srv, info->socket_context);
+	pthread_mutex_unlock(&srv->lock);
+}
+
+static void on_connection(void *cls, struct MHD_Connection *c, void **socket_context,
+                          enum MHD_ConnectionNotificationCode code)
+{
+	struct http_server *srv = cls;
+	if (code == MHD_CONNECTION_NOTIFY_STARTED) {
+		const union MHD_ConnectionInfo *info =
+		    MHD_get_connection_info(c, MHD_CONNECTION_INFO_CONNECTION_FD);
+		struct waiting *w = xcalloc(1, sizeof(*w));
+		w->fd = info != NULL ? info->connect_fd : -1;
+		*socket_context = w;
+		wait_start(srv, w);
+	} else if (*socket_context != NULL) {
+		/* Before libmicrohttpd closes the socket: the watchdog never shuts another's. */
+		pthread_mutex_lock(&srv->lock);
+		unlist(srv, *socket_context);
+		pthread_mutex_unlock(&srv->lock);
+		free(*socket_context);
+		*socket_context = NULL;
+	}
+}
+
+/* Shuts the connections whose headers are late: libmicrohttpd then reads their end and closes
+ * them. Its own timeout counts from the last byte, which a client trickling bytes renews. */
+static void *watch(void *arg)
+{
+	struct http_server *srv = arg;
+	int period_ms = srv->header_timeout_ms < 4000 ? srv->header_timeout_ms / 4 : 1000;
+	prctl(PR_SET_NAME, "http-deadline");
+	pthread_mutex_lock(&srv->lock);
+	while (!srv->is_stopping) {
+		int64_t now = clock_now_ms();
+		for (struct waiting *w = srv->waiting, *next; w != NULL; w = next) {
+			next = w->next;
+			if (w->deadline_ms > now)
+				continue;
+			if (w->fd >= 0)
+				shutdown(w->fd, SHUT_RDWR);
+			unlist(srv, w);
+		}
+		struct timespec until;
+		clock_gettime(CLOCK_REALTIME, &until);
+		until.tv_nsec += period_ms * 1000000L;
+		until.tv_sec += until.tv_nsec / 1000000000L;
+		until.tv_nsec %= 1000000000L;
+		pthread_cond_timedwait(&srv->cond, &srv->lock, &until);
+	}
+	pthread_mutex_unlock(&srv->lock);
+	return NULL;
+}
+
 static enum MHD_Result on_request(void *cls, struct MHD_Connection *c, const char *url,
                                   const char *method, const char *version, const char *upload_data,
                                   size_t *upload_size, void **state)
@@ -113,6 +272,10 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *c, const cha
 		x->req.path = url;
 		*state = x;
 		atomic_fetch_add(&srv->in_flight, 1);
+		wait_end(srv, c);
+		const char *framing = framing_error(c);
+		if (framing != NULL)
+			return refuse_framing(c, x, framing);
 		const char *length =
 		    MHD_lookup_connection_value(c, MHD_HEADER_KIND, MHD_HTTP_HEADER_CONTENT_LENGTH);
 		if (length != NULL && strtoull(length, NULL, 10) > HTTP_BODY_MAX) {
@@ -124,11 +287,13 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *c, const cha
 	if (*upload_size > 0) {
 		if (x->req.body.len + *upload_size > HTTP_BODY_MAX)
 			x->is_too_large = true;
-		if (!x->is_too_large)
+		if (!x->is_too_large && !x->is_refused)
 			buf_append(&x->req.body, upload_data, *upload_size);
 		*upload_size = 0;
 		return MHD_YES;
 	}
+	if (x->is_refused)
+		return MHD_YES;
 	if (x->is_too_large)
 		return x->status != 0 ? MHD_YES : too_large(c, x);
 	if (x->is_deferred) /* called again once http_resume set the answer */
@@ -161,6 +326,12 @@ static void on_completed(void *cls, struct MHD_Connection *c, void **state,
 	struct exchange *x = *state;
 	if (x == NULL)
 		return;
+	if (code == MHD_REQUEST_TERMINATED_COMPLETED_OK) { /* kept alive: the next request's turn */
+		const union MHD_ConnectionInfo *info =
+		    MHD_get_connection_info(c, MHD_CONNECTION_INFO_SOCKET_CONTEXT);
+		if (info != NULL && info->socket_context != NULL)
+			wait_start(srv, info->socket_context);
+	}
 	log_info("%s %.255s %d %lldus", x->req.method, x->req.path, x->status,
 	         (long long)(clock_mono_us() - x->start_us));
 	buf_free(&x->req.body);
@@ -186,6 +357,36 @@ __attribute__((format(printf, 2, 0))) static void on_mhd_log(void *cls, const ch
 	log_warn("http: %s", line);
 }
 
+static void stop_watchdog(struct http_server *srv)
+{
+	pthread_mutex_lock(&srv->lock);
+	srv->is_stopping = true;
+	pthread_cond_signal(&srv->cond);
+	pthread_mutex_unlock(&srv->lock);
+	pthread_join(srv->watchdog, NULL);
+}
+
+/* Raises the descriptor limit to what the system allows and answers how many connections
+ * leave DESCRIPTOR_RESERVE of it to the rest. */
+static unsigned int connection_limit(void)
+{
+	struct rlimit lim;
+	if (getrlimit(RLIMIT_NOFILE, &lim) < 0)
+		return 256;
+	if (lim.rlim_cur < lim.rlim_max) {
+		lim.rlim_cur = lim.rlim_max;
+		if (setrlimit(RLIMIT_NOFILE, &lim) < 0)
+			getrlimit(RLIMIT_NOFILE, &lim);
+	}
+	rlim_t open = lim.rlim_cur;
+	rlim_t limit = open > 2 * DESCRIPTOR_RESERVE ? open - DESCRIPTOR_RESERVE : open / 2;
+	if (limit > CONNECTION_LIMIT)
+		limit = CONNECTION_LIMIT;
+	log_info("serving at most %llu connections (%llu file descriptors)",
+	         (unsigned long long)limit, (unsigned long long)open);
+	return (unsigned int)limit;
+}
+
 struct http_server *http_server_start(struct app *app, struct error *e)
 {
 	const struct config *cfg = app->config;
@@ -204,6 +405,14 @@ struct http_server *http_server_start(struct app *app, struct error *e)
 	    cfg->threads > 0 ? (unsigned int)cfg->threads : (unsigned int)(cores > 0 ? cores : 2);
 	struct http_server *srv = xcalloc(1, sizeof(*srv));
 	srv->app = app;
+	srv->header_timeout_ms = cfg->header_timeout_ms;
+	pthread_mutex_init(&srv->lock, NULL);
+	pthread_cond_init(&srv->cond, NULL);
+	if (pthread_create(&srv->watchdog, NULL, watch, srv) != 0) {
+		error_set(e, ERR_UNAVAILABLE, "cannot start the HTTP server's watchdog");
+		freeaddrinfo(ai);
+		goto fail;
+	}
 	unsigned int flags =
 	    MHD_USE_EPOLL_INTERNAL_THREAD | MHD_ALLOW_SUSPEND_RESUME | MHD_USE_ERROR_LOG;
 	if (ai->ai_family == AF_INET6)
@@ -212,17 +421,21 @@ struct http_server *http_server_start(struct app *app, struct error *e)
 	    flags, 0, NULL, NULL, on_request, srv, MHD_OPTION_EXTERNAL_LOGGER, on_mhd_log, NULL,
 	    MHD_OPTION_SOCK_ADDR, ai->ai_addr, MHD_OPTION_THREAD_POOL_SIZE, threads,
 	    MHD_OPTION_CONNECTION_TIMEOUT, (unsigned int)60, MHD_OPTION_CONNECTION_LIMIT,
-	    (unsigned int)CONNECTION_LIMIT, MHD_OPTION_CONNECTION_MEMORY_LIMIT,
+	    connection_limit(), MHD_OPTION_PER_IP_CONNECTION_LIMIT,
+	    (unsigned int)cfg->connections_per_address, MHD_OPTION_CONNECTION_MEMORY_LIMIT,
 	    (size_t)CONNECTION_MEMORY, MHD_OPTION_NOTIFY_COMPLETED, on_completed, srv,
+	    MHD_OPTION_NOTIFY_CONNECTION, on_connection, srv, MHD_OPTION_STRICT_FOR_CLIENT, (int)1,
 	    MHD_OPTION_UNESCAPE_CALLBACK, unescape, NULL, MHD_OPTION_END);
 	freeaddrinfo(ai);
-	if (srv->daemon == NULL) {
-		error_set(e, ERR_UNAVAILABLE, "cannot listen on %s:%d", cfg->listen_host,
-		          cfg->listen_port);
-		free(srv);
-		return NULL;
-	}
-	return srv;
+	if (srv->daemon != NULL)
+		return srv;
+	error_set(e, ERR_UNAVAILABLE, "cannot listen on %s:%d", cfg->listen_host, cfg->listen_port);
+	stop_watchdog(srv);
+fail:
+	pthread_cond_destroy(&srv->cond);
+	pthread_mutex_destroy(&srv->lock);
+	free(srv);
+	return NULL;
 }
 
 int http_server_port(struct http_server *srv)
@@ -241,5 +454,8 @@ void http_server_stop(struct http_server *srv, int wait_ms)
 	MHD_stop_daemon(srv->daemon);
 	if (listener != MHD_INVALID_SOCKET)
 		close(listener);
+	stop_watchdog(srv);
+	pthread_cond_destroy(&srv->cond);
+	pthread_mutex_destroy(&srv->lock);
 	free(srv);
 }

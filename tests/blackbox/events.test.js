@@ -11,7 +11,9 @@ import { openStream, findEvent } from './lib/sse.js';
 
 let s, admin, ana, luis, ventas;
 before(async () => {
-  s = await startServer({ env: { CENTRALITA_SSE_HEARTBEAT_MS: '300' } });
+  // The thousand streams below are one admin's, from one address: the caps raised for them.
+  s = await startServer({ env: { CENTRALITA_SSE_HEARTBEAT_MS: '300', CENTRALITA_STREAMS_PER_USER: '2000',
+    CENTRALITA_STREAMS_PER_ADDRESS: '2000', CENTRALITA_CONNECTIONS_PER_ADDRESS: '3000' } });
   admin = await adminClient(s);
   await connectAll(admin);
   ana = await agentClient(s, admin, 'ana@example.com', 'Ana');

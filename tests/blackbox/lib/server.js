@@ -53,8 +53,11 @@ export function freePort() {
   });
 }
 
-export async function startServer({ dir = tempDir(), env = {}, args = [], port = 0 } = {}) {
-  const child = spawn(BIN, ['serve', '--listen', `127.0.0.1:${port}`, ...args], {
+// wrap is a command that runs the binary (['prlimit', '--nofile=256:'] starts it with a lower
+// descriptor limit); it must exec it, so the child's pid stays the server's.
+export async function startServer({ dir = tempDir(), env = {}, args = [], port = 0, wrap = [] } = {}) {
+  const command = [...wrap, BIN, 'serve', '--listen', `127.0.0.1:${port}`, ...args];
+  const child = spawn(command[0], command.slice(1), {
     env: baseEnv(dir, {
       CENTRALITA_ADMIN_EMAIL: ADMIN_EMAIL,
       CENTRALITA_ADMIN_PASSWORD: ADMIN_PASSWORD,

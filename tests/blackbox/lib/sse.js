@@ -3,16 +3,18 @@
 import http from 'node:http';
 import assert from 'node:assert/strict';
 
-// Opens GET path (default /api/v1/events) as client (its cookie or token); resolves once
-// the answer's head arrived, with { status, headers, events, comments, text, waitFor, close }.
-export function openStream(client, { path = '/api/v1/events', lastEventId } = {}) {
+// Opens GET path (default /api/v1/events) as client (its cookie or token), from localAddress
+// when given (127.0.0.2 is another client on loopback); resolves once the answer's head
+// arrived, with { status, headers, events, comments, text, res, waitFor, close } (res.pause()
+// stops reading).
+export function openStream(client, { path = '/api/v1/events', lastEventId, localAddress } = {}) {
   const headers = { accept: 'text/event-stream' };
   if (client.cookie) headers.cookie = client.cookie;
   if (client.token) headers.authorization = `Bearer ${client.token}`;
   if (lastEventId !== undefined) headers['last-event-id'] = String(lastEventId);
   return new Promise((resolve, reject) => {
-    const req = http.get(client.url + path, { headers, agent: false }, (res) => {
-      const stream = { status: res.statusCode, headers: res.headers, events: [], comments: [], text: '', ended: false };
+    const req = http.get(client.url + path, { headers, agent: false, localAddress }, (res) => {
+      const stream = { status: res.statusCode, headers: res.headers, events: [], comments: [], text: '', ended: false, res };
       let pending = '';
       res.setEncoding('utf8');
       res.on('data', (chunk) => {
