@@ -7,8 +7,8 @@ FUZZ_SECONDS ?= 60
 JOBS       := $(shell nproc)
 SOURCES     = $(shell git ls-files '*.c' '*.h' 2>/dev/null || find src tests -name '*.[ch]')
 
-.PHONY: run test build build-test build-fuzz unit blackbox fuzz fuzz-short crashtest crashtest-short bench \
-	format format-check clean
+.PHONY: run test build build-test build-fuzz unit blackbox node-modules screenshots fuzz fuzz-short \
+	crashtest crashtest-short bench format format-check clean
 
 # make run starts in demo mode (docs/DECISIONS.md); make run CENTRALITA_DEMO=0 does not.
 CENTRALITA_DEMO ?= 1
@@ -32,9 +32,18 @@ test: build-test format-check unit fuzz-short blackbox crashtest-short
 unit:
 	cd $(BUILD_TEST) && ctest --output-on-failure
 
-blackbox:
-	cd tests/blackbox && { [ -d node_modules ] && [ node_modules/.package-lock.json -nt package-lock.json ] || npm ci --no-audit --no-fund; }
+# The browser tests write their screenshots to $(BUILD_TEST)/screenshots, never to the tree.
+blackbox: node-modules
 	CENTRALITA_BIN=$(CURDIR)/$(BUILD_TEST)/centralita node --test tests/blackbox/
+
+# Refreshes the committed screenshots in docs/screenshots (the README shows them): the
+# browser tests, writing there.
+screenshots: build-test node-modules
+	SCREENSHOT_DIR=$(CURDIR)/docs/screenshots CENTRALITA_BIN=$(CURDIR)/$(BUILD_TEST)/centralita \
+		node --test $(wildcard tests/blackbox/ui*.test.js)
+
+node-modules:
+	cd tests/blackbox && { [ -d node_modules ] && [ node_modules/.package-lock.json -nt package-lock.json ] || npm ci --no-audit --no-fund; }
 
 build-fuzz:
 	scripts/deps.sh test

@@ -71,7 +71,7 @@ int main(int argc, char **argv)
 	}
 	struct store *st;
 	struct error e;
-	if (store_open(argv[1], 2, &st, &e) < 0)
+	if (store_open(argv[1], 2, 5000, &st, &e) < 0)
 		fail("opening the database", &e);
 	size_t n;
 	struct target *targets = read_targets(st, &n);

@@ -34,7 +34,7 @@ static struct store *open_store(const char *url, struct channel *ch)
 {
 	struct store *st;
 	struct error e;
-	if (store_open(url, 2, &st, &e) < 0)
+	if (store_open(url, 2, 5000, &st, &e) < 0)
 		fail("opening the database", &e);
 	struct store_tx *tx = store_begin(st, STORE_READ);
 	if (tx == NULL || channel_find_external(tx, CHANNEL_WHATSAPP, PHONE_NUMBER_ID, ch, &e) < 0)

@@ -19,6 +19,7 @@
 #include "core/config.h"
 #include "core/json.h"
 #include "core/log.h"
+#include "core/pool.h"
 #include "core/seal.h"
 #include "core/token.h"
 #include "demo.h"
@@ -35,6 +36,7 @@ struct cli_flag {
 	const char *name;
 	const char *help;
 	const char *value;
+	bool is_secret; /* also --NAME-file PATH: kept out of the process list */
 };
 
 struct command {
@@ -67,8 +69,16 @@ static void print_help(const struct command *cmd)
 	bool has_flags = cmd->uses_config || (cmd->flags && cmd->flags[0].name);
 	if (has_flags)
 		printf("\nflags:\n");
-	for (struct cli_flag *f = cmd->flags; f && f->name; f++)
+	for (struct cli_flag *f = cmd->flags; f && f->name; f++) {
 		printf("  --%-18s %s\n", f->name, f->help);
+		char file_flag[64];
+		snprintf(file_flag, sizeof(file_flag), "%s-file PATH", f->name);
+		if (f->is_secret)
+			printf(
+			    "  --%-18s the same from the first line of PATH (- reads standard input),\n"
+			    "  %20s out of sight of other users, unlike a flag in the process list\n",
+			    file_flag, "");
+	}
 	for (int i = 0; cmd->uses_config && config_items[i].flag; i++)
 		printf("  --%-18s %s [%s]\n", config_items[i].flag, config_items[i].help,
 		       config_items[i].env);
@@ -80,6 +90,41 @@ static struct cli_flag *find_flag(const struct command *cmd, const char *name)
 		if (strcmp(f->name, name) == 0)
 			return f;
 	return NULL;
+}
+
+/* The secret flag that --name (NAME-file) reads from a file, or NULL. */
+static struct cli_flag *find_secret_file_flag(const struct command *cmd, const char *name)
+{
+	size_t len = strlen(name);
+	if (len <= 5 || strcmp(name + len - 5, "-file") != 0)
+		return NULL;
+	for (struct cli_flag *f = cmd->flags; f && f->name; f++)
+		if (f->is_secret && strlen(f->name) == len - 5 &&
+		    strncmp(f->name, name, len - 5) == 0)
+			return f;
+	return NULL;
+}
+
+/* A secret's value from the first line of path ("-": standard input), to keep until exit. */
+static const char *read_secret(const char *prefix, const char *flag, const char *path)
+{
+	bool is_stdin = strcmp(path, "-") == 0;
+	FILE *f = is_stdin ? stdin : fopen(path, "r");
+	if (f == NULL)
+		usage_error(prefix, "--%s-file: cannot open %s: %s", flag, path, strerror(errno));
+	char *line = NULL;
+	size_t cap = 0;
+	ssize_t n = getline(&line, &cap, f);
+	if (!is_stdin)
+		fclose(f);
+	if (n > 0)
+		line[strcspn(line, "\r\n")] = '\0';
+	if (n <= 0 || line[0] == '\0') {
+		free(line);
+		usage_error(prefix, "--%s-file: %s has no value on its first line", flag,
+		            is_stdin ? "standard input" : path);
+	}
+	return line;
 }
 
 /* Parses argv (after the sub-command's words) into flags and positional arguments. */
@@ -111,10 +156,11 @@ static void parse_args(const struct command *cmd, int argc, char **argv, struct 
 		memcpy(name, arg + 2, len - 2);
 		name[len - 2] = '\0';
 		struct cli_flag *own = find_flag(cmd, name);
+		struct cli_flag *from_file = find_secret_file_flag(cmd, name);
 		bool is_config = false;
 		for (int k = 0; cmd->uses_config && config_items[k].flag; k++)
 			is_config |= strcmp(config_items[k].flag, name) == 0;
-		if (own == NULL && !is_config)
+		if (own == NULL && from_file == NULL && !is_config)
 			usage_error(prefix, "unknown flag --%s", name);
 		if (eq != NULL)
 			value = eq + 1;
@@ -122,7 +168,9 @@ static void parse_args(const struct command *cmd, int argc, char **argv, struct 
 			value = argv[++i];
 		else
 			usage_error(prefix, "--%s needs a value", name);
-		if (own != NULL)
+		if (from_file != NULL)
+			from_file->value = read_secret(prefix, from_file->name, value);
+		else if (own != NULL)
 			own->value = value;
 		else if (config_set_flag(c, name, value, &e) < 0)
 			usage_error(prefix, "%s", e.message);
@@ -163,7 +211,7 @@ static int open_store(struct config *c, int pool, struct store **st)
 	const char *path = config_sqlite_path(c);
 	if (path != NULL)
 		make_parent_dir(path);
-	if (store_open(c->db, pool, st, &e) < 0)
+	if (store_open(c->db, pool, c->busy_timeout_ms, st, &e) < 0)
 		return fail("%s", e.message);
 	int applied;
 	if (store_migrate(*st, &applied, &e) < 0) {
@@ -258,12 +306,14 @@ static int cmd_serve(const struct command *cmd, struct config *c, char **pos)
 	struct store *st = NULL;
 	struct seal *seal = NULL;
 	struct error e;
-	int threads = c->threads > 0 ? c->threads : (int)sysconf(_SC_NPROCESSORS_ONLN);
+	int cores = (int)sysconf(_SC_NPROCESSORS_ONLN);
+	int threads = c->threads > 0 ? c->threads : cores;
+	int hashers = c->hash_threads > 0 ? c->hash_threads : cores / 4 > 0 ? cores / 4 : 1;
 	make_parent_dir(c->secret_key_file);
 	if (seal_open(c->secret_key_file, &seal, &e) < 0)
 		return fail("%s", e.message);
-	if (open_store(c, threads + 3, &st) != 0 || (c->is_demo && seed_demo(st, seal, c) != 0) ||
-	    bootstrap_admin(st) != 0) {
+	if (open_store(c, threads + hashers + 3, &st) != 0 ||
+	    (c->is_demo && seed_demo(st, seal, c) != 0) || bootstrap_admin(st) != 0) {
 		store_close(st);
 		seal_free(seal);
 		return 1;
@@ -276,11 +326,14 @@ static int cmd_serve(const struct command *cmd, struct config *c, char **pos)
 	pthread_sigmask(SIG_BLOCK, &stop, NULL);
 	signal(SIGPIPE, SIG_IGN);
 	struct app app = { .store = st, .config = c, .seal = seal };
-	app.outbox = outbox_worker_start(st, seal, c, &e);
+	/* A few logins wait for each hashing thread (a fraction of a second); more get 503. */
+	app.hashing = pool_start(hashers, 4 * hashers, &e);
+	app.outbox = app.hashing ? outbox_worker_start(st, seal, c, &e) : NULL;
 	app.poller = app.outbox ? poller_start(st, seal, c, app.outbox, &e) : NULL;
 	app.events = app.poller ? events_hub_start(st, c, &e) : NULL;
 	struct http_server *srv = app.events ? http_server_start(&app, &e) : NULL;
 	if (srv == NULL) {
+		pool_stop(app.hashing);
 		events_hub_stop(app.events);
 		poller_stop(app.poller);
 		outbox_worker_stop(app.outbox);
@@ -299,6 +352,7 @@ static int cmd_serve(const struct command *cmd, struct config *c, char **pos)
 	log_info("received %s: finishing requests in flight",
 	         sig == SIGTERM ? "SIGTERM" : "SIGINT");
 	http_server_stop(srv, 10000);
+	pool_stop(app.hashing);
 	events_hub_stop(app.events);
 	poller_stop(app.poller);
 	outbox_worker_stop(app.outbox);
@@ -346,15 +400,15 @@ static int with_tx(struct config *c,
 }
 
 static struct cli_flag user_add_flags[] = {
-	{ "name", "the person's name (defaults to the part of the e-mail before @)", NULL },
-	{ "role", "admin or agent (agent)", NULL },
-	{ "password", "the password (a random one is printed when omitted)", NULL },
-	{ NULL, NULL, NULL },
+	{ "name", "the person's name (defaults to the part of the e-mail before @)", NULL, false },
+	{ "role", "admin or agent (agent)", NULL, false },
+	{ "password", "the password (a random one is printed when omitted)", NULL, true },
+	{ NULL, NULL, NULL, false },
 };
 
 static struct cli_flag passwd_flags[] = {
-	{ "password", "the new password (a random one is printed when omitted)", NULL },
-	{ NULL, NULL, NULL },
+	{ "password", "the new password (a random one is printed when omitted)", NULL, true },
+	{ NULL, NULL, NULL, false },
 };
 
 /* The password from a flag, or a random one printed once. */
@@ -505,17 +559,18 @@ static int member_remove(struct store_tx *tx, char **pos, const struct config *c
 }
 
 static struct cli_flag channel_flags[] = {
-	{ "name", "the channel's display name (required)", NULL },
-	{ "phone-number-id", "WhatsApp: the phone number id", NULL },
-	{ "page-id", "Messenger: the page id", NULL },
-	{ "instagram-account-id", "Instagram: the account id", NULL },
-	{ "access-token", "WhatsApp, Messenger, Instagram: the access token", NULL },
-	{ "app-secret", "WhatsApp, Messenger, Instagram: the app secret", NULL },
-	{ "verify-token", "WhatsApp, Messenger, Instagram: the webhook verify token", NULL },
-	{ "bot-token", "Telegram: the bot token from BotFather", NULL },
-	{ "mode", "Telegram: webhook (default) or polling", NULL },
-	{ "allowed-origins", "webchat: origins that may embed it, comma-separated (any)", NULL },
-	{ NULL, NULL, NULL },
+	{ "name", "the channel's display name (required)", NULL, false },
+	{ "phone-number-id", "WhatsApp: the phone number id", NULL, false },
+	{ "page-id", "Messenger: the page id", NULL, false },
+	{ "instagram-account-id", "Instagram: the account id", NULL, false },
+	{ "access-token", "WhatsApp, Messenger, Instagram: the access token", NULL, true },
+	{ "app-secret", "WhatsApp, Messenger, Instagram: the app secret", NULL, true },
+	{ "verify-token", "WhatsApp, Messenger, Instagram: the webhook verify token", NULL, true },
+	{ "bot-token", "Telegram: the bot token from BotFather", NULL, true },
+	{ "mode", "Telegram: webhook (default) or polling", NULL, false },
+	{ "allowed-origins", "webchat: origins that may embed it, comma-separated (any)", NULL,
+	  false },
+	{ NULL, NULL, NULL, false },
 };
 
 static int channel_add(struct store_tx *tx, char **pos, const struct config *c, struct error *e)
@@ -584,13 +639,13 @@ static int channel_remove_cmd(struct store_tx *tx, char **pos, const struct conf
 }
 
 static struct cli_flag simulate_flags[] = {
-	{ "channel", "the channel's id (required)", NULL },
-	{ "from", "the customer: phone (WhatsApp), PSID, IGSID or Telegram user id", NULL },
-	{ "name", "the customer's display name (Cliente)", NULL },
-	{ "text", "what the customer writes", NULL },
-	{ "payload", "post this file as the webhook body instead of building one", NULL },
-	{ "url", "the server to post to (the public URL)", NULL },
-	{ NULL, NULL, NULL },
+	{ "channel", "the channel's id (required)", NULL, false },
+	{ "from", "the customer: phone (WhatsApp), PSID, IGSID or Telegram user id", NULL, false },
+	{ "name", "the customer's display name (Cliente)", NULL, false },
+	{ "text", "what the customer writes", NULL, false },
+	{ "payload", "post this file as the webhook body instead of building one", NULL, false },
+	{ "url", "the server to post to (the public URL)", NULL, false },
+	{ NULL, NULL, NULL, false },
 };
 
 static size_t collect(char *data, size_t size, size_t n, void *out)
@@ -796,10 +851,10 @@ static const struct command commands[] = {
 	  true, cmd_serve },
 	{ "migrate", "migrate [--db URL]", "Brings the database schema up to date.", 0, NULL, true,
 	  cmd_migrate },
-	{ "user add", "user add EMAIL [--name NAME] [--role admin|agent] [--password P]",
+	{ "user add", "user add EMAIL [--name NAME] [--role admin|agent] [--password-file PATH]",
 	  "Creates a user.", 1, user_add_flags, true, cmd_user_add },
 	{ "user list", "user list", "Lists the users.", 0, NULL, true, cmd_user_list },
-	{ "user passwd", "user passwd EMAIL [--password P]",
+	{ "user passwd", "user passwd EMAIL [--password-file PATH]",
 	  "Sets a user's password and ends their sessions.", 1, passwd_flags, true,
 	  cmd_user_passwd },
 	{ "user deactivate", "user deactivate EMAIL",

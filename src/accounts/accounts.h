@@ -97,12 +97,22 @@ int users_query(struct store_tx *tx, const char *sql, const struct store_value *
  * transactions. Sessions and API tokens are random; only their hashes are stored.
  */
 int auth_password_hash(const char *password, char out[AUTH_HASH_MAX], struct error *e);
-/* Seconds an e-mail stays locked after its nth consecutive failed login (0: not locked). */
-int auth_lock_seconds(int failures);
-/* Checks e-mail and password with the throttle; on ERR_RATE_LIMITED *retry_after is set.
- * Answers the same whether or not the e-mail exists. */
-int auth_login(struct store *st, const char *email, const char *password, int64_t now,
-               struct actor *out, int *retry_after, struct error *e);
+/* Seconds a login counter stays locked after its nth failure: none before `free`, then 1 s
+ * doubling to 16 s, then `longest`. */
+int auth_lock_seconds(int failures, int free, int longest);
+/* Where a login attempt comes from: the client's address, and how many failed logins it
+ * may have (for any e-mail) before it is slowed down. */
+struct auth_source {
+	const char *address;
+	int failures_allowed;
+};
+/* Checks e-mail and password with the throttle: every attempt is counted before the
+ * password is checked, per source and e-mail (5 free, then a lock growing to 15 minutes)
+ * and per source; a success takes its count back. On ERR_RATE_LIMITED *retry_after is set.
+ * Answers the same whether or not the e-mail exists. Slow (argon2id): not for HTTP workers. */
+int auth_login(struct store *st, const struct auth_source *src, const char *email,
+               const char *password, int64_t now, struct actor *out, int *retry_after,
+               struct error *e);
 /* Checks a user's current password (before changing it); ERR_UNPROCESSABLE when wrong. */
 int auth_password_verify(struct store *st, int64_t user_id, const char *password, struct error *e);
 int auth_session_create(struct store_tx *tx, const struct actor *who, int64_t now,
@@ -112,19 +122,26 @@ int auth_session_lookup(struct store_tx *tx, const char *token, int64_t now, str
                         char csrf[TOKEN_TEXT_LEN], struct error *e);
 int auth_session_delete(struct store_tx *tx, const char *token, struct error *e);
 /* Personal API tokens: "ctk_" and 43 random characters, shown once. */
-int auth_token_create(struct store_tx *tx, const struct actor *who, const char *name, int64_t now,
-                      char token[API_TOKEN_LEN], int64_t *id, struct error *e);
-int auth_token_lookup(struct store_tx *tx, const char *token, struct actor *who, struct error *e);
-int auth_token_delete(struct store_tx *tx, const struct actor *who, int64_t id, struct error *e);
 struct api_token {
 	int64_t id;
 	char name[TOKEN_NAME_MAX + 1];
 	int64_t created_at;
+	int64_t expires_at;              /* 0: never */
+	bool is_revoked_by_new_password; /* a new password for its user deletes it */
 };
+/* Creates one from t's name, expires_at (0 or later than now) and is_revoked_by_new_password;
+ * *id is its id. */
+int auth_token_create(struct store_tx *tx, const struct actor *who, const struct api_token *t,
+                      int64_t now, char token[API_TOKEN_LEN], int64_t *id, struct error *e);
+/* The live token of an active user (not expired at now); fills *who. */
+int auth_token_lookup(struct store_tx *tx, const char *token, int64_t now, struct actor *who,
+                      struct error *e);
+int auth_token_delete(struct store_tx *tx, const struct actor *who, int64_t id, struct error *e);
 /* The actor's own tokens (never the secrets); *out is freed by the caller. */
 int auth_token_list(struct store_tx *tx, const struct actor *who, struct api_token **out, size_t *n,
                     struct error *e);
-/* A token as the API lists it: id, name, created_at (never the secret). */
+/* A token as the API lists it: id, name, created_at, expires_at (null: never),
+ * revoke_on_password_change (never the secret). */
 json_t *api_token_json(const struct api_token *t);
 
 /* channels.c */

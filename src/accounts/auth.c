@@ -9,6 +9,7 @@
 #include <string.h>
 
 #include "accounts/accounts.h"
+#include "core/clock.h"
 #include "core/log.h"
 #include "core/xmalloc.h"
 
@@ -28,13 +29,13 @@ int auth_password_hash(const char *password, char out[AUTH_HASH_MAX], struct err
 	return 0;
 }
 
-int auth_lock_seconds(int failures)
+int auth_lock_seconds(int failures, int free, int longest)
 {
-	if (failures < 5)
+	if (failures < free)
 		return 0;
-	if (failures < 10)
-		return 1 << (failures - 5);
-	return 15 * 60;
+	if (failures < free + 5)
+		return 1 << (failures - free);
+	return longest;
 }
 
 /* A hash no password matches in practice, verified against for unknown e-mails so that
@@ -50,110 +51,167 @@ static void make_dummy_hash(void)
 		dummy_hash[0] = '\0';
 }
 
-struct login_state {
+/* How a throttle counter locks: after `free` failures, 1 s doubling to 16 s, then longest. */
+struct lock_rule {
+	int free;
+	int longest; /* seconds */
+};
+
+static int lock_counter(struct store_tx *tx, const char *source, const char *email, int64_t until)
+{
+	return store_exec(tx,
+	                  "UPDATE login_throttle SET locked_until = $3"
+	                  " WHERE source = $1 AND email = $2",
+	                  STORE_ARGS(SV_TEXT(source), SV_TEXT(email), SV_INT(until)));
+}
+
+/*
+ * Counts one attempt of (source, email) as a failure before its password is checked, and
+ * locks the counter for what that failure earns: one statement reads and raises the count,
+ * so parallel attempts cannot both see the same one. An attempt while locked is not
+ * counted: *locked_until is set (> now) and the attempt must be refused. *seconds is the
+ * lock this attempt set (0: none).
+ */
+static int count_attempt(struct store_tx *tx, const char *source, const char *email,
+                         const struct lock_rule *rule, int64_t now, int64_t *locked_until,
+                         int *seconds)
+{
+	struct store_rows *r;
+	int rc = store_query(
+	    tx,
+	    "INSERT INTO login_throttle (source, email, failures, last_failure_at,"
+	    " locked_until) VALUES ($1, $2, 1, $3, 0)"
+	    " ON CONFLICT (source, email) DO UPDATE SET failures ="
+	    " CASE WHEN locked_until > $3 THEN failures"
+	    " WHEN $3 - last_failure_at > $4 THEN 1 ELSE failures + 1 END,"
+	    " last_failure_at = CASE WHEN locked_until > $3 THEN last_failure_at"
+	    " ELSE $3 END RETURNING failures, locked_until",
+	    STORE_ARGS(SV_TEXT(source), SV_TEXT(email), SV_INT(now), SV_INT(THROTTLE_RESET_MS)),
+	    &r);
+	if (rc < 0)
+		return rc;
+	int64_t failures = 0;
+	*locked_until = 0;
+	*seconds = 0;
+	if ((rc = store_next(r)) == 1) {
+		failures = store_int(r, 0);
+		*locked_until = store_int(r, 1);
+	}
+	store_rows_free(r);
+	if (rc < 0 || *locked_until > now)
+		return rc < 0 ? rc : 0;
+	*locked_until = 0;
+	*seconds = auth_lock_seconds(failures > INT32_MAX ? INT32_MAX : (int)failures, rule->free,
+	                             rule->longest);
+	return *seconds == 0 ? 0 : lock_counter(tx, source, email, now + 1000LL * *seconds);
+}
+
+struct attempt {
+	const char *email, *source;
+	int source_failures;
+	int64_t now;
 	bool has_user;
 	struct actor who;
 	char hash[AUTH_HASH_MAX];
-	int64_t failures;
-	int64_t last_failure_at;
-	int64_t locked_until;
+	int64_t locked_until;              /* > now: refused, locked until then */
+	int source_seconds, email_seconds; /* the locks this attempt's failure set */
 };
 
-static int read_login_state(struct store *st, const char *email, struct login_state *s)
+/* Counts the attempt for its source (every e-mail) and for its source and e-mail, then
+ * reads the user: one transaction. */
+static int begin_attempt(struct store_tx *tx, void *arg)
 {
-	memset(s, 0, sizeof(*s));
-	struct store_tx *tx = store_begin(st, STORE_READ);
-	if (tx == NULL)
-		return ERR_UNAVAILABLE;
+	struct attempt *a = arg;
+	const struct lock_rule by_source = { a->source_failures, 60 };
+	const struct lock_rule by_email = { 5, 15 * 60 };
+	int rc = count_attempt(tx, a->source, "", &by_source, a->now, &a->locked_until,
+	                       &a->source_seconds);
+	if (rc >= 0 && a->locked_until <= a->now)
+		rc = count_attempt(tx, a->source, a->email, &by_email, a->now, &a->locked_until,
+		                   &a->email_seconds);
+	if (rc < 0 || a->locked_until > a->now)
+		return rc < 0 ? rc : 0;
 	struct store_rows *r;
-	int rc = store_query(tx,
-	                     "SELECT account_id, id, role, password_hash FROM users"
-	                     " WHERE email = $1 AND is_active = 1",
-	                     STORE_ARGS(SV_TEXT(email)), &r);
-	if (rc == 0 && (rc = store_next(r)) == 1) {
-		s->has_user = true;
-		s->who.account_id = store_int(r, 0);
-		s->who.user_id = store_int(r, 1);
-		s->who.role = strcmp(store_text(r, 2), "admin") == 0 ? ROLE_ADMIN : ROLE_AGENT;
-		snprintf(s->hash, sizeof(s->hash), "%s", store_text(r, 3));
+	rc = store_query(tx,
+	                 "SELECT account_id, id, role, password_hash FROM users"
+	                 " WHERE email = $1 AND is_active = 1",
+	                 STORE_ARGS(SV_TEXT(a->email)), &r);
+	if (rc < 0)
+		return rc;
+	if ((rc = store_next(r)) == 1) {
+		a->has_user = true;
+		a->who.account_id = store_int(r, 0);
+		a->who.user_id = store_int(r, 1);
+		a->who.role = strcmp(store_text(r, 2), "admin") == 0 ? ROLE_ADMIN : ROLE_AGENT;
+		snprintf(a->hash, sizeof(a->hash), "%s", store_text(r, 3));
 	}
-	if (rc >= 0)
-		store_rows_free(r);
-	if (rc >= 0)
-		rc =
-		    store_query(tx,
-		                "SELECT failures, last_failure_at, locked_until FROM login_throttle"
-		                " WHERE email = $1",
-		                STORE_ARGS(SV_TEXT(email)), &r);
-	if (rc >= 0 && (rc = store_next(r)) == 1) {
-		s->failures = store_int(r, 0);
-		s->last_failure_at = store_int(r, 1);
-		s->locked_until = store_int(r, 2);
-	}
-	if (rc >= 0)
-		store_rows_free(r);
-	store_rollback(tx);
+	store_rows_free(r);
 	return rc < 0 ? rc : 0;
 }
 
-static int record_outcome(struct store *st, const char *email, const struct login_state *s,
-                          bool is_success, int64_t now)
+/* A failure's locks run from its answer, not from the start of its slow check. */
+static int restart_locks(struct store_tx *tx, void *arg)
 {
-	struct store_tx *tx = store_begin(st, STORE_WRITE);
-	if (tx == NULL)
-		return ERR_UNAVAILABLE;
-	int rc;
-	if (is_success) {
-		rc = store_exec(tx, "DELETE FROM login_throttle WHERE email = $1",
-		                STORE_ARGS(SV_TEXT(email)));
-	} else {
-		int64_t failures =
-		    now - s->last_failure_at > THROTTLE_RESET_MS ? 1 : s->failures + 1;
-		int64_t locked_until = now + 1000LL * auth_lock_seconds((int)failures);
-		rc = store_exec(tx,
-		                "INSERT INTO login_throttle (account_id, email, failures,"
-		                " last_failure_at, locked_until) VALUES (1, $1, $2, $3, $4)"
-		                " ON CONFLICT (email) DO UPDATE SET failures = $2,"
-		                " last_failure_at = $3, locked_until = $4",
-		                STORE_ARGS(SV_TEXT(email), SV_INT(failures), SV_INT(now),
-		                           SV_INT(locked_until)));
-	}
-	if (rc < 0) {
-		store_rollback(tx);
-		return rc;
-	}
-	return store_commit(tx);
+	struct attempt *a = arg;
+	int64_t now = clock_now_ms();
+	int rc = 0;
+	if (a->source_seconds > 0)
+		rc = lock_counter(tx, a->source, "", now + 1000LL * a->source_seconds);
+	if (rc >= 0 && a->email_seconds > 0)
+		rc = lock_counter(tx, a->source, a->email, now + 1000LL * a->email_seconds);
+	return rc;
 }
 
-int auth_login(struct store *st, const char *email, const char *password, int64_t now,
-               struct actor *out, int *retry_after, struct error *e)
+/* A success takes its attempt back: the e-mail's count starts over, the source's loses one. */
+static int take_back_attempt(struct store_tx *tx, void *arg)
+{
+	struct attempt *a = arg;
+	int rc = store_exec(tx, "DELETE FROM login_throttle WHERE source = $1 AND email = $2",
+	                    STORE_ARGS(SV_TEXT(a->source), SV_TEXT(a->email)));
+	if (rc >= 0)
+		rc = store_exec(tx,
+		                "UPDATE login_throttle SET failures = failures - 1"
+		                " WHERE source = $1 AND email = '' AND failures > 0",
+		                STORE_ARGS(SV_TEXT(a->source)));
+	return rc;
+}
+
+int auth_login(struct store *st, const struct auth_source *src, const char *email,
+               const char *password, int64_t now, struct actor *out, int *retry_after,
+               struct error *e)
 {
 	char folded[USER_EMAIL_MAX + 1];
-	struct login_state s;
 	int rc = text_fold_email(email, folded, e);
 	if (rc < 0)
 		return rc;
 	if (strlen(password) > USER_PASSWORD_MAX)
 		return error_set(e, ERR_INVALID, "'password' is longer than %d bytes",
 		                 USER_PASSWORD_MAX);
-	rc = read_login_state(st, folded, &s);
-	if (rc < 0)
+	struct attempt a = { .email = folded,
+		             .source = src->address,
+		             .source_failures = src->failures_allowed,
+		             .now = now };
+	if ((rc = store_run(st, begin_attempt, &a)) < 0)
 		return store_failed(e, rc);
-	if (s.locked_until > now) {
-		*retry_after = (int)((s.locked_until - now + 999) / 1000);
+	if (a.locked_until > now) {
+		*retry_after = (int)((a.locked_until - now + 999) / 1000);
 		return error_set(e, ERR_RATE_LIMITED,
 		                 "too many failed logins; try again in %d seconds", *retry_after);
 	}
 	pthread_once(&dummy_once, make_dummy_hash);
-	const char *hash = s.has_user ? s.hash : dummy_hash;
-	bool is_match =
-	    crypto_pwhash_str_verify(hash, password, strlen(password)) == 0 && s.has_user;
-	rc = record_outcome(st, folded, &s, is_match, now);
+	bool is_match = crypto_pwhash_str_verify(a.has_user ? a.hash : dummy_hash, password,
+	                                         strlen(password)) == 0 &&
+	                a.has_user;
+	sodium_memzero(a.hash, sizeof(a.hash));
+	if (!is_match && a.source_seconds + a.email_seconds > 0)
+		rc = store_run(st, restart_locks, &a);
+	else if (is_match)
+		rc = store_run(st, take_back_attempt, &a);
 	if (rc < 0)
 		return store_failed(e, rc);
 	if (!is_match)
 		return error_set(e, ERR_BAD_CREDENTIALS, "wrong e-mail or password");
-	*out = s.who;
+	*out = a.who;
 	return 0;
 }
 
@@ -243,29 +301,34 @@ int auth_session_delete(struct store_tx *tx, const char *token, struct error *e)
 	return store_failed(e, rc);
 }
 
-int auth_token_create(struct store_tx *tx, const struct actor *who, const char *name, int64_t now,
-                      char token[API_TOKEN_LEN], int64_t *id, struct error *e)
+int auth_token_create(struct store_tx *tx, const struct actor *who, const struct api_token *t,
+                      int64_t now, char token[API_TOKEN_LEN], int64_t *id, struct error *e)
 {
 	char clean[TOKEN_NAME_MAX + 1];
 	char hash[TOKEN_HASH_LEN];
 	char secret[TOKEN_TEXT_LEN];
-	int rc = text_check_name("name", name, TOKEN_NAME_MAX, clean, e);
+	int rc = text_check_name("name", t->name, TOKEN_NAME_MAX, clean, e);
 	if (rc < 0)
 		return rc;
+	if (t->expires_at != 0 && t->expires_at <= now)
+		return error_set(e, ERR_UNPROCESSABLE, "'expires_at' must be in the future");
 	token_generate(secret);
 	snprintf(token, API_TOKEN_LEN, API_TOKEN_PREFIX "%s", secret);
 	token_hash(token, strlen(token), hash);
 	rc = store_get_int(
 	    tx,
-	    "INSERT INTO api_tokens (account_id, user_id, name, token_hash, created_at)"
-	    " VALUES ($1, $2, $3, $4, $5) RETURNING id",
+	    "INSERT INTO api_tokens (account_id, user_id, name, token_hash, created_at,"
+	    " expires_at, revoke_on_password_change)"
+	    " VALUES ($1, $2, $3, $4, $5, $6, $7) RETURNING id",
 	    STORE_ARGS(SV_INT(who->account_id), SV_INT(who->user_id), SV_TEXT(clean), SV_TEXT(hash),
-	               SV_INT(now)),
+	               SV_INT(now), t->expires_at != 0 ? SV_INT(t->expires_at) : SV_NULL,
+	               SV_INT(t->is_revoked_by_new_password)),
 	    id);
 	return store_failed(e, rc);
 }
 
-int auth_token_lookup(struct store_tx *tx, const char *token, struct actor *who, struct error *e)
+int auth_token_lookup(struct store_tx *tx, const char *token, int64_t now, struct actor *who,
+                      struct error *e)
 {
 	char hash[TOKEN_HASH_LEN];
 	if (strncmp(token, API_TOKEN_PREFIX, strlen(API_TOKEN_PREFIX)) != 0)
@@ -274,8 +337,8 @@ int auth_token_lookup(struct store_tx *tx, const char *token, struct actor *who,
 	return lookup_actor(tx,
 	                    "SELECT t.account_id, t.user_id, u.role FROM api_tokens t"
 	                    " JOIN users u ON u.id = t.user_id WHERE t.token_hash = $1"
-	                    " AND u.is_active = 1",
-	                    STORE_ARGS(SV_TEXT(hash)), who, NULL, 0, e);
+	                    " AND u.is_active = 1 AND coalesce(t.expires_at > $2, 1)",
+	                    STORE_ARGS(SV_TEXT(hash), SV_INT(now)), who, NULL, 0, e);
 }
 
 int auth_token_delete(struct store_tx *tx, const struct actor *who, int64_t id, struct error *e)
@@ -292,7 +355,8 @@ int auth_token_list(struct store_tx *tx, const struct actor *who, struct api_tok
 {
 	struct store_rows *r;
 	int rc = store_query(tx,
-	                     "SELECT id, name, created_at FROM api_tokens WHERE user_id = $1"
+	                     "SELECT id, name, created_at, coalesce(expires_at, 0),"
+	                     " revoke_on_password_change FROM api_tokens WHERE user_id = $1"
 	                     " ORDER BY id",
 	                     STORE_ARGS(SV_INT(who->user_id)), &r);
 	if (rc < 0)
@@ -303,7 +367,9 @@ int auth_token_list(struct store_tx *tx, const struct actor *who, struct api_tok
 		tokens = xgrow(tokens, &cap, len, sizeof(*tokens));
 		tokens[len].id = store_int(r, 0);
 		snprintf(tokens[len].name, sizeof(tokens[len].name), "%s", store_text(r, 1));
-		tokens[len++].created_at = store_int(r, 2);
+		tokens[len].created_at = store_int(r, 2);
+		tokens[len].expires_at = store_int(r, 3);
+		tokens[len++].is_revoked_by_new_password = store_int(r, 4) != 0;
 	}
 	store_rows_free(r);
 	if (rc < 0) {
@@ -317,6 +383,8 @@ int auth_token_list(struct store_tx *tx, const struct actor *who, struct api_tok
 
 json_t *api_token_json(const struct api_token *t)
 {
-	return json_pack("{s:I,s:s,s:I}", "id", (json_int_t)t->id, "name", t->name, "created_at",
-	                 (json_int_t)t->created_at);
+	return json_pack("{s:I,s:s,s:I,s:o,s:b}", "id", (json_int_t)t->id, "name", t->name,
+	                 "created_at", (json_int_t)t->created_at, "expires_at",
+	                 t->expires_at != 0 ? json_integer(t->expires_at) : json_null(),
+	                 "revoke_on_password_change", t->is_revoked_by_new_password);
 }

@@ -201,9 +201,12 @@ int user_update(struct store_tx *tx, int64_t account_id, int64_t id, const struc
 	if (rc >= 0 && (in->is_active == 0 || in->password_hash != NULL))
 		rc = store_exec(tx, "DELETE FROM sessions WHERE user_id = $1",
 		                STORE_ARGS(SV_INT(id)));
-	if (rc >= 0 && in->is_active == 0)
-		rc = store_exec(tx, "DELETE FROM api_tokens WHERE user_id = $1",
-		                STORE_ARGS(SV_INT(id)));
+	/* Deactivated, every token goes; a new password takes those made to go with it. */
+	if (rc >= 0 && (in->is_active == 0 || in->password_hash != NULL))
+		rc = store_exec(tx,
+		                "DELETE FROM api_tokens WHERE user_id = $1"
+		                " AND ($2 = 1 OR revoke_on_password_change = 1)",
+		                STORE_ARGS(SV_INT(id), SV_INT(in->is_active == 0)));
 	if (rc < 0)
 		return store_failed(e, rc);
 	return user_get(tx, account_id, id, out, e);

@@ -17,6 +17,10 @@ const struct config_item config_items[] = {
 	{ "secret-key-file", "CENTRALITA_SECRET_KEY_FILE",
 	  "key that encrypts channel credentials, created when absent (./var/secret.key)" },
 	{ "threads", "CENTRALITA_THREADS", "HTTP worker threads, 1-64 (number of cores)" },
+	{ "hash-threads", "CENTRALITA_HASH_THREADS",
+	  "threads that check passwords (64 MiB each), 1-64 (a quarter of the cores, at least 1)" },
+	{ "login-address-failures", "CENTRALITA_LOGIN_ADDRESS_FAILURES",
+	  "failed logins from one client address before it is slowed down, 1-1000000 (50)" },
 	{ "graph-api-url", "CENTRALITA_GRAPH_API_URL",
 	  "Meta's Graph API base URL (https://graph.facebook.com)" },
 	{ "graph-api-version", "CENTRALITA_GRAPH_API_VERSION",
@@ -25,6 +29,8 @@ const struct config_item config_items[] = {
 	  "the Telegram Bot API base URL (https://api.telegram.org)" },
 	{ "send-timeout", "CENTRALITA_SEND_TIMEOUT",
 	  "seconds one send to a provider may take, 1-120 (30)" },
+	{ "busy-timeout", "CENTRALITA_BUSY_TIMEOUT_MS",
+	  "milliseconds a write waits for another process's lock on the database, 100-60000 (5000)" },
 	{ "web-dir", "CENTRALITA_WEB_DIR",
 	  "serve the web UI from this folder instead of the built-in copy (for development)" },
 	{ "sse-heartbeat", "CENTRALITA_SSE_HEARTBEAT_MS",
@@ -50,11 +56,14 @@ void config_defaults(struct config *c)
 	c->listen_port = 8080;
 	snprintf(c->public_url, sizeof(c->public_url), "http://127.0.0.1:8080");
 	snprintf(c->secret_key_file, sizeof(c->secret_key_file), "./var/secret.key");
-	c->threads = 0; /* resolved to the core count by the server */
+	c->threads = 0;      /* resolved to the core count by the server */
+	c->hash_threads = 0; /* resolved to a quarter of the cores by the server */
+	c->login_address_failures = 50;
 	snprintf(c->graph_api_url, sizeof(c->graph_api_url), "https://graph.facebook.com");
 	snprintf(c->graph_api_version, sizeof(c->graph_api_version), "v25.0");
 	snprintf(c->telegram_api_url, sizeof(c->telegram_api_url), "https://api.telegram.org");
 	c->send_timeout_s = 30;
+	c->busy_timeout_ms = 5000;
 	c->sse_heartbeat_ms = 15000;
 	c->streams_per_user = 20;
 	c->streams_per_address = 500;
@@ -163,6 +172,10 @@ static int set_item(struct config *c, int item, const char *value, const char **
 		*expected = "seconds, from 1 to 120";
 		return parse_int(value, 1, 120, &c->send_timeout_s);
 	}
+	if (strcmp(flag, "busy-timeout") == 0) {
+		*expected = "milliseconds, from 100 to 60000";
+		return parse_int(value, 100, 60000, &c->busy_timeout_ms);
+	}
 	if (strcmp(flag, "sse-heartbeat") == 0) {
 		*expected = "milliseconds, from 100 to 60000";
 		return parse_int(value, 100, 60000, &c->sse_heartbeat_ms);
@@ -195,8 +208,13 @@ static int set_item(struct config *c, int item, const char *value, const char **
 		return has_index_html(value) ? copy_value(c->web_dir, sizeof(c->web_dir), value)
 		                             : -1;
 	}
+	if (strcmp(flag, "login-address-failures") == 0) {
+		*expected = "a whole number from 1 to 1000000";
+		return parse_int(value, 1, 1000000, &c->login_address_failures);
+	}
 	*expected = "a whole number from 1 to 64";
-	return parse_int(value, 1, 64, &c->threads);
+	return parse_int(value, 1, 64,
+	                 strcmp(flag, "threads") == 0 ? &c->threads : &c->hash_threads);
 }
 
 static int find_item(const char *flag)

@@ -16,10 +16,13 @@ struct config {
 	char public_url[512];  /* how providers and browsers reach us */
 	char secret_key_file[1024];
 	int threads;                /* HTTP worker threads */
+	int hash_threads;           /* the password hashing pool's threads */
+	int login_address_failures; /* failed logins from one address before it is slowed */
 	char graph_api_url[512];    /* Meta's Graph API, or a fake or proxy of it */
 	char graph_api_version[16]; /* "v25.0" */
 	char telegram_api_url[512]; /* the Telegram Bot API, or a fake or proxy of it */
 	int send_timeout_s;         /* how long one send to a provider may take */
+	int busy_timeout_ms;        /* how long a write waits for another's lock on the database */
 	char web_dir[1024];         /* serve the web UI from here; empty: the copy built in */
 	int sse_heartbeat_ms;       /* the event stream's keep-alive comment interval */
 	int streams_per_user;    /* event streams one login (or web chat visitor) may hold open */

@@ -13,12 +13,12 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/prctl.h>
 #include <time.h>
 
 #include "core/buf.h"
 #include "core/clock.h"
 #include "core/log.h"
+#include "core/thread.h"
 #include "core/xmalloc.h"
 
 #define TICK_MS     50  /* how often the hub looks for new events without a commit to wake it */
@@ -388,7 +388,7 @@ static void check_logins(struct events_hub *h, int64_t now)
 		struct error e;
 		int rc = s->login.is_session
 		             ? auth_session_lookup(tx, s->login.token, now, &who, csrf, &e)
-		             : auth_token_lookup(tx, s->login.token, &who, &e);
+		             : auth_token_lookup(tx, s->login.token, now, &who, &e);
 		if (rc == 0) {
 			pthread_mutex_lock(&h->lock);
 			s->who = who;
@@ -440,7 +440,6 @@ static void *run(void *arg)
 {
 	struct events_hub *h = arg;
 	pthread_mutex_lock(&h->lock);
-	prctl(PR_SET_NAME, "event-hub");
 	while (!h->is_stopping) {
 		h->is_poked = false;
 		pthread_mutex_unlock(&h->lock);
@@ -480,7 +479,7 @@ struct events_hub *events_hub_start(struct store *st, const struct config *c, st
 	h->per_address = c->streams_per_address;
 	pthread_mutex_init(&h->lock, NULL);
 	pthread_cond_init(&h->cond, NULL);
-	if (pthread_create(&h->thread, NULL, run, h) != 0) {
+	if (thread_start(&h->thread, "event-hub", run, h) != 0) {
 		pthread_cond_destroy(&h->cond);
 		pthread_mutex_destroy(&h->lock);
 		free(h);

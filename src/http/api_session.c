@@ -68,7 +68,11 @@ void api_login(struct http_request *req, struct http_response *res)
 	struct error e;
 	int retry_after = 0;
 	int64_t now = clock_now_ms();
-	int rc = auth_login(req->app->store, email, password, now, &req->who, &retry_after, &e);
+	char address[64];
+	http_client_address(req, address, sizeof(address));
+	const struct auth_source src = { address, req->app->config->login_address_failures };
+	int rc =
+	    auth_login(req->app->store, &src, email, password, now, &req->who, &retry_after, &e);
 	json_decref(body);
 	if (rc < 0) {
 		res->retry_after = retry_after;
@@ -179,22 +183,32 @@ void api_tokens_list(struct http_request *req, struct http_response *res)
 void api_token_create(struct http_request *req, struct http_response *res)
 {
 	const char *name = NULL;
+	json_int_t expires_at = 0;
+	bool is_revoked = true, has_expiry = false;
 	const struct json_field fields[] = {
 		{ "name", JSON_FIELD_STRING, true, TOKEN_NAME_MAX, &name, NULL },
+		{ "expires_at", JSON_FIELD_INT, false, 0, &expires_at, &has_expiry },
+		{ "revoke_on_password_change", JSON_FIELD_BOOL, false, 0, &is_revoked, NULL },
 	};
-	json_t *body = api_read_body(req, res, fields, 1);
+	json_t *body = api_read_body(req, res, fields, 3);
 	if (body == NULL)
 		return;
 	struct store_tx *tx = api_begin(req, res, STORE_WRITE);
 	if (tx != NULL) {
+		/* A given 0 is a time long past, not "never". */
+		struct api_token t = { .created_at = clock_now_ms(),
+			               .expires_at =
+			                   has_expiry && expires_at == 0 ? -1 : expires_at,
+			               .is_revoked_by_new_password = is_revoked };
+		snprintf(t.name, sizeof(t.name), "%s", name);
 		char token[API_TOKEN_LEN];
-		int64_t id = 0;
 		struct error e;
-		int rc = auth_token_create(tx, &req->who, name, clock_now_ms(), token, &id, &e);
-		if (api_finish(res, tx, rc, &e) == 0)
-			http_reply_json(res, 201,
-			                json_pack("{s:I,s:s,s:s}", "id", (json_int_t)id, "name",
-			                          name, "token", token));
+		int rc = auth_token_create(tx, &req->who, &t, t.created_at, token, &t.id, &e);
+		if (api_finish(res, tx, rc, &e) == 0) {
+			json_t *out = api_token_json(&t);
+			json_object_set_new(out, "token", json_string(token));
+			http_reply_json(res, 201, out);
+		}
 	}
 	json_decref(body);
 }

@@ -34,6 +34,7 @@ struct app {
 	struct outbox_worker *outbox; /* woken after a commit that queued messages */
 	struct poller *poller;        /* woken when Telegram channels change */
 	struct events_hub *events;    /* the event stream's subscriptions */
+	struct pool *hashing;         /* where passwords are checked and hashed (core/pool.h) */
 };
 
 struct http_request {

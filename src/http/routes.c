@@ -2,17 +2,21 @@
  * The route table and what happens before a handler runs: path matching (":id" segments
  * are positive integers, a ":name" segment is copied as it is), authentication by bearer API token
  * or session cookie, the CSRF check for cookie-authenticated writes, and the role check for admin
- * routes.
+ * routes. Handlers that check or hash a password run on the hashing pool, never on an HTTP
+ * worker: argon2id takes a core and 64 MiB for a good part of a second.
  */
 #include <stdlib.h>
 #include <string.h>
 
 #include "core/clock.h"
 #include "core/json.h"
+#include "core/pool.h"
+#include "core/xmalloc.h"
 #include "http/api.h"
 #include "http/parse.h"
 
-enum access { PUBLIC, USER, ADMIN };
+/* Who may call a route; HASHING is or-ed in for a handler that checks or hashes a password. */
+enum access { PUBLIC, USER, ADMIN, LEVEL = 3, HASHING = 4 };
 
 struct route {
 	const char *method;
@@ -30,17 +34,17 @@ static const struct route routes[] = {
 	{ "GET", "/webhooks/instagram", PUBLIC, api_webhook_verify },
 	{ "POST", "/webhooks/instagram", PUBLIC, api_webhook_meta },
 	{ "POST", "/webhooks/telegram/:id", PUBLIC, api_webhook_telegram },
-	{ "POST", "/api/v1/session", PUBLIC, api_login },
+	{ "POST", "/api/v1/session", PUBLIC | HASHING, api_login },
 	{ "DELETE", "/api/v1/session", USER, api_logout },
 	{ "GET", "/api/v1/me", USER, api_me },
-	{ "PATCH", "/api/v1/me", USER, api_me_update },
+	{ "PATCH", "/api/v1/me", USER | HASHING, api_me_update },
 	{ "GET", "/api/v1/tokens", USER, api_tokens_list },
 	{ "POST", "/api/v1/tokens", USER, api_token_create },
 	{ "DELETE", "/api/v1/tokens/:id", USER, api_token_delete },
 	{ "GET", "/api/v1/users", USER, api_users_list },
-	{ "POST", "/api/v1/users", ADMIN, api_user_create },
+	{ "POST", "/api/v1/users", ADMIN | HASHING, api_user_create },
 	{ "GET", "/api/v1/users/:id", USER, api_user_get },
-	{ "PATCH", "/api/v1/users/:id", ADMIN, api_user_update },
+	{ "PATCH", "/api/v1/users/:id", ADMIN | HASHING, api_user_update },
 	{ "GET", "/api/v1/channels", ADMIN, api_channels_list },
 	{ "POST", "/api/v1/channels", ADMIN, api_channel_create },
 	{ "GET", "/api/v1/channels/:id", ADMIN, api_channel_get },
@@ -111,7 +115,7 @@ static int authenticate(struct http_request *req, struct error *e)
 	int rc;
 	if (authz != NULL) {
 		if (strncmp(authz, "Bearer ", 7) == 0)
-			rc = auth_token_lookup(tx, authz + 7, &req->who, e);
+			rc = auth_token_lookup(tx, authz + 7, clock_now_ms(), &req->who, e);
 		else
 			rc = error_set(e, ERR_UNAUTHENTICATED,
 			               "the Authorization header must be 'Bearer TOKEN'");
@@ -133,7 +137,8 @@ static bool is_safe_method(const char *method)
 
 static int check_access(struct http_request *req, const struct route *r, struct error *e)
 {
-	if (r->access == PUBLIC)
+	enum access level = r->access & LEVEL;
+	if (level == PUBLIC)
 		return 0;
 	int rc = authenticate(req, e);
 	if (rc < 0)
@@ -144,9 +149,39 @@ static int check_access(struct http_request *req, const struct route *r, struct 
 			return error_set(e, ERR_CSRF,
 			                 "send the session's CSRF token in X-CSRF-Token");
 	}
-	if (r->access == ADMIN && req->who.role != ROLE_ADMIN)
+	if (level == ADMIN && req->who.role != ROLE_ADMIN)
 		return error_set(e, ERR_FORBIDDEN, "only admins may do this");
 	return 0;
+}
+
+struct hashing_call {
+	struct pool_job job;
+	struct http_request *req;
+	http_handler handler;
+};
+
+static void run_hashing(struct pool_job *job)
+{
+	struct hashing_call *call = (struct hashing_call *)job;
+	struct http_response res = { 0 };
+	call->handler(call->req, &res);
+	http_resume(call->req, &res);
+	free(call);
+}
+
+/* The connection waits (no thread held) for a place on the hashing pool; when every place
+ * is taken it is turned away at once, since waiting longer would only pile up. */
+static void call_hashing(struct http_request *req, http_handler handler)
+{
+	struct hashing_call *call = xmalloc(sizeof(*call));
+	*call = (struct hashing_call){ .job.run = run_hashing, .req = req, .handler = handler };
+	http_defer(req);
+	if (pool_submit(req->app->hashing, &call->job) == 0)
+		return;
+	free(call);
+	struct http_response busy = { .retry_after = 1 };
+	http_reply_errorf(&busy, ERR_UNAVAILABLE, "too many logins at once; try again in a second");
+	http_resume(req, &busy);
 }
 
 void http_route(struct http_request *req, struct http_response *res)
@@ -164,7 +199,10 @@ void http_route(struct http_request *req, struct http_response *res)
 			http_reply_error(res, &e);
 			return;
 		}
-		r->handler(req, res);
+		if (r->access & HASHING)
+			call_hashing(req, r->handler);
+		else
+			r->handler(req, res);
 		return;
 	}
 	if (is_path_known)

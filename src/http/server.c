@@ -13,7 +13,6 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
-#include <sys/prctl.h>
 #include <sys/resource.h>
 #include <sys/socket.h>
 #include <time.h>
@@ -21,6 +20,7 @@
 
 #include "core/clock.h"
 #include "core/log.h"
+#include "core/thread.h"
 #include "core/xmalloc.h"
 #include "http/http.h"
 
@@ -234,7 +234,6 @@ static void *watch(void *arg)
 {
 	struct http_server *srv = arg;
 	int period_ms = srv->header_timeout_ms < 4000 ? srv->header_timeout_ms / 4 : 1000;
-	prctl(PR_SET_NAME, "http-deadline");
 	pthread_mutex_lock(&srv->lock);
 	while (!srv->is_stopping) {
 		int64_t now = clock_now_ms();
@@ -408,7 +407,7 @@ struct http_server *http_server_start(struct app *app, struct error *e)
 	srv->header_timeout_ms = cfg->header_timeout_ms;
 	pthread_mutex_init(&srv->lock, NULL);
 	pthread_cond_init(&srv->cond, NULL);
-	if (pthread_create(&srv->watchdog, NULL, watch, srv) != 0) {
+	if (thread_start(&srv->watchdog, "http-deadline", watch, srv) != 0) {
 		error_set(e, ERR_UNAVAILABLE, "cannot start the HTTP server's watchdog");
 		freeaddrinfo(ai);
 		goto fail;

@@ -140,9 +140,6 @@ static void log_skipped(const char *what, const struct inbound_list *list)
 {
 	for (size_t i = 0; i < list->reason_count; i++)
 		log_warn("webhook %s: skipped: %s", what, list->reasons[i]);
-	if (list->is_truncated)
-		log_warn("webhook %s: more than %d items; the rest were not read", what,
-		         INBOUND_MAX_EVENTS);
 }
 
 static struct webhook *webhook_new(size_t channels)

@@ -13,13 +13,13 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/prctl.h>
 #include <time.h>
 
 #include "accounts/accounts.h"
 #include "core/clock.h"
 #include "core/fetch.h"
 #include "core/log.h"
+#include "core/thread.h"
 #include "core/token.h"
 #include "core/xmalloc.h"
 #include "events/events.h"
@@ -426,7 +426,6 @@ static void *run(void *arg)
 {
 	struct outbox_worker *w = arg;
 	struct send *done[OUTBOX_MAX_IN_FLIGHT];
-	prctl(PR_SET_NAME, "outbox");
 	for (;;) {
 		bool is_stopping = atomic_load(&w->is_stopping);
 		if (is_stopping && w->count == 0)
@@ -462,8 +461,9 @@ struct outbox_worker *outbox_worker_start(struct store *st, const struct seal *s
 	w->st = st;
 	w->seal = seal;
 	w->config = config;
-	/* A lease outlives the longest send, so only a dead worker's leases expire. */
-	w->lease_ms = (int64_t)config->send_timeout_s * 1000 + 5000;
+	/* A lease outlives the longest send and the store's wait to record it, so only a dead
+	 * worker's leases expire. */
+	w->lease_ms = (int64_t)config->send_timeout_s * 1000 + config->busy_timeout_ms;
 	token_generate(w->owner);
 	w->multi = curl_multi_init();
 	curl_multi_setopt(w->multi, CURLMOPT_MAX_HOST_CONNECTIONS, (long)OUTBOX_MAX_PER_CHANNEL);
@@ -471,7 +471,7 @@ struct outbox_worker *outbox_worker_start(struct store *st, const struct seal *s
 	/* Keep idle connections for reuse (by default curl keeps few when few sends are in
 	 * flight, and the next send pays a new TLS handshake). */
 	curl_multi_setopt(w->multi, CURLMOPT_MAXCONNECTS, (long)OUTBOX_MAX_IN_FLIGHT);
-	if (pthread_create(&w->thread, NULL, run, w) != 0) {
+	if (thread_start(&w->thread, "outbox", run, w) != 0) {
 		curl_multi_cleanup(w->multi);
 		free(w);
 		error_set(e, ERR_UNAVAILABLE, "cannot start the delivery thread");

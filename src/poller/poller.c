@@ -7,12 +7,12 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/prctl.h>
 
 #include "accounts/accounts.h"
 #include "core/clock.h"
 #include "core/fetch.h"
 #include "core/log.h"
+#include "core/thread.h"
 #include "core/xmalloc.h"
 #include "ingest.h"
 
@@ -306,7 +306,6 @@ static void step(struct poller *p, int64_t now)
 static void *run(void *arg)
 {
 	struct poller *p = arg;
-	prctl(PR_SET_NAME, "poller");
 	while (!atomic_load(&p->is_stopping)) {
 		int64_t now = clock_now_ms();
 		if (atomic_exchange(&p->is_woken, false) || now >= p->refresh_at)
@@ -347,7 +346,7 @@ struct poller *poller_start(struct store *st, const struct seal *seal, const str
 	p->config = config;
 	p->outbox = outbox;
 	p->multi = curl_multi_init();
-	if (pthread_create(&p->thread, NULL, run, p) != 0) {
+	if (thread_start(&p->thread, "poller", run, p) != 0) {
 		curl_multi_cleanup(p->multi);
 		free(p);
 		error_set(e, ERR_UNAVAILABLE, "cannot start the Telegram poller");

@@ -174,14 +174,6 @@ struct inbound_list *inbound_list_new(void)
 	return xcalloc(1, sizeof(struct inbound_list));
 }
 
-bool inbound_list_is_full(struct inbound_list *list)
-{
-	if (list->count + list->skipped < INBOUND_MAX_EVENTS)
-		return false;
-	list->is_truncated = true;
-	return true;
-}
-
 void inbound_list_push(struct inbound_list *list, struct inbound_event *ev)
 {
 	if (list->count == list->cap) {

@@ -48,8 +48,6 @@ int64_t time_clamp(bool is_set, int64_t raw, int64_t units, int64_t now_ms);
 int64_t time_from_json(const json_t *v, int64_t units, int64_t now_ms);
 
 struct inbound_list *inbound_list_new(void);
-/* True (and is_truncated set) once the list has read INBOUND_MAX_EVENTS items. */
-bool inbound_list_is_full(struct inbound_list *list);
 /* Moves ev (fully built) into the list; ev is zeroed. */
 void inbound_list_push(struct inbound_list *list, struct inbound_event *ev);
 /* Counts a bad item and keeps its reason when there is room. */

@@ -109,8 +109,6 @@ static void push_attachments(const struct messaging *m, struct inbound_event *fi
 			inbound_list_push(m->list, first);
 			continue;
 		}
-		if (inbound_list_is_full(m->list))
-			break;
 		snprintf(id, sizeof(id), "%s#%zu", shared.message_id, i + 1);
 		copy_shared(&shared, &ev);
 		ev.message_id = id_from(id);
@@ -264,7 +262,6 @@ static void read_receipt(const struct messaging *m, const json_t *receipt,
 	const json_t *v;
 	json_int_t watermark;
 	bool has_watermark = jint(receipt, "watermark", &watermark);
-	bool is_first = true;
 	size_t i;
 
 	if (m->sender == NULL) {
@@ -277,18 +274,10 @@ static void read_receipt(const struct messaging *m, const json_t *receipt,
 		                  channel_kind_label(m->kind));
 		return;
 	}
-	if (mid != NULL) {
+	if (mid != NULL)
 		push_status(m, state, mid, 0);
-		is_first = false;
-	}
-	json_array_foreach(mids, i, v)
-	{
-		if (!is_first && inbound_list_is_full(m->list))
-			return;
-		is_first = false;
-		push_status(m, state, v, 0);
-	}
-	if (has_watermark && (is_first || !inbound_list_is_full(m->list)))
+	json_array_foreach(mids, i, v) push_status(m, state, v, 0);
+	if (has_watermark)
 		push_status(m, state, NULL, time_clamp(true, watermark, 1, m->now_ms));
 }
 
@@ -381,8 +370,6 @@ void messenger_entry_events(enum channel_kind kind, const json_t *entry, int64_t
 
 	json_array_foreach(jarr(entry, "messaging"), i, item)
 	{
-		if (inbound_list_is_full(list))
-			break;
 		if (channel == NULL) {
 			inbound_list_skip(list, "%s entry without a valid id",
 			                  channel_kind_label(kind));

@@ -40,7 +40,6 @@ int channel_kind_parse(const char *name, enum channel_kind *out);
  * (but \t \n \r in texts) and within the bounds below, so the rest of the program trusts it.
  */
 
-#define INBOUND_MAX_EVENTS    1000     /* events plus skipped items read from one webhook body */
 #define INBOUND_ID_MAX        256      /* bytes in an identifier; a longer one is refused */
 #define INBOUND_TEXT_MAX      65536    /* bytes of text or caption; longer is cut, never refused */
 #define INBOUND_NAME_MAX      256      /* bytes of a name, title, type name or reason; cut */
@@ -128,7 +127,8 @@ struct inbound_event {
 /*
  * The events read from one webhook body, in payload order. One bad item (a message without
  * an id, say) is left out and counted in `skipped`, with the first reasons kept for the log;
- * the others are kept. Reading stops after INBOUND_MAX_EVENTS events plus skipped items.
+ * the others are kept. Every item is read: a signed body is answered 200 only once all it
+ * carries is stored, and the HTTP body limit (1 MiB) bounds how many there can be.
  */
 struct inbound_list {
 	struct inbound_event *events;
@@ -136,8 +136,7 @@ struct inbound_list {
 	size_t skipped;
 	size_t reason_count;
 	char reasons[INBOUND_MAX_REASONS][INBOUND_REASON_MAX];
-	bool is_truncated; /* the body held more than INBOUND_MAX_EVENTS items */
-	size_t cap;        /* private */
+	size_t cap; /* private */
 };
 
 /* Frees the list, its events and all their strings; list may be NULL. */

@@ -300,29 +300,20 @@ void whatsapp_change_events(const json_t *change, int64_t now_ms, struct inbound
 	}
 	json_array_foreach(messages, i, item)
 	{
-		if (inbound_list_is_full(list))
-			goto out;
 		read_message(&c, item, INBOUND_KIND_MESSAGE);
 	}
 	json_array_foreach(echoes, i, item)
 	{
-		if (inbound_list_is_full(list))
-			goto out;
 		read_message(&c, item, INBOUND_KIND_ECHO);
 	}
 	json_array_foreach(statuses, i, item)
 	{
-		if (inbound_list_is_full(list))
-			goto out;
 		read_status(&c, item);
 	}
 	json_array_foreach(errors, i, item)
 	{
-		if (inbound_list_is_full(list))
-			goto out;
 		read_error(&c, item);
 	}
-out:
 	free(channel);
 }
 

@@ -10,11 +10,11 @@
 #include <sqlite3.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/prctl.h>
 
 #include "core/clock.h"
 #include "core/embed.h"
 #include "core/log.h"
+#include "core/thread.h"
 #include "core/xmalloc.h"
 
 #define STMT_CACHE 64
@@ -96,14 +96,14 @@ static int exec_plain(struct conn *c, const char *sql)
 	return rc == SQLITE_OK ? 0 : report(c, rc, sql);
 }
 
-static int open_conn(const char *path, struct conn *c, struct error *e)
+static int open_conn(const char *path, int busy_timeout_ms, struct conn *c, struct error *e)
 {
 	int rc = sqlite3_open_v2(
 	    path, &c->db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX, NULL);
 	if (rc != SQLITE_OK)
 		return error_set(e, ERR_UNAVAILABLE, "cannot open database %s: %s", path,
 		                 c->db ? sqlite3_errmsg(c->db) : sqlite3_errstr(rc));
-	sqlite3_busy_timeout(c->db, 5000);
+	sqlite3_busy_timeout(c->db, busy_timeout_ms);
 	if (exec_plain(c, "PRAGMA journal_mode=WAL; PRAGMA synchronous=FULL;"
 	                  "PRAGMA foreign_keys=ON;") < 0)
 		return error_set(e, ERR_UNAVAILABLE, "cannot set up database %s: %s", path,
@@ -118,7 +118,8 @@ static void close_conn(struct conn *c)
 	sqlite3_close(c->db);
 }
 
-int store_open(const char *url, int pool_size, struct store **out, struct error *e)
+int store_open(const char *url, int pool_size, int busy_timeout_ms, struct store **out,
+               struct error *e)
 {
 	if (strncmp(url, "sqlite:", 7) != 0)
 		return error_set(e, ERR_INVALID, "this build supports only sqlite: databases");
@@ -132,7 +133,7 @@ int store_open(const char *url, int pool_size, struct store **out, struct error 
 	pthread_mutex_init(&st->queue_lock, NULL);
 	pthread_cond_init(&st->queued, NULL);
 	st->tail = &st->head;
-	int rc = open_conn(path, &st->group_conn, e);
+	int rc = open_conn(path, busy_timeout_ms, &st->group_conn, e);
 	/*
 	 * The group writer's connection: its jobs' savepoints and statements keep the pages they
 	 * change in a sub-journal, which SQLite spills to a temporary file past 64 KiB (a job
@@ -143,7 +144,7 @@ int store_open(const char *url, int pool_size, struct store **out, struct error 
 	    exec_plain(&st->group_conn, "PRAGMA temp_store=MEMORY; PRAGMA cache_size=-16384;") < 0)
 		rc = error_set(e, ERR_UNAVAILABLE, "cannot set up database %s", path);
 	for (int i = 0; i < st->nconns && rc == 0; i++)
-		rc = open_conn(path, &st->conns[i], e);
+		rc = open_conn(path, busy_timeout_ms, &st->conns[i], e);
 	if (rc < 0) {
 		store_close(st);
 		return rc;
@@ -320,7 +321,6 @@ static void *group_writer(void *arg)
 {
 	struct store *st = arg;
 	struct store_job *jobs[GROUP_MAX];
-	prctl(PR_SET_NAME, "store-writer");
 	pthread_mutex_lock(&st->queue_lock);
 	for (;;) {
 		while (st->head == NULL && !st->is_closing)
@@ -345,7 +345,7 @@ void store_submit(struct store *st, struct store_job *job)
 	job->next = NULL;
 	pthread_mutex_lock(&st->queue_lock);
 	if (!st->has_group_thread) {
-		if (pthread_create(&st->group_thread, NULL, group_writer, st) != 0) {
+		if (thread_start(&st->group_thread, "store-writer", group_writer, st) != 0) {
 			pthread_mutex_unlock(&st->queue_lock);
 			log_error("store: cannot start the group-commit thread");
 			job->done(job->arg, ERR_UNAVAILABLE);

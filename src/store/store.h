@@ -37,8 +37,10 @@ struct store_value {
 	          sizeof(struct store_value))
 #define STORE_NO_ARGS NULL, 0
 
-/* Opens the database named by url (sqlite:PATH); pool_size connections (at least 2). */
-int store_open(const char *url, int pool_size, struct store **out, struct error *e);
+/* Opens the database named by url (sqlite:PATH); pool_size connections (at least 2). A write
+ * waits up to busy_timeout_ms for another process's lock before failing with ERR_UNAVAILABLE. */
+int store_open(const char *url, int pool_size, int busy_timeout_ms, struct store **out,
+               struct error *e);
 void store_close(struct store *st);
 
 /* Applies pending migrations; refuses a database newer than this binary. */

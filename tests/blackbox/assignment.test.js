@@ -1,6 +1,6 @@
 // Assignment inside a team: manual, round robin, balanced; online only; a cap per agent with
 // a queue that moves when a place frees up; a reopened conversation and its previous agent.
-import { test, before, after } from 'node:test';
+import { test, before, beforeEach, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { startServer, sql, dump } from './lib/server.js';
 import { adminClient, agentClient, assertError } from './lib/client.js';
@@ -48,6 +48,14 @@ async function newSale() {
 function resolveAll() {
   sql(s, "UPDATE conversations SET status = 'resolved', resolved_at = 1 WHERE status <> 'resolved'");
 }
+
+// Each test starts from the same place, whichever ran before it: nothing open, the team's
+// settings back to manual with no limits, everyone online.
+beforeEach(async () => {
+  resolveAll();
+  await setTeam({ assignment: 'manual', online_only: false, max_open: 0 });
+  for (const a of agents) assert.equal((await a.patch('/api/v1/me', { availability: 'online' })).status, 200);
+});
 
 test('manual leaves it in the team\'s queue', async () => {
   const t = await setTeam({ assignment: 'manual' });

@@ -1,7 +1,7 @@
 // Canned responses: admins manage shortcuts, everyone signed in lists and searches them.
-import { test, before, after } from 'node:test';
+import { test, before, beforeEach, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { startServer, dump } from './lib/server.js';
+import { startServer, dump, sql } from './lib/server.js';
 import { Client, adminClient, agentClient, assertError } from './lib/client.js';
 
 let s, admin, ana;
@@ -11,6 +11,8 @@ before(async () => {
   ana = await agentClient(s, admin, 'ana@example.com', 'Ana');
 });
 after(async () => s.stop());
+// Each test counts the whole list, so each starts with none, whichever ran before it.
+beforeEach(() => sql(s, 'DELETE FROM canned_responses'));
 
 async function create(shortcut, text) {
   const r = await admin.post('/api/v1/canned-responses', { shortcut, text });
@@ -66,6 +68,7 @@ test('search: shortcut prefix or text substring, either case; sorted; at most 50
 
 test('bad input: a clear error each, nothing changed; agents and strangers refused', async () => {
   const c = await create('saludo', 'Hola, {contact_name}');
+  await create('envio', 'El envío tarda 48 h.');
   const before = dump(s);
   const post = '/api/v1/canned-responses';
   const cases = [

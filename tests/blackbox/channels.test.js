@@ -37,7 +37,8 @@ test('each kind connects; the answer shows hints of the credentials, never the c
 
   const all = await admin.get('/api/v1/channels');
   const one = await admin.get(`/api/v1/channels/${wa.id}`);
-  assert.equal(all.json.channels.length, 4);
+  const ids = Object.values(channels).map((c) => c.id);
+  assert.equal(all.json.channels.filter((c) => ids.includes(c.id)).length, 4);
   assert.deepEqual(one.json.channel, wa);
   for (const c of Object.values(CHANNELS))
     for (const secret of [c.access_token, c.app_secret, c.bot_token].filter(Boolean)) {

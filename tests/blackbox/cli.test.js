@@ -1,8 +1,11 @@
 // The command line: help, flags and environment, and the user and team sub-commands.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
+import { writeFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { cli, tempDir, startServer } from './lib/server.js';
-import { adminClient } from './lib/client.js';
+import { Client, adminClient } from './lib/client.js';
+import { CHANNELS, whatsappText, postMeta } from './lib/providers.js';
 
 const SUBCOMMANDS = [
   ['serve'], ['migrate'], ['user', 'add'], ['user', 'list'], ['user', 'passwd'],
@@ -105,4 +108,45 @@ test('users and teams from the command line are what the API sees', async () => 
   assert.match(cli(dir, ['user', 'list']).stdout, /luis@example.com\tagent\tdeactivated/);
   assert.equal(cli(dir, ['team', 'delete', 'Comercial']).status, 0);
   assert.doesNotMatch(cli(dir, ['team', 'list']).stdout, /Comercial/);
+});
+
+// Secrets in flags are in /proc/PID/cmdline for every local user to read: each secret flag
+// also reads from a file, or from standard input with "-".
+test('secret flags read from a file or standard input, and --help says so', async () => {
+  const dir = tempDir();
+  for (const words of [['user', 'add'], ['user', 'passwd'], ['channel', 'add']]) {
+    const help = cli(dir, [...words, '--help']).stdout;
+    for (const flag of words[0] === 'user' ? ['password'] : ['access-token', 'app-secret', 'verify-token', 'bot-token']) {
+      assert.match(help, new RegExp(`--${flag}-file PATH .*standard input`), `${words.join(' ')} --${flag}-file`);
+    }
+  }
+  const file = join(dir, 'ana.pass');
+  writeFileSync(file, 'ana-from-a-file-1\n');
+  let r = cli(dir, ['user', 'add', 'ana@example.com', '--password-file', file]);
+  assert.equal(r.status, 0, r.stderr);
+  assert.doesNotMatch(r.stdout, /password:/);
+  r = cli(dir, ['user', 'add', 'luis@example.com', '--password-file', '-'], {}, { input: 'luis-from-stdin-2\r\n' });
+  assert.equal(r.status, 0, r.stderr);
+  writeFileSync(join(dir, 'secret'), 'cli-file-secret\nsecond line ignored\n');
+  r = cli(dir, ['channel', 'add', 'whatsapp', '--name', 'WA', '--phone-number-id', CHANNELS.whatsapp.phone_number_id,
+    '--access-token-file', '-', '--app-secret-file', join(dir, 'secret'), '--verify-token', 'v'], {}, { input: 'EAAstdin-token\n' });
+  assert.equal(r.status, 0, r.stderr);
+  for (const [args, input, pattern] of [
+    [['user', 'passwd', 'ana@example.com', '--password-file', join(dir, 'missing')], undefined, /--password-file: cannot open/],
+    [['user', 'passwd', 'ana@example.com', '--password-file', '-'], '', /--password-file: standard input has no value/],
+    [['user', 'passwd', 'ana@example.com', '--password-file', '-'], '\nlater', /no value on its first line/],
+  ]) {
+    r = cli(dir, args, {}, { input });
+    assert.equal(r.status, 2, r.stderr);
+    assert.match(r.stderr, pattern);
+  }
+  const s = await startServer({ dir });
+  assert.ok(await new Client(s.url).login('ana@example.com', 'ana-from-a-file-1'));
+  assert.ok(await new Client(s.url).login('luis@example.com', 'luis-from-stdin-2'));
+  const signed = await postMeta(s, 'whatsapp', whatsappText('34600000009', 'wamid.cli-secret', 'Hola'), { secret: 'cli-file-secret' });
+  assert.equal(signed.status, 200, signed.text);
+  const admin = await adminClient(s);
+  const [ch] = (await admin.get('/api/v1/channels')).json.channels;
+  assert.equal(ch.phone_number_id, CHANNELS.whatsapp.phone_number_id);
+  await s.stop();
 });

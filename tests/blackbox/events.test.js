@@ -95,6 +95,8 @@ test('resuming with Last-Event-ID delivers every missed event once, then live on
 });
 
 test('an id the store cannot resume from answers a reset event; garbage is refused', async () => {
+  // Events of its own, so that there are some to keep and some to delete.
+  for (const text of ['Seis', 'Siete', 'Ocho']) await customerWrites(s, 'whatsapp', '34600000009', text);
   const newest = Number(sql(s, 'SELECT max(id) FROM events'));
   const future = await openStream(admin, { lastEventId: newest + 1000 });
   await future.waitFor((st) => st.events.some((e) => e.event === 'reset'), 'a reset');

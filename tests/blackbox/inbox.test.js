@@ -8,6 +8,7 @@ import { Client, adminClient, agentClient, assertError } from './lib/client.js';
 import { startFakeProvider } from './lib/fake_provider.js';
 import { connectAll, customerWrites } from './lib/providers.js';
 import { openStream } from './lib/sse.js';
+import { until } from './lib/until.js';
 
 let fake, s, admin, ch, teams, ana, bruno, carla, dani;
 before(async () => {
@@ -443,7 +444,7 @@ test('the detail is the list item with its tags; messages carry what a thread ne
   assert.deepEqual(older.messages.map((m) => m.text), ['Tengo una duda']);
   assert.equal(older.next_before, null);
   // A failed send carries the provider's code and sentence.
-  await waitUntil(() => sql(s, `SELECT count(*) FROM outbox WHERE message_id = ${mine.id}`) === '0');
+  await until(() => sql(s, `SELECT count(*) FROM outbox WHERE message_id = ${mine.id}`) === '0', 'the reply to be sent');
   sql(s, `UPDATE messages SET status = 'failed', error_code = 131047, error_title = 'Re-engagement message' WHERE id = ${mine.id}`);
   const failed = (await ana.get(`/api/v1/conversations/${id}/messages?before=${image.id}&limit=1`)).json.messages[0];
   assert.equal(failed.status, 'failed');
@@ -452,10 +453,3 @@ test('the detail is the list item with its tags; messages carry what a thread ne
   assertError(await ana.get(`/api/v1/conversations/${id}/messages?before=x`), 400, 'invalid_request');
   assertError(await ana.get('/api/v1/conversations/999999'), 404, 'not_found');
 });
-
-async function waitUntil(pred) {
-  for (let i = 0; !pred(); i++) {
-    assert.ok(i < 500, 'timed out');
-    await new Promise((r) => setTimeout(r, 10));
-  }
-}

@@ -13,7 +13,8 @@ import { CHANNELS, connectAll, customerWrites, sign } from './lib/providers.js';
 
 let s, admin;
 before(async () => {
-  s = await startServer();
+  // A write waits 1 s for another process's lock (5 s by default): the failed group waits it out.
+  s = await startServer({ env: { CENTRALITA_BUSY_TIMEOUT_MS: '1000' } });
   admin = await adminClient(s);
   await connectAll(admin);
 });
@@ -28,7 +29,9 @@ function whatsappText(from, id, text = 'Hola') {
 }
 
 // Posts bodies at once over `connections` keep-alive connections; the answers in order.
-async function postAll(bodies, connections) {
+// Its `written` resolves once every request is out on its connection.
+function postAll(bodies, connections) {
+  const written = [];
   const agent = new http.Agent({ keepAlive: true, maxSockets: connections });
   const url = new URL(`${s.url}/webhooks/whatsapp`);
   const post = (body) => new Promise((resolve, reject) => {
@@ -40,13 +43,12 @@ async function postAll(bodies, connections) {
       res.on('end', () => resolve({ status: res.statusCode, text, json: JSON.parse(text) }));
     });
     req.on('error', reject);
+    written.push(new Promise((w) => req.on('finish', w)));
     req.end(body);
   });
-  try {
-    return await Promise.all(bodies.map(post));
-  } finally {
-    agent.destroy();
-  }
+  const answers = Promise.all(bodies.map(post)).finally(() => agent.destroy());
+  answers.written = Promise.all(written);
+  return answers;
 }
 
 // Holds the database's write lock from another process until release() is called.
@@ -84,7 +86,7 @@ test('a delivery that fails in a group fails alone: the others are stored and an
     const release = await lockDatabase();
     const bodies = Array.from({ length: 20 }, (_, i) => whatsappText(`3462000${String(i).padStart(4, '0')}`, i === 15 ? 'group-bad' : `group-${i}`));
     const answering = postAll(bodies, 20);
-    await new Promise((r) => setTimeout(r, 500));
+    await answering.written;
     await release();
     const answers = await answering;
     answers.forEach((a, i) => {

@@ -5,10 +5,11 @@
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
-import { startServer, sql } from './lib/server.js';
+import { startServer, sql, waitForLog } from './lib/server.js';
 import { adminClient, assertError } from './lib/client.js';
 import { startFakeProvider, failures } from './lib/fake_provider.js';
 import { CHANNELS, connectAll, customerWrites, postMeta, fixture } from './lib/providers.js';
+import { until } from './lib/until.js';
 
 let fake, s, admin, ch;
 before(async () => {
@@ -32,16 +33,6 @@ function messageRow(id) {
   const [status, providerId, code, title] = sql(s, `SELECT status, coalesce(provider_message_id, ''), coalesce(error_code, ''),
     coalesce(error_title, '') FROM messages WHERE id = ${id}`).split('|');
   return { status, providerId, code, title };
-}
-
-async function until(check, timeout = 15000) {
-  const deadline = Date.now() + timeout;
-  for (;;) {
-    const v = check();
-    if (v) return v;
-    if (Date.now() > deadline) assert.fail('timed out waiting');
-    await new Promise((r) => setTimeout(r, 25));
-  }
 }
 
 test('replies reach each provider in the documented shape, and the provider id is kept', async () => {
@@ -76,13 +67,13 @@ test('replies reach each provider in the documented shape, and the provider id i
   assert.ok(!s.stderr.includes(CHANNELS.telegram.bot_token.split(':')[1]));
 
   // Each message now carries the provider's id, so status webhooks find it.
-  await until(() => messageRow(ids.whatsapp).status === 'sent');
+  await until(() => messageRow(ids.whatsapp).status === 'sent', 'the WhatsApp reply to be sent');
   const row = messageRow(ids.whatsapp);
   assert.equal(row.providerId, wa.messageId);
   const status = fixture('whatsapp/status_delivered.json').replace('wamid.HBgLMzQ2MTIzNDU2NzgVAgARGBI4NzE3RjBDNjdEMzBDQjE2QjYA', wa.messageId);
   assert.equal((await postMeta(s, 'whatsapp', status)).status, 200);
   assert.equal(messageRow(ids.whatsapp).status, 'delivered');
-  await until(() => messageRow(ids.telegram).status === 'sent');
+  await until(() => messageRow(ids.telegram).status === 'sent', 'the Telegram reply to be sent');
   assert.match(messageRow(ids.telegram).providerId, /^5100000001:\d+$/);
 });
 
@@ -113,7 +104,7 @@ test('transient failures are retried with growing delays; Retry-After is honoure
   assert.ok(gaps[0] >= 750 && gaps[0] <= 1500, String(gaps));
   assert.ok(gaps[1] >= 1550 && gaps[1] <= 2700, String(gaps));
   assert.ok(gaps[2] >= 3150 && gaps[2] <= 5200, String(gaps));
-  await until(() => messageRow(id).status === 'sent');
+  await until(() => messageRow(id).status === 'sent', 'the retried reply to be sent');
 
   const tg = await customerWrites(s, 'telegram', '5100000021', 'Hola', { channelId: ch.telegram.id });
   fake.failNext(1, failures.telegramTooManyRequests(3), { kind: 'telegram' });
@@ -134,13 +125,17 @@ test('permanent failures stop at once with the provider\'s code and reason', asy
     const conv = await customerWrites(s, kind, to, 'Hola', { channelId: ch.telegram.id });
     fake.failNext(1, failure, { kind, to });
     const [id] = await reply(conv, 'no llegará');
-    const row = await until(() => { const r = messageRow(id); return r.status === 'failed' && r; });
+    const row = await until(() => { const r = messageRow(id); return r.status === 'failed' && r; }, 'the message to fail');
     assert.equal(row.code, code);
     assert.ok(row.title.length > 0);
-    await new Promise((r) => setTimeout(r, 1500));
-    assert.equal(fake.attempts(kind, to).length, 1, `${kind} was retried`);
+    // Failed for good in the store, so never taken again; and the conversation's next reply,
+    // which would queue behind a retry, goes out while the first was tried once.
+    assert.equal(sql(s, `SELECT state FROM outbox WHERE message_id = ${id}`), 'failed');
+    await reply(conv, 'la siguiente');
+    await fake.waitForSent(1, { kind, to, timeout: 10000 });
+    assert.deepEqual(fake.attempts(kind, to).map((r) => r.text), ['no llegará', 'la siguiente'], `${kind} was retried`);
   }
-  await until(() => s.stderr.includes('failed:'));
+  await until(() => s.stderr.includes('failed:'), 'the failure in the log');
   const stats = await admin.get('/api/v1/outbox/stats');
   assert.equal(stats.status, 200);
   assert.ok(stats.json.failed >= 3);
@@ -199,13 +194,13 @@ test('a message whose channel was removed fails with a clear reason instead of r
   const [id] = await reply(conv, 'se quedará sin canal');
   await fake.waitFor(1, { kind: 'whatsapp', to: '34600000071', timeout: 5000 });
   assert.equal((await admin.del(`/api/v1/channels/${temp.id}`)).status, 200);
-  const row = await until(() => { const m = messageRow(id); return m.status === 'failed' && m; });
+  const row = await until(() => { const m = messageRow(id); return m.status === 'failed' && m; }, 'the message to fail');
   assert.equal(row.title, 'the channel was removed');
 });
 
 test('a send the store could not record with its round is recorded alone, not sent again', async () => {
-  // Its own server: a send timeout of 4 s makes the lease 9 s.
-  const own = await startServer({ env: { ...fake.env, CENTRALITA_SEND_TIMEOUT: '4' } });
+  // Its own server, whose writes wait 1 s for another process's lock.
+  const own = await startServer({ env: { ...fake.env, CENTRALITA_BUSY_TIMEOUT_MS: '1000' } });
   try {
     const ownAdmin = await adminClient(own);
     await connectAll(ownAdmin);
@@ -214,21 +209,23 @@ test('a send the store could not record with its round is recorded alone, not se
     const r = await ownAdmin.post(`/api/v1/conversations/${conv}/messages`, { text: 'una sola vez' });
     assert.equal(r.status, 201, r.text);
     const [id] = r.json.message_ids;
-    await until(() => fake.requests.some((q) => q.kind === 'whatsapp' && String(q.to) === '34600000081'));
-    // Another process holds the write lock for longer than the server waits (5 s), so the
-    // round recording the accepted send fails; the lock goes before a lone retry gives up.
+    await until(() => fake.requests.some((q) => q.kind === 'whatsapp' && String(q.to) === '34600000081'), 'the send to reach the provider');
+    // Another process holds the write lock until the round recording the accepted send has
+    // failed; the lock goes while the lone retry waits for it.
     const locker = spawn('sqlite3', [own.db], { stdio: ['pipe', 'pipe', 'pipe'] });
     locker.stdin.write('BEGIN IMMEDIATE;\nSELECT 1;\n');
     await new Promise((resolve) => locker.stdout.once('data', resolve));
-    await new Promise((resolve) => setTimeout(resolve, 7000));
+    await waitForLog(own, /outbox: recording 1 results( and claiming)? failed/);
     locker.stdin.end('ROLLBACK;\n');
     await new Promise((resolve) => locker.on('exit', resolve));
     const row = () => sql(own, `SELECT status FROM messages WHERE id = ${id}`);
-    await until(() => row() === 'sent');
+    await until(() => row() === 'sent', 'the message to be recorded as sent');
+    // Its outbox row is gone, so nothing can send it again; the conversation's next reply,
+    // which would queue behind it, goes out while it was sent once.
     assert.equal(sql(own, `SELECT count(*) FROM outbox WHERE message_id = ${id}`), '0');
-    // Past the lease: it was not sent again.
-    await new Promise((resolve) => setTimeout(resolve, 4000));
-    assert.equal(fake.attempts('whatsapp', '34600000081').length, 1);
+    assert.equal((await ownAdmin.post(`/api/v1/conversations/${conv}/messages`, { text: 'la siguiente' })).status, 201);
+    await fake.waitForSent(2, { kind: 'whatsapp', to: '34600000081', timeout: 10000 });
+    assert.deepEqual(fake.attempts('whatsapp', '34600000081').map((r) => r.text), ['una sola vez', 'la siguiente']);
     assert.equal(row(), 'sent');
   } finally {
     await own.stop();

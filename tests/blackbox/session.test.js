@@ -1,8 +1,10 @@
 // Logging in and out, sessions, CSRF, personal API tokens, the login throttle, and /me.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
+import http from 'node:http';
 import { startServer, dump, sql, ADMIN_EMAIL, ADMIN_PASSWORD } from './lib/server.js';
 import { Client, adminClient, agentClient, assertError } from './lib/client.js';
+import { until } from './lib/until.js';
 
 let s;
 before(async () => (s = await startServer()));
@@ -64,15 +66,142 @@ test('repeated failed logins are slowed down, then refused for a while, known e-
     const locked = await c.post('/api/v1/session', { email, password: 'wrong-password' });
     assertError(locked, 429, 'too_many_attempts');
     assert.equal(locked.headers.get('retry-after'), '1');
-    await new Promise((r) => setTimeout(r, 1100));
-    // The sixth failure locks it for two seconds; even the right password is refused meanwhile.
-    assertError(await c.post('/api/v1/session', { email, password: 'wrong-password' }), 401, 'invalid_credentials');
+    // Refused attempts do not count: the first one the server takes once its lock is over is
+    // the sixth failure, which locks the e-mail for two seconds; even the right password is
+    // refused meanwhile.
+    const sixth = await until(async () => {
+      const r = await c.post('/api/v1/session', { email, password: 'wrong-password' });
+      return r.status !== 429 && r;
+    }, 'the lock to end', 5000);
+    assertError(sixth, 401, 'invalid_credentials');
     const again = await c.post('/api/v1/session', { email, password: 'wrong-password' });
     assertError(again, 429, 'too_many_attempts');
     assert.equal(again.headers.get('retry-after'), '2');
   }
   // The admin is unaffected by another e-mail's lock.
   await adminClient(s);
+});
+
+// A login from a loopback address of our choosing (127.0.0.0/8 all reaches the server).
+function loginFrom(server, address, email, password) {
+  const body = JSON.stringify({ email, password });
+  return new Promise((resolve, reject) => {
+    const req = http.request(`${server.url}/api/v1/session`, {
+      method: 'POST', agent: false, localAddress: address,
+      headers: { 'content-type': 'application/json', 'content-length': Buffer.byteLength(body) },
+    }, (res) => {
+      res.resume();
+      res.on('end', () => resolve({ status: res.statusCode, retryAfter: res.headers['retry-after'] }));
+    });
+    req.on('error', reject);
+    req.end(body);
+  });
+}
+
+const failuresOf = (source, email) => Number(sql(s, `SELECT failures FROM login_throttle WHERE source = '${source}' AND email = '${email}'`));
+const tally = (answers) => answers.reduce((t, a) => ({ ...t, [a.status]: (t[a.status] || 0) + 1 }), {});
+
+test('parallel wrong guesses are each counted: the lock comes at the fifth, never later', async () => {
+  const from = '127.0.0.21', email = 'parallel@example.com';
+  const first = await Promise.all(Array.from({ length: 4 }, () => loginFrom(s, from, email, 'wrong-password')));
+  assert.deepEqual(tally(first), { 401: 4 });
+  assert.equal(failuresOf(from, email), 4);
+  // Eight more at once: one is the fifth failure, which locks; none gets past it.
+  const more = tally(await Promise.all(Array.from({ length: 8 }, () => loginFrom(s, from, email, 'wrong-password'))));
+  assert.equal(more[401], 1, JSON.stringify(more));
+  assert.equal((more[429] || 0) + (more[503] || 0), 7, JSON.stringify(more));
+  assert.equal(failuresOf(from, email), 5);
+});
+
+const lockedUntil = (server, source, email) => Number(sql(server, `SELECT locked_until FROM login_throttle WHERE source = '${source}' AND email = '${email}'`));
+
+test("a locked e-mail is locked for the source that failed, not for everyone", async () => {
+  const attacker = '127.0.0.31';
+  for (let i = 0; i < 5; i++) assert.equal((await loginFrom(s, attacker, ADMIN_EMAIL, 'wrong-password')).status, 401);
+  assert.ok(lockedUntil(s, attacker, ADMIN_EMAIL) > 0);
+  // As after the tenth failure: a quarter of an hour, for that source only.
+  sql(s, `UPDATE login_throttle SET failures = 10, locked_until = ${Date.now() + 900_000} WHERE source = '${attacker}' AND email = '${ADMIN_EMAIL}'`);
+  const refused = await loginFrom(s, attacker, ADMIN_EMAIL, ADMIN_PASSWORD);
+  assert.equal(refused.status, 429);
+  assert.ok(Number(refused.retryAfter) > 800, refused.retryAfter);
+  // The admin, from elsewhere, logs in; a success takes only its own attempt back.
+  assert.equal((await loginFrom(s, '127.0.0.32', ADMIN_EMAIL, ADMIN_PASSWORD)).status, 200);
+  assert.equal((await loginFrom(s, attacker, ADMIN_EMAIL, ADMIN_PASSWORD)).status, 429);
+  // The source counts every attempt but a success: five failures, two refused.
+  assert.equal(failuresOf(attacker, ''), 7);
+  assert.equal(failuresOf('127.0.0.32', ''), 0);
+});
+
+test('one client address trying many e-mails is slowed down after its allowance', async () => {
+  const t = await startServer({ env: { CENTRALITA_LOGIN_ADDRESS_FAILURES: '3' } });
+  try {
+    const from = '127.0.0.41';
+    const started = Date.now();
+    for (let i = 1; i <= 3; i++) assert.equal((await loginFrom(t, from, `guess-${i}@example.com`, 'wrong-password')).status, 401);
+    // The third failure slowed the address down (a second, from its answer); keep it so.
+    assert.ok(lockedUntil(t, from, '') > started);
+    sql(t, `UPDATE login_throttle SET locked_until = ${Date.now() + 60_000} WHERE source = '${from}' AND email = ''`);
+    const slowed = await loginFrom(t, from, 'guess-4@example.com', 'wrong-password');
+    assert.equal(slowed.status, 429);
+    assert.equal((await loginFrom(t, from, ADMIN_EMAIL, ADMIN_PASSWORD)).status, 429);
+    assert.equal(Number(sql(t, `SELECT count(*) FROM login_throttle WHERE email = 'guess-4@example.com'`)), 0, 'not counted');
+    // Another address is not slowed by it.
+    assert.equal((await loginFrom(t, '127.0.0.42', ADMIN_EMAIL, ADMIN_PASSWORD)).status, 200);
+  } finally {
+    await t.stop();
+  }
+});
+
+test('API tokens may expire, and a new password revokes those made to go with it', async () => {
+  const admin = await adminClient(s);
+  const agent = await agentClient(s, admin, 'tokens@example.com');
+  const make = async (body) => {
+    const r = await agent.post('/api/v1/tokens', body);
+    assert.equal(r.status, 201, r.text);
+    const c = new Client(s.url);
+    c.token = r.json.token;
+    return { ...r.json, client: c };
+  };
+  const soon = Date.now() + 3_600_000;
+  const expiring = await make({ name: 'expiring', expires_at: soon });
+  const plain = await make({ name: 'plain' });
+  const kept = await make({ name: 'kept', revoke_on_password_change: false });
+  assert.equal(expiring.expires_at, soon);
+  assert.equal(plain.expires_at, null);
+  assert.equal(plain.revoke_on_password_change, true);
+  assert.equal(kept.revoke_on_password_change, false);
+  const listed = (await agent.get('/api/v1/tokens')).json.tokens;
+  assert.deepEqual(listed.map((t) => [t.name, t.expires_at, t.revoke_on_password_change]),
+    [['expiring', soon, true], ['plain', null, true], ['kept', null, false]]);
+  for (const t of [expiring, plain, kept]) assert.equal((await t.client.get('/api/v1/me')).status, 200);
+  // Past its time, a token is refused.
+  sql(s, `UPDATE api_tokens SET expires_at = ${Date.now() - 1} WHERE id = ${expiring.id}`);
+  assertError(await expiring.client.get('/api/v1/me'), 401, 'unauthenticated');
+  // Bad expiries change nothing.
+  const before = dump(s, { except: ['sessions', 'login_throttle'] });
+  for (const [body, status, code] of [
+    [{ name: 'x', expires_at: Date.now() - 1000 }, 422, 'unprocessable'],
+    [{ name: 'x', expires_at: 0 }, 422, 'unprocessable'],
+    [{ name: 'x', expires_at: 'tomorrow' }, 400, 'invalid_request'],
+    [{ name: 'x', revoke_on_password_change: 'yes' }, 400, 'invalid_request'],
+  ]) assertError(await agent.post('/api/v1/tokens', body), status, code);
+  assert.equal(dump(s, { except: ['sessions', 'login_throttle'] }), before);
+  // A new password: the tokens made to go with it go; the kept one stays.
+  const changed = await agent.patch('/api/v1/me', { password: 'a-new-password-7', current_password: 'agent-password-123' });
+  assert.equal(changed.status, 200, changed.text);
+  assertError(await plain.client.get('/api/v1/me'), 401, 'unauthenticated');
+  assert.equal((await kept.client.get('/api/v1/me')).status, 200);
+  assertError(await agent.get('/api/v1/me'), 401, 'unauthenticated');
+  // An admin's reset does the same.
+  const relogged = new Client(s.url);
+  await relogged.login('tokens@example.com', 'a-new-password-7');
+  const second = (await relogged.post('/api/v1/tokens', { name: 'second' })).json;
+  const user = (await relogged.get('/api/v1/me')).json.user;
+  assert.equal((await admin.patch(`/api/v1/users/${user.id}`, { password: 'reset-by-admin-8' })).status, 200);
+  const secondClient = new Client(s.url);
+  secondClient.token = second.token;
+  assertError(await secondClient.get('/api/v1/me'), 401, 'unauthenticated');
+  assert.equal((await kept.client.get('/api/v1/me')).status, 200);
 });
 
 test('the right password is refused while the e-mail is locked', async () => {
@@ -104,13 +233,13 @@ test('an expired or forged session is refused', async () => {
 
 test('state changes with the cookie need the CSRF token', async () => {
   const c = await adminClient(s);
-  const before = dump(s, { except: ['sessions'] });
+  const before = dump(s, { except: ['sessions', 'login_throttle'] });
   assertError(await c.post('/api/v1/teams', { name: 'NoCsrf' }, { csrf: false }), 403, 'csrf_token_invalid');
   assertError(await c.post('/api/v1/teams', { name: 'BadCsrf' }, { csrf: false, headers: { 'x-csrf-token': 'x'.repeat(43) } }), 403, 'csrf_token_invalid');
   // Another session's token does not fit this session.
   const other = await adminClient(s);
   assertError(await c.post('/api/v1/teams', { name: 'OtherCsrf' }, { csrf: false, headers: { 'x-csrf-token': other.csrf } }), 403, 'csrf_token_invalid');
-  assert.equal(dump(s, { except: ['sessions'] }), before);
+  assert.equal(dump(s, { except: ['sessions', 'login_throttle'] }), before);
   // Reads need none.
   assert.equal((await c.get('/api/v1/teams', { csrf: false })).status, 200);
 });

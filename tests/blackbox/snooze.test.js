@@ -6,6 +6,7 @@ import { startServer, sql } from './lib/server.js';
 import { adminClient } from './lib/client.js';
 import { startFakeProvider } from './lib/fake_provider.js';
 import { connectAll, customerWrites } from './lib/providers.js';
+import { until } from './lib/until.js';
 
 test('a snooze ends at its time, or when the customer writes', async (t) => {
   const fake = await startFakeProvider();
@@ -22,10 +23,7 @@ test('a snooze ends at its time, or when the customer writes', async (t) => {
   }
   await customerWrites(s, 'whatsapp', '34720000002', '¿Seguís ahí?');
   assert.equal((await admin.get(`/api/v1/conversations/${early}`)).json.conversation.status, 'open');
-  const deadline = Date.now() + 5000;
-  while ((await admin.get(`/api/v1/conversations/${timed}`)).json.conversation.status !== 'open') {
-    assert.ok(Date.now() < deadline, 'the snooze never ended');
-    await new Promise((r) => setTimeout(r, 100));
-  }
+  await until(async () => (await admin.get(`/api/v1/conversations/${timed}`)).json.conversation.status === 'open',
+    'the snooze to end', 5000);
   assert.match(sql(s, `SELECT text FROM conversation_events WHERE conversation_id = ${timed} ORDER BY id DESC LIMIT 1`), /snooze ended/);
 });

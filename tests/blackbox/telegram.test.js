@@ -10,16 +10,7 @@ import { adminClient } from './lib/client.js';
 import { startFakeProvider, failures, makeTelegramUserUpdate } from './lib/fake_provider.js';
 import { startTelegramEmulator } from './lib/telegram_emulator.js';
 import { CHANNELS } from './lib/providers.js';
-
-async function until(check, timeout = 15000) {
-  const deadline = Date.now() + timeout;
-  for (;;) {
-    const v = await check();
-    if (v) return v;
-    if (Date.now() > deadline) assert.fail('timed out waiting');
-    await new Promise((r) => setTimeout(r, 50));
-  }
-}
+import { until } from './lib/until.js';
 
 test('webhook mode: setWebhook with our URL and secret, then deliveries are stored', async (t) => {
   const fake = await startFakeProvider();
@@ -31,11 +22,11 @@ test('webhook mode: setWebhook with our URL and secret, then deliveries are stor
   // The first registration fails; the poller notes it on the channel and tries again.
   fake.failNext(1, failures.telegramBadGateway(), { kind: 'telegram', op: 'setWebhook' });
   const ch = (await admin.post('/api/v1/channels', CHANNELS.telegram)).json.channel;
-  const hook = await until(() => fake.telegram.webhook(CHANNELS.telegram.bot_token)?.url && fake.telegram.webhook(CHANNELS.telegram.bot_token));
+  const hook = await until(() => fake.telegram.webhook(CHANNELS.telegram.bot_token)?.url && fake.telegram.webhook(CHANNELS.telegram.bot_token), 'the webhook to be registered');
   assert.equal(hook.url, `${url}/webhooks/telegram/${ch.id}`);
   assert.match(hook.secret_token, /^[A-Za-z0-9_-]{43}$/);
   // The poller records the registration right after Telegram's answer.
-  await until(() => sql(s, `SELECT coalesce(telegram_webhook_at, 0) FROM channels WHERE id = ${ch.id}`) > 0);
+  await until(() => sql(s, `SELECT coalesce(telegram_webhook_at, 0) FROM channels WHERE id = ${ch.id}`) > 0, 'the channel to record its webhook');
 
   const update = makeTelegramUserUpdate('Hola por webhook', { updateId: 77, messageId: 501, chatId: 5200000001 });
   await fake.telegram.deliverWebhook(CHANNELS.telegram.bot_token, update);
@@ -92,16 +83,16 @@ test('polling mode: getUpdates with a stored offset; a restart does not store up
   assert.equal(ch.mode, 'polling');
   fake.telegram.queueUserMessage(CHANNELS.telegram.bot_token, 'Hola por polling', { chatId: 5200000002 });
   fake.telegram.queueUserMessage(CHANNELS.telegram.bot_token, 'Segundo mensaje', { chatId: 5200000002 });
-  await until(() => sql(s, "SELECT count(*) FROM messages WHERE text IN ('Hola por polling', 'Segundo mensaje')") === '2');
+  await until(() => sql(s, "SELECT count(*) FROM messages WHERE text IN ('Hola por polling', 'Segundo mensaje')") === '2', 'both polled messages to be stored');
   const deleted = fake.requests.find((r) => r.op === 'deleteWebhook');
   const polls = fake.requests.filter((r) => r.op === 'getUpdates');
   assert.ok(deleted && deleted.seq < polls[0].seq, 'deleteWebhook comes before polling');
   assert.equal(polls[0].body.timeout, 25);
-  await until(() => Number(sql(s, `SELECT telegram_offset FROM channels WHERE id = ${ch.id}`)) > 0);
+  await until(() => Number(sql(s, `SELECT telegram_offset FROM channels WHERE id = ${ch.id}`)) > 0, 'the poller to store its offset');
   await s.stop({ keepDir: true });
   s = await startServer({ dir, env: fake.env });
   fake.telegram.queueUserMessage(CHANNELS.telegram.bot_token, 'Tras reiniciar', { chatId: 5200000002 });
-  await until(() => sql(s, "SELECT count(*) FROM messages WHERE text = 'Tras reiniciar'") === '1');
+  await until(() => sql(s, "SELECT count(*) FROM messages WHERE text = 'Tras reiniciar'") === '1', 'the message after the restart');
   assert.equal(sql(s, "SELECT count(*) FROM messages WHERE text IN ('Hola por polling', 'Segundo mensaje')"), '2');
   assert.ok(!s.stderr.includes(CHANNELS.telegram.bot_token.split(':')[1]), 'the bot token reached the log');
 });
@@ -114,7 +105,7 @@ test('polling mode against telegram-test-api: the customer writes, the agent rep
   const r = await admin.post('/api/v1/channels', { kind: 'telegram', name: 'Emulado', bot_token: emu.token, mode: 'polling' });
   assert.equal(r.status, 201, r.text);
   await emu.sendFromUser('Hola, ¿me ayudáis?');
-  const conv = await until(() => sql(s, "SELECT conversation_id FROM messages WHERE text = 'Hola, ¿me ayudáis?'"));
+  const conv = await until(() => sql(s, "SELECT conversation_id FROM messages WHERE text = 'Hola, ¿me ayudáis?'"), "the emulated user's message");
   const reply = await admin.post(`/api/v1/conversations/${conv}/messages`, { text: 'Claro, dime.' });
   assert.equal(reply.status, 201, reply.text);
   const [got] = await emu.waitForBotReplies(1, { timeout: 10000 });

@@ -1,22 +1,21 @@
 // The inbox's screens in a real browser: every string from the catalogue of the language
-// shown (Spanish and English), axe checks and screenshots (docs/screenshots/) of the list,
-// the thread and the contact panel at phone and desktop widths; canned responses, the
-// contact panel's edit, delivery ticks (pending, sent, read, failed with the reason), the
-// closed reply window, private notes, filters and the keyboard shortcuts.
+// shown (Spanish and English), axe checks and screenshots of the list, the thread and the
+// contact panel at phone and desktop widths (docs/screenshots/ under `make screenshots`);
+// canned responses, the contact panel's edit, delivery ticks (pending, sent, read, failed
+// with the reason), the closed reply window, private notes, filters and the keyboard shortcuts.
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdirSync } from 'node:fs';
 import { sql, startServer } from './lib/server.js';
 import { adminClient, agentClient } from './lib/client.js';
 import { failures, startFakeProvider } from './lib/fake_provider.js';
 import { CHANNELS, customerWrites, fixture, postMeta } from './lib/providers.js';
+import { until } from './lib/until.js';
 import {
-  DESKTOP, PHONE, assertAccessible, assertAllTextTranslated, assertNoErrors, catalogue, launchBrowser, logIn, openPage,
+  DESKTOP, PHONE, assertAccessible, assertAllTextTranslated, assertNoErrors, catalogue, launchBrowser, logIn, openPage, screenshot,
 } from './lib/browser.js';
 
 const en = catalogue('en');
 const es = catalogue('es');
-const SCREENSHOTS = new URL('../../docs/screenshots/', import.meta.url);
 const PASSWORD = 'agent-password-123';
 
 let browser;
@@ -26,16 +25,6 @@ let admin;
 let ana;
 let soporte;
 const conv = {};
-
-async function until(check, timeout = 10000) {
-  const deadline = Date.now() + timeout;
-  for (;;) {
-    const value = await check();
-    if (value) return value;
-    if (Date.now() > deadline) assert.fail('timed out waiting');
-    await new Promise((r) => setTimeout(r, 50));
-  }
-}
 
 function messageStatus(id) {
   return sql(server, `SELECT status FROM messages WHERE id = ${id}`);
@@ -73,12 +62,12 @@ before(async () => {
   await admin.post(`/api/v1/conversations/${conv.marta}/assign`, { user_id: ana.user.id });
   const reply = await ana.post(`/api/v1/conversations/${conv.marta}/messages`, { text: 'Hola Marta, lo miro ahora mismo.' });
   await fake.waitForSent(1, { kind: 'whatsapp', to: '34600000101', timeout: 10000 });
-  await until(() => messageStatus(reply.json.message_ids[0]) === 'sent');
+  await until(() => messageStatus(reply.json.message_ids[0]) === 'sent', 'the reply to be sent');
   const [wa] = fake.sent('whatsapp', '34600000101');
   const read = fixture('whatsapp/status_delivered.json').replace('wamid.HBgLMzQ2MTIzNDU2NzgVAgARGBI4NzE3RjBDNjdEMzBDQjE2QjYA', wa.messageId)
     .replace('"delivered"', '"read"');
   assert.equal((await postMeta(server, 'whatsapp', read)).status, 200);
-  await until(() => messageStatus(reply.json.message_ids[0]) === 'read');
+  await until(() => messageStatus(reply.json.message_ids[0]) === 'read', 'the reply to be read');
   await ana.post(`/api/v1/conversations/${conv.marta}/notes`, { text: 'Revisar con logística antes de las 12' });
   await customerWrites(server, 'whatsapp', '34600000101', 'Gracias, espero noticias', { name: 'Marta Gil' });
 });
@@ -180,6 +169,8 @@ test('the thread shows read, failed (with the provider\'s reason) and pending me
   await page.getByRole('textbox', { name: en['inbox.composer.note'] }).fill('Llamar mañana');
   await page.getByRole('textbox', { name: en['inbox.composer.note'] }).press('Enter');
   await log.locator('.note', { hasText: 'Llamar mañana' }).waitFor();
+  // Committed as a note, with no message: nothing can go out later.
+  assert.equal(sql(server, "SELECT count(*) FROM messages WHERE text = 'Llamar mañana'"), '0');
   assert.equal(fake.sent('whatsapp', '34600000101').length, sentBefore);
   assertNoErrors(page);
   await page.context().close();
@@ -195,13 +186,19 @@ test('a canned response is inserted with "/" and its placeholders filled in', as
   await composer.press('Enter');
   assert.equal(await composer.inputValue(), 'Buenas. Hola Lucas, soy Ana Pérez de Soporte. Abrimos de 9 a 18 h.');
   assert.equal(await page.locator('.canned-option').count(), 0);
-  // Nothing was sent: Enter chose the response.
-  await page.waitForTimeout(300);
-  const { messages } = (await admin.get(`/api/v1/conversations/${conv.lucas}/messages`)).json;
-  assert.deepEqual(messages.filter((m) => m.direction === 'out'), []);
+  // Enter chose the response and sent nothing: the next Enter sends it, and it is the only
+  // reply (one sent by the first Enter would have been stored before it).
+  const outgoing = async () => (await admin.get(`/api/v1/conversations/${conv.lucas}/messages`)).json.messages
+    .filter((m) => m.direction === 'out').map((m) => m.text);
+  await composer.press('Enter');
+  await until(async () => (await outgoing()).length > 0, 'the reply to be stored');
+  assert.deepEqual(await outgoing(), ['Buenas. Hola Lucas, soy Ana Pérez de Soporte. Abrimos de 9 a 18 h.']);
+  // A shortcut that matches nothing offers nothing: the list shown for "/hor" goes once the
+  // lookup for the new text is answered.
+  await composer.fill('/hor');
+  await page.locator('.canned-option').first().waitFor();
   await composer.fill('/nada-parecido');
-  await page.waitForTimeout(300);
-  assert.equal(await page.locator('.canned-option').count(), 0);
+  await until(async () => (await page.locator('.canned-option').count()) === 0, 'the suggestions to go');
   assertNoErrors(page);
   await page.context().close();
 });
@@ -261,19 +258,19 @@ test('filters (search, tag, channel, status) and the keyboard: j/k move, a assig
   const items = page.locator('.conv-item');
   await items.nth(3).waitFor();
   await page.getByLabel(en['inbox.filter.search']).fill('talla 42');
-  await until(async () => (await items.count()) === 1);
+  await until(async () => (await items.count()) === 1, 'one item in the list');
   assert.equal(await items.locator('.conv-name').textContent(), 'Lucas');
   await page.getByLabel(en['inbox.filter.search']).fill('');
   await items.nth(3).waitFor();
   await page.getByLabel(en['inbox.filter.tag']).fill('envios');
   await page.getByLabel(en['inbox.filter.tag']).press('Enter');
-  await until(async () => (await items.count()) === 1);
+  await until(async () => (await items.count()) === 1, 'one item in the list');
   assert.equal(await items.locator('.conv-name').textContent(), 'Marta Gil');
   await page.getByLabel(en['inbox.filter.tag']).fill('');
   await page.getByLabel(en['inbox.filter.tag']).press('Enter');
   await items.nth(3).waitFor();
   await page.getByLabel(en['inbox.filter.channel']).selectOption({ label: en['channels.kind.telegram'] });
-  await until(async () => (await items.count()) === 1);
+  await until(async () => (await items.count()) === 1, 'one item in the list');
   assert.equal(await items.locator('.conv-name').textContent(), 'Pablo');
   await page.getByLabel(en['inbox.filter.status']).selectOption('resolved');
   await page.getByText(en['inbox.empty.filteredTitle']).waitFor();
@@ -296,19 +293,21 @@ test('filters (search, tag, channel, status) and the keyboard: j/k move, a assig
   // "a" goes to "Assign to…": arrows browse without acting, Enter assigns.
   const assignee = async () => (await admin.get(`/api/v1/conversations/${id}`)).json.conversation.assignee_id;
   const before = await assignee();
+  const changes = () => Number(sql(server, `SELECT count(*) FROM conversation_events WHERE conversation_id = ${id}`));
+  const changesBefore = changes();
   await page.keyboard.press('a');
   assert.equal(await page.evaluate(() => document.activeElement.id), 'action-assign');
   await page.keyboard.press('ArrowDown');
-  await page.waitForTimeout(300);
-  assert.equal(await assignee(), before);
   const chosen = await page.locator('#action-assign').inputValue();
   await page.keyboard.press('Enter');
-  await until(async () => (await assignee()) !== before);
+  await until(async () => (await assignee()) !== before, 'another assignee');
+  // The arrow only browsed: one change, Enter's, to the option the arrow showed.
   assert.equal(await assignee(), chosen === 'none' ? null : Number(chosen));
+  assert.equal(changes(), changesBefore + 1);
   await page.locator('#thread-heading').focus();
   await page.keyboard.press('e');
   await page.locator('.toast', { hasText: en['inbox.done.resolved'] }).waitFor();
-  await until(async () => (await admin.get(`/api/v1/conversations/${id}`)).json.conversation.status === 'resolved');
+  await until(async () => (await admin.get(`/api/v1/conversations/${id}`)).json.conversation.status === 'resolved', 'the conversation to be resolved');
   await page.keyboard.press('r');
   assert.equal(await page.evaluate(() => document.activeElement.classList.contains('composer-input')), true);
   await page.keyboard.press('e');
@@ -326,14 +325,13 @@ test('filters (search, tag, channel, status) and the keyboard: j/k move, a assig
   await page.context().close();
 });
 
-test('the inbox passes axe at phone and desktop widths; screenshots in docs/screenshots/', async () => {
-  mkdirSync(SCREENSHOTS, { recursive: true });
+test('the inbox passes axe at phone and desktop widths; screenshots of it', async () => {
   await admin.patch('/api/v1/me', { availability: 'online' });
   for (const [size, viewport] of [['desktop', DESKTOP], ['phone', PHONE]]) {
     const page = await openPage(browser, server, { viewport, locale: 'es-ES', path: `/inbox/team/${soporte.id}` });
     const shoot = async (name) => {
       await assertAccessible(page);
-      await page.screenshot({ path: new URL(`${name}-${size}.png`, SCREENSHOTS).pathname });
+      await screenshot(page, `${name}-${size}`);
     };
     await logIn(page);
     await page.locator('.conv-item').nth(3).waitFor();

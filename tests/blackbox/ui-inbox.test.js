@@ -190,7 +190,10 @@ test('a dropped event stream catches up from the last event: no reload, no dupli
   await page.evaluate(() => window.centralitaLive.drop(1500));
   await customerWrites(server, 'whatsapp', from, 'mientras tanto', { name: 'Jorge Peña' });
   await thread(page).locator('.msg-in', { hasText: 'mientras tanto' }).waitFor({ timeout: 8000 });
-  await new Promise((r) => setTimeout(r, 500));
+  // A later message shows once the page has handled every event before it: a duplicate of
+  // the caught-up one would be there by then.
+  await customerWrites(server, 'whatsapp', from, 'después', { name: 'Jorge Peña' });
+  await thread(page).locator('.msg-in', { hasText: 'después' }).waitFor();
   assert.equal(await thread(page).locator('.msg-in', { hasText: 'mientras tanto' }).count(), 1);
   assert.equal(await page.evaluate(() => window.notReloaded), true);
   assertNoErrors(page);

@@ -1,20 +1,19 @@
 // Settings for admins in a real browser: connecting channels of each kind (the API stores
 // them, the page shows the webhook URL and hints, never a secret), the routing editor with
 // its live try-it box, validation and keyboard reordering, teams' assignment settings,
-// accessibility checks and the screenshots of Channels and Routing in docs/screenshots/.
+// accessibility checks and the screenshots of Channels and Routing (docs/screenshots/ under
+// `make screenshots`).
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdirSync } from 'node:fs';
 import { startServer } from './lib/server.js';
 import { adminClient } from './lib/client.js';
 import { CHANNELS } from './lib/providers.js';
 import {
-  DESKTOP, PHONE, assertAccessible, assertAllTextTranslated, assertNoErrors, catalogue, launchBrowser, logIn, openPage,
+  DESKTOP, PHONE, assertAccessible, assertAllTextTranslated, assertNoErrors, catalogue, launchBrowser, logIn, openPage, screenshot,
 } from './lib/browser.js';
 
 const en = catalogue('en');
 const es = catalogue('es');
-const SCREENSHOTS = new URL('../../docs/screenshots/', import.meta.url);
 const PUBLIC_URL = 'https://chat.example.com';
 // Nothing listens there: Telegram's webhook registration fails fast instead of going out.
 const ENV = { CENTRALITA_PUBLIC_URL: PUBLIC_URL, CENTRALITA_TELEGRAM_API_URL: 'http://127.0.0.1:9',
@@ -200,9 +199,18 @@ test('routing: build the department menu, try it live before saving, save, and i
   await page.context().close();
 });
 
-test('routing: an invalid document shows the summary and the field errors, in the try-it box too, and saves nothing', async () => {
-  const before = (await admin.get('/api/v1/routing')).json;
-  const page = await openPage(browser, server, { path: '/settings/routing' });
+test('routing: an invalid document shows the summary and the field errors, in the try-it box too, and saves nothing', async (t) => {
+  // A server of its own with a saved menu of three options: the test above builds its menu
+  // from none.
+  const s = await startServer({ env: ENV });
+  t.after(() => s.stop());
+  const boss = await adminClient(s);
+  for (const name of ['Soporte', 'Ventas']) await team(boss, name);
+  assert.equal((await boss.put('/api/v1/routing', { enabled: true, welcome_message: 'Hola: 1, 2 o 3.',
+    fallback_message: 'Responde 1, 2 o 3.', options: [{ answers: ['1'], team: 'Soporte' }, { answers: ['2'], team: 'Ventas' },
+      { answers: ['3'], reply: 'Abrimos de 9 a 18 h.' }] })).status, 200);
+  const before = (await boss.get('/api/v1/routing')).json;
+  const page = await openPage(browser, s, { path: '/settings/routing' });
   await logIn(page);
   await page.locator('#routing-option-0-answer').waitFor();
   await page.getByLabel(en['routing.fallback.label']).fill('');
@@ -224,21 +232,21 @@ test('routing: an invalid document shows the summary and the field errors, in th
   await summary.getByRole('link', { name: /fallback_message/ }).click();
   assert.equal(await page.evaluate(() => document.activeElement.id), 'routing-fallback-message');
   await assertAccessible(page);
-  assert.deepEqual((await admin.get('/api/v1/routing')).json, before);
+  assert.deepEqual((await boss.get('/api/v1/routing')).json, before);
   assertNoErrors(page);
   await page.context().close();
 });
 
 test('teams: the assignment method, online-only and the per-agent cap are saved', async () => {
-  const soporte = (await admin.get('/api/v1/teams')).json.teams.find((x) => x.name === 'Soporte');
-  const page = await openPage(browser, server, { path: `/settings/teams/${soporte.id}` });
+  const calidad = await team(admin, 'Calidad');
+  const page = await openPage(browser, server, { path: `/settings/teams/${calidad.id}` });
   await logIn(page);
   await page.getByLabel(en['teams.assignment.method']).selectOption('balanced');
   await page.getByLabel(en['teams.assignment.onlineOnly']).check();
   await page.getByLabel(en['teams.assignment.maxOpen']).fill('5');
   await page.getByRole('button', { name: en['teams.assignment.save'] }).click();
-  await page.locator('.toast', { hasText: fill(en['teams.assignment.saved'], { team: 'Soporte' }) }).waitFor();
-  const { team: saved } = (await admin.get(`/api/v1/teams/${soporte.id}`)).json;
+  await page.locator('.toast', { hasText: fill(en['teams.assignment.saved'], { team: 'Calidad' }) }).waitFor();
+  const { team: saved } = (await admin.get(`/api/v1/teams/${calidad.id}`)).json;
   assert.equal(saved.assignment, 'balanced');
   assert.equal(saved.online_only, true);
   assert.equal(saved.max_open, 5);
@@ -329,7 +337,6 @@ test('screenshots of Channels and Routing at phone and desktop widths, passing a
       ],
     };
     assert.equal((await boss.put('/api/v1/routing', routing)).status, 200);
-    mkdirSync(SCREENSHOTS, { recursive: true });
     for (const [size, viewport] of [['desktop', DESKTOP], ['phone', PHONE]]) {
       const page = await openPage(browser, s, { viewport, locale: 'es-ES', path: '/settings/channels' });
       await logIn(page);
@@ -337,7 +344,7 @@ test('screenshots of Channels and Routing at phone and desktop widths, passing a
       await assertAccessible(page);
       await assertAllTextTranslated(page, 'es', ['WhatsApp Tienda', 'Página de Facebook', 'Instagram @tienda', 'Admin',
         'Soporte', 'Ventas', 'Contabilidad']);
-      await page.screenshot({ path: new URL(`settings-channels-${size}.png`, SCREENSHOTS).pathname });
+      await screenshot(page, `settings-channels-${size}`);
       await page.goto(`${s.url}/settings/routing`);
       await page.getByLabel(es['routing.try.label']).fill('Quiero comprar unas zapatillas');
       await page.locator('#routing-try-result').getByText(fill(es['routing.try.outcome.team'], { team: 'Ventas' })).waitFor();
@@ -345,7 +352,7 @@ test('screenshots of Channels and Routing at phone and desktop widths, passing a
       // The matching option beside the box on a desktop; the box and its answer on a phone.
       if (size === 'phone') await page.evaluate(() => document.querySelector('#routing-try-title').scrollIntoView());
       else await page.evaluate(() => document.querySelector('#routing-options-title').scrollIntoView());
-      await page.screenshot({ path: new URL(`settings-routing-${size}.png`, SCREENSHOTS).pathname });
+      await screenshot(page, `settings-routing-${size}`);
       assertNoErrors(page);
       await page.context().close();
     }

@@ -1,18 +1,17 @@
 // Web chat in a real browser: the demo shop (/demo) with the widget, played as a customer
 // while agents work the inbox in other pages — the message arrives live in the right team's
 // view (and its event stream), routing's welcome and fallback show in the widget and in the
-// thread, an agent's reply arrives live in the widget, and the
-// chat survives a reload (writing docs/screenshots/webchat-demo-desktop.png on the way).
+// thread, an agent's reply arrives live in the widget, and the chat survives a reload (with a
+// screenshot of the demo page on the way: docs/screenshots/ under `make screenshots`).
 // Also the Settings → Channels form for the web chat kind.
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { fileURLToPath } from 'node:url';
 import { startServer } from './lib/server.js';
 import { Client, adminClient } from './lib/client.js';
 import { openStream, findEvent } from './lib/sse.js';
-import { waitUntil } from './lib/webchat.js';
+import { until } from './lib/until.js';
 import {
-  PHONE, assertAccessible, assertAllTextTranslated, assertNoErrors, catalogue, launchBrowser, logIn, openPage,
+  PHONE, assertAccessible, assertAllTextTranslated, assertNoErrors, catalogue, launchBrowser, logIn, openPage, screenshot,
 } from './lib/browser.js';
 
 const en = catalogue('en');
@@ -126,8 +125,8 @@ test('the customer chats in the demo shop; the agents see it live; routing and a
   await w.replies.filter({ hasText: 'soy Bruno' }).waitFor();
   const replyId = (await bruno.get(`/api/v1/conversations/${conv.id}/messages`)).json.messages
     .find((m) => m.text === 'Hola, soy Bruno: ¿me dices el número de factura?' && m.sender === 'agent').id;
-  await page.screenshot({ path: fileURLToPath(new URL('../../docs/screenshots/webchat-demo-desktop.png', import.meta.url)) });
-  await waitUntil(async () => (await bruno.get(`/api/v1/conversations/${conv.id}/messages`)).json.messages
+  await screenshot(page, 'webchat-demo-desktop');
+  await until(async () => (await bruno.get(`/api/v1/conversations/${conv.id}/messages`)).json.messages
     .find((m) => m.id === replyId).status === 'delivered', 'the reply to be delivered');
 
   // A reload keeps the chat: the token is in localStorage, the history comes back.

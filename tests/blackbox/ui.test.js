@@ -1,18 +1,16 @@
 // The web inbox in a real browser (headless chromium): login, availability, Settings for
 // teams and users, what an agent sees, names shown as text, both languages, keyboard use,
-// accessibility checks, and the screenshots in docs/screenshots/.
+// accessibility checks, and the screenshots (docs/screenshots/ under `make screenshots`).
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdirSync } from 'node:fs';
 import { startServer, ADMIN_EMAIL } from './lib/server.js';
 import { Client, adminClient, agentClient } from './lib/client.js';
 import {
-  DESKTOP, PHONE, assertAccessible, assertAllTextTranslated, assertNoErrors, catalogue, launchBrowser, logIn, openPage,
+  DESKTOP, PHONE, assertAccessible, assertAllTextTranslated, assertNoErrors, catalogue, launchBrowser, logIn, openPage, screenshot,
 } from './lib/browser.js';
 
 const en = catalogue('en');
 const es = catalogue('es');
-const SCREENSHOTS = new URL('../../docs/screenshots/', import.meta.url);
 
 let browser;
 let server;
@@ -311,7 +309,7 @@ test('logging out ends the session; a session ended elsewhere brings the login b
 });
 
 // A server of its own, with tidy data, for the pictures the README links to.
-test('the main screens pass axe at phone and desktop widths; screenshots in docs/screenshots/', async () => {
+test('the main screens pass axe at phone and desktop widths; screenshots of them', async () => {
   const s = await startServer();
   try {
     const boss = await adminClient(s);
@@ -325,12 +323,11 @@ test('the main screens pass axe at phone and desktop widths; screenshots in docs
       for (const i of members) await boss.post(`/api/v1/teams/${teams[name].id}/members`, { user_id: people[i].id });
     }
     await boss.patch('/api/v1/me', { availability: 'online' });
-    mkdirSync(SCREENSHOTS, { recursive: true });
     for (const [size, viewport] of [['desktop', DESKTOP], ['phone', PHONE]]) {
       const page = await openPage(browser, s, { viewport, locale: 'es-ES' });
       const shoot = async (name) => {
         await assertAccessible(page);
-        await page.screenshot({ path: new URL(`${name}-${size}.png`, SCREENSHOTS).pathname });
+        await screenshot(page, `${name}-${size}`);
       };
       await page.locator('input[type=email]').waitFor();
       await shoot('login');

@@ -10,7 +10,8 @@ import { fileURLToPath } from 'node:url';
 import { startServer, dump, sql, cli, tempDir } from './lib/server.js';
 import { Client, adminClient, agentClient, assertError } from './lib/client.js';
 import { openStream, findEvent } from './lib/sse.js';
-import { Visitor, createWebchat, waitUntil } from './lib/webchat.js';
+import { Visitor, createWebchat } from './lib/webchat.js';
+import { until } from './lib/until.js';
 
 const MENU = {
   enabled: true,
@@ -138,7 +139,7 @@ test('a visitor message goes through routing: welcome, fallback, then the team a
   assert.equal(conversation.channel.kind, 'webchat');
   assert.equal(conversation.window_open, true);
   // Fetched messages that were sent become delivered, for the agents' ticks.
-  await waitUntil(async () => {
+  await until(async () => {
     const agentView = (await admin.get(`/api/v1/conversations/${conversation.id}/messages`)).json.messages;
     return agentView.filter((m) => m.direction === 'out').every((m) => m.status === 'delivered');
   }, 'the routing messages to be delivered');
@@ -214,9 +215,14 @@ test('a visitor sees its own conversation only: history and stream', async () =>
   assert.equal(ev.event, 'message.updated');
   assert.equal(ev.data.status, 'sent');
   assert.ok((await a.history()).some((m) => m.id === replyId && m.text === 'Hola A, lo miro'));
-  await new Promise((r) => setTimeout(r, 300));
-  assert.equal(streamB.events.length, 0, streamB.text);
+  // A later reply to B reaches B's stream; anything of A's would have come before it.
+  const convB = Number(sql(s, `SELECT conversation_id FROM messages WHERE id = ${(await b.history())[0].id}`));
+  const replyB = await admin.post(`/api/v1/conversations/${convB}/messages`, { text: 'Hola B' });
+  assert.equal(replyB.status, 201, replyB.text);
+  const [replyBId] = replyB.json.message_ids;
+  await streamB.waitFor((st) => st.events.some((e) => e.data.message_id === replyBId), 'the reply on B\'s stream');
   const historyB = await b.history();
+  assert.ok(streamB.events.every((e) => historyB.some((m) => m.id === e.data.message_id)), streamB.text);
   assert.ok(historyB.every((m) => !/A/.test(m.text) || m.direction === 'out'), JSON.stringify(historyB));
   assert.ok(!historyB.some((m) => m.id === replyId));
   // The stream needs a valid token; its resume id is checked like the inbox's.
@@ -289,7 +295,7 @@ test('rate limits: 20 messages a minute per visitor, with Retry-After', async ()
   await v.start();
   for (let i = 0; i < 20; i++) assert.equal((await v.send(`mensaje ${i}`)).status, 201);
   // Routing's answers settle first (sent, then delivered once fetched).
-  await waitUntil(() => sql(s, 'SELECT count(*) FROM outbox') === '0', 'an empty outbox');
+  await until(() => sql(s, 'SELECT count(*) FROM outbox') === '0', 'an empty outbox');
   await v.history();
   const before = dump(s);
   const r = await v.send('uno más');

@@ -9,7 +9,8 @@ import { CHANNELS, connectAll, fixture, postMeta, postTelegram, postTelegramFixt
 
 let s, admin, ch;
 before(async () => {
-  s = await startServer();
+  // A write waits 1 s for another process's lock (5 s by default): the 503 test waits it out.
+  s = await startServer({ env: { CENTRALITA_BUSY_TIMEOUT_MS: '1000' } });
   admin = await adminClient(s);
   ch = await connectAll(admin);
 });
@@ -262,6 +263,34 @@ test('a million messages in one body is bounded work; a year-3000 timestamp is c
   assert.ok(m.created_at >= before - 1000 && m.created_at <= Date.now() + 1000, String(m.created_at));
 });
 
+// Nothing acknowledged is lost: a 200 means every message of the body is stored (the 1 MiB
+// body limit bounds how many a body can hold), and a repeat stores none again.
+test('a signed body with 3,000 messages is answered 200 with all 3,000 stored, once', { timeout: 60000 }, async (t) => {
+  const many = JSON.parse(fixture('whatsapp/text.json'));
+  const value = many.entry[0].changes[0].value;
+  const [message] = value.messages;
+  value.messages = Array.from({ length: 3000 }, (_, i) => ({
+    ...message, from: `3460000${i % 3}`, id: `wamid.bulk-${i}`, text: { body: `mensaje ${i}` },
+  }));
+  value.contacts = [0, 1, 2].map((k) => ({ profile: { name: `Bulk ${k}` }, wa_id: `3460000${k}` }));
+  const body = JSON.stringify(many);
+  assert.ok(body.length < 1024 * 1024);
+  // A server of its own: 3,000 messages would swell every later test's dump.
+  const own = await startServer();
+  t.after(() => own.stop());
+  assert.equal((await (await adminClient(own)).post('/api/v1/channels', CHANNELS.whatsapp)).status, 201);
+  const stored = () => Number(sql(own, "SELECT count(*) FROM messages WHERE provider_message_id LIKE 'wamid.bulk-%'"));
+  const r = await postMeta(own, 'whatsapp', body);
+  assert.equal(r.status, 200, r.text);
+  assert.equal(r.json.stored, 3000);
+  assert.equal(stored(), 3000);
+  assert.equal(sql(own, "SELECT text FROM messages WHERE provider_message_id = 'wamid.bulk-2999'"), 'mensaje 2999');
+  const again = await postMeta(own, 'whatsapp', body);
+  assert.equal(again.status, 200, again.text);
+  assert.equal(again.json.stored, 0);
+  assert.equal(stored(), 3000);
+});
+
 test('a provider\'s text cannot forge a log line: control characters are escaped', async () => {
   const forged = '2026-01-01T00:00:00.000Z error FORGED by the provider';
   const body = JSON.parse(fixture('messenger/text.json'));
@@ -299,13 +328,17 @@ test('when the store cannot commit the webhook is answered 503 and the retry is 
   assert.equal(sql(s, "SELECT count(*) FROM messages WHERE provider_message_id = 'wamid.busy-1'"), '1');
 });
 
-// Last: it replaces the WhatsApp channel. Opened credentials are cached per process; a channel
-// connected again with a new app secret must verify with the new one only.
+// Opened credentials are cached per process; a channel connected again with a new app secret
+// must verify with the new one only. On a number of its own, so the other tests' channel stays.
 test('a channel connected again with a new app secret verifies with the new secret only', async () => {
-  const body = (id) => fixture('whatsapp/text.json').replace('wamid.HBgLMzQ2MTIzNDU2NzgVAgASGBQzQUI4RjM2QTk5RjQ0MTFCRDQ3NgA=', id);
+  const number = { ...CHANNELS.whatsapp, name: 'Otro número', phone_number_id: '106540352200001' };
+  const body = (id) => fixture('whatsapp/text.json').replace('wamid.HBgLMzQ2MTIzNDU2NzgVAgASGBQzQUI4RjM2QTk5RjQ0MTFCRDQ3NgA=', id)
+    .replace(CHANNELS.whatsapp.phone_number_id, number.phone_number_id);
+  const first = await admin.post('/api/v1/channels', number);
+  assert.equal(first.status, 201, first.text);
   assert.equal((await postMeta(s, 'whatsapp', body('wamid.secret-1'))).json.stored, 1);
-  assert.equal((await admin.del(`/api/v1/channels/${ch.whatsapp.id}`)).status, 200);
-  const added = await admin.post('/api/v1/channels', { ...CHANNELS.whatsapp, app_secret: 'wa-app-secret-2' });
+  assert.equal((await admin.del(`/api/v1/channels/${first.json.channel.id}`)).status, 200);
+  const added = await admin.post('/api/v1/channels', { ...number, app_secret: 'wa-app-secret-2' });
   assert.equal(added.status, 201, added.text);
   const before = dump(s);
   const old = await postMeta(s, 'whatsapp', body('wamid.secret-2'));

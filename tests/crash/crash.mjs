@@ -25,11 +25,12 @@ import { freePort, sql, startServer, tempDir } from '../blackbox/lib/server.js';
 import { adminClient } from '../blackbox/lib/client.js';
 import { startFakeProvider } from '../blackbox/lib/fake_provider.js';
 import { CHANNELS, postMeta, whatsappText } from '../blackbox/lib/providers.js';
+import { until } from '../blackbox/lib/until.js';
 
 const here = dirname(fileURLToPath(import.meta.url));
 const KILLS = Number(process.argv[2] ?? 5);
 const SECONDS = Number(process.argv[3] ?? 6);
-const SEND_TIMEOUT_S = 2; // the lease is this + 5 s: how long a dead worker's send stays taken
+const SEND_TIMEOUT_S = 2; // the lease is this + the busy timeout (5 s): how long a dead worker's send stays taken
 const WEBHOOK_WORKERS = 6;
 const REPLY_WORKERS = 2;
 
@@ -41,13 +42,6 @@ function check(ok, what) {
 }
 function say(text) {
   console.log(`crashtest: ${text}`);
-}
-async function until(what, fn, timeoutMs) {
-  const deadline = Date.now() + timeoutMs;
-  while (!(await fn())) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await sleep(100);
-  }
 }
 
 // Webhooks as the provider sends them: each keeps being posted until answered 200.
@@ -233,7 +227,7 @@ async function killAndCheck(fake, dir, started) {
   while (hooks.unanswered.length > 0) {
     if ((await hooks.post(url, hooks.unanswered.shift())).status !== 200) await sleep(20);
   }
-  await until('the outbox to drain', () => sql(server, 'SELECT count(*) FROM outbox') === '0', 60000);
+  await until(() => sql(server, 'SELECT count(*) FROM outbox') === '0', 'the outbox to drain', 60000);
   await server.stop({ keepDir: true });
   const unexpected = (statuses, allowed) => Object.keys(statuses).filter((k) => !allowed.includes(k));
   check(unexpected(hooks.statuses, ['200', 'no answer']).length === 0, `webhooks answered ${JSON.stringify(hooks.statuses)}`);
@@ -283,7 +277,8 @@ async function diskFullTest() {
       if (status === 503) refused++;
     }
     check(refused > 0, 'no webhook was refused with 503 on a full disk');
-    await sleep(1000); // the sends in flight come back and cannot be recorded
+    // The sends in flight come back and cannot be recorded.
+    await until(() => !fake.requests.some((r) => r.outcome === 'pending'), 'the sends in flight to be answered');
     const health = await fetch(`${server.url}/healthz`).then((h) => h.status, () => 'no answer');
     check(health === 200, `/healthz answered ${health} on a full disk`);
     check(server.exit === null, `the server died on a full disk: ${JSON.stringify(server.exit)}\n${server.stderr.slice(-2000)}`);
@@ -296,11 +291,11 @@ async function diskFullTest() {
     fake.setLatency(0);
     const retried = hooks.unanswered.length;
     while (hooks.unanswered.length > 0) {
-      await until('a refused webhook to be accepted once space returned',
-        async () => (await hooks.post(server.url, hooks.unanswered.shift())).status === 200, 10000);
+      await until(async () => (await hooks.post(server.url, hooks.unanswered.shift())).status === 200,
+        'a refused webhook to be accepted once space returned', 10000);
     }
     for (let i = 0; i < 20; i++) check((await hooks.post(server.url, hooks.next())).status === 200, 'a new webhook after space returned was refused');
-    await until('the outbox to drain after space returned', () => sql(server, 'SELECT count(*) FROM outbox') === '0', 60000);
+    await until(() => sql(server, 'SELECT count(*) FROM outbox') === '0', 'the outbox to drain after space returned', 60000);
     await server.stop({ keepDir: true });
     say(`disk full: answered 200 while full ${acceptedWhileFull}, 503 ${refused}, /healthz ${health}; ` +
         `${retried} refused webhooks retried and taken once space returned`);

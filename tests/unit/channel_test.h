@@ -69,7 +69,6 @@ static inline void assert_id_clean(const char *s)
 /* Every event of the list keeps the promises providers.h makes about its fields. */
 static inline void assert_list_clean(const struct inbound_list *list)
 {
-	assert_true(list->count + list->skipped <= INBOUND_MAX_EVENTS);
 	assert_true(list->reason_count <= INBOUND_MAX_REASONS);
 	assert_true(list->reason_count <= list->skipped);
 	for (size_t i = 0; i < list->reason_count; i++)

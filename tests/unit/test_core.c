@@ -72,6 +72,7 @@ static void test_config_sources(void **state)
 	assert_string_equal(c.listen_host, "127.0.0.1");
 	assert_int_equal(c.listen_port, 8080);
 	assert_string_equal(config_sqlite_path(&c), "./var/centralita.db");
+	assert_int_equal(c.busy_timeout_ms, 5000);
 
 	setenv("CENTRALITA_LISTEN", "0.0.0.0:9000", 1);
 	setenv("CENTRALITA_PUBLIC_URL", "https://chat.example.com/", 1);
@@ -80,6 +81,8 @@ static void test_config_sources(void **state)
 	assert_int_equal(c.listen_port, 9000);
 	assert_string_equal(c.public_url, "https://chat.example.com");
 	assert_int_equal(config_set_flag(&c, "listen", "[::1]:7000", &e), 0);
+	assert_int_equal(config_set_flag(&c, "busy-timeout", "250", &e), 0);
+	assert_int_equal(c.busy_timeout_ms, 250);
 	assert_string_equal(c.listen_host, "::1");
 	assert_int_equal(c.listen_port, 7000);
 
@@ -93,9 +96,10 @@ static void test_config_sources(void **state)
 	unsetenv("CENTRALITA_PUBLIC_URL");
 
 	static const char *bad[][2] = {
-		{ "listen", "8080" },      { "listen", ":8080" }, { "listen", "h:70000" },
-		{ "listen", "h:" },        { "db", "mysql://x" }, { "db", "sqlite:" },
-		{ "public-url", "x.com" }, { "threads", "0" },    { "threads", "65" },
+		{ "listen", "8080" },      { "listen", ":8080" },       { "listen", "h:70000" },
+		{ "listen", "h:" },        { "db", "mysql://x" },       { "db", "sqlite:" },
+		{ "public-url", "x.com" }, { "threads", "0" },          { "threads", "65" },
+		{ "busy-timeout", "99" },  { "busy-timeout", "60001" }, { "busy-timeout", "1s" },
 		{ "nope", "1" },
 	};
 	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
@@ -106,6 +110,7 @@ static void test_config_sources(void **state)
 	assert_non_null(strstr(e.message, "index.html"));
 	/* Refused values changed nothing. */
 	assert_int_equal(c.listen_port, 7000);
+	assert_int_equal(c.busy_timeout_ms, 250);
 	assert_int_equal(config_set_flag(&c, "db", "postgres://u@h/db", &e), 0);
 	assert_null(config_sqlite_path(&c));
 }

@@ -16,7 +16,11 @@ static void test_lock_schedule(void **state)
 		{ 8, 8 }, { 9, 16 }, { 10, 900 }, { 11, 900 }, { 1000, 900 },
 	};
 	for (size_t i = 0; i < sizeof(expected) / sizeof(expected[0]); i++)
-		assert_int_equal(auth_lock_seconds(expected[i][0]), expected[i][1]);
+		assert_int_equal(auth_lock_seconds(expected[i][0], 5, 900), expected[i][1]);
+	assert_int_equal(auth_lock_seconds(49, 50, 60), 0);
+	assert_int_equal(auth_lock_seconds(50, 50, 60), 1);
+	assert_int_equal(auth_lock_seconds(54, 50, 60), 16);
+	assert_int_equal(auth_lock_seconds(55, 50, 60), 60);
 }
 
 static void test_fold_email(void **state)

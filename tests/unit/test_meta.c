@@ -401,7 +401,7 @@ static void test_watermarks_out_of_range_become_now(void **state)
 	inbound_list_free(list);
 }
 
-static void test_events_per_body_are_bounded(void **state)
+static void test_every_item_of_a_body_is_read(void **state)
 {
 	size_t n_items = 2000;
 	size_t size = n_items * 200 + 256;
@@ -411,18 +411,18 @@ static void test_events_per_body_are_bounded(void **state)
 	struct inbound_list *list;
 	(void)state;
 
-	/* One delivery listing 1500 mids and a watermark: the cap holds inside one item too. */
+	/* One delivery listing 1500 mids and a watermark: a status for each, and the watermark. */
 	n += (size_t)snprintf(body + n, size - n, "{" FROM_CUSTOMER ",\"delivery\":{\"mids\":[");
 	for (size_t i = 0; i < 1500; i++)
 		n += (size_t)snprintf(body + n, size - n, "%s\"m%zu\"", i ? "," : "", i);
 	n += (size_t)snprintf(body + n, size - n, "],\"watermark\":1764000000000}}]}]}");
 	list = parse_ok(CHANNEL_MESSENGER, body, n);
-	assert_int_equal(list->count, INBOUND_MAX_EVENTS);
-	assert_true(list->is_truncated);
-	assert_string_equal(list->events[999].message_id, "m999");
+	assert_int_equal(list->count, 1501);
+	assert_string_equal(list->events[1499].message_id, "m1499");
+	assert_null(list->events[1500].message_id);
 	inbound_list_free(list);
 
-	/* Attachments count too. */
+	/* 1200 attachments of one message: an event each. */
 	n = (size_t)snprintf(body, size,
 	                     "{\"object\":\"page\",\"entry\":[{\"id\":\"" PAGE
 	                     "\",\"messaging\":[{" FROM_CUSTOMER
@@ -431,9 +431,9 @@ static void test_events_per_body_are_bounded(void **state)
 		n += (size_t)snprintf(body + n, size - n, "%s{\"type\":\"image\"}", i ? "," : "");
 	n += (size_t)snprintf(body + n, size - n, "]}}]}]}");
 	list = parse_ok(CHANNEL_MESSENGER, body, n);
-	assert_int_equal(list->count, INBOUND_MAX_EVENTS);
-	assert_true(list->is_truncated);
+	assert_int_equal(list->count, 1200);
 	assert_string_equal(list->events[999].message_id, "m#1000");
+	assert_string_equal(list->events[1199].message_id, "m#1200");
 	inbound_list_free(list);
 	free(body);
 }
@@ -646,7 +646,7 @@ int main(void)
 		cmocka_unit_test(test_other_events_are_ignored_with_a_reason),
 		cmocka_unit_test(test_bad_items_are_skipped_and_good_ones_kept),
 		cmocka_unit_test(test_watermarks_out_of_range_become_now),
-		cmocka_unit_test(test_events_per_body_are_bounded),
+		cmocka_unit_test(test_every_item_of_a_body_is_read),
 		cmocka_unit_test(test_garbled_fixtures_never_crash),
 		cmocka_unit_test(test_send_requests),
 		cmocka_unit_test(test_send_text_limits),

@@ -25,7 +25,7 @@ static int setup(void **state)
 	struct store *st;
 	struct error e;
 	int applied = -1;
-	assert_int_equal(store_open(path, 3, &st, &e), 0);
+	assert_int_equal(store_open(path, 3, 5000, &st, &e), 0);
 	assert_int_equal(store_migrate(st, &applied, &e), 0);
 	int version = 0;
 	assert_true(applied > 0);
@@ -289,8 +289,9 @@ static void test_bad_url(void **state)
 {
 	struct store *st = NULL;
 	struct error e;
-	assert_int_equal(store_open("mysql://x", 2, &st, &e), ERR_INVALID);
-	assert_int_equal(store_open("sqlite:/nonexistent-dir/x/y.db", 2, &st, &e), ERR_UNAVAILABLE);
+	assert_int_equal(store_open("mysql://x", 2, 5000, &st, &e), ERR_INVALID);
+	assert_int_equal(store_open("sqlite:/nonexistent-dir/x/y.db", 2, 5000, &st, &e),
+	                 ERR_UNAVAILABLE);
 	assert_null(st);
 }
 

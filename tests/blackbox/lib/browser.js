@@ -2,10 +2,11 @@
 // Nothing is downloaded: the browser is /usr/bin/chromium (scripts/deps.sh installs it).
 // Each test opens its own context, so cookies and storage never leak between tests.
 import { chromium } from 'playwright-core';
-import { readFileSync } from 'node:fs';
+import { mkdirSync, readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
+import { dirname, join, resolve } from 'node:path';
 import assert from 'node:assert/strict';
-import { ADMIN_EMAIL, ADMIN_PASSWORD } from './server.js';
+import { ADMIN_EMAIL, ADMIN_PASSWORD, BIN } from './server.js';
 
 const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
 const ARGS = ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run',
@@ -43,6 +44,16 @@ export async function openPage(browser, server, { viewport = DESKTOP, locale = '
   });
   await page.goto(server.url + path);
   return page;
+}
+
+// Screenshots go beside the binary under test (build/debug/screenshots), so a test run never
+// changes a tracked file; `make screenshots` sets SCREENSHOT_DIR to docs/screenshots to
+// refresh the pictures the README shows.
+const SCREENSHOT_DIR = resolve(process.env.SCREENSHOT_DIR ?? join(dirname(BIN), 'screenshots'));
+
+export async function screenshot(page, name) {
+  mkdirSync(SCREENSHOT_DIR, { recursive: true });
+  await page.screenshot({ path: join(SCREENSHOT_DIR, `${name}.png`) });
 }
 
 export function assertNoErrors(page) {

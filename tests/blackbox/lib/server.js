@@ -6,6 +6,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import assert from 'node:assert/strict';
 import net from 'node:net';
+import { until } from './until.js';
 
 export const BIN = process.env.CENTRALITA_BIN;
 if (!BIN) throw new Error('CENTRALITA_BIN must name the centralita binary under test');
@@ -36,8 +37,9 @@ export function baseEnv(dir, extra = {}) {
 }
 
 // Runs a CLI sub-command to completion.
-export function cli(dir, args, extraEnv = {}) {
-  const r = spawnSync(BIN, args, { env: baseEnv(dir, extraEnv), encoding: 'utf8' });
+// input, when given, is what the command reads on standard input.
+export function cli(dir, args, extraEnv = {}, { input } = {}) {
+  const r = spawnSync(BIN, args, { env: baseEnv(dir, extraEnv), encoding: 'utf8', input });
   return { status: r.status, stdout: r.stdout, stderr: r.stderr };
 }
 
@@ -68,12 +70,10 @@ export async function startServer({ dir = tempDir(), env = {}, args = [], port =
   child.stdout.on('data', (d) => (server.stdout += d));
   child.stderr.on('data', (d) => (server.stderr += d));
   server.exited = new Promise((resolve) => child.on('close', (code, signal) => resolve((server.exit = { code, signal }))));
-  const deadline = Date.now() + 20000;
-  while (!/listening on (http:\/\/\S+)/.test(server.stdout)) {
+  await until(() => {
     if (server.exit) throw new Error(`server exited: ${JSON.stringify(server.exit)}\n${server.stderr}`);
-    if (Date.now() > deadline) throw new Error(`server did not start:\n${server.stderr}`);
-    await new Promise((r) => setTimeout(r, 20));
-  }
+    return /listening on (http:\/\/\S+)/.test(server.stdout);
+  }, () => `the server to start:\n${server.stderr}`, 20000);
   server.url = server.stdout.match(/listening on (http:\/\/\S+)/)[1];
   server.db = join(dir, 'centralita.db');
   // Stops with SIGTERM and checks a clean exit (sanitizers would make it non-zero).
@@ -107,10 +107,6 @@ export function sql(server, statement) {
 }
 
 // Waits until the server's log matches pattern (log lines may trail the HTTP answer).
-export async function waitForLog(server, pattern, timeoutMs = 5000) {
-  const deadline = Date.now() + timeoutMs;
-  while (!pattern.test(server.stderr)) {
-    if (Date.now() > deadline) assert.fail(`no log line matched ${pattern}:\n${server.stderr.slice(-2000)}`);
-    await new Promise((r) => setTimeout(r, 20));
-  }
+export function waitForLog(server, pattern, timeoutMs = 5000) {
+  return until(() => pattern.test(server.stderr), () => `a log line matching ${pattern}:\n${server.stderr.slice(-2000)}`, timeoutMs);
 }

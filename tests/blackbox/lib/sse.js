@@ -1,7 +1,7 @@
 // A Server-Sent Events reader over raw http.get (no keep-alive agent): one connection per
 // stream, the events parsed as they arrive, and waits with a deadline.
 import http from 'node:http';
-import assert from 'node:assert/strict';
+import { until } from './until.js';
 
 // Opens GET path (default /api/v1/events) as client (its cookie or token), from localAddress
 // when given (127.0.0.2 is another client on loopback); resolves once the answer's head
@@ -38,13 +38,8 @@ export function openStream(client, { path = '/api/v1/events', lastEventId, local
       res.on('error', () => (stream.ended = true));
       stream.close = () => req.destroy();
       // Waits until pred(stream) holds.
-      stream.waitFor = async (pred, what, timeoutMs = 5000) => {
-        const deadline = Date.now() + timeoutMs;
-        while (!pred(stream)) {
-          if (Date.now() > deadline) assert.fail(`timed out waiting for ${what}; got:\n${stream.text.slice(-2000)}`);
-          await new Promise((r) => setTimeout(r, 10));
-        }
-      };
+      stream.waitFor = (pred, what, timeoutMs = 5000) =>
+        until(() => pred(stream), () => `${what}; got:\n${stream.text.slice(-2000)}`, timeoutMs);
       resolve(stream);
     });
     req.on('error', reject);

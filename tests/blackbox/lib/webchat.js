@@ -1,10 +1,11 @@
 // A web chat visitor, as widget.js talks to the server: the public visitor API with its
 // token in X-Visitor-Token (never a cookie or a bearer token), and the page's Origin when
-// given. Also a poll-until helper.
+// given.
 import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
 import { Client } from './client.js';
 import { openStream } from './sse.js';
+import { until } from './until.js';
 
 export class Visitor extends Client {
   constructor(url, key, { origin } = {}) {
@@ -42,7 +43,7 @@ export class Visitor extends Client {
   // Waits until the history holds an outgoing message whose text matches.
   async waitForReply(pattern, what = String(pattern)) {
     let messages = [];
-    await waitUntil(async () => {
+    await until(async () => {
       messages = await this.history();
       return messages.some((m) => m.direction === 'out' && pattern.test(m.text));
     }, `a reply to the visitor matching ${what}`);
@@ -59,12 +60,4 @@ export async function createWebchat(admin, extra = {}) {
   const r = await admin.post('/api/v1/channels', { kind: 'webchat', name: 'Web', ...extra });
   assert.equal(r.status, 201, r.text);
   return r.json.channel;
-}
-
-export async function waitUntil(pred, what, timeoutMs = 5000) {
-  const deadline = Date.now() + timeoutMs;
-  while (!(await pred())) {
-    if (Date.now() > deadline) assert.fail(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 25));
-  }
 }
