@@ -95,6 +95,7 @@ void api_team_member_add(struct http_request *req, struct http_response *res);
 void api_team_member_remove(struct http_request *req, struct http_response *res);
 
 void api_conversations_list(struct http_request *req, struct http_response *res);
+void api_conversation_counts(struct http_request *req, struct http_response *res);
 void api_conversation_transfer(struct http_request *req, struct http_response *res);
 void api_conversation_assign(struct http_request *req, struct http_response *res);
 void api_conversation_unassign(struct http_request *req, struct http_response *res);

@@ -232,6 +232,19 @@ void api_conversations_list(struct http_request *req, struct http_response *res)
 	api_run(req, res, STORE_READ, 200, list, &f);
 }
 
+/* The navigation's numbers in one answer (conversation_counts_json). */
+static int counts(struct http_request *req, struct store_tx *tx, void *arg, json_t **answer,
+                  struct error *e)
+{
+	(void)arg;
+	return conversation_counts_json(tx, &req->who, answer, e);
+}
+
+void api_conversation_counts(struct http_request *req, struct http_response *res)
+{
+	api_run(req, res, STORE_READ, 200, counts, NULL);
+}
+
 /*
  * An action on conversation :id, given its body's value (or none), and the answer: the
  * conversation as it is now, or null when the action took it out of the caller's sight (a

@@ -49,6 +49,7 @@ static const struct route routes[] = {
 	{ "POST", "/api/v1/channels", ADMIN, api_channel_create },
 	{ "GET", "/api/v1/channels/:id", ADMIN, api_channel_get },
 	{ "DELETE", "/api/v1/channels/:id", ADMIN, api_channel_remove },
+	{ "GET", "/api/v1/conversations/counts", USER, api_conversation_counts },
 	{ "GET", "/api/v1/conversations/:id", USER, api_conversation_get },
 	{ "GET", "/api/v1/conversations/:id/messages", USER, api_messages_list },
 	{ "POST", "/api/v1/conversations/:id/messages", USER, api_reply },

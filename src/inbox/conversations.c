@@ -237,12 +237,13 @@ int conversation_back_to_routing(struct store_tx *tx, const struct actor *who, i
 	" coalesce(u.name, ''), coalesce(m.id, 0), coalesce(m.direction, ''),"             \
 	" coalesce(substr(m.text, 1, $14), m.type), coalesce(m.created_at, 0),"            \
 	" (SELECT count(*) FROM messages i WHERE i.conversation_id = v.id"                 \
-	" AND i.direction = 'in' AND i.id > v.last_read_message_id), p.total"              \
+	" AND i.direction = 'in' AND i.id > v.last_read_message_id), p.total,"             \
+	" coalesce(m.sender, ''), coalesce(m.author_id, 0), coalesce(a.name, '')"          \
 	" FROM (" ids ") p JOIN conversations v ON v.id = p.id"                            \
 	" JOIN channels ch ON ch.id = v.channel_id JOIN contacts c ON c.id = v.contact_id" \
 	" LEFT JOIN teams t ON t.id = v.team_id LEFT JOIN users u ON u.id = v.assignee_id" \
 	" LEFT JOIN messages m ON m.id = (SELECT max(id) FROM messages"                    \
-	" WHERE conversation_id = v.id)"                                                   \
+	" WHERE conversation_id = v.id) LEFT JOIN users a ON a.id = m.author_id"           \
 	" ORDER BY v.last_activity_at DESC, v.id DESC"
 #define CURSOR_SQL " AND (v.last_activity_at, v.id) < ($11, $12)"
 /* Without q: read in the list's order from the view's index, to the page's end. */
@@ -370,6 +371,39 @@ static void read_item(struct store_rows *r, struct conversation_item *it)
 	it->last_preview = text_or_null(r, 20);
 	it->last_message_at = store_int(r, 21);
 	it->unread = store_int(r, 22);
+	snprintf(it->last_sender, sizeof(it->last_sender), "%s", store_text(r, 24));
+	it->last_author_id = store_int(r, 25);
+	snprintf(it->last_author_name, sizeof(it->last_author_name), "%s", store_text(r, 26));
+}
+
+/* The statements' parameters (above) for f; like and match are q's two patterns. */
+#define FILTER_ARGS 17
+static void filter_args(const struct actor *who, const struct conversation_filter *f,
+                        const char *like, const char *match, struct store_value *args)
+{
+	/* No cursor: from the newest, before (INT64_MAX, INT64_MAX). */
+	int64_t after_at = f->after_id != 0 ? f->after_activity_at : INT64_MAX;
+	int64_t after_id = f->after_id != 0 ? f->after_id : INT64_MAX;
+	struct store_value v[FILTER_ARGS] = {
+		SV_INT(who->account_id),
+		SV_INT(who->user_id),
+		SV_INT(who->role == ROLE_ADMIN),
+		SV_INT(f->view),
+		SV_INT(f->team_id),
+		SV_TEXT(f->has_status ? conversation_status_name(f->status) : ""),
+		SV_INT(f->channel_id),
+		SV_INT(f->assignee_id),
+		SV_TEXT(f->tag != NULL ? f->tag : ""),
+		SV_TEXT(like),
+		SV_INT(after_at),
+		SV_INT(after_id),
+		SV_INT(f->limit),
+		SV_INT(PREVIEW_CHARS),
+		SV_TEXT(match),
+		SV_INT(CONVERSATION_COUNT_MAX + 1),
+		SV_INT(f->id)
+	};
+	memcpy(args, v, sizeof(v));
 }
 
 int conversation_list(struct store_tx *tx, const struct actor *who,
@@ -377,37 +411,16 @@ int conversation_list(struct store_tx *tx, const struct actor *who,
                       size_t *n, int64_t *total, struct error *e)
 {
 	char *like = inbox_like_pattern(f->q), *match = search_query(f->q);
-	const char *status = f->has_status ? conversation_status_name(f->status) : "";
-	const char *tag = f->tag != NULL ? f->tag : "";
 	bool is_search = f->q != NULL;
 	struct store_rows *r = NULL;
 	struct conversation_item *list = NULL;
 	size_t len = 0, cap = 0;
-	/* No cursor: from the newest, before (INT64_MAX, INT64_MAX). */
-	int64_t after_at = f->after_id != 0 ? f->after_activity_at : INT64_MAX;
-	int64_t after_id = f->after_id != 0 ? f->after_id : INT64_MAX;
-	struct store_value args[] = { SV_INT(who->account_id),
-		                      SV_INT(who->user_id),
-		                      SV_INT(who->role == ROLE_ADMIN),
-		                      SV_INT(f->view),
-		                      SV_INT(f->team_id),
-		                      SV_TEXT(status),
-		                      SV_INT(f->channel_id),
-		                      SV_INT(f->assignee_id),
-		                      SV_TEXT(tag),
-		                      SV_TEXT(like),
-		                      SV_INT(after_at),
-		                      SV_INT(after_id),
-		                      SV_INT(f->limit),
-		                      SV_INT(PREVIEW_CHARS),
-		                      SV_TEXT(match),
-		                      SV_INT(CONVERSATION_COUNT_MAX + 1),
-		                      SV_INT(f->id) };
-	int nargs = (int)(sizeof(args) / sizeof(args[0]));
+	struct store_value args[FILTER_ARGS];
+	filter_args(who, f, like, match, args);
 	/* The page follows the cursor; the count ignores it. A search counts its matches while
 	 * finding them; the count is read on its own when there is no page to carry it. */
 	int view = f->id != 0 ? VIEW_ONE : (int)f->view;
-	int rc = store_query(tx, list_sql[view][is_search], args, nargs, &r);
+	int rc = store_query(tx, list_sql[view][is_search], args, FILTER_ARGS, &r);
 	if (rc < 0)
 		goto out;
 	*total = -1;
@@ -423,7 +436,7 @@ int conversation_list(struct store_tx *tx, const struct actor *who,
 		goto out;
 	args[10] = SV_INT(INT64_MAX);
 	args[11] = SV_INT(INT64_MAX);
-	rc = store_get_int(tx, count_sql[view][is_search], args, nargs, total);
+	rc = store_get_int(tx, count_sql[view][is_search], args, FILTER_ARGS, total);
 out:
 	store_rows_free(r);
 	free(like);
@@ -434,6 +447,85 @@ out:
 	}
 	*out = list;
 	*n = len;
+	return 0;
+}
+
+/* The list's total for f (a view and a status, no q), up to CONVERSATION_COUNT_MAX + 1. */
+static int conversation_count(struct store_tx *tx, const struct actor *who,
+                              const struct conversation_filter *f, int64_t *n, struct error *e)
+{
+	struct store_value args[FILTER_ARGS];
+	filter_args(who, f, "", "", args);
+	int rc = store_get_int(tx, count_sql[f->view][0], args, FILTER_ARGS, n);
+	return store_failed(e, rc);
+}
+
+/* The conversations not resolved with unread customer messages among all who may see. */
+static int conversation_count_unread(struct store_tx *tx, const struct actor *who, int64_t *n,
+                                     struct error *e)
+{
+	int rc = store_get_int(
+	    tx,
+	    "SELECT count(*) FROM (SELECT 1 FROM conversations v WHERE" CONVERSATION_VISIBLE
+	    " AND v.status <> 'resolved' AND EXISTS (SELECT 1 FROM messages i"
+	    " WHERE i.conversation_id = v.id AND i.direction = 'in'"
+	    " AND i.id > v.last_read_message_id) LIMIT $4)",
+	    STORE_ARGS(SV_INT(who->account_id), SV_INT(who->user_id),
+	               SV_INT(who->role == ROLE_ADMIN), SV_INT(CONVERSATION_COUNT_MAX + 1)),
+	    n);
+	return store_failed(e, rc);
+}
+
+/* A count of the counts' answer: at most CONVERSATION_COUNT_MAX, named in `capped` past it. */
+static json_int_t capped_count(json_t *capped, const char *key, int64_t n)
+{
+	if (n <= CONVERSATION_COUNT_MAX)
+		return (json_int_t)n;
+	json_array_append_new(capped, json_string(key));
+	return CONVERSATION_COUNT_MAX;
+}
+
+/* The navigation's numbers in one answer: open conversations in each view the person has
+ * (general, mine and their teams; every team and all for admins), and the unread ones. */
+int conversation_counts_json(struct store_tx *tx, const struct actor *who, json_t **answer,
+                             struct error *e)
+{
+	static const char *const names[] = {
+		[VIEW_GENERAL] = "general", [VIEW_MINE] = "mine", [VIEW_ALL] = "all"
+	};
+	bool is_admin = who->role == ROLE_ADMIN;
+	struct team *teams = NULL;
+	size_t n = 0;
+	struct conversation_filter f = { .has_status = true, .status = STATUS_OPEN };
+	int64_t count = 0;
+	int rc = team_list(tx, who, &teams, &n, e);
+	json_t *views = json_object(), *capped = json_array();
+	for (int v = VIEW_GENERAL; rc == 0 && v <= (is_admin ? VIEW_ALL : VIEW_TEAM); v++) {
+		for (size_t i = 0; i < (v == VIEW_TEAM ? n : 1) && rc == 0; i++) {
+			if (v == VIEW_TEAM && !teams[i].is_member && !is_admin)
+				continue;
+			char key[32];
+			f.view = (enum conversation_view)v;
+			f.team_id = v == VIEW_TEAM ? teams[i].id : 0;
+			if (v == VIEW_TEAM)
+				snprintf(key, sizeof(key), "team:%lld", (long long)f.team_id);
+			else
+				snprintf(key, sizeof(key), "%s", names[v]);
+			if ((rc = conversation_count(tx, who, &f, &count, e)) == 0)
+				json_object_set_new(views, key,
+				                    json_integer(capped_count(capped, key, count)));
+		}
+	}
+	if (rc == 0)
+		rc = conversation_count_unread(tx, who, &count, e);
+	free(teams);
+	if (rc < 0) {
+		json_decref(views);
+		json_decref(capped);
+		return rc;
+	}
+	json_int_t unread = capped_count(capped, "unread", count);
+	*answer = json_pack("{s:o,s:I,s:o}", "views", views, "unread", unread, "capped", capped);
 	return 0;
 }
 
@@ -550,13 +642,15 @@ json_t *conversation_item_json(const struct conversation_item *it, int64_t now)
 	                    it->contact_phone[0] ? json_string(it->contact_phone) : json_null());
 	json_object_set_new(o, "team", json_named(it->c.team_id, it->team_name));
 	json_object_set_new(o, "assignee", json_named(it->c.assignee_id, it->assignee_name));
-	json_object_set_new(
-	    o, "last_message",
-	    it->last_message_id == 0
-	        ? json_null()
-	        : json_pack("{s:I,s:s,s:s,s:I}", "id", (json_int_t)it->last_message_id, "direction",
-	                    it->last_direction, "preview", it->last_preview ? it->last_preview : "",
-	                    "created_at", (json_int_t)it->last_message_at));
+	json_object_set_new(o, "last_message",
+	                    it->last_message_id == 0
+	                        ? json_null()
+	                        : json_pack("{s:I,s:s,s:s,s:o,s:s,s:I}", "id",
+	                                    (json_int_t)it->last_message_id, "direction",
+	                                    it->last_direction, "sender", it->last_sender, "author",
+	                                    json_named(it->last_author_id, it->last_author_name),
+	                                    "preview", it->last_preview ? it->last_preview : "",
+	                                    "created_at", (json_int_t)it->last_message_at));
 	json_object_set_new(o, "unread_count", json_integer(it->unread));
 	return o;
 }

@@ -244,6 +244,9 @@ struct conversation_item {
 	char last_direction[4];
 	char *last_preview; /* text cut to PREVIEW_CHARS characters, or the type; owned */
 	int64_t last_message_at;
+	char last_sender[16];   /* contact, agent, routing or provider_app */
+	int64_t last_author_id; /* the agent who wrote it; 0 for none */
+	char last_author_name[USER_NAME_MAX + 1];
 	int64_t unread; /* the customer's messages after the read mark */
 };
 
@@ -254,6 +257,12 @@ int conversation_list(struct store_tx *tx, const struct actor *who,
                       const struct conversation_filter *f, struct conversation_item **out,
                       size_t *n, int64_t *total, struct error *e);
 void conversation_items_free(struct conversation_item *items, size_t n);
+/* The navigation's counts as GET /conversations/counts answers them: the open conversations
+ * of each view the actor has (general, mine, their teams — every team and all for admins)
+ * and those not resolved with unread customer messages, each up to CONVERSATION_COUNT_MAX
+ * (`capped` names those cut there). */
+int conversation_counts_json(struct store_tx *tx, const struct actor *who, json_t **answer,
+                             struct error *e);
 /* A list item as the API answers it: conversation_json with contact, team, assignee, last
  * message and unread count. */
 json_t *conversation_item_json(const struct conversation_item *it, int64_t now);

@@ -4,7 +4,7 @@
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { startServer, sql, dump } from './lib/server.js';
-import { Client, adminClient, agentClient, assertError } from './lib/client.js';
+import { Client, adminClient, agentClient, allConversations, assertError } from './lib/client.js';
 import { startFakeProvider } from './lib/fake_provider.js';
 import { connectAll, customerWrites } from './lib/providers.js';
 import { openStream } from './lib/sse.js';
@@ -396,6 +396,32 @@ test('the permission matrix: canned responses and metrics', async () => {
     const r = await send(admin);
     assert.ok(r.status === 200 || r.status === 201, r.text);
   }
+});
+
+test('counts: open conversations in each view the person has, and the unread ones, in one answer', async () => {
+  const sales = await newConversation({ text: 'sin leer', team: 'Ventas' });
+  await newConversation({ text: 'sin leer tampoco', team: 'Soporte' });
+  const read = await newConversation({ text: 'leída', team: 'Ventas' });
+  assert.equal((await ana.post(`/api/v1/conversations/${read}/read`)).status, 200);
+  assert.equal((await admin.post(`/api/v1/conversations/${sales}/assign`, { user_id: ana.user.id })).status, 200);
+  const cases = [
+    [admin, ['general', 'mine', `team:${teams.Ventas}`, `team:${teams.Soporte}`, 'all']],
+    [ana, ['general', 'mine', `team:${teams.Ventas}`]],
+    [carla, ['general', 'mine']],
+  ];
+  for (const [client, keys] of cases) {
+    const r = await client.get('/api/v1/conversations/counts');
+    assert.equal(r.status, 200, r.text);
+    assert.deepEqual(Object.keys(r.json.views).sort(), [...keys].sort());
+    for (const key of keys)
+      assert.equal(r.json.views[key], (await list(client, `?view=${key}&status=open&limit=1`)).total, key);
+    const unread = (await allConversations(client)).filter((c) => c.unread_count > 0 && c.status !== 'resolved');
+    assert.equal(r.json.unread, unread.length);
+    assert.deepEqual(r.json.capped, []);
+  }
+  assert.ok((await ana.get('/api/v1/conversations/counts')).json.views.mine >= 1);
+  assertError(await new Client(s.url).get('/api/v1/conversations/counts'), 401, 'unauthenticated');
+  assertError(await admin.request('POST', '/api/v1/conversations/counts'), 405, 'method_not_allowed');
 });
 
 test('the detail is the list item with its tags; messages carry what a thread needs', async () => {

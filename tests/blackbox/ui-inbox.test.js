@@ -1,7 +1,8 @@
 // The inbox in a real browser (headless chromium) against a real server whose providers are
 // faked: a customer's signed webhook appears live in the right team's view, routing's
 // welcome and fallback show in the thread, a reply reaches the provider, a transfer takes a
-// conversation out of a non-member's view, customer text is never HTML, and a dropped
+// conversation out of a non-member's view, a message that reopens a resolved conversation
+// shows it open, customer text is never HTML, and a dropped
 // event stream catches up without a reload and without duplicates.
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
@@ -134,6 +135,51 @@ test('an agent replies with Enter; the message is pending until the provider acc
   await page.context().close();
 });
 
+// A reply to a resolved conversation reopens it in one commit: conversation.updated, then
+// message.created. The thread must apply both (one reload timer used to keep only the last).
+test('a conversation reopened by a message shows open in the thread: a customer\'s, then the agent\'s own reply', async () => {
+  const { from, conversation } = await routedCustomer('Olga Prieto', '1');
+  const page = await openPage(browser, server, { path: `/inbox/team/${teams.Soporte.id}/${conversation}` });
+  await logIn(page, 'sara@example.com', 'agent-password-123');
+  await page.getByRole('heading', { level: 2, name: 'Olga Prieto' }).waitFor();
+  const badge = page.locator('.thread-sub .badge');
+  const resolveAndWait = async () => {
+    assert.equal((await admin.post(`/api/v1/conversations/${conversation}/resolve`)).status, 200);
+    await badge.filter({ hasText: en['inbox.status.resolved'] }).waitFor();
+    await page.locator('#action-reopen').waitFor();
+  };
+
+  await resolveAndWait();
+  await customerWrites(server, 'whatsapp', from, 'Vuelvo a escribir', { name: 'Olga Prieto' });
+  await thread(page).locator('.msg-in', { hasText: 'Vuelvo a escribir' }).waitFor();
+  assert.equal((await admin.get(`/api/v1/conversations/${conversation}`)).json.conversation.status, 'open');
+  await badge.filter({ hasText: en['inbox.status.open'] }).waitFor();
+  await page.locator('#action-resolve').waitFor();
+
+  await resolveAndWait();
+  const composer = page.getByRole('textbox', { name: en['inbox.composer.reply'] });
+  await composer.fill('Te respondo aunque estaba resuelta');
+  await composer.press('Enter');
+  // Stored, not just shown as being sent.
+  await thread(page).locator('.msg-out[data-message-id]', { hasText: 'Te respondo aunque estaba resuelta' }).waitFor();
+  assert.equal((await admin.get(`/api/v1/conversations/${conversation}`)).json.conversation.status, 'open');
+  await badge.filter({ hasText: en['inbox.status.open'] }).waitFor();
+  await page.locator('#action-resolve').waitFor();
+  assertNoErrors(page);
+  await page.context().close();
+});
+
+test('a conversation waiting in routing previews routing\'s message as routing\'s', async () => {
+  const { conversation } = await routedCustomer('Ruta Espera', null);
+  const page = await openPage(browser, server, { path: '/inbox/general' });
+  await logIn(page, 'sara@example.com', 'agent-password-123');
+  await page.locator('#filter-status').selectOption('routing');
+  const preview = page.locator(`.conv-item[data-conversation-id="${conversation}"] .conv-preview`);
+  await preview.filter({ hasText: `Routing: ${ROUTING.welcome_message}` }).waitFor();
+  assertNoErrors(page);
+  await page.context().close();
+});
+
 test('a transfer to another team takes the conversation out of a non-member\'s view', async () => {
   const { conversation } = await routedCustomer('Elena Sanz', '1');
   const sara = await openPage(browser, server, { path: `/inbox/team/${teams.Soporte.id}/${conversation}` });
@@ -177,27 +223,53 @@ test('a customer\'s HTML is shown as the characters typed, never run', async () 
   await page.context().close();
 });
 
+// The server restarts under an open page (an upgrade): the stream ends, and while the page
+// cannot reconnect (its requests for the stream are refused) a customer writes. Once it
+// reconnects, it asks from the last event it saw and shows that message, once, without a reload.
 test('a dropped event stream catches up from the last event: no reload, no duplicates', async () => {
-  const { from, conversation } = await routedCustomer('Jorge Peña', '1');
-  const page = await openPage(browser, server, { path: `/inbox/team/${teams.Soporte.id}/${conversation}` });
-  await logIn(page, 'sara@example.com', 'agent-password-123');
-  await page.getByRole('heading', { level: 2, name: 'Jorge Peña' }).waitFor();
-  await page.evaluate(() => { window.notReloaded = true; });
-  // A first message proves the stream is up and gives it an event id to resume from.
-  await customerWrites(server, 'whatsapp', from, 'primero', { name: 'Jorge Peña' });
-  await thread(page).locator('.msg-in', { hasText: 'primero' }).waitFor();
-  assert.ok(await page.evaluate(() => window.centralitaLive.lastEventId()));
-  await page.evaluate(() => window.centralitaLive.drop(1500));
-  await customerWrites(server, 'whatsapp', from, 'mientras tanto', { name: 'Jorge Peña' });
-  await thread(page).locator('.msg-in', { hasText: 'mientras tanto' }).waitFor({ timeout: 8000 });
-  // A later message shows once the page has handled every event before it: a duplicate of
-  // the caught-up one would be there by then.
-  await customerWrites(server, 'whatsapp', from, 'después', { name: 'Jorge Peña' });
-  await thread(page).locator('.msg-in', { hasText: 'después' }).waitFor();
-  assert.equal(await thread(page).locator('.msg-in', { hasText: 'mientras tanto' }).count(), 1);
-  assert.equal(await page.evaluate(() => window.notReloaded), true);
-  assertNoErrors(page);
-  await page.context().close();
+  const own = await startServer({ env: fake.env });
+  const port = new URL(own.url).port;
+  let current = own;
+  try {
+    const boss = await adminClient(own);
+    assert.equal((await boss.post('/api/v1/channels', CHANNELS.whatsapp)).status, 201);
+    const from = String(++phone);
+    const conversation = await customerWrites(own, 'whatsapp', from, 'primero', { name: 'Jorge Peña' });
+    const page = await openPage(browser, own, { path: `/inbox/general/${conversation}` });
+    const isStream = (r) => new URL(r.url()).pathname === '/api/v1/events';
+    const streams = [];
+    page.on('request', (r) => isStream(r) && streams.push(r));
+    await logIn(page);
+    await page.getByRole('heading', { level: 2, name: 'Jorge Peña' }).waitFor();
+    await page.evaluate(() => { window.notReloaded = true; });
+    // A message proves the stream is up and gives it an event id to resume from.
+    await customerWrites(own, 'whatsapp', from, 'segundo', { name: 'Jorge Peña' });
+    await thread(page).locator('.msg-in', { hasText: 'segundo' }).waitFor();
+    assert.equal(streams.length, 1);
+
+    await page.route((url) => url.pathname === '/api/v1/events', (route) => route.abort());
+    const refused = page.waitForEvent('requestfailed', { predicate: isStream, timeout: 15000 });
+    await own.stop({ keepDir: true });
+    current = await startServer({ dir: own.dir, env: fake.env, port });
+    await refused;
+    await customerWrites(current, 'whatsapp', from, 'mientras tanto', { name: 'Jorge Peña' });
+    await page.unrouteAll();
+    await thread(page).locator('.msg-in', { hasText: 'mientras tanto' }).waitFor({ timeout: 15000 });
+    const resumed = streams.at(-1);
+    const lastId = new URL(resumed.url()).searchParams.get('last_event_id') ?? (await resumed.allHeaders())['last-event-id'];
+    assert.match(String(lastId), /^\d+$/);
+    // A later message comes once: the one said meanwhile was not replayed twice either.
+    await customerWrites(current, 'whatsapp', from, 'después', { name: 'Jorge Peña' });
+    await thread(page).locator('.msg-in', { hasText: 'después' }).waitFor();
+    assert.equal(await thread(page).locator('.msg-in', { hasText: 'mientras tanto' }).count(), 1);
+    assert.equal(await page.evaluate(() => window.notReloaded), true);
+    // Chromium logs the requests made while the server was down or refused: those were meant.
+    page.errors = page.errors.filter((e) => !/^Failed to load resource: net::ERR_(CONNECTION_REFUSED|FAILED)$/.test(e));
+    assertNoErrors(page);
+    await page.context().close();
+  } finally {
+    await current.stop();
+  }
 });
 
 // The browser's Notification and the page's visibility, replaced so the test can see them.

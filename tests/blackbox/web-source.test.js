@@ -1,6 +1,7 @@
 // The web UI's sources, read as text: the two catalogues match, every string goes through
-// t() with a key that exists (and every key is used), and nothing builds HTML from strings
-// or runs inline script. ui.test.js checks the same from inside the browser.
+// t() with a key that exists (and every key is used), and nothing — the inbox's modules, the
+// web chat widget other sites embed, the demo shop — builds HTML from strings, runs inline
+// script or leaves a hook on window for tests. ui.test.js checks the same from inside the browser.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { readdirSync, readFileSync } from 'node:fs';
@@ -19,11 +20,15 @@ function scripts(dir = join(WEB, 'js')) {
     e.isDirectory() ? scripts(join(dir, e.name)) : [join(dir, e.name)]);
 }
 
-// The code of each module without its whole-line comments (which may mention t('key')).
-const sources = scripts().map((file) => ({
-  file: file.slice(WEB.length),
-  code: readFileSync(file, 'utf8').split('\n').filter((line) => !/^\s*\/\//.test(line)).join('\n'),
-}));
+// The code of each file without its whole-line comments (which may mention t('key')).
+function source(file) {
+  return { file: file.slice(WEB.length),
+    code: readFileSync(file, 'utf8').split('\n').filter((line) => !/^\s*\/\//.test(line)).join('\n') };
+}
+
+// The inbox's modules, which speak through t(); the widget and the demo shop carry their own words.
+const sources = scripts().map(source);
+const everyScript = [...sources, ...['widget.js', 'demo.js'].map((name) => source(join(WEB, name)))];
 
 function placeholders(text) {
   return [...text.matchAll(/\{(\w+)\}/g)].map((m) => m[1]).sort();
@@ -52,18 +57,28 @@ test('every t() call names a literal key that exists, and every key is used', ()
   assert.deepEqual([...keys].filter((k) => !used.has(k)), [], 'catalogue keys no code uses');
 });
 
-test('no HTML is built from strings and no code is made from text', () => {
-  for (const { file, code } of sources)
+test('no HTML is built from strings and no code is made from text, in the inbox, the widget and the demo', () => {
+  assert.ok(everyScript.some((s) => s.file === 'widget.js'));
+  for (const { file, code } of everyScript)
     assert.doesNotMatch(code, /innerHTML|outerHTML|insertAdjacentHTML|document\.write|\beval\(|new Function|srcdoc/, file);
 });
 
-test('index.html has no inline script, style or handler, and no text but its title', () => {
-  const html = readFileSync(join(WEB, 'index.html'), 'utf8');
-  for (const script of html.matchAll(/<script\b([^>]*)>([\s\S]*?)<\/script>/g)) {
-    assert.match(script[1], /\bsrc="\/assets\//);
-    assert.equal(script[2].trim(), '');
+// Tests watch the page as a person would, or through the browser's own hooks.
+test('nothing is put on window or globalThis for tests or anyone else', () => {
+  for (const { file, code } of everyScript)
+    assert.doesNotMatch(code, /\b(window|globalThis|self)\.\w+\s*=[^=]|\b(window|globalThis)\[[^\]]+\]\s*=[^=]/, file);
+});
+
+test('index.html and demo.html have no inline script, style or handler; index.html no text but its title', () => {
+  for (const name of ['index.html', 'demo.html']) {
+    const page = readFileSync(join(WEB, name), 'utf8');
+    for (const script of page.matchAll(/<script\b([^>]*)>([\s\S]*?)<\/script>/g)) {
+      assert.match(script[1], /\bsrc="\/assets\//, name);
+      assert.equal(script[2].trim(), '', name);
+    }
+    assert.doesNotMatch(page, /<style|\sstyle=|\son\w+=/i, name);
   }
-  assert.doesNotMatch(html, /<style|\sstyle=|\son\w+=/i);
+  const html = readFileSync(join(WEB, 'index.html'), 'utf8');
   const title = html.match(/<title>([^<]*)<\/title>/)[1];
   for (const language of LANGUAGES) assert.equal(title, catalogue(language)['app.name']);
   const text = html.replace(/<title>[^<]*<\/title>/, '').replace(/<[^>]*>/g, '').trim();

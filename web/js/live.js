@@ -60,14 +60,21 @@ function drop(delay) {
   reconnectTimer = setTimeout(connect, delay);
 }
 
+// The counts change with a conversation's status, team, assignee or read mark, and with a
+// customer's message (unread, or a new conversation); other events leave them as they are.
+function changesCounts(name, data) {
+  if (name === 'conversation.updated') return data.action !== 'tags';
+  return name === 'reset' || (name === 'message.created' && data.direction === 'in');
+}
+
 function dispatch(name, data) {
   for (const fn of listeners) fn(name, data);
-  scheduleCounts();
+  if (changesCounts(name, data)) scheduleCounts();
   if (name === 'message.created' && data.direction === 'in') alertNewMessage(data.conversation_id);
 }
 
 // Starts the stream and the counts for a signed-in session; stopLive() ends both.
-// shell shows the counts (countKeys() names its views, setCounts() shows them).
+// shell shows the counts (setCounts()).
 export function startLive(shell) {
   countTargets = shell;
   if (!source) connect();
@@ -92,8 +99,8 @@ export function listen(fn) {
   return () => listeners.delete(fn);
 }
 
-// Counts: open conversations per view (the list's `total` with limit=1), and the number of
-// conversations with unread customer messages among those I may see, for the title.
+// Counts: open conversations per view and the conversations with unread customer messages
+// among those I may see (for the title), all in one answer of GET /conversations/counts.
 function scheduleCounts(delay = COUNTS_DELAY_MS) {
   clearTimeout(countsTimer);
   countsTimer = setTimeout(refreshCounts, delay);
@@ -103,13 +110,10 @@ export async function refreshCounts() {
   const shell = countTargets;
   if (!shell) return;
   try {
-    const keys = shell.countKeys();
-    const totals = await Promise.all(keys.map((key) =>
-      get(`/conversations?view=${encodeURIComponent(key)}&status=open&limit=1`).then((r) => r.total, () => null)));
-    const { conversations } = await get('/conversations?limit=100');
+    const { views, unread: count, capped } = await get('/conversations/counts');
     if (shell !== countTargets) return;
-    shell.setCounts(Object.fromEntries(keys.map((key, i) => [key, totals[i]])));
-    setUnread(conversations.filter((c) => c.unread_count > 0 && c.status !== 'resolved').length);
+    shell.setCounts(views);
+    setUnread(capped.includes('unread') ? `${count}+` : count);
   } catch {
     // The counts wait for the next event; the view shows its own errors.
   }
@@ -121,6 +125,7 @@ export function setPageTitle(title) {
   showTitle();
 }
 
+// count: a number, or "1000+" past what the server counts.
 function setUnread(count) {
   unread = count;
   showTitle();
@@ -128,7 +133,7 @@ function setUnread(count) {
 
 function showTitle() {
   if (!pageTitle) return;
-  document.title = unread > 0 ? t('app.unreadTitle', { count: unread, title: pageTitle }) : pageTitle;
+  document.title = unread !== 0 ? t('app.unreadTitle', { count: unread, title: pageTitle }) : pageTitle;
 }
 
 // Desktop notifications are asked for from a button (never on load).
@@ -184,6 +189,3 @@ function beep() {
   }
 }
 
-// For the browser tests: cut the stream as a network failure would; it comes back with
-// the last event id after `ms`.
-window.centralitaLive = { drop: (ms = RECONNECT_MS) => drop(ms), lastEventId: () => lastId };

@@ -74,3 +74,15 @@ export function assertError(r, status, code) {
   assert.equal(r.json?.error?.code, code, r.text);
   assert.ok(r.json.error.message.length > 0);
 }
+
+// Every conversation the client may see, page after page of the list.
+export async function allConversations(client) {
+  const all = [];
+  for (let cursor = ''; ;) {
+    const r = await client.get(`/api/v1/conversations?limit=100${cursor}`);
+    assert.equal(r.status, 200, r.text);
+    all.push(...r.json.conversations);
+    if (!r.json.next_cursor) return all;
+    cursor = `&cursor=${encodeURIComponent(r.json.next_cursor)}`;
+  }
+}

@@ -70,10 +70,18 @@ function safeJson(text) {
 
 // The body of a WhatsApp webhook carrying one customer text message.
 export function whatsappText(from, wamid, text, name = 'Cliente') {
+  return whatsappTexts([{ from, wamid, text, name }]);
+}
+
+// One WhatsApp delivery of several customers' texts ({ from, wamid, text, name } each), as
+// WhatsApp batches them.
+export function whatsappTexts(list) {
+  const contacts = [...new Map(list.map((m) => [m.from, { profile: { name: m.name ?? 'Cliente' }, wa_id: m.from }])).values()];
+  const messages = list.map((m) => ({ from: m.from, id: m.wamid, timestamp: String(Math.floor(Date.now() / 1000)),
+    type: 'text', text: { body: m.text } }));
   return JSON.stringify({ object: 'whatsapp_business_account', entry: [{ id: '1', changes: [{ field: 'messages', value: {
     messaging_product: 'whatsapp', metadata: { display_phone_number: '1', phone_number_id: CHANNELS.whatsapp.phone_number_id },
-    contacts: [{ profile: { name }, wa_id: from }],
-    messages: [{ from, id: wamid, timestamp: String(Math.floor(Date.now() / 1000)), type: 'text', text: { body: text } }] } }] }] });
+    contacts, messages } }] }] });
 }
 
 let sequence = 0;

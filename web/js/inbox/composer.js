@@ -2,6 +2,8 @@
 // new line; typing "/" offers the canned responses (arrows to choose, Enter or Tab to
 // insert, Escape to close), with {contact_name}, {agent_name} and {team_name} filled in.
 // When the provider's reply window has closed it says so and only notes can be written.
+// What is typed and not sent stays in the browser (localStorage), one draft per person and
+// conversation, until it is sent or emptied.
 import { ApiError, errorMessage, get } from '../api.js';
 import { h, uid } from '../dom.js';
 import { t } from '../i18n.js';
@@ -15,7 +17,7 @@ function fill(text, values) {
   return text.replace(/\{(contact_name|agent_name|team_name)\}/g, (whole, name) => values[name] ?? whole);
 }
 
-// ctx: { conversation(), user, teamName(), onReply(text), onNote(text) }.
+// ctx: { id (the conversation's), conversation(), user, teamName(), onReply(text), onNote(text) }.
 export function createComposer(ctx) {
   let mode = 'reply';
   let choices = [];
@@ -42,6 +44,13 @@ export function createComposer(ctx) {
     h('div', { class: 'composer-box' }, list, textarea),
     h('div', { class: 'composer-foot' },
       h('p', { class: 'composer-hint', id: `${listId}-hint` }, t('inbox.composer.hint')), send));
+
+  const draftKey = `centralita.draft.${ctx.user.id}.${ctx.id}`;
+  textarea.value = localStorage.getItem(draftKey) ?? '';
+  function keepDraft() {
+    if (textarea.value.trim()) localStorage.setItem(draftKey, textarea.value);
+    else localStorage.removeItem(draftKey);
+  }
 
   function isWindowClosed() {
     return ctx.conversation()?.window_open === false;
@@ -109,6 +118,7 @@ export function createComposer(ctx) {
     const head = textarea.value.slice(0, caret).replace(/\/[\w-]*$/, text);
     textarea.value = head + textarea.value.slice(caret);
     textarea.setSelectionRange(head.length, head.length);
+    keepDraft();
     closeList();
     textarea.focus();
   }
@@ -117,11 +127,13 @@ export function createComposer(ctx) {
     const text = textarea.value;
     if (!text.trim() || send.disabled) return;
     textarea.value = '';
+    keepDraft();
     closeList();
     try {
       await whileBusy(send, () => (mode === 'reply' ? ctx.onReply(text) : ctx.onNote(text)));
     } catch (e) {
       if (!textarea.value) textarea.value = text;
+      keepDraft();
       if (e instanceof ApiError && e.status === 409 && mode === 'reply') {
         ctx.conversation().window_open = false;
         update();
@@ -131,7 +143,10 @@ export function createComposer(ctx) {
     }
   }
 
-  textarea.addEventListener('input', suggest);
+  textarea.addEventListener('input', () => {
+    keepDraft();
+    suggest();
+  });
   textarea.addEventListener('blur', () => setTimeout(closeList, 100));
   textarea.addEventListener('keydown', (event) => {
     if (choices.length > 0) {

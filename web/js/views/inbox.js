@@ -1,38 +1,24 @@
 // An inbox view: General (conversations with no team), Mine (assigned to me), one team's,
 // or All (admins). Three columns on a wide screen — the conversation list with its filters,
 // the open conversation (/inbox/<view>/<id>) and the contact panel, which folds away —
-// and one at a time on a phone, with a way back. Everything follows the event stream, and
-// the common actions have keyboard shortcuts (listed by "?").
+// and one at a time on a phone, with a way back. This module lays the panes out and opens
+// conversations; inbox/list.js, filters.js, thread.js, contact.js and shortcuts.js own the pieces.
 import { ApiError, errorMessage, get } from '../api.js';
-import { h, initials } from '../dom.js';
+import { h } from '../dom.js';
 import { t } from '../i18n.js';
 import { askNotifications, canAskNotifications, listen } from '../live.js';
 import { navigate } from '../router.js';
 import { isAdmin } from '../session.js';
-import { openDialog } from '../ui/dialog.js';
 import { icon } from '../ui/icons.js';
 import { notify } from '../ui/toast.js';
 import { createContactPanel } from '../inbox/contact.js';
-import { STATUSES, channelMark, channelName, statusName, timeEl } from '../inbox/format.js';
+import { createFilters } from '../inbox/filters.js';
+import { createList } from '../inbox/list.js';
+import { listenToShortcuts, showShortcuts } from '../inbox/shortcuts.js';
 import { createThread } from '../inbox/thread.js';
 import { emptyState } from './page.js';
 
-const PAGE = 25;
-const LIST_DELAY_MS = 200;
 const CONTACT_KEY = 'centralita.contactPanel';
-
-// The keys and what they do; Escape's name is a word, the letters are the same in every language.
-const SHORTCUTS = [
-  ['j', () => t('inbox.keys.next')],
-  ['k', () => t('inbox.keys.previous')],
-  ['r', () => t('inbox.keys.reply')],
-  ['e', () => t('inbox.keys.resolve')],
-  ['t', () => t('inbox.keys.transfer')],
-  ['a', () => t('inbox.keys.assign')],
-  ['/', () => t('inbox.keys.search')],
-  [() => t('inbox.keys.esc'), () => t('inbox.keys.close')],
-  ['?', () => t('inbox.keys.help')],
-];
 
 let instance = null;
 
@@ -43,34 +29,6 @@ async function describe(key, params) {
     case 'all': return t('inbox.all.title');
     default: return (await get(`/teams/${params.id}`)).team.name;
   }
-}
-
-// Shortcuts wait while the person types in a field, a dialog is open or the menu has focus.
-function isTyping(target) {
-  return target.closest('input, textarea, select, [contenteditable], dialog, #nav');
-}
-
-function conversationItem(c, base, isCurrent) {
-  const name = c.contact.name || t('inbox.contact.unnamed');
-  const preview = c.last_message?.preview ?? '';
-  return h('li', { class: 'conv-item', 'data-conversation-id': c.id },
-    h('a', { class: ['conv', c.unread_count > 0 && 'is-unread'], href: `${base}/${c.id}`,
-      'aria-current': isCurrent ? 'true' : null },
-    h('span', { class: 'avatar', 'aria-hidden': 'true' }, initials(name)),
-    h('span', { class: 'conv-body' },
-      h('span', { class: 'conv-top' },
-        h('span', { class: 'conv-name' }, name),
-        channelMark(c.channel.kind),
-        c.last_message && timeEl(c.last_message.created_at, 'time conv-time')),
-      h('span', { class: 'conv-preview' }, c.last_message?.direction === 'out' ? t('inbox.list.youWrote', { text: preview })
-        : preview),
-      h('span', { class: 'conv-facts' },
-        c.status !== 'open' && h('span', { class: ['badge', `status-${c.status}`] }, statusName(c.status)),
-        h('span', {}, c.team?.name ?? t('inbox.team.none')),
-        h('span', {}, c.assignee ? t('inbox.assignee.is', { name: c.assignee.name }) : t('inbox.assignee.none'))),
-      c.unread_count > 0 && h('span', { class: 'conv-unread' },
-        h('span', { 'aria-hidden': 'true' }, String(c.unread_count)),
-        h('span', { class: 'visually-hidden' }, t('inbox.list.unread', { count: c.unread_count }))))));
 }
 
 function isPhone() {
@@ -85,46 +43,12 @@ async function createInbox(key, params, user) {
     get('/users').then((r) => new Map(r.users.map((u) => [u.id, u])), () => new Map()),
     isAdmin() ? get('/channels').then((r) => r.channels, () => []) : [],
   ]);
-  const filters = { status: 'open', channel: '', tag: '', q: '' };
-  let conversations = [];
-  let total = 0;
-  let cursor = null;
-  let shown = PAGE;
   let thread = null;
   let contact = null;
   let isContactOpen = localStorage.getItem(CONTACT_KEY) !== 'closed';
-  let listTimer = null;
-  let listSeq = 0;
 
-  const listEl = h('ul', { class: 'conv-list', role: 'list', 'aria-labelledby': 'inbox-title' });
-  const summary = h('p', { class: 'conv-summary', role: 'status' });
-  const more = h('button', { type: 'button', class: 'btn btn-ghost btn-small load-more', hidden: true,
-    onclick: () => loadMore() }, t('inbox.list.more'));
-
-  const search = h('input', { type: 'search', id: 'inbox-search', class: 'search-input', maxlength: 200,
-    placeholder: t('inbox.filter.search'), 'aria-label': t('inbox.filter.search') });
-  const status = h('select', { id: 'filter-status', 'aria-label': t('inbox.filter.status'), value: filters.status },
-    STATUSES.map((s) => h('option', { value: s }, statusName(s))), h('option', { value: '' }, t('inbox.filter.anyStatus')));
-  status.value = filters.status;
-  const channel = h('select', { id: 'filter-channel', 'aria-label': t('inbox.filter.channel') });
-  const tag = h('input', { type: 'text', id: 'filter-tag', class: 'tag-filter', maxlength: 64, autocomplete: 'off',
-    placeholder: t('inbox.filter.tag'), 'aria-label': t('inbox.filter.tag') });
-  const filterForm = h('form', { class: 'inbox-filters', role: 'search', 'aria-label': t('inbox.filter.label') },
-    h('div', { class: 'search-box' }, icon('search'), search),
-    h('div', { class: 'filter-row' }, status, channel, tag));
-
-  // Admins pick among the connected channels; agents among those their conversations came in on.
-  const channelOptions = new Map(channels.map((c) => [c.id, c]));
-  function renderChannels() {
-    const value = channel.value;
-    const sameKind = (kind) => [...channelOptions.values()].filter((x) => x.kind === kind).length > 1;
-    channel.replaceChildren(h('option', { value: '' }, t('inbox.filter.anyChannel')),
-      ...[...channelOptions.values()].map((c) => h('option', { value: c.id },
-        c.name && sameKind(c.kind) ? t('inbox.filter.channelNamed', { kind: channelName(c.kind), name: c.name })
-          : channelName(c.kind))));
-    channel.value = value;
-  }
-  renderChannels();
+  const filters = createFilters({ channels, onChange: (delay) => list.reload(delay) });
+  const list = createList({ key, user, teams, users, base, filters, openId: () => thread?.id });
 
   const notifyButton = h('button', { type: 'button', class: 'btn-icon', 'aria-label': t('notify.enable'),
     title: t('notify.enable'), hidden: !canAskNotifications(), onclick: async () => {
@@ -133,97 +57,16 @@ async function createInbox(key, params, user) {
       notify(answer === 'granted' ? t('notify.enabled') : t('notify.denied'));
     } }, icon('bell'));
   const helpButton = h('button', { type: 'button', class: 'btn-icon', 'aria-label': t('inbox.keys.title'),
-    title: t('inbox.keys.title'), onclick: () => showHelp() }, icon('keyboard'));
+    title: t('inbox.keys.title'), onclick: showShortcuts }, icon('keyboard'));
 
   const listPane = h('section', { class: 'inbox-list', 'aria-labelledby': 'inbox-title' },
     h('header', { class: 'inbox-list-header' },
       h('h1', { id: 'inbox-title', class: 'page-title', tabindex: '-1' }, title),
       h('div', { class: 'inbox-tools' }, notifyButton, helpButton)),
-    filterForm, summary,
-    h('div', { class: 'conv-scroll' }, listEl, more));
+    filters.element, list.summary, list.element);
   const threadPane = h('div', { class: 'inbox-thread' });
   const contactPane = h('div', { class: 'inbox-contact' });
   const element = h('div', { class: 'inbox', 'data-pane': 'list' }, listPane, threadPane, contactPane);
-
-  function query(limit) {
-    const p = new URLSearchParams({ limit: String(limit) });
-    if (key !== 'all') p.set('view', key);
-    for (const [name, value] of Object.entries(filters)) if (value) p.set(name, value);
-    return p;
-  }
-
-  // Live updates rebuild the rows; the row that had the focus keeps it.
-  function renderList() {
-    const openId = thread?.id;
-    const focused = listEl.contains(document.activeElement)
-      ? document.activeElement.closest('[data-conversation-id]')?.dataset.conversationId : null;
-    listEl.replaceChildren(...conversations.map((c) => conversationItem(c, base, c.id === openId)));
-    if (focused) listEl.querySelector(`[data-conversation-id="${focused}"] a`)?.focus();
-    summary.textContent = total === 0 ? '' : total === 1 ? t('inbox.list.totalOne') : t('inbox.list.total', { count: total });
-    more.hidden = !cursor;
-    if (conversations.length === 0) {
-      const isFiltered = filters.q || filters.tag || filters.channel || filters.status !== 'open';
-      listEl.replaceChildren(h('li', {}, isFiltered
-        ? emptyState('search', t('inbox.empty.filteredTitle'), t('inbox.empty.filteredText'))
-        : emptyState('chat', t('inbox.empty.title'), t('inbox.empty.text'))));
-    }
-    let isNew = false;
-    for (const c of conversations) {
-      if (!channelOptions.has(c.channel.id)) {
-        channelOptions.set(c.channel.id, { id: c.channel.id, kind: c.channel.kind });
-        isNew = true;
-      }
-    }
-    if (isNew) renderChannels();
-  }
-
-  // Loads the first page again (as many as are shown), keeping the place in the list.
-  async function loadList() {
-    const seq = ++listSeq;
-    try {
-      const answer = await get(`/conversations?${query(Math.min(shown, 100))}`);
-      if (seq !== listSeq) return;
-      ({ conversations, total } = answer);
-      cursor = answer.next_cursor;
-      renderList();
-    } catch (e) {
-      if (seq === listSeq) notify(errorMessage(e), { isError: true });
-    }
-  }
-
-  async function loadMore() {
-    const seq = ++listSeq;
-    const answer = await get(`/conversations?${query(PAGE)}&cursor=${encodeURIComponent(cursor)}`);
-    if (seq !== listSeq) return;
-    const known = new Set(conversations.map((c) => c.id));
-    conversations = [...conversations, ...answer.conversations.filter((c) => !known.has(c.id))];
-    shown = conversations.length;
-    cursor = answer.next_cursor;
-    renderList();
-  }
-
-  function scheduleList(delay = LIST_DELAY_MS) {
-    clearTimeout(listTimer);
-    listTimer = setTimeout(loadList, delay);
-  }
-
-  function onFilter() {
-    Object.assign(filters, { status: status.value, channel: channel.value, tag: tag.value.trim().toLowerCase(),
-      q: search.value.trim() });
-    shown = PAGE;
-    scheduleList(0);
-  }
-  search.addEventListener('input', () => {
-    filters.q = search.value.trim();
-    shown = PAGE;
-    scheduleList(300);
-  });
-  for (const control of [status, channel]) control.addEventListener('change', onFilter);
-  tag.addEventListener('change', onFilter);
-  filterForm.addEventListener('submit', (event) => {
-    event.preventDefault();
-    onFilter();
-  });
 
   function showContact() {
     contactPane.replaceChildren();
@@ -263,7 +106,7 @@ async function createInbox(key, params, user) {
     contactPane.replaceChildren();
     element.classList.remove('has-contact');
     element.dataset.pane = 'list';
-    renderList();
+    list.render();
   }
 
   async function open(id) {
@@ -295,64 +138,39 @@ async function createInbox(key, params, user) {
     element.dataset.pane = 'thread';
     thread.scrollToEnd();
     showContact();
-    renderList();
-    scheduleList();
+    list.render();
   }
 
   function step(by) {
-    const index = conversations.findIndex((c) => c.id === thread?.id);
-    const next = conversations[index === -1 ? (by > 0 ? 0 : conversations.length - 1) : index + by];
+    const next = list.neighbour(thread?.id, by);
     if (next) navigate(`${base}/${next.id}`);
   }
 
-  function showHelp() {
-    openDialog({
-      title: t('inbox.keys.title'),
-      submitLabel: t('inbox.keys.done'),
-      cancelLabel: null,
-      content: h('dl', { class: 'shortcuts' }, SHORTCUTS.map(([keyName, label]) =>
-        h('div', {}, h('dt', {}, h('kbd', {}, typeof keyName === 'function' ? keyName() : keyName)), h('dd', {}, label())))),
-    });
-  }
-
-  function onKey(event) {
-    if (!element.isConnected || event.ctrlKey || event.metaKey || event.altKey || isTyping(event.target)) return;
-    const actions = {
-      j: () => step(1),
-      k: () => step(-1),
-      r: () => thread?.focusComposer(),
-      e: () => thread?.resolve(),
-      t: () => thread?.focusAction('action-transfer'),
-      a: () => thread?.focusAction('action-assign'),
-      '/': () => search.focus(),
-      '?': showHelp,
-      Escape: () => thread && navigate(base),
-    };
-    const action = actions[event.key];
-    if (!action) return;
-    event.preventDefault();
-    action();
-  }
-  document.addEventListener('keydown', onKey);
+  const stopShortcuts = listenToShortcuts(element, {
+    j: () => step(1),
+    k: () => step(-1),
+    r: () => thread?.focusComposer(),
+    e: () => thread?.resolve(),
+    t: () => thread?.focusAction('action-transfer'),
+    a: () => thread?.focusAction('action-assign'),
+    '/': () => filters.focusSearch(),
+    Escape: () => thread && navigate(base),
+  });
 
   const stopListening = listen((name, data) => {
+    list.onEvent(name, data);
     if (name === 'reset') {
-      scheduleList();
       thread?.reload();
       contact?.load();
-      return;
-    }
-    if (name === 'contact.updated') {
+    } else if (name === 'contact.updated') {
       if (contact && contact.contactId() === data.contact_id) contact.load();
-      scheduleList();
-      return;
+    } else if (thread && data.conversation_id === thread.id) {
+      thread.onEvent(name, data);
     }
-    scheduleList();
-    if (thread && data.conversation_id === thread.id) thread.onEvent(name, data);
   });
 
   closeThread();
-  await loadList();
+  await list.load();
 
   return {
     key,
@@ -361,10 +179,10 @@ async function createInbox(key, params, user) {
     open,
     focus: () => (thread ? 'thread-heading' : null),
     dispose() {
-      clearTimeout(listTimer);
+      list.dispose();
       thread?.dispose();
       stopListening();
-      document.removeEventListener('keydown', onKey);
+      stopShortcuts();
     },
   };
 }

@@ -123,10 +123,6 @@ export function createShell({ user, isAdmin, teams, onAvailability, onLogout, on
       teamList.replaceChildren(...[teamLinks(list, isAdmin)].flat());
     },
     showAvailability: availability.show,
-    // The inbox views to count, as the list's `view` parameter: general, mine, team:<id>, all.
-    countKeys() {
-      return [...nav.querySelectorAll('[data-count]')].map((el) => el.dataset.count);
-    },
     // counts: { general: 3, 'team:2': 0, … }; an unknown (null) count shows nothing.
     setCounts(counts) {
       for (const el of nav.querySelectorAll('[data-count]')) {
@@ -134,7 +130,8 @@ export function createShell({ user, isAdmin, teams, onAvailability, onLogout, on
         el.hidden = !(count > 0);
         el.replaceChildren(...(count > 0
           ? [h('span', { 'aria-hidden': 'true' }, String(count)),
-            h('span', { class: 'visually-hidden' }, t('nav.openCount', { count }))]
+            h('span', { class: 'visually-hidden' },
+              count === 1 ? t('nav.openCount.one', { count }) : t('nav.openCount.other', { count }))]
           : []));
       }
     },

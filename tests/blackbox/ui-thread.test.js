@@ -1,0 +1,113 @@
+// The thread as an agent reads it all day: it opens at the newest message and stays there
+// while messages arrive, unless the agent scrolled up to read (then a "new messages" button
+// appears); a draft stays with its conversation across switching and reloading.
+import { after, before, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { startServer } from './lib/server.js';
+import { adminClient } from './lib/client.js';
+import { startFakeProvider } from './lib/fake_provider.js';
+import { CHANNELS, customerWrites, postMeta, whatsappTexts } from './lib/providers.js';
+import { assertNoErrors, catalogue, launchBrowser, logIn, openPage } from './lib/browser.js';
+
+const en = catalogue('en');
+
+let browser;
+let fake;
+let server;
+let phone = 34633000000;
+
+before(async () => {
+  fake = await startFakeProvider();
+  [browser, server] = await Promise.all([launchBrowser(), startServer({ env: fake.env })]);
+  const admin = await adminClient(server);
+  assert.equal((await admin.post('/api/v1/channels', CHANNELS.whatsapp)).status, 201);
+});
+
+after(async () => {
+  await browser?.close();
+  await server?.stop();
+  await fake?.stop();
+});
+
+// A customer who wrote `count` messages in one delivery; returns { from, conversation }.
+async function talkative(name, count) {
+  const from = String(++phone);
+  const body = whatsappTexts(Array.from({ length: count }, (_, i) => ({ from, wamid: `wamid.${from}-${i}`, name,
+    text: `Línea ${i} de ${name}, con algo de texto para ocupar sitio.` })));
+  assert.equal((await postMeta(server, 'whatsapp', body)).status, 200);
+  return { from, conversation: await customerWrites(server, 'whatsapp', from, `Última de ${name}`, { name }) };
+}
+
+// How far the thread's scroller is from its bottom, in pixels.
+function fromBottom(page) {
+  return page.locator('.thread-scroll').evaluate((el) => el.scrollHeight - el.scrollTop - el.clientHeight);
+}
+
+async function atBottom(page) {
+  await page.waitForFunction(() => {
+    const el = document.querySelector('.thread-scroll');
+    return el && el.scrollHeight > el.clientHeight && el.scrollHeight - el.scrollTop - el.clientHeight < 2;
+  });
+}
+
+test('the thread opens at its newest message and stays there, unless the agent scrolled up', async () => {
+  const { from, conversation } = await talkative('Rita Largo', 40);
+  const page = await openPage(browser, server, { path: `/inbox/general/${conversation}` });
+  await logIn(page);
+  await page.locator('.msg-in', { hasText: 'Última de Rita Largo' }).waitFor();
+  await atBottom(page);
+  const pill = page.getByRole('button', { name: en['inbox.thread.newMessages'] });
+
+  // Pinned: a new message is in view, and no button is offered.
+  await customerWrites(server, 'whatsapp', from, 'Y otra cosa más', { name: 'Rita Largo' });
+  await page.locator('.msg-in', { hasText: 'Y otra cosa más' }).waitFor();
+  await atBottom(page);
+  assert.equal(await pill.isVisible(), false);
+
+  // Scrolled up to read: the place is kept and the button says there is more below.
+  await page.locator('.thread-scroll').hover();
+  await page.mouse.wheel(0, -20000);
+  await page.waitForFunction(() => document.querySelector('.thread-scroll').scrollTop === 0);
+  await customerWrites(server, 'whatsapp', from, 'Sigo aquí', { name: 'Rita Largo' });
+  await pill.waitFor();
+  assert.equal(await page.locator('.thread-scroll').evaluate((el) => el.scrollTop), 0);
+  assert.ok(await fromBottom(page) > 100);
+  await pill.click();
+  await atBottom(page);
+  await pill.waitFor({ state: 'hidden' });
+  assert.ok(await page.locator('.msg-in', { hasText: 'Sigo aquí' }).isVisible());
+  assertNoErrors(page);
+  await page.context().close();
+});
+
+test('a draft stays with its conversation when switching and after a reload, and goes once sent', async () => {
+  const first = await talkative('Draf Uno', 1);
+  const second = await talkative('Draf Dos', 1);
+  const page = await openPage(browser, server, { path: `/inbox/general/${first.conversation}` });
+  await logIn(page);
+  const composer = page.getByRole('textbox', { name: en['inbox.composer.reply'] });
+  const heading = (name) => page.getByRole('heading', { level: 2, name });
+  await heading('Draf Uno').waitFor();
+  await composer.fill('Borrador para Uno');
+  await page.locator(`.conv-item[data-conversation-id="${second.conversation}"] a`).click();
+  await heading('Draf Dos').waitFor();
+  assert.equal(await composer.inputValue(), '');
+  await composer.fill('Borrador para Dos');
+  await page.locator(`.conv-item[data-conversation-id="${first.conversation}"] a`).click();
+  await heading('Draf Uno').waitFor();
+  assert.equal(await composer.inputValue(), 'Borrador para Uno');
+
+  await page.reload();
+  await heading('Draf Uno').waitFor();
+  assert.equal(await composer.inputValue(), 'Borrador para Uno');
+  await composer.press('Enter');
+  await page.locator('.msg-out[data-message-id]', { hasText: 'Borrador para Uno' }).waitFor();
+  await page.reload();
+  await heading('Draf Uno').waitFor();
+  assert.equal(await composer.inputValue(), '');
+  await page.goto(`${server.url}/inbox/general/${second.conversation}`);
+  await heading('Draf Dos').waitFor();
+  assert.equal(await composer.inputValue(), 'Borrador para Dos');
+  assertNoErrors(page);
+  await page.context().close();
+});

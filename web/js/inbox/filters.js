@@ -1,0 +1,69 @@
+// The conversation list's filters: free-text search, status, channel and tag. It owns the
+// form and the values; the channel choices grow with the conversations the list has seen
+// (admins start from every connected channel).
+import { h } from '../dom.js';
+import { t } from '../i18n.js';
+import { icon } from '../ui/icons.js';
+import { STATUSES, channelName, statusName } from './format.js';
+
+// channels: the connected channels (admins) or []; onChange(delay) after each change, with
+// the time to wait before asking (typing in the search box waits a little).
+export function createFilters({ channels, onChange }) {
+  const values = { status: 'open', channel: '', tag: '', q: '' };
+  const search = h('input', { type: 'search', id: 'inbox-search', class: 'search-input', maxlength: 200,
+    placeholder: t('inbox.filter.search'), 'aria-label': t('inbox.filter.search') });
+  const status = h('select', { id: 'filter-status', 'aria-label': t('inbox.filter.status') },
+    STATUSES.map((s) => h('option', { value: s }, statusName(s))), h('option', { value: '' }, t('inbox.filter.anyStatus')));
+  status.value = values.status;
+  const channel = h('select', { id: 'filter-channel', 'aria-label': t('inbox.filter.channel') });
+  const tag = h('input', { type: 'text', id: 'filter-tag', class: 'tag-filter', maxlength: 64, autocomplete: 'off',
+    placeholder: t('inbox.filter.tag'), 'aria-label': t('inbox.filter.tag') });
+  const element = h('form', { class: 'inbox-filters', role: 'search', 'aria-label': t('inbox.filter.label') },
+    h('div', { class: 'search-box' }, icon('search'), search),
+    h('div', { class: 'filter-row' }, status, channel, tag));
+
+  const channelOptions = new Map(channels.map((c) => [c.id, c]));
+  function renderChannels() {
+    const value = channel.value;
+    const sameKind = (kind) => [...channelOptions.values()].filter((x) => x.kind === kind).length > 1;
+    channel.replaceChildren(h('option', { value: '' }, t('inbox.filter.anyChannel')),
+      ...[...channelOptions.values()].map((c) => h('option', { value: c.id },
+        c.name && sameKind(c.kind) ? t('inbox.filter.channelNamed', { kind: channelName(c.kind), name: c.name })
+          : channelName(c.kind))));
+    channel.value = value;
+  }
+  renderChannels();
+
+  function changed() {
+    Object.assign(values, { status: status.value, channel: channel.value, tag: tag.value.trim().toLowerCase(),
+      q: search.value.trim() });
+    onChange(0);
+  }
+  search.addEventListener('input', () => {
+    values.q = search.value.trim();
+    onChange(300);
+  });
+  for (const control of [status, channel, tag]) control.addEventListener('change', changed);
+  element.addEventListener('submit', (event) => {
+    event.preventDefault();
+    changed();
+  });
+
+  return {
+    element,
+    values,
+    isNarrowed: () => Boolean(values.q || values.tag || values.channel || values.status !== 'open'),
+    focusSearch: () => search.focus(),
+    // Agents pick among the channels their conversations came in on.
+    learnChannels(conversations) {
+      let isNew = false;
+      for (const c of conversations) {
+        if (!channelOptions.has(c.channel.id)) {
+          channelOptions.set(c.channel.id, { id: c.channel.id, kind: c.channel.kind });
+          isNew = true;
+        }
+      }
+      if (isNew) renderChannels();
+    },
+  };
+}
