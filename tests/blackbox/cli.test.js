@@ -25,6 +25,10 @@ test('help lists every sub-command, and each has --help', () => {
   }
   assert.match(cli(dir, ['serve', '--help']).stdout, /--listen.*CENTRALITA_LISTEN/);
   assert.match(cli(dir, ['version']).stdout, /^centralita \d+\.\d+\.\d+/);
+  // Every kind a channel can be is named, web chat too, with what channel add prints for it.
+  const add = cli(dir, ['channel', 'add', '--help']).stdout;
+  assert.match(add, /whatsapp\|messenger\|instagram\|telegram\|webchat/);
+  assert.match(add, /embed code/);
 });
 
 test('an unknown flag or a bad value stops it with one line naming the flag, status 2', () => {
