@@ -124,8 +124,16 @@ static int begin_attempt(struct store_tx *tx, void *arg)
 	struct attempt *a = arg;
 	const struct lock_rule by_source = { a->source_failures, 60 };
 	const struct lock_rule by_email = { 5, 15 * 60 };
-	int rc = count_attempt(tx, a->source, "", &by_source, a->now, &a->locked_until,
-	                       &a->source_seconds);
+	/* Refused by either lock, the attempt counts at neither: retrying while locked (as a
+	 * browser or a script may, many times a second) must not lock the source out. */
+	int rc = store_get_int(tx,
+	                       "SELECT coalesce(max(locked_until), 0) FROM login_throttle"
+	                       " WHERE source = $1 AND email IN ('', $2)",
+	                       STORE_ARGS(SV_TEXT(a->source), SV_TEXT(a->email)), &a->locked_until);
+	if (rc < 0 || a->locked_until > a->now)
+		return rc < 0 ? rc : 0;
+	rc = count_attempt(tx, a->source, "", &by_source, a->now, &a->locked_until,
+	                   &a->source_seconds);
 	if (rc >= 0 && a->locked_until <= a->now)
 		rc = count_attempt(tx, a->source, a->email, &by_email, a->now, &a->locked_until,
 		                   &a->email_seconds);

@@ -1,12 +1,14 @@
 /*
  * The matcher: (config, message) → decision. An answer matches when its words appear in the
  * text as whole consecutive words, each exactly or, for a word of five letters or more (never
- * a number), one typing slip away. Exact beats slip, more words beat fewer, and a tie between
- * options is not understood. Pure: allocates only the decision it returns.
+ * a number), one typing slip away; a number answer also matches a menu choice made in words
+ * ("la dos"). A negated mention is set aside. Exact beats slip, more words beat fewer, and a
+ * tie between options is not understood. Pure: allocates only the decision it returns.
  */
 #include "routing/internal.h"
 #include "routing/routing.h"
 
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -48,15 +50,21 @@ static bool is_one_edit(const int32_t *a, size_t na, const int32_t *b, size_t nb
 	       is_same_tail(a + i + 2, b + i + 2, na - i - 2);
 }
 
+/* Numbers, in digits or in words, match only exactly. */
+static bool is_number(const struct route_word *w)
+{
+	return w->has_digit || w->is_number_word;
+}
+
 static bool may_slip(const struct route_word *aw)
 {
-	return aw->ncp >= SLIP_MIN_CHARS && !aw->has_digit;
+	return aw->ncp >= SLIP_MIN_CHARS && !is_number(aw);
 }
 
 static bool is_slip(const struct route_words *answer, const struct route_word *aw,
                     const struct route_words *text, const struct route_word *tw)
 {
-	if (!may_slip(aw) || tw->has_digit)
+	if (!may_slip(aw) || is_number(tw))
 		return false;
 	return is_one_edit(answer->cps + aw->cp_off, aw->ncp, text->cps + tw->cp_off, tw->ncp);
 }
@@ -133,10 +141,20 @@ static void text_index_free(struct text_index *ix)
 	}
 }
 
-/* Where answer matches text best (fewest slips, then earliest): true with *pos and *slips. */
+/* True when a negation reaches the answer at text word pos. An answer that itself begins
+ * with a negation ("no funciona") means it, and is never set aside. */
+static bool is_negated_at(const struct route_words *answer, const struct route_words *text,
+                          size_t pos)
+{
+	return text->words[pos].negated_by != 0 && route_negation_at(answer, 0) == 0;
+}
+
+/* Where answer matches text best (not negated, then fewest slips, then earliest): true with
+ * *pos and *slips. */
 static bool find_answer(const struct route_words *answer, const struct route_words *text,
                         const struct text_index *ix, size_t *pos, int *slips)
 {
+	bool is_negated = false;
 	*slips = -1;
 	if (answer->count == 0)
 		return false;
@@ -149,9 +167,14 @@ static bool find_answer(const struct route_words *answer, const struct route_wor
 			if (i + answer->count > text->count)
 				continue;
 			int s = slips_at(answer, text, i);
-			if (s >= 0 && (*slips < 0 || s < *slips || (s == *slips && i < *pos))) {
+			if (s < 0)
+				continue;
+			bool neg = is_negated_at(answer, text, i);
+			if (*slips < 0 || (is_negated && !neg) ||
+			    (is_negated == neg && (s < *slips || (s == *slips && i < *pos)))) {
 				*slips = s;
 				*pos = i;
+				is_negated = neg;
 			}
 		}
 	}
@@ -165,7 +188,7 @@ struct candidates {
 
 static void add_candidate(struct candidates *c, size_t option, size_t answer,
                           const struct route_answer *a, char *matched, bool is_exact,
-                          enum route_source source)
+                          enum route_source source, char *negated_by)
 {
 	struct route_decision *d = c->d;
 	if (d->ncandidates == c->cap) {
@@ -180,6 +203,7 @@ static void add_candidate(struct candidates *c, size_t option, size_t answer,
 		.words = a->norm.count,
 		.is_exact = is_exact,
 		.source = source,
+		.negated_by = negated_by,
 	};
 }
 
@@ -190,13 +214,66 @@ static char *words_between(const struct route_words *text, size_t pos, size_t n)
 	return xstrndup(text->text + first->off, last->off + last->len - first->off);
 }
 
-/* Every answer that matches, in document order; for one answer, the payload before the
- * text. A payload matches an answer only when it equals it, since it is an id, not prose. */
+/* The negation that reaches text word pos, as a new string, or NULL. */
+static char *negation_of(const struct route_words *text, size_t pos)
+{
+	const struct route_word *w = &text->words[pos];
+	return words_between(text, w->negated_by - 1, w->negation_len);
+}
+
+/* The text's menu choices made in words ("la dos", "the second one"): their positions. */
+struct choices {
+	size_t *at;
+	size_t count;
+};
+
+static void choices_init(struct choices *ch, const struct route_words *text)
+{
+	*ch = (struct choices){ 0 };
+	for (size_t i = 0; i < text->count; i++)
+		if (text->words[i].choice > 0)
+			ch->count++;
+	if (ch->count == 0)
+		return;
+	ch->at = xcalloc(ch->count, sizeof(*ch->at));
+	ch->count = 0;
+	for (size_t i = 0; i < text->count; i++)
+		if (text->words[i].choice > 0)
+			ch->at[ch->count++] = i;
+}
+
+/* The text word that chose the number answer is, not negated first, then the earliest:
+ * true with *pos. Only an answer that is a number in digits can be chosen in words. */
+static bool find_number_word(const struct route_words *answer, const struct route_words *text,
+                             const struct choices *ch, size_t *pos)
+{
+	if (ch->count == 0 || answer->count != 1 || !answer->words[0].has_digit)
+		return false;
+	bool is_found = false;
+	for (size_t k = 0; k < ch->count; k++) {
+		size_t i = ch->at[k];
+		char digits[4];
+		int n = snprintf(digits, sizeof(digits), "%d", text->words[i].choice);
+		if ((size_t)n != answer->len || memcmp(digits, answer->text, answer->len) != 0)
+			continue;
+		if (!is_found ||
+		    (text->words[*pos].negated_by != 0 && text->words[i].negated_by == 0))
+			*pos = i;
+		is_found = true;
+	}
+	return is_found;
+}
+
+/* Every answer that matches, in document order; for one answer, the payload, then the text,
+ * then a number word. A payload matches an answer only when it equals it, since it is an id,
+ * not prose. */
 static void collect(const struct route_config *cfg, const struct route_words *text,
                     const struct route_words *payload, struct candidates *c)
 {
 	struct text_index ix;
+	struct choices ch;
 	text_index_init(&ix, text);
+	choices_init(&ch, text);
 	for (size_t o = 0; o < cfg->noptions; o++) {
 		const struct route_option *opt = &cfg->options[o];
 		for (size_t i = 0; i < opt->nanswers; i++) {
@@ -204,21 +281,32 @@ static void collect(const struct route_config *cfg, const struct route_words *te
 			if (payload != NULL && payload->count > 0 &&
 			    strcmp(payload->text, a->norm.text) == 0)
 				add_candidate(c, o, i, a, xstrdup(payload->text), true,
-				              ROUTE_FROM_PAYLOAD);
+				              ROUTE_FROM_PAYLOAD, NULL);
 			size_t pos = 0;
 			int slips;
 			if (find_answer(&a->norm, text, &ix, &pos, &slips))
 				add_candidate(c, o, i, a, words_between(text, pos, a->norm.count),
-				              slips == 0, ROUTE_FROM_TEXT);
+				              slips == 0, ROUTE_FROM_TEXT,
+				              is_negated_at(&a->norm, text, pos)
+				                  ? negation_of(text, pos)
+				                  : NULL);
+			if (find_number_word(&a->norm, text, &ch, &pos))
+				add_candidate(c, o, i, a, words_between(text, pos, 1), true,
+				              ROUTE_FROM_NUMBER_WORD,
+				              text->words[pos].negated_by != 0
+				                  ? negation_of(text, pos)
+				                  : NULL);
 		}
 	}
+	free(ch.at);
 	text_index_free(&ix);
 }
 
 /*
  * Marks the best candidates and returns the winner, or NULL (with *is_tie when options tied).
- * A payload match wins outright: answers are unique, so it names one option. Otherwise exact
- * matches beat slips, more words beat fewer, and what is left must be a single option.
+ * A payload match wins outright: answers are unique, so it names one option. Negated
+ * candidates are set aside. Then exact matches beat slips, more words beat fewer, and what is
+ * left must be a single option.
  */
 static const struct route_candidate *choose(struct route_decision *d, bool *is_tie)
 {
@@ -231,15 +319,18 @@ static const struct route_candidate *choose(struct route_decision *d, bool *is_t
 	}
 	bool has_exact = false;
 	for (size_t i = 0; i < d->ncandidates; i++)
-		has_exact = has_exact || d->candidates[i].is_exact;
+		has_exact =
+		    has_exact || (d->candidates[i].is_exact && d->candidates[i].negated_by == NULL);
 	size_t most = 0;
-	for (size_t i = 0; i < d->ncandidates; i++)
-		if (d->candidates[i].is_exact == has_exact && d->candidates[i].words > most)
-			most = d->candidates[i].words;
+	for (size_t i = 0; i < d->ncandidates; i++) {
+		const struct route_candidate *c = &d->candidates[i];
+		if (c->negated_by == NULL && c->is_exact == has_exact && c->words > most)
+			most = c->words;
+	}
 	const struct route_candidate *best = NULL;
 	for (size_t i = 0; i < d->ncandidates; i++) {
 		struct route_candidate *c = &d->candidates[i];
-		if (c->is_exact != has_exact || c->words != most)
+		if (c->negated_by != NULL || c->is_exact != has_exact || c->words != most)
 			continue;
 		c->is_best = true;
 		if (best == NULL)
@@ -256,7 +347,10 @@ static void decide(const struct route_config *cfg, struct route_decision *d, boo
 	d->match = choose(d, &is_tie);
 	if (d->match == NULL) {
 		d->outcome = ROUTE_FALLBACK;
-		d->reason = is_tie ? ROUTE_TIE : has_words ? ROUTE_NO_MATCH : ROUTE_NO_WORDS;
+		d->reason = is_tie               ? ROUTE_TIE
+		            : d->ncandidates > 0 ? ROUTE_NEGATED
+		            : has_words          ? ROUTE_NO_MATCH
+		                                 : ROUTE_NO_WORDS;
 		return;
 	}
 	const struct route_option *opt = &cfg->options[d->match->option];
@@ -304,6 +398,7 @@ void route_decision_free(struct route_decision *d)
 	for (size_t i = 0; i < d->ncandidates; i++) {
 		free(d->candidates[i].answer_text);
 		free(d->candidates[i].matched);
+		free(d->candidates[i].negated_by);
 	}
 	free(d->candidates);
 	free(d->normalized);
@@ -333,6 +428,8 @@ static const char *reason_name(enum route_reason reason)
 		return "matched";
 	case ROUTE_NO_MATCH:
 		return "no_match";
+	case ROUTE_NEGATED:
+		return "negated";
 	case ROUTE_TIE:
 		return "tie";
 	case ROUTE_NO_WORDS:
@@ -341,6 +438,19 @@ static const char *reason_name(enum route_reason reason)
 		return "not_text";
 	}
 	return "no_match";
+}
+
+static const char *source_name(enum route_source source)
+{
+	switch (source) {
+	case ROUTE_FROM_TEXT:
+		return "text";
+	case ROUTE_FROM_PAYLOAD:
+		return "payload";
+	case ROUTE_FROM_NUMBER_WORD:
+		return "number_word";
+	}
+	return "text";
 }
 
 static json_t *candidate_json(const struct route_candidate *c)
@@ -352,9 +462,10 @@ static json_t *candidate_json(const struct route_candidate *c)
 	json_object_set_new(o, "matched", json_string(c->matched));
 	json_object_set_new(o, "words", json_integer((json_int_t)c->words));
 	json_object_set_new(o, "match", json_string(c->is_exact ? "exact" : "slip"));
-	json_object_set_new(o, "source",
-	                    json_string(c->source == ROUTE_FROM_PAYLOAD ? "payload" : "text"));
+	json_object_set_new(o, "source", json_string(source_name(c->source)));
 	json_object_set_new(o, "best", json_boolean(c->is_best));
+	json_object_set_new(o, "negated_by",
+	                    c->negated_by != NULL ? json_string(c->negated_by) : json_null());
 	return o;
 }
 

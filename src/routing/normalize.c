@@ -191,6 +191,27 @@ static size_t fold_text(const char *s, size_t len, int32_t **out)
 	return n > 0 ? (size_t)n : 0;
 }
 
+/* Punctuation that ends a clause (after NFKC, so full-width forms are included). */
+static bool is_clause_break(int32_t cp)
+{
+	if (cp > 0 && cp < 0x80)
+		return strchr(",.;:!?()[]\n\r", (int)cp) != NULL;
+	switch (cp) {
+	case 0x85:   /* next line */
+	case 0xA1:   /* ¡ */
+	case 0xBF:   /* ¿ */
+	case 0x2013: /* en dash */
+	case 0x2014: /* em dash */
+	case 0x2028: /* line separator */
+	case 0x2029: /* paragraph separator */
+	case 0x3001: /* ideographic comma */
+	case 0x3002: /* ideographic full stop */
+		return true;
+	default:
+		return false;
+	}
+}
+
 /* Builds the word list while code points are fed in one at a time. */
 struct builder {
 	struct buf text;
@@ -199,6 +220,8 @@ struct builder {
 	struct route_word *words;
 	size_t count, cap_words;
 	bool is_in_word;
+	bool is_break_pending;    /* a clause break since the last word */
+	bool is_question_pending; /* a ¿ since the last word: the next clause asks */
 };
 
 static void push_cp(struct builder *b, int32_t cp)
@@ -224,8 +247,18 @@ static void add_char(struct builder *b, int32_t cp)
 		}
 		if (b->count > 0)
 			buf_putc(&b->text, ' ');
-		b->words[b->count++] = (struct route_word){ .off = b->text.len, .cp_off = b->ncps };
+		bool starts = b->count == 0 || b->is_break_pending;
+		b->words[b->count] = (struct route_word){
+			.off = b->text.len,
+			.cp_off = b->ncps,
+			.starts_clause = starts,
+			.is_question =
+			    starts ? b->is_question_pending : b->words[b->count - 1].is_question,
+		};
+		b->count++;
 		b->is_in_word = true;
+		b->is_break_pending = false;
+		b->is_question_pending = false;
 	}
 	struct route_word *w = &b->words[b->count - 1];
 	utf8proc_uint8_t enc[4];
@@ -245,6 +278,24 @@ static void add_number(struct builder *b, int value)
 	add_char(b, '0' + value % 10);
 }
 
+/* Records punctuation for the clauses: a break, and whether the clause asks. */
+static void punctuate(struct builder *b, int32_t cp)
+{
+	if (!is_clause_break(cp))
+		return;
+	if (cp == 0xBF)
+		b->is_question_pending = true;
+	if (cp == '?') {
+		/* The clause of the last word asks: mark its words back to its first. */
+		for (size_t i = b->count; i-- > 0;) {
+			b->words[i].is_question = true;
+			if (b->words[i].starts_clause)
+				break;
+		}
+	}
+	b->is_break_pending = true;
+}
+
 static void feed(struct builder *b, int32_t cp)
 {
 	int value = symbol_digit_value(cp);
@@ -260,6 +311,7 @@ static void feed(struct builder *b, int32_t cp)
 			end_word(b);
 	} else {
 		end_word(b);
+		punctuate(b, cp);
 	}
 }
 
@@ -305,6 +357,7 @@ void route_words_init(struct route_words *w, const char *s, size_t len)
 	w->text[w->len] = '\0';
 	free(folded);
 	free(clean);
+	route_words_annotate(w);
 }
 
 void route_words_free(struct route_words *w)

@@ -97,15 +97,42 @@ static void enter_routing(struct router_result *r, const struct route_config *cf
 	set_audit(r, &b);
 }
 
-/* "option 2 matched 'comprar'", with how; options count from 1 for people. */
+/* The first candidate a negation set aside, or NULL. */
+static const struct route_candidate *first_negated(const struct route_decision *d)
+{
+	for (size_t i = 0; i < d->ncandidates; i++)
+		if (d->candidates[i].negated_by != NULL)
+			return &d->candidates[i];
+	return NULL;
+}
+
+/* "'ventas' after 'no'": what a negation set aside, and which. */
+static void describe_negated(struct buf *b, const struct route_candidate *c)
+{
+	buf_printf(b, "'%s' after '%s'", c->matched, c->negated_by);
+}
+
+/* "option 2 matched 'comprar'", with how and what was set aside; options count from 1 for
+ * people. */
 static void describe_match(struct buf *b, const struct route_decision *d)
 {
 	const struct route_candidate *m = d->match;
-	buf_printf(b, "routing: option %zu matched '%s'", m->option + 1, m->answer_text);
+	const struct route_candidate *negated = first_negated(d);
+	struct buf note = BUF_INIT;
 	if (m->source == ROUTE_FROM_PAYLOAD)
-		buf_puts(b, " (button id)");
+		buf_puts(&note, "button id");
+	else if (m->source == ROUTE_FROM_NUMBER_WORD)
+		buf_printf(&note, "number word: '%s'", m->matched);
 	else if (!m->is_exact)
-		buf_printf(b, " (typing slip: '%s')", m->matched);
+		buf_printf(&note, "typing slip: '%s'", m->matched);
+	if (negated != NULL) {
+		buf_puts(&note, note.len > 0 ? "; set aside, negated: " : "set aside, negated: ");
+		describe_negated(&note, negated);
+	}
+	buf_printf(b, "routing: option %zu matched '%s'", m->option + 1, m->answer_text);
+	if (note.len > 0)
+		buf_printf(b, " (%.*s)", (int)note.len, note.data);
+	buf_free(&note);
 }
 
 static void apply_match(struct router_result *r, const struct route_config *cfg,
@@ -161,6 +188,10 @@ static void describe_miss(struct buf *b, const struct route_decision *d)
 		break;
 	case ROUTE_NO_WORDS:
 		buf_puts(b, "no words");
+		break;
+	case ROUTE_NEGATED:
+		buf_puts(b, "only negated answers: ");
+		describe_negated(b, first_negated(d));
 		break;
 	case ROUTE_NO_MATCH:
 	case ROUTE_MATCHED:

@@ -115,14 +115,16 @@ enum route_outcome {
 enum route_reason {
 	ROUTE_MATCHED,  /* outcome is ROUTE_TEAM or ROUTE_REPLY */
 	ROUTE_NO_MATCH, /* no answer matched */
+	ROUTE_NEGATED,  /* answers matched, but every one was negated ("no es de ventas") */
 	ROUTE_TIE,      /* the best matches belong to different options */
 	ROUTE_NO_WORDS, /* nothing left after normalisation: emoji, punctuation, empty */
 	ROUTE_NOT_TEXT, /* a message without text (ROUTE_MSG_OTHER) */
 };
 
 enum route_source {
-	ROUTE_FROM_TEXT,    /* the text (or a button's title) contains the answer's words */
-	ROUTE_FROM_PAYLOAD, /* a button's id equals the answer (after normalisation) */
+	ROUTE_FROM_TEXT,        /* the text (or a button's title) contains the answer's words */
+	ROUTE_FROM_PAYLOAD,     /* a button's id equals the answer (after normalisation) */
+	ROUTE_FROM_NUMBER_WORD, /* the answer is a number the text chose in words ("la dos") */
 };
 
 /* One answer that matched; the decision owns the strings. */
@@ -135,6 +137,9 @@ struct route_candidate {
 	bool is_exact;     /* false when a word matched by a typing slip */
 	bool is_best;      /* among the best matches: the winner's, or those of options that tied */
 	enum route_source source;
+	/* The negation that set it aside ("no", "don t"), normalised, or NULL: a negated
+	 * candidate is never among the best. */
+	char *negated_by;
 };
 
 /* What the matcher made of one message; the explain API's answer. */
@@ -161,10 +166,11 @@ void route_decision_free(struct route_decision *d);
 /*
  * The explain body, a new reference:
  * {"normalized", "normalized_payload"?, "truncated", "outcome": "team"|"reply"|"fallback",
- *  "reason": "matched"|"no_match"|"tie"|"no_words"|"not_text", "match": candidate or null,
- *  "team_id"?, "team"?, "candidates": [candidate...]}, a candidate being {"option",
- * "answer_index", "answer", "matched", "words", "match": "exact"|"slip",
- * "source": "text"|"payload", "best"}. Indices count from 0. teams may be NULL; when given, the
+ *  "reason": "matched"|"no_match"|"negated"|"tie"|"no_words"|"not_text",
+ *  "match": candidate or null, "team_id"?, "team"?, "candidates": [candidate...]}, a candidate
+ * being {"option", "answer_index", "answer", "matched", "words", "match": "exact"|"slip",
+ * "source": "text"|"payload"|"number_word", "best", "negated_by": string or null}. Indices
+ * count from 0. teams may be NULL; when given, the
  * team's current name is added as "team".
  */
 json_t *route_decision_to_json(const struct route_decision *d, const struct route_teams *teams);

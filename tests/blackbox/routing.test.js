@@ -199,6 +199,48 @@ test('explain says which option matches and why, for the saved config or an unsa
   assert.equal(JSON.parse(cliExplain.stdout).team, 'Ventas');
 });
 
+test('number words answer the menu; a negated mention is set aside, and explain says why', async () => {
+  await configure(MENU);
+  let r = await admin.post('/api/v1/routing/explain', { text: 'No es de ventas, es de contabilidad' });
+  assert.equal(r.status, 200, r.text);
+  assert.equal(r.json.team, 'Contabilidad');
+  assert.equal(r.json.match.negated_by, null);
+  const ventas = r.json.candidates.find((c) => c.answer === 'ventas');
+  assert.equal(ventas.negated_by, 'no');
+  assert.equal(ventas.best, false);
+  r = await admin.post('/api/v1/routing/explain', { text: 'no quiero comprar' });
+  assert.equal(r.json.outcome, 'fallback');
+  assert.equal(r.json.reason, 'negated');
+  r = await admin.post('/api/v1/routing/explain', { text: 'la segunda, por favor' });
+  assert.equal(r.json.team, 'Ventas');
+  assert.equal(r.json.match.source, 'number_word');
+  assert.equal(r.json.match.matched, 'segunda');
+  // Without numbers in the menu, "dos" is only a word.
+  const places = { ...MENU, options: [{ answers: ['Dos Hermanas'], team: 'Centro' }, { answers: ['Sevilla'], team: 'Norte' }] };
+  r = await admin.post('/api/v1/routing/explain', { text: 'dos', config: places });
+  assert.equal(r.json.reason, 'no_match');
+  r = await admin.post('/api/v1/routing/explain', { text: 'desde Dos Hermanas', config: places });
+  assert.equal(r.json.team, 'Centro');
+  const cliExplain = cli(s.dir, ['routing', 'explain', 'no quiero comprar']);
+  assert.equal(cliExplain.status, 0, cliExplain.stderr);
+  const printed = JSON.parse(cliExplain.stdout);
+  assert.equal(printed.reason, 'negated');
+  assert.equal(printed.candidates[0].negated_by, 'no');
+
+  // Through a real conversation: the fallback for a negated answer, then the team, and the
+  // history says what was set aside.
+  const conv = await customerWrites(s, 'whatsapp', '34700000071', 'Hola');
+  await received('34700000071', 1);
+  await customerWrites(s, 'whatsapp', '34700000071', 'no quiero comprar');
+  assert.equal((await received('34700000071', 2))[1], MENU.fallback_message);
+  await customerWrites(s, 'whatsapp', '34700000071', 'No es de ventas: la cuarta');
+  await received('34700000071', 3);
+  assert.equal((await conversation(conv)).team_id, teams.Contabilidad);
+  const history = sql(s, `SELECT text FROM conversation_events WHERE conversation_id = ${conv}`);
+  assert.match(history, /not understood \(only negated answers: 'comprar' after 'no'\)/);
+  assert.match(history, /option 4 matched '4' \(number word: 'cuarta'; set aside, negated: 'ventas' after 'no'\)/);
+});
+
 test('a bad configuration is refused with every problem named, and nothing changes', async () => {
   await configure(MENU);
   const before = dump(s);

@@ -144,6 +144,13 @@ test('routing: build the department menu, try it live before saving, save, and i
   await trySays(page, fill(en['routing.try.answerSlip'], { answer: 'comprar', matched: 'comprr' }));
   await page.getByLabel(en['routing.try.label']).fill('hola');
   await trySays(page, en['routing.try.outcome.fallback']);
+  // A negated mention is listed, set aside; a number word answers the numbered option.
+  await page.getByLabel(en['routing.try.label']).fill('no quiero comprar');
+  await trySays(page, en['routing.try.reason.negated']);
+  const comprar = fill(en['routing.try.candidate'], { n: 2, answer: 'comprar', how: en['routing.try.exact'] });
+  await trySays(page, fill(en['routing.try.negated'], { candidate: comprar, negation: 'no' }));
+  await page.getByLabel(en['routing.try.label']).fill('la segunda');
+  await trySays(page, fill(en['routing.try.answerNumberWord'], { answer: '2', matched: 'segunda' }));
   await assertAccessible(page);
 
   await page.getByRole('button', { name: en['routing.save'] }).click();

@@ -1,6 +1,7 @@
 /*
- * The matcher, table first: what customers type in Spanish and English against two typical
- * menus, and which option (and answer) must win, exactly or by a typing slip, or why not.
+ * The matcher, table first: what customers type in Spanish and English against typical menus,
+ * and which option (and answer) must win, exactly, by a typing slip or by a number word, or
+ * why not (a tie, nothing matched, only negated mentions).
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -23,12 +24,12 @@ static const char spanish_doc[] =
     " \"fallback_message\": \"Responde con un número del 1 al 5.\","
     " \"options\": ["
     "  {\"answers\": [\"1\", \"soporte\", \"ayuda\", \"soporte técnico\", \"no funciona\","
-    "   \"OPT_SUPPORT\"], \"team\": \"Soporte\"},"
+    "   \"OPT_SUPPORT\", \"avería\"], \"team\": \"Soporte\"},"
     "  {\"answers\": [\"2\", \"ventas\", \"comprar\", \"presupuesto\", \"precio\", \"opt-sales\"],"
     "   \"team\": \"Ventas\", \"reply\": \"Te pasamos con ventas.\"},"
     "  {\"answers\": [\"3\", \"horario\", \"a qué hora abrís\"], \"reply\": \"De 9 a 18 h.\"},"
     "  {\"answers\": [\"4\", \"Alcalá de Henares\"], \"team\": \"Alcalá\"},"
-    "  {\"answers\": [\"5\", \"facturación\", \"factura\", \"devolución\"],"
+    "  {\"answers\": [\"5\", \"facturación\", \"factura\", \"devolución\", \"contabilidad\"],"
     "   \"team\": \"Administración\"}"
     " ]}";
 
@@ -42,8 +43,36 @@ static const char english_doc[] =
     "  {\"answers\": [\"4\", \"billing\", \"invoice\", \"refund\"], \"team\": \"Billing\"}"
     " ]}";
 
-enum menu { ES, EN };
-enum want { EXACT, SLIP, NO_MATCH, TIE, NO_WORDS };
+/* A menu without numbers: "dos" is a word here, and "Dos Hermanas" a place. */
+static const char places_doc[] =
+    "{'welcome_message': '¿Desde dónde nos escribes?', 'fallback_message': '¿Desde dónde?',"
+    " 'options': ["
+    "  {'answers': ['Dos Hermanas', 'Sevilla', 'La Quinta'], 'team': 'Soporte'},"
+    "  {'answers': ['Madrid', 'segunda mano'], 'team': 'Ventas'}"
+    " ]}";
+
+/* Ten numbered options, and a place whose name begins with a number word. */
+static const char ten_doc[] =
+    "{'welcome_message': 'Elige del 1 al 10', 'fallback_message': 'Del 1 al 10, por favor.',"
+    " 'options': ["
+    "  {'answers': ['1'], 'team': 1}, {'answers': ['2'], 'team': 1},"
+    "  {'answers': ['3'], 'team': 1}, {'answers': ['4'], 'team': 1},"
+    "  {'answers': ['5'], 'team': 1}, {'answers': ['6'], 'team': 1},"
+    "  {'answers': ['7'], 'team': 1}, {'answers': ['8'], 'team': 1},"
+    "  {'answers': ['9'], 'team': 1}, {'answers': ['10'], 'team': 1},"
+    "  {'answers': ['Dos Hermanas', 'cuarto de baño'], 'team': 2}"
+    " ]}";
+
+/* A yes-or-no question: "no" is an answer, not a negation of one. */
+static const char yes_no_doc[] =
+    "{'welcome_message': '¿Ya eres cliente?', 'fallback_message': 'Sí o no.',"
+    " 'options': ["
+    "  {'answers': ['sí', 'yes'], 'team': 'Soporte'},"
+    "  {'answers': ['no'], 'team': 'Ventas'}"
+    " ]}";
+
+enum menu { ES, EN, PLACES, TEN, YES_NO, NMENUS };
+enum want { EXACT, SLIP, NUMBER_WORD, NO_MATCH, NEGATED, TIE, NO_WORDS };
 
 struct row {
 	enum menu menu;
@@ -169,8 +198,86 @@ static const struct row rows[] = {
 	{ ES, "???", -1, NULL, NO_WORDS },
 	{ ES, "hola", -1, NULL, NO_MATCH },
 	{ ES, "hola buenas tardes", -1, NULL, NO_MATCH },
-	{ ES, "tres", -1, NULL, NO_MATCH },
 	{ ES, "/start", -1, NULL, NO_MATCH },
+	/* number words and ordinals answer a numbered menu */
+	{ ES, "tres", 2, "3", NUMBER_WORD },
+	{ ES, "dos", 1, "2", NUMBER_WORD },
+	{ ES, "DOS!!", 1, "2", NUMBER_WORD },
+	{ ES, "la dos", 1, "2", NUMBER_WORD },
+	{ ES, "la segunda", 1, "2", NUMBER_WORD },
+	{ ES, "opción dos", 1, "2", NUMBER_WORD },
+	{ ES, "segunda opción", 1, "2", NUMBER_WORD },
+	{ ES, "el cuarto", 3, "4", NUMBER_WORD },
+	{ ES, "la quinta, por favor", 4, "5", NUMBER_WORD },
+	{ ES, "uno", 0, "1", NUMBER_WORD },
+	{ ES, "el uno", 0, "1", NUMBER_WORD },
+	{ ES, "primero", 0, "1", NUMBER_WORD },
+	{ ES, "la primera", 0, "1", NUMBER_WORD },
+	{ ES, "1º", 0, "1", NUMBER_WORD },
+	{ ES, "1ª", 0, "1", NUMBER_WORD },
+	{ ES, "el 2º", 1, "2", NUMBER_WORD },
+	{ ES, "3ª opción", 2, "3", NUMBER_WORD },
+	{ ES, "1er", 0, "1", NUMBER_WORD },
+	{ ES, "2do", 1, "2", NUMBER_WORD },
+	{ ES, "5to", 4, "5", NUMBER_WORD },
+	{ ES, "número tres", 2, "3", NUMBER_WORD },
+	{ ES, "numero 3", 2, "3", EXACT },
+	{ ES, "nº 2", 1, "2", EXACT }, /* "no 2": nº, not a negation */
+	{ ES, "Nº 4", 3, "4", EXACT },
+	{ ES, "quiero la dos", 1, "2", NUMBER_WORD },
+	{ ES, "Hola, la dos por favor", 1, "2", NUMBER_WORD },
+	{ ES, "la dos, ventas", 1, "2", NUMBER_WORD }, /* the same option twice */
+	/* ... and where they must not */
+	{ ES, "una", -1, NULL, NO_MATCH },
+	{ ES, "un segundo", -1, NULL, NO_MATCH },
+	{ ES, "espera un segundo", -1, NULL, NO_MATCH },
+	{ ES, "quiero una factura", 4, "factura", EXACT },
+	{ ES, "la segunda vez que escribo", -1, NULL, NO_MATCH },
+	{ ES, "dos cosas", -1, NULL, NO_MATCH },
+	{ ES, "uno o dos", -1, NULL, NO_MATCH },
+	{ ES, "la dos o la tres", -1, NULL, NO_MATCH },
+	{ ES, "la dos, la tres", -1, NULL, TIE },
+	{ ES, "la segunda, soporte", -1, NULL, TIE },
+	{ ES, "primero, quiero comprar", -1, NULL, TIE }, /* "first" as a discourse word */
+	{ ES, "primero quiero comprar", 1, "comprar", EXACT },
+	{ ES, "seis", -1, NULL, NO_MATCH }, /* no option 6 */
+	{ ES, "doss", -1, NULL, NO_MATCH }, /* number words never slip */
+	{ ES, "2 o", 1, "2", EXACT },
+	/* negated mentions are set aside */
+	{ ES, "no es de ventas, es de contabilidad", 4, "contabilidad", EXACT },
+	{ ES, "no quiero comprar, tengo una avería", 0, "avería", EXACT },
+	{ ES, "no quiero comprar", -1, NULL, NEGATED },
+	{ ES, "no ventas", -1, NULL, NEGATED },
+	{ ES, "No quiero hablar con ventas", -1, NULL, NEGATED },
+	{ ES, "tampoco es de ventas", -1, NULL, NEGATED },
+	{ ES, "nada de ventas, soporte", 0, "soporte", EXACT },
+	{ ES, "ni ventas ni facturación: soporte", 0, "soporte", EXACT },
+	{ ES, "no es ventas ni contabilidad", -1, NULL, NEGATED },
+	{ ES, "no es ventas sino soporte", 0, "soporte", EXACT },
+	{ ES, "no es de ventas pero sí de soporte", 0, "soporte", EXACT },
+	{ ES, "no es soporte técnico, es ventas", 1, "ventas", EXACT },
+	{ ES, "no la dos, la tres", 2, "3", NUMBER_WORD },
+	{ ES, "no el 2, el 3", 2, "3", EXACT },
+	{ ES, "no quiero ventas. Bueno sí, ventas", 1, "ventas", EXACT },
+	/* ... and where they must not */
+	{ ES, "no", -1, NULL, NO_MATCH },
+	{ ES, "no, quiero comprar", 1, "comprar", EXACT },
+	{ ES, "No. Ventas", 1, "ventas", EXACT },
+	{ ES, "no quiero esperar. Soporte", 0, "soporte", EXACT },
+	{ ES, "no sé, ventas", 1, "ventas", EXACT },
+	{ ES, "no sé si es de ventas", 1, "ventas", EXACT },
+	{ ES, "¿no tenéis soporte?", 0, "soporte", EXACT }, /* a question asks for it */
+	{ ES, "no tenéis soporte?", 0, "soporte", EXACT },
+	{ ES, "¿no es de ventas?", 1, "ventas", EXACT },
+	{ ES, "no es de ventas?", 1, "ventas", EXACT },
+	{ ES, "soporte. ¿No es de ventas?", -1, NULL, TIE },
+	{ ES, "¡Hola! ¿No hacéis presupuestos?", 1, "presupuesto", SLIP },
+	{ ES, "no me llega la factura", 4, "factura", EXACT },
+	{ ES, "no me funciona", -1, NULL, NO_MATCH },
+	{ ES, "no no funciona", 0, "no funciona", EXACT }, /* the answer's own negation */
+	{ ES, "no 2", 1, "2", EXACT },
+	{ ES, "no, 2", 1, "2", EXACT },
+	{ ES, "la dos no, la tres", -1, NULL, TIE }, /* only a negation before counts */
 
 	{ EN, "1", 0, "1", EXACT },
 	{ EN, "option 3", 2, "3", EXACT },
@@ -212,29 +319,106 @@ static const struct row rows[] = {
 	{ EN, "hi", -1, NULL, NO_MATCH },
 	{ EN, "Thanks", -1, NULL, NO_MATCH },
 	{ EN, "!!!", -1, NULL, NO_WORDS },
+	/* number words and ordinals */
+	{ EN, "two", 1, "2", NUMBER_WORD },
+	{ EN, "option two", 1, "2", NUMBER_WORD },
+	{ EN, "the second one", 1, "2", NUMBER_WORD },
+	{ EN, "the second", 1, "2", NUMBER_WORD },
+	{ EN, "second option please", 1, "2", NUMBER_WORD },
+	{ EN, "2nd", 1, "2", NUMBER_WORD },
+	{ EN, "the 3rd one", 2, "3", NUMBER_WORD },
+	{ EN, "I'll take option four", 3, "4", NUMBER_WORD },
+	{ EN, "one", 0, "1", NUMBER_WORD },
+	{ EN, "the first one", 0, "1", NUMBER_WORD },
+	{ EN, "number one please", 0, "1", NUMBER_WORD },
+	{ EN, "4th", 3, "4", NUMBER_WORD },
+	{ EN, "2th", -1, NULL, NO_MATCH },
+	{ EN, "wait a second", -1, NULL, NO_MATCH },
+	{ EN, "a second", -1, NULL, NO_MATCH },
+	{ EN, "one moment", -1, NULL, NO_MATCH },
+	{ EN, "that one", -1, NULL, NO_MATCH },
+	{ EN, "first I want to buy", 1, "buy", EXACT },
+	{ EN, "no one", -1, NULL, NEGATED },
+	/* negations */
+	{ EN, "not sales, billing", 3, "billing", EXACT },
+	{ EN, "I don't want to buy, I need help", 0, "help", EXACT },
+	{ EN, "I don't want to talk to sales", -1, NULL, NEGATED },
+	{ EN, "dont want sales", -1, NULL, NEGATED },
+	{ EN, "I'm not looking for sales", -1, NULL, NEGATED },
+	{ EN, "no sales", -1, NULL, NEGATED },
+	{ EN, "it's not about billing but support", 0, "support", EXACT },
+	{ EN, "neither sales nor billing", -1, NULL, NEGATED },
+	{ EN, "not two, three", 2, "3", NUMBER_WORD },
+	/* ... and where they must not */
+	{ EN, "not sure, sales maybe", 1, "sales", EXACT },
+	{ EN, "not sure sales maybe", 1, "sales", EXACT },
+	{ EN, "don't you have support?", 0, "support", EXACT },
+	{ EN, "isn't this sales?", 1, "sales", EXACT },
+	{ EN, "no thanks. Sales", 1, "sales", EXACT },
+	{ EN, "No. 2", 1, "2", EXACT },
+	{ EN, "no", -1, NULL, NO_MATCH },
+
+	/* without numbers, a number word is only a word */
+	{ PLACES, "dos", -1, NULL, NO_MATCH },
+	{ PLACES, "la dos", -1, NULL, NO_MATCH },
+	{ PLACES, "Dos Hermanas", 0, "Dos Hermanas", EXACT },
+	{ PLACES, "vivo en dos hermanas", 0, "Dos Hermanas", EXACT },
+	{ PLACES, "la quinta", 0, "La Quinta", EXACT },
+	{ PLACES, "la quinto", -1, NULL, NO_MATCH }, /* number words never slip */
+	{ PLACES, "segundo mano", -1, NULL, NO_MATCH },
+	{ PLACES, "segunda mano", 1, "segunda mano", EXACT },
+	{ PLACES, "no es Madrid, es Sevilla", 0, "Sevilla", EXACT },
+	{ PLACES, "ni Madrid ni Sevilla", -1, NULL, NEGATED },
+
+	{ TEN, "diez", 9, "10", NUMBER_WORD },
+	{ TEN, "décimo", 9, "10", NUMBER_WORD },
+	{ TEN, "la décima opción", 9, "10", NUMBER_WORD },
+	{ TEN, "el 10º", 9, "10", NUMBER_WORD },
+	{ TEN, "10th", 9, "10", NUMBER_WORD },
+	{ TEN, "ten", 9, "10", NUMBER_WORD },
+	{ TEN, "séptima", 6, "7", NUMBER_WORD },
+	{ TEN, "7mo", 6, "7", NUMBER_WORD },
+	{ TEN, "nueve", 8, "9", NUMBER_WORD },
+	{ TEN, "ninth", 8, "9", NUMBER_WORD },
+	{ TEN, "el cuatro", 3, "4", NUMBER_WORD },
+	{ TEN, "el cuarto", 3, "4", NUMBER_WORD },
+	{ TEN, "el cuarto de baño", 10, "cuarto de baño", EXACT },
+	{ TEN, "dos", 1, "2", NUMBER_WORD },
+	{ TEN, "dos hermanas", 10, "Dos Hermanas", EXACT },
+	{ TEN, "11", -1, NULL, NO_MATCH },
+	{ TEN, "once", -1, NULL, NO_MATCH },
+
+	{ YES_NO, "no", 1, "no", EXACT },
+	{ YES_NO, "No, no", 1, "no", EXACT },
+	{ YES_NO, "sí", 0, "sí", EXACT },
+	{ YES_NO, "yes", 0, "yes", EXACT },
 };
 
-static struct route_config *menus[2];
+static struct route_config *menus[NMENUS];
 
 static int setup(void **state)
 {
 	(void)state;
 	menus[ES] = test_config(spanish_doc);
 	menus[EN] = test_config(english_doc);
+	menus[PLACES] = test_config(places_doc);
+	menus[TEN] = test_config(ten_doc);
+	menus[YES_NO] = test_config(yes_no_doc);
 	return 0;
 }
 
 static int teardown(void **state)
 {
 	(void)state;
-	route_config_free(menus[ES]);
-	route_config_free(menus[EN]);
+	for (size_t i = 0; i < NMENUS; i++)
+		route_config_free(menus[i]);
 	return 0;
 }
 
 static const char *want_name(enum want w)
 {
-	static const char *const names[] = { "exact", "slip", "no match", "tie", "no words" };
+	static const char *const names[] = { "exact",   "slip", "number word", "no match",
+		                             "negated", "tie",  "no words" };
 	return names[w];
 }
 
@@ -242,7 +426,11 @@ static enum want got_kind(const struct route_decision *d)
 {
 	switch (d->reason) {
 	case ROUTE_MATCHED:
+		if (d->match->source == ROUTE_FROM_NUMBER_WORD)
+			return NUMBER_WORD;
 		return d->match->is_exact ? EXACT : SLIP;
+	case ROUTE_NEGATED:
+		return NEGATED;
 	case ROUTE_TIE:
 		return TIE;
 	case ROUTE_NO_WORDS:
@@ -269,9 +457,11 @@ static void check_row(size_t i, const struct row *r)
 		fail_msg("row %zu '%s' ('%s'): got %s option %d '%s', want %s option %d '%s'", i,
 		         r->text, d->normalized, want_name(got), option, answer ? answer : "",
 		         want_name(r->want), r->option, r->answer ? r->answer : "");
-	enum route_outcome outcome = r->option < 0    ? ROUTE_FALLBACK
-	                             : r->option == 2 ? ROUTE_REPLY
-	                                              : ROUTE_TEAM;
+	/* In the Spanish and English menus option 2 is the FAQ. */
+	bool is_faq = (r->menu == ES || r->menu == EN) && r->option == 2;
+	enum route_outcome outcome = r->option < 0 ? ROUTE_FALLBACK
+	                             : is_faq      ? ROUTE_REPLY
+	                                           : ROUTE_TEAM;
 	if (d->outcome != outcome)
 		fail_msg("row %zu '%s': outcome %d, want %d", i, r->text, d->outcome, outcome);
 	route_decision_free(d);
@@ -506,6 +696,42 @@ static void test_explain_json(void **state)
 	assert_string_equal(json_string_value(field(field(o, "match"), "source")), "payload");
 	assert_null(json_object_get(o, "team"));
 	assert_int_equal(json_integer_value(field(o, "team_id")), 1);
+	json_decref(o);
+	route_decision_free(d);
+
+	/* A negated candidate is listed with the negation that set it aside. */
+	d = match_text(ES, "No es de ventas, es de contabilidad");
+	o = route_decision_to_json(d, &test_directory);
+	assert_string_equal(json_string_value(field(o, "reason")), "matched");
+	assert_string_equal(json_string_value(field(o, "team")), "Administración");
+	assert_true(json_is_null(field(field(o, "match"), "negated_by")));
+	list = field(o, "candidates");
+	assert_int_equal(json_array_size(list), 2);
+	json_t *negated = json_array_get(list, 0);
+	assert_string_equal(json_string_value(field(negated, "answer")), "ventas");
+	assert_string_equal(json_string_value(field(negated, "negated_by")), "no");
+	assert_true(json_is_false(field(negated, "best")));
+	json_decref(o);
+	route_decision_free(d);
+
+	d = match_text(EN, "I don't want to buy");
+	o = route_decision_to_json(d, NULL);
+	assert_string_equal(json_string_value(field(o, "outcome")), "fallback");
+	assert_string_equal(json_string_value(field(o, "reason")), "negated");
+	assert_true(json_is_null(field(o, "match")));
+	negated = json_array_get(field(o, "candidates"), 0);
+	assert_string_equal(json_string_value(field(negated, "negated_by")), "don t");
+	json_decref(o);
+	route_decision_free(d);
+
+	/* A number word names the digit answer it chose, and the word the customer wrote. */
+	d = match_text(ES, "la segunda");
+	o = route_decision_to_json(d, NULL);
+	m = field(o, "match");
+	assert_string_equal(json_string_value(field(m, "answer")), "2");
+	assert_string_equal(json_string_value(field(m, "matched")), "segunda");
+	assert_string_equal(json_string_value(field(m, "source")), "number_word");
+	assert_string_equal(json_string_value(field(m, "match")), "exact");
 	json_decref(o);
 	route_decision_free(d);
 

@@ -13,6 +13,7 @@
 #include <cmocka.h>
 
 #include "core/buf.h"
+#include "routing/internal.h"
 #include "routing/routing.h"
 
 struct row {
@@ -244,9 +245,234 @@ static void test_idempotent(void **state)
 	}
 }
 
+/* ---- The word tables (words.c) ---- */
+
+static const struct {
+	const char *word;
+	int value;
+} number_rows[] = {
+	{ "uno", 1 },
+	{ "one", 1 },
+	{ "primero", 1 },
+	{ "primera", 1 },
+	{ "primer", 1 },
+	{ "first", 1 },
+	{ "1o", 1 },
+	{ "1a", 1 },
+	{ "1er", 1 },
+	{ "1ro", 1 },
+	{ "1st", 1 },
+	{ "dos", 2 },
+	{ "two", 2 },
+	{ "segundo", 2 },
+	{ "segunda", 2 },
+	{ "second", 2 },
+	{ "2o", 2 },
+	{ "2do", 2 },
+	{ "2nd", 2 },
+	{ "tres", 3 },
+	{ "three", 3 },
+	{ "tercero", 3 },
+	{ "tercera", 3 },
+	{ "tercer", 3 },
+	{ "third", 3 },
+	{ "3er", 3 },
+	{ "3ro", 3 },
+	{ "3rd", 3 },
+	{ "cuatro", 4 },
+	{ "four", 4 },
+	{ "cuarto", 4 },
+	{ "cuarta", 4 },
+	{ "fourth", 4 },
+	{ "4to", 4 },
+	{ "4th", 4 },
+	{ "cinco", 5 },
+	{ "five", 5 },
+	{ "quinto", 5 },
+	{ "quinta", 5 },
+	{ "fifth", 5 },
+	{ "5to", 5 },
+	{ "seis", 6 },
+	{ "six", 6 },
+	{ "sexto", 6 },
+	{ "sexta", 6 },
+	{ "sixth", 6 },
+	{ "6to", 6 },
+	{ "siete", 7 },
+	{ "seven", 7 },
+	{ "septimo", 7 },
+	{ "septima", 7 },
+	{ "setimo", 7 },
+	{ "seventh", 7 },
+	{ "7mo", 7 },
+	{ "ocho", 8 },
+	{ "eight", 8 },
+	{ "octavo", 8 },
+	{ "octava", 8 },
+	{ "eighth", 8 },
+	{ "8vo", 8 },
+	{ "nueve", 9 },
+	{ "nine", 9 },
+	{ "noveno", 9 },
+	{ "novena", 9 },
+	{ "ninth", 9 },
+	{ "9no", 9 },
+	{ "diez", 10 },
+	{ "ten", 10 },
+	{ "decimo", 10 },
+	{ "decima", 10 },
+	{ "tenth", 10 },
+	{ "10o", 10 },
+	{ "10mo", 10 },
+	{ "10th", 10 },
+	{ "11th", 11 },
+	{ "12a", 12 },
+	{ "21st", 21 },
+	{ "22nd", 22 },
+	{ "23rd", 23 },
+	{ "13th", 13 },
+	/* not numbers */
+	{ "un", 0 },
+	{ "una", 0 },
+	{ "once", 0 },
+	{ "doce", 0 },
+	{ "2", 0 },
+	{ "o", 0 },
+	{ "", 0 },
+	{ "0o", 0 },
+	{ "02o", 0 },
+	{ "100o", 0 },
+	{ "2th", 0 },
+	{ "11st", 0 },
+	{ "12nd", 0 },
+	{ "2er", 0 },
+	{ "11vo", 0 },
+	{ "2oo", 0 },
+	{ "dós", 2 }, /* normalised first */
+	{ "doss", 0 },
+	{ "segundos", 0 },
+	{ "seconds", 0 },
+	{ "tre", 0 },
+};
+
+static void test_number_words(void **state)
+{
+	(void)state;
+	for (size_t i = 0; i < sizeof(number_rows) / sizeof(number_rows[0]); i++) {
+		const char *w = number_rows[i].word;
+		struct route_words words;
+		route_words_init(&words, w, strlen(w));
+		int got = words.count == 1 ? words.words[0].number : 0;
+		route_words_free(&words);
+		if (got != number_rows[i].value)
+			fail_msg("'%s' is %d, want %d", w, got, number_rows[i].value);
+	}
+}
+
+/*
+ * What the normaliser and the tables make of a text, word by word: "|" before a word that
+ * begins a clause, "?" after one in a question, "!" after one a negation reaches, "#n" after
+ * the number a menu choice makes.
+ */
+static const struct row annotation_rows[] = {
+	{ "No es de ventas, es de contabilidad", "no es! de! ventas! | es de contabilidad" },
+	{ "no quiero comprar pero sí soporte", "no quiero! comprar! | pero si soporte" },
+	{ "no es ventas sino soporte", "no es! ventas! | sino soporte" },
+	{ "ni ventas ni soporte", "ni ventas! | ni soporte!" },
+	{ "nada de ventas", "nada de ventas!" },
+	{ "no me llega la factura", "no me! llega! la factura" },
+	{ "no quiero hablar con el equipo de ventas",
+	  "no quiero! hablar! con! el! equipo! de! ventas!" },
+	{ "I don't want to talk to sales", "i don t want! to! talk! to! sales!" },
+	{ "not sure, sales maybe", "not sure! | sales maybe" },
+	{ "¿no es de ventas?", "no? es? de? ventas?" },
+	{ "hola ¿no tenéis soporte? vale", "hola | no? teneis? soporte? | vale" },
+	{ "soporte!? ventas", "soporte? | ventas" },
+	{ "nº 2", "no 2" },
+	{ "la dos", "la dos#2" },
+	{ "la segunda opción", "la segunda#2 opcion" },
+	{ "the second one", "the second#2 one" },
+	{ "that one", "that one" },
+	{ "one", "one#1" },
+	{ "no la dos, la tres", "no la! dos!#2 | la tres#3" },
+	{ "dos hermanas", "dos hermanas" },
+	{ "uno o dos", "uno o dos" },
+	{ "el 2º", "el 2o#2" },
+	{ "a\nb", "a | b" },
+	{ "2.5", "2 | 5" },
+	{ "uno（dos）", "uno#1 | dos#2" },
+};
+
+static void describe_words(struct buf *b, const struct route_words *w)
+{
+	for (size_t i = 0; i < w->count; i++) {
+		const struct route_word *x = &w->words[i];
+		if (i > 0)
+			buf_puts(b, x->starts_clause ? " | " : " ");
+		buf_append(b, w->text + x->off, x->len);
+		if (x->is_question)
+			buf_putc(b, '?');
+		if (x->negated_by != 0)
+			buf_putc(b, '!');
+		if (x->choice != 0)
+			buf_printf(b, "#%d", x->choice);
+	}
+}
+
+static void test_annotations(void **state)
+{
+	(void)state;
+	for (size_t i = 0; i < sizeof(annotation_rows) / sizeof(annotation_rows[0]); i++) {
+		struct route_words w;
+		route_words_init(&w, annotation_rows[i].in, strlen(annotation_rows[i].in));
+		struct buf b = BUF_INIT;
+		describe_words(&b, &w);
+		if (strcmp(b.data ? b.data : "", annotation_rows[i].want) != 0)
+			fail_msg("'%s' is '%s', want '%s'", annotation_rows[i].in, b.data,
+			         annotation_rows[i].want);
+		buf_free(&b);
+		route_words_free(&w);
+	}
+}
+
+/* The lexicon is searched by halves: it must stay sorted, each word once, and normalised. */
+static void test_lexicon_sorted(void **state)
+{
+	(void)state;
+	for (size_t i = 0; i < route_lexicon_size; i++) {
+		const char *w = route_lexicon[i].word;
+		if (i > 0 && strcmp(route_lexicon[i - 1].word, w) >= 0)
+			fail_msg("'%s' then '%s': out of order", route_lexicon[i - 1].word, w);
+		char *norm = route_normalize(w, strlen(w));
+		if (strcmp(norm, w) != 0)
+			fail_msg("'%s' is not normalised ('%s')", w, norm);
+		free(norm);
+		bool is_number = route_lexicon[i].kinds & (ROUTE_CARDINAL | ROUTE_ORDINAL);
+		if (is_number != (route_lexicon[i].value > 0))
+			fail_msg("'%s': a value without being a number, or the other way", w);
+	}
+}
+
+/* Number words match only exactly; other words keep their slips. */
+static void test_number_words_flagged(void **state)
+{
+	(void)state;
+	struct route_words w;
+	route_words_init(&w, "Segunda soporte 2º", strlen("Segunda soporte 2º"));
+	assert_int_equal(w.count, 3);
+	assert_true(w.words[0].is_number_word);
+	assert_false(w.words[1].is_number_word);
+	assert_true(w.words[2].has_digit);
+	route_words_free(&w);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_number_words),
+		cmocka_unit_test(test_lexicon_sorted),
+		cmocka_unit_test(test_annotations),
+		cmocka_unit_test(test_number_words_flagged),
 		cmocka_unit_test(test_table),
 		cmocka_unit_test(test_invalid_utf8),
 		cmocka_unit_test(test_null_text),

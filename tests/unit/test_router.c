@@ -125,6 +125,26 @@ static const struct scenario scenarios[] = {
 	    { REPLY("quiero comprr"), DONE, "assign 2 | send R2 | send A Lucía / Ventas",
 	      "routing: option 2 matched 'comprar' (typing slip: 'comprr'); assigned to "
 	      "Ventas" } } },
+	{ "a number word, and a negated mention set aside",
+	  FULL,
+	  { 0 },
+	  { { FIRST_TEXT("hola"), ROUTING(0), "unassign | send W",
+	      "routing: new conversation; welcome sent" },
+	    { REPLY("no quiero comprar"), ROUTING(1), "send F",
+	      "routing: not understood (only negated answers: 'comprar' after 'no'); fallback "
+	      "sent, attempt 1 of 3" },
+	    { REPLY("No es de ventas, la primera"), DONE, "assign 1 | send A Lucía / Soporte",
+	      "routing: option 1 matched '1' (number word: 'primera'; set aside, negated: "
+	      "'ventas' after 'no'); assigned to Soporte" } } },
+	{ "a negated mention beside the winner",
+	  FULL,
+	  { 0 },
+	  { { FIRST_TEXT("hola"), ROUTING(0), "unassign | send W",
+	      "routing: new conversation; welcome sent" },
+	    { REPLY("no es de soporte, quiero comprr"), DONE,
+	      "assign 2 | send R2 | send A Lucía / Ventas",
+	      "routing: option 2 matched 'comprar' (typing slip: 'comprr'; set aside, negated: "
+	      "'soporte' after 'no'); assigned to Ventas" } } },
 	{ "a button, by its id",
 	  FULL,
 	  { 0 },

@@ -286,13 +286,16 @@ function optionCard(editor, option, i) {
 }
 
 function candidateText(c) {
-  const how = c.match === 'slip' ? t('routing.try.slip', { matched: c.matched }) : t('routing.try.exact');
-  return t('routing.try.candidate', { n: c.option + 1, answer: c.answer, how });
+  const how = c.source === 'number_word' ? t('routing.try.numberWord', { matched: c.matched })
+    : c.match === 'slip' ? t('routing.try.slip', { matched: c.matched }) : t('routing.try.exact');
+  const text = t('routing.try.candidate', { n: c.option + 1, answer: c.answer, how });
+  return c.negated_by ? t('routing.try.negated', { candidate: text, negation: c.negated_by }) : text;
 }
 
 const REASONS = {
   matched: () => t('routing.try.reason.matched'),
   no_match: () => t('routing.try.reason.noMatch'),
+  negated: () => t('routing.try.reason.negated'),
   tie: () => t('routing.try.reason.tie'),
   no_words: () => t('routing.try.reason.noWords'),
   not_text: () => t('routing.try.reason.notText'),
@@ -312,16 +315,18 @@ function explanation(answer) {
   ];
   if (m) {
     rows.push([t('routing.try.option'), t('routing.option.title', { n: m.option + 1 })]);
-    rows.push([t('routing.try.answer'), m.match === 'slip'
-      ? t('routing.try.answerSlip', { answer: m.answer, matched: m.matched })
-      : t('routing.try.answerExact', { answer: m.answer })]);
+    rows.push([t('routing.try.answer'), m.source === 'number_word'
+      ? t('routing.try.answerNumberWord', { answer: m.answer, matched: m.matched })
+      : m.match === 'slip'
+        ? t('routing.try.answerSlip', { answer: m.answer, matched: m.matched })
+        : t('routing.try.answerExact', { answer: m.answer })]);
   }
   const candidates = answer.candidates ?? [];
   return [
     h('p', { class: ['try-outcome', `try-outcome-${answer.outcome}`] },
       icon(answer.outcome === 'fallback' ? 'alert' : 'check'), h('span', {}, outcomeText(answer))),
     h('dl', { class: 'try-facts' }, rows.map(([k, v]) => h('div', {}, h('dt', {}, k), h('dd', {}, v)))),
-    candidates.length > 1 && h('div', {},
+    (candidates.length > 1 || candidates.some((c) => c.negated_by)) && h('div', {},
       h('p', { class: 'try-subtitle' }, t('routing.try.candidates')),
       h('ul', { class: 'try-candidates', role: 'list' }, candidates.map((c) => h('li', {}, candidateText(c))))),
     answer.truncated && h('p', { class: 'hint' }, t('routing.try.truncated')),
