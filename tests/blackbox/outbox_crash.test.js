@@ -39,7 +39,10 @@ test('kill -9 with 500 queued messages, restart: all 500 delivered, none twice',
   // Kill once sends hang in flight and every answered send is recorded: the one window no
   // design closes (answered, not yet recorded) is left out on purpose, see docs/OUTBOX.md.
   await until(() => fake.requests.some((r) => r.outcome === 'hung') && !fake.requests.some((r) => r.outcome === 'pending') &&
-    Number(sql(first, 'SELECT count(*) FROM outbox')) === 500 - fake.sent('whatsapp').length, 'a send in flight');
+    Number(sql(first, 'SELECT count(*) FROM outbox')) === 500 - fake.sent('whatsapp').length,
+  () => `a send in flight: ${fake.requests.filter((r) => r.outcome === 'hung').length} hung, ` +
+    `${fake.requests.filter((r) => r.outcome === 'pending').length} pending, ${fake.sent('whatsapp').length} sent, ` +
+    `outbox ${sql(first, "SELECT group_concat(state || ' ' || n, ', ') FROM (SELECT state, count(*) AS n FROM outbox GROUP BY state)")}`);
   first.child.kill('SIGKILL');
   const { signal } = await first.exited;
   assert.equal(signal, 'SIGKILL');
