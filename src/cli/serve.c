@@ -140,7 +140,7 @@ int cli_serve(const struct command *cmd, struct config *c, char **pos)
 	app.events = app.poller ? events_hub_start(st, c, &e) : NULL;
 	app.scheduler =
 	    app.events ? scheduler_start(st, timers, sizeof(timers) / sizeof(timers[0]), &e) : NULL;
-	struct http_server *srv = app.scheduler ? http_server_start(&app, &e) : NULL;
+	struct http_server *srv = app.scheduler ? http_server_start(&app, http_route, &e) : NULL;
 	if (srv == NULL) {
 		pool_stop(app.hashing);
 		scheduler_stop(app.scheduler);
