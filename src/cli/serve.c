@@ -42,6 +42,7 @@ int cli_open_store(struct config *c, int pool, struct store **st)
 	int applied;
 	if (store_migrate(*st, &applied, &e) < 0) {
 		store_close(*st);
+		*st = NULL;
 		return cli_fail("%s", e.message);
 	}
 	return 0;
@@ -108,6 +109,18 @@ static const struct scheduler_job timers[] = {
 	{ "snooze", conversation_snooze_next_end, conversation_wake_snoozed },
 };
 
+/* Stops what started (each stop takes NULL), the last started first, then the store and key. */
+static void stop_workers(struct app *app, struct seal *seal)
+{
+	pool_stop(app->hashing);
+	scheduler_stop(app->scheduler);
+	events_hub_stop(app->events);
+	poller_stop(app->poller);
+	outbox_worker_stop(app->outbox);
+	store_close(app->store);
+	seal_free(seal);
+}
+
 int cli_serve(const struct command *cmd, struct config *c, char **pos)
 {
 	struct store *st = NULL;
@@ -140,15 +153,9 @@ int cli_serve(const struct command *cmd, struct config *c, char **pos)
 	app.events = app.poller ? events_hub_start(st, c, &e) : NULL;
 	app.scheduler =
 	    app.events ? scheduler_start(st, timers, sizeof(timers) / sizeof(timers[0]), &e) : NULL;
-	struct http_server *srv = app.scheduler ? http_server_start(&app, &e) : NULL;
+	struct http_server *srv = app.scheduler ? http_server_start(&app, http_route, &e) : NULL;
 	if (srv == NULL) {
-		pool_stop(app.hashing);
-		scheduler_stop(app.scheduler);
-		events_hub_stop(app.events);
-		poller_stop(app.poller);
-		outbox_worker_stop(app.outbox);
-		store_close(st);
-		seal_free(seal);
+		stop_workers(&app, seal);
 		return cli_fail("%s", e.message);
 	}
 	printf("Centralita %s listening on http://%s:%d\n", CENTRALITA_VERSION, c->listen_host,
@@ -160,13 +167,7 @@ int cli_serve(const struct command *cmd, struct config *c, char **pos)
 	log_info("received %s: finishing requests in flight",
 	         sig == SIGTERM ? "SIGTERM" : "SIGINT");
 	http_server_stop(srv, 10000);
-	pool_stop(app.hashing);
-	scheduler_stop(app.scheduler);
-	events_hub_stop(app.events);
-	poller_stop(app.poller);
-	outbox_worker_stop(app.outbox);
-	store_close(st);
-	seal_free(seal);
+	stop_workers(&app, seal);
 	log_info("stopped");
 	return 0;
 }

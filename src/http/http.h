@@ -109,7 +109,8 @@ struct MHD_Response *sse_response(struct events_sub *s);
 
 /* The server. */
 struct http_server;
-struct http_server *http_server_start(struct app *app, struct error *e);
+/* Serves with handle answering every request (http_route; the server itself knows no route). */
+struct http_server *http_server_start(struct app *app, http_handler handle, struct error *e);
 /* The port actually bound (useful when the configured port is 0). */
 int http_server_port(struct http_server *srv);
 /* Stops accepting, lets the requests in flight finish (at most wait_ms), then stops. */

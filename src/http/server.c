@@ -2,7 +2,8 @@
  * libmicrohttpd plumbing: the epoll thread pool, body collection with the 1 MiB cap,
  * turning handler responses into HTTP, the access log and the graceful stop; and the
  * connection limits: descriptors, per client address, a deadline for each request's headers,
- * and no ambiguous framing. Nothing here knows a route; http_route() does.
+ * and no ambiguous framing. Nothing here knows a route: the caller hands in the handler
+ * (http_route()), so the plumbing never calls up into the routes.
  */
 #include <arpa/inet.h>
 #include <microhttpd.h>
@@ -45,6 +46,7 @@ struct waiting {
 struct http_server {
 	struct MHD_Daemon *daemon;
 	struct app *app;
+	http_handler handle; /* http_route, given by the caller */
 	atomic_int in_flight;
 	int header_timeout_ms;
 	pthread_t watchdog;
@@ -298,7 +300,7 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *c, const cha
 	if (x->is_deferred) /* called again once http_resume set the answer */
 		return atomic_load(&x->is_answered) ? queue(c, x, &x->later) : MHD_YES;
 	struct http_response res = { 0 };
-	http_route(&x->req, &res);
+	srv->handle(&x->req, &res);
 	return x->is_deferred ? MHD_YES : queue(c, x, &res);
 }
 
@@ -386,7 +388,7 @@ static unsigned int connection_limit(void)
 	return (unsigned int)limit;
 }
 
-struct http_server *http_server_start(struct app *app, struct error *e)
+struct http_server *http_server_start(struct app *app, http_handler handle, struct error *e)
 {
 	const struct config *cfg = app->config;
 	struct addrinfo hints = { .ai_family = AF_UNSPEC,
@@ -404,6 +406,7 @@ struct http_server *http_server_start(struct app *app, struct error *e)
 	    cfg->threads > 0 ? (unsigned int)cfg->threads : (unsigned int)(cores > 0 ? cores : 2);
 	struct http_server *srv = xcalloc(1, sizeof(*srv));
 	srv->app = app;
+	srv->handle = handle;
 	srv->header_timeout_ms = cfg->header_timeout_ms;
 	pthread_mutex_init(&srv->lock, NULL);
 	pthread_cond_init(&srv->cond, NULL);

@@ -118,6 +118,9 @@ test('a database newer than the binary is refused with a clear message', async (
   const again = await startServer({ dir }).catch((e) => e);
   assert.ok(again instanceof Error);
   assert.match(again.message, /schema version 9999, newer than this binary/);
+  // Refused, not crashed: the usual failure status, no sanitizer report (a double close was one).
+  assert.match(again.message, /server exited: \{"code":1,"signal":null\}/);
+  assert.doesNotMatch(again.message, /Sanitizer/);
 });
 
 test('SIGTERM finishes the requests in flight and exits 0', async () => {
