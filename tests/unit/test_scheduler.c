@@ -16,6 +16,8 @@
 
 #include <cmocka.h>
 
+#include "store_test.h"
+
 #include "core/clock.h"
 #include "scheduler/scheduler.h"
 
@@ -89,11 +91,7 @@ static int64_t count_runs(struct store *st)
 static void test_runs_what_is_due(void **state)
 {
 	(void)state;
-	const char *tmp = getenv("CENTRALITA_TEST_TMP");
-	mkdir(tmp ? tmp : "/tmp", 0700);
-	snprintf(path, sizeof(path), "sqlite:%s/test_scheduler_%d.db", tmp ? tmp : "/tmp",
-	         getpid());
-	unlink(path + 7);
+	test_db_new(path, sizeof(path), "test_scheduler");
 	struct store *st;
 	struct error e;
 	assert_int_equal(store_open(path, 3, 5000, &st, &e), 0);
@@ -120,12 +118,7 @@ static void test_runs_what_is_due(void **state)
 
 	scheduler_stop(s);
 	store_close(st);
-	char file[520];
-	unlink(path + 7);
-	snprintf(file, sizeof(file), "%s-wal", path + 7);
-	unlink(file);
-	snprintf(file, sizeof(file), "%s-shm", path + 7);
-	unlink(file);
+	test_db_remove(path);
 }
 
 int main(void)

@@ -12,16 +12,15 @@
 
 #include <cmocka.h>
 
+#include "store_test.h"
+
 #include "store/store.h"
 
 static char path[512];
 
 static int setup(void **state)
 {
-	const char *tmp = getenv("CENTRALITA_TEST_TMP");
-	mkdir(tmp ? tmp : "/tmp", 0700);
-	snprintf(path, sizeof(path), "sqlite:%s/test_store_%d.db", tmp ? tmp : "/tmp", getpid());
-	unlink(path + 7);
+	test_db_new(path, sizeof(path), "test_store");
 	struct store *st;
 	struct error e;
 	int applied = -1;
@@ -38,12 +37,7 @@ static int setup(void **state)
 static int teardown(void **state)
 {
 	store_close(*state);
-	char file[520];
-	unlink(path + 7);
-	snprintf(file, sizeof(file), "%s-wal", path + 7);
-	unlink(file);
-	snprintf(file, sizeof(file), "%s-shm", path + 7);
-	unlink(file);
+	test_db_remove(path);
 	return 0;
 }
 

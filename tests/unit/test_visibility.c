@@ -16,6 +16,8 @@
 
 #include <cmocka.h>
 
+#include "store_test.h"
+
 #include "inbox/inbox.h"
 #include "visibility/visibility.h"
 
@@ -100,11 +102,7 @@ static int64_t add_conversation(struct store_tx *tx, int a, int64_t team_id, int
 
 static int setup(void **state)
 {
-	const char *tmp = getenv("CENTRALITA_TEST_TMP");
-	mkdir(tmp ? tmp : "/tmp", 0700);
-	snprintf(path, sizeof(path), "sqlite:%s/test_visibility_%d.db", tmp ? tmp : "/tmp",
-	         getpid());
-	unlink(path + 7);
+	test_db_new(path, sizeof(path), "test_visibility");
 	struct world *w = calloc(1, sizeof(*w));
 	struct error e;
 	int applied;
@@ -145,12 +143,7 @@ static int teardown(void **state)
 	struct world *w = *state;
 	store_close(w->st);
 	free(w);
-	char file[520];
-	unlink(path + 7);
-	snprintf(file, sizeof(file), "%s-wal", path + 7);
-	unlink(file);
-	snprintf(file, sizeof(file), "%s-shm", path + 7);
-	unlink(file);
+	test_db_remove(path);
 	return 0;
 }
 
