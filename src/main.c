@@ -14,7 +14,7 @@
 
 static struct cli_flag user_add_flags[] = {
 	{ "name", "the person's name (defaults to the part of the e-mail before @)", NULL, false },
-	{ "role", "admin or agent (agent)", NULL, false },
+	{ "role", "admin, agent or restricted (agent)", NULL, false },
 	{ "password", "the password (a random one is printed when omitted)", NULL, true },
 	{ NULL, NULL, NULL, false },
 };
@@ -62,7 +62,8 @@ static const struct command commands[] = {
 	  true, cli_serve },
 	{ "migrate", "migrate [--db URL]", "Brings the database schema up to date.", 0, NULL, true,
 	  cli_migrate },
-	{ "user add", "user add EMAIL [--name NAME] [--role admin|agent] [--password-file PATH]",
+	{ "user add",
+	  "user add EMAIL [--name NAME] [--role admin|agent|restricted] [--password-file PATH]",
 	  "Creates a user.", 1, user_add_flags, true, cli_user_add },
 	{ "user list", "user list", "Lists the users.", 0, NULL, true, cli_user_list },
 	{ "user passwd", "user passwd EMAIL [--password-file PATH]",

@@ -27,7 +27,9 @@
 #define AUTH_HASH_MAX     128                  /* argon2id encoded hash, NUL included */
 #define API_TOKEN_LEN     (TOKEN_TEXT_LEN + 4) /* "ctk_" + token + NUL */
 
-enum role { ROLE_AGENT, ROLE_ADMIN };
+/* The values are what CONVERSATION_VISIBLE (visibility/) is given as $3. A restricted agent
+ * sees only the conversations assigned to them. */
+enum role { ROLE_AGENT = 0, ROLE_ADMIN = 1, ROLE_RESTRICTED = 2 };
 enum availability { AVAILABILITY_ONLINE, AVAILABILITY_AWAY, AVAILABILITY_OFFLINE };
 
 /* Who is asking: every visibility decision starts from this. */
@@ -35,6 +37,7 @@ struct actor {
 	int64_t account_id;
 	int64_t user_id;
 	enum role role;
+	bool is_masked; /* restricted, in an account that masks customers' phone and e-mail */
 };
 
 struct user {
@@ -53,15 +56,32 @@ struct user {
 struct user_changes {
 	const char *email;
 	const char *name;
-	const char *role;          /* "admin" or "agent" */
+	const char *role;          /* "admin", "agent" or "restricted" */
 	const char *availability;  /* "online", "away" or "offline" */
 	const char *password_hash; /* from auth_password_hash */
 	int is_active;
 };
 
+/* account.c */
+
+/* The account's settings an admin changes through /api/v1/account. */
+struct account {
+	int64_t id;
+	char name[USER_NAME_MAX + 1];
+	bool is_masking_restricted; /* restricted agents see phones and e-mails masked */
+};
+
+int account_get(struct store_tx *tx, int64_t id, struct account *out, struct error *e);
+/* Sets is_masking_restricted when has_masking. */
+int account_update(struct store_tx *tx, int64_t id, bool has_masking, bool is_masking,
+                   struct error *e);
+json_t *account_json(const struct account *a);
+
 /* users.c */
 
 const char *role_name(enum role role);
+/* "admin", "agent" or "restricted" into *out; -1 for anything else. */
+int role_parse(const char *s, enum role *out);
 const char *availability_name(enum availability availability);
 
 /* Users. Creating needs email, name, role and password_hash. */

@@ -182,7 +182,7 @@ static int get(struct http_request *req, struct store_tx *tx, void *arg, json_t 
 	if (rc == 0 && (tags = conversation_tags(tx, f.id, e)) == NULL)
 		rc = e->code;
 	if (rc == 0) {
-		json_t *item = conversation_item_json(&items[0], clock_now_ms());
+		json_t *item = conversation_item_json(&req->who, &items[0], clock_now_ms());
 		json_object_set_new(item, "tags", tags);
 		*answer = json_pack("{s:o}", "conversation", item);
 	}
@@ -208,7 +208,7 @@ static int list(struct http_request *req, struct store_tx *tx, void *filter, jso
 	int64_t now = clock_now_ms();
 	json_t *arr = json_array();
 	for (size_t i = 0; i < n; i++)
-		json_array_append_new(arr, conversation_item_json(&items[i], now));
+		json_array_append_new(arr, conversation_item_json(&req->who, &items[i], now));
 	char cursor[HTTP_CURSOR_TEXT_MAX];
 	if (n == (size_t)f->limit)
 		http_cursor_encode(items[n - 1].c.last_activity_at, items[n - 1].c.id, cursor);

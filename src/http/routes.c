@@ -41,6 +41,8 @@ static const struct route routes[] = {
 	{ "GET", "/api/v1/tokens", USER, api_tokens_list },
 	{ "POST", "/api/v1/tokens", USER, api_token_create },
 	{ "DELETE", "/api/v1/tokens/:id", USER, api_token_delete },
+	{ "GET", "/api/v1/account", USER, api_account_get },
+	{ "PATCH", "/api/v1/account", ADMIN, api_account_update },
 	{ "GET", "/api/v1/users", USER, api_users_list },
 	{ "POST", "/api/v1/users", ADMIN | HASHING, api_user_create },
 	{ "GET", "/api/v1/users/:id", USER, api_user_get },

@@ -65,8 +65,8 @@ int conversation_get(struct store_tx *tx, const struct actor *who, int64_t id,
 {
 	int rc = store_get_row(
 	    tx, "SELECT " CONVERSATION_COLUMNS " WHERE" CONVERSATION_VISIBLE " AND v.id = $4",
-	    STORE_ARGS(SV_INT(who->account_id), SV_INT(who->user_id),
-	               SV_INT(who->role == ROLE_ADMIN), SV_INT(id)),
+	    STORE_ARGS(SV_INT(who->account_id), SV_INT(who->user_id), SV_INT(who->role),
+	               SV_INT(id)),
 	    read_conversation, out);
 	if (rc == ERR_NOT_FOUND)
 		return error_set(e, rc, "no such conversation");
@@ -387,7 +387,7 @@ static void filter_args(const struct actor *who, const struct conversation_filte
 	struct store_value v[FILTER_ARGS] = {
 		SV_INT(who->account_id),
 		SV_INT(who->user_id),
-		SV_INT(who->role == ROLE_ADMIN),
+		SV_INT(who->role),
 		SV_INT(f->view),
 		SV_INT(f->team_id),
 		SV_TEXT(f->has_status ? conversation_status_name(f->status) : ""),
@@ -470,8 +470,8 @@ static int conversation_count_unread(struct store_tx *tx, const struct actor *wh
 	    " AND v.status <> 'resolved' AND EXISTS (SELECT 1 FROM messages i"
 	    " WHERE i.conversation_id = v.id AND i.direction = 'in'"
 	    " AND i.id > v.last_read_message_id) LIMIT $4)",
-	    STORE_ARGS(SV_INT(who->account_id), SV_INT(who->user_id),
-	               SV_INT(who->role == ROLE_ADMIN), SV_INT(CONVERSATION_COUNT_MAX + 1)),
+	    STORE_ARGS(SV_INT(who->account_id), SV_INT(who->user_id), SV_INT(who->role),
+	               SV_INT(CONVERSATION_COUNT_MAX + 1)),
 	    n);
 	return store_failed(e, rc);
 }
@@ -486,7 +486,8 @@ static json_int_t capped_count(json_t *capped, const char *key, int64_t n)
 }
 
 /* The navigation's numbers in one answer: open conversations in each view the person has
- * (general, mine and their teams; every team and all for admins), and the unread ones. */
+ * (general, mine and their teams; every team and all for admins; mine alone for restricted
+ * agents), and the unread ones. */
 int conversation_counts_json(struct store_tx *tx, const struct actor *who, json_t **answer,
                              struct error *e)
 {
@@ -494,13 +495,15 @@ int conversation_counts_json(struct store_tx *tx, const struct actor *who, json_
 		[VIEW_GENERAL] = "general", [VIEW_MINE] = "mine", [VIEW_ALL] = "all"
 	};
 	bool is_admin = who->role == ROLE_ADMIN;
+	int first = who->role == ROLE_RESTRICTED ? VIEW_MINE : VIEW_GENERAL;
+	int last = is_admin ? VIEW_ALL : who->role == ROLE_RESTRICTED ? VIEW_MINE : VIEW_TEAM;
 	struct team *teams = NULL;
 	size_t n = 0;
 	struct conversation_filter f = { .has_status = true, .status = STATUS_OPEN };
 	int64_t count = 0;
 	int rc = team_list(tx, who, &teams, &n, e);
 	json_t *views = json_object(), *capped = json_array();
-	for (int v = VIEW_GENERAL; rc == 0 && v <= (is_admin ? VIEW_ALL : VIEW_TEAM); v++) {
+	for (int v = first; rc == 0 && v <= last; v++) {
 		for (size_t i = 0; i < (v == VIEW_TEAM ? n : 1) && rc == 0; i++) {
 			if (v == VIEW_TEAM && !teams[i].is_member && !is_admin)
 				continue;
@@ -644,11 +647,18 @@ json_t *message_json(const struct message *m)
 	                 (json_int_t)m->created_at);
 }
 
-json_t *conversation_item_json(const struct conversation_item *it, int64_t now)
+json_t *conversation_item_json(const struct actor *who, const struct conversation_item *it,
+                               int64_t now)
 {
 	json_t *o = conversation_json(&it->c, now);
+	char masked[VISIBILITY_MASKED_MAX];
+	const char *phone = it->contact_phone;
+	if (phone[0] && who->is_masked) {
+		visibility_mask_phone(phone, masked);
+		phone = masked;
+	}
 	json_object_set_new(json_object_get(o, "contact"), "phone",
-	                    it->contact_phone[0] ? json_string(it->contact_phone) : json_null());
+	                    phone[0] ? json_string(phone) : json_null());
 	json_object_set_new(o, "team", json_named(it->c.team_id, it->team_name));
 	json_object_set_new(o, "assignee", json_named(it->c.assignee_id, it->assignee_name));
 	json_object_set_new(o, "last_message",

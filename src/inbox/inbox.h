@@ -248,9 +248,10 @@ void conversation_items_free(struct conversation_item *items, size_t n);
  * (`capped` names those cut there). */
 int conversation_counts_json(struct store_tx *tx, const struct actor *who, json_t **answer,
                              struct error *e);
-/* A list item as the API answers it: conversation_json with contact, team, assignee, last
- * message and unread count. */
-json_t *conversation_item_json(const struct conversation_item *it, int64_t now);
+/* A list item as the API answers it to who: conversation_json with contact (its phone masked
+ * for a masked actor), team, assignee, last message and unread count. */
+json_t *conversation_item_json(const struct actor *who, const struct conversation_item *it,
+                               int64_t now);
 /* The number of UTF-8 characters in q. */
 size_t conversation_query_chars(const char *q);
 

@@ -74,7 +74,7 @@ int team_get(struct store_tx *tx, const struct actor *who, int64_t id, struct te
 {
 	return query_team(tx, TEAM_SELECT " WHERE" TEAM_VISIBLE " AND t.id = $4",
 	                  STORE_ARGS(SV_INT(who->account_id), SV_INT(who->user_id),
-	                             SV_INT(who->role == ROLE_ADMIN), SV_INT(id)),
+	                             SV_INT(who->role), SV_INT(id)),
 	                  out, e);
 }
 

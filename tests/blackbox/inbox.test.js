@@ -10,7 +10,7 @@ import { connectAll, customerWrites } from './lib/providers.js';
 import { openStream } from './lib/sse.js';
 import { until } from './lib/until.js';
 
-let fake, s, admin, ch, teams, ana, bruno, carla, dani;
+let fake, s, admin, ch, teams, ana, bruno, carla, dani, rita;
 before(async () => {
   fake = await startFakeProvider();
   s = await startServer({ env: fake.env });
@@ -22,7 +22,8 @@ before(async () => {
   bruno = await agentClient(s, admin, 'bruno@example.com', 'Bruno'); // Soporte
   carla = await agentClient(s, admin, 'carla@example.com', 'Carla'); // no team
   dani = await agentClient(s, admin, 'dani@example.com', 'Dani');    // Ventas, deactivated
-  for (const [who, team] of [[ana, 'Ventas'], [bruno, 'Soporte'], [dani, 'Ventas']]) {
+  rita = await agentClient(s, admin, 'rita@example.com', 'Rita', { role: 'restricted' }); // Ventas
+  for (const [who, team] of [[ana, 'Ventas'], [bruno, 'Soporte'], [dani, 'Ventas'], [rita, 'Ventas']]) {
     const r = await admin.post(`/api/v1/teams/${teams[team]}/members`, { user_id: who.user.id });
     assert.equal(r.status, 201, r.text);
   }
@@ -281,8 +282,9 @@ test('bad input is refused with a clear error and changes nothing', async () => 
   assert.equal(sql(s, `SELECT length(text) FROM conversation_notes ORDER BY id DESC LIMIT 1`), '65536');
 });
 
-// Every new endpoint as an admin, a member of the conversation's team, a non-member and a
-// logged-out caller: the non-member gets 404 (never 403) and never sees it listed.
+// Every new endpoint as an admin, a member of the conversation's team, a non-member, a
+// restricted member it is not assigned to and a logged-out caller: those who may not see it
+// get 404 (never 403) and never see it listed (restricted.test.js has the rest of that role).
 test('the permission matrix', async () => {
   const id = await newConversation({ text: 'secreto de ventas', name: 'Zoe Secreta', team: 'Ventas' });
   const base = `/api/v1/conversations/${id}`;
@@ -307,10 +309,11 @@ test('the permission matrix', async () => {
   for (const send of requests) {
     assertError(await send(bruno), 404, 'not_found');
     assertError(await send(carla), 404, 'not_found');
+    assertError(await send(rita), 404, 'not_found');
     assertError(await send(new Client(s.url)), 401, 'unauthenticated');
   }
   assert.equal(dump(s), before, 'refused requests change nothing');
-  for (const who of [bruno, carla]) {
+  for (const who of [bruno, carla, rita]) {
     for (const q of ['', '?q=Zoe', '?q=secreto', `?view=team:${teams.Ventas}`, '?status=open', `?channel=${ch.whatsapp.id}`]) {
       const page = await list(who, q);
       assert.ok(!ids(page).includes(id), `${q} leaks it`);
@@ -383,11 +386,12 @@ test('the permission matrix: canned responses and metrics', async () => {
   for (const send of adminOnly) {
     assertError(await send(ana), 403, 'forbidden');
     assertError(await send(carla), 403, 'forbidden');
+    assertError(await send(rita), 403, 'forbidden');
     assertError(await send(new Client(s.url)), 401, 'unauthenticated');
   }
   assertError(await new Client(s.url).get('/api/v1/canned-responses'), 401, 'unauthenticated');
   assert.equal(dump(s), before, 'refused requests change nothing');
-  for (const who of [admin, ana, carla]) {
+  for (const who of [admin, ana, carla, rita]) {
     const r = await who.get('/api/v1/canned-responses?q=matriz');
     assert.equal(r.status, 200, r.text);
     assert.deepEqual(r.json.canned_responses.map((c) => c.shortcut), ['matriz']);
