@@ -3,7 +3,9 @@
 -- numbers and e-mail addresses for them.
 --
 -- SQLite cannot change a CHECK constraint in place, so users is rebuilt as 0010 rebuilt
--- channels (new table, copy, drop, rename, indexes again), with foreign keys off.
+-- channels (new table, copy, drop, rename, indexes again), with foreign keys off; accounts
+-- is rebuilt the same way for its new column, so the file can run again on a database whose
+-- later migrations were undone (as the upgrade tests do).
 
 CREATE TABLE users_new (
 	id INTEGER PRIMARY KEY,
@@ -27,5 +29,15 @@ ALTER TABLE users_new RENAME TO users;
 CREATE UNIQUE INDEX users_email ON users (email);
 CREATE INDEX users_account ON users (account_id);
 
--- 1: restricted agents see customers' phone numbers and e-mail addresses masked.
-ALTER TABLE accounts ADD COLUMN mask_restricted INTEGER NOT NULL DEFAULT 0;
+CREATE TABLE accounts_new (
+	id INTEGER PRIMARY KEY,
+	account_id INTEGER NOT NULL, -- itself: every table carries account_id
+	name TEXT NOT NULL,
+	-- 1: restricted agents see customers' phone numbers and e-mail addresses masked
+	mask_restricted INTEGER NOT NULL DEFAULT 0,
+	created_at INTEGER NOT NULL
+);
+INSERT INTO accounts_new (id, account_id, name, created_at)
+SELECT id, account_id, name, created_at FROM accounts;
+DROP TABLE accounts;
+ALTER TABLE accounts_new RENAME TO accounts;
