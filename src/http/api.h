@@ -64,6 +64,12 @@ void api_tokens_list(struct http_request *req, struct http_response *res);
 void api_token_create(struct http_request *req, struct http_response *res);
 void api_token_delete(struct http_request *req, struct http_response *res);
 
+void api_hours_get(struct http_request *req, struct http_response *res);
+void api_hours_put(struct http_request *req, struct http_response *res);
+void api_hours_delete(struct http_request *req, struct http_response *res);
+void api_team_hours_get(struct http_request *req, struct http_response *res);
+void api_team_hours_put(struct http_request *req, struct http_response *res);
+void api_team_hours_delete(struct http_request *req, struct http_response *res);
 void api_account_get(struct http_request *req, struct http_response *res);
 void api_account_update(struct http_request *req, struct http_response *res);
 void api_users_list(struct http_request *req, struct http_response *res);

@@ -319,7 +319,6 @@ void api_conversation_assign(struct http_request *req, struct http_response *res
 void api_conversation_snooze(struct http_request *req, struct http_response *res)
 {
 	int_action(req, res, "until", conversation_snooze);
-	scheduler_wake(req->app->scheduler); /* committed: its end may be the next due time */
 }
 
 static int unassign(struct store_tx *tx, const struct actor *who, int64_t id, int64_t value,

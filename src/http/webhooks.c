@@ -12,6 +12,7 @@
 #include "core/xmalloc.h"
 #include "http/api.h"
 #include "ingest.h"
+#include "scheduler/scheduler.h"
 
 /* The Meta kind a /webhooks/<kind> path serves. */
 static enum channel_kind path_kind(const char *path)
@@ -81,6 +82,8 @@ static void answer(struct ingest_job *j, int rc)
 		                          "duplicates", (json_int_t)j->counts.duplicates));
 	if (rc == 0 && j->counts.queued > 0)
 		outbox_worker_wake(req->app->outbox);
+	if (rc == 0 && j->counts.stored > 0) /* routing may have queued one until its team opens */
+		scheduler_wake(req->app->scheduler);
 	webhook_free(h);
 	http_resume(req, &res);
 }

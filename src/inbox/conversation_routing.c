@@ -320,6 +320,30 @@ static int apply(struct store_tx *tx, int64_t id, const struct routed *c,
 	return rc;
 }
 
+/* Routed to a team out of its hours: the team's out-of-hours message, in the language of the
+ * customer's words (text, may be NULL), and a line in the timeline. */
+static int tell_out_of_hours(struct store_tx *tx, int64_t id, const struct routed *c,
+                             int64_t team_id, const char *text, int64_t now, size_t *queued)
+{
+	const char *language = text != NULL ? hours_language_of(text) : NULL;
+	char *message = business_hours_closed_message(tx, c->account_id, team_id, now, language);
+	int rc = 0;
+	if (message != NULL) {
+		struct router_action a = { .kind = ROUTER_SEND_TEXT, .text = message };
+		rc = apply(tx, id, c, &a, now, queued);
+		if (rc >= 0)
+			rc = store_exec(
+			    tx,
+			    "INSERT INTO conversation_events (account_id, conversation_id,"
+			    " kind, text, created_at) VALUES ($1, $2, 'hours',"
+			    " 'out of hours: the out-of-hours message was sent and it waits"
+			    " in the queue until the team opens', $3)",
+			    STORE_ARGS(SV_INT(c->account_id), SV_INT(id), SV_INT(now)));
+	}
+	free(message);
+	return rc;
+}
+
 int routing_step(struct store_tx *tx, int64_t conversation_id, const struct router_event *ev,
                  int64_t now, size_t *queued, struct error *e)
 {
@@ -362,6 +386,10 @@ int routing_step(struct store_tx *tx, int64_t conversation_id, const struct rout
 		               res.outcome == ROUTER_MATCHED ? SV_INT((int64_t)res.option)
 		                                             : SV_NULL,
 		               SV_INT(now)));
+	for (size_t i = 0; i < res.count && rc >= 0; i++)
+		if (res.actions[i].kind == ROUTER_ASSIGN_TEAM)
+			rc = tell_out_of_hours(tx, conversation_id, &c, res.actions[i].team_id,
+			                       ev->message.text, now, &count);
 	if (rc >= 0)
 		rc = events_emit_conversation(tx, conversation_id, "routing", &c.before, now);
 	router_result_free(&res);

@@ -18,6 +18,7 @@
 #include "core/err.h"
 #include "core/seal.h"
 #include "core/token.h"
+#include "hours/hours.h"
 #include "routing/routing.h"
 #include "store/store.h"
 
@@ -96,6 +97,36 @@ int inbox_user_update(struct store_tx *tx, int64_t account_id, int64_t id,
  * again by its team's method. */
 int team_reassign_if_away(struct store_tx *tx, int64_t conversation_id, int64_t now,
                           struct error *e);
+
+/* business_hours.c */
+
+/* The hours that apply to a team (its own, else the account's; team_id 0: the account's) as
+ * *out to free, or NULL when there are none: then it is always open. */
+int business_hours_of_team(struct store_tx *tx, int64_t account_id, int64_t team_id,
+                           struct hours **out, struct error *e);
+/* As GET …/business-hours answers: the owner's own document (null: none), whether the team
+ * uses the account's, open now, and the next opening (null: never). */
+int business_hours_json(struct store_tx *tx, int64_t account_id, int64_t team_id, int64_t now,
+                        json_t **out, struct error *e);
+/* Checks and saves the document of the account (team_id 0) or a team; ERR_UNPROCESSABLE
+ * naming the field. The queued conversations of the account then look at the hours again. */
+int business_hours_put(struct store_tx *tx, int64_t account_id, int64_t team_id, const json_t *doc,
+                       int64_t now, struct error *e);
+/* ERR_NOT_FOUND when the owner has none of its own. */
+int business_hours_delete(struct store_tx *tx, int64_t account_id, int64_t team_id, int64_t now,
+                          struct error *e);
+/* 1 when the team is open at now, 0 when not (*opens_at, may be NULL: the next opening, 0
+ * for never), negative on failure. */
+int business_hours_team_is_open(struct store_tx *tx, int64_t account_id, int64_t team_id,
+                                int64_t now, int64_t *opens_at, struct error *e);
+/* The team's out-of-hours message for a customer writing in language (NULL: unknown), with
+ * {opens_at} filled, when the team is closed at now and has one; NULL otherwise. To free. */
+char *business_hours_closed_message(struct store_tx *tx, int64_t account_id, int64_t team_id,
+                                    int64_t now, const char *language);
+/* The scheduler's job: the earliest time a queued conversation's team opens, and giving
+ * those due to their team's method. */
+int business_hours_next_due(struct store_tx *tx, int64_t *due, struct error *e);
+int business_hours_open_queues(struct store_tx *tx, int64_t now, struct error *e);
 
 /* conversations.c */
 

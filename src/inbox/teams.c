@@ -333,6 +333,17 @@ int team_assign(struct store_tx *tx, int64_t team_id, int64_t conversation_id, i
 	int rc = team_of(tx, team_id, &t, &last);
 	if (rc < 0 || t.assignment == ASSIGN_MANUAL)
 		goto out;
+	/* Out of hours it waits in the queue until the team opens (the scheduler's job). */
+	int64_t opens_at = 0;
+	rc = business_hours_team_is_open(tx, t.account_id, team_id, now, &opens_at, e);
+	if (rc == 0) {
+		rc = store_exec(
+		    tx, "UPDATE conversations SET queued_until = $2 WHERE id = $1",
+		    STORE_ARGS(SV_INT(conversation_id), opens_at > 0 ? SV_INT(opens_at) : SV_NULL));
+		goto out;
+	}
+	if (rc < 0)
+		goto out;
 	cands = xcalloc(MAX_CANDIDATES, sizeof(*cands));
 	rc = read_candidates(tx, &t, cands, &n);
 	const struct candidate *who = rc == 0 ? choose(&t, last, cands, n) : NULL;
@@ -401,6 +412,13 @@ int team_reassign_if_away(struct store_tx *tx, int64_t conversation_id, int64_t 
 		                   " WHERE c.id = $1 AND u.is_active = 1"
 		                   " AND (t.online_only = 0 OR u.availability = 'online')",
 		                   STORE_ARGS(SV_INT(conversation_id)), &keeps);
+	int64_t account_id = 0;
+	if (rc >= 0 && keeps > 0)
+		rc = store_get_int(tx, "SELECT account_id FROM conversations WHERE id = $1",
+		                   STORE_ARGS(SV_INT(conversation_id)), &account_id);
+	if (rc >= 0 && keeps > 0 &&
+	    (rc = business_hours_team_is_open(tx, account_id, team_id, now, NULL, e)) == 0)
+		keeps = 0; /* out of its team's hours, nobody is available */
 	if (rc < 0)
 		return store_failed(e, rc);
 	if (keeps > 0)
