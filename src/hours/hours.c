@@ -74,10 +74,11 @@ static int read_day(const json_t *v, const char *path, struct day *d, struct err
 		if (s == NULL || strlen(s) != 11 || s[5] != '-' || read_time(s, &iv.from) < 0 ||
 		    read_time(s + 6, &iv.to) < 0 || iv.from == DAY_MINUTES)
 			return error_set(e, ERR_UNPROCESSABLE,
-			                 "%s[%zu] must be an interval like \"09:00-14:00\"", path, i);
+			                 "%s[%zu] must be an interval like \"09:00-14:00\"", path,
+			                 i);
 		if (iv.to <= iv.from)
-			return error_set(e, ERR_UNPROCESSABLE,
-			                 "%s[%zu]: %s ends before it starts", path, i, s);
+			return error_set(e, ERR_UNPROCESSABLE, "%s[%zu]: %s ends before it starts",
+			                 path, i, s);
 		d->iv[d->n++] = iv;
 	}
 	qsort(d->iv, (size_t)d->n, sizeof(d->iv[0]), cmp_interval);
@@ -145,20 +146,23 @@ static int read_holidays(const json_t *list, struct hours *h, struct error *e)
 	json_array_foreach(list, i, x)
 	{
 		struct holiday *d = &h->holidays[h->nholidays];
-		const json_t *date = json_object_get(x, "date"), *hours = json_object_get(x, "hours");
+		const json_t *date = json_object_get(x, "date"),
+		             *hours = json_object_get(x, "hours");
 		char path[48];
 		snprintf(path, sizeof(path), "holidays[%zu]", i);
 		if (!json_is_object(x) || json_object_size(x) != 1 + (hours != NULL))
 			return error_set(e, ERR_UNPROCESSABLE,
 			                 "%s must be {\"date\": \"YYYY-MM-DD\"} and optionally"
-			                 " \"hours\"", path);
+			                 " \"hours\"",
+			                 path);
 		if (read_date(json_string_value(date), d) < 0)
 			return error_set(e, ERR_UNPROCESSABLE, "%s.date: no such date (YYYY-MM-DD)",
 			                 path);
 		for (size_t k = 0; k < h->nholidays; k++)
 			if (h->holidays[k].year == d->year && h->holidays[k].month == d->month &&
 			    h->holidays[k].mday == d->mday)
-				return error_set(e, ERR_UNPROCESSABLE, "%s.date: listed twice", path);
+				return error_set(e, ERR_UNPROCESSABLE, "%s.date: listed twice",
+				                 path);
 		snprintf(path + strlen(path), sizeof(path) - strlen(path), ".hours");
 		d->has_hours = hours != NULL;
 		if (hours != NULL && read_day(hours, path, &d->hours, e) < 0)
@@ -181,13 +185,14 @@ static int read_messages(const json_t *m, struct hours *h, struct error *e)
 		              : strcmp(key, "en") == 0 ? &h->message_en
 		                                       : NULL;
 		if (slot == NULL)
-			return error_set(e, ERR_UNPROCESSABLE,
-			                 "out_of_hours_message: the languages are \"es\" and \"en\"");
+			return error_set(
+			    e, ERR_UNPROCESSABLE,
+			    "out_of_hours_message: the languages are \"es\" and \"en\"");
 		if (!json_is_string(v) || json_string_length(v) == 0 ||
 		    json_string_length(v) > HOURS_MESSAGE_MAX)
 			return error_set(e, ERR_UNPROCESSABLE,
-			                 "out_of_hours_message.%s must be text of 1 to %d bytes", key,
-			                 HOURS_MESSAGE_MAX);
+			                 "out_of_hours_message.%s must be text of 1 to %d bytes",
+			                 key, HOURS_MESSAGE_MAX);
 		*slot = xstrdup(json_string_value(v));
 	}
 	return 0;
@@ -229,7 +234,8 @@ struct hours *hours_new(const json_t *doc, struct error *e)
 		goto fail;
 	if ((v = json_object_get(doc, "holidays")) != NULL && read_holidays(v, h, e) < 0)
 		goto fail;
-	if ((v = json_object_get(doc, "out_of_hours_message")) != NULL && read_messages(v, h, e) < 0)
+	if ((v = json_object_get(doc, "out_of_hours_message")) != NULL &&
+	    read_messages(v, h, e) < 0)
 		goto fail;
 	return h;
 fail:
@@ -252,8 +258,8 @@ static json_t *day_json(const struct day *d)
 	json_t *a = json_array();
 	for (int i = 0; i < d->n; i++) {
 		char s[48];
-		snprintf(s, sizeof(s), "%02d:%02d-%02d:%02d", d->iv[i].from / 60, d->iv[i].from % 60,
-		         d->iv[i].to / 60, d->iv[i].to % 60);
+		snprintf(s, sizeof(s), "%02d:%02d-%02d:%02d", d->iv[i].from / 60,
+		         d->iv[i].from % 60, d->iv[i].to / 60, d->iv[i].to % 60);
 		json_array_append_new(a, json_string(s));
 	}
 	return a;
@@ -299,7 +305,9 @@ static const struct day *day_of(const struct hours *h, int year, int month, int 
 /* The local date k days after tm's, as a struct tm at midnight (wday filled). */
 static struct tm date_after(const struct tm *tm, int k)
 {
-	struct tm d = { .tm_year = tm->tm_year, .tm_mon = tm->tm_mon, .tm_mday = tm->tm_mday + k,
+	struct tm d = { .tm_year = tm->tm_year,
+		        .tm_mon = tm->tm_mon,
+		        .tm_mday = tm->tm_mday + k,
 		        .tm_hour = 12 };
 	time_t t = timegm(&d); /* calendar arithmetic only: no zone is involved */
 	gmtime_r(&t, &d);
@@ -310,8 +318,11 @@ static struct tm date_after(const struct tm *tm, int k)
 /* UTC ms of minute m of local date d. */
 static int64_t at_minute(const struct hours *h, const struct tm *d, int m)
 {
-	struct tm lt = { .tm_year = d->tm_year, .tm_mon = d->tm_mon, .tm_mday = d->tm_mday,
-		         .tm_hour = m / 60, .tm_min = m % 60 };
+	struct tm lt = { .tm_year = d->tm_year,
+		         .tm_mon = d->tm_mon,
+		         .tm_mday = d->tm_mday,
+		         .tm_hour = m / 60,
+		         .tm_min = m % 60 };
 	return zone_utc(h->zone, &lt) * 1000;
 }
 
@@ -335,8 +346,8 @@ static int64_t next_boundary(const struct hours *h, int64_t at_ms, bool is_start
 	zone_local(h->zone, at_ms / 1000, &now);
 	for (int k = 0; k < SCAN_DAYS; k++) {
 		struct tm date = date_after(&now, k);
-		const struct day *d = day_of(h, date.tm_year + 1900, date.tm_mon + 1, date.tm_mday,
-		                             date.tm_wday);
+		const struct day *d =
+		    day_of(h, date.tm_year + 1900, date.tm_mon + 1, date.tm_mday, date.tm_wday);
 		for (int i = 0; i < d->n; i++) {
 			int64_t t = at_minute(h, &date, is_start ? d->iv[i].from : d->iv[i].to);
 			if (t > at_ms && hours_is_open(h, t) == is_start)
@@ -385,12 +396,14 @@ void hours_say_opening(const struct hours *h, int64_t now_ms, int64_t opening_ms
 		                                "jueves",  "viernes", "sábado" };
 	static const char *const en_days[7] = { "Sunday",   "Monday", "Tuesday", "Wednesday",
 		                                "Thursday", "Friday", "Saturday" };
-	static const char *const es_months[12] = { "enero",      "febrero", "marzo",     "abril",
-		                                   "mayo",       "junio",   "julio",     "agosto",
-		                                   "septiembre", "octubre", "noviembre", "diciembre" };
-	static const char *const en_months[12] = { "January",   "February", "March",    "April",
-		                                   "May",       "June",     "July",     "August",
-		                                   "September", "October",  "November", "December" };
+	static const char *const es_months[12] = {
+		"enero", "febrero", "marzo",      "abril",   "mayo",      "junio",
+		"julio", "agosto",  "septiembre", "octubre", "noviembre", "diciembre"
+	};
+	static const char *const en_months[12] = {
+		"January", "February", "March",     "April",   "May",      "June",
+		"July",    "August",   "September", "October", "November", "December"
+	};
 	struct tm now, at;
 	zone_local(h->zone, now_ms / 1000, &now);
 	zone_local(h->zone, opening_ms / 1000, &at);
@@ -412,8 +425,8 @@ void hours_say_opening(const struct hours *h, int64_t now_ms, int64_t opening_ms
 	if (is_en)
 		snprintf(out, HOURS_OPENING_MAX, "%s at %d:%02d", when, at.tm_hour, at.tm_min);
 	else
-		snprintf(out, HOURS_OPENING_MAX, "%s a la%s %d:%02d", when, at.tm_hour == 1 ? "" : "s",
-		         at.tm_hour, at.tm_min);
+		snprintf(out, HOURS_OPENING_MAX, "%s a la%s %d:%02d", when,
+		         at.tm_hour == 1 ? "" : "s", at.tm_hour, at.tm_min);
 }
 
 static bool is_listed(const char *word, const char *const *list)
@@ -426,20 +439,19 @@ static bool is_listed(const char *word, const char *const *list)
 
 const char *hours_language_of(const char *text)
 {
-	static const char *const es[] = {
-		"hola",   "buenas", "buenos", "dias",  "días",    "quiero", "gracias", "favor",
-		"por",    "que",    "qué",    "el",    "la",      "los",    "las",     "de",
-		"una",    "es",     "está",   "esta",  "mi",      "con",    "para",    "necesito",
-		"tengo",  "ayuda",  "precio", "cuánto", "cuanto", "y",      "tenéis",  "tienen",
-		"puedo",  "comprar", NULL
-	};
-	static const char *const en[] = {
-		"hello", "hi",    "hey",   "want",  "need", "thanks", "thank", "please",
-		"the",   "is",    "my",    "with",  "for",  "to",     "of",    "an",
-		"what",  "how",   "much",  "price", "help", "have",   "i",     "you",
-		"can",   "would", "like",  "good",  "morning", "and", "buy",  "do",
-		NULL
-	};
+	static const char *const es[] = { "hola",   "buenas",  "buenos", "dias",     "días",
+		                          "quiero", "gracias", "favor",  "por",      "que",
+		                          "qué",    "el",      "la",     "los",      "las",
+		                          "de",     "una",     "es",     "está",     "esta",
+		                          "mi",     "con",     "para",   "necesito", "tengo",
+		                          "ayuda",  "precio",  "cuánto", "cuanto",   "y",
+		                          "tenéis", "tienen",  "puedo",  "comprar",  NULL };
+	static const char *const en[] = { "hello", "hi",     "hey",  "want", "need",    "thanks",
+		                          "thank", "please", "the",  "is",   "my",      "with",
+		                          "for",   "to",     "of",   "an",   "what",    "how",
+		                          "much",  "price",  "help", "have", "i",       "you",
+		                          "can",   "would",  "like", "good", "morning", "and",
+		                          "buy",   "do",     NULL };
 	int votes_es = 0, votes_en = 0;
 	char word[32];
 	size_t n = 0;

@@ -61,9 +61,10 @@ int business_hours_json(struct store_tx *tx, int64_t account_id, int64_t team_id
 		return rc;
 	}
 	int64_t opens = h != NULL ? hours_next_open(h, now) : now;
-	*out = json_pack("{s:o,s:b,s:b,s:o}", "business_hours", own ? own : json_null(), "inherited",
-	                 own == NULL && h != NULL, "open_now", h == NULL || hours_is_open(h, now),
-	                 "next_open_at", opens > 0 ? json_integer(opens) : json_null());
+	*out =
+	    json_pack("{s:o,s:b,s:b,s:o}", "business_hours", own ? own : json_null(), "inherited",
+	              own == NULL && h != NULL, "open_now", h == NULL || hours_is_open(h, now),
+	              "next_open_at", opens > 0 ? json_integer(opens) : json_null());
 	hours_free(h);
 	return 0;
 }
@@ -92,11 +93,12 @@ int business_hours_put(struct store_tx *tx, int64_t account_id, int64_t team_id,
 	                    " AND coalesce(team_id, 0) = $2",
 	                    STORE_ARGS(SV_INT(account_id), SV_INT(team_id)));
 	if (rc >= 0)
-		rc = store_exec(tx,
-		                "INSERT INTO business_hours (account_id, team_id, document, updated_at)"
-		                " VALUES ($1, $2, $3, $4)",
-		                STORE_ARGS(SV_INT(account_id), team_id > 0 ? SV_INT(team_id) : SV_NULL,
-		                           SV_TEXT(text), SV_INT(now)));
+		rc = store_exec(
+		    tx,
+		    "INSERT INTO business_hours (account_id, team_id, document, updated_at)"
+		    " VALUES ($1, $2, $3, $4)",
+		    STORE_ARGS(SV_INT(account_id), team_id > 0 ? SV_INT(team_id) : SV_NULL,
+		               SV_TEXT(text), SV_INT(now)));
 	if (rc >= 0)
 		rc = queues_look_again(tx, account_id, now);
 	free(text);
@@ -194,10 +196,11 @@ int business_hours_open_queues(struct store_tx *tx, int64_t now, struct error *e
 		                STORE_ARGS(SV_INT(ids[i])));
 		int64_t waiting = 0;
 		if (rc >= 0 && teams[i] > 0)
-			rc = store_get_int(tx,
-			                   "SELECT count(*) FROM conversations WHERE id = $1"
-			                   " AND assignee_id IS NULL AND status IN ('open', 'pending')",
-			                   STORE_ARGS(SV_INT(ids[i])), &waiting);
+			rc = store_get_int(
+			    tx,
+			    "SELECT count(*) FROM conversations WHERE id = $1"
+			    " AND assignee_id IS NULL AND status IN ('open', 'pending')",
+			    STORE_ARGS(SV_INT(ids[i])), &waiting);
 		if (rc >= 0 && waiting > 0)
 			rc = team_assign(tx, teams[i], ids[i], now, NULL, e);
 	}

@@ -32,8 +32,9 @@ static struct hours *make(const char *text)
 /* UTC ms of a UTC date and time. */
 static int64_t utc(int y, int mo, int d, int hh, int mm)
 {
-	struct tm tm = { .tm_year = y - 1900, .tm_mon = mo - 1, .tm_mday = d, .tm_hour = hh,
-		         .tm_min = mm };
+	struct tm tm = {
+		.tm_year = y - 1900, .tm_mon = mo - 1, .tm_mday = d, .tm_hour = hh, .tm_min = mm
+	};
 	return (int64_t)timegm(&tm) * 1000;
 }
 
@@ -48,14 +49,20 @@ static void test_bad_documents(void **state)
 		{ "{\"time_zone\": \"/usr/share/zoneinfo/UTC\", \"week\": {}}", "time_zone" },
 		{ "{\"time_zone\": \"UTC\"}", "week" },
 		{ "{\"time_zone\": \"UTC\", \"week\": {\"lunes\": []}}", "week.lunes" },
-		{ "{\"time_zone\": \"UTC\", \"week\": {\"monday\": [\"14:00-09:00\"]}}", "ends before" },
-		{ "{\"time_zone\": \"UTC\", \"week\": {\"monday\": [\"09:00-09:00\"]}}", "ends before" },
+		{ "{\"time_zone\": \"UTC\", \"week\": {\"monday\": [\"14:00-09:00\"]}}",
+		  "ends before" },
+		{ "{\"time_zone\": \"UTC\", \"week\": {\"monday\": [\"09:00-09:00\"]}}",
+		  "ends before" },
 		{ "{\"time_zone\": \"UTC\", \"week\": {\"monday\": [\"09:00-14:00\", \"13:00-15:00\"]}}",
 		  "overlap" },
-		{ "{\"time_zone\": \"UTC\", \"week\": {\"monday\": [\"9:00-14:00\"]}}", "monday[0]" },
-		{ "{\"time_zone\": \"UTC\", \"week\": {\"monday\": [\"09:60-14:00\"]}}", "monday[0]" },
-		{ "{\"time_zone\": \"UTC\", \"week\": {\"monday\": [\"24:00-24:30\"]}}", "monday[0]" },
-		{ "{\"time_zone\": \"UTC\", \"week\": {\"monday\": \"09:00-14:00\"}}", "week.monday" },
+		{ "{\"time_zone\": \"UTC\", \"week\": {\"monday\": [\"9:00-14:00\"]}}",
+		  "monday[0]" },
+		{ "{\"time_zone\": \"UTC\", \"week\": {\"monday\": [\"09:60-14:00\"]}}",
+		  "monday[0]" },
+		{ "{\"time_zone\": \"UTC\", \"week\": {\"monday\": [\"24:00-24:30\"]}}",
+		  "monday[0]" },
+		{ "{\"time_zone\": \"UTC\", \"week\": {\"monday\": \"09:00-14:00\"}}",
+		  "week.monday" },
 		{ "{\"time_zone\": \"UTC\", \"week\": {}, \"holidays\": [{\"date\": \"2026-02-30\"}]}",
 		  "holidays[0].date" },
 		{ "{\"time_zone\": \"UTC\", \"week\": {}, \"holidays\": [{\"date\": \"2027-02-29\"}]}",
@@ -93,10 +100,11 @@ static void test_bad_documents(void **state)
 static void test_round_trip(void **state)
 {
 	(void)state;
-	struct hours *h = make("{\"time_zone\": \"Europe/Madrid\", \"week\": {\"friday\":"
-	                       " [\"16:00-19:00\", \"09:00-14:00\"], \"monday\": [\"00:00-24:00\"]},"
-	                       " \"holidays\": [{\"date\": \"2028-02-29\", \"hours\": []}],"
-	                       " \"out_of_hours_message\": {\"en\": \"We open {opens_at}\"}}");
+	struct hours *h =
+	    make("{\"time_zone\": \"Europe/Madrid\", \"week\": {\"friday\":"
+	         " [\"16:00-19:00\", \"09:00-14:00\"], \"monday\": [\"00:00-24:00\"]},"
+	         " \"holidays\": [{\"date\": \"2028-02-29\", \"hours\": []}],"
+	         " \"out_of_hours_message\": {\"en\": \"We open {opens_at}\"}}");
 	json_t *out = hours_to_json(h);
 	char *text = json_dumps(out, JSON_COMPACT);
 	assert_string_equal(
@@ -158,10 +166,11 @@ static void test_mexico_city(void **state)
 static void test_holidays_and_never(void **state)
 {
 	(void)state;
-	struct hours *h = make("{\"time_zone\": \"UTC\", \"week\": {\"thursday\": [\"09:00-17:00\"],"
-	                       " \"friday\": [\"09:00-17:00\"]}, \"holidays\": ["
-	                       "{\"date\": \"2026-12-24\", \"hours\": [\"09:00-13:00\"]},"
-	                       "{\"date\": \"2026-12-25\"}]}");
+	struct hours *h =
+	    make("{\"time_zone\": \"UTC\", \"week\": {\"thursday\": [\"09:00-17:00\"],"
+	         " \"friday\": [\"09:00-17:00\"]}, \"holidays\": ["
+	         "{\"date\": \"2026-12-24\", \"hours\": [\"09:00-13:00\"]},"
+	         "{\"date\": \"2026-12-25\"}]}");
 	assert_true(hours_is_open(h, utc(2026, 12, 24, 12, 0)));
 	assert_false(hours_is_open(h, utc(2026, 12, 24, 14, 0)));
 	assert_int_equal(hours_next_close(h, utc(2026, 12, 24, 9, 0)), utc(2026, 12, 24, 13, 0));
@@ -172,10 +181,11 @@ static void test_holidays_and_never(void **state)
 	assert_int_equal(hours_next_open(h, utc(2026, 12, 24, 14, 0)), 0);
 	hours_free(h);
 	/* Round the clock: it never closes. */
-	h = make("{\"time_zone\": \"UTC\", \"week\": {\"monday\": [\"00:00-24:00\"], \"tuesday\":"
-	         " [\"00:00-24:00\"], \"wednesday\": [\"00:00-24:00\"], \"thursday\":"
-	         " [\"00:00-24:00\"], \"friday\": [\"00:00-24:00\"], \"saturday\": [\"00:00-24:00\"],"
-	         " \"sunday\": [\"00:00-24:00\"]}}");
+	h = make(
+	    "{\"time_zone\": \"UTC\", \"week\": {\"monday\": [\"00:00-24:00\"], \"tuesday\":"
+	    " [\"00:00-24:00\"], \"wednesday\": [\"00:00-24:00\"], \"thursday\":"
+	    " [\"00:00-24:00\"], \"friday\": [\"00:00-24:00\"], \"saturday\": [\"00:00-24:00\"],"
+	    " \"sunday\": [\"00:00-24:00\"]}}");
 	assert_int_equal(hours_next_close(h, utc(2026, 12, 24, 14, 0)), 0);
 	hours_free(h);
 }
