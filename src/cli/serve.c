@@ -108,6 +108,7 @@ static int seed_demo(struct store *st, const struct seal *seal, const struct con
 static const struct scheduler_job timers[] = {
 	{ "snooze", conversation_snooze_next_end, conversation_wake_snoozed },
 	{ "business hours", business_hours_next_due, business_hours_open_queues },
+	{ "reassignment", targets_next_reassignment, targets_reassign_due },
 };
 
 /* Stops what started (each stop takes NULL), the last started first, then the store and key. */

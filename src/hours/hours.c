@@ -367,6 +367,23 @@ int64_t hours_next_close(const struct hours *h, int64_t at_ms)
 	return next_boundary(h, at_ms, false);
 }
 
+int64_t hours_add_business(const struct hours *h, int64_t start_ms, int64_t ms)
+{
+	if (h == NULL)
+		return start_ms + ms;
+	int64_t t = start_ms;
+	/* Each round uses up one stretch of open time; a year of them is more than any target. */
+	for (int round = 0; round < 366 * HOURS_INTERVALS_MAX && t > 0; round++) {
+		t = hours_next_open(h, t);
+		int64_t close = t > 0 ? hours_next_close(h, t) : 0;
+		if (t == 0 || close == 0 || close - t >= ms)
+			return t == 0 ? 0 : t + ms;
+		ms -= close - t;
+		t = close;
+	}
+	return 0;
+}
+
 /* ---- Saying it to the customer --------------------------------------------------------- */
 
 const char *hours_message(const struct hours *h, const char *language, const char **used)

@@ -43,6 +43,10 @@ int64_t hours_next_open(const struct hours *h, int64_t at_ms);
 /* The first closing after at_ms, for an open at_ms; 0 when it never closes. */
 int64_t hours_next_close(const struct hours *h, int64_t at_ms);
 
+/* The instant ms of business time after start (the clock stops out of hours); h may be NULL
+ * (always open). 0 when the hours never open again before it is reached. */
+int64_t hours_add_business(const struct hours *h, int64_t start_ms, int64_t ms);
+
 /* The out-of-hours message for language ("es" or "en"), or the document's other one, or NULL
  * when it has none. Borrowed from h. */
 const char *hours_message(const struct hours *h, const char *language, const char **used);

@@ -151,6 +151,7 @@ static int read_filter(struct http_request *req, struct conversation_filter *f, 
 	if (read_view(req, f, e) < 0 ||
 	    api_query_int(req, "channel", 1, INT64_MAX, 0, &f->channel_id, e) < 0 ||
 	    api_query_int(req, "assignee", 1, INT64_MAX, 0, &f->assignee_id, e) < 0 ||
+	    api_query_int(req, "due_before", 1, INT64_MAX, 0, &f->due_before, e) < 0 ||
 	    api_query_int(req, "limit", 1, CONVERSATION_PAGE_MAX, CONVERSATIONS_PAGE, &limit, e) <
 	        0)
 		return -1;
@@ -237,7 +238,7 @@ static int counts(struct http_request *req, struct store_tx *tx, void *arg, json
                   struct error *e)
 {
 	(void)arg;
-	return conversation_counts_json(tx, &req->who, answer, e);
+	return conversation_counts_json(tx, &req->who, clock_now_ms(), answer, e);
 }
 
 void api_conversation_counts(struct http_request *req, struct http_response *res)

@@ -179,6 +179,8 @@ int conversation_resolve(struct store_tx *tx, const struct actor *who, int64_t i
 	if (c.status == STATUS_RESOLVED)
 		return error_set(e, ERR_CONFLICT, "the conversation is already resolved");
 	rc = set_status(tx, who, &c, STATUS_RESOLVED, 0, now, "resolved it", e);
+	if (rc == 0)
+		rc = targets_resolved(tx, id, now, e);
 	/* Its agent has a place free: the team's queue may move. */
 	if (rc == 0 && c.team_id != 0)
 		rc = team_fill_queue(tx, c.team_id, now, e);

@@ -15,7 +15,7 @@
 	"v.id, v.account_id, v.channel_id, ch.kind, v.contact_id, c.name, v.status,"        \
 	" coalesce(v.team_id, 0), coalesce(v.assignee_id, 0), v.routing_attempts,"          \
 	" coalesce(v.last_customer_at, 0), v.last_activity_at, coalesce(v.resolved_at, 0)," \
-	" v.created_at, v.updated_at"
+	" v.created_at, v.updated_at, coalesce(v.due_at, 0)"
 #define CONVERSATION_FROM       \
 	" FROM conversations v" \
 	" JOIN channels ch ON ch.id = v.channel_id JOIN contacts c ON c.id = v.contact_id"
@@ -58,6 +58,7 @@ static void read_conversation(struct store_rows *r, void *item)
 	c->resolved_at = store_int(r, 12);
 	c->created_at = store_int(r, 13);
 	c->updated_at = store_int(r, 14);
+	c->due_at = store_int(r, 15);
 }
 
 int conversation_get(struct store_tx *tx, const struct actor *who, int64_t id,
@@ -121,7 +122,8 @@ int conversation_reply(struct store_tx *tx, const struct actor *who, int64_t id,
 		                 .sender = "agent",
 		                 .author_id = who->user_id,
 		                 .text = text };
-	return outbox_enqueue(tx, &t, now, first_id, parts, e);
+	rc = targets_answered(tx, id, who->user_id, now, e);
+	return rc < 0 ? rc : outbox_enqueue(tx, &t, now, first_id, parts, e);
 }
 
 static char *text_or_null(struct store_rows *r, int col)
@@ -212,12 +214,12 @@ int conversation_back_to_routing(struct store_tx *tx, const struct actor *who, i
  * it picks the statement), $5 team,
  * $6 status, $7 channel, $8 assignee, $9 tag, $10 q as a LIKE pattern, $11 and $12 the
  * cursor, $13 the page's size, $14 PREVIEW_CHARS, $15 q as a full-text query, $16 the most
- * conversations counted, $17 the one conversation of a detail.
+ * conversations counted, $17 the one conversation of a detail, $18 due before (0: any).
  */
-#define CONVERSATION_FILTER                                                 \
-	" AND ($6 = '' OR v.status = $6) AND ($7 = 0 OR v.channel_id = $7)" \
-	" AND ($8 = 0 OR v.assignee_id = $8)"                               \
-	" AND ($9 = '' OR EXISTS (SELECT 1 FROM conversation_tags g"        \
+#define CONVERSATION_FILTER                                                   \
+	" AND ($6 = '' OR v.status = $6) AND ($7 = 0 OR v.channel_id = $7)"   \
+	" AND ($8 = 0 OR v.assignee_id = $8) AND ($18 = 0 OR v.due_at < $18)" \
+	" AND ($9 = '' OR EXISTS (SELECT 1 FROM conversation_tags g"          \
 	" WHERE g.conversation_id = v.id AND g.name = $9))"
 
 /* q: the conversations with a message or a contact that contains it. The trigram indexes
@@ -363,21 +365,21 @@ static void read_item(struct store_rows *r, struct conversation_item *it)
 {
 	memset(it, 0, sizeof(*it));
 	read_conversation(r, &it->c);
-	snprintf(it->contact_phone, sizeof(it->contact_phone), "%s", store_text(r, 15));
-	snprintf(it->team_name, sizeof(it->team_name), "%s", store_text(r, 16));
-	snprintf(it->assignee_name, sizeof(it->assignee_name), "%s", store_text(r, 17));
-	it->last_message_id = store_int(r, 18);
-	snprintf(it->last_direction, sizeof(it->last_direction), "%s", store_text(r, 19));
-	it->last_preview = text_or_null(r, 20);
-	it->last_message_at = store_int(r, 21);
-	it->unread = store_int(r, 22);
-	snprintf(it->last_sender, sizeof(it->last_sender), "%s", store_text(r, 24));
-	it->last_author_id = store_int(r, 25);
-	snprintf(it->last_author_name, sizeof(it->last_author_name), "%s", store_text(r, 26));
+	snprintf(it->contact_phone, sizeof(it->contact_phone), "%s", store_text(r, 16));
+	snprintf(it->team_name, sizeof(it->team_name), "%s", store_text(r, 17));
+	snprintf(it->assignee_name, sizeof(it->assignee_name), "%s", store_text(r, 18));
+	it->last_message_id = store_int(r, 19);
+	snprintf(it->last_direction, sizeof(it->last_direction), "%s", store_text(r, 20));
+	it->last_preview = text_or_null(r, 21);
+	it->last_message_at = store_int(r, 22);
+	it->unread = store_int(r, 23);
+	snprintf(it->last_sender, sizeof(it->last_sender), "%s", store_text(r, 25));
+	it->last_author_id = store_int(r, 26);
+	snprintf(it->last_author_name, sizeof(it->last_author_name), "%s", store_text(r, 27));
 }
 
 /* The statements' parameters (above) for f; like and match are q's two patterns. */
-#define FILTER_ARGS 17
+#define FILTER_ARGS 18
 static void filter_args(const struct actor *who, const struct conversation_filter *f,
                         const char *like, const char *match, struct store_value *args)
 {
@@ -401,7 +403,8 @@ static void filter_args(const struct actor *who, const struct conversation_filte
 		SV_INT(PREVIEW_CHARS),
 		SV_TEXT(match),
 		SV_INT(CONVERSATION_COUNT_MAX + 1),
-		SV_INT(f->id)
+		SV_INT(f->id),
+		SV_INT(f->due_before)
 	};
 	memcpy(args, v, sizeof(v));
 }
@@ -428,7 +431,7 @@ int conversation_list(struct store_tx *tx, const struct actor *who,
 		list = xgrow(list, &cap, len, sizeof(*list));
 		read_item(r, &list[len++]);
 		if (is_search)
-			*total = store_int(r, 23);
+			*total = store_int(r, 24);
 	}
 	store_rows_free(r);
 	r = NULL;
@@ -487,9 +490,9 @@ static json_int_t capped_count(json_t *capped, const char *key, int64_t n)
 
 /* The navigation's numbers in one answer: open conversations in each view the person has
  * (general, mine and their teams; every team and all for admins; mine alone for restricted
- * agents), and the unread ones. */
-int conversation_counts_json(struct store_tx *tx, const struct actor *who, json_t **answer,
-                             struct error *e)
+ * agents), the unread ones, and those due within CONVERSATION_DUE_SOON_MS or overdue. */
+int conversation_counts_json(struct store_tx *tx, const struct actor *who, int64_t now,
+                             json_t **answer, struct error *e)
 {
 	static const char *const names[] = {
 		[VIEW_GENERAL] = "general", [VIEW_MINE] = "mine", [VIEW_ALL] = "all"
@@ -521,14 +524,22 @@ int conversation_counts_json(struct store_tx *tx, const struct actor *who, json_
 	}
 	if (rc == 0)
 		rc = conversation_count_unread(tx, who, &count, e);
+	json_int_t unread = capped_count(capped, "unread", count);
+	/* Open ones close to or past their response target. */
+	f = (struct conversation_filter){ .has_status = true,
+		                          .status = STATUS_OPEN,
+		                          .due_before = now + CONVERSATION_DUE_SOON_MS };
+	if (rc == 0)
+		rc = conversation_count(tx, who, &f, &count, e);
 	free(teams);
 	if (rc < 0) {
 		json_decref(views);
 		json_decref(capped);
 		return rc;
 	}
-	json_int_t unread = capped_count(capped, "unread", count);
-	*answer = json_pack("{s:o,s:I,s:o}", "views", views, "unread", unread, "capped", capped);
+	json_int_t due = capped_count(capped, "due", count);
+	*answer = json_pack("{s:o,s:I,s:I,s:o}", "views", views, "unread", unread, "due", due,
+	                    "capped", capped);
 	return 0;
 }
 
@@ -588,17 +599,28 @@ static json_t *json_or_null(int64_t v)
 	return v > 0 ? json_integer(v) : json_null();
 }
 
+/* "overdue" past the current target, "soon" within CONVERSATION_DUE_SOON_MS of it. */
+static json_t *due_state(const struct conversation *c, int64_t now)
+{
+	if (c->due_at == 0)
+		return json_null();
+	return json_string(now > c->due_at                               ? "overdue"
+	                   : c->due_at - now <= CONVERSATION_DUE_SOON_MS ? "soon"
+	                                                                 : "later");
+}
+
 json_t *conversation_json(const struct conversation *c, int64_t now)
 {
 	return json_pack(
-	    "{s:I,s:{s:I,s:s},s:{s:I,s:s},s:s,s:o,s:o,s:b,s:o,s:I,s:I,s:I}", "id",
+	    "{s:I,s:{s:I,s:s},s:{s:I,s:s},s:s,s:o,s:o,s:b,s:o,s:I,s:I,s:I,s:o,s:o}", "id",
 	    (json_int_t)c->id, "channel", "id", (json_int_t)c->channel_id, "kind",
 	    channel_kind_name(c->kind), "contact", "id", (json_int_t)c->contact_id, "name",
 	    c->contact_name, "status", conversation_status_name(c->status), "team_id",
 	    json_or_null(c->team_id), "assignee_id", json_or_null(c->assignee_id), "window_open",
 	    conversation_window_is_open(c, now), "last_customer_at",
 	    json_or_null(c->last_customer_at), "last_activity_at", (json_int_t)c->last_activity_at,
-	    "created_at", (json_int_t)c->created_at, "updated_at", (json_int_t)c->updated_at);
+	    "created_at", (json_int_t)c->created_at, "updated_at", (json_int_t)c->updated_at,
+	    "due_at", json_or_null(c->due_at), "due", due_state(c, now));
 }
 
 static json_t *json_named(int64_t id, const char *name)

@@ -34,8 +34,11 @@ struct team {
 	int64_t account_id;
 	char name[TEAM_NAME_MAX + 1];
 	enum assignment assignment;
-	bool is_online_only; /* only members who are online get conversations */
-	int max_open;        /* open conversations per member; 0: no cap */
+	bool is_online_only;        /* only members who are online get conversations */
+	int max_open;               /* open conversations per member; 0: no cap */
+	int first_response_minutes; /* business minutes to the first answer; 0: no target */
+	int next_response_minutes;  /* … to each later answer; 0: no target */
+	int reassign_after_minutes; /* an assignee silent this long loses it; 0: never */
 	int64_t member_count;
 	bool is_member; /* the actor belongs to it: set by team_list only */
 	int64_t created_at;
@@ -51,7 +54,10 @@ struct team_changes {
 	const char *assignment; /* "manual", "round_robin" or "balanced" */
 	int is_online_only;
 	int max_open; /* 0 to 1000 */
+	/* -1 leaves it, 0 removes it (null in the API), else 1 to TEAM_MINUTES_MAX */
+	int first_response_minutes, next_response_minutes, reassign_after_minutes;
 };
+#define TEAM_MINUTES_MAX (30 * 24 * 60)
 int team_update(struct store_tx *tx, int64_t account_id, int64_t id, const struct team_changes *in,
                 int64_t now, struct team *out, struct error *e);
 /* Deleting a team removes its memberships; its conversations move to the general inbox.
@@ -84,6 +90,9 @@ json_t *team_json(const struct team *t);
  */
 int team_assign(struct store_tx *tx, int64_t team_id, int64_t conversation_id, int64_t now,
                 int64_t *assignee, struct error *e);
+/* team_assign, giving it to the member `other` only when nobody else can take it. */
+int team_assign_other(struct store_tx *tx, int64_t team_id, int64_t conversation_id, int64_t now,
+                      int64_t other, int64_t *assignee, struct error *e);
 /* Assigns the team's waiting conversations, oldest first, while members have room. Team
  * updates and new members call it themselves, and so does inbox_user_update. */
 int team_fill_queue(struct store_tx *tx, int64_t team_id, int64_t now, struct error *e);
@@ -128,6 +137,25 @@ char *business_hours_closed_message(struct store_tx *tx, int64_t account_id, int
 int business_hours_next_due(struct store_tx *tx, int64_t *due, struct error *e);
 int business_hours_open_queues(struct store_tx *tx, int64_t now, struct error *e);
 
+/* response_targets.c */
+
+/* A customer's message in a team's conversation: unless one is already pending, its
+ * response target (first when no agent ever answered, else next) falls due after the team's
+ * minutes of business time; and, when the team reassigns, its assignee has that long. */
+int targets_customer_wrote(struct store_tx *tx, int64_t id, int64_t now, struct error *e);
+/* An agent answered: the pending target is met or missed, nothing waits any more. */
+int targets_answered(struct store_tx *tx, int64_t id, int64_t user_id, int64_t now,
+                     struct error *e);
+/* Resolved without an answer: dropped before its due time, missed after. */
+int targets_resolved(struct store_tx *tx, int64_t id, int64_t now, struct error *e);
+/* The scheduler's job: the earliest reassignment, and reassigning those due. */
+int targets_next_reassignment(struct store_tx *tx, int64_t *due, struct error *e);
+int targets_reassign_due(struct store_tx *tx, int64_t now, struct error *e);
+/* {"teams": [{id, name, met, missed}], "agents": […]} of the targets falling due in
+ * [from, to); missed includes those still waiting past their due time at now. */
+int targets_metrics(struct store_tx *tx, int64_t account_id, int64_t from, int64_t to, int64_t now,
+                    json_t **out, struct error *e);
+
 /* conversations.c */
 
 /*
@@ -167,7 +195,11 @@ struct conversation {
 	int64_t resolved_at;
 	int64_t created_at;
 	int64_t updated_at;
+	int64_t due_at; /* when its current response target falls due; 0: none */
 };
+
+/* A conversation this close to its target is "soon" due (the inbox marks it). */
+#define CONVERSATION_DUE_SOON_MS (15 * 60 * 1000)
 
 struct message {
 	int64_t id;
@@ -246,6 +278,7 @@ struct conversation_filter {
 	const char *q; /* contact name, phone or message text contains it; CONVERSATION_QUERY_MIN
 	                * characters or more */
 	int64_t id;    /* one conversation (its detail) */
+	int64_t due_before;        /* only those whose target falls due before it; 0: any */
 	int64_t after_activity_at; /* the cursor; after_id 0: from the newest */
 	int64_t after_id;
 	int limit;
@@ -277,8 +310,8 @@ void conversation_items_free(struct conversation_item *items, size_t n);
  * of each view the actor has (general, mine, their teams — every team and all for admins)
  * and those not resolved with unread customer messages, each up to CONVERSATION_COUNT_MAX
  * (`capped` names those cut there). */
-int conversation_counts_json(struct store_tx *tx, const struct actor *who, json_t **answer,
-                             struct error *e);
+int conversation_counts_json(struct store_tx *tx, const struct actor *who, int64_t now,
+                             json_t **answer, struct error *e);
 /* A list item as the API answers it to who: conversation_json with contact (its phone masked
  * for a masked actor), team, assignee, last message and unread count. */
 json_t *conversation_item_json(const struct actor *who, const struct conversation_item *it,

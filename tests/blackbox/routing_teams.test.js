@@ -45,6 +45,10 @@ test('a database from before the table learns the teams its saved routing names'
   // migrations after it).
   sql(s, `DROP TABLE routing_teams; DROP INDEX conversations_snoozed; DROP TABLE business_hours;
     DROP INDEX conversations_queued; ALTER TABLE conversations DROP COLUMN queued_until;
+    DROP TABLE response_targets; DROP INDEX conversations_due; DROP INDEX conversations_reassign;
+    ALTER TABLE conversations DROP COLUMN due_at; ALTER TABLE conversations DROP COLUMN reassign_at;
+    ALTER TABLE teams DROP COLUMN first_response_minutes; ALTER TABLE teams DROP COLUMN next_response_minutes;
+    ALTER TABLE teams DROP COLUMN reassign_after_minutes;
     DELETE FROM schema_migrations WHERE version >= 14;`);
   const again = await startServer({ dir: s.dir });
   try {

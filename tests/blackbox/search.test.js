@@ -128,6 +128,10 @@ test('a database migrated with messages already in it is searchable', async () =
     DROP TABLE routing_teams; DROP INDEX conversations_snoozed;
     DROP TABLE business_hours; DROP INDEX conversations_queued;
     ALTER TABLE conversations DROP COLUMN queued_until;
+    DROP TABLE response_targets; DROP INDEX conversations_due; DROP INDEX conversations_reassign;
+    ALTER TABLE conversations DROP COLUMN due_at; ALTER TABLE conversations DROP COLUMN reassign_at;
+    ALTER TABLE teams DROP COLUMN first_response_minutes; ALTER TABLE teams DROP COLUMN next_response_minutes;
+    ALTER TABLE teams DROP COLUMN reassign_after_minutes;
     ALTER TABLE events DROP COLUMN is_for_visitor;
     ALTER TABLE api_tokens DROP COLUMN expires_at;
     ALTER TABLE api_tokens DROP COLUMN revoke_on_password_change;

@@ -190,6 +190,27 @@ static void test_holidays_and_never(void **state)
 	hours_free(h);
 }
 
+/* Business time: the clock stops out of hours, over nights and weekends and a DST change. */
+static void test_business_time(void **state)
+{
+	(void)state;
+	struct hours *h = make("{\"time_zone\": \"Europe/Madrid\", \"week\": {"
+	                       "\"friday\": [\"09:00-14:00\"], \"monday\": [\"09:00-14:00\"]}}");
+	const int64_t minute = 60 * 1000;
+	/* Friday 27 March 2026 13:50 (12:50 UTC) + 30 min: 10 on Friday, 20 on Monday 30 March,
+	 * which is summer time (07:00 UTC opening). */
+	assert_int_equal(hours_add_business(h, utc(2026, 3, 27, 12, 50), 30 * minute),
+	                 utc(2026, 3, 30, 7, 20));
+	/* Started out of hours: counted from the opening. */
+	assert_int_equal(hours_add_business(h, utc(2026, 3, 28, 10, 0), 60 * minute),
+	                 utc(2026, 3, 30, 8, 0));
+	assert_int_equal(hours_add_business(NULL, 1000, minute), 1000 + minute);
+	hours_free(h);
+	h = make("{\"time_zone\": \"UTC\", \"week\": {}}");
+	assert_int_equal(hours_add_business(h, utc(2026, 3, 28, 10, 0), minute), 0);
+	hours_free(h);
+}
+
 static void test_saying_the_opening(void **state)
 {
 	(void)state;
@@ -230,6 +251,7 @@ int main(void)
 		cmocka_unit_test(test_madrid_across_daylight_saving),
 		cmocka_unit_test(test_mexico_city),
 		cmocka_unit_test(test_holidays_and_never),
+		cmocka_unit_test(test_business_time),
 		cmocka_unit_test(test_saying_the_opening),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
