@@ -1,5 +1,5 @@
 // The conversation list of one inbox view: its rows (contact, channel, preview, status,
-// team, assignee, unread), the total, further pages, and what the event stream says about
+// response target close or past, team, assignee, unread), the total, further pages, and what the event stream says about
 // them, applied to the rows in place when the event says enough (docs/ARCHITECTURE.md).
 import { ApiError, errorMessage, get } from '../api.js';
 import { h, initials } from '../dom.js';
@@ -35,6 +35,7 @@ function conversationItem(c, base, isCurrent, userId) {
       h('span', { class: 'conv-preview' }, preview(c.last_message, userId)),
       h('span', { class: 'conv-facts' },
         c.status !== 'open' && h('span', { class: ['badge', `status-${c.status}`] }, statusName(c.status)),
+        (c.due === 'soon' || c.due === 'overdue') && h('span', { class: ['badge', `due-${c.due}`] }, t(`inbox.due.${c.due}`)),
         h('span', {}, c.team?.name ?? t('inbox.team.none')),
         h('span', {}, c.assignee ? t('inbox.assignee.is', { name: c.assignee.name }) : t('inbox.assignee.none'))),
       c.unread_count > 0 && h('span', { class: 'conv-unread' },
