@@ -8,6 +8,7 @@ import { currentUser, forgetSession, isAdmin, logOut, restoreSession, setAvailab
 import { notify } from './ui/toast.js';
 import { cannedView } from './views/canned.js';
 import { attributesView } from './views/attributes.js';
+import { hoursView } from './views/hours.js';
 import { channelsView } from './views/channels.js';
 import { inboxView } from './views/inbox.js';
 import { loginView } from './views/login.js';
@@ -38,6 +39,7 @@ const routes = [
   { path: '/settings/routing', view: routingView, isAdmin: true },
   { path: '/settings/canned-responses', view: cannedView, isAdmin: true },
   { path: '/settings/contact-fields', view: attributesView, isAdmin: true },
+  { path: '/settings/business-hours', view: hoursView, isAdmin: true },
 ];
 
 const root = document.getElementById('app');

@@ -67,6 +67,7 @@ export function createShell({ user, isAdmin, teams, onAvailability, onLogout, on
       navLink('/settings/routing', 'route', t('nav.settingsRouting')),
       navLink('/settings/canned-responses', 'chat', t('nav.settingsCanned')),
       navLink('/settings/contact-fields', 'layers', t('nav.settingsContactFields')),
+      navLink('/settings/business-hours', 'clock', t('nav.settingsHours')),
     ])),
     h('div', { class: 'nav-footer' }, languageSwitch(onLanguage)));
 
