@@ -154,6 +154,15 @@ int media_source_read(const struct channel_send *s, const char *ref, long http_s
 	else
 		graph_classify(s->kind, http_status, root, out);
 	int rc = -1;
+	/* The send classifier speaks of messages; a lookup refused for good is about the file. */
+	const char *description = jstr(root, "description");
+	if (out->outcome == SEND_PERMANENT && description != NULL &&
+	    strstr(description, "too big") != NULL)
+		send_reason(out,
+		            "The file is too large for Telegram's bots to download (over 20 MB).");
+	else if (out->outcome == SEND_PERMANENT && http_status >= 400)
+		send_reason(out, "The provider no longer has the file (HTTP %ld, error %ld).",
+		            http_status, out->code);
 	if (out->outcome == SEND_ACCEPTED) {
 		memset(out, 0, sizeof(*out));
 		rc = s->kind == CHANNEL_TELEGRAM ? telegram_read(s, root, src, out)
