@@ -132,9 +132,7 @@ static int open_files(struct config *c, struct file_store **out, struct error *e
 			snprintf(c->files_dir, sizeof(c->files_dir), "%.*s/files",
 			         (int)(slash - db), db);
 	}
-	char parent[sizeof(c->files_dir) + 2];
-	snprintf(parent, sizeof(parent), "%s/x", c->files_dir);
-	cli_make_parent_dir(parent);
+	cli_make_parent_dir(c->files_dir);
 	return file_store_open_dir(c->files_dir, out, e);
 }
 

@@ -7,6 +7,16 @@ import { h } from '../dom.js';
 import { t } from '../i18n.js';
 import { icon } from '../ui/icons.js';
 
+// What each kind of file is called in a sentence.
+const KINDS = {
+  image: () => t('inbox.media.image'),
+  sticker: () => t('inbox.media.sticker'),
+  audio: () => t('inbox.media.audio'),
+  video: () => t('inbox.media.video'),
+  document: () => t('inbox.media.document'),
+};
+const kindName = (type) => (KINDS[type] ?? KINDS.document)();
+
 // 1536 → "1.5 KB": sizes as people read them.
 export function formatSize(bytes) {
   const units = ['B', 'KB', 'MB', 'GB'];
@@ -27,7 +37,7 @@ function location(m) {
 
 function ready(m) {
   const { url, file_name: name, size } = m.media;
-  const label = name ?? t(`inbox.media.${m.type}`);
+  const label = name ?? kindName(m.type);
   switch (m.type) {
     case 'image':
     case 'sticker':
@@ -57,7 +67,7 @@ export function mediaView(m, cache) {
   let node;
   if (m.media.state === 'ready') node = ready(m);
   else if (m.media.state === 'pending')
-    node = h('p', { class: 'msg-media-pending' }, icon('clock'), t('inbox.media.pending', { type: t(`inbox.media.${m.type}`) }));
+    node = h('p', { class: 'msg-media-pending' }, icon('clock'), t('inbox.media.pending', { type: kindName(m.type) }));
   else
     node = h('p', { class: 'msg-media-failed' }, icon('alert'),
       t('inbox.media.failed', { reason: m.media.error ?? t('inbox.tick.noReason') }));
