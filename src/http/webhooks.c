@@ -82,7 +82,9 @@ static void answer(struct ingest_job *j, int rc)
 		                          "duplicates", (json_int_t)j->counts.duplicates));
 	if (rc == 0 && j->counts.queued > 0)
 		outbox_worker_wake(req->app->outbox);
-	if (rc == 0 && j->counts.stored > 0) /* routing may have queued one until its team opens */
+	/* Files to fetch after this answer; routing may have queued a conversation until its
+	 * team opens, or started a reassignment timer. */
+	if (rc == 0 && j->counts.stored > 0)
 		scheduler_wake(req->app->scheduler);
 	webhook_free(h);
 	http_resume(req, &res);

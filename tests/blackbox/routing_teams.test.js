@@ -43,7 +43,7 @@ test('a database from before the table learns the teams its saved routing names'
   await s.stop({ keepDir: true });
   // Back to schema 13: the routing configuration saved, no routing_teams (and nothing of the
   // migrations after it).
-  sql(s, `DROP TABLE routing_teams; DROP INDEX conversations_snoozed; DROP TABLE business_hours;
+  sql(s, `DROP TABLE routing_teams; DROP INDEX conversations_snoozed; DROP TABLE media; DROP TABLE files; DROP TABLE business_hours;
     DROP INDEX conversations_queued; ALTER TABLE conversations DROP COLUMN queued_until;
     DROP TABLE response_targets; DROP INDEX conversations_due; DROP INDEX conversations_reassign;
     ALTER TABLE conversations DROP COLUMN due_at; ALTER TABLE conversations DROP COLUMN reassign_at;
