@@ -166,7 +166,8 @@ int cli_serve(const struct command *cmd, struct config *c, char **pos)
 	const struct scheduler_job timers[] = {
 		{ "snooze", conversation_snooze_next_end, conversation_wake_snoozed, NULL, NULL },
 		{ "media", media_fetch_next_due, NULL, media_fetch_work, &fetcher },
-		{ "business hours", business_hours_next_due, business_hours_open_queues, NULL, NULL },
+		{ "business hours", business_hours_next_due, business_hours_open_queues, NULL,
+		  NULL },
 		{ "reassignment", targets_next_reassignment, targets_reassign_due, NULL, NULL },
 	};
 	token_generate(fetcher.owner);

@@ -73,16 +73,15 @@ int targets_customer_wrote(struct store_tx *tx, int64_t id, int64_t now, struct 
 	if (rc == 0 && w.due_at == 0 && minutes > 0)
 		rc = business_after(tx, &w, now, minutes, &due, e);
 	if (rc == 0 && due > 0)
-		rc = store_failed(e, store_exec(tx,
-		                                "INSERT INTO response_targets (account_id,"
-		                                " conversation_id, team_id, kind, started_at, due_at)"
-		                                " VALUES ($1, $2, $3, $4, $5, $6)",
-		                                STORE_ARGS(SV_INT(w.account_id), SV_INT(id),
-		                                           SV_INT(w.team_id),
-		                                           SV_TEXT(w.has_answer ? "next" : "first"),
-		                                           SV_INT(now), SV_INT(due))));
-	if (rc == 0 && w.reassign_at == 0 && w.assignee_id > 0 &&
-	    w.team.reassign_after_minutes > 0)
+		rc = store_failed(
+		    e, store_exec(tx,
+		                  "INSERT INTO response_targets (account_id,"
+		                  " conversation_id, team_id, kind, started_at, due_at)"
+		                  " VALUES ($1, $2, $3, $4, $5, $6)",
+		                  STORE_ARGS(SV_INT(w.account_id), SV_INT(id), SV_INT(w.team_id),
+		                             SV_TEXT(w.has_answer ? "next" : "first"), SV_INT(now),
+		                             SV_INT(due))));
+	if (rc == 0 && w.reassign_at == 0 && w.assignee_id > 0 && w.team.reassign_after_minutes > 0)
 		rc = business_after(tx, &w, now, w.team.reassign_after_minutes, &reassign, e);
 	if (rc == 0 && (due > 0 || reassign > 0))
 		rc = store_failed(
@@ -114,8 +113,7 @@ static int end_target(struct store_tx *tx, int64_t id, int64_t user_id, int64_t 
 	return rc < 0 ? rc : 0;
 }
 
-int targets_answered(struct store_tx *tx, int64_t id, int64_t user_id, int64_t now,
-                     struct error *e)
+int targets_answered(struct store_tx *tx, int64_t id, int64_t user_id, int64_t now, struct error *e)
 {
 	return store_failed(e, end_target(tx, id, user_id, now));
 }
@@ -148,8 +146,9 @@ static int reassign(struct store_tx *tx, int64_t id, int64_t now, struct error *
 		snprintf(before, sizeof(before), "%s", u.name);
 	struct events_place was = { w.team_id, w.assignee_id };
 	int64_t assignee = 0;
-	rc = store_failed(e, store_exec(tx, "UPDATE conversations SET assignee_id = NULL"
-	                                    " WHERE id = $1",
+	rc = store_failed(e, store_exec(tx,
+	                                "UPDATE conversations SET assignee_id = NULL"
+	                                " WHERE id = $1",
 	                                STORE_ARGS(SV_INT(id))));
 	if (rc == 0)
 		rc = team_assign_other(tx, w.team_id, id, now, w.assignee_id, &assignee, e);
@@ -160,8 +159,8 @@ static int reassign(struct store_tx *tx, int64_t id, int64_t now, struct error *
 		snprintf(line, sizeof(line), "%s did not answer in %d min: assigned to %s", before,
 		         w.team.reassign_after_minutes, after);
 	else
-		snprintf(line, sizeof(line), "%s did not answer in %d min: back in the queue", before,
-		         w.team.reassign_after_minutes);
+		snprintf(line, sizeof(line), "%s did not answer in %d min: back in the queue",
+		         before, w.team.reassign_after_minutes);
 	int64_t next = 0;
 	if (rc == 0 && assignee > 0)
 		rc = business_after(tx, &w, now, w.team.reassign_after_minutes, &next, e);
@@ -171,11 +170,12 @@ static int reassign(struct store_tx *tx, int64_t id, int64_t now, struct error *
 		                  STORE_ARGS(SV_INT(id), next > 0 ? SV_INT(next) : SV_NULL)));
 	if (rc == 0)
 		rc = store_failed(
-		    e, store_exec(tx,
-		                  "INSERT INTO conversation_events (account_id, conversation_id, kind,"
-		                  " text, created_at) VALUES ($1, $2, 'reassignment', $3, $4)",
-		                  STORE_ARGS(SV_INT(w.account_id), SV_INT(id), SV_TEXT(line),
-		                             SV_INT(now))));
+		    e,
+		    store_exec(
+		        tx,
+		        "INSERT INTO conversation_events (account_id, conversation_id, kind,"
+		        " text, created_at) VALUES ($1, $2, 'reassignment', $3, $4)",
+		        STORE_ARGS(SV_INT(w.account_id), SV_INT(id), SV_TEXT(line), SV_INT(now))));
 	if (rc == 0)
 		rc = store_failed(e, events_emit_conversation(tx, id, "reassignment", &was, now));
 	return rc;
@@ -208,32 +208,30 @@ static int count_by(struct store_tx *tx, const char *sql, int64_t account_id, in
                     int64_t to, int64_t now, json_t **out)
 {
 	struct store_rows *r;
-	int rc = store_query(tx, sql,
-	                     STORE_ARGS(SV_INT(account_id), SV_INT(from), SV_INT(to), SV_INT(now)),
-	                     &r);
+	int rc = store_query(
+	    tx, sql, STORE_ARGS(SV_INT(account_id), SV_INT(from), SV_INT(to), SV_INT(now)), &r);
 	if (rc < 0)
 		return rc;
 	*out = json_array();
 	while ((rc = store_next(r)) == 1)
-		json_array_append_new(*out, json_pack("{s:I,s:s,s:I,s:I}", "id",
-		                                      (json_int_t)store_int(r, 0), "name",
-		                                      store_text(r, 1), "met",
-		                                      (json_int_t)store_int(r, 2), "missed",
-		                                      (json_int_t)store_int(r, 3)));
+		json_array_append_new(
+		    *out, json_pack("{s:I,s:s,s:I,s:I}", "id", (json_int_t)store_int(r, 0), "name",
+		                    store_text(r, 1), "met", (json_int_t)store_int(r, 2), "missed",
+		                    (json_int_t)store_int(r, 3)));
 	store_rows_free(r);
 	return rc < 0 ? rc : 0;
 }
 
 /* Of `response_targets x` falling due in [$2, $3): met, and missed (answered late, or still
  * waiting past its due time at $4). */
-#define TARGET_COUNTS                                                                   \
-	" sum(CASE WHEN x.outcome = 'met' THEN 1 ELSE 0 END),"                          \
+#define TARGET_COUNTS                                                                  \
+	" sum(CASE WHEN x.outcome = 'met' THEN 1 ELSE 0 END),"                         \
 	" sum(CASE WHEN x.outcome = 'missed' OR (x.outcome IS NULL AND x.due_at < $4)" \
 	" THEN 1 ELSE 0 END)"
 #define TARGET_RANGE " x.account_id = $1 AND x.due_at >= $2 AND x.due_at < $3"
 
-int targets_metrics(struct store_tx *tx, int64_t account_id, int64_t from, int64_t to,
-                    int64_t now, json_t **out, struct error *e)
+int targets_metrics(struct store_tx *tx, int64_t account_id, int64_t from, int64_t to, int64_t now,
+                    json_t **out, struct error *e)
 {
 	json_t *teams = NULL, *agents = NULL;
 	int rc = count_by(tx,
