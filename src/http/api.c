@@ -9,7 +9,6 @@
 #include "core/json.h"
 #include "http/api.h"
 #include "http/parse.h"
-#include "scheduler/scheduler.h"
 
 struct store_tx *api_begin(struct http_request *req, struct http_response *res,
                            enum store_mode mode)
@@ -131,10 +130,6 @@ int api_run(struct http_request *req, struct http_response *res, enum store_mode
 		store_rollback(tx);
 	else if ((rc = api_finish(res, tx, rc, &e)) < 0)
 		goto fail;
-	/* A committed change may have set a due time sooner than the scheduler knows (a snooze,
-	 * a conversation queued until its team opens). */
-	if (mode == STORE_WRITE)
-		scheduler_wake(req->app->scheduler);
 	if (answer != NULL)
 		http_reply_json(res, status, answer);
 	else

@@ -7,6 +7,7 @@
 #include "core/json.h"
 #include "http/api.h"
 #include "http/parse.h"
+#include "scheduler/scheduler.h"
 
 #define MESSAGES_PAGE      50
 #define CONVERSATIONS_PAGE 25
@@ -289,7 +290,10 @@ static void int_action(struct http_request *req, struct http_response *res, cons
 		return;
 	json_decref(body);
 	struct action a = { fn, value };
-	api_run(req, res, STORE_WRITE, 200, act, &a);
+	/* Committed, a snooze's end or a transfer's or assignment's timers may be due sooner
+	 * than the scheduler knows. */
+	if (api_run(req, res, STORE_WRITE, 200, act, &a) == 0)
+		scheduler_wake(req->app->scheduler);
 }
 
 /* An action without a body. */

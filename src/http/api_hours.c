@@ -5,6 +5,7 @@
  */
 #include "core/clock.h"
 #include "http/api.h"
+#include "scheduler/scheduler.h"
 
 struct hours_call {
 	bool is_team;  /* the team of the route's :id, else the account */
@@ -51,14 +52,16 @@ static void put(struct http_request *req, struct http_response *res, bool is_tea
 	struct hours_call c = { .is_team = is_team, .doc = http_body_json(req, res) };
 	if (c.doc == NULL)
 		return;
-	api_run(req, res, STORE_WRITE, 200, call, &c);
+	if (api_run(req, res, STORE_WRITE, 200, call, &c) == 0)
+		scheduler_wake(req->app->scheduler); /* queued conversations look again now */
 	json_decref(c.doc);
 }
 
 static void reset(struct http_request *req, struct http_response *res, bool is_team)
 {
 	struct hours_call c = { .is_team = is_team, .is_reset = true };
-	api_run(req, res, STORE_WRITE, 200, call, &c);
+	if (api_run(req, res, STORE_WRITE, 200, call, &c) == 0)
+		scheduler_wake(req->app->scheduler);
 }
 
 void api_hours_get(struct http_request *req, struct http_response *res)
