@@ -18,6 +18,7 @@
 #include "demo.h"
 #include "http/http.h"
 #include "inbox/inbox.h"
+#include "webhooks/webhooks.h"
 
 void cli_make_parent_dir(const char *path)
 {
@@ -107,12 +108,16 @@ static int seed_demo(struct store *st, const struct seal *seal, const struct con
 /* The timers the scheduler runs: work at due times kept in the database. */
 static const struct scheduler_job timers[] = {
 	{ "snooze", conversation_snooze_next_end, conversation_wake_snoozed },
+	{ "webhook retries", webhook_retry_next_due, webhook_retry_run },
 };
 
 /* Stops what started (each stop takes NULL), the last started first, then the store and key. */
 static void stop_workers(struct app *app, struct seal *seal)
 {
 	pool_stop(app->hashing);
+	if (app->events != NULL)
+		events_hub_listen(app->events, NULL, NULL);
+	webhook_sender_stop(app->webhooks);
 	scheduler_stop(app->scheduler);
 	events_hub_stop(app->events);
 	poller_stop(app->poller);
@@ -153,7 +158,10 @@ int cli_serve(const struct command *cmd, struct config *c, char **pos)
 	app.events = app.poller ? events_hub_start(st, c, &e) : NULL;
 	app.scheduler =
 	    app.events ? scheduler_start(st, timers, sizeof(timers) / sizeof(timers[0]), &e) : NULL;
-	struct http_server *srv = app.scheduler ? http_server_start(&app, http_route, &e) : NULL;
+	app.webhooks = app.scheduler ? webhook_sender_start(st, seal, c, app.scheduler, &e) : NULL;
+	if (app.webhooks != NULL)
+		events_hub_listen(app.events, webhook_sender_wake, app.webhooks);
+	struct http_server *srv = app.webhooks ? http_server_start(&app, http_route, &e) : NULL;
 	if (srv == NULL) {
 		stop_workers(&app, seal);
 		return cli_fail("%s", e.message);

@@ -21,6 +21,7 @@
 #include "poller/poller.h"
 #include "scheduler/scheduler.h"
 #include "store/store.h"
+#include "webhooks/webhooks.h"
 
 #define HTTP_BODY_MAX   (1024 * 1024)
 #define HTTP_MAX_PARAMS 4
@@ -32,11 +33,12 @@ struct app {
 	struct store *store;
 	const struct config *config;
 	const struct seal *seal;
-	struct outbox_worker *outbox; /* woken after a commit that queued messages */
-	struct poller *poller;        /* woken when Telegram channels change */
-	struct events_hub *events;    /* the event stream's subscriptions */
-	struct scheduler *scheduler;  /* woken after a commit that set a due time */
-	struct pool *hashing;         /* where passwords are checked and hashed (core/pool.h) */
+	struct outbox_worker *outbox;    /* woken after a commit that queued messages */
+	struct poller *poller;           /* woken when Telegram channels change */
+	struct events_hub *events;       /* the event stream's subscriptions */
+	struct scheduler *scheduler;     /* woken after a commit that set a due time */
+	struct webhook_sender *webhooks; /* hears of every commit through the event hub */
+	struct pool *hashing;            /* where passwords are checked and hashed (core/pool.h) */
 };
 
 struct http_request {

@@ -251,6 +251,10 @@ int conversation_counts_json(struct store_tx *tx, const struct actor *who, json_
 /* A list item as the API answers it: conversation_json with contact, team, assignee, last
  * message and unread count. */
 json_t *conversation_item_json(const struct conversation_item *it, int64_t now);
+/* One conversation as GET /conversations/:id answers it: the list item with its tags (*out,
+ * to take). */
+int conversation_detail_json(struct store_tx *tx, const struct actor *who, int64_t id, int64_t now,
+                             json_t **out, struct error *e);
 /* The number of UTF-8 characters in q. */
 size_t conversation_query_chars(const char *q);
 
