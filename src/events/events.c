@@ -67,13 +67,13 @@ static int queue_webhooks(struct store_tx *tx, int64_t event_id, const char *typ
 	    tx,
 	    "INSERT INTO webhook_deliveries (account_id, webhook_id, event_id, type,"
 	    " conversation_id, message_id, contact_id, state, next_attempt_at, created_at)"
-	    " SELECT e.account_id, w.id, e.id, $2, e.conversation_id, $3, e.contact_id,"
+	    " SELECT e.account_id, w.id, e.id, $2, e.conversation_id,"
+	    " CASE WHEN $3 > 0 THEN $3 END, e.contact_id,"
 	    " 'pending', e.created_at, e.created_at FROM events e"
 	    " JOIN webhooks w ON w.account_id = e.account_id AND w.is_enabled = 1"
 	    " JOIN webhook_subscriptions s ON s.webhook_id = w.id AND s.type = $2"
 	    " WHERE e.id = $1",
-	    STORE_ARGS(SV_INT(event_id), SV_TEXT(type),
-	               message_id > 0 ? SV_INT(message_id) : SV_NULL));
+	    STORE_ARGS(SV_INT(event_id), SV_TEXT(type), SV_INT(message_id)));
 	return rc < 0 ? rc : 0;
 }
 

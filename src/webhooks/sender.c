@@ -146,10 +146,11 @@ static int record(struct webhook_sender *s, struct store_tx *tx, const struct po
 	int rc = store_exec(
 	    tx,
 	    "INSERT INTO webhook_attempts (delivery_id, webhook_id, attempted_at, status,"
-	    " duration_ms, error, answer) SELECT $1, $2, $3, $4, $5, $6, $7"
+	    " duration_ms, error, answer) SELECT $1, $2, $3, CASE WHEN $4 > 0 THEN $4 END, $5, $6,"
+	    " $7"
 	    " WHERE EXISTS (SELECT 1 FROM webhook_deliveries WHERE id = $1)",
 	    STORE_ARGS(SV_INT(p->id), SV_INT(p->webhook_id), SV_INT(p->started_ms),
-	               status > 0 ? SV_INT(status) : SV_NULL, SV_INT(now - p->started_ms),
+	               SV_INT(status), SV_INT(now - p->started_ms),
 	               why[0] ? SV_TEXT(why) : SV_NULL, SV_TEXT(answer)));
 	free(answer);
 	if (rc >= 0 && why[0] == '\0') {
