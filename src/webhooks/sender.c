@@ -149,9 +149,9 @@ static int record(struct webhook_sender *s, struct store_tx *tx, const struct po
 	    " duration_ms, error, answer) SELECT $1, $2, $3, CASE WHEN $4 > 0 THEN $4 END, $5, $6,"
 	    " $7"
 	    " WHERE EXISTS (SELECT 1 FROM webhook_deliveries WHERE id = $1)",
-	    STORE_ARGS(SV_INT(p->id), SV_INT(p->webhook_id), SV_INT(p->started_ms),
-	               SV_INT(status), SV_INT(now - p->started_ms),
-	               why[0] ? SV_TEXT(why) : SV_NULL, SV_TEXT(answer)));
+	    STORE_ARGS(SV_INT(p->id), SV_INT(p->webhook_id), SV_INT(p->started_ms), SV_INT(status),
+	               SV_INT(now - p->started_ms), why[0] ? SV_TEXT(why) : SV_NULL,
+	               SV_TEXT(answer)));
 	free(answer);
 	if (rc >= 0 && why[0] == '\0') {
 		rc = store_exec(
