@@ -529,11 +529,10 @@ static void poke(void *arg)
 	pthread_mutex_lock(&h->lock);
 	h->is_poked = true;
 	pthread_cond_signal(&h->cond);
-	void (*listener)(void *) = h->listener;
-	void *listener_arg = h->listener_arg;
+	/* Under the lock, so the listener is never called once events_hub_listen removed it. */
+	if (h->listener != NULL)
+		h->listener(h->listener_arg);
 	pthread_mutex_unlock(&h->lock);
-	if (listener != NULL)
-		listener(listener_arg);
 }
 
 void events_hub_listen(struct events_hub *h, void (*fn)(void *arg), void *arg)

@@ -79,7 +79,8 @@ struct events_waker {
  * the config's streams_per_user and streams_per_address cap the subscriptions. */
 struct events_hub *events_hub_start(struct store *st, const struct config *c, struct error *e);
 /* fn(arg) runs on the committing thread after each write transaction, which may have written
- * events (and queued webhook deliveries); one listener, NULL for none. */
+ * events (and queued webhook deliveries), with the hub's lock held: it must be quick and take
+ * no lock. One listener, NULL for none; once this returns the old one is not called again. */
 void events_hub_listen(struct events_hub *h, void (*fn)(void *arg), void *arg);
 /* Ends every subscription (readers see the end of their stream) and refuses new ones. */
 void events_hub_end(struct events_hub *h);

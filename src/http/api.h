@@ -121,6 +121,7 @@ void api_contact_get(struct http_request *req, struct http_response *res);
 void api_contact_update(struct http_request *req, struct http_response *res);
 void api_contact_merge(struct http_request *req, struct http_response *res);
 void api_contacts_export(struct http_request *req, struct http_response *res);
+void api_contacts_import(struct http_request *req, struct http_response *res);
 void api_contact_attributes_list(struct http_request *req, struct http_response *res);
 void api_contact_attribute_create(struct http_request *req, struct http_response *res);
 void api_contact_attribute_delete(struct http_request *req, struct http_response *res);

@@ -24,6 +24,7 @@
 #include "webhooks/webhooks.h"
 
 #define HTTP_BODY_MAX   (1024 * 1024)
+#define HTTP_IMPORT_MAX (32 * 1024 * 1024) /* the contact import's CSV */
 #define HTTP_MAX_PARAMS 4
 #define HTTP_NAME_MAX   256
 #define SESSION_COOKIE  "centralita_session"
@@ -99,6 +100,9 @@ void http_reply_text(struct http_response *res, int status, const char *text);
 void http_defer(struct http_request *req);
 void http_resume(struct http_request *req, struct http_response *res);
 
+/* The most bytes of body a request to path may bring: HTTP_BODY_MAX but for the routes that
+ * take files (routes.c). */
+size_t http_body_max(const char *method, const char *path);
 /* Routing: finds the handler, authenticates and checks CSRF and role, then calls it. */
 void http_route(struct http_request *req, struct http_response *res);
 /* The web UI (http/static.c): answers GET and HEAD of index.html and /assets/ files for any

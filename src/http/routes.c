@@ -87,6 +87,7 @@ static const struct route routes[] = {
 	{ "GET", "/api/v1/metrics", ADMIN, api_metrics },
 	{ "GET", "/api/v1/contacts", USER, api_contacts_list },
 	{ "GET", "/api/v1/contacts/export", ADMIN, api_contacts_export },
+	{ "POST", "/api/v1/contacts/import", ADMIN, api_contacts_import },
 	{ "GET", "/api/v1/contacts/:id", USER, api_contact_get },
 	{ "PATCH", "/api/v1/contacts/:id", USER, api_contact_update },
 	{ "POST", "/api/v1/contacts/:id/merge", USER, api_contact_merge },
@@ -110,6 +111,13 @@ static const struct route routes[] = {
 	{ "GET", "/api/v1/webchat/stream", PUBLIC, api_webchat_stream },
 	{ "GET", "/api/v1/demo", PUBLIC, api_demo },
 };
+
+size_t http_body_max(const char *method, const char *path)
+{
+	return strcmp(method, "POST") == 0 && strcmp(path, "/api/v1/contacts/import") == 0
+	           ? HTTP_IMPORT_MAX
+	           : HTTP_BODY_MAX;
+}
 
 /* Fills req->who from a bearer token or the session cookie. */
 static int authenticate(struct http_request *req, struct error *e)

@@ -126,6 +126,8 @@ test('a database migrated with messages already in it is searchable', async () =
   sql(old, `${triggers.split('\n').map((t) => `DROP TRIGGER ${t};`).join(' ')}
     DROP TABLE messages_fts; DROP TABLE contacts_fts; DROP INDEX conversations_contact;
     DROP TABLE routing_teams; DROP INDEX conversations_snoozed;
+    DROP TABLE webhook_attempts; DROP TABLE webhook_deliveries; DROP TABLE webhook_subscriptions; DROP TABLE webhooks;
+    DROP INDEX contacts_phone; DROP INDEX contacts_email;
     ALTER TABLE events DROP COLUMN is_for_visitor;
     ALTER TABLE api_tokens DROP COLUMN expires_at;
     ALTER TABLE api_tokens DROP COLUMN revoke_on_password_change;
