@@ -32,6 +32,9 @@ struct config {
 	bool is_demo;                /* seed a demo account on a new database, serve /demo */
 	bool webhooks_allow_private; /* webhooks may go to loopback and private addresses */
 	int webhooks_timeout_ms;     /* how long one webhook delivery may take */
+	char files_dir[1024];        /* where files live; empty: "files" beside the database */
+	int media_max_bytes;         /* lowers every kind's file limit; 0: the kinds' own */
+	int media_timeout_s;         /* how long one request of a file fetch may take */
 };
 
 /* One settable item: flag --NAME, environment CENTRALITA_ENV. */

@@ -1,8 +1,9 @@
 /*
- * One outbound HTTP POST for a libcurl multi handle (the outbox worker, the Telegram poller,
- * the webhook sender): the easy handle set up the one way they need — timeouts, no signals,
- * http(s) only, no redirects, the answer collected up to a cap (the rest is read and dropped,
- * so a send is never cut short). URLs an admin typed are guarded besides (fetch_guard): no
+ * One outbound HTTP request for libcurl (the outbox worker, the Telegram poller, the media
+ * fetcher, the webhook sender): the easy handle set up the one way they all need — timeouts,
+ * no signals, http(s) only, the answer collected up to a cap (the rest is read and dropped, so
+ * a send is never cut short; a caller that streams the answer elsewhere sets its own write
+ * function). URLs an admin typed are guarded besides (fetch_guard): no redirects, and no
  * connection to loopback, private, link-local or metadata addresses, checked on the address
  * each connection is opened to, so a name that resolves elsewhere later gains nothing.
  */
@@ -32,11 +33,15 @@ struct fetch {
  * private. The caller adds f->easy to its multi handle. */
 void fetch_post(struct fetch *f, const char *url, char *const *headers, size_t n, const char *body,
                 size_t len, long timeout_ms, size_t answer_max, void *private);
+/* Sets f up to GET url, following at most 3 redirects (a provider's file link). */
+void fetch_get(struct fetch *f, const char *url, char *const *headers, size_t n, long timeout_ms,
+               size_t answer_max, void *private);
 /* The next transfer of multi that finished, taken off it: its CURLINFO_PRIVATE, *code its
  * result; NULL when no other has finished. */
 void *fetch_next_done(CURLM *multi, CURLcode *code);
-/* Guards f (after fetch_post): every connection it opens must go to a public address, unless
- * allow_private (the operator's opt-in for receivers on the same network); no proxy. */
+/* Guards f (after fetch_post): no redirects, no proxy, and unless allow_private (the
+ * operator's opt-in for receivers on the same network) every connection it opens must go to
+ * a public address. */
 void fetch_guard(struct fetch *f, bool allow_private);
 /* Why an address is refused for URLs an admin typed ("a loopback address"), or NULL when it is
  * public. */
@@ -46,7 +51,7 @@ const char *fetch_address_refusal(const struct sockaddr *sa);
  * allow_private only to public addresses (ERR_UNPROCESSABLE naming the one refused). Resolving may
  * block: call it outside a transaction. */
 int fetch_check_url(const char *url, bool allow_private, struct error *e);
-/* Frees what fetch_post made (after curl_multi_remove_handle); f may be empty. */
+/* Frees what fetch_post or fetch_get made (after curl_multi_remove_handle); f may be empty. */
 void fetch_clear(struct fetch *f);
 
 #endif

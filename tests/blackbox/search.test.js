@@ -125,7 +125,7 @@ test('a database migrated with messages already in it is searchable', async () =
   assert.equal(triggers.split('\n').length, 6);
   sql(old, `${triggers.split('\n').map((t) => `DROP TRIGGER ${t};`).join(' ')}
     DROP TABLE messages_fts; DROP TABLE contacts_fts; DROP INDEX conversations_contact;
-    DROP TABLE routing_teams; DROP INDEX conversations_snoozed;
+    DROP TABLE routing_teams; DROP INDEX conversations_snoozed; DROP TABLE media; DROP TABLE files;
     DROP TABLE webhook_attempts; DROP TABLE webhook_deliveries; DROP TABLE webhook_subscriptions; DROP TABLE webhooks;
     DROP INDEX contacts_phone; DROP INDEX contacts_email;
     ALTER TABLE events DROP COLUMN is_for_visitor;
