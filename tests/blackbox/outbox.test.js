@@ -205,7 +205,9 @@ test('a send the store could not record with its round is recorded alone, not se
     const ownAdmin = await adminClient(own);
     await connectAll(ownAdmin);
     const conv = await customerWrites(own, 'whatsapp', '34600000081', 'Hola');
-    fake.delayNext(1, 300, { kind: 'whatsapp', to: '34600000081' });
+    // The answer waits long enough for another process to take the lock meanwhile (psql
+    // locking every table takes longer than sqlite3 taking SQLite's one lock).
+    fake.delayNext(1, 2000, { kind: 'whatsapp', to: '34600000081' });
     const r = await ownAdmin.post(`/api/v1/conversations/${conv}/messages`, { text: 'una sola vez' });
     assert.equal(r.status, 201, r.text);
     const [id] = r.json.message_ids;
@@ -213,8 +215,11 @@ test('a send the store could not record with its round is recorded alone, not se
     // Another process holds the write lock until the round recording the accepted send has
     // failed; the lock goes while the lone retry waits for it.
     const release = await lockDatabase(own);
-    await waitForLog(own, /outbox: recording 1 results( and claiming)? failed/);
-    await release();
+    try {
+      await waitForLog(own, /outbox: recording 1 results( and claiming)? failed/);
+    } finally {
+      await release();
+    }
     const row = () => sql(own, `SELECT status FROM messages WHERE id = ${id}`);
     await until(() => row() === 'sent', 'the message to be recorded as sent');
     // Its outbox row is gone, so nothing can send it again; the conversation's next reply,

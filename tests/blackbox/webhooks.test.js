@@ -313,10 +313,9 @@ test('when the store cannot commit the webhook is answered 503 and the retry is 
   const body = fixture('whatsapp/text.json').replace('wamid.HBgLMzQ2MTIzNDU2NzgVAgASGBQzQUI4RjM2QTk5RjQ0MTFCRDQ3NgA=', 'wamid.busy-1');
   // Another process holds the database's write lock for longer than the server waits.
   const release = await lockDatabase(s);
-  const busy = await postMeta(s, 'whatsapp', body);
+  const busy = await postMeta(s, 'whatsapp', body).finally(release);
   assert.equal(busy.status, 503, busy.text);
   assert.equal(busy.json.error.code, 'unavailable');
-  await release();
   assert.equal(message('wamid.busy-1'), null);
   const retry = await postMeta(s, 'whatsapp', body);
   assert.equal(retry.status, 200);
