@@ -151,7 +151,7 @@ int cli_serve(const struct command *cmd, struct config *c, char **pos)
 	cli_make_parent_dir(c->secret_key_file);
 	if (seal_open(c->secret_key_file, &seal, &e) < 0)
 		return cli_fail("%s", e.message);
-	if (cli_open_store(c, threads + hashers + 3, &st) != 0 ||
+	if (cli_open_store(c, threads + hashers + 4, &st) != 0 ||
 	    (c->is_demo && seed_demo(st, seal, c) != 0) || bootstrap_admin(st) != 0) {
 		store_close(st);
 		seal_free(seal);
