@@ -10,7 +10,7 @@ import { startServer } from './lib/server.js';
 import { adminClient } from './lib/client.js';
 import { startFakeProvider } from './lib/fake_provider.js';
 import { CHANNELS, FIXTURES, customerSends, postMeta } from './lib/providers.js';
-import { assertNoErrors, catalogue, launchBrowser, logIn, openPage, screenshot } from './lib/browser.js';
+import { PHONE, assertNoErrors, catalogue, launchBrowser, logIn, openPage, screenshot } from './lib/browser.js';
 
 const en = catalogue('en');
 const JPEG = { bytes: readFileSync(join(FIXTURES, 'media/photo.jpg')), mimeType: 'image/jpeg', type: 'image' };
@@ -75,9 +75,16 @@ test('the thread shows the photo, plays the voice note, offers the PDF, links th
   // The file that was gone: the reason.
   await page.locator('.msg-media-failed').waitFor();
   assert.match(await page.locator('.msg-media-failed').textContent(), /could not be fetched: The provider no longer has the file/);
-  await screenshot(page, 'inbox-media');
+  await screenshot(page, 'inbox-media-desktop');
   assertNoErrors(page);
   await page.context().close();
+  const phone = await openPage(browser, server, { viewport: PHONE, path: `/inbox/general/${conversation}` });
+  await logIn(phone);
+  await phone.waitForFunction(() => document.querySelector('.msg-image img')?.naturalWidth === 96);
+  await phone.locator('.msg-image').scrollIntoViewIfNeeded();
+  await screenshot(phone, 'inbox-media-phone');
+  assertNoErrors(phone);
+  await phone.context().close();
 });
 
 test('a file on its way shows a placeholder, then fills in live', async () => {
