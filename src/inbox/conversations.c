@@ -226,8 +226,8 @@ int message_file_get(struct store_tx *tx, const struct actor *who, int64_t id,
 	    " JOIN conversations v ON v.id = m.conversation_id"
 	    " JOIN media md ON md.message_id = m.id LEFT JOIN files f ON f.sha256 = md.sha256"
 	    " WHERE" CONVERSATION_VISIBLE " AND m.id = $4",
-	    STORE_ARGS(SV_INT(who->account_id), SV_INT(who->user_id),
-	               SV_INT(who->role), SV_INT(id)),
+	    STORE_ARGS(SV_INT(who->account_id), SV_INT(who->user_id), SV_INT(who->role),
+	               SV_INT(id)),
 	    read_file, out);
 	if (rc == ERR_NOT_FOUND)
 		return error_set(e, rc, "no such file");
