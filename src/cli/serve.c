@@ -104,11 +104,6 @@ static int seed_demo(struct store *st, const struct seal *seal, const struct con
 	return 0;
 }
 
-/* The timers the scheduler runs: work at due times kept in the database. */
-static const struct scheduler_job timers[] = {
-	{ "snooze", conversation_snooze_next_end, conversation_wake_snoozed },
-};
-
 /* Stops what started (each stop takes NULL), the last started first, then the store and key. */
 static void stop_workers(struct app *app, struct seal *seal)
 {
@@ -151,6 +146,12 @@ int cli_serve(const struct command *cmd, struct config *c, char **pos)
 	app.outbox = app.hashing ? outbox_worker_start(st, seal, c, &e) : NULL;
 	app.poller = app.outbox ? poller_start(st, seal, c, app.outbox, &e) : NULL;
 	app.events = app.poller ? events_hub_start(st, c, &e) : NULL;
+	/* The timers the scheduler runs: work at due times kept in the database. */
+	struct template_syncer syncer = { .st = st, .seal = seal, .config = c };
+	const struct scheduler_job timers[] = {
+		{ "snooze", conversation_snooze_next_end, conversation_wake_snoozed, NULL, NULL },
+		{ "templates", template_sync_next_due, NULL, template_sync_due, &syncer },
+	};
 	app.scheduler =
 	    app.events ? scheduler_start(st, timers, sizeof(timers) / sizeof(timers[0]), &e) : NULL;
 	struct http_server *srv = app.scheduler ? http_server_start(&app, http_route, &e) : NULL;

@@ -1,4 +1,4 @@
-/* Outbound POSTs for libcurl multi handles; see fetch.h. */
+/* Outbound requests for libcurl: POSTs for multi handles, GETs performed at once; see fetch.h. */
 #include "core/fetch.h"
 
 static size_t collect(char *data, size_t size, size_t n, void *arg)
@@ -10,8 +10,8 @@ static size_t collect(char *data, size_t size, size_t n, void *arg)
 	return len;
 }
 
-void fetch_post(struct fetch *f, const char *url, char *const *headers, size_t n, const char *body,
-                size_t len, long timeout_ms, size_t answer_max, void *private)
+static void setup(struct fetch *f, const char *url, char *const *headers, size_t n, long timeout_ms,
+                  size_t answer_max, void *private)
 {
 	f->easy = curl_easy_init();
 	f->answer_max = answer_max;
@@ -19,8 +19,6 @@ void fetch_post(struct fetch *f, const char *url, char *const *headers, size_t n
 		f->headers = curl_slist_append(f->headers, headers[i]);
 	curl_easy_setopt(f->easy, CURLOPT_URL, url);
 	curl_easy_setopt(f->easy, CURLOPT_HTTPHEADER, f->headers);
-	curl_easy_setopt(f->easy, CURLOPT_POSTFIELDS, body);
-	curl_easy_setopt(f->easy, CURLOPT_POSTFIELDSIZE, (long)len);
 	curl_easy_setopt(f->easy, CURLOPT_WRITEFUNCTION, collect);
 	curl_easy_setopt(f->easy, CURLOPT_WRITEDATA, f);
 	curl_easy_setopt(f->easy, CURLOPT_PRIVATE, private);
@@ -28,6 +26,24 @@ void fetch_post(struct fetch *f, const char *url, char *const *headers, size_t n
 	curl_easy_setopt(f->easy, CURLOPT_CONNECTTIMEOUT_MS, 5000L);
 	curl_easy_setopt(f->easy, CURLOPT_TIMEOUT_MS, timeout_ms);
 	curl_easy_setopt(f->easy, CURLOPT_PROTOCOLS_STR, "http,https");
+}
+
+void fetch_post(struct fetch *f, const char *url, char *const *headers, size_t n, const char *body,
+                size_t len, long timeout_ms, size_t answer_max, void *private)
+{
+	setup(f, url, headers, n, timeout_ms, answer_max, private);
+	curl_easy_setopt(f->easy, CURLOPT_POSTFIELDS, body);
+	curl_easy_setopt(f->easy, CURLOPT_POSTFIELDSIZE, (long)len);
+}
+
+long fetch_get_now(struct fetch *f, const char *url, char *const *headers, size_t n,
+                   long timeout_ms, size_t answer_max)
+{
+	long status = 0;
+	setup(f, url, headers, n, timeout_ms, answer_max, NULL);
+	if (curl_easy_perform(f->easy) == CURLE_OK)
+		curl_easy_getinfo(f->easy, CURLINFO_RESPONSE_CODE, &status);
+	return status;
 }
 
 void fetch_clear(struct fetch *f)

@@ -100,7 +100,8 @@ static int fail_for_good(struct store_tx *tx, const struct send *s, long code, c
  * Web chat has no provider: its message is delivered here, and the visitor's stream (events/)
  * picks it up from the `sent` that this round records. */
 static int start_send(struct outbox_worker *w, struct send *s, const char *external_id,
-                      const char *recipient, const char *text, const struct channel_secrets *sec)
+                      const char *recipient, const char *text, const json_t *details,
+                      const struct channel_secrets *sec)
 {
 	const struct config *c = w->config;
 	if (s->kind == CHANNEL_WEBCHAT) {
@@ -116,6 +117,8 @@ static int start_send(struct outbox_worker *w, struct send *s, const char *exter
 		.token = s->kind == CHANNEL_TELEGRAM ? sec->bot_token : sec->access_token,
 		.recipient = recipient,
 		.text = text,
+		.template = json_object_get(details, "template"),
+		.tag = json_string_value(json_object_get(details, "tag")),
 	};
 	struct error e;
 	if (channel_request_new(&cs, &s->req, &e) < 0) {
@@ -137,6 +140,7 @@ struct claim {
 	char external_id[INBOUND_ID_MAX + 1];
 	char recipient[INBOUND_ID_MAX + 1];
 	char *text;
+	json_t *details; /* what goes beside or instead of the text (outbox_text's send) */
 	struct channel_secrets secrets;
 };
 
@@ -146,7 +150,8 @@ static int read_candidates(struct store_tx *tx, int64_t now, int limit, struct c
 	int rc =
 	    store_query(tx,
 	                "SELECT o.id, o.message_id, o.channel_id, o.attempts, o.queued_at, ch.kind,"
-	                " ch.external_id, ch.is_active, i.external_id, m.text FROM outbox o"
+	                " ch.external_id, ch.is_active, i.external_id, m.text, m.details"
+	                " FROM outbox o"
 	                " JOIN channels ch ON ch.id = o.channel_id"
 	                " JOIN conversations v ON v.id = o.conversation_id"
 	                " JOIN contact_identities i ON i.id = v.identity_id"
@@ -173,6 +178,7 @@ static int read_candidates(struct store_tx *tx, int64_t now, int limit, struct c
 		c->is_channel_active = store_int(r, 7) != 0;
 		snprintf(c->recipient, sizeof(c->recipient), "%s", store_text(r, 8));
 		c->text = xstrdup(store_text(r, 9));
+		c->details = store_is_null(r, 10) ? NULL : json_loads(store_text(r, 10), 0, NULL);
 	}
 	store_rows_free(r);
 	return rc;
@@ -259,12 +265,14 @@ static void start_claimed(struct outbox_worker *w, struct round_claims *r, bool 
 		struct claim *c = &r->found[i];
 		if (is_committed && r->is_taken[i]) {
 			w->in_flight[w->count++] = c->s;
-			start_send(w, c->s, c->external_id, c->recipient, c->text, &c->secrets);
+			start_send(w, c->s, c->external_id, c->recipient, c->text, c->details,
+			           &c->secrets);
 		} else {
 			send_free(c->s);
 		}
 		channel_secrets_clear(&c->secrets);
 		free(c->text);
+		json_decref(c->details);
 	}
 	/* A full round means more may be waiting: look again as soon as there is room. */
 	w->next_claim_at = is_committed && r->n < room * 2 ? next_due(w, now) : now;

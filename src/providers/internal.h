@@ -106,6 +106,15 @@ struct channel_request *messenger_request(const struct channel_send *s);
 void messenger_entry_events(enum channel_kind kind, const json_t *entry, int64_t now_ms,
                             struct inbound_list *list);
 
+/* send.c */
+/* The checks of a Graph request's URL, version and token. */
+int request_check_graph(const char *api_url, const char *version, const char *token,
+                        struct error *e);
+
+/* templates.c */
+/* A send with s->template: the Cloud API's type "template". */
+struct channel_request *whatsapp_template_request(const struct channel_send *s);
+
 /* whatsapp.c */
 struct channel_request *whatsapp_request(const struct channel_send *s);
 /* The channel id value of one change of a whatsapp_business_account entry, and its events. */

@@ -322,6 +322,8 @@ struct channel_request *whatsapp_request(const struct channel_send *s)
 	char path[160];
 	struct channel_request *r;
 
+	if (s->template != NULL)
+		return whatsapp_template_request(s);
 	snprintf(path, sizeof(path), "/%s/%s/messages", s->api_version, s->channel_id);
 	r = request_start(s->api_url, path, NULL);
 	request_bearer(r, s->token);

@@ -50,16 +50,25 @@ static int run_due(struct scheduler *s, int64_t now)
 	for (size_t i = 0; i < s->njobs; i++) {
 		struct error e;
 		int64_t due = 0;
-		struct store_tx *tx = store_begin(s->store, STORE_WRITE);
+		const struct scheduler_job *job = &s->jobs[i];
+		/* Work that waits on the network looks in a read transaction and opens its own. */
+		struct store_tx *tx = store_begin(s->store, job->run ? STORE_WRITE : STORE_READ);
 		int rc = tx != NULL
-		             ? s->jobs[i].next_due(tx, &due, &e)
+		             ? job->next_due(tx, &due, &e)
 		             : error_set(&e, ERR_UNAVAILABLE, "the database is not available");
-		if (rc == 0 && due > 0 && due <= now)
-			rc = s->jobs[i].run(tx, now, &e);
-		if (rc == 0)
-			rc = store_commit(tx);
-		else
+		bool is_due = rc == 0 && due > 0 && due <= now;
+		if (job->run == NULL) {
 			store_rollback(tx);
+			if (is_due)
+				rc = job->run_outside(job->ctx, now, &e);
+		} else {
+			if (is_due)
+				rc = job->run(tx, now, &e);
+			if (rc == 0)
+				rc = store_commit(tx);
+			else
+				store_rollback(tx);
+		}
 		if (rc < 0) {
 			log_warn("scheduler: %s: %s", s->jobs[i].name, e.message);
 			failed = rc;

@@ -1,8 +1,8 @@
 /*
  * scheduler/: one thread that runs work at due times kept in the database — the snooze
- * wake-ups today, and the later timers (business hours, reassignment, media fetches,
- * webhook retries) as more jobs. Each job says when its next work is due and does the work
- * that is due; between them the thread sleeps until the earliest due time or a wake-up, so
+ * wake-ups and the daily template syncs today, and the later timers (business hours, reassignment,
+ * media fetches, webhook retries) as more jobs. Each job says when its next work is due and does
+ * the work that is due; between them the thread sleeps until the earliest due time or a wake-up, so
  * it is idle when nothing is due. It knows no table: the jobs (inbox/ functions) do.
  */
 #ifndef SCHEDULER_SCHEDULER_H
@@ -21,6 +21,11 @@ struct scheduler_job {
 	int (*next_due)(struct store_tx *tx, int64_t *due, struct error *e);
 	/* Does the work due at now in a write transaction, which the scheduler commits. */
 	int (*run)(struct store_tx *tx, int64_t now, struct error *e);
+	/* Instead of run (NULL), for work that waits on the network (template syncs): called
+	 * with no transaction open, it opens its own short ones, and claims its work in the
+	 * store first so that another server does not do it too. ctx is given back. */
+	int (*run_outside)(void *ctx, int64_t now, struct error *e);
+	void *ctx;
 };
 
 /* Starts the thread over n jobs (the array must outlive the scheduler). NULL on failure. */

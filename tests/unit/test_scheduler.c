@@ -55,7 +55,7 @@ static int run(struct store_tx *tx, int64_t now, struct error *e)
 	return 0;
 }
 
-static const struct scheduler_job jobs[] = { { "test", next_due, run } };
+static const struct scheduler_job jobs[] = { { "test", next_due, run, NULL, NULL } };
 
 /* Waits until the job has run `runs` times; false after 10 s. */
 static bool wait_runs(int runs)

@@ -22,6 +22,14 @@ export const LIMITS = Object.freeze({
 });
 
 const MAX_BODY = 1024 * 1024;
+
+// Titles of the Cloud API's template errors (its error-code table).
+const TEMPLATE_ERRORS = {
+  100: 'Invalid parameter',
+  132000: 'Number of parameters does not match the expected number of params',
+  132001: 'Template does not exist',
+  132015: 'Template is paused',
+};
 const DEFAULT_WAIT_MS = 2000;
 
 function traceId() {
@@ -216,6 +224,7 @@ class FakeProvider extends EventEmitter {
     this.requests = [];
     this.latencyMs = 0;
     this.telegram = new TelegramState(this);
+    this._templates = new Map(); // WhatsApp Business Account id → its message templates
     this._tokens = new Map(); // kind → Set of allowed tokens; a kind with a set is strict
     this._rules = [];
     this._sockets = new Set();
@@ -244,6 +253,16 @@ class FakeProvider extends EventEmitter {
     if (!nonEmptyString(token)) throw new Error('a token must be a non-empty string');
     if (!this._tokens.has(kind)) this._tokens.set(kind, new Set());
     this._tokens.get(kind).add(token);
+    return this;
+  }
+
+  // The message templates a WhatsApp Business Account has, as GET /{waba-id}/message_templates
+  // lists them: [{ name, language, status, category, components }]; each gets an id. Template
+  // sends are checked against every account's templates, as Meta checks them against the
+  // sender's: an unknown name or language is 132001, a parameter count that does not match the
+  // template's {{n}} is 132000.
+  setTemplates(wabaId, list) {
+    this._templates.set(String(wabaId), list.map((t, i) => ({ id: String(9000000000 + i), ...structuredClone(t) })));
     return this;
   }
 
@@ -556,6 +575,8 @@ class FakeProvider extends EventEmitter {
   _route(rec) {
     const tg = /^\/bot([^/]*)\/([^/]+)\/?$/.exec(rec.path);
     if (tg) return this._routeTelegram(rec, safeDecode(tg[1]), tg[2]);
+    const templates = /^\/(v\d+(?:\.\d+)?)\/([^/]+)\/message_templates\/?$/.exec(rec.path);
+    if (templates) return this._routeTemplates(rec, templates[1], safeDecode(templates[2]));
     const graph = /^\/(?:(v\d+(?:\.\d+)?)\/)?([^/]+)\/messages\/?$/.exec(rec.path);
     if (graph) return this._routeGraph(rec, graph[1] ?? null, safeDecode(graph[2]));
     if (/^\/v\d+(?:\.\d+)?\//.test(rec.path)) {
@@ -585,6 +606,7 @@ class FakeProvider extends EventEmitter {
     if (rec.kind === 'whatsapp') {
       rec.to = typeof body.to === 'string' ? body.to : null;
       rec.text = typeof body.text?.body === 'string' ? body.text.body : null;
+      rec.template = body.type === 'template' ? body.template ?? null : null;
     } else {
       rec.to = body.recipient?.id != null ? String(body.recipient.id) : null;
       rec.text = typeof body.message?.text === 'string' ? body.message.text : null;
@@ -602,6 +624,80 @@ class FakeProvider extends EventEmitter {
     };
   }
 
+  // GET /{version}/{waba-id}/message_templates?fields=…&limit=…&after=…: a page of the
+  // account's templates, with Graph's cursor paging (paging.next only when there is more).
+  _routeTemplates(rec, version, waba) {
+    rec.kind = 'whatsapp';
+    rec.op = 'templates';
+    rec.version = version;
+    rec.account = waba;
+    rec.token = headerToken(rec.headers) ?? (nonEmptyString(rec.query.access_token) ? rec.query.access_token : null);
+    return (res) => {
+      const fail = (f) => this._answer(rec, res, f.status, f.body);
+      if (rec.method !== 'GET') return fail(failures.graphError({ code: 100, subcode: 33, type: 'GraphMethodException', message: `Unsupported ${rec.method.toLowerCase()} request.` }));
+      if (!rec.token) return fail(failures.missingToken());
+      if (!this._tokenAllowed('whatsapp', rec.token)) return fail(failures.invalidToken());
+      const list = this._templates.get(waba);
+      if (!list) {
+        return fail(failures.graphError({ code: 100, subcode: 33, type: 'GraphMethodException',
+          message: `Unsupported get request. Object with ID '${waba}' does not exist, cannot be loaded due to missing permissions, or does not support this operation.` }));
+      }
+      const limit = rec.query.limit === undefined ? 25 : Number(rec.query.limit);
+      if (!Number.isInteger(limit) || limit < 1) return fail(failures.graphInvalidParameter('(#100) Param limit must be a positive integer'));
+      let start = 0;
+      if (rec.query.after !== undefined) {
+        start = Number(Buffer.from(rec.query.after, 'base64url').toString('utf8').replace(/^after:/, ''));
+        if (!Number.isInteger(start) || start < 0) return fail(failures.graphInvalidParameter('(#100) Invalid cursor'));
+      }
+      const fields = rec.query.fields ? rec.query.fields.split(',') : ['name', 'language', 'status', 'category', 'id'];
+      const data = list.slice(start, start + limit).map((t) => Object.fromEntries(Object.entries(t).filter(([k]) => k === 'id' || fields.includes(k))));
+      const cursor = (i) => Buffer.from(`after:${i}`).toString('base64url');
+      const paging = { cursors: { before: cursor(start), after: cursor(start + data.length) } };
+      if (start + data.length < list.length) {
+        const next = new URL(`${this.url}${rec.path}`);
+        for (const [k, v] of Object.entries(rec.query)) if (k !== 'after') next.searchParams.set(k, v);
+        next.searchParams.set('after', paging.cursors.after);
+        paging.next = next.href;
+      }
+      this._answer(rec, res, 200, { data, paging });
+    };
+  }
+
+  // What is wrong with a Cloud API "template" object, or null: the documented shape, then the
+  // template itself (name and language known, as many parameters as it has variables).
+  _templateProblem(t) {
+    if (!isObject(t) || !nonEmptyString(t.name)) return [100, "The parameter template['name'] is required."];
+    if (!isObject(t.language) || !nonEmptyString(t.language.code)) return [100, "The parameter template['language']['code'] is required."];
+    const components = t.components ?? [];
+    if (!Array.isArray(components)) return [100, "The parameter template['components'] must be an array."];
+    for (const [i, c] of components.entries()) {
+      if (!isObject(c) || !['header', 'body', 'button'].includes(c.type)) return [100, `components[${i}]['type'] must be header, body or button.`];
+      if (!Array.isArray(c.parameters) || c.parameters.length === 0) return [100, `components[${i}]['parameters'] must be a non-empty array.`];
+      if (c.type === 'button' && (!['quick_reply', 'url', 'copy_code'].includes(c.sub_type) || !/^\d+$/.test(String(c.index)))) {
+        return [100, `components[${i}] of type button needs sub_type and index.`];
+      }
+      for (const p of c.parameters) {
+        const ok = (p?.type === 'text' && nonEmptyString(p.text)) || (p?.type === 'coupon_code' && nonEmptyString(p.coupon_code)) ||
+          (['image', 'video', 'document'].includes(p?.type) && isObject(p[p.type]) && (nonEmptyString(p[p.type].link) || nonEmptyString(p[p.type].id)));
+        if (!ok) return [100, `components[${i}] has a malformed parameter.`];
+        if (p.type === 'text' && codePoints(p.text) > 1024) return [100, 'A text parameter is longer than 1024 characters.'];
+      }
+    }
+    const known = [...this._templates.values()].flat().find((x) => x.name === t.name && x.language === t.language.code);
+    if (!known) return [132001, `template name (${t.name}) does not exist in ${t.language.code}`];
+    if (known.status !== 'APPROVED') return [132015, `template ${t.name} is ${known.status}`];
+    const count = (text) => new Set([...String(text ?? '').matchAll(/\{\{(\d+)\}\}/g)].map((m) => m[1])).size;
+    const part = (type) => (known.components ?? []).find((c) => c.type?.toUpperCase() === type);
+    const given = (type) => components.filter((c) => c.type === type).reduce((n, c) => n + c.parameters.length, 0);
+    const header = part('HEADER');
+    const wantHeader = !header ? 0 : ['IMAGE', 'VIDEO', 'DOCUMENT'].includes(header.format) ? 1 : count(header.text);
+    const wantButtons = (part('BUTTONS')?.buttons ?? []).filter((b) => b.type === 'COPY_CODE' || (b.type === 'URL' && count(b.url) > 0)).length;
+    if (given('header') !== wantHeader || given('body') !== count(part('BODY')?.text) || given('button') !== wantButtons) {
+      return [132000, 'Number of parameters does not match the expected number of params'];
+    }
+    return null;
+  }
+
   _whatsappSend(rec, res, body) {
     const bad = (details) =>
       this._answer(rec, res, 400, whatsappError(100, 'Invalid parameter', details).body);
@@ -611,9 +707,14 @@ class FakeProvider extends EventEmitter {
     const waId = body.to.replace(/\D/g, '');
     if (waId.length === 0) return bad('The parameter to must be a phone number.');
     const type = body.type ?? 'text';
-    if (type !== 'text') return bad(`This fake provider implements type text only, not ${JSON.stringify(type)}.`);
-    if (!isObject(body.text) || !nonEmptyString(body.text.body)) return bad("The parameter text['body'] is required.");
-    if (textTooLong('whatsapp', body.text.body)) {
+    if (type === 'template') {
+      const problem = this._templateProblem(body.template);
+      if (problem) return this._answer(rec, res, 400, whatsappError(problem[0], TEMPLATE_ERRORS[problem[0]], problem[1]).body);
+    } else if (type !== 'text') {
+      return bad(`This fake provider implements types text and template, not ${JSON.stringify(type)}.`);
+    }
+    if (type === 'text' && (!isObject(body.text) || !nonEmptyString(body.text.body))) return bad("The parameter text['body'] is required.");
+    if (type === 'text' && textTooLong('whatsapp', body.text.body)) {
       const f = failures.whatsappTextTooLong();
       return this._answer(rec, res, f.status, f.body);
     }
@@ -643,6 +744,9 @@ class FakeProvider extends EventEmitter {
       return bad(`(#100) param messaging_type must be one of {${types.join(', ')}}`);
     }
     if (body.messaging_type === 'MESSAGE_TAG' && !nonEmptyString(body.tag)) return bad('(#100) param tag is required when messaging_type is MESSAGE_TAG');
+    // The message tags Meta documents for the Send API.
+    const tags = ['CONFIRMED_EVENT_UPDATE', 'POST_PURCHASE_UPDATE', 'ACCOUNT_UPDATE', 'HUMAN_AGENT'];
+    if (body.messaging_type === 'MESSAGE_TAG' && !tags.includes(body.tag)) return bad(`(#100) param tag must be one of {${tags.join(', ')}}`);
     if (!isObject(body.message)) return bad('(#100) The parameter message is required');
     if (body.message.text === undefined) return bad('(#100) This fake provider implements text messages only (message.text)');
     if (!nonEmptyString(body.message.text)) return bad('(#100) param message[text] must be a non-empty UTF-8 encoded string');
