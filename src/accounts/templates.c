@@ -12,7 +12,7 @@
 #include "core/log.h"
 #include "core/xmalloc.h"
 
-#define PAGE_ANSWER_MAX (1024 * 1024)      /* bytes of one page of the template list */
+#define PAGE_ANSWER_MAX (1024 * 1024)        /* bytes of one page of the template list */
 #define SYNC_EVERY_MS   (24LL * 3600 * 1000) /* a channel's templates are read once a day */
 #define SYNC_RETRY_MS   (3600LL * 1000)      /* after a failed scheduled sync */
 #define SYNC_ROUND_MAX  8                    /* channels one scheduled round syncs */
@@ -48,7 +48,8 @@ static int read_target(struct store *st, const struct seal *seal, int64_t accoun
 	int rc = account_id > 0 ? channel_get(tx, account_id, id, &c, e)
 	                        : channel_find_active(tx, CHANNEL_WHATSAPP, id, &c, e);
 	if (rc == 0 && (c.kind != CHANNEL_WHATSAPP || !c.is_active))
-		rc = error_set(e, ERR_UNPROCESSABLE, "templates belong to active WhatsApp channels");
+		rc =
+		    error_set(e, ERR_UNPROCESSABLE, "templates belong to active WhatsApp channels");
 	else if (rc == 0 && c.waba_id[0] == '\0')
 		rc = error_set(e, ERR_UNPROCESSABLE,
 		               "the channel has no 'waba_id': set its WhatsApp Business Account "
@@ -100,8 +101,8 @@ static int read_pages(const struct config *config, const struct sync_target *t, 
 			rc = error_set(e, ERR_UPSTREAM, "could not reach the Graph API (GET %s)",
 			               req->url_for_log);
 		else
-			rc = whatsapp_templates_page_parse(status, f.answer.data, f.answer.len, &page,
-			                                   &after, e);
+			rc = whatsapp_templates_page_parse(status, f.answer.data, f.answer.len,
+			                                   &page, &after, e);
 		fetch_clear(&f);
 		channel_request_free(req);
 		if (rc == 0)
@@ -147,9 +148,9 @@ static int store_templates(struct store *st, int64_t id, const char *waba_id, co
 		    " SELECT account_id, id, $2, $3, $4, $5, $6, $7 FROM channels WHERE id = $1"
 		    " ON CONFLICT (channel_id, name, language) DO UPDATE SET category = $4,"
 		    " status = $5, components = $6",
-		    STORE_ARGS(SV_INT(id), SV_TEXT(jstr_or(t, "name")), SV_TEXT(jstr_or(t, "language")),
-		               SV_TEXT(jstr_or(t, "category")), SV_TEXT(jstr_or(t, "status")),
-		               SV_TEXT(components), SV_INT(now)));
+		    STORE_ARGS(SV_INT(id), SV_TEXT(jstr_or(t, "name")),
+		               SV_TEXT(jstr_or(t, "language")), SV_TEXT(jstr_or(t, "category")),
+		               SV_TEXT(jstr_or(t, "status")), SV_TEXT(components), SV_INT(now)));
 		free(components);
 	}
 	if (rc >= 0)
@@ -197,14 +198,13 @@ static int claim_due(struct store *st, int64_t now, int64_t *ids, size_t *n, str
 		return error_set(e, ERR_UNAVAILABLE, "the database is not available");
 	struct store_rows *r;
 	*n = 0;
-	int rc = store_query(tx,
-	                     "UPDATE channels SET templates_due_at = $2 WHERE id IN (SELECT id"
-	                     " FROM channels WHERE templates_due_at <= $1 AND is_active = 1"
-	                     " AND kind = 'whatsapp' ORDER BY templates_due_at LIMIT $3)"
-	                     " RETURNING id",
-	                     STORE_ARGS(SV_INT(now), SV_INT(now + SYNC_RETRY_MS),
-	                                SV_INT(SYNC_ROUND_MAX)),
-	                     &r);
+	int rc = store_query(
+	    tx,
+	    "UPDATE channels SET templates_due_at = $2 WHERE id IN (SELECT id"
+	    " FROM channels WHERE templates_due_at <= $1 AND is_active = 1"
+	    " AND kind = 'whatsapp' ORDER BY templates_due_at LIMIT $3)"
+	    " RETURNING id",
+	    STORE_ARGS(SV_INT(now), SV_INT(now + SYNC_RETRY_MS), SV_INT(SYNC_ROUND_MAX)), &r);
 	while (rc >= 0 && (rc = store_next(r)) == 1)
 		ids[(*n)++] = store_int(r, 0);
 	if (rc >= 0)
@@ -252,12 +252,11 @@ static json_t *template_row_json(struct store_rows *r)
 	json_t *components = json_loads(store_text(r, 4), 0, NULL);
 	if (components == NULL)
 		components = json_array();
-	json_t *out = json_pack("{s:s,s:s,s:s,s:s,s:o,s:b,s:I}", "name", store_text(r, 0),
-	                        "language", store_text(r, 1), "category", store_text(r, 2),
-	                        "status", store_text(r, 3), "variables",
-	                        whatsapp_template_variables(components), "usable",
-	                        strcmp(store_text(r, 3), "APPROVED") == 0, "synced_at",
-	                        (json_int_t)store_int(r, 5));
+	json_t *out = json_pack(
+	    "{s:s,s:s,s:s,s:s,s:o,s:b,s:I}", "name", store_text(r, 0), "language", store_text(r, 1),
+	    "category", store_text(r, 2), "status", store_text(r, 3), "variables",
+	    whatsapp_template_variables(components), "usable",
+	    strcmp(store_text(r, 3), "APPROVED") == 0, "synced_at", (json_int_t)store_int(r, 5));
 	json_object_set_new(out, "components", components);
 	return out;
 }
@@ -307,8 +306,8 @@ static void languages_of(struct store_tx *tx, int64_t channel_id, const char *na
 }
 
 int template_prepare(struct store_tx *tx, int64_t channel_id, const char *name,
-                     const char *language, const json_t *parameters, json_t **send,
-                     char **rendered, struct error *e)
+                     const char *language, const json_t *parameters, json_t **send, char **rendered,
+                     struct error *e)
 {
 	struct store_rows *r;
 	*send = NULL;
@@ -330,11 +329,12 @@ int template_prepare(struct store_tx *tx, int64_t channel_id, const char *name,
 	if (rc == 0) {
 		char languages[200];
 		languages_of(tx, channel_id, name, languages, sizeof(languages));
-		return languages[0] ? error_set(e, ERR_UNPROCESSABLE,
-		                                "template '%s' has no '%s' version (synced: %s)",
-		                                name, language, languages)
-		                    : error_set(e, ERR_UNPROCESSABLE,
-		                                "template '%s' is not synced for this channel", name);
+		return languages[0]
+		           ? error_set(e, ERR_UNPROCESSABLE,
+		                       "template '%s' has no '%s' version (synced: %s)", name,
+		                       language, languages)
+		           : error_set(e, ERR_UNPROCESSABLE,
+		                       "template '%s' is not synced for this channel", name);
 	}
 	rc = 0;
 	if (strcmp(status, "APPROVED") != 0)

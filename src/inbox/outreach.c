@@ -17,8 +17,7 @@ static int read_number(const char *to, char *out, size_t size, struct error *e)
 {
 	const char *digits = to != NULL && to[0] == '+' ? to + 1 : to;
 	size_t n = digits != NULL ? strspn(digits, "0123456789") : 0;
-	if (n < PHONE_DIGITS_MIN || n > PHONE_DIGITS_MAX || digits[n] != '\0' ||
-	    digits[0] == '0')
+	if (n < PHONE_DIGITS_MIN || n > PHONE_DIGITS_MAX || digits[n] != '\0' || digits[0] == '0')
 		return error_set(e, ERR_INVALID,
 		                 "'to' must be a phone number in international form, like "
 		                 "34600111222");
@@ -34,13 +33,12 @@ static int pick_team(struct store_tx *tx, const struct actor *who, int64_t chose
 	int64_t ids[2] = { 0, 0 };
 	size_t n = 0;
 	struct store_rows *r;
-	int rc = store_query(tx,
-	                     "SELECT m.team_id FROM team_members m JOIN teams t ON t.id = m.team_id"
-	                     " WHERE m.user_id = $1 AND t.account_id = $2 AND ($3 = 0 OR"
-	                     " m.team_id = $3) ORDER BY m.team_id LIMIT 2",
-	                     STORE_ARGS(SV_INT(who->user_id), SV_INT(who->account_id),
-	                                SV_INT(chosen)),
-	                     &r);
+	int rc = store_query(
+	    tx,
+	    "SELECT m.team_id FROM team_members m JOIN teams t ON t.id = m.team_id"
+	    " WHERE m.user_id = $1 AND t.account_id = $2 AND ($3 = 0 OR"
+	    " m.team_id = $3) ORDER BY m.team_id LIMIT 2",
+	    STORE_ARGS(SV_INT(who->user_id), SV_INT(who->account_id), SV_INT(chosen)), &r);
 	if (rc < 0)
 		return store_failed(e, rc);
 	while ((rc = store_next(r)) == 1)
@@ -79,10 +77,11 @@ static int find_identity(struct store_tx *tx, const struct channel *ch, const ch
 	/* Named like ingest names a WhatsApp contact without a profile name: its number. */
 	char phone[PHONE_DIGITS_MAX + 2];
 	snprintf(phone, sizeof(phone), "+%s", wa_id);
-	rc = store_get_int(tx,
-	                   "INSERT INTO contacts (account_id, name, phone, created_at, updated_at)"
-	                   " VALUES ($1, $2, $2, $3, $3) RETURNING id",
-	                   STORE_ARGS(SV_INT(ch->account_id), SV_TEXT(phone), SV_INT(now)), contact);
+	rc =
+	    store_get_int(tx,
+	                  "INSERT INTO contacts (account_id, name, phone, created_at, updated_at)"
+	                  " VALUES ($1, $2, $2, $3, $3) RETURNING id",
+	                  STORE_ARGS(SV_INT(ch->account_id), SV_TEXT(phone), SV_INT(now)), contact);
 	if (rc < 0)
 		return rc;
 	return store_get_int(tx,

@@ -45,12 +45,12 @@ static void put_escaped(struct buf *b, const char *s)
 }
 
 int whatsapp_templates_request_new(const struct channel_send *s, const char *waba_id,
-                                   const char *after, struct channel_request **out,
-                                   struct error *e)
+                                   const char *after, struct channel_request **out, struct error *e)
 {
 	*out = NULL;
 	if (!is_digits(waba_id))
-		return error_set(e, ERR_INVALID, "the WhatsApp Business Account id must be a number");
+		return error_set(e, ERR_INVALID,
+		                 "the WhatsApp Business Account id must be a number");
 	/* The same checks as a send: URL, version and token must keep to their places. */
 	int rc = request_check_graph(s->api_url, s->api_version, s->token, e);
 	if (rc < 0)
@@ -74,8 +74,8 @@ int whatsapp_templates_request_new(const struct channel_send *s, const char *wab
 
 static bool is_language(const char *s)
 {
-	size_t n = s != NULL ? strspn(s, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ_")
-	                     : 0;
+	size_t n =
+	    s != NULL ? strspn(s, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ_") : 0;
 	return n > 0 && n <= LANG_MAX_BYTES && s[n] == '\0';
 }
 
@@ -112,8 +112,9 @@ int whatsapp_templates_page_parse(long http_status, const char *body, size_t len
 	if (http_status != 200) {
 		char why[200];
 		reason_quote(why, sizeof(why),
-		             jstr(jobj(root, "error"), "message") ? jstr(jobj(root, "error"), "message")
-		                                                  : "no Graph error in the answer");
+		             jstr(jobj(root, "error"), "message")
+		                 ? jstr(jobj(root, "error"), "message")
+		                 : "no Graph error in the answer");
 		rc = error_set(e, ERR_UPSTREAM,
 		               "the Graph API answered %ld to the template list: %s", http_status,
 		               why);
@@ -142,11 +143,13 @@ int whatsapp_templates_page_parse(long http_status, const char *body, size_t len
 		if (rc < 0)
 			break;
 		const char *category = jstr(t, "category");
-		json_t *kept = components != NULL ? json_incref((json_t *)components) : json_array();
+		json_t *kept =
+		    components != NULL ? json_incref((json_t *)components) : json_array();
 		json_array_append_new(
-		    list, json_pack("{s:s,s:s,s:s,s:s,s:o}", "name", jstr(t, "name"), "language",
-		                    jstr(t, "language"), "status", jstr(t, "status"), "category",
-		                    is_short_text(category, 64) ? category : "", "components", kept));
+		    list,
+		    json_pack("{s:s,s:s,s:s,s:s,s:o}", "name", jstr(t, "name"), "language",
+		              jstr(t, "language"), "status", jstr(t, "status"), "category",
+		              is_short_text(category, 64) ? category : "", "components", kept));
 	}
 	if (rc < 0) {
 		json_decref(list);
@@ -221,7 +224,8 @@ static void put_filled(struct buf *b, const char *text, const json_t *values)
 		if (end == NULL)
 			break;
 		buf_append(b, p, (size_t)(open - p));
-		buf_puts(b, json_string_value(json_array_get(values, strtoul(open + 2, NULL, 10) - 1)));
+		buf_puts(
+		    b, json_string_value(json_array_get(values, strtoul(open + 2, NULL, 10) - 1)));
 		p = end + 2;
 	}
 	buf_puts(b, p);
@@ -263,8 +267,8 @@ json_t *whatsapp_template_variables(const json_t *components)
 	const json_t *b;
 	json_array_foreach(jarr(component(components, "BUTTONS"), "buttons"), i, b) buttons +=
 	    button_params(b);
-	int header = format == NULL             ? 0
-	             : is_media_format(format)  ? 1
+	int header = format == NULL                    ? 0
+	             : is_media_format(format)         ? 1
 	             : strcasecmp(format, "TEXT") == 0 ? placeholders(jstr(h, "text"))
 	                                               : 0;
 	json_t *out = json_pack("{s:i,s:i,s:i}", "header", header < 0 ? 0 : header, "body",
@@ -285,8 +289,8 @@ static int check_text_param(const char *tname, const char *where, size_t i, cons
 		                 where, i, tname);
 	size_t len = strlen(s), blank = strspn(s, " ");
 	if (len == blank)
-		return error_set(e, ERR_UNPROCESSABLE, "%s[%zu] of template '%s' is empty", where, i,
-		                 tname);
+		return error_set(e, ERR_UNPROCESSABLE, "%s[%zu] of template '%s' is empty", where,
+		                 i, tname);
 	if (text_units(s, len, TEXT_UNIT_UTF16) > TEMPLATE_PARAM_MAX)
 		return error_set(e, ERR_UNPROCESSABLE,
 		                 "%s[%zu] of template '%s' is longer than %d characters", where, i,
@@ -301,8 +305,8 @@ static int check_text_param(const char *tname, const char *where, size_t i, cons
 	run[SPACES_MAX + 1] = '\0';
 	if (strstr(s, run) != NULL)
 		return error_set(e, ERR_UNPROCESSABLE,
-		                 "%s[%zu] of template '%s' has more than %d spaces in a row", where, i,
-		                 tname, SPACES_MAX);
+		                 "%s[%zu] of template '%s' has more than %d spaces in a row", where,
+		                 i, tname, SPACES_MAX);
 	return 0;
 }
 
@@ -311,8 +315,8 @@ static int check_list(const char *tname, const char *where, const json_t *values
                       struct error *e)
 {
 	if (values != NULL && !json_is_array(values))
-		return error_set(e, ERR_UNPROCESSABLE, "'%s' of template '%s' must be a list of texts",
-		                 where, tname);
+		return error_set(e, ERR_UNPROCESSABLE,
+		                 "'%s' of template '%s' must be a list of texts", where, tname);
 	size_t got = json_array_size(values);
 	if ((int)got != want)
 		return error_set(e, ERR_UNPROCESSABLE,
@@ -370,34 +374,35 @@ static int build_header(const char *tname, const json_t *components, const json_
 {
 	const char *format = header_format(components);
 	if (format == NULL)
-		return given == NULL ? 0
-		                     : error_set(e, ERR_UNPROCESSABLE,
-		                                 "template '%s' has no header: leave 'header' out",
-		                                 tname);
+		return given == NULL
+		           ? 0
+		           : error_set(e, ERR_UNPROCESSABLE,
+		                       "template '%s' has no header: leave 'header' out", tname);
 	if (is_media_format(format)) {
 		json_t *p = NULL;
 		if (given == NULL)
 			return error_set(e, ERR_UNPROCESSABLE,
-			                 "template '%s' has a %s header: 'header' is required", tname,
-			                 format);
+			                 "template '%s' has a %s header: 'header' is required",
+			                 tname, format);
 		int rc = media_param(tname, format, given, &p, e);
 		if (rc < 0)
 			return rc;
-		json_array_append_new(send, json_pack("{s:s,s:[o]}", "type", "header", "parameters",
-		                                      p));
+		json_array_append_new(send,
+		                      json_pack("{s:s,s:[o]}", "type", "header", "parameters", p));
 		return 0;
 	}
 	if (strcasecmp(format, "TEXT") != 0)
 		return error_set(e, ERR_UNPROCESSABLE,
-		                 "template '%s' has a %s header, which Centralita cannot fill", tname,
-		                 format);
+		                 "template '%s' has a %s header, which Centralita cannot fill",
+		                 tname, format);
 	const char *text = jstr(component(components, "HEADER"), "text");
 	int want = placeholders(text);
 	if (json_is_object(given))
-		return error_set(e, ERR_UNPROCESSABLE,
-		                 "template '%s' has a text header, not a media one: 'header' must be "
-		                 "a list of texts",
-		                 tname);
+		return error_set(
+		    e, ERR_UNPROCESSABLE,
+		    "template '%s' has a text header, not a media one: 'header' must be "
+		    "a list of texts",
+		    tname);
 	int rc = check_list(tname, "header", given, want, e);
 	if (rc < 0)
 		return rc;
@@ -437,8 +442,9 @@ static int build_buttons(const char *tname, const json_t *components, const json
 		bool is_code = strcasecmp(jstr(b, "type"), "COPY_CODE") == 0;
 		char index[24];
 		snprintf(index, sizeof(index), "%zu", i);
-		json_t *param = is_code ? json_pack("{s:s,s:O}", "type", "coupon_code", "coupon_code", v)
-		                        : json_pack("{s:s,s:O}", "type", "text", "text", v);
+		json_t *param =
+		    is_code ? json_pack("{s:s,s:O}", "type", "coupon_code", "coupon_code", v)
+		            : json_pack("{s:s,s:O}", "type", "text", "text", v);
 		json_array_append_new(send, json_pack("{s:s,s:s,s:s,s:[o]}", "type", "button",
 		                                      "sub_type", is_code ? "copy_code" : "url",
 		                                      "index", index, "parameters", param));
@@ -461,9 +467,9 @@ static int check_parameters_object(const char *tname, const json_t *parameters, 
 	{
 		if (strcmp(key, "body") != 0 && strcmp(key, "header") != 0 &&
 		    strcmp(key, "buttons") != 0)
-			return error_set(e, ERR_UNPROCESSABLE,
-			                 "template parameters take body, header and buttons, not '%s'",
-			                 key);
+			return error_set(
+			    e, ERR_UNPROCESSABLE,
+			    "template parameters take body, header and buttons, not '%s'", key);
 	}
 	return 0;
 }

@@ -17,12 +17,14 @@ static void test_list_request(void **state)
 	struct error e;
 	assert_int_equal(whatsapp_templates_request_new(&graph, "1029", "QVF=/x", &r, &e), 0);
 	assert_string_equal(r->method, "GET");
-	assert_string_equal(r->url, "https://graph.example/v25.0/1029/message_templates?fields=name,"
-	                            "language,status,category,components&limit=100&after=QVF%3D%2Fx");
+	assert_string_equal(r->url,
+	                    "https://graph.example/v25.0/1029/message_templates?fields=name,"
+	                    "language,status,category,components&limit=100&after=QVF%3D%2Fx");
 	assert_null(strstr(r->url_for_log, "EAAtoken"));
 	assert_string_equal(r->headers[1], "Authorization: Bearer EAAtoken");
 	channel_request_free(r);
-	assert_int_equal(whatsapp_templates_request_new(&graph, "10/29", NULL, &r, &e), ERR_INVALID);
+	assert_int_equal(whatsapp_templates_request_new(&graph, "10/29", NULL, &r, &e),
+	                 ERR_INVALID);
 	struct channel_send bad = graph;
 	bad.token = "two words";
 	assert_int_equal(whatsapp_templates_request_new(&bad, "1029", NULL, &r, &e), ERR_INVALID);
@@ -40,12 +42,13 @@ static void test_pages(void **state)
 	json_t *list;
 	char *after;
 	struct error e;
-	assert_int_equal(parse(200,
-	                       "{\"data\":[{\"name\":\"a\",\"language\":\"es\",\"status\":"
-	                       "\"APPROVED\",\"category\":\"UTILITY\",\"id\":\"1\"}],"
-	                       "\"paging\":{\"cursors\":{\"after\":\"QQ\"},\"next\":\"https://x\"}}",
-	                       &list, &after, &e),
-	                 0);
+	assert_int_equal(
+	    parse(200,
+	          "{\"data\":[{\"name\":\"a\",\"language\":\"es\",\"status\":"
+	          "\"APPROVED\",\"category\":\"UTILITY\",\"id\":\"1\"}],"
+	          "\"paging\":{\"cursors\":{\"after\":\"QQ\"},\"next\":\"https://x\"}}",
+	          &list, &after, &e),
+	    0);
 	assert_int_equal(json_array_size(list), 1);
 	assert_true(json_is_array(json_object_get(json_array_get(list, 0), "components")));
 	assert_string_equal(after, "QQ");
@@ -78,7 +81,8 @@ static void test_pages(void **state)
 static int build(const char *components, const char *params, json_t **cloud, char **text,
                  struct error *e)
 {
-	json_t *c = json_loads(components, 0, NULL), *p = params ? json_loads(params, 0, NULL) : NULL;
+	json_t *c = json_loads(components, 0, NULL),
+	       *p = params ? json_loads(params, 0, NULL) : NULL;
 	int rc = whatsapp_template_build("t", "es", c, p, cloud, text, e);
 	json_decref(c);
 	json_decref(p);
@@ -95,21 +99,23 @@ static void test_build(void **state)
 	assert_int_equal(build("[{\"type\":\"BODY\",\"text\":\"{{1}} y {{1}}, {{2}}\"},"
 	                       "{\"type\":\"BUTTONS\",\"buttons\":[{\"type\":\"COPY_CODE\","
 	                       "\"example\":\"X\"}]}]",
-	                       "{\"body\":[\"a\",\"b\"],\"buttons\":[\"CODE1\"]}", &cloud, &text, &e),
+	                       "{\"body\":[\"a\",\"b\"],\"buttons\":[\"CODE1\"]}", &cloud, &text,
+	                       &e),
 	                 0);
 	assert_string_equal(text, "a y a, b");
 	char *dump = json_dumps(cloud, JSON_COMPACT | JSON_SORT_KEYS);
-	assert_string_equal(dump,
-	                    "{\"components\":[{\"parameters\":[{\"text\":\"a\",\"type\":\"text\"},"
-	                    "{\"text\":\"b\",\"type\":\"text\"}],\"type\":\"body\"},{\"index\":\"0\","
-	                    "\"parameters\":[{\"coupon_code\":\"CODE1\",\"type\":\"coupon_code\"}],"
-	                    "\"sub_type\":\"copy_code\",\"type\":\"button\"}],\"language\":{\"code\":"
-	                    "\"es\"},\"name\":\"t\"}");
+	assert_string_equal(
+	    dump, "{\"components\":[{\"parameters\":[{\"text\":\"a\",\"type\":\"text\"},"
+	          "{\"text\":\"b\",\"type\":\"text\"}],\"type\":\"body\"},{\"index\":\"0\","
+	          "\"parameters\":[{\"coupon_code\":\"CODE1\",\"type\":\"coupon_code\"}],"
+	          "\"sub_type\":\"copy_code\",\"type\":\"button\"}],\"language\":{\"code\":"
+	          "\"es\"},\"name\":\"t\"}");
 	free(dump);
 	free(text);
 	json_decref(cloud);
 	/* No variables: no components, and the parameters may be left out. */
-	assert_int_equal(build("[{\"type\":\"BODY\",\"text\":\"Hola\"}]", NULL, &cloud, &text, &e), 0);
+	assert_int_equal(build("[{\"type\":\"BODY\",\"text\":\"Hola\"}]", NULL, &cloud, &text, &e),
+	                 0);
 	assert_null(json_object_get(cloud, "components"));
 	assert_string_equal(text, "Hola");
 	free(text);
@@ -118,11 +124,12 @@ static void test_build(void **state)
 	assert_int_equal(build("[{\"type\":\"BODY\",\"text\":\"Hola {{nombre}}\"}]",
 	                       "{\"body\":[\"a\"]}", &cloud, &text, &e),
 	                 ERR_UNPROCESSABLE);
-	assert_int_equal(build("[{\"type\":\"BODY\",\"text\":\"{{1}}\"}]", "{\"body\":[\"a     b\"]}",
-	                       &cloud, &text, &e),
+	assert_int_equal(build("[{\"type\":\"BODY\",\"text\":\"{{1}}\"}]",
+	                       "{\"body\":[\"a     b\"]}", &cloud, &text, &e),
 	                 ERR_UNPROCESSABLE);
-	assert_int_equal(build("[{\"type\":\"BODY\",\"text\":\"{{1}}\"}]", "[\"a\"]", &cloud, &text, &e),
-	                 ERR_UNPROCESSABLE);
+	assert_int_equal(
+	    build("[{\"type\":\"BODY\",\"text\":\"{{1}}\"}]", "[\"a\"]", &cloud, &text, &e),
+	    ERR_UNPROCESSABLE);
 	assert_null(cloud);
 	assert_null(text);
 }
