@@ -299,9 +299,10 @@ int routing_save(struct store_tx *tx, int64_t account_id, int64_t user_id, const
  * unsaved one); *out is NULL when none is saved. */
 int routing_load(struct store_tx *tx, int64_t account_id, const json_t *doc,
                  struct route_config **out, struct route_problems *problems, struct error *e);
-/* route_decision_to_json with the account's team names. */
+/* route_decision_to_json with the account's team names; with a payload (may be NULL), as a
+ * tap on a button whose title is text would be read. */
 json_t *routing_explain(struct store_tx *tx, int64_t account_id, const struct route_config *cfg,
-                        const char *text, struct error *e);
+                        const char *text, const char *payload, struct error *e);
 /* One router step for conversation_id; *queued (may be NULL) counts the texts queued. */
 int routing_step(struct store_tx *tx, int64_t conversation_id, const struct router_event *ev,
                  int64_t now, size_t *queued, struct error *e);

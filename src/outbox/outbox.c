@@ -59,6 +59,19 @@ int outbox_enqueue(struct store_tx *tx, const struct outbox_text *t, int64_t now
 	return store_failed(e, rc);
 }
 
+int outbox_call(struct store_tx *tx, int64_t account_id, int64_t channel_id, const char *method,
+                const json_t *params, int64_t now)
+{
+	char *text = json_dumps(params, JSON_COMPACT);
+	int rc = store_exec(tx,
+	                    "INSERT INTO provider_calls (account_id, channel_id, method, params,"
+	                    " queued_at) VALUES ($1, $2, $3, $4, $5)",
+	                    STORE_ARGS(SV_INT(account_id), SV_INT(channel_id), SV_TEXT(method),
+	                               SV_TEXT(text), SV_INT(now)));
+	free(text);
+	return rc < 0 ? rc : 0;
+}
+
 int outbox_stats(struct store_tx *tx, int64_t account_id, int64_t now, struct outbox_stats *out,
                  struct error *e)
 {

@@ -33,7 +33,8 @@ struct outbox_text {
 	const char *text;   /* valid UTF-8 */
 	/* What the provider gets beside or instead of the text (NULL: none), kept in the
 	 * message's details: {"template": …} (sent in its place; type "template", one message
-	 * however long the text it shows) or {"tag": "HUMAN_AGENT"} (Messenger). */
+	 * however long the text it shows), {"tag": "HUMAN_AGENT"} (Messenger) or {"menu":
+	 * [{"id", "title"}]} (the welcome's choices; channel_menu_fits). */
 	const json_t *send;
 };
 
@@ -45,6 +46,12 @@ struct outbox_text {
  */
 int outbox_enqueue(struct store_tx *tx, const struct outbox_text *t, int64_t now, int64_t *first_id,
                    size_t *parts, struct error *e);
+
+/* Queues a provider call that is not a message (method and params of the Bot API) inside tx;
+ * the worker makes it once, soon, and only logs a failure. Call outbox_worker_wake() after
+ * commit. */
+int outbox_call(struct store_tx *tx, int64_t account_id, int64_t channel_id, const char *method,
+                const json_t *params, int64_t now);
 
 struct outbox_stats {
 	int64_t pending;           /* waiting, first attempt */

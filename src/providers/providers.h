@@ -216,6 +216,10 @@ int telegram_update_parse(const char *body, size_t len, int64_t now_ms, struct i
 int telegram_updates_parse(long http_status, const char *body, size_t len, int64_t now_ms,
                            int64_t offset, struct inbound_list **out, int64_t *next_offset,
                            int *retry_after_s, struct error *e);
+/* The Bot API calls a tapped inline button asks for (ev from this parser), as a new array of
+ * {"method", "params"}: answerCallbackQuery (the client stops its spinner) and
+ * editMessageReplyMarkup removing the keyboard it was tapped on; NULL for other events. */
+json_t *telegram_callback_calls(const struct inbound_event *ev);
 /* 0 when a Bot API answer (setWebhook, deleteWebhook…) is {"ok": true}. */
 int telegram_answer_ok(long http_status, const char *body, size_t len, struct error *e);
 
@@ -252,7 +256,8 @@ struct channel_send {
 	/* Sent instead of the text, which is then only what the inbox shows (NULL: none). */
 	const json_t *template; /* WhatsApp: the Cloud API "template" (whatsapp_template_build) */
 	/* Sent with the text (NULL: none). */
-	const char *tag; /* Messenger: the message tag "HUMAN_AGENT" (a human's late reply) */
+	const char *tag;    /* Messenger: the message tag "HUMAN_AGENT" (a human's late reply) */
+	const json_t *menu; /* the welcome's choices, [{"id", "title"}], which channel_menu_fits */
 };
 
 #define CHANNEL_REQUEST_MAX_HEADERS 4
@@ -338,6 +343,16 @@ int whatsapp_template_build(const char *name, const char *language, const json_t
 /* What a template's components ask for: {"header_format": "TEXT"|"IMAGE"|…|null, "header": n,
  * "body": n, "buttons": n}, a new reference. */
 json_t *whatsapp_template_variables(const json_t *components);
+
+/* ------------------------------------------------------------------------------------------
+ * The welcome's menu as native choices (menu.c).
+ */
+
+/* Whether kind's native form carries text with the choices menu ([{"id", "title"}]): WhatsApp
+ * reply buttons (up to 3, titles up to 20 characters) or a list (up to 10, 24), Messenger and
+ * Instagram quick replies (up to 13, 20), a Telegram inline keyboard; not web chat (yet).
+ * When not, the text menu goes alone. */
+bool channel_menu_fits(enum channel_kind kind, const char *text, const json_t *menu);
 
 /* ------------------------------------------------------------------------------------------
  * Long texts: split on word boundaries into parts that each fit one provider message.

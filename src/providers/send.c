@@ -126,6 +126,9 @@ static int check_send(const struct channel_send *s, struct error *e)
 		           : error_set(e, ERR_INVALID, "a template is sent on WhatsApp only");
 	if (s->tag != NULL && (s->kind != CHANNEL_MESSENGER || strcmp(s->tag, "HUMAN_AGENT") != 0))
 		return error_set(e, ERR_INVALID, "only Messenger takes the HUMAN_AGENT tag");
+	if (s->menu != NULL && !channel_menu_fits(s->kind, s->text, s->menu))
+		return error_set(e, ERR_INVALID, "the menu does not fit %s's buttons",
+		                 channel_kind_name(s->kind));
 	return check_text(s->kind, s->text, e);
 }
 

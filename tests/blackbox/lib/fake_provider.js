@@ -192,7 +192,8 @@ const nonEmptyString = (v) => typeof v === 'string' && v.length > 0;
 
 // Telegram method names are case-insensitive.
 const TELEGRAM_METHODS = new Map(
-  ['sendMessage', 'getMe', 'setWebhook', 'deleteWebhook', 'getWebhookInfo', 'getUpdates'].map((m) => [m.toLowerCase(), m]),
+  ['sendMessage', 'getMe', 'setWebhook', 'deleteWebhook', 'getWebhookInfo', 'getUpdates', 'answerCallbackQuery', 'editMessageReplyMarkup']
+    .map((m) => [m.toLowerCase(), m]),
 );
 const TELEGRAM_TOKEN = /^\d+:[A-Za-z0-9_-]+$/;
 const UPDATE_TYPES = ['message', 'edited_message', 'channel_post', 'edited_channel_post', 'callback_query'];
@@ -211,6 +212,73 @@ function listParam(v) {
     }
   }
   return undefined;
+}
+
+// What is wrong with a WhatsApp "interactive" object (reply buttons or a list, as the Cloud
+// API documents them), or null.
+function interactiveProblem(i) {
+  const chars = (v) => (typeof v === 'string' ? codePoints(v) : -1);
+  if (!isObject(i) || !isObject(i.body) || !nonEmptyString(i.body.text)) return "The parameter interactive['body']['text'] is required.";
+  if (chars(i.body.text) > 1024) return "interactive['body']['text'] must be at most 1024 characters long.";
+  const ids = new Set();
+  const item = (id, title, max) => {
+    if (!nonEmptyString(id) || id.length > 256) return 'Each choice needs an id of 1 to 256 characters.';
+    if (ids.has(id)) return 'Choice ids must be unique.';
+    ids.add(id);
+    if (chars(title) < 1 || chars(title) > max) return `A choice title must be 1 to ${max} characters long.`;
+    return null;
+  };
+  if (i.type === 'button') {
+    const buttons = i.action?.buttons;
+    if (!Array.isArray(buttons) || buttons.length < 1 || buttons.length > 3) return 'A button message takes 1 to 3 buttons.';
+    for (const b of buttons) {
+      if (b?.type !== 'reply' || !isObject(b.reply)) return "Each button must be of type 'reply'.";
+      const p = item(b.reply.id, b.reply.title, 20);
+      if (p) return p;
+    }
+    return null;
+  }
+  if (i.type === 'list') {
+    if (chars(i.action?.button) < 1 || chars(i.action?.button) > 20) return "interactive['action']['button'] must be 1 to 20 characters long.";
+    const sections = i.action.sections;
+    if (!Array.isArray(sections) || sections.length < 1 || sections.length > 10) return 'A list takes 1 to 10 sections.';
+    const rows = sections.flatMap((sec) => (Array.isArray(sec?.rows) ? sec.rows : [null]));
+    if (rows.length < 1 || rows.length > 10) return 'A list takes 1 to 10 rows in all.';
+    for (const r of rows) {
+      const p = item(r?.id, r?.title, 24);
+      if (p) return p;
+    }
+    return null;
+  }
+  return `This fake provider implements interactive types button and list, not ${JSON.stringify(i.type)}.`;
+}
+
+// Messenger Platform quick replies: at most 13, text ones with a title of up to 20 characters
+// and a payload of up to 1000.
+function quickRepliesProblem(list) {
+  if (!Array.isArray(list) || list.length < 1 || list.length > 13) return '(#100) param message[quick_replies] must have 1 to 13 items';
+  for (const q of list) {
+    if (q?.content_type !== 'text') return '(#100) This fake provider implements text quick replies only';
+    if (!nonEmptyString(q.title) || codePoints(q.title) > 20) return '(#100) quick reply titles must be 1 to 20 characters long';
+    if (!nonEmptyString(q.payload) || q.payload.length > 1000) return '(#100) quick reply payloads must be 1 to 1000 characters long';
+  }
+  return null;
+}
+
+// A Telegram reply_markup carrying an inline keyboard: rows of buttons with a text and 1 to 64
+// bytes of callback_data. mayBeEmpty: editMessageReplyMarkup may remove every button.
+function keyboardProblem(markup, mayBeEmpty) {
+  const rows = isObject(markup) ? markup.inline_keyboard : undefined;
+  if (!Array.isArray(rows) || (!mayBeEmpty && rows.length === 0)) return "can't parse inline keyboard button: InlineKeyboardMarkup must be an Array of Arrays";
+  for (const row of rows) {
+    if (!Array.isArray(row)) return "can't parse inline keyboard button: InlineKeyboardMarkup must be an Array of Arrays";
+    for (const b of row) {
+      if (!nonEmptyString(b?.text)) return 'inline keyboard button text must be non-empty';
+      const data = b.callback_data;
+      if (typeof data !== 'string' || Buffer.byteLength(data) < 1 || Buffer.byteLength(data) > 64) return 'BUTTON_DATA_INVALID';
+    }
+  }
+  return null;
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -607,6 +675,8 @@ class FakeProvider extends EventEmitter {
       rec.to = typeof body.to === 'string' ? body.to : null;
       rec.text = typeof body.text?.body === 'string' ? body.text.body : null;
       rec.template = body.type === 'template' ? body.template ?? null : null;
+      rec.interactive = body.type === 'interactive' ? body.interactive ?? null : null;
+      if (rec.interactive && typeof rec.interactive.body?.text === 'string') rec.text = rec.interactive.body.text;
     } else {
       rec.to = body.recipient?.id != null ? String(body.recipient.id) : null;
       rec.text = typeof body.message?.text === 'string' ? body.message.text : null;
@@ -710,8 +780,11 @@ class FakeProvider extends EventEmitter {
     if (type === 'template') {
       const problem = this._templateProblem(body.template);
       if (problem) return this._answer(rec, res, 400, whatsappError(problem[0], TEMPLATE_ERRORS[problem[0]], problem[1]).body);
+    } else if (type === 'interactive') {
+      const problem = interactiveProblem(body.interactive);
+      if (problem) return bad(problem);
     } else if (type !== 'text') {
-      return bad(`This fake provider implements types text and template, not ${JSON.stringify(type)}.`);
+      return bad(`This fake provider implements types text, template and interactive, not ${JSON.stringify(type)}.`);
     }
     if (type === 'text' && (!isObject(body.text) || !nonEmptyString(body.text.body))) return bad("The parameter text['body'] is required.");
     if (type === 'text' && textTooLong('whatsapp', body.text.body)) {
@@ -749,6 +822,10 @@ class FakeProvider extends EventEmitter {
     if (body.messaging_type === 'MESSAGE_TAG' && !tags.includes(body.tag)) return bad(`(#100) param tag must be one of {${tags.join(', ')}}`);
     if (!isObject(body.message)) return bad('(#100) The parameter message is required');
     if (body.message.text === undefined) return bad('(#100) This fake provider implements text messages only (message.text)');
+    if (body.message.quick_replies !== undefined) {
+      const problem = quickRepliesProblem(body.message.quick_replies);
+      if (problem) return bad(problem);
+    }
     if (!nonEmptyString(body.message.text)) return bad('(#100) param message[text] must be a non-empty UTF-8 encoded string');
     if (textTooLong(rec.kind, body.message.text)) {
       const f = failures.messengerTextTooLong(LIMITS[rec.kind].max);
@@ -792,6 +869,18 @@ class FakeProvider extends EventEmitter {
           return send(200, { ok: true, result: bot.me() });
         case 'sendMessage':
           return this._telegramSend(rec, params, bot, send);
+        case 'answerCallbackQuery':
+          if (!nonEmptyString(String(params.callback_query_id ?? ''))) return send(400, telegramError(400, 'Bad Request: query is too old and response timeout expired or query ID is invalid').body);
+          return send(200, { ok: true, result: true });
+        case 'editMessageReplyMarkup': {
+          const problem = params.reply_markup === undefined ? null : keyboardProblem(params.reply_markup, true);
+          if (problem) return send(400, telegramError(400, `Bad Request: ${problem}`).body);
+          const m = bot.sent.find((x) => String(x.chat.id) === String(params.chat_id) && x.message_id === Number(params.message_id));
+          if (!m) return send(400, telegramError(400, 'Bad Request: message to edit not found').body);
+          if (params.reply_markup === undefined || params.reply_markup.inline_keyboard.length === 0) delete m.reply_markup;
+          else m.reply_markup = params.reply_markup;
+          return send(200, { ok: true, result: m });
+        }
         case 'setWebhook':
           return send(...t._setWebhook(bot, params));
         case 'deleteWebhook':
@@ -808,6 +897,8 @@ class FakeProvider extends EventEmitter {
     if (rec.to === null) return send(400, telegramError(400, 'Bad Request: chat_id is empty').body);
     if (!nonEmptyString(rec.text)) return send(400, telegramError(400, 'Bad Request: message text is empty').body);
     if (textTooLong('telegram', rec.text)) return send(400, failures.telegramTooLong().body);
+    const problem = params.reply_markup === undefined ? null : keyboardProblem(params.reply_markup, false);
+    if (problem) return send(400, telegramError(400, `Bad Request: ${problem}`).body);
     const chatId = /^-?\d+$/.test(rec.to) ? Number(rec.to) : rec.to;
     let chat;
     if (typeof chatId === 'string') chat = { id: -1001000000001, title: chatId, username: chatId.replace(/^@/, ''), type: 'channel' };
@@ -820,6 +911,8 @@ class FakeProvider extends EventEmitter {
       date: Math.floor(Date.now() / 1000),
       text: rec.text,
     };
+    if (params.reply_markup?.inline_keyboard) message.reply_markup = params.reply_markup;
+    bot.sent.push(message);
     rec.messageId = message.message_id;
     send(200, { ok: true, result: message });
   }
@@ -874,6 +967,7 @@ class TelegramState {
         updates: [],
         nextUpdateId: 1,
         nextMessageId: 1,
+        sent: [], // the bot's messages, with their keyboards as edited since
         allowedUpdates: null,
         poll: null,
         // The bot as a message's sender, and as getMe describes it.
@@ -924,6 +1018,27 @@ class TelegramState {
   makeUserMessage(token, text, { updateId, ...opts } = {}) {
     const bot = this._bot(token);
     return makeTelegramUserUpdate(text, { updateId: updateId ?? bot.nextUpdateId, messageId: bot.nextMessageId++, ...opts });
+  }
+
+  // The bot's messages as sent, with their inline keyboards as edited since (newest last).
+  sentMessages(token) {
+    return this._bot(token).sent.map((m) => structuredClone(m));
+  }
+
+  // A tap on an inline button of one of the bot's messages, as Telegram delivers it: a
+  // callback_query carrying the message as the chat shows it and the button's data.
+  makeCallbackQuery(token, message, data, { updateId, userId = message.chat.id, firstName = 'Marta' } = {}) {
+    const bot = this._bot(token);
+    return {
+      update_id: updateId ?? bot.nextUpdateId,
+      callback_query: {
+        id: String(BigInt(`0x${randomBytes(7).toString('hex')}`)),
+        from: { id: userId, is_bot: false, first_name: firstName, language_code: 'es' },
+        message: { ...structuredClone(message), chat: { id: message.chat.id, first_name: firstName, type: 'private' } },
+        chat_instance: String(-BigInt(`0x${randomBytes(7).toString('hex')}`)),
+        data,
+      },
+    };
   }
 
   queueUserMessage(token, text, opts) {
