@@ -267,7 +267,8 @@ struct template_syncer {
 /* The scheduler's job: the earliest due sync, and the syncs due at now (ctx: a
  * template_syncer); a failed one is noted on the channel's health and tried again in an hour. */
 int template_sync_next_due(struct store_tx *tx, int64_t *due, struct error *e);
-int template_sync_due(void *ctx, int64_t now, struct error *e);
+struct scheduler;
+int template_sync_due(struct scheduler *sched, void *ctx, int64_t now, struct error *e);
 /* Drops the channel's synced templates. */
 int template_forget(struct store_tx *tx, int64_t channel_id);
 /* The channel's templates as the API lists them (a new array): name, language, category,

@@ -94,8 +94,11 @@ static int read_pages(const struct config *config, const struct sync_target *t, 
 		if (rc < 0)
 			break;
 		struct fetch f = { 0 };
-		long status = fetch_get_now(&f, req->url, req->headers, req->header_count,
-		                            (long)config->send_timeout_s * 1000, PAGE_ANSWER_MAX);
+		long status = 0;
+		fetch_get(&f, req->url, req->headers, req->header_count,
+		          (long)config->send_timeout_s * 1000, PAGE_ANSWER_MAX, NULL);
+		if (curl_easy_perform(f.easy) == CURLE_OK)
+			curl_easy_getinfo(f.easy, CURLINFO_RESPONSE_CODE, &status);
 		json_t *page = NULL;
 		if (status == 0)
 			rc = error_set(e, ERR_UPSTREAM, "could not reach the Graph API (GET %s)",
@@ -226,8 +229,9 @@ static void note_failure(struct store *st, int64_t id, const char *why, int64_t 
 		store_rollback(tx);
 }
 
-int template_sync_due(void *ctx, int64_t now, struct error *e)
+int template_sync_due(struct scheduler *sched, void *ctx, int64_t now, struct error *e)
 {
+	(void)sched; /* a round is at most SYNC_ROUND_MAX syncs: it ends by itself */
 	const struct template_syncer *s = ctx;
 	int64_t ids[SYNC_ROUND_MAX];
 	size_t n = 0;

@@ -1,4 +1,4 @@
-/* Outbound requests for libcurl: POSTs for multi handles, GETs performed at once; see fetch.h. */
+/* Outbound requests for libcurl; see fetch.h. */
 #include "core/fetch.h"
 
 static size_t collect(char *data, size_t size, size_t n, void *arg)
@@ -10,6 +10,7 @@ static size_t collect(char *data, size_t size, size_t n, void *arg)
 	return len;
 }
 
+/* The easy handle set up as every request needs it, answer collected into f. */
 static void setup(struct fetch *f, const char *url, char *const *headers, size_t n, long timeout_ms,
                   size_t answer_max, void *private)
 {
@@ -36,14 +37,15 @@ void fetch_post(struct fetch *f, const char *url, char *const *headers, size_t n
 	curl_easy_setopt(f->easy, CURLOPT_POSTFIELDSIZE, (long)len);
 }
 
-long fetch_get_now(struct fetch *f, const char *url, char *const *headers, size_t n,
-                   long timeout_ms, size_t answer_max)
+void fetch_get(struct fetch *f, const char *url, char *const *headers, size_t n, long timeout_ms,
+               size_t answer_max, void *private)
 {
-	long status = 0;
-	setup(f, url, headers, n, timeout_ms, answer_max, NULL);
-	if (curl_easy_perform(f->easy) == CURLE_OK)
-		curl_easy_getinfo(f->easy, CURLINFO_RESPONSE_CODE, &status);
-	return status;
+	setup(f, url, headers, n, timeout_ms, answer_max, private);
+	/* A provider's file link may pass through its CDN's redirects; never to another scheme,
+	 * and curl sends our Authorization header to no other host. */
+	curl_easy_setopt(f->easy, CURLOPT_FOLLOWLOCATION, 1L);
+	curl_easy_setopt(f->easy, CURLOPT_MAXREDIRS, 3L);
+	curl_easy_setopt(f->easy, CURLOPT_REDIR_PROTOCOLS_STR, "http,https");
 }
 
 void fetch_clear(struct fetch *f)
