@@ -251,7 +251,7 @@ function buttonsPreview(editor) {
     const all = n > 0 && labels.every(Boolean);
     const forms = [
       ['WhatsApp', !all ? 'text' : n <= 3 && longest <= 20 ? 'buttons' : n <= 10 ? 'list' : 'text'],
-      ['Messenger · Instagram', all && n <= 13 && longest <= 20 ? 'quick' : 'text'],
+      [t('routing.preview.meta'), all && n <= 13 && longest <= 20 ? 'quick' : 'text'],
       ['Telegram', all ? 'keyboard' : 'text'],
       [t('routing.preview.webchat'), 'text'],
     ];
