@@ -67,6 +67,9 @@ async function syncTemplates() {
   assert.equal(p.json.channel.waba_id, WABA);
   const r = await admin.post(`/api/v1/channels/${ch.whatsapp.id}/templates/sync`);
   assert.equal(r.status, 200, r.text);
+  // The PATCH made a sync due: wait for the scheduler's to end too (it moves the next one a day on).
+  await until(() => Number(sql(s, `SELECT templates_due_at FROM channels WHERE id = ${ch.whatsapp.id}`)) > Date.now() + 2 * HOUR,
+    'the scheduled sync to end');
   return r.json.templates;
 }
 
