@@ -13,6 +13,7 @@
 #include "core/log.h"
 #include "events/events.h"
 #include "media/media.h"
+#include "outbox/outbox.h"
 
 static const char *const type_names[] = {
 	[INBOUND_TYPE_TEXT] = "text",         [INBOUND_TYPE_REPLY] = "reply",
@@ -256,6 +257,26 @@ static int route(struct store_tx *tx, const struct place *p, const struct inboun
 	return rc;
 }
 
+/* A tap on a Telegram inline keyboard is answered, and the keyboard taken away. */
+static int queue_calls(struct store_tx *tx, const struct channel *ch,
+                       const struct inbound_event *ev, int64_t now, struct ingest_counts *c)
+{
+	json_t *calls = telegram_callback_calls(ev);
+	size_t i;
+	const json_t *call;
+	int rc = 0;
+	json_array_foreach(calls, i, call)
+	{
+		if (rc == 0)
+			rc = outbox_call(tx, ch->account_id, ch->id,
+			                 json_string_value(json_object_get(call, "method")),
+			                 json_object_get(call, "params"), now);
+		c->queued += rc == 0;
+	}
+	json_decref(calls);
+	return rc;
+}
+
 static int ingest_message(struct store_tx *tx, const struct channel *ch,
                           const struct inbound_event *ev, int64_t now, struct ingest_counts *c)
 {
@@ -284,6 +305,8 @@ static int ingest_message(struct store_tx *tx, const struct channel *ch,
 	struct error e;
 	if (rc == 0 && is_inbound)
 		rc = targets_customer_wrote(tx, p.conversation_id, now, &e);
+	if (rc == 0)
+		rc = queue_calls(tx, ch, ev, now, c);
 	if (rc == 0 && p.is_new)
 		rc = events_place_new(tx, p.conversation_id);
 	return rc;

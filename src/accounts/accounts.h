@@ -13,6 +13,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "core/config.h"
 #include "core/err.h"
 #include "core/seal.h"
 #include "core/token.h"
@@ -193,6 +194,7 @@ struct channel_input {
 	const char *bot_token;
 	const char *mode;              /* Telegram: "webhook" (default) or "polling" */
 	const json_t *allowed_origins; /* web chat: an array of origins, or NULL for any */
+	const char *waba_id;           /* WhatsApp, optional: its Business Account (templates) */
 };
 
 struct channel {
@@ -205,6 +207,7 @@ struct channel {
 	bool is_active;
 	char hints[CHANNEL_HINTS_MAX]; /* JSON object: credential name -> last 4 characters */
 	char allowed_origins[CHANNEL_ORIGINS_MAX]; /* web chat: JSON array; "" for any */
+	char waba_id[65];                          /* WhatsApp Business Account; "" for none */
 	int64_t last_inbound_at;                   /* 0 when never */
 	char last_error[256];
 	int64_t last_error_at;
@@ -245,6 +248,11 @@ int channel_secrets_get(struct store_tx *tx, const struct seal *seal, int64_t id
                         struct channel_secrets *out, struct error *e);
 /* Wipes and frees the strings; the struct itself is the caller's. */
 void channel_secrets_clear(struct channel_secrets *s);
+/* Sets (NULL: clears) a WhatsApp channel's Business Account id: its synced templates are
+ * dropped and a sync is due at once. ERR_UNPROCESSABLE for other kinds. *out is the channel
+ * after the change. */
+int channel_set_waba(struct store_tx *tx, int64_t account_id, int64_t id, const char *waba_id,
+                     int64_t now, struct channel *out, struct error *e);
 /* Records a provider error (or clears it with NULL) for the channel's health. */
 int channel_note_error(struct store_tx *tx, int64_t id, const char *error, int64_t now);
 /* The channel as the API answers it: credentials as hints only, and the webhook URL or the
@@ -255,6 +263,47 @@ void channel_webhook_url(const struct channel *c, const char *public_url, char *
 /* The web chat's embed code: the <script> tag a site pastes to show the widget. */
 void channel_widget_snippet(const struct channel *c, const char *public_url, char *out,
                             size_t size);
+
+/* templates.c */
+
+/*
+ * WhatsApp message templates, per channel, as the last sync read them from the Graph API
+ * (GET /{waba-id}/message_templates, every page up to TEMPLATE_PAGES_MAX). A channel with a
+ * waba_id is synced when it is added or its waba_id changes, then once a day (the scheduler).
+ */
+
+/* Reads every page (no transaction is open meanwhile), then replaces the channel's templates
+ * in one transaction; *count (may be NULL) gets how many. account_id 0: any account (the
+ * scheduler). ERR_UPSTREAM when Graph fails or answers nonsense; nothing changes then. */
+int template_sync(struct store *st, const struct seal *seal, const struct config *config,
+                  int64_t account_id, int64_t channel_id, int64_t now, size_t *count,
+                  struct error *e);
+/* What the scheduler's template job needs (its ctx). */
+struct template_syncer {
+	struct store *st;
+	const struct seal *seal;
+	const struct config *config;
+};
+/* The scheduler's job: the earliest due sync, and the syncs due at now (ctx: a
+ * template_syncer); a failed one is noted on the channel's health and tried again in an hour. */
+int template_sync_next_due(struct store_tx *tx, int64_t *due, struct error *e);
+struct scheduler;
+int template_sync_due(struct scheduler *sched, void *ctx, int64_t now, struct error *e);
+/* Drops the channel's synced templates. */
+int template_forget(struct store_tx *tx, int64_t channel_id);
+/* The channel's templates as the API lists them (a new array): name, language, category,
+ * status, usable (APPROVED), variables (whatsapp_template_variables), components, synced_at. */
+int template_list(struct store_tx *tx, int64_t account_id, int64_t channel_id, json_t **out,
+                  struct error *e);
+/*
+ * A template send on channel_id checked against the synced template: *send gets the
+ * outbox's {"template": <Cloud API object>} and *rendered (to free) the text the customer
+ * will read. ERR_UNPROCESSABLE when the template is not synced, not in that language, not
+ * APPROVED, or its parameters do not fit it.
+ */
+int template_prepare(struct store_tx *tx, int64_t channel_id, const char *name,
+                     const char *language, const json_t *parameters, json_t **send, char **rendered,
+                     struct error *e);
 
 /* text.c */
 

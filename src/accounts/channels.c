@@ -16,7 +16,7 @@
 #define CHANNEL_COLUMNS                                                             \
 	"id, account_id, kind, name, external_id, telegram_mode, is_active, hints," \
 	" last_inbound_at, last_error, last_error_at, created_at, updated_at,"      \
-	" allowed_origins"
+	" allowed_origins, waba_id"
 
 static void read_channel(struct store_rows *r, void *item)
 {
@@ -36,6 +36,7 @@ static void read_channel(struct store_rows *r, void *item)
 	c->created_at = store_int(r, 11);
 	c->updated_at = store_int(r, 12);
 	snprintf(c->allowed_origins, sizeof(c->allowed_origins), "%s", store_text(r, 13));
+	snprintf(c->waba_id, sizeof(c->waba_id), "%s", store_text(r, 14));
 }
 
 static int query_channels(struct store_tx *tx, const char *sql, const struct store_value *args,
@@ -250,6 +251,12 @@ static int check_input(const struct channel_input *in, enum channel_kind *kind, 
 			return error_set(e, ERR_INVALID, "'%s' does not apply to %s channels",
 			                 field_names[i], in->kind);
 	}
+	if (in->waba_id != NULL && *kind != CHANNEL_WHATSAPP)
+		return error_set(e, ERR_INVALID, "'waba_id' does not apply to %s channels",
+		                 in->kind);
+	if (in->waba_id != NULL && !is_digits(in->waba_id, 64))
+		return error_set(e, ERR_INVALID,
+		                 "'waba_id' must be the WhatsApp Business Account's numeric id");
 	if (*kind != CHANNEL_WEBCHAT && in->allowed_origins != NULL)
 		return error_set(e, ERR_INVALID, "'allowed_origins' does not apply to %s channels",
 		                 in->kind);
@@ -343,15 +350,18 @@ int channel_create(struct store_tx *tx, const struct seal *seal, int64_t account
 	json_decref(hints);
 	int64_t id = 0;
 	const char *mode = kind != CHANNEL_TELEGRAM ? NULL : in->mode ? in->mode : "webhook";
+	/* A WhatsApp Business Account's templates are read as soon as the channel is added. */
 	rc = store_get_int(tx,
 	                   "INSERT INTO channels (account_id, kind, name, external_id, credentials,"
-	                   " hints, verify_token_hash, telegram_mode, allowed_origins, created_at,"
-	                   " updated_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $10)"
-	                   " RETURNING id",
+	                   " hints, verify_token_hash, telegram_mode, allowed_origins, waba_id,"
+	                   " templates_due_at, created_at, updated_at) VALUES ($1, $2, $3, $4, $5,"
+	                   " $6, $7, $8, $9, $10, CASE WHEN $10 IS NULL THEN NULL ELSE $11 END,"
+	                   " $11, $11) RETURNING id",
 	                   STORE_ARGS(SV_INT(account_id), SV_TEXT(in->kind), SV_TEXT(name),
 	                              SV_TEXT(external), SV_TEXT(sealed), SV_TEXT(hint_text),
 	                              SV_TEXT_NULL(verify_hash[0] ? verify_hash : NULL),
-	                              SV_TEXT_NULL(mode), SV_TEXT_NULL(origins), SV_INT(now)),
+	                              SV_TEXT_NULL(mode), SV_TEXT_NULL(origins),
+	                              SV_TEXT_NULL(in->waba_id), SV_INT(now)),
 	                   &id);
 	free(origins);
 	free(sealed);
@@ -359,6 +369,30 @@ int channel_create(struct store_tx *tx, const struct seal *seal, int64_t account
 	if (rc == ERR_CONFLICT)
 		return error_set(e, ERR_CONFLICT, "that %s account is already connected",
 		                 channel_kind_name(kind));
+	if (rc < 0)
+		return store_failed(e, rc);
+	return channel_get(tx, account_id, id, out, e);
+}
+
+int channel_set_waba(struct store_tx *tx, int64_t account_id, int64_t id, const char *waba_id,
+                     int64_t now, struct channel *out, struct error *e)
+{
+	int rc = channel_get(tx, account_id, id, out, e);
+	if (rc < 0)
+		return rc;
+	if (out->kind != CHANNEL_WHATSAPP || !out->is_active)
+		return error_set(e, ERR_UNPROCESSABLE,
+		                 "'waba_id' applies to active WhatsApp channels only");
+	if (waba_id != NULL && !is_digits(waba_id, 64))
+		return error_set(e, ERR_INVALID,
+		                 "'waba_id' must be the WhatsApp Business Account's numeric id");
+	/* Another account's templates are not this one's: they go, and a sync is due at once. */
+	rc = store_exec(tx,
+	                "UPDATE channels SET waba_id = $2, updated_at = $3, templates_due_at ="
+	                " CASE WHEN $2 IS NULL THEN NULL ELSE $3 END WHERE id = $1",
+	                STORE_ARGS(SV_INT(id), SV_TEXT_NULL(waba_id), SV_INT(now)));
+	if (rc >= 0)
+		rc = template_forget(tx, id);
 	if (rc < 0)
 		return store_failed(e, rc);
 	return channel_get(tx, account_id, id, out, e);
@@ -539,6 +573,9 @@ json_t *channel_json(const struct channel *c, const char *public_url)
 	              c->last_error[0] ? json_string(c->last_error) : json_null(), "last_error_at",
 	              json_time(c->last_error_at), "created_at", (json_int_t)c->created_at,
 	              "updated_at", (json_int_t)c->updated_at);
+	if (c->kind == CHANNEL_WHATSAPP)
+		json_object_set_new(out, "waba_id",
+		                    c->waba_id[0] ? json_string(c->waba_id) : json_null());
 	if (c->kind == CHANNEL_TELEGRAM)
 		json_object_set_new(out, "mode",
 		                    json_string(c->is_polling ? "polling" : "webhook"));

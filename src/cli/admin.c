@@ -309,7 +309,7 @@ static int routing_explain_cmd(struct store_tx *tx, const struct command *cmd, c
 	if (rc == 0 && cfg == NULL)
 		rc = error_set(e, ERR_UNPROCESSABLE, "no routing configuration is saved");
 	if (rc == 0)
-		print_json(routing_explain(tx, CLI_ACCOUNT_ID, cfg, pos[0], e));
+		print_json(routing_explain(tx, CLI_ACCOUNT_ID, cfg, pos[0], NULL, e));
 	route_config_free(cfg);
 	return rc;
 }

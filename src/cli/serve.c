@@ -166,6 +166,7 @@ int cli_serve(const struct command *cmd, struct config *c, char **pos)
 	signal(SIGPIPE, SIG_IGN);
 	struct app app = { .store = st, .config = c, .seal = seal };
 	struct media_fetcher fetcher = { .store = st, .seal = seal, .config = c };
+	struct template_syncer syncer = { .st = st, .seal = seal, .config = c };
 	/* The timers the scheduler runs: work at due times kept in the database. */
 	const struct scheduler_job timers[] = {
 		{ "snooze", conversation_snooze_next_end, conversation_wake_snoozed, NULL, NULL },
@@ -174,6 +175,7 @@ int cli_serve(const struct command *cmd, struct config *c, char **pos)
 		  NULL },
 		{ "reassignment", targets_next_reassignment, targets_reassign_due, NULL, NULL },
 		{ "webhook retries", webhook_retry_next_due, webhook_retry_run, NULL, NULL },
+		{ "templates", template_sync_next_due, NULL, template_sync_due, &syncer },
 	};
 	token_generate(fetcher.owner);
 	int rc = open_files(c, &app.files, &e);

@@ -25,6 +25,7 @@ static const struct {
 	{ ERR_UNPROCESSABLE, "unprocessable", 422 },
 	{ ERR_RATE_LIMITED, "too_many_attempts", 429 },
 	{ ERR_INTERNAL, "internal_error", 500 },
+	{ ERR_UPSTREAM, "bad_gateway", 502 },
 	{ ERR_UNAVAILABLE, "unavailable", 503 },
 };
 

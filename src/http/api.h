@@ -84,10 +84,14 @@ void api_channels_list(struct http_request *req, struct http_response *res);
 void api_channel_get(struct http_request *req, struct http_response *res);
 void api_channel_create(struct http_request *req, struct http_response *res);
 void api_channel_remove(struct http_request *req, struct http_response *res);
+void api_channel_update(struct http_request *req, struct http_response *res);
+void api_channel_templates(struct http_request *req, struct http_response *res);
+void api_channel_templates_sync(struct http_request *req, struct http_response *res);
 
 void api_conversation_get(struct http_request *req, struct http_response *res);
 void api_messages_list(struct http_request *req, struct http_response *res);
 void api_reply(struct http_request *req, struct http_response *res);
+void api_conversation_start(struct http_request *req, struct http_response *res);
 void api_outbox_stats(struct http_request *req, struct http_response *res);
 void api_events(struct http_request *req, struct http_response *res);
 void api_back_to_routing(struct http_request *req, struct http_response *res);

@@ -81,13 +81,72 @@ void api_channel_create(struct http_request *req, struct http_response *res)
 		{ "bot_token", JSON_FIELD_STRING, false, 256, &in.bot_token, NULL },
 		{ "mode", JSON_FIELD_STRING, false, 16, &in.mode, NULL },
 		{ "allowed_origins", JSON_FIELD_VALUE, false, 0, &in.allowed_origins, NULL },
+		{ "waba_id", JSON_FIELD_STRING, false, 64, &in.waba_id, NULL },
 	};
 	json_t *body = api_read_body(req, res, fields, sizeof(fields) / sizeof(fields[0]));
 	if (body == NULL)
 		return;
-	if (api_run(req, res, STORE_WRITE, 201, create, &in) == 0)
+	if (api_run(req, res, STORE_WRITE, 201, create, &in) == 0) {
 		poller_wake(req->app->poller);
+		scheduler_wake(req->app->scheduler); /* its templates are due */
+	}
 	json_decref(body);
+}
+
+static int update(struct http_request *req, struct store_tx *tx, void *waba_id, json_t **answer,
+                  struct error *e)
+{
+	struct channel c;
+	int rc = channel_set_waba(tx, req->who.account_id, req->params[0], waba_id, clock_now_ms(),
+	                          &c, e);
+	if (rc == 0)
+		*answer =
+		    json_pack("{s:o}", "channel", channel_json(&c, req->app->config->public_url));
+	return rc;
+}
+
+void api_channel_update(struct http_request *req, struct http_response *res)
+{
+	const json_t *waba = NULL;
+	const struct json_field fields[] = {
+		{ "waba_id", JSON_FIELD_VALUE, true, 0, &waba, NULL },
+	};
+	json_t *body = api_read_body(req, res, fields, 1);
+	if (body == NULL)
+		return;
+	if (!json_is_null(waba) && (!json_is_string(waba) || json_string_length(waba) > 64))
+		http_reply_errorf(res, ERR_INVALID, "'waba_id' must be a numeric id or null");
+	else if (api_run(req, res, STORE_WRITE, 200, update, (void *)json_string_value(waba)) == 0)
+		scheduler_wake(req->app->scheduler);
+	json_decref(body);
+}
+
+static int templates(struct http_request *req, struct store_tx *tx, void *arg, json_t **answer,
+                     struct error *e)
+{
+	(void)arg;
+	json_t *list = NULL;
+	int rc = template_list(tx, req->who.account_id, req->params[0], &list, e);
+	if (rc == 0)
+		*answer = json_pack("{s:o}", "templates", list);
+	return rc;
+}
+
+void api_channel_templates(struct http_request *req, struct http_response *res)
+{
+	api_run(req, res, STORE_READ, 200, templates, NULL);
+}
+
+/* The sync waits on the Graph API with no transaction open, then answers the list it stored. */
+void api_channel_templates_sync(struct http_request *req, struct http_response *res)
+{
+	struct error e;
+	if (template_sync(req->app->store, req->app->seal, req->app->config, req->who.account_id,
+	                  req->params[0], clock_now_ms(), NULL, &e) < 0) {
+		http_reply_error(res, &e);
+		return;
+	}
+	api_run(req, res, STORE_READ, 200, templates, NULL);
 }
 
 void api_channel_remove(struct http_request *req, struct http_response *res)

@@ -51,13 +51,22 @@ void api_messages_list(struct http_request *req, struct http_response *res)
 	api_run(req, res, STORE_READ, 200, messages, &page);
 }
 
-static int reply(struct http_request *req, struct store_tx *tx, void *text, json_t **answer,
+/* A reply is a text or a WhatsApp template. */
+struct reply_input {
+	const char *text;
+	struct template_request template;
+};
+
+static int reply(struct http_request *req, struct store_tx *tx, void *arg, json_t **answer,
                  struct error *e)
 {
-	int64_t first = 0;
-	size_t parts = 0;
-	int rc = conversation_reply(tx, &req->who, req->params[0], text, clock_now_ms(), &first,
-	                            &parts, e);
+	const struct reply_input *in = arg;
+	int64_t first = 0, now = clock_now_ms();
+	size_t parts = 1;
+	int rc = in->text != NULL ? conversation_reply(tx, &req->who, req->params[0], in->text, now,
+	                                               &first, &parts, e)
+	                          : conversation_send_template(tx, &req->who, req->params[0],
+	                                                       &in->template, now, &first, e);
 	if (rc < 0)
 		return rc;
 	json_t *ids = json_array();
@@ -67,16 +76,77 @@ static int reply(struct http_request *req, struct store_tx *tx, void *text, json
 	return 0;
 }
 
+/* {"name", "language", "parameters"?}: read into t; the body keeps the strings. */
+static int read_template(const json_t *v, struct template_request *t, struct error *e)
+{
+	const struct json_field fields[] = {
+		{ "name", JSON_FIELD_STRING, true, 512, &t->name, NULL },
+		{ "language", JSON_FIELD_STRING, true, 16, &t->language, NULL },
+		{ "parameters", JSON_FIELD_VALUE, false, 0, &t->parameters, NULL },
+	};
+	if (!json_is_object(v))
+		return error_set(e, ERR_INVALID,
+		                 "'template' must be an object with name, language and parameters");
+	return json_read_fields(v, fields, sizeof(fields) / sizeof(fields[0]), e);
+}
+
 void api_reply(struct http_request *req, struct http_response *res)
 {
-	const char *text = NULL;
+	struct reply_input in = { 0 };
+	const json_t *template = NULL;
 	const struct json_field fields[] = {
-		{ "text", JSON_FIELD_STRING, true, REPLY_TEXT_MAX, &text, NULL },
+		{ "text", JSON_FIELD_STRING, false, REPLY_TEXT_MAX, &in.text, NULL },
+		{ "template", JSON_FIELD_VALUE, false, 0, &template, NULL },
 	};
-	json_t *body = api_read_body(req, res, fields, 1);
+	json_t *body = api_read_body(req, res, fields, 2);
 	if (body == NULL)
 		return;
-	if (api_run(req, res, STORE_WRITE, 201, reply, (void *)text) == 0)
+	struct error e;
+	if ((in.text == NULL) == (template == NULL))
+		http_reply_errorf(res, ERR_INVALID, "send either 'text' or 'template'");
+	else if (template != NULL && read_template(template, &in.template, &e) < 0)
+		http_reply_error(res, &e);
+	else if (api_run(req, res, STORE_WRITE, 201, reply, &in) == 0)
+		outbox_worker_wake(req->app->outbox);
+	json_decref(body);
+}
+
+static int start(struct http_request *req, struct store_tx *tx, void *arg, json_t **answer,
+                 struct error *e)
+{
+	const struct conversation_start *in = arg;
+	int64_t id = 0, now = clock_now_ms();
+	struct conversation c;
+	int rc = conversation_start(tx, &req->who, in, now, &id, e);
+	if (rc == 0)
+		rc = conversation_get(tx, &req->who, id, &c, e);
+	if (rc == 0)
+		*answer = json_pack("{s:o}", "conversation", conversation_json(&c, now));
+	return rc;
+}
+
+void api_conversation_start(struct http_request *req, struct http_response *res)
+{
+	struct conversation_start in = { 0 };
+	json_int_t channel = 0, team = 0;
+	const json_t *template = NULL;
+	const struct json_field fields[] = {
+		{ "channel_id", JSON_FIELD_INT, true, 0, &channel, NULL },
+		{ "to", JSON_FIELD_STRING, true, 32, &in.to, NULL },
+		{ "team_id", JSON_FIELD_INT, false, 0, &team, NULL },
+		{ "template", JSON_FIELD_VALUE, true, 0, &template, NULL },
+	};
+	json_t *body = api_read_body(req, res, fields, sizeof(fields) / sizeof(fields[0]));
+	if (body == NULL)
+		return;
+	struct error e;
+	in.channel_id = channel;
+	in.team_id = team;
+	if (channel <= 0 || team < 0)
+		http_reply_errorf(res, ERR_INVALID, "'channel_id' and 'team_id' must be ids");
+	else if (read_template(template, &in.template, &e) < 0)
+		http_reply_error(res, &e);
+	else if (api_run(req, res, STORE_WRITE, 201, start, &in) == 0)
 		outbox_worker_wake(req->app->outbox);
 	json_decref(body);
 }

@@ -51,6 +51,7 @@ void api_routing_put(struct http_request *req, struct http_response *res)
 struct explain {
 	const char *text;
 	json_t *config;
+	const char *payload; /* a tap's payload, or NULL for typed text */
 };
 
 static int explain(struct http_request *req, struct store_tx *tx, void *arg, json_t **answer,
@@ -66,26 +67,35 @@ static int explain(struct http_request *req, struct store_tx *tx, void *arg, jso
 		rc = error_set(e, ERR_UNPROCESSABLE,
 		               "no routing configuration is saved: send one in 'config'");
 	else if (rc == 0)
-		*answer = routing_explain(tx, req->who.account_id, cfg, x->text, e);
+		*answer = routing_explain(tx, req->who.account_id, cfg, x->text, x->payload, e);
 	route_config_free(cfg);
 	route_problems_free(&problems);
 	return rc;
 }
 
-/* {"text": "…", "config": {…}?}: which option the text would match, and why. */
+/* {"text": "…", "config": {…}?, "payload": "…"?}: which option the text (or a tap on a button
+ * with that title and payload) would match, and why. */
 void api_routing_explain(struct http_request *req, struct http_response *res)
 {
 	json_t *body = http_body_json(req, res);
 	if (body == NULL)
 		return;
 	struct explain x = { json_string_value(json_object_get(body, "text")),
-		             json_object_get(body, "config") };
+		             json_object_get(body, "config"),
+		             json_string_value(json_object_get(body, "payload")) };
 	const char *key;
 	json_t *v;
-	json_object_foreach(body, key,
-	                    v) if (strcmp(key, "text") != 0 && strcmp(key, "config") != 0)
+	json_object_foreach(body, key, v) if (strcmp(key, "text") != 0 &&
+	                                      strcmp(key, "config") != 0 &&
+	                                      strcmp(key, "payload") != 0)
 	{
 		http_reply_errorf(res, ERR_INVALID, "unknown field '%.64s'", key);
+		goto out;
+	}
+	const json_t *payload = json_object_get(body, "payload");
+	if (payload != NULL && (!json_is_string(payload) || json_string_length(payload) > 1024)) {
+		http_reply_errorf(res, ERR_INVALID,
+		                  "'payload' must be a string of at most 1024 bytes");
 		goto out;
 	}
 	if (x.text == NULL || json_string_length(json_object_get(body, "text")) > REPLY_TEXT_MAX) {

@@ -240,11 +240,14 @@ int routing_save(struct store_tx *tx, int64_t account_id, int64_t user_id, const
 }
 
 json_t *routing_explain(struct store_tx *tx, int64_t account_id, const struct route_config *cfg,
-                        const char *text, struct error *e)
+                        const char *text, const char *payload, struct error *e)
 {
 	struct team_lookup l = { .tx = tx, .account_id = account_id };
 	struct route_teams teams = lookup_teams(&l);
-	struct route_message msg = { .kind = ROUTE_MSG_TEXT, .text = text };
+	struct route_message msg = { .kind =
+		                         payload != NULL ? ROUTE_MSG_INTERACTIVE : ROUTE_MSG_TEXT,
+		                     .text = text,
+		                     .payload = payload };
 	struct route_decision *d = route_match(cfg, &msg);
 	json_t *out = route_decision_to_json(d, &teams);
 	route_decision_free(d);
@@ -293,8 +296,28 @@ static int read_routed(struct store_tx *tx, int64_t id, struct routed *out)
 	return rc < 0 ? rc : rc == 1 ? 0 : ERR_NOT_FOUND;
 }
 
+/* The welcome's choices as the outbox keeps them ({"menu": [{"id", "title"}]}), when the
+ * options have button labels and the channel's native form carries them; else NULL. */
+static json_t *welcome_menu(const struct route_config *cfg, enum channel_kind kind,
+                            const char *text)
+{
+	size_t n = cfg != NULL ? route_config_buttons(cfg) : 0;
+	if (n == 0)
+		return NULL;
+	json_t *menu = json_array();
+	for (size_t i = 0; i < n; i++)
+		json_array_append_new(menu,
+		                      json_pack("{s:s,s:s}", "id", route_button_payload(cfg, i),
+		                                "title", route_button_label(cfg, i)));
+	if (channel_menu_fits(kind, text, menu))
+		return json_pack("{s:o}", "menu", menu);
+	json_decref(menu);
+	return NULL;
+}
+
 static int apply(struct store_tx *tx, int64_t id, const struct routed *c,
-                 const struct router_action *a, int64_t now, size_t *queued)
+                 const struct route_config *cfg, const struct router_action *a, int64_t now,
+                 size_t *queued)
 {
 	if (a->kind == ROUTER_ASSIGN_TEAM || a->kind == ROUTER_UNASSIGN) {
 		int rc = store_exec(
@@ -315,8 +338,11 @@ static int apply(struct store_tx *tx, int64_t id, const struct routed *c,
 		                 .kind = c->kind,
 		                 .sender = "routing",
 		                 .text = a->text };
+	json_t *menu = a->is_welcome ? welcome_menu(cfg, c->kind, a->text) : NULL;
+	t.send = menu;
 	size_t parts = 0;
 	int rc = outbox_enqueue(tx, &t, now, NULL, &parts, NULL);
+	json_decref(menu);
 	*queued += parts;
 	return rc;
 }
@@ -368,7 +394,7 @@ int routing_step(struct store_tx *tx, int64_t conversation_id, const struct rout
 	struct router_result res;
 	router_step(&c.state, &step, shared->cfg, now, &res);
 	for (size_t i = 0; i < res.count && rc >= 0; i++)
-		rc = apply(tx, conversation_id, &c, &res.actions[i], now, &count);
+		rc = apply(tx, conversation_id, &c, shared->cfg, &res.actions[i], now, &count);
 	if (rc >= 0)
 		rc = store_exec(tx,
 		                "UPDATE conversations SET routing_attempts = $3, updated_at = $4,"

@@ -89,7 +89,35 @@ bool conversation_window_is_open(const struct conversation *c, int64_t now)
 {
 	if (c->kind == CHANNEL_TELEGRAM || c->kind == CHANNEL_WEBCHAT)
 		return true;
-	return c->last_customer_at > 0 && now - c->last_customer_at < REPLY_WINDOW_MS;
+	int64_t window = c->kind == CHANNEL_MESSENGER ? HUMAN_AGENT_WINDOW_MS : REPLY_WINDOW_MS;
+	return c->last_customer_at > 0 && now - c->last_customer_at < window;
+}
+
+/* Queues what an agent sends (send: the outbox's extras, may be NULL): replying to a
+ * resolved or snoozed conversation opens it. */
+static int queue_agent_message(struct store_tx *tx, const struct actor *who,
+                               const struct conversation *c, const char *text, const json_t *send,
+                               int64_t now, int64_t *first_id, size_t *parts, struct error *e)
+{
+	int rc =
+	    store_exec(tx,
+	               "UPDATE conversations SET status = 'open', updated_at = $2 WHERE id = $1"
+	               " AND status IN ('resolved', 'snoozed')",
+	               STORE_ARGS(SV_INT(c->id), SV_INT(now)));
+	if (rc > 0)
+		rc = events_emit_conversation(tx, c->id, "status", NULL, now);
+	if (rc < 0)
+		return store_failed(e, rc);
+	struct outbox_text t = { .account_id = c->account_id,
+		                 .conversation_id = c->id,
+		                 .channel_id = c->channel_id,
+		                 .kind = c->kind,
+		                 .sender = "agent",
+		                 .author_id = who->user_id,
+		                 .text = text,
+		                 .send = send };
+	rc = targets_answered(tx, c->id, who->user_id, now, e);
+	return rc < 0 ? rc : outbox_enqueue(tx, &t, now, first_id, parts, e);
 }
 
 int conversation_reply(struct store_tx *tx, const struct actor *who, int64_t id, const char *text,
@@ -102,28 +130,40 @@ int conversation_reply(struct store_tx *tx, const struct actor *who, int64_t id,
 	if (rc < 0)
 		return rc;
 	if (!conversation_window_is_open(&c, now))
-		return error_set(
-		    e, ERR_CONFLICT,
-		    "more than 24 hours have passed since the customer's last message: "
-		    "%s does not take a free-form reply now",
-		    channel_kind_name(c.kind));
-	rc = store_exec(tx,
-	                "UPDATE conversations SET status = 'open', updated_at = $2 WHERE id = $1"
-	                " AND status IN ('resolved', 'snoozed')",
-	                STORE_ARGS(SV_INT(id), SV_INT(now)));
-	if (rc > 0)
-		rc = events_emit_conversation(tx, id, "status", NULL, now);
+		return error_set(e, ERR_CONFLICT,
+		                 "more than %s have passed since the customer's last message: "
+		                 "%s does not take a free-form reply now%s",
+		                 c.kind == CHANNEL_MESSENGER ? "7 days" : "24 hours",
+		                 channel_kind_name(c.kind),
+		                 c.kind == CHANNEL_WHATSAPP ? " (send a template)" : "");
+	/* Meta's rule: a human's reply after 24 hours (within 7 days) is tagged as one. */
+	json_t *send = c.kind == CHANNEL_MESSENGER && now - c.last_customer_at >= REPLY_WINDOW_MS
+	                   ? json_pack("{s:s}", "tag", "HUMAN_AGENT")
+	                   : NULL;
+	rc = queue_agent_message(tx, who, &c, text, send, now, first_id, parts, e);
+	json_decref(send);
+	return rc;
+}
+
+int conversation_send_template(struct store_tx *tx, const struct actor *who, int64_t id,
+                               const struct template_request *t, int64_t now, int64_t *message_id,
+                               struct error *e)
+{
+	struct conversation c;
+	int rc = conversation_take_over(tx, who, id, now, &c, e);
 	if (rc < 0)
-		return store_failed(e, rc);
-	struct outbox_text t = { .account_id = c.account_id,
-		                 .conversation_id = c.id,
-		                 .channel_id = c.channel_id,
-		                 .kind = c.kind,
-		                 .sender = "agent",
-		                 .author_id = who->user_id,
-		                 .text = text };
-	rc = targets_answered(tx, id, who->user_id, now, e);
-	return rc < 0 ? rc : outbox_enqueue(tx, &t, now, first_id, parts, e);
+		return rc;
+	if (c.kind != CHANNEL_WHATSAPP)
+		return error_set(e, ERR_UNPROCESSABLE, "templates are sent on WhatsApp only");
+	json_t *send = NULL;
+	char *rendered = NULL;
+	rc = template_prepare(tx, c.channel_id, t->name, t->language, t->parameters, &send,
+	                      &rendered, e);
+	if (rc == 0)
+		rc = queue_agent_message(tx, who, &c, rendered, send, now, message_id, NULL, e);
+	json_decref(send);
+	free(rendered);
+	return rc;
 }
 
 static char *text_or_null(struct store_rows *r, int col)

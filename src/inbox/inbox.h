@@ -165,6 +165,8 @@ int targets_metrics(struct store_tx *tx, int64_t account_id, int64_t from, int64
  */
 #define REPLY_TEXT_MAX  65536
 #define REPLY_WINDOW_MS (24LL * 3600 * 1000) /* Meta's customer-service window */
+/* Messenger: how long a human may still answer, with the HUMAN_AGENT tag after 24 hours. */
+#define HUMAN_AGENT_WINDOW_MS (7 * REPLY_WINDOW_MS)
 
 /* Where a conversation stands; stored, filtered on and answered by its name. */
 enum conversation_status {
@@ -227,16 +229,41 @@ struct message {
 
 int conversation_get(struct store_tx *tx, const struct actor *who, int64_t id,
                      struct conversation *out, struct error *e);
-/* Whether the provider still takes a free-form reply: WhatsApp, Messenger and Instagram
- * within 24 hours of the customer's last message; Telegram and web chat always. */
+/* Whether the provider still takes an agent's free-form reply: WhatsApp and Instagram within
+ * 24 hours of the customer's last message, Messenger within 7 days; Telegram and web chat
+ * always. (Routing only ever answers a message that just came in.) */
 bool conversation_window_is_open(const struct conversation *c, int64_t now);
 /*
  * An agent's reply: refused with ERR_CONFLICT outside the provider's window; queued in the
- * outbox otherwise. A human reply ends routing, and a resolved conversation reopens.
- * Call outbox_worker_wake() after commit.
+ * outbox otherwise (on Messenger after 24 hours with the HUMAN_AGENT tag). A human reply ends
+ * routing, and a resolved conversation reopens. Call outbox_worker_wake() after commit.
  */
 int conversation_reply(struct store_tx *tx, const struct actor *who, int64_t id, const char *text,
                        int64_t now, int64_t *first_id, size_t *parts, struct error *e);
+/* A WhatsApp template to send: name, language code and parameters (may be NULL). */
+struct template_request {
+	const char *name;
+	const char *language;
+	const json_t *parameters;
+};
+/* A template sent like a reply, inside the window or out of it, checked first against the
+ * synced template (template_prepare); the stored message holds the text it shows. */
+int conversation_send_template(struct store_tx *tx, const struct actor *who, int64_t id,
+                               const struct template_request *t, int64_t now, int64_t *message_id,
+                               struct error *e);
+/* Writing first: what an agent gives to start a WhatsApp conversation. */
+struct conversation_start {
+	int64_t channel_id;
+	const char *to;  /* the customer's number: digits, '+' allowed in front */
+	int64_t team_id; /* 0: the agent's team (their only one), or the general inbox */
+	struct template_request template;
+};
+/* Finds or creates the contact of `to` on the channel, creates a conversation in the team,
+ * assigned to the agent, and queues the template in it (*id: the conversation). ERR_CONFLICT
+ * when the contact has a conversation that is not resolved on the channel. */
+int conversation_start(struct store_tx *tx, const struct actor *who,
+                       const struct conversation_start *in, int64_t now, int64_t *id,
+                       struct error *e);
 /* The earliest end of a snooze (UTC ms), 0 when nothing is snoozed: the scheduler's due time
  * for conversation_wake_snoozed. */
 int conversation_snooze_next_end(struct store_tx *tx, int64_t *due, struct error *e);
@@ -360,9 +387,10 @@ int routing_save(struct store_tx *tx, int64_t account_id, int64_t user_id, const
  * unsaved one); *out is NULL when none is saved. */
 int routing_load(struct store_tx *tx, int64_t account_id, const json_t *doc,
                  struct route_config **out, struct route_problems *problems, struct error *e);
-/* route_decision_to_json with the account's team names. */
+/* route_decision_to_json with the account's team names; with a payload (may be NULL), as a
+ * tap on a button whose title is text would be read. */
 json_t *routing_explain(struct store_tx *tx, int64_t account_id, const struct route_config *cfg,
-                        const char *text, struct error *e);
+                        const char *text, const char *payload, struct error *e);
 /* One router step for conversation_id; *queued (may be NULL) counts the texts queued. */
 int routing_step(struct store_tx *tx, int64_t conversation_id, const struct router_event *ev,
                  int64_t now, size_t *queued, struct error *e);

@@ -1,6 +1,7 @@
 /* The queue side of the outbox: enqueue inside the caller's transaction, stats, backoff. */
 #include "outbox/outbox.h"
 
+#include <stdlib.h>
 #include <string.h>
 
 #include "events/events.h"
@@ -9,20 +10,28 @@ int outbox_enqueue(struct store_tx *tx, const struct outbox_text *t, int64_t now
                    size_t *parts, struct error *e)
 {
 	struct text_parts *p = NULL;
-	int rc = text_split(t->text, strlen(t->text), channel_text_limit(t->kind), &p, e);
+	bool is_template = json_object_get(t->send, "template") != NULL;
+	/* A template's text is what the customer will read, not what is sent: it stays whole. */
+	struct text_limit limit = is_template
+	                              ? (struct text_limit){ TEXT_SPLIT_MAX_LEN, TEXT_UNIT_BYTES }
+	                              : channel_text_limit(t->kind);
+	int rc = text_split(t->text, strlen(t->text), limit, &p, e);
 	if (rc < 0)
 		return rc;
+	char *details = t->send != NULL ? json_dumps(t->send, JSON_COMPACT | JSON_SORT_KEYS) : NULL;
 	for (size_t i = 0; i < p->count && rc >= 0; i++) {
 		int64_t id = 0;
 		rc = store_get_int(tx,
 		                   "INSERT INTO messages (account_id, conversation_id, channel_id,"
-		                   " direction, sender, author_id, type, text, status, created_at)"
-		                   " VALUES ($1, $2, $3, 'out', $4, $5, 'text', $6, 'queued', $7)"
-		                   " RETURNING id",
+		                   " direction, sender, author_id, type, text, details, status,"
+		                   " created_at) VALUES ($1, $2, $3, 'out', $4, $5, $6, $7, $8,"
+		                   " 'queued', $9) RETURNING id",
 		                   STORE_ARGS(SV_INT(t->account_id), SV_INT(t->conversation_id),
 		                              SV_INT(t->channel_id), SV_TEXT(t->sender),
 		                              t->author_id > 0 ? SV_INT(t->author_id) : SV_NULL,
-		                              SV_TEXT(p->parts[i]), SV_INT(now)),
+		                              SV_TEXT(is_template ? "template" : "text"),
+		                              SV_TEXT(p->parts[i]), SV_TEXT_NULL(details),
+		                              SV_INT(now)),
 		                   &id);
 		if (rc >= 0)
 			rc = store_exec(
@@ -45,8 +54,22 @@ int outbox_enqueue(struct store_tx *tx, const struct outbox_text *t, int64_t now
 		                STORE_ARGS(SV_INT(t->conversation_id), SV_INT(now)));
 	if (rc >= 0 && parts != NULL)
 		*parts = p->count;
+	free(details);
 	text_parts_free(p);
 	return store_failed(e, rc);
+}
+
+int outbox_call(struct store_tx *tx, int64_t account_id, int64_t channel_id, const char *method,
+                const json_t *params, int64_t now)
+{
+	char *text = json_dumps(params, JSON_COMPACT);
+	int rc = store_exec(tx,
+	                    "INSERT INTO provider_calls (account_id, channel_id, method, params,"
+	                    " queued_at) VALUES ($1, $2, $3, $4, $5)",
+	                    STORE_ARGS(SV_INT(account_id), SV_INT(channel_id), SV_TEXT(method),
+	                               SV_TEXT(text), SV_INT(now)));
+	free(text);
+	return rc < 0 ? rc : 0;
 }
 
 int outbox_stats(struct store_tx *tx, int64_t account_id, int64_t now, struct outbox_stats *out,

@@ -31,15 +31,27 @@ struct outbox_text {
 	const char *sender; /* "agent" or "routing" */
 	int64_t author_id;  /* the agent; 0 for routing */
 	const char *text;   /* valid UTF-8 */
+	/* What the provider gets beside or instead of the text (NULL: none), kept in the
+	 * message's details: {"template": …} (sent in its place; type "template", one message
+	 * however long the text it shows), {"tag": "HUMAN_AGENT"} (Messenger) or {"menu":
+	 * [{"id", "title"}]} (the welcome's choices; channel_menu_fits). */
+	const json_t *send;
 };
 
 /*
- * Queues t inside tx: the text is split into the provider's parts, each stored as an
- * outgoing message ('queued') with its outbox row. *first_id (may be NULL) gets the first
- * part's message id and *parts how many there are. Call outbox_worker_wake() after commit.
+ * Queues t inside tx: the text is split into the provider's parts (a template's is not),
+ * each stored as an outgoing message ('queued') with its outbox row. *first_id (may be NULL) gets
+ * the first part's message id and *parts how many there are. Call outbox_worker_wake() after
+ * commit.
  */
 int outbox_enqueue(struct store_tx *tx, const struct outbox_text *t, int64_t now, int64_t *first_id,
                    size_t *parts, struct error *e);
+
+/* Queues a provider call that is not a message (method and params of the Bot API) inside tx;
+ * the worker makes it once, soon, and only logs a failure. Call outbox_worker_wake() after
+ * commit. */
+int outbox_call(struct store_tx *tx, int64_t account_id, int64_t channel_id, const char *method,
+                const json_t *params, int64_t now);
 
 struct outbox_stats {
 	int64_t pending;           /* waiting, first attempt */

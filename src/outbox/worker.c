@@ -41,6 +41,7 @@ struct send {
 	struct channel_request *req;
 	struct send_result result;
 	bool is_done; /* the result is known */
+	bool is_call; /* a provider call (provider_calls), not a message: nothing to record */
 };
 
 struct outbox_worker {
@@ -100,7 +101,8 @@ static int fail_for_good(struct store_tx *tx, const struct send *s, long code, c
  * Web chat has no provider: its message is delivered here, and the visitor's stream (events/)
  * picks it up from the `sent` that this round records. */
 static int start_send(struct outbox_worker *w, struct send *s, const char *external_id,
-                      const char *recipient, const char *text, const struct channel_secrets *sec)
+                      const char *recipient, const char *text, const json_t *details,
+                      const struct channel_secrets *sec)
 {
 	const struct config *c = w->config;
 	if (s->kind == CHANNEL_WEBCHAT) {
@@ -116,6 +118,9 @@ static int start_send(struct outbox_worker *w, struct send *s, const char *exter
 		.token = s->kind == CHANNEL_TELEGRAM ? sec->bot_token : sec->access_token,
 		.recipient = recipient,
 		.text = text,
+		.template = json_object_get(details, "template"),
+		.tag = json_string_value(json_object_get(details, "tag")),
+		.menu = json_object_get(details, "menu"),
 	};
 	struct error e;
 	if (channel_request_new(&cs, &s->req, &e) < 0) {
@@ -130,13 +135,34 @@ static int start_send(struct outbox_worker *w, struct send *s, const char *exter
 	return 0;
 }
 
-/* A claimed message, as read from the store. */
+/* Makes a provider call (its row is already gone): a Bot API method on a Telegram channel. */
+static void start_call(struct outbox_worker *w, struct send *s, const char *method, json_t *params,
+                       const struct channel_secrets *sec)
+{
+	struct error e;
+	if (s->kind != CHANNEL_TELEGRAM || sec->bot_token == NULL ||
+	    telegram_call_new(w->config->telegram_api_url, sec->bot_token, method,
+	                      json_incref(params), &s->req, &e) < 0) {
+		s->result.outcome = SEND_PERMANENT;
+		snprintf(s->result.reason, sizeof(s->result.reason), "cannot call %s", method);
+		s->is_done = true;
+		return;
+	}
+	fetch_post(&s->fetch, s->req->url, s->req->headers, s->req->header_count, s->req->body,
+	           s->req->body_len, (long)w->config->send_timeout_s * 1000, ANSWER_MAX, s);
+	curl_multi_add_handle(w->multi, s->fetch.easy);
+}
+
+/* A claimed message (or provider call), as read from the store. */
 struct claim {
 	struct send *s;
 	bool is_channel_active;
 	char external_id[INBOUND_ID_MAX + 1];
 	char recipient[INBOUND_ID_MAX + 1];
 	char *text;
+	json_t *details; /* what goes beside or instead of the text (outbox_text's send); a
+	                    provider call's params */
+	char method[32]; /* a provider call's */
 	struct channel_secrets secrets;
 };
 
@@ -146,7 +172,8 @@ static int read_candidates(struct store_tx *tx, int64_t now, int limit, struct c
 	int rc =
 	    store_query(tx,
 	                "SELECT o.id, o.message_id, o.channel_id, o.attempts, o.queued_at, ch.kind,"
-	                " ch.external_id, ch.is_active, i.external_id, m.text FROM outbox o"
+	                " ch.external_id, ch.is_active, i.external_id, m.text, m.details"
+	                " FROM outbox o"
 	                " JOIN channels ch ON ch.id = o.channel_id"
 	                " JOIN conversations v ON v.id = o.conversation_id"
 	                " JOIN contact_identities i ON i.id = v.identity_id"
@@ -173,6 +200,7 @@ static int read_candidates(struct store_tx *tx, int64_t now, int limit, struct c
 		c->is_channel_active = store_int(r, 7) != 0;
 		snprintf(c->recipient, sizeof(c->recipient), "%s", store_text(r, 8));
 		c->text = xstrdup(store_text(r, 9));
+		c->details = store_is_null(r, 10) ? NULL : json_loads(store_text(r, 10), 0, NULL);
 	}
 	store_rows_free(r);
 	return rc;
@@ -203,12 +231,45 @@ static int taken_on(const struct claim *found, const bool *is_taken, int n, int6
 	return count;
 }
 
-/* The messages a round found due, and those it took with a lease. */
+/* The messages a round found due, and those it took with a lease; then the provider calls. */
 struct round_claims {
-	struct claim found[OUTBOX_MAX_IN_FLIGHT * 2];
-	bool is_taken[OUTBOX_MAX_IN_FLIGHT * 2];
+	struct claim found[OUTBOX_MAX_IN_FLIGHT * 3];
+	bool is_taken[OUTBOX_MAX_IN_FLIGHT * 3];
 	int n;
 };
+
+/* Takes up to room provider calls: they are deleted as they are taken (made once at most). */
+static int claim_calls(struct outbox_worker *w, struct store_tx *tx, int room,
+                       struct round_claims *r)
+{
+	struct store_rows *rows;
+	int first = r->n;
+	int rc = store_query(tx,
+	                     "DELETE FROM provider_calls WHERE id IN (SELECT id FROM provider_calls"
+	                     " ORDER BY id LIMIT $1) RETURNING channel_id, method, params",
+	                     STORE_ARGS(SV_INT(room)), &rows);
+	if (rc < 0)
+		return rc;
+	while ((rc = store_next(rows)) == 1) {
+		struct claim *c = &r->found[r->n];
+		memset(c, 0, sizeof(*c));
+		c->s = xcalloc(1, sizeof(*c->s));
+		c->s->is_call = true;
+		c->s->channel_id = store_int(rows, 0);
+		c->s->kind = CHANNEL_TELEGRAM;
+		snprintf(c->method, sizeof(c->method), "%s", store_text(rows, 1));
+		c->details = json_loads(store_text(rows, 2), 0, NULL);
+		r->is_taken[r->n++] = true;
+	}
+	store_rows_free(rows);
+	for (int i = first; i < r->n && rc >= 0; i++) {
+		struct claim *c = &r->found[i];
+		struct error e;
+		if (channel_secrets_get(tx, w->seal, c->s->channel_id, &c->secrets, &e) < 0)
+			r->is_taken[i] = false;
+	}
+	return rc < 0 ? rc : 0;
+}
 
 /* Takes due messages with a lease, in the round's transaction. */
 static int claim(struct outbox_worker *w, struct store_tx *tx, int64_t now, struct round_claims *r)
@@ -247,6 +308,8 @@ static int claim(struct outbox_worker *w, struct store_tx *tx, int64_t now, stru
 			taken += rc == 0;
 		}
 	}
+	if (rc >= 0)
+		rc = claim_calls(w, tx, room - taken, r);
 	return rc < 0 ? rc : 0;
 }
 
@@ -259,12 +322,17 @@ static void start_claimed(struct outbox_worker *w, struct round_claims *r, bool 
 		struct claim *c = &r->found[i];
 		if (is_committed && r->is_taken[i]) {
 			w->in_flight[w->count++] = c->s;
-			start_send(w, c->s, c->external_id, c->recipient, c->text, &c->secrets);
+			if (c->s->is_call)
+				start_call(w, c->s, c->method, c->details, &c->secrets);
+			else
+				start_send(w, c->s, c->external_id, c->recipient, c->text,
+				           c->details, &c->secrets);
 		} else {
 			send_free(c->s);
 		}
 		channel_secrets_clear(&c->secrets);
 		free(c->text);
+		json_decref(c->details);
 	}
 	/* A full round means more may be waiting: look again as soon as there is room. */
 	w->next_claim_at = is_committed && r->n < room * 2 ? next_due(w, now) : now;
@@ -274,6 +342,12 @@ static void start_claimed(struct outbox_worker *w, struct round_claims *r, bool 
 static int record(struct outbox_worker *w, struct store_tx *tx, struct send *s, int64_t now)
 {
 	struct send_result *r = &s->result;
+	if (s->is_call) {
+		if (r->outcome != SEND_ACCEPTED)
+			log_warn("outbox: a call on channel %lld failed: %s",
+			         (long long)s->channel_id, r->reason);
+		return 0;
+	}
 	if (r->outcome == SEND_ACCEPTED) {
 		const char *id = r->message_id[0] ? r->message_id : NULL;
 		/* A Meta echo of this very send may have been stored first: it is this message. */

@@ -110,6 +110,23 @@ struct channel_request *messenger_request(const struct channel_send *s);
 void messenger_entry_events(enum channel_kind kind, const json_t *entry, int64_t now_ms,
                             struct inbound_list *list);
 
+/* send.c */
+/* The checks of a Graph request's URL, version and token. */
+int request_check_graph(const char *api_url, const char *version, const char *token,
+                        struct error *e);
+
+/* templates.c */
+/* A send with s->template: the Cloud API's type "template". */
+struct channel_request *whatsapp_template_request(const struct channel_send *s);
+
+/* menu.c: the menu's parts of a send request, new references */
+/* WhatsApp's "interactive" object: reply buttons when they fit, else a list. */
+json_t *whatsapp_menu_interactive(const char *text, const json_t *menu);
+/* Messenger's and Instagram's message.quick_replies. */
+json_t *messenger_quick_replies(const json_t *menu);
+/* Telegram's reply_markup. */
+json_t *telegram_inline_keyboard(const json_t *menu);
+
 /* whatsapp.c */
 struct channel_request *whatsapp_request(const struct channel_send *s);
 /* The channel id value of one change of a whatsapp_business_account entry, and its events. */

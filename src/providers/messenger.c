@@ -395,7 +395,16 @@ struct channel_request *messenger_request(const struct channel_send *s)
 	snprintf(path, sizeof(path), "/%s/me/messages", s->api_version);
 	r = request_start(s->api_url, path, NULL);
 	request_bearer(r, s->token);
-	request_body(r, json_pack("{s:{s:s}, s:s, s:{s:s}}", "recipient", "id", s->recipient,
-	                          "messaging_type", "RESPONSE", "message", "text", s->text));
+	json_t *body = json_pack("{s:{s:s}, s:s, s:{s:s}}", "recipient", "id", s->recipient,
+	                         "messaging_type", "RESPONSE", "message", "text", s->text);
+	if (s->menu != NULL)
+		json_object_set_new(json_object_get(body, "message"), "quick_replies",
+		                    messenger_quick_replies(s->menu));
+	/* A human's reply after the 24-hour window (within 7 days) carries Meta's tag. */
+	if (s->tag != NULL) {
+		json_object_set_new(body, "messaging_type", json_string("MESSAGE_TAG"));
+		json_object_set_new(body, "tag", json_string(s->tag));
+	}
+	request_body(r, body);
 	return r;
 }

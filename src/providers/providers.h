@@ -216,6 +216,10 @@ int telegram_update_parse(const char *body, size_t len, int64_t now_ms, struct i
 int telegram_updates_parse(long http_status, const char *body, size_t len, int64_t now_ms,
                            int64_t offset, struct inbound_list **out, int64_t *next_offset,
                            int *retry_after_s, struct error *e);
+/* The Bot API calls a tapped inline button asks for (ev from this parser), as a new array of
+ * {"method", "params"}: answerCallbackQuery (the client stops its spinner) and
+ * editMessageReplyMarkup removing the keyboard it was tapped on; NULL for other events. */
+json_t *telegram_callback_calls(const struct inbound_event *ev);
 /* 0 when a Bot API answer (setWebhook, deleteWebhook…) is {"ok": true}. */
 int telegram_answer_ok(long http_status, const char *body, size_t len, struct error *e);
 
@@ -249,12 +253,17 @@ struct channel_send {
 	const char *token;       /* Graph access token (system user or page) or bot token */
 	const char *recipient;   /* wa_id, PSID, IGSID or Telegram chat id */
 	const char *text;        /* one part: valid UTF-8 within channel_text_limit() */
+	/* Sent instead of the text, which is then only what the inbox shows (NULL: none). */
+	const json_t *template; /* WhatsApp: the Cloud API "template" (whatsapp_template_build) */
+	/* Sent with the text (NULL: none). */
+	const char *tag;    /* Messenger: the message tag "HUMAN_AGENT" (a human's late reply) */
+	const json_t *menu; /* the welcome's choices, [{"id", "title"}], which channel_menu_fits */
 };
 
 #define CHANNEL_REQUEST_MAX_HEADERS 4
 
 struct channel_request {
-	const char *method; /* "POST" */
+	const char *method; /* "POST"; "GET" for the template list */
 	char *url;
 	char *url_for_log; /* url with any credential in it replaced by "<token>" */
 	char *headers[CHANNEL_REQUEST_MAX_HEADERS]; /* "Name: value", ready for curl_slist */
@@ -299,6 +308,51 @@ struct send_result {
  */
 void channel_send_classify(enum channel_kind kind, long http_status, const char *body, size_t len,
                            struct send_result *out);
+
+/* ------------------------------------------------------------------------------------------
+ * WhatsApp message templates (templates.c): the list of a WhatsApp Business Account's
+ * templates, read a page at a time, and a template send checked against a synced template.
+ */
+
+#define TEMPLATE_PARAM_MAX 1024 /* characters of one parameter */
+#define TEMPLATE_PAGES_MAX 50   /* pages of a template list read; beyond, the sync fails */
+
+/*
+ * The GET of one page of waba_id's templates: s gives api_url, api_version and token (checked
+ * as for a send); after is the previous page's cursor, NULL for the first page.
+ */
+int whatsapp_templates_request_new(const struct channel_send *s, const char *waba_id,
+                                   const char *after, struct channel_request **out,
+                                   struct error *e);
+/*
+ * One answered page: *templates gets a new array of {name, language, status, category,
+ * components} and *after (to free) the cursor of the next page, NULL on the last. ERR_UPSTREAM
+ * with Graph's message when the answer is not 200, or naming what is malformed.
+ */
+int whatsapp_templates_page_parse(long http_status, const char *body, size_t len,
+                                  json_t **templates, char **after, struct error *e);
+/*
+ * Checks parameters ({"body": [texts], "header": [texts] or {"link"|"id"}, "buttons": [texts]},
+ * may be NULL) against a synced template's components and builds the Cloud API's "template"
+ * object (*cloud) and the text the customer will read (*rendered, to free). ERR_UNPROCESSABLE
+ * naming what is missing, extra or refused.
+ */
+int whatsapp_template_build(const char *name, const char *language, const json_t *components,
+                            const json_t *parameters, json_t **cloud, char **rendered,
+                            struct error *e);
+/* What a template's components ask for: {"header_format": "TEXT"|"IMAGE"|…|null, "header": n,
+ * "body": n, "buttons": n}, a new reference. */
+json_t *whatsapp_template_variables(const json_t *components);
+
+/* ------------------------------------------------------------------------------------------
+ * The welcome's menu as native choices (menu.c).
+ */
+
+/* Whether kind's native form carries text with the choices menu ([{"id", "title"}]): WhatsApp
+ * reply buttons (up to 3, titles up to 20 characters) or a list (up to 10, 24), Messenger and
+ * Instagram quick replies (up to 13, 20), a Telegram inline keyboard; not web chat (yet).
+ * When not, the text menu goes alone. */
+bool channel_menu_fits(enum channel_kind kind, const char *text, const json_t *menu);
 
 /* ------------------------------------------------------------------------------------------
  * Fetching a customer's file (providers/media.c): where its bytes are, as data; the media

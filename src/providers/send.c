@@ -88,6 +88,17 @@ static int check_text(enum channel_kind kind, const char *text, struct error *e)
 	return 0;
 }
 
+int request_check_graph(const char *api_url, const char *version, const char *token,
+                        struct error *e)
+{
+	int rc = check_base_url(api_url, "the Graph API URL", e);
+	if (rc == 0)
+		rc = check_version(version, e);
+	if (rc == 0)
+		rc = request_check_token(token, NULL, e);
+	return rc;
+}
+
 static int check_send(const struct channel_send *s, struct error *e)
 {
 	bool is_telegram = s->kind == CHANNEL_TELEGRAM;
@@ -109,6 +120,15 @@ static int check_send(const struct channel_send *s, struct error *e)
 		return rc;
 	if ((rc = check_number(s->recipient, is_telegram, "the recipient", e)) < 0)
 		return rc;
+	if (s->template != NULL)
+		return s->kind == CHANNEL_WHATSAPP && json_is_object(s->template)
+		           ? 0
+		           : error_set(e, ERR_INVALID, "a template is sent on WhatsApp only");
+	if (s->tag != NULL && (s->kind != CHANNEL_MESSENGER || strcmp(s->tag, "HUMAN_AGENT") != 0))
+		return error_set(e, ERR_INVALID, "only Messenger takes the HUMAN_AGENT tag");
+	if (s->menu != NULL && !channel_menu_fits(s->kind, s->text, s->menu))
+		return error_set(e, ERR_INVALID, "the menu does not fit %s's buttons",
+		                 channel_kind_name(s->kind));
 	return check_text(s->kind, s->text, e);
 }
 

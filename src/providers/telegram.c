@@ -428,6 +428,25 @@ int telegram_call_new(const char *api_url, const char *token, const char *method
 	return 0;
 }
 
+json_t *telegram_callback_calls(const struct inbound_event *ev)
+{
+	const char *raw = ev->msg.raw_type;
+	if (ev->channel != CHANNEL_TELEGRAM || raw == NULL || strcmp(raw, "callback_query") != 0 ||
+	    ev->message_id == NULL || strncmp(ev->message_id, "cb:", 3) != 0)
+		return NULL;
+	json_t *calls = json_pack("[{s:s,s:{s:s}}]", "method", "answerCallbackQuery", "params",
+	                          "callback_query_id", ev->message_id + 3);
+	long long chat = 0, message = 0;
+	if (ev->msg.reply_to_id != NULL &&
+	    sscanf(ev->msg.reply_to_id, "%lld:%lld", &chat, &message) == 2)
+		json_array_append_new(calls,
+		                      json_pack("{s:s,s:{s:I,s:I,s:{s:[]}}}", "method",
+		                                "editMessageReplyMarkup", "params", "chat_id",
+		                                (json_int_t)chat, "message_id", (json_int_t)message,
+		                                "reply_markup", "inline_keyboard"));
+	return calls;
+}
+
 struct channel_request *telegram_request(const struct channel_send *s)
 {
 	char path[512];
@@ -435,8 +454,11 @@ struct channel_request *telegram_request(const struct channel_send *s)
 
 	snprintf(path, sizeof(path), "/bot%s/sendMessage", s->token);
 	r = request_start(s->api_url, path, "/bot<token>/sendMessage");
-	request_body(r, json_pack("{s:I, s:s}", "chat_id",
-	                          (json_int_t)strtoll(s->recipient, NULL, 10), "text", s->text));
+	json_t *body = json_pack("{s:I, s:s}", "chat_id",
+	                         (json_int_t)strtoll(s->recipient, NULL, 10), "text", s->text);
+	if (s->menu != NULL)
+		json_object_set_new(body, "reply_markup", telegram_inline_keyboard(s->menu));
+	request_body(r, body);
 	return r;
 }
 

@@ -322,11 +322,19 @@ struct channel_request *whatsapp_request(const struct channel_send *s)
 	char path[160];
 	struct channel_request *r;
 
+	if (s->template != NULL)
+		return whatsapp_template_request(s);
 	snprintf(path, sizeof(path), "/%s/%s/messages", s->api_version, s->channel_id);
 	r = request_start(s->api_url, path, NULL);
 	request_bearer(r, s->token);
-	request_body(r, json_pack("{s:s, s:s, s:s, s:s, s:{s:s}}", "messaging_product", "whatsapp",
-	                          "recipient_type", "individual", "to", s->recipient, "type",
-	                          "text", "text", "body", s->text));
+	if (s->menu != NULL)
+		request_body(r, json_pack("{s:s, s:s, s:s, s:s, s:o}", "messaging_product",
+		                          "whatsapp", "recipient_type", "individual", "to",
+		                          s->recipient, "type", "interactive", "interactive",
+		                          whatsapp_menu_interactive(s->text, s->menu)));
+	else
+		request_body(r, json_pack("{s:s, s:s, s:s, s:s, s:{s:s}}", "messaging_product",
+		                          "whatsapp", "recipient_type", "individual", "to",
+		                          s->recipient, "type", "text", "text", "body", s->text));
 	return r;
 }

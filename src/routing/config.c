@@ -31,7 +31,7 @@ static const char *const top_fields[] = {
 	"options",
 };
 
-static const char *const option_fields[] = { "answers", "team", "reply" };
+static const char *const option_fields[] = { "answers", "team", "reply", "button" };
 
 struct parser {
 	struct route_problems *problems;
@@ -344,6 +344,60 @@ static bool read_team(struct parser *ps, const json_t *obj, const char *prefix,
 	return true;
 }
 
+/* FNV-1a, 32 bits: a short id from a label (ids must fit Telegram's 64-byte callback data). */
+static uint32_t label_hash(const char *s)
+{
+	uint32_t h = 2166136261u;
+	for (; *s != '\0'; s++)
+		h = (h ^ (unsigned char)*s) * 16777619u;
+	return h;
+}
+
+static size_t code_points(const char *s)
+{
+	size_t n = 0;
+	for (; *s != '\0'; s++)
+		n += ((unsigned char)*s & 0xc0) != 0x80;
+	return n;
+}
+
+/* The option's button label: optional, 1 to ROUTE_MAX_BUTTON_CHARS characters, one line. */
+static void read_button(struct parser *ps, const json_t *obj, const char *prefix,
+                        struct route_option *opt)
+{
+	char path[PATH_MAX_BYTES];
+	field_path(path, prefix, "button");
+	const json_t *v = json_object_get(obj, "button");
+	if (v == NULL || json_is_null(v))
+		return;
+	const char *s = json_string_value(v);
+	if (s == NULL) {
+		add_problem(ps->problems, path, "must be a string");
+		return;
+	}
+	if (!utf8_is_clean(s, json_string_length(v)) || strpbrk(s, "\t\r\n") != NULL) {
+		add_problem(ps->problems, path, "must be one line without control characters");
+		return;
+	}
+	if (code_points(s) > ROUTE_MAX_BUTTON_CHARS) {
+		add_problem(
+		    ps->problems, path,
+		    "is %zu characters long; at most %d (WhatsApp's list rows; reply buttons "
+		    "and quick replies take 20)",
+		    code_points(s), ROUTE_MAX_BUTTON_CHARS);
+		return;
+	}
+	opt->button.text = xstrdup(s);
+	route_words_init(&opt->button.norm, s, strlen(s));
+	if (opt->button.norm.count == 0) {
+		add_problem(ps->problems, path,
+		            "is empty after normalisation (it needs a letter or a digit)");
+		return;
+	}
+	snprintf(opt->payload, sizeof(opt->payload), "menu-%08" PRIx32,
+	         label_hash(opt->button.norm.text));
+}
+
 static void read_option(struct parser *ps, const json_t *obj, size_t index,
                         struct route_option *opt)
 {
@@ -359,6 +413,43 @@ static void read_option(struct parser *ps, const json_t *obj, size_t index,
 	opt->reply = read_message(ps, obj, path, "reply", false, false);
 	if (!is_team_given && opt->reply == NULL)
 		add_problem(ps->problems, path, "needs a team, a reply or both");
+	read_button(ps, obj, path, opt);
+}
+
+/* Button labels: on every option or on none, and no two the same after normalisation (nor
+ * with the same id, which a 32-bit hash makes all but impossible). */
+static void check_buttons(struct parser *ps)
+{
+	const struct route_config *cfg = ps->cfg;
+	size_t labelled = 0;
+	for (size_t o = 0; o < cfg->noptions; o++)
+		labelled += cfg->options[o].button.text != NULL;
+	if (labelled > 0 && labelled < cfg->noptions) {
+		for (size_t o = 0; o < cfg->noptions; o++) {
+			char path[PATH_MAX_BYTES];
+			path_printf(path, "options[%zu].button", o);
+			if (cfg->options[o].button.text == NULL)
+				add_problem(
+				    ps->problems, path,
+				    "is missing: give every option a button label, or none");
+		}
+		return;
+	}
+	for (size_t o = 0; o < cfg->noptions; o++) {
+		for (size_t p = 0; p < o; p++) {
+			const struct route_option *a = &cfg->options[p], *b = &cfg->options[o];
+			if (a->payload[0] == '\0' || b->payload[0] == '\0' ||
+			    (strcmp(a->button.norm.text, b->button.norm.text) != 0 &&
+			     strcmp(a->payload, b->payload) != 0))
+				continue;
+			char path[PATH_MAX_BYTES];
+			path_printf(path, "options[%zu].button", o);
+			add_problem(ps->problems, path, "is the same as options[%zu].button ('%s')",
+			            p, a->button.text);
+			break;
+		}
+	}
+	ps->cfg->has_buttons = labelled > 0;
 }
 
 /* ---- Duplicate answers ---- */
@@ -458,6 +549,7 @@ static void read_options(struct parser *ps, const json_t *doc)
 	for (size_t i = 0; i < n; i++)
 		read_option(ps, json_array_get(list, i), i, &ps->cfg->options[i]);
 	check_duplicates(ps);
+	check_buttons(ps);
 }
 
 /* ---- The document ---- */
@@ -511,6 +603,8 @@ void route_config_free(struct route_config *cfg)
 		}
 		free(opt->answers);
 		free(opt->reply);
+		free(opt->button.text);
+		route_words_free(&opt->button.norm);
 	}
 	free(cfg->options);
 	free(cfg->welcome);
@@ -523,6 +617,21 @@ void route_config_free(struct route_config *cfg)
 bool route_config_is_enabled(const struct route_config *cfg)
 {
 	return cfg->is_enabled;
+}
+
+size_t route_config_buttons(const struct route_config *cfg)
+{
+	return cfg->has_buttons ? cfg->noptions : 0;
+}
+
+const char *route_button_label(const struct route_config *cfg, size_t i)
+{
+	return cfg->options[i].button.text;
+}
+
+const char *route_button_payload(const struct route_config *cfg, size_t i)
+{
+	return cfg->options[i].payload;
 }
 
 /* ---- Export ---- */
@@ -550,6 +659,8 @@ static json_t *option_json(const struct route_option *opt, enum route_team_form 
 		json_object_set_new(o, "team", option_team_json(opt, form, teams));
 	if (opt->reply != NULL)
 		json_object_set_new(o, "reply", json_string(opt->reply));
+	if (opt->button.text != NULL)
+		json_object_set_new(o, "button", json_string(opt->button.text));
 	return o;
 }
 

@@ -86,7 +86,9 @@ struct route_option {
 	size_t nanswers;
 	bool has_team;
 	int64_t team_id;
-	char *reply; /* NULL when none */
+	char *reply;                /* NULL when none */
+	struct route_answer button; /* the welcome's button label; text NULL when none */
+	char payload[16]; /* the button's id, from its normalised label: "menu-1a2b3c4d" */
 };
 
 struct route_config {
@@ -100,6 +102,7 @@ struct route_config {
 	int reopen_hours;
 	struct route_option *options;
 	size_t noptions;
+	bool has_buttons; /* every option carries a button label */
 };
 
 /* Placeholders are {name} with 1 to ROUTE_PLACEHOLDER_MAX letters, digits or underscores;

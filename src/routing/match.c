@@ -184,6 +184,7 @@ static bool find_answer(const struct route_words *answer, const struct route_wor
 struct candidates {
 	struct route_decision *d;
 	size_t cap;
+	const char *button_payload; /* a tap's payload as sent, to compare with the buttons' ids */
 };
 
 static void add_candidate(struct candidates *c, size_t option, size_t answer,
@@ -276,6 +277,10 @@ static void collect(const struct route_config *cfg, const struct route_words *te
 	choices_init(&ch, text);
 	for (size_t o = 0; o < cfg->noptions; o++) {
 		const struct route_option *opt = &cfg->options[o];
+		if (c->button_payload != NULL && opt->payload[0] != '\0' &&
+		    strcmp(c->button_payload, opt->payload) == 0)
+			add_candidate(c, o, 0, &opt->button, xstrdup(opt->payload), true,
+			              ROUTE_FROM_BUTTON, NULL);
 		for (size_t i = 0; i < opt->nanswers; i++) {
 			const struct route_answer *a = &opt->answers[i];
 			if (payload != NULL && payload->count > 0 &&
@@ -311,6 +316,12 @@ static void collect(const struct route_config *cfg, const struct route_words *te
 static const struct route_candidate *choose(struct route_decision *d, bool *is_tie)
 {
 	*is_tie = false;
+	for (size_t i = 0; i < d->ncandidates; i++) {
+		if (d->candidates[i].source == ROUTE_FROM_BUTTON) {
+			d->candidates[i].is_best = true;
+			return &d->candidates[i];
+		}
+	}
 	for (size_t i = 0; i < d->ncandidates; i++) {
 		if (d->candidates[i].source == ROUTE_FROM_PAYLOAD) {
 			d->candidates[i].is_best = true;
@@ -380,7 +391,7 @@ struct route_decision *route_match(const struct route_config *cfg, const struct 
 		route_words_init(&payload, msg->payload, strlen(msg->payload));
 		d->normalized_payload = xstrdup(payload.text);
 	}
-	struct candidates c = { .d = d };
+	struct candidates c = { .d = d, .button_payload = has_payload ? msg->payload : NULL };
 	collect(cfg, &text, has_payload ? &payload : NULL, &c);
 	decide(cfg, d, text.count > 0 || payload.count > 0);
 	d->is_truncated = text.is_truncated;
@@ -449,6 +460,8 @@ static const char *source_name(enum route_source source)
 		return "payload";
 	case ROUTE_FROM_NUMBER_WORD:
 		return "number_word";
+	case ROUTE_FROM_BUTTON:
+		return "button";
 	}
 	return "text";
 }
@@ -457,7 +470,9 @@ static json_t *candidate_json(const struct route_candidate *c)
 {
 	json_t *o = json_object();
 	json_object_set_new(o, "option", json_integer((json_int_t)c->option));
-	json_object_set_new(o, "answer_index", json_integer((json_int_t)c->answer));
+	json_object_set_new(o, "answer_index",
+	                    c->source == ROUTE_FROM_BUTTON ? json_null()
+	                                                   : json_integer((json_int_t)c->answer));
 	json_object_set_new(o, "answer", json_string(c->answer_text));
 	json_object_set_new(o, "matched", json_string(c->matched));
 	json_object_set_new(o, "words", json_integer((json_int_t)c->words));

@@ -92,6 +92,7 @@ static void enter_routing(struct router_result *r, const struct route_config *cf
 	r->outcome = ROUTER_WELCOMED;
 	add_action(r, ROUTER_UNASSIGN, NULL, 0);
 	send_text(r, cfg->welcome, ev, NULL);
+	r->actions[r->count - 1].is_welcome = true;
 	struct buf b = BUF_INIT;
 	buf_printf(&b, "routing: %s; welcome sent", why);
 	set_audit(r, &b);
@@ -119,6 +120,11 @@ static void describe_match(struct buf *b, const struct route_decision *d)
 	const struct route_candidate *m = d->match;
 	const struct route_candidate *negated = first_negated(d);
 	struct buf note = BUF_INIT;
+	if (m->source == ROUTE_FROM_BUTTON) {
+		buf_printf(b, "routing: option %zu matched by button '%s'", m->option + 1,
+		           m->answer_text);
+		return;
+	}
 	if (m->source == ROUTE_FROM_PAYLOAD)
 		buf_puts(&note, "button id");
 	else if (m->source == ROUTE_FROM_NUMBER_WORD)

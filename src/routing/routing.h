@@ -23,6 +23,8 @@
 #define ROUTE_MAX_REOPEN_HOURS  8760 /* highest reopen_routing_after_hours (a year) */
 #define ROUTE_MAX_PROBLEMS      100  /* problems listed; more are only counted */
 
+#define ROUTE_MAX_BUTTON_CHARS 24 /* a button label: a WhatsApp list row (reply buttons: 20) */
+
 /* A contact or team name put into a message is cut to this many bytes (whole characters). */
 #define ROUTE_MAX_NAME_BYTES 128
 /* Only the first this many bytes of a customer's text are matched (see route_match). */
@@ -77,6 +79,16 @@ void route_config_free(struct route_config *cfg);
 
 bool route_config_is_enabled(const struct route_config *cfg);
 
+/*
+ * The welcome's buttons: how many (every option has a label, or none does: 0), and option i's
+ * label and payload id. The id is made from the normalised label, so a tap on an old menu
+ * whose option was renamed or removed names no option (and is read as typed), and one whose
+ * options were reordered still names the right one.
+ */
+size_t route_config_buttons(const struct route_config *cfg);
+const char *route_button_label(const struct route_config *cfg, size_t i);
+const char *route_button_payload(const struct route_config *cfg, size_t i);
+
 enum route_team_form {
 	ROUTE_TEAM_BY_NAME, /* "team": "Soporte", the team's current name (for the API and CLI) */
 	ROUTE_TEAM_BY_ID,   /* "team": 7 (for the store, so renaming a team keeps routing) */
@@ -125,6 +137,8 @@ enum route_source {
 	ROUTE_FROM_TEXT,        /* the text (or a button's title) contains the answer's words */
 	ROUTE_FROM_PAYLOAD,     /* a button's id equals the answer (after normalisation) */
 	ROUTE_FROM_NUMBER_WORD, /* the answer is a number the text chose in words ("la dos") */
+	ROUTE_FROM_BUTTON,      /* a tap on the welcome's button of the option (its payload id):
+	                           answer_text is the label; it wins outright */
 };
 
 /* One answer that matched; the decision owns the strings. */
@@ -169,7 +183,7 @@ void route_decision_free(struct route_decision *d);
  *  "reason": "matched"|"no_match"|"negated"|"tie"|"no_words"|"not_text",
  *  "match": candidate or null, "team_id"?, "team"?, "candidates": [candidate...]}, a candidate
  * being {"option", "answer_index", "answer", "matched", "words", "match": "exact"|"slip",
- * "source": "text"|"payload"|"number_word", "best", "negated_by": string or null}. Indices
+ * "source": "text"|"payload"|"number_word"|"button", "best", "negated_by": string or null}. Indices
  * count from 0. teams may be NULL; when given, the
  * team's current name is added as "team".
  */
@@ -213,6 +227,7 @@ struct router_action {
 	enum router_action_kind kind;
 	char *text; /* ROUTER_SEND_TEXT: owned by the result; at most ROUTE_MAX_MESSAGE_BYTES */
 	int64_t team_id; /* ROUTER_ASSIGN_TEAM */
+	bool is_welcome; /* ROUTER_SEND_TEXT: the welcome, which may carry the menu's buttons */
 };
 
 #define ROUTER_MAX_ACTIONS 3

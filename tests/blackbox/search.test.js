@@ -124,6 +124,8 @@ test('a database migrated with messages already in it is searchable', async () =
   const later = `DROP TABLE routing_teams; DROP INDEX conversations_snoozed; DROP TABLE media; DROP TABLE files;
     DROP TABLE webhook_attempts; DROP TABLE webhook_deliveries; DROP TABLE webhook_subscriptions; DROP TABLE webhooks;
     DROP INDEX contacts_phone; DROP INDEX contacts_email;
+    DROP TABLE provider_calls; DROP TABLE whatsapp_templates; DROP INDEX channels_templates_due;
+    ALTER TABLE channels DROP COLUMN templates_due_at; ALTER TABLE channels DROP COLUMN waba_id;
     DROP TABLE business_hours; DROP INDEX conversations_queued;
     ALTER TABLE conversations DROP COLUMN queued_until;
     DROP TABLE response_targets; DROP INDEX conversations_due; DROP INDEX conversations_reassign;

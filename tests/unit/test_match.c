@@ -933,6 +933,49 @@ static void test_against_reference(void **state)
 	}
 }
 
+/* The welcome's buttons: ids made from the labels, a tap on one wins over its title, and an
+ * id no option has is read as typed. */
+static void test_buttons(void **state)
+{
+	(void)state;
+	struct route_config *cfg = test_config(
+	    "{'welcome_message': 'Hola', 'fallback_message': '?', 'options': ["
+	    "{'answers': ['1', 'soporte'], 'team': 'Soporte', 'button': 'Soporte'},"
+	    "{'answers': ['2', 'ventas'], 'team': 'Ventas', 'button': 'Comprar algo'}]}");
+	struct route_config *moved =
+	    test_config("{'welcome_message': 'Hola', 'fallback_message': '?', 'options': ["
+	                "{'answers': ['2', 'ventas'], 'team': 'Ventas', 'button': 'COMPRAR  algo'},"
+	                "{'answers': ['1', 'soporte'], 'team': 'Soporte', 'button': 'Soporte'}]}");
+	assert_int_equal(route_config_buttons(cfg), 2);
+	assert_string_equal(route_button_label(cfg, 1), "Comprar algo");
+	/* The same label after normalisation is the same id, wherever the option went. */
+	assert_string_equal(route_button_payload(cfg, 1), route_button_payload(moved, 0));
+	assert_true(strncmp(route_button_payload(cfg, 0), "menu-", 5) == 0);
+	assert_int_equal(strlen(route_button_payload(cfg, 0)), 13);
+	struct route_message tap = { .kind = ROUTE_MSG_INTERACTIVE,
+		                     .text = "soporte",
+		                     .payload = route_button_payload(cfg, 1) };
+	struct route_decision *d = route_match(cfg, &tap);
+	assert_non_null(d->match);
+	assert_int_equal(d->match->option, 1);
+	assert_int_equal(d->match->source, ROUTE_FROM_BUTTON);
+	assert_string_equal(d->match->answer_text, "Comprar algo");
+	route_decision_free(d);
+	tap.payload = "menu-00000000";
+	d = route_match(cfg, &tap);
+	assert_int_equal(d->match->option, 0);
+	assert_int_equal(d->match->source, ROUTE_FROM_TEXT);
+	route_decision_free(d);
+	/* A typed text that happens to be an id is only text. */
+	struct route_message typed = { .kind = ROUTE_MSG_TEXT,
+		                       .text = route_button_payload(cfg, 1) };
+	d = route_match(cfg, &typed);
+	assert_null(d->match);
+	route_decision_free(d);
+	route_config_free(cfg);
+	route_config_free(moved);
+}
+
 /* Matching ignores enabled, so a config can be tried before it is switched on. */
 static void test_disabled_still_matches(void **state)
 {
@@ -960,6 +1003,7 @@ int main(void)
 		cmocka_unit_test(test_invalid_utf8),
 		cmocka_unit_test(test_explain_json),
 		cmocka_unit_test(test_disabled_still_matches),
+		cmocka_unit_test(test_buttons),
 		cmocka_unit_test(test_against_reference),
 	};
 	printf("matcher table: %zu rows, interactive: %zu rows\n", sizeof(rows) / sizeof(rows[0]),

@@ -23,6 +23,14 @@ export const LIMITS = Object.freeze({
 });
 
 const MAX_BODY = 1024 * 1024;
+
+// Titles of the Cloud API's template errors (its error-code table).
+const TEMPLATE_ERRORS = {
+  100: 'Invalid parameter',
+  132000: 'Number of parameters does not match the expected number of params',
+  132001: 'Template does not exist',
+  132015: 'Template is paused',
+};
 const DEFAULT_WAIT_MS = 2000;
 
 function traceId() {
@@ -185,7 +193,8 @@ const nonEmptyString = (v) => typeof v === 'string' && v.length > 0;
 
 // Telegram method names are case-insensitive.
 const TELEGRAM_METHODS = new Map(
-  ['sendMessage', 'getMe', 'setWebhook', 'deleteWebhook', 'getWebhookInfo', 'getUpdates', 'getFile'].map((m) => [m.toLowerCase(), m]),
+  ['sendMessage', 'getMe', 'setWebhook', 'deleteWebhook', 'getWebhookInfo', 'getUpdates', 'getFile', 'answerCallbackQuery',
+    'editMessageReplyMarkup'].map((m) => [m.toLowerCase(), m]),
 );
 const TELEGRAM_TOKEN = /^\d+:[A-Za-z0-9_-]+$/;
 const UPDATE_TYPES = ['message', 'edited_message', 'channel_post', 'edited_channel_post', 'callback_query'];
@@ -206,6 +215,73 @@ function listParam(v) {
   return undefined;
 }
 
+// What is wrong with a WhatsApp "interactive" object (reply buttons or a list, as the Cloud
+// API documents them), or null.
+function interactiveProblem(i) {
+  const chars = (v) => (typeof v === 'string' ? codePoints(v) : -1);
+  if (!isObject(i) || !isObject(i.body) || !nonEmptyString(i.body.text)) return "The parameter interactive['body']['text'] is required.";
+  if (chars(i.body.text) > 1024) return "interactive['body']['text'] must be at most 1024 characters long.";
+  const ids = new Set();
+  const item = (id, title, max) => {
+    if (!nonEmptyString(id) || id.length > 256) return 'Each choice needs an id of 1 to 256 characters.';
+    if (ids.has(id)) return 'Choice ids must be unique.';
+    ids.add(id);
+    if (chars(title) < 1 || chars(title) > max) return `A choice title must be 1 to ${max} characters long.`;
+    return null;
+  };
+  if (i.type === 'button') {
+    const buttons = i.action?.buttons;
+    if (!Array.isArray(buttons) || buttons.length < 1 || buttons.length > 3) return 'A button message takes 1 to 3 buttons.';
+    for (const b of buttons) {
+      if (b?.type !== 'reply' || !isObject(b.reply)) return "Each button must be of type 'reply'.";
+      const p = item(b.reply.id, b.reply.title, 20);
+      if (p) return p;
+    }
+    return null;
+  }
+  if (i.type === 'list') {
+    if (chars(i.action?.button) < 1 || chars(i.action?.button) > 20) return "interactive['action']['button'] must be 1 to 20 characters long.";
+    const sections = i.action.sections;
+    if (!Array.isArray(sections) || sections.length < 1 || sections.length > 10) return 'A list takes 1 to 10 sections.';
+    const rows = sections.flatMap((sec) => (Array.isArray(sec?.rows) ? sec.rows : [null]));
+    if (rows.length < 1 || rows.length > 10) return 'A list takes 1 to 10 rows in all.';
+    for (const r of rows) {
+      const p = item(r?.id, r?.title, 24);
+      if (p) return p;
+    }
+    return null;
+  }
+  return `This fake provider implements interactive types button and list, not ${JSON.stringify(i.type)}.`;
+}
+
+// Messenger Platform quick replies: at most 13, text ones with a title of up to 20 characters
+// and a payload of up to 1000.
+function quickRepliesProblem(list) {
+  if (!Array.isArray(list) || list.length < 1 || list.length > 13) return '(#100) param message[quick_replies] must have 1 to 13 items';
+  for (const q of list) {
+    if (q?.content_type !== 'text') return '(#100) This fake provider implements text quick replies only';
+    if (!nonEmptyString(q.title) || codePoints(q.title) > 20) return '(#100) quick reply titles must be 1 to 20 characters long';
+    if (!nonEmptyString(q.payload) || q.payload.length > 1000) return '(#100) quick reply payloads must be 1 to 1000 characters long';
+  }
+  return null;
+}
+
+// A Telegram reply_markup carrying an inline keyboard: rows of buttons with a text and 1 to 64
+// bytes of callback_data. mayBeEmpty: editMessageReplyMarkup may remove every button.
+function keyboardProblem(markup, mayBeEmpty) {
+  const rows = isObject(markup) ? markup.inline_keyboard : undefined;
+  if (!Array.isArray(rows) || (!mayBeEmpty && rows.length === 0)) return "can't parse inline keyboard button: InlineKeyboardMarkup must be an Array of Arrays";
+  for (const row of rows) {
+    if (!Array.isArray(row)) return "can't parse inline keyboard button: InlineKeyboardMarkup must be an Array of Arrays";
+    for (const b of row) {
+      if (!nonEmptyString(b?.text)) return 'inline keyboard button text must be non-empty';
+      const data = b.callback_data;
+      if (typeof data !== 'string' || Buffer.byteLength(data) < 1 || Buffer.byteLength(data) > 64) return 'BUTTON_DATA_INVALID';
+    }
+  }
+  return null;
+}
+
 // ---------------------------------------------------------------------------------------------
 
 class FakeProvider extends EventEmitter {
@@ -217,6 +293,7 @@ class FakeProvider extends EventEmitter {
     this.requests = [];
     this.latencyMs = 0;
     this.telegram = new TelegramState(this);
+    this._templates = new Map(); // WhatsApp Business Account id → its message templates
     this._tokens = new Map(); // kind → Set of allowed tokens; a kind with a set is strict
     this._rules = [];
     this._sockets = new Set();
@@ -246,6 +323,16 @@ class FakeProvider extends EventEmitter {
     if (!nonEmptyString(token)) throw new Error('a token must be a non-empty string');
     if (!this._tokens.has(kind)) this._tokens.set(kind, new Set());
     this._tokens.get(kind).add(token);
+    return this;
+  }
+
+  // The message templates a WhatsApp Business Account has, as GET /{waba-id}/message_templates
+  // lists them: [{ name, language, status, category, components }]; each gets an id. Template
+  // sends are checked against every account's templates, as Meta checks them against the
+  // sender's: an unknown name or language is 132001, a parameter count that does not match the
+  // template's {{n}} is 132000.
+  setTemplates(wabaId, list) {
+    this._templates.set(String(wabaId), list.map((t, i) => ({ id: String(9000000000 + i), ...structuredClone(t) })));
     return this;
   }
 
@@ -670,6 +757,8 @@ class FakeProvider extends EventEmitter {
     if (lookup) return this._routeMediaLookup(rec, lookup[1], lookup[2]);
     const tg = /^\/bot([^/]*)\/([^/]+)\/?$/.exec(rec.path);
     if (tg) return this._routeTelegram(rec, safeDecode(tg[1]), tg[2]);
+    const templates = /^\/(v\d+(?:\.\d+)?)\/([^/]+)\/message_templates\/?$/.exec(rec.path);
+    if (templates) return this._routeTemplates(rec, templates[1], safeDecode(templates[2]));
     const graph = /^\/(?:(v\d+(?:\.\d+)?)\/)?([^/]+)\/messages\/?$/.exec(rec.path);
     if (graph) return this._routeGraph(rec, graph[1] ?? null, safeDecode(graph[2]));
     if (/^\/v\d+(?:\.\d+)?\//.test(rec.path)) {
@@ -699,6 +788,9 @@ class FakeProvider extends EventEmitter {
     if (rec.kind === 'whatsapp') {
       rec.to = typeof body.to === 'string' ? body.to : null;
       rec.text = typeof body.text?.body === 'string' ? body.text.body : null;
+      rec.template = body.type === 'template' ? body.template ?? null : null;
+      rec.interactive = body.type === 'interactive' ? body.interactive ?? null : null;
+      if (rec.interactive && typeof rec.interactive.body?.text === 'string') rec.text = rec.interactive.body.text;
     } else {
       rec.to = body.recipient?.id != null ? String(body.recipient.id) : null;
       rec.text = typeof body.message?.text === 'string' ? body.message.text : null;
@@ -716,6 +808,80 @@ class FakeProvider extends EventEmitter {
     };
   }
 
+  // GET /{version}/{waba-id}/message_templates?fields=…&limit=…&after=…: a page of the
+  // account's templates, with Graph's cursor paging (paging.next only when there is more).
+  _routeTemplates(rec, version, waba) {
+    rec.kind = 'whatsapp';
+    rec.op = 'templates';
+    rec.version = version;
+    rec.account = waba;
+    rec.token = headerToken(rec.headers) ?? (nonEmptyString(rec.query.access_token) ? rec.query.access_token : null);
+    return (res) => {
+      const fail = (f) => this._answer(rec, res, f.status, f.body);
+      if (rec.method !== 'GET') return fail(failures.graphError({ code: 100, subcode: 33, type: 'GraphMethodException', message: `Unsupported ${rec.method.toLowerCase()} request.` }));
+      if (!rec.token) return fail(failures.missingToken());
+      if (!this._tokenAllowed('whatsapp', rec.token)) return fail(failures.invalidToken());
+      const list = this._templates.get(waba);
+      if (!list) {
+        return fail(failures.graphError({ code: 100, subcode: 33, type: 'GraphMethodException',
+          message: `Unsupported get request. Object with ID '${waba}' does not exist, cannot be loaded due to missing permissions, or does not support this operation.` }));
+      }
+      const limit = rec.query.limit === undefined ? 25 : Number(rec.query.limit);
+      if (!Number.isInteger(limit) || limit < 1) return fail(failures.graphInvalidParameter('(#100) Param limit must be a positive integer'));
+      let start = 0;
+      if (rec.query.after !== undefined) {
+        start = Number(Buffer.from(rec.query.after, 'base64url').toString('utf8').replace(/^after:/, ''));
+        if (!Number.isInteger(start) || start < 0) return fail(failures.graphInvalidParameter('(#100) Invalid cursor'));
+      }
+      const fields = rec.query.fields ? rec.query.fields.split(',') : ['name', 'language', 'status', 'category', 'id'];
+      const data = list.slice(start, start + limit).map((t) => Object.fromEntries(Object.entries(t).filter(([k]) => k === 'id' || fields.includes(k))));
+      const cursor = (i) => Buffer.from(`after:${i}`).toString('base64url');
+      const paging = { cursors: { before: cursor(start), after: cursor(start + data.length) } };
+      if (start + data.length < list.length) {
+        const next = new URL(`${this.url}${rec.path}`);
+        for (const [k, v] of Object.entries(rec.query)) if (k !== 'after') next.searchParams.set(k, v);
+        next.searchParams.set('after', paging.cursors.after);
+        paging.next = next.href;
+      }
+      this._answer(rec, res, 200, { data, paging });
+    };
+  }
+
+  // What is wrong with a Cloud API "template" object, or null: the documented shape, then the
+  // template itself (name and language known, as many parameters as it has variables).
+  _templateProblem(t) {
+    if (!isObject(t) || !nonEmptyString(t.name)) return [100, "The parameter template['name'] is required."];
+    if (!isObject(t.language) || !nonEmptyString(t.language.code)) return [100, "The parameter template['language']['code'] is required."];
+    const components = t.components ?? [];
+    if (!Array.isArray(components)) return [100, "The parameter template['components'] must be an array."];
+    for (const [i, c] of components.entries()) {
+      if (!isObject(c) || !['header', 'body', 'button'].includes(c.type)) return [100, `components[${i}]['type'] must be header, body or button.`];
+      if (!Array.isArray(c.parameters) || c.parameters.length === 0) return [100, `components[${i}]['parameters'] must be a non-empty array.`];
+      if (c.type === 'button' && (!['quick_reply', 'url', 'copy_code'].includes(c.sub_type) || !/^\d+$/.test(String(c.index)))) {
+        return [100, `components[${i}] of type button needs sub_type and index.`];
+      }
+      for (const p of c.parameters) {
+        const ok = (p?.type === 'text' && nonEmptyString(p.text)) || (p?.type === 'coupon_code' && nonEmptyString(p.coupon_code)) ||
+          (['image', 'video', 'document'].includes(p?.type) && isObject(p[p.type]) && (nonEmptyString(p[p.type].link) || nonEmptyString(p[p.type].id)));
+        if (!ok) return [100, `components[${i}] has a malformed parameter.`];
+        if (p.type === 'text' && codePoints(p.text) > 1024) return [100, 'A text parameter is longer than 1024 characters.'];
+      }
+    }
+    const known = [...this._templates.values()].flat().find((x) => x.name === t.name && x.language === t.language.code);
+    if (!known) return [132001, `template name (${t.name}) does not exist in ${t.language.code}`];
+    if (known.status !== 'APPROVED') return [132015, `template ${t.name} is ${known.status}`];
+    const count = (text) => new Set([...String(text ?? '').matchAll(/\{\{(\d+)\}\}/g)].map((m) => m[1])).size;
+    const part = (type) => (known.components ?? []).find((c) => c.type?.toUpperCase() === type);
+    const given = (type) => components.filter((c) => c.type === type).reduce((n, c) => n + c.parameters.length, 0);
+    const header = part('HEADER');
+    const wantHeader = !header ? 0 : ['IMAGE', 'VIDEO', 'DOCUMENT'].includes(header.format) ? 1 : count(header.text);
+    const wantButtons = (part('BUTTONS')?.buttons ?? []).filter((b) => b.type === 'COPY_CODE' || (b.type === 'URL' && count(b.url) > 0)).length;
+    if (given('header') !== wantHeader || given('body') !== count(part('BODY')?.text) || given('button') !== wantButtons) {
+      return [132000, 'Number of parameters does not match the expected number of params'];
+    }
+    return null;
+  }
+
   _whatsappSend(rec, res, body) {
     const bad = (details) =>
       this._answer(rec, res, 400, whatsappError(100, 'Invalid parameter', details).body);
@@ -725,9 +891,17 @@ class FakeProvider extends EventEmitter {
     const waId = body.to.replace(/\D/g, '');
     if (waId.length === 0) return bad('The parameter to must be a phone number.');
     const type = body.type ?? 'text';
-    if (type !== 'text') return bad(`This fake provider implements type text only, not ${JSON.stringify(type)}.`);
-    if (!isObject(body.text) || !nonEmptyString(body.text.body)) return bad("The parameter text['body'] is required.");
-    if (textTooLong('whatsapp', body.text.body)) {
+    if (type === 'template') {
+      const problem = this._templateProblem(body.template);
+      if (problem) return this._answer(rec, res, 400, whatsappError(problem[0], TEMPLATE_ERRORS[problem[0]], problem[1]).body);
+    } else if (type === 'interactive') {
+      const problem = interactiveProblem(body.interactive);
+      if (problem) return bad(problem);
+    } else if (type !== 'text') {
+      return bad(`This fake provider implements types text, template and interactive, not ${JSON.stringify(type)}.`);
+    }
+    if (type === 'text' && (!isObject(body.text) || !nonEmptyString(body.text.body))) return bad("The parameter text['body'] is required.");
+    if (type === 'text' && textTooLong('whatsapp', body.text.body)) {
       const f = failures.whatsappTextTooLong();
       return this._answer(rec, res, f.status, f.body);
     }
@@ -757,8 +931,15 @@ class FakeProvider extends EventEmitter {
       return bad(`(#100) param messaging_type must be one of {${types.join(', ')}}`);
     }
     if (body.messaging_type === 'MESSAGE_TAG' && !nonEmptyString(body.tag)) return bad('(#100) param tag is required when messaging_type is MESSAGE_TAG');
+    // The message tags Meta documents for the Send API.
+    const tags = ['CONFIRMED_EVENT_UPDATE', 'POST_PURCHASE_UPDATE', 'ACCOUNT_UPDATE', 'HUMAN_AGENT'];
+    if (body.messaging_type === 'MESSAGE_TAG' && !tags.includes(body.tag)) return bad(`(#100) param tag must be one of {${tags.join(', ')}}`);
     if (!isObject(body.message)) return bad('(#100) The parameter message is required');
     if (body.message.text === undefined) return bad('(#100) This fake provider implements text messages only (message.text)');
+    if (body.message.quick_replies !== undefined) {
+      const problem = quickRepliesProblem(body.message.quick_replies);
+      if (problem) return bad(problem);
+    }
     if (!nonEmptyString(body.message.text)) return bad('(#100) param message[text] must be a non-empty UTF-8 encoded string');
     if (textTooLong(rec.kind, body.message.text)) {
       const f = failures.messengerTextTooLong(LIMITS[rec.kind].max);
@@ -803,6 +984,18 @@ class FakeProvider extends EventEmitter {
           return send(200, { ok: true, result: bot.me() });
         case 'sendMessage':
           return this._telegramSend(rec, params, bot, send);
+        case 'answerCallbackQuery':
+          if (!nonEmptyString(String(params.callback_query_id ?? ''))) return send(400, telegramError(400, 'Bad Request: query is too old and response timeout expired or query ID is invalid').body);
+          return send(200, { ok: true, result: true });
+        case 'editMessageReplyMarkup': {
+          const problem = params.reply_markup === undefined ? null : keyboardProblem(params.reply_markup, true);
+          if (problem) return send(400, telegramError(400, `Bad Request: ${problem}`).body);
+          const m = bot.sent.find((x) => String(x.chat.id) === String(params.chat_id) && x.message_id === Number(params.message_id));
+          if (!m) return send(400, telegramError(400, 'Bad Request: message to edit not found').body);
+          if (params.reply_markup === undefined || params.reply_markup.inline_keyboard.length === 0) delete m.reply_markup;
+          else m.reply_markup = params.reply_markup;
+          return send(200, { ok: true, result: m });
+        }
         case 'setWebhook':
           return send(...t._setWebhook(bot, params));
         case 'deleteWebhook':
@@ -826,6 +1019,8 @@ class FakeProvider extends EventEmitter {
     if (rec.to === null) return send(400, telegramError(400, 'Bad Request: chat_id is empty').body);
     if (!nonEmptyString(rec.text)) return send(400, telegramError(400, 'Bad Request: message text is empty').body);
     if (textTooLong('telegram', rec.text)) return send(400, failures.telegramTooLong().body);
+    const problem = params.reply_markup === undefined ? null : keyboardProblem(params.reply_markup, false);
+    if (problem) return send(400, telegramError(400, `Bad Request: ${problem}`).body);
     const chatId = /^-?\d+$/.test(rec.to) ? Number(rec.to) : rec.to;
     let chat;
     if (typeof chatId === 'string') chat = { id: -1001000000001, title: chatId, username: chatId.replace(/^@/, ''), type: 'channel' };
@@ -838,6 +1033,8 @@ class FakeProvider extends EventEmitter {
       date: Math.floor(Date.now() / 1000),
       text: rec.text,
     };
+    if (params.reply_markup?.inline_keyboard) message.reply_markup = params.reply_markup;
+    bot.sent.push(message);
     rec.messageId = message.message_id;
     send(200, { ok: true, result: message });
   }
@@ -892,6 +1089,7 @@ class TelegramState {
         updates: [],
         nextUpdateId: 1,
         nextMessageId: 1,
+        sent: [], // the bot's messages, with their keyboards as edited since
         allowedUpdates: null,
         poll: null,
         // The bot as a message's sender, and as getMe describes it.
@@ -942,6 +1140,27 @@ class TelegramState {
   makeUserMessage(token, text, { updateId, ...opts } = {}) {
     const bot = this._bot(token);
     return makeTelegramUserUpdate(text, { updateId: updateId ?? bot.nextUpdateId, messageId: bot.nextMessageId++, ...opts });
+  }
+
+  // The bot's messages as sent, with their inline keyboards as edited since (newest last).
+  sentMessages(token) {
+    return this._bot(token).sent.map((m) => structuredClone(m));
+  }
+
+  // A tap on an inline button of one of the bot's messages, as Telegram delivers it: a
+  // callback_query carrying the message as the chat shows it and the button's data.
+  makeCallbackQuery(token, message, data, { updateId, userId = message.chat.id, firstName = 'Marta' } = {}) {
+    const bot = this._bot(token);
+    return {
+      update_id: updateId ?? bot.nextUpdateId,
+      callback_query: {
+        id: String(BigInt(`0x${randomBytes(7).toString('hex')}`)),
+        from: { id: userId, is_bot: false, first_name: firstName, language_code: 'es' },
+        message: { ...structuredClone(message), chat: { id: message.chat.id, first_name: firstName, type: 'private' } },
+        chat_instance: String(-BigInt(`0x${randomBytes(7).toString('hex')}`)),
+        data,
+      },
+    };
   }
 
   queueUserMessage(token, text, opts) {

@@ -149,6 +149,12 @@ export async function startTelegramEmulator({
       return { status: res.status, text: await res.text(), update };
     },
 
+    // The user taps an inline button (callback_data `data`) of the bot's message messageId;
+    // the callback query waits for the bot's getUpdates.
+    async tap(messageId, data) {
+      await client.sendCallback(client.makeCallbackQuery(data, { message: { message_id: messageId } }));
+    },
+
     async stop() {
       if (stopped) return;
       stopped = true;

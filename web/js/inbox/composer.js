@@ -1,7 +1,8 @@
 // The composer: a reply to the customer or a private note. Enter sends, Shift+Enter is a
 // new line; typing "/" offers the canned responses (arrows to choose, Enter or Tab to
 // insert, Escape to close), with {contact_name}, {agent_name} and {team_name} filled in.
-// When the provider's reply window has closed it says so and only notes can be written.
+// When the provider's reply window has closed it says so and only notes can be written; on
+// WhatsApp it offers a template instead (inbox/templates.js).
 // What is typed and not sent stays in the browser (localStorage), one draft per person and
 // conversation, until it is sent or emptied.
 import { ApiError, errorMessage, get } from '../api.js';
@@ -10,6 +11,7 @@ import { t } from '../i18n.js';
 import { whileBusy } from '../ui/forms.js';
 import { icon } from '../ui/icons.js';
 import { notify } from '../ui/toast.js';
+import { sendTemplate } from './templates.js';
 
 const SLASH = /(^|\s)\/([\w-]*)$/;
 
@@ -17,7 +19,8 @@ function fill(text, values) {
   return text.replace(/\{(contact_name|agent_name|team_name)\}/g, (whole, name) => values[name] ?? whole);
 }
 
-// ctx: { id (the conversation's), conversation(), user, teamName(), onReply(text), onNote(text) }.
+// ctx: { id (the conversation's), conversation(), user, teamName(), onReply(text), onNote(text),
+// onTemplateSent() }.
 export function createComposer(ctx) {
   let mode = 'reply';
   let choices = [];
@@ -29,8 +32,10 @@ export function createComposer(ctx) {
     'aria-describedby': `${listId}-hint` });
   const list = h('ul', { id: listId, class: 'canned-list', role: 'listbox', 'aria-label': t('inbox.canned.label'),
     hidden: true });
-  const warning = h('p', { class: 'composer-warning', role: 'status', hidden: true }, icon('clock'),
-    h('span', {}, t('inbox.composer.windowClosed')));
+  const templateButton = h('button', { type: 'button', class: 'btn btn-secondary btn-small', hidden: true,
+    onclick: pickTemplate }, t('inbox.template.open'));
+  const warning = h('div', { class: 'composer-warning', role: 'status', hidden: true }, icon('clock'),
+    h('span', {}, t('inbox.composer.windowClosed')), templateButton);
   const send = h('button', { type: 'submit', class: 'btn btn-primary btn-small' }, icon('send'), t('inbox.composer.send'));
   const tabs = {
     reply: h('button', { type: 'button', class: 'composer-tab', 'aria-pressed': 'true', onclick: () => setMode('reply') },
@@ -64,6 +69,7 @@ export function createComposer(ctx) {
   function update() {
     const isBlocked = mode === 'reply' && isWindowClosed();
     warning.hidden = !isBlocked;
+    templateButton.hidden = ctx.conversation()?.channel?.kind !== 'whatsapp';
     send.disabled = isBlocked;
     textarea.setAttribute('aria-label', mode === 'reply' ? t('inbox.composer.reply') : t('inbox.composer.note'));
     textarea.placeholder = mode === 'reply' ? t('inbox.composer.replyPlaceholder') : t('inbox.composer.notePlaceholder');
@@ -126,6 +132,14 @@ export function createComposer(ctx) {
     keepDraft();
     closeList();
     textarea.focus();
+  }
+
+  async function pickTemplate() {
+    try {
+      if (await sendTemplate(ctx.conversation())) await ctx.onTemplateSent();
+    } catch (e) {
+      notify(errorMessage(e), { isError: true });
+    }
   }
 
   async function submit() {

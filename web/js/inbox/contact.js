@@ -8,7 +8,9 @@ import { openDialog } from '../ui/dialog.js';
 import { field } from '../ui/forms.js';
 import { icon } from '../ui/icons.js';
 import { notify } from '../ui/toast.js';
+import { navigate } from '../router.js';
 import { channelMark, channelName, statusName, timeEl } from './format.js';
+import { startConversation } from './templates.js';
 
 function section(title, ...content) {
   return h('section', { class: 'contact-section' }, h('h3', { class: 'contact-section-title' }, title), content);
@@ -67,7 +69,9 @@ export function createContactPanel(ctx) {
       section(t('inbox.contact.identities'), h('ul', { class: 'contact-identities', role: 'list' },
         (c.identities ?? []).map((i) => h('li', {}, channelMark(i.channel.kind),
           h('span', {}, i.name || i.channel.name || channelName(i.channel.kind)),
-          h('span', { class: 'muted' }, i.external_id))))),
+          h('span', { class: 'muted' }, i.external_id),
+          i.channel.kind === 'whatsapp' && h('button', { type: 'button', class: 'btn btn-secondary btn-small',
+            onclick: () => writeFirst(i) }, icon('send'), t('inbox.newConversation.action')))))),
       section(t('inbox.contact.tags'), (c.tags ?? []).length
         ? h('ul', { class: 'tag-list', role: 'list' }, c.tags.map((x) => h('li', { class: 'tag' }, x)))
         : h('p', { class: 'muted' }, t('inbox.contact.noTags'))),
@@ -77,6 +81,16 @@ export function createContactPanel(ctx) {
         facts(declared.map((a) => [a.label, c.attributes?.[a.key] ?? null]))),
       section(t('inbox.contact.conversations'), conversationsList(c.conversations ?? [])),
     ].filter(Boolean));
+  }
+
+  // Writing first to this contact on a WhatsApp channel, with a template; then its thread.
+  async function writeFirst(identity) {
+    try {
+      const started = await startConversation({ channelId: identity.channel.id, to: identity.external_id });
+      if (started) navigate(`/inbox/mine/${started.id}`);
+    } catch (e) {
+      notify(errorMessage(e), { isError: true });
+    }
   }
 
   async function edit() {

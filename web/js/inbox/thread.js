@@ -29,6 +29,7 @@ export function createThread(ctx) {
     teamName: () => header.teamName(),
     onReply: sendReply,
     onNote: addNote,
+    onTemplateSent: () => log.loadMessages(),
   });
   const element = h('section', { class: 'thread', 'aria-labelledby': 'thread-heading' },
     header.element, log.element, composer.element);

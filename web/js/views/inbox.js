@@ -15,6 +15,7 @@ import { createContactPanel } from '../inbox/contact.js';
 import { createFilters } from '../inbox/filters.js';
 import { createList } from '../inbox/list.js';
 import { listenToShortcuts, showShortcuts } from '../inbox/shortcuts.js';
+import { startConversation } from '../inbox/templates.js';
 import { createThread } from '../inbox/thread.js';
 import { emptyState } from './page.js';
 
@@ -59,10 +60,22 @@ async function createInbox(key, params, user) {
   const helpButton = h('button', { type: 'button', class: 'btn-icon', 'aria-label': t('inbox.keys.title'),
     title: t('inbox.keys.title'), onclick: showShortcuts }, icon('keyboard'));
 
+  // Writing first (on the first connected WhatsApp channel; agents start from a contact).
+  const whatsapp = channels.find((c) => c.kind === 'whatsapp' && c.active);
+  const newButton = whatsapp && h('button', { type: 'button', class: 'btn-icon', 'aria-label': t('inbox.newConversation.action'),
+    title: t('inbox.newConversation.action'), onclick: async () => {
+      try {
+        const started = await startConversation({ channelId: whatsapp.id });
+        if (started) navigate(`/inbox/mine/${started.id}`);
+      } catch (e) {
+        notify(errorMessage(e), { isError: true });
+      }
+    } }, icon('plus'));
+
   const listPane = h('section', { class: 'inbox-list', 'aria-labelledby': 'inbox-title' },
     h('header', { class: 'inbox-list-header' },
       h('h1', { id: 'inbox-title', class: 'page-title', tabindex: '-1' }, title),
-      h('div', { class: 'inbox-tools' }, notifyButton, helpButton)),
+      h('div', { class: 'inbox-tools' }, newButton, notifyButton, helpButton)),
     filters.element, list.summary, list.element);
   const threadPane = h('div', { class: 'inbox-thread' });
   const contactPane = h('div', { class: 'inbox-contact' });

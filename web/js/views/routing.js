@@ -16,7 +16,7 @@ const EXPLAIN_DELAY_MS = 250;
 const MESSAGE_MAX = 4096;
 
 function blankOption() {
-  return { answers: [], team: null, reply: '' };
+  return { answers: [], team: null, reply: '', button: '' };
 }
 
 // The stored document → the editor's state (teams by id, messages as strings).
@@ -36,7 +36,8 @@ function fromDocument(doc, teams) {
     max_attempts: String(doc.max_attempts ?? 3),
     match_first_message: doc.match_first_message ?? false,
     reopen_routing_after_hours: String(doc.reopen_routing_after_hours ?? 24),
-    options: (doc.options ?? []).map((o) => ({ answers: [...o.answers], team: teamId(o.team), reply: o.reply ?? '' })),
+    options: (doc.options ?? []).map((o) => ({ answers: [...o.answers], team: teamId(o.team), reply: o.reply ?? '',
+      button: o.button ?? '' })),
   };
 }
 
@@ -55,7 +56,7 @@ function toDocument(state) {
     max_attempts: integer(state.max_attempts),
     match_first_message: state.match_first_message,
     reopen_routing_after_hours: integer(state.reopen_routing_after_hours),
-    options: state.options.map((o) => ({ answers: o.answers, team: o.team, reply: o.reply })),
+    options: state.options.map((o) => ({ answers: o.answers, team: o.team, reply: o.reply, button: o.button || null })),
   };
 }
 
@@ -222,6 +223,50 @@ function replyField(editor, option, i) {
     errors: editor.errors });
 }
 
+function buttonField(editor, option, i) {
+  const input = h('input', { type: 'text', id: `routing-option-${i}-button`, value: option.button, maxlength: 24 });
+  input.addEventListener('input', () => {
+    option.button = input.value;
+    editor.changed();
+  });
+  return labelled(t('routing.button.label'), input, { hint: t('routing.button.hint'), path: `options[${i}].button`,
+    errors: editor.errors });
+}
+
+const FORM_NAMES = {
+  text: () => t('routing.preview.text'),
+  buttons: () => t('routing.preview.buttons'),
+  list: () => t('routing.preview.list'),
+  quick: () => t('routing.preview.quick'),
+  keyboard: () => t('routing.preview.keyboard'),
+};
+
+// How the welcome goes out on each channel with these labels (the server's rule, docs/ROUTING.md).
+function buttonsPreview(editor) {
+  const list = h('ul', { class: 'menu-preview', role: 'list' });
+  const draw = () => {
+    const labels = editor.state.options.map((o) => o.button.trim());
+    const n = labels.length;
+    const longest = Math.max(0, ...labels.map((l) => [...l].length));
+    const all = n > 0 && labels.every(Boolean);
+    const forms = [
+      ['WhatsApp', !all ? 'text' : n <= 3 && longest <= 20 ? 'buttons' : n <= 10 ? 'list' : 'text'],
+      [t('routing.preview.meta'), all && n <= 13 && longest <= 20 ? 'quick' : 'text'],
+      ['Telegram', all ? 'keyboard' : 'text'],
+      [t('routing.preview.webchat'), 'text'],
+    ];
+    list.replaceChildren(...forms.map(([channel, form]) => h('li', { class: 'menu-preview-row' },
+      h('span', { class: 'menu-preview-channel' }, channel),
+      h('span', {}, FORM_NAMES[form]()),
+      form !== 'text' && h('span', { class: 'menu-preview-buttons' }, labels.map((l) => h('span', { class: 'chip' }, l))))));
+  };
+  editor.onChange.push(draw);
+  draw();
+  return h('section', { class: 'card', 'aria-labelledby': 'routing-preview-title' },
+    h('h2', { class: 'card-title', id: 'routing-preview-title' }, t('routing.preview.title')),
+    h('p', { class: 'card-lead' }, t('routing.preview.lead')), list);
+}
+
 function moveOption(editor, from, to, focusWhich) {
   if (to < 0 || to >= editor.state.options.length || from === to) return;
   const [option] = editor.state.options.splice(from, 1);
@@ -280,7 +325,8 @@ function optionCard(editor, option, i) {
             document.getElementById(editor.state.options.length ? `routing-option-${Math.max(0, i - 1)}-title` : 'routing-add-option')?.focus();
           } }, icon('trash')))),
     answerChips(editor, option, i),
-    h('div', { class: 'form-grid' }, teamPicker(editor, option, i), replyField(editor, option, i)));
+    h('div', { class: 'form-grid' }, teamPicker(editor, option, i), replyField(editor, option, i)),
+    buttonField(editor, option, i));
   editor.errors.register(`options[${i}]`, card.querySelector('.chip-input'), card);
   return card;
 }
@@ -487,6 +533,7 @@ export async function routingView(ctx) {
       fixed.enabled, fixed.welcome, fixed.fallback, fixed.assignment, fixed.giveUp,
       h('div', { class: 'form-grid' }, fixed.attempts, fixed.reopen), fixed.first),
     optionsCard,
+    buttonsPreview(editor),
     h('div', { class: 'save-bar' }, error.el, save));
   form.addEventListener('submit', async (event) => {
     event.preventDefault();
