@@ -357,7 +357,7 @@ static int tell_out_of_hours(struct store_tx *tx, int64_t id, const struct route
 	int rc = 0;
 	if (message != NULL) {
 		struct router_action a = { .kind = ROUTER_SEND_TEXT, .text = message };
-		rc = apply(tx, id, c, &a, now, queued);
+		rc = apply(tx, id, c, NULL, &a, now, queued); /* not a welcome: no menu */
 		if (rc >= 0)
 			rc = store_exec(
 			    tx,
