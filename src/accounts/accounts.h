@@ -115,6 +115,10 @@ struct auth_source {
 int auth_login(struct store *st, const struct auth_source *src, const char *email,
                const char *password, int64_t now, struct actor *out, int *retry_after,
                struct error *e);
+/* The scheduler's job that forgets failed logins: counters whose last failure is over an
+ * hour old count as none, and are deleted (in batches, a pass at most every 10 minutes). */
+int auth_throttle_next_prune(struct store_tx *tx, int64_t *due, struct error *e);
+int auth_throttle_prune(struct store_tx *tx, int64_t now, struct error *e);
 /* Checks a user's current password (before changing it); ERR_UNPROCESSABLE when wrong. */
 int auth_password_verify(struct store *st, int64_t user_id, const char *password, struct error *e);
 int auth_session_create(struct store_tx *tx, const struct actor *who, int64_t now,

@@ -107,6 +107,7 @@ static int seed_demo(struct store *st, const struct seal *seal, const struct con
 /* The timers the scheduler runs: work at due times kept in the database. */
 static const struct scheduler_job timers[] = {
 	{ "snooze", conversation_snooze_next_end, conversation_wake_snoozed },
+	{ "login throttle", auth_throttle_next_prune, auth_throttle_prune },
 };
 
 /* Stops what started (each stop takes NULL), the last started first, then the store and key. */
