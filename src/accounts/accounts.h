@@ -150,6 +150,21 @@ int auth_token_list(struct store_tx *tx, const struct actor *who, struct api_tok
  * revoke_on_password_change (never the secret). */
 json_t *api_token_json(const struct api_token *t);
 
+/* key.c */
+
+/*
+ * Opens the key file that seals channel credentials, checked against the database in one
+ * write transaction: a missing file is created only when no channel is active (or
+ * start_over); a key that cannot open every active channel's credentials is refused
+ * (ERR_CONFLICT, the message says what to do) unless start_over, which keeps the key, marks
+ * each such channel with an error asking for its credentials again and seals the web chats'
+ * (which hold none) anew. The key's fingerprint is recorded.
+ */
+int secret_key_open(struct store_tx *tx, const char *path, bool start_over, int64_t now,
+                    struct seal **out, struct error *e);
+/* Whether seal is the key the database recorded: 0, ERR_CONFLICT when not. */
+int secret_key_check(struct store_tx *tx, const struct seal *seal, struct error *e);
+
 /* channels.c */
 
 /*

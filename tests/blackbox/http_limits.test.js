@@ -63,7 +63,7 @@ test('beyond the per-address cap a connection is refused; another address is ser
   for (let i = 0; i < 4; i++) {
     const c = await connect(s);
     c.socket.write('GET /healthz HTTP/1.1\r\nHost: x\r\n\r\n');
-    await until(() => c.received.includes('{"status":"ok"}'), 'an answer on a held connection');
+    await until(() => c.received.includes('"status":"ok"'), 'an answer on a held connection');
     held.push(c);
   }
   const fifth = await connect(s);
@@ -101,7 +101,7 @@ test('with connections at their limit, a webhook is stored and its reply still s
   // A connection the provider opened before the pile-up, kept alive.
   const provider = await connect(s);
   provider.socket.write('GET /healthz HTTP/1.1\r\nHost: x\r\n\r\n');
-  await until(() => provider.received.includes('{"status":"ok"}'), 'the provider connection to be served');
+  await until(() => provider.received.includes('"status":"ok"'), 'the provider connection to be served');
   // More idle sockets than the process has descriptors, from another address: beyond the
   // limit they wait in the listen queue, so the descriptors left are the reserve's.
   const idle = [];
