@@ -290,7 +290,8 @@ test('filters (search, tag, channel, status) and the keyboard: j/k move, a assig
   await page.keyboard.press('k');
   await page.locator('#thread-heading', { hasText: names[0] }).waitFor();
   const id = Number(page.url().split('/').pop());
-  // "a" goes to "Assign to…": arrows browse without acting, Enter assigns.
+  // "a" goes to "Assign to…": the down arrow opens its menu, arrows browse without acting,
+  // Enter assigns.
   const assignee = async () => (await admin.get(`/api/v1/conversations/${id}`)).json.conversation.assignee_id;
   const before = await assignee();
   const changes = () => Number(sql(server, `SELECT count(*) FROM conversation_events WHERE conversation_id = ${id}`));
@@ -298,7 +299,11 @@ test('filters (search, tag, channel, status) and the keyboard: j/k move, a assig
   await page.keyboard.press('a');
   assert.equal(await page.evaluate(() => document.activeElement.id), 'action-assign');
   await page.keyboard.press('ArrowDown');
-  const chosen = await page.locator('#action-assign').inputValue();
+  await page.keyboard.press('ArrowDown');
+  await page.keyboard.press('ArrowUp');
+  await page.keyboard.press('End');
+  const chosen = await page.evaluate(() => document.activeElement.dataset.value);
+  assert.equal(changes(), changesBefore);
   await page.keyboard.press('Enter');
   await until(async () => (await assignee()) !== before, 'another assignee');
   // The arrow only browsed: one change, Enter's, to the option the arrow showed.

@@ -190,7 +190,8 @@ test('a transfer to another team takes the conversation out of a non-member\'s v
   const boss = await openPage(browser, server, { path: `/inbox/all/${conversation}` });
   await logIn(boss);
   await boss.getByRole('heading', { level: 2, name: 'Elena Sanz' }).waitFor();
-  await boss.getByLabel(en['inbox.action.transfer']).selectOption({ label: 'Ventas' });
+  await boss.getByRole('button', { name: en['inbox.action.transfer'] }).click();
+  await boss.getByRole('menuitem', { name: 'Ventas' }).click();
   await boss.locator('.toast', { hasText: en['inbox.done.transferred'] }).waitFor();
   await boss.locator('.thread-sub', { hasText: 'Ventas' }).waitFor();
 

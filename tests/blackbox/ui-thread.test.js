@@ -7,19 +7,20 @@ import { startServer } from './lib/server.js';
 import { adminClient } from './lib/client.js';
 import { startFakeProvider } from './lib/fake_provider.js';
 import { CHANNELS, customerWrites, postMeta, whatsappTexts } from './lib/providers.js';
-import { assertNoErrors, catalogue, launchBrowser, logIn, openPage } from './lib/browser.js';
+import { DESKTOP, assertNoErrors, catalogue, launchBrowser, logIn, openPage } from './lib/browser.js';
 
 const en = catalogue('en');
 
 let browser;
 let fake;
 let server;
+let admin;
 let phone = 34633000000;
 
 before(async () => {
   fake = await startFakeProvider();
   [browser, server] = await Promise.all([launchBrowser(), startServer({ env: fake.env })]);
-  const admin = await adminClient(server);
+  admin = await adminClient(server);
   assert.equal((await admin.post('/api/v1/channels', CHANNELS.whatsapp)).status, 201);
 });
 
@@ -108,6 +109,83 @@ test('a draft stays with its conversation when switching and after a reload, and
   await page.goto(`${server.url}/inbox/general/${second.conversation}`);
   await heading('Draf Dos').waitFor();
   assert.equal(await composer.inputValue(), 'Borrador para Dos');
+  assertNoErrors(page);
+  await page.context().close();
+});
+
+// The actions' tops (one line when they are all the same) and whether each lies wholly inside
+// the window and its row, unclipped.
+function actionsLayout(page) {
+  return page.locator('.thread-actions').evaluate((row) => {
+    const boxes = [...row.querySelectorAll('button:not([role=menuitem])')].map((b) => b.getBoundingClientRect());
+    const outer = row.getBoundingClientRect();
+    return {
+      tops: [...new Set(boxes.map((b) => Math.round(b.top)))],
+      isInside: boxes.every((b) => b.left >= 0 && b.right <= innerWidth && b.left >= outer.left - 1
+        && b.right <= outer.right + 1 && b.width > 0),
+      isClipped: row.scrollWidth > row.clientWidth,
+    };
+  });
+}
+
+// The share of the window's height the messages get.
+function threadShare(page) {
+  return page.locator('.thread-scroll').evaluate((el) => el.getBoundingClientRect().height / innerHeight);
+}
+
+test('at 1280×800 the actions sit on one line and the messages get at least 60 % of the height', async () => {
+  const { conversation } = await talkative('Alta Cabecera', 30);
+  for (const tag of ['envios', 'urgente'])
+    assert.equal((await admin.put(`/api/v1/conversations/${conversation}/tags/${tag}`)).status, 200);
+  const page = await openPage(browser, server, { viewport: DESKTOP, path: `/inbox/general/${conversation}` });
+  await logIn(page);
+  await page.getByRole('heading', { level: 2, name: 'Alta Cabecera' }).waitFor();
+  const contact = page.getByRole('button', { name: en['inbox.contact.toggle'], exact: true });
+  for (const isOpen of ['true', 'false']) {
+    if (await contact.getAttribute('aria-expanded') !== isOpen) await contact.click();
+    await page.waitForFunction((open) => document.querySelector('.inbox').classList.contains('has-contact') === (open === 'true'), isOpen);
+    const layout = await actionsLayout(page);
+    assert.equal(layout.tops.length, 1, `actions on one line (contact panel ${isOpen})`);
+    assert.ok(layout.isInside && !layout.isClipped);
+    const share = await threadShare(page);
+    assert.ok(share >= 0.6, `the messages get ${Math.round(share * 100)} % of the height (contact panel ${isOpen})`);
+  }
+  // Each action is a menu: it opens, Escape closes it and gives the focus back.
+  await page.getByRole('button', { name: en['inbox.action.snooze'] }).click();
+  await page.getByRole('menuitem', { name: en['inbox.snooze.hour'] }).waitFor();
+  await page.keyboard.press('Escape');
+  await page.getByRole('menu').waitFor({ state: 'hidden' });
+  assert.equal(await page.evaluate(() => document.activeElement.id), 'action-snooze');
+  const routingLines = async () => (await admin.get(`/api/v1/conversations/${conversation}/events`)).json.events
+    .filter((e) => e.kind === 'routing').length;
+  const before = await routingLines();
+  await page.getByRole('button', { name: en['inbox.action.more'] }).click();
+  await page.getByRole('menuitem', { name: en['inbox.action.routing'] }).click();
+  await page.locator('.toast', { hasText: en['inbox.done.routing'] }).waitFor();
+  assert.equal(await routingLines(), before + 1);
+  assertNoErrors(page);
+  await page.context().close();
+});
+
+test('on a 390×844 phone the thread\'s toolbar is wholly in view and Resolve says so in words', async () => {
+  const { conversation } = await talkative('Teléfono Estrecho', 3);
+  const page = await openPage(browser, server, { viewport: { width: 390, height: 844 }, path: `/inbox/general/${conversation}` });
+  await logIn(page);
+  await page.getByRole('heading', { level: 2, name: 'Teléfono Estrecho' }).waitFor();
+  const layout = await actionsLayout(page);
+  assert.equal(layout.tops.length, 1);
+  assert.ok(layout.isInside && !layout.isClipped, 'every action wholly in view');
+  const resolve = page.locator('#action-resolve');
+  assert.equal((await resolve.innerText()).trim(), en['inbox.action.resolve']);
+  for (const name of ['inbox.action.transfer', 'inbox.action.assign', 'inbox.action.snooze', 'inbox.action.more'])
+    assert.ok(await page.getByRole('button', { name: en[name] }).isVisible(), name);
+  // A menu opens inside the window.
+  await page.getByRole('button', { name: en['inbox.action.snooze'] }).click();
+  const menu = await page.getByRole('menu').boundingBox();
+  assert.ok(menu.x >= 0 && menu.x + menu.width <= 390);
+  await page.getByRole('menuitem', { name: en['inbox.snooze.hour'] }).click();
+  await page.locator('.toast', { hasText: en['inbox.done.snoozed'] }).waitFor();
+  assert.equal((await admin.get(`/api/v1/conversations/${conversation}`)).json.conversation.status, 'snoozed');
   assertNoErrors(page);
   await page.context().close();
 });

@@ -24,7 +24,7 @@ export function createComposer(ctx) {
   let active = -1;
   let lookup = 0;
   const listId = uid('canned');
-  const textarea = h('textarea', { class: 'composer-input', rows: 3, 'aria-label': t('inbox.composer.reply'),
+  const textarea = h('textarea', { class: 'composer-input', rows: 2, 'aria-label': t('inbox.composer.reply'),
     placeholder: t('inbox.composer.replyPlaceholder'), 'aria-autocomplete': 'list', 'aria-controls': listId,
     'aria-describedby': `${listId}-hint` });
   const list = h('ul', { id: listId, class: 'canned-list', role: 'listbox', 'aria-label': t('inbox.canned.label'),
@@ -38,18 +38,23 @@ export function createComposer(ctx) {
     note: h('button', { type: 'button', class: 'composer-tab', 'aria-pressed': 'false', onclick: () => setMode('note') },
       icon('note'), t('inbox.composer.noteTab')),
   };
+  // One line under the text: the mode, the hint and the send button.
   const form = h('form', { class: 'composer', 'data-mode': mode },
-    h('div', { class: 'composer-tabs', role: 'group', 'aria-label': t('inbox.composer.mode') }, tabs.reply, tabs.note),
     warning,
     h('div', { class: 'composer-box' }, list, textarea),
     h('div', { class: 'composer-foot' },
+      h('div', { class: 'composer-tabs', role: 'group', 'aria-label': t('inbox.composer.mode') }, tabs.reply, tabs.note),
       h('p', { class: 'composer-hint', id: `${listId}-hint` }, t('inbox.composer.hint')), send));
 
   const draftKey = `centralita.draft.${ctx.user.id}.${ctx.id}`;
   textarea.value = localStorage.getItem(draftKey) ?? '';
+  // After every change of the text: the draft is kept, and the box grows with the text up
+  // to its CSS max-height, then scrolls.
   function keepDraft() {
     if (textarea.value.trim()) localStorage.setItem(draftKey, textarea.value);
     else localStorage.removeItem(draftKey);
+    textarea.style.height = '';
+    if (textarea.scrollHeight > textarea.clientHeight) textarea.style.height = `${textarea.scrollHeight + 2}px`;
   }
 
   function isWindowClosed() {

@@ -1,47 +1,17 @@
-// The open conversation's header: the contact's name, channel, status, team and assignee;
-// the one-click actions (transfer, assign, snooze, back to routing, resolve or reopen) and
-// the tags. Live updates re-render it without taking the focus away.
+// The open conversation's header: the contact's name; its channel, status, team, assignee
+// and tags on one line; the actions on one line beside it (menus to transfer, assign,
+// snooze and send back to routing; resolve or reopen; the contact panel), so the messages
+// keep most of the height. Live updates re-render it without taking the focus away.
 import { ApiError, del, errorMessage, post, put } from '../api.js';
 import { h } from '../dom.js';
 import { byName, t } from '../i18n.js';
 import { icon } from '../ui/icons.js';
+import { menuButton } from '../ui/menu.js';
 import { notify } from '../ui/toast.js';
 import { channelMark, channelName, statusName } from './format.js';
 
 const TAG = /^[a-z0-9_-]{1,64}$/;
 const HOUR = 3600 * 1000;
-
-// A <select> whose choice runs at once ("one click") and then shows its prompt again. On the
-// closed select the arrow keys only browse (browsers change its value as they go, firing
-// "change" within the key's own task): Enter acts. A choice made in the open list acts.
-function actionSelect(id, label, options, onPick) {
-  const select = h('select', { id, class: 'select-action', 'aria-label': label },
-    h('option', { value: '' }, label), options.map(([value, text]) => h('option', { value }, text)));
-  let isBrowsing = false;
-  const pick = () => {
-    const value = select.value;
-    select.value = '';
-    if (value) onPick(value);
-  };
-  select.addEventListener('keydown', (event) => {
-    if (event.key === 'Enter' && select.value) {
-      event.preventDefault();
-      pick();
-    } else if (/^(Arrow|Page|Home|End)|^.$/.test(event.key)) {
-      isBrowsing = true;
-      setTimeout(() => {
-        isBrowsing = false;
-      });
-    }
-  });
-  select.addEventListener('change', () => {
-    if (!isBrowsing) pick();
-  });
-  select.addEventListener('blur', () => {
-    select.value = '';
-  });
-  return select;
-}
 
 function snoozeOptions() {
   const now = new Date();
@@ -59,14 +29,16 @@ export function createHeader(ctx, onActed) {
   const heading = h('h2', { id: 'thread-heading', class: 'thread-title', tabindex: '-1' });
   const sub = h('p', { class: 'thread-sub' });
   const contactToggle = h('button', { type: 'button', class: 'btn btn-ghost btn-small', 'aria-controls': 'contact-panel',
-    onclick: () => ctx.onToggleContact() }, icon('user'), h('span', { class: 'label-wide' }, t('inbox.contact.toggle')));
+    title: t('inbox.contact.toggle'), onclick: () => ctx.onToggleContact() },
+  icon('user'), h('span', { class: 'menu-label' }, t('inbox.contact.toggle')));
+  const menus = h('div', { class: 'thread-menus' });
   const statusButton = h('div', { class: 'thread-status' });
-  const actions = h('div', { class: 'thread-actions', role: 'group', 'aria-label': t('inbox.actions.label') });
+  const actions = h('div', { class: 'thread-actions', role: 'group', 'aria-label': t('inbox.actions.label') },
+    menus, statusButton, contactToggle);
   const tags = h('div', { class: 'thread-tags' });
   const header = h('header', { class: 'thread-header' },
     h('a', { class: 'back-link', href: ctx.base }, icon('back'), t('inbox.thread.back')),
-    h('div', { class: 'thread-heading' }, heading, sub),
-    statusButton, contactToggle);
+    heading, actions, h('div', { class: 'thread-line' }, sub, tags));
 
   function teamName() {
     return conversation?.team?.name ?? ctx.teams.find((x) => x.id === conversation?.team_id)?.name ?? null;
@@ -95,8 +67,7 @@ export function createHeader(ctx, onActed) {
     const state = JSON.stringify([c.status, c.team_id, c.assignee_id, members?.map((u) => u.id)]);
     if (state === actionsFor) return;
     actionsFor = state;
-    const focused = actions.contains(document.activeElement) || statusButton.contains(document.activeElement)
-      ? document.activeElement.id : null;
+    const focused = actions.contains(document.activeElement) ? document.activeElement.id : null;
     const teamOptions = [...ctx.teams].sort(byName).filter((x) => x.id !== c.team_id).map((x) => [String(x.id), x.name]);
     const people = (members ?? [...ctx.users.values()]).filter((u) => u.active !== false && u.id !== c.assignee_id);
     const assignOptions = [
@@ -105,28 +76,33 @@ export function createHeader(ctx, onActed) {
       c.assignee_id && ['none', t('inbox.assign.nobody')],
     ].filter(Boolean);
     const isResolved = c.status === 'resolved';
-    actions.replaceChildren(...[
-      actionSelect('action-transfer', t('inbox.action.transfer'), teamOptions,
-        (id) => act('transfer', { team_id: Number(id) }, t('inbox.done.transferred'))),
-      actionSelect('action-assign', t('inbox.action.assign'), assignOptions,
-        (id) => (id === 'none' ? act('unassign', undefined, t('inbox.done.unassigned'))
-          : act('assign', { user_id: Number(id) }, t('inbox.done.assigned')))),
-      !isResolved && actionSelect('action-snooze', t('inbox.action.snooze'), snoozeOptions(),
-        (until) => act('snooze', { until: Number(until) }, t('inbox.done.snoozed'))),
-      !isResolved && c.status !== 'routing' && h('button', { type: 'button', class: 'btn btn-secondary btn-small',
-        onclick: () => act('routing', undefined, t('inbox.done.routing')) }, icon('route'), t('inbox.action.routing')),
-    ].filter(Boolean));
+    menus.replaceChildren(...[
+      menuButton({ id: 'action-transfer', label: t('inbox.action.transfer'), iconName: 'users', items: teamOptions,
+        onPick: (id) => act('transfer', { team_id: Number(id) }, t('inbox.done.transferred')) }),
+      menuButton({ id: 'action-assign', label: t('inbox.action.assign'), iconName: 'user', items: assignOptions,
+        onPick: (id) => (id === 'none' ? act('unassign', undefined, t('inbox.done.unassigned'))
+          : act('assign', { user_id: Number(id) }, t('inbox.done.assigned'))) }),
+      !isResolved && menuButton({ id: 'action-snooze', label: t('inbox.action.snooze'), iconName: 'clock',
+        items: snoozeOptions(), onPick: (until) => act('snooze', { until: Number(until) }, t('inbox.done.snoozed')) }),
+      !isResolved && c.status !== 'routing' && menuButton({ id: 'action-more', label: t('inbox.action.more'),
+        iconName: 'more', items: [['routing', t('inbox.action.routing')]],
+        onPick: () => act('routing', undefined, t('inbox.done.routing')) }),
+    ].filter(Boolean).map((m) => m.element));
     statusButton.replaceChildren(isResolved || c.status === 'snoozed'
         ? h('button', { type: 'button', class: 'btn btn-secondary btn-small', id: 'action-reopen',
           onclick: () => act('reopen', undefined, t('inbox.done.reopened')) },
-        icon('undo'), h('span', { class: 'label-wide' }, t('inbox.action.reopen')))
+        icon('undo'), h('span', {}, t('inbox.action.reopen')))
         : h('button', { type: 'button', class: 'btn btn-primary btn-small', id: 'action-resolve', onclick: resolve },
-          icon('check'), h('span', { class: 'label-wide' }, t('inbox.action.resolve'))));
+          icon('check'), h('span', {}, t('inbox.action.resolve'))));
     if (focused) document.getElementById(focused)?.focus();
   }
 
+  // Rebuilt only when the tags change, so a live update keeps a tag being typed.
+  let tagsFor = null;
   function renderTags() {
     const list = conversation.tags ?? [];
+    if (JSON.stringify(list) === tagsFor) return;
+    tagsFor = JSON.stringify(list);
     const input = h('input', { type: 'text', class: 'tag-input', maxlength: 64, autocomplete: 'off',
       'aria-label': t('inbox.tags.add'), placeholder: t('inbox.tags.add') });
     const form = h('form', { class: 'tag-form' }, input);
@@ -149,6 +125,7 @@ export function createHeader(ctx, onActed) {
     try {
       const answer = await method(`/conversations/${ctx.id}/tags/${encodeURIComponent(name)}`);
       conversation.tags = answer.tags;
+      tagsFor = null;
       renderTags();
       tags.querySelector('input').focus();
     } catch (e) {
@@ -177,7 +154,7 @@ export function createHeader(ctx, onActed) {
   }
 
   return {
-    elements: [header, actions, tags],
+    element: header,
     teamName,
     // The conversation as GET /conversations/:id answers it, and its team's members.
     render(c, teamMembers) {

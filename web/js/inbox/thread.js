@@ -31,7 +31,7 @@ export function createThread(ctx) {
     onNote: addNote,
   });
   const element = h('section', { class: 'thread', 'aria-labelledby': 'thread-heading' },
-    ...header.elements, log.element, composer.element);
+    header.element, log.element, composer.element);
 
   async function loadConversation() {
     conversation = (await get(`/conversations/${ctx.id}`)).conversation;
