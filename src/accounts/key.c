@@ -12,7 +12,7 @@
 #include "core/log.h"
 #include "core/xmalloc.h"
 
-#define LOST_CREDENTIALS                                                                  \
+#define LOST_CREDENTIALS                                                                       \
 	"its credentials were sealed with a secret key that was replaced: remove the channel " \
 	"and connect it again"
 
@@ -21,8 +21,8 @@ static int read_fingerprint(struct store_tx *tx, char fingerprint[SEAL_FINGERPRI
 {
 	struct store_rows *r;
 	fingerprint[0] = '\0';
-	int rc = store_query(tx, "SELECT fingerprint FROM secret_key WHERE id = 1", STORE_NO_ARGS,
-	                     &r);
+	int rc =
+	    store_query(tx, "SELECT fingerprint FROM secret_key WHERE id = 1", STORE_NO_ARGS, &r);
 	if (rc < 0)
 		return rc;
 	if ((rc = store_next(r)) == 1)
@@ -94,11 +94,12 @@ int secret_key_open(struct store_tx *tx, const char *path, bool start_over, int6
 	/* Nothing is sealed yet (a new database, or every channel removed): a key may be made. */
 	rc = seal_open(path, start_over || active == 0, &seal, e);
 	if (rc == ERR_NOT_FOUND)
-		return error_set(e, ERR_CONFLICT,
-		                 "the secret key file %s is missing, and the channels' credentials "
-		                 "in the database were sealed with it: restore it from its backup, or "
-		                 "start with --new-secret-key to connect every channel again",
-		                 path);
+		return error_set(
+		    e, ERR_CONFLICT,
+		    "the secret key file %s is missing, and the channels' credentials "
+		    "in the database were sealed with it: restore it from its backup, or "
+		    "start with --new-secret-key to connect every channel again",
+		    path);
 	if (rc < 0)
 		return rc;
 	seal_fingerprint(seal, fingerprint);
@@ -111,12 +112,13 @@ int secret_key_open(struct store_tx *tx, const char *path, bool start_over, int6
 		goto out;
 	}
 	if (nlost > 0 && !start_over) {
-		rc = error_set(e, ERR_CONFLICT,
-		               "the secret key file %s is not the key the channels' credentials were "
-		               "sealed with (%zu channel%s credentials do not open with it): give the "
-		               "right --secret-key-file, or start with --new-secret-key to connect "
-		               "every channel again",
-		               path, nlost, nlost == 1 ? "'s" : "s'");
+		rc = error_set(
+		    e, ERR_CONFLICT,
+		    "the secret key file %s is not the key the channels' credentials were "
+		    "sealed with (%zu channel%s credentials do not open with it): give the "
+		    "right --secret-key-file, or start with --new-secret-key to connect "
+		    "every channel again",
+		    path, nlost, nlost == 1 ? "'s" : "s'");
 		goto out;
 	}
 	for (size_t i = 0; i < nlost && rc >= 0; i++) {
@@ -144,6 +146,7 @@ int secret_key_check(struct store_tx *tx, const struct seal *seal, struct error 
 		return store_failed(e, rc);
 	seal_fingerprint(seal, fingerprint);
 	if (strcmp(recorded, fingerprint) != 0)
-		return error_set(e, ERR_CONFLICT, "the secret key is not the one the database recorded");
+		return error_set(e, ERR_CONFLICT,
+		                 "the secret key is not the one the database recorded");
 	return 0;
 }
