@@ -151,7 +151,7 @@ const char *cli_flag(const struct command *cmd, const char *name)
 	return f->value;
 }
 
-static void say(const char *fmt, va_list ap)
+__attribute__((format(printf, 1, 0))) static void say(const char *fmt, va_list ap)
 {
 	fprintf(stderr, "centralita: ");
 	vfprintf(stderr, fmt, ap);
