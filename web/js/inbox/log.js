@@ -1,6 +1,7 @@
 // The thread's log: customer and agent messages with delivery ticks (and the provider's
 // reason when one failed), routing's messages, the timeline's lines and notes between them
-// by time, replies still being sent, and older pages on demand. Customer text is always text.
+// by time, replies still being sent, and older pages on demand, with each message's file
+// (inbox/media.js). Customer text is always text.
 // It opens at the newest message and stays pinned to the bottom as messages arrive or the
 // layout changes, unless the agent scrolled up: then "New messages ↓" offers the way down.
 import { get } from '../api.js';
@@ -8,6 +9,7 @@ import { h } from '../dom.js';
 import { t } from '../i18n.js';
 import { icon } from '../ui/icons.js';
 import { timeEl } from './format.js';
+import { mediaView } from './media.js';
 
 const PAGE = 50;
 
@@ -45,11 +47,12 @@ function senderName(m, users) {
   }
 }
 
-function messageItem(m, users) {
+function messageItem(m, users, media) {
   const side = m.direction === 'in' ? 'in' : m.sender === 'routing' ? 'bot' : 'out';
+  const file = mediaView(m, media);
   return h('li', { class: ['msg', `msg-${side}`], 'data-message-id': m.id, 'data-status': m.status },
-    h('div', { class: 'msg-bubble' },
-      h('p', { class: 'msg-text' }, m.text ?? t('inbox.message.media', { type: m.type }))),
+    h('div', { class: 'msg-bubble' }, file,
+      (m.text || !file) && h('p', { class: 'msg-text' }, m.text ?? t('inbox.message.media', { type: m.type }))),
     h('div', { class: 'msg-meta' },
       side !== 'in' && h('span', { class: 'msg-sender' }, senderName(m, users)),
       timeEl(m.created_at), tick(m)),
@@ -81,6 +84,7 @@ export function createLog({ id, users }) {
   let before; // the id to page back from; null once the first message is loaded
   const pending = [];
   let shownNewest; // the newest message id rendered, to tell when one arrives
+  const media = new Map(); // message id → its file's node (inbox/media.js)
 
   const older = h('button', { type: 'button', class: 'btn btn-ghost btn-small load-older', hidden: true,
     onclick: () => loadOlder() }, t('inbox.thread.older'));
@@ -122,7 +126,7 @@ export function createLog({ id, users }) {
     let next = 0;
     for (const m of messages) {
       for (; next < lines.length && lines[next].created_at < m.created_at; next++) items.push(timelineItem(lines[next], users));
-      items.push(messageItem(m, users));
+      items.push(messageItem(m, users, media));
     }
     items.push(...lines.slice(next).map((e) => timelineItem(e, users)));
     log.replaceChildren(...items, ...pending.map((p) => p.el));
