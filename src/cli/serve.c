@@ -19,6 +19,7 @@
 #include "http/http.h"
 #include "inbox/inbox.h"
 #include "media/media.h"
+#include "webhooks/webhooks.h"
 
 void cli_make_parent_dir(const char *path)
 {
@@ -155,6 +156,9 @@ static int seed_demo(struct store *st, const struct seal *seal, const struct con
 static void stop_workers(struct app *app, struct seal *seal)
 {
 	pool_stop(app->hashing);
+	if (app->events != NULL)
+		events_hub_listen(app->events, NULL, NULL);
+	webhook_sender_stop(app->webhooks);
 	events_hub_stop(app->events);
 	poller_stop(app->poller);
 	scheduler_stop(app->scheduler);
@@ -193,7 +197,7 @@ int cli_serve(const struct command *cmd, struct config *c, char **pos)
 	/* Everything that can refuse the start comes before anything is written: a taken port
 	 * leaves a new database without an admin printed to nobody. */
 	bool start_over = cli_flag(cmd, "new-secret-key") != NULL;
-	int rc = cli_open_store(c, threads + hashers + 3, true, &st);
+	int rc = cli_open_store(c, threads + hashers + 4, true, &st);
 	if (rc == 0)
 		rc = cli_open_key(c, st, start_over, &seal);
 	int listener = rc == 0 ? http_listen(c, &e) : -1;
@@ -221,6 +225,7 @@ int cli_serve(const struct command *cmd, struct config *c, char **pos)
 	const struct scheduler_job timers[] = {
 		{ "snooze", conversation_snooze_next_end, conversation_wake_snoozed, NULL, NULL },
 		{ "media", media_fetch_next_due, NULL, media_fetch_work, &fetcher },
+		{ "webhook retries", webhook_retry_next_due, webhook_retry_run, NULL, NULL },
 		{ "login throttle", auth_throttle_next_prune, auth_throttle_prune, NULL, NULL },
 	};
 	token_generate(fetcher.owner);
@@ -234,8 +239,11 @@ int cli_serve(const struct command *cmd, struct config *c, char **pos)
 	app.poller =
 	    app.scheduler ? poller_start(st, seal, c, app.outbox, app.scheduler, &e) : NULL;
 	app.events = app.poller ? events_hub_start(st, c, &e) : NULL;
+	app.webhooks = app.events ? webhook_sender_start(st, seal, c, app.scheduler, &e) : NULL;
+	if (app.webhooks != NULL)
+		events_hub_listen(app.events, webhook_sender_wake, app.webhooks);
 	struct http_server *srv = NULL;
-	if (app.events != NULL)
+	if (app.webhooks != NULL)
 		srv = http_server_start(&app, http_route, listener, &e);
 	else
 		close(listener);

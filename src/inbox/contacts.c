@@ -17,13 +17,16 @@
 
 /*
  * The list's filter after the visibility rule: $4 tag, $5 LIKE pattern, $6 and $7 the cursor.
- * SQLite's LIKE folds ASCII case only, which is what the API promises.
+ * The match folds A-Z only (ascii_lower, as SQLite's LIKE does), which is what the API
+ * promises.
  */
-#define CONTACT_FILTER                                                               \
-	" AND ($4 = '' OR EXISTS (SELECT 1 FROM contact_tags g"                      \
-	" WHERE g.contact_id = k.id AND g.name = $4))"                               \
-	" AND ($5 = '' OR k.name LIKE $5 ESCAPE '\\' OR k.phone LIKE $5 ESCAPE '\\'" \
-	" OR k.email LIKE $5 ESCAPE '\\')"                                           \
+#define CONTACT_LIKE(column) " ascii_lower(" column ") LIKE ascii_lower($5) ESCAPE '\\'"
+#define CONTACT_MATCHES \
+	" (" CONTACT_LIKE("k.name") " OR" CONTACT_LIKE("k.phone") " OR" CONTACT_LIKE("k.email") ")"
+#define CONTACT_FILTER                                          \
+	" AND ($4 = '' OR EXISTS (SELECT 1 FROM contact_tags g" \
+	" WHERE g.contact_id = k.id AND g.name = $4))"          \
+	" AND ($5 = '' OR" CONTACT_MATCHES ")"                  \
 	" AND ($7 = 0 OR k.updated_at < $6 OR (k.updated_at = $6 AND k.id < $7))"
 
 static json_t *text_or_null(struct store_rows *r, int col)
@@ -249,10 +252,8 @@ static bool is_phone(const char *s)
 	       strpbrk(s, "0123456789") != NULL;
 }
 
-/* One of the text fields of a PATCH: checked (and folded, for the e-mail) into buf; *out
- * is NULL for a JSON null. */
-static int check_field(const char *field, const json_t *v, char *buf, const char **out,
-                       struct error *e)
+int contact_check_field(const char *field, const json_t *v, char *buf, const char **out,
+                        struct error *e)
 {
 	bool is_name = strcmp(field, "name") == 0;
 	*out = NULL;
@@ -331,7 +332,7 @@ int contact_update(struct store_tx *tx, const struct actor *who, int64_t id, con
 		const char *value;
 		if (v == NULL)
 			continue;
-		rc = check_field(text_fields[i].field, v, buf, &value, e);
+		rc = contact_check_field(text_fields[i].field, v, buf, &value, e);
 		if (rc >= 0 && (rc = store_exec(tx, text_fields[i].sql,
 		                                STORE_ARGS(SV_INT(id), SV_TEXT_NULL(value)))) < 0)
 			store_failed(e, rc);

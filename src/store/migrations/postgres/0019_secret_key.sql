@@ -1,4 +1,4 @@
--- PostgreSQL: the same as SQLite's 0017. The fingerprint of the key that seals channel
+-- PostgreSQL: the same as SQLite's 0019. The fingerprint of the key that seals channel
 -- credentials (core/seal.h): a start with a lost or another key file is refused instead of
 -- sealing new credentials that the old ones cannot be told apart from.
 CREATE TABLE secret_key (
