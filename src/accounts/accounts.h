@@ -136,6 +136,10 @@ struct auth_source {
 int auth_login(struct store *st, const struct auth_source *src, const char *email,
                const char *password, int64_t now, struct actor *out, int *retry_after,
                struct error *e);
+/* The scheduler's job that forgets failed logins: counters whose last failure is over an
+ * hour old count as none, and are deleted (in batches, a pass at most every 10 minutes). */
+int auth_throttle_next_prune(struct store_tx *tx, int64_t *due, struct error *e);
+int auth_throttle_prune(struct store_tx *tx, int64_t now, struct error *e);
 /* Checks a user's current password (before changing it); ERR_UNPROCESSABLE when wrong. */
 int auth_password_verify(struct store *st, int64_t user_id, const char *password, struct error *e);
 int auth_session_create(struct store_tx *tx, const struct actor *who, int64_t now,
@@ -166,6 +170,21 @@ int auth_token_list(struct store_tx *tx, const struct actor *who, struct api_tok
 /* A token as the API lists it: id, name, created_at, expires_at (null: never),
  * revoke_on_password_change (never the secret). */
 json_t *api_token_json(const struct api_token *t);
+
+/* key.c */
+
+/*
+ * Opens the key file that seals channel credentials, checked against the database in one
+ * write transaction: a missing file is created only when no channel is active (or
+ * start_over); a key that cannot open every active channel's credentials is refused
+ * (ERR_CONFLICT, the message says what to do) unless start_over, which keeps the key, marks
+ * each such channel with an error asking for its credentials again and seals the web chats'
+ * (which hold none) anew. The key's fingerprint is recorded.
+ */
+int secret_key_open(struct store_tx *tx, const char *path, bool start_over, int64_t now,
+                    struct seal **out, struct error *e);
+/* Whether seal is the key the database recorded: 0, ERR_CONFLICT when not. */
+int secret_key_check(struct store_tx *tx, const struct seal *seal, struct error *e);
 
 /* channels.c */
 

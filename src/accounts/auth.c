@@ -223,6 +223,30 @@ int auth_login(struct store *st, const struct auth_source *src, const char *emai
 	return 0;
 }
 
+/* A counter whose last failure is older than THROTTLE_RESET_MS counts as none (its locks, 15
+ * minutes at most, are over), so it can go. A pass waits until the oldest is that old plus
+ * THROTTLE_PRUNE_SLACK_MS and takes every one then old enough: passes come at most every
+ * 10 minutes, however many addresses fail. */
+#define THROTTLE_PRUNE_SLACK_MS (10LL * 60 * 1000)
+
+int auth_throttle_next_prune(struct store_tx *tx, int64_t *due, struct error *e)
+{
+	int64_t oldest = 0;
+	int rc = store_get_int(tx, "SELECT coalesce(min(last_failure_at), 0) FROM login_throttle",
+	                       STORE_NO_ARGS, &oldest);
+	/* None yet: look again once a counter written from now on could be due, as nothing
+	 * wakes the scheduler when one is. */
+	*due = (oldest > 0 ? oldest : clock_now_ms()) + THROTTLE_RESET_MS + THROTTLE_PRUNE_SLACK_MS;
+	return store_failed(e, rc);
+}
+
+int auth_throttle_prune(struct store_tx *tx, int64_t now, struct error *e)
+{
+	int rc = store_exec(tx, "DELETE FROM login_throttle WHERE last_failure_at < $1",
+	                    STORE_ARGS(SV_INT(now - THROTTLE_RESET_MS)));
+	return store_failed(e, rc);
+}
+
 int auth_password_verify(struct store *st, int64_t user_id, const char *password, struct error *e)
 {
 	struct store_tx *tx = store_begin(st, STORE_READ);

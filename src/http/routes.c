@@ -222,7 +222,10 @@ void http_route(struct http_request *req, struct http_response *res)
 		if (!http_path_match(r->pattern, req->path, req->params, req->name))
 			continue;
 		is_path_known = true;
-		if (strcmp(r->method, req->method) != 0)
+		/* HEAD is answered as GET: libmicrohttpd sends the headers only. */
+		bool is_head_of_get =
+		    strcmp(req->method, "HEAD") == 0 && strcmp(r->method, "GET") == 0;
+		if (strcmp(r->method, req->method) != 0 && !is_head_of_get)
 			continue;
 		struct error e;
 		if (check_access(req, r, &e) < 0) {

@@ -72,6 +72,7 @@ test('migrate brings the schema up to date and says so', () => {
 
 test('users and teams from the command line are what the API sees', async () => {
   const dir = tempDir();
+  assert.equal(cli(dir, ['migrate']).status, 0);
   let r = cli(dir, ['user', 'add', 'ana@example.com', '--name', 'Ana Pérez', '--password', 'ana-password-1']);
   assert.equal(r.status, 0, r.stderr);
   assert.match(r.stdout, /user \d+ ana@example.com \(agent\)/);
@@ -124,6 +125,7 @@ test('secret flags read from a file or standard input, and --help says so', asyn
       assert.match(help, new RegExp(`--${flag}-file PATH .*standard input`), `${words.join(' ')} --${flag}-file`);
     }
   }
+  assert.equal(cli(dir, ['migrate']).status, 0);
   const file = join(dir, 'ana.pass');
   writeFileSync(file, 'ana-from-a-file-1\n');
   let r = cli(dir, ['user', 'add', 'ana@example.com', '--password-file', file]);

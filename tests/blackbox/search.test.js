@@ -132,6 +132,7 @@ test('a database migrated with messages already in it is searchable', async () =
     ALTER TABLE conversations DROP COLUMN due_at; ALTER TABLE conversations DROP COLUMN reassign_at;
     ALTER TABLE teams DROP COLUMN first_response_minutes; ALTER TABLE teams DROP COLUMN next_response_minutes;
     ALTER TABLE teams DROP COLUMN reassign_after_minutes;
+    DROP TABLE secret_key;
     ALTER TABLE events DROP COLUMN is_for_visitor;
     ALTER TABLE api_tokens DROP COLUMN expires_at;
     ALTER TABLE api_tokens DROP COLUMN revoke_on_password_change;
