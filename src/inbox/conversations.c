@@ -39,6 +39,33 @@ int conversation_status_parse(const char *name, enum conversation_status *out)
 	return ERR_INVALID;
 }
 
+int conversation_statuses_parse(const char *list, char *out, size_t size)
+{
+	size_t len = 1;
+	if (size < 2)
+		return ERR_INVALID;
+	snprintf(out, size, ",");
+	for (const char *p = list;; p++) {
+		const char *end = strchr(p, ',');
+		size_t n = end != NULL ? (size_t)(end - p) : strlen(p);
+		char word[16], marked[20];
+		enum conversation_status status;
+		if (n == 0 || n >= sizeof(word))
+			return ERR_INVALID;
+		memcpy(word, p, n);
+		word[n] = '\0';
+		snprintf(marked, sizeof(marked), ",%s,", word);
+		if (conversation_status_parse(word, &status) < 0 || strstr(out, marked) != NULL ||
+		    len + n + 1 >= size)
+			return ERR_INVALID;
+		snprintf(out + len, size - len, "%s,", word);
+		len += n + 1;
+		if (end == NULL)
+			return 0;
+		p = end;
+	}
+}
+
 static void read_conversation(struct store_rows *r, void *item)
 {
 	struct conversation *c = item;
@@ -124,6 +151,14 @@ int conversation_reply(struct store_tx *tx, const struct actor *who, int64_t id,
 	return outbox_enqueue(tx, &t, now, first_id, parts, e);
 }
 
+int message_retry(struct store_tx *tx, const struct actor *who, int64_t conversation_id,
+                  int64_t message_id, int64_t now, struct error *e)
+{
+	struct conversation c;
+	int rc = conversation_get(tx, who, conversation_id, &c, e);
+	return rc < 0 ? rc : outbox_retry_now(tx, conversation_id, message_id, now, e);
+}
+
 static char *text_or_null(struct store_rows *r, int col)
 {
 	return store_is_null(r, col) ? NULL : xstrdup(store_text(r, col));
@@ -141,8 +176,10 @@ int message_list(struct store_tx *tx, const struct actor *who, int64_t conversat
 	    tx,
 	    "SELECT m.id, m.conversation_id, m.direction, m.sender, coalesce(m.author_id, 0),"
 	    " m.type, m.raw_type, m.text, m.details, m.status, coalesce(m.error_code, 0),"
-	    " m.error_title, coalesce(m.edited_at, 0), m.created_at, coalesce(u.name, '')"
-	    " FROM messages m LEFT JOIN users u ON u.id = m.author_id"
+	    " m.error_title, coalesce(m.edited_at, 0), m.created_at, coalesce(u.name, ''),"
+	    " coalesce(o.state, ''), coalesce(o.attempts, 0), coalesce(o.next_attempt_at, 0),"
+	    " o.last_error FROM messages m LEFT JOIN users u ON u.id = m.author_id"
+	    " LEFT JOIN outbox o ON o.message_id = m.id"
 	    " WHERE m.conversation_id = $1 AND ($2 = 0 OR m.id < $2)"
 	    " ORDER BY m.id DESC LIMIT $3",
 	    STORE_ARGS(SV_INT(conversation_id), SV_INT(before_id), SV_INT(limit)), &r);
@@ -169,6 +206,10 @@ int message_list(struct store_tx *tx, const struct actor *who, int64_t conversat
 		m->edited_at = store_int(r, 12);
 		m->created_at = store_int(r, 13);
 		snprintf(m->author_name, sizeof(m->author_name), "%s", store_text(r, 14));
+		snprintf(m->outbox_state, sizeof(m->outbox_state), "%s", store_text(r, 15));
+		m->attempts = store_int(r, 16);
+		m->next_attempt_at = store_int(r, 17);
+		m->last_error = text_or_null(r, 18);
 	}
 	store_rows_free(r);
 	if (rc < 0) {
@@ -187,6 +228,7 @@ void message_list_free(struct message *list, size_t n)
 		free(list[i].text);
 		free(list[i].details);
 		free(list[i].error_title);
+		free(list[i].last_error);
 	}
 	free(list);
 }
@@ -214,10 +256,11 @@ int conversation_back_to_routing(struct store_tx *tx, const struct actor *who, i
  * cursor, $13 the page's size, $14 PREVIEW_CHARS, $15 q as a full-text query, $16 the most
  * conversations counted, $17 the one conversation of a detail.
  */
-#define CONVERSATION_FILTER                                                 \
-	" AND ($6 = '' OR v.status = $6) AND ($7 = 0 OR v.channel_id = $7)" \
-	" AND ($8 = 0 OR v.assignee_id = $8)"                               \
-	" AND ($9 = '' OR EXISTS (SELECT 1 FROM conversation_tags g"        \
+#define CONVERSATION_FILTER                                          \
+	" AND ($6 = '' OR $6 LIKE '%,' || v.status || ',%')"         \
+	" AND ($7 = 0 OR v.channel_id = $7)"                         \
+	" AND ($8 = 0 OR v.assignee_id = $8)"                        \
+	" AND ($9 = '' OR EXISTS (SELECT 1 FROM conversation_tags g" \
 	" WHERE g.conversation_id = v.id AND g.name = $9))"
 
 /* q: the conversations with a message or a contact that contains it. The trigram indexes
@@ -231,19 +274,24 @@ int conversation_back_to_routing(struct store_tx *tx, const struct actor *who, i
 	" (SELECT rowid FROM contacts_fts WHERE contacts_fts MATCH $15)"       \
 	" AND (k.name LIKE $10 ESCAPE '\\' OR k.phone LIKE $10 ESCAPE '\\')))"
 
+/* How many outgoing messages of v were not delivered (OUTBOX_UNDELIVERED). */
+#define UNDELIVERED_SQL                                                    \
+	" (SELECT count(*) FROM messages f WHERE f.conversation_id = v.id" \
+	" AND" OUTBOX_UNDELIVERED("f", "v.id") ")"
+
 /* A page: the matches' ids (and, with q, how many match) from `ids`, then their details. */
-#define PAGE_SQL(ids)                                                                      \
-	"SELECT " CONVERSATION_FIELDS ", coalesce(c.phone, ''), coalesce(t.name, ''),"     \
-	" coalesce(u.name, ''), coalesce(m.id, 0), coalesce(m.direction, ''),"             \
-	" coalesce(substr(m.text, 1, $14), m.type), coalesce(m.created_at, 0),"            \
-	" (SELECT count(*) FROM messages i WHERE i.conversation_id = v.id"                 \
-	" AND i.direction = 'in' AND i.id > v.last_read_message_id), p.total,"             \
-	" coalesce(m.sender, ''), coalesce(m.author_id, 0), coalesce(a.name, '')"          \
-	" FROM (" ids ") p JOIN conversations v ON v.id = p.id"                            \
-	" JOIN channels ch ON ch.id = v.channel_id JOIN contacts c ON c.id = v.contact_id" \
-	" LEFT JOIN teams t ON t.id = v.team_id LEFT JOIN users u ON u.id = v.assignee_id" \
-	" LEFT JOIN messages m ON m.id = (SELECT max(id) FROM messages"                    \
-	" WHERE conversation_id = v.id) LEFT JOIN users a ON a.id = m.author_id"           \
+#define PAGE_SQL(ids)                                                                              \
+	"SELECT " CONVERSATION_FIELDS ", coalesce(c.phone, ''), coalesce(t.name, ''),"             \
+	" coalesce(u.name, ''), coalesce(m.id, 0), coalesce(m.direction, ''),"                     \
+	" coalesce(substr(m.text, 1, $14), m.type), coalesce(m.created_at, 0),"                    \
+	" (SELECT count(*) FROM messages i WHERE i.conversation_id = v.id"                         \
+	" AND i.direction = 'in' AND i.id > v.last_read_message_id), p.total,"                     \
+	" coalesce(m.sender, ''), coalesce(m.author_id, 0), coalesce(a.name, '')," UNDELIVERED_SQL \
+	" FROM (" ids ") p JOIN conversations v ON v.id = p.id"                                    \
+	" JOIN channels ch ON ch.id = v.channel_id JOIN contacts c ON c.id = v.contact_id"         \
+	" LEFT JOIN teams t ON t.id = v.team_id LEFT JOIN users u ON u.id = v.assignee_id"         \
+	" LEFT JOIN messages m ON m.id = (SELECT max(id) FROM messages"                            \
+	" WHERE conversation_id = v.id) LEFT JOIN users a ON a.id = m.author_id"                   \
 	" ORDER BY v.last_activity_at DESC, v.id DESC"
 #define CURSOR_SQL " AND (v.last_activity_at, v.id) < ($11, $12)"
 /* Without q: read in the list's order from the view's index, to the page's end. */
@@ -374,6 +422,7 @@ static void read_item(struct store_rows *r, struct conversation_item *it)
 	snprintf(it->last_sender, sizeof(it->last_sender), "%s", store_text(r, 24));
 	it->last_author_id = store_int(r, 25);
 	snprintf(it->last_author_name, sizeof(it->last_author_name), "%s", store_text(r, 26));
+	it->undelivered = store_int(r, 27);
 }
 
 /* The statements' parameters (above) for f; like and match are q's two patterns. */
@@ -390,7 +439,7 @@ static void filter_args(const struct actor *who, const struct conversation_filte
 		SV_INT(who->role == ROLE_ADMIN),
 		SV_INT(f->view),
 		SV_INT(f->team_id),
-		SV_TEXT(f->has_status ? conversation_status_name(f->status) : ""),
+		SV_TEXT(f->statuses),
 		SV_INT(f->channel_id),
 		SV_INT(f->assignee_id),
 		SV_TEXT(f->tag != NULL ? f->tag : ""),
@@ -401,7 +450,7 @@ static void filter_args(const struct actor *who, const struct conversation_filte
 		SV_INT(PREVIEW_CHARS),
 		SV_TEXT(match),
 		SV_INT(CONVERSATION_COUNT_MAX + 1),
-		SV_INT(f->id)
+		SV_INT(f->id),
 	};
 	memcpy(args, v, sizeof(v));
 }
@@ -496,7 +545,7 @@ int conversation_counts_json(struct store_tx *tx, const struct actor *who, json_
 	bool is_admin = who->role == ROLE_ADMIN;
 	struct team *teams = NULL;
 	size_t n = 0;
-	struct conversation_filter f = { .has_status = true, .status = STATUS_OPEN };
+	struct conversation_filter f = { .statuses = ",open," };
 	int64_t count = 0;
 	int rc = team_list(tx, who, &teams, &n, e);
 	json_t *views = json_object(), *capped = json_array();
@@ -623,6 +672,20 @@ static json_t *take_media(json_t *details)
 	return json_null();
 }
 
+/* Where a message stands in the outbox (null once out of it): queued, retrying after a failed
+ * attempt, sending, or failed for good; with the failed attempts, the next one's time and the
+ * last failure's reason. */
+static json_t *delivery_json(const struct message *m)
+{
+	if (m->outbox_state[0] == '\0')
+		return json_null();
+	bool is_waiting = strcmp(m->outbox_state, "pending") == 0;
+	const char *state = !is_waiting ? m->outbox_state : m->attempts > 0 ? "retrying" : "queued";
+	return json_pack("{s:s,s:I,s:o,s:o}", "state", state, "attempts", (json_int_t)m->attempts,
+	                 "next_attempt_at", json_or_null(is_waiting ? m->next_attempt_at : 0),
+	                 "reason", m->last_error ? json_string(m->last_error) : json_null());
+}
+
 json_t *message_json(const struct message *m)
 {
 	json_t *details = m->details ? json_loads(m->details, 0, NULL) : NULL;
@@ -630,7 +693,7 @@ json_t *message_json(const struct message *m)
 		details = json_object();
 	json_t *media = take_media(details);
 	bool is_failed = m->error_code != 0 || m->error_title != NULL;
-	return json_pack("{s:I,s:I,s:s,s:s,s:o,s:s,s:o,s:o,s:o,s:o,s:s,s:o,s:o,s:I}", "id",
+	return json_pack("{s:I,s:I,s:s,s:s,s:o,s:s,s:o,s:o,s:o,s:o,s:s,s:o,s:o,s:I,s:o}", "id",
 	                 (json_int_t)m->id, "conversation_id", (json_int_t)m->conversation_id,
 	                 "direction", m->is_inbound ? "in" : "out", "sender", m->sender, "user",
 	                 json_named(m->author_id, m->author_name), "type", m->type, "raw_type",
@@ -641,7 +704,7 @@ json_t *message_json(const struct message *m)
 	                                       "message", m->error_title ? m->error_title : "")
 	                           : json_null(),
 	                 "edited_at", json_or_null(m->edited_at), "created_at",
-	                 (json_int_t)m->created_at);
+	                 (json_int_t)m->created_at, "delivery", delivery_json(m));
 }
 
 json_t *conversation_item_json(const struct conversation_item *it, int64_t now)
@@ -661,5 +724,6 @@ json_t *conversation_item_json(const struct conversation_item *it, int64_t now)
 	                                    "preview", it->last_preview ? it->last_preview : "",
 	                                    "created_at", (json_int_t)it->last_message_at));
 	json_object_set_new(o, "unread_count", json_integer(it->unread));
+	json_object_set_new(o, "undelivered_count", json_integer(it->undelivered));
 	return o;
 }

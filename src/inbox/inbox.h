@@ -119,6 +119,9 @@ enum conversation_status {
 const char *conversation_status_name(enum conversation_status status);
 /* ERR_INVALID for any other word. */
 int conversation_status_parse(const char *name, enum conversation_status *out);
+/* A comma-separated list of statuses ("open,routing") as a filter's `statuses`: each word
+ * once, in the list's order; ERR_INVALID for an unknown or repeated word or an empty one. */
+int conversation_statuses_parse(const char *list, char *out, size_t size);
 
 struct conversation {
 	int64_t id;
@@ -154,6 +157,12 @@ struct message {
 	char *error_title;
 	int64_t edited_at;
 	int64_t created_at;
+	/* While in the outbox: its state there (pending, sending, failed; "" once out of it),
+	 * the failed attempts, when the next is due and the last failure's reason (owned). */
+	char outbox_state[16];
+	int64_t attempts;
+	int64_t next_attempt_at;
+	char *last_error;
 };
 
 int conversation_get(struct store_tx *tx, const struct actor *who, int64_t id,
@@ -168,6 +177,10 @@ bool conversation_window_is_open(const struct conversation *c, int64_t now);
  */
 int conversation_reply(struct store_tx *tx, const struct actor *who, int64_t id, const char *text,
                        int64_t now, int64_t *first_id, size_t *parts, struct error *e);
+/* "Retry now" on a message of a conversation `who` sees (outbox_retry_now). Call
+ * outbox_worker_wake() after commit. */
+int message_retry(struct store_tx *tx, const struct actor *who, int64_t conversation_id,
+                  int64_t message_id, int64_t now, struct error *e);
 /* The earliest end of a snooze (UTC ms), 0 when nothing is snoozed: the scheduler's due time
  * for conversation_wake_snoozed. */
 int conversation_snooze_next_end(struct store_tx *tx, int64_t *due, struct error *e);
@@ -206,9 +219,9 @@ enum conversation_view {
 /* What narrows the list; 0 and NULL narrow nothing. */
 struct conversation_filter {
 	enum conversation_view view;
-	int64_t team_id; /* VIEW_TEAM */
-	bool has_status; /* then only conversations in status */
-	enum conversation_status status;
+	int64_t team_id;   /* VIEW_TEAM */
+	char statuses[48]; /* only these, as ",open,routing," (conversation_statuses_parse); "": any
+	                    */
 	int64_t channel_id;
 	int64_t assignee_id;
 	const char *tag;
@@ -232,7 +245,8 @@ struct conversation_item {
 	char last_sender[16];   /* contact, agent, routing or provider_app */
 	int64_t last_author_id; /* the agent who wrote it; 0 for none */
 	char last_author_name[USER_NAME_MAX + 1];
-	int64_t unread; /* the customer's messages after the read mark */
+	int64_t unread;      /* the customer's messages after the read mark */
+	int64_t undelivered; /* outgoing messages not delivered (OUTBOX_UNDELIVERED) */
 };
 
 /* *out is an array of *n items freed with conversation_items_free; *total counts the

@@ -159,7 +159,7 @@ test('the thread shows read, failed (with the provider\'s reason) and pending me
   await composer.press('Enter');
   const failed = log.locator('.msg-out', { hasText: '¿Me confirmas la dirección?' });
   await failed.locator('.tick-failed').waitFor({ timeout: 15000 });
-  const reason = (await failed.locator('.msg-error').textContent()).trim();
+  const reason = (await failed.locator('.msg-error > span').textContent()).trim();
   assert.match(reason, new RegExp(`^${en['inbox.tick.failedBecause'].replace('{reason}', '')}.*131047`));
   assert.equal(await failed.locator('.tick-failed').getAttribute('title'), reason);
 

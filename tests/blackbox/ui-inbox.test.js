@@ -334,3 +334,78 @@ test('notifications: asked for from a button; a hidden tab notifies and chimes; 
   assertNoErrors(page);
   await page.context().close();
 });
+
+test('a conversation still in routing stays in the general view, marked "In routing", for a human to step in', async () => {
+  const { conversation } = await routedCustomer('Ruta General', null);
+  const page = await openPage(browser, server, { path: '/inbox/general' });
+  await logIn(page, 'sara@example.com', 'agent-password-123');
+  assert.equal(await page.locator('#filter-status').inputValue(), 'open,routing');
+  const row = page.locator(`.conv-item[data-conversation-id="${conversation}"]`);
+  await row.locator('.badge.status-routing', { hasText: en['inbox.status.routing'] }).waitFor();
+  // Stepping in: a reply ends routing, and the row says so live.
+  await row.locator('a').click();
+  await page.getByRole('textbox', { name: en['inbox.composer.reply'] }).fill('Te atiendo yo');
+  await page.keyboard.press('Enter');
+  await row.locator('.badge.status-routing').waitFor({ state: 'detached' });
+  await row.waitFor();
+  assertNoErrors(page);
+  await page.context().close();
+});
+
+test('search looks through every conversation the agent may see, whatever the view and status; the status stays in the address', async () => {
+  const { from, conversation } = await routedCustomer('Ana Auriculares', '2');
+  await customerWrites(server, 'whatsapp', from, 'Busco unos auriculares inalámbricos', { name: 'Ana Auriculares' });
+  const page = await openPage(browser, server, { path: '/inbox/general' });
+  await logIn(page, 'victor@example.com', 'agent-password-123');
+  await page.locator('#filter-status').selectOption('resolved');
+  await page.waitForURL('**/inbox/general?status=resolved');
+  await page.getByLabel(en['inbox.filter.search']).fill('auriculares');
+  const row = page.locator(`.conv-item[data-conversation-id="${conversation}"]`);
+  await row.waitFor();
+  await page.locator('.conv-summary', { hasText: en['inbox.list.found.one'] }).waitFor();
+  assert.equal(await page.locator('.conv-item').count(), 1);
+  await row.locator('a').click();
+  await page.getByRole('heading', { level: 2, name: 'Ana Auriculares' }).waitFor();
+  assert.equal(new URL(page.url()).pathname + new URL(page.url()).search, `/inbox/general/${conversation}?status=resolved`);
+
+  // After a reload the status is the address's.
+  await page.goto(`${server.url}/inbox/general?status=resolved`);
+  await page.locator('#filter-status').waitFor();
+  assert.equal(await page.locator('#filter-status').inputValue(), 'resolved');
+  await page.goto(`${server.url}/inbox/team/${teams.Ventas.id}?status=any`);
+  await page.locator(`.conv-item[data-conversation-id="${conversation}"]`).waitFor();
+  assert.equal(await page.locator('#filter-status').inputValue(), '');
+  await page.goto(`${server.url}/inbox/general?status=<script>`);
+  await page.locator('#filter-status').waitFor();
+  assert.equal(await page.locator('#filter-status').inputValue(), 'open,routing');
+
+  // Sara is not in Ventas: the search does not find it for her.
+  const sara = await openPage(browser, server, { path: '/inbox/general' });
+  await logIn(sara, 'sara@example.com', 'agent-password-123');
+  await sara.getByLabel(en['inbox.filter.search']).fill('auriculares');
+  await sara.locator('.conv-list .empty', { hasText: en['inbox.empty.filteredTitle'] }).waitFor();
+  assert.equal(await sara.locator(`.conv-item[data-conversation-id="${conversation}"]`).count(), 0);
+  assertNoErrors(page);
+  assertNoErrors(sara);
+  await page.context().close();
+  await sara.context().close();
+});
+
+test('the list\'s filters show every choice whole, in Spanish, at desktop and phone widths', async () => {
+  for (const viewport of [{ width: 1280, height: 800 }, { width: 390, height: 844 }]) {
+    const page = await openPage(browser, server, { viewport, locale: 'es-ES', path: '/inbox/general' });
+    await logIn(page);
+    await page.locator('#filter-status').waitFor();
+    // Each choice's text, in the select's own font, fits inside it beside the arrow.
+    const tight = await page.locator('.filter-row select').evaluateAll((selects) => selects.flatMap((select) => {
+      const style = getComputedStyle(select);
+      const ctx = document.createElement('canvas').getContext('2d');
+      ctx.font = `${style.fontWeight} ${style.fontSize} ${style.fontFamily}`;
+      const room = select.clientWidth - parseFloat(style.paddingLeft) - parseFloat(style.paddingRight);
+      return [...select.options].filter((o) => ctx.measureText(o.text).width > room).map((o) => `${select.id}: ${o.text}`);
+    }));
+    assert.deepEqual(tight, [], `clipped at ${viewport.width} px`);
+    assertNoErrors(page);
+    await page.context().close();
+  }
+});

@@ -70,8 +70,12 @@ function health(channel) {
   const inbound = channel.last_inbound_at
     ? t('channels.lastInbound', { time: when(channel.last_inbound_at) })
     : t('channels.noInbound');
+  const { failed = 0, retrying = 0 } = channel.undelivered ?? {};
+  const count = failed + retrying;
   return h('div', { class: 'channel-health' },
     h('span', { class: 'channel-health-line' }, inbound),
+    count > 0 && h('span', { class: 'channel-health-line channel-error channel-undelivered' }, icon('alert'),
+      t(count === 1 ? 'channels.undelivered.one' : 'channels.undelivered.other', { count, retrying })),
     channel.last_error
       ? h('span', { class: 'channel-health-line channel-error' }, icon('alert'),
         t('channels.lastError', { error: channel.last_error, time: when(channel.last_error_at) }))
