@@ -20,6 +20,17 @@ static json_t *channel_answer(struct http_request *req, struct store_tx *tx,
 	return o;
 }
 
+/* {"channel": {…}} */
+static int answer_channel(struct http_request *req, struct store_tx *tx, const struct channel *c,
+                          json_t **answer, struct error *e)
+{
+	json_t *o = channel_answer(req, tx, c, e);
+	if (o == NULL)
+		return e->code;
+	*answer = json_pack("{s:o}", "channel", o);
+	return 0;
+}
+
 static int list(struct http_request *req, struct store_tx *tx, void *arg, json_t **answer,
                 struct error *e)
 {
@@ -53,10 +64,7 @@ static int get(struct http_request *req, struct store_tx *tx, void *arg, json_t 
 	(void)arg;
 	struct channel c;
 	int rc = channel_get(tx, req->who.account_id, req->params[0], &c, e);
-	json_t *o = rc == 0 ? channel_answer(req, tx, &c, e) : NULL;
-	if (o != NULL)
-		*answer = json_pack("{s:o}", "channel", o);
-	return rc < 0 ? rc : o != NULL ? 0 : e->code;
+	return rc < 0 ? rc : answer_channel(req, tx, &c, answer, e);
 }
 
 void api_channel_get(struct http_request *req, struct http_response *res)
@@ -69,10 +77,7 @@ static int create(struct http_request *req, struct store_tx *tx, void *in, json_
 {
 	struct channel c;
 	int rc = channel_create(tx, req->app->seal, req->who.account_id, in, clock_now_ms(), &c, e);
-	if (rc == 0)
-		*answer =
-		    json_pack("{s:o}", "channel", channel_json(&c, req->app->config->public_url));
-	return rc;
+	return rc < 0 ? rc : answer_channel(req, tx, &c, answer, e);
 }
 
 static int remove_channel(struct http_request *req, struct store_tx *tx, void *arg, json_t **answer,

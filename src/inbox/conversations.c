@@ -118,6 +118,25 @@ bool conversation_window_is_open(const struct conversation *c, int64_t now)
 	return c->last_customer_at > 0 && now - c->last_customer_at < REPLY_WINDOW_MS;
 }
 
+/* A member who replies to an unassigned conversation of their team becomes its assignee,
+ * unless the team turned that off (reply_assigns). */
+static int assign_replier(struct store_tx *tx, const struct actor *who,
+                          const struct conversation *c, int64_t now, struct error *e)
+{
+	if (c->assignee_id != 0 || c->team_id == 0)
+		return 0;
+	int64_t does_assign = 0;
+	int rc = store_get_int(tx,
+	                       "SELECT t.reply_assigns FROM teams t JOIN team_members m"
+	                       " ON m.team_id = t.id WHERE t.id = $1 AND m.user_id = $2",
+	                       STORE_ARGS(SV_INT(c->team_id), SV_INT(who->user_id)), &does_assign);
+	if (rc == ERR_NOT_FOUND || (rc == 0 && does_assign == 0))
+		return 0;
+	if (rc < 0)
+		return store_failed(e, rc);
+	return conversation_assign(tx, who, c->id, who->user_id, now, e);
+}
+
 int conversation_reply(struct store_tx *tx, const struct actor *who, int64_t id, const char *text,
                        int64_t now, int64_t *first_id, size_t *parts, struct error *e)
 {
@@ -133,6 +152,8 @@ int conversation_reply(struct store_tx *tx, const struct actor *who, int64_t id,
 		    "more than 24 hours have passed since the customer's last message: "
 		    "%s does not take a free-form reply now",
 		    channel_kind_name(c.kind));
+	if ((rc = assign_replier(tx, who, &c, now, e)) < 0)
+		return rc;
 	rc = store_exec(tx,
 	                "UPDATE conversations SET status = 'open', updated_at = $2 WHERE id = $1"
 	                " AND status IN ('resolved', 'snoozed')",
@@ -617,12 +638,9 @@ int conversation_wake_snoozed(struct store_tx *tx, int64_t now, struct error *e)
 		                " updated_at = $2 WHERE id = $1",
 		                STORE_ARGS(SV_INT(ids[i]), SV_INT(now)));
 		if (rc >= 0)
-			rc = store_exec(
-			    tx,
-			    "INSERT INTO conversation_events (account_id, conversation_id,"
-			    " kind, text, created_at) VALUES ($1, $2, 'status',"
-			    " 'the snooze ended: open again', $3)",
-			    STORE_ARGS(SV_INT(accounts[i]), SV_INT(ids[i]), SV_INT(now)));
+			rc = conversation_line_add(tx, accounts[i], ids[i], "status", 0,
+			                           "the snooze ended: open again",
+			                           json_pack("{s:s}", "code", "snooze_ended"), now);
 		if (rc >= 0)
 			rc = events_emit_conversation(tx, ids[i], "status", NULL, now);
 	}

@@ -33,8 +33,9 @@ struct team {
 	int64_t account_id;
 	char name[TEAM_NAME_MAX + 1];
 	enum assignment assignment;
-	bool is_online_only; /* only members who are online get conversations */
-	int max_open;        /* open conversations per member; 0: no cap */
+	bool is_online_only;    /* only members who are online get conversations */
+	int max_open;           /* open conversations per member; 0: no cap */
+	bool does_reply_assign; /* a member who replies to an unassigned one becomes its assignee */
 	int64_t member_count;
 	bool is_member; /* the actor belongs to it: set by team_list only */
 	int64_t created_at;
@@ -50,6 +51,7 @@ struct team_changes {
 	const char *assignment; /* "manual", "round_robin" or "balanced" */
 	int is_online_only;
 	int max_open; /* 0 to 1000 */
+	int does_reply_assign;
 };
 int team_update(struct store_tx *tx, int64_t account_id, int64_t id, const struct team_changes *in,
                 int64_t now, struct team *out, struct error *e);

@@ -11,7 +11,7 @@
 #define TEAM_SELECT                                                                    \
 	"SELECT t.id, t.account_id, t.name, t.created_at, t.updated_at,"               \
 	" (SELECT count(*) FROM team_members m WHERE m.team_id = t.id), t.assignment," \
-	" t.online_only, t.max_open FROM teams t"
+	" t.online_only, t.max_open, t.reply_assigns FROM teams t"
 
 /* Agents see only the teams they belong to; $2 is the actor's user id, $3 1 for admins. */
 #define TEAM_VISIBLE                                                             \
@@ -49,6 +49,7 @@ static void read_team(struct store_rows *r, void *item)
 	parse_assignment(store_text(r, 6), &t->assignment);
 	t->is_online_only = store_int(r, 7) != 0;
 	t->max_open = (int)store_int(r, 8);
+	t->does_reply_assign = store_int(r, 9) != 0;
 }
 
 static int query_teams(struct store_tx *tx, const char *sql, const struct store_value *args,
@@ -168,12 +169,14 @@ int team_update(struct store_tx *tx, int64_t account_id, int64_t id, const struc
 		    "UPDATE teams SET name = coalesce($3, name),"
 		    " name_key = coalesce($4, name_key), assignment = coalesce($5, assignment),"
 		    " online_only = coalesce($6, online_only), max_open = coalesce($7, max_open),"
+		    " reply_assigns = coalesce($9, reply_assigns),"
 		    " updated_at = $8 WHERE account_id = $1 AND id = $2",
-		    STORE_ARGS(SV_INT(account_id), SV_INT(id),
-		               SV_TEXT_NULL(in->name ? clean : NULL), SV_TEXT_NULL(key),
-		               SV_TEXT_NULL(in->assignment),
-		               in->is_online_only >= 0 ? SV_INT(in->is_online_only != 0) : SV_NULL,
-		               in->max_open >= 0 ? SV_INT(in->max_open) : SV_NULL, SV_INT(now)));
+		    STORE_ARGS(
+		        SV_INT(account_id), SV_INT(id), SV_TEXT_NULL(in->name ? clean : NULL),
+		        SV_TEXT_NULL(key), SV_TEXT_NULL(in->assignment),
+		        in->is_online_only >= 0 ? SV_INT(in->is_online_only != 0) : SV_NULL,
+		        in->max_open >= 0 ? SV_INT(in->max_open) : SV_NULL, SV_INT(now),
+		        in->does_reply_assign >= 0 ? SV_INT(in->does_reply_assign != 0) : SV_NULL));
 	free(key);
 	if (rc == ERR_CONFLICT)
 		return error_set(e, ERR_CONFLICT, "a team with that name already exists");
@@ -350,12 +353,13 @@ int team_assign(struct store_tx *tx, int64_t team_id, int64_t conversation_id, i
 		char line[USER_NAME_MAX + TEAM_NAME_MAX + 64];
 		snprintf(line, sizeof(line), "%s: assigned to %s (%s)", t.name, who->name,
 		         t.assignment == ASSIGN_ROUND_ROBIN ? "round robin" : "fewest open");
-		rc =
-		    store_exec(tx,
-		               "INSERT INTO conversation_events (account_id, conversation_id, kind,"
-		               " text, created_at) VALUES ($1, $2, 'assignment', $3, $4)",
-		               STORE_ARGS(SV_INT(t.account_id), SV_INT(conversation_id),
-		                          SV_TEXT(line), SV_INT(now)));
+		const char *method =
+		    t.assignment == ASSIGN_ROUND_ROBIN ? "round_robin" : "balanced";
+		rc = conversation_line_add(tx, t.account_id, conversation_id, "assignment", 0, line,
+		                           json_pack("{s:s,s:s,s:s,s:s}", "code", "auto_assigned",
+		                                     "team", t.name, "name", who->name, "method",
+		                                     method),
+		                           now);
 	}
 	if (rc >= 0 && assignee != NULL)
 		*assignee = who->user_id;
@@ -443,9 +447,10 @@ int inbox_user_update(struct store_tx *tx, int64_t account_id, int64_t id,
 
 json_t *team_json(const struct team *t)
 {
-	return json_pack("{s:I,s:s,s:s,s:b,s:i,s:I,s:I,s:I}", "id", (json_int_t)t->id, "name",
+	return json_pack("{s:I,s:s,s:s,s:b,s:i,s:b,s:I,s:I,s:I}", "id", (json_int_t)t->id, "name",
 	                 t->name, "assignment", assignment_name(t->assignment), "online_only",
-	                 t->is_online_only, "max_open", t->max_open, "member_count",
-	                 (json_int_t)t->member_count, "created_at", (json_int_t)t->created_at,
-	                 "updated_at", (json_int_t)t->updated_at);
+	                 t->is_online_only, "max_open", t->max_open, "reply_assigns",
+	                 t->does_reply_assign, "member_count", (json_int_t)t->member_count,
+	                 "created_at", (json_int_t)t->created_at, "updated_at",
+	                 (json_int_t)t->updated_at);
 }

@@ -99,6 +99,10 @@ test('filters: view, status, channel, assignee, tag and free text', async () => 
   await admin.post(`/api/v1/conversations/${general}/resolve`);
   assert.ok(ids(await list(admin, '?status=resolved')).includes(general));
   assert.ok((await list(admin, '?status=open')).conversations.every((c) => c.status === 'open'));
+  // Several statuses at once: the union of each alone.
+  const openOrResolved = ids(await list(admin, '?status=open,resolved'));
+  assert.deepEqual(openOrResolved.sort(), [...ids(await list(admin, '?status=open')), ...ids(await list(admin, '?status=resolved'))].sort());
+  assert.ok(openOrResolved.includes(general));
 
   // Free text over name, phone and messages; LIKE's wildcards are plain characters.
   assert.deepEqual(ids(await list(admin, '?q=marta')), [soporte]);
@@ -109,7 +113,8 @@ test('filters: view, status, channel, assignee, tag and free text', async () => 
   assert.deepEqual(none, { conversations: [], total: 0, total_capped: false, next_cursor: null });
   assert.equal((await list(admin, '?q=impresora')).total, 1);
 
-  for (const q of ['?view=everything', '?view=team:0', '?view=team:x', '?status=closed', '?limit=0',
+  for (const q of ['?view=everything', '?view=team:0', '?view=team:x', '?status=closed', '?status=open,,resolved',
+    '?status=open,open', '?status=open,', '?status=,open', '?status=' + encodeURIComponent("open' OR 1=1"), '?limit=0',
     '?limit=101', '?channel=abc', '?assignee=-1', `?q=${'a'.repeat(201)}`])
     assertError(await admin.get(`/api/v1/conversations${q}`), 400, 'invalid_request');
   assertError(await ana.get('/api/v1/conversations?view=all'), 403, 'forbidden');

@@ -274,7 +274,7 @@ test('filters (search, tag, channel, status) and the keyboard: j/k move, a assig
   assert.equal(await items.locator('.conv-name').textContent(), 'Pablo');
   await page.getByLabel(en['inbox.filter.status']).selectOption('resolved');
   await page.getByText(en['inbox.empty.filteredTitle']).waitFor();
-  await page.getByLabel(en['inbox.filter.status']).selectOption('open');
+  await page.getByLabel(en['inbox.filter.status']).selectOption({ label: en['inbox.status.open'] });
   await page.getByLabel(en['inbox.filter.channel']).selectOption('');
   await items.nth(3).waitFor();
   // Typing "j" in a field types it.

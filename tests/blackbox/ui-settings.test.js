@@ -237,23 +237,27 @@ test('routing: an invalid document shows the summary and the field errors, in th
   await page.context().close();
 });
 
-test('teams: the assignment method, online-only and the per-agent cap are saved', async () => {
+test('teams: the assignment method, online-only, the per-agent cap and "a reply takes it" are saved', async () => {
   const calidad = await team(admin, 'Calidad');
   const page = await openPage(browser, server, { path: `/settings/teams/${calidad.id}` });
   await logIn(page);
   await page.getByLabel(en['teams.assignment.method']).selectOption('balanced');
   await page.getByLabel(en['teams.assignment.onlineOnly']).check();
   await page.getByLabel(en['teams.assignment.maxOpen']).fill('5');
+  assert.equal(await page.getByLabel(en['teams.assignment.replyAssigns']).isChecked(), true);
+  await page.getByLabel(en['teams.assignment.replyAssigns']).uncheck();
   await page.getByRole('button', { name: en['teams.assignment.save'] }).click();
   await page.locator('.toast', { hasText: fill(en['teams.assignment.saved'], { team: 'Calidad' }) }).waitFor();
   const { team: saved } = (await admin.get(`/api/v1/teams/${calidad.id}`)).json;
   assert.equal(saved.assignment, 'balanced');
   assert.equal(saved.online_only, true);
   assert.equal(saved.max_open, 5);
+  assert.equal(saved.reply_assigns, false);
   await page.reload();
   await page.getByLabel(en['teams.assignment.method']).waitFor();
   assert.equal(await page.getByLabel(en['teams.assignment.method']).inputValue(), 'balanced');
   assert.equal(await page.getByLabel(en['teams.assignment.onlineOnly']).isChecked(), true);
+  assert.equal(await page.getByLabel(en['teams.assignment.replyAssigns']).isChecked(), false);
   await assertAccessible(page);
   assertNoErrors(page);
   await page.context().close();

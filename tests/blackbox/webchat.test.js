@@ -373,6 +373,17 @@ test('demo mode: a new database gets the demo account, printed once; a second st
   const demo = (await new Client(d.url).get('/api/v1/demo')).json;
   const channelList = (await demoAdmin.get('/api/v1/channels')).json.channels;
   assert.deepEqual(channelList.map((c) => [c.kind, c.widget_key]), [['webchat', demo.widget_key]]);
+  // Soporte and Ventas hand conversations out in turn: a visitor routed to Soporte is Ana's.
+  assert.deepEqual(teamList.filter((t) => t.assignment === 'round_robin').map((t) => t.name).sort(), ['Soporte', 'Ventas']);
+  const visitor = new Visitor(d.url, demo.widget_key);
+  await visitor.start();
+  assert.equal((await visitor.send('Hola')).status, 201);
+  await visitor.waitForReply(/Con qué área/);
+  assert.equal((await visitor.send('tengo un problema, no funciona')).status, 201);
+  await visitor.waitForReply(/equipo de Soporte/);
+  const [routed] = (await ana.get('/api/v1/conversations?view=mine')).json.conversations;
+  assert.equal(routed?.team?.name, 'Soporte');
+  assert.equal(routed.assignee.name, 'Ana');
   const page = await fetch(`${d.url}/demo`);
   assert.equal(page.status, 200);
   assert.match(await page.text(), /<script type="module" src="\/assets\/demo\.js"><\/script>/);

@@ -366,6 +366,14 @@ static void check_invariants(const char *name, size_t step, const struct router_
 	}
 	if (r->count > 0 && r->audit == NULL)
 		fail_msg("%s, step %zu: actions without an audit line", name, step);
+	if ((r->audit == NULL) != (r->line.code == NULL))
+		fail_msg("%s, step %zu: an audit line without its code, or a code without a line",
+		         name, step);
+	if (r->outcome == ROUTER_MATCHED && (r->line.option != r->option + 1 || !r->line.answer))
+		fail_msg("%s, step %zu: a match's line without its option and answer", name, step);
+	if ((r->outcome == ROUTER_FELL_BACK || r->outcome == ROUTER_GAVE_UP) &&
+	    (r->line.reason == NULL || r->line.attempt < 1))
+		fail_msg("%s, step %zu: a miss's line without its reason and attempt", name, step);
 }
 
 static void run_scenario(const struct scenario *s)

@@ -79,7 +79,7 @@ export function createList({ key, user, teams, users, base, filters, openId }) {
       filters.addressQuery())));
     if (focused) listEl.querySelector(`[data-conversation-id="${focused}"] a`)?.focus();
     summary.textContent = total === 0 ? '' : filters.values.q
-      ? t(total === 1 ? 'inbox.list.found.one' : 'inbox.list.found.other', { count: total })
+      ? (total === 1 ? t('inbox.list.found.one') : t('inbox.list.found.other', { count: total }))
       : total === 1 ? t('inbox.list.totalOne') : t('inbox.list.total', { count: total });
     more.hidden = !cursor;
     if (conversations.length === 0) {

@@ -10,6 +10,7 @@ import { whileBusy } from '../ui/forms.js';
 import { icon } from '../ui/icons.js';
 import { notify } from '../ui/toast.js';
 import { timeEl, timeText } from './format.js';
+import { lineText } from './lines.js';
 
 const PAGE = 50;
 
@@ -86,7 +87,7 @@ function timelineItem(e, users) {
         t('inbox.note.by', { name: users.get(e.user_id)?.name ?? t('inbox.sender.agent') }), timeEl(e.created_at)),
       h('p', { class: 'note-text' }, e.text));
   return h('li', { class: 'sysline', 'data-kind': e.kind }, icon(TIMELINE_ICONS[e.kind] ?? 'chat'),
-    h('span', {}, e.text), timeEl(e.created_at));
+    h('span', {}, lineText(e)), timeEl(e.created_at));
 }
 
 // id: the conversation's; users: a Map id → user, to name the authors.

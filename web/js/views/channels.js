@@ -75,7 +75,7 @@ function health(channel) {
   return h('div', { class: 'channel-health' },
     h('span', { class: 'channel-health-line' }, inbound),
     count > 0 && h('span', { class: 'channel-health-line channel-error channel-undelivered' }, icon('alert'),
-      t(count === 1 ? 'channels.undelivered.one' : 'channels.undelivered.other', { count, retrying })),
+      count === 1 ? t('channels.undelivered.one', { retrying }) : t('channels.undelivered.other', { count, retrying })),
     channel.last_error
       ? h('span', { class: 'channel-health-line channel-error' }, icon('alert'),
         t('channels.lastError', { error: channel.last_error, time: when(channel.last_error_at) }))
