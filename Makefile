@@ -29,8 +29,9 @@ build-test:
 
 test: build-test format-check unit fuzz-short blackbox crashtest-short
 
+# ctest beside a throwaway PostgreSQL cluster: the *_pg tests run the store's tests on it.
 unit:
-	cd $(BUILD_TEST) && ctest --output-on-failure
+	scripts/with-postgres.sh sh -c 'cd $(BUILD_TEST) && ctest --output-on-failure'
 
 # The browser tests write their screenshots to $(BUILD_TEST)/screenshots, never to the tree.
 blackbox: node-modules

@@ -6,14 +6,15 @@ set -euo pipefail
 
 profile=${1:-run}
 packages=(gcc libc6-dev make cmake pkg-config libmicrohttpd-dev libjansson-dev libsqlite3-dev
-	libcurl4-openssl-dev libsodium-dev libutf8proc-dev)
+	libcurl4-openssl-dev libsodium-dev libutf8proc-dev libpq-dev)
 commands=()
 case "$profile" in
 run) ;;
 test)
 	# chromium: the browser tests drive it headless through playwright-core.
 	# clang and its runtime: the libFuzzer targets.
-	packages+=(libcmocka-dev clang-format sqlite3 clang libclang-rt-14-dev chromium)
+	# postgresql: the throwaway cluster of scripts/with-postgres.sh (pg_trgm is in it).
+	packages+=(libcmocka-dev clang-format sqlite3 clang libclang-rt-14-dev chromium postgresql)
 	# Node may come from elsewhere than Debian; only ask for Debian's when there is none.
 	command -v node >/dev/null 2>&1 || packages+=(nodejs)
 	command -v npm >/dev/null 2>&1 || packages+=(npm)

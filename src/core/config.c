@@ -141,9 +141,9 @@ static int set_item(struct config *c, int item, const char *value, const char **
 {
 	const char *flag = config_items[item].flag;
 	if (strcmp(flag, "db") == 0) {
-		*expected = "sqlite:PATH or postgres://…";
+		*expected = "sqlite:PATH, postgres://… or host=… dbname=…";
 		if (!(has_prefix(value, "sqlite:") && value[7] != '\0') &&
-		    !has_prefix(value, "postgres://") && !has_prefix(value, "postgresql://"))
+		    !config_db_is_postgres(value))
 			return -1;
 		return copy_value(c->db, sizeof(c->db), value);
 	}
@@ -253,6 +253,18 @@ int config_from_env(struct config *c, struct error *e)
 	}
 	*c = next;
 	return 0;
+}
+
+bool config_db_is_postgres(const char *db)
+{
+	if (has_prefix(db, "postgres://") || has_prefix(db, "postgresql://"))
+		return true;
+	const char *p = db;
+	while (islower((unsigned char)*p) || *p == '_')
+		p++;
+	while (*p == ' ')
+		p++;
+	return p != db && *p == '=';
 }
 
 const char *config_sqlite_path(const struct config *c)

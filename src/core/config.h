@@ -49,5 +49,8 @@ int config_from_env(struct config *c, struct error *e);
 int config_set_flag(struct config *c, const char *flag, const char *value, struct error *e);
 /* The path part of a sqlite: URL, or NULL for other URLs. */
 const char *config_sqlite_path(const struct config *c);
+/* Whether db names a PostgreSQL database: postgres://, postgresql:// or libpq's key=value
+ * form ("host=… dbname=…"). */
+bool config_db_is_postgres(const char *db);
 
 #endif

@@ -1,8 +1,8 @@
 /*
- * The store: one interface to the database, whichever back end is behind it (SQLite now,
- * PostgreSQL later). Callers write portable SQL with $1-style parameters and never see the
- * back end's types. Work happens in transactions, each on one pooled connection; write
- * transactions are serialised, read transactions run side by side.
+ * The store: one interface to the database, whichever back end is behind it (SQLite or
+ * PostgreSQL: sqlite.c, postgres.c; store.c holds what they share). Callers write portable SQL with
+ * $1-style parameters and never see the back end's types. Work happens in transactions, each on one
+ * pooled connection; write transactions are serialised, read transactions run side by side.
  */
 #ifndef STORE_STORE_H
 #define STORE_STORE_H
@@ -37,8 +37,9 @@ struct store_value {
 	          sizeof(struct store_value))
 #define STORE_NO_ARGS NULL, 0
 
-/* Opens the database named by url (sqlite:PATH); pool_size connections (at least 2). A write
- * waits up to busy_timeout_ms for another process's lock before failing with ERR_UNAVAILABLE. */
+/* Opens the database named by url (sqlite:PATH, postgres://… or libpq's host=… dbname=…);
+ * pool_size connections (at least 2), and one more for group commit. A write waits up to
+ * busy_timeout_ms for another's lock before failing with ERR_UNAVAILABLE. */
 int store_open(const char *url, int pool_size, int busy_timeout_ms, struct store **out,
                struct error *e);
 void store_close(struct store *st);
@@ -82,8 +83,11 @@ int store_savepoint_end(struct store_tx *tx, bool keep);
 void store_on_commit(struct store *st, void (*fn)(void *arg), void *arg);
 
 /*
- * Runs one statement. Constraint violations give ERR_CONFLICT, a busy or full database
- * ERR_UNAVAILABLE, anything else ERR_INTERNAL (logged with the SQL, never the values).
+ * Runs one statement. Constraint violations give ERR_CONFLICT, a busy or full database or a
+ * lost connection ERR_UNAVAILABLE, anything else ERR_INTERNAL (logged with the SQL, never
+ * the values). After a failed statement a transaction goes on only from a savepoint taken
+ * before it (store_savepoint_end(tx, false)): PostgreSQL refuses anything else until the
+ * end, and commits nothing.
  */
 int store_query(struct store_tx *tx, const char *sql, const struct store_value *args, int nargs,
                 struct store_rows **rows);

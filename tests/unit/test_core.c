@@ -113,6 +113,10 @@ static void test_config_sources(void **state)
 	assert_int_equal(c.busy_timeout_ms, 250);
 	assert_int_equal(config_set_flag(&c, "db", "postgres://u@h/db", &e), 0);
 	assert_null(config_sqlite_path(&c));
+	assert_int_equal(config_set_flag(&c, "db", "host=/run/pg dbname=centralita", &e), 0);
+	assert_string_equal(c.db, "host=/run/pg dbname=centralita");
+	assert_int_equal(config_set_flag(&c, "db", "=x", &e), ERR_INVALID);
+	assert_int_equal(config_set_flag(&c, "db", "centralita.db", &e), ERR_INVALID);
 }
 
 static void test_json_parse_limits(void **state)

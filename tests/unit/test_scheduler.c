@@ -96,7 +96,7 @@ static void test_runs_what_is_due(void **state)
 	struct error e;
 	assert_int_equal(store_open(path, 3, 5000, &st, &e), 0);
 	struct store_tx *tx = store_begin(st, STORE_WRITE);
-	assert_true(store_exec(tx, "CREATE TABLE runs (at INTEGER)", STORE_NO_ARGS) >= 0);
+	assert_true(store_exec(tx, "CREATE TABLE runs (at BIGINT)", STORE_NO_ARGS) >= 0);
 	assert_int_equal(store_commit(tx), 0);
 
 	/* Due already when it starts: it runs at once. */

@@ -83,18 +83,21 @@ static void test_collect(void **state)
 	assert_int_equal(pairs[2].a, 3);
 	assert_string_equal(pairs[2].b, "three");
 	free(items);
+	assert_int_equal(store_savepoint(tx), 0);
 	assert_int_equal(store_collect(tx, "SELECT nonsense FROM nowhere", STORE_NO_ARGS,
 	                               sizeof(struct pair), read_pair, &items, &n),
 	                 ERR_INTERNAL);
 	assert_null(items);
 	assert_int_equal(n, 0);
+	assert_int_equal(store_savepoint_end(tx, false), 0);
 	/* One row, or ERR_NOT_FOUND that leaves the item as it was. */
 	struct pair one = { 0 };
 	assert_int_equal(
 	    store_get_row(tx, "SELECT $1, 'x'", STORE_ARGS(SV_INT(9)), read_pair, &one), 0);
 	assert_int_equal(one.a, 9);
-	assert_int_equal(store_get_row(tx, "SELECT 1, 'y' WHERE 0", STORE_NO_ARGS, read_pair, &one),
-	                 ERR_NOT_FOUND);
+	assert_int_equal(
+	    store_get_row(tx, "SELECT 1, 'y' WHERE 1 = 0", STORE_NO_ARGS, read_pair, &one),
+	    ERR_NOT_FOUND);
 	assert_string_equal(one.b, "x");
 	store_rollback(tx);
 }
@@ -124,15 +127,20 @@ static void test_params_and_rows(void **state)
 	assert_int_equal(store_int(r, 2), 10);
 	assert_int_equal(store_next(r), 0);
 	store_rows_free(r);
-	/* A unique violation is a conflict, and the transaction goes on. */
+	/* A unique violation is a conflict, and the transaction goes on from the savepoint
+	 * before it (on PostgreSQL a failed statement ends the transaction otherwise). */
+	assert_int_equal(store_savepoint(tx), 0);
 	assert_int_equal(store_exec(tx,
 	                            "INSERT INTO teams (account_id, name, name_key, created_at,"
 	                            " updated_at) VALUES (1, 'x', 'soporte ñ', 0, 0)",
 	                            STORE_NO_ARGS),
 	                 ERR_CONFLICT);
+	assert_int_equal(store_savepoint_end(tx, false), 0);
+	assert_int_equal(store_savepoint(tx), 0);
 	assert_int_equal(store_exec(tx, "UPDATE teams SET name = $1 WHERE id = $2",
 	                            STORE_ARGS(SV_TEXT_NULL(NULL), SV_INT(id))),
 	                 ERR_CONFLICT); /* NOT NULL */
+	assert_int_equal(store_savepoint_end(tx, false), 0);
 	assert_int_equal(
 	    store_exec(tx, "UPDATE teams SET updated_at = 7 WHERE id = $1", STORE_ARGS(SV_INT(id))),
 	    1);
@@ -159,8 +167,10 @@ static void test_params_and_rows(void **state)
 	    0);
 	assert_int_equal(count, 0);
 	assert_null(ids);
+	assert_int_equal(store_savepoint(tx), 0);
 	assert_int_equal(store_exec(tx, "SELECT nonsense FROM nowhere", STORE_NO_ARGS),
 	                 ERR_INTERNAL);
+	assert_int_equal(store_savepoint_end(tx, false), 0);
 	assert_int_equal(store_exec(tx, "SELECT $2", STORE_ARGS(SV_INT(1))), ERR_INTERNAL);
 	store_rollback(tx);
 }
@@ -279,11 +289,61 @@ static void test_group_commit(void **state)
 	store_rollback(tx);
 }
 
+/* A job that kills its own connection midway, as a restart of PostgreSQL would. */
+static int insert_then_lose(struct store_tx *tx, void *arg)
+{
+	int rc = insert_team(tx, arg);
+	if (rc == 0)
+		rc = store_exec(tx, "SELECT pg_terminate_backend(pg_backend_pid())", STORE_NO_ARGS);
+	return rc < 0 ? rc : 0;
+}
+
+static int64_t count_teams(struct store *st, const char *key)
+{
+	int64_t n = -1;
+	struct store_tx *tx = store_begin(st, STORE_READ);
+	assert_non_null(tx);
+	assert_int_equal(store_get_int(tx, "SELECT count(*) FROM teams WHERE name_key = $1",
+	                               STORE_ARGS(SV_TEXT(key)), &n),
+	                 0);
+	store_rollback(tx);
+	return n;
+}
+
+/* PostgreSQL: a lost connection fails its request with ERR_UNAVAILABLE and leaves none of
+ * its work; the next transaction finds the connection made again. */
+static void test_lost_connection(void **state)
+{
+	struct store *st = *state;
+	struct store_tx *tx = store_begin(st, STORE_WRITE);
+	assert_non_null(tx);
+	assert_int_equal(store_exec(tx,
+	                            "INSERT INTO teams (account_id, name, name_key, created_at,"
+	                            " updated_at) VALUES (1, 'lost', 'lost', 0, 0)",
+	                            STORE_NO_ARGS),
+	                 1);
+	assert_int_equal(
+	    store_exec(tx, "SELECT pg_terminate_backend(pg_backend_pid())", STORE_NO_ARGS),
+	    ERR_UNAVAILABLE);
+	assert_int_equal(store_commit(tx), ERR_UNAVAILABLE);
+	/* Every pooled connection is tried in turn: each begins again. */
+	for (int i = 0; i < 5; i++)
+		assert_int_equal(count_teams(st, "lost"), 0);
+	/* In a group: the whole group fails, and the next one commits. */
+	struct team_job lost = { .key = "lost" };
+	assert_int_equal(store_run(st, insert_then_lose, &lost), ERR_UNAVAILABLE);
+	assert_int_equal(count_teams(st, "lost"), 0);
+	assert_int_equal(store_run(st, insert_team, &lost), 0);
+	assert_int_equal(count_teams(st, "lost"), 1);
+}
+
 static void test_bad_url(void **state)
 {
 	struct store *st = NULL;
 	struct error e;
 	assert_int_equal(store_open("mysql://x", 2, 5000, &st, &e), ERR_INVALID);
+	assert_int_equal(store_open("host=/nonexistent dbname=x", 2, 5000, &st, &e),
+	                 ERR_UNAVAILABLE);
 	assert_int_equal(store_open("sqlite:/nonexistent-dir/x/y.db", 2, 5000, &st, &e),
 	                 ERR_UNAVAILABLE);
 	assert_null(st);
@@ -300,5 +360,11 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_group_commit, setup, teardown),
 		cmocka_unit_test(test_bad_url),
 	};
-	return cmocka_run_group_tests(tests, NULL, NULL);
+	const struct CMUnitTest postgres_tests[] = {
+		cmocka_unit_test_setup_teardown(test_lost_connection, setup, teardown),
+	};
+	int failed = cmocka_run_group_tests(tests, NULL, NULL);
+	if (test_db_is_postgres())
+		failed += cmocka_run_group_tests(postgres_tests, NULL, NULL);
+	return failed;
 }

@@ -1,0 +1,377 @@
+/*
+ * The PostgreSQL back end of the store (backend.h), on libpq: a prepared-statement cache per
+ * connection, integers sent as int8 and text left for the server to type from its context,
+ * results read as text. A connection found lost is re-established before the next
+ * transaction; the statement that met it fails with ERR_UNAVAILABLE and its transaction is
+ * gone whole. Knows nothing of the tables it stores.
+ */
+#include <libpq-fe.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "core/log.h"
+#include "core/xmalloc.h"
+#include "store/backend.h"
+
+#define STMT_CACHE 64
+#define INT8OID    20 /* from PostgreSQL's pg_type.h, which libpq-dev does not ship */
+
+extern const struct embed_file embed_migrations_postgres[];
+
+struct cached_stmt {
+	const char *key; /* the caller's SQL pointer; the text is compared too */
+	char *sql;
+	int nparams; /* the highest $N in it */
+};
+
+struct conn {
+	PGconn *pg;
+	char lock_timeout[64]; /* the SET statement run on every new session */
+	struct cached_stmt cache[STMT_CACHE];
+	int cache_len;
+};
+
+struct rows {
+	struct store_rows base;
+	PGresult *res;
+	int row, nrows;
+};
+
+/* SQLSTATE classes and codes (PostgreSQL's errcodes appendix) to the store's errors. */
+static int map_error(PGconn *pg, const PGresult *res)
+{
+	const char *state = res != NULL ? PQresultErrorField(res, PG_DIAG_SQLSTATE) : NULL;
+	if (PQstatus(pg) != CONNECTION_OK || state == NULL)
+		return ERR_UNAVAILABLE;
+	if (strncmp(state, "23", 2) == 0) /* integrity constraint violation */
+		return ERR_CONFLICT;
+	if (strncmp(state, "08", 2) == 0 ||  /* connection exception */
+	    strncmp(state, "53", 2) == 0 ||  /* insufficient resources: disk full, memory */
+	    strncmp(state, "57P", 3) == 0 || /* the server shutting down */
+	    strcmp(state, "40001") == 0 || strcmp(state, "40P01") == 0 || /* retry */
+	    strcmp(state, "55P03") == 0)                                  /* lock_timeout */
+		return ERR_UNAVAILABLE;
+	return ERR_INTERNAL;
+}
+
+/* Logs a failure but never a value: data exceptions (class 22) quote them, so only their
+ * code is logged; a conflict is the caller's to word. */
+static int report(PGconn *pg, const PGresult *res, const char *sql)
+{
+	int err = map_error(pg, res);
+	if (err == ERR_CONFLICT)
+		return err;
+	const char *state = res != NULL ? PQresultErrorField(res, PG_DIAG_SQLSTATE) : NULL;
+	const char *msg = res != NULL ? PQresultErrorField(res, PG_DIAG_MESSAGE_PRIMARY) : NULL;
+	if (state != NULL && strncmp(state, "22", 2) == 0)
+		msg = "a value was refused";
+	if (msg == NULL)
+		msg = PQerrorMessage(pg);
+	log_error("postgres: %s (%s) in: %.120s", msg, state ? state : "no state", sql);
+	return err;
+}
+
+static int exec_plain(struct conn *c, const char *sql)
+{
+	PGresult *res = PQexec(c->pg, sql);
+	ExecStatusType s = PQresultStatus(res);
+	int rc = s == PGRES_COMMAND_OK || s == PGRES_TUPLES_OK ? 0 : report(c->pg, res, sql);
+	PQclear(res);
+	return rc;
+}
+
+static void forget_statements(struct conn *c)
+{
+	for (int i = 0; i < c->cache_len; i++)
+		free(c->cache[i].sql);
+	c->cache_len = 0;
+}
+
+static void close_conn(void *conn)
+{
+	struct conn *c = conn;
+	forget_statements(c);
+	PQfinish(c->pg);
+	free(c);
+}
+
+static void ignore_notice(void *arg, const char *message)
+{
+}
+
+/* What every new session needs: notices (CREATE … IF NOT EXISTS) kept out of the log, and a
+ * write that waits for another's lock failing after busy_timeout_ms, as on SQLite. */
+static int set_up_session(struct conn *c)
+{
+	PQsetNoticeProcessor(c->pg, ignore_notice, NULL);
+	return exec_plain(c, c->lock_timeout);
+}
+
+static void *open_conn(const char *url, int busy_timeout_ms, bool is_group, struct error *e)
+{
+	/* Defaults first: the URL's own settings (expanded from dbname) override them. */
+	const char *const keys[] = { "connect_timeout", "application_name", "gssencmode", "dbname",
+		                     NULL };
+	const char *const values[] = { "10", "centralita", "disable", url, NULL };
+	struct conn *c = xcalloc(1, sizeof(*c));
+	snprintf(c->lock_timeout, sizeof(c->lock_timeout),
+	         "SET lock_timeout = %d; SET client_min_messages = warning", busy_timeout_ms);
+	c->pg = PQconnectdbParams(keys, values, 1);
+	if (c->pg == NULL || PQstatus(c->pg) != CONNECTION_OK) {
+		/* libpq's message names the host and the database, never the password. */
+		const char *why = c->pg != NULL ? PQerrorMessage(c->pg) : "out of memory";
+		error_set(e, ERR_UNAVAILABLE, "cannot connect to PostgreSQL: %.200s", why);
+		goto fail;
+	}
+	if (set_up_session(c) < 0) {
+		error_set(e, ERR_UNAVAILABLE, "cannot set up the PostgreSQL session");
+		goto fail;
+	}
+	return c;
+fail:
+	close_conn(c);
+	return NULL;
+}
+
+/* A lost connection is made again (its prepared statements are gone with it). */
+static int ensure_connected(struct conn *c)
+{
+	if (PQstatus(c->pg) == CONNECTION_OK)
+		return 0;
+	forget_statements(c);
+	PQreset(c->pg);
+	if (PQstatus(c->pg) != CONNECTION_OK || set_up_session(c) < 0) {
+		log_error("postgres: cannot reconnect: %s", PQerrorMessage(c->pg));
+		return ERR_UNAVAILABLE;
+	}
+	log_info("postgres: reconnected");
+	return 0;
+}
+
+/*
+ * A write runs under store.c's write lock, so READ COMMITTED sees what SQLite's single
+ * writer would; a read sees one snapshot throughout, as a SQLite read transaction does.
+ */
+static int begin(void *conn, bool is_write)
+{
+	struct conn *c = conn;
+	const char *sql = is_write ? "BEGIN" : "BEGIN ISOLATION LEVEL REPEATABLE READ";
+	int rc = ensure_connected(c);
+	if (rc == 0)
+		rc = exec_plain(c, sql);
+	/* A connection that died while idle is found only now: once more on a new one. */
+	if (rc < 0 && PQstatus(c->pg) != CONNECTION_OK && ensure_connected(c) == 0)
+		rc = exec_plain(c, sql);
+	return rc;
+}
+
+static bool is_tx_lost(void *conn)
+{
+	struct conn *c = conn;
+	PGTransactionStatusType s = PQtransactionStatus(c->pg);
+	return PQstatus(c->pg) != CONNECTION_OK || s == PQTRANS_IDLE || s == PQTRANS_UNKNOWN;
+}
+
+static void rollback(void *conn)
+{
+	struct conn *c = conn;
+	if (!is_tx_lost(c))
+		exec_plain(c, "ROLLBACK");
+}
+
+/* PostgreSQL answers COMMIT of a failed transaction by rolling it back without an error;
+ * here that is an error, as the caller went on after a failure it should have undone. */
+static int commit(void *conn)
+{
+	struct conn *c = conn;
+	if (PQtransactionStatus(c->pg) == PQTRANS_INERROR) {
+		log_error("postgres: commit of a transaction that had failed: rolled back");
+		rollback(c);
+		return ERR_INTERNAL;
+	}
+	int rc = exec_plain(c, "COMMIT");
+	if (rc < 0)
+		rollback(c);
+	return rc;
+}
+
+static int savepoint(void *conn)
+{
+	return exec_plain(conn, "SAVEPOINT job");
+}
+
+static int savepoint_end(void *conn, bool keep)
+{
+	int rc = keep ? 0 : exec_plain(conn, "ROLLBACK TO SAVEPOINT job");
+	return rc < 0 ? rc : exec_plain(conn, "RELEASE SAVEPOINT job");
+}
+
+/* The highest $N in sql (a $ in a string literal is never followed by digits in ours). */
+static int count_params(const char *sql)
+{
+	int highest = 0;
+	for (const char *p = strchr(sql, '$'); p != NULL; p = strchr(p + 1, '$')) {
+		int n = atoi(p + 1);
+		if (n > highest)
+			highest = n;
+	}
+	return highest;
+}
+
+/* The name of sql's prepared statement on c ("" for none: the cache is full), preparing it
+ * the first time with the parameter types of args. */
+static int prepare(struct conn *c, const char *sql, const Oid *types, int nargs, char name[16])
+{
+	int nparams = -1;
+	for (int i = 0; i < c->cache_len && nparams < 0; i++) {
+		if (c->cache[i].key == sql && strcmp(c->cache[i].sql, sql) == 0) {
+			snprintf(name, 16, "s%d", i);
+			nparams = c->cache[i].nparams;
+		}
+	}
+	if (nparams < 0)
+		nparams = count_params(sql);
+	if (nparams > nargs) {
+		log_error("postgres: parameter $%d has no value in: %.120s", nparams, sql);
+		return ERR_INTERNAL;
+	}
+	if (name[0] != '\0')
+		return 0;
+	if (c->cache_len < STMT_CACHE)
+		snprintf(name, 16, "s%d", c->cache_len);
+	else
+		name[0] = '\0';
+	PGresult *res = PQprepare(c->pg, name, sql, nargs, types);
+	int rc = PQresultStatus(res) == PGRES_COMMAND_OK ? 0 : report(c->pg, res, sql);
+	PQclear(res);
+	if (rc == 0 && name[0] != '\0')
+		c->cache[c->cache_len++] =
+		    (struct cached_stmt){ .key = sql, .sql = xstrdup(sql), .nparams = nparams };
+	return rc;
+}
+
+static int query(void *conn, const char *sql, const struct store_value *args, int nargs,
+                 struct store_rows **rows)
+{
+	struct conn *c = conn;
+	const char **values = xcalloc((size_t)nargs + 1, sizeof(*values));
+	Oid *types = xcalloc((size_t)nargs + 1, sizeof(*types));
+	char(*ints)[24] = xcalloc((size_t)nargs + 1, sizeof(*ints));
+	for (int i = 0; i < nargs; i++) {
+		if (args[i].type == STORE_INT) {
+			snprintf(ints[i], sizeof(ints[i]), "%lld", (long long)args[i].i);
+			values[i] = ints[i];
+			types[i] = INT8OID;
+		} else if (args[i].type == STORE_TEXT) {
+			values[i] = args[i].s;
+		}
+	}
+	char name[16] = "";
+	int rc = prepare(c, sql, types, nargs, name);
+	PGresult *res = NULL;
+	if (rc == 0) {
+		res = PQexecPrepared(c->pg, name, nargs, values, NULL, NULL, 0);
+		ExecStatusType s = PQresultStatus(res);
+		if (s != PGRES_COMMAND_OK && s != PGRES_TUPLES_OK)
+			rc = report(c->pg, res, sql);
+	}
+	/* An unnamed statement lasts only until the next one: nothing to free. */
+	free(values);
+	free(types);
+	free(ints);
+	if (rc < 0) {
+		PQclear(res);
+		return rc;
+	}
+	struct rows *r = xcalloc(1, sizeof(*r));
+	*r = (struct rows){
+		.base.be = &store_postgres, .res = res, .row = -1, .nrows = PQntuples(res)
+	};
+	*rows = &r->base;
+	return 0;
+}
+
+static int next(struct store_rows *rows)
+{
+	struct rows *r = (struct rows *)rows;
+	if (r->row + 1 >= r->nrows)
+		return 0;
+	r->row++;
+	return 1;
+}
+
+static bool is_null(struct store_rows *rows, int col)
+{
+	struct rows *r = (struct rows *)rows;
+	return PQgetisnull(r->res, r->row, col) != 0;
+}
+
+/* Booleans come as t and f: 1 and 0, as SQLite has them. */
+static int64_t get_int(struct store_rows *rows, int col)
+{
+	struct rows *r = (struct rows *)rows;
+	const char *v = PQgetvalue(r->res, r->row, col);
+	if (v[0] == 't' || v[0] == 'f')
+		return v[0] == 't';
+	return strtoll(v, NULL, 10);
+}
+
+static const char *text(struct store_rows *rows, int col)
+{
+	struct rows *r = (struct rows *)rows;
+	return PQgetvalue(r->res, r->row, col);
+}
+
+static int changes(struct store_rows *rows)
+{
+	return atoi(PQcmdTuples(((struct rows *)rows)->res));
+}
+
+static void rows_free(struct store_rows *rows)
+{
+	struct rows *r = (struct rows *)rows;
+	PQclear(r->res);
+	free(r);
+}
+
+/* The whole file in one simple-protocol exchange (several statements), in a transaction
+ * with the row that records it: DDL is transactional in PostgreSQL. */
+static int apply(struct store_tx *tx, const struct embed_file *f, int version, int64_t now_ms)
+{
+	struct conn *c = tx->conn;
+	int rc = begin(c, true);
+	if (rc < 0)
+		return rc;
+	rc = exec_plain(c, f->data);
+	if (rc == 0)
+		rc = store_record_migration(tx, f, version, now_ms);
+	/* Statements prepared before may name what the migration changed. */
+	if (rc == 0)
+		rc = exec_plain(c, "COMMIT; DEALLOCATE ALL");
+	if (rc < 0)
+		rollback(c);
+	forget_statements(c);
+	return rc;
+}
+
+const struct store_backend store_postgres = {
+	.name = "postgres",
+	.migrations = embed_migrations_postgres,
+	.connect = open_conn,
+	.disconnect = close_conn,
+	.begin = begin,
+	.commit = commit,
+	.rollback = rollback,
+	.savepoint = savepoint,
+	.savepoint_end = savepoint_end,
+	.is_tx_lost = is_tx_lost,
+	.query = query,
+	.next = next,
+	.is_null = is_null,
+	.get_int = get_int,
+	.text = text,
+	.changes = changes,
+	.rows_free = rows_free,
+	.apply = apply,
+};
