@@ -273,9 +273,11 @@ static int read_routed(struct store_tx *tx, int64_t id, struct routed *out)
 	int rc = store_query(tx,
 	                     "SELECT v.account_id, v.channel_id, ch.kind, v.status = 'routing',"
 	                     " v.routing_attempts,"
-	                     " c.name, coalesce(v.team_id, 0), coalesce(v.assignee_id, 0)"
-	                     " FROM conversations v JOIN channels ch ON ch.id = v.channel_id"
-	                     " JOIN contacts c ON c.id = v.contact_id WHERE v.id = $1",
+	                     " coalesce(nullif(c.name, i.external_id), ''), coalesce(v.team_id, 0),"
+	                     " coalesce(v.assignee_id, 0) FROM conversations v"
+	                     " JOIN channels ch ON ch.id = v.channel_id"
+	                     " JOIN contacts c ON c.id = v.contact_id"
+	                     " JOIN contact_identities i ON i.id = v.identity_id WHERE v.id = $1",
 	                     STORE_ARGS(SV_INT(id)), &r);
 	if (rc < 0)
 		return rc;

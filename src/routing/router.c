@@ -36,7 +36,9 @@ static void put_name(struct buf *b, const char *name)
 }
 
 /* The template with its placeholders filled in, in one pass: what is put in is never read
- * again, so a contact called "{team}" stays "{team}". */
+ * again, so a contact called "{team}" stays "{team}". A contact with no name of their own
+ * leaves no gap: the spaces before {contact_name} go with it ("¡Hola {contact_name}!" is
+ * "¡Hola!"). */
 static char *fill(const char *template, const struct router_event *ev, const char *team)
 {
 	struct buf b = BUF_INIT;
@@ -44,10 +46,14 @@ static char *fill(const char *template, const struct router_event *ev, const cha
 	while (route_placeholder_find(template, pos, &start, &end)) {
 		buf_append(&b, template + pos, start - pos);
 		if (end - start == strlen("{team}") &&
-		    memcmp(template + start, "{team}", end - start) == 0)
+		    memcmp(template + start, "{team}", end - start) == 0) {
 			put_name(&b, team);
-		else
+		} else if (ev->contact_name != NULL && ev->contact_name[0] != '\0') {
 			put_name(&b, ev->contact_name);
+		} else {
+			while (b.len > 0 && b.data[b.len - 1] == ' ')
+				b.data[--b.len] = '\0';
+		}
 		pos = end;
 	}
 	buf_puts(&b, template + pos);

@@ -222,6 +222,8 @@ test('transfer, assign, unassign, resolve, reopen, snooze, note and tags, in the
     'Bruno resolved it',
     'Bruno reopened it',
     'Bruno resolved it',
+    // His reply took the unassigned conversation of his team.
+    'Bruno assigned it to Bruno',
     'Bruno added a note',
     "Bruno tagged it 'vip'",
     "Bruno tagged it 'a-b_2'",
@@ -229,8 +231,17 @@ test('transfer, assign, unassign, resolve, reopen, snooze, note and tags, in the
   ]);
   assert.match(events[5].text, /^Bruno snoozed it until \d{4}-\d\d-\d\d \d\d:\d\d UTC$/);
   assert.deepEqual(events.map((e) => e.kind), ['transfer', 'assignment', 'transfer', 'assignment',
-    'assignment', 'status', 'status', 'status', 'status', 'status', 'note', 'tag', 'tag', 'tag']);
+    'assignment', 'status', 'status', 'status', 'status', 'status', 'assignment', 'note', 'tag', 'tag', 'tag']);
   assert.equal(events[0].user_id, ana.user.id);
+  // Each line's structure, for the inbox to say it in its reader's language.
+  assert.deepEqual(events.map((e) => e.line.code), ['transferred', 'assigned', 'transferred', 'assigned',
+    'unassigned', 'snoozed', 'reopened', 'resolved', 'reopened', 'resolved', 'assigned', 'noted', 'tagged', 'tagged',
+    'untagged']);
+  assert.deepEqual(events[0].line, { code: 'transferred', actor: 'Ana', from: null, to: 'Ventas' });
+  assert.deepEqual(events[2].line, { code: 'transferred', actor: 'Ana', from: 'Ventas', to: 'Soporte' });
+  assert.deepEqual(events[13].line, { code: 'tagged', actor: 'Bruno', tag: 'a-b_2' });
+  const until = events[5].text.match(/until (\S+) (\S+) UTC/);
+  assert.ok(Math.abs(events[5].line.until - Date.parse(`${until[1]}T${until[2]}Z`)) < 60_000);
 });
 
 test('an action during routing ends it: a human always wins', async () => {

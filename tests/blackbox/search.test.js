@@ -129,6 +129,7 @@ test('a database migrated with messages already in it is searchable', async () =
     ALTER TABLE events DROP COLUMN is_for_visitor;
     ALTER TABLE api_tokens DROP COLUMN expires_at;
     ALTER TABLE api_tokens DROP COLUMN revoke_on_password_change;
+    ALTER TABLE conversation_events DROP COLUMN detail; ALTER TABLE teams DROP COLUMN reply_assigns;
     DELETE FROM schema_migrations WHERE version >= 11;`);
   assert.equal(sql(old, "SELECT count(*) FROM sqlite_master WHERE name LIKE '%fts%'"), '0');
   old = await startServer({ dir: old.dir, env: f.env });

@@ -354,3 +354,39 @@ test('the main screens pass axe at phone and desktop widths; screenshots of them
     await s.stop();
   }
 });
+
+test('your profile: an agent changes their name and their password; a wrong current password changes nothing', async () => {
+  const agent = await agentClient(server, admin, 'perfil@example.com', 'Pere Fil');
+  const page = await openPage(browser, server, { path: '/profile' });
+  await logIn(page, 'perfil@example.com', 'agent-password-123');
+  await page.getByRole('heading', { level: 1, name: en['profile.title'] }).waitFor();
+  await assertAllTextTranslated(page, 'en', ['Pere Fil', 'PF']);
+  await page.getByLabel(en['profile.name.label'], { exact: true }).fill('Pere Filgueira');
+  await page.getByRole('button', { name: en['profile.name.save'] }).click();
+  await toast(page, en['profile.name.saved'].replace('{name}', 'Pere Filgueira'));
+  await page.locator('.me-name', { hasText: 'Pere Filgueira' }).waitFor();
+  assert.equal((await agent.get('/api/v1/me')).json.user.name, 'Pere Filgueira');
+
+  // A wrong current password, or two new ones that differ: refused, and the old one still works.
+  const form = page.locator('form', { has: page.getByLabel(en['profile.password.current']) });
+  await page.getByLabel(en['profile.password.current']).fill('not-my-password');
+  await page.getByLabel(en['profile.password.new'], { exact: true }).fill('a-new-password-456');
+  await page.getByLabel(en['profile.password.again']).fill('a-new-password-456');
+  await page.getByRole('button', { name: en['profile.password.save'] }).click();
+  await form.locator('.form-error', { hasText: en['profile.password.wrong'] }).waitFor();
+  await page.getByLabel(en['profile.password.current']).fill('agent-password-123');
+  await page.getByLabel(en['profile.password.again']).fill('a-new-password-789');
+  await page.getByRole('button', { name: en['profile.password.save'] }).click();
+  await form.locator('.form-error', { hasText: en['profile.password.mismatch'] }).waitFor();
+  assert.equal((await new Client(server.url).login('perfil@example.com', 'agent-password-123')).email, 'perfil@example.com');
+
+  await page.getByLabel(en['profile.password.again']).fill('a-new-password-456');
+  await page.getByRole('button', { name: en['profile.password.save'] }).click();
+  await page.getByText(en['profile.password.done']).waitFor();
+  await page.locator('input[type=password]').waitFor();
+  await logIn(page, 'perfil@example.com', 'a-new-password-456');
+  assert.equal((await agent.get('/api/v1/me')).status, 401, 'the old session ended');
+  await assertAccessible(page);
+  assertNoErrors(page);
+  await page.context().close();
+});

@@ -459,3 +459,22 @@ test('migration 0010 keeps every channel, conversation and reference of an exist
   const fk = spawnSync('sqlite3', [db, "PRAGMA foreign_keys=ON; INSERT INTO conversations (account_id, channel_id, contact_id, identity_id, status, last_activity_at, created_at, updated_at) VALUES (1, 99, 1, 1, 'resolved', 0, 0, 0);"], { encoding: 'utf8' });
   assert.match(fk.stderr, /FOREIGN KEY constraint failed/);
 });
+
+test('{contact_name} of a visitor who gave no name leaves no gap: "¡Hola!", and "¡Hola Marta!" with one', async () => {
+  const greeting = { ...MENU, welcome_message: '¡Hola {contact_name}! ¿Con qué área quieres hablar? 1 Soporte 2 Ventas' };
+  assert.equal((await admin.put('/api/v1/routing', greeting)).status, 200);
+  try {
+    const anonymous = visitor();
+    await anonymous.start();
+    assert.equal((await anonymous.send('buenas')).status, 201);
+    const [, welcome] = await anonymous.waitForReply(/Con qué área/, 'the welcome');
+    assert.equal(welcome.text, '¡Hola! ¿Con qué área quieres hablar? 1 Soporte 2 Ventas');
+    const named = visitor();
+    await named.start({ name: 'Marta' });
+    assert.equal((await named.send('buenas')).status, 201);
+    const [, hello] = await named.waitForReply(/Con qué área/, 'the welcome');
+    assert.equal(hello.text, '¡Hola Marta! ¿Con qué área quieres hablar? 1 Soporte 2 Ventas');
+  } finally {
+    assert.equal((await admin.put('/api/v1/routing', MENU)).status, 200);
+  }
+});

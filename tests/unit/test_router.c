@@ -482,15 +482,17 @@ struct placeholder_row {
 	const char *want;
 };
 
-/* A contact's name is put in as it is, never read again for placeholders. */
+/* A contact's name is put in as it is, never read again for placeholders; none takes the
+ * spaces before it along ("¡Hola {contact_name}!" is "¡Hola!"). */
 static const struct placeholder_row placeholder_rows[] = {
 	{ "Lucía", "A Lucía / Ventas" },
 	{ "{team}", "A {team} / Ventas" },
 	{ "{contact_name}", "A {contact_name} / Ventas" },
 	{ "{contact_name}{team}", "A {contact_name}{team} / Ventas" },
 	{ "<b>Ana</b> & 'Co'", "A <b>Ana</b> & 'Co' / Ventas" },
-	{ "", "A  / Ventas" },
-	{ NULL, "A  / Ventas" },
+	/* No name of their own: no gap where it would be. */
+	{ "", "A / Ventas" },
+	{ NULL, "A / Ventas" },
 };
 
 static void test_placeholders(void **state)
