@@ -94,6 +94,13 @@ test('channels: each kind connects from its form; the page shows the webhook URL
   const urls = (await admin.get('/api/v1/channels')).json.channels.map((c) => c.webhook_url);
   await assertAllTextTranslated(page, 'en', [me, ...urls, ...Object.values(CHANNELS).map((c) => c.name)]);
   await assertAccessible(page);
+  // After a reload each card still shows the address to paste into the provider, with a copy button.
+  await page.reload();
+  for (const c of (await admin.get('/api/v1/channels')).json.channels.filter((x) => x.webhook_url)) {
+    const card = page.locator('.channel', { has: page.getByRole('heading', { level: 3, name: c.name, exact: true }) });
+    await card.locator('code', { hasText: c.webhook_url }).waitFor();
+    assert.equal(await card.getByRole('button', { name: en['channels.copyUrl'] }).count(), 1);
+  }
 
   // Removing asks first, then the channel is listed as removed.
   const messenger = (await admin.get('/api/v1/channels')).json.channels.find((c) => c.kind === 'messenger');
