@@ -24,7 +24,8 @@ void cli_usage_error(const char *cmd, const char *fmt, ...)
  * so that one set of flags and environment works for every command). */
 static bool is_for_command(const struct command *cmd, const char *flag)
 {
-	static const char *const shared[] = { "db", "secret-key-file", "public-url", "busy-timeout" };
+	static const char *const shared[] = { "db", "secret-key-file", "public-url",
+		                              "busy-timeout" };
 	if (strcmp(cmd->name, "serve") == 0)
 		return true;
 	for (size_t i = 0; i < sizeof(shared) / sizeof(shared[0]); i++)
