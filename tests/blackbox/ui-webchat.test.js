@@ -193,3 +193,16 @@ test('Settings → Channels connects a web chat and shows the code to paste', as
   await page.context().close();
   await server.stop();
 });
+
+test('demo mode: the passwords are the last lines the server printed, and the login page says where they are', async () => {
+  const lines = demo.stdout.trim().split('\n');
+  const listening = lines.findIndex((l) => /listening on/.test(l));
+  assert.ok(listening >= 0 && lines.slice(listening + 1).some((l) => /ana@demo\.local\s+password:/.test(l)),
+    `the passwords after "listening": ${demo.stdout}`);
+  for (const [locale, words] of [['es-ES', es], ['en-GB', catalogue('en')]]) {
+    const page = await openPage(browser, demo, { path: '/login', locale });
+    await page.getByText(words['login.demoHint']).waitFor();
+    assertNoErrors(page);
+    await page.context().close();
+  }
+});
