@@ -123,6 +123,12 @@ test('the customer chats in the demo shop; the agents see it live; routing and a
   await composer.fill('Hola, soy Bruno: ¿me dices el número de factura?');
   await composer.press('Enter');
   await w.replies.filter({ hasText: 'soy Bruno' }).waitFor();
+  // Who answers, and when: the agent by name, routing's menu as the assistant.
+  assert.equal(await w.replies.filter({ hasText: 'soy Bruno' }).locator('.who').textContent(), 'Bruno');
+  assert.equal(await w.replies.filter({ hasText: WELCOME }).locator('.who').textContent(), 'Asistente');
+  assert.match(await w.replies.filter({ hasText: 'soy Bruno' }).locator('time').textContent(), /^\d\d:\d\d$/);
+  await w.mine.first().locator('time').waitFor();
+  assert.match(await w.mine.first().locator('time').textContent(), /^\d\d:\d\d$/);
   const replyId = (await bruno.get(`/api/v1/conversations/${conv.id}/messages`)).json.messages
     .find((m) => m.text === 'Hola, soy Bruno: ¿me dices el número de factura?' && m.sender === 'agent').id;
   await screenshot(page, 'webchat-demo-desktop');
