@@ -353,8 +353,9 @@ test('screenshots of Channels and Routing at phone and desktop widths, passing a
       await logIn(page);
       await page.getByRole('heading', { level: 3, name: 'WhatsApp Tienda' }).waitFor();
       await assertAccessible(page);
+      const urls = (await boss.get('/api/v1/channels')).json.channels.map((c) => c.webhook_url);
       await assertAllTextTranslated(page, 'es', ['WhatsApp Tienda', 'Página de Facebook', 'Instagram @tienda', 'Admin',
-        'Soporte', 'Ventas', 'Contabilidad']);
+        'Soporte', 'Ventas', 'Contabilidad', ...urls]);
       await screenshot(page, `settings-channels-${size}`);
       await page.goto(`${s.url}/settings/routing`);
       await page.getByLabel(es['routing.try.label']).fill('Quiero comprar unas zapatillas');
