@@ -12,6 +12,7 @@
 
 #include "core/log.h"
 #include "events/events.h"
+#include "media/media.h"
 
 static const char *const type_names[] = {
 	[INBOUND_TYPE_TEXT] = "text",         [INBOUND_TYPE_REPLY] = "reply",
@@ -270,6 +271,10 @@ static int ingest_message(struct store_tx *tx, const struct channel *ch,
 		rc = find_conversation(tx, ch, is_inbound, now, &p);
 	if (rc >= 0)
 		rc = insert_message(tx, ch, &p, ev, is_inbound, now, &c->message_id);
+	if (rc >= 0)
+		rc =
+		    media_queue(tx, ch->account_id, ch->id, c->message_id, type_names[ev->msg.type],
+		                ev->msg.media_ref, ev->msg.media_mime, now, &c->media);
 	if (rc < 0)
 		return rc;
 	c->stored++;
@@ -381,6 +386,7 @@ static int run_job(struct store_tx *tx, void *arg)
 		j->counts.edits += c.edits;
 		j->counts.ignored += c.ignored;
 		j->counts.queued += c.queued;
+		j->counts.media += c.media;
 	}
 	if (rc == 0 && j->also != NULL)
 		rc = j->also(tx, j);

@@ -22,6 +22,7 @@ struct ingest_counts {
 	size_t edits;
 	size_t ignored;     /* understood but not for the inbox (logged) */
 	size_t queued;      /* replies routing queued: wake the outbox after commit */
+	size_t media;       /* files to fetch: wake the scheduler after commit */
 	int64_t message_id; /* the last message event's message, new or already stored */
 };
 

@@ -18,6 +18,7 @@
 #include "demo.h"
 #include "http/http.h"
 #include "inbox/inbox.h"
+#include "media/media.h"
 
 void cli_make_parent_dir(const char *path)
 {
@@ -112,21 +113,35 @@ static int seed_demo(struct store *st, const struct seal *seal, const struct con
 	return 0;
 }
 
-/* The timers the scheduler runs: work at due times kept in the database. */
-static const struct scheduler_job timers[] = {
-	{ "snooze", conversation_snooze_next_end, conversation_wake_snoozed },
-};
-
 /* Stops what started (each stop takes NULL), the last started first, then the store and key. */
 static void stop_workers(struct app *app, struct seal *seal)
 {
 	pool_stop(app->hashing);
-	scheduler_stop(app->scheduler);
 	events_hub_stop(app->events);
 	poller_stop(app->poller);
+	scheduler_stop(app->scheduler);
 	outbox_worker_stop(app->outbox);
+	file_store_close(app->files);
 	store_close(app->store);
 	seal_free(seal);
+}
+
+/* The file store: the configured folder, or "files" beside the SQLite database. */
+static int open_files(struct config *c, struct file_store **out, struct error *e)
+{
+	const char *db = config_sqlite_path(c);
+	if (c->files_dir[0] == '\0') {
+		const char *slash = db != NULL ? strrchr(db, '/') : NULL;
+		if (db == NULL)
+			snprintf(c->files_dir, sizeof(c->files_dir), "./var/files");
+		else if (slash == NULL)
+			snprintf(c->files_dir, sizeof(c->files_dir), "files");
+		else
+			snprintf(c->files_dir, sizeof(c->files_dir), "%.*s/files",
+			         (int)(slash - db), db);
+	}
+	cli_make_parent_dir(c->files_dir);
+	return file_store_open_dir(c->files_dir, out, e);
 }
 
 int cli_serve(const struct command *cmd, struct config *c, char **pos)
@@ -156,14 +171,24 @@ int cli_serve(const struct command *cmd, struct config *c, char **pos)
 	pthread_sigmask(SIG_BLOCK, &stop, NULL);
 	signal(SIGPIPE, SIG_IGN);
 	struct app app = { .store = st, .config = c, .seal = seal };
+	struct media_fetcher fetcher = { .store = st, .seal = seal, .config = c };
+	/* The timers the scheduler runs: work at due times kept in the database. */
+	const struct scheduler_job timers[] = {
+		{ "snooze", conversation_snooze_next_end, conversation_wake_snoozed, NULL, NULL },
+		{ "media", media_fetch_next_due, NULL, media_fetch_work, &fetcher },
+	};
+	token_generate(fetcher.owner);
+	int rc = open_files(c, &app.files, &e);
+	fetcher.files = app.files;
 	/* A few logins wait for each hashing thread (a fraction of a second); more get 503. */
-	app.hashing = pool_start(hashers, 4 * hashers, &e);
+	app.hashing = rc == 0 ? pool_start(hashers, 4 * hashers, &e) : NULL;
 	app.outbox = app.hashing ? outbox_worker_start(st, seal, c, &e) : NULL;
-	app.poller = app.outbox ? poller_start(st, seal, c, app.outbox, &e) : NULL;
-	app.events = app.poller ? events_hub_start(st, c, &e) : NULL;
 	app.scheduler =
-	    app.events ? scheduler_start(st, timers, sizeof(timers) / sizeof(timers[0]), &e) : NULL;
-	struct http_server *srv = app.scheduler ? http_server_start(&app, http_route, &e) : NULL;
+	    app.outbox ? scheduler_start(st, timers, sizeof(timers) / sizeof(timers[0]), &e) : NULL;
+	app.poller =
+	    app.scheduler ? poller_start(st, seal, c, app.outbox, app.scheduler, &e) : NULL;
+	app.events = app.poller ? events_hub_start(st, c, &e) : NULL;
+	struct http_server *srv = app.events ? http_server_start(&app, http_route, &e) : NULL;
 	if (srv == NULL) {
 		free(demo_told);
 		stop_workers(&app, seal);

@@ -45,6 +45,13 @@ const struct config_item config_items[] = {
 	  "milliseconds a request's headers may take to arrive, 100-600000 (20000)" },
 	{ "demo", "CENTRALITA_DEMO",
 	  "1: on a new database, create a demo account (printed at start) and serve /demo (0)" },
+	{ "files-dir", "CENTRALITA_FILES_DIR",
+	  "folder for media files (\"files\" beside the SQLite database, ./var/files otherwise)" },
+	{ "media-max-bytes", "CENTRALITA_MEDIA_MAX_BYTES",
+	  "lowers the largest file of every kind to this many bytes, 1-104857600 (images 5 MB,"
+	  " audio and video 16 MB, documents 100 MB)" },
+	{ "media-timeout", "CENTRALITA_MEDIA_TIMEOUT",
+	  "seconds one request of a file's download may take, 1-3600 (300)" },
 	{ NULL, NULL, NULL },
 };
 
@@ -69,6 +76,7 @@ void config_defaults(struct config *c)
 	c->streams_per_address = 500;
 	c->connections_per_address = 1000;
 	c->header_timeout_ms = 20000;
+	c->media_timeout_s = 300;
 }
 
 static int copy_value(char *dst, size_t size, const char *value)
@@ -207,6 +215,18 @@ static int set_item(struct config *c, int item, const char *value, const char **
 		*expected = "a folder holding index.html";
 		return has_index_html(value) ? copy_value(c->web_dir, sizeof(c->web_dir), value)
 		                             : -1;
+	}
+	if (strcmp(flag, "files-dir") == 0) {
+		*expected = "a folder path";
+		return copy_value(c->files_dir, sizeof(c->files_dir) - 64, value);
+	}
+	if (strcmp(flag, "media-max-bytes") == 0) {
+		*expected = "bytes, from 1 to 104857600";
+		return parse_int(value, 1, 104857600, &c->media_max_bytes);
+	}
+	if (strcmp(flag, "media-timeout") == 0) {
+		*expected = "seconds, from 1 to 3600";
+		return parse_int(value, 1, 3600, &c->media_timeout_s);
 	}
 	if (strcmp(flag, "login-address-failures") == 0) {
 		*expected = "a whole number from 1 to 1000000";

@@ -21,6 +21,7 @@ static const struct {
 	{ ERR_CONFLICT, "conflict", 409 },
 	{ ERR_TOO_LARGE, "payload_too_large", 413 },
 	{ ERR_MEDIA_TYPE, "unsupported_media_type", 415 },
+	{ ERR_RANGE, "range_not_satisfiable", 416 },
 	{ ERR_UNPROCESSABLE, "unprocessable", 422 },
 	{ ERR_RATE_LIMITED, "too_many_attempts", 429 },
 	{ ERR_INTERNAL, "internal_error", 500 },

@@ -24,6 +24,7 @@ enum err {
 	ERR_INTERNAL = -14,       /* 500 */
 	ERR_UNAVAILABLE = -15,    /* 503: the store is busy or full; try again */
 	ERR_MEDIA_TYPE = -16,     /* 415: a JSON endpoint's body sent as something else */
+	ERR_RANGE = -17,          /* 416: a Range outside the file */
 };
 
 struct error {

@@ -52,6 +52,9 @@ int api_cursor_decode(const char *text, int64_t *at, int64_t *id, struct error *
 
 void api_health(struct http_request *req, struct http_response *res);
 
+/* api_media.c */
+void api_message_media(struct http_request *req, struct http_response *res);
+
 void api_webhook_verify(struct http_request *req, struct http_response *res);
 void api_webhook_meta(struct http_request *req, struct http_response *res);
 void api_webhook_telegram(struct http_request *req, struct http_response *res);

@@ -144,7 +144,8 @@ void api_contacts_export(struct http_request *req, struct http_response *res)
 	}
 	res->status = 200;
 	res->content_type = "text/csv; charset=utf-8";
-	res->content_disposition = "attachment; filename=\"contacts.csv\"";
+	snprintf(res->content_disposition, sizeof(res->content_disposition),
+	         "attachment; filename=\"contacts.csv\"");
 }
 
 static int attributes(struct http_request *req, struct store_tx *tx, void *arg, json_t **answer,

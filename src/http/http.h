@@ -17,6 +17,7 @@
 #include "core/token.h"
 #include "events/events.h"
 #include "inbox/inbox.h"
+#include "media/media.h"
 #include "outbox/outbox.h"
 #include "poller/poller.h"
 #include "scheduler/scheduler.h"
@@ -37,6 +38,7 @@ struct app {
 	struct events_hub *events;    /* the event stream's subscriptions */
 	struct scheduler *scheduler;  /* woken after a commit that set a due time */
 	struct pool *hashing;         /* where passwords are checked and hashed (core/pool.h) */
+	struct file_store *files;     /* media files' bytes (media/media.h) */
 };
 
 struct http_request {
@@ -61,12 +63,19 @@ struct http_response {
 	char set_cookie[256];
 	int retry_after; /* seconds; 0 for none */
 	/* For answers other than the API's (the web UI's files, the event stream, downloads). */
-	const char *cache_control;       /* NULL: no-store */
-	const char *csp;                 /* a Content-Security-Policy, or NULL */
-	char etag[TOKEN_HASH_LEN + 2];   /* quoted; empty for none */
-	struct events_sub *stream;       /* the event stream: the body is read from it, not body */
-	const char *content_disposition; /* a download's, or NULL */
-	const char *cors_origin;         /* the visitor API: an Origin allowed to read the answer */
+	const char *cache_control;     /* NULL: no-store */
+	const char *csp;               /* a Content-Security-Policy, or NULL */
+	char etag[TOKEN_HASH_LEN + 2]; /* quoted; empty for none */
+	struct events_sub *stream;     /* the event stream: the body is read from it, not body */
+	char content_disposition[512]; /* a download's, or "" */
+	const char *cors_origin;       /* the visitor API: an Origin allowed to read the answer */
+	/* A stored file's answer: file_len bytes of file_fd (taken: closed after the answer)
+	 * from file_offset, instead of body. */
+	bool has_file;
+	int file_fd;
+	uint64_t file_offset;
+	uint64_t file_len;
+	char content_range[80]; /* "bytes a-b/size" (206) or "bytes *\/size" (416); "" for none */
 };
 
 typedef void (*http_handler)(struct http_request *req, struct http_response *res);

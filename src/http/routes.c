@@ -55,6 +55,7 @@ static const struct route routes[] = {
 	{ "POST", "/api/v1/conversations/:id/messages", USER, api_reply },
 	{ "POST", "/api/v1/conversations/:id/messages/:id/retry", USER, api_message_retry },
 	{ "POST", "/api/v1/conversations/:id/routing", USER, api_back_to_routing },
+	{ "GET", "/api/v1/messages/:id/media", USER, api_message_media },
 	{ "GET", "/api/v1/outbox/stats", ADMIN, api_outbox_stats },
 	{ "GET", "/api/v1/events", USER, api_events },
 	{ "GET", "/api/v1/routing", ADMIN, api_routing_get },

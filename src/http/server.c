@@ -75,8 +75,12 @@ static enum MHD_Result queue(struct MHD_Connection *c, struct exchange *x,
 	char *data = buf_take(&res->body);
 	struct MHD_Response *r =
 	    res->stream != NULL ? sse_response(res->stream)
-	                        : MHD_create_response_from_buffer(len, data, MHD_RESPMEM_MUST_FREE);
-	if (r == NULL || res->stream != NULL)
+	    : res->has_file ? MHD_create_response_from_fd_at_offset64(res->file_len, res->file_fd,
+	                                                              res->file_offset)
+	                    : MHD_create_response_from_buffer(len, data, MHD_RESPMEM_MUST_FREE);
+	if (r == NULL && res->has_file)
+		close(res->file_fd);
+	if (r == NULL || res->stream != NULL || res->has_file)
 		free(data);
 	if (r == NULL)
 		return MHD_NO;
@@ -89,9 +93,13 @@ static enum MHD_Result queue(struct MHD_Connection *c, struct exchange *x,
 		MHD_add_response_header(r, MHD_HTTP_HEADER_ETAG, res->etag);
 	if (res->csp != NULL)
 		MHD_add_response_header(r, MHD_HTTP_HEADER_CONTENT_SECURITY_POLICY, res->csp);
-	if (res->content_disposition != NULL)
+	if (res->content_disposition[0] != '\0')
 		MHD_add_response_header(r, MHD_HTTP_HEADER_CONTENT_DISPOSITION,
 		                        res->content_disposition);
+	if (res->content_range[0] != '\0')
+		MHD_add_response_header(r, MHD_HTTP_HEADER_CONTENT_RANGE, res->content_range);
+	if (res->has_file || res->content_range[0] != '\0')
+		MHD_add_response_header(r, MHD_HTTP_HEADER_ACCEPT_RANGES, "bytes");
 	MHD_add_response_header(r, "X-Content-Type-Options", "nosniff");
 	MHD_add_response_header(r, "X-Frame-Options", "DENY");
 	MHD_add_response_header(r, "Referrer-Policy", "no-referrer");

@@ -81,6 +81,8 @@ static void answer(struct ingest_job *j, int rc)
 		                          "duplicates", (json_int_t)j->counts.duplicates));
 	if (rc == 0 && j->counts.queued > 0)
 		outbox_worker_wake(req->app->outbox);
+	if (rc == 0 && j->counts.media > 0)
+		scheduler_wake(req->app->scheduler); /* the files are fetched after this answer */
 	webhook_free(h);
 	http_resume(req, &res);
 }

@@ -198,8 +198,11 @@ int message_list(struct store_tx *tx, const struct actor *who, int64_t conversat
 	    "SELECT m.id, m.conversation_id, m.direction, m.sender, coalesce(m.author_id, 0),"
 	    " m.type, m.raw_type, m.text, m.details, m.status, coalesce(m.error_code, 0),"
 	    " m.error_title, coalesce(m.edited_at, 0), m.created_at, coalesce(u.name, ''),"
-	    " coalesce(o.state, ''), coalesce(o.attempts, 0), coalesce(o.next_attempt_at, 0),"
-	    " o.last_error FROM messages m LEFT JOIN users u ON u.id = m.author_id"
+	    " coalesce(md.state, ''), md.error, coalesce(f.sha256, ''), coalesce(f.size, 0),"
+	    " coalesce(f.mime_type, ''), coalesce(o.state, ''), coalesce(o.attempts, 0),"
+	    " coalesce(o.next_attempt_at, 0), o.last_error"
+	    " FROM messages m LEFT JOIN users u ON u.id = m.author_id"
+	    " LEFT JOIN media md ON md.message_id = m.id LEFT JOIN files f ON f.sha256 = md.sha256"
 	    " LEFT JOIN outbox o ON o.message_id = m.id"
 	    " WHERE m.conversation_id = $1 AND ($2 = 0 OR m.id < $2)"
 	    " ORDER BY m.id DESC LIMIT $3",
@@ -227,10 +230,15 @@ int message_list(struct store_tx *tx, const struct actor *who, int64_t conversat
 		m->edited_at = store_int(r, 12);
 		m->created_at = store_int(r, 13);
 		snprintf(m->author_name, sizeof(m->author_name), "%s", store_text(r, 14));
-		snprintf(m->outbox_state, sizeof(m->outbox_state), "%s", store_text(r, 15));
-		m->attempts = store_int(r, 16);
-		m->next_attempt_at = store_int(r, 17);
-		m->last_error = text_or_null(r, 18);
+		snprintf(m->media_state, sizeof(m->media_state), "%s", store_text(r, 15));
+		m->media_error = text_or_null(r, 16);
+		snprintf(m->file_sha256, sizeof(m->file_sha256), "%s", store_text(r, 17));
+		m->file_size = store_int(r, 18);
+		snprintf(m->file_mime, sizeof(m->file_mime), "%s", store_text(r, 19));
+		snprintf(m->outbox_state, sizeof(m->outbox_state), "%s", store_text(r, 20));
+		m->attempts = store_int(r, 21);
+		m->next_attempt_at = store_int(r, 22);
+		m->last_error = text_or_null(r, 23);
 	}
 	store_rows_free(r);
 	if (rc < 0) {
@@ -249,9 +257,42 @@ void message_list_free(struct message *list, size_t n)
 		free(list[i].text);
 		free(list[i].details);
 		free(list[i].error_title);
+		free(list[i].media_error);
 		free(list[i].last_error);
 	}
 	free(list);
+}
+
+static void read_file(struct store_rows *r, void *item)
+{
+	struct message_file *f = item;
+	snprintf(f->state, sizeof(f->state), "%s", store_text(r, 0));
+	snprintf(f->sha256, sizeof(f->sha256), "%s", store_text(r, 1));
+	f->size = store_int(r, 2);
+	snprintf(f->mime_type, sizeof(f->mime_type), "%s", store_text(r, 3));
+	json_t *details = json_loads(store_text(r, 4), 0, NULL);
+	const char *name = json_string_value(json_object_get(details, "file_name"));
+	f->file_name = name != NULL ? xstrdup(name) : NULL;
+	json_decref(details);
+}
+
+int message_file_get(struct store_tx *tx, const struct actor *who, int64_t id,
+                     struct message_file *out, struct error *e)
+{
+	memset(out, 0, sizeof(*out));
+	int rc = store_get_row(
+	    tx,
+	    "SELECT md.state, coalesce(f.sha256, ''), coalesce(f.size, 0),"
+	    " coalesce(f.mime_type, ''), coalesce(m.details, '{}') FROM messages m"
+	    " JOIN conversations v ON v.id = m.conversation_id"
+	    " JOIN media md ON md.message_id = m.id LEFT JOIN files f ON f.sha256 = md.sha256"
+	    " WHERE" CONVERSATION_VISIBLE " AND m.id = $4",
+	    STORE_ARGS(SV_INT(who->account_id), SV_INT(who->user_id),
+	               SV_INT(who->role == ROLE_ADMIN), SV_INT(id)),
+	    read_file, out);
+	if (rc == ERR_NOT_FOUND)
+		return error_set(e, rc, "no such file");
+	return store_failed(e, rc);
 }
 
 int conversation_back_to_routing(struct store_tx *tx, const struct actor *who, int64_t id,
@@ -670,8 +711,9 @@ static json_t *json_named(int64_t id, const char *name)
 	return id > 0 ? json_pack("{s:I,s:s}", "id", (json_int_t)id, "name", name) : json_null();
 }
 
-/* The media keys of a message's details, pulled out into their own object (null: none). */
-static json_t *take_media(json_t *details)
+/* The media keys of a message's details, pulled out into their own object with the state of
+ * its file (null: none). */
+static json_t *take_media(const struct message *m, json_t *details)
 {
 	static const char *const keys[][2] = { { "media_ref", "ref" },
 		                               { "media_mime", "mime_type" },
@@ -683,6 +725,21 @@ static json_t *take_media(json_t *details)
 			json_object_set(media, keys[i][1], v);
 			json_object_del(details, keys[i][0]);
 		}
+	}
+	if (m->media_state[0] != '\0') {
+		char url[64];
+		bool is_ready = strcmp(m->media_state, "ready") == 0;
+		snprintf(url, sizeof(url), "/api/v1/messages/%lld/media", (long long)m->id);
+		json_object_set_new(media, "url", is_ready ? json_string(url) : json_null());
+		json_object_set_new(media, "state", json_string(m->media_state));
+		json_object_set_new(media, "error",
+		                    m->media_error ? json_string(m->media_error) : json_null());
+		json_object_set_new(media, "size",
+		                    is_ready ? json_integer(m->file_size) : json_null());
+		json_object_set_new(media, "sha256",
+		                    is_ready ? json_string(m->file_sha256) : json_null());
+		if (is_ready)
+			json_object_set_new(media, "mime_type", json_string(m->file_mime));
 	}
 	if (json_object_size(media) > 0)
 		return media;
@@ -709,7 +766,7 @@ json_t *message_json(const struct message *m)
 	json_t *details = m->details ? json_loads(m->details, 0, NULL) : NULL;
 	if (details == NULL)
 		details = json_object();
-	json_t *media = take_media(details);
+	json_t *media = take_media(m, details);
 	bool is_failed = m->error_code != 0 || m->error_title != NULL;
 	return json_pack("{s:I,s:I,s:s,s:s,s:o,s:s,s:o,s:o,s:o,s:o,s:s,s:o,s:o,s:I,s:o}", "id",
 	                 (json_int_t)m->id, "conversation_id", (json_int_t)m->conversation_id,

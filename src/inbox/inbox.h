@@ -159,6 +159,12 @@ struct message {
 	char *error_title;
 	int64_t edited_at;
 	int64_t created_at;
+	/* Its file (media/), when it has one: media_state "" when not. */
+	char media_state[8]; /* pending, ready, failed */
+	char *media_error;   /* failed: why */
+	char file_sha256[65];
+	int64_t file_size;
+	char file_mime[128];
 	/* While in the outbox: its state there (pending, sending, failed; "" once out of it),
 	 * the failed attempts, when the next is due and the last failure's reason (owned). */
 	char outbox_state[16];
@@ -195,6 +201,19 @@ int conversation_back_to_routing(struct store_tx *tx, const struct actor *who, i
 int message_list(struct store_tx *tx, const struct actor *who, int64_t conversation_id,
                  int64_t before_id, int limit, struct message **out, size_t *n, struct error *e);
 void message_list_free(struct message *list, size_t n);
+
+/* A media message's file, as an actor may see it. */
+struct message_file {
+	char state[8]; /* pending, ready, failed */
+	char sha256[65];
+	int64_t size;
+	char mime_type[128];
+	char *file_name; /* the customer's name for it, or NULL; to free */
+};
+/* The file of message id under the conversation's visibility rule: ERR_NOT_FOUND when who
+ * may not see the message or it has no file. */
+int message_file_get(struct store_tx *tx, const struct actor *who, int64_t id,
+                     struct message_file *out, struct error *e);
 /* A conversation and a message as the API answers them; now decides window_open. */
 json_t *conversation_json(const struct conversation *c, int64_t now);
 json_t *message_json(const struct message *m);

@@ -43,6 +43,7 @@ struct poller {
 	const struct seal *seal;
 	const struct config *config;
 	struct outbox_worker *outbox;
+	struct scheduler *scheduler; /* fetches the files of stored messages */
 	pthread_t thread;
 	CURLM *multi;
 	atomic_bool is_stopping;
@@ -241,8 +242,10 @@ static void finish_updates(struct poller *p, struct bot *b, long status, int64_t
 		b->failures = 0;
 		bool is_quick_empty = events->count == 0 && now - b->started_at < QUICK_EMPTY_MS;
 		b->next_at = is_quick_empty ? now + QUICK_EMPTY_MS : now;
-		if (stored > 0)
+		if (stored > 0) {
 			outbox_worker_wake(p->outbox);
+			scheduler_wake(p->scheduler);
+		}
 	}
 	inbound_list_free(events);
 }
@@ -338,13 +341,15 @@ static void *run(void *arg)
 }
 
 struct poller *poller_start(struct store *st, const struct seal *seal, const struct config *config,
-                            struct outbox_worker *outbox, struct error *e)
+                            struct outbox_worker *outbox, struct scheduler *scheduler,
+                            struct error *e)
 {
 	struct poller *p = xcalloc(1, sizeof(*p));
 	p->st = st;
 	p->seal = seal;
 	p->config = config;
 	p->outbox = outbox;
+	p->scheduler = scheduler;
 	p->multi = curl_multi_init();
 	if (thread_start(&p->thread, "poller", run, p) != 0) {
 		curl_multi_cleanup(p->multi);

@@ -11,6 +11,7 @@
 #include "core/err.h"
 #include "core/seal.h"
 #include "outbox/outbox.h"
+#include "scheduler/scheduler.h"
 #include "store/store.h"
 
 #define POLL_TIMEOUT_S      25   /* getUpdates long-poll timeout */
@@ -20,7 +21,8 @@
 struct poller;
 
 struct poller *poller_start(struct store *st, const struct seal *seal, const struct config *config,
-                            struct outbox_worker *outbox, struct error *e);
+                            struct outbox_worker *outbox, struct scheduler *scheduler,
+                            struct error *e);
 /* Tells the poller the Telegram channels changed (added, removed). Safe from any thread. */
 void poller_wake(struct poller *p);
 void poller_stop(struct poller *p);

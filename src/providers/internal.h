@@ -91,6 +91,10 @@ void send_reason_named(struct send_result *out, const char *template, const char
 /* True for answers worth another try: none (0), 1xx, 408, 429, 5xx. */
 bool http_is_transient(long http_status);
 
+/* send.c */
+/* 0 when token is 1 to 4096 visible ASCII characters, all in allowed (NULL: any). */
+int request_check_token(const char *token, const char *allowed, struct error *e);
+
 /* graph.c */
 /* Classify an answer from the Graph API (WhatsApp, Messenger, Instagram). */
 void graph_classify(enum channel_kind kind, long http_status, const json_t *root,

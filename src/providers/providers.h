@@ -301,6 +301,42 @@ void channel_send_classify(enum channel_kind kind, long http_status, const char 
                            struct send_result *out);
 
 /* ------------------------------------------------------------------------------------------
+ * Fetching a customer's file (providers/media.c): where its bytes are, as data; the media
+ * fetcher (media/) performs the requests. WhatsApp: GET {graph}/{version}/{media id} with the
+ * channel's token answers the file's URL (good for 5 minutes), MIME type, SHA-256 and size;
+ * Telegram: getFile answers a file_path under {api}/file/bot<token>/; Messenger and Instagram
+ * give the file's URL in the webhook itself.
+ */
+
+struct media_source {
+	char *url;         /* the file's bytes */
+	char *url_for_log; /* url with any credential in it replaced by "<token>" */
+	bool is_bearer;    /* send the channel's token with the GET (WhatsApp) */
+	char *mime_type;   /* the provider's word, NULL when it gave none */
+	unsigned char sha256[32];
+	bool has_sha256;
+	int64_t size; /* bytes, -1 when not told */
+};
+
+/* The request that asks where a file is; *out is NULL (and 0 returned) for Messenger and
+ * Instagram, whose ref is the URL already. ERR_INVALID for a ref or token that could leave
+ * its place in the URL or a header. s->recipient and s->text are not used. */
+int media_lookup_new(const struct channel_send *s, const char *ref, struct channel_request **out,
+                     struct error *e);
+/*
+ * Where the file is, from the lookup's answer (http_status 0: no answer; ignored, with body,
+ * for Messenger and Instagram, whose ref is the URL): 0 with *src filled (free it with
+ * media_source_clear), or -1 with *out saying why and whether another try may do better.
+ */
+int media_source_read(const struct channel_send *s, const char *ref, long http_status,
+                      const char *body, size_t len, struct media_source *src,
+                      struct send_result *out);
+void media_source_clear(struct media_source *src);
+/* A MIME type as "type/subtype" of token characters, lowercased and without parameters (to
+ * free), or NULL when s (may be NULL) is not one: safe in a header. */
+char *media_mime_clean(const char *s);
+
+/* ------------------------------------------------------------------------------------------
  * Long texts: split on word boundaries into parts that each fit one provider message.
  */
 

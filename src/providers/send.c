@@ -51,7 +51,7 @@ static int check_version(const char *version, struct error *e)
 	return 0;
 }
 
-static int check_token(const char *token, const char *allowed, struct error *e)
+int request_check_token(const char *token, const char *allowed, struct error *e)
 {
 	size_t len = token != NULL ? strlen(token) : 0;
 	if (len == 0 || len > TOKEN_MAX || !is_visible_ascii(token) ||
@@ -101,11 +101,11 @@ static int check_send(const struct channel_send *s, struct error *e)
 	if (s->kind == CHANNEL_WHATSAPP &&
 	    (rc = check_number(s->channel_id, false, "the phone number id", e)) < 0)
 		return rc;
-	if ((rc = check_token(s->token,
-	                      is_telegram ? "0123456789:_-abcdefghijklmnopqrstuvwxyz"
-	                                    "ABCDEFGHIJKLMNOPQRSTUVWXYZ"
-	                                  : NULL,
-	                      e)) < 0)
+	if ((rc = request_check_token(s->token,
+	                              is_telegram ? "0123456789:_-abcdefghijklmnopqrstuvwxyz"
+	                                            "ABCDEFGHIJKLMNOPQRSTUVWXYZ"
+	                                          : NULL,
+	                              e)) < 0)
 		return rc;
 	if ((rc = check_number(s->recipient, is_telegram, "the recipient", e)) < 0)
 		return rc;

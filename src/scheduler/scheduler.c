@@ -43,6 +43,20 @@ static int next_due(struct scheduler *s, int64_t *earliest)
 	return rc;
 }
 
+/* A job that works outside transactions: one piece, when its work is due. */
+static int work_due(struct scheduler *s, const struct scheduler_job *job, int64_t now,
+                    struct error *e)
+{
+	int64_t due = 0;
+	struct store_tx *tx = store_begin(s->store, STORE_READ);
+	int rc = tx != NULL ? job->next_due(tx, &due, e)
+	                    : error_set(e, ERR_UNAVAILABLE, "the database is not available");
+	store_rollback(tx);
+	if (rc == 0 && due > 0 && due <= now)
+		rc = job->work(s, job->arg, now, e);
+	return rc;
+}
+
 /* Runs every job whose work is due at now, each in its own write transaction. */
 static int run_due(struct scheduler *s, int64_t now)
 {
@@ -50,6 +64,14 @@ static int run_due(struct scheduler *s, int64_t now)
 	for (size_t i = 0; i < s->njobs; i++) {
 		struct error e;
 		int64_t due = 0;
+		if (s->jobs[i].run == NULL) {
+			int rc = work_due(s, &s->jobs[i], now, &e);
+			if (rc < 0) {
+				log_warn("scheduler: %s: %s", s->jobs[i].name, e.message);
+				failed = rc;
+			}
+			continue;
+		}
 		struct store_tx *tx = store_begin(s->store, STORE_WRITE);
 		int rc = tx != NULL
 		             ? s->jobs[i].next_due(tx, &due, &e)
@@ -92,7 +114,7 @@ static void sleep_until(struct scheduler *s, int64_t until)
 	pthread_mutex_unlock(&s->lock);
 }
 
-static bool is_stopping(struct scheduler *s)
+bool scheduler_is_stopping(struct scheduler *s)
 {
 	pthread_mutex_lock(&s->lock);
 	bool stopping = s->is_stopping;
@@ -104,7 +126,7 @@ static void *run(void *arg)
 {
 	struct scheduler *s = arg;
 	prctl(PR_SET_NAME, "scheduler");
-	while (!is_stopping(s)) {
+	while (!scheduler_is_stopping(s)) {
 		int64_t now = clock_now_ms(), due = 0;
 		int rc = next_due(s, &due);
 		if (rc == 0 && due > 0 && due <= now)

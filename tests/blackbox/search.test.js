@@ -125,7 +125,7 @@ test('a database migrated with messages already in it is searchable', async () =
   assert.equal(triggers.split('\n').length, 6);
   sql(old, `${triggers.split('\n').map((t) => `DROP TRIGGER ${t};`).join(' ')}
     DROP TABLE messages_fts; DROP TABLE contacts_fts; DROP INDEX conversations_contact;
-    DROP TABLE routing_teams; DROP INDEX conversations_snoozed;
+    DROP TABLE routing_teams; DROP INDEX conversations_snoozed; DROP TABLE media; DROP TABLE files;
     ALTER TABLE events DROP COLUMN is_for_visitor;
     ALTER TABLE api_tokens DROP COLUMN expires_at;
     ALTER TABLE api_tokens DROP COLUMN revoke_on_password_change;

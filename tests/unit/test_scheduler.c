@@ -1,6 +1,7 @@
 /*
  * scheduler/: a job whose work is due runs, in a write transaction that is committed, and a
- * due time set later is picked up on scheduler_wake(). Waits are on a condition (with a
+ * due time set later is picked up on scheduler_wake(); a job that works outside transactions
+ * can write in its own and is ended by scheduler_stop(). Waits are on a condition (with a
  * generous deadline), never a fixed sleep.
  */
 #include <pthread.h>
@@ -55,7 +56,7 @@ static int run(struct store_tx *tx, int64_t now, struct error *e)
 	return 0;
 }
 
-static const struct scheduler_job jobs[] = { { "test", next_due, run } };
+static const struct scheduler_job jobs[] = { { .name = "test", .next_due = next_due, .run = run } };
 
 /* Waits until the job has run `runs` times; false after 10 s. */
 static bool wait_runs(int runs)
@@ -121,10 +122,58 @@ static void test_runs_what_is_due(void **state)
 	test_db_remove(path);
 }
 
+/* A job that works outside transactions: it writes in a transaction of its own (none is held
+ * for it), then waits for the network until the scheduler stops, which ends its wait. */
+static int work(struct scheduler *s, void *arg, int64_t now, struct error *e)
+{
+	struct store *st = arg;
+	struct store_tx *tx = store_begin(st, STORE_WRITE);
+	int rc = tx != NULL
+	             ? store_exec(tx, "INSERT INTO runs (at) VALUES ($1)", STORE_ARGS(SV_INT(now)))
+	             : ERR_UNAVAILABLE;
+	rc = rc >= 0 ? store_commit(tx) : (store_rollback(tx), rc);
+	if (rc < 0)
+		return store_failed(e, rc);
+	pthread_mutex_lock(&job.lock);
+	job.runs++;
+	pthread_cond_broadcast(&job.ran);
+	pthread_mutex_unlock(&job.lock);
+	while (!scheduler_is_stopping(s))
+		nanosleep(&(struct timespec){ .tv_nsec = 5000000 }, NULL);
+	return 0;
+}
+
+static void test_work_outside_transactions_ends_on_stop(void **state)
+{
+	(void)state;
+	test_db_new(path, sizeof(path), "test_scheduler_work");
+	struct store *st;
+	struct error e;
+	assert_int_equal(store_open(path, 3, 5000, &st, &e), 0);
+	struct store_tx *tx = store_begin(st, STORE_WRITE);
+	assert_true(store_exec(tx, "CREATE TABLE runs (at BIGINT)", STORE_NO_ARGS) >= 0);
+	assert_int_equal(store_commit(tx), 0);
+	const struct scheduler_job working[] = {
+		{ .name = "work", .next_due = next_due, .work = work, .arg = st },
+	};
+	pthread_mutex_lock(&job.lock);
+	job.runs = 0;
+	pthread_mutex_unlock(&job.lock);
+	set_due(clock_now_ms() - 1000);
+	struct scheduler *s = scheduler_start(st, working, 1, &e);
+	assert_non_null(s);
+	assert_true(wait_runs(1));
+	assert_int_equal(count_runs(st), 1);
+	scheduler_stop(s); /* returns: the work saw the stop */
+	store_close(st);
+	test_db_remove(path);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_runs_what_is_due),
+		cmocka_unit_test(test_work_outside_transactions_ends_on_stop),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -1,11 +1,12 @@
 // A fake of the providers' send APIs on one local port: the Graph API's WhatsApp Cloud API and
 // Messenger Platform (Messenger and Instagram) send endpoints, and the Telegram Bot API methods
-// Centralita calls. One base URL serves as both CENTRALITA_GRAPH_API_URL and
+// Centralita calls, plus the customers' files each provider lets a business download (see
+// addMedia). One base URL serves as both CENTRALITA_GRAPH_API_URL and
 // CENTRALITA_TELEGRAM_API_URL. It records every request, answers as the providers document,
 // and lets a test inject failures. It listens on 127.0.0.1 only and never calls out, except
 // when a test asks it to deliver a Telegram webhook to a URL the code under test registered.
 import http from 'node:http';
-import { randomBytes } from 'node:crypto';
+import { createHash, randomBytes } from 'node:crypto';
 import { EventEmitter } from 'node:events';
 
 export const KINDS = Object.freeze(['whatsapp', 'messenger', 'instagram', 'telegram']);
@@ -184,7 +185,7 @@ const nonEmptyString = (v) => typeof v === 'string' && v.length > 0;
 
 // Telegram method names are case-insensitive.
 const TELEGRAM_METHODS = new Map(
-  ['sendMessage', 'getMe', 'setWebhook', 'deleteWebhook', 'getWebhookInfo', 'getUpdates'].map((m) => [m.toLowerCase(), m]),
+  ['sendMessage', 'getMe', 'setWebhook', 'deleteWebhook', 'getWebhookInfo', 'getUpdates', 'getFile'].map((m) => [m.toLowerCase(), m]),
 );
 const TELEGRAM_TOKEN = /^\d+:[A-Za-z0-9_-]+$/;
 const UPDATE_TYPES = ['message', 'edited_message', 'channel_post', 'edited_channel_post', 'callback_query'];
@@ -223,6 +224,7 @@ class FakeProvider extends EventEmitter {
     this._waiters = new Set();
     this._seq = 0;
     this._idSeq = 0;
+    this._media = new Map(); // ref (WhatsApp media id, Telegram file_id, Meta URL) → file
     this._stopped = false;
     for (const [kind, list] of Object.entries(tokens)) for (const t of list) this.allowToken(kind, t);
     this.server = http.createServer((req, res) => this._onRequest(req, res));
@@ -305,6 +307,114 @@ class FakeProvider extends EventEmitter {
   // Answers normally, ms later.
   delayNext(n, ms, match = {}) {
     return this._addRule(n, match, { type: 'delay', ms });
+  }
+
+  // Keeps the next n matching requests waiting, unanswered, until rule.release() answers
+  // them as usual: for "the webhook was answered before the download finished".
+  holdNext(n, match = {}) {
+    const rule = this._addRule(n, match, { type: 'hold' });
+    rule.held = [];
+    rule.release = () => {
+      rule.cancel();
+      for (const go of rule.held.splice(0)) go();
+    };
+    return rule;
+  }
+
+  // ---- customers' files ---------------------------------------------------------------------
+  // addMedia(kind, { bytes, mimeType, fileName, sha256, fileSize }) makes a file the provider
+  // serves the way it documents, and returns { ref, ... } where ref is what a webhook names:
+  //   whatsapp: a media id; GET /{version}/{id} with the channel's Bearer token answers
+  //     { messaging_product, url, mime_type, sha256, file_size, id }, and GET url with the same
+  //     token answers the bytes;
+  //   messenger, instagram: the attachment's payload.url, a CDN link needing no token;
+  //   telegram: a file_id; getFile answers { file_id, file_unique_id, file_size, file_path },
+  //     and GET /file/bot<token>/<file_path> answers the bytes.
+  // sha256 and fileSize override what the lookup announces (to test a mismatch or a size
+  // over a limit). removeMedia(ref) makes the provider forget the file (expired).
+  // Requests are recorded with op 'mediaLookup' or 'mediaDownload', for the rules above.
+
+  addMedia(kind, { bytes, mimeType = 'application/octet-stream', fileName, sha256, fileSize } = {}) {
+    if (!KINDS.includes(kind)) throw new Error(`unknown provider kind ${kind}`);
+    if (!Buffer.isBuffer(bytes)) throw new Error('addMedia needs bytes (a Buffer)');
+    const n = ++this._idSeq;
+    const secret = randomBytes(12).toString('hex');
+    const ext = { 'image/jpeg': 'jpg', 'audio/ogg': 'oga', 'application/pdf': 'pdf', 'video/mp4': 'mp4' }[mimeType] ?? 'bin';
+    const file = {
+      kind, bytes, mimeType, fileName,
+      sha256: sha256 ?? createHash('sha256').update(bytes).digest('hex'),
+      fileSize: fileSize ?? bytes.length,
+      cdnPath: `/cdn/${secret}/${encodeURIComponent(fileName ?? `file_${n}.${ext}`)}`,
+    };
+    if (kind === 'whatsapp') file.ref = String(1000000000000000 + n);
+    else if (kind === 'telegram') {
+      file.ref = `BQACAgQAAxkBAAI${secret}`;
+      file.filePath = `${mimeType.startsWith('image/') ? 'photos' : mimeType.startsWith('audio/') ? 'voice' : 'documents'}/file_${n}.${ext}`;
+    } else file.ref = `${this.url}${file.cdnPath}?_nc_cat=1&oh=${secret}`;
+    this._media.set(file.ref, file);
+    return { ...file };
+  }
+
+  removeMedia(ref) {
+    this._media.delete(ref);
+    return this;
+  }
+
+  _mediaByCdn(path) {
+    return [...this._media.values()].find((f) => f.cdnPath === path && f.kind !== 'telegram');
+  }
+
+  _mediaByTelegramPath(token, path) {
+    return [...this._media.values()].find((f) => f.kind === 'telegram' && f.filePath === path);
+  }
+
+  _serveFile(rec, res, file) {
+    if (rec.outcome !== 'pending' || res.destroyed) return;
+    res.writeHead(200, { 'content-type': file.mimeType, 'content-length': file.bytes.length });
+    res.end(file.bytes);
+    rec.status = 200;
+    rec.accepted = true;
+    this._finish(rec, 'answered');
+  }
+
+  _routeMediaLookup(rec, version, id) {
+    rec.kind = 'whatsapp';
+    rec.op = 'mediaLookup';
+    rec.version = version;
+    rec.token = headerToken(rec.headers);
+    rec.tokenVia = rec.token ? 'header' : null;
+    return (res) => {
+      const fail = (f) => this._answer(rec, res, f.status, f.body);
+      if (rec.method !== 'GET') return fail(failures.graphError({ code: 100, subcode: 33, type: 'GraphMethodException', message: `Unsupported ${rec.method.toLowerCase()} request.` }));
+      if (!rec.token) return fail(failures.missingToken());
+      if (!this._tokenAllowed('whatsapp', rec.token)) return fail(failures.invalidToken());
+      const file = this._media.get(id);
+      if (!file || file.kind !== 'whatsapp') {
+        return fail(failures.graphError({ code: 100, subcode: 33, type: 'GraphMethodException',
+          message: `Unsupported get request. Object with ID '${id}' does not exist, cannot be loaded due to missing permissions, or does not support this operation.` }));
+      }
+      file.token = rec.token;
+      this._answer(rec, res, 200, { messaging_product: 'whatsapp', url: `${this.url}${file.cdnPath}?ext=${Date.now()}`,
+        mime_type: file.mimeType, sha256: file.sha256, file_size: String(file.fileSize), id });
+    };
+  }
+
+  _routeMediaDownload(rec) {
+    rec.op = 'mediaDownload';
+    const tg = /^\/file\/bot([^/]*)\/(.+)$/.exec(rec.path);
+    const file = tg ? this._mediaByTelegramPath(safeDecode(tg[1]), tg[2]) : this._mediaByCdn(rec.path);
+    rec.kind = tg ? 'telegram' : file?.kind ?? null;
+    rec.token = tg ? safeDecode(tg[1]) : headerToken(rec.headers);
+    return (res) => {
+      const notFound = () => this._answer(rec, res, 404, '<html><body><h1>404 Not Found</h1></body></html>', { 'content-type': 'text/html' });
+      if (rec.method !== 'GET' || !file) return notFound();
+      // WhatsApp's media URLs take the same token as the lookup; a CDN link takes none.
+      if (file.kind === 'whatsapp' && (!rec.token || rec.token !== file.token)) {
+        return this._answer(rec, res, 401, failures.invalidToken().body);
+      }
+      if (tg && !this._tokenAllowed('telegram', rec.token)) return this._answer(rec, res, 401, failures.telegramUnauthorized().body);
+      this._serveFile(rec, res, file);
+    };
   }
 
   setLatency(ms) {
@@ -500,6 +610,7 @@ class FakeProvider extends EventEmitter {
       const a = rule.action;
       if (a.type === 'close') return this._finish(rec, 'closed', () => req.socket.destroy());
       if (a.type === 'hang') return this._finish(rec, 'hung');
+      if (a.type === 'hold') return rule.held.push(() => this._later(delay, () => route(res)));
       if (a.type === 'reset') rec.resetting = true;
       if (a.type === 'delay') delay += a.ms;
       if (a.type === 'respond') {
@@ -554,6 +665,9 @@ class FakeProvider extends EventEmitter {
 
   // Works out what the request is, fills the record, and returns the function that answers it.
   _route(rec) {
+    if (/^\/(?:cdn|file)\//.test(rec.path)) return this._routeMediaDownload(rec);
+    const lookup = /^\/(v\d+(?:\.\d+)?)\/(\d+)\/?$/.exec(rec.path);
+    if (lookup) return this._routeMediaLookup(rec, lookup[1], lookup[2]);
     const tg = /^\/bot([^/]*)\/([^/]+)\/?$/.exec(rec.path);
     if (tg) return this._routeTelegram(rec, safeDecode(tg[1]), tg[2]);
     const graph = /^\/(?:(v\d+(?:\.\d+)?)\/)?([^/]+)\/messages\/?$/.exec(rec.path);
@@ -670,6 +784,7 @@ class FakeProvider extends EventEmitter {
     const params = { ...rec.query, ...(isObject(rec.body) ? rec.body : {}) };
     rec.params = params;
     if (TELEGRAM_TOKEN.test(token)) rec.account = token.split(':')[0];
+    if (method === 'getFile') rec.op = 'mediaLookup';
     if (method === 'sendMessage') {
       rec.op = 'send';
       rec.to = params.chat_id != null && params.chat_id !== '' ? String(params.chat_id) : null;
@@ -696,6 +811,13 @@ class FakeProvider extends EventEmitter {
           return send(200, { ok: true, result: t._webhookInfo(bot) });
         case 'getUpdates':
           return t._getUpdates(bot, params, rec, res, send);
+        case 'getFile': {
+          const file = this._media.get(String(params.file_id ?? ''));
+          if (!file || file.kind !== 'telegram') return fail(telegramError(400, 'Bad Request: invalid file_id'));
+          // Bots may download files of up to 20 MB; getFile refuses bigger ones.
+          if (file.fileSize > 20 * 1024 * 1024) return fail(telegramError(400, 'Bad Request: file is too big'));
+          return send(200, { ok: true, result: { file_id: file.ref, file_unique_id: `AQAD${file.ref.slice(-8)}`, file_size: file.fileSize, file_path: file.filePath } });
+        }
       }
     };
   }

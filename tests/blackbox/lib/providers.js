@@ -109,3 +109,45 @@ export async function customerWrites(server, kind, from, text, { name = 'Cliente
   return Number(sql(server, `SELECT v.id FROM conversations v JOIN contact_identities i ON i.id = v.identity_id
     JOIN channels ch ON ch.id = v.channel_id WHERE i.external_id = '${from}' AND ch.kind = '${kind}' AND ch.is_active = 1 ORDER BY v.id DESC LIMIT 1`));
 }
+
+// A customer sends a file the fake provider serves (ref: what fake.addMedia() answered), as the
+// provider's webhook carries it (file: { type, mimeType, fileName, bytes }); Telegram's is
+// posted to the webhook the server registered with the fake. Resolves with the stored
+// message's id and its conversation's.
+export async function customerSends(server, fake, kind, ref, file, from = String(34611000000 + ++sequence)) {
+  const id = `media-${process.pid}-${++sequence}`;
+  const now = Date.now();
+  let r;
+  if (kind === 'whatsapp') {
+    const type = file.type;
+    const media = { id: ref, mime_type: file.mimeType, sha256: 'ignored-by-the-fetch' };
+    if (file.fileName) media.filename = file.fileName;
+    if (type === 'audio') media.voice = true;
+    r = await postMeta(server, kind, JSON.stringify({ object: 'whatsapp_business_account', entry: [{ id: '1', changes: [{ field: 'messages', value: {
+      messaging_product: 'whatsapp', metadata: { display_phone_number: '1', phone_number_id: CHANNELS.whatsapp.phone_number_id },
+      contacts: [{ profile: { name: 'Lucía' }, wa_id: from }],
+      messages: [{ from, id: `wamid.${id}`, timestamp: String(Math.floor(now / 1000)), type, [type]: media }] } }] }] }));
+  } else if (kind === 'telegram') {
+    const chat = Number(from.slice(-9));
+    const message = { message_id: sequence, from: { id: chat, is_bot: false, first_name: 'Marta' }, chat: { id: chat, first_name: 'Marta', type: 'private' },
+      date: Math.floor(now / 1000) };
+    if (file.type === 'image') message.photo = [{ file_id: 'small-ignored', file_unique_id: 's', file_size: 10, width: 9, height: 6 },
+      { file_id: ref, file_unique_id: 'l', file_size: file.bytes.length, width: 96, height: 64 }];
+    else if (file.type === 'audio') message.voice = { file_id: ref, file_unique_id: 'v', duration: 1, mime_type: 'audio/ogg', file_size: file.bytes.length };
+    else message.document = { file_id: ref, file_unique_id: 'd', file_name: file.fileName, mime_type: file.mimeType, file_size: file.bytes.length };
+    // Posted the way Telegram posts to the webhook the server registered, to this server.
+    const hook = fake.telegram.webhook(CHANNELS.telegram.bot_token);
+    const res = await fetch(server.url + new URL(hook.url).pathname, { method: 'POST', body: JSON.stringify({ update_id: 100000 + sequence, message }),
+      headers: { 'content-type': 'application/json', 'x-telegram-bot-api-secret-token': hook.secret_token } });
+    r = { status: res.status, text: await res.text() };
+  } else {
+    const page = kind === 'messenger' ? CHANNELS.messenger.page_id : CHANNELS.instagram.instagram_account_id;
+    const type = { image: 'image', audio: 'audio', document: 'file' }[file.type];
+    r = await postMeta(server, kind, JSON.stringify({ object: kind === 'messenger' ? 'page' : 'instagram', entry: [{ id: page, time: now, messaging: [
+      { sender: { id: from }, recipient: { id: page }, timestamp: now, message: { mid: `m_${id}`, attachments: [{ type, payload: { url: ref } }] } }] }] }));
+  }
+  assert.equal(r.status, 200, r.text);
+  const message = Number(sql(server, `SELECT max(m.id) FROM messages m JOIN channels c ON c.id = m.channel_id WHERE c.kind = '${kind}' AND m.direction = 'in'`));
+  const conversation = Number(sql(server, `SELECT conversation_id FROM messages WHERE id = ${message}`));
+  return { message, conversation };
+}

@@ -1,6 +1,7 @@
 // The thread's log: customer and agent messages with delivery ticks (and the provider's
 // reason when one failed), routing's messages, the timeline's lines and notes between them
-// by time, replies still being sent, and older pages on demand. Customer text is always text.
+// by time, replies still being sent, and older pages on demand, with each message's file
+// (inbox/media.js). Customer text is always text.
 // It opens at the newest message and stays pinned to the bottom as messages arrive or the
 // layout changes, unless the agent scrolled up: then "New messages ↓" offers the way down.
 import { errorMessage, get, post } from '../api.js';
@@ -11,6 +12,7 @@ import { icon } from '../ui/icons.js';
 import { notify } from '../ui/toast.js';
 import { timeEl, timeText } from './format.js';
 import { lineText } from './lines.js';
+import { mediaView } from './media.js';
 
 const PAGE = 50;
 
@@ -62,11 +64,12 @@ function undelivered(m, onRetry) {
       onclick: (event) => onRetry(m, event.currentTarget) }, t('inbox.delivery.retryNow')));
 }
 
-function messageItem(m, users, onRetry) {
+function messageItem(m, users, media, onRetry) {
   const side = m.direction === 'in' ? 'in' : m.sender === 'routing' ? 'bot' : 'out';
+  const file = mediaView(m, media);
   return h('li', { class: ['msg', `msg-${side}`], 'data-message-id': m.id, 'data-status': m.status },
-    h('div', { class: 'msg-bubble' },
-      h('p', { class: 'msg-text' }, m.text ?? t('inbox.message.media', { type: m.type }))),
+    h('div', { class: 'msg-bubble' }, file,
+      (m.text || !file) && h('p', { class: 'msg-text' }, m.text ?? t('inbox.message.media', { type: m.type }))),
     h('div', { class: 'msg-meta' },
       side !== 'in' && h('span', { class: 'msg-sender' }, senderName(m, users)),
       timeEl(m.created_at), tick(m)),
@@ -97,6 +100,7 @@ export function createLog({ id, users }) {
   let before; // the id to page back from; null once the first message is loaded
   const pending = [];
   let shownNewest; // the newest message id rendered, to tell when one arrives
+  const media = new Map(); // message id → its file's node (inbox/media.js)
 
   const older = h('button', { type: 'button', class: 'btn btn-ghost btn-small load-older', hidden: true,
     onclick: () => loadOlder() }, t('inbox.thread.older'));
@@ -138,7 +142,7 @@ export function createLog({ id, users }) {
     let next = 0;
     for (const m of messages) {
       for (; next < lines.length && lines[next].created_at < m.created_at; next++) items.push(timelineItem(lines[next], users));
-      items.push(messageItem(m, users, retry));
+      items.push(messageItem(m, users, media, retry));
     }
     items.push(...lines.slice(next).map((e) => timelineItem(e, users)));
     log.replaceChildren(...items, ...pending.map((p) => p.el));
