@@ -63,7 +63,7 @@ function snippet(channel) {
 // The address to paste into Meta's or Telegram's settings, with a copy button.
 function webhookUrl(channel, id) {
   return h('div', { class: 'secret-row' },
-    h('code', { class: 'secret', id }, channel.webhook_url),
+    h('code', { class: 'secret channel-url', id }, channel.webhook_url),
     copyButton(t('channels.copy'), () => channel.webhook_url, t('channels.copyUrl')));
 }
 
