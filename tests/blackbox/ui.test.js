@@ -181,7 +181,7 @@ test('an agent sees the general inbox, their own teams only, and no Settings', a
   const other = await apiTeam('Dirección');
   const page = await openPage(browser, server);
   await logIn(page, 'nora@example.com', 'agent-password-123');
-  assert.deepEqual(await navLinks(page), [en['nav.general'], en['nav.mine'], 'Posventa']);
+  assert.deepEqual(await navLinks(page), [en['nav.general'], en['nav.mine'], 'Posventa', en['profile.title']]);
   assert.equal(await nav(page).getByText(en['nav.settings']).count(), 0);
   await nav(page).getByRole('link', { name: 'Posventa' }).click();
   await headingIs(page, 'Posventa');
