@@ -7,7 +7,7 @@ FUZZ_SECONDS ?= 60
 JOBS       := $(shell nproc)
 SOURCES     = $(shell git ls-files '*.c' '*.h' 2>/dev/null || find src tests -name '*.[ch]')
 
-.PHONY: run test build build-test build-fuzz unit blackbox node-modules screenshots fuzz fuzz-short \
+.PHONY: run test build build-test build-fuzz unit blackbox blackbox-pg node-modules screenshots fuzz fuzz-short \
 	crashtest crashtest-short bench format format-check clean
 
 # make run starts in demo mode (docs/DECISIONS.md); make run CENTRALITA_DEMO=0 does not.
@@ -36,6 +36,11 @@ unit:
 # The browser tests write their screenshots to $(BUILD_TEST)/screenshots, never to the tree.
 blackbox: node-modules
 	CENTRALITA_BIN=$(CURDIR)/$(BUILD_TEST)/centralita node --test tests/blackbox/
+
+# The same suite on PostgreSQL: a throwaway cluster (scripts/with-postgres.sh), a fresh
+# database for each server's data folder (tests/blackbox/lib/server.js).
+blackbox-pg: node-modules
+	scripts/with-postgres.sh sh -c 'CENTRALITA_BIN=$(CURDIR)/$(BUILD_TEST)/centralita node --test tests/blackbox/'
 
 # Refreshes the committed screenshots in docs/screenshots (the README shows them): the
 # browser tests, writing there.

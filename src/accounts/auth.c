@@ -79,12 +79,12 @@ static int count_attempt(struct store_tx *tx, const char *source, const char *em
 	struct store_rows *r;
 	int rc = store_query(
 	    tx,
-	    "INSERT INTO login_throttle (source, email, failures, last_failure_at,"
+	    "INSERT INTO login_throttle AS t (source, email, failures, last_failure_at,"
 	    " locked_until) VALUES ($1, $2, 1, $3, 0)"
 	    " ON CONFLICT (source, email) DO UPDATE SET failures ="
-	    " CASE WHEN locked_until > $3 THEN failures"
-	    " WHEN $3 - last_failure_at > $4 THEN 1 ELSE failures + 1 END,"
-	    " last_failure_at = CASE WHEN locked_until > $3 THEN last_failure_at"
+	    " CASE WHEN t.locked_until > $3 THEN t.failures"
+	    " WHEN $3 - t.last_failure_at > $4 THEN 1 ELSE t.failures + 1 END,"
+	    " last_failure_at = CASE WHEN t.locked_until > $3 THEN t.last_failure_at"
 	    " ELSE $3 END RETURNING failures, locked_until",
 	    STORE_ARGS(SV_TEXT(source), SV_TEXT(email), SV_INT(now), SV_INT(THROTTLE_RESET_MS)),
 	    &r);
@@ -345,7 +345,7 @@ int auth_token_lookup(struct store_tx *tx, const char *token, int64_t now, struc
 	return lookup_actor(tx,
 	                    "SELECT t.account_id, t.user_id, u.role FROM api_tokens t"
 	                    " JOIN users u ON u.id = t.user_id WHERE t.token_hash = $1"
-	                    " AND u.is_active = 1 AND coalesce(t.expires_at > $2, 1)",
+	                    " AND u.is_active = 1 AND (t.expires_at IS NULL OR t.expires_at > $2)",
 	                    STORE_ARGS(SV_TEXT(hash), SV_INT(now)), who, NULL, 0, e);
 }
 

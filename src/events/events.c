@@ -52,7 +52,7 @@ int events_emit(struct store_tx *tx, int64_t conversation_id, const char *kind, 
 	return rc < 0 ? rc : 0;
 }
 
-/* The data is built by SQLite, in the order events_emit would write it: one statement. A
+/* The data is built by the database, in the order events_emit would write it: one statement. A
  * web chat visitor hears of its outgoing messages once they are sent. */
 int events_emit_message(struct store_tx *tx, const char *kind, int64_t message_id, int64_t now)
 {
@@ -61,7 +61,8 @@ int events_emit_message(struct store_tx *tx, const char *kind, int64_t message_i
 	                    "v.team_id, v.assignee_id, $2,"
 	                    " json_object('message_id', m.id, 'direction', m.direction,"
 	                    " 'sender', m.sender, 'status', m.status, 'conversation_id', v.id), $3,"
-	                    " $2 = 'message.updated' AND m.direction = 'out' AND m.status = 'sent'"
+	                    " CASE WHEN $2 = 'message.updated' AND m.direction = 'out'"
+	                    " AND m.status = 'sent' THEN 1 ELSE 0 END"
 	                    " FROM messages m JOIN conversations v ON v.id = m.conversation_id"
 	                    " WHERE m.id = $1",
 	                    STORE_ARGS(SV_INT(message_id), SV_TEXT(kind), SV_INT(now)));

@@ -61,13 +61,13 @@ int canned_list(struct store_tx *tx, int64_t account_id, const char *q,
 	const char *text = q != NULL ? q : "";
 	const char *prefix = text[0] == '/' ? text + 1 : text;
 	void *items;
-	/* lower() folds ASCII letters only, which is the documented match. */
+	/* ascii_lower() folds A-Z only, which is the documented match. */
 	int rc = store_collect(
 	    tx,
 	    "SELECT " CANNED_COLUMNS " FROM canned_responses"
 	    " WHERE account_id = $1 AND ($2 = ''"
-	    " OR substr(shortcut, 1, length($3)) = lower($3)"
-	    " OR instr(lower(text), lower($2)) > 0)"
+	    " OR substr(shortcut, 1, length($3)) = ascii_lower($3)"
+	    " OR instr(ascii_lower(text), ascii_lower($2)) > 0)"
 	    " ORDER BY shortcut LIMIT $4",
 	    STORE_ARGS(SV_INT(account_id), SV_TEXT(text), SV_TEXT(prefix), SV_INT(CANNED_LIST_MAX)),
 	    sizeof(struct canned_response), read_canned, &items, n);

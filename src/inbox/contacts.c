@@ -17,13 +17,16 @@
 
 /*
  * The list's filter after the visibility rule: $4 tag, $5 LIKE pattern, $6 and $7 the cursor.
- * SQLite's LIKE folds ASCII case only, which is what the API promises.
+ * The match folds A-Z only (ascii_lower, as SQLite's LIKE does), which is what the API
+ * promises.
  */
-#define CONTACT_FILTER                                                               \
-	" AND ($4 = '' OR EXISTS (SELECT 1 FROM contact_tags g"                      \
-	" WHERE g.contact_id = k.id AND g.name = $4))"                               \
-	" AND ($5 = '' OR k.name LIKE $5 ESCAPE '\\' OR k.phone LIKE $5 ESCAPE '\\'" \
-	" OR k.email LIKE $5 ESCAPE '\\')"                                           \
+#define CONTACT_LIKE(column) " ascii_lower(" column ") LIKE ascii_lower($5) ESCAPE '\\'"
+#define CONTACT_MATCHES \
+	" (" CONTACT_LIKE("k.name") " OR" CONTACT_LIKE("k.phone") " OR" CONTACT_LIKE("k.email") ")"
+#define CONTACT_FILTER                                          \
+	" AND ($4 = '' OR EXISTS (SELECT 1 FROM contact_tags g" \
+	" WHERE g.contact_id = k.id AND g.name = $4))"          \
+	" AND ($5 = '' OR" CONTACT_MATCHES ")"                  \
 	" AND ($7 = 0 OR k.updated_at < $6 OR (k.updated_at = $6 AND k.id < $7))"
 
 static json_t *text_or_null(struct store_rows *r, int col)

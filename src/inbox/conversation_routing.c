@@ -227,7 +227,8 @@ int routing_save(struct store_tx *tx, int64_t account_id, int64_t user_id, const
 	                "INSERT INTO routing_configs (account_id, document, updated_by, updated_at)"
 	                " VALUES ($1, $2, $3, $4) ON CONFLICT (account_id) DO UPDATE"
 	                " SET document = $2, updated_by = $3,"
-	                " updated_at = max($4, routing_configs.updated_at + 1)",
+	                " updated_at = CASE WHEN $4 > routing_configs.updated_at THEN $4"
+	                " ELSE routing_configs.updated_at + 1 END",
 	                STORE_ARGS(SV_INT(account_id), SV_TEXT(text),
 	                           user_id > 0 ? SV_INT(user_id) : SV_NULL, SV_INT(now)));
 	if (rc >= 0)
@@ -408,13 +409,13 @@ int routing_stats(struct store_tx *tx, int64_t account_id, int64_t from, int64_t
 	struct store_rows *r;
 	json_t *options = json_array();
 	json_int_t welcomed = 0, fell_back = 0, gave_up = 0;
-	int rc =
-	    store_query(tx,
-	                "SELECT outcome, coalesce(option_index, -1), count(*)"
-	                " FROM conversation_events WHERE account_id = $1 AND outcome IS NOT NULL"
-	                " AND created_at >= $2 AND created_at < $3"
-	                " GROUP BY outcome, option_index ORDER BY outcome, option_index",
-	                STORE_ARGS(SV_INT(account_id), SV_INT(from), SV_INT(to)), &r);
+	int rc = store_query(
+	    tx,
+	    "SELECT outcome, coalesce(option_index, -1), count(*)"
+	    " FROM conversation_events WHERE account_id = $1 AND outcome IS NOT NULL"
+	    " AND created_at >= $2 AND created_at < $3"
+	    " GROUP BY outcome, option_index ORDER BY outcome, coalesce(option_index, -1)",
+	    STORE_ARGS(SV_INT(account_id), SV_INT(from), SV_INT(to)), &r);
 	while (rc >= 0 && (rc = store_next(r)) == 1) {
 		const char *outcome = store_text(r, 0);
 		json_int_t n = store_int(r, 2);

@@ -325,16 +325,24 @@ int conversation_back_to_routing(struct store_tx *tx, const struct actor *who, i
 	" AND ($9 = '' OR EXISTS (SELECT 1 FROM conversation_tags g" \
 	" WHERE g.conversation_id = v.id AND g.name = $9))"
 
-/* q: the conversations with a message or a contact that contains it. The trigram indexes
- * give the candidates, LIKE keeps those that really contain it (see search_query). */
-#define CONVERSATION_SEARCH                                                    \
-	" AND v.id IN (SELECT s.conversation_id FROM messages s WHERE s.id IN" \
-	" (SELECT rowid FROM messages_fts WHERE messages_fts MATCH $15)"       \
-	" AND s.text LIKE $10 ESCAPE '\\'"                                     \
-	" UNION SELECT w.id FROM conversations w WHERE w.contact_id IN"        \
-	" (SELECT k.id FROM contacts k WHERE k.id IN"                          \
-	" (SELECT rowid FROM contacts_fts WHERE contacts_fts MATCH $15)"       \
-	" AND (k.name LIKE $10 ESCAPE '\\' OR k.phone LIKE $10 ESCAPE '\\')))"
+/* q: the conversations with a message or a contact that contains it, A-Z folded (SQLite's
+ * LIKE). On SQLite the FTS5 trigram tables give the candidates and LIKE keeps those that
+ * really contain it (see search_query); on PostgreSQL the pg_trgm indexes of ascii_lower()
+ * serve the LIKE itself (migration 0011). */
+#define SEARCH_MATCHES(message_candidates, contact_candidates, like)                       \
+	" AND v.id IN (SELECT s.conversation_id FROM messages s WHERE" message_candidates  \
+	" " like("s.text") " UNION SELECT w.id FROM conversations w WHERE w.contact_id IN" \
+	                   " (SELECT k.id FROM contacts k WHERE" contact_candidates        \
+	                   " (" like("k.name") " OR " like("k.phone") ")))"
+#define SQLITE_LIKE(column)   column " LIKE $10 ESCAPE '\\'"
+#define POSTGRES_LIKE(column) "ascii_lower(" column ") LIKE ascii_lower($10) ESCAPE '\\'"
+#define SQLITE_SEARCH                                                                           \
+	SEARCH_MATCHES(" s.id IN (SELECT rowid FROM messages_fts WHERE messages_fts MATCH $15)" \
+	               " AND",                                                                  \
+	               " k.id IN (SELECT rowid FROM contacts_fts WHERE contacts_fts MATCH $15)" \
+	               " AND",                                                                  \
+	               SQLITE_LIKE)
+#define POSTGRES_SEARCH SEARCH_MATCHES("", "", POSTGRES_LIKE)
 
 /* How many outgoing messages of v were not delivered (OUTBOX_UNDELIVERED). */
 #define UNDELIVERED_SQL                                                    \
@@ -345,7 +353,7 @@ int conversation_back_to_routing(struct store_tx *tx, const struct actor *who, i
 #define PAGE_SQL(ids)                                                                              \
 	"SELECT " CONVERSATION_FIELDS ", coalesce(c.phone, ''), coalesce(t.name, ''),"             \
 	" coalesce(u.name, ''), coalesce(m.id, 0), coalesce(m.direction, ''),"                     \
-	" coalesce(substr(m.text, 1, $14), m.type), coalesce(m.created_at, 0),"                    \
+	" coalesce(substr(m.text, 1, CAST($14 AS INTEGER)), m.type), coalesce(m.created_at, 0),"   \
 	" (SELECT count(*) FROM messages i WHERE i.conversation_id = v.id"                         \
 	" AND i.direction = 'in' AND i.id > v.last_read_message_id), p.total,"                     \
 	" coalesce(m.sender, ''), coalesce(m.author_id, 0), coalesce(a.name, '')," UNDELIVERED_SQL \
@@ -366,11 +374,11 @@ int conversation_back_to_routing(struct store_tx *tx, const struct actor *who, i
 	PAGE_SQL("SELECT id, total FROM (SELECT v.id, v.last_activity_at, count(*) OVER ()" \
 	         " AS total FROM conversations v" index                                     \
 	         " WHERE" CONVERSATION_VISIBLE view search CONVERSATION_FILTER              \
-	         ") v WHERE 1" CURSOR_SQL                                                   \
+	         ") v WHERE TRUE" CURSOR_SQL                                                \
 	         " ORDER BY v.last_activity_at DESC, v.id DESC LIMIT $13")
 #define COUNT_SQL(index, view, search)                              \
 	"SELECT count(*) FROM (SELECT 1 FROM conversations v" index \
-	" WHERE" CONVERSATION_VISIBLE view search CONVERSATION_FILTER " LIMIT $16)"
+	" WHERE" CONVERSATION_VISIBLE view search CONVERSATION_FILTER " LIMIT $16) n"
 #define VIEW_GENERAL_SQL " AND v.team_id IS NULL"
 #define VIEW_MINE_SQL    " AND v.assignee_id = $2"
 #define VIEW_TEAM_SQL    " AND v.team_id = $5"
@@ -380,29 +388,36 @@ int conversation_back_to_routing(struct store_tx *tx, const struct actor *who, i
 
 /*
  * By view (VIEW_VISIBLE and VIEW_ALL differ only in who may ask), then without and with q.
- * The index is named: without statistics SQLite would take conversations_activity for every
- * view (the account, then the order). With q, the matches drive: their conversations are
- * looked up by id and sorted, however few.
+ * SQLite is told the index: without statistics it would take conversations_activity for
+ * every view (the account, then the order). With q, the matches drive: their conversations
+ * are looked up by id and sorted, however few. PostgreSQL's planner has statistics, and no
+ * such syntax.
  */
 #define BY_ACTIVITY " INDEXED BY conversations_activity"
 #define BY_TEAM     " INDEXED BY conversations_team"
 #define BY_ASSIGNEE " INDEXED BY conversations_assignee"
 #define BY_MATCH    " NOT INDEXED"
-#define VIEW_ROW(SQL, SEARCH, index, view)                                        \
-	{                                                                         \
-		SQL(index, view, ""), SEARCH(BY_MATCH, view, CONVERSATION_SEARCH) \
+#define VIEW_ROW(SQL, SEARCH, index, match, search, view)         \
+	{                                                         \
+		SQL(index, view, ""), SEARCH(match, view, search) \
 	}
-#define VIEW_STATEMENTS(SQL, SEARCH)                                   \
-	{                                                              \
-		VIEW_ROW(SQL, SEARCH, BY_ACTIVITY, ""),                \
-		    VIEW_ROW(SQL, SEARCH, BY_TEAM, VIEW_GENERAL_SQL),  \
-		    VIEW_ROW(SQL, SEARCH, BY_ASSIGNEE, VIEW_MINE_SQL), \
-		    VIEW_ROW(SQL, SEARCH, BY_TEAM, VIEW_TEAM_SQL),     \
-		    VIEW_ROW(SQL, SEARCH, BY_ACTIVITY, ""),            \
-		    VIEW_ROW(SQL, SEARCH, "", VIEW_ONE_SQL)            \
+#define VIEW_STATEMENTS(SQL, SEARCH, activity, team, assignee, match, search)      \
+	{                                                                          \
+		VIEW_ROW(SQL, SEARCH, activity, match, search, ""),                \
+		    VIEW_ROW(SQL, SEARCH, team, match, search, VIEW_GENERAL_SQL),  \
+		    VIEW_ROW(SQL, SEARCH, assignee, match, search, VIEW_MINE_SQL), \
+		    VIEW_ROW(SQL, SEARCH, team, match, search, VIEW_TEAM_SQL),     \
+		    VIEW_ROW(SQL, SEARCH, activity, match, search, ""),            \
+		    VIEW_ROW(SQL, SEARCH, "", match, search, VIEW_ONE_SQL)         \
 	}
-static const char *const list_sql[][2] = VIEW_STATEMENTS(LIST_SQL, SEARCH_SQL);
-static const char *const count_sql[][2] = VIEW_STATEMENTS(COUNT_SQL, COUNT_SQL);
+#define DIALECTS(SQL, SEARCH)                                                                    \
+	{                                                                                        \
+		[STORE_SQLITE] = VIEW_STATEMENTS(SQL, SEARCH, BY_ACTIVITY, BY_TEAM, BY_ASSIGNEE, \
+		                                 BY_MATCH, SQLITE_SEARCH),                       \
+		[STORE_POSTGRES] = VIEW_STATEMENTS(SQL, SEARCH, "", "", "", "", POSTGRES_SEARCH) \
+	}
+static const char *const list_sql[][VIEW_ONE + 1][2] = DIALECTS(LIST_SQL, SEARCH_SQL);
+static const char *const count_sql[][VIEW_ONE + 1][2] = DIALECTS(COUNT_SQL, COUNT_SQL);
 
 char *inbox_like_pattern(const char *q)
 {
@@ -531,7 +546,8 @@ int conversation_list(struct store_tx *tx, const struct actor *who,
 	/* The page follows the cursor; the count ignores it. A search counts its matches while
 	 * finding them; the count is read on its own when there is no page to carry it. */
 	int view = f->id != 0 ? VIEW_ONE : (int)f->view;
-	int rc = store_query(tx, list_sql[view][is_search], args, FILTER_ARGS, &r);
+	int rc =
+	    store_query(tx, list_sql[store_dialect(tx)][view][is_search], args, FILTER_ARGS, &r);
 	if (rc < 0)
 		goto out;
 	*total = -1;
@@ -547,7 +563,8 @@ int conversation_list(struct store_tx *tx, const struct actor *who,
 		goto out;
 	args[10] = SV_INT(INT64_MAX);
 	args[11] = SV_INT(INT64_MAX);
-	rc = store_get_int(tx, count_sql[view][is_search], args, FILTER_ARGS, total);
+	rc = store_get_int(tx, count_sql[store_dialect(tx)][view][is_search], args, FILTER_ARGS,
+	                   total);
 out:
 	store_rows_free(r);
 	free(like);
@@ -567,7 +584,7 @@ static int conversation_count(struct store_tx *tx, const struct actor *who,
 {
 	struct store_value args[FILTER_ARGS];
 	filter_args(who, f, "", "", args);
-	int rc = store_get_int(tx, count_sql[f->view][0], args, FILTER_ARGS, n);
+	int rc = store_get_int(tx, count_sql[store_dialect(tx)][f->view][0], args, FILTER_ARGS, n);
 	return store_failed(e, rc);
 }
 
@@ -580,7 +597,7 @@ static int conversation_count_unread(struct store_tx *tx, const struct actor *wh
 	    "SELECT count(*) FROM (SELECT 1 FROM conversations v WHERE" CONVERSATION_VISIBLE
 	    " AND v.status <> 'resolved' AND EXISTS (SELECT 1 FROM messages i"
 	    " WHERE i.conversation_id = v.id AND i.direction = 'in'"
-	    " AND i.id > v.last_read_message_id) LIMIT $4)",
+	    " AND i.id > v.last_read_message_id) LIMIT $4) n",
 	    STORE_ARGS(SV_INT(who->account_id), SV_INT(who->user_id),
 	               SV_INT(who->role == ROLE_ADMIN), SV_INT(CONVERSATION_COUNT_MAX + 1)),
 	    n);

@@ -16,7 +16,7 @@ struct store_rows {
 };
 
 struct store_backend {
-	const char *name;
+	enum store_dialect dialect;
 	const struct embed_file *migrations; /* NNNN_what.sql, in order */
 	/* One connection to url (the whole of what store_open was given); NULL with e set. */
 	void *(*connect)(const char *url, int busy_timeout_ms, bool is_group, struct error *e);

@@ -10,12 +10,15 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "core/buf.h"
 #include "core/log.h"
 #include "core/xmalloc.h"
 #include "store/backend.h"
 
 #define STMT_CACHE 64
-#define INT8OID    20 /* from PostgreSQL's pg_type.h, which libpq-dev does not ship */
+/* From PostgreSQL's catalog (pg_type.dat), whose header libpq-dev does not ship. */
+#define INT8OID 20
+#define TEXTOID 25
 
 extern const struct embed_file embed_migrations_postgres[];
 
@@ -207,21 +210,47 @@ static int savepoint_end(void *conn, bool keep)
 	return rc < 0 ? rc : exec_plain(conn, "RELEASE SAVEPOINT job");
 }
 
-/* The highest $N in sql (a $ in a string literal is never followed by digits in ours). */
-static int count_params(const char *sql)
+/*
+ * SQLite's spelling of what PostgreSQL spells otherwise, rewritten here so that callers
+ * write one statement (store.h): json_object(k, v, …) is json_build_object (both keep the
+ * keys' order). A new copy of sql, to free.
+ */
+static char *rewrite(const char *sql)
+{
+	static const char from[] = "json_object(", to[] = "json_build_object(";
+	struct buf b = { 0 };
+	const char *p = sql;
+	for (const char *q; (q = strstr(p, from)) != NULL; p = q + strlen(from)) {
+		buf_append(&b, p, (size_t)(q - p));
+		buf_puts(&b, to);
+	}
+	buf_puts(&b, p);
+	return buf_take(&b);
+}
+
+/* The highest $N in sql, marking each N that appears in used[N - 1] (up to nargs). A $ in a
+ * string literal is never followed by digits in our SQL. */
+static int scan_params(const char *sql, bool *used, int nargs)
 {
 	int highest = 0;
 	for (const char *p = strchr(sql, '$'); p != NULL; p = strchr(p + 1, '$')) {
 		int n = atoi(p + 1);
 		if (n > highest)
 			highest = n;
+		if (n >= 1 && n <= nargs)
+			used[n - 1] = true;
 	}
 	return highest;
 }
 
-/* The name of sql's prepared statement on c ("" for none: the cache is full), preparing it
- * the first time with the parameter types of args. */
-static int prepare(struct conn *c, const char *sql, const Oid *types, int nargs, char name[16])
+/*
+ * The name of sql's prepared statement on c ("" for none: the cache is full), preparing it
+ * the first time. Integers are int8 and text is text; a NULL is left for the server to
+ * type from its context, unless the statement does not use it (PostgreSQL refuses a
+ * parameter it cannot type): a caller may hand every statement of a family the same values.
+ */
+static int prepare(struct conn *c, const char *sql, const struct store_value *args, int nargs,
+                   char name[16])
 {
 	int nparams = -1;
 	for (int i = 0; i < c->cache_len && nparams < 0; i++) {
@@ -230,24 +259,35 @@ static int prepare(struct conn *c, const char *sql, const Oid *types, int nargs,
 			nparams = c->cache[i].nparams;
 		}
 	}
+	bool *used = xcalloc((size_t)nargs + 1, sizeof(*used));
+	Oid *types = xcalloc((size_t)nargs + 1, sizeof(*types));
+	int rc = 0;
 	if (nparams < 0)
-		nparams = count_params(sql);
+		nparams = scan_params(sql, used, nargs);
 	if (nparams > nargs) {
 		log_error("postgres: parameter $%d has no value in: %.120s", nparams, sql);
-		return ERR_INTERNAL;
+		rc = ERR_INTERNAL;
 	}
-	if (name[0] != '\0')
-		return 0;
+	if (rc < 0 || name[0] != '\0')
+		goto out;
+	for (int i = 0; i < nargs; i++)
+		types[i] = args[i].type == STORE_INT    ? INT8OID
+		           : args[i].type == STORE_TEXT ? TEXTOID
+		           : used[i]                    ? 0
+		                                        : TEXTOID;
 	if (c->cache_len < STMT_CACHE)
 		snprintf(name, 16, "s%d", c->cache_len);
-	else
-		name[0] = '\0';
-	PGresult *res = PQprepare(c->pg, name, sql, nargs, types);
-	int rc = PQresultStatus(res) == PGRES_COMMAND_OK ? 0 : report(c->pg, res, sql);
+	char *text = rewrite(sql);
+	PGresult *res = PQprepare(c->pg, name, text, nargs, types);
+	free(text);
+	rc = PQresultStatus(res) == PGRES_COMMAND_OK ? 0 : report(c->pg, res, sql);
 	PQclear(res);
 	if (rc == 0 && name[0] != '\0')
 		c->cache[c->cache_len++] =
 		    (struct cached_stmt){ .key = sql, .sql = xstrdup(sql), .nparams = nparams };
+out:
+	free(used);
+	free(types);
 	return rc;
 }
 
@@ -256,19 +296,17 @@ static int query(void *conn, const char *sql, const struct store_value *args, in
 {
 	struct conn *c = conn;
 	const char **values = xcalloc((size_t)nargs + 1, sizeof(*values));
-	Oid *types = xcalloc((size_t)nargs + 1, sizeof(*types));
 	char(*ints)[24] = xcalloc((size_t)nargs + 1, sizeof(*ints));
 	for (int i = 0; i < nargs; i++) {
 		if (args[i].type == STORE_INT) {
 			snprintf(ints[i], sizeof(ints[i]), "%lld", (long long)args[i].i);
 			values[i] = ints[i];
-			types[i] = INT8OID;
 		} else if (args[i].type == STORE_TEXT) {
 			values[i] = args[i].s;
 		}
 	}
 	char name[16] = "";
-	int rc = prepare(c, sql, types, nargs, name);
+	int rc = prepare(c, sql, args, nargs, name);
 	PGresult *res = NULL;
 	if (rc == 0) {
 		res = PQexecPrepared(c->pg, name, nargs, values, NULL, NULL, 0);
@@ -278,7 +316,6 @@ static int query(void *conn, const char *sql, const struct store_value *args, in
 	}
 	/* An unnamed statement lasts only until the next one: nothing to free. */
 	free(values);
-	free(types);
 	free(ints);
 	if (rc < 0) {
 		PQclear(res);
@@ -356,7 +393,7 @@ static int apply(struct store_tx *tx, const struct embed_file *f, int version, i
 }
 
 const struct store_backend store_postgres = {
-	.name = "postgres",
+	.dialect = STORE_POSTGRES,
 	.migrations = embed_migrations_postgres,
 	.connect = open_conn,
 	.disconnect = close_conn,

@@ -65,6 +65,25 @@ static int exec_plain(struct conn *c, const char *sql)
 	return rc == SQLITE_OK ? 0 : report(c, rc, sql);
 }
 
+/* ascii_lower(text): A-Z folded, every other byte kept (store.h). */
+static void ascii_lower(sqlite3_context *ctx, int argc, sqlite3_value **argv)
+{
+	const unsigned char *in = sqlite3_value_text(argv[0]);
+	if (in == NULL) {
+		sqlite3_result_null(ctx);
+		return;
+	}
+	int n = sqlite3_value_bytes(argv[0]);
+	char *out = sqlite3_malloc(n + 1);
+	if (out == NULL) {
+		sqlite3_result_error_nomem(ctx);
+		return;
+	}
+	for (int i = 0; i <= n; i++)
+		out[i] = (char)(in[i] >= 'A' && in[i] <= 'Z' ? in[i] - 'A' + 'a' : in[i]);
+	sqlite3_result_text(ctx, out, n, sqlite3_free);
+}
+
 static void close_conn(void *conn)
 {
 	struct conn *c = conn;
@@ -86,6 +105,9 @@ static void *open_conn(const char *url, int busy_timeout_ms, bool is_group, stru
 		goto fail;
 	}
 	sqlite3_busy_timeout(c->db, busy_timeout_ms);
+	sqlite3_create_function(c->db, "ascii_lower", 1,
+	                        SQLITE_UTF8 | SQLITE_DETERMINISTIC | SQLITE_INNOCUOUS, NULL,
+	                        ascii_lower, NULL, NULL);
 	if (exec_plain(c, "PRAGMA journal_mode=WAL; PRAGMA synchronous=FULL;"
 	                  "PRAGMA foreign_keys=ON;") < 0) {
 		error_set(e, ERR_UNAVAILABLE, "cannot set up database %s: %s", path,
@@ -329,7 +351,7 @@ static int apply(struct store_tx *tx, const struct embed_file *f, int version, i
 }
 
 const struct store_backend store_sqlite = {
-	.name = "sqlite",
+	.dialect = STORE_SQLITE,
 	.migrations = embed_migrations_sqlite,
 	.connect = open_conn,
 	.disconnect = close_conn,

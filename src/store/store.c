@@ -132,6 +132,11 @@ static void release(struct store_tx *tx)
 
 /* Transactions */
 
+enum store_dialect store_dialect(const struct store_tx *tx)
+{
+	return tx->st->be->dialect;
+}
+
 struct store_tx *store_begin(struct store *st, enum store_mode mode)
 {
 	struct store_tx *tx = xmalloc(sizeof(*tx));

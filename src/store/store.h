@@ -69,6 +69,14 @@ void store_submit(struct store *st, struct store_job *job);
  * returns once the group is committed: run's error, the commit's, or 0. */
 int store_run(struct store *st, int (*run)(struct store_tx *tx, void *arg), void *arg);
 
+/*
+ * The SQL the back end speaks, for the few statements that cannot be written once for both
+ * (docs/DECISIONS.md lists them). Both back ends also know ascii_lower(text), which folds
+ * A-Z only: SQLite's LIKE and lower() fold that way, PostgreSQL's do not.
+ */
+enum store_dialect { STORE_SQLITE, STORE_POSTGRES };
+enum store_dialect store_dialect(const struct store_tx *tx);
+
 /* Begins a transaction; NULL (logged) when no connection can be had. */
 struct store_tx *store_begin(struct store *st, enum store_mode mode);
 /* Commits and frees tx; on failure the work is rolled back and the error returned. */

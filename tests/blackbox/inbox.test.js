@@ -369,7 +369,7 @@ test('the permission matrix: the stream from the first event on', async () => {
     const secret = await newConversation({ text: 'Quiero hablar con ventas', name: 'Primera Secreta' });
     const general = await newConversation({ text: 'Hola', name: 'Primera General' });
     assert.equal(sql(s, `SELECT team_id FROM conversations WHERE id = ${secret}`), String(teams.Ventas));
-    assert.equal(sql(s, `SELECT status || coalesce(team_id, '') FROM conversations WHERE id = ${general}`), 'routing');
+    assert.equal(sql(s, `SELECT status || coalesce(CAST(team_id AS TEXT), '') FROM conversations WHERE id = ${general}`), 'routing');
     const about = (conv) => (st) => st.events.some((e) => e.data?.conversation_id === conv);
     const firsts = (conv) => (st) => ['message.created', 'conversation.updated']
       .every((kind) => st.events.some((e) => e.event === kind && e.data.conversation_id === conv));

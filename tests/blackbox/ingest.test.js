@@ -3,11 +3,10 @@
 // group and stores nothing; and routing's cached configuration follows every save.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
 import http from 'node:http';
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { startServer, sql, cli } from './lib/server.js';
+import { startServer, sql, cli, lockDatabase, PG } from './lib/server.js';
 import { adminClient } from './lib/client.js';
 import { CHANNELS, connectAll, customerWrites, sign } from './lib/providers.js';
 
@@ -51,17 +50,6 @@ function postAll(bodies, connections) {
   return answers;
 }
 
-// Holds the database's write lock from another process until release() is called.
-async function lockDatabase() {
-  const locker = spawn('sqlite3', [s.db], { stdio: ['pipe', 'pipe', 'pipe'] });
-  locker.stdin.write('BEGIN IMMEDIATE;\nSELECT 1;\n');
-  await new Promise((resolve) => locker.stdout.once('data', resolve));
-  return async () => {
-    locker.stdin.end('ROLLBACK;\n');
-    await new Promise((resolve) => locker.on('exit', resolve));
-  };
-}
-
 const count = (where) => Number(sql(s, `SELECT count(*) FROM messages WHERE ${where}`));
 
 test('200 webhooks in flight over 20 connections: each answered 200 and stored exactly once', async () => {
@@ -79,11 +67,16 @@ test('200 webhooks in flight over 20 connections: each answered 200 and stored e
 
 test('a delivery that fails in a group fails alone: the others are stored and answered 200', async () => {
   // A trigger makes one message id violate a constraint, as a bad row would.
-  sql(s, "CREATE TRIGGER refuse_bad BEFORE INSERT ON messages WHEN NEW.provider_message_id = 'wamid.group-bad'"
-    + " BEGIN SELECT RAISE(ABORT, 'refused'); END;");
+  sql(s, PG
+    ? "CREATE FUNCTION refuse_bad() RETURNS trigger LANGUAGE plpgsql AS $$BEGIN"
+      + " RAISE EXCEPTION USING ERRCODE = 'check_violation'; END$$;"
+      + " CREATE TRIGGER refuse_bad BEFORE INSERT ON messages FOR EACH ROW"
+      + " WHEN (NEW.provider_message_id = 'wamid.group-bad') EXECUTE FUNCTION refuse_bad()"
+    : "CREATE TRIGGER refuse_bad BEFORE INSERT ON messages WHEN NEW.provider_message_id = 'wamid.group-bad'"
+      + " BEGIN SELECT RAISE(ABORT, 'refused'); END;");
   try {
     // While the lock is held the writer waits, so the webhooks queue up into one group.
-    const release = await lockDatabase();
+    const release = await lockDatabase(s);
     const bodies = Array.from({ length: 20 }, (_, i) => whatsappText(`3462000${String(i).padStart(4, '0')}`, i === 15 ? 'group-bad' : `group-${i}`));
     const answering = postAll(bodies, 20);
     await answering.written;
@@ -102,13 +95,13 @@ test('a delivery that fails in a group fails alone: the others are stored and an
     // Its contact and conversation went with it: only its own work was undone.
     assert.equal(Number(sql(s, "SELECT count(*) FROM contact_identities WHERE external_id = '34620000015'")), 0);
   } finally {
-    sql(s, 'DROP TRIGGER refuse_bad');
+    sql(s, PG ? 'DROP TRIGGER refuse_bad ON messages; DROP FUNCTION refuse_bad' : 'DROP TRIGGER refuse_bad');
   }
 });
 
 test('when the group cannot commit, every member is answered 503 and nothing is stored', async () => {
   const before = Number(sql(s, 'SELECT count(*) FROM messages'));
-  const release = await lockDatabase();
+  const release = await lockDatabase(s);
   let answers;
   try {
     const bodies = Array.from({ length: 10 }, (_, i) => whatsappText(`3463000${String(i).padStart(4, '0')}`, `down-${i}`));

@@ -5,7 +5,7 @@
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
-import { startServer, sql, waitForLog } from './lib/server.js';
+import { startServer, sql, waitForLog, lockDatabase } from './lib/server.js';
 import { adminClient, agentClient, assertError } from './lib/client.js';
 import { startFakeProvider, failures } from './lib/fake_provider.js';
 import { CHANNELS, connectAll, customerWrites, postMeta, fixture } from './lib/providers.js';
@@ -30,8 +30,9 @@ async function reply(conversation, text, client = admin) {
 }
 
 function messageRow(id) {
-  const [status, providerId, code, title] = sql(s, `SELECT status, coalesce(provider_message_id, ''), coalesce(error_code, ''),
-    coalesce(error_title, '') FROM messages WHERE id = ${id}`).split('|');
+  // A NULL prints as nothing.
+  const [status, providerId, code, title] = sql(s, `SELECT status, provider_message_id, error_code, error_title
+    FROM messages WHERE id = ${id}`).split('|');
   return { status, providerId, code, title };
 }
 
@@ -205,19 +206,21 @@ test('a send the store could not record with its round is recorded alone, not se
     const ownAdmin = await adminClient(own);
     await connectAll(ownAdmin);
     const conv = await customerWrites(own, 'whatsapp', '34600000081', 'Hola');
-    fake.delayNext(1, 300, { kind: 'whatsapp', to: '34600000081' });
+    // The answer waits long enough for another process to take the lock meanwhile (psql
+    // locking every table takes longer than sqlite3 taking SQLite's one lock).
+    fake.delayNext(1, 2000, { kind: 'whatsapp', to: '34600000081' });
     const r = await ownAdmin.post(`/api/v1/conversations/${conv}/messages`, { text: 'una sola vez' });
     assert.equal(r.status, 201, r.text);
     const [id] = r.json.message_ids;
     await until(() => fake.requests.some((q) => q.kind === 'whatsapp' && String(q.to) === '34600000081'), 'the send to reach the provider');
     // Another process holds the write lock until the round recording the accepted send has
     // failed; the lock goes while the lone retry waits for it.
-    const locker = spawn('sqlite3', [own.db], { stdio: ['pipe', 'pipe', 'pipe'] });
-    locker.stdin.write('BEGIN IMMEDIATE;\nSELECT 1;\n');
-    await new Promise((resolve) => locker.stdout.once('data', resolve));
-    await waitForLog(own, /outbox: recording 1 results( and claiming)? failed/);
-    locker.stdin.end('ROLLBACK;\n');
-    await new Promise((resolve) => locker.on('exit', resolve));
+    const release = await lockDatabase(own);
+    try {
+      await waitForLog(own, /outbox: recording 1 results( and claiming)? failed/);
+    } finally {
+      await release();
+    }
     const row = () => sql(own, `SELECT status FROM messages WHERE id = ${id}`);
     await until(() => row() === 'sent', 'the message to be recorded as sent');
     // Its outbox row is gone, so nothing can send it again; the conversation's next reply,

@@ -42,7 +42,7 @@ test('kill -9 with 500 queued messages, restart: all 500 delivered, none twice',
     Number(sql(first, 'SELECT count(*) FROM outbox')) === 500 - fake.sent('whatsapp').length,
   () => `a send in flight: ${fake.requests.filter((r) => r.outcome === 'hung').length} hung, ` +
     `${fake.requests.filter((r) => r.outcome === 'pending').length} pending, ${fake.sent('whatsapp').length} sent, ` +
-    `outbox ${sql(first, "SELECT group_concat(state || ' ' || n, ', ') FROM (SELECT state, count(*) AS n FROM outbox GROUP BY state)")}`);
+    `outbox ${sql(first, "SELECT group_concat(state || ' ' || n, ', ') FROM (SELECT state, count(*) AS n FROM outbox GROUP BY state) g")}`);
   first.child.kill('SIGKILL');
   const { signal } = await first.exited;
   assert.equal(signal, 'SIGKILL');

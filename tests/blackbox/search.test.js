@@ -4,7 +4,7 @@
 // what was written before the indexes existed; `total` counts up to 1,000 and says so.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { startServer, sql, dump } from './lib/server.js';
+import { startServer, sql, dump, PG } from './lib/server.js';
 import { adminClient, agentClient, assertError } from './lib/client.js';
 import { startFakeProvider } from './lib/fake_provider.js';
 import { connectAll, customerWrites } from './lib/providers.js';
@@ -121,17 +121,25 @@ test('a database migrated with messages already in it is searchable', async () =
   await old.stop({ keepDir: true });
   // The database as it was before migration 11: no search indexes, messages already there
   // (and none of the later migrations: they go too, so the runner applies them all again).
-  const triggers = sql(old, "SELECT name FROM sqlite_master WHERE type = 'trigger' AND name LIKE '%fts%'");
-  assert.equal(triggers.split('\n').length, 6);
-  sql(old, `${triggers.split('\n').map((t) => `DROP TRIGGER ${t};`).join(' ')}
-    DROP TABLE messages_fts; DROP TABLE contacts_fts; DROP INDEX conversations_contact;
-    DROP TABLE routing_teams; DROP INDEX conversations_snoozed; DROP TABLE media; DROP TABLE files;
+  const later = `DROP TABLE routing_teams; DROP INDEX conversations_snoozed; DROP TABLE media; DROP TABLE files;
     ALTER TABLE events DROP COLUMN is_for_visitor;
     ALTER TABLE api_tokens DROP COLUMN expires_at;
     ALTER TABLE api_tokens DROP COLUMN revoke_on_password_change;
     ALTER TABLE conversation_events DROP COLUMN detail; ALTER TABLE teams DROP COLUMN reply_assigns;
-    DELETE FROM schema_migrations WHERE version >= 11;`);
-  assert.equal(sql(old, "SELECT count(*) FROM sqlite_master WHERE name LIKE '%fts%'"), '0');
+    DELETE FROM schema_migrations WHERE version >= 11;`;
+  if (PG) {
+    // PostgreSQL's 0011: the pg_trgm indexes (and the extension).
+    const indexes = sql(old, "SELECT indexname FROM pg_indexes WHERE indexname LIKE '%_trgm'");
+    assert.equal(indexes.split('\n').length, 3);
+    sql(old, `DROP INDEX ${indexes.split('\n').join(', ')}; DROP EXTENSION pg_trgm; ${later}`);
+    assert.equal(sql(old, "SELECT count(*) FROM pg_indexes WHERE indexname LIKE '%_trgm'"), '0');
+  } else {
+    const triggers = sql(old, "SELECT name FROM sqlite_master WHERE type = 'trigger' AND name LIKE '%fts%'");
+    assert.equal(triggers.split('\n').length, 6);
+    sql(old, `${triggers.split('\n').map((t) => `DROP TRIGGER ${t};`).join(' ')}
+      DROP TABLE messages_fts; DROP TABLE contacts_fts; DROP INDEX conversations_contact; ${later}`);
+    assert.equal(sql(old, "SELECT count(*) FROM sqlite_master WHERE name LIKE '%fts%'"), '0');
+  }
   old = await startServer({ dir: old.dir, env: f.env });
   try {
     const client = await adminClient(old);

@@ -6,18 +6,24 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
 import { readFileSync } from 'node:fs';
-import { startServer, sql } from './lib/server.js';
+import { startServer, sql, PG } from './lib/server.js';
 import { adminClient, agentClient, assertError } from './lib/client.js';
 import { openStream } from './lib/sse.js';
 
 // Writes n events visible to the admins (no conversation: the general inbox's rule), each with
 // pad bytes of data, from another process while the test goes on.
 function writeEvents(server, n, pad = 0) {
-  const statement = `INSERT INTO events (account_id, kind, data, created_at)
+  const statement = PG
+    ? `INSERT INTO events (account_id, kind, data, created_at)
+    SELECT 1, 'test.filler', json_build_object('pad', ${pad > 0 ? `lpad(i::text, ${pad}, '0')` : 'i::text'}), ${Date.now()}
+    FROM generate_series(1, ${n}) i;`
+    : `INSERT INTO events (account_id, kind, data, created_at)
     WITH RECURSIVE k(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM k WHERE i < ${n})
     SELECT 1, 'test.filler', json_object('pad', printf('%0${pad}d', i)), ${Date.now()} FROM k;`;
   return new Promise((resolve, reject) => {
-    const p = spawn('sqlite3', ['-cmd', '.timeout 10000', server.db, statement]);
+    const p = PG
+      ? spawn('psql', ['-X', '-q', '-v', 'ON_ERROR_STOP=1', '-d', server.db, '-c', statement])
+      : spawn('sqlite3', ['-cmd', '.timeout 10000', server.db, statement]);
     let err = '';
     p.stderr.on('data', (d) => (err += d));
     p.on('close', (code) => (code === 0 ? resolve() : reject(new Error(err))));

@@ -437,7 +437,9 @@ test('migration 0010 keeps every channel, conversation and reference of an exist
   const keep = (t) => spawnSync('sqlite3', [db, `SELECT * FROM ${t} ORDER BY id`], { encoding: 'utf8' }).stdout;
   const others = ['contact_identities', 'conversations', 'messages', 'outbox'].map(keep);
 
-  const r = cli(dir, ['migrate']);
+  // SQLite's own rebuild, on either run of the suite (PostgreSQL's 0010 alters in place).
+  const onSqlite = { CENTRALITA_DB: `sqlite:${db}` };
+  const r = cli(dir, ['migrate'], onSqlite);
   assert.equal(r.status, 0, r.stderr);
   assert.match(r.stdout, /schema version (\d+)/);
   assert.ok(Number(r.stdout.match(/schema version (\d+)/)[1]) >= 10);
@@ -453,7 +455,7 @@ test('migration 0010 keeps every channel, conversation and reference of an exist
   assert.match(schema, /CREATE UNIQUE INDEX channels_external/);
   assert.match(schema, /REFERENCES channels \(id\)/);
   // The rebuilt table takes the new kind, and foreign keys hold against it again.
-  const added = cli(dir, ['channel', 'add', 'webchat', '--name', 'Web']);
+  const added = cli(dir, ['channel', 'add', 'webchat', '--name', 'Web'], onSqlite);
   assert.equal(added.status, 0, added.stderr);
   assert.equal(spawnSync('sqlite3', [db, "SELECT count(*) FROM channels WHERE kind = 'webchat'"], { encoding: 'utf8' }).stdout.trim(), '1');
   const fk = spawnSync('sqlite3', [db, "PRAGMA foreign_keys=ON; INSERT INTO conversations (account_id, channel_id, contact_id, identity_id, status, last_activity_at, created_at, updated_at) VALUES (1, 99, 1, 1, 'resolved', 0, 0, 0);"], { encoding: 'utf8' });

@@ -2,8 +2,7 @@
 // repeated deliveries; and every bad input refused with nothing stored.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
-import { startServer, dump, sql, waitForLog } from './lib/server.js';
+import { startServer, dump, sql, waitForLog, lockDatabase } from './lib/server.js';
 import { adminClient } from './lib/client.js';
 import { CHANNELS, connectAll, fixture, postMeta, postTelegram, postTelegramFixture, sign } from './lib/providers.js';
 
@@ -20,7 +19,7 @@ after(async () => s.stop());
 function message(providerId) {
   const row = sql(s, `SELECT m.direction, m.sender, m.type, coalesce(m.raw_type, ''), coalesce(m.text, ''),
     coalesce(m.details, ''), m.status, m.created_at, v.id, v.status, c.name, coalesce(c.phone, ''), i.external_id,
-    coalesce(m.error_code, ''), coalesce(m.error_title, '')
+    m.error_code, coalesce(m.error_title, '')
     FROM messages m JOIN conversations v ON v.id = m.conversation_id JOIN contacts c ON c.id = v.contact_id
     JOIN contact_identities i ON i.id = v.identity_id WHERE m.provider_message_id = '${providerId}'`);
   if (!row) return null;
@@ -313,14 +312,10 @@ test('a provider\'s text cannot forge a log line: control characters are escaped
 test('when the store cannot commit the webhook is answered 503 and the retry is stored once', async () => {
   const body = fixture('whatsapp/text.json').replace('wamid.HBgLMzQ2MTIzNDU2NzgVAgASGBQzQUI4RjM2QTk5RjQ0MTFCRDQ3NgA=', 'wamid.busy-1');
   // Another process holds the database's write lock for longer than the server waits.
-  const locker = spawn('sqlite3', [s.db], { stdio: ['pipe', 'pipe', 'pipe'] });
-  locker.stdin.write('BEGIN EXCLUSIVE;\nSELECT 1;\n');
-  await new Promise((resolve) => locker.stdout.once('data', resolve));
-  const busy = await postMeta(s, 'whatsapp', body);
+  const release = await lockDatabase(s);
+  const busy = await postMeta(s, 'whatsapp', body).finally(release);
   assert.equal(busy.status, 503, busy.text);
   assert.equal(busy.json.error.code, 'unavailable');
-  locker.stdin.end('ROLLBACK;\n');
-  await new Promise((resolve) => locker.on('exit', resolve));
   assert.equal(message('wamid.busy-1'), null);
   const retry = await postMeta(s, 'whatsapp', body);
   assert.equal(retry.status, 200);
