@@ -6,7 +6,7 @@ set -euo pipefail
 
 profile=${1:-run}
 packages=(gcc libc6-dev make cmake pkg-config libmicrohttpd-dev libjansson-dev libsqlite3-dev
-	libcurl4-openssl-dev libsodium-dev libutf8proc-dev libpq-dev)
+	libcurl4-openssl-dev libsodium-dev libutf8proc-dev libpq-dev libcsv-dev)
 commands=()
 case "$profile" in
 run) ;;

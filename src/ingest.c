@@ -269,6 +269,8 @@ static int ingest_message(struct store_tx *tx, const struct channel *ch,
 	rc = find_identity(tx, ch, ev, now, &p);
 	if (rc >= 0)
 		rc = find_conversation(tx, ch, is_inbound, now, &p);
+	if (rc >= 0 && p.is_new)
+		rc = events_emit_conversation_created(tx, p.conversation_id, now);
 	if (rc >= 0)
 		rc = insert_message(tx, ch, &p, ev, is_inbound, now, &c->message_id);
 	if (rc >= 0)

@@ -19,6 +19,7 @@
 #include "http/http.h"
 #include "inbox/inbox.h"
 #include "media/media.h"
+#include "webhooks/webhooks.h"
 
 void cli_make_parent_dir(const char *path)
 {
@@ -117,6 +118,9 @@ static int seed_demo(struct store *st, const struct seal *seal, const struct con
 static void stop_workers(struct app *app, struct seal *seal)
 {
 	pool_stop(app->hashing);
+	if (app->events != NULL)
+		events_hub_listen(app->events, NULL, NULL);
+	webhook_sender_stop(app->webhooks);
 	events_hub_stop(app->events);
 	poller_stop(app->poller);
 	scheduler_stop(app->scheduler);
@@ -156,7 +160,7 @@ int cli_serve(const struct command *cmd, struct config *c, char **pos)
 	cli_make_parent_dir(c->secret_key_file);
 	if (seal_open(c->secret_key_file, &seal, &e) < 0)
 		return cli_fail("%s", e.message);
-	if (cli_open_store(c, threads + hashers + 3, &st) != 0 ||
+	if (cli_open_store(c, threads + hashers + 4, &st) != 0 ||
 	    (c->is_demo && seed_demo(st, seal, c, &demo_told) != 0) || bootstrap_admin(st) != 0) {
 		free(demo_told);
 		store_close(st);
@@ -176,6 +180,7 @@ int cli_serve(const struct command *cmd, struct config *c, char **pos)
 	const struct scheduler_job timers[] = {
 		{ "snooze", conversation_snooze_next_end, conversation_wake_snoozed, NULL, NULL },
 		{ "media", media_fetch_next_due, NULL, media_fetch_work, &fetcher },
+		{ "webhook retries", webhook_retry_next_due, webhook_retry_run, NULL, NULL },
 	};
 	token_generate(fetcher.owner);
 	int rc = open_files(c, &app.files, &e);
@@ -188,7 +193,10 @@ int cli_serve(const struct command *cmd, struct config *c, char **pos)
 	app.poller =
 	    app.scheduler ? poller_start(st, seal, c, app.outbox, app.scheduler, &e) : NULL;
 	app.events = app.poller ? events_hub_start(st, c, &e) : NULL;
-	struct http_server *srv = app.events ? http_server_start(&app, http_route, &e) : NULL;
+	app.webhooks = app.events ? webhook_sender_start(st, seal, c, app.scheduler, &e) : NULL;
+	if (app.webhooks != NULL)
+		events_hub_listen(app.events, webhook_sender_wake, app.webhooks);
+	struct http_server *srv = app.webhooks ? http_server_start(&app, http_route, &e) : NULL;
 	if (srv == NULL) {
 		free(demo_told);
 		stop_workers(&app, seal);

@@ -45,6 +45,11 @@ const struct config_item config_items[] = {
 	  "milliseconds a request's headers may take to arrive, 100-600000 (20000)" },
 	{ "demo", "CENTRALITA_DEMO",
 	  "1: on a new database, create a demo account (printed at start) and serve /demo (0)" },
+	{ "webhooks-allow-private", "CENTRALITA_WEBHOOKS_ALLOW_PRIVATE",
+	  "1: webhooks may go to loopback, private and link-local addresses (receivers on this"
+	  " network) (0)" },
+	{ "webhooks-timeout", "CENTRALITA_WEBHOOKS_TIMEOUT_MS",
+	  "milliseconds one webhook delivery may take, 100-30000 (10000)" },
 	{ "files-dir", "CENTRALITA_FILES_DIR",
 	  "folder for media files (\"files\" beside the SQLite database, ./var/files otherwise)" },
 	{ "media-max-bytes", "CENTRALITA_MEDIA_MAX_BYTES",
@@ -76,6 +81,7 @@ void config_defaults(struct config *c)
 	c->streams_per_address = 500;
 	c->connections_per_address = 1000;
 	c->header_timeout_ms = 20000;
+	c->webhooks_timeout_ms = 10000;
 	c->media_timeout_s = 300;
 }
 
@@ -204,12 +210,16 @@ static int set_item(struct config *c, int item, const char *value, const char **
 		*expected = "milliseconds, from 100 to 600000";
 		return parse_int(value, 100, 600000, &c->header_timeout_ms);
 	}
-	if (strcmp(flag, "demo") == 0) {
+	if (strcmp(flag, "demo") == 0 || strcmp(flag, "webhooks-allow-private") == 0) {
 		*expected = "1 or 0";
 		if (strcmp(value, "1") != 0 && strcmp(value, "0") != 0)
 			return -1;
-		c->is_demo = value[0] == '1';
+		*(flag[0] == 'd' ? &c->is_demo : &c->webhooks_allow_private) = value[0] == '1';
 		return 0;
+	}
+	if (strcmp(flag, "webhooks-timeout") == 0) {
+		*expected = "milliseconds, from 100 to 30000";
+		return parse_int(value, 100, 30000, &c->webhooks_timeout_ms);
 	}
 	if (strcmp(flag, "web-dir") == 0) {
 		*expected = "a folder holding index.html";

@@ -30,6 +30,8 @@ struct config {
 	int connections_per_address; /* HTTP connections one client address may hold open */
 	int header_timeout_ms;       /* how long a request's headers may take to arrive */
 	bool is_demo;                /* seed a demo account on a new database, serve /demo */
+	bool webhooks_allow_private; /* webhooks may go to loopback and private addresses */
+	int webhooks_timeout_ms;     /* how long one webhook delivery may take */
 	char files_dir[1024];        /* where files live; empty: "files" beside the database */
 	int media_max_bytes;         /* lowers every kind's file limit; 0: the kinds' own */
 	int media_timeout_s;         /* how long one request of a file fetch may take */

@@ -1,6 +1,13 @@
 /* Outbound requests for libcurl; see fetch.h. */
 #include "core/fetch.h"
 
+#include <arpa/inet.h>
+#include <netdb.h>
+#include <netinet/in.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <string.h>
+
 static size_t collect(char *data, size_t size, size_t n, void *arg)
 {
 	struct fetch *f = arg;
@@ -46,6 +53,168 @@ void fetch_get(struct fetch *f, const char *url, char *const *headers, size_t n,
 	curl_easy_setopt(f->easy, CURLOPT_FOLLOWLOCATION, 1L);
 	curl_easy_setopt(f->easy, CURLOPT_MAXREDIRS, 3L);
 	curl_easy_setopt(f->easy, CURLOPT_REDIR_PROTOCOLS_STR, "http,https");
+}
+
+void *fetch_next_done(CURLM *multi, CURLcode *code)
+{
+	CURLMsg *m;
+	int queued;
+	while ((m = curl_multi_info_read(multi, &queued)) != NULL) {
+		if (m->msg != CURLMSG_DONE)
+			continue;
+		void *private = NULL;
+		curl_easy_getinfo(m->easy_handle, CURLINFO_PRIVATE, (char **)&private);
+		*code = m->data.result;
+		curl_multi_remove_handle(multi, m->easy_handle);
+		return private;
+	}
+	return NULL;
+}
+
+/* ---- the guard for URLs an admin typed ---- */
+
+static const char *v4_refusal(uint32_t a)
+{
+	if (a >> 24 == 0)
+		return "an unspecified address";
+	if (a >> 24 == 127)
+		return "a loopback address";
+	if (a >> 24 == 10 || a >> 20 == (172u << 4 | 1) || a >> 16 == (192u << 8 | 168))
+		return "a private address";
+	if (a >> 22 == (100u << 2 | 1)) /* 100.64.0.0/10, where some clouds keep metadata */
+		return "a shared (carrier-grade NAT) address";
+	if (a == (169u << 24 | 254u << 16 | 169u << 8 | 254))
+		return "the cloud metadata address";
+	if (a >> 16 == (169u << 8 | 254))
+		return "a link-local address";
+	if (a >> 28 == 14)
+		return "a multicast address";
+	if (a >> 28 == 15 || a >> 8 == (192u << 16) || a >> 17 == (198u << 7 | 9))
+		return "a reserved address";
+	return NULL;
+}
+
+static uint32_t v4_at(const unsigned char *b)
+{
+	return (uint32_t)b[0] << 24 | (uint32_t)b[1] << 16 | (uint32_t)b[2] << 8 | b[3];
+}
+
+static const char *v6_refusal(const unsigned char *b)
+{
+	static const unsigned char zero[12], mapped[12] = { [10] = 0xff, [11] = 0xff },
+	                                     nat64[12] = { 0, 0x64, 0xff, 0x9b };
+	/* Addresses that carry an IPv4 address: the rule for that one. */
+	if (memcmp(b, mapped, 12) == 0 || memcmp(b, nat64, 12) == 0)
+		return v4_refusal(v4_at(b + 12));
+	if (memcmp(b, zero, 12) == 0)
+		return b[12] == 0 && b[13] == 0 && b[14] == 0 && b[15] <= 1
+		           ? (b[15] == 1 ? "a loopback address" : "an unspecified address")
+		           : v4_refusal(v4_at(b + 12));
+	if (b[0] == 0x20 && b[1] == 0x02) /* 6to4 */
+		return v4_refusal(v4_at(b + 2));
+	if (b[0] == 0xfe && (b[1] & 0xc0) == 0x80)
+		return "a link-local address";
+	if ((b[0] & 0xfe) == 0xfc)
+		return "a private address";
+	if (b[0] == 0xff)
+		return "a multicast address";
+	return NULL;
+}
+
+const char *fetch_address_refusal(const struct sockaddr *sa)
+{
+	if (sa->sa_family == AF_INET)
+		return v4_refusal(ntohl(((const struct sockaddr_in *)sa)->sin_addr.s_addr));
+	if (sa->sa_family == AF_INET6)
+		return v6_refusal(((const struct sockaddr_in6 *)sa)->sin6_addr.s6_addr);
+	return "not an internet address";
+}
+
+static void address_text(const struct sockaddr *sa, char *out, size_t size)
+{
+	const void *a = sa->sa_family == AF_INET6
+	                    ? (const void *)&((const struct sockaddr_in6 *)sa)->sin6_addr
+	                    : (const void *)&((const struct sockaddr_in *)sa)->sin_addr;
+	if (inet_ntop(sa->sa_family, a, out, (socklen_t)size) == NULL)
+		snprintf(out, size, "?");
+}
+
+/* curl asks for every socket it connects: the address it is about to connect to is checked
+ * here, after its own resolution, so what connects is what was checked. */
+static curl_socket_t open_checked(void *arg, curlsocktype purpose, struct curl_sockaddr *a)
+{
+	struct fetch *f = arg;
+	const char *why = purpose == CURLSOCKTYPE_IPCXN ? fetch_address_refusal(&a->addr) : NULL;
+	if (why != NULL) {
+		char text[INET6_ADDRSTRLEN];
+		address_text(&a->addr, text, sizeof(text));
+		snprintf(f->refused, sizeof(f->refused), "refused to connect to %s: %s", text, why);
+		return CURL_SOCKET_BAD;
+	}
+	return socket(a->family, a->socktype, a->protocol);
+}
+
+void fetch_guard(struct fetch *f, bool allow_private)
+{
+	f->is_guarded = true;
+	curl_easy_setopt(f->easy, CURLOPT_PROXY, "");
+	curl_easy_setopt(f->easy, CURLOPT_FOLLOWLOCATION, 0L);
+	if (allow_private)
+		return;
+	curl_easy_setopt(f->easy, CURLOPT_OPENSOCKETFUNCTION, open_checked);
+	curl_easy_setopt(f->easy, CURLOPT_OPENSOCKETDATA, f);
+}
+
+/* The host of an http(s) URL, without an IPv6 literal's brackets. */
+static int url_host(const char *url, char *host, size_t size, struct error *e)
+{
+	CURLU *u = curl_url();
+	char *scheme = NULL, *h = NULL;
+	int rc = 0;
+	if (curl_url_set(u, CURLUPART_URL, url, 0) != CURLUE_OK ||
+	    curl_url_get(u, CURLUPART_SCHEME, &scheme, 0) != CURLUE_OK ||
+	    curl_url_get(u, CURLUPART_HOST, &h, 0) != CURLUE_OK)
+		rc = error_set(e, ERR_INVALID, "'url' is not a valid URL");
+	else if (strcmp(scheme, "http") != 0 && strcmp(scheme, "https") != 0)
+		rc = error_set(e, ERR_INVALID, "'url' must start with http:// or https://");
+	else if (strlen(h) >= size)
+		rc = error_set(e, ERR_INVALID, "'url' has too long a host");
+	else if (h[0] == '[')
+		snprintf(host, size, "%.*s", (int)strlen(h) - 2, h + 1);
+	else
+		snprintf(host, size, "%s", h);
+	curl_free(scheme);
+	curl_free(h);
+	curl_url_cleanup(u);
+	return rc;
+}
+
+int fetch_check_url(const char *url, bool allow_private, struct error *e)
+{
+	char host[256];
+	if (strlen(url) > FETCH_URL_MAX)
+		return error_set(e, ERR_INVALID, "'url' is longer than %d bytes", FETCH_URL_MAX);
+	if (strncmp(url, "http://", 7) != 0 && strncmp(url, "https://", 8) != 0)
+		return error_set(e, ERR_INVALID, "'url' must start with http:// or https://");
+	int rc = url_host(url, host, sizeof(host), e);
+	if (rc < 0 || allow_private)
+		return rc;
+	struct addrinfo hints = { .ai_family = AF_UNSPEC, .ai_socktype = SOCK_STREAM }, *list;
+	if (getaddrinfo(host, NULL, &hints, &list) != 0)
+		return error_set(e, ERR_UNPROCESSABLE, "the host '%s' of 'url' does not resolve",
+		                 host);
+	for (struct addrinfo *a = list; a != NULL && rc == 0; a = a->ai_next) {
+		const char *why = fetch_address_refusal(a->ai_addr);
+		char text[INET6_ADDRSTRLEN];
+		address_text(a->ai_addr, text, sizeof(text));
+		if (why != NULL)
+			rc = error_set(e, ERR_UNPROCESSABLE,
+			               "'url' resolves to %s, %s: webhooks go to public addresses"
+			               " only (the operator may allow private ones)",
+			               text, why);
+	}
+	freeaddrinfo(list);
+	return rc;
 }
 
 void fetch_clear(struct fetch *f)

@@ -1,22 +1,32 @@
 /*
  * One outbound HTTP request for libcurl (the outbox worker, the Telegram poller, the media
- * fetcher): the easy handle set up the one way they all need — timeouts, no signals, http(s)
- * only, the answer collected up to a cap (the rest is read and dropped, so a send is never cut
- * short; a caller that streams the answer elsewhere sets its own write function).
+ * fetcher, the webhook sender): the easy handle set up the one way they all need — timeouts,
+ * no signals, http(s) only, the answer collected up to a cap (the rest is read and dropped, so
+ * a send is never cut short; a caller that streams the answer elsewhere sets its own write
+ * function). URLs an admin typed are guarded besides (fetch_guard): no redirects, and no
+ * connection to loopback, private, link-local or metadata addresses, checked on the address
+ * each connection is opened to, so a name that resolves elsewhere later gains nothing.
  */
 #ifndef CORE_FETCH_H
 #define CORE_FETCH_H
 
 #include <curl/curl.h>
+#include <stdbool.h>
 #include <stddef.h>
+#include <sys/socket.h>
 
 #include "core/buf.h"
+#include "core/err.h"
+
+#define FETCH_URL_MAX 2048 /* bytes of a URL an admin may type */
 
 struct fetch {
 	CURL *easy;
 	struct curl_slist *headers;
 	struct buf answer;
 	size_t answer_max;
+	bool is_guarded;
+	char refused[128]; /* why a guarded fetch refused to connect; "" when it did not */
 };
 
 /* Sets f up to POST body to url with n "Name: value" headers; CURLINFO_PRIVATE gives back
@@ -26,6 +36,21 @@ void fetch_post(struct fetch *f, const char *url, char *const *headers, size_t n
 /* Sets f up to GET url, following at most 3 redirects (a provider's file link). */
 void fetch_get(struct fetch *f, const char *url, char *const *headers, size_t n, long timeout_ms,
                size_t answer_max, void *private);
+/* The next transfer of multi that finished, taken off it: its CURLINFO_PRIVATE, *code its
+ * result; NULL when no other has finished. */
+void *fetch_next_done(CURLM *multi, CURLcode *code);
+/* Guards f (after fetch_post): no redirects, no proxy, and unless allow_private (the
+ * operator's opt-in for receivers on the same network) every connection it opens must go to
+ * a public address. */
+void fetch_guard(struct fetch *f, bool allow_private);
+/* Why an address is refused for URLs an admin typed ("a loopback address"), or NULL when it is
+ * public. */
+const char *fetch_address_refusal(const struct sockaddr *sa);
+/* Checks a URL an admin typed, at save time: http(s), at most FETCH_URL_MAX bytes, a host
+ * that resolves (ERR_INVALID for the first two, ERR_UNPROCESSABLE for this), and unless
+ * allow_private only to public addresses (ERR_UNPROCESSABLE naming the one refused). Resolving may
+ * block: call it outside a transaction. */
+int fetch_check_url(const char *url, bool allow_private, struct error *e);
 /* Frees what fetch_post or fetch_get made (after curl_multi_remove_handle); f may be empty. */
 void fetch_clear(struct fetch *f);
 

@@ -52,21 +52,58 @@ int events_emit(struct store_tx *tx, int64_t conversation_id, const char *kind, 
 	return rc < 0 ? rc : 0;
 }
 
+/*
+ * Outbound webhooks hear of events through their deliveries, queued here in the event's
+ * transaction: one per enabled endpoint of the account that subscribes to the event's
+ * webhook type (NULL: none). message_id names the message a delivery is about (0: none);
+ * the conversation and contact are the event's.
+ */
+static int queue_webhooks(struct store_tx *tx, int64_t event_id, const char *type,
+                          int64_t message_id)
+{
+	if (type == NULL)
+		return 0;
+	int rc = store_exec(
+	    tx,
+	    "INSERT INTO webhook_deliveries (account_id, webhook_id, event_id, type,"
+	    " conversation_id, message_id, contact_id, state, next_attempt_at, created_at)"
+	    " SELECT e.account_id, w.id, e.id, $2, e.conversation_id,"
+	    " CASE WHEN $3 > 0 THEN $3 END, e.contact_id,"
+	    " 'pending', e.created_at, e.created_at FROM events e"
+	    " JOIN webhooks w ON w.account_id = e.account_id AND w.is_enabled = 1"
+	    " JOIN webhook_subscriptions s ON s.webhook_id = w.id AND s.type = $2"
+	    " WHERE e.id = $1",
+	    STORE_ARGS(SV_INT(event_id), SV_TEXT(type), SV_INT(message_id)));
+	return rc < 0 ? rc : 0;
+}
+
+int events_emit_conversation_created(struct store_tx *tx, int64_t conversation_id, int64_t now)
+{
+	int64_t id = 0;
+	int rc = store_get_int(tx,
+	                       EVENT_INSERT "v.team_id, v.assignee_id, 'conversation.created',"
+	                                    " json_object('conversation_id', v.id), $2, 0"
+	                                    " FROM conversations v WHERE v.id = $1 RETURNING id",
+	                       STORE_ARGS(SV_INT(conversation_id), SV_INT(now)), &id);
+	return rc < 0 ? rc : queue_webhooks(tx, id, "conversation.created", 0);
+}
+
 /* The data is built by the database, in the order events_emit would write it: one statement. A
  * web chat visitor hears of its outgoing messages once they are sent. */
 int events_emit_message(struct store_tx *tx, const char *kind, int64_t message_id, int64_t now)
 {
-	int rc = store_exec(tx,
-	                    EVENT_INSERT
-	                    "v.team_id, v.assignee_id, $2,"
-	                    " json_object('message_id', m.id, 'direction', m.direction,"
-	                    " 'sender', m.sender, 'status', m.status, 'conversation_id', v.id), $3,"
-	                    " CASE WHEN $2 = 'message.updated' AND m.direction = 'out'"
-	                    " AND m.status = 'sent' THEN 1 ELSE 0 END"
-	                    " FROM messages m JOIN conversations v ON v.id = m.conversation_id"
-	                    " WHERE m.id = $1",
-	                    STORE_ARGS(SV_INT(message_id), SV_TEXT(kind), SV_INT(now)));
-	return rc < 0 ? rc : rc == 0 ? ERR_NOT_FOUND : 0;
+	int64_t id = 0;
+	int rc = store_get_int(
+	    tx,
+	    EVENT_INSERT "v.team_id, v.assignee_id, $2,"
+	                 " json_object('message_id', m.id, 'direction', m.direction,"
+	                 " 'sender', m.sender, 'status', m.status, 'conversation_id', v.id), $3,"
+	                 " CASE WHEN $2 = 'message.updated' AND m.direction = 'out'"
+	                 " AND m.status = 'sent' THEN 1 ELSE 0 END"
+	                 " FROM messages m JOIN conversations v ON v.id = m.conversation_id"
+	                 " WHERE m.id = $1 RETURNING id",
+	    STORE_ARGS(SV_INT(message_id), SV_TEXT(kind), SV_INT(now)), &id);
+	return rc < 0 ? rc : queue_webhooks(tx, id, kind, message_id);
 }
 
 int events_emit_messages(struct store_tx *tx, const char *kind, int64_t now, const char *sql,
@@ -81,21 +118,58 @@ int events_emit_messages(struct store_tx *tx, const char *kind, int64_t now, con
 	return rc < 0 ? rc : (int)n;
 }
 
+/* The webhook type of a conversation.updated (NULL: none): who it is assigned to, the team it
+ * moved to (by hand or by routing), its resolution. */
+static int conversation_webhook_type(struct store_tx *tx, int64_t conversation_id,
+                                     const char *action, bool is_team_changed, const char **type)
+{
+	*type = NULL;
+	if (strcmp(action, "assignment") == 0)
+		*type = "conversation.assigned";
+	else if (strcmp(action, "transfer") == 0 ||
+	         (strcmp(action, "routing") == 0 && is_team_changed))
+		*type = "conversation.transferred";
+	if (strcmp(action, "status") != 0)
+		return 0;
+	int64_t is_resolved = 0;
+	int rc = store_get_int(tx, "SELECT status = 'resolved' FROM conversations WHERE id = $1",
+	                       STORE_ARGS(SV_INT(conversation_id)), &is_resolved);
+	if (rc == 0 && is_resolved)
+		*type = "conversation.resolved";
+	return rc;
+}
+
 int events_emit_conversation(struct store_tx *tx, int64_t conversation_id, const char *action,
                              const struct events_place *before, int64_t now)
 {
-	int rc = store_exec(
+	struct store_rows *r;
+	int rc = store_query(
 	    tx,
 	    EVENT_INSERT "CASE WHEN $4 = 1 THEN $5 ELSE v.team_id END,"
 	                 " CASE WHEN $4 = 1 THEN $6 ELSE v.assignee_id END, 'conversation.updated',"
 	                 " json_object('status', v.status, 'action', $2, 'team_id', v.team_id,"
 	                 " 'assignee_id', v.assignee_id, 'conversation_id', v.id), $3, 0"
-	                 " FROM conversations v WHERE v.id = $1",
+	                 " FROM conversations v WHERE v.id = $1"
+	                 " RETURNING id, coalesce(team_id, 0) <> coalesce(was_team_id, 0)",
 	    STORE_ARGS(
 	        SV_INT(conversation_id), SV_TEXT(action), SV_INT(now), SV_INT(before != NULL),
 	        before != NULL && before->team_id > 0 ? SV_INT(before->team_id) : SV_NULL,
-	        before != NULL && before->assignee_id > 0 ? SV_INT(before->assignee_id) : SV_NULL));
-	return rc < 0 ? rc : rc == 0 ? ERR_NOT_FOUND : 0;
+	        before != NULL && before->assignee_id > 0 ? SV_INT(before->assignee_id) : SV_NULL),
+	    &r);
+	if (rc < 0)
+		return rc;
+	int64_t id = 0;
+	bool is_team_changed = false;
+	if ((rc = store_next(r)) == 1) {
+		id = store_int(r, 0);
+		is_team_changed = store_int(r, 1) != 0;
+	}
+	store_rows_free(r);
+	if (rc <= 0)
+		return rc < 0 ? rc : ERR_NOT_FOUND;
+	const char *type;
+	rc = conversation_webhook_type(tx, conversation_id, action, is_team_changed, &type);
+	return rc < 0 ? rc : queue_webhooks(tx, id, type, 0);
 }
 
 int events_place_new(struct store_tx *tx, int64_t conversation_id)
@@ -111,13 +185,16 @@ int events_place_new(struct store_tx *tx, int64_t conversation_id)
 int events_emit_contact(struct store_tx *tx, int64_t account_id, int64_t contact_id,
                         int64_t user_id, const char *kind, int64_t now)
 {
-	int rc = store_exec(
+	int64_t id = 0;
+	int rc = store_get_int(
 	    tx,
 	    "INSERT INTO events (account_id, contact_id, user_id, kind, data,"
-	    " created_at) VALUES ($1, $2, $3, $4, json_object('contact_id', $2), $5)",
+	    " created_at) VALUES ($1, $2, $3, $4, json_object('contact_id', $2), $5) RETURNING id",
 	    STORE_ARGS(SV_INT(account_id), SV_INT(contact_id),
-	               user_id > 0 ? SV_INT(user_id) : SV_NULL, SV_TEXT(kind), SV_INT(now)));
-	return rc < 0 ? rc : 0;
+	               user_id > 0 ? SV_INT(user_id) : SV_NULL, SV_TEXT(kind), SV_INT(now)),
+	    &id);
+	/* The admins' copy of a change stands for it: the agents' copies repeat it. */
+	return rc < 0 ? rc : queue_webhooks(tx, id, user_id > 0 ? NULL : kind, 0);
 }
 
 struct events_sub {
@@ -151,6 +228,8 @@ struct events_hub {
 	bool is_poked; /* a write committed since the last round began */
 	bool is_ending;
 	struct events_sub *subs;
+	void (*listener)(void *arg); /* events_hub_listen's */
+	void *listener_arg;
 	int64_t next_prune_at;
 	int64_t next_check_at;
 };
@@ -451,6 +530,17 @@ static void poke(void *arg)
 	pthread_mutex_lock(&h->lock);
 	h->is_poked = true;
 	pthread_cond_signal(&h->cond);
+	/* Under the lock, so the listener is never called once events_hub_listen removed it. */
+	if (h->listener != NULL)
+		h->listener(h->listener_arg);
+	pthread_mutex_unlock(&h->lock);
+}
+
+void events_hub_listen(struct events_hub *h, void (*fn)(void *arg), void *arg)
+{
+	pthread_mutex_lock(&h->lock);
+	h->listener = fn;
+	h->listener_arg = arg;
 	pthread_mutex_unlock(&h->lock);
 }
 

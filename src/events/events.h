@@ -5,7 +5,9 @@
  * hub (one thread) reads new events from the store, filters them per subscriber with that
  * rule and the current team memberships, fills each subscriber's buffer with Server-Sent
  * Events frames, and ends the streams whose login ended. The hub knows nothing of HTTP: a
- * subscriber's owner gives it sleep and wake callbacks.
+ * subscriber's owner gives it sleep and wake callbacks. Recording an event also queues its
+ * outbound webhook deliveries (webhook_deliveries) for the account's endpoints that subscribe
+ * to its type; webhooks/ sends them.
  */
 #ifndef EVENTS_EVENTS_H
 #define EVENTS_EVENTS_H
@@ -28,6 +30,9 @@
  * in the statement that records it (json_object()), never in C. */
 int events_emit(struct store_tx *tx, int64_t conversation_id, const char *kind, const char *key,
                 int64_t value, int64_t now);
+/* conversation.created, for a conversation made in this transaction (before its first
+ * message's event). */
+int events_emit_conversation_created(struct store_tx *tx, int64_t conversation_id, int64_t now);
 /* An event about one message (kind message.created or message.updated): its conversation,
  * id, direction, sender and status. */
 int events_emit_message(struct store_tx *tx, const char *kind, int64_t message_id, int64_t now);
@@ -73,6 +78,10 @@ struct events_waker {
 /* Starts the hub's thread; idle subscribers get a ": ping" comment every sse_heartbeat_ms, and
  * the config's streams_per_user and streams_per_address cap the subscriptions. */
 struct events_hub *events_hub_start(struct store *st, const struct config *c, struct error *e);
+/* fn(arg) runs on the committing thread after each write transaction, which may have written
+ * events (and queued webhook deliveries), with the hub's lock held: it must be quick and take
+ * no lock. One listener, NULL for none; once this returns the old one is not called again. */
+void events_hub_listen(struct events_hub *h, void (*fn)(void *arg), void *arg);
 /* Ends every subscription (readers see the end of their stream) and refuses new ones. */
 void events_hub_end(struct events_hub *h);
 /* Stops the thread and frees what is left; no reader may run any more. */

@@ -125,9 +125,19 @@ void api_contact_get(struct http_request *req, struct http_response *res);
 void api_contact_update(struct http_request *req, struct http_response *res);
 void api_contact_merge(struct http_request *req, struct http_response *res);
 void api_contacts_export(struct http_request *req, struct http_response *res);
+void api_contacts_import(struct http_request *req, struct http_response *res);
 void api_contact_attributes_list(struct http_request *req, struct http_response *res);
 void api_contact_attribute_create(struct http_request *req, struct http_response *res);
 void api_contact_attribute_delete(struct http_request *req, struct http_response *res);
+
+void api_webhooks_list(struct http_request *req, struct http_response *res);
+void api_webhook_create(struct http_request *req, struct http_response *res);
+void api_webhook_get(struct http_request *req, struct http_response *res);
+void api_webhook_update(struct http_request *req, struct http_response *res);
+void api_webhook_delete(struct http_request *req, struct http_response *res);
+void api_webhook_rotate_secret(struct http_request *req, struct http_response *res);
+void api_webhook_deliveries(struct http_request *req, struct http_response *res);
+void api_webhook_resend(struct http_request *req, struct http_response *res);
 
 void api_webchat_preflight(struct http_request *req, struct http_response *res);
 void api_webchat_session(struct http_request *req, struct http_response *res);

@@ -208,3 +208,26 @@ void api_contact_attribute_delete(struct http_request *req, struct http_response
 {
 	api_run(req, res, STORE_WRITE, 200, delete_attribute, NULL);
 }
+
+/* The CSV file is the body (text/csv), up to HTTP_IMPORT_BODY_MAX. */
+static int import(struct http_request *req, struct store_tx *tx, void *arg, json_t **answer,
+                  struct error *e)
+{
+	(void)arg;
+	struct contact_import_result r;
+	json_t *problems = NULL;
+	int rc = contact_import_csv(tx, req->who.account_id, req->body.data ? req->body.data : "",
+	                            req->body.len, clock_now_ms(), &r, &problems, e);
+	if (rc < 0 && problems != NULL)
+		*answer = json_pack("{s:{s:s,s:s,s:o}}", "error", "code", err_code_name(e->code),
+		                    "message", e->message, "problems", problems);
+	else if (rc == 0)
+		*answer = json_pack("{s:I,s:I}", "created", (json_int_t)r.created, "updated",
+		                    (json_int_t)r.updated);
+	return rc;
+}
+
+void api_contacts_import(struct http_request *req, struct http_response *res)
+{
+	api_run(req, res, STORE_WRITE, 200, import, NULL);
+}

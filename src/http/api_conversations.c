@@ -184,27 +184,14 @@ static int read_filter(struct http_request *req, struct conversation_filter *f, 
 	                      : 0;
 }
 
-/* One conversation as the list shows it, with its tags. */
 static int get(struct http_request *req, struct store_tx *tx, void *arg, json_t **answer,
                struct error *e)
 {
 	(void)arg;
-	struct conversation_filter f = { .id = req->params[0], .limit = 1 };
-	struct conversation_item *items = NULL;
-	size_t n = 0;
-	int64_t total;
-	json_t *tags = NULL;
-	int rc = conversation_list(tx, &req->who, &f, &items, &n, &total, e);
-	if (rc == 0 && n == 0)
-		rc = error_set(e, ERR_NOT_FOUND, "no such conversation");
-	if (rc == 0 && (tags = conversation_tags(tx, f.id, e)) == NULL)
-		rc = e->code;
-	if (rc == 0) {
-		json_t *item = conversation_item_json(&items[0], clock_now_ms());
-		json_object_set_new(item, "tags", tags);
-		*answer = json_pack("{s:o}", "conversation", item);
-	}
-	conversation_items_free(items, n);
+	json_t *c = NULL;
+	int rc = conversation_detail_json(tx, &req->who, req->params[0], clock_now_ms(), &c, e);
+	if (rc == 0)
+		*answer = json_pack("{s:o}", "conversation", c);
 	return rc;
 }
 

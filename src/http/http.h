@@ -22,8 +22,10 @@
 #include "poller/poller.h"
 #include "scheduler/scheduler.h"
 #include "store/store.h"
+#include "webhooks/webhooks.h"
 
 #define HTTP_BODY_MAX   (1024 * 1024)
+#define HTTP_IMPORT_MAX (32 * 1024 * 1024) /* the contact import's CSV */
 #define HTTP_MAX_PARAMS 4
 #define HTTP_NAME_MAX   256
 #define SESSION_COOKIE  "centralita_session"
@@ -33,12 +35,13 @@ struct app {
 	struct store *store;
 	const struct config *config;
 	const struct seal *seal;
-	struct outbox_worker *outbox; /* woken after a commit that queued messages */
-	struct poller *poller;        /* woken when Telegram channels change */
-	struct events_hub *events;    /* the event stream's subscriptions */
-	struct scheduler *scheduler;  /* woken after a commit that set a due time */
-	struct pool *hashing;         /* where passwords are checked and hashed (core/pool.h) */
-	struct file_store *files;     /* media files' bytes (media/media.h) */
+	struct outbox_worker *outbox;    /* woken after a commit that queued messages */
+	struct poller *poller;           /* woken when Telegram channels change */
+	struct events_hub *events;       /* the event stream's subscriptions */
+	struct scheduler *scheduler;     /* woken after a commit that set a due time */
+	struct webhook_sender *webhooks; /* hears of every commit through the event hub */
+	struct pool *hashing;            /* where passwords are checked and hashed (core/pool.h) */
+	struct file_store *files;        /* media files' bytes (media/media.h) */
 };
 
 struct http_request {
@@ -106,6 +109,9 @@ void http_reply_text(struct http_response *res, int status, const char *text);
 void http_defer(struct http_request *req);
 void http_resume(struct http_request *req, struct http_response *res);
 
+/* The most bytes of body a request to path may bring: HTTP_BODY_MAX but for the routes that
+ * take files (routes.c). */
+size_t http_body_max(const char *method, const char *path);
 /* Routing: finds the handler, authenticates and checks CSRF and role, then calls it. */
 void http_route(struct http_request *req, struct http_response *res);
 /* The web UI (http/static.c): answers GET and HEAD of index.html and /assets/ files for any

@@ -89,12 +89,21 @@ static const struct route routes[] = {
 	{ "GET", "/api/v1/metrics", ADMIN, api_metrics },
 	{ "GET", "/api/v1/contacts", USER, api_contacts_list },
 	{ "GET", "/api/v1/contacts/export", ADMIN, api_contacts_export },
+	{ "POST", "/api/v1/contacts/import", ADMIN, api_contacts_import },
 	{ "GET", "/api/v1/contacts/:id", USER, api_contact_get },
 	{ "PATCH", "/api/v1/contacts/:id", USER, api_contact_update },
 	{ "POST", "/api/v1/contacts/:id/merge", USER, api_contact_merge },
 	{ "GET", "/api/v1/contact-attributes", USER, api_contact_attributes_list },
 	{ "POST", "/api/v1/contact-attributes", ADMIN, api_contact_attribute_create },
 	{ "DELETE", "/api/v1/contact-attributes/:name", ADMIN, api_contact_attribute_delete },
+	{ "GET", "/api/v1/webhooks", ADMIN, api_webhooks_list },
+	{ "POST", "/api/v1/webhooks", ADMIN, api_webhook_create },
+	{ "GET", "/api/v1/webhooks/:id", ADMIN, api_webhook_get },
+	{ "PATCH", "/api/v1/webhooks/:id", ADMIN, api_webhook_update },
+	{ "DELETE", "/api/v1/webhooks/:id", ADMIN, api_webhook_delete },
+	{ "POST", "/api/v1/webhooks/:id/secret", ADMIN, api_webhook_rotate_secret },
+	{ "GET", "/api/v1/webhooks/:id/deliveries", ADMIN, api_webhook_deliveries },
+	{ "POST", "/api/v1/webhooks/:id/deliveries/:id/resend", ADMIN, api_webhook_resend },
 	{ "OPTIONS", "/api/v1/webchat/session", PUBLIC, api_webchat_preflight },
 	{ "POST", "/api/v1/webchat/session", PUBLIC, api_webchat_session },
 	{ "OPTIONS", "/api/v1/webchat/messages", PUBLIC, api_webchat_preflight },
@@ -104,6 +113,13 @@ static const struct route routes[] = {
 	{ "GET", "/api/v1/webchat/stream", PUBLIC, api_webchat_stream },
 	{ "GET", "/api/v1/demo", PUBLIC, api_demo },
 };
+
+size_t http_body_max(const char *method, const char *path)
+{
+	return strcmp(method, "POST") == 0 && strcmp(path, "/api/v1/contacts/import") == 0
+	           ? HTTP_IMPORT_MAX
+	           : HTTP_BODY_MAX;
+}
 
 /* Fills req->who from a bearer token or the session cookie. */
 static int authenticate(struct http_request *req, struct error *e)

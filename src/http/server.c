@@ -48,6 +48,7 @@ struct http_server {
 	struct app *app;
 	http_handler handle; /* http_route, given by the caller */
 	atomic_int in_flight;
+	atomic_bool is_large_taken; /* one request at a time may bring a body past HTTP_BODY_MAX */
 	int header_timeout_ms;
 	pthread_t watchdog;
 	pthread_mutex_t lock; /* guards what follows */
@@ -61,8 +62,10 @@ struct exchange {
 	struct http_request req; /* first: http_resume finds the exchange from it */
 	int64_t start_us;
 	int status;
+	size_t body_max;
+	bool has_large; /* it holds the server's one place for a large body */
 	bool is_too_large;
-	bool is_refused; /* answered 400 before its body: ambiguous framing */
+	bool is_refused; /* answered before its body: ambiguous framing, or a large one waits */
 	bool is_deferred;
 	atomic_bool is_answered;    /* http_resume set later */
 	struct http_response later; /* a deferred answer */
@@ -129,7 +132,23 @@ static enum MHD_Result queue(struct MHD_Connection *c, struct exchange *x,
 static enum MHD_Result too_large(struct MHD_Connection *c, struct exchange *x)
 {
 	struct http_response res = { 0 };
-	http_reply_errorf(&res, ERR_TOO_LARGE, "the body is larger than %d bytes", HTTP_BODY_MAX);
+	http_reply_errorf(&res, ERR_TOO_LARGE, "the body is larger than %zu bytes", x->body_max);
+	return queue(c, x, &res);
+}
+
+/* A route that takes large bodies (http_body_max) takes them one at a time: whoever sends one
+ * while another is on its way is told to try again, so they never add up in memory. */
+static enum MHD_Result take_large(struct http_server *srv, struct MHD_Connection *c,
+                                  struct exchange *x)
+{
+	bool is_free = false;
+	if (atomic_compare_exchange_strong(&srv->is_large_taken, &is_free, true)) {
+		x->has_large = true;
+		return MHD_YES;
+	}
+	x->is_refused = true;
+	struct http_response res = { .retry_after = 5 };
+	http_reply_errorf(&res, ERR_UNAVAILABLE, "another large upload is under way; try again");
 	return queue(c, x, &res);
 }
 
@@ -285,16 +304,17 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *c, const cha
 		const char *framing = framing_error(c);
 		if (framing != NULL)
 			return refuse_framing(c, x, framing);
+		x->body_max = http_body_max(method, url);
 		const char *length =
 		    MHD_lookup_connection_value(c, MHD_HEADER_KIND, MHD_HTTP_HEADER_CONTENT_LENGTH);
-		if (length != NULL && strtoull(length, NULL, 10) > HTTP_BODY_MAX) {
+		if (length != NULL && strtoull(length, NULL, 10) > x->body_max) {
 			x->is_too_large = true;
 			return too_large(c, x);
 		}
-		return MHD_YES;
+		return x->body_max > HTTP_BODY_MAX ? take_large(srv, c, x) : MHD_YES;
 	}
 	if (*upload_size > 0) {
-		if (x->req.body.len + *upload_size > HTTP_BODY_MAX)
+		if (x->req.body.len + *upload_size > x->body_max)
 			x->is_too_large = true;
 		if (!x->is_too_large && !x->is_refused)
 			buf_append(&x->req.body, upload_data, *upload_size);
@@ -343,6 +363,8 @@ static void on_completed(void *cls, struct MHD_Connection *c, void **state,
 	}
 	log_info("%s %.255s %d %lldus", x->req.method, x->req.path, x->status,
 	         (long long)(clock_mono_us() - x->start_us));
+	if (x->has_large)
+		atomic_store(&srv->is_large_taken, false);
 	buf_free(&x->req.body);
 	free(x);
 	*state = NULL;

@@ -11,11 +11,18 @@
 #include "core/xmalloc.h"
 #include "inbox/internal.h"
 
-/* A CSV cell (RFC 4180): quoted when it holds a comma, quote or line break; a leading
- * = + - @ (or tab, carriage return) gets a ' so a spreadsheet takes it as text. */
+const char *const contact_csv_columns[CSV_FIXED] = { "id", "name", "phone", "email", "tags" };
+
+bool contact_csv_is_formula(const char *s)
+{
+	return s[0] != '\0' && strchr("=+-@\t\r", s[0]) != NULL;
+}
+
+/* A CSV cell (RFC 4180): quoted when it holds a comma, quote or line break; a formula gets a
+ * leading ' so a spreadsheet takes it as text. */
 static void put_cell(struct buf *out, const char *s, char sep)
 {
-	bool is_formula = s[0] != '\0' && strchr("=+-@\t\r", s[0]) != NULL;
+	bool is_formula = contact_csv_is_formula(s);
 	bool is_quoted = is_formula || strpbrk(s, ",\"\r\n") != NULL;
 	if (is_quoted)
 		buf_putc(out, '"');
@@ -127,10 +134,11 @@ int contact_export_csv(struct store_tx *tx, int64_t account_id, struct buf *out,
 		store_failed(e, rc);
 		goto out;
 	}
-	buf_puts(out, "id,name,phone,email,tags,");
+	for (int i = 0; i < CSV_FIXED; i++)
+		put_cell(out, contact_csv_columns[i], ',');
 	for (size_t i = 0; i < nkeys; i++)
 		put_cell(out, keys[i], ',');
-	buf_puts(out, "created_at\r\n");
+	buf_puts(out, CONTACT_CSV_CREATED "\r\n");
 	int tag_rc = store_next(tags), attr_rc = store_next(attrs);
 	while (rc >= 0 && (rc = store_next(r)) == 1)
 		rc = put_row(out, r, tags, &tag_rc, attrs, &attr_rc, keys, nkeys);

@@ -252,10 +252,8 @@ static bool is_phone(const char *s)
 	       strpbrk(s, "0123456789") != NULL;
 }
 
-/* One of the text fields of a PATCH: checked (and folded, for the e-mail) into buf; *out
- * is NULL for a JSON null. */
-static int check_field(const char *field, const json_t *v, char *buf, const char **out,
-                       struct error *e)
+int contact_check_field(const char *field, const json_t *v, char *buf, const char **out,
+                        struct error *e)
 {
 	bool is_name = strcmp(field, "name") == 0;
 	*out = NULL;
@@ -334,7 +332,7 @@ int contact_update(struct store_tx *tx, const struct actor *who, int64_t id, con
 		const char *value;
 		if (v == NULL)
 			continue;
-		rc = check_field(text_fields[i].field, v, buf, &value, e);
+		rc = contact_check_field(text_fields[i].field, v, buf, &value, e);
 		if (rc >= 0 && (rc = store_exec(tx, text_fields[i].sql,
 		                                STORE_ARGS(SV_INT(id), SV_TEXT_NULL(value)))) < 0)
 			store_failed(e, rc);

@@ -819,3 +819,24 @@ json_t *conversation_item_json(const struct conversation_item *it, int64_t now)
 	json_object_set_new(o, "undelivered_count", json_integer(it->undelivered));
 	return o;
 }
+
+int conversation_detail_json(struct store_tx *tx, const struct actor *who, int64_t id, int64_t now,
+                             json_t **out, struct error *e)
+{
+	struct conversation_filter f = { .id = id, .limit = 1 };
+	struct conversation_item *items = NULL;
+	size_t n = 0;
+	int64_t total;
+	json_t *tags = NULL;
+	int rc = conversation_list(tx, who, &f, &items, &n, &total, e);
+	if (rc == 0 && n == 0)
+		rc = error_set(e, ERR_NOT_FOUND, "no such conversation");
+	if (rc == 0 && (tags = conversation_tags(tx, f.id, e)) == NULL)
+		rc = e->code;
+	if (rc == 0) {
+		*out = conversation_item_json(&items[0], now);
+		json_object_set_new(*out, "tags", tags);
+	}
+	conversation_items_free(items, n);
+	return rc;
+}

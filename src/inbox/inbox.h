@@ -286,6 +286,10 @@ int conversation_counts_json(struct store_tx *tx, const struct actor *who, json_
 /* A list item as the API answers it: conversation_json with contact, team, assignee, last
  * message and unread count. */
 json_t *conversation_item_json(const struct conversation_item *it, int64_t now);
+/* One conversation as GET /conversations/:id answers it: the list item with its tags (*out,
+ * to take). */
+int conversation_detail_json(struct store_tx *tx, const struct actor *who, int64_t id, int64_t now,
+                             json_t **out, struct error *e);
 /* The number of UTF-8 characters in q. */
 size_t conversation_query_chars(const char *q);
 
@@ -456,6 +460,27 @@ int contact_merge(struct store_tx *tx, const struct actor *who, int64_t id, int6
 /* Every contact of the account as CSV (RFC 4180) into out; cells that a spreadsheet would
  * take for a formula get a leading '. ERR_UNPROCESSABLE beyond CONTACT_EXPORT_MAX. */
 int contact_export_csv(struct store_tx *tx, int64_t account_id, struct buf *out, struct error *e);
+
+/* contact_import.c */
+
+#define CONTACT_IMPORT_MAX          100000 /* rows of contacts in one CSV import */
+#define CONTACT_IMPORT_PROBLEMS_MAX 1000   /* problems listed (all are counted) */
+
+struct contact_import_result {
+	int64_t created;
+	int64_t updated;
+};
+
+/*
+ * Imports a CSV file (len bytes) in the export's columns — name required, phone, email, tags
+ * (space-separated), declared attribute keys; id and created_at read and ignored — checked
+ * whole first: ERR_UNPROCESSABLE with *problems (to free), a JSON array of {line, column,
+ * reason}, and nothing written. Then each row updates the contact with its phone (else its
+ * e-mail), or creates one; an empty cell leaves its field as it is. Emits contact.updated.
+ */
+int contact_import_csv(struct store_tx *tx, int64_t account_id, const char *csv, size_t len,
+                       int64_t now, struct contact_import_result *out, json_t **problems,
+                       struct error *e);
 
 /* The declared attribute keys, oldest first, as a JSON array (to free); NULL on failure. */
 json_t *contact_attribute_list(struct store_tx *tx, int64_t account_id, struct error *e);

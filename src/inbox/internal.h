@@ -30,6 +30,21 @@ int conversation_record_line(struct store_tx *tx, const struct actor *who,
                              const struct conversation *c, int64_t now, const char *kind,
                              const char *text);
 
+/* contacts.c: checks one text field of a contact's changes (name, phone, email, notes) into
+ * buf (CONTACT_EMAIL_MAX + 1 bytes; the name checked, the e-mail folded); *out is NULL for a
+ * JSON null. ERR_INVALID naming the field. */
+int contact_check_field(const char *field, const json_t *v, char *buf, const char **out,
+                        struct error *e);
+
+/* contact_export.c: the contact CSV's columns, as the export writes them and the import reads
+ * them — these, then one per declared attribute key, then CONTACT_CSV_CREATED. */
+enum contact_csv_column { CSV_ID, CSV_NAME, CSV_PHONE, CSV_EMAIL, CSV_TAGS, CSV_FIXED };
+extern const char *const contact_csv_columns[CSV_FIXED];
+#define CONTACT_CSV_CREATED "created_at"
+/* Whether a spreadsheet would take cell s for a formula (a leading = + - @, tab or CR): the
+ * export defuses it with a leading ', the import refuses it without one. */
+bool contact_csv_is_formula(const char *s);
+
 /* contact_attributes.c: sets (null: removes) contact id's values of declared attributes;
  * ERR_UNPROCESSABLE for a key nobody declared. */
 int contact_attributes_set(struct store_tx *tx, int64_t account_id, int64_t id,

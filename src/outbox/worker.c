@@ -342,19 +342,14 @@ static void classify(struct send *s, CURLcode code)
 static int take_finished(struct outbox_worker *w, struct send **done)
 {
 	int ndone = 0, left = 0;
-	CURLMsg *m;
-	int queued;
-	while ((m = curl_multi_info_read(w->multi, &queued)) != NULL) {
-		struct send *s;
-		if (m->msg != CURLMSG_DONE)
-			continue;
-		curl_easy_getinfo(m->easy_handle, CURLINFO_PRIVATE, (char **)&s);
-		classify(s, m->data.result);
-		curl_multi_remove_handle(w->multi, s->fetch.easy);
+	struct send *s;
+	CURLcode code;
+	while ((s = fetch_next_done(w->multi, &code)) != NULL) {
+		classify(s, code);
 		s->is_done = true;
 	}
 	for (int i = 0; i < w->count; i++) {
-		struct send *s = w->in_flight[i];
+		s = w->in_flight[i];
 		if (s->is_done)
 			done[ndone++] = s;
 		else

@@ -43,9 +43,11 @@ test('a database from before the table learns the teams its saved routing names'
   await s.stop({ keepDir: true });
   // Back to schema 13: the routing configuration saved, no routing_teams (and nothing of the
   // migrations after it).
-  sql(s, 'DROP TABLE routing_teams; DROP INDEX conversations_snoozed; DROP TABLE media; DROP TABLE files;'
-    + ' ALTER TABLE conversation_events DROP COLUMN detail; ALTER TABLE teams DROP COLUMN reply_assigns;'
-    + ' DELETE FROM schema_migrations WHERE version >= 14;');
+  sql(s, `DROP TABLE routing_teams; DROP INDEX conversations_snoozed; DROP TABLE media; DROP TABLE files;
+    DROP TABLE webhook_attempts; DROP TABLE webhook_deliveries; DROP TABLE webhook_subscriptions; DROP TABLE webhooks;
+    DROP INDEX contacts_phone; DROP INDEX contacts_email;
+    ALTER TABLE conversation_events DROP COLUMN detail; ALTER TABLE teams DROP COLUMN reply_assigns;
+    DELETE FROM schema_migrations WHERE version >= 14;`);
   const again = await startServer({ dir: s.dir });
   try {
     assert.equal(sql(again, 'SELECT group_concat(team_id) FROM (SELECT team_id FROM routing_teams ORDER BY team_id) t'),

@@ -16,6 +16,10 @@ before(async () => {
 after(async () => s.stop());
 
 // The stored message with this provider id, with its conversation and contact.
+// The media fetcher retries earlier tests' downloads in the background: its rows may move
+// while a test checks that a request stored nothing.
+const NO_MEDIA = { except: ['media'] };
+
 function message(providerId) {
   const row = sql(s, `SELECT m.direction, m.sender, m.type, coalesce(m.raw_type, ''), coalesce(m.text, ''),
     coalesce(m.details, ''), m.status, m.created_at, v.id, v.status, c.name, coalesce(c.phone, ''), i.external_id,
@@ -170,7 +174,7 @@ test('Telegram: text, photo, start, button tap, edit; group messages ignored', a
 });
 
 test('a payload of the right kind with no message is answered 200 and stores nothing', async () => {
-  const before = dump(s).replace(/INSERT INTO channels .*\n/g, '');
+  const before = dump(s, NO_MEDIA).replace(/INSERT INTO channels .*\n/g, '');
   const update = JSON.stringify({ object: 'whatsapp_business_account', entry: [{ id: '1', changes: [{ field: 'account_update',
     value: { phone_number: '15550783881', event: 'VERIFIED_ACCOUNT', unknown_field: { nested: [1, 2] } } }] }] });
   const r = await postMeta(s, 'whatsapp', update);
@@ -178,11 +182,11 @@ test('a payload of the right kind with no message is answered 200 and stores not
   assert.equal(r.json.stored, 0);
   const page = JSON.stringify({ object: 'page', entry: [{ id: CHANNELS.messenger.page_id, time: 1, messaging: [] }] });
   assert.equal((await postMeta(s, 'messenger', page)).status, 200);
-  assert.equal(dump(s).replace(/INSERT INTO channels .*\n/g, ''), before);
+  assert.equal(dump(s, NO_MEDIA).replace(/INSERT INTO channels .*\n/g, ''), before);
 });
 
 test('a repeated delivery stores nothing new and is still answered 200', async () => {
-  const before = dump(s);
+  const before = dump(s, NO_MEDIA);
   for (const f of ['whatsapp/text.json', 'whatsapp/batched.json']) {
     const r = await postMeta(s, 'whatsapp', fixture(f));
     assert.equal(r.status, 200);
@@ -193,7 +197,7 @@ test('a repeated delivery stores nothing new and is still answered 200', async (
   assert.equal(postTelegramFixture(s, ch.telegram.id, 'telegram/text.json').status, 0);
   // Only the channels' health timestamps may move.
   const strip = (d) => d.replace(/INSERT INTO channels .*\n/g, '');
-  assert.equal(strip(dump(s)), strip(before));
+  assert.equal(strip(dump(s, NO_MEDIA)), strip(before));
 });
 
 test('a resolved conversation is reopened by the customer\'s next message', async () => {
@@ -207,7 +211,7 @@ test('a resolved conversation is reopened by the customer\'s next message', asyn
 });
 
 test('bad webhooks: a clear error each, nothing stored', async () => {
-  const before = dump(s);
+  const before = dump(s, NO_MEDIA);
   const body = fixture('whatsapp/text.json').replace('wamid.HBgLMzQ2MTIzNDU2NzgVAgASGBQzQUI4RjM2QTk5RjQ0MTFCRDQ3NgA=', 'wamid.never');
   const expect = async (r, status, code) => {
     assert.equal(r.status, status, r.text);
@@ -238,7 +242,7 @@ test('bad webhooks: a clear error each, nothing stored', async () => {
   await expect(await postTelegram(s, ch.whatsapp.id, update, 'x'), 404, 'not_found');
   await expect(await postTelegram(s, ch.telegram.id, update, 'wrong-secret'), 401, 'invalid_signature');
   await expect(await postTelegram(s, ch.telegram.id, update), 401, 'invalid_signature');
-  assert.equal(dump(s).replace(/INSERT INTO channels .*\n/g, ''), before.replace(/INSERT INTO channels .*\n/g, ''));
+  assert.equal(dump(s, NO_MEDIA).replace(/INSERT INTO channels .*\n/g, ''), before.replace(/INSERT INTO channels .*\n/g, ''));
 });
 
 test('a million messages in one body is bounded work; a year-3000 timestamp is clamped', async () => {
@@ -335,11 +339,11 @@ test('a channel connected again with a new app secret verifies with the new secr
   assert.equal((await admin.del(`/api/v1/channels/${first.json.channel.id}`)).status, 200);
   const added = await admin.post('/api/v1/channels', { ...number, app_secret: 'wa-app-secret-2' });
   assert.equal(added.status, 201, added.text);
-  const before = dump(s);
+  const before = dump(s, NO_MEDIA);
   const old = await postMeta(s, 'whatsapp', body('wamid.secret-2'));
   assert.equal(old.status, 401, old.text);
   assert.equal(old.json.error.code, 'invalid_signature');
-  assert.equal(dump(s), before);
+  assert.equal(dump(s, NO_MEDIA), before);
   const fresh = await postMeta(s, 'whatsapp', body('wamid.secret-2'), { secret: 'wa-app-secret-2' });
   assert.equal(fresh.status, 200, fresh.text);
   assert.equal(fresh.json.stored, 1);

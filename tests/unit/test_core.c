@@ -1,5 +1,7 @@
 /* core/: buffers, the error table, configuration sources and checks, JSON field reading, the
- * log's escaping. */
+ * log's escaping, the address rule for URLs an admin typed. */
+#include <arpa/inet.h>
+#include <netinet/in.h>
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -13,6 +15,7 @@
 #include "core/buf.h"
 #include "core/config.h"
 #include "core/err.h"
+#include "core/fetch.h"
 #include "core/json.h"
 #include "core/log.h"
 #include "core/utf8.h"
@@ -210,6 +213,89 @@ static void test_utf8_clean(void **state)
 }
 
 /* What log_warn wrote to stderr, read back from a file put in its place. */
+static void test_utf8_clean_copy(void **state)
+{
+	char *c = utf8_clean_copy("ok\x01\xff ñ\n", 8, 100);
+	assert_string_equal(c, "ok?? ñ\n");
+	free(c);
+	c = utf8_clean_copy("añb", 4, 2); /* never half a character */
+	assert_string_equal(c, "a");
+	free(c);
+}
+
+/* fetch_address_refusal of an address in text, NULL for a public one. */
+static const char *refusal(const char *text)
+{
+	struct sockaddr_in v4 = { .sin_family = AF_INET };
+	struct sockaddr_in6 v6 = { .sin6_family = AF_INET6 };
+	if (inet_pton(AF_INET, text, &v4.sin_addr) == 1)
+		return fetch_address_refusal((struct sockaddr *)&v4);
+	assert_int_equal(inet_pton(AF_INET6, text, &v6.sin6_addr), 1);
+	return fetch_address_refusal((struct sockaddr *)&v6);
+}
+
+static void test_fetch_address_rule(void **state)
+{
+	const char *refused[][2] = {
+		{ "127.0.0.1", "a loopback address" },
+		{ "127.255.0.9", "a loopback address" },
+		{ "::1", "a loopback address" },
+		{ "0.0.0.0", "an unspecified address" },
+		{ "::", "an unspecified address" },
+		{ "10.20.30.40", "a private address" },
+		{ "172.16.0.1", "a private address" },
+		{ "172.31.255.255", "a private address" },
+		{ "192.168.1.1", "a private address" },
+		{ "fd00:ec2::254", "a private address" },
+		{ "169.254.169.254", "the cloud metadata address" },
+		{ "169.254.1.1", "a link-local address" },
+		{ "fe80::1", "a link-local address" },
+		{ "100.100.100.200", "a shared (carrier-grade NAT) address" },
+		{ "::ffff:127.0.0.1", "a loopback address" },
+		{ "::ffff:10.0.0.1", "a private address" },
+		{ "64:ff9b::a9fe:a9fe", "the cloud metadata address" },
+		{ "2002:c0a8:0101::1", "a private address" },
+		{ "224.0.0.1", "a multicast address" },
+		{ "ff02::1", "a multicast address" },
+		{ "255.255.255.255", "a reserved address" },
+		{ "198.18.0.1", "a reserved address" },
+	};
+	for (size_t i = 0; i < sizeof(refused) / sizeof(refused[0]); i++) {
+		const char *why = refusal(refused[i][0]);
+		if (why == NULL || strcmp(why, refused[i][1]) != 0)
+			fail_msg("%s: expected %s, got %s", refused[i][0], refused[i][1],
+			         why ? why : "public");
+	}
+	const char *public[] = { "8.8.8.8",        "172.15.255.255", "172.32.0.1",
+		                 "100.63.255.255", "203.0.113.9",    "2001:4860:4860::8888",
+		                 "::ffff:8.8.8.8" };
+	for (size_t i = 0; i < sizeof(public) / sizeof(public[0]); i++)
+		if (refusal(public[i]) != NULL)
+			fail_msg("%s refused: %s", public[i], refusal(public[i]));
+}
+
+static void test_fetch_check_url(void **state)
+{
+	struct error e;
+	assert_int_equal(fetch_check_url("https://203.0.113.9:8443/hook?x=1", false, &e), 0);
+	assert_int_equal(fetch_check_url("http://[2001:db8::1]/", false, &e), 0);
+	assert_int_equal(fetch_check_url("http://127.0.0.1:9/", false, &e), ERR_UNPROCESSABLE);
+	assert_non_null(strstr(e.message, "127.0.0.1, a loopback address"));
+	assert_int_equal(fetch_check_url("http://[::1]/", false, &e), ERR_UNPROCESSABLE);
+	assert_int_equal(fetch_check_url("http://127.0.0.1:9/", true, &e), 0);
+	assert_int_equal(fetch_check_url("file:///etc/passwd", true, &e), ERR_INVALID);
+	assert_int_equal(fetch_check_url("HTTP://example.com/", true, &e), ERR_INVALID);
+	assert_int_equal(fetch_check_url("http://", true, &e), ERR_INVALID);
+	char url[FETCH_URL_MAX + 2];
+	memset(url, 'a', sizeof(url) - 1);
+	url[sizeof(url) - 1] = '\0';
+	memcpy(url, "http://x/", 9);
+	assert_int_equal(fetch_check_url(url, true, &e), ERR_INVALID);
+	assert_non_null(strstr(e.message, "longer than 2048"));
+	url[FETCH_URL_MAX] = '\0';
+	assert_int_equal(fetch_check_url(url, true, &e), 0);
+}
+
 static void logged(char *out, size_t size, const char *value)
 {
 	FILE *f = tmpfile();
@@ -252,6 +338,9 @@ int main(void)
 		cmocka_unit_test(test_json_read_fields),
 		cmocka_unit_test(test_json_read_any_value),
 		cmocka_unit_test(test_utf8_clean),
+		cmocka_unit_test(test_utf8_clean_copy),
+		cmocka_unit_test(test_fetch_address_rule),
+		cmocka_unit_test(test_fetch_check_url),
 		cmocka_unit_test(test_log_escapes_control_bytes),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
