@@ -122,8 +122,8 @@ static const struct command commands[] = {
 
 static int cmd_help(const struct command *cmd, struct config *c, char **pos)
 {
-	printf("Centralita %s: a shared inbox for WhatsApp, Messenger, Instagram and Telegram.\n\n"
-	       "usage:\n",
+	printf("Centralita %s: a shared inbox for WhatsApp, Messenger, Instagram, Telegram"
+	       " and a web chat.\n\nusage:\n",
 	       CENTRALITA_VERSION);
 	for (size_t i = 0; i < NCOMMANDS; i++)
 		printf("  centralita %-28s %s\n", commands[i].name, commands[i].summary);

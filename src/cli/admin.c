@@ -144,10 +144,12 @@ static int team_rename_cmd(struct store_tx *tx, const struct command *cmd, char 
 	struct team t;
 	int rc = team_find_name(tx, CLI_ACCOUNT_ID, pos[0], &t, e);
 	if (rc == 0)
-		rc = team_update(
-		    tx, CLI_ACCOUNT_ID, t.id,
-		    &(struct team_changes){ .name = pos[1], .is_online_only = -1, .max_open = -1 },
-		    clock_now_ms(), &t, e);
+		rc = team_update(tx, CLI_ACCOUNT_ID, t.id,
+		                 &(struct team_changes){ .name = pos[1],
+		                                         .is_online_only = -1,
+		                                         .max_open = -1,
+		                                         .does_reply_assign = -1 },
+		                 clock_now_ms(), &t, e);
 	return rc;
 }
 

@@ -20,6 +20,20 @@ void cli_usage_error(const char *cmd, const char *fmt, ...)
 	exit(2);
 }
 
+/* The configuration items other commands than serve read (the rest they take and ignore,
+ * so that one set of flags and environment works for every command). */
+static bool is_for_command(const struct command *cmd, const char *flag)
+{
+	static const char *const shared[] = { "db", "secret-key-file", "public-url",
+		                              "busy-timeout" };
+	if (strcmp(cmd->name, "serve") == 0)
+		return true;
+	for (size_t i = 0; i < sizeof(shared) / sizeof(shared[0]); i++)
+		if (strcmp(shared[i], flag) == 0)
+			return true;
+	return false;
+}
+
 static void print_help(const struct command *cmd)
 {
 	printf("usage: centralita %s\n\n%s\n", cmd->usage, cmd->summary);
@@ -37,8 +51,11 @@ static void print_help(const struct command *cmd)
 			    file_flag, "");
 	}
 	for (int i = 0; cmd->uses_config && config_items[i].flag; i++)
-		printf("  --%-18s %s [%s]\n", config_items[i].flag, config_items[i].help,
-		       config_items[i].env);
+		if (is_for_command(cmd, config_items[i].flag))
+			printf("  --%-18s %s [%s]\n", config_items[i].flag, config_items[i].help,
+			       config_items[i].env);
+	if (cmd->uses_config && strcmp(cmd->name, "serve") != 0)
+		printf("  (and every flag of 'centralita serve --help', accepted and unused)\n");
 }
 
 static struct cli_flag *find_flag(const struct command *cmd, const char *name)

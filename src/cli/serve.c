@@ -144,10 +144,18 @@ static int bootstrap_admin(struct store *st)
 	return 0;
 }
 
-static int seed_demo(struct store *st, const struct seal *seal, const struct config *c)
+/* *told (to free) gets what the demo's creation has to say, the passwords: printed after the
+ * server says it listens, so that they are the last lines and do not scroll away. */
+static int seed_demo(struct store *st, const struct seal *seal, const struct config *c, char **told)
 {
 	struct error e;
-	if (demo_seed(st, seal, CLI_ACCOUNT_ID, c->public_url, stdout, &e) < 0)
+	size_t len = 0;
+	FILE *out = open_memstream(told, &len);
+	if (out == NULL)
+		return cli_fail("cannot create the demo account: out of memory");
+	int rc = demo_seed(st, seal, CLI_ACCOUNT_ID, c->public_url, out, &e);
+	fclose(out);
+	if (rc < 0)
 		return cli_fail("cannot create the demo account: %s", e.message);
 	return 0;
 }
@@ -190,6 +198,7 @@ int cli_serve(const struct command *cmd, struct config *c, char **pos)
 {
 	struct store *st = NULL;
 	struct seal *seal = NULL;
+	char *demo_told = NULL;
 	struct error e;
 	int cores = (int)sysconf(_SC_NPROCESSORS_ONLN);
 	int threads = c->threads > 0 ? c->threads : cores;
@@ -203,9 +212,10 @@ int cli_serve(const struct command *cmd, struct config *c, char **pos)
 	int listener = rc == 0 ? http_listen(c, &e) : -1;
 	if (rc == 0 && listener < 0)
 		rc = cli_refuse("%s", e.message);
-	if (rc == 0 && ((c->is_demo && seed_demo(st, seal, c) != 0) || bootstrap_admin(st) != 0))
+	if (rc == 0 && ((c->is_demo && seed_demo(st, seal, c, &demo_told) != 0) || bootstrap_admin(st) != 0))
 		rc = 1;
 	if (rc != 0) {
+		free(demo_told);
 		if (listener >= 0)
 			close(listener);
 		store_close(st);
@@ -253,11 +263,13 @@ int cli_serve(const struct command *cmd, struct config *c, char **pos)
 	else
 		close(listener);
 	if (srv == NULL) {
+		free(demo_told);
 		stop_workers(&app, seal);
 		return cli_fail("%s", e.message);
 	}
-	printf("Centralita %s listening on http://%s:%d\n", CENTRALITA_VERSION, c->listen_host,
-	       http_server_port(srv));
+	printf("Centralita %s listening on http://%s:%d\n%s", CENTRALITA_VERSION, c->listen_host,
+	       http_server_port(srv), demo_told != NULL ? demo_told : "");
+	free(demo_told);
 	fflush(stdout);
 	int sig = 0;
 	while (sigwait(&stop, &sig) != 0)

@@ -92,6 +92,7 @@ void api_conversation_get(struct http_request *req, struct http_response *res);
 void api_messages_list(struct http_request *req, struct http_response *res);
 void api_reply(struct http_request *req, struct http_response *res);
 void api_conversation_start(struct http_request *req, struct http_response *res);
+void api_message_retry(struct http_request *req, struct http_response *res);
 void api_outbox_stats(struct http_request *req, struct http_response *res);
 void api_events(struct http_request *req, struct http_response *res);
 void api_back_to_routing(struct http_request *req, struct http_response *res);

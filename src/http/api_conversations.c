@@ -151,6 +151,23 @@ void api_conversation_start(struct http_request *req, struct http_response *res)
 	json_decref(body);
 }
 
+static int retry(struct http_request *req, struct store_tx *tx, void *arg, json_t **answer,
+                 struct error *e)
+{
+	(void)arg;
+	int rc = message_retry(tx, &req->who, req->params[0], req->params[1], clock_now_ms(), e);
+	if (rc == 0)
+		*answer = json_pack("{s:I,s:s}", "message_id", (json_int_t)req->params[1], "status",
+		                    "queued");
+	return rc;
+}
+
+void api_message_retry(struct http_request *req, struct http_response *res)
+{
+	if (api_run(req, res, STORE_WRITE, 200, retry, NULL) == 0)
+		outbox_worker_wake(req->app->outbox);
+}
+
 static int stats(struct http_request *req, struct store_tx *tx, void *arg, json_t **answer,
                  struct error *e)
 {
@@ -208,11 +225,12 @@ static int read_view(struct http_request *req, struct conversation_filter *f, st
 	else
 		return error_set(e, ERR_INVALID, "'view' must be general, mine, team:<id> or all");
 	const char *status = http_query(req, "status");
-	f->has_status = status != NULL;
-	if (status == NULL || conversation_status_parse(status, &f->status) == 0)
+	if (status == NULL ||
+	    conversation_statuses_parse(status, f->statuses, sizeof(f->statuses)) == 0)
 		return 0;
 	return error_set(e, ERR_INVALID,
-	                 "'status' must be routing, open, pending, snoozed or resolved");
+	                 "'status' must be routing, open, pending, snoozed or resolved, or several "
+	                 "of them separated by commas");
 }
 
 static int read_filter(struct http_request *req, struct conversation_filter *f, struct error *e)

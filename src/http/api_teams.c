@@ -124,10 +124,12 @@ void api_team_update(struct http_request *req, struct http_response *res)
 {
 	struct team_changes in = { .is_online_only = -1,
 		                   .max_open = -1,
+		                   .does_reply_assign = -1,
 		                   .first_response_minutes = -1,
 		                   .next_response_minutes = -1,
 		                   .reassign_after_minutes = -1 };
 	bool is_online_only = false, has_online_only = false, has_max = false;
+	bool does_reply_assign = false, has_reply_assigns = false;
 	json_int_t max_open = 0;
 	const json_t *minutes[3] = { NULL, NULL, NULL };
 	const struct json_field fields[] = {
@@ -135,15 +137,19 @@ void api_team_update(struct http_request *req, struct http_response *res)
 		{ "assignment", JSON_FIELD_STRING, false, 16, &in.assignment, NULL },
 		{ "online_only", JSON_FIELD_BOOL, false, 0, &is_online_only, &has_online_only },
 		{ "max_open", JSON_FIELD_INT, false, 0, &max_open, &has_max },
+		{ "reply_assigns", JSON_FIELD_BOOL, false, 0, &does_reply_assign,
+		  &has_reply_assigns },
 		{ "first_response_minutes", JSON_FIELD_VALUE, false, 0, &minutes[0], NULL },
 		{ "next_response_minutes", JSON_FIELD_VALUE, false, 0, &minutes[1], NULL },
 		{ "reassign_after_minutes", JSON_FIELD_VALUE, false, 0, &minutes[2], NULL },
 	};
-	json_t *body = api_read_body(req, res, fields, 7);
+	json_t *body = api_read_body(req, res, fields, 8);
 	if (body == NULL)
 		return;
 	if (has_online_only)
 		in.is_online_only = is_online_only;
+	if (has_reply_assigns)
+		in.does_reply_assign = does_reply_assign;
 	if (has_max)
 		in.max_open = (int)max_open;
 	int *out[3] = { &in.first_response_minutes, &in.next_response_minutes,

@@ -64,6 +64,7 @@ static const struct route routes[] = {
 	{ "GET", "/api/v1/conversations/:id", USER, api_conversation_get },
 	{ "GET", "/api/v1/conversations/:id/messages", USER, api_messages_list },
 	{ "POST", "/api/v1/conversations/:id/messages", USER, api_reply },
+	{ "POST", "/api/v1/conversations/:id/messages/:id/retry", USER, api_message_retry },
 	{ "POST", "/api/v1/conversations/:id/routing", USER, api_back_to_routing },
 	{ "GET", "/api/v1/messages/:id/media", USER, api_message_media },
 	{ "GET", "/api/v1/outbox/stats", ADMIN, api_outbox_stats },

@@ -39,6 +39,33 @@ int conversation_status_parse(const char *name, enum conversation_status *out)
 	return ERR_INVALID;
 }
 
+int conversation_statuses_parse(const char *list, char *out, size_t size)
+{
+	size_t len = 1;
+	if (size < 2)
+		return ERR_INVALID;
+	snprintf(out, size, ",");
+	for (const char *p = list;; p++) {
+		const char *end = strchr(p, ',');
+		size_t n = end != NULL ? (size_t)(end - p) : strlen(p);
+		char word[16], marked[20];
+		enum conversation_status status;
+		if (n == 0 || n >= sizeof(word))
+			return ERR_INVALID;
+		memcpy(word, p, n);
+		word[n] = '\0';
+		snprintf(marked, sizeof(marked), ",%s,", word);
+		if (conversation_status_parse(word, &status) < 0 || strstr(out, marked) != NULL ||
+		    len + n + 1 >= size)
+			return ERR_INVALID;
+		snprintf(out + len, size - len, "%s,", word);
+		len += n + 1;
+		if (end == NULL)
+			return 0;
+		p = end;
+	}
+}
+
 static void read_conversation(struct store_rows *r, void *item)
 {
 	struct conversation *c = item;
@@ -120,6 +147,25 @@ static int queue_agent_message(struct store_tx *tx, const struct actor *who,
 	return rc < 0 ? rc : outbox_enqueue(tx, &t, now, first_id, parts, e);
 }
 
+/* A member who replies to an unassigned conversation of their team becomes its assignee,
+ * unless the team turned that off (reply_assigns). */
+static int assign_replier(struct store_tx *tx, const struct actor *who,
+                          const struct conversation *c, int64_t now, struct error *e)
+{
+	if (c->assignee_id != 0 || c->team_id == 0)
+		return 0;
+	int64_t does_assign = 0;
+	int rc = store_get_int(tx,
+	                       "SELECT t.reply_assigns FROM teams t JOIN team_members m"
+	                       " ON m.team_id = t.id WHERE t.id = $1 AND m.user_id = $2",
+	                       STORE_ARGS(SV_INT(c->team_id), SV_INT(who->user_id)), &does_assign);
+	if (rc == ERR_NOT_FOUND || (rc == 0 && does_assign == 0))
+		return 0;
+	if (rc < 0)
+		return store_failed(e, rc);
+	return conversation_assign(tx, who, c->id, who->user_id, now, e);
+}
+
 int conversation_reply(struct store_tx *tx, const struct actor *who, int64_t id, const char *text,
                        int64_t now, int64_t *first_id, size_t *parts, struct error *e)
 {
@@ -136,6 +182,8 @@ int conversation_reply(struct store_tx *tx, const struct actor *who, int64_t id,
 		                 c.kind == CHANNEL_MESSENGER ? "7 days" : "24 hours",
 		                 channel_kind_name(c.kind),
 		                 c.kind == CHANNEL_WHATSAPP ? " (send a template)" : "");
+	if ((rc = assign_replier(tx, who, &c, now, e)) < 0)
+		return rc;
 	/* Meta's rule: a human's reply after 24 hours (within 7 days) is tagged as one. */
 	json_t *send = c.kind == CHANNEL_MESSENGER && now - c.last_customer_at >= REPLY_WINDOW_MS
 	                   ? json_pack("{s:s}", "tag", "HUMAN_AGENT")
@@ -166,6 +214,14 @@ int conversation_send_template(struct store_tx *tx, const struct actor *who, int
 	return rc;
 }
 
+int message_retry(struct store_tx *tx, const struct actor *who, int64_t conversation_id,
+                  int64_t message_id, int64_t now, struct error *e)
+{
+	struct conversation c;
+	int rc = conversation_get(tx, who, conversation_id, &c, e);
+	return rc < 0 ? rc : outbox_retry_now(tx, conversation_id, message_id, now, e);
+}
+
 static char *text_or_null(struct store_rows *r, int col)
 {
 	return store_is_null(r, col) ? NULL : xstrdup(store_text(r, col));
@@ -185,9 +241,11 @@ int message_list(struct store_tx *tx, const struct actor *who, int64_t conversat
 	    " m.type, m.raw_type, m.text, m.details, m.status, coalesce(m.error_code, 0),"
 	    " m.error_title, coalesce(m.edited_at, 0), m.created_at, coalesce(u.name, ''),"
 	    " coalesce(md.state, ''), md.error, coalesce(f.sha256, ''), coalesce(f.size, 0),"
-	    " coalesce(f.mime_type, '')"
+	    " coalesce(f.mime_type, ''), coalesce(o.state, ''), coalesce(o.attempts, 0),"
+	    " coalesce(o.next_attempt_at, 0), o.last_error"
 	    " FROM messages m LEFT JOIN users u ON u.id = m.author_id"
 	    " LEFT JOIN media md ON md.message_id = m.id LEFT JOIN files f ON f.sha256 = md.sha256"
+	    " LEFT JOIN outbox o ON o.message_id = m.id"
 	    " WHERE m.conversation_id = $1 AND ($2 = 0 OR m.id < $2)"
 	    " ORDER BY m.id DESC LIMIT $3",
 	    STORE_ARGS(SV_INT(conversation_id), SV_INT(before_id), SV_INT(limit)), &r);
@@ -219,6 +277,10 @@ int message_list(struct store_tx *tx, const struct actor *who, int64_t conversat
 		snprintf(m->file_sha256, sizeof(m->file_sha256), "%s", store_text(r, 17));
 		m->file_size = store_int(r, 18);
 		snprintf(m->file_mime, sizeof(m->file_mime), "%s", store_text(r, 19));
+		snprintf(m->outbox_state, sizeof(m->outbox_state), "%s", store_text(r, 20));
+		m->attempts = store_int(r, 21);
+		m->next_attempt_at = store_int(r, 22);
+		m->last_error = text_or_null(r, 23);
 	}
 	store_rows_free(r);
 	if (rc < 0) {
@@ -238,6 +300,7 @@ void message_list_free(struct message *list, size_t n)
 		free(list[i].details);
 		free(list[i].error_title);
 		free(list[i].media_error);
+		free(list[i].last_error);
 	}
 	free(list);
 }
@@ -297,10 +360,11 @@ int conversation_back_to_routing(struct store_tx *tx, const struct actor *who, i
  * cursor, $13 the page's size, $14 PREVIEW_CHARS, $15 q as a full-text query, $16 the most
  * conversations counted, $17 the one conversation of a detail, $18 due before (0: any).
  */
-#define CONVERSATION_FILTER                                                   \
-	" AND ($6 = '' OR v.status = $6) AND ($7 = 0 OR v.channel_id = $7)"   \
+#define CONVERSATION_FILTER                                          \
+	" AND ($6 = '' OR $6 LIKE '%,' || v.status || ',%')"         \
+	" AND ($7 = 0 OR v.channel_id = $7)"                         \
 	" AND ($8 = 0 OR v.assignee_id = $8) AND ($18 = 0 OR v.due_at < $18)" \
-	" AND ($9 = '' OR EXISTS (SELECT 1 FROM conversation_tags g"          \
+	" AND ($9 = '' OR EXISTS (SELECT 1 FROM conversation_tags g" \
 	" WHERE g.conversation_id = v.id AND g.name = $9))"
 
 /* q: the conversations with a message or a contact that contains it, A-Z folded (SQLite's
@@ -322,19 +386,24 @@ int conversation_back_to_routing(struct store_tx *tx, const struct actor *who, i
 	               SQLITE_LIKE)
 #define POSTGRES_SEARCH SEARCH_MATCHES("", "", POSTGRES_LIKE)
 
+/* How many outgoing messages of v were not delivered (OUTBOX_UNDELIVERED). */
+#define UNDELIVERED_SQL                                                    \
+	" (SELECT count(*) FROM messages f WHERE f.conversation_id = v.id" \
+	" AND" OUTBOX_UNDELIVERED("f", "v.id") ")"
+
 /* A page: the matches' ids (and, with q, how many match) from `ids`, then their details. */
-#define PAGE_SQL(ids)                                                                            \
-	"SELECT " CONVERSATION_FIELDS ", coalesce(c.phone, ''), coalesce(t.name, ''),"           \
-	" coalesce(u.name, ''), coalesce(m.id, 0), coalesce(m.direction, ''),"                   \
-	" coalesce(substr(m.text, 1, CAST($14 AS INTEGER)), m.type), coalesce(m.created_at, 0)," \
-	" (SELECT count(*) FROM messages i WHERE i.conversation_id = v.id"                       \
-	" AND i.direction = 'in' AND i.id > v.last_read_message_id), p.total,"                   \
-	" coalesce(m.sender, ''), coalesce(m.author_id, 0), coalesce(a.name, '')"                \
-	" FROM (" ids ") p JOIN conversations v ON v.id = p.id"                                  \
-	" JOIN channels ch ON ch.id = v.channel_id JOIN contacts c ON c.id = v.contact_id"       \
-	" LEFT JOIN teams t ON t.id = v.team_id LEFT JOIN users u ON u.id = v.assignee_id"       \
-	" LEFT JOIN messages m ON m.id = (SELECT max(id) FROM messages"                          \
-	" WHERE conversation_id = v.id) LEFT JOIN users a ON a.id = m.author_id"                 \
+#define PAGE_SQL(ids)                                                                              \
+	"SELECT " CONVERSATION_FIELDS ", coalesce(c.phone, ''), coalesce(t.name, ''),"             \
+	" coalesce(u.name, ''), coalesce(m.id, 0), coalesce(m.direction, ''),"                     \
+	" coalesce(substr(m.text, 1, CAST($14 AS INTEGER)), m.type), coalesce(m.created_at, 0),"   \
+	" (SELECT count(*) FROM messages i WHERE i.conversation_id = v.id"                         \
+	" AND i.direction = 'in' AND i.id > v.last_read_message_id), p.total,"                     \
+	" coalesce(m.sender, ''), coalesce(m.author_id, 0), coalesce(a.name, '')," UNDELIVERED_SQL \
+	" FROM (" ids ") p JOIN conversations v ON v.id = p.id"                                    \
+	" JOIN channels ch ON ch.id = v.channel_id JOIN contacts c ON c.id = v.contact_id"         \
+	" LEFT JOIN teams t ON t.id = v.team_id LEFT JOIN users u ON u.id = v.assignee_id"         \
+	" LEFT JOIN messages m ON m.id = (SELECT max(id) FROM messages"                            \
+	" WHERE conversation_id = v.id) LEFT JOIN users a ON a.id = m.author_id"                   \
 	" ORDER BY v.last_activity_at DESC, v.id DESC"
 #define CURSOR_SQL " AND (v.last_activity_at, v.id) < ($11, $12)"
 /* Without q: read in the list's order from the view's index, to the page's end. */
@@ -472,6 +541,7 @@ static void read_item(struct store_rows *r, struct conversation_item *it)
 	snprintf(it->last_sender, sizeof(it->last_sender), "%s", store_text(r, 25));
 	it->last_author_id = store_int(r, 26);
 	snprintf(it->last_author_name, sizeof(it->last_author_name), "%s", store_text(r, 27));
+	it->undelivered = store_int(r, 28);
 }
 
 /* The statements' parameters (above) for f; like and match are q's two patterns. */
@@ -488,7 +558,7 @@ static void filter_args(const struct actor *who, const struct conversation_filte
 		SV_INT(who->role),
 		SV_INT(f->view),
 		SV_INT(f->team_id),
-		SV_TEXT(f->has_status ? conversation_status_name(f->status) : ""),
+		SV_TEXT(f->statuses),
 		SV_INT(f->channel_id),
 		SV_INT(f->assignee_id),
 		SV_TEXT(f->tag != NULL ? f->tag : ""),
@@ -600,7 +670,7 @@ int conversation_counts_json(struct store_tx *tx, const struct actor *who, int64
 	int last = is_admin ? VIEW_ALL : who->role == ROLE_RESTRICTED ? VIEW_MINE : VIEW_TEAM;
 	struct team *teams = NULL;
 	size_t n = 0;
-	struct conversation_filter f = { .has_status = true, .status = STATUS_OPEN };
+	struct conversation_filter f = { .statuses = ",open," };
 	int64_t count = 0;
 	int rc = team_list(tx, who, &teams, &n, e);
 	json_t *views = json_object(), *capped = json_array();
@@ -680,12 +750,9 @@ int conversation_wake_snoozed(struct store_tx *tx, int64_t now, struct error *e)
 		                " updated_at = $2 WHERE id = $1",
 		                STORE_ARGS(SV_INT(ids[i]), SV_INT(now)));
 		if (rc >= 0)
-			rc = store_exec(
-			    tx,
-			    "INSERT INTO conversation_events (account_id, conversation_id,"
-			    " kind, text, created_at) VALUES ($1, $2, 'status',"
-			    " 'the snooze ended: open again', $3)",
-			    STORE_ARGS(SV_INT(accounts[i]), SV_INT(ids[i]), SV_INT(now)));
+			rc = conversation_line_add(tx, accounts[i], ids[i], "status", 0,
+			                           "the snooze ended: open again",
+			                           json_pack("{s:s}", "code", "snooze_ended"), now);
 		if (rc >= 0)
 			rc = events_emit_conversation(tx, ids[i], "status", NULL, now);
 	}
@@ -762,6 +829,20 @@ static json_t *take_media(const struct message *m, json_t *details)
 	return json_null();
 }
 
+/* Where a message stands in the outbox (null once out of it): queued, retrying after a failed
+ * attempt, sending, or failed for good; with the failed attempts, the next one's time and the
+ * last failure's reason. */
+static json_t *delivery_json(const struct message *m)
+{
+	if (m->outbox_state[0] == '\0')
+		return json_null();
+	bool is_waiting = strcmp(m->outbox_state, "pending") == 0;
+	const char *state = !is_waiting ? m->outbox_state : m->attempts > 0 ? "retrying" : "queued";
+	return json_pack("{s:s,s:I,s:o,s:o}", "state", state, "attempts", (json_int_t)m->attempts,
+	                 "next_attempt_at", json_or_null(is_waiting ? m->next_attempt_at : 0),
+	                 "reason", m->last_error ? json_string(m->last_error) : json_null());
+}
+
 json_t *message_json(const struct message *m)
 {
 	json_t *details = m->details ? json_loads(m->details, 0, NULL) : NULL;
@@ -769,7 +850,7 @@ json_t *message_json(const struct message *m)
 		details = json_object();
 	json_t *media = take_media(m, details);
 	bool is_failed = m->error_code != 0 || m->error_title != NULL;
-	return json_pack("{s:I,s:I,s:s,s:s,s:o,s:s,s:o,s:o,s:o,s:o,s:s,s:o,s:o,s:I}", "id",
+	return json_pack("{s:I,s:I,s:s,s:s,s:o,s:s,s:o,s:o,s:o,s:o,s:s,s:o,s:o,s:I,s:o}", "id",
 	                 (json_int_t)m->id, "conversation_id", (json_int_t)m->conversation_id,
 	                 "direction", m->is_inbound ? "in" : "out", "sender", m->sender, "user",
 	                 json_named(m->author_id, m->author_name), "type", m->type, "raw_type",
@@ -780,7 +861,7 @@ json_t *message_json(const struct message *m)
 	                                       "message", m->error_title ? m->error_title : "")
 	                           : json_null(),
 	                 "edited_at", json_or_null(m->edited_at), "created_at",
-	                 (json_int_t)m->created_at);
+	                 (json_int_t)m->created_at, "delivery", delivery_json(m));
 }
 
 json_t *conversation_item_json(const struct actor *who, const struct conversation_item *it,
@@ -807,6 +888,7 @@ json_t *conversation_item_json(const struct actor *who, const struct conversatio
 	                                    "preview", it->last_preview ? it->last_preview : "",
 	                                    "created_at", (json_int_t)it->last_message_at));
 	json_object_set_new(o, "unread_count", json_integer(it->unread));
+	json_object_set_new(o, "undelivered_count", json_integer(it->undelivered));
 	return o;
 }
 

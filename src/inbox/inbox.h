@@ -36,6 +36,7 @@ struct team {
 	enum assignment assignment;
 	bool is_online_only;        /* only members who are online get conversations */
 	int max_open;               /* open conversations per member; 0: no cap */
+	bool does_reply_assign;     /* a member who replies to an unassigned one becomes its assignee */
 	int first_response_minutes; /* business minutes to the first answer; 0: no target */
 	int next_response_minutes;  /* … to each later answer; 0: no target */
 	int reassign_after_minutes; /* an assignee silent this long loses it; 0: never */
@@ -54,6 +55,7 @@ struct team_changes {
 	const char *assignment; /* "manual", "round_robin" or "balanced" */
 	int is_online_only;
 	int max_open; /* 0 to 1000 */
+	int does_reply_assign;
 	/* -1 leaves it, 0 removes it (null in the API), else 1 to TEAM_MINUTES_MAX */
 	int first_response_minutes, next_response_minutes, reassign_after_minutes;
 };
@@ -180,6 +182,9 @@ enum conversation_status {
 const char *conversation_status_name(enum conversation_status status);
 /* ERR_INVALID for any other word. */
 int conversation_status_parse(const char *name, enum conversation_status *out);
+/* A comma-separated list of statuses ("open,routing") as a filter's `statuses`: each word
+ * once, in the list's order; ERR_INVALID for an unknown or repeated word or an empty one. */
+int conversation_statuses_parse(const char *list, char *out, size_t size);
 
 struct conversation {
 	int64_t id;
@@ -225,6 +230,12 @@ struct message {
 	char file_sha256[65];
 	int64_t file_size;
 	char file_mime[128];
+	/* While in the outbox: its state there (pending, sending, failed; "" once out of it),
+	 * the failed attempts, when the next is due and the last failure's reason (owned). */
+	char outbox_state[16];
+	int64_t attempts;
+	int64_t next_attempt_at;
+	char *last_error;
 };
 
 int conversation_get(struct store_tx *tx, const struct actor *who, int64_t id,
@@ -264,6 +275,10 @@ struct conversation_start {
 int conversation_start(struct store_tx *tx, const struct actor *who,
                        const struct conversation_start *in, int64_t now, int64_t *id,
                        struct error *e);
+/* "Retry now" on a message of a conversation `who` sees (outbox_retry_now). Call
+ * outbox_worker_wake() after commit. */
+int message_retry(struct store_tx *tx, const struct actor *who, int64_t conversation_id,
+                  int64_t message_id, int64_t now, struct error *e);
 /* The earliest end of a snooze (UTC ms), 0 when nothing is snoozed: the scheduler's due time
  * for conversation_wake_snoozed. */
 int conversation_snooze_next_end(struct store_tx *tx, int64_t *due, struct error *e);
@@ -315,9 +330,9 @@ enum conversation_view {
 /* What narrows the list; 0 and NULL narrow nothing. */
 struct conversation_filter {
 	enum conversation_view view;
-	int64_t team_id; /* VIEW_TEAM */
-	bool has_status; /* then only conversations in status */
-	enum conversation_status status;
+	int64_t team_id;   /* VIEW_TEAM */
+	char statuses[48]; /* only these, as ",open,routing," (conversation_statuses_parse); "": any
+	                    */
 	int64_t channel_id;
 	int64_t assignee_id;
 	const char *tag;
@@ -342,7 +357,8 @@ struct conversation_item {
 	char last_sender[16];   /* contact, agent, routing or provider_app */
 	int64_t last_author_id; /* the agent who wrote it; 0 for none */
 	char last_author_name[USER_NAME_MAX + 1];
-	int64_t unread; /* the customer's messages after the read mark */
+	int64_t unread;      /* the customer's messages after the read mark */
+	int64_t undelivered; /* outgoing messages not delivered (OUTBOX_UNDELIVERED) */
 };
 
 /* *out is an array of *n items freed with conversation_items_free; *total counts the

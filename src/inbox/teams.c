@@ -11,7 +11,7 @@
 #define TEAM_SELECT                                                                    \
 	"SELECT t.id, t.account_id, t.name, t.created_at, t.updated_at,"               \
 	" (SELECT count(*) FROM team_members m WHERE m.team_id = t.id), t.assignment," \
-	" t.online_only, t.max_open, coalesce(t.first_response_minutes, 0),"           \
+	" t.online_only, t.max_open, t.reply_assigns, coalesce(t.first_response_minutes, 0),"  \
 	" coalesce(t.next_response_minutes, 0), coalesce(t.reassign_after_minutes, 0)" \
 	" FROM teams t"
 
@@ -51,9 +51,10 @@ static void read_team(struct store_rows *r, void *item)
 	parse_assignment(store_text(r, 6), &t->assignment);
 	t->is_online_only = store_int(r, 7) != 0;
 	t->max_open = (int)store_int(r, 8);
-	t->first_response_minutes = (int)store_int(r, 9);
-	t->next_response_minutes = (int)store_int(r, 10);
-	t->reassign_after_minutes = (int)store_int(r, 11);
+	t->does_reply_assign = store_int(r, 9) != 0;
+	t->first_response_minutes = (int)store_int(r, 10);
+	t->next_response_minutes = (int)store_int(r, 11);
+	t->reassign_after_minutes = (int)store_int(r, 12);
 }
 
 static int query_teams(struct store_tx *tx, const char *sql, const struct store_value *args,
@@ -184,19 +185,21 @@ int team_update(struct store_tx *tx, int64_t account_id, int64_t id, const struc
 		    "UPDATE teams SET name = coalesce($3, name),"
 		    " name_key = coalesce($4, name_key), assignment = coalesce($5, assignment),"
 		    " online_only = coalesce($6, online_only), max_open = coalesce($7, max_open),"
+		    " reply_assigns = coalesce($9, reply_assigns),"
 		    " updated_at = $8,"
-		    " first_response_minutes = CASE $9 WHEN -1 THEN first_response_minutes"
-		    " WHEN 0 THEN NULL ELSE $9 END,"
-		    " next_response_minutes = CASE $10 WHEN -1 THEN next_response_minutes"
+		    " first_response_minutes = CASE $10 WHEN -1 THEN first_response_minutes"
 		    " WHEN 0 THEN NULL ELSE $10 END,"
-		    " reassign_after_minutes = CASE $11 WHEN -1 THEN reassign_after_minutes"
-		    " WHEN 0 THEN NULL ELSE $11 END"
+		    " next_response_minutes = CASE $11 WHEN -1 THEN next_response_minutes"
+		    " WHEN 0 THEN NULL ELSE $11 END,"
+		    " reassign_after_minutes = CASE $12 WHEN -1 THEN reassign_after_minutes"
+		    " WHEN 0 THEN NULL ELSE $12 END"
 		    " WHERE account_id = $1 AND id = $2",
 		    STORE_ARGS(
 		        SV_INT(account_id), SV_INT(id), SV_TEXT_NULL(in->name ? clean : NULL),
 		        SV_TEXT_NULL(key), SV_TEXT_NULL(in->assignment),
 		        in->is_online_only >= 0 ? SV_INT(in->is_online_only != 0) : SV_NULL,
 		        in->max_open >= 0 ? SV_INT(in->max_open) : SV_NULL, SV_INT(now),
+		        in->does_reply_assign >= 0 ? SV_INT(in->does_reply_assign != 0) : SV_NULL,
 		        SV_INT(in->first_response_minutes), SV_INT(in->next_response_minutes),
 		        SV_INT(in->reassign_after_minutes)));
 	free(key);
@@ -404,12 +407,13 @@ int team_assign_other(struct store_tx *tx, int64_t team_id, int64_t conversation
 		char line[USER_NAME_MAX + TEAM_NAME_MAX + 64];
 		snprintf(line, sizeof(line), "%s: assigned to %s (%s)", t.name, who->name,
 		         t.assignment == ASSIGN_ROUND_ROBIN ? "round robin" : "fewest open");
-		rc =
-		    store_exec(tx,
-		               "INSERT INTO conversation_events (account_id, conversation_id, kind,"
-		               " text, created_at) VALUES ($1, $2, 'assignment', $3, $4)",
-		               STORE_ARGS(SV_INT(t.account_id), SV_INT(conversation_id),
-		                          SV_TEXT(line), SV_INT(now)));
+		const char *method =
+		    t.assignment == ASSIGN_ROUND_ROBIN ? "round_robin" : "balanced";
+		rc = conversation_line_add(tx, t.account_id, conversation_id, "assignment", 0, line,
+		                           json_pack("{s:s,s:s,s:s,s:s}", "code", "auto_assigned",
+		                                     "team", t.name, "name", who->name, "method",
+		                                     method),
+		                           now);
 	}
 	if (rc >= 0 && assignee != NULL)
 		*assignee = who->user_id;
@@ -504,9 +508,10 @@ int inbox_user_update(struct store_tx *tx, int64_t account_id, int64_t id,
 
 json_t *team_json(const struct team *t)
 {
-	json_t *o = json_pack("{s:I,s:s,s:s,s:b,s:i,s:I,s:I,s:I}", "id", (json_int_t)t->id, "name",
-	                      t->name, "assignment", assignment_name(t->assignment), "online_only",
-	                      t->is_online_only, "max_open", t->max_open, "member_count",
+	json_t *o = json_pack("{s:I,s:s,s:s,s:b,s:i,s:b,s:I,s:I,s:I}", "id", (json_int_t)t->id,
+	                      "name", t->name, "assignment", assignment_name(t->assignment),
+	                      "online_only", t->is_online_only, "max_open", t->max_open,
+	                      "reply_assigns", t->does_reply_assign, "member_count",
 	                      (json_int_t)t->member_count, "created_at", (json_int_t)t->created_at,
 	                      "updated_at", (json_int_t)t->updated_at);
 	const int minutes[] = { t->first_response_minutes, t->next_response_minutes,

@@ -24,6 +24,13 @@ test('help lists every sub-command, and each has --help', () => {
     assert.match(r.stdout, new RegExp(`^usage: centralita ${words.join(' ')}`));
   }
   assert.match(cli(dir, ['serve', '--help']).stdout, /--listen.*CENTRALITA_LISTEN/);
+  assert.match(help.stdout, /web chat/);
+  // A sub-command's help names the settings it reads, not every one of the server's.
+  const simulate = cli(dir, ['simulate', '--help']).stdout;
+  assert.match(simulate, /--public-url.*CENTRALITA_PUBLIC_URL/);
+  assert.match(simulate, /--db.*CENTRALITA_DB/);
+  assert.doesNotMatch(simulate, /--threads|--listen|--sse-heartbeat/);
+  assert.match(cli(dir, ['serve', '--help']).stdout, /--threads.*CENTRALITA_THREADS/);
   assert.match(cli(dir, ['version']).stdout, /^centralita \d+\.\d+\.\d+/);
   // Every kind a channel can be is named, web chat too, with what channel add prints for it.
   const add = cli(dir, ['channel', 'add', '--help']).stdout;

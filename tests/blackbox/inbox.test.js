@@ -100,6 +100,10 @@ test('filters: view, status, channel, assignee, tag and free text', async () => 
   await admin.post(`/api/v1/conversations/${general}/resolve`);
   assert.ok(ids(await list(admin, '?status=resolved')).includes(general));
   assert.ok((await list(admin, '?status=open')).conversations.every((c) => c.status === 'open'));
+  // Several statuses at once: the union of each alone.
+  const openOrResolved = ids(await list(admin, '?status=open,resolved'));
+  assert.deepEqual(openOrResolved.sort(), [...ids(await list(admin, '?status=open')), ...ids(await list(admin, '?status=resolved'))].sort());
+  assert.ok(openOrResolved.includes(general));
 
   // Free text over name, phone and messages; LIKE's wildcards are plain characters.
   assert.deepEqual(ids(await list(admin, '?q=marta')), [soporte]);
@@ -110,7 +114,8 @@ test('filters: view, status, channel, assignee, tag and free text', async () => 
   assert.deepEqual(none, { conversations: [], total: 0, total_capped: false, next_cursor: null });
   assert.equal((await list(admin, '?q=impresora')).total, 1);
 
-  for (const q of ['?view=everything', '?view=team:0', '?view=team:x', '?status=closed', '?limit=0',
+  for (const q of ['?view=everything', '?view=team:0', '?view=team:x', '?status=closed', '?status=open,,resolved',
+    '?status=open,open', '?status=open,', '?status=,open', '?status=' + encodeURIComponent("open' OR 1=1"), '?limit=0',
     '?limit=101', '?channel=abc', '?assignee=-1', `?q=${'a'.repeat(201)}`])
     assertError(await admin.get(`/api/v1/conversations${q}`), 400, 'invalid_request');
   assertError(await ana.get('/api/v1/conversations?view=all'), 403, 'forbidden');
@@ -218,6 +223,8 @@ test('transfer, assign, unassign, resolve, reopen, snooze, note and tags, in the
     'Bruno resolved it',
     'Bruno reopened it',
     'Bruno resolved it',
+    // His reply took the unassigned conversation of his team.
+    'Bruno assigned it to Bruno',
     'Bruno added a note',
     "Bruno tagged it 'vip'",
     "Bruno tagged it 'a-b_2'",
@@ -225,8 +232,17 @@ test('transfer, assign, unassign, resolve, reopen, snooze, note and tags, in the
   ]);
   assert.match(events[5].text, /^Bruno snoozed it until \d{4}-\d\d-\d\d \d\d:\d\d UTC$/);
   assert.deepEqual(events.map((e) => e.kind), ['transfer', 'assignment', 'transfer', 'assignment',
-    'assignment', 'status', 'status', 'status', 'status', 'status', 'note', 'tag', 'tag', 'tag']);
+    'assignment', 'status', 'status', 'status', 'status', 'status', 'assignment', 'note', 'tag', 'tag', 'tag']);
   assert.equal(events[0].user_id, ana.user.id);
+  // Each line's structure, for the inbox to say it in its reader's language.
+  assert.deepEqual(events.map((e) => e.line.code), ['transferred', 'assigned', 'transferred', 'assigned',
+    'unassigned', 'snoozed', 'reopened', 'resolved', 'reopened', 'resolved', 'assigned', 'noted', 'tagged', 'tagged',
+    'untagged']);
+  assert.deepEqual(events[0].line, { code: 'transferred', actor: 'Ana', from: null, to: 'Ventas' });
+  assert.deepEqual(events[2].line, { code: 'transferred', actor: 'Ana', from: 'Ventas', to: 'Soporte' });
+  assert.deepEqual(events[13].line, { code: 'tagged', actor: 'Bruno', tag: 'a-b_2' });
+  const until = events[5].text.match(/until (\S+) (\S+) UTC/);
+  assert.ok(Math.abs(events[5].line.until - Date.parse(`${until[1]}T${until[2]}Z`)) < 60_000);
 });
 
 test('an action during routing ends it: a human always wins', async () => {

@@ -136,6 +136,7 @@ test('a database migrated with messages already in it is searchable', async () =
     ALTER TABLE events DROP COLUMN is_for_visitor;
     ALTER TABLE api_tokens DROP COLUMN expires_at;
     ALTER TABLE api_tokens DROP COLUMN revoke_on_password_change;
+    ALTER TABLE conversation_events DROP COLUMN detail; ALTER TABLE teams DROP COLUMN reply_assigns;
     DELETE FROM schema_migrations WHERE version >= 11;`;
   if (PG) {
     // PostgreSQL's 0011: the pg_trgm indexes (and the extension).

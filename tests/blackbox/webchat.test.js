@@ -374,6 +374,17 @@ test('demo mode: a new database gets the demo account, printed once; a second st
   const demo = (await new Client(d.url).get('/api/v1/demo')).json;
   const channelList = (await demoAdmin.get('/api/v1/channels')).json.channels;
   assert.deepEqual(channelList.map((c) => [c.kind, c.widget_key]), [['webchat', demo.widget_key]]);
+  // Soporte and Ventas hand conversations out in turn: a visitor routed to Soporte is Ana's.
+  assert.deepEqual(teamList.filter((t) => t.assignment === 'round_robin').map((t) => t.name).sort(), ['Soporte', 'Ventas']);
+  const visitor = new Visitor(d.url, demo.widget_key);
+  await visitor.start();
+  assert.equal((await visitor.send('Hola')).status, 201);
+  await visitor.waitForReply(/Con qué área/);
+  assert.equal((await visitor.send('tengo un problema, no funciona')).status, 201);
+  await visitor.waitForReply(/equipo de Soporte/);
+  const [routed] = (await ana.get('/api/v1/conversations?view=mine')).json.conversations;
+  assert.equal(routed?.team?.name, 'Soporte');
+  assert.equal(routed.assignee.name, 'Ana');
   const page = await fetch(`${d.url}/demo`);
   assert.equal(page.status, 200);
   assert.match(await page.text(), /<script type="module" src="\/assets\/demo\.js"><\/script>/);
@@ -458,4 +469,23 @@ test('migration 0010 keeps every channel, conversation and reference of an exist
   assert.equal(spawnSync('sqlite3', [db, "SELECT count(*) FROM channels WHERE kind = 'webchat'"], { encoding: 'utf8' }).stdout.trim(), '1');
   const fk = spawnSync('sqlite3', [db, "PRAGMA foreign_keys=ON; INSERT INTO conversations (account_id, channel_id, contact_id, identity_id, status, last_activity_at, created_at, updated_at) VALUES (1, 99, 1, 1, 'resolved', 0, 0, 0);"], { encoding: 'utf8' });
   assert.match(fk.stderr, /FOREIGN KEY constraint failed/);
+});
+
+test('{contact_name} of a visitor who gave no name leaves no gap: "¡Hola!", and "¡Hola Marta!" with one', async () => {
+  const greeting = { ...MENU, welcome_message: '¡Hola {contact_name}! ¿Con qué área quieres hablar? 1 Soporte 2 Ventas' };
+  assert.equal((await admin.put('/api/v1/routing', greeting)).status, 200);
+  try {
+    const anonymous = visitor();
+    await anonymous.start();
+    assert.equal((await anonymous.send('buenas')).status, 201);
+    const [, welcome] = await anonymous.waitForReply(/Con qué área/, 'the welcome');
+    assert.equal(welcome.text, '¡Hola! ¿Con qué área quieres hablar? 1 Soporte 2 Ventas');
+    const named = visitor();
+    await named.start({ name: 'Marta' });
+    assert.equal((await named.send('buenas')).status, 201);
+    const [, hello] = await named.waitForReply(/Con qué área/, 'the welcome');
+    assert.equal(hello.text, '¡Hola Marta! ¿Con qué área quieres hablar? 1 Soporte 2 Ventas');
+  } finally {
+    assert.equal((await admin.put('/api/v1/routing', MENU)).status, 200);
+  }
 });
