@@ -212,7 +212,8 @@ int cli_serve(const struct command *cmd, struct config *c, char **pos)
 	int listener = rc == 0 ? http_listen(c, &e) : -1;
 	if (rc == 0 && listener < 0)
 		rc = cli_refuse("%s", e.message);
-	if (rc == 0 && ((c->is_demo && seed_demo(st, seal, c, &demo_told) != 0) || bootstrap_admin(st) != 0))
+	if (rc == 0 &&
+	    ((c->is_demo && seed_demo(st, seal, c, &demo_told) != 0) || bootstrap_admin(st) != 0))
 		rc = 1;
 	if (rc != 0) {
 		free(demo_told);

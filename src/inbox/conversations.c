@@ -360,11 +360,11 @@ int conversation_back_to_routing(struct store_tx *tx, const struct actor *who, i
  * cursor, $13 the page's size, $14 PREVIEW_CHARS, $15 q as a full-text query, $16 the most
  * conversations counted, $17 the one conversation of a detail, $18 due before (0: any).
  */
-#define CONVERSATION_FILTER                                          \
-	" AND ($6 = '' OR $6 LIKE '%,' || v.status || ',%')"         \
-	" AND ($7 = 0 OR v.channel_id = $7)"                         \
+#define CONVERSATION_FILTER                                                   \
+	" AND ($6 = '' OR $6 LIKE '%,' || v.status || ',%')"                  \
+	" AND ($7 = 0 OR v.channel_id = $7)"                                  \
 	" AND ($8 = 0 OR v.assignee_id = $8) AND ($18 = 0 OR v.due_at < $18)" \
-	" AND ($9 = '' OR EXISTS (SELECT 1 FROM conversation_tags g" \
+	" AND ($9 = '' OR EXISTS (SELECT 1 FROM conversation_tags g"          \
 	" WHERE g.conversation_id = v.id AND g.name = $9))"
 
 /* q: the conversations with a message or a contact that contains it, A-Z folded (SQLite's
@@ -552,26 +552,24 @@ static void filter_args(const struct actor *who, const struct conversation_filte
 	/* No cursor: from the newest, before (INT64_MAX, INT64_MAX). */
 	int64_t after_at = f->after_id != 0 ? f->after_activity_at : INT64_MAX;
 	int64_t after_id = f->after_id != 0 ? f->after_id : INT64_MAX;
-	struct store_value v[FILTER_ARGS] = {
-		SV_INT(who->account_id),
-		SV_INT(who->user_id),
-		SV_INT(who->role),
-		SV_INT(f->view),
-		SV_INT(f->team_id),
-		SV_TEXT(f->statuses),
-		SV_INT(f->channel_id),
-		SV_INT(f->assignee_id),
-		SV_TEXT(f->tag != NULL ? f->tag : ""),
-		SV_TEXT(like),
-		SV_INT(after_at),
-		SV_INT(after_id),
-		SV_INT(f->limit),
-		SV_INT(PREVIEW_CHARS),
-		SV_TEXT(match),
-		SV_INT(CONVERSATION_COUNT_MAX + 1),
-		SV_INT(f->id),
-		SV_INT(f->due_before)
-	};
+	struct store_value v[FILTER_ARGS] = { SV_INT(who->account_id),
+		                              SV_INT(who->user_id),
+		                              SV_INT(who->role),
+		                              SV_INT(f->view),
+		                              SV_INT(f->team_id),
+		                              SV_TEXT(f->statuses),
+		                              SV_INT(f->channel_id),
+		                              SV_INT(f->assignee_id),
+		                              SV_TEXT(f->tag != NULL ? f->tag : ""),
+		                              SV_TEXT(like),
+		                              SV_INT(after_at),
+		                              SV_INT(after_id),
+		                              SV_INT(f->limit),
+		                              SV_INT(PREVIEW_CHARS),
+		                              SV_TEXT(match),
+		                              SV_INT(CONVERSATION_COUNT_MAX + 1),
+		                              SV_INT(f->id),
+		                              SV_INT(f->due_before) };
 	memcpy(args, v, sizeof(v));
 }
 
@@ -694,8 +692,7 @@ int conversation_counts_json(struct store_tx *tx, const struct actor *who, int64
 		rc = conversation_count_unread(tx, who, &count, e);
 	json_int_t unread = capped_count(capped, "unread", count);
 	/* Open ones close to or past their response target. */
-	f = (struct conversation_filter){ .has_status = true,
-		                          .status = STATUS_OPEN,
+	f = (struct conversation_filter){ .statuses = ",open,",
 		                          .due_before = now + CONVERSATION_DUE_SOON_MS };
 	if (rc == 0)
 		rc = conversation_count(tx, who, &f, &count, e);

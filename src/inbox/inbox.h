@@ -34,9 +34,9 @@ struct team {
 	int64_t account_id;
 	char name[TEAM_NAME_MAX + 1];
 	enum assignment assignment;
-	bool is_online_only;        /* only members who are online get conversations */
-	int max_open;               /* open conversations per member; 0: no cap */
-	bool does_reply_assign;     /* a member who replies to an unassigned one becomes its assignee */
+	bool is_online_only;    /* only members who are online get conversations */
+	int max_open;           /* open conversations per member; 0: no cap */
+	bool does_reply_assign; /* a member who replies to an unassigned one becomes its assignee */
 	int first_response_minutes; /* business minutes to the first answer; 0: no target */
 	int next_response_minutes;  /* … to each later answer; 0: no target */
 	int reassign_after_minutes; /* an assignee silent this long loses it; 0: never */

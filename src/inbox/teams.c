@@ -8,11 +8,11 @@
 #include "inbox/inbox.h"
 #include "inbox/internal.h"
 
-#define TEAM_SELECT                                                                    \
-	"SELECT t.id, t.account_id, t.name, t.created_at, t.updated_at,"               \
-	" (SELECT count(*) FROM team_members m WHERE m.team_id = t.id), t.assignment," \
-	" t.online_only, t.max_open, t.reply_assigns, coalesce(t.first_response_minutes, 0),"  \
-	" coalesce(t.next_response_minutes, 0), coalesce(t.reassign_after_minutes, 0)" \
+#define TEAM_SELECT                                                                           \
+	"SELECT t.id, t.account_id, t.name, t.created_at, t.updated_at,"                      \
+	" (SELECT count(*) FROM team_members m WHERE m.team_id = t.id), t.assignment,"        \
+	" t.online_only, t.max_open, t.reply_assigns, coalesce(t.first_response_minutes, 0)," \
+	" coalesce(t.next_response_minutes, 0), coalesce(t.reassign_after_minutes, 0)"        \
 	" FROM teams t"
 
 /* Agents see only the teams they belong to; $2 is the actor's user id, $3 1 for admins. */
