@@ -61,6 +61,7 @@ cpu_ticks() { # user + system CPU of a process so far, in clock ticks
 setup_account() {
 	local db=$1
 	{
+		CENTRALITA_DB=$db "$bin" migrate
 		CENTRALITA_DB=$db "$bin" channel add whatsapp --name Bench \
 			--phone-number-id "$phone_number_id" --access-token bench-access-token \
 			--app-secret "$app_secret" --verify-token bench-verify-token

@@ -81,6 +81,14 @@ static int seed(struct store_tx *tx, const struct seal *seal, int64_t account_id
 		struct team t;
 		rc = team_create(tx, account_id, team_names[i], now, &t, e);
 		team_ids[i] = t.id;
+		/* Support and sales hand new conversations out in turn: assignment at work. */
+		if (rc == 0 && i < 2)
+			rc = team_update(tx, account_id, t.id,
+			                 &(struct team_changes){ .assignment = "round_robin",
+			                                         .is_online_only = -1,
+			                                         .max_open = -1,
+			                                         .does_reply_assign = -1 },
+			                 now, &t, e);
 	}
 	if (rc == 0)
 		rc = add_people(tx, account_id, team_ids, passwords, now, e);
@@ -119,8 +127,8 @@ int demo_seed(struct store *st, const struct seal *seal, int64_t account_id, con
 		fprintf(out, "  %-6s %-18s password: %s\n", people[i].role, people[i].email,
 		        passwords[i]);
 	fprintf(out,
-	        "  Be the customer at %s/demo and the agent at %s/ (Ana: Soporte, Ventas;"
-	        " Bruno: Marketing, Contabilidad).\n",
+	        "  Be the customer at %s/demo and the agent at %s/ (Ana: Soporte, Ventas,"
+	        " both round robin; Bruno: Marketing, Contabilidad).\n",
 	        public_url, public_url);
 	fflush(out);
 	return 0;

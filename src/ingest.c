@@ -302,6 +302,9 @@ static int ingest_message(struct store_tx *tx, const struct channel *ch,
 		return rc;
 	c->stored++;
 	rc = is_inbound ? route(tx, &p, ev, now, c) : 0;
+	struct error e;
+	if (rc == 0 && is_inbound)
+		rc = targets_customer_wrote(tx, p.conversation_id, now, &e);
 	if (rc == 0)
 		rc = queue_calls(tx, ch, ev, now, c);
 	if (rc == 0 && p.is_new)

@@ -13,40 +13,52 @@
 #include "store/store.h"
 
 static struct cli_flag user_add_flags[] = {
-	{ "name", "the person's name (defaults to the part of the e-mail before @)", NULL, false },
-	{ "role", "admin or agent (agent)", NULL, false },
-	{ "password", "the password (a random one is printed when omitted)", NULL, true },
-	{ NULL, NULL, NULL, false },
+	{ "name", "the person's name (defaults to the part of the e-mail before @)", NULL,
+	  CLI_VALUE },
+	{ "role", "admin, agent or restricted (agent)", NULL, CLI_VALUE },
+	{ "password", "the password (a random one is printed when omitted)", NULL, CLI_SECRET },
+	{ NULL, NULL, NULL, CLI_VALUE },
 };
 
 static struct cli_flag passwd_flags[] = {
-	{ "password", "the new password (a random one is printed when omitted)", NULL, true },
-	{ NULL, NULL, NULL, false },
+	{ "password", "the new password (a random one is printed when omitted)", NULL, CLI_SECRET },
+	{ NULL, NULL, NULL, CLI_VALUE },
 };
 
 static struct cli_flag channel_flags[] = {
-	{ "name", "the channel's display name (required)", NULL, false },
-	{ "phone-number-id", "WhatsApp: the phone number id", NULL, false },
-	{ "page-id", "Messenger: the page id", NULL, false },
-	{ "instagram-account-id", "Instagram: the account id", NULL, false },
-	{ "access-token", "WhatsApp, Messenger, Instagram: the access token", NULL, true },
-	{ "app-secret", "WhatsApp, Messenger, Instagram: the app secret", NULL, true },
-	{ "verify-token", "WhatsApp, Messenger, Instagram: the webhook verify token", NULL, true },
-	{ "bot-token", "Telegram: the bot token from BotFather", NULL, true },
-	{ "mode", "Telegram: webhook (default) or polling", NULL, false },
+	{ "name", "the channel's display name (required)", NULL, CLI_VALUE },
+	{ "phone-number-id", "WhatsApp: the phone number id", NULL, CLI_VALUE },
+	{ "page-id", "Messenger: the page id", NULL, CLI_VALUE },
+	{ "instagram-account-id", "Instagram: the account id", NULL, CLI_VALUE },
+	{ "access-token", "WhatsApp, Messenger, Instagram: the access token", NULL, CLI_SECRET },
+	{ "app-secret", "WhatsApp, Messenger, Instagram: the app secret", NULL, CLI_SECRET },
+	{ "verify-token", "WhatsApp, Messenger, Instagram: the webhook verify token", NULL,
+	  CLI_SECRET },
+	{ "bot-token", "Telegram: the bot token from BotFather", NULL, CLI_SECRET },
+	{ "mode", "Telegram: webhook (default) or polling", NULL, CLI_VALUE },
 	{ "allowed-origins", "webchat: origins that may embed it, comma-separated (any)", NULL,
-	  false },
-	{ NULL, NULL, NULL, false },
+	  CLI_VALUE },
+	{ NULL, NULL, NULL, CLI_VALUE },
+};
+
+static struct cli_flag serve_flags[] = {
+	{ "new-secret-key",
+	  "start with the key file given (created when missing) although the channels' credentials "
+	  "were sealed with another: every channel must then be connected again",
+	  NULL, CLI_SWITCH },
+	{ NULL, NULL, NULL, CLI_VALUE },
 };
 
 static struct cli_flag simulate_flags[] = {
-	{ "channel", "the channel's id (required)", NULL, false },
-	{ "from", "the customer: phone (WhatsApp), PSID, IGSID or Telegram user id", NULL, false },
-	{ "name", "the customer's display name (Cliente)", NULL, false },
-	{ "text", "what the customer writes", NULL, false },
-	{ "payload", "post this file as the webhook body instead of building one", NULL, false },
-	{ "url", "the server to post to (the public URL)", NULL, false },
-	{ NULL, NULL, NULL, false },
+	{ "channel", "the channel's id (required)", NULL, CLI_VALUE },
+	{ "from", "the customer: phone (WhatsApp), PSID, IGSID or Telegram user id", NULL,
+	  CLI_VALUE },
+	{ "name", "the customer's display name (Cliente)", NULL, CLI_VALUE },
+	{ "text", "what the customer writes", NULL, CLI_VALUE },
+	{ "payload", "post this file as the webhook body instead of building one", NULL,
+	  CLI_VALUE },
+	{ "url", "the server to post to (the public URL)", NULL, CLI_VALUE },
+	{ NULL, NULL, NULL, CLI_VALUE },
 };
 
 static int cmd_version(const struct command *cmd, struct config *c, char **pos)
@@ -58,11 +70,12 @@ static int cmd_version(const struct command *cmd, struct config *c, char **pos)
 static int cmd_help(const struct command *cmd, struct config *c, char **pos);
 
 static const struct command commands[] = {
-	{ "serve", "serve [flags]", "Serves the web inbox, the API and the webhooks.", 0, NULL,
-	  true, cli_serve },
+	{ "serve", "serve [--new-secret-key] [flags]",
+	  "Serves the web inbox, the API and the webhooks.", 0, serve_flags, true, cli_serve },
 	{ "migrate", "migrate [--db URL]", "Brings the database schema up to date.", 0, NULL, true,
 	  cli_migrate },
-	{ "user add", "user add EMAIL [--name NAME] [--role admin|agent] [--password-file PATH]",
+	{ "user add",
+	  "user add EMAIL [--name NAME] [--role admin|agent|restricted] [--password-file PATH]",
 	  "Creates a user.", 1, user_add_flags, true, cli_user_add },
 	{ "user list", "user list", "Lists the users.", 0, NULL, true, cli_user_list },
 	{ "user passwd", "user passwd EMAIL [--password-file PATH]",
@@ -109,8 +122,8 @@ static const struct command commands[] = {
 
 static int cmd_help(const struct command *cmd, struct config *c, char **pos)
 {
-	printf("Centralita %s: a shared inbox for WhatsApp, Messenger, Instagram and Telegram.\n\n"
-	       "usage:\n",
+	printf("Centralita %s: a shared inbox for WhatsApp, Messenger, Instagram, Telegram"
+	       " and a web chat.\n\nusage:\n",
 	       CENTRALITA_VERSION);
 	for (size_t i = 0; i < NCOMMANDS; i++)
 		printf("  centralita %-28s %s\n", commands[i].name, commands[i].summary);

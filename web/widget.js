@@ -20,12 +20,14 @@
       intro: 'Escríbenos y te responderemos aquí mismo.', placeholder: 'Escribe un mensaje',
       send: 'Enviar', failed: 'No se pudo enviar. Inténtalo de nuevo.',
       busy: 'Demasiados mensajes seguidos: espera un momento.', you: 'Tú', them: 'Equipo',
+      assistant: 'Asistente',
     },
     en: {
       open: 'Open the chat', close: 'Close the chat', title: 'Chat with us',
       intro: 'Write to us and we will answer right here.', placeholder: 'Type a message',
       send: 'Send', failed: 'Could not send. Please try again.',
       busy: 'Too many messages in a row: wait a moment.', you: 'You', them: 'Team',
+      assistant: 'Assistant',
     },
   };
   const text = TEXTS[(navigator.language || 'en').toLowerCase().startsWith('es') ? 'es' : 'en'];
@@ -56,6 +58,9 @@
     .msg.in { margin-left: auto; background: #0b5cad; color: #fff; }
     .msg.out { margin-right: auto; background: #fff; border: 1px solid #d5dbe3; }
     .msg.pending { opacity: 0.7; }
+    .who { display: block; margin-bottom: 2px; font-size: 12px; font-weight: 600; color: #444; }
+    .msg.in .who { color: #dce9f7; }
+    time { display: block; margin-top: 2px; font-size: 11px; opacity: 0.75; }
     .status { min-height: 0; margin: 0; padding: 0 12px; color: #a30000; font-size: 13px; }
     form { display: flex; gap: 8px; padding: 10px; border-top: 1px solid #d5dbe3; }
     textarea { flex: 1; resize: none; height: 40px; padding: 9px 10px; border: 1px solid #8a94a3;
@@ -129,11 +134,18 @@
     return session;
   }
 
+  const clock = new Intl.DateTimeFormat(navigator.language || 'en', { hour: '2-digit', minute: '2-digit' });
+
+  // A message: who wrote it (an answer: the agent's name, or the assistant for routing's
+  // menu), its text with its line breaks, and when.
   function show(m, el = shown.get(m.id)) {
     const item = el || h('p');
+    const who = m.direction === 'in' ? text.you : m.sender === 'agent' ? m.agent_name || text.them : text.assistant;
     item.className = `msg ${m.direction}`;
-    item.setAttribute('aria-label', m.direction === 'in' ? text.you : text.them);
-    item.textContent = m.text;
+    item.setAttribute('aria-label', who);
+    item.replaceChildren(...[m.direction !== 'in' && h('span', { class: 'who' }, who), m.text,
+      m.created_at && h('time', { datetime: new Date(m.created_at).toISOString() }, clock.format(new Date(m.created_at)))]
+      .filter(Boolean));
     if (!el) list.append(item);
     if (m.id) shown.set(m.id, item);
     list.scrollTop = list.scrollHeight;
@@ -146,9 +158,9 @@
       lastId = Math.max(lastId, m.id);
       // A message still being sent may come back here before its answer does.
       const pending = m.direction === 'in' &&
-        [...list.querySelectorAll('.pending')].find((el) => el.textContent === m.text);
-      if (pending) shown.set(m.id, pending);
-      if (!shown.has(m.id)) show(m);
+        [...list.querySelectorAll('.pending')].find((el) => el.dataset.text === m.text);
+      if (pending) show(m, pending);
+      else if (!shown.has(m.id)) show(m);
     }
   }
 
@@ -171,7 +183,8 @@
   }
 
   async function send(words) {
-    const item = show({ direction: 'in', text: words });
+    const item = show({ direction: 'in', text: words, created_at: Date.now() });
+    item.dataset.text = words;
     item.classList.add('pending');
     status.textContent = '';
     const id = clientId();

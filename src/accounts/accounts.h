@@ -28,7 +28,9 @@
 #define AUTH_HASH_MAX     128                  /* argon2id encoded hash, NUL included */
 #define API_TOKEN_LEN     (TOKEN_TEXT_LEN + 4) /* "ctk_" + token + NUL */
 
-enum role { ROLE_AGENT, ROLE_ADMIN };
+/* The values are what CONVERSATION_VISIBLE (visibility/) is given as $3. A restricted agent
+ * sees only the conversations assigned to them. */
+enum role { ROLE_AGENT = 0, ROLE_ADMIN = 1, ROLE_RESTRICTED = 2 };
 enum availability { AVAILABILITY_ONLINE, AVAILABILITY_AWAY, AVAILABILITY_OFFLINE };
 
 /* Who is asking: every visibility decision starts from this. */
@@ -36,6 +38,7 @@ struct actor {
 	int64_t account_id;
 	int64_t user_id;
 	enum role role;
+	bool is_masked; /* restricted, in an account that masks customers' phone and e-mail */
 };
 
 struct user {
@@ -54,15 +57,32 @@ struct user {
 struct user_changes {
 	const char *email;
 	const char *name;
-	const char *role;          /* "admin" or "agent" */
+	const char *role;          /* "admin", "agent" or "restricted" */
 	const char *availability;  /* "online", "away" or "offline" */
 	const char *password_hash; /* from auth_password_hash */
 	int is_active;
 };
 
+/* account.c */
+
+/* The account's settings an admin changes through /api/v1/account. */
+struct account {
+	int64_t id;
+	char name[USER_NAME_MAX + 1];
+	bool is_masking_restricted; /* restricted agents see phones and e-mails masked */
+};
+
+int account_get(struct store_tx *tx, int64_t id, struct account *out, struct error *e);
+/* Sets is_masking_restricted when has_masking. */
+int account_update(struct store_tx *tx, int64_t id, bool has_masking, bool is_masking,
+                   struct error *e);
+json_t *account_json(const struct account *a);
+
 /* users.c */
 
 const char *role_name(enum role role);
+/* "admin", "agent" or "restricted" into *out; -1 for anything else. */
+int role_parse(const char *s, enum role *out);
 const char *availability_name(enum availability availability);
 
 /* Users. Creating needs email, name, role and password_hash. */
@@ -116,6 +136,10 @@ struct auth_source {
 int auth_login(struct store *st, const struct auth_source *src, const char *email,
                const char *password, int64_t now, struct actor *out, int *retry_after,
                struct error *e);
+/* The scheduler's job that forgets failed logins: counters whose last failure is over an
+ * hour old count as none, and are deleted (in batches, a pass at most every 10 minutes). */
+int auth_throttle_next_prune(struct store_tx *tx, int64_t *due, struct error *e);
+int auth_throttle_prune(struct store_tx *tx, int64_t now, struct error *e);
 /* Checks a user's current password (before changing it); ERR_UNPROCESSABLE when wrong. */
 int auth_password_verify(struct store *st, int64_t user_id, const char *password, struct error *e);
 int auth_session_create(struct store_tx *tx, const struct actor *who, int64_t now,
@@ -146,6 +170,21 @@ int auth_token_list(struct store_tx *tx, const struct actor *who, struct api_tok
 /* A token as the API lists it: id, name, created_at, expires_at (null: never),
  * revoke_on_password_change (never the secret). */
 json_t *api_token_json(const struct api_token *t);
+
+/* key.c */
+
+/*
+ * Opens the key file that seals channel credentials, checked against the database in one
+ * write transaction: a missing file is created only when no channel is active (or
+ * start_over); a key that cannot open every active channel's credentials is refused
+ * (ERR_CONFLICT, the message says what to do) unless start_over, which keeps the key, marks
+ * each such channel with an error asking for its credentials again and seals the web chats'
+ * (which hold none) anew. The key's fingerprint is recorded.
+ */
+int secret_key_open(struct store_tx *tx, const char *path, bool start_over, int64_t now,
+                    struct seal **out, struct error *e);
+/* Whether seal is the key the database recorded: 0, ERR_CONFLICT when not. */
+int secret_key_check(struct store_tx *tx, const struct seal *seal, struct error *e);
 
 /* channels.c */
 

@@ -150,7 +150,7 @@ static int begin_attempt(struct store_tx *tx, void *arg)
 		a->has_user = true;
 		a->who.account_id = store_int(r, 0);
 		a->who.user_id = store_int(r, 1);
-		a->who.role = strcmp(store_text(r, 2), "admin") == 0 ? ROLE_ADMIN : ROLE_AGENT;
+		role_parse(store_text(r, 2), &a->who.role);
 		snprintf(a->hash, sizeof(a->hash), "%s", store_text(r, 3));
 	}
 	store_rows_free(r);
@@ -223,6 +223,30 @@ int auth_login(struct store *st, const struct auth_source *src, const char *emai
 	return 0;
 }
 
+/* A counter whose last failure is older than THROTTLE_RESET_MS counts as none (its locks, 15
+ * minutes at most, are over), so it can go. A pass waits until the oldest is that old plus
+ * THROTTLE_PRUNE_SLACK_MS and takes every one then old enough: passes come at most every
+ * 10 minutes, however many addresses fail. */
+#define THROTTLE_PRUNE_SLACK_MS (10LL * 60 * 1000)
+
+int auth_throttle_next_prune(struct store_tx *tx, int64_t *due, struct error *e)
+{
+	int64_t oldest = 0;
+	int rc = store_get_int(tx, "SELECT coalesce(min(last_failure_at), 0) FROM login_throttle",
+	                       STORE_NO_ARGS, &oldest);
+	/* None yet: look again once a counter written from now on could be due, as nothing
+	 * wakes the scheduler when one is. */
+	*due = (oldest > 0 ? oldest : clock_now_ms()) + THROTTLE_RESET_MS + THROTTLE_PRUNE_SLACK_MS;
+	return store_failed(e, rc);
+}
+
+int auth_throttle_prune(struct store_tx *tx, int64_t now, struct error *e)
+{
+	int rc = store_exec(tx, "DELETE FROM login_throttle WHERE last_failure_at < $1",
+	                    STORE_ARGS(SV_INT(now - THROTTLE_RESET_MS)));
+	return store_failed(e, rc);
+}
+
 int auth_password_verify(struct store *st, int64_t user_id, const char *password, struct error *e)
 {
 	struct store_tx *tx = store_begin(st, STORE_READ);
@@ -264,7 +288,13 @@ int auth_session_create(struct store_tx *tx, const struct actor *who, int64_t no
 	return store_failed(e, rc);
 }
 
-/* Reads (account, user, role[, extra text]) from a one-row query into *who. */
+/* Of `users u`: 1 when the account masks customers' phone and e-mail for this restricted
+ * agent. */
+#define ACTOR_IS_MASKED                                                                  \
+	" CASE WHEN u.role = 'restricted' AND (SELECT a.mask_restricted FROM accounts a" \
+	" WHERE a.id = u.account_id) = 1 THEN 1 ELSE 0 END"
+
+/* Reads (account, user, role, is_masked[, extra text]) from a one-row query into *who. */
 static int lookup_actor(struct store_tx *tx, const char *sql, const struct store_value *args,
                         int nargs, struct actor *who, char *extra, size_t extra_size,
                         struct error *e)
@@ -277,9 +307,10 @@ static int lookup_actor(struct store_tx *tx, const char *sql, const struct store
 	if (rc == 1) {
 		who->account_id = store_int(r, 0);
 		who->user_id = store_int(r, 1);
-		who->role = strcmp(store_text(r, 2), "admin") == 0 ? ROLE_ADMIN : ROLE_AGENT;
+		role_parse(store_text(r, 2), &who->role);
+		who->is_masked = store_int(r, 3) != 0;
 		if (extra != NULL)
-			snprintf(extra, extra_size, "%s", store_text(r, 3));
+			snprintf(extra, extra_size, "%s", store_text(r, 4));
 	}
 	store_rows_free(r);
 	if (rc < 0)
@@ -294,8 +325,9 @@ int auth_session_lookup(struct store_tx *tx, const char *token, int64_t now, str
 	char hash[TOKEN_HASH_LEN];
 	token_hash(token, strlen(token), hash);
 	return lookup_actor(tx,
-	                    "SELECT s.account_id, s.user_id, u.role, s.csrf_token FROM sessions s"
-	                    " JOIN users u ON u.id = s.user_id WHERE s.token_hash = $1"
+	                    "SELECT s.account_id, s.user_id, u.role," ACTOR_IS_MASKED
+	                    ", s.csrf_token FROM sessions s JOIN users u ON u.id = s.user_id"
+	                    " WHERE s.token_hash = $1"
 	                    " AND s.expires_at > $2 AND u.is_active = 1",
 	                    STORE_ARGS(SV_TEXT(hash), SV_INT(now)), who, csrf, TOKEN_TEXT_LEN, e);
 }
@@ -343,8 +375,9 @@ int auth_token_lookup(struct store_tx *tx, const char *token, int64_t now, struc
 		return error_set(e, ERR_UNAUTHENTICATED, "not a Centralita API token");
 	token_hash(token, strlen(token), hash);
 	return lookup_actor(tx,
-	                    "SELECT t.account_id, t.user_id, u.role FROM api_tokens t"
-	                    " JOIN users u ON u.id = t.user_id WHERE t.token_hash = $1"
+	                    "SELECT t.account_id, t.user_id, u.role," ACTOR_IS_MASKED
+	                    " FROM api_tokens t JOIN users u ON u.id = t.user_id"
+	                    " WHERE t.token_hash = $1"
 	                    " AND u.is_active = 1 AND (t.expires_at IS NULL OR t.expires_at > $2)",
 	                    STORE_ARGS(SV_TEXT(hash), SV_INT(now)), who, NULL, 0, e);
 }

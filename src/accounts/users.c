@@ -6,9 +6,23 @@
 #include "accounts/accounts.h"
 #include "core/xmalloc.h"
 
+static const char *const role_names[] = {
+	[ROLE_AGENT] = "agent", [ROLE_ADMIN] = "admin", [ROLE_RESTRICTED] = "restricted"
+};
+
 const char *role_name(enum role role)
 {
-	return role == ROLE_ADMIN ? "admin" : "agent";
+	return role_names[role];
+}
+
+int role_parse(const char *s, enum role *out)
+{
+	for (size_t i = 0; i < sizeof(role_names) / sizeof(role_names[0]); i++)
+		if (strcmp(s, role_names[i]) == 0) {
+			*out = (enum role)i;
+			return 0;
+		}
+	return -1;
 }
 
 const char *availability_name(enum availability availability)
@@ -40,7 +54,7 @@ static void read_user(struct store_rows *r, void *item)
 	u->account_id = store_int(r, 1);
 	snprintf(u->email, sizeof(u->email), "%s", store_text(r, 2));
 	snprintf(u->name, sizeof(u->name), "%s", store_text(r, 3));
-	u->role = strcmp(store_text(r, 4), "admin") == 0 ? ROLE_ADMIN : ROLE_AGENT;
+	role_parse(store_text(r, 4), &u->role);
 	u->availability = parse_availability(store_text(r, 5));
 	u->is_active = store_int(r, 6) != 0;
 	u->created_at = store_int(r, 7);
@@ -118,9 +132,10 @@ static int check_changes(const struct user_changes *in, struct checked *c, struc
 		rc = text_fold_email(in->email, c->email, e);
 	if (rc == 0 && in->name != NULL)
 		rc = text_check_name("name", in->name, USER_NAME_MAX, c->name, e);
-	if (rc == 0 && in->role != NULL && strcmp(in->role, "admin") != 0 &&
-	    strcmp(in->role, "agent") != 0)
-		rc = error_set(e, ERR_INVALID, "'role' must be \"admin\" or \"agent\"");
+	enum role role;
+	if (rc == 0 && in->role != NULL && role_parse(in->role, &role) < 0)
+		rc = error_set(e, ERR_INVALID,
+		               "'role' must be \"admin\", \"agent\" or \"restricted\"");
 	if (rc == 0 && in->availability != NULL && strcmp(in->availability, "online") != 0 &&
 	    strcmp(in->availability, "away") != 0 && strcmp(in->availability, "offline") != 0)
 		rc = error_set(e, ERR_INVALID,

@@ -21,12 +21,13 @@ typedef int (*cli_tx_fn)(struct store_tx *tx, const struct command *cmd, char **
 static int with_tx(const struct command *cmd, struct config *c, cli_tx_fn fn, char **pos)
 {
 	struct store *st;
-	if (cli_open_store(c, 2, &st) != 0)
-		return 1;
+	int rc = cli_open_store(c, 2, false, &st);
+	if (rc != 0)
+		return rc;
 	struct error e = { 0 };
 	struct store_tx *tx = store_begin(st, STORE_WRITE);
-	int rc = tx ? fn(tx, cmd, pos, c, &e)
-	            : error_set(&e, ERR_UNAVAILABLE, "the database is not available");
+	rc = tx ? fn(tx, cmd, pos, c, &e)
+	        : error_set(&e, ERR_UNAVAILABLE, "the database is not available");
 	if (rc == 0)
 		rc = store_commit(tx);
 	else
@@ -143,10 +144,12 @@ static int team_rename_cmd(struct store_tx *tx, const struct command *cmd, char 
 	struct team t;
 	int rc = team_find_name(tx, CLI_ACCOUNT_ID, pos[0], &t, e);
 	if (rc == 0)
-		rc = team_update(
-		    tx, CLI_ACCOUNT_ID, t.id,
-		    &(struct team_changes){ .name = pos[1], .is_online_only = -1, .max_open = -1 },
-		    clock_now_ms(), &t, e);
+		rc = team_update(tx, CLI_ACCOUNT_ID, t.id,
+		                 &(struct team_changes){ .name = pos[1],
+		                                         .is_online_only = -1,
+		                                         .max_open = -1,
+		                                         .does_reply_assign = -1 },
+		                 clock_now_ms(), &t, e);
 	return rc;
 }
 
@@ -215,7 +218,7 @@ static int channel_add(struct store_tx *tx, const struct command *cmd, char **po
 	struct seal *seal;
 	struct channel ch;
 	cli_make_parent_dir(c->secret_key_file);
-	int rc = seal_open(c->secret_key_file, &seal, e);
+	int rc = secret_key_open(tx, c->secret_key_file, false, clock_now_ms(), &seal, e);
 	if (rc == 0) {
 		rc = channel_create(tx, seal, CLI_ACCOUNT_ID, &in, clock_now_ms(), &ch, e);
 		seal_free(seal);

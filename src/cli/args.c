@@ -20,6 +20,20 @@ void cli_usage_error(const char *cmd, const char *fmt, ...)
 	exit(2);
 }
 
+/* The configuration items other commands than serve read (the rest they take and ignore,
+ * so that one set of flags and environment works for every command). */
+static bool is_for_command(const struct command *cmd, const char *flag)
+{
+	static const char *const shared[] = { "db", "secret-key-file", "public-url",
+		                              "busy-timeout" };
+	if (strcmp(cmd->name, "serve") == 0)
+		return true;
+	for (size_t i = 0; i < sizeof(shared) / sizeof(shared[0]); i++)
+		if (strcmp(shared[i], flag) == 0)
+			return true;
+	return false;
+}
+
 static void print_help(const struct command *cmd)
 {
 	printf("usage: centralita %s\n\n%s\n", cmd->usage, cmd->summary);
@@ -30,15 +44,18 @@ static void print_help(const struct command *cmd)
 		printf("  --%-18s %s\n", f->name, f->help);
 		char file_flag[64];
 		snprintf(file_flag, sizeof(file_flag), "%s-file PATH", f->name);
-		if (f->is_secret)
+		if (f->kind == CLI_SECRET)
 			printf(
 			    "  --%-18s the same from the first line of PATH (- reads standard input),\n"
 			    "  %20s out of sight of other users, unlike a flag in the process list\n",
 			    file_flag, "");
 	}
 	for (int i = 0; cmd->uses_config && config_items[i].flag; i++)
-		printf("  --%-18s %s [%s]\n", config_items[i].flag, config_items[i].help,
-		       config_items[i].env);
+		if (is_for_command(cmd, config_items[i].flag))
+			printf("  --%-18s %s [%s]\n", config_items[i].flag, config_items[i].help,
+			       config_items[i].env);
+	if (cmd->uses_config && strcmp(cmd->name, "serve") != 0)
+		printf("  (and every flag of 'centralita serve --help', accepted and unused)\n");
 }
 
 static struct cli_flag *find_flag(const struct command *cmd, const char *name)
@@ -56,7 +73,7 @@ static struct cli_flag *find_secret_file_flag(const struct command *cmd, const c
 	if (len <= 5 || strcmp(name + len - 5, "-file") != 0)
 		return NULL;
 	for (struct cli_flag *f = cmd->flags; f && f->name; f++)
-		if (f->is_secret && strlen(f->name) == len - 5 &&
+		if (f->kind == CLI_SECRET && strlen(f->name) == len - 5 &&
 		    strncmp(f->name, name, len - 5) == 0)
 			return f;
 	return NULL;
@@ -118,6 +135,12 @@ void cli_parse_args(const struct command *cmd, int argc, char **argv, struct con
 			is_config |= strcmp(config_items[k].flag, name) == 0;
 		if (own == NULL && from_file == NULL && !is_config)
 			cli_usage_error(prefix, "unknown flag --%s", name);
+		if (own != NULL && own->kind == CLI_SWITCH) {
+			if (eq != NULL)
+				cli_usage_error(prefix, "--%s takes no value", name);
+			own->value = "1";
+			continue;
+		}
 		if (eq != NULL)
 			value = eq + 1;
 		else if (i + 1 < argc)
@@ -145,15 +168,29 @@ const char *cli_flag(const struct command *cmd, const char *name)
 	return f->value;
 }
 
+__attribute__((format(printf, 1, 0))) static void say(const char *fmt, va_list ap)
+{
+	fprintf(stderr, "centralita: ");
+	vfprintf(stderr, fmt, ap);
+	fputc('\n', stderr);
+}
+
 int cli_fail(const char *fmt, ...)
 {
 	va_list ap;
 	va_start(ap, fmt);
-	fprintf(stderr, "centralita: ");
-	vfprintf(stderr, fmt, ap);
-	fputc('\n', stderr);
+	say(fmt, ap);
 	va_end(ap);
 	return 1;
+}
+
+int cli_refuse(const char *fmt, ...)
+{
+	va_list ap;
+	va_start(ap, fmt);
+	say(fmt, ap);
+	va_end(ap);
+	return CLI_EXIT_REFUSED;
 }
 
 char *cli_read_file(const char *path)

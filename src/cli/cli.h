@@ -2,7 +2,8 @@
  * cli/: the sub-commands behind src/main.c's table — the words of a command line, the
  * server's lifecycle, the admin commands and simulate. Commands call the modules' own
  * functions (inbox/, accounts/, http/); no rule lives here. Exit status 2 for usage
- * errors, 1 for failures, 0 for success.
+ * errors and for what the command refuses to start with (a database it cannot use, a missing
+ * or wrong key, a port it cannot bind), 1 for other failures, 0 for success.
  */
 #ifndef CLI_CLI_H
 #define CLI_CLI_H
@@ -11,17 +12,25 @@
 
 #include "core/config.h"
 #include "core/err.h"
+#include "core/seal.h"
 #include "store/store.h"
 
 #define CLI_POSITIONAL_MAX 4
+#define CLI_EXIT_REFUSED   2
 #define CLI_ACCOUNT_ID     1 /* one company per server for now; every table is ready for more */
+
+enum cli_flag_kind {
+	CLI_VALUE,  /* --NAME VALUE */
+	CLI_SECRET, /* also --NAME-file PATH: kept out of the process list */
+	CLI_SWITCH, /* --NAME alone: value is "1" when given */
+};
 
 /* A sub-command's own flag, beyond the configuration items; value is set by cli_parse_args. */
 struct cli_flag {
 	const char *name;
 	const char *help;
 	const char *value;
-	bool is_secret; /* also --NAME-file PATH: kept out of the process list */
+	enum cli_flag_kind kind;
 };
 
 struct command {
@@ -47,6 +56,8 @@ void cli_parse_args(const struct command *cmd, int argc, char **argv, struct con
 const char *cli_flag(const struct command *cmd, const char *name);
 /* Prints "centralita: <message>" and returns 1 (the failure exit status). */
 int cli_fail(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+/* Prints "centralita: <message>" and returns CLI_EXIT_REFUSED. */
+int cli_refuse(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 /* The whole file as a string to free; NULL when it cannot be read. */
 char *cli_read_file(const char *path);
 
@@ -54,8 +65,13 @@ char *cli_read_file(const char *path);
 
 /* Creates the directory holding path when it is missing (one level, mode 0700). */
 void cli_make_parent_dir(const char *path);
-/* Opens the configured database with a pool of `pool` connections and migrates it. */
-int cli_open_store(struct config *c, int pool, struct store **st);
+/* Opens the configured database with a pool of `pool` connections and migrates it; a SQLite
+ * file that does not exist is created only if may_create. 0, or the exit status after saying
+ * why not (CLI_EXIT_REFUSED). */
+int cli_open_store(struct config *c, int pool, bool may_create, struct store **st);
+/* Opens the secret key checked against the database (secret_key_open): 0, or the exit
+ * status after saying why not (CLI_EXIT_REFUSED). */
+int cli_open_key(const struct config *c, struct store *st, bool start_over, struct seal **out);
 int cli_serve(const struct command *cmd, struct config *c, char **pos);
 int cli_migrate(const struct command *cmd, struct config *c, char **pos);
 

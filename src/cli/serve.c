@@ -33,21 +33,67 @@ void cli_make_parent_dir(const char *path)
 		log_warn("cannot create directory %s: %s", dir, strerror(errno));
 }
 
-int cli_open_store(struct config *c, int pool, struct store **st)
+/* Why the folder holding path cannot be written, or NULL: SQLite writes the -wal and -shm
+ * files beside the database, so a read-only folder fails every start. */
+static const char *unwritable_dir(const char *path, char *dir, size_t size)
+{
+	snprintf(dir, size, "%s", path);
+	char *slash = strrchr(dir, '/');
+	if (slash == NULL)
+		snprintf(dir, size, ".");
+	else if (slash == dir)
+		dir[1] = '\0';
+	else
+		*slash = '\0';
+	return access(dir, W_OK) == 0 ? NULL : strerror(errno);
+}
+
+int cli_open_store(struct config *c, int pool, bool may_create, struct store **st)
 {
 	struct error e;
 	const char *path = config_sqlite_path(c);
-	if (path != NULL)
+	*st = NULL;
+	if (path != NULL && !may_create && access(path, F_OK) != 0)
+		return cli_refuse("no database at %s (from --db, CENTRALITA_DB or the default "
+		                  "sqlite:./var/centralita.db): give --db, or create it with "
+		                  "'centralita migrate'",
+		                  path);
+	if (path != NULL && may_create)
 		cli_make_parent_dir(path);
+	char dir[1024];
+	const char *why = path != NULL ? unwritable_dir(path, dir, sizeof(dir)) : NULL;
+	if (why != NULL)
+		return cli_refuse(
+		    "cannot write in %s, the database's folder (%s): the server writes "
+		    "the database and its -wal and -shm files there; give its user "
+		    "write access (chown or chmod, or ReadWritePaths=%s under systemd)",
+		    dir, why, dir);
 	if (store_open(c->db, pool, c->busy_timeout_ms, st, &e) < 0)
-		return cli_fail("%s", e.message);
+		return cli_refuse("%s", e.message);
 	int applied;
 	if (store_migrate(*st, &applied, &e) < 0) {
 		store_close(*st);
 		*st = NULL;
-		return cli_fail("%s", e.message);
+		return cli_refuse("%s", e.message);
 	}
 	return 0;
+}
+
+int cli_open_key(const struct config *c, struct store *st, bool start_over, struct seal **out)
+{
+	struct error e;
+	cli_make_parent_dir(c->secret_key_file);
+	struct store_tx *tx = store_begin(st, STORE_WRITE);
+	int rc = tx ? secret_key_open(tx, c->secret_key_file, start_over, clock_now_ms(), out, &e)
+	            : error_set(&e, ERR_UNAVAILABLE, "the database is not available");
+	if (rc == 0 && (rc = store_commit(tx)) < 0) {
+		error_set(&e, rc, "cannot record the secret key's fingerprint");
+		seal_free(*out);
+		*out = NULL;
+	} else if (rc < 0) {
+		store_rollback(tx);
+	}
+	return rc < 0 ? cli_refuse("%s", e.message) : 0;
 }
 
 /* On the first start (no active admin yet): the first admin, from the environment or with a
@@ -98,10 +144,18 @@ static int bootstrap_admin(struct store *st)
 	return 0;
 }
 
-static int seed_demo(struct store *st, const struct seal *seal, const struct config *c)
+/* *told (to free) gets what the demo's creation has to say, the passwords: printed after the
+ * server says it listens, so that they are the last lines and do not scroll away. */
+static int seed_demo(struct store *st, const struct seal *seal, const struct config *c, char **told)
 {
 	struct error e;
-	if (demo_seed(st, seal, CLI_ACCOUNT_ID, c->public_url, stdout, &e) < 0)
+	size_t len = 0;
+	FILE *out = open_memstream(told, &len);
+	if (out == NULL)
+		return cli_fail("cannot create the demo account: out of memory");
+	int rc = demo_seed(st, seal, CLI_ACCOUNT_ID, c->public_url, out, &e);
+	fclose(out);
+	if (rc < 0)
 		return cli_fail("cannot create the demo account: %s", e.message);
 	return 0;
 }
@@ -144,18 +198,30 @@ int cli_serve(const struct command *cmd, struct config *c, char **pos)
 {
 	struct store *st = NULL;
 	struct seal *seal = NULL;
+	char *demo_told = NULL;
 	struct error e;
 	int cores = (int)sysconf(_SC_NPROCESSORS_ONLN);
 	int threads = c->threads > 0 ? c->threads : cores;
 	int hashers = c->hash_threads > 0 ? c->hash_threads : cores / 4 > 0 ? cores / 4 : 1;
-	cli_make_parent_dir(c->secret_key_file);
-	if (seal_open(c->secret_key_file, &seal, &e) < 0)
-		return cli_fail("%s", e.message);
-	if (cli_open_store(c, threads + hashers + 4, &st) != 0 ||
-	    (c->is_demo && seed_demo(st, seal, c) != 0) || bootstrap_admin(st) != 0) {
+	/* Everything that can refuse the start comes before anything is written: a taken port
+	 * leaves a new database without an admin printed to nobody. */
+	bool start_over = cli_flag(cmd, "new-secret-key") != NULL;
+	int rc = cli_open_store(c, threads + hashers + 4, true, &st);
+	if (rc == 0)
+		rc = cli_open_key(c, st, start_over, &seal);
+	int listener = rc == 0 ? http_listen(c, &e) : -1;
+	if (rc == 0 && listener < 0)
+		rc = cli_refuse("%s", e.message);
+	if (rc == 0 &&
+	    ((c->is_demo && seed_demo(st, seal, c, &demo_told) != 0) || bootstrap_admin(st) != 0))
+		rc = 1;
+	if (rc != 0) {
+		free(demo_told);
+		if (listener >= 0)
+			close(listener);
 		store_close(st);
 		seal_free(seal);
-		return 1;
+		return rc;
 	}
 	/* Block the stop signals in every thread; this one waits for them below. */
 	sigset_t stop;
@@ -171,11 +237,15 @@ int cli_serve(const struct command *cmd, struct config *c, char **pos)
 	const struct scheduler_job timers[] = {
 		{ "snooze", conversation_snooze_next_end, conversation_wake_snoozed, NULL, NULL },
 		{ "media", media_fetch_next_due, NULL, media_fetch_work, &fetcher },
+		{ "business hours", business_hours_next_due, business_hours_open_queues, NULL,
+		  NULL },
+		{ "reassignment", targets_next_reassignment, targets_reassign_due, NULL, NULL },
 		{ "webhook retries", webhook_retry_next_due, webhook_retry_run, NULL, NULL },
 		{ "templates", template_sync_next_due, NULL, template_sync_due, &syncer },
+		{ "login throttle", auth_throttle_next_prune, auth_throttle_prune, NULL, NULL },
 	};
 	token_generate(fetcher.owner);
-	int rc = open_files(c, &app.files, &e);
+	rc = open_files(c, &app.files, &e);
 	fetcher.files = app.files;
 	/* A few logins wait for each hashing thread (a fraction of a second); more get 503. */
 	app.hashing = rc == 0 ? pool_start(hashers, 4 * hashers, &e) : NULL;
@@ -188,20 +258,26 @@ int cli_serve(const struct command *cmd, struct config *c, char **pos)
 	app.webhooks = app.events ? webhook_sender_start(st, seal, c, app.scheduler, &e) : NULL;
 	if (app.webhooks != NULL)
 		events_hub_listen(app.events, webhook_sender_wake, app.webhooks);
-	struct http_server *srv = app.webhooks ? http_server_start(&app, http_route, &e) : NULL;
+	struct http_server *srv = NULL;
+	if (app.webhooks != NULL)
+		srv = http_server_start(&app, http_route, listener, &e);
+	else
+		close(listener);
 	if (srv == NULL) {
+		free(demo_told);
 		stop_workers(&app, seal);
 		return cli_fail("%s", e.message);
 	}
-	printf("Centralita %s listening on http://%s:%d\n", CENTRALITA_VERSION, c->listen_host,
-	       http_server_port(srv));
+	printf("Centralita %s listening on http://%s:%d\n%s", CENTRALITA_VERSION, c->listen_host,
+	       http_server_port(srv), demo_told != NULL ? demo_told : "");
+	free(demo_told);
 	fflush(stdout);
 	int sig = 0;
 	while (sigwait(&stop, &sig) != 0)
 		;
-	log_info("received %s: finishing requests in flight",
-	         sig == SIGTERM ? "SIGTERM" : "SIGINT");
-	http_server_stop(srv, 10000);
+	log_info("received %s: no longer accepting; finishing requests in flight (at most %d ms)",
+	         sig == SIGTERM ? "SIGTERM" : "SIGINT", c->drain_timeout_ms);
+	http_server_stop(srv, c->drain_timeout_ms);
 	stop_workers(&app, seal);
 	log_info("stopped");
 	return 0;
@@ -212,9 +288,10 @@ int cli_migrate(const struct command *cmd, struct config *c, char **pos)
 	struct store *st;
 	struct error e;
 	int version;
-	if (cli_open_store(c, 2, &st) != 0)
-		return 1;
-	int rc = store_schema_version(st, &version, &e);
+	int rc = cli_open_store(c, 2, true, &st);
+	if (rc != 0)
+		return rc;
+	rc = store_schema_version(st, &version, &e);
 	store_close(st);
 	if (rc < 0)
 		return cli_fail("%s", e.message);

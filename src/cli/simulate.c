@@ -131,15 +131,14 @@ int cli_simulate(const struct command *cmd, struct config *c, char **pos)
 	struct error e;
 	struct channel ch;
 	struct channel_secrets secrets = { 0 };
-	if (seal_open(c->secret_key_file, &seal, &e) < 0)
-		return cli_fail("%s", e.message);
-	if (cli_open_store(c, 2, &st) != 0) {
-		seal_free(seal);
-		return 1;
-	}
+	int rc = cli_open_store(c, 2, false, &st);
+	if (rc == 0 && (rc = cli_open_key(c, st, false, &seal)) != 0)
+		store_close(st);
+	if (rc != 0)
+		return rc;
 	struct store_tx *tx = store_begin(st, STORE_READ);
-	int rc = tx ? channel_get(tx, CLI_ACCOUNT_ID, id, &ch, &e)
-	            : error_set(&e, ERR_UNAVAILABLE, "the database is not available");
+	rc = tx ? channel_get(tx, CLI_ACCOUNT_ID, id, &ch, &e)
+	        : error_set(&e, ERR_UNAVAILABLE, "the database is not available");
 	if (rc == 0 && strcmp(channel_kind_name(ch.kind), pos[0]) != 0)
 		rc = error_set(&e, ERR_INVALID, "channel %lld is a %s channel", id,
 		               channel_kind_name(ch.kind));

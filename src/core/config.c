@@ -15,7 +15,7 @@ const struct config_item config_items[] = {
 	{ "public-url", "CENTRALITA_PUBLIC_URL",
 	  "URL providers and browsers use to reach this server (http://127.0.0.1:8080)" },
 	{ "secret-key-file", "CENTRALITA_SECRET_KEY_FILE",
-	  "key that encrypts channel credentials, created when absent (./var/secret.key)" },
+	  "key that encrypts channel credentials, created while no channel is connected (./var/secret.key)" },
 	{ "threads", "CENTRALITA_THREADS", "HTTP worker threads, 1-64 (number of cores)" },
 	{ "hash-threads", "CENTRALITA_HASH_THREADS",
 	  "threads that check passwords (64 MiB each), 1-64 (a quarter of the cores, at least 1)" },
@@ -43,6 +43,8 @@ const struct config_item config_items[] = {
 	  "HTTP connections one client address may have open, 1-100000 (1000)" },
 	{ "header-timeout", "CENTRALITA_HEADER_TIMEOUT_MS",
 	  "milliseconds a request's headers may take to arrive, 100-600000 (20000)" },
+	{ "drain-timeout", "CENTRALITA_DRAIN_TIMEOUT_MS",
+	  "milliseconds the requests in flight may take to finish after SIGTERM, 0-600000 (10000)" },
 	{ "demo", "CENTRALITA_DEMO",
 	  "1: on a new database, create a demo account (printed at start) and serve /demo (0)" },
 	{ "webhooks-allow-private", "CENTRALITA_WEBHOOKS_ALLOW_PRIVATE",
@@ -81,6 +83,7 @@ void config_defaults(struct config *c)
 	c->streams_per_address = 500;
 	c->connections_per_address = 1000;
 	c->header_timeout_ms = 20000;
+	c->drain_timeout_ms = 10000;
 	c->webhooks_timeout_ms = 10000;
 	c->media_timeout_s = 300;
 }
@@ -209,6 +212,10 @@ static int set_item(struct config *c, int item, const char *value, const char **
 	if (strcmp(flag, "header-timeout") == 0) {
 		*expected = "milliseconds, from 100 to 600000";
 		return parse_int(value, 100, 600000, &c->header_timeout_ms);
+	}
+	if (strcmp(flag, "drain-timeout") == 0) {
+		*expected = "milliseconds, from 0 to 600000";
+		return parse_int(value, 0, 600000, &c->drain_timeout_ms);
 	}
 	if (strcmp(flag, "demo") == 0 || strcmp(flag, "webhooks-allow-private") == 0) {
 		*expected = "1 or 0";

@@ -29,6 +29,7 @@ struct config {
 	int streams_per_address; /* event streams one client address may hold open */
 	int connections_per_address; /* HTTP connections one client address may hold open */
 	int header_timeout_ms;       /* how long a request's headers may take to arrive */
+	int drain_timeout_ms;        /* how long requests in flight may take after SIGTERM */
 	bool is_demo;                /* seed a demo account on a new database, serve /demo */
 	bool webhooks_allow_private; /* webhooks may go to loopback and private addresses */
 	int webhooks_timeout_ms;     /* how long one webhook delivery may take */

@@ -38,14 +38,28 @@ static int create_key(const char *path, struct error *e)
 	return 0;
 }
 
-int seal_open(const char *path, struct seal **out, struct error *e)
+int seal_open(const char *path, bool may_create, struct seal **out, struct error *e)
 {
-	int rc = create_key(path, e);
-	if (rc < 0)
-		return rc;
+	struct stat st;
+	if (stat(path, &st) < 0 && errno == ENOENT) {
+		if (!may_create)
+			return error_set(e, ERR_NOT_FOUND, "the secret key file %s is missing",
+			                 path);
+		int rc = create_key(path, e);
+		if (rc < 0)
+			return rc;
+	}
 	int fd = open(path, O_RDONLY);
 	if (fd < 0)
 		return error_set(e, ERR_UNAVAILABLE, "cannot read %s: %s", path, strerror(errno));
+	if (fstat(fd, &st) == 0 && (st.st_mode & 077) != 0) {
+		close(fd);
+		return error_set(
+		    e, ERR_INVALID,
+		    "the secret key file %s is open to its group or others (mode %04o): "
+		    "chmod 600 %s",
+		    path, (unsigned)(st.st_mode & 07777), path);
+	}
 	struct seal *s = sodium_malloc(sizeof(*s));
 	if (s == NULL) {
 		close(fd);
@@ -62,6 +76,15 @@ int seal_open(const char *path, struct seal **out, struct error *e)
 	}
 	*out = s;
 	return 0;
+}
+
+void seal_fingerprint(const struct seal *s, char out[SEAL_FINGERPRINT_LEN])
+{
+	static const char context[] = "centralita secret key fingerprint";
+	unsigned char digest[(SEAL_FINGERPRINT_LEN - 1) / 2];
+	crypto_generichash(digest, sizeof(digest), (const unsigned char *)context,
+	                   sizeof(context) - 1, s->key, sizeof(s->key));
+	sodium_bin2hex(out, SEAL_FINGERPRINT_LEN, digest, sizeof(digest));
 }
 
 void seal_free(struct seal *s)

@@ -6,14 +6,21 @@
 #ifndef CORE_SEAL_H
 #define CORE_SEAL_H
 
+#include <stdbool.h>
+
 #include "core/err.h"
 
 struct seal;
 
-/* Loads the 32-byte key from path, creating it (mode 0600, random) when absent. Refuses a
- * key file of another size. */
-int seal_open(const char *path, struct seal **out, struct error *e);
+#define SEAL_FINGERPRINT_LEN 33 /* 32 hex digits and a NUL */
+
+/* Loads the 32-byte key from path; when absent, creates it (mode 0600, random) if may_create,
+ * else ERR_NOT_FOUND. Refuses (ERR_INVALID) a key file of another size, and one that its
+ * group or others may read or write, as ssh does. */
+int seal_open(const char *path, bool may_create, struct seal **out, struct error *e);
 void seal_free(struct seal *s);
+/* A name for the key that tells keys apart and reveals nothing of it (a keyed BLAKE2b). */
+void seal_fingerprint(const struct seal *s, char out[SEAL_FINGERPRINT_LEN]);
 
 /* Returns a new sealed string (to free). */
 char *seal_encrypt(const struct seal *s, const char *plaintext);

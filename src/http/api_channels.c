@@ -6,6 +6,31 @@
 #include "core/json.h"
 #include "http/api.h"
 
+/* A channel as the API answers it, with its undelivered messages still in the outbox. */
+static json_t *channel_answer(struct http_request *req, struct store_tx *tx,
+                              const struct channel *c, struct error *e)
+{
+	int64_t failed, retrying;
+	if (outbox_channel_undelivered(tx, c->id, &failed, &retrying, e) < 0)
+		return NULL;
+	json_t *o = channel_json(c, req->app->config->public_url);
+	json_object_set_new(
+	    o, "undelivered",
+	    json_pack("{s:I,s:I}", "failed", (json_int_t)failed, "retrying", (json_int_t)retrying));
+	return o;
+}
+
+/* {"channel": {…}} */
+static int answer_channel(struct http_request *req, struct store_tx *tx, const struct channel *c,
+                          json_t **answer, struct error *e)
+{
+	json_t *o = channel_answer(req, tx, c, e);
+	if (o == NULL)
+		return e->code;
+	*answer = json_pack("{s:o}", "channel", o);
+	return 0;
+}
+
 static int list(struct http_request *req, struct store_tx *tx, void *arg, json_t **answer,
                 struct error *e)
 {
@@ -16,11 +41,16 @@ static int list(struct http_request *req, struct store_tx *tx, void *arg, json_t
 	if (rc < 0)
 		return rc;
 	json_t *arr = json_array();
-	for (size_t i = 0; i < n; i++)
-		json_array_append_new(arr, channel_json(&items[i], req->app->config->public_url));
+	for (size_t i = 0; i < n && rc == 0; i++) {
+		json_t *c = channel_answer(req, tx, &items[i], e);
+		rc = c != NULL ? json_array_append_new(arr, c) : e->code;
+	}
 	free(items);
-	*answer = json_pack("{s:o}", "channels", arr);
-	return 0;
+	if (rc == 0)
+		*answer = json_pack("{s:o}", "channels", arr);
+	else
+		json_decref(arr);
+	return rc;
 }
 
 void api_channels_list(struct http_request *req, struct http_response *res)
@@ -34,10 +64,7 @@ static int get(struct http_request *req, struct store_tx *tx, void *arg, json_t 
 	(void)arg;
 	struct channel c;
 	int rc = channel_get(tx, req->who.account_id, req->params[0], &c, e);
-	if (rc == 0)
-		*answer =
-		    json_pack("{s:o}", "channel", channel_json(&c, req->app->config->public_url));
-	return rc;
+	return rc < 0 ? rc : answer_channel(req, tx, &c, answer, e);
 }
 
 void api_channel_get(struct http_request *req, struct http_response *res)
@@ -50,10 +77,7 @@ static int create(struct http_request *req, struct store_tx *tx, void *in, json_
 {
 	struct channel c;
 	int rc = channel_create(tx, req->app->seal, req->who.account_id, in, clock_now_ms(), &c, e);
-	if (rc == 0)
-		*answer =
-		    json_pack("{s:o}", "channel", channel_json(&c, req->app->config->public_url));
-	return rc;
+	return rc < 0 ? rc : answer_channel(req, tx, &c, answer, e);
 }
 
 static int remove_channel(struct http_request *req, struct store_tx *tx, void *arg, json_t **answer,

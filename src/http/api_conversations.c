@@ -7,6 +7,7 @@
 #include "core/json.h"
 #include "http/api.h"
 #include "http/parse.h"
+#include "scheduler/scheduler.h"
 
 #define MESSAGES_PAGE      50
 #define CONVERSATIONS_PAGE 25
@@ -150,6 +151,23 @@ void api_conversation_start(struct http_request *req, struct http_response *res)
 	json_decref(body);
 }
 
+static int retry(struct http_request *req, struct store_tx *tx, void *arg, json_t **answer,
+                 struct error *e)
+{
+	(void)arg;
+	int rc = message_retry(tx, &req->who, req->params[0], req->params[1], clock_now_ms(), e);
+	if (rc == 0)
+		*answer = json_pack("{s:I,s:s}", "message_id", (json_int_t)req->params[1], "status",
+		                    "queued");
+	return rc;
+}
+
+void api_message_retry(struct http_request *req, struct http_response *res)
+{
+	if (api_run(req, res, STORE_WRITE, 200, retry, NULL) == 0)
+		outbox_worker_wake(req->app->outbox);
+}
+
 static int stats(struct http_request *req, struct store_tx *tx, void *arg, json_t **answer,
                  struct error *e)
 {
@@ -207,11 +225,12 @@ static int read_view(struct http_request *req, struct conversation_filter *f, st
 	else
 		return error_set(e, ERR_INVALID, "'view' must be general, mine, team:<id> or all");
 	const char *status = http_query(req, "status");
-	f->has_status = status != NULL;
-	if (status == NULL || conversation_status_parse(status, &f->status) == 0)
+	if (status == NULL ||
+	    conversation_statuses_parse(status, f->statuses, sizeof(f->statuses)) == 0)
 		return 0;
 	return error_set(e, ERR_INVALID,
-	                 "'status' must be routing, open, pending, snoozed or resolved");
+	                 "'status' must be routing, open, pending, snoozed or resolved, or several "
+	                 "of them separated by commas");
 }
 
 static int read_filter(struct http_request *req, struct conversation_filter *f, struct error *e)
@@ -221,6 +240,7 @@ static int read_filter(struct http_request *req, struct conversation_filter *f, 
 	if (read_view(req, f, e) < 0 ||
 	    api_query_int(req, "channel", 1, INT64_MAX, 0, &f->channel_id, e) < 0 ||
 	    api_query_int(req, "assignee", 1, INT64_MAX, 0, &f->assignee_id, e) < 0 ||
+	    api_query_int(req, "due_before", 1, INT64_MAX, 0, &f->due_before, e) < 0 ||
 	    api_query_int(req, "limit", 1, CONVERSATION_PAGE_MAX, CONVERSATIONS_PAGE, &limit, e) <
 	        0)
 		return -1;
@@ -265,7 +285,7 @@ static int list(struct http_request *req, struct store_tx *tx, void *filter, jso
 	int64_t now = clock_now_ms();
 	json_t *arr = json_array();
 	for (size_t i = 0; i < n; i++)
-		json_array_append_new(arr, conversation_item_json(&items[i], now));
+		json_array_append_new(arr, conversation_item_json(&req->who, &items[i], now));
 	char cursor[HTTP_CURSOR_TEXT_MAX];
 	if (n == (size_t)f->limit)
 		http_cursor_encode(items[n - 1].c.last_activity_at, items[n - 1].c.id, cursor);
@@ -294,7 +314,7 @@ static int counts(struct http_request *req, struct store_tx *tx, void *arg, json
                   struct error *e)
 {
 	(void)arg;
-	return conversation_counts_json(tx, &req->who, answer, e);
+	return conversation_counts_json(tx, &req->who, clock_now_ms(), answer, e);
 }
 
 void api_conversation_counts(struct http_request *req, struct http_response *res)
@@ -345,7 +365,10 @@ static void int_action(struct http_request *req, struct http_response *res, cons
 		return;
 	json_decref(body);
 	struct action a = { fn, value };
-	api_run(req, res, STORE_WRITE, 200, act, &a);
+	/* Committed, a snooze's end or a transfer's or assignment's timers may be due sooner
+	 * than the scheduler knows. */
+	if (api_run(req, res, STORE_WRITE, 200, act, &a) == 0)
+		scheduler_wake(req->app->scheduler);
 }
 
 /* An action without a body. */
@@ -376,7 +399,6 @@ void api_conversation_assign(struct http_request *req, struct http_response *res
 void api_conversation_snooze(struct http_request *req, struct http_response *res)
 {
 	int_action(req, res, "until", conversation_snooze);
-	scheduler_wake(req->app->scheduler); /* committed: its end may be the next due time */
 }
 
 static int unassign(struct store_tx *tx, const struct actor *who, int64_t id, int64_t value,

@@ -10,18 +10,29 @@
 
 #define COOKIE_MAX_AGE (30 * 24 * 3600)
 
+/* Whether the store answers and the key is the one the database recorded: 200 when both
+ * hold, else 503 naming what failed (for a load balancer and for monitoring). */
 void api_health(struct http_request *req, struct http_response *res)
 {
-	struct store_tx *tx = api_begin(req, res, STORE_READ);
-	if (tx == NULL)
-		return;
+	struct error e = { 0 };
+	struct store_tx *tx = store_begin(req->app->store, STORE_READ);
 	int64_t one = 0;
-	int rc = store_get_int(tx, "SELECT 1", STORE_NO_ARGS, &one);
+	int rc = tx ? store_get_int(tx, "SELECT 1", STORE_NO_ARGS, &one) : ERR_UNAVAILABLE;
+	bool is_store_ok = rc == 0;
+	if (!is_store_ok)
+		error_set(&e, ERR_UNAVAILABLE, "the database is not answering");
+	bool is_key_ok = is_store_ok && secret_key_check(tx, req->app->seal, &e) == 0;
 	store_rollback(tx);
-	if (rc < 0)
-		http_reply_errorf(res, ERR_UNAVAILABLE, "the database is not answering");
-	else
-		http_reply_json(res, 200, json_pack("{s:s}", "status", "ok"));
+	json_t *body = json_pack("{s:s,s:s,s:s}", "status", is_key_ok ? "ok" : "unavailable",
+	                         "store", is_store_ok ? "ok" : "failing", "secret_key",
+	                         !is_store_ok ? "unknown"
+	                         : is_key_ok  ? "ok"
+	                                      : "mismatch");
+	if (!is_key_ok)
+		json_object_set_new(body, "error",
+		                    json_pack("{s:s,s:s}", "code", err_code_name(ERR_UNAVAILABLE),
+		                              "message", e.message));
+	http_reply_json(res, is_key_ok ? 200 : 503, body);
 }
 
 static void set_cookie(struct http_request *req, struct http_response *res, const char *value,
@@ -83,7 +94,16 @@ void api_login(struct http_request *req, struct http_response *res)
 	if (tx == NULL)
 		return;
 	char token[TOKEN_TEXT_LEN], csrf[TOKEN_TEXT_LEN];
+	struct user me;
 	rc = auth_session_create(tx, &req->who, now, token, csrf, &e);
+	/* Logging in is coming to work: online, so the team's conversations can reach them. */
+	if (rc == 0)
+		rc = user_get(tx, req->who.account_id, req->who.user_id, &me, &e);
+	if (rc == 0 && me.availability != AVAILABILITY_ONLINE)
+		rc = inbox_user_update(
+		    tx, req->who.account_id, req->who.user_id,
+		    &(struct user_changes){ .availability = "online", .is_active = -1 }, now, &me,
+		    &e);
 	if (api_finish(res, tx, rc, &e) < 0)
 		return;
 	tx = api_begin(req, res, STORE_READ);

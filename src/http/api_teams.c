@@ -122,24 +122,58 @@ void api_team_create(struct http_request *req, struct http_response *res)
 
 void api_team_update(struct http_request *req, struct http_response *res)
 {
-	struct team_changes in = { .is_online_only = -1, .max_open = -1 };
+	struct team_changes in = { .is_online_only = -1,
+		                   .max_open = -1,
+		                   .does_reply_assign = -1,
+		                   .first_response_minutes = -1,
+		                   .next_response_minutes = -1,
+		                   .reassign_after_minutes = -1 };
 	bool is_online_only = false, has_online_only = false, has_max = false;
+	bool does_reply_assign = false, has_reply_assigns = false;
 	json_int_t max_open = 0;
+	const json_t *minutes[3] = { NULL, NULL, NULL };
 	const struct json_field fields[] = {
 		{ "name", JSON_FIELD_STRING, false, TEAM_NAME_MAX, &in.name, NULL },
 		{ "assignment", JSON_FIELD_STRING, false, 16, &in.assignment, NULL },
 		{ "online_only", JSON_FIELD_BOOL, false, 0, &is_online_only, &has_online_only },
 		{ "max_open", JSON_FIELD_INT, false, 0, &max_open, &has_max },
+		{ "reply_assigns", JSON_FIELD_BOOL, false, 0, &does_reply_assign,
+		  &has_reply_assigns },
+		{ "first_response_minutes", JSON_FIELD_VALUE, false, 0, &minutes[0], NULL },
+		{ "next_response_minutes", JSON_FIELD_VALUE, false, 0, &minutes[1], NULL },
+		{ "reassign_after_minutes", JSON_FIELD_VALUE, false, 0, &minutes[2], NULL },
 	};
-	json_t *body = api_read_body(req, res, fields, 4);
+	json_t *body = api_read_body(req, res, fields, 8);
 	if (body == NULL)
 		return;
 	if (has_online_only)
 		in.is_online_only = is_online_only;
+	if (has_reply_assigns)
+		in.does_reply_assign = does_reply_assign;
 	if (has_max)
 		in.max_open = (int)max_open;
+	int *out[3] = { &in.first_response_minutes, &in.next_response_minutes,
+		        &in.reassign_after_minutes };
+	bool is_bad_minutes = false;
+	for (int i = 0; i < 3; i++) {
+		json_int_t v = json_integer_value(minutes[i]);
+		if (minutes[i] == NULL)
+			continue;
+		if (json_is_null(minutes[i]))
+			*out[i] = 0;
+		else if (json_is_integer(minutes[i]) && v >= 1 && v <= TEAM_MINUTES_MAX)
+			*out[i] = (int)v;
+		else
+			is_bad_minutes = true;
+	}
 	if (has_max && (max_open < 0 || max_open > 1000))
 		http_reply_errorf(res, ERR_INVALID, "'max_open' must be from 0 (no cap) to 1000");
+	else if (is_bad_minutes)
+		http_reply_errorf(res, ERR_INVALID,
+		                  "'first_response_minutes', 'next_response_minutes' and"
+		                  " 'reassign_after_minutes' are 1 to %d minutes (30 days), or null"
+		                  " for none",
+		                  TEAM_MINUTES_MAX);
 	else
 		api_run(req, res, STORE_WRITE, 200, update, &in);
 	json_decref(body);

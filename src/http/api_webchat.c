@@ -11,6 +11,7 @@
 #include "core/clock.h"
 #include "http/api.h"
 #include "ingest.h"
+#include "scheduler/scheduler.h"
 
 #define WIDGET_KEY_MAX 64
 
@@ -144,6 +145,7 @@ void api_webchat_send(struct http_request *req, struct http_response *res)
 	if (api_finish(res, tx, rc, &e) == 0) {
 		if (c.queued > 0)
 			outbox_worker_wake(req->app->outbox);
+		scheduler_wake(req->app->scheduler); /* as a webhook's */
 		http_reply_json(res, c.duplicates > 0 ? 200 : 201,
 		                json_pack("{s:I,s:b}", "message_id", (json_int_t)c.message_id,
 		                          "duplicate", c.duplicates > 0));

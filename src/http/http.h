@@ -124,11 +124,18 @@ struct MHD_Response *sse_response(struct events_sub *s);
 
 /* The server. */
 struct http_server;
-/* Serves with handle answering every request (http_route; the server itself knows no route). */
-struct http_server *http_server_start(struct app *app, http_handler handle, struct error *e);
+/* Binds the configured listen address and listens: the socket, or -1 with e saying which
+ * address and why. Done before anything is written at start, so a taken port changes
+ * nothing. */
+int http_listen(const struct config *cfg, struct error *e);
+/* Serves on the listening socket (which it takes) with handle answering every request
+ * (http_route; the server itself knows no route). */
+struct http_server *http_server_start(struct app *app, http_handler handle, int listener,
+                                      struct error *e);
 /* The port actually bound (useful when the configured port is 0). */
 int http_server_port(struct http_server *srv);
-/* Stops accepting, lets the requests in flight finish (at most wait_ms), then stops. */
+/* Stops accepting at once (the listening socket is closed, so a proxy moves on), lets the
+ * requests in flight finish (at most wait_ms), then stops. */
 void http_server_stop(struct http_server *srv, int wait_ms);
 
 #endif

@@ -41,6 +41,14 @@ static const struct route routes[] = {
 	{ "GET", "/api/v1/tokens", USER, api_tokens_list },
 	{ "POST", "/api/v1/tokens", USER, api_token_create },
 	{ "DELETE", "/api/v1/tokens/:id", USER, api_token_delete },
+	{ "GET", "/api/v1/account", USER, api_account_get },
+	{ "PATCH", "/api/v1/account", ADMIN, api_account_update },
+	{ "GET", "/api/v1/business-hours", USER, api_hours_get },
+	{ "PUT", "/api/v1/business-hours", ADMIN, api_hours_put },
+	{ "DELETE", "/api/v1/business-hours", ADMIN, api_hours_delete },
+	{ "GET", "/api/v1/teams/:id/business-hours", USER, api_team_hours_get },
+	{ "PUT", "/api/v1/teams/:id/business-hours", ADMIN, api_team_hours_put },
+	{ "DELETE", "/api/v1/teams/:id/business-hours", ADMIN, api_team_hours_delete },
 	{ "GET", "/api/v1/users", USER, api_users_list },
 	{ "POST", "/api/v1/users", ADMIN | HASHING, api_user_create },
 	{ "GET", "/api/v1/users/:id", USER, api_user_get },
@@ -56,6 +64,7 @@ static const struct route routes[] = {
 	{ "GET", "/api/v1/conversations/:id", USER, api_conversation_get },
 	{ "GET", "/api/v1/conversations/:id/messages", USER, api_messages_list },
 	{ "POST", "/api/v1/conversations/:id/messages", USER, api_reply },
+	{ "POST", "/api/v1/conversations/:id/messages/:id/retry", USER, api_message_retry },
 	{ "POST", "/api/v1/conversations/:id/routing", USER, api_back_to_routing },
 	{ "GET", "/api/v1/messages/:id/media", USER, api_message_media },
 	{ "GET", "/api/v1/outbox/stats", ADMIN, api_outbox_stats },
@@ -214,7 +223,10 @@ void http_route(struct http_request *req, struct http_response *res)
 		if (!http_path_match(r->pattern, req->path, req->params, req->name))
 			continue;
 		is_path_known = true;
-		if (strcmp(r->method, req->method) != 0)
+		/* HEAD is answered as GET: libmicrohttpd sends the headers only. */
+		bool is_head_of_get =
+		    strcmp(req->method, "HEAD") == 0 && strcmp(r->method, "GET") == 0;
+		if (strcmp(r->method, req->method) != 0 && !is_head_of_get)
 			continue;
 		struct error e;
 		if (check_access(req, r, &e) < 0) {

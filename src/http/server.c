@@ -6,6 +6,7 @@
  * (http_route()), so the plumbing never calls up into the routes.
  */
 #include <arpa/inet.h>
+#include <errno.h>
 #include <microhttpd.h>
 #include <netdb.h>
 #include <pthread.h>
@@ -418,9 +419,8 @@ static unsigned int connection_limit(void)
 	return (unsigned int)limit;
 }
 
-struct http_server *http_server_start(struct app *app, http_handler handle, struct error *e)
+int http_listen(const struct config *cfg, struct error *e)
 {
-	const struct config *cfg = app->config;
 	struct addrinfo hints = { .ai_family = AF_UNSPEC,
 		                  .ai_socktype = SOCK_STREAM,
 		                  .ai_flags = AI_PASSIVE };
@@ -428,9 +428,36 @@ struct http_server *http_server_start(struct app *app, http_handler handle, stru
 	char port[16];
 	snprintf(port, sizeof(port), "%d", cfg->listen_port);
 	if (getaddrinfo(cfg->listen_host, port, &hints, &ai) != 0 || ai == NULL) {
-		error_set(e, ERR_INVALID, "cannot resolve listen address %s", cfg->listen_host);
-		return NULL;
+		error_set(e, ERR_INVALID, "cannot resolve the listen address %s", cfg->listen_host);
+		return -1;
 	}
+	int fd = socket(ai->ai_family, SOCK_STREAM | SOCK_CLOEXEC, 0);
+	int on = 1;
+	if (fd >= 0 && setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &on, sizeof(on)) == 0 &&
+	    bind(fd, ai->ai_addr, ai->ai_addrlen) == 0 && listen(fd, SOMAXCONN) == 0) {
+		freeaddrinfo(ai);
+		return fd;
+	}
+	int err = errno;
+	freeaddrinfo(ai);
+	if (fd >= 0)
+		close(fd);
+	const char *host = cfg->listen_host;
+	bool is_v6 = strchr(host, ':') != NULL;
+	error_set(e, ERR_UNAVAILABLE, "cannot listen on %s%s%s:%d: %s%s", is_v6 ? "[" : "", host,
+	          is_v6 ? "]" : "", cfg->listen_port, strerror(err),
+	          err == EADDRINUSE ? " (another program has that port: stop it, or give another "
+	                              "with --listen)"
+	          : err == EACCES   ? " (ports below 1024 need privileges: use a higher one "
+	                              "behind the proxy)"
+	                            : "");
+	return -1;
+}
+
+struct http_server *http_server_start(struct app *app, http_handler handle, int listener,
+                                      struct error *e)
+{
+	const struct config *cfg = app->config;
 	long cores = sysconf(_SC_NPROCESSORS_ONLN);
 	unsigned int threads =
 	    cfg->threads > 0 ? (unsigned int)cfg->threads : (unsigned int)(cores > 0 ? cores : 2);
@@ -442,26 +469,24 @@ struct http_server *http_server_start(struct app *app, http_handler handle, stru
 	pthread_cond_init(&srv->cond, NULL);
 	if (thread_start(&srv->watchdog, "http-deadline", watch, srv) != 0) {
 		error_set(e, ERR_UNAVAILABLE, "cannot start the HTTP server's watchdog");
-		freeaddrinfo(ai);
+		close(listener);
 		goto fail;
 	}
 	unsigned int flags =
 	    MHD_USE_EPOLL_INTERNAL_THREAD | MHD_ALLOW_SUSPEND_RESUME | MHD_USE_ERROR_LOG;
-	if (ai->ai_family == AF_INET6)
-		flags |= MHD_USE_IPv6;
 	srv->daemon = MHD_start_daemon(
 	    flags, 0, NULL, NULL, on_request, srv, MHD_OPTION_EXTERNAL_LOGGER, on_mhd_log, NULL,
-	    MHD_OPTION_SOCK_ADDR, ai->ai_addr, MHD_OPTION_THREAD_POOL_SIZE, threads,
+	    MHD_OPTION_LISTEN_SOCKET, (MHD_socket)listener, MHD_OPTION_THREAD_POOL_SIZE, threads,
 	    MHD_OPTION_CONNECTION_TIMEOUT, (unsigned int)60, MHD_OPTION_CONNECTION_LIMIT,
 	    connection_limit(), MHD_OPTION_PER_IP_CONNECTION_LIMIT,
 	    (unsigned int)cfg->connections_per_address, MHD_OPTION_CONNECTION_MEMORY_LIMIT,
 	    (size_t)CONNECTION_MEMORY, MHD_OPTION_NOTIFY_COMPLETED, on_completed, srv,
 	    MHD_OPTION_NOTIFY_CONNECTION, on_connection, srv, MHD_OPTION_STRICT_FOR_CLIENT, (int)1,
 	    MHD_OPTION_UNESCAPE_CALLBACK, unescape, NULL, MHD_OPTION_END);
-	freeaddrinfo(ai);
 	if (srv->daemon != NULL)
 		return srv;
-	error_set(e, ERR_UNAVAILABLE, "cannot listen on %s:%d", cfg->listen_host, cfg->listen_port);
+	error_set(e, ERR_UNAVAILABLE, "cannot serve on %s:%d", cfg->listen_host, cfg->listen_port);
+	close(listener);
 	stop_watchdog(srv);
 fail:
 	pthread_cond_destroy(&srv->cond);
@@ -479,13 +504,14 @@ int http_server_port(struct http_server *srv)
 
 void http_server_stop(struct http_server *srv, int wait_ms)
 {
+	/* Closed, not only left unwatched: connections the kernel would queue on it would hang. */
 	MHD_socket listener = MHD_quiesce_daemon(srv->daemon);
+	if (listener != MHD_INVALID_SOCKET)
+		close(listener);
 	events_hub_end(srv->app->events);
 	for (int waited = 0; atomic_load(&srv->in_flight) > 0 && waited < wait_ms; waited += 10)
 		nanosleep(&(struct timespec){ .tv_nsec = 10 * 1000 * 1000 }, NULL);
 	MHD_stop_daemon(srv->daemon);
-	if (listener != MHD_INVALID_SOCKET)
-		close(listener);
 	stop_watchdog(srv);
 	pthread_cond_destroy(&srv->cond);
 	pthread_mutex_destroy(&srv->lock);

@@ -12,6 +12,7 @@
 #include "core/xmalloc.h"
 #include "http/api.h"
 #include "ingest.h"
+#include "scheduler/scheduler.h"
 
 /* The Meta kind a /webhooks/<kind> path serves. */
 static enum channel_kind path_kind(const char *path)
@@ -81,8 +82,10 @@ static void answer(struct ingest_job *j, int rc)
 		                          "duplicates", (json_int_t)j->counts.duplicates));
 	if (rc == 0 && j->counts.queued > 0)
 		outbox_worker_wake(req->app->outbox);
-	if (rc == 0 && j->counts.media > 0)
-		scheduler_wake(req->app->scheduler); /* the files are fetched after this answer */
+	/* Files to fetch after this answer; routing may have queued a conversation until its
+	 * team opens, or started a reassignment timer. */
+	if (rc == 0 && j->counts.stored > 0)
+		scheduler_wake(req->app->scheduler);
 	webhook_free(h);
 	http_resume(req, &res);
 }

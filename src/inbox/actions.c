@@ -35,29 +35,46 @@ static int team_name(struct store_tx *tx, int64_t account_id, int64_t id, char *
 	               id, "the general inbox", out, size);
 }
 
-/* Adds a line to c's timeline: the actor's name, then the formatted rest. c is the
- * conversation as it was before the change; action (NULL: the conversation did not change)
- * names the change on the event stream. */
-__attribute__((format(printf, 7, 8))) static int
+int conversation_line_add(struct store_tx *tx, int64_t account_id, int64_t conversation_id,
+                          const char *kind, int64_t user_id, const char *text, json_t *detail,
+                          int64_t now)
+{
+	char *d = detail != NULL ? json_dumps(detail, JSON_COMPACT) : NULL;
+	json_decref(detail);
+	int rc = store_exec(
+	    tx,
+	    "INSERT INTO conversation_events (account_id, conversation_id, kind, user_id,"
+	    " text, detail, created_at) VALUES ($1, $2, $3, $4, $5, $6, $7)",
+	    STORE_ARGS(SV_INT(account_id), SV_INT(conversation_id), SV_TEXT(kind),
+	               user_id > 0 ? SV_INT(user_id) : SV_NULL, SV_TEXT(text), SV_TEXT_NULL(d),
+	               SV_INT(now)));
+	free(d);
+	return rc;
+}
+
+/* Adds a line to c's timeline: the actor's name, then the formatted rest; detail (taken, may
+ * be NULL) is its structure, to which the actor's name is added. c is the conversation as it
+ * was before the change; action (NULL: the conversation did not change) names the change on
+ * the event stream. */
+__attribute__((format(printf, 8, 9))) static int
 record(struct store_tx *tx, const struct actor *who, const struct conversation *c, int64_t now,
-       const char *kind, const char *action, const char *fmt, ...)
+       const char *kind, const char *action, json_t *detail, const char *fmt, ...)
 {
 	char name[USER_NAME_MAX + 1], rest[EVENT_TEXT_MAX], line[sizeof(name) + sizeof(rest) + 1];
 	int rc = name_of(tx, "SELECT name FROM users WHERE id = $1 AND account_id = $2",
 	                 who->account_id, who->user_id, "someone", name, sizeof(name));
-	if (rc < 0)
+	if (rc < 0) {
+		json_decref(detail);
 		return rc;
+	}
 	va_list ap;
 	va_start(ap, fmt);
 	vsnprintf(rest, sizeof(rest), fmt, ap);
 	va_end(ap);
 	snprintf(line, sizeof(line), "%s %s", name, rest);
-	rc = store_exec(
-	    tx,
-	    "INSERT INTO conversation_events (account_id, conversation_id, kind, user_id,"
-	    " text, created_at) VALUES ($1, $2, $3, $4, $5, $6)",
-	    STORE_ARGS(SV_INT(c->account_id), SV_INT(c->id), SV_TEXT(kind), SV_INT(who->user_id),
-	               SV_TEXT(line), SV_INT(now)));
+	if (detail != NULL)
+		json_object_set_new(detail, "actor", json_string(name));
+	rc = conversation_line_add(tx, c->account_id, c->id, kind, who->user_id, line, detail, now);
 	/* Whoever saw it before the change hears of it, even when it left their sight. */
 	if (rc >= 0 && action != NULL)
 		rc = events_emit_conversation(
@@ -69,7 +86,7 @@ int conversation_record_line(struct store_tx *tx, const struct actor *who,
                              const struct conversation *c, int64_t now, const char *kind,
                              const char *text)
 {
-	return record(tx, who, c, now, kind, NULL, "%s", text);
+	return record(tx, who, c, now, kind, NULL, NULL, "%s", text);
 }
 
 /* Maps a store failure to the error the API answers. */
@@ -94,8 +111,12 @@ int conversation_transfer(struct store_tx *tx, const struct actor *who, int64_t 
 	                "UPDATE conversations SET team_id = $2, assignee_id = NULL, updated_at = $3"
 	                " WHERE id = $1",
 	                STORE_ARGS(SV_INT(id), SV_INT(team_id), SV_INT(now)));
-	if (rc < 0 || (rc = record(tx, who, &c, now, "transfer", "transfer",
-	                           "moved it from %s to %s", from, to)) < 0)
+	if (rc >= 0)
+		rc = record(tx, who, &c, now, "transfer", "transfer",
+		            json_pack("{s:s,s:o,s:s}", "code", "transferred", "from",
+		                      c.team_id != 0 ? json_string(from) : json_null(), "to", to),
+		            "moved it from %s to %s", from, to);
+	if (rc < 0)
 		return store_failed(e, rc);
 	/* In its new team, the team's assignment method gives it to someone. */
 	return team_assign(tx, team_id, id, now, NULL, e);
@@ -144,16 +165,18 @@ int conversation_assign(struct store_tx *tx, const struct actor *who, int64_t id
 	    STORE_ARGS(SV_INT(id), user_id != 0 ? SV_INT(user_id) : SV_NULL, SV_INT(now)));
 	if (rc >= 0)
 		rc = user_id != 0
-		         ? record(tx, who, &c, now, "assignment", "assignment", "assigned it to %s",
-		                  u.name)
-		         : record(tx, who, &c, now, "assignment", "assignment", "unassigned it");
+		         ? record(tx, who, &c, now, "assignment", "assignment",
+		                  json_pack("{s:s,s:s}", "code", "assigned", "name", u.name),
+		                  "assigned it to %s", u.name)
+		         : record(tx, who, &c, now, "assignment", "assignment",
+		                  json_pack("{s:s}", "code", "unassigned"), "unassigned it");
 	return store_failed(e, rc);
 }
 
 /* Sets the status (and when it was resolved, until when it sleeps) and records why. */
 static int set_status(struct store_tx *tx, const struct actor *who, const struct conversation *c,
                       enum conversation_status status, int64_t until, int64_t now, const char *line,
-                      struct error *e)
+                      json_t *detail, struct error *e)
 {
 	int rc = store_exec(tx,
 	                    "UPDATE conversations SET status = $2, updated_at = $3,"
@@ -161,10 +184,12 @@ static int set_status(struct store_tx *tx, const struct actor *who, const struct
 	                    " snoozed_until = $4 WHERE id = $1",
 	                    STORE_ARGS(SV_INT(c->id), SV_TEXT(conversation_status_name(status)),
 	                               SV_INT(now), until != 0 ? SV_INT(until) : SV_NULL));
+	if (rc < 0)
+		json_decref(detail);
 	if (rc == ERR_CONFLICT)
 		return error_set(e, ERR_CONFLICT,
 		                 "the contact has a newer conversation on this channel");
-	if (rc < 0 || (rc = record(tx, who, c, now, "status", "status", "%s", line)) < 0)
+	if (rc < 0 || (rc = record(tx, who, c, now, "status", "status", detail, "%s", line)) < 0)
 		return store_failed(e, rc);
 	return 0;
 }
@@ -178,7 +203,10 @@ int conversation_resolve(struct store_tx *tx, const struct actor *who, int64_t i
 		return rc;
 	if (c.status == STATUS_RESOLVED)
 		return error_set(e, ERR_CONFLICT, "the conversation is already resolved");
-	rc = set_status(tx, who, &c, STATUS_RESOLVED, 0, now, "resolved it", e);
+	rc = set_status(tx, who, &c, STATUS_RESOLVED, 0, now, "resolved it",
+	                json_pack("{s:s}", "code", "resolved"), e);
+	if (rc == 0)
+		rc = targets_resolved(tx, id, now, e);
 	/* Its agent has a place free: the team's queue may move. */
 	if (rc == 0 && c.team_id != 0)
 		rc = team_fill_queue(tx, c.team_id, now, e);
@@ -195,7 +223,8 @@ int conversation_reopen(struct store_tx *tx, const struct actor *who, int64_t id
 	if (c.status != STATUS_RESOLVED && c.status != STATUS_SNOOZED)
 		return error_set(e, ERR_CONFLICT,
 		                 "only a resolved or snoozed conversation reopens");
-	return set_status(tx, who, &c, STATUS_OPEN, 0, now, "reopened it", e);
+	return set_status(tx, who, &c, STATUS_OPEN, 0, now, "reopened it",
+	                  json_pack("{s:s}", "code", "reopened"), e);
 }
 
 int conversation_snooze(struct store_tx *tx, const struct actor *who, int64_t id, int64_t until,
@@ -213,7 +242,8 @@ int conversation_snooze(struct store_tx *tx, const struct actor *who, int64_t id
 	time_t secs = (time_t)(until / 1000);
 	struct tm tm;
 	strftime(line, sizeof(line), "snoozed it until %Y-%m-%d %H:%M UTC", gmtime_r(&secs, &tm));
-	return set_status(tx, who, &c, STATUS_SNOOZED, until, now, line, e);
+	return set_status(tx, who, &c, STATUS_SNOOZED, until, now, line,
+	                  json_pack("{s:s,s:I}", "code", "snoozed", "until", (json_int_t)until), e);
 }
 
 int conversation_mark_read(struct store_tx *tx, const struct actor *who, int64_t id, int64_t now,
@@ -249,7 +279,9 @@ int conversation_note_add(struct store_tx *tx, const struct actor *who, int64_t 
 	                   STORE_ARGS(SV_INT(c.account_id), SV_INT(id), SV_INT(who->user_id),
 	                              SV_TEXT(text), SV_INT(now)),
 	                   &note_id);
-	if (rc < 0 || (rc = record(tx, who, &c, now, "note", NULL, "added a note")) < 0 ||
+	if (rc < 0 ||
+	    (rc = record(tx, who, &c, now, "note", NULL, json_pack("{s:s}", "code", "noted"),
+	                 "added a note")) < 0 ||
 	    (rc = events_emit(tx, id, "note.created", "note_id", note_id, now)) < 0)
 		return store_failed(e, rc);
 	*note = json_pack("{s:I,s:I,s:I,s:s,s:I}", "id", (json_int_t)note_id, "conversation_id",
@@ -287,9 +319,12 @@ int conversation_tag(struct store_tx *tx, const struct actor *who, int64_t id, c
 		    STORE_ARGS(SV_INT(id), SV_TEXT(name)));
 	/* Only a change is worth a line in the timeline. */
 	if (rc > 0)
-		rc = is_added
-		         ? record(tx, who, &c, now, "tag", "tags", "tagged it '%s'", name)
-		         : record(tx, who, &c, now, "tag", "tags", "removed the tag '%s'", name);
+		rc = is_added ? record(tx, who, &c, now, "tag", "tags",
+		                       json_pack("{s:s,s:s}", "code", "tagged", "tag", name),
+		                       "tagged it '%s'", name)
+		              : record(tx, who, &c, now, "tag", "tags",
+		                       json_pack("{s:s,s:s}", "code", "untagged", "tag", name),
+		                       "removed the tag '%s'", name);
 	return store_failed(e, rc);
 }
 
@@ -316,8 +351,15 @@ json_t *conversation_tags(struct store_tx *tx, int64_t id, struct error *e)
 	return tags;
 }
 
-/* Rows of (id, kind, user_id, text, created_at) of a conversation the actor may see, by the
- * query sql (its $1 is the conversation's id), as a JSON array; NULL on failure. */
+/* Rows of (id, kind, user_id, text, created_at, detail) of a conversation the actor may see, by
+ * the query sql (its $1 is the conversation's id), as a JSON array; NULL on failure. A detail
+ * is answered as `line` (null when there is none). */
+static json_t *line_json(struct store_rows *r, int col)
+{
+	json_t *line = store_is_null(r, col) ? NULL : json_loads(store_text(r, col), 0, NULL);
+	return line != NULL ? line : json_null();
+}
+
 static json_t *conversation_lines(struct store_tx *tx, const struct actor *who, int64_t id,
                                   const char *sql, struct error *e)
 {
@@ -334,10 +376,11 @@ static json_t *conversation_lines(struct store_tx *tx, const struct actor *who, 
 	while ((rc = store_next(r)) == 1)
 		json_array_append_new(
 		    events,
-		    json_pack("{s:I,s:s,s:o,s:s,s:I}", "id", (json_int_t)store_int(r, 0), "kind",
-		              store_text(r, 1), "user_id",
+		    json_pack("{s:I,s:s,s:o,s:s,s:I,s:o}", "id", (json_int_t)store_int(r, 0),
+		              "kind", store_text(r, 1), "user_id",
 		              store_is_null(r, 2) ? json_null() : json_integer(store_int(r, 2)),
-		              "text", store_text(r, 3), "created_at", (json_int_t)store_int(r, 4)));
+		              "text", store_text(r, 3), "created_at", (json_int_t)store_int(r, 4),
+		              "line", line_json(r, 5)));
 	store_rows_free(r);
 	if (rc < 0) {
 		json_decref(events);
@@ -352,7 +395,7 @@ json_t *conversation_events(struct store_tx *tx, const struct actor *who, int64_
 {
 	return conversation_lines(
 	    tx, who, id,
-	    "SELECT id, kind, user_id, text, created_at FROM conversation_events"
+	    "SELECT id, kind, user_id, text, created_at, detail FROM conversation_events"
 	    " WHERE conversation_id = $1 ORDER BY id",
 	    e);
 }
@@ -361,7 +404,7 @@ json_t *conversation_notes(struct store_tx *tx, const struct actor *who, int64_t
                            struct error *e)
 {
 	return conversation_lines(tx, who, id,
-	                          "SELECT id, 'note', author_id, text, created_at"
+	                          "SELECT id, 'note', author_id, text, created_at, NULL"
 	                          " FROM conversation_notes WHERE conversation_id = $1 ORDER BY id",
 	                          e);
 }

@@ -34,8 +34,22 @@ static json_t *text_or_null(struct store_rows *r, int col)
 	return store_is_null(r, col) ? json_null() : json_string(store_text(r, col));
 }
 
-/* Adds tags, attributes and identities to a contact read by read_contacts. */
-static int add_details(struct store_tx *tx, json_t *contact)
+/* Column col, a phone number (or, with is_email, an e-mail address), as who may see it. */
+static json_t *contact_field(const struct actor *who, struct store_rows *r, int col, bool is_email)
+{
+	char masked[VISIBILITY_MASKED_MAX];
+	if (store_is_null(r, col) || !who->is_masked)
+		return text_or_null(r, col);
+	if (is_email)
+		visibility_mask_email(store_text(r, col), masked);
+	else
+		visibility_mask_phone(store_text(r, col), masked);
+	return json_string(masked);
+}
+
+/* Adds tags, attributes and identities to a contact read by read_contacts. A WhatsApp
+ * identity is the customer's phone number, so it is masked like the phone. */
+static int add_details(struct store_tx *tx, const struct actor *who, json_t *contact)
 {
 	json_int_t id = json_integer_value(json_object_get(contact, "id"));
 	json_t *tags = json_array(), *attributes = json_object(), *identities = json_array();
@@ -70,18 +84,20 @@ static int add_details(struct store_tx *tx, json_t *contact)
 	while ((rc = store_next(r)) == 1)
 		json_array_append_new(
 		    identities,
-		    json_pack("{s:I,s:{s:I,s:s,s:s},s:s,s:o,s:I}", "id",
-		              (json_int_t)store_int(r, 0), "channel", "id",
-		              (json_int_t)store_int(r, 1), "kind", store_text(r, 2), "name",
-		              store_text(r, 3), "external_id", store_text(r, 4), "name",
-		              text_or_null(r, 5), "created_at", (json_int_t)store_int(r, 6)));
+		    json_pack(
+		        "{s:I,s:{s:I,s:s,s:s},s:o,s:o,s:I}", "id", (json_int_t)store_int(r, 0),
+		        "channel", "id", (json_int_t)store_int(r, 1), "kind", store_text(r, 2),
+		        "name", store_text(r, 3), "external_id",
+		        strcmp(store_text(r, 2), "whatsapp") == 0 ? contact_field(who, r, 4, false)
+		                                                  : json_string(store_text(r, 4)),
+		        "name", text_or_null(r, 5), "created_at", (json_int_t)store_int(r, 6)));
 	store_rows_free(r);
 	return rc < 0 ? rc : 0;
 }
 
 /* Runs sql (selecting CONTACT_COLUMNS) and answers the contacts as a JSON array in *out. */
-static int read_contacts(struct store_tx *tx, const char *sql, const struct store_value *args,
-                         int nargs, json_t **out)
+static int read_contacts(struct store_tx *tx, const struct actor *who, const char *sql,
+                         const struct store_value *args, int nargs, json_t **out)
 {
 	struct store_rows *r;
 	int rc = store_query(tx, sql, args, nargs, &r);
@@ -90,14 +106,15 @@ static int read_contacts(struct store_tx *tx, const char *sql, const struct stor
 	json_t *list = json_array();
 	while ((rc = store_next(r)) == 1)
 		json_array_append_new(
-		    list, json_pack("{s:I,s:s,s:o,s:o,s:o,s:I,s:I}", "id",
-		                    (json_int_t)store_int(r, 0), "name", store_text(r, 1), "phone",
-		                    text_or_null(r, 2), "email", text_or_null(r, 3), "notes",
-		                    text_or_null(r, 4), "created_at", (json_int_t)store_int(r, 5),
-		                    "updated_at", (json_int_t)store_int(r, 6)));
+		    list,
+		    json_pack("{s:I,s:s,s:o,s:o,s:o,s:I,s:I}", "id", (json_int_t)store_int(r, 0),
+		              "name", store_text(r, 1), "phone", contact_field(who, r, 2, false),
+		              "email", contact_field(who, r, 3, true), "notes", text_or_null(r, 4),
+		              "created_at", (json_int_t)store_int(r, 5), "updated_at",
+		              (json_int_t)store_int(r, 6)));
 	store_rows_free(r);
 	for (size_t i = 0; rc >= 0 && i < json_array_size(list); i++)
-		rc = add_details(tx, json_array_get(list, i));
+		rc = add_details(tx, who, json_array_get(list, i));
 	if (rc < 0) {
 		json_decref(list);
 		return rc;
@@ -114,19 +131,18 @@ json_t *contact_list(struct store_tx *tx, const struct actor *who, const struct 
 	json_t *list = NULL;
 	int rc = store_get_int(
 	    tx, "SELECT count(*) FROM contacts k WHERE" CONTACT_VISIBLE CONTACT_FILTER,
-	    STORE_ARGS(SV_INT(who->account_id), SV_INT(who->user_id),
-	               SV_INT(who->role == ROLE_ADMIN), SV_TEXT(tag), SV_TEXT(like), SV_INT(0),
-	               SV_INT(0)),
+	    STORE_ARGS(SV_INT(who->account_id), SV_INT(who->user_id), SV_INT(who->role),
+	               SV_TEXT(tag), SV_TEXT(like), SV_INT(0), SV_INT(0)),
 	    total);
 	if (rc >= 0)
-		rc = read_contacts(tx,
+		rc = read_contacts(tx, who,
 		                   "SELECT " CONTACT_COLUMNS
 		                   " FROM contacts k WHERE" CONTACT_VISIBLE CONTACT_FILTER
 		                   " ORDER BY k.updated_at DESC, k.id DESC LIMIT $8",
 		                   STORE_ARGS(SV_INT(who->account_id), SV_INT(who->user_id),
-		                              SV_INT(who->role == ROLE_ADMIN), SV_TEXT(tag),
-		                              SV_TEXT(like), SV_INT(f->after_updated_at),
-		                              SV_INT(f->after_id), SV_INT(f->limit)),
+		                              SV_INT(who->role), SV_TEXT(tag), SV_TEXT(like),
+		                              SV_INT(f->after_updated_at), SV_INT(f->after_id),
+		                              SV_INT(f->limit)),
 		                   &list);
 	free(like);
 	if (rc < 0)
@@ -146,8 +162,8 @@ static int read_conversations(struct store_tx *tx, const struct actor *who, int6
 	    " LEFT JOIN teams t ON t.id = v.team_id LEFT JOIN users u ON u.id = v.assignee_id"
 	    " WHERE" CONVERSATION_VISIBLE " AND v.contact_id = $4"
 	    " ORDER BY v.created_at DESC, v.id DESC",
-	    STORE_ARGS(SV_INT(who->account_id), SV_INT(who->user_id),
-	               SV_INT(who->role == ROLE_ADMIN), SV_INT(id)),
+	    STORE_ARGS(SV_INT(who->account_id), SV_INT(who->user_id), SV_INT(who->role),
+	               SV_INT(id)),
 	    &r);
 	if (rc < 0)
 		return rc;
@@ -175,11 +191,12 @@ json_t *contact_get(struct store_tx *tx, const struct actor *who, int64_t id,
                     bool with_conversations, struct error *e)
 {
 	json_t *list = NULL;
-	int rc = read_contacts(
-	    tx, "SELECT " CONTACT_COLUMNS " FROM contacts k WHERE" CONTACT_VISIBLE " AND k.id = $4",
-	    STORE_ARGS(SV_INT(who->account_id), SV_INT(who->user_id),
-	               SV_INT(who->role == ROLE_ADMIN), SV_INT(id)),
-	    &list);
+	int rc = read_contacts(tx, who,
+	                       "SELECT " CONTACT_COLUMNS " FROM contacts k WHERE" CONTACT_VISIBLE
+	                       " AND k.id = $4",
+	                       STORE_ARGS(SV_INT(who->account_id), SV_INT(who->user_id),
+	                                  SV_INT(who->role), SV_INT(id)),
+	                       &list);
 	if (rc < 0) {
 		store_failed(e, rc);
 		return NULL;
@@ -208,8 +225,8 @@ static int check_visible(struct store_tx *tx, const struct actor *who, int64_t i
 	int64_t n = 0;
 	int rc = store_get_int(
 	    tx, "SELECT count(*) FROM contacts k WHERE" CONTACT_VISIBLE " AND k.id = $4",
-	    STORE_ARGS(SV_INT(who->account_id), SV_INT(who->user_id),
-	               SV_INT(who->role == ROLE_ADMIN), SV_INT(id)),
+	    STORE_ARGS(SV_INT(who->account_id), SV_INT(who->user_id), SV_INT(who->role),
+	               SV_INT(id)),
 	    &n);
 	if (rc < 0)
 		return store_failed(e, rc);
@@ -223,25 +240,30 @@ static int check_visible(struct store_tx *tx, const struct actor *who, int64_t i
  */
 static int emit_updated(struct store_tx *tx, int64_t account_id, int64_t id, int64_t now)
 {
-	int64_t *agents = NULL;
-	size_t n = 0;
+	static const enum role roles[] = { ROLE_AGENT, ROLE_RESTRICTED };
 	int rc = events_emit_contact(tx, account_id, id, 0, "contact.updated", now);
-	if (rc >= 0)
+	for (size_t k = 0; k < sizeof(roles) / sizeof(roles[0]) && rc >= 0; k++) {
+		int64_t *agents = NULL;
+		size_t n = 0;
 		rc = store_get_ints(tx,
 		                    "SELECT id FROM users WHERE account_id = $1"
-		                    " AND role = 'agent' AND is_active = 1 ORDER BY id",
-		                    STORE_ARGS(SV_INT(account_id)), &agents, &n);
-	struct error e;
-	for (size_t i = 0; i < n && rc >= 0; i++) {
-		struct actor agent = { .account_id = account_id, .user_id = agents[i] };
-		rc = check_visible(tx, &agent, id, &e);
-		if (rc == 0)
-			rc = events_emit_contact(tx, account_id, id, agents[i], "contact.updated",
-			                         now);
-		else if (rc == ERR_NOT_FOUND)
-			rc = 0;
+		                    " AND role = $2 AND is_active = 1 ORDER BY id",
+		                    STORE_ARGS(SV_INT(account_id), SV_TEXT(role_name(roles[k]))),
+		                    &agents, &n);
+		struct error e;
+		for (size_t i = 0; i < n && rc >= 0; i++) {
+			struct actor agent = { .account_id = account_id,
+				               .user_id = agents[i],
+				               .role = roles[k] };
+			rc = check_visible(tx, &agent, id, &e);
+			if (rc == 0)
+				rc = events_emit_contact(tx, account_id, id, agents[i],
+				                         "contact.updated", now);
+			else if (rc == ERR_NOT_FOUND)
+				rc = 0;
+		}
+		free(agents);
 	}
-	free(agents);
 	return rc < 0 ? rc : 0;
 }
 

@@ -277,9 +277,11 @@ static int read_routed(struct store_tx *tx, int64_t id, struct routed *out)
 	int rc = store_query(tx,
 	                     "SELECT v.account_id, v.channel_id, ch.kind, v.status = 'routing',"
 	                     " v.routing_attempts,"
-	                     " c.name, coalesce(v.team_id, 0), coalesce(v.assignee_id, 0)"
-	                     " FROM conversations v JOIN channels ch ON ch.id = v.channel_id"
-	                     " JOIN contacts c ON c.id = v.contact_id WHERE v.id = $1",
+	                     " coalesce(nullif(c.name, i.external_id), ''), coalesce(v.team_id, 0),"
+	                     " coalesce(v.assignee_id, 0) FROM conversations v"
+	                     " JOIN channels ch ON ch.id = v.channel_id"
+	                     " JOIN contacts c ON c.id = v.contact_id"
+	                     " JOIN contact_identities i ON i.id = v.identity_id WHERE v.id = $1",
 	                     STORE_ARGS(SV_INT(id)), &r);
 	if (rc < 0)
 		return rc;
@@ -347,6 +349,56 @@ static int apply(struct store_tx *tx, int64_t id, const struct routed *c,
 	return rc;
 }
 
+/* Routed to a team out of its hours: the team's out-of-hours message, in the language of the
+ * customer's words (text, may be NULL), and a line in the timeline. */
+static int tell_out_of_hours(struct store_tx *tx, int64_t id, const struct routed *c,
+                             int64_t team_id, const char *text, int64_t now, size_t *queued)
+{
+	const char *language = text != NULL ? hours_language_of(text) : NULL;
+	char *message = business_hours_closed_message(tx, c->account_id, team_id, now, language);
+	int rc = 0;
+	if (message != NULL) {
+		struct router_action a = { .kind = ROUTER_SEND_TEXT, .text = message };
+		rc = apply(tx, id, c, NULL, &a, now, queued); /* not a welcome: no menu */
+		if (rc >= 0)
+			rc = store_exec(
+			    tx,
+			    "INSERT INTO conversation_events (account_id, conversation_id,"
+			    " kind, text, created_at) VALUES ($1, $2, 'hours',"
+			    " 'out of hours: the out-of-hours message was sent and it waits"
+			    " in the queue until the team opens', $3)",
+			    STORE_ARGS(SV_INT(c->account_id), SV_INT(id), SV_INT(now)));
+	}
+	free(message);
+	return rc;
+}
+
+/* A routing line's structure as its timeline row keeps it: {"code": "matched", "option": 2,
+ * …} with only the values the code has (docs/API.md). To free. */
+static char *line_detail(const struct router_line *l)
+{
+	json_t *o = json_pack("{s:s}", "code", l->code != NULL ? l->code : "other");
+	if (l->why != NULL)
+		json_object_set_new(o, "why", json_string(l->why));
+	if (l->hours > 0)
+		json_object_set_new(o, "hours", json_integer(l->hours));
+	if (l->option > 0)
+		json_object_set_new(o, "option", json_integer((json_int_t)l->option));
+	if (l->answer != NULL)
+		json_object_set_new(o, "answer", json_string(l->answer));
+	if (l->team != NULL)
+		json_object_set_new(o, "team", json_string(l->team));
+	if (l->attempt > 0)
+		json_object_set_new(o, "attempt", json_integer(l->attempt));
+	if (l->max_attempts > 0)
+		json_object_set_new(o, "max_attempts", json_integer(l->max_attempts));
+	if (l->reason != NULL)
+		json_object_set_new(o, "reason", json_string(l->reason));
+	char *text = json_dumps(o, JSON_COMPACT);
+	json_decref(o);
+	return text;
+}
+
 int routing_step(struct store_tx *tx, int64_t conversation_id, const struct router_event *ev,
                  int64_t now, size_t *queued, struct error *e)
 {
@@ -378,17 +430,23 @@ int routing_step(struct store_tx *tx, int64_t conversation_id, const struct rout
 		                " THEN 'open' ELSE status END WHERE id = $1",
 		                STORE_ARGS(SV_INT(conversation_id), SV_INT(res.state.is_routing),
 		                           SV_INT(res.state.attempts), SV_INT(now)));
+	char *detail = res.audit != NULL ? line_detail(&res.line) : NULL;
 	if (rc >= 0 && res.audit != NULL)
 		rc = store_exec(
 		    tx,
 		    "INSERT INTO conversation_events (account_id, conversation_id, kind,"
-		    " text, outcome, option_index, created_at)"
-		    " VALUES ($1, $2, 'routing', $3, $4, $5, $6)",
+		    " text, detail, outcome, option_index, created_at)"
+		    " VALUES ($1, $2, 'routing', $3, $4, $5, $6, $7)",
 		    STORE_ARGS(SV_INT(c.account_id), SV_INT(conversation_id), SV_TEXT(res.audit),
-		               SV_TEXT_NULL(outcome_names[res.outcome]),
+		               SV_TEXT_NULL(detail), SV_TEXT_NULL(outcome_names[res.outcome]),
 		               res.outcome == ROUTER_MATCHED ? SV_INT((int64_t)res.option)
 		                                             : SV_NULL,
 		               SV_INT(now)));
+	free(detail);
+	for (size_t i = 0; i < res.count && rc >= 0; i++)
+		if (res.actions[i].kind == ROUTER_ASSIGN_TEAM)
+			rc = tell_out_of_hours(tx, conversation_id, &c, res.actions[i].team_id,
+			                       ev->message.text, now, &count);
 	if (rc >= 0)
 		rc = events_emit_conversation(tx, conversation_id, "routing", &c.before, now);
 	router_result_free(&res);

@@ -15,7 +15,7 @@
 	"v.id, v.account_id, v.channel_id, ch.kind, v.contact_id, c.name, v.status,"        \
 	" coalesce(v.team_id, 0), coalesce(v.assignee_id, 0), v.routing_attempts,"          \
 	" coalesce(v.last_customer_at, 0), v.last_activity_at, coalesce(v.resolved_at, 0)," \
-	" v.created_at, v.updated_at"
+	" v.created_at, v.updated_at, coalesce(v.due_at, 0)"
 #define CONVERSATION_FROM       \
 	" FROM conversations v" \
 	" JOIN channels ch ON ch.id = v.channel_id JOIN contacts c ON c.id = v.contact_id"
@@ -39,6 +39,33 @@ int conversation_status_parse(const char *name, enum conversation_status *out)
 	return ERR_INVALID;
 }
 
+int conversation_statuses_parse(const char *list, char *out, size_t size)
+{
+	size_t len = 1;
+	if (size < 2)
+		return ERR_INVALID;
+	snprintf(out, size, ",");
+	for (const char *p = list;; p++) {
+		const char *end = strchr(p, ',');
+		size_t n = end != NULL ? (size_t)(end - p) : strlen(p);
+		char word[16], marked[20];
+		enum conversation_status status;
+		if (n == 0 || n >= sizeof(word))
+			return ERR_INVALID;
+		memcpy(word, p, n);
+		word[n] = '\0';
+		snprintf(marked, sizeof(marked), ",%s,", word);
+		if (conversation_status_parse(word, &status) < 0 || strstr(out, marked) != NULL ||
+		    len + n + 1 >= size)
+			return ERR_INVALID;
+		snprintf(out + len, size - len, "%s,", word);
+		len += n + 1;
+		if (end == NULL)
+			return 0;
+		p = end;
+	}
+}
+
 static void read_conversation(struct store_rows *r, void *item)
 {
 	struct conversation *c = item;
@@ -58,6 +85,7 @@ static void read_conversation(struct store_rows *r, void *item)
 	c->resolved_at = store_int(r, 12);
 	c->created_at = store_int(r, 13);
 	c->updated_at = store_int(r, 14);
+	c->due_at = store_int(r, 15);
 }
 
 int conversation_get(struct store_tx *tx, const struct actor *who, int64_t id,
@@ -65,8 +93,8 @@ int conversation_get(struct store_tx *tx, const struct actor *who, int64_t id,
 {
 	int rc = store_get_row(
 	    tx, "SELECT " CONVERSATION_COLUMNS " WHERE" CONVERSATION_VISIBLE " AND v.id = $4",
-	    STORE_ARGS(SV_INT(who->account_id), SV_INT(who->user_id),
-	               SV_INT(who->role == ROLE_ADMIN), SV_INT(id)),
+	    STORE_ARGS(SV_INT(who->account_id), SV_INT(who->user_id), SV_INT(who->role),
+	               SV_INT(id)),
 	    read_conversation, out);
 	if (rc == ERR_NOT_FOUND)
 		return error_set(e, rc, "no such conversation");
@@ -115,7 +143,27 @@ static int queue_agent_message(struct store_tx *tx, const struct actor *who,
 		                 .author_id = who->user_id,
 		                 .text = text,
 		                 .send = send };
-	return outbox_enqueue(tx, &t, now, first_id, parts, e);
+	rc = targets_answered(tx, c->id, who->user_id, now, e);
+	return rc < 0 ? rc : outbox_enqueue(tx, &t, now, first_id, parts, e);
+}
+
+/* A member who replies to an unassigned conversation of their team becomes its assignee,
+ * unless the team turned that off (reply_assigns). */
+static int assign_replier(struct store_tx *tx, const struct actor *who,
+                          const struct conversation *c, int64_t now, struct error *e)
+{
+	if (c->assignee_id != 0 || c->team_id == 0)
+		return 0;
+	int64_t does_assign = 0;
+	int rc = store_get_int(tx,
+	                       "SELECT t.reply_assigns FROM teams t JOIN team_members m"
+	                       " ON m.team_id = t.id WHERE t.id = $1 AND m.user_id = $2",
+	                       STORE_ARGS(SV_INT(c->team_id), SV_INT(who->user_id)), &does_assign);
+	if (rc == ERR_NOT_FOUND || (rc == 0 && does_assign == 0))
+		return 0;
+	if (rc < 0)
+		return store_failed(e, rc);
+	return conversation_assign(tx, who, c->id, who->user_id, now, e);
 }
 
 int conversation_reply(struct store_tx *tx, const struct actor *who, int64_t id, const char *text,
@@ -134,6 +182,8 @@ int conversation_reply(struct store_tx *tx, const struct actor *who, int64_t id,
 		                 c.kind == CHANNEL_MESSENGER ? "7 days" : "24 hours",
 		                 channel_kind_name(c.kind),
 		                 c.kind == CHANNEL_WHATSAPP ? " (send a template)" : "");
+	if ((rc = assign_replier(tx, who, &c, now, e)) < 0)
+		return rc;
 	/* Meta's rule: a human's reply after 24 hours (within 7 days) is tagged as one. */
 	json_t *send = c.kind == CHANNEL_MESSENGER && now - c.last_customer_at >= REPLY_WINDOW_MS
 	                   ? json_pack("{s:s}", "tag", "HUMAN_AGENT")
@@ -164,6 +214,14 @@ int conversation_send_template(struct store_tx *tx, const struct actor *who, int
 	return rc;
 }
 
+int message_retry(struct store_tx *tx, const struct actor *who, int64_t conversation_id,
+                  int64_t message_id, int64_t now, struct error *e)
+{
+	struct conversation c;
+	int rc = conversation_get(tx, who, conversation_id, &c, e);
+	return rc < 0 ? rc : outbox_retry_now(tx, conversation_id, message_id, now, e);
+}
+
 static char *text_or_null(struct store_rows *r, int col)
 {
 	return store_is_null(r, col) ? NULL : xstrdup(store_text(r, col));
@@ -183,9 +241,11 @@ int message_list(struct store_tx *tx, const struct actor *who, int64_t conversat
 	    " m.type, m.raw_type, m.text, m.details, m.status, coalesce(m.error_code, 0),"
 	    " m.error_title, coalesce(m.edited_at, 0), m.created_at, coalesce(u.name, ''),"
 	    " coalesce(md.state, ''), md.error, coalesce(f.sha256, ''), coalesce(f.size, 0),"
-	    " coalesce(f.mime_type, '')"
+	    " coalesce(f.mime_type, ''), coalesce(o.state, ''), coalesce(o.attempts, 0),"
+	    " coalesce(o.next_attempt_at, 0), o.last_error"
 	    " FROM messages m LEFT JOIN users u ON u.id = m.author_id"
 	    " LEFT JOIN media md ON md.message_id = m.id LEFT JOIN files f ON f.sha256 = md.sha256"
+	    " LEFT JOIN outbox o ON o.message_id = m.id"
 	    " WHERE m.conversation_id = $1 AND ($2 = 0 OR m.id < $2)"
 	    " ORDER BY m.id DESC LIMIT $3",
 	    STORE_ARGS(SV_INT(conversation_id), SV_INT(before_id), SV_INT(limit)), &r);
@@ -217,6 +277,10 @@ int message_list(struct store_tx *tx, const struct actor *who, int64_t conversat
 		snprintf(m->file_sha256, sizeof(m->file_sha256), "%s", store_text(r, 17));
 		m->file_size = store_int(r, 18);
 		snprintf(m->file_mime, sizeof(m->file_mime), "%s", store_text(r, 19));
+		snprintf(m->outbox_state, sizeof(m->outbox_state), "%s", store_text(r, 20));
+		m->attempts = store_int(r, 21);
+		m->next_attempt_at = store_int(r, 22);
+		m->last_error = text_or_null(r, 23);
 	}
 	store_rows_free(r);
 	if (rc < 0) {
@@ -236,6 +300,7 @@ void message_list_free(struct message *list, size_t n)
 		free(list[i].details);
 		free(list[i].error_title);
 		free(list[i].media_error);
+		free(list[i].last_error);
 	}
 	free(list);
 }
@@ -264,8 +329,8 @@ int message_file_get(struct store_tx *tx, const struct actor *who, int64_t id,
 	    " JOIN conversations v ON v.id = m.conversation_id"
 	    " JOIN media md ON md.message_id = m.id LEFT JOIN files f ON f.sha256 = md.sha256"
 	    " WHERE" CONVERSATION_VISIBLE " AND m.id = $4",
-	    STORE_ARGS(SV_INT(who->account_id), SV_INT(who->user_id),
-	               SV_INT(who->role == ROLE_ADMIN), SV_INT(id)),
+	    STORE_ARGS(SV_INT(who->account_id), SV_INT(who->user_id), SV_INT(who->role),
+	               SV_INT(id)),
 	    read_file, out);
 	if (rc == ERR_NOT_FOUND)
 		return error_set(e, rc, "no such file");
@@ -293,12 +358,13 @@ int conversation_back_to_routing(struct store_tx *tx, const struct actor *who, i
  * it picks the statement), $5 team,
  * $6 status, $7 channel, $8 assignee, $9 tag, $10 q as a LIKE pattern, $11 and $12 the
  * cursor, $13 the page's size, $14 PREVIEW_CHARS, $15 q as a full-text query, $16 the most
- * conversations counted, $17 the one conversation of a detail.
+ * conversations counted, $17 the one conversation of a detail, $18 due before (0: any).
  */
-#define CONVERSATION_FILTER                                                 \
-	" AND ($6 = '' OR v.status = $6) AND ($7 = 0 OR v.channel_id = $7)" \
-	" AND ($8 = 0 OR v.assignee_id = $8)"                               \
-	" AND ($9 = '' OR EXISTS (SELECT 1 FROM conversation_tags g"        \
+#define CONVERSATION_FILTER                                                   \
+	" AND ($6 = '' OR $6 LIKE '%,' || v.status || ',%')"                  \
+	" AND ($7 = 0 OR v.channel_id = $7)"                                  \
+	" AND ($8 = 0 OR v.assignee_id = $8) AND ($18 = 0 OR v.due_at < $18)" \
+	" AND ($9 = '' OR EXISTS (SELECT 1 FROM conversation_tags g"          \
 	" WHERE g.conversation_id = v.id AND g.name = $9))"
 
 /* q: the conversations with a message or a contact that contains it, A-Z folded (SQLite's
@@ -320,19 +386,24 @@ int conversation_back_to_routing(struct store_tx *tx, const struct actor *who, i
 	               SQLITE_LIKE)
 #define POSTGRES_SEARCH SEARCH_MATCHES("", "", POSTGRES_LIKE)
 
+/* How many outgoing messages of v were not delivered (OUTBOX_UNDELIVERED). */
+#define UNDELIVERED_SQL                                                    \
+	" (SELECT count(*) FROM messages f WHERE f.conversation_id = v.id" \
+	" AND" OUTBOX_UNDELIVERED("f", "v.id") ")"
+
 /* A page: the matches' ids (and, with q, how many match) from `ids`, then their details. */
-#define PAGE_SQL(ids)                                                                            \
-	"SELECT " CONVERSATION_FIELDS ", coalesce(c.phone, ''), coalesce(t.name, ''),"           \
-	" coalesce(u.name, ''), coalesce(m.id, 0), coalesce(m.direction, ''),"                   \
-	" coalesce(substr(m.text, 1, CAST($14 AS INTEGER)), m.type), coalesce(m.created_at, 0)," \
-	" (SELECT count(*) FROM messages i WHERE i.conversation_id = v.id"                       \
-	" AND i.direction = 'in' AND i.id > v.last_read_message_id), p.total,"                   \
-	" coalesce(m.sender, ''), coalesce(m.author_id, 0), coalesce(a.name, '')"                \
-	" FROM (" ids ") p JOIN conversations v ON v.id = p.id"                                  \
-	" JOIN channels ch ON ch.id = v.channel_id JOIN contacts c ON c.id = v.contact_id"       \
-	" LEFT JOIN teams t ON t.id = v.team_id LEFT JOIN users u ON u.id = v.assignee_id"       \
-	" LEFT JOIN messages m ON m.id = (SELECT max(id) FROM messages"                          \
-	" WHERE conversation_id = v.id) LEFT JOIN users a ON a.id = m.author_id"                 \
+#define PAGE_SQL(ids)                                                                              \
+	"SELECT " CONVERSATION_FIELDS ", coalesce(c.phone, ''), coalesce(t.name, ''),"             \
+	" coalesce(u.name, ''), coalesce(m.id, 0), coalesce(m.direction, ''),"                     \
+	" coalesce(substr(m.text, 1, CAST($14 AS INTEGER)), m.type), coalesce(m.created_at, 0),"   \
+	" (SELECT count(*) FROM messages i WHERE i.conversation_id = v.id"                         \
+	" AND i.direction = 'in' AND i.id > v.last_read_message_id), p.total,"                     \
+	" coalesce(m.sender, ''), coalesce(m.author_id, 0), coalesce(a.name, '')," UNDELIVERED_SQL \
+	" FROM (" ids ") p JOIN conversations v ON v.id = p.id"                                    \
+	" JOIN channels ch ON ch.id = v.channel_id JOIN contacts c ON c.id = v.contact_id"         \
+	" LEFT JOIN teams t ON t.id = v.team_id LEFT JOIN users u ON u.id = v.assignee_id"         \
+	" LEFT JOIN messages m ON m.id = (SELECT max(id) FROM messages"                            \
+	" WHERE conversation_id = v.id) LEFT JOIN users a ON a.id = m.author_id"                   \
 	" ORDER BY v.last_activity_at DESC, v.id DESC"
 #define CURSOR_SQL " AND (v.last_activity_at, v.id) < ($11, $12)"
 /* Without q: read in the list's order from the view's index, to the page's end. */
@@ -459,46 +530,46 @@ static void read_item(struct store_rows *r, struct conversation_item *it)
 {
 	memset(it, 0, sizeof(*it));
 	read_conversation(r, &it->c);
-	snprintf(it->contact_phone, sizeof(it->contact_phone), "%s", store_text(r, 15));
-	snprintf(it->team_name, sizeof(it->team_name), "%s", store_text(r, 16));
-	snprintf(it->assignee_name, sizeof(it->assignee_name), "%s", store_text(r, 17));
-	it->last_message_id = store_int(r, 18);
-	snprintf(it->last_direction, sizeof(it->last_direction), "%s", store_text(r, 19));
-	it->last_preview = text_or_null(r, 20);
-	it->last_message_at = store_int(r, 21);
-	it->unread = store_int(r, 22);
-	snprintf(it->last_sender, sizeof(it->last_sender), "%s", store_text(r, 24));
-	it->last_author_id = store_int(r, 25);
-	snprintf(it->last_author_name, sizeof(it->last_author_name), "%s", store_text(r, 26));
+	snprintf(it->contact_phone, sizeof(it->contact_phone), "%s", store_text(r, 16));
+	snprintf(it->team_name, sizeof(it->team_name), "%s", store_text(r, 17));
+	snprintf(it->assignee_name, sizeof(it->assignee_name), "%s", store_text(r, 18));
+	it->last_message_id = store_int(r, 19);
+	snprintf(it->last_direction, sizeof(it->last_direction), "%s", store_text(r, 20));
+	it->last_preview = text_or_null(r, 21);
+	it->last_message_at = store_int(r, 22);
+	it->unread = store_int(r, 23);
+	snprintf(it->last_sender, sizeof(it->last_sender), "%s", store_text(r, 25));
+	it->last_author_id = store_int(r, 26);
+	snprintf(it->last_author_name, sizeof(it->last_author_name), "%s", store_text(r, 27));
+	it->undelivered = store_int(r, 28);
 }
 
 /* The statements' parameters (above) for f; like and match are q's two patterns. */
-#define FILTER_ARGS 17
+#define FILTER_ARGS 18
 static void filter_args(const struct actor *who, const struct conversation_filter *f,
                         const char *like, const char *match, struct store_value *args)
 {
 	/* No cursor: from the newest, before (INT64_MAX, INT64_MAX). */
 	int64_t after_at = f->after_id != 0 ? f->after_activity_at : INT64_MAX;
 	int64_t after_id = f->after_id != 0 ? f->after_id : INT64_MAX;
-	struct store_value v[FILTER_ARGS] = {
-		SV_INT(who->account_id),
-		SV_INT(who->user_id),
-		SV_INT(who->role == ROLE_ADMIN),
-		SV_INT(f->view),
-		SV_INT(f->team_id),
-		SV_TEXT(f->has_status ? conversation_status_name(f->status) : ""),
-		SV_INT(f->channel_id),
-		SV_INT(f->assignee_id),
-		SV_TEXT(f->tag != NULL ? f->tag : ""),
-		SV_TEXT(like),
-		SV_INT(after_at),
-		SV_INT(after_id),
-		SV_INT(f->limit),
-		SV_INT(PREVIEW_CHARS),
-		SV_TEXT(match),
-		SV_INT(CONVERSATION_COUNT_MAX + 1),
-		SV_INT(f->id)
-	};
+	struct store_value v[FILTER_ARGS] = { SV_INT(who->account_id),
+		                              SV_INT(who->user_id),
+		                              SV_INT(who->role),
+		                              SV_INT(f->view),
+		                              SV_INT(f->team_id),
+		                              SV_TEXT(f->statuses),
+		                              SV_INT(f->channel_id),
+		                              SV_INT(f->assignee_id),
+		                              SV_TEXT(f->tag != NULL ? f->tag : ""),
+		                              SV_TEXT(like),
+		                              SV_INT(after_at),
+		                              SV_INT(after_id),
+		                              SV_INT(f->limit),
+		                              SV_INT(PREVIEW_CHARS),
+		                              SV_TEXT(match),
+		                              SV_INT(CONVERSATION_COUNT_MAX + 1),
+		                              SV_INT(f->id),
+		                              SV_INT(f->due_before) };
 	memcpy(args, v, sizeof(v));
 }
 
@@ -525,7 +596,7 @@ int conversation_list(struct store_tx *tx, const struct actor *who,
 		list = xgrow(list, &cap, len, sizeof(*list));
 		read_item(r, &list[len++]);
 		if (is_search)
-			*total = store_int(r, 23);
+			*total = store_int(r, 24);
 	}
 	store_rows_free(r);
 	r = NULL;
@@ -568,8 +639,8 @@ static int conversation_count_unread(struct store_tx *tx, const struct actor *wh
 	    " AND v.status <> 'resolved' AND EXISTS (SELECT 1 FROM messages i"
 	    " WHERE i.conversation_id = v.id AND i.direction = 'in'"
 	    " AND i.id > v.last_read_message_id) LIMIT $4) n",
-	    STORE_ARGS(SV_INT(who->account_id), SV_INT(who->user_id),
-	               SV_INT(who->role == ROLE_ADMIN), SV_INT(CONVERSATION_COUNT_MAX + 1)),
+	    STORE_ARGS(SV_INT(who->account_id), SV_INT(who->user_id), SV_INT(who->role),
+	               SV_INT(CONVERSATION_COUNT_MAX + 1)),
 	    n);
 	return store_failed(e, rc);
 }
@@ -584,21 +655,24 @@ static json_int_t capped_count(json_t *capped, const char *key, int64_t n)
 }
 
 /* The navigation's numbers in one answer: open conversations in each view the person has
- * (general, mine and their teams; every team and all for admins), and the unread ones. */
-int conversation_counts_json(struct store_tx *tx, const struct actor *who, json_t **answer,
-                             struct error *e)
+ * (general, mine and their teams; every team and all for admins; mine alone for restricted
+ * agents), the unread ones, and those due within CONVERSATION_DUE_SOON_MS or overdue. */
+int conversation_counts_json(struct store_tx *tx, const struct actor *who, int64_t now,
+                             json_t **answer, struct error *e)
 {
 	static const char *const names[] = {
 		[VIEW_GENERAL] = "general", [VIEW_MINE] = "mine", [VIEW_ALL] = "all"
 	};
 	bool is_admin = who->role == ROLE_ADMIN;
+	int first = who->role == ROLE_RESTRICTED ? VIEW_MINE : VIEW_GENERAL;
+	int last = is_admin ? VIEW_ALL : who->role == ROLE_RESTRICTED ? VIEW_MINE : VIEW_TEAM;
 	struct team *teams = NULL;
 	size_t n = 0;
-	struct conversation_filter f = { .has_status = true, .status = STATUS_OPEN };
+	struct conversation_filter f = { .statuses = ",open," };
 	int64_t count = 0;
 	int rc = team_list(tx, who, &teams, &n, e);
 	json_t *views = json_object(), *capped = json_array();
-	for (int v = VIEW_GENERAL; rc == 0 && v <= (is_admin ? VIEW_ALL : VIEW_TEAM); v++) {
+	for (int v = first; rc == 0 && v <= last; v++) {
 		for (size_t i = 0; i < (v == VIEW_TEAM ? n : 1) && rc == 0; i++) {
 			if (v == VIEW_TEAM && !teams[i].is_member && !is_admin)
 				continue;
@@ -616,14 +690,21 @@ int conversation_counts_json(struct store_tx *tx, const struct actor *who, json_
 	}
 	if (rc == 0)
 		rc = conversation_count_unread(tx, who, &count, e);
+	json_int_t unread = capped_count(capped, "unread", count);
+	/* Open ones close to or past their response target. */
+	f = (struct conversation_filter){ .statuses = ",open,",
+		                          .due_before = now + CONVERSATION_DUE_SOON_MS };
+	if (rc == 0)
+		rc = conversation_count(tx, who, &f, &count, e);
 	free(teams);
 	if (rc < 0) {
 		json_decref(views);
 		json_decref(capped);
 		return rc;
 	}
-	json_int_t unread = capped_count(capped, "unread", count);
-	*answer = json_pack("{s:o,s:I,s:o}", "views", views, "unread", unread, "capped", capped);
+	json_int_t due = capped_count(capped, "due", count);
+	*answer = json_pack("{s:o,s:I,s:I,s:o}", "views", views, "unread", unread, "due", due,
+	                    "capped", capped);
 	return 0;
 }
 
@@ -666,12 +747,9 @@ int conversation_wake_snoozed(struct store_tx *tx, int64_t now, struct error *e)
 		                " updated_at = $2 WHERE id = $1",
 		                STORE_ARGS(SV_INT(ids[i]), SV_INT(now)));
 		if (rc >= 0)
-			rc = store_exec(
-			    tx,
-			    "INSERT INTO conversation_events (account_id, conversation_id,"
-			    " kind, text, created_at) VALUES ($1, $2, 'status',"
-			    " 'the snooze ended: open again', $3)",
-			    STORE_ARGS(SV_INT(accounts[i]), SV_INT(ids[i]), SV_INT(now)));
+			rc = conversation_line_add(tx, accounts[i], ids[i], "status", 0,
+			                           "the snooze ended: open again",
+			                           json_pack("{s:s}", "code", "snooze_ended"), now);
 		if (rc >= 0)
 			rc = events_emit_conversation(tx, ids[i], "status", NULL, now);
 	}
@@ -683,17 +761,28 @@ static json_t *json_or_null(int64_t v)
 	return v > 0 ? json_integer(v) : json_null();
 }
 
+/* "overdue" past the current target, "soon" within CONVERSATION_DUE_SOON_MS of it. */
+static json_t *due_state(const struct conversation *c, int64_t now)
+{
+	if (c->due_at == 0)
+		return json_null();
+	return json_string(now > c->due_at                               ? "overdue"
+	                   : c->due_at - now <= CONVERSATION_DUE_SOON_MS ? "soon"
+	                                                                 : "later");
+}
+
 json_t *conversation_json(const struct conversation *c, int64_t now)
 {
 	return json_pack(
-	    "{s:I,s:{s:I,s:s},s:{s:I,s:s},s:s,s:o,s:o,s:b,s:o,s:I,s:I,s:I}", "id",
+	    "{s:I,s:{s:I,s:s},s:{s:I,s:s},s:s,s:o,s:o,s:b,s:o,s:I,s:I,s:I,s:o,s:o}", "id",
 	    (json_int_t)c->id, "channel", "id", (json_int_t)c->channel_id, "kind",
 	    channel_kind_name(c->kind), "contact", "id", (json_int_t)c->contact_id, "name",
 	    c->contact_name, "status", conversation_status_name(c->status), "team_id",
 	    json_or_null(c->team_id), "assignee_id", json_or_null(c->assignee_id), "window_open",
 	    conversation_window_is_open(c, now), "last_customer_at",
 	    json_or_null(c->last_customer_at), "last_activity_at", (json_int_t)c->last_activity_at,
-	    "created_at", (json_int_t)c->created_at, "updated_at", (json_int_t)c->updated_at);
+	    "created_at", (json_int_t)c->created_at, "updated_at", (json_int_t)c->updated_at,
+	    "due_at", json_or_null(c->due_at), "due", due_state(c, now));
 }
 
 static json_t *json_named(int64_t id, const char *name)
@@ -737,6 +826,20 @@ static json_t *take_media(const struct message *m, json_t *details)
 	return json_null();
 }
 
+/* Where a message stands in the outbox (null once out of it): queued, retrying after a failed
+ * attempt, sending, or failed for good; with the failed attempts, the next one's time and the
+ * last failure's reason. */
+static json_t *delivery_json(const struct message *m)
+{
+	if (m->outbox_state[0] == '\0')
+		return json_null();
+	bool is_waiting = strcmp(m->outbox_state, "pending") == 0;
+	const char *state = !is_waiting ? m->outbox_state : m->attempts > 0 ? "retrying" : "queued";
+	return json_pack("{s:s,s:I,s:o,s:o}", "state", state, "attempts", (json_int_t)m->attempts,
+	                 "next_attempt_at", json_or_null(is_waiting ? m->next_attempt_at : 0),
+	                 "reason", m->last_error ? json_string(m->last_error) : json_null());
+}
+
 json_t *message_json(const struct message *m)
 {
 	json_t *details = m->details ? json_loads(m->details, 0, NULL) : NULL;
@@ -744,7 +847,7 @@ json_t *message_json(const struct message *m)
 		details = json_object();
 	json_t *media = take_media(m, details);
 	bool is_failed = m->error_code != 0 || m->error_title != NULL;
-	return json_pack("{s:I,s:I,s:s,s:s,s:o,s:s,s:o,s:o,s:o,s:o,s:s,s:o,s:o,s:I}", "id",
+	return json_pack("{s:I,s:I,s:s,s:s,s:o,s:s,s:o,s:o,s:o,s:o,s:s,s:o,s:o,s:I,s:o}", "id",
 	                 (json_int_t)m->id, "conversation_id", (json_int_t)m->conversation_id,
 	                 "direction", m->is_inbound ? "in" : "out", "sender", m->sender, "user",
 	                 json_named(m->author_id, m->author_name), "type", m->type, "raw_type",
@@ -755,14 +858,21 @@ json_t *message_json(const struct message *m)
 	                                       "message", m->error_title ? m->error_title : "")
 	                           : json_null(),
 	                 "edited_at", json_or_null(m->edited_at), "created_at",
-	                 (json_int_t)m->created_at);
+	                 (json_int_t)m->created_at, "delivery", delivery_json(m));
 }
 
-json_t *conversation_item_json(const struct conversation_item *it, int64_t now)
+json_t *conversation_item_json(const struct actor *who, const struct conversation_item *it,
+                               int64_t now)
 {
 	json_t *o = conversation_json(&it->c, now);
+	char masked[VISIBILITY_MASKED_MAX];
+	const char *phone = it->contact_phone;
+	if (phone[0] && who->is_masked) {
+		visibility_mask_phone(phone, masked);
+		phone = masked;
+	}
 	json_object_set_new(json_object_get(o, "contact"), "phone",
-	                    it->contact_phone[0] ? json_string(it->contact_phone) : json_null());
+	                    phone[0] ? json_string(phone) : json_null());
 	json_object_set_new(o, "team", json_named(it->c.team_id, it->team_name));
 	json_object_set_new(o, "assignee", json_named(it->c.assignee_id, it->assignee_name));
 	json_object_set_new(o, "last_message",
@@ -775,6 +885,7 @@ json_t *conversation_item_json(const struct conversation_item *it, int64_t now)
 	                                    "preview", it->last_preview ? it->last_preview : "",
 	                                    "created_at", (json_int_t)it->last_message_at));
 	json_object_set_new(o, "unread_count", json_integer(it->unread));
+	json_object_set_new(o, "undelivered_count", json_integer(it->undelivered));
 	return o;
 }
 
@@ -792,7 +903,7 @@ int conversation_detail_json(struct store_tx *tx, const struct actor *who, int64
 	if (rc == 0 && (tags = conversation_tags(tx, f.id, e)) == NULL)
 		rc = e->code;
 	if (rc == 0) {
-		*out = conversation_item_json(&items[0], now);
+		*out = conversation_item_json(who, &items[0], now);
 		json_object_set_new(*out, "tags", tags);
 	}
 	conversation_items_free(items, n);

@@ -18,6 +18,7 @@
 #include "core/err.h"
 #include "core/seal.h"
 #include "core/token.h"
+#include "hours/hours.h"
 #include "routing/routing.h"
 #include "store/store.h"
 
@@ -33,8 +34,12 @@ struct team {
 	int64_t account_id;
 	char name[TEAM_NAME_MAX + 1];
 	enum assignment assignment;
-	bool is_online_only; /* only members who are online get conversations */
-	int max_open;        /* open conversations per member; 0: no cap */
+	bool is_online_only;    /* only members who are online get conversations */
+	int max_open;           /* open conversations per member; 0: no cap */
+	bool does_reply_assign; /* a member who replies to an unassigned one becomes its assignee */
+	int first_response_minutes; /* business minutes to the first answer; 0: no target */
+	int next_response_minutes;  /* … to each later answer; 0: no target */
+	int reassign_after_minutes; /* an assignee silent this long loses it; 0: never */
 	int64_t member_count;
 	bool is_member; /* the actor belongs to it: set by team_list only */
 	int64_t created_at;
@@ -50,7 +55,11 @@ struct team_changes {
 	const char *assignment; /* "manual", "round_robin" or "balanced" */
 	int is_online_only;
 	int max_open; /* 0 to 1000 */
+	int does_reply_assign;
+	/* -1 leaves it, 0 removes it (null in the API), else 1 to TEAM_MINUTES_MAX */
+	int first_response_minutes, next_response_minutes, reassign_after_minutes;
 };
+#define TEAM_MINUTES_MAX (30 * 24 * 60)
 int team_update(struct store_tx *tx, int64_t account_id, int64_t id, const struct team_changes *in,
                 int64_t now, struct team *out, struct error *e);
 /* Deleting a team removes its memberships; its conversations move to the general inbox.
@@ -83,6 +92,9 @@ json_t *team_json(const struct team *t);
  */
 int team_assign(struct store_tx *tx, int64_t team_id, int64_t conversation_id, int64_t now,
                 int64_t *assignee, struct error *e);
+/* team_assign, giving it to the member `other` only when nobody else can take it. */
+int team_assign_other(struct store_tx *tx, int64_t team_id, int64_t conversation_id, int64_t now,
+                      int64_t other, int64_t *assignee, struct error *e);
 /* Assigns the team's waiting conversations, oldest first, while members have room. Team
  * updates and new members call it themselves, and so does inbox_user_update. */
 int team_fill_queue(struct store_tx *tx, int64_t team_id, int64_t now, struct error *e);
@@ -96,6 +108,55 @@ int inbox_user_update(struct store_tx *tx, int64_t account_id, int64_t id,
  * again by its team's method. */
 int team_reassign_if_away(struct store_tx *tx, int64_t conversation_id, int64_t now,
                           struct error *e);
+
+/* business_hours.c */
+
+/* The hours that apply to a team (its own, else the account's; team_id 0: the account's) as
+ * *out to free, or NULL when there are none: then it is always open. */
+int business_hours_of_team(struct store_tx *tx, int64_t account_id, int64_t team_id,
+                           struct hours **out, struct error *e);
+/* As GET …/business-hours answers: the owner's own document (null: none), whether the team
+ * uses the account's, open now, and the next opening (null: never). */
+int business_hours_json(struct store_tx *tx, int64_t account_id, int64_t team_id, int64_t now,
+                        json_t **out, struct error *e);
+/* Checks and saves the document of the account (team_id 0) or a team; ERR_UNPROCESSABLE
+ * naming the field. The queued conversations of the account then look at the hours again. */
+int business_hours_put(struct store_tx *tx, int64_t account_id, int64_t team_id, const json_t *doc,
+                       int64_t now, struct error *e);
+/* ERR_NOT_FOUND when the owner has none of its own. */
+int business_hours_delete(struct store_tx *tx, int64_t account_id, int64_t team_id, int64_t now,
+                          struct error *e);
+/* 1 when the team is open at now, 0 when not (*opens_at, may be NULL: the next opening, 0
+ * for never), negative on failure. */
+int business_hours_team_is_open(struct store_tx *tx, int64_t account_id, int64_t team_id,
+                                int64_t now, int64_t *opens_at, struct error *e);
+/* The team's out-of-hours message for a customer writing in language (NULL: unknown), with
+ * {opens_at} filled, when the team is closed at now and has one; NULL otherwise. To free. */
+char *business_hours_closed_message(struct store_tx *tx, int64_t account_id, int64_t team_id,
+                                    int64_t now, const char *language);
+/* The scheduler's job: the earliest time a queued conversation's team opens, and giving
+ * those due to their team's method. */
+int business_hours_next_due(struct store_tx *tx, int64_t *due, struct error *e);
+int business_hours_open_queues(struct store_tx *tx, int64_t now, struct error *e);
+
+/* response_targets.c */
+
+/* A customer's message in a team's conversation: unless one is already pending, its
+ * response target (first when no agent ever answered, else next) falls due after the team's
+ * minutes of business time; and, when the team reassigns, its assignee has that long. */
+int targets_customer_wrote(struct store_tx *tx, int64_t id, int64_t now, struct error *e);
+/* An agent answered: the pending target is met or missed, nothing waits any more. */
+int targets_answered(struct store_tx *tx, int64_t id, int64_t user_id, int64_t now,
+                     struct error *e);
+/* Resolved without an answer: dropped before its due time, missed after. */
+int targets_resolved(struct store_tx *tx, int64_t id, int64_t now, struct error *e);
+/* The scheduler's job: the earliest reassignment, and reassigning those due. */
+int targets_next_reassignment(struct store_tx *tx, int64_t *due, struct error *e);
+int targets_reassign_due(struct store_tx *tx, int64_t now, struct error *e);
+/* {"teams": [{id, name, met, missed}], "agents": […]} of the targets falling due in
+ * [from, to); missed includes those still waiting past their due time at now. */
+int targets_metrics(struct store_tx *tx, int64_t account_id, int64_t from, int64_t to, int64_t now,
+                    json_t **out, struct error *e);
 
 /* conversations.c */
 
@@ -121,6 +182,9 @@ enum conversation_status {
 const char *conversation_status_name(enum conversation_status status);
 /* ERR_INVALID for any other word. */
 int conversation_status_parse(const char *name, enum conversation_status *out);
+/* A comma-separated list of statuses ("open,routing") as a filter's `statuses`: each word
+ * once, in the list's order; ERR_INVALID for an unknown or repeated word or an empty one. */
+int conversation_statuses_parse(const char *list, char *out, size_t size);
 
 struct conversation {
 	int64_t id;
@@ -138,7 +202,11 @@ struct conversation {
 	int64_t resolved_at;
 	int64_t created_at;
 	int64_t updated_at;
+	int64_t due_at; /* when its current response target falls due; 0: none */
 };
+
+/* A conversation this close to its target is "soon" due (the inbox marks it). */
+#define CONVERSATION_DUE_SOON_MS (15 * 60 * 1000)
 
 struct message {
 	int64_t id;
@@ -162,6 +230,12 @@ struct message {
 	char file_sha256[65];
 	int64_t file_size;
 	char file_mime[128];
+	/* While in the outbox: its state there (pending, sending, failed; "" once out of it),
+	 * the failed attempts, when the next is due and the last failure's reason (owned). */
+	char outbox_state[16];
+	int64_t attempts;
+	int64_t next_attempt_at;
+	char *last_error;
 };
 
 int conversation_get(struct store_tx *tx, const struct actor *who, int64_t id,
@@ -201,6 +275,10 @@ struct conversation_start {
 int conversation_start(struct store_tx *tx, const struct actor *who,
                        const struct conversation_start *in, int64_t now, int64_t *id,
                        struct error *e);
+/* "Retry now" on a message of a conversation `who` sees (outbox_retry_now). Call
+ * outbox_worker_wake() after commit. */
+int message_retry(struct store_tx *tx, const struct actor *who, int64_t conversation_id,
+                  int64_t message_id, int64_t now, struct error *e);
 /* The earliest end of a snooze (UTC ms), 0 when nothing is snoozed: the scheduler's due time
  * for conversation_wake_snoozed. */
 int conversation_snooze_next_end(struct store_tx *tx, int64_t *due, struct error *e);
@@ -252,15 +330,16 @@ enum conversation_view {
 /* What narrows the list; 0 and NULL narrow nothing. */
 struct conversation_filter {
 	enum conversation_view view;
-	int64_t team_id; /* VIEW_TEAM */
-	bool has_status; /* then only conversations in status */
-	enum conversation_status status;
+	int64_t team_id;   /* VIEW_TEAM */
+	char statuses[48]; /* only these, as ",open,routing," (conversation_statuses_parse); "": any
+	                    */
 	int64_t channel_id;
 	int64_t assignee_id;
 	const char *tag;
 	const char *q; /* contact name, phone or message text contains it; CONVERSATION_QUERY_MIN
 	                * characters or more */
 	int64_t id;    /* one conversation (its detail) */
+	int64_t due_before;        /* only those whose target falls due before it; 0: any */
 	int64_t after_activity_at; /* the cursor; after_id 0: from the newest */
 	int64_t after_id;
 	int limit;
@@ -278,7 +357,8 @@ struct conversation_item {
 	char last_sender[16];   /* contact, agent, routing or provider_app */
 	int64_t last_author_id; /* the agent who wrote it; 0 for none */
 	char last_author_name[USER_NAME_MAX + 1];
-	int64_t unread; /* the customer's messages after the read mark */
+	int64_t unread;      /* the customer's messages after the read mark */
+	int64_t undelivered; /* outgoing messages not delivered (OUTBOX_UNDELIVERED) */
 };
 
 /* *out is an array of *n items freed with conversation_items_free; *total counts the
@@ -292,11 +372,12 @@ void conversation_items_free(struct conversation_item *items, size_t n);
  * of each view the actor has (general, mine, their teams — every team and all for admins)
  * and those not resolved with unread customer messages, each up to CONVERSATION_COUNT_MAX
  * (`capped` names those cut there). */
-int conversation_counts_json(struct store_tx *tx, const struct actor *who, json_t **answer,
-                             struct error *e);
-/* A list item as the API answers it: conversation_json with contact, team, assignee, last
- * message and unread count. */
-json_t *conversation_item_json(const struct conversation_item *it, int64_t now);
+int conversation_counts_json(struct store_tx *tx, const struct actor *who, int64_t now,
+                             json_t **answer, struct error *e);
+/* A list item as the API answers it to who: conversation_json with contact (its phone masked
+ * for a masked actor), team, assignee, last message and unread count. */
+json_t *conversation_item_json(const struct actor *who, const struct conversation_item *it,
+                               int64_t now);
 /* One conversation as GET /conversations/:id answers it: the list item with its tags (*out,
  * to take). */
 int conversation_detail_json(struct store_tx *tx, const struct actor *who, int64_t id, int64_t now,

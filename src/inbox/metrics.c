@@ -208,7 +208,13 @@ int metrics_get(struct store_tx *tx, int64_t account_id, int64_t from, int64_t t
 		json_decref(teams);
 		return store_failed(e, rc);
 	}
-	*out = json_pack("{s:I,s:I,s:o,s:o}", "from", (json_int_t)from, "to", (json_int_t)to,
-	                 "open", open, "teams", teams);
+	json_t *targets = NULL;
+	if ((rc = targets_metrics(tx, account_id, from, to, to, &targets, e)) < 0) {
+		json_decref(open);
+		json_decref(teams);
+		return rc;
+	}
+	*out = json_pack("{s:I,s:I,s:o,s:o,s:o}", "from", (json_int_t)from, "to", (json_int_t)to,
+	                 "open", open, "teams", teams, "response_targets", targets);
 	return 0;
 }

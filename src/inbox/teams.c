@@ -8,10 +8,12 @@
 #include "inbox/inbox.h"
 #include "inbox/internal.h"
 
-#define TEAM_SELECT                                                                    \
-	"SELECT t.id, t.account_id, t.name, t.created_at, t.updated_at,"               \
-	" (SELECT count(*) FROM team_members m WHERE m.team_id = t.id), t.assignment," \
-	" t.online_only, t.max_open FROM teams t"
+#define TEAM_SELECT                                                                           \
+	"SELECT t.id, t.account_id, t.name, t.created_at, t.updated_at,"                      \
+	" (SELECT count(*) FROM team_members m WHERE m.team_id = t.id), t.assignment,"        \
+	" t.online_only, t.max_open, t.reply_assigns, coalesce(t.first_response_minutes, 0)," \
+	" coalesce(t.next_response_minutes, 0), coalesce(t.reassign_after_minutes, 0)"        \
+	" FROM teams t"
 
 /* Agents see only the teams they belong to; $2 is the actor's user id, $3 1 for admins. */
 #define TEAM_VISIBLE                                                             \
@@ -49,6 +51,10 @@ static void read_team(struct store_rows *r, void *item)
 	parse_assignment(store_text(r, 6), &t->assignment);
 	t->is_online_only = store_int(r, 7) != 0;
 	t->max_open = (int)store_int(r, 8);
+	t->does_reply_assign = store_int(r, 9) != 0;
+	t->first_response_minutes = (int)store_int(r, 10);
+	t->next_response_minutes = (int)store_int(r, 11);
+	t->reassign_after_minutes = (int)store_int(r, 12);
 }
 
 static int query_teams(struct store_tx *tx, const char *sql, const struct store_value *args,
@@ -74,7 +80,7 @@ int team_get(struct store_tx *tx, const struct actor *who, int64_t id, struct te
 {
 	return query_team(tx, TEAM_SELECT " WHERE" TEAM_VISIBLE " AND t.id = $4",
 	                  STORE_ARGS(SV_INT(who->account_id), SV_INT(who->user_id),
-	                             SV_INT(who->role == ROLE_ADMIN), SV_INT(id)),
+	                             SV_INT(who->role), SV_INT(id)),
 	                  out, e);
 }
 
@@ -162,18 +168,40 @@ int team_update(struct store_tx *tx, int64_t account_id, int64_t id, const struc
 		               "'assignment' must be \"manual\", \"round_robin\" or \"balanced\"");
 	else if (in->max_open != -1 && (in->max_open < 0 || in->max_open > 1000))
 		rc = error_set(e, ERR_INVALID, "'max_open' must be from 0 (no cap) to 1000");
+	const int *minutes[] = { &in->first_response_minutes, &in->next_response_minutes,
+		                 &in->reassign_after_minutes };
+	static const char *const minute_names[] = { "first_response_minutes",
+		                                    "next_response_minutes",
+		                                    "reassign_after_minutes" };
+	for (int i = 0; i < 3 && rc == 0; i++)
+		if (*minutes[i] < -1 || *minutes[i] > TEAM_MINUTES_MAX)
+			rc = error_set(
+			    e, ERR_INVALID,
+			    "'%s' must be from 1 to %d minutes (30 days), or null for none",
+			    minute_names[i], TEAM_MINUTES_MAX);
 	if (rc == 0)
 		rc = store_exec(
 		    tx,
 		    "UPDATE teams SET name = coalesce($3, name),"
 		    " name_key = coalesce($4, name_key), assignment = coalesce($5, assignment),"
 		    " online_only = coalesce($6, online_only), max_open = coalesce($7, max_open),"
-		    " updated_at = $8 WHERE account_id = $1 AND id = $2",
-		    STORE_ARGS(SV_INT(account_id), SV_INT(id),
-		               SV_TEXT_NULL(in->name ? clean : NULL), SV_TEXT_NULL(key),
-		               SV_TEXT_NULL(in->assignment),
-		               in->is_online_only >= 0 ? SV_INT(in->is_online_only != 0) : SV_NULL,
-		               in->max_open >= 0 ? SV_INT(in->max_open) : SV_NULL, SV_INT(now)));
+		    " reply_assigns = coalesce($9, reply_assigns),"
+		    " updated_at = $8,"
+		    " first_response_minutes = CASE $10 WHEN -1 THEN first_response_minutes"
+		    " WHEN 0 THEN NULL ELSE $10 END,"
+		    " next_response_minutes = CASE $11 WHEN -1 THEN next_response_minutes"
+		    " WHEN 0 THEN NULL ELSE $11 END,"
+		    " reassign_after_minutes = CASE $12 WHEN -1 THEN reassign_after_minutes"
+		    " WHEN 0 THEN NULL ELSE $12 END"
+		    " WHERE account_id = $1 AND id = $2",
+		    STORE_ARGS(
+		        SV_INT(account_id), SV_INT(id), SV_TEXT_NULL(in->name ? clean : NULL),
+		        SV_TEXT_NULL(key), SV_TEXT_NULL(in->assignment),
+		        in->is_online_only >= 0 ? SV_INT(in->is_online_only != 0) : SV_NULL,
+		        in->max_open >= 0 ? SV_INT(in->max_open) : SV_NULL, SV_INT(now),
+		        in->does_reply_assign >= 0 ? SV_INT(in->does_reply_assign != 0) : SV_NULL,
+		        SV_INT(in->first_response_minutes), SV_INT(in->next_response_minutes),
+		        SV_INT(in->reassign_after_minutes)));
 	free(key);
 	if (rc == ERR_CONFLICT)
 		return error_set(e, ERR_CONFLICT, "a team with that name already exists");
@@ -324,6 +352,23 @@ static int team_of(struct store_tx *tx, int64_t team_id, struct team *t, int64_t
 int team_assign(struct store_tx *tx, int64_t team_id, int64_t conversation_id, int64_t now,
                 int64_t *assignee, struct error *e)
 {
+	return team_assign_other(tx, team_id, conversation_id, now, 0, assignee, e);
+}
+
+/* Leaves out the member `other` when someone else can take it. */
+static void leave_out(int64_t other, struct candidate *c, int *n)
+{
+	int kept = 0;
+	for (int i = 0; i < *n; i++)
+		if (c[i].user_id != other)
+			c[kept++] = c[i];
+	if (kept > 0)
+		*n = kept;
+}
+
+int team_assign_other(struct store_tx *tx, int64_t team_id, int64_t conversation_id, int64_t now,
+                      int64_t other, int64_t *assignee, struct error *e)
+{
 	struct team t;
 	int64_t last = 0;
 	struct candidate *cands = NULL;
@@ -333,8 +378,20 @@ int team_assign(struct store_tx *tx, int64_t team_id, int64_t conversation_id, i
 	int rc = team_of(tx, team_id, &t, &last);
 	if (rc < 0 || t.assignment == ASSIGN_MANUAL)
 		goto out;
+	/* Out of hours it waits in the queue until the team opens (the scheduler's job). */
+	int64_t opens_at = 0;
+	rc = business_hours_team_is_open(tx, t.account_id, team_id, now, &opens_at, e);
+	if (rc == 0) {
+		rc = store_exec(
+		    tx, "UPDATE conversations SET queued_until = $2 WHERE id = $1",
+		    STORE_ARGS(SV_INT(conversation_id), opens_at > 0 ? SV_INT(opens_at) : SV_NULL));
+		goto out;
+	}
+	if (rc < 0)
+		goto out;
 	cands = xcalloc(MAX_CANDIDATES, sizeof(*cands));
 	rc = read_candidates(tx, &t, cands, &n);
+	leave_out(other, cands, &n);
 	const struct candidate *who = rc == 0 ? choose(&t, last, cands, n) : NULL;
 	if (who == NULL)
 		goto out;
@@ -350,12 +407,13 @@ int team_assign(struct store_tx *tx, int64_t team_id, int64_t conversation_id, i
 		char line[USER_NAME_MAX + TEAM_NAME_MAX + 64];
 		snprintf(line, sizeof(line), "%s: assigned to %s (%s)", t.name, who->name,
 		         t.assignment == ASSIGN_ROUND_ROBIN ? "round robin" : "fewest open");
-		rc =
-		    store_exec(tx,
-		               "INSERT INTO conversation_events (account_id, conversation_id, kind,"
-		               " text, created_at) VALUES ($1, $2, 'assignment', $3, $4)",
-		               STORE_ARGS(SV_INT(t.account_id), SV_INT(conversation_id),
-		                          SV_TEXT(line), SV_INT(now)));
+		const char *method =
+		    t.assignment == ASSIGN_ROUND_ROBIN ? "round_robin" : "balanced";
+		rc = conversation_line_add(tx, t.account_id, conversation_id, "assignment", 0, line,
+		                           json_pack("{s:s,s:s,s:s,s:s}", "code", "auto_assigned",
+		                                     "team", t.name, "name", who->name, "method",
+		                                     method),
+		                           now);
 	}
 	if (rc >= 0 && assignee != NULL)
 		*assignee = who->user_id;
@@ -401,6 +459,13 @@ int team_reassign_if_away(struct store_tx *tx, int64_t conversation_id, int64_t 
 		                   " WHERE c.id = $1 AND u.is_active = 1"
 		                   " AND (t.online_only = 0 OR u.availability = 'online')",
 		                   STORE_ARGS(SV_INT(conversation_id)), &keeps);
+	int64_t account_id = 0;
+	if (rc >= 0 && keeps > 0)
+		rc = store_get_int(tx, "SELECT account_id FROM conversations WHERE id = $1",
+		                   STORE_ARGS(SV_INT(conversation_id)), &account_id);
+	if (rc >= 0 && keeps > 0 &&
+	    (rc = business_hours_team_is_open(tx, account_id, team_id, now, NULL, e)) == 0)
+		keeps = 0; /* out of its team's hours, nobody is available */
 	if (rc < 0)
 		return store_failed(e, rc);
 	if (keeps > 0)
@@ -443,9 +508,18 @@ int inbox_user_update(struct store_tx *tx, int64_t account_id, int64_t id,
 
 json_t *team_json(const struct team *t)
 {
-	return json_pack("{s:I,s:s,s:s,s:b,s:i,s:I,s:I,s:I}", "id", (json_int_t)t->id, "name",
-	                 t->name, "assignment", assignment_name(t->assignment), "online_only",
-	                 t->is_online_only, "max_open", t->max_open, "member_count",
-	                 (json_int_t)t->member_count, "created_at", (json_int_t)t->created_at,
-	                 "updated_at", (json_int_t)t->updated_at);
+	json_t *o = json_pack("{s:I,s:s,s:s,s:b,s:i,s:b,s:I,s:I,s:I}", "id", (json_int_t)t->id,
+	                      "name", t->name, "assignment", assignment_name(t->assignment),
+	                      "online_only", t->is_online_only, "max_open", t->max_open,
+	                      "reply_assigns", t->does_reply_assign, "member_count",
+	                      (json_int_t)t->member_count, "created_at", (json_int_t)t->created_at,
+	                      "updated_at", (json_int_t)t->updated_at);
+	const int minutes[] = { t->first_response_minutes, t->next_response_minutes,
+		                t->reassign_after_minutes };
+	static const char *const names[] = { "first_response_minutes", "next_response_minutes",
+		                             "reassign_after_minutes" };
+	for (int i = 0; i < 3; i++)
+		json_object_set_new(o, names[i],
+		                    minutes[i] > 0 ? json_integer(minutes[i]) : json_null());
+	return o;
 }

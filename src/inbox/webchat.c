@@ -127,10 +127,11 @@ json_t *webchat_history(struct store_tx *tx, const struct webchat_visitor *v, in
 	struct store_rows *r;
 	int rc = store_query(
 	    tx,
-	    "SELECT id, direction, sender, text, status, created_at FROM messages"
-	    " WHERE conversation_id IN (" VISITOR_CONVERSATIONS ") AND id > $2"
-	    " AND (direction = 'in' OR status IN ('sent', 'delivered', 'read'))"
-	    " ORDER BY id DESC LIMIT $3",
+	    "SELECT m.id, m.direction, m.sender, m.text, m.status, m.created_at, u.name"
+	    " FROM messages m LEFT JOIN users u ON u.id = m.author_id"
+	    " WHERE m.conversation_id IN (" VISITOR_CONVERSATIONS ") AND m.id > $2"
+	    " AND (m.direction = 'in' OR m.status IN ('sent', 'delivered', 'read'))"
+	    " ORDER BY m.id DESC LIMIT $3",
 	    STORE_ARGS(SV_INT(v->identity_id), SV_INT(after), SV_INT(WEBCHAT_HISTORY_MAX)), &r);
 	if (rc < 0) {
 		store_failed(e, rc);
@@ -139,10 +140,12 @@ json_t *webchat_history(struct store_tx *tx, const struct webchat_visitor *v, in
 	json_t *list = json_array();
 	int64_t newest = 0;
 	while ((rc = store_next(r)) == 1) {
-		json_t *m = json_pack(
-		    "{s:I,s:s,s:s,s:s,s:s,s:I}", "id", (json_int_t)store_int(r, 0), "direction",
-		    store_text(r, 1), "sender", store_text(r, 2), "text", store_text(r, 3),
-		    "status", store_text(r, 4), "created_at", (json_int_t)store_int(r, 5));
+		json_t *m =
+		    json_pack("{s:I,s:s,s:s,s:s,s:s,s:I,s:o}", "id", (json_int_t)store_int(r, 0),
+		              "direction", store_text(r, 1), "sender", store_text(r, 2), "text",
+		              store_text(r, 3), "status", store_text(r, 4), "created_at",
+		              (json_int_t)store_int(r, 5), "agent_name",
+		              store_is_null(r, 6) ? json_null() : json_string(store_text(r, 6)));
 		json_array_insert_new(list, 0, m);
 		if (newest == 0)
 			newest = store_int(r, 0);

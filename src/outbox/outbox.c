@@ -1,6 +1,8 @@
 /* The queue side of the outbox: enqueue inside the caller's transaction, stats, backoff. */
 #include "outbox/outbox.h"
 
+#include <stdbool.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -70,6 +72,84 @@ int outbox_call(struct store_tx *tx, int64_t account_id, int64_t channel_id, con
 	                               SV_TEXT(text), SV_INT(now)));
 	free(text);
 	return rc < 0 ? rc : 0;
+}
+
+int outbox_retry_now(struct store_tx *tx, int64_t conversation_id, int64_t message_id, int64_t now,
+                     struct error *e)
+{
+	struct store_rows *r;
+	int rc = store_query(tx,
+	                     "SELECT m.status, coalesce(o.state, ''), coalesce(o.attempts, 0)"
+	                     " FROM messages m LEFT JOIN outbox o ON o.message_id = m.id"
+	                     " WHERE m.id = $1 AND m.conversation_id = $2 AND m.direction = 'out'"
+	                     " AND m.sender IN ('agent', 'routing')",
+	                     STORE_ARGS(SV_INT(message_id), SV_INT(conversation_id)), &r);
+	if (rc < 0)
+		return store_failed(e, rc);
+	char status[16] = "", state[16] = "";
+	int64_t attempts = 0;
+	if ((rc = store_next(r)) == 1) {
+		snprintf(status, sizeof(status), "%s", store_text(r, 0));
+		snprintf(state, sizeof(state), "%s", store_text(r, 1));
+		attempts = store_int(r, 2);
+	}
+	store_rows_free(r);
+	if (rc < 0)
+		return store_failed(e, rc);
+	if (rc == 0)
+		return error_set(e, ERR_NOT_FOUND, "this conversation has no such message to send");
+	if (strcmp(state, "sending") == 0)
+		return error_set(e, ERR_CONFLICT, "the message is being sent right now");
+	bool is_waiting = strcmp(state, "pending") == 0 && attempts > 0;
+	if (strcmp(status, "failed") != 0 && !is_waiting)
+		return error_set(e, ERR_CONFLICT, "nothing to retry: the message is %s",
+		                 state[0] ? "queued and has not failed" : status);
+	if (state[0] != '\0')
+		rc = store_exec(
+		    tx,
+		    "UPDATE outbox SET state = 'pending', attempts = 0, next_attempt_at = $2,"
+		    " queued_at = $2, lease_owner = NULL, lease_until = NULL"
+		    " WHERE message_id = $1",
+		    STORE_ARGS(SV_INT(message_id), SV_INT(now)));
+	else
+		rc = store_exec(
+		    tx,
+		    "INSERT INTO outbox (account_id, message_id, conversation_id, channel_id,"
+		    " state, next_attempt_at, queued_at) SELECT account_id, id,"
+		    " conversation_id, channel_id, 'pending', $2, $2 FROM messages"
+		    " WHERE id = $1",
+		    STORE_ARGS(SV_INT(message_id), SV_INT(now)));
+	if (rc >= 0)
+		rc = store_exec(tx,
+		                "UPDATE messages SET status = 'queued', error_code = NULL,"
+		                " error_title = NULL WHERE id = $1",
+		                STORE_ARGS(SV_INT(message_id)));
+	if (rc >= 0)
+		rc = events_emit_message(tx, "message.updated", message_id, now);
+	return store_failed(e, rc);
+}
+
+int outbox_channel_undelivered(struct store_tx *tx, int64_t channel_id, int64_t *failed,
+                               int64_t *retrying, struct error *e)
+{
+	struct store_rows *r;
+	*failed = *retrying = 0;
+	int rc =
+	    store_query(tx,
+	                "SELECT coalesce(sum(CASE WHEN o.state = 'failed' THEN 1 ELSE 0 END), 0),"
+	                " coalesce(sum(CASE WHEN o.state <> 'failed' THEN 1 ELSE 0 END), 0)"
+	                " FROM outbox o JOIN messages m ON m.id = o.message_id"
+	                " WHERE o.channel_id = $1 AND (o.state = 'failed' OR o.attempts > 0)"
+	                " AND" OUTBOX_UNDELIVERED("m", "m.conversation_id"),
+	                STORE_ARGS(SV_INT(channel_id)), &r);
+	if (rc < 0)
+		return store_failed(e, rc);
+	if ((rc = store_next(r)) == 1) {
+		*failed = store_int(r, 0);
+		*retrying = store_int(r, 1);
+	}
+	store_rows_free(r);
+	return store_failed(e, rc);
 }
 
 int outbox_stats(struct store_tx *tx, int64_t account_id, int64_t now, struct outbox_stats *out,

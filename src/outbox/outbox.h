@@ -53,6 +53,35 @@ int outbox_enqueue(struct store_tx *tx, const struct outbox_text *t, int64_t now
 int outbox_call(struct store_tx *tx, int64_t account_id, int64_t channel_id, const char *method,
                 const json_t *params, int64_t now);
 
+/*
+ * "Retry now": puts an outgoing message of the conversation that did not reach the customer
+ * back in line, due at once and with a fresh 24 hours: one waiting after a failed attempt,
+ * one refused for good, or one the provider reported failed after accepting it (it goes back
+ * into the outbox). ERR_NOT_FOUND when the conversation has no such message of an agent or of
+ * routing; ERR_CONFLICT while it is being sent, or when nothing failed. Call
+ * outbox_worker_wake() after commit.
+ */
+int outbox_retry_now(struct store_tx *tx, int64_t conversation_id, int64_t message_id, int64_t now,
+                     struct error *e);
+
+/*
+ * Undelivered: an outgoing message of `alias` (a messages row of conversation `conv`) that
+ * failed, or waits in the outbox after a failed attempt, and that no later outgoing message
+ * of its conversation got past (once one is delivered, the failure is history). SQL for a
+ * WHERE clause; `conv` may be the outer query's conversation, so that the index bounds it.
+ */
+#define OUTBOX_UNDELIVERED(alias, conv)                                                         \
+	" " alias ".direction = 'out' AND " alias ".id > coalesce((SELECT d.id FROM messages d" \
+	" WHERE d.conversation_id = " conv " AND d.direction = 'out'"                           \
+	" AND d.status IN ('sent', 'delivered', 'read') ORDER BY d.id DESC LIMIT 1), 0)"        \
+	" AND (" alias ".status = 'failed' OR EXISTS (SELECT 1 FROM outbox u"                   \
+	" WHERE u.message_id = " alias ".id AND u.attempts > 0))"
+
+/* A channel's undelivered messages that are still in the outbox: refused for good, and
+ * waiting to retry. */
+int outbox_channel_undelivered(struct store_tx *tx, int64_t channel_id, int64_t *failed,
+                               int64_t *retrying, struct error *e);
+
 struct outbox_stats {
 	int64_t pending;           /* waiting, first attempt */
 	int64_t retrying;          /* waiting after a failed attempt */

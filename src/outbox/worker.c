@@ -383,13 +383,19 @@ static int record(struct outbox_worker *w, struct store_tx *tx, struct send *s, 
 	int64_t delay = outbox_backoff_ms(s->attempts, jitter, r->retry_after_s);
 	log_info("outbox: message %lld: %s; retry %d in %lld ms", (long long)s->message_id,
 	         r->reason, s->attempts, (long long)delay);
-	return store_exec(
+	int rc = store_exec(
 	    tx,
 	    "UPDATE outbox SET state = 'pending', lease_owner = NULL, lease_until = NULL,"
 	    " next_attempt_at = $2, last_error = $3, last_error_code = $4"
 	    " WHERE id = $1 AND lease_owner = $5",
 	    STORE_ARGS(SV_INT(s->outbox_id), SV_INT(now + delay), SV_TEXT(r->reason),
 	               SV_INT(r->code), SV_TEXT(w->owner)));
+	/* The thread and the list show a message waiting after a failure, and why. */
+	if (rc > 0)
+		rc = events_emit_message(tx, "message.updated", s->message_id, now);
+	if (rc >= 0)
+		rc = channel_note_error(tx, s->channel_id, r->reason, now);
+	return rc;
 }
 
 static void classify(struct send *s, CURLcode code)

@@ -36,7 +36,9 @@ static void put_name(struct buf *b, const char *name)
 }
 
 /* The template with its placeholders filled in, in one pass: what is put in is never read
- * again, so a contact called "{team}" stays "{team}". */
+ * again, so a contact called "{team}" stays "{team}". A contact with no name of their own
+ * leaves no gap: the spaces before {contact_name} go with it ("¡Hola {contact_name}!" is
+ * "¡Hola!"). */
 static char *fill(const char *template, const struct router_event *ev, const char *team)
 {
 	struct buf b = BUF_INIT;
@@ -44,10 +46,14 @@ static char *fill(const char *template, const struct router_event *ev, const cha
 	while (route_placeholder_find(template, pos, &start, &end)) {
 		buf_append(&b, template + pos, start - pos);
 		if (end - start == strlen("{team}") &&
-		    memcmp(template + start, "{team}", end - start) == 0)
+		    memcmp(template + start, "{team}", end - start) == 0) {
 			put_name(&b, team);
-		else
+		} else if (ev->contact_name != NULL && ev->contact_name[0] != '\0') {
 			put_name(&b, ev->contact_name);
+		} else {
+			while (b.len > 0 && b.data[b.len - 1] == ' ')
+				b.data[--b.len] = '\0';
+		}
 		pos = end;
 	}
 	buf_puts(&b, template + pos);
@@ -88,6 +94,10 @@ static void to_inbox(struct router_result *r)
 static void enter_routing(struct router_result *r, const struct route_config *cfg,
                           const struct router_event *ev, const char *why)
 {
+	r->line.code = "welcomed";
+	r->line.why = r->line.why != NULL                  ? r->line.why
+	              : ev->kind == ROUTER_BACK_TO_ROUTING ? "sent_back"
+	                                                   : "new";
 	r->state = (struct router_state){ .is_routing = true };
 	r->outcome = ROUTER_WELCOMED;
 	add_action(r, ROUTER_UNASSIGN, NULL, 0);
@@ -150,8 +160,12 @@ static void apply_match(struct router_result *r, const struct route_config *cfg,
 	r->state = (struct router_state){ 0 };
 	r->outcome = ROUTER_MATCHED;
 	r->option = d->match->option;
+	r->line.option = d->match->option + 1;
+	r->line.answer = xstrdup(d->match->answer_text);
 	if (opt->has_team) {
 		const char *team = team_name(ev, opt->team_id);
+		r->line.code = "matched";
+		r->line.team = team;
 		add_action(r, ROUTER_ASSIGN_TEAM, NULL, opt->team_id);
 		send_text(r, opt->reply, ev, NULL);
 		send_text(r, cfg->assignment, ev, team);
@@ -160,6 +174,7 @@ static void apply_match(struct router_result *r, const struct route_config *cfg,
 		else
 			buf_printf(&b, "; assigned to team %" PRId64, opt->team_id);
 	} else {
+		r->line.code = "answered";
 		add_action(r, ROUTER_UNASSIGN, NULL, 0);
 		send_text(r, opt->reply, ev, NULL);
 		buf_puts(&b, "; answered, to the general inbox");
@@ -219,13 +234,23 @@ static void apply_miss(struct router_result *r, const struct route_config *cfg,
 	buf_puts(&b, "routing: not understood (");
 	describe_miss(&b, d);
 	buf_puts(&b, ")");
+	static const char *const reasons[] = {
+		[ROUTE_TIE] = "tie",           [ROUTE_NOT_TEXT] = "not_text",
+		[ROUTE_NO_WORDS] = "no_words", [ROUTE_NEGATED] = "negated",
+		[ROUTE_NO_MATCH] = "no_match", [ROUTE_MATCHED] = "no_match"
+	};
+	r->line.reason = reasons[d->reason];
+	r->line.attempt = attempts;
 	if (cfg->max_attempts > 0 && attempts >= cfg->max_attempts) {
 		to_inbox(r);
+		r->line.code = "gave_up";
 		r->outcome = ROUTER_GAVE_UP;
 		send_text(r, cfg->give_up, ev, NULL);
 		buf_printf(&b, "; gave up after %d, to the general inbox", attempts);
 	} else {
 		r->state.attempts = attempts;
+		r->line.code = "fell_back";
+		r->line.max_attempts = cfg->max_attempts;
 		r->outcome = ROUTER_FELL_BACK;
 		send_text(r, cfg->fallback, ev, NULL);
 		if (cfg->max_attempts > 0)
@@ -243,6 +268,7 @@ static void on_reply(struct router_result *r, const struct route_config *cfg,
 {
 	if (!is_enabled(cfg)) {
 		to_inbox(r);
+		r->line.code = "turned_off";
 		r->audit = xstrdup("routing: turned off while waiting; to the general inbox");
 		return;
 	}
@@ -286,14 +312,18 @@ static void on_reopening(struct router_result *r, const struct route_config *cfg
 		char why[64];
 		snprintf(why, sizeof(why), "reopened %d h or more after it was resolved",
 		         cfg->reopen_hours);
+		r->line.why = "reopened";
+		r->line.hours = cfg->reopen_hours;
 		on_new(r, cfg, ev, why);
 		return;
 	}
 	/* Back where it was: its team and assignee stay, and routing goes on if it was on. */
 	if (r->state.is_routing)
 		on_reply(r, cfg, ev);
-	else
+	else {
+		r->line.code = "reopened_where";
 		r->audit = xstrdup("routing: reopened where it was");
+	}
 }
 
 void router_step(const struct router_state *state, const struct router_event *ev,
@@ -306,6 +336,7 @@ void router_step(const struct router_state *state, const struct router_event *ev
 			on_new(out, cfg, ev, "new conversation");
 		} else {
 			to_inbox(out);
+			out->line.code = "off";
 			out->audit = xstrdup("routing: off; to the general inbox");
 		}
 		break;
@@ -319,14 +350,17 @@ void router_step(const struct router_state *state, const struct router_event *ev
 	case ROUTER_HUMAN_TAKEOVER:
 		if (state->is_routing) {
 			out->state = (struct router_state){ 0 };
+			out->line.code = "stopped";
 			out->audit = xstrdup("routing: stopped, an agent took over");
 		}
 		break;
 	case ROUTER_BACK_TO_ROUTING:
 		if (is_enabled(cfg))
 			enter_routing(out, cfg, ev, "sent back by an agent");
-		else
+		else {
+			out->line.code = "not_sent_back";
 			out->audit = xstrdup("routing: off; not sent back");
+		}
 		break;
 	}
 }
@@ -336,5 +370,6 @@ void router_result_free(struct router_result *r)
 	for (size_t i = 0; i < r->count; i++)
 		free(r->actions[i].text);
 	free(r->audit);
+	free(r->line.answer);
 	*r = (struct router_result){ 0 };
 }

@@ -247,6 +247,22 @@ enum router_outcome {
 	ROUTER_GAVE_UP,   /* not understood once too often: to the general inbox */
 };
 
+/* The audit line's structure, for a UI to say it in the reader's language (the audit text is
+ * English). answer is owned by the result; the other strings are borrowed from the config and
+ * the event, valid while they are. */
+struct router_line {
+	const char *code; /* welcomed, matched, answered, fell_back, gave_up, off, turned_off,
+	                   * reopened_where, stopped, not_sent_back; NULL with no audit */
+	const char *why;  /* welcomed: new, reopened (after `hours`), sent_back */
+	int hours;
+	size_t option;      /* matched, answered: counting from 1 */
+	char *answer;       /* matched, answered: the answer that matched */
+	const char *team;   /* matched: the team's name; NULL when unknown */
+	int attempt;        /* fell_back, gave_up */
+	int max_attempts;   /* fell_back: 0 for no limit */
+	const char *reason; /* fell_back, gave_up: tie, not_text, no_words, negated, no_match */
+};
+
 struct router_result {
 	struct router_state state;
 	struct router_action actions[ROUTER_MAX_ACTIONS];
@@ -256,6 +272,7 @@ struct router_result {
 	/* One line for the conversation's history ("routing: option 2 matched 'comprar'; assigned
 	 * to Ventas"), or NULL when routing had nothing to do with the event. */
 	char *audit;
+	struct router_line line;
 };
 
 /*

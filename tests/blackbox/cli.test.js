@@ -24,6 +24,13 @@ test('help lists every sub-command, and each has --help', () => {
     assert.match(r.stdout, new RegExp(`^usage: centralita ${words.join(' ')}`));
   }
   assert.match(cli(dir, ['serve', '--help']).stdout, /--listen.*CENTRALITA_LISTEN/);
+  assert.match(help.stdout, /web chat/);
+  // A sub-command's help names the settings it reads, not every one of the server's.
+  const simulate = cli(dir, ['simulate', '--help']).stdout;
+  assert.match(simulate, /--public-url.*CENTRALITA_PUBLIC_URL/);
+  assert.match(simulate, /--db.*CENTRALITA_DB/);
+  assert.doesNotMatch(simulate, /--threads|--listen|--sse-heartbeat/);
+  assert.match(cli(dir, ['serve', '--help']).stdout, /--threads.*CENTRALITA_THREADS/);
   assert.match(cli(dir, ['version']).stdout, /^centralita \d+\.\d+\.\d+/);
   // Every kind a channel can be is named, web chat too, with what channel add prints for it.
   const add = cli(dir, ['channel', 'add', '--help']).stdout;
@@ -72,6 +79,7 @@ test('migrate brings the schema up to date and says so', () => {
 
 test('users and teams from the command line are what the API sees', async () => {
   const dir = tempDir();
+  assert.equal(cli(dir, ['migrate']).status, 0);
   let r = cli(dir, ['user', 'add', 'ana@example.com', '--name', 'Ana Pérez', '--password', 'ana-password-1']);
   assert.equal(r.status, 0, r.stderr);
   assert.match(r.stdout, /user \d+ ana@example.com \(agent\)/);
@@ -124,6 +132,7 @@ test('secret flags read from a file or standard input, and --help says so', asyn
       assert.match(help, new RegExp(`--${flag}-file PATH .*standard input`), `${words.join(' ')} --${flag}-file`);
     }
   }
+  assert.equal(cli(dir, ['migrate']).status, 0);
   const file = join(dir, 'ana.pass');
   writeFileSync(file, 'ana-from-a-file-1\n');
   let r = cli(dir, ['user', 'add', 'ana@example.com', '--password-file', file]);

@@ -1,13 +1,17 @@
 // The HTTP server's limits from outside, over raw sockets: a request's headers must arrive
 // before a deadline (a client trickling bytes is cut), connections per client address are
-// capped while other addresses are served, the descriptor limit is raised at start, and a
-// request whose body framing is ambiguous is refused with 400 and its connection closed.
+// capped while other addresses are served, the descriptor limit is raised at start and a
+// reserve of it kept (idle sockets piling up never starve the outbox), and a request whose
+// body framing is ambiguous is refused with 400 and its connection closed.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import net from 'node:net';
-import { readFileSync } from 'node:fs';
+import { readFileSync, readdirSync, readlinkSync } from 'node:fs';
 import { startServer, dump } from './lib/server.js';
 import { adminClient } from './lib/client.js';
+import { startFakeProvider } from './lib/fake_provider.js';
+import { CHANNELS, sign, whatsappText } from './lib/providers.js';
+import { until } from './lib/until.js';
 
 const port = (server) => Number(new URL(server.url).port);
 
@@ -24,14 +28,6 @@ function connect(server, localAddress = '127.0.0.1') {
     socket.once('connect', () => resolve(conn));
     socket.once('error', reject);
   });
-}
-
-async function until(check, what, timeoutMs = 10000) {
-  const deadline = Date.now() + timeoutMs;
-  while (!check()) {
-    assert.ok(Date.now() < deadline, `timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 20));
-  }
 }
 
 // Sends a whole request on a new connection and waits for the server to close it.
@@ -67,7 +63,7 @@ test('beyond the per-address cap a connection is refused; another address is ser
   for (let i = 0; i < 4; i++) {
     const c = await connect(s);
     c.socket.write('GET /healthz HTTP/1.1\r\nHost: x\r\n\r\n');
-    await until(() => c.received.includes('{"status":"ok"}'), 'an answer on a held connection');
+    await until(() => c.received.includes('"status":"ok"'), 'an answer on a held connection');
     held.push(c);
   }
   const fifth = await connect(s);
@@ -88,6 +84,43 @@ test('the descriptor limit is raised to the hard limit at start', async (t) => {
   assert.ok(Number(hard) > 256, 'this test needs a hard limit above 256');
   assert.equal(soft, hard);
   await until(() => /serving at most \d+ connections/.test(s.stderr), 'the limit in the log');
+});
+
+test('with connections at their limit, a webhook is stored and its reply still sent', async (t) => {
+  const fake = await startFakeProvider();
+  t.after(() => fake.stop());
+  // 600 descriptors and no way to raise them: the server may hold 300 connections.
+  const s = await startServer({ env: fake.env, args: ['--header-timeout', '60000'], wrap: ['prlimit', '--nofile=600:600'] });
+  t.after(() => s.stop());
+  const limit = Number((await until(() => s.stderr.match(/serving at most (\d+) connections \(600 file/), 'the limit in the log'))[1]);
+  const admin = await adminClient(s);
+  assert.equal((await admin.post('/api/v1/channels', CHANNELS.whatsapp)).status, 201);
+  const routing = await admin.put('/api/v1/routing', { enabled: true,
+    welcome_message: 'Hola, ¿en qué te ayudo?', fallback_message: 'No te he entendido.', options: [{ answers: ['1'], reply: 'Vale.' }] });
+  assert.equal(routing.status, 200, routing.text);
+  // A connection the provider opened before the pile-up, kept alive.
+  const provider = await connect(s);
+  provider.socket.write('GET /healthz HTTP/1.1\r\nHost: x\r\n\r\n');
+  await until(() => provider.received.includes('"status":"ok"'), 'the provider connection to be served');
+  // More idle sockets than the process has descriptors, from another address: beyond the
+  // limit they wait in the listen queue, so the descriptors left are the reserve's.
+  const idle = [];
+  t.after(() => idle.forEach((c) => c.socket.destroy()));
+  for (let i = 0; i < 700; i++) idle.push(await connect(s, '127.0.0.3'));
+  const sockets = () => readdirSync(`/proc/${s.child.pid}/fd`)
+    .filter((fd) => { try { return readlinkSync(`/proc/${s.child.pid}/fd/${fd}`).startsWith('socket:'); } catch { return false; } }).length;
+  await until(() => sockets() > limit, () => `the server to hold its ${limit} connections (it holds ${sockets()} sockets)`);
+  // The webhook is stored, and its welcome goes out: the outbox still gets a socket.
+  const body = whatsappText('34600555000', 'wamid.reserve-1', 'Hola');
+  provider.received = '';
+  provider.socket.write(`POST /webhooks/whatsapp HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\n` +
+    `X-Hub-Signature-256: ${sign(body, CHANNELS.whatsapp.app_secret)}\r\nContent-Length: ${Buffer.byteLength(body)}\r\n\r\n${body}`);
+  await until(() => /\r\n\r\n/.test(provider.received), 'the webhook to be answered');
+  assert.match(provider.received, /^HTTP\/1\.1 200 /);
+  const [welcome] = await fake.waitForSent(1, { kind: 'whatsapp', to: '34600555000', timeout: 15000 });
+  assert.equal(welcome.text, 'Hola, ¿en qué te ayudo?');
+  assert.doesNotMatch(s.stderr, /Too many open files/);
+  provider.socket.destroy();
 });
 
 test('ambiguous framing is refused with 400 and the connection closed; nothing is stored', async (t) => {

@@ -10,7 +10,7 @@ import { connectAll, customerWrites } from './lib/providers.js';
 import { openStream } from './lib/sse.js';
 import { until } from './lib/until.js';
 
-let fake, s, admin, ch, teams, ana, bruno, carla, dani;
+let fake, s, admin, ch, teams, ana, bruno, carla, dani, rita;
 before(async () => {
   fake = await startFakeProvider();
   s = await startServer({ env: fake.env });
@@ -22,7 +22,8 @@ before(async () => {
   bruno = await agentClient(s, admin, 'bruno@example.com', 'Bruno'); // Soporte
   carla = await agentClient(s, admin, 'carla@example.com', 'Carla'); // no team
   dani = await agentClient(s, admin, 'dani@example.com', 'Dani');    // Ventas, deactivated
-  for (const [who, team] of [[ana, 'Ventas'], [bruno, 'Soporte'], [dani, 'Ventas']]) {
+  rita = await agentClient(s, admin, 'rita@example.com', 'Rita', { role: 'restricted' }); // Ventas
+  for (const [who, team] of [[ana, 'Ventas'], [bruno, 'Soporte'], [dani, 'Ventas'], [rita, 'Ventas']]) {
     const r = await admin.post(`/api/v1/teams/${teams[team]}/members`, { user_id: who.user.id });
     assert.equal(r.status, 201, r.text);
   }
@@ -99,6 +100,10 @@ test('filters: view, status, channel, assignee, tag and free text', async () => 
   await admin.post(`/api/v1/conversations/${general}/resolve`);
   assert.ok(ids(await list(admin, '?status=resolved')).includes(general));
   assert.ok((await list(admin, '?status=open')).conversations.every((c) => c.status === 'open'));
+  // Several statuses at once: the union of each alone.
+  const openOrResolved = ids(await list(admin, '?status=open,resolved'));
+  assert.deepEqual(openOrResolved.sort(), [...ids(await list(admin, '?status=open')), ...ids(await list(admin, '?status=resolved'))].sort());
+  assert.ok(openOrResolved.includes(general));
 
   // Free text over name, phone and messages; LIKE's wildcards are plain characters.
   assert.deepEqual(ids(await list(admin, '?q=marta')), [soporte]);
@@ -109,7 +114,8 @@ test('filters: view, status, channel, assignee, tag and free text', async () => 
   assert.deepEqual(none, { conversations: [], total: 0, total_capped: false, next_cursor: null });
   assert.equal((await list(admin, '?q=impresora')).total, 1);
 
-  for (const q of ['?view=everything', '?view=team:0', '?view=team:x', '?status=closed', '?limit=0',
+  for (const q of ['?view=everything', '?view=team:0', '?view=team:x', '?status=closed', '?status=open,,resolved',
+    '?status=open,open', '?status=open,', '?status=,open', '?status=' + encodeURIComponent("open' OR 1=1"), '?limit=0',
     '?limit=101', '?channel=abc', '?assignee=-1', `?q=${'a'.repeat(201)}`])
     assertError(await admin.get(`/api/v1/conversations${q}`), 400, 'invalid_request');
   assertError(await ana.get('/api/v1/conversations?view=all'), 403, 'forbidden');
@@ -217,6 +223,8 @@ test('transfer, assign, unassign, resolve, reopen, snooze, note and tags, in the
     'Bruno resolved it',
     'Bruno reopened it',
     'Bruno resolved it',
+    // His reply took the unassigned conversation of his team.
+    'Bruno assigned it to Bruno',
     'Bruno added a note',
     "Bruno tagged it 'vip'",
     "Bruno tagged it 'a-b_2'",
@@ -224,8 +232,17 @@ test('transfer, assign, unassign, resolve, reopen, snooze, note and tags, in the
   ]);
   assert.match(events[5].text, /^Bruno snoozed it until \d{4}-\d\d-\d\d \d\d:\d\d UTC$/);
   assert.deepEqual(events.map((e) => e.kind), ['transfer', 'assignment', 'transfer', 'assignment',
-    'assignment', 'status', 'status', 'status', 'status', 'status', 'note', 'tag', 'tag', 'tag']);
+    'assignment', 'status', 'status', 'status', 'status', 'status', 'assignment', 'note', 'tag', 'tag', 'tag']);
   assert.equal(events[0].user_id, ana.user.id);
+  // Each line's structure, for the inbox to say it in its reader's language.
+  assert.deepEqual(events.map((e) => e.line.code), ['transferred', 'assigned', 'transferred', 'assigned',
+    'unassigned', 'snoozed', 'reopened', 'resolved', 'reopened', 'resolved', 'assigned', 'noted', 'tagged', 'tagged',
+    'untagged']);
+  assert.deepEqual(events[0].line, { code: 'transferred', actor: 'Ana', from: null, to: 'Ventas' });
+  assert.deepEqual(events[2].line, { code: 'transferred', actor: 'Ana', from: 'Ventas', to: 'Soporte' });
+  assert.deepEqual(events[13].line, { code: 'tagged', actor: 'Bruno', tag: 'a-b_2' });
+  const until = events[5].text.match(/until (\S+) (\S+) UTC/);
+  assert.ok(Math.abs(events[5].line.until - Date.parse(`${until[1]}T${until[2]}Z`)) < 60_000);
 });
 
 test('an action during routing ends it: a human always wins', async () => {
@@ -281,8 +298,9 @@ test('bad input is refused with a clear error and changes nothing', async () => 
   assert.equal(sql(s, `SELECT length(text) FROM conversation_notes ORDER BY id DESC LIMIT 1`), '65536');
 });
 
-// Every new endpoint as an admin, a member of the conversation's team, a non-member and a
-// logged-out caller: the non-member gets 404 (never 403) and never sees it listed.
+// Every new endpoint as an admin, a member of the conversation's team, a non-member, a
+// restricted member it is not assigned to and a logged-out caller: those who may not see it
+// get 404 (never 403) and never see it listed (restricted.test.js has the rest of that role).
 test('the permission matrix', async () => {
   const id = await newConversation({ text: 'secreto de ventas', name: 'Zoe Secreta', team: 'Ventas' });
   const base = `/api/v1/conversations/${id}`;
@@ -307,10 +325,11 @@ test('the permission matrix', async () => {
   for (const send of requests) {
     assertError(await send(bruno), 404, 'not_found');
     assertError(await send(carla), 404, 'not_found');
+    assertError(await send(rita), 404, 'not_found');
     assertError(await send(new Client(s.url)), 401, 'unauthenticated');
   }
   assert.equal(dump(s), before, 'refused requests change nothing');
-  for (const who of [bruno, carla]) {
+  for (const who of [bruno, carla, rita]) {
     for (const q of ['', '?q=Zoe', '?q=secreto', `?view=team:${teams.Ventas}`, '?status=open', `?channel=${ch.whatsapp.id}`]) {
       const page = await list(who, q);
       assert.ok(!ids(page).includes(id), `${q} leaks it`);
@@ -383,11 +402,12 @@ test('the permission matrix: canned responses and metrics', async () => {
   for (const send of adminOnly) {
     assertError(await send(ana), 403, 'forbidden');
     assertError(await send(carla), 403, 'forbidden');
+    assertError(await send(rita), 403, 'forbidden');
     assertError(await send(new Client(s.url)), 401, 'unauthenticated');
   }
   assertError(await new Client(s.url).get('/api/v1/canned-responses'), 401, 'unauthenticated');
   assert.equal(dump(s), before, 'refused requests change nothing');
-  for (const who of [admin, ana, carla]) {
+  for (const who of [admin, ana, carla, rita]) {
     const r = await who.get('/api/v1/canned-responses?q=matriz');
     assert.equal(r.status, 200, r.text);
     assert.deepEqual(r.json.canned_responses.map((c) => c.shortcut), ['matriz']);

@@ -4,8 +4,9 @@
 // or sent twice across a kill -9.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
+import { spawn } from 'node:child_process';
 import { startServer, sql, waitForLog, lockDatabase } from './lib/server.js';
-import { adminClient, assertError } from './lib/client.js';
+import { adminClient, agentClient, assertError } from './lib/client.js';
 import { startFakeProvider, failures } from './lib/fake_provider.js';
 import { CHANNELS, connectAll, customerWrites, postMeta, fixture } from './lib/providers.js';
 import { until } from './lib/until.js';
@@ -232,4 +233,84 @@ test('a send the store could not record with its round is recorded alone, not se
   } finally {
     await own.stop();
   }
+});
+
+// The thread's view of a message (GET …/messages), and the list's mark of its conversation.
+async function shown(conversation, id) {
+  const r = await admin.get(`/api/v1/conversations/${conversation}/messages`);
+  assert.equal(r.status, 200, r.text);
+  return r.json.messages.find((m) => m.id === id);
+}
+async function listed(conversation) {
+  return (await admin.get(`/api/v1/conversations/${conversation}`)).json.conversation;
+}
+
+test('retry now: a reply waiting to retry goes at once, the later one after it; marks clear once delivered', async () => {
+  const to = '5100000041';
+  const conv = await customerWrites(s, 'telegram', to, 'Hola', { channelId: ch.telegram.id });
+  // Telegram asks to wait ten minutes: only "retry now" can send it within the test.
+  const rule = fake.failNext(1, failures.telegramTooManyRequests(600), { kind: 'telegram', to });
+  const [first] = await reply(conv, 'primera');
+  const waiting = await until(async () => { const m = await shown(conv, first); return m.delivery?.state === 'retrying' && m; },
+    'the reply to wait for its retry');
+  assert.equal(waiting.status, 'queued');
+  assert.equal(waiting.delivery.attempts, 1);
+  assert.ok(waiting.delivery.next_attempt_at >= Date.now() + 500 * 1000);
+  assert.match(waiting.delivery.reason, /slow down/);
+  const [second] = await reply(conv, 'segunda');
+  assert.equal((await shown(conv, second)).delivery.state, 'queued');
+  assert.equal((await listed(conv)).undelivered_count, 1);
+  const card = (await admin.get(`/api/v1/channels/${ch.telegram.id}`)).json.channel;
+  assert.ok(card.undelivered.retrying >= 1, JSON.stringify(card.undelivered));
+  assert.equal(rule.remaining, 0);
+
+  const r = await admin.post(`/api/v1/conversations/${conv}/messages/${first}/retry`);
+  assert.equal(r.status, 200, r.text);
+  assert.deepEqual(r.json, { message_id: first, status: 'queued' });
+  await fake.waitForSent(2, { kind: 'telegram', to, timeout: 10000 });
+  assert.deepEqual(fake.attempts('telegram', to).map((a) => a.text), ['primera', 'primera', 'segunda']);
+  await until(async () => (await shown(conv, second)).status === 'sent', 'both replies sent');
+  assert.equal((await shown(conv, first)).delivery, null);
+  assert.equal((await listed(conv)).undelivered_count, 0);
+});
+
+test('retry now: a reply refused for good is sent again; bad retries are refused and change nothing', async () => {
+  const to = '34600000042';
+  const conv = await customerWrites(s, 'whatsapp', to, 'Hola');
+  fake.failNext(1, failures.whatsappReengagement(), { kind: 'whatsapp', to });
+  const [id] = await reply(conv, 'otra vez');
+  await until(() => messageRow(id).status === 'failed', 'the reply to fail');
+  const failed = await shown(conv, id);
+  assert.equal(failed.delivery.state, 'failed');
+  assert.equal(failed.error.code, 131047);
+  assert.equal((await listed(conv)).undelivered_count, 1);
+  assert.ok((await admin.get(`/api/v1/channels/${ch.whatsapp.id}`)).json.channel.undelivered.failed >= 1);
+
+  // Refused: an id that is not a message of this conversation, the customer's own message,
+  // a conversation an agent does not see, a message being delivered already; nothing changes.
+  const other = await customerWrites(s, 'whatsapp', '34600000043', 'Otra');
+  const inbound = (await admin.get(`/api/v1/conversations/${conv}/messages`)).json.messages.find((m) => m.direction === 'in').id;
+  const agent = await agentClient(s, admin, 'retry-agent@example.com');
+  const team = (await admin.post('/api/v1/teams', { name: 'Reintentos' })).json.team;
+  assert.equal((await admin.post(`/api/v1/conversations/${conv}/transfer`, { team_id: team.id })).status, 200);
+  const state = () => sql(s, `SELECT count(*) FROM events`) + '/' + sql(s, `SELECT group_concat(state || attempts) FROM outbox WHERE message_id = ${id}`);
+  const before = state();
+  assertError(await admin.post(`/api/v1/conversations/${other}/messages/${id}/retry`), 404, 'not_found');
+  assertError(await admin.post(`/api/v1/conversations/${conv}/messages/${inbound}/retry`), 404, 'not_found');
+  assertError(await admin.post(`/api/v1/conversations/${conv}/messages/999999/retry`), 404, 'not_found');
+  assertError(await admin.post(`/api/v1/conversations/${conv}/messages/abc/retry`), 404, 'not_found');
+  assertError(await agent.post(`/api/v1/conversations/${conv}/messages/${id}/retry`), 404, 'not_found');
+  assert.equal(state(), before);
+  assert.equal(fake.attempts('whatsapp', to).length, 1);
+
+  const r = await admin.post(`/api/v1/conversations/${conv}/messages/${id}/retry`);
+  assert.equal(r.status, 200, r.text);
+  await until(() => messageRow(id).status === 'sent', 'the reply to be sent again');
+  assert.equal(messageRow(id).code, '');
+  assert.equal(fake.attempts('whatsapp', to).length, 2);
+  assert.equal((await listed(conv)).undelivered_count, 0);
+  // Delivered: nothing left to retry.
+  const sent = state();
+  assertError(await admin.post(`/api/v1/conversations/${conv}/messages/${id}/retry`), 409, 'conflict');
+  assert.equal(state(), sent);
 });

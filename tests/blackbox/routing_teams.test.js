@@ -48,7 +48,13 @@ test('a database from before the table learns the teams its saved routing names'
     DROP INDEX contacts_phone; DROP INDEX contacts_email;
     DROP TABLE provider_calls; DROP TABLE whatsapp_templates; DROP INDEX channels_templates_due;
     ALTER TABLE channels DROP COLUMN templates_due_at; ALTER TABLE channels DROP COLUMN waba_id;
-    DELETE FROM schema_migrations WHERE version >= 14;`);
+    DROP TABLE business_hours; DROP INDEX conversations_queued;
+    ALTER TABLE conversations DROP COLUMN queued_until;
+    DROP TABLE response_targets; DROP INDEX conversations_due; DROP INDEX conversations_reassign;
+    ALTER TABLE conversations DROP COLUMN due_at; ALTER TABLE conversations DROP COLUMN reassign_at;
+    ALTER TABLE teams DROP COLUMN first_response_minutes; ALTER TABLE teams DROP COLUMN next_response_minutes;
+    ALTER TABLE teams DROP COLUMN reassign_after_minutes;
+    DROP TABLE secret_key; ALTER TABLE conversation_events DROP COLUMN detail; ALTER TABLE teams DROP COLUMN reply_assigns; DELETE FROM schema_migrations WHERE version >= 14;`);
   const again = await startServer({ dir: s.dir });
   try {
     assert.equal(sql(again, 'SELECT group_concat(team_id) FROM (SELECT team_id FROM routing_teams ORDER BY team_id) t'),

@@ -126,9 +126,17 @@ test('a database migrated with messages already in it is searchable', async () =
     DROP INDEX contacts_phone; DROP INDEX contacts_email;
     DROP TABLE provider_calls; DROP TABLE whatsapp_templates; DROP INDEX channels_templates_due;
     ALTER TABLE channels DROP COLUMN templates_due_at; ALTER TABLE channels DROP COLUMN waba_id;
+    DROP TABLE business_hours; DROP INDEX conversations_queued;
+    ALTER TABLE conversations DROP COLUMN queued_until;
+    DROP TABLE response_targets; DROP INDEX conversations_due; DROP INDEX conversations_reassign;
+    ALTER TABLE conversations DROP COLUMN due_at; ALTER TABLE conversations DROP COLUMN reassign_at;
+    ALTER TABLE teams DROP COLUMN first_response_minutes; ALTER TABLE teams DROP COLUMN next_response_minutes;
+    ALTER TABLE teams DROP COLUMN reassign_after_minutes;
+    DROP TABLE secret_key;
     ALTER TABLE events DROP COLUMN is_for_visitor;
     ALTER TABLE api_tokens DROP COLUMN expires_at;
     ALTER TABLE api_tokens DROP COLUMN revoke_on_password_change;
+    ALTER TABLE conversation_events DROP COLUMN detail; ALTER TABLE teams DROP COLUMN reply_assigns;
     DELETE FROM schema_migrations WHERE version >= 11;`;
   if (PG) {
     // PostgreSQL's 0011: the pg_trgm indexes (and the extension).

@@ -13,7 +13,7 @@ test('health check answers JSON', async () => {
   const r = await new Client(s.url).get('/healthz');
   assert.equal(r.status, 200);
   assert.match(r.headers.get('content-type'), /^application\/json/);
-  assert.deepEqual(r.json, { status: 'ok' });
+  assert.deepEqual(r.json, { status: 'ok', store: 'ok', secret_key: 'ok' });
   await s.stop();
 });
 
@@ -118,8 +118,8 @@ test('a database newer than the binary is refused with a clear message', async (
   const again = await startServer({ dir }).catch((e) => e);
   assert.ok(again instanceof Error);
   assert.match(again.message, /schema version 9999, newer than this binary/);
-  // Refused, not crashed: the usual failure status, no sanitizer report (a double close was one).
-  assert.match(again.message, /server exited: \{"code":1,"signal":null\}/);
+  // Refused, not crashed: exit status 2 (what it was given), no sanitizer report (a double close was one).
+  assert.match(again.message, /server exited: \{"code":2,"signal":null\}/);
   assert.doesNotMatch(again.message, /Sanitizer/);
 });
 

@@ -2,7 +2,7 @@
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import http from 'node:http';
-import { startServer, dump, sql, ADMIN_EMAIL, ADMIN_PASSWORD } from './lib/server.js';
+import { startServer, tempDir, dump, sql, ADMIN_EMAIL, ADMIN_PASSWORD } from './lib/server.js';
 import { Client, adminClient, agentClient, assertError } from './lib/client.js';
 import { until } from './lib/until.js';
 
@@ -151,6 +151,22 @@ test('one client address trying many e-mails is slowed down after its allowance'
   } finally {
     await t.stop();
   }
+});
+
+test('failed logins over an hour old are forgotten: their rows are deleted', async (t) => {
+  const dir = tempDir();
+  const first = await startServer({ dir });
+  for (const from of ['127.0.0.51', '127.0.0.52'])
+    assert.equal((await loginFrom(first, from, 'old@example.com', 'wrong-password')).status, 401);
+  await first.stop({ keepDir: true });
+  // As if 127.0.0.51 failed 71 minutes ago (a pass waits for 70); 127.0.0.52 a minute ago.
+  sql(first, `UPDATE login_throttle SET last_failure_at = ${Date.now() - 71 * 60_000}, locked_until = 0 WHERE source = '127.0.0.51'`);
+  sql(first, `UPDATE login_throttle SET last_failure_at = ${Date.now() - 60_000} WHERE source = '127.0.0.52'`);
+  const again = await startServer({ dir });
+  t.after(() => again.stop());
+  const rows = () => sql(again, 'SELECT source, email, failures FROM login_throttle ORDER BY source, email');
+  await until(() => !rows().includes('127.0.0.51'), () => `the old rows to go:\n${rows()}`);
+  assert.equal(rows(), '127.0.0.52||1\n127.0.0.52|old@example.com|1');
 });
 
 test('API tokens may expire, and a new password revokes those made to go with it', async () => {

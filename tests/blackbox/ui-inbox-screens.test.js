@@ -159,7 +159,7 @@ test('the thread shows read, failed (with the provider\'s reason) and pending me
   await composer.press('Enter');
   const failed = log.locator('.msg-out', { hasText: '¿Me confirmas la dirección?' });
   await failed.locator('.tick-failed').waitFor({ timeout: 15000 });
-  const reason = (await failed.locator('.msg-error').textContent()).trim();
+  const reason = (await failed.locator('.msg-error > span').textContent()).trim();
   assert.match(reason, new RegExp(`^${en['inbox.tick.failedBecause'].replace('{reason}', '')}.*131047`));
   assert.equal(await failed.locator('.tick-failed').getAttribute('title'), reason);
 
@@ -274,7 +274,7 @@ test('filters (search, tag, channel, status) and the keyboard: j/k move, a assig
   assert.equal(await items.locator('.conv-name').textContent(), 'Pablo');
   await page.getByLabel(en['inbox.filter.status']).selectOption('resolved');
   await page.getByText(en['inbox.empty.filteredTitle']).waitFor();
-  await page.getByLabel(en['inbox.filter.status']).selectOption('open');
+  await page.getByLabel(en['inbox.filter.status']).selectOption({ label: en['inbox.status.open'] });
   await page.getByLabel(en['inbox.filter.channel']).selectOption('');
   await items.nth(3).waitFor();
   // Typing "j" in a field types it.

@@ -11,6 +11,7 @@ import { adminClient, agentClient } from './lib/client.js';
 import { startFakeProvider } from './lib/fake_provider.js';
 import { CHANNELS, customerWrites } from './lib/providers.js';
 import { assertNoErrors, catalogue, launchBrowser, logIn, openPage } from './lib/browser.js';
+import { until } from './lib/until.js';
 
 const en = catalogue('en');
 
@@ -333,4 +334,138 @@ test('notifications: asked for from a button; a hidden tab notifies and chimes; 
   await page.waitForFunction((expected) => document.title === expected, fewer);
   assertNoErrors(page);
   await page.context().close();
+});
+
+test('a conversation still in routing stays in the general view, marked "In routing", for a human to step in', async () => {
+  const { conversation } = await routedCustomer('Ruta General', null);
+  const page = await openPage(browser, server, { path: '/inbox/general' });
+  await logIn(page, 'sara@example.com', 'agent-password-123');
+  assert.equal(await page.locator('#filter-status').inputValue(), 'open,routing');
+  const row = page.locator(`.conv-item[data-conversation-id="${conversation}"]`);
+  await row.locator('.badge.status-routing', { hasText: en['inbox.status.routing'] }).waitFor();
+  // Stepping in: a reply ends routing, and the row says so live.
+  await row.locator('a').click();
+  await page.getByRole('textbox', { name: en['inbox.composer.reply'] }).fill('Te atiendo yo');
+  await page.keyboard.press('Enter');
+  await row.locator('.badge.status-routing').waitFor({ state: 'detached' });
+  await row.waitFor();
+  assertNoErrors(page);
+  await page.context().close();
+});
+
+test('search looks through every conversation the agent may see, whatever the view and status; the status stays in the address', async () => {
+  const { from, conversation } = await routedCustomer('Ana Auriculares', '2');
+  await customerWrites(server, 'whatsapp', from, 'Busco unos auriculares inalámbricos', { name: 'Ana Auriculares' });
+  const page = await openPage(browser, server, { path: '/inbox/general' });
+  await logIn(page, 'victor@example.com', 'agent-password-123');
+  await page.locator('#filter-status').selectOption('resolved');
+  await page.waitForURL('**/inbox/general?status=resolved');
+  await page.getByLabel(en['inbox.filter.search']).fill('auriculares');
+  const row = page.locator(`.conv-item[data-conversation-id="${conversation}"]`);
+  await row.waitFor();
+  await page.locator('.conv-summary', { hasText: en['inbox.list.found.one'] }).waitFor();
+  assert.equal(await page.locator('.conv-item').count(), 1);
+  await row.locator('a').click();
+  await page.getByRole('heading', { level: 2, name: 'Ana Auriculares' }).waitFor();
+  assert.equal(new URL(page.url()).pathname + new URL(page.url()).search, `/inbox/general/${conversation}?status=resolved`);
+
+  // After a reload the status is the address's.
+  await page.goto(`${server.url}/inbox/general?status=resolved`);
+  await page.locator('#filter-status').waitFor();
+  assert.equal(await page.locator('#filter-status').inputValue(), 'resolved');
+  await page.goto(`${server.url}/inbox/team/${teams.Ventas.id}?status=any`);
+  await page.locator(`.conv-item[data-conversation-id="${conversation}"]`).waitFor();
+  assert.equal(await page.locator('#filter-status').inputValue(), '');
+  await page.goto(`${server.url}/inbox/general?status=<script>`);
+  await page.locator('#filter-status').waitFor();
+  assert.equal(await page.locator('#filter-status').inputValue(), 'open,routing');
+
+  // Sara is not in Ventas: the search does not find it for her.
+  const sara = await openPage(browser, server, { path: '/inbox/general' });
+  await logIn(sara, 'sara@example.com', 'agent-password-123');
+  await sara.getByLabel(en['inbox.filter.search']).fill('auriculares');
+  await sara.locator('.conv-list .empty', { hasText: en['inbox.empty.filteredTitle'] }).waitFor();
+  assert.equal(await sara.locator(`.conv-item[data-conversation-id="${conversation}"]`).count(), 0);
+  assertNoErrors(page);
+  assertNoErrors(sara);
+  await page.context().close();
+  await sara.context().close();
+});
+
+test('the list\'s filters show every choice whole, in Spanish, at desktop and phone widths', async () => {
+  for (const viewport of [{ width: 1280, height: 800 }, { width: 390, height: 844 }]) {
+    const page = await openPage(browser, server, { viewport, locale: 'es-ES', path: '/inbox/general' });
+    await logIn(page);
+    await page.locator('#filter-status').waitFor();
+    // Each choice's text, in the select's own font, fits inside it beside the arrow.
+    const tight = await page.locator('.filter-row select').evaluateAll((selects) => selects.flatMap((select) => {
+      const style = getComputedStyle(select);
+      const ctx = document.createElement('canvas').getContext('2d');
+      ctx.font = `${style.fontWeight} ${style.fontSize} ${style.fontFamily}`;
+      const room = select.clientWidth - parseFloat(style.paddingLeft) - parseFloat(style.paddingRight);
+      return [...select.options].filter((o) => ctx.measureText(o.text).width > room).map((o) => `${select.id}: ${o.text}`);
+    }));
+    assert.deepEqual(tight, [], `clipped at ${viewport.width} px`);
+    assertNoErrors(page);
+    await page.context().close();
+  }
+});
+
+test('the timeline reads in the agent\'s language: routing\'s match, a transfer, an assignment and a tag, in Spanish', async () => {
+  const es = catalogue('es');
+  const { conversation } = await routedCustomer('Línea Española', '1');
+  const sara = (await admin.get('/api/v1/users')).json.users.find((u) => u.email === 'sara@example.com');
+  await until(async () => (await admin.get(`/api/v1/conversations/${conversation}`)).json.conversation.team_id === teams.Soporte.id,
+    'routing to put it in Soporte');
+  assert.equal((await admin.post(`/api/v1/conversations/${conversation}/assign`, { user_id: sara.id })).status, 200);
+  assert.equal((await admin.put(`/api/v1/conversations/${conversation}/tags/envios`)).status, 200);
+  assert.equal((await admin.post(`/api/v1/conversations/${conversation}/transfer`, { team_id: teams.Ventas.id })).status, 200);
+  const page = await openPage(browser, server, { locale: 'es-ES', path: `/inbox/all/${conversation}` });
+  await logIn(page);
+  await page.getByRole('heading', { level: 2, name: 'Línea Española' }).waitFor();
+  const fill = (key, values) => Object.entries(values).reduce((s, [k, v]) => s.replace(`{${k}}`, v), es[key]);
+  const expected = [
+    fill('timeline.routing.welcomedNew', {}),
+    fill('timeline.routing.matched', { option: 1, answer: '1', team: 'Soporte' }),
+    fill('timeline.assigned', { actor: 'Admin', name: 'Sara Soporte' }),
+    fill('timeline.tagged', { actor: 'Admin', tag: 'envios' }),
+    fill('timeline.transferred', { actor: 'Admin', from: 'Soporte', to: 'Ventas' }),
+  ];
+  const lines = page.locator('.sysline > span');
+  await page.locator('.sysline', { hasText: expected.at(-1) }).waitFor();
+  const shown = await lines.allTextContents();
+  for (const line of expected) assert.ok(shown.includes(line), `"${line}" in ${JSON.stringify(shown)}`);
+  assert.deepEqual(shown.filter((s) => /^(routing:|Admin (assigned|tagged|moved))/.test(s)), [], 'no English line');
+  assertNoErrors(page);
+  await page.context().close();
+});
+
+test('replying to an unassigned conversation of one\'s team takes it, unless the team turned that off', async () => {
+  const { conversation } = await routedCustomer('Sin Dueño', '1');
+  await until(async () => (await admin.get(`/api/v1/conversations/${conversation}`)).json.conversation.team_id === teams.Soporte.id,
+    'routing to put it in Soporte');
+  const page = await openPage(browser, server, { path: `/inbox/team/${teams.Soporte.id}/${conversation}` });
+  await logIn(page, 'sara@example.com', 'agent-password-123');
+  await page.locator('.thread-sub', { hasText: en['inbox.assignee.none'] }).waitFor();
+  await page.getByRole('textbox', { name: en['inbox.composer.reply'] }).fill('Lo miro yo');
+  await page.keyboard.press('Enter');
+  await page.locator('.thread-sub', { hasText: en['inbox.assignee.is'].replace('{name}', 'Sara Soporte') }).waitFor();
+  assert.equal((await admin.get(`/api/v1/conversations/${conversation}`)).json.conversation.assignee.name, 'Sara Soporte');
+
+  // Ventas turned it off: Víctor's reply leaves the conversation unassigned.
+  assert.equal((await admin.patch(`/api/v1/teams/${teams.Ventas.id}`, { reply_assigns: false })).status, 200);
+  const other = await routedCustomer('Sigue Libre', '2');
+  await until(async () => (await admin.get(`/api/v1/conversations/${other.conversation}`)).json.conversation.team_id === teams.Ventas.id,
+    'routing to put it in Ventas');
+  const victor = await openPage(browser, server, { path: `/inbox/team/${teams.Ventas.id}/${other.conversation}` });
+  await logIn(victor, 'victor@example.com', 'agent-password-123');
+  await victor.getByRole('textbox', { name: en['inbox.composer.reply'] }).fill('Te ayudo');
+  await victor.keyboard.press('Enter');
+  await victor.locator('.msg-out[data-message-id]', { hasText: 'Te ayudo' }).waitFor();
+  assert.equal((await admin.get(`/api/v1/conversations/${other.conversation}`)).json.conversation.assignee, null);
+  assert.equal((await admin.patch(`/api/v1/teams/${teams.Ventas.id}`, { reply_assigns: 'no' })).status, 400);
+  assertNoErrors(page);
+  assertNoErrors(victor);
+  await page.context().close();
+  await victor.context().close();
 });

@@ -94,6 +94,13 @@ test('channels: each kind connects from its form; the page shows the webhook URL
   const urls = (await admin.get('/api/v1/channels')).json.channels.map((c) => c.webhook_url);
   await assertAllTextTranslated(page, 'en', [me, ...urls, ...Object.values(CHANNELS).map((c) => c.name)]);
   await assertAccessible(page);
+  // After a reload each card still shows the address to paste into the provider, with a copy button.
+  await page.reload();
+  for (const c of (await admin.get('/api/v1/channels')).json.channels.filter((x) => x.webhook_url)) {
+    const card = page.locator('.channel', { has: page.getByRole('heading', { level: 3, name: c.name, exact: true }) });
+    await card.locator('code', { hasText: c.webhook_url }).waitFor();
+    assert.equal(await card.getByRole('button', { name: en['channels.copyUrl'] }).count(), 1);
+  }
 
   // Removing asks first, then the channel is listed as removed.
   const messenger = (await admin.get('/api/v1/channels')).json.channels.find((c) => c.kind === 'messenger');
@@ -237,23 +244,27 @@ test('routing: an invalid document shows the summary and the field errors, in th
   await page.context().close();
 });
 
-test('teams: the assignment method, online-only and the per-agent cap are saved', async () => {
+test('teams: the assignment method, online-only, the per-agent cap and "a reply takes it" are saved', async () => {
   const calidad = await team(admin, 'Calidad');
   const page = await openPage(browser, server, { path: `/settings/teams/${calidad.id}` });
   await logIn(page);
   await page.getByLabel(en['teams.assignment.method']).selectOption('balanced');
   await page.getByLabel(en['teams.assignment.onlineOnly']).check();
   await page.getByLabel(en['teams.assignment.maxOpen']).fill('5');
+  assert.equal(await page.getByLabel(en['teams.assignment.replyAssigns']).isChecked(), true);
+  await page.getByLabel(en['teams.assignment.replyAssigns']).uncheck();
   await page.getByRole('button', { name: en['teams.assignment.save'] }).click();
   await page.locator('.toast', { hasText: fill(en['teams.assignment.saved'], { team: 'Calidad' }) }).waitFor();
   const { team: saved } = (await admin.get(`/api/v1/teams/${calidad.id}`)).json;
   assert.equal(saved.assignment, 'balanced');
   assert.equal(saved.online_only, true);
   assert.equal(saved.max_open, 5);
+  assert.equal(saved.reply_assigns, false);
   await page.reload();
   await page.getByLabel(en['teams.assignment.method']).waitFor();
   assert.equal(await page.getByLabel(en['teams.assignment.method']).inputValue(), 'balanced');
   assert.equal(await page.getByLabel(en['teams.assignment.onlineOnly']).isChecked(), true);
+  assert.equal(await page.getByLabel(en['teams.assignment.replyAssigns']).isChecked(), false);
   await assertAccessible(page);
   assertNoErrors(page);
   await page.context().close();
@@ -342,8 +353,9 @@ test('screenshots of Channels and Routing at phone and desktop widths, passing a
       await logIn(page);
       await page.getByRole('heading', { level: 3, name: 'WhatsApp Tienda' }).waitFor();
       await assertAccessible(page);
+      const urls = (await boss.get('/api/v1/channels')).json.channels.map((c) => c.webhook_url);
       await assertAllTextTranslated(page, 'es', ['WhatsApp Tienda', 'Página de Facebook', 'Instagram @tienda', 'Admin',
-        'Soporte', 'Ventas', 'Contabilidad']);
+        'Soporte', 'Ventas', 'Contabilidad', ...urls]);
       await screenshot(page, `settings-channels-${size}`);
       await page.goto(`${s.url}/settings/routing`);
       await page.getByLabel(es['routing.try.label']).fill('Quiero comprar unas zapatillas');

@@ -5,7 +5,7 @@ import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { startServer } from './lib/server.js';
 import { adminClient } from './lib/client.js';
-import { startFakeProvider } from './lib/fake_provider.js';
+import { failures, startFakeProvider } from './lib/fake_provider.js';
 import { CHANNELS, customerWrites, postMeta, whatsappTexts } from './lib/providers.js';
 import { DESKTOP, assertNoErrors, catalogue, launchBrowser, logIn, openPage } from './lib/browser.js';
 
@@ -15,6 +15,7 @@ let browser;
 let fake;
 let server;
 let admin;
+let telegram;
 let phone = 34633000000;
 
 before(async () => {
@@ -22,6 +23,7 @@ before(async () => {
   [browser, server] = await Promise.all([launchBrowser(), startServer({ env: fake.env })]);
   admin = await adminClient(server);
   assert.equal((await admin.post('/api/v1/channels', CHANNELS.whatsapp)).status, 201);
+  telegram = (await admin.post('/api/v1/channels', CHANNELS.telegram)).json.channel;
 });
 
 after(async () => {
@@ -186,6 +188,51 @@ test('on a 390×844 phone the thread\'s toolbar is wholly in view and Resolve sa
   await page.getByRole('menuitem', { name: en['inbox.snooze.hour'] }).click();
   await page.locator('.toast', { hasText: en['inbox.done.snoozed'] }).waitFor();
   assert.equal((await admin.get(`/api/v1/conversations/${conversation}`)).json.conversation.status, 'snoozed');
+  assertNoErrors(page);
+  await page.context().close();
+});
+
+test('a reply that did not go out says why on the message, offers "retry now", and is counted in the list and on the channel', async () => {
+  const to = '5100000077';
+  const conversation = await customerWrites(server, 'telegram', to, 'Hola, ¿me ayudáis?', { name: 'Tele Espera', channelId: telegram.id });
+  const page = await openPage(browser, server, { path: `/inbox/general/${conversation}` });
+  await logIn(page);
+  await page.getByRole('heading', { level: 2, name: 'Tele Espera' }).waitFor();
+  // Telegram asks to wait ten minutes: the reply waits, and says so.
+  fake.failNext(1, failures.telegramTooManyRequests(600), { kind: 'telegram', to });
+  await page.getByRole('textbox', { name: en['inbox.composer.reply'] }).fill('Claro, cuéntame');
+  await page.keyboard.press('Enter');
+  const problem = page.locator('.msg-out', { hasText: 'Claro, cuéntame' }).locator('.msg-error');
+  await problem.waitFor();
+  assert.match(await problem.innerText(), new RegExp(`^${en['inbox.delivery.retrying'].split('{reason}')[0]}`));
+  const row = page.locator(`.conv-item[data-conversation-id="${conversation}"]`);
+  await row.locator('.conv-undelivered', { hasText: en['inbox.list.undelivered'] }).waitFor();
+
+  await page.goto(`${server.url}/settings/channels`);
+  const card = page.locator('.channel', { hasText: CHANNELS.telegram.name });
+  await card.locator('.channel-undelivered').waitFor();
+  assert.equal(await card.locator('.channel-undelivered').innerText(),
+    en['channels.undelivered.one'].replace('{retrying}', '1'));
+
+  await page.goto(`${server.url}/inbox/general/${conversation}`);
+  await problem.getByRole('button', { name: en['inbox.delivery.retryNow'] }).click();
+  await page.locator('.toast', { hasText: en['inbox.delivery.retried'] }).waitFor();
+  await fake.waitForSent(1, { kind: 'telegram', to, timeout: 10000 });
+  await page.locator('.msg-out[data-status="sent"]', { hasText: 'Claro, cuéntame' }).waitFor();
+  await problem.waitFor({ state: 'detached' });
+  await row.locator('.conv-undelivered').waitFor({ state: 'detached' });
+
+  // Refused for good: red, with the provider's reason; sent again from the same button.
+  fake.failNext(1, failures.telegramBlocked(), { kind: 'telegram', to });
+  await page.getByRole('textbox', { name: en['inbox.composer.reply'] }).fill('¿Sigues ahí?');
+  await page.keyboard.press('Enter');
+  const refused = page.locator('.msg-out[data-status="failed"]', { hasText: '¿Sigues ahí?' }).locator('.msg-error');
+  await refused.waitFor();
+  assert.match(await refused.innerText(), /blocked/);
+  await row.locator('.conv-undelivered').waitFor();
+  await refused.getByRole('button', { name: en['inbox.delivery.retryNow'] }).click();
+  await page.locator('.msg-out[data-status="sent"]', { hasText: '¿Sigues ahí?' }).waitFor();
+  await row.locator('.conv-undelivered').waitFor({ state: 'detached' });
   assertNoErrors(page);
   await page.context().close();
 });

@@ -123,6 +123,12 @@ test('the customer chats in the demo shop; the agents see it live; routing and a
   await composer.fill('Hola, soy Bruno: ¿me dices el número de factura?');
   await composer.press('Enter');
   await w.replies.filter({ hasText: 'soy Bruno' }).waitFor();
+  // Who answers, and when: the agent by name, routing's menu as the assistant.
+  assert.equal(await w.replies.filter({ hasText: 'soy Bruno' }).locator('.who').textContent(), 'Bruno');
+  assert.equal(await w.replies.filter({ hasText: WELCOME }).locator('.who').textContent(), 'Asistente');
+  assert.match(await w.replies.filter({ hasText: 'soy Bruno' }).locator('time').textContent(), /^\d\d:\d\d$/);
+  await w.mine.first().locator('time').waitFor();
+  assert.match(await w.mine.first().locator('time').textContent(), /^\d\d:\d\d$/);
   const replyId = (await bruno.get(`/api/v1/conversations/${conv.id}/messages`)).json.messages
     .find((m) => m.text === 'Hola, soy Bruno: ¿me dices el número de factura?' && m.sender === 'agent').id;
   await screenshot(page, 'webchat-demo-desktop');
@@ -192,4 +198,17 @@ test('Settings → Channels connects a web chat and shows the code to paste', as
   assertNoErrors(page);
   await page.context().close();
   await server.stop();
+});
+
+test('demo mode: the passwords are the last lines the server printed, and the login page says where they are', async () => {
+  const lines = demo.stdout.trim().split('\n');
+  const listening = lines.findIndex((l) => /listening on/.test(l));
+  assert.ok(listening >= 0 && lines.slice(listening + 1).some((l) => /ana@demo\.local\s+password:/.test(l)),
+    `the passwords after "listening": ${demo.stdout}`);
+  for (const [locale, words] of [['es-ES', es], ['en-GB', catalogue('en')]]) {
+    const page = await openPage(browser, demo, { path: '/login', locale });
+    await page.getByText(words['login.demoHint']).waitFor();
+    assertNoErrors(page);
+    await page.context().close();
+  }
 });

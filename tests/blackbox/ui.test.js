@@ -76,7 +76,8 @@ test('availability: changed in the header, kept on the server and after a reload
   // After a reload the page has only the cookie: the CSRF token comes from GET /me.
   await page.reload();
   const select = page.getByLabel(en['availability.label']);
-  assert.equal(await select.inputValue(), 'offline');
+  // Logging in is coming to work: online.
+  assert.equal(await select.inputValue(), 'online');
   await select.selectOption('away');
   await toast(page, en['availability.changed'].replace('{availability}', en['availability.away']));
   assert.equal((await agent.get('/api/v1/me')).json.user.availability, 'away');
@@ -180,7 +181,7 @@ test('an agent sees the general inbox, their own teams only, and no Settings', a
   const other = await apiTeam('Dirección');
   const page = await openPage(browser, server);
   await logIn(page, 'nora@example.com', 'agent-password-123');
-  assert.deepEqual(await navLinks(page), [en['nav.general'], en['nav.mine'], 'Posventa']);
+  assert.deepEqual(await navLinks(page), [en['nav.general'], en['nav.mine'], 'Posventa', en['profile.title']]);
   assert.equal(await nav(page).getByText(en['nav.settings']).count(), 0);
   await nav(page).getByRole('link', { name: 'Posventa' }).click();
   await headingIs(page, 'Posventa');
@@ -352,4 +353,40 @@ test('the main screens pass axe at phone and desktop widths; screenshots of them
   } finally {
     await s.stop();
   }
+});
+
+test('your profile: an agent changes their name and their password; a wrong current password changes nothing', async () => {
+  const agent = await agentClient(server, admin, 'perfil@example.com', 'Pere Fil');
+  const page = await openPage(browser, server, { path: '/profile' });
+  await logIn(page, 'perfil@example.com', 'agent-password-123');
+  await page.getByRole('heading', { level: 1, name: en['profile.title'] }).waitFor();
+  await assertAllTextTranslated(page, 'en', ['Pere Fil', 'PF']);
+  await page.getByLabel(en['profile.name.label'], { exact: true }).fill('Pere Filgueira');
+  await page.getByRole('button', { name: en['profile.name.save'] }).click();
+  await toast(page, en['profile.name.saved'].replace('{name}', 'Pere Filgueira'));
+  await page.locator('.me-name', { hasText: 'Pere Filgueira' }).waitFor();
+  assert.equal((await agent.get('/api/v1/me')).json.user.name, 'Pere Filgueira');
+
+  // A wrong current password, or two new ones that differ: refused, and the old one still works.
+  const form = page.locator('form', { has: page.getByLabel(en['profile.password.current']) });
+  await page.getByLabel(en['profile.password.current']).fill('not-my-password');
+  await page.getByLabel(en['profile.password.new'], { exact: true }).fill('a-new-password-456');
+  await page.getByLabel(en['profile.password.again']).fill('a-new-password-456');
+  await page.getByRole('button', { name: en['profile.password.save'] }).click();
+  await form.locator('.form-error', { hasText: en['profile.password.wrong'] }).waitFor();
+  await page.getByLabel(en['profile.password.current']).fill('agent-password-123');
+  await page.getByLabel(en['profile.password.again']).fill('a-new-password-789');
+  await page.getByRole('button', { name: en['profile.password.save'] }).click();
+  await form.locator('.form-error', { hasText: en['profile.password.mismatch'] }).waitFor();
+  assert.equal((await new Client(server.url).login('perfil@example.com', 'agent-password-123')).email, 'perfil@example.com');
+
+  await page.getByLabel(en['profile.password.again']).fill('a-new-password-456');
+  await page.getByRole('button', { name: en['profile.password.save'] }).click();
+  await page.getByText(en['profile.password.done']).waitFor();
+  await page.locator('input[type=password]').waitFor();
+  await logIn(page, 'perfil@example.com', 'a-new-password-456');
+  assert.equal((await agent.get('/api/v1/me')).status, 401, 'the old session ended');
+  await assertAccessible(page);
+  assertNoErrors(page);
+  await page.context().close();
 });

@@ -23,7 +23,13 @@ test('an admin creates a user, with a one-time password when none is given', asy
   const marta = new Client(s.url);
   await marta.login('marta@example.com', r.json.password);
   const got = await admin.get(`/api/v1/users/${r.json.user.id}`);
-  assert.deepEqual(got.json.user, r.json.user);
+  // Logging in set her online; nothing else changed.
+  const { availability, updated_at: updated, ...rest } = got.json.user;
+  const { availability: was, updated_at: created, ...before } = r.json.user;
+  assert.equal(availability, 'online');
+  assert.equal(was, 'offline');
+  assert.ok(updated >= created);
+  assert.deepEqual(rest, before);
   const list = await marta.get('/api/v1/users');
   assert.ok(list.json.users.some((u) => u.email === 'marta@example.com'));
   assert.doesNotMatch(list.text, /password/);

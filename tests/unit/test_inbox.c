@@ -86,12 +86,34 @@ static void test_conversation_status(void **state)
 	assert_int_equal(s, STATUS_RESOLVED);
 }
 
+static void test_conversation_statuses(void **state)
+{
+	char out[48];
+	assert_int_equal(conversation_statuses_parse("open,routing", out, sizeof(out)), 0);
+	assert_string_equal(out, ",open,routing,");
+	assert_int_equal(
+	    conversation_statuses_parse("routing,open,pending,snoozed,resolved", out, sizeof(out)),
+	    0);
+	assert_string_equal(out, ",routing,open,pending,snoozed,resolved,");
+	assert_int_equal(conversation_statuses_parse("resolved", out, sizeof(out)), 0);
+	assert_string_equal(out, ",resolved,");
+	const char *bad[] = { "",          ",",    "open,",       ",open",      "open,,routing",
+		              "open,open", "Open", "open,closed", "openrouting" };
+	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++)
+		assert_int_equal(conversation_statuses_parse(bad[i], out, sizeof(out)),
+		                 ERR_INVALID);
+	assert_int_equal(conversation_statuses_parse("open", out, 6), ERR_INVALID);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_lock_schedule),       cmocka_unit_test(test_fold_email),
-		cmocka_unit_test(test_check_name),          cmocka_unit_test(test_fold),
+		cmocka_unit_test(test_lock_schedule),
+		cmocka_unit_test(test_fold_email),
+		cmocka_unit_test(test_check_name),
+		cmocka_unit_test(test_fold),
 		cmocka_unit_test(test_conversation_status),
+		cmocka_unit_test(test_conversation_statuses),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -366,6 +366,14 @@ static void check_invariants(const char *name, size_t step, const struct router_
 	}
 	if (r->count > 0 && r->audit == NULL)
 		fail_msg("%s, step %zu: actions without an audit line", name, step);
+	if ((r->audit == NULL) != (r->line.code == NULL))
+		fail_msg("%s, step %zu: an audit line without its code, or a code without a line",
+		         name, step);
+	if (r->outcome == ROUTER_MATCHED && (r->line.option != r->option + 1 || !r->line.answer))
+		fail_msg("%s, step %zu: a match's line without its option and answer", name, step);
+	if ((r->outcome == ROUTER_FELL_BACK || r->outcome == ROUTER_GAVE_UP) &&
+	    (r->line.reason == NULL || r->line.attempt < 1))
+		fail_msg("%s, step %zu: a miss's line without its reason and attempt", name, step);
 }
 
 static void run_scenario(const struct scenario *s)
@@ -474,15 +482,17 @@ struct placeholder_row {
 	const char *want;
 };
 
-/* A contact's name is put in as it is, never read again for placeholders. */
+/* A contact's name is put in as it is, never read again for placeholders; none takes the
+ * spaces before it along ("¡Hola {contact_name}!" is "¡Hola!"). */
 static const struct placeholder_row placeholder_rows[] = {
 	{ "Lucía", "A Lucía / Ventas" },
 	{ "{team}", "A {team} / Ventas" },
 	{ "{contact_name}", "A {contact_name} / Ventas" },
 	{ "{contact_name}{team}", "A {contact_name}{team} / Ventas" },
 	{ "<b>Ana</b> & 'Co'", "A <b>Ana</b> & 'Co' / Ventas" },
-	{ "", "A  / Ventas" },
-	{ NULL, "A  / Ventas" },
+	/* No name of their own: no gap where it would be. */
+	{ "", "A / Ventas" },
+	{ NULL, "A / Ventas" },
 };
 
 static void test_placeholders(void **state)

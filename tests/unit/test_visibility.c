@@ -1,9 +1,10 @@
 /*
  * visibility/: the rule's two forms agree. Over generated actors (admins, agents in no, one
- * and two teams, of two accounts) and conversations (the general inbox, each team, assigned to
- * each person or nobody, every status), the SQL rule (conversation_get, through
- * CONVERSATION_VISIBLE in a real SQLite database) and visibility_sees() give the same answer
- * for every pair.
+ * and two teams, a restricted agent in a team, of two accounts) and conversations (the general
+ * inbox, each team, assigned to each person or nobody, every status), the SQL rule
+ * (conversation_get, through CONVERSATION_VISIBLE in a real SQLite database) and visibility_sees()
+ * give the same answer for every pair; a restricted agent sees exactly what is assigned to them.
+ * And what a masked actor sees of a phone number and an e-mail address.
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -23,7 +24,7 @@
 
 #define ACCOUNTS 2
 #define TEAMS    3 /* per account: team 0 and 1 have members, team 2 none */
-#define PEOPLE   4 /* per account: an admin, and agents in 0, 1 and 2 teams */
+#define PEOPLE   5 /* per account: an admin, agents in 0, 1 and 2 teams, a restricted agent */
 
 static const char *const statuses[] = { "routing", "open", "pending", "snoozed", "resolved" };
 
@@ -33,7 +34,7 @@ struct world {
 	struct store *st;
 	struct actor people[ACCOUNTS][PEOPLE];
 	int64_t teams[ACCOUNTS][TEAMS];
-	struct team_membership members[ACCOUNTS * 3];
+	struct team_membership members[ACCOUNTS * 4];
 	size_t nmembers;
 };
 
@@ -48,7 +49,9 @@ static void add_person(struct store_tx *tx, struct world *w, int a, int p)
 	snprintf(email, sizeof(email), "p%d-%d@example.com", a, p);
 	struct user_changes in = { .email = email,
 		                   .name = "Person",
-		                   .role = p == 0 ? "admin" : "agent",
+		                   .role = p == 0   ? "admin"
+		                           : p == 4 ? "restricted"
+		                                    : "agent",
 		                   .password_hash = "x",
 		                   .is_active = 1 };
 	struct user u;
@@ -132,6 +135,7 @@ static int setup(void **state)
 		join(tx, w, a, 2, 0); /* person 2: one team */
 		join(tx, w, a, 3, 0); /* person 3: two teams */
 		join(tx, w, a, 3, 1);
+		join(tx, w, a, 4, 0); /* person 4: restricted, in a team */
 	}
 	assert_int_equal(store_commit(tx), 0);
 	*state = w;
@@ -181,6 +185,10 @@ static void test_sql_and_c_agree(void **state)
 								    "actor %d/%d: SQL %d, C %d",
 								    a, t, p, statuses[s], b, q,
 								    by_sql, by_c);
+							if (who->role == ROLE_RESTRICTED)
+								assert_int_equal(by_sql,
+								                 assignee ==
+								                     who->user_id);
 							pairs++;
 							seen += by_sql;
 						}
@@ -194,10 +202,45 @@ static void test_sql_and_c_agree(void **state)
 	assert_true(seen > 0 && seen < pairs);
 }
 
+static void test_masks(void **state)
+{
+	(void)state;
+	static const char *const cases[][2] = {
+		{ "+34600000022", "+34 6\u2022\u2022 \u2022\u2022\u2022 \u202222" },
+		{ "+34 600-000-022", "+34 6\u2022\u2022 \u2022\u2022\u2022 \u202222" },
+		{ "5215512345678", "52 1\u2022\u2022 \u2022\u2022\u2022 \u2022\u2022\u2022 78" },
+		{ "12345", "\u2022\u2022 \u2022\u2022\u2022" },
+		{ "", "" },
+	};
+	char out[VISIBILITY_MASKED_MAX];
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		visibility_mask_phone(cases[i][0], out);
+		assert_string_equal(out, cases[i][1]);
+	}
+	static const char *const emails[][2] = {
+		{ "lucia@example.com", "l\u2022\u2022\u2022@\u2022\u2022\u2022.com" },
+		{ "\u00e1lvaro@correo.es", "\u00e1\u2022\u2022\u2022@\u2022\u2022\u2022.es" },
+		{ "nobody", "\u2022\u2022\u2022" },
+		{ "@example.com", "\u2022\u2022\u2022" },
+		{ "a@localhost", "\u2022\u2022\u2022" },
+	};
+	for (size_t i = 0; i < sizeof(emails) / sizeof(emails[0]); i++) {
+		visibility_mask_email(emails[i][0], out);
+		assert_string_equal(out, emails[i][1]);
+	}
+	/* The longest phone the API accepts fits. */
+	char digits[CONTACT_PHONE_MAX + 1];
+	memset(digits, '9', CONTACT_PHONE_MAX);
+	digits[CONTACT_PHONE_MAX] = '\0';
+	visibility_mask_phone(digits, out);
+	assert_true(strlen(out) < sizeof(out) - 1);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test_setup_teardown(test_sql_and_c_agree, setup, teardown),
+		cmocka_unit_test(test_masks),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -23,10 +23,15 @@ export function setCsrfToken(token) {
   csrfToken = token;
 }
 
-// Called when a request is refused because the session has ended (expired, logged out
-// elsewhere, user deactivated).
+// fn(notice) is called when a request is refused because the session has ended (expired,
+// logged out elsewhere, user deactivated), or through sessionLost(notice) when a change
+// ended it (a new password); notice is what the login page says, undefined for the usual.
 export function whenSessionLost(fn) {
   onSessionLost = fn;
+}
+
+export function sessionLost(notice) {
+  onSessionLost(notice);
 }
 
 async function request(method, path, body) {

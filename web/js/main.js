@@ -4,13 +4,15 @@ import { errorMessage, get, whenSessionLost } from './api.js';
 import { chooseLanguage, loadLanguage, preferredLanguage, t } from './i18n.js';
 import { refreshCounts, setPageTitle, startLive, stopLive } from './live.js';
 import { matchRoute, navigate, startRouter } from './router.js';
-import { currentUser, forgetSession, isAdmin, logOut, restoreSession, setAvailability } from './session.js';
+import { changeMe, currentUser, forgetSession, isAdmin, logOut, restoreSession } from './session.js';
 import { notify } from './ui/toast.js';
 import { cannedView } from './views/canned.js';
 import { attributesView } from './views/attributes.js';
+import { hoursView } from './views/hours.js';
 import { channelsView } from './views/channels.js';
 import { inboxView } from './views/inbox.js';
 import { loginView } from './views/login.js';
+import { profileView } from './views/profile.js';
 import { AVAILABILITY, createShell } from './views/shell.js';
 import { routingView } from './views/routing.js';
 import { failedView, notFoundView } from './views/status.js';
@@ -38,6 +40,8 @@ const routes = [
   { path: '/settings/routing', view: routingView, isAdmin: true },
   { path: '/settings/canned-responses', view: cannedView, isAdmin: true },
   { path: '/settings/contact-fields', view: attributesView, isAdmin: true },
+  { path: '/settings/business-hours', view: hoursView, isAdmin: true },
+  { path: '/profile', view: profileView },
 ];
 
 const root = document.getElementById('app');
@@ -62,7 +66,7 @@ async function changeLanguage(language) {
 
 async function changeAvailability(availability) {
   try {
-    const user = await setAvailability(availability);
+    const user = await changeMe({ availability });
     notify(t('availability.changed', { availability: AVAILABILITY[user.availability]() }));
   } catch (e) {
     notify(errorMessage(e), { isError: true });
@@ -95,9 +99,11 @@ async function buildShell() {
     onLogout: leave, onLanguage: changeLanguage });
 }
 
-// Renders the view again after a change: teams reloads the navigation's teams, path
-// goes elsewhere, focus names the element to give focus to afterwards.
-async function refresh({ teams = false, path = null, focus = null } = {}) {
+// Renders the view again after a change: teams reloads the navigation's teams, shell builds
+// the header and navigation again (the person's name changed), path goes elsewhere, focus
+// names the element to give focus to afterwards.
+async function refresh({ teams = false, shell: isShellStale = false, path = null, focus = null } = {}) {
+  if (isShellStale) shell = null;
   if (teams) {
     try {
       shell.setTeams(await navTeams());
@@ -173,10 +179,10 @@ async function render({ focusId = null } = {}) {
   focusAfterRender(page, focusId, isNewPath);
 }
 
-whenSessionLost(() => {
+whenSessionLost((notice = t('login.sessionEnded')) => {
   forgetSession();
   stopLive();
-  loginNotice = t('login.sessionEnded');
+  loginNotice = notice;
   afterLogin = location.pathname;
   navigate('/login', { replace: true });
 });

@@ -21,7 +21,7 @@ export function matchRoute(routes, path) {
 
 export function navigate(path, { replace = false } = {}) {
   if (replace) history.replaceState(null, '', path);
-  else if (path !== location.pathname) history.pushState(null, '', path);
+  else if (path !== location.pathname + location.search) history.pushState(null, '', path);
   onChange();
 }
 
@@ -32,7 +32,7 @@ function followLink(event) {
   if (!link || link.target || link.hasAttribute('download') || link.origin !== location.origin) return;
   if (link.getAttribute('href').startsWith('#')) return;
   event.preventDefault();
-  navigate(link.pathname);
+  navigate(link.pathname + link.search);
 }
 
 // Calls render now and after every navigation (links, back and forward, navigate()).

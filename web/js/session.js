@@ -48,7 +48,8 @@ export async function logOut() {
   forgetSession();
 }
 
-export async function setAvailability(availability) {
-  user = (await patch('/me', { availability })).user;
+// PATCH /me: availability, name, or password with current_password.
+export async function changeMe(changes) {
+  user = (await patch('/me', changes)).user;
   return user;
 }

@@ -58,10 +58,11 @@ export async function adminClient(server) {
   return c;
 }
 
-// Creates an agent (through the API, as admin) and returns a client logged in as them.
-export async function agentClient(server, admin, email, name = 'Agent') {
+// Creates an agent (through the API, as admin; role 'restricted' for a restricted one) and
+// returns a client logged in as them.
+export async function agentClient(server, admin, email, name = 'Agent', { role = 'agent' } = {}) {
   const password = 'agent-password-123';
-  const r = await admin.post('/api/v1/users', { email, name, role: 'agent', password });
+  const r = await admin.post('/api/v1/users', { email, name, role, password });
   assert.equal(r.status, 201, r.text);
   const c = new Client(server.url);
   c.user = await c.login(email, password);

@@ -1,19 +1,30 @@
 // The conversation list's filters: free-text search, status, channel and tag. It owns the
 // form and the values; the channel choices grow with the conversations the list has seen
-// (admins start from every connected channel).
+// (admins start from every connected channel). "Open", the default, includes those still in
+// routing (a human may step in). The status is kept in the address (?status=), like the view.
 import { h } from '../dom.js';
 import { t } from '../i18n.js';
 import { icon } from '../ui/icons.js';
 import { STATUSES, channelName, statusName } from './format.js';
 
+const DEFAULT_STATUS = 'open,routing';
+const STATUS_CHOICES = STATUSES.map((s) => (s === 'open' ? DEFAULT_STATUS : s));
+
+// The status the address asks for (?status=resolved, ?status=any), else the default.
+function fromAddress() {
+  const asked = new URLSearchParams(location.search).get('status');
+  return asked === 'any' ? '' : STATUS_CHOICES.includes(asked) ? asked : DEFAULT_STATUS;
+}
+
 // channels: the connected channels (admins) or []; onChange(delay) after each change, with
 // the time to wait before asking (typing in the search box waits a little).
 export function createFilters({ channels, onChange }) {
-  const values = { status: 'open', channel: '', tag: '', q: '' };
+  const values = { status: fromAddress(), channel: '', tag: '', q: '' };
   const search = h('input', { type: 'search', id: 'inbox-search', class: 'search-input', maxlength: 200,
     placeholder: t('inbox.filter.search'), 'aria-label': t('inbox.filter.search') });
   const status = h('select', { id: 'filter-status', 'aria-label': t('inbox.filter.status') },
-    STATUSES.map((s) => h('option', { value: s }, statusName(s))), h('option', { value: '' }, t('inbox.filter.anyStatus')));
+    STATUS_CHOICES.map((s) => h('option', { value: s }, statusName(s.split(',')[0]))),
+    h('option', { value: '' }, t('inbox.filter.anyStatus')));
   status.value = values.status;
   const channel = h('select', { id: 'filter-channel', 'aria-label': t('inbox.filter.channel') });
   const tag = h('input', { type: 'text', id: 'filter-tag', class: 'tag-filter', maxlength: 64, autocomplete: 'off',
@@ -37,7 +48,13 @@ export function createFilters({ channels, onChange }) {
   function changed() {
     Object.assign(values, { status: status.value, channel: channel.value, tag: tag.value.trim().toLowerCase(),
       q: search.value.trim() });
+    history.replaceState(null, '', location.pathname + addressQuery());
     onChange(0);
+  }
+
+  // What the address carries: the status, when it is not the default.
+  function addressQuery() {
+    return values.status === DEFAULT_STATUS ? '' : `?status=${values.status || 'any'}`;
   }
   search.addEventListener('input', () => {
     values.q = search.value.trim();
@@ -52,7 +69,8 @@ export function createFilters({ channels, onChange }) {
   return {
     element,
     values,
-    isNarrowed: () => Boolean(values.q || values.tag || values.channel || values.status !== 'open'),
+    isNarrowed: () => Boolean(values.q || values.tag || values.channel || values.status !== DEFAULT_STATUS),
+    addressQuery,
     focusSearch: () => search.focus(),
     // Agents pick among the channels their conversations came in on.
     learnChannels(conversations) {

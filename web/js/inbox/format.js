@@ -36,7 +36,7 @@ export function statusName(status) {
 }
 
 // Today's times as 14:05, older ones as a short date.
-function timeText(ms) {
+export function timeText(ms) {
   const date = new Date(ms);
   const isToday = date.toDateString() === new Date().toDateString();
   return new Intl.DateTimeFormat(language(), isToday ? { hour: '2-digit', minute: '2-digit' }

@@ -36,8 +36,10 @@ export function createHeader(ctx, onActed) {
   const actions = h('div', { class: 'thread-actions', role: 'group', 'aria-label': t('inbox.actions.label') },
     menus, statusButton, contactToggle);
   const tags = h('div', { class: 'thread-tags' });
+  // Only on a phone, where the list and its filters are out of sight while the thread is open.
+  const back = h('a', { class: 'back-link' }, icon('back'), t('inbox.thread.back'));
   const header = h('header', { class: 'thread-header' },
-    h('a', { class: 'back-link', href: ctx.base }, icon('back'), t('inbox.thread.back')),
+    back,
     heading, actions, h('div', { class: 'thread-line' }, sub, tags));
 
   function teamName() {
@@ -51,6 +53,7 @@ export function createHeader(ctx, onActed) {
   function renderHeader() {
     const c = conversation;
     heading.textContent = c.contact.name || t('inbox.contact.unnamed');
+    back.href = ctx.listUrl();
     sub.replaceChildren(channelMark(c.channel.kind), h('span', {}, channelName(c.channel.kind)),
       h('span', { class: ['badge', `status-${c.status}`] }, statusName(c.status)),
       h('span', {}, teamName() ?? t('inbox.team.none')),

@@ -1,5 +1,5 @@
 // The conversation list of one inbox view: its rows (contact, channel, preview, status,
-// team, assignee, unread), the total, further pages, and what the event stream says about
+// response target close or past, team, assignee, unread), the total, further pages, and what the event stream says about
 // them, applied to the rows in place when the event says enough (docs/ARCHITECTURE.md).
 import { ApiError, errorMessage, get } from '../api.js';
 import { h, initials } from '../dom.js';
@@ -21,10 +21,11 @@ function preview(m, userId) {
   return t('inbox.list.agentWrote', { name: m.author?.name ?? t('inbox.sender.agent'), text: m.preview });
 }
 
-function conversationItem(c, base, isCurrent, userId) {
+// query: the address's filters (?status=…), kept when a conversation opens.
+function conversationItem(c, base, isCurrent, userId, query) {
   const name = c.contact.name || t('inbox.contact.unnamed');
   return h('li', { class: 'conv-item', 'data-conversation-id': c.id },
-    h('a', { class: ['conv', c.unread_count > 0 && 'is-unread'], href: `${base}/${c.id}`,
+    h('a', { class: ['conv', c.unread_count > 0 && 'is-unread'], href: `${base}/${c.id}${query}`,
       'aria-current': isCurrent ? 'true' : null },
     h('span', { class: 'avatar', 'aria-hidden': 'true' }, initials(name)),
     h('span', { class: 'conv-body' },
@@ -34,7 +35,11 @@ function conversationItem(c, base, isCurrent, userId) {
         c.last_message && timeEl(c.last_message.created_at, 'time conv-time')),
       h('span', { class: 'conv-preview' }, preview(c.last_message, userId)),
       h('span', { class: 'conv-facts' },
+        c.undelivered_count > 0 && h('span', { class: 'badge badge-danger conv-undelivered' },
+          t('inbox.list.undelivered')),
         c.status !== 'open' && h('span', { class: ['badge', `status-${c.status}`] }, statusName(c.status)),
+        (c.due === 'soon' || c.due === 'overdue') && h('span', { class: ['badge', `due-${c.due}`] },
+          c.due === 'soon' ? t('inbox.due.soon') : t('inbox.due.overdue')),
         h('span', {}, c.team?.name ?? t('inbox.team.none')),
         h('span', {}, c.assignee ? t('inbox.assignee.is', { name: c.assignee.name }) : t('inbox.assignee.none'))),
       c.unread_count > 0 && h('span', { class: 'conv-unread' },
@@ -58,10 +63,13 @@ export function createList({ key, user, teams, users, base, filters, openId }) {
   const more = h('button', { type: 'button', class: 'btn btn-ghost btn-small load-more', hidden: true,
     onclick: () => loadMore() }, t('inbox.list.more'));
 
+  // A search looks through every conversation the person may see, whatever the view and status.
   function query(limit) {
     const p = new URLSearchParams({ limit: String(limit) });
-    if (key !== 'all') p.set('view', key);
-    for (const [name, value] of Object.entries(filters.values)) if (value) p.set(name, value);
+    const isSearch = Boolean(filters.values.q);
+    if (key !== 'all' && !isSearch) p.set('view', key);
+    for (const [name, value] of Object.entries(filters.values))
+      if (value && !(isSearch && name === 'status')) p.set(name, value);
     return p;
   }
 
@@ -69,9 +77,12 @@ export function createList({ key, user, teams, users, base, filters, openId }) {
   function render() {
     const focused = listEl.contains(document.activeElement)
       ? document.activeElement.closest('[data-conversation-id]')?.dataset.conversationId : null;
-    listEl.replaceChildren(...conversations.map((c) => conversationItem(c, base, c.id === openId(), user.id)));
+    listEl.replaceChildren(...conversations.map((c) => conversationItem(c, base, c.id === openId(), user.id,
+      filters.addressQuery())));
     if (focused) listEl.querySelector(`[data-conversation-id="${focused}"] a`)?.focus();
-    summary.textContent = total === 0 ? '' : total === 1 ? t('inbox.list.totalOne') : t('inbox.list.total', { count: total });
+    summary.textContent = total === 0 ? '' : filters.values.q
+      ? (total === 1 ? t('inbox.list.found.one') : t('inbox.list.found.other', { count: total }))
+      : total === 1 ? t('inbox.list.totalOne') : t('inbox.list.total', { count: total });
     more.hidden = !cursor;
     if (conversations.length === 0) {
       listEl.replaceChildren(h('li', {}, filters.isNarrowed()
@@ -114,9 +125,10 @@ export function createList({ key, user, teams, users, base, filters, openId }) {
   // Whether c belongs in this list: its view and status (what an event tells), then the
   // channel and tag filters (q is the server's to judge).
   function inViewAndStatus(c) {
+    if (filters.values.q) return true;
     const inView = key === 'all' || (key === 'general' ? c.team_id == null
       : key === 'mine' ? c.assignee_id === user.id : c.team_id === teamId);
-    return inView && (!filters.values.status || c.status === filters.values.status);
+    return inView && (!filters.values.status || filters.values.status.split(',').includes(c.status));
   }
 
   function fits(c) {
@@ -219,8 +231,13 @@ export function createList({ key, user, teams, users, base, filters, openId }) {
       else if (name === 'contact.updated') {
         if (filters.values.q || conversations.some((c) => c.contact.id === data.contact_id)) scheduleList();
       } else if (name === 'conversation.updated') applyUpdate(data);
-      // A new message changes the row's preview, time, place and unread count.
+      // A new message changes the row's preview, time, place and unread count; a reply that
+      // failed, waits to retry or got through after all changes its "not delivered" mark.
       else if (name === 'message.created') refetch(data.conversation_id);
+      else if (name === 'message.updated' && (['failed', 'queued'].includes(data.status)
+        || conversations.some((c) => c.id === data.conversation_id && c.undelivered_count > 0))) {
+        refetch(data.conversation_id);
+      }
     },
     dispose() {
       clearTimeout(listTimer);

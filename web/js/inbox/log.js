@@ -4,11 +4,14 @@
 // (inbox/media.js). Customer text is always text.
 // It opens at the newest message and stays pinned to the bottom as messages arrive or the
 // layout changes, unless the agent scrolled up: then "New messages ↓" offers the way down.
-import { get } from '../api.js';
+import { errorMessage, get, post } from '../api.js';
 import { h } from '../dom.js';
 import { t } from '../i18n.js';
+import { whileBusy } from '../ui/forms.js';
 import { icon } from '../ui/icons.js';
-import { timeEl } from './format.js';
+import { notify } from '../ui/toast.js';
+import { timeEl, timeText } from './format.js';
+import { lineText } from './lines.js';
 import { mediaView } from './media.js';
 
 const PAGE = 50;
@@ -47,7 +50,21 @@ function senderName(m, users) {
   }
 }
 
-function messageItem(m, users, media) {
+// A reply that has not reached the customer: refused for good, or waiting to retry after a
+// failed attempt (later replies wait behind it). Either way, why, and "retry now".
+function undelivered(m, onRetry) {
+  const isRetrying = m.delivery?.state === 'retrying';
+  if (m.status !== 'failed' && !isRetrying) return null;
+  const text = isRetrying
+    ? t('inbox.delivery.retrying', { reason: m.delivery.reason ?? t('inbox.tick.noReason'),
+      time: timeText(m.delivery.next_attempt_at) })
+    : t('inbox.tick.failedBecause', { reason: failureReason(m) });
+  return h('div', { class: 'msg-error', role: 'status' }, icon('alert'), h('span', {}, text),
+    m.sender !== 'provider_app' && h('button', { type: 'button', class: 'btn btn-secondary btn-small msg-retry',
+      onclick: (event) => onRetry(m, event.currentTarget) }, t('inbox.delivery.retryNow')));
+}
+
+function messageItem(m, users, media, onRetry) {
   const side = m.direction === 'in' ? 'in' : m.sender === 'routing' ? 'bot' : 'out';
   const file = mediaView(m, media);
   return h('li', { class: ['msg', `msg-${side}`], 'data-message-id': m.id, 'data-status': m.status },
@@ -56,8 +73,7 @@ function messageItem(m, users, media) {
     h('div', { class: 'msg-meta' },
       side !== 'in' && h('span', { class: 'msg-sender' }, senderName(m, users)),
       timeEl(m.created_at), tick(m)),
-    m.status === 'failed' && h('p', { class: 'msg-error' }, icon('alert'),
-      t('inbox.tick.failedBecause', { reason: failureReason(m) })));
+    side !== 'in' && undelivered(m, onRetry));
 }
 
 function pendingItem(text) {
@@ -74,7 +90,7 @@ function timelineItem(e, users) {
         t('inbox.note.by', { name: users.get(e.user_id)?.name ?? t('inbox.sender.agent') }), timeEl(e.created_at)),
       h('p', { class: 'note-text' }, e.text));
   return h('li', { class: 'sysline', 'data-kind': e.kind }, icon(TIMELINE_ICONS[e.kind] ?? 'chat'),
-    h('span', {}, e.text), timeEl(e.created_at));
+    h('span', {}, lineText(e)), timeEl(e.created_at));
 }
 
 // id: the conversation's; users: a Map id → user, to name the authors.
@@ -126,7 +142,7 @@ export function createLog({ id, users }) {
     let next = 0;
     for (const m of messages) {
       for (; next < lines.length && lines[next].created_at < m.created_at; next++) items.push(timelineItem(lines[next], users));
-      items.push(messageItem(m, users, media));
+      items.push(messageItem(m, users, media, retry));
     }
     items.push(...lines.slice(next).map((e) => timelineItem(e, users)));
     log.replaceChildren(...items, ...pending.map((p) => p.el));
@@ -134,6 +150,17 @@ export function createLog({ id, users }) {
     if (isPinned) toEnd();
     else if (newest !== shownNewest && shownNewest !== undefined) pill.hidden = false;
     shownNewest = newest;
+  }
+
+  // "Retry now": the outbox sends it at once; the thread shows it queued again.
+  async function retry(m, button) {
+    try {
+      await whileBusy(button, () => post(`/conversations/${id}/messages/${m.id}/retry`));
+      notify(t('inbox.delivery.retried'));
+      await loadMessages();
+    } catch (e) {
+      notify(errorMessage(e), { isError: true });
+    }
   }
 
   async function loadMessages() {

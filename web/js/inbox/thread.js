@@ -9,8 +9,8 @@ import { createComposer } from './composer.js';
 import { createHeader } from './header.js';
 import { createLog } from './log.js';
 
-// ctx: { id, base, user, users (Map id → user), teams (array), onGone(message), onToggleContact(),
-// isContactOpen() }.
+// ctx: { id, base, listUrl() (the list's address with its filters), user, users (Map id → user),
+// teams (array), onGone(message), onToggleContact(), isContactOpen() }.
 export function createThread(ctx) {
   let conversation = null;
   let members = null;

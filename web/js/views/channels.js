@@ -60,6 +60,13 @@ function snippet(channel) {
     copyButton(t('channels.copy'), () => channel.snippet, t('channels.copySnippet')));
 }
 
+// The address to paste into Meta's or Telegram's settings, with a copy button.
+function webhookUrl(channel, id) {
+  return h('div', { class: 'secret-row' },
+    h('code', { class: 'secret channel-url', id }, channel.webhook_url),
+    copyButton(t('channels.copy'), () => channel.webhook_url, t('channels.copyUrl')));
+}
+
 function origins(channel) {
   return h('p', { class: 'channel-meta' }, channel.allowed_origins
     ? t('channels.origins', { origins: channel.allowed_origins.join(', ') })
@@ -70,8 +77,12 @@ function health(channel) {
   const inbound = channel.last_inbound_at
     ? t('channels.lastInbound', { time: when(channel.last_inbound_at) })
     : t('channels.noInbound');
+  const { failed = 0, retrying = 0 } = channel.undelivered ?? {};
+  const count = failed + retrying;
   return h('div', { class: 'channel-health' },
     h('span', { class: 'channel-health-line' }, inbound),
+    count > 0 && h('span', { class: 'channel-health-line channel-error channel-undelivered' }, icon('alert'),
+      count === 1 ? t('channels.undelivered.one', { retrying }) : t('channels.undelivered.other', { count, retrying })),
     channel.last_error
       ? h('span', { class: 'channel-health-line channel-error' }, icon('alert'),
         t('channels.lastError', { error: channel.last_error, time: when(channel.last_error_at) }))
@@ -121,6 +132,7 @@ function channelRow(ctx, channel) {
           channel.mode === 'polling' ? t('channels.mode.polling') : t('channels.mode.webhook'))),
       health(channel),
       channel.kind === 'webchat' && [origins(channel), channel.active && snippet(channel)],
+      channel.active && channel.webhook_url && webhookUrl(channel),
       h('div', { class: 'hint-chips' }, hints(channel))),
     channel.active && h('button', { type: 'button', class: 'btn btn-ghost btn-small channel-remove',
       'aria-label': t('channels.remove.label', { name: channel.name }), onclick: () => removeChannel(ctx, channel) },
@@ -172,9 +184,7 @@ function connectedPanel(channel, verifyToken) {
   } else {
     steps.push(
       h('p', {}, channel.kind === 'telegram' ? t('channels.connected.telegramWebhook') : t('channels.connected.metaWebhook')),
-      h('div', { class: 'secret-row' },
-        h('code', { class: 'secret', id: 'channel-webhook-url' }, channel.webhook_url),
-        copyButton(t('channels.copy'), () => channel.webhook_url, t('channels.copyUrl'))));
+      webhookUrl(channel, 'channel-webhook-url'));
   }
   if (isMeta(channel.kind)) {
     const last4 = channel.credentials?.verify_token?.last4 ?? '';

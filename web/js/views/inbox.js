@@ -50,6 +50,8 @@ async function createInbox(key, params, user) {
 
   const filters = createFilters({ channels, onChange: (delay) => list.reload(delay) });
   const list = createList({ key, user, teams, users, base, filters, openId: () => thread?.id });
+  // The list's address, or one of its conversations', with the filters the address keeps.
+  const here = (id) => `${base}${id ? `/${id}` : ''}${filters.addressQuery()}`;
 
   const notifyButton = h('button', { type: 'button', class: 'btn-icon', 'aria-label': t('notify.enable'),
     title: t('notify.enable'), hidden: !canAskNotifications(), onclick: async () => {
@@ -133,8 +135,9 @@ async function createInbox(key, params, user) {
       id, base, user, users, teams,
       onGone: (message) => {
         notify(message);
-        navigate(base);
+        navigate(here());
       },
+      listUrl: () => here(),
       onToggleContact: () => toggleContact(),
       isContactOpen: () => isContactOpen,
     });
@@ -156,7 +159,7 @@ async function createInbox(key, params, user) {
 
   function step(by) {
     const next = list.neighbour(thread?.id, by);
-    if (next) navigate(`${base}/${next.id}`);
+    if (next) navigate(here(next.id));
   }
 
   const stopShortcuts = listenToShortcuts(element, {
@@ -167,7 +170,7 @@ async function createInbox(key, params, user) {
     t: () => thread?.focusAction('action-transfer'),
     a: () => thread?.focusAction('action-assign'),
     '/': () => filters.focusSearch(),
-    Escape: () => thread && navigate(base),
+    Escape: () => thread && navigate(here()),
   });
 
   const stopListening = listen((name, data) => {

@@ -1,6 +1,6 @@
 // The login page: e-mail and password, the server's refusal in words a person can act
 // on, and the language switch (the page is the first thing a new colleague sees).
-import { errorMessage } from '../api.js';
+import { errorMessage, get } from '../api.js';
 import { h } from '../dom.js';
 import { t } from '../i18n.js';
 import { logIn } from '../session.js';
@@ -32,12 +32,18 @@ export function loginView({ notice, onLoggedIn, onLanguage }) {
       password.focus();
     }
   });
+  // In demo mode, where the demo's passwords are: /api/v1/demo answers only then.
+  const demoHint = h('p', { class: 'notice', hidden: true }, t('login.demoHint'));
+  get('/demo').then(() => {
+    demoHint.hidden = false;
+  }, () => {});
   const content = h('main', { class: 'login', id: 'main' },
     h('div', { class: 'login-card' },
       h('div', { class: 'login-brand' }, logo(), h('span', {}, t('app.name'))),
       h('h1', { id: 'login-title', class: 'login-title', tabindex: '-1' }, t('login.title')),
       h('p', { class: 'muted' }, t('login.lead')),
       notice && h('p', { class: 'notice', role: 'status' }, notice),
+      demoHint,
       form),
     h('footer', {}, languageSwitch(onLanguage)));
   return { title: t('login.title'), content, focus: email };

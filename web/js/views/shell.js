@@ -67,8 +67,10 @@ export function createShell({ user, isAdmin, teams, onAvailability, onLogout, on
       navLink('/settings/routing', 'route', t('nav.settingsRouting')),
       navLink('/settings/canned-responses', 'chat', t('nav.settingsCanned')),
       navLink('/settings/contact-fields', 'layers', t('nav.settingsContactFields')),
+      navLink('/settings/business-hours', 'clock', t('nav.settingsHours')),
     ])),
-    h('div', { class: 'nav-footer' }, languageSwitch(onLanguage)));
+    h('div', { class: 'nav-footer' }, navList([navLink('/profile', 'user', t('profile.title'))]),
+      languageSwitch(onLanguage)));
 
   const toggle = h('button', { type: 'button', class: 'btn-icon nav-toggle', 'aria-controls': 'nav',
     'aria-expanded': 'false', 'aria-label': t('shell.menu') }, icon('menu'));
@@ -96,7 +98,7 @@ export function createShell({ user, isAdmin, teams, onAvailability, onLogout, on
     h('a', { class: 'brand', href: '/inbox/general' }, logo(), h('span', { class: 'brand-name' }, t('app.name'))),
     h('div', { class: 'topbar-end' },
       availability.el,
-      h('div', { class: 'me' },
+      h('a', { class: 'me', href: '/profile', title: t('profile.title') },
         h('span', { class: 'avatar', 'aria-hidden': 'true' }, initials(user.name)),
         h('span', { class: 'me-name' }, user.name)),
       h('button', { type: 'button', class: 'btn btn-ghost btn-small', onclick: onLogout },

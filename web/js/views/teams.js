@@ -130,11 +130,13 @@ const METHODS = {
 };
 
 // How the team's new conversations reach its members: the method, online members only,
-// and a cap of open conversations per member (0: none).
+// a cap of open conversations per member (0: none), and whether replying to an unassigned
+// one makes the member its assignee.
 function assignmentForm(ctx, team) {
   const method = h('select', { id: 'team-assignment', value: team.assignment ?? 'manual' },
     Object.entries(METHODS).map(([value, label]) => h('option', { value }, label())));
   const onlineOnly = h('input', { type: 'checkbox', id: 'team-online-only', checked: Boolean(team.online_only) });
+  const replyAssigns = h('input', { type: 'checkbox', id: 'team-reply-assigns', checked: team.reply_assigns !== false });
   const maxOpen = h('input', { type: 'number', id: 'team-max-open', min: 0, max: 1000, step: 1, required: true,
     inputmode: 'numeric', value: String(team.max_open ?? 0) });
   const submit = h('button', { type: 'submit', id: 'team-assignment-save', class: 'btn btn-secondary' },
@@ -145,6 +147,8 @@ function assignmentForm(ctx, team) {
     field(t('teams.assignment.maxOpen'), maxOpen, t('teams.assignment.maxOpenHint')),
     h('div', { class: 'check' }, onlineOnly,
       h('label', { for: 'team-online-only' }, t('teams.assignment.onlineOnly'))),
+    h('div', { class: 'check' }, replyAssigns,
+      h('label', { for: 'team-reply-assigns' }, t('teams.assignment.replyAssigns'))),
     h('div', {}, submit),
     error.el);
   form.addEventListener('submit', async (event) => {
@@ -153,6 +157,7 @@ function assignmentForm(ctx, team) {
     try {
       await whileBusy(submit, () => patch(`/teams/${team.id}`, {
         assignment: method.value, online_only: onlineOnly.checked, max_open: Number(maxOpen.value),
+        reply_assigns: replyAssigns.checked,
       }));
       notify(t('teams.assignment.saved', { team: team.name }));
       ctx.refresh({ focus: 'team-assignment-save' });

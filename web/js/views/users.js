@@ -11,7 +11,11 @@ import { notify } from '../ui/toast.js';
 import { pageHeader } from './page.js';
 import { AVAILABILITY } from './shell.js';
 
-const ROLES = { agent: () => t('role.agent'), admin: () => t('role.admin') };
+const ROLES = {
+  agent: () => t('role.agent'),
+  restricted: () => t('role.restricted'),
+  admin: () => t('role.admin'),
+};
 
 function roleSelect(id, value) {
   return h('select', { id, value }, Object.entries(ROLES).map(([role, label]) => h('option', { value: role }, label())));

@@ -1,0 +1,83 @@
+// Issue 18's screens in a real browser: the response-target marker (a conversation close to
+// its team's target shows "Reply soon" in the inbox list, Spanish too; one with no target
+// nothing) and the business hours in Settings (saved, and a bad interval refused with the
+// server's words and nothing changed).
+import { after, before, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { startServer } from './lib/server.js';
+import { adminClient } from './lib/client.js';
+import { startFakeProvider } from './lib/fake_provider.js';
+import { CHANNELS, customerWrites } from './lib/providers.js';
+import { until } from './lib/until.js';
+import { assertNoErrors, catalogue, launchBrowser, logIn, openPage, screenshot } from './lib/browser.js';
+
+let browser, fake, server, admin, soporte;
+before(async () => {
+  fake = await startFakeProvider();
+  [browser, server] = await Promise.all([launchBrowser(), startServer({ env: fake.env })]);
+  admin = await adminClient(server);
+  assert.equal((await admin.post('/api/v1/channels', CHANNELS.whatsapp)).status, 201);
+  soporte = (await admin.post('/api/v1/teams', { name: 'Soporte' })).json.team;
+  assert.equal((await admin.patch(`/api/v1/teams/${soporte.id}`, { first_response_minutes: 10 })).status, 200);
+});
+after(async () => {
+  await browser?.close();
+  await server?.stop();
+  await fake?.stop();
+});
+
+test('the inbox marks a conversation close to its response target, in both languages', async () => {
+  const due = await customerWrites(server, 'whatsapp', '34622000001', 'Hola', { name: 'Marta Plazo' });
+  assert.equal((await admin.post(`/api/v1/conversations/${due}/transfer`, { team_id: soporte.id })).status, 200);
+  // A customer's message once it is in the team starts the target.
+  await customerWrites(server, 'whatsapp', '34622000001', '¿Hay alguien?', { name: 'Marta Plazo' });
+  assert.equal((await admin.get(`/api/v1/conversations/${due}`)).json.conversation.due, 'soon');
+  await customerWrites(server, 'whatsapp', '34622000002', 'Hola', { name: 'Pedro General' });
+
+  for (const [locale, language] of [['en-GB', 'en'], ['es-ES', 'es']]) {
+    const page = await openPage(browser, server, { locale, path: `/inbox/team/${soporte.id}` });
+    await logIn(page);
+    const row = page.locator('.conv-item', { hasText: 'Marta Plazo' });
+    await row.locator('.due-soon', { hasText: catalogue(language)['inbox.due.soon'] }).waitFor();
+    await page.goto(`${server.url}/inbox/general`);
+    const general = page.locator('.conv-item', { hasText: 'Pedro General' });
+    await general.waitFor();
+    assert.equal(await general.locator('.due-soon, .due-overdue').count(), 0);
+    if (language === 'en') {
+      await page.goto(`${server.url}/inbox/team/${soporte.id}`);
+      await row.locator('.due-soon').waitFor();
+      await screenshot(page, 'inbox-due');
+    }
+    assertNoErrors(page);
+    await page.context().close();
+  }
+});
+
+test('Settings: the business hours are saved, and a bad interval is refused', async () => {
+  const page = await openPage(browser, server, { path: '/settings/business-hours' });
+  await logIn(page);
+  await page.locator('#hours-zone').fill('Europe/Madrid');
+  await page.locator('#hours-monday').fill('16:00-19:00, 09:00-14:00');
+  await page.locator('#hours-friday').fill('09:00-15:00');
+  await page.locator('#hours-holidays').fill('2026-12-25\n2026-12-24 09:00-13:00');
+  await page.locator('#hours-message-es').fill('Estamos cerrados. Abrimos {opens_at}.');
+  await page.locator('form.hours-form button[type=submit]').click();
+  await page.getByText(catalogue('en')['hours.saved']).first().waitFor();
+  const saved = (await admin.get('/api/v1/business-hours')).json.business_hours;
+  assert.deepEqual(saved, {
+    time_zone: 'Europe/Madrid', week: { monday: ['09:00-14:00', '16:00-19:00'], friday: ['09:00-15:00'] },
+    holidays: [{ date: '2026-12-25' }, { date: '2026-12-24', hours: ['09:00-13:00'] }],
+    out_of_hours_message: { es: 'Estamos cerrados. Abrimos {opens_at}.' },
+  });
+  // The form shows what was saved, sorted.
+  await until(async () => (await page.locator('#hours-monday').inputValue()) === '09:00-14:00, 16:00-19:00',
+    'the saved hours in the form');
+  await screenshot(page, 'settings-hours');
+
+  await page.locator('#hours-friday').fill('15:00-09:00');
+  await page.locator('form.hours-form button[type=submit]').click();
+  await page.locator('.form-error', { hasText: 'week.friday[0]: 15:00-09:00 ends before it starts' }).waitFor();
+  assert.deepEqual((await admin.get('/api/v1/business-hours')).json.business_hours, saved, 'nothing changed');
+  assertNoErrors(page);
+  await page.context().close();
+});

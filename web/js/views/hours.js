@@ -1,0 +1,81 @@
+// Settings → Business hours (admins): the account's weekly schedule, time zone, holidays and
+// out-of-hours message (teams without their own use these). A day's hours are typed as
+// "09:00-14:00, 16:00-19:00"; a holiday per line, "2026-12-25" or "2026-12-24 09:00-13:00".
+// The server checks everything and its message names the field.
+import { errorMessage, get, put } from '../api.js';
+import { h } from '../dom.js';
+import { t } from '../i18n.js';
+import { field, formError, whileBusy } from '../ui/forms.js';
+import { notify } from '../ui/toast.js';
+import { pageHeader } from './page.js';
+
+const DAYS = {
+  monday: () => t('hours.day.monday'),
+  tuesday: () => t('hours.day.tuesday'),
+  wednesday: () => t('hours.day.wednesday'),
+  thursday: () => t('hours.day.thursday'),
+  friday: () => t('hours.day.friday'),
+  saturday: () => t('hours.day.saturday'),
+  sunday: () => t('hours.day.sunday'),
+};
+const DAY_NAMES = Object.keys(DAYS);
+
+const list = (text) => text.split(',').map((s) => s.trim()).filter(Boolean);
+
+function holidayLines(holidays) {
+  return holidays.map((d) => [d.date, ...(d.hours ?? [])].join(' ')).join('\n');
+}
+
+function readHolidays(text) {
+  return text.split('\n').map((line) => line.trim()).filter(Boolean).map((line) => {
+    const [date, ...hours] = line.split(/[\s,]+/);
+    return hours.length > 0 ? { date, hours } : { date };
+  });
+}
+
+export async function hoursView(ctx) {
+  const answer = await get('/business-hours');
+  const doc = answer.business_hours ?? { time_zone: Intl.DateTimeFormat().resolvedOptions().timeZone,
+    week: {}, holidays: [], out_of_hours_message: {} };
+  const zone = h('input', { type: 'text', id: 'hours-zone', required: true, value: doc.time_zone,
+    autocomplete: 'off', spellcheck: 'false' });
+  const days = Object.fromEntries(DAY_NAMES.map((d) => [d, h('input', { type: 'text', id: `hours-${d}`,
+    value: (doc.week[d] ?? []).join(', '), placeholder: t('hours.dayClosed'), autocomplete: 'off' })]));
+  const holidays = h('textarea', { id: 'hours-holidays', rows: 4, spellcheck: 'false' });
+  holidays.value = holidayLines(doc.holidays ?? []);
+  const messages = Object.fromEntries(['es', 'en'].map((lang) => {
+    const area = h('textarea', { id: `hours-message-${lang}`, rows: 2, maxlength: 1024 });
+    area.value = doc.out_of_hours_message?.[lang] ?? '';
+    return [lang, area];
+  }));
+  const submit = h('button', { type: 'submit', class: 'btn btn-primary' }, t('hours.save'));
+  const status = h('p', { class: 'hint', id: 'hours-status' },
+    !answer.business_hours ? t('hours.none') : answer.open_now ? t('hours.openNow') : t('hours.closedNow'));
+  const error = formError();
+  const form = h('form', { class: 'card hours-form', 'aria-labelledby': 'hours-title' },
+    h('h2', { class: 'card-title', id: 'hours-title' }, t('hours.schedule')),
+    status,
+    field(t('hours.zone'), zone, t('hours.zoneHint')),
+    DAY_NAMES.map((d) => field(DAYS[d](), days[d])),
+    field(t('hours.holidays'), holidays, t('hours.holidaysHint')),
+    field(t('hours.messageEs'), messages.es, t('hours.messageHint', { opens_at: '{opens_at}' })),
+    field(t('hours.messageEn'), messages.en),
+    h('div', { class: 'invite-submit' }, submit),
+    error.el);
+  form.addEventListener('submit', async (event) => {
+    event.preventDefault();
+    error.clear();
+    const week = Object.fromEntries(DAY_NAMES.map((d) => [d, list(days[d].value)]).filter(([, v]) => v.length > 0));
+    const message = Object.fromEntries(['es', 'en'].map((l) => [l, messages[l].value.trim()]).filter(([, v]) => v));
+    try {
+      await whileBusy(submit, () => put('/business-hours', { time_zone: zone.value.trim(), week,
+        holidays: readHolidays(holidays.value), out_of_hours_message: message }));
+      notify(t('hours.saved'));
+      ctx.refresh({ focus: 'hours-zone' });
+    } catch (e) {
+      error.show(errorMessage(e));
+    }
+  });
+  const content = h('div', { class: 'page' }, pageHeader(t('hours.title'), t('hours.lead')), form);
+  return { title: t('hours.title'), content };
+}
