@@ -327,7 +327,11 @@ enum conversation_view {
 	VIEW_ALL = 4,     /* the whole account: admins only, checked by the caller */
 };
 
-/* What narrows the list; 0 and NULL narrow nothing. */
+/* The list's order: the newest activity first, or the soonest due time first (those without
+ * a response target last, oldest first). */
+enum conversation_sort { SORT_ACTIVITY = 0, SORT_DUE = 1 };
+
+/* What narrows the list, and its order; 0 and NULL narrow nothing. */
 struct conversation_filter {
 	enum conversation_view view;
 	int64_t team_id;   /* VIEW_TEAM */
@@ -339,9 +343,10 @@ struct conversation_filter {
 	const char *q; /* contact name, phone or message text contains it; CONVERSATION_QUERY_MIN
 	                * characters or more */
 	int64_t id;    /* one conversation (its detail) */
-	int64_t due_before;        /* only those whose target falls due before it; 0: any */
-	int64_t after_activity_at; /* the cursor; after_id 0: from the newest */
-	int64_t after_id;
+	int64_t due_before; /* only those whose target falls due before it; 0: any */
+	enum conversation_sort sort;
+	int64_t after_key; /* the cursor: the last item's key in the sort (conversation_sort_key) */
+	int64_t after_id;  /* and its id; 0: from the first */
 	int limit;
 };
 
@@ -368,6 +373,8 @@ int conversation_list(struct store_tx *tx, const struct actor *who,
                       const struct conversation_filter *f, struct conversation_item **out,
                       size_t *n, int64_t *total, struct error *e);
 void conversation_items_free(struct conversation_item *items, size_t n);
+/* c's key in the order sort: what a cursor after it carries beside its id. */
+int64_t conversation_sort_key(const struct conversation *c, enum conversation_sort sort);
 /* The navigation's counts as GET /conversations/counts answers them: the open conversations
  * of each view the actor has (general, mine, their teams — every team and all for admins)
  * and those not resolved with unread customer messages, each up to CONVERSATION_COUNT_MAX

@@ -155,12 +155,18 @@ static int reassign(struct store_tx *tx, int64_t id, int64_t now, struct error *
 	if (rc == 0 && assignee > 0 && user_get(tx, w.account_id, assignee, &u, e) == 0)
 		snprintf(after, sizeof(after), "%s", u.name);
 	char line[2 * USER_NAME_MAX + 96];
-	if (assignee > 0)
+	int minutes = w.team.reassign_after_minutes;
+	json_t *detail =
+	    json_pack("{s:s,s:s,s:i}", "code", assignee > 0 ? "reassigned" : "requeued", "from",
+	              before, "minutes", minutes);
+	if (assignee > 0) {
 		snprintf(line, sizeof(line), "%s did not answer in %d min: assigned to %s", before,
-		         w.team.reassign_after_minutes, after);
-	else
+		         minutes, after);
+		json_object_set_new(detail, "to", json_string(after));
+	} else {
 		snprintf(line, sizeof(line), "%s did not answer in %d min: back in the queue",
-		         before, w.team.reassign_after_minutes);
+		         before, minutes);
+	}
 	int64_t next = 0;
 	if (rc == 0 && assignee > 0)
 		rc = business_after(tx, &w, now, w.team.reassign_after_minutes, &next, e);
@@ -169,13 +175,10 @@ static int reassign(struct store_tx *tx, int64_t id, int64_t now, struct error *
 		    e, store_exec(tx, "UPDATE conversations SET reassign_at = $2 WHERE id = $1",
 		                  STORE_ARGS(SV_INT(id), next > 0 ? SV_INT(next) : SV_NULL)));
 	if (rc == 0)
-		rc = store_failed(
-		    e,
-		    store_exec(
-		        tx,
-		        "INSERT INTO conversation_events (account_id, conversation_id, kind,"
-		        " text, created_at) VALUES ($1, $2, 'reassignment', $3, $4)",
-		        STORE_ARGS(SV_INT(w.account_id), SV_INT(id), SV_TEXT(line), SV_INT(now))));
+		rc = store_failed(e, conversation_line_add(tx, w.account_id, id, "reassignment", 0,
+		                                           line, detail, now));
+	else
+		json_decref(detail);
 	if (rc == 0)
 		rc = store_failed(e, events_emit_conversation(tx, id, "reassignment", &was, now));
 	return rc;
