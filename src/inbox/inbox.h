@@ -40,6 +40,7 @@ struct team {
 	int first_response_minutes; /* business minutes to the first answer; 0: no target */
 	int next_response_minutes;  /* … to each later answer; 0: no target */
 	int reassign_after_minutes; /* an assignee silent this long loses it; 0: never */
+	bool does_reassign_offline; /* an assignee going offline loses their open ones */
 	int64_t member_count;
 	bool is_member; /* the actor belongs to it: set by team_list only */
 	int64_t created_at;
@@ -56,6 +57,7 @@ struct team_changes {
 	int is_online_only;
 	int max_open; /* 0 to 1000 */
 	int does_reply_assign;
+	int does_reassign_offline;
 	/* -1 leaves it, 0 removes it (null in the API), else 1 to TEAM_MINUTES_MAX */
 	int first_response_minutes, next_response_minutes, reassign_after_minutes;
 };
@@ -153,6 +155,9 @@ int targets_resolved(struct store_tx *tx, int64_t id, int64_t now, struct error 
 /* The scheduler's job: the earliest reassignment, and reassigning those due. */
 int targets_next_reassignment(struct store_tx *tx, int64_t *due, struct error *e);
 int targets_reassign_due(struct store_tx *tx, int64_t now, struct error *e);
+/* The user went offline: their open and pending conversations in teams that reassign when
+ * the assignee goes offline go to another member (or back to the queue). */
+int targets_assignee_offline(struct store_tx *tx, int64_t user_id, int64_t now, struct error *e);
 /* {"teams": [{id, name, met, missed}], "agents": […]} of the targets falling due in
  * [from, to); missed includes those still waiting past their due time at now. */
 int targets_metrics(struct store_tx *tx, int64_t account_id, int64_t from, int64_t to, int64_t now,

@@ -145,3 +145,30 @@ test("a restricted agent's inbox is only theirs: no general inbox, no team queue
   assertNoErrors(page);
   await page.context().close();
 });
+
+test("Settings: a team's response targets and reassignment, saved and cleared", async () => {
+  const page = await openPage(browser, server, { path: `/settings/teams/${soporte.id}` });
+  await logIn(page);
+  const en = catalogue('en');
+  await page.getByLabel(en['teams.targets.first']).fill('45');
+  await page.getByLabel(en['teams.targets.next']).fill('90');
+  await page.getByLabel(en['teams.targets.reassign']).fill('15');
+  await page.getByLabel(en['teams.targets.reassignOffline']).check();
+  await page.getByRole('button', { name: en['teams.assignment.save'] }).click();
+  const saved = async () => (await admin.get(`/api/v1/teams/${soporte.id}`)).json.team;
+  await until(async () => (await saved()).next_response_minutes === 90, 'the targets saved');
+  assert.deepEqual(await saved().then((x) => [x.first_response_minutes, x.reassign_after_minutes, x.reassign_when_offline]),
+    [45, 15, true]);
+  await page.reload();
+  await page.getByLabel(en['teams.targets.first']).clear();
+  assert.equal(await page.getByLabel(en['teams.targets.reassignOffline']).isChecked(), true);
+  await page.getByRole('button', { name: en['teams.assignment.save'] }).click();
+  await until(async () => (await saved()).first_response_minutes === null, 'an empty box is no target');
+  assert.equal((await saved()).next_response_minutes, 90);
+  await page.getByRole('link', { name: en['teams.targets.hours'] }).click();
+  await page.waitForURL(`**/settings/business-hours/team/${soporte.id}`);
+  assertNoErrors(page);
+  await page.context().close();
+  assert.equal((await admin.patch(`/api/v1/teams/${soporte.id}`, { first_response_minutes: 10, next_response_minutes: null,
+    reassign_after_minutes: null, reassign_when_offline: false })).status, 200);
+});
