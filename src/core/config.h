@@ -7,7 +7,9 @@
 
 #include <stdbool.h>
 
+#include "core/address.h"
 #include "core/err.h"
+#include "core/log.h"
 
 struct config {
 	char db[1024];         /* sqlite:PATH or postgres://… */
@@ -36,6 +38,11 @@ struct config {
 	char files_dir[1024];        /* where files live; empty: "files" beside the database */
 	int media_max_bytes;         /* lowers every kind's file limit; 0: the kinds' own */
 	int media_timeout_s;         /* how long one request of a file fetch may take */
+	struct address_ranges
+	    trusted_proxies;      /* whose X-Forwarded-For is believed; count 0: none */
+	enum log_level log_level; /* lines below it are dropped */
+	enum log_format log_format;
+	bool is_access_logged; /* every request at info; off: only the refused webhooks and 5xx */
 };
 
 /* One settable item: flag --NAME, environment CENTRALITA_ENV. */
