@@ -21,8 +21,9 @@ int auth_password_hash(const char *password, char out[AUTH_HASH_MAX], struct err
 {
 	size_t len = strlen(password);
 	if (len < USER_PASSWORD_MIN || len > USER_PASSWORD_MAX)
-		return error_set(e, ERR_INVALID, "'password' must be %d to %d bytes",
-		                 USER_PASSWORD_MIN, USER_PASSWORD_MAX);
+		return error_rule(e, ERR_INVALID, "password_length", "password", USER_PASSWORD_MIN,
+		                  "'password' must be %d to %d bytes", USER_PASSWORD_MIN,
+		                  USER_PASSWORD_MAX);
 	if (crypto_pwhash_str(out, password, len, crypto_pwhash_OPSLIMIT_INTERACTIVE,
 	                      crypto_pwhash_MEMLIMIT_INTERACTIVE) != 0)
 		return error_set(e, ERR_UNAVAILABLE, "not enough memory to hash the password");

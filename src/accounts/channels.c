@@ -233,7 +233,7 @@ static int check_input(const struct channel_input *in, enum channel_kind *kind, 
 		                 "'kind' must be \"whatsapp\", \"messenger\", \"instagram\", "
 		                 "\"telegram\" or \"webchat\"");
 	if (in->name == NULL)
-		return error_set(e, ERR_INVALID, "'name' is required");
+		return error_rule(e, ERR_INVALID, "required", "name", 0, "'name' is required");
 	int rc = text_check_name("name", in->name, CHANNEL_NAME_MAX, name, e);
 	if (rc < 0)
 		return rc;
@@ -245,8 +245,9 @@ static int check_input(const struct channel_input *in, enum channel_kind *kind, 
 	for (int i = 0; i < NFIELDS; i++) {
 		unsigned char use = field_use[*kind][i];
 		if (use == REQUIRED && values[i] == NULL)
-			return error_set(e, ERR_INVALID, "'%s' is required for %s channels",
-			                 field_names[i], in->kind);
+			return error_rule(e, ERR_INVALID, "required", field_names[i], 0,
+			                  "'%s' is required for %s channels", field_names[i],
+			                  in->kind);
 		if (use == NO && values[i] != NULL)
 			return error_set(e, ERR_INVALID, "'%s' does not apply to %s channels",
 			                 field_names[i], in->kind);
@@ -264,9 +265,9 @@ static int check_input(const struct channel_input *in, enum channel_kind *kind, 
 		return check_origins(in->allowed_origins, e);
 	if (*kind == CHANNEL_TELEGRAM) {
 		if (!is_bot_token(in->bot_token))
-			return error_set(e, ERR_INVALID,
-			                 "'bot_token' must be a token from BotFather, like "
-			                 "123456:ABC-DEF…");
+			return error_rule(e, ERR_INVALID, "bot_token_invalid", "bot_token", 0,
+			                  "'bot_token' must be a token from BotFather, like "
+			                  "123456:ABC-DEF…");
 		if (in->mode != NULL && strcmp(in->mode, "webhook") != 0 &&
 		    strcmp(in->mode, "polling") != 0)
 			return error_set(e, ERR_INVALID,
@@ -275,8 +276,8 @@ static int check_input(const struct channel_input *in, enum channel_kind *kind, 
 	}
 	int id_field = (int)*kind; /* phone_number_id, page_id, instagram_account_id */
 	if (!is_digits(values[id_field], 64))
-		return error_set(e, ERR_INVALID, "'%s' must be the provider's numeric id",
-		                 field_names[id_field]);
+		return error_rule(e, ERR_INVALID, "numeric_id", field_names[id_field], 0,
+		                  "'%s' must be the provider's numeric id", field_names[id_field]);
 	if (!is_token_text(in->access_token, CHANNEL_SECRET_MAX))
 		return error_set(e, ERR_INVALID, "'access_token' is not a valid token");
 	if (!is_token_text(in->app_secret, 256))
@@ -367,8 +368,8 @@ int channel_create(struct store_tx *tx, const struct seal *seal, int64_t account
 	free(sealed);
 	free(hint_text);
 	if (rc == ERR_CONFLICT)
-		return error_set(e, ERR_CONFLICT, "that %s account is already connected",
-		                 channel_kind_name(kind));
+		return error_rule(e, ERR_CONFLICT, "channel_connected", NULL, 0,
+		                  "that %s account is already connected", channel_kind_name(kind));
 	if (rc < 0)
 		return store_failed(e, rc);
 	return channel_get(tx, account_id, id, out, e);

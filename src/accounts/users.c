@@ -164,7 +164,8 @@ int user_create(struct store_tx *tx, int64_t account_id, const struct user_chang
 	                              SV_INT(in->is_active != 0), SV_INT(now)),
 	                   &id);
 	if (rc == ERR_CONFLICT)
-		return error_set(e, ERR_CONFLICT, "a user with that e-mail already exists");
+		return error_rule(e, ERR_CONFLICT, "email_taken", "email", 0,
+		                  "a user with that e-mail already exists");
 	if (rc < 0)
 		return store_failed(e, rc);
 	return user_get(tx, account_id, id, out, e);
@@ -203,8 +204,8 @@ int user_update(struct store_tx *tx, int64_t account_id, int64_t id, const struc
 	if (rc < 0)
 		return store_failed(e, rc);
 	if (removes)
-		return error_set(e, ERR_UNPROCESSABLE,
-		                 "the account must keep at least one active admin");
+		return error_rule(e, ERR_UNPROCESSABLE, "last_admin", NULL, 0,
+		                  "the account must keep at least one active admin");
 	rc = store_exec(
 	    tx,
 	    "UPDATE users SET email = coalesce($3, email), name = coalesce($4, name),"
@@ -217,7 +218,8 @@ int user_update(struct store_tx *tx, int64_t account_id, int64_t id, const struc
 	               SV_TEXT_NULL(in->availability), SV_TEXT_NULL(in->password_hash),
 	               in->is_active >= 0 ? SV_INT(in->is_active != 0) : SV_NULL, SV_INT(now)));
 	if (rc == ERR_CONFLICT)
-		return error_set(e, ERR_CONFLICT, "a user with that e-mail already exists");
+		return error_rule(e, ERR_CONFLICT, "email_taken", "email", 0,
+		                  "a user with that e-mail already exists");
 	if (rc >= 0 && (in->is_active == 0 || in->password_hash != NULL))
 		rc = store_exec(tx, "DELETE FROM sessions WHERE user_id = $1",
 		                STORE_ARGS(SV_INT(id)));

@@ -20,10 +20,10 @@ static int check_shortcut(const char *in, const char **out, struct error *e)
 	size_t len = strlen(s);
 	if (len < 1 || len > CANNED_SHORTCUT_MAX ||
 	    strspn(s, "abcdefghijklmnopqrstuvwxyz0123456789-_") != len)
-		return error_set(e, ERR_INVALID,
-		                 "'shortcut' is 1 to %d of a-z, 0-9, '-' and '_' (lowercase),"
-		                 " optionally after a '/'",
-		                 CANNED_SHORTCUT_MAX);
+		return error_rule(e, ERR_INVALID, "shortcut_invalid", "shortcut", 0,
+		                  "'shortcut' is 1 to %d of a-z, 0-9, '-' and '_' (lowercase),"
+		                  " optionally after a '/'",
+		                  CANNED_SHORTCUT_MAX);
 	*out = s;
 	return 0;
 }
@@ -41,7 +41,8 @@ static int check_text(const char *text, struct error *e)
 static int failed(struct error *e, int rc)
 {
 	if (rc == ERR_CONFLICT)
-		return error_set(e, ERR_CONFLICT, "that shortcut is in use");
+		return error_rule(e, ERR_CONFLICT, "shortcut_taken", "shortcut", 0,
+		                  "that shortcut is in use");
 	return store_failed(e, rc);
 }
 
@@ -98,7 +99,7 @@ int canned_create(struct store_tx *tx, int64_t account_id, const char *shortcut,
 	    "INSERT INTO canned_responses (account_id, shortcut, text,"
 	    " created_at, updated_at) VALUES ($1, $2, $3, $4, $4) RETURNING id",
 	    STORE_ARGS(SV_INT(account_id), SV_TEXT(s), SV_TEXT(text), SV_INT(now)), id);
-	return store_failed(e, rc);
+	return failed(e, rc);
 }
 
 int canned_update(struct store_tx *tx, int64_t account_id, int64_t id, const char *shortcut,

@@ -5,7 +5,7 @@
 // at the provider and, for Meta's kinds, which verify token goes with it (a copy button
 // copies the one just typed, without showing it). A web chat has no credentials: it shows
 // the code to paste in the company's site, and which sites may embed it.
-import { del, errorMessage, get, post } from '../api.js';
+import { del, errorMessage, fieldLabel, get, post } from '../api.js';
 import { h } from '../dom.js';
 import { language, t } from '../i18n.js';
 import { confirmDialog } from '../ui/dialog.js';
@@ -91,17 +91,7 @@ function health(channel) {
 
 function hints(channel) {
   return Object.entries(channel.credentials ?? {}).filter(([, c]) => c.set && c.last4).map(([name, c]) =>
-    h('span', { class: 'hint-chip' }, t('channels.hint', { name: credentialName(name), last4: c.last4 })));
-}
-
-function credentialName(name) {
-  switch (name) {
-    case 'access_token': return t('channels.field.accessToken');
-    case 'app_secret': return t('channels.field.appSecret');
-    case 'verify_token': return t('channels.field.verifyToken');
-    case 'bot_token': return t('channels.field.botToken');
-    default: return name;
-  }
+    h('span', { class: 'hint-chip' }, t('channels.hint', { name: fieldLabel(name), last4: c.last4 })));
 }
 
 async function removeChannel(ctx, channel) {
