@@ -103,6 +103,12 @@ int user_list(struct store_tx *tx, int64_t account_id, struct user **out, size_t
 int user_count(struct store_tx *tx, int64_t *n, struct error *e);
 /* The number of active admins of the account. */
 int user_count_admins(struct store_tx *tx, int64_t account_id, int64_t *n, struct error *e);
+/* Presence: the users with an event stream open on this server were there at now. Setting
+ * someone online (user_update) forgets when they were last there, so only a stream opened
+ * since counts. */
+int user_presence_seen(struct store_tx *tx, const int64_t *ids, size_t n, int64_t now);
+/* Sets away every online user whose streams were last seen before `before`; how many. */
+int user_presence_expire(struct store_tx *tx, int64_t before, int64_t now);
 /* The user as the API answers it (never the password hash). */
 json_t *user_json(const struct user *u);
 /* The columns users_query expects, from `users u`. */
@@ -214,6 +220,7 @@ struct channel_input {
 	const char *mode;              /* Telegram: "webhook" (default) or "polling" */
 	const json_t *allowed_origins; /* web chat: an array of origins, or NULL for any */
 	const char *waba_id;           /* WhatsApp, optional: its Business Account (templates) */
+	bool ask_contact; /* web chat: the widget asks the visitor's name and e-mail first */
 };
 
 struct channel {
@@ -227,7 +234,8 @@ struct channel {
 	char hints[CHANNEL_HINTS_MAX]; /* JSON object: credential name -> last 4 characters */
 	char allowed_origins[CHANNEL_ORIGINS_MAX]; /* web chat: JSON array; "" for any */
 	char waba_id[65];                          /* WhatsApp Business Account; "" for none */
-	int64_t last_inbound_at;                   /* 0 when never */
+	bool ask_contact;        /* web chat: the widget asks the visitor's name and e-mail first */
+	int64_t last_inbound_at; /* 0 when never */
 	char last_error[256];
 	int64_t last_error_at;
 	int64_t created_at;
@@ -272,6 +280,10 @@ void channel_secrets_clear(struct channel_secrets *s);
  * after the change. */
 int channel_set_waba(struct store_tx *tx, int64_t account_id, int64_t id, const char *waba_id,
                      int64_t now, struct channel *out, struct error *e);
+/* Whether a web chat's widget asks the visitor's name and e-mail before the chat;
+ * ERR_UNPROCESSABLE for other kinds. *out is the channel after the change. */
+int channel_set_ask_contact(struct store_tx *tx, int64_t account_id, int64_t id, bool ask,
+                            int64_t now, struct channel *out, struct error *e);
 /* Records a provider error (or clears it with NULL) for the channel's health. */
 int channel_note_error(struct store_tx *tx, int64_t id, const char *error, int64_t now);
 /* The channel as the API answers it: credentials as hints only, and the webhook URL or the

@@ -16,7 +16,7 @@
 #define CHANNEL_COLUMNS                                                             \
 	"id, account_id, kind, name, external_id, telegram_mode, is_active, hints," \
 	" last_inbound_at, last_error, last_error_at, created_at, updated_at,"      \
-	" allowed_origins, waba_id"
+	" allowed_origins, waba_id, ask_contact"
 
 static void read_channel(struct store_rows *r, void *item)
 {
@@ -37,6 +37,7 @@ static void read_channel(struct store_rows *r, void *item)
 	c->updated_at = store_int(r, 12);
 	snprintf(c->allowed_origins, sizeof(c->allowed_origins), "%s", store_text(r, 13));
 	snprintf(c->waba_id, sizeof(c->waba_id), "%s", store_text(r, 14));
+	c->ask_contact = store_int(r, 15) != 0;
 }
 
 static int query_channels(struct store_tx *tx, const char *sql, const struct store_value *args,
@@ -261,6 +262,9 @@ static int check_input(const struct channel_input *in, enum channel_kind *kind, 
 	if (*kind != CHANNEL_WEBCHAT && in->allowed_origins != NULL)
 		return error_set(e, ERR_INVALID, "'allowed_origins' does not apply to %s channels",
 		                 in->kind);
+	if (*kind != CHANNEL_WEBCHAT && in->ask_contact)
+		return error_set(e, ERR_INVALID, "'ask_contact' does not apply to %s channels",
+		                 in->kind);
 	if (*kind == CHANNEL_WEBCHAT)
 		return check_origins(in->allowed_origins, e);
 	if (*kind == CHANNEL_TELEGRAM) {
@@ -355,14 +359,16 @@ int channel_create(struct store_tx *tx, const struct seal *seal, int64_t account
 	rc = store_get_int(tx,
 	                   "INSERT INTO channels (account_id, kind, name, external_id, credentials,"
 	                   " hints, verify_token_hash, telegram_mode, allowed_origins, waba_id,"
-	                   " templates_due_at, created_at, updated_at) VALUES ($1, $2, $3, $4, $5,"
-	                   " $6, $7, $8, $9, $10, CASE WHEN $10 IS NULL THEN NULL ELSE $11 END,"
-	                   " $11, $11) RETURNING id",
+	                   " templates_due_at, created_at, updated_at, ask_contact) VALUES ($1, $2,"
+	                   " $3, $4, $5, $6, $7, $8, $9, $10,"
+	                   " CASE WHEN $10 IS NULL THEN NULL ELSE $11 END, $11, $11, $12)"
+	                   " RETURNING id",
 	                   STORE_ARGS(SV_INT(account_id), SV_TEXT(in->kind), SV_TEXT(name),
 	                              SV_TEXT(external), SV_TEXT(sealed), SV_TEXT(hint_text),
 	                              SV_TEXT_NULL(verify_hash[0] ? verify_hash : NULL),
 	                              SV_TEXT_NULL(mode), SV_TEXT_NULL(origins),
-	                              SV_TEXT_NULL(in->waba_id), SV_INT(now)),
+	                              SV_TEXT_NULL(in->waba_id), SV_INT(now),
+	                              SV_INT(in->ask_contact)),
 	                   &id);
 	free(origins);
 	free(sealed);
@@ -394,6 +400,22 @@ int channel_set_waba(struct store_tx *tx, int64_t account_id, int64_t id, const 
 	                STORE_ARGS(SV_INT(id), SV_TEXT_NULL(waba_id), SV_INT(now)));
 	if (rc >= 0)
 		rc = template_forget(tx, id);
+	if (rc < 0)
+		return store_failed(e, rc);
+	return channel_get(tx, account_id, id, out, e);
+}
+
+int channel_set_ask_contact(struct store_tx *tx, int64_t account_id, int64_t id, bool ask,
+                            int64_t now, struct channel *out, struct error *e)
+{
+	int rc = channel_get(tx, account_id, id, out, e);
+	if (rc < 0)
+		return rc;
+	if (out->kind != CHANNEL_WEBCHAT || !out->is_active)
+		return error_set(e, ERR_UNPROCESSABLE,
+		                 "'ask_contact' applies to active web chat channels only");
+	rc = store_exec(tx, "UPDATE channels SET ask_contact = $2, updated_at = $3 WHERE id = $1",
+	                STORE_ARGS(SV_INT(id), SV_INT(ask), SV_INT(now)));
 	if (rc < 0)
 		return store_failed(e, rc);
 	return channel_get(tx, account_id, id, out, e);
@@ -588,6 +610,7 @@ json_t *channel_json(const struct channel *c, const char *public_url)
 		json_object_set_new(out, "allowed_origins",
 		                    c->allowed_origins[0] ? json_loads(c->allowed_origins, 0, NULL)
 		                                          : json_null());
+		json_object_set_new(out, "ask_contact", json_boolean(c->ask_contact));
 	}
 	return out;
 }

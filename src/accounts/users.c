@@ -210,6 +210,7 @@ int user_update(struct store_tx *tx, int64_t account_id, int64_t id, const struc
 	    tx,
 	    "UPDATE users SET email = coalesce($3, email), name = coalesce($4, name),"
 	    " role = coalesce($5, role), availability = coalesce($6, availability),"
+	    " present_at = CASE WHEN $6 = 'online' THEN NULL ELSE present_at END,"
 	    " password_hash = coalesce($7, password_hash),"
 	    " is_active = coalesce($8, is_active), updated_at = $9"
 	    " WHERE account_id = $1 AND id = $2",
@@ -240,4 +241,21 @@ json_t *user_json(const struct user *u)
 	                 u->email, "name", u->name, "role", role_name(u->role), "availability",
 	                 availability_name(u->availability), "active", u->is_active, "created_at",
 	                 (json_int_t)u->created_at, "updated_at", (json_int_t)u->updated_at);
+}
+
+int user_presence_seen(struct store_tx *tx, const int64_t *ids, size_t n, int64_t now)
+{
+	int rc = 0;
+	for (size_t i = 0; i < n && rc >= 0; i++)
+		rc = store_exec(tx, "UPDATE users SET present_at = $2 WHERE id = $1",
+		                STORE_ARGS(SV_INT(ids[i]), SV_INT(now)));
+	return rc < 0 ? rc : 0;
+}
+
+int user_presence_expire(struct store_tx *tx, int64_t before, int64_t now)
+{
+	return store_exec(tx,
+	                  "UPDATE users SET availability = 'away', updated_at = $2"
+	                  " WHERE availability = 'online' AND present_at < $1",
+	                  STORE_ARGS(SV_INT(before), SV_INT(now)));
 }

@@ -35,6 +35,9 @@ const struct config_item config_items[] = {
 	  "serve the web UI from this folder instead of the built-in copy (for development)" },
 	{ "sse-heartbeat", "CENTRALITA_SSE_HEARTBEAT_MS",
 	  "milliseconds between keep-alive comments on idle event streams, 100-60000 (15000)" },
+	{ "presence-grace", "CENTRALITA_PRESENCE_GRACE_MS",
+	  "milliseconds after an online user's last event stream (their last inbox tab) closed"
+	  " that they go away, 1000-86400000, or 0 for never (120000)" },
 	{ "streams-per-user", "CENTRALITA_STREAMS_PER_USER",
 	  "event streams one login or web chat visitor may have open, 1-100000 (20)" },
 	{ "streams-per-address", "CENTRALITA_STREAMS_PER_ADDRESS",
@@ -79,6 +82,7 @@ void config_defaults(struct config *c)
 	c->send_timeout_s = 30;
 	c->busy_timeout_ms = 5000;
 	c->sse_heartbeat_ms = 15000;
+	c->presence_grace_ms = 120000;
 	c->streams_per_user = 20;
 	c->streams_per_address = 500;
 	c->connections_per_address = 1000;
@@ -196,6 +200,13 @@ static int set_item(struct config *c, int item, const char *value, const char **
 	if (strcmp(flag, "sse-heartbeat") == 0) {
 		*expected = "milliseconds, from 100 to 60000";
 		return parse_int(value, 100, 60000, &c->sse_heartbeat_ms);
+	}
+	if (strcmp(flag, "presence-grace") == 0) {
+		*expected = "milliseconds, 0 or from 1000 to 86400000";
+		return parse_int(value, 0, 86400000, &c->presence_grace_ms) < 0 ||
+		               (c->presence_grace_ms > 0 && c->presence_grace_ms < 1000)
+		           ? -1
+		           : 0;
 	}
 	if (strcmp(flag, "streams-per-user") == 0) {
 		*expected = "a whole number from 1 to 100000";

@@ -25,6 +25,8 @@ struct config {
 	int busy_timeout_ms;        /* how long a write waits for another's lock on the database */
 	char web_dir[1024];         /* serve the web UI from here; empty: the copy built in */
 	int sse_heartbeat_ms;       /* the event stream's keep-alive comment interval */
+	int presence_grace_ms;   /* an online user goes away this long after their last stream; 0:
+	                            never */
 	int streams_per_user;    /* event streams one login (or web chat visitor) may hold open */
 	int streams_per_address; /* event streams one client address may hold open */
 	int connections_per_address; /* HTTP connections one client address may hold open */

@@ -489,3 +489,54 @@ test('{contact_name} of a visitor who gave no name leaves no gap: "¡Hola!", and
     assert.equal((await admin.put('/api/v1/routing', MENU)).status, 200);
   }
 });
+
+test('a web chat may ask for the name and e-mail first: checked, kept, and the contact has them', async () => {
+  const asking = await createWebchat(admin, { name: 'Web with form', ask_contact: true });
+  assert.equal(asking.ask_contact, true);
+  assert.equal(web.ask_contact, false);
+  // Only a web chat asks; the setting changes with PATCH, one field at a time.
+  const wa = await admin.post('/api/v1/channels', { kind: 'telegram', name: 'Bot', bot_token: '123456:ABC-DEF1234ghIkl', ask_contact: true });
+  assertError(wa, 400, 'invalid_request');
+  const toggled = await admin.patch(`/api/v1/channels/${web.id}`, { ask_contact: true });
+  assert.equal(toggled.status, 200, toggled.text);
+  assert.equal(toggled.json.channel.ask_contact, true);
+  assert.equal((await admin.patch(`/api/v1/channels/${web.id}`, { ask_contact: false })).json.channel.ask_contact, false);
+  assertError(await admin.patch(`/api/v1/channels/${web.id}`, { ask_contact: 'yes' }), 400, 'invalid_request');
+  assertError(await admin.patch(`/api/v1/channels/${web.id}`, { ask_contact: true, waba_id: null }), 400, 'invalid_request');
+  assertError(await admin.patch(`/api/v1/channels/${web.id}`, {}), 400, 'invalid_request');
+
+  // A new visitor of the asking channel is asked; of the other one, not.
+  assert.equal((await new Visitor(s.url, web.widget_key).start()).json.ask_contact, false);
+  const v = new Visitor(s.url, asking.widget_key);
+  assert.equal((await v.start()).json.ask_contact, true);
+
+  // Bad details: a clear error naming the field and its rule, and nothing changed.
+  const before = dump(s);
+  for (const [body, field, rule] of [
+    [{ name: 'Lucía Gómez', email: 'lucia@' }, 'email', 'email_invalid'],
+    [{ name: 'Lucía Gómez', email: 'lucia gomez@example.com' }, 'email', 'email_invalid'],
+    [{ name: '   ', email: 'lucia@example.com' }, 'name', 'required'],
+    [{ name: 'Lucía\nGómez', email: 'lucia@example.com' }, 'name', 'bad_characters'],
+    [{ email: 'lucia@example.com' }, 'name', 'required'],
+    [{ name: 'Lucía', email: 'lucia@example.com', phone: '600' }, 'phone', 'unknown_field'],
+  ]) {
+    const r = await v.request('POST', '/api/v1/webchat/contact', body);
+    assertError(r, 400, 'invalid_request');
+    assert.deepEqual([r.json.error.field, r.json.error.rule], [field, rule], r.text);
+  }
+  const stranger = new Visitor(s.url, asking.widget_key);
+  assertError(await stranger.request('POST', '/api/v1/webchat/contact', { name: 'X', email: 'x@example.com' }), 401, 'unauthenticated');
+  assert.equal(dump(s), before);
+
+  // Good details: kept (the e-mail folded), not asked again, and the contact made by the
+  // first message has them.
+  const r = await v.request('POST', '/api/v1/webchat/contact', { name: ' Lucía Gómez ', email: 'Lucia@Example.com' });
+  assert.equal(r.status, 200, r.text);
+  assert.deepEqual(r.json, { name: 'Lucía Gómez', email: 'lucia@example.com' });
+  assert.equal((await v.start()).json.ask_contact, false);
+  assert.equal((await v.send('Hola, quiero saber de un pedido')).status, 201);
+  const conversation = (await admin.get('/api/v1/conversations?view=all&q=pedido')).json.conversations
+    .find((c) => c.channel.id === asking.id);
+  const contact = (await admin.get(`/api/v1/contacts/${conversation.contact.id}`)).json.contact;
+  assert.deepEqual([contact.name, contact.email], ['Lucía Gómez', 'lucia@example.com']);
+});
