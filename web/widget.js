@@ -36,7 +36,11 @@
       badEmail: 'Type a valid e-mail address, like name@example.com.',
     },
   };
-  const text = TEXTS[(navigator.language || 'en').toLowerCase().startsWith('es') ? 'es' : 'en'];
+  // The page's language when it says one we speak, else the first of the browser's we do.
+  const languages = [document.documentElement.lang, ...(navigator.languages ?? [navigator.language])];
+  const language = languages.map((tag) => String(tag ?? '').toLowerCase().split('-')[0])
+    .find((primary) => primary in TEXTS) ?? 'en';
+  const text = TEXTS[language];
 
   const CSS = `
     :host { all: initial; }
@@ -166,7 +170,7 @@
     return session;
   }
 
-  const clock = new Intl.DateTimeFormat(navigator.language || 'en', { hour: '2-digit', minute: '2-digit' });
+  const clock = new Intl.DateTimeFormat(language, { hour: '2-digit', minute: '2-digit' });
 
   // A message: who wrote it (an answer: the agent's name, or the assistant for routing's
   // menu), its text with its line breaks, and when.

@@ -146,6 +146,8 @@ int auth_login(struct store *st, const struct auth_source *src, const char *emai
  * hour old count as none, and are deleted (in batches, a pass at most every 10 minutes). */
 int auth_throttle_next_prune(struct store_tx *tx, int64_t *due, struct error *e);
 int auth_throttle_prune(struct store_tx *tx, int64_t now, struct error *e);
+/* Whether password is the one hash (argon2id, auth_password_hash's) was made from. */
+bool auth_password_matches(const char *hash, const char *password);
 /* Checks a user's current password (before changing it); ERR_UNPROCESSABLE when wrong. */
 int auth_password_verify(struct store *st, int64_t user_id, const char *password, struct error *e);
 int auth_session_create(struct store_tx *tx, const struct actor *who, int64_t now,

@@ -248,6 +248,11 @@ int auth_throttle_prune(struct store_tx *tx, int64_t now, struct error *e)
 	return store_failed(e, rc);
 }
 
+bool auth_password_matches(const char *hash, const char *password)
+{
+	return crypto_pwhash_str_verify(hash, password, strlen(password)) == 0;
+}
+
 int auth_password_verify(struct store *st, int64_t user_id, const char *password, struct error *e)
 {
 	struct store_tx *tx = store_begin(st, STORE_READ);
@@ -265,7 +270,7 @@ int auth_password_verify(struct store *st, int64_t user_id, const char *password
 	store_rollback(tx);
 	if (rc < 0)
 		return store_failed(e, rc);
-	if (rc == 0 || crypto_pwhash_str_verify(hash, password, strlen(password)) != 0)
+	if (rc == 0 || !auth_password_matches(hash, password))
 		return error_set(e, ERR_UNPROCESSABLE, "the current password is wrong");
 	return 0;
 }

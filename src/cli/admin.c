@@ -11,6 +11,7 @@
 #include "core/clock.h"
 #include "core/json.h"
 #include "core/token.h"
+#include "demo.h"
 #include "http/http.h"
 #include "inbox/inbox.h"
 
@@ -317,6 +318,12 @@ static int routing_explain_cmd(struct store_tx *tx, const struct command *cmd, c
 	return rc;
 }
 
+static int demo_logins_cmd(struct store_tx *tx, const struct command *cmd, char **pos,
+                           const struct config *c, struct error *e)
+{
+	return demo_logins_print(tx, stdout, e);
+}
+
 #define TX_COMMAND(fn_name, tx_fn)                                           \
 	int fn_name(const struct command *cmd, struct config *c, char **pos) \
 	{                                                                    \
@@ -338,3 +345,4 @@ TX_COMMAND(cli_routing_import, routing_import_cmd)
 TX_COMMAND(cli_routing_explain, routing_explain_cmd)
 TX_COMMAND(cli_channel_list, channel_print_list)
 TX_COMMAND(cli_channel_remove, channel_remove_cmd)
+TX_COMMAND(cli_demo_logins, demo_logins_cmd)

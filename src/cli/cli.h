@@ -93,6 +93,7 @@ int cli_channel_remove(const struct command *cmd, struct config *c, char **pos);
 int cli_routing_export(const struct command *cmd, struct config *c, char **pos);
 int cli_routing_import(const struct command *cmd, struct config *c, char **pos);
 int cli_routing_explain(const struct command *cmd, struct config *c, char **pos);
+int cli_demo_logins(const struct command *cmd, struct config *c, char **pos);
 
 /* simulate.c */
 

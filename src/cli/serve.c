@@ -153,7 +153,7 @@ static int seed_demo(struct store *st, const struct seal *seal, const struct con
 	FILE *out = open_memstream(told, &len);
 	if (out == NULL)
 		return cli_fail("cannot create the demo account: out of memory");
-	int rc = demo_seed(st, seal, CLI_ACCOUNT_ID, c->public_url, out, &e);
+	int rc = demo_seed(st, seal, CLI_ACCOUNT_ID, c, out, &e);
 	fclose(out);
 	if (rc < 0)
 		return cli_fail("cannot create the demo account: %s", e.message);

@@ -50,6 +50,8 @@ const struct config_item config_items[] = {
 	  "milliseconds the requests in flight may take to finish after SIGTERM, 0-600000 (10000)" },
 	{ "demo", "CENTRALITA_DEMO",
 	  "1: on a new database, create a demo account (printed at start) and serve /demo (0)" },
+	{ "demo-language", "CENTRALITA_DEMO_LANGUAGE",
+	  "es or en: the language of the demo account's teams and routing messages (es)" },
 	{ "webhooks-allow-private", "CENTRALITA_WEBHOOKS_ALLOW_PRIVATE",
 	  "1: webhooks may go to loopback, private and link-local addresses (receivers on this"
 	  " network) (0)" },
@@ -83,6 +85,7 @@ void config_defaults(struct config *c)
 	c->busy_timeout_ms = 5000;
 	c->sse_heartbeat_ms = 15000;
 	c->presence_grace_ms = 120000;
+	snprintf(c->demo_language, sizeof(c->demo_language), "es");
 	c->streams_per_user = 20;
 	c->streams_per_address = 500;
 	c->connections_per_address = 1000;
@@ -234,6 +237,12 @@ static int set_item(struct config *c, int item, const char *value, const char **
 			return -1;
 		*(flag[0] == 'd' ? &c->is_demo : &c->webhooks_allow_private) = value[0] == '1';
 		return 0;
+	}
+	if (strcmp(flag, "demo-language") == 0) {
+		*expected = "es or en";
+		if (strcmp(value, "es") != 0 && strcmp(value, "en") != 0)
+			return -1;
+		return copy_value(c->demo_language, sizeof(c->demo_language), value);
 	}
 	if (strcmp(flag, "webhooks-timeout") == 0) {
 		*expected = "milliseconds, from 100 to 30000";

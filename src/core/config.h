@@ -33,6 +33,7 @@ struct config {
 	int header_timeout_ms;       /* how long a request's headers may take to arrive */
 	int drain_timeout_ms;        /* how long requests in flight may take after SIGTERM */
 	bool is_demo;                /* seed a demo account on a new database, serve /demo */
+	char demo_language[3];       /* the demo account's language: "es" or "en" */
 	bool webhooks_allow_private; /* webhooks may go to loopback and private addresses */
 	int webhooks_timeout_ms;     /* how long one webhook delivery may take */
 	char files_dir[1024];        /* where files live; empty: "files" beside the database */

@@ -268,3 +268,25 @@ test('a web chat that asks for the name and e-mail: the admin ticks it, the widg
     await server.stop();
   }
 });
+
+test('the demo shop and its widget speak the language the inbox was set to in this browser', async () => {
+  const page = await openPage(browser, demo, { path: '/login', locale: 'es-ES' });
+  const w = widget(page);
+  // A Spanish browser: the shop and the widget in Spanish, like the login page.
+  await page.getByText(es['login.demoHint']).waitFor();
+  await page.goto(`${demo.url}/demo`);
+  await page.getByRole('heading', { level: 1, name: 'Bienvenido a nuestra tienda' }).waitFor();
+  await w.launcher.waitFor();
+  assert.equal(await w.launcher.getAttribute('aria-label'), 'Abrir el chat');
+  // English chosen in the inbox: the shop and the widget follow.
+  await page.goto(`${demo.url}/login`);
+  await page.getByLabel(es['language.label']).selectOption('en');
+  await page.getByText(en['login.demoHint']).waitFor();
+  await page.goto(`${demo.url}/demo`);
+  await page.getByRole('heading', { level: 1, name: 'Welcome to our shop' }).waitFor();
+  await w.launcher.waitFor();
+  assert.equal(await w.launcher.getAttribute('aria-label'), 'Open the chat');
+  assert.equal(await page.evaluate(() => document.documentElement.lang), 'en');
+  assertNoErrors(page);
+  await page.context().close();
+});

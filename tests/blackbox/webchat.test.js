@@ -4,7 +4,7 @@
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
-import { readFileSync, readdirSync } from 'node:fs';
+import { readFileSync, readdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { startServer, dump, sql, cli, tempDir } from './lib/server.js';
@@ -539,4 +539,59 @@ test('a web chat may ask for the name and e-mail first: checked, kept, and the c
     .find((c) => c.channel.id === asking.id);
   const contact = (await admin.get(`/api/v1/contacts/${conversation.contact.id}`)).json.contact;
   assert.deepEqual([contact.name, contact.email], ['Lucía Gómez', 'lucia@example.com']);
+});
+
+test('demo in English: English teams and routing messages; `demo logins` prints the logins again, never another password', async () => {
+  const d = await startServer({ env: { CENTRALITA_DEMO: '1', CENTRALITA_DEMO_LANGUAGE: 'en' } });
+  try {
+    const printed = [...d.stdout.matchAll(/^ {2}(\w+)\s+(\S+@demo\.local)\s+password: (\S+)$/gm)].map((m) => m.slice(1));
+    assert.equal(printed.length, 3, d.stdout);
+    const passwords = Object.fromEntries(printed.map(([, email, password]) => [email, password]));
+    const demoAdmin = new Client(d.url);
+    await demoAdmin.login('admin@demo.local', passwords['admin@demo.local']);
+    const teamList = (await demoAdmin.get('/api/v1/teams')).json.teams;
+    assert.deepEqual(teamList.map((t) => t.name).sort(), ['Accounting', 'Marketing', 'Sales', 'Support']);
+    const routing = (await demoAdmin.get('/api/v1/routing')).json;
+    assert.equal(routing.welcome_message, 'Hello! Which team would you like to talk to? 1. Support 2. Sales 3. Marketing 4. Accounting');
+    const { widget_key: key } = (await new Client(d.url).get('/api/v1/demo')).json;
+    const visitor = new Visitor(d.url, key);
+    await visitor.start();
+    assert.equal((await visitor.send('Hi there')).status, 201);
+    await visitor.waitForReply(/Which team/);
+    assert.equal((await visitor.send('I want to buy a speaker')).status, 201);
+    await visitor.waitForReply(/The Sales team will write to you/);
+
+    // The same logins, again, from the command line.
+    const again = cli(d.dir, ['demo', 'logins']);
+    assert.equal(again.status, 0, again.stderr);
+    assert.deepEqual([...again.stdout.matchAll(/^ {2}(\w+)\s+(\S+@demo\.local)\s+password: (\S+)$/gm)].map((m) => m.slice(1)), printed);
+    // A password changed since is the person's own: not shown, nor the new one; a user made
+    // later is nobody's demo login.
+    writeFileSync(join(d.dir, 'ana.txt'), 'anas-own-password-1\n');
+    writeFileSync(join(d.dir, 'eva.txt'), 'evas-own-password-1\n');
+    const changed = cli(d.dir, ['user', 'passwd', 'ana@demo.local', '--password-file', join(d.dir, 'ana.txt')]);
+    assert.equal(changed.status, 0, changed.stderr);
+    const added = cli(d.dir, ['user', 'add', 'eva@example.com', '--password-file', join(d.dir, 'eva.txt')]);
+    assert.equal(added.status, 0, added.stderr);
+    const after = cli(d.dir, ['demo', 'logins']);
+    assert.equal(after.status, 0, after.stderr);
+    assert.match(after.stdout, /ana@demo\.local\s+\(password changed since\)/);
+    assert.doesNotMatch(after.stdout, new RegExp(`${passwords['ana@demo.local']}|anas-own|evas-own|eva@example`));
+    assert.match(after.stdout, new RegExp(`bruno@demo\\.local\\s+password: ${passwords['bruno@demo.local']}`));
+  } finally {
+    await d.stop();
+  }
+  // A database without the demo has no logins to print.
+  const plain = await startServer();
+  try {
+    const none = cli(plain.dir, ['demo', 'logins']);
+    assert.notEqual(none.status, 0);
+    assert.match(none.stderr, /no demo account/);
+    assert.equal(none.stdout, '');
+  } finally {
+    await plain.stop();
+  }
+  const bad = cli(tempDir(), ['serve', '--demo', '1', '--demo-language', 'fr']);
+  assert.equal(bad.status, 2);
+  assert.match(bad.stderr, /demo-language/);
 });
