@@ -57,7 +57,10 @@ static struct cli_flag simulate_flags[] = {
 	{ "text", "what the customer writes", NULL, CLI_VALUE },
 	{ "payload", "post this file as the webhook body instead of building one", NULL,
 	  CLI_VALUE },
-	{ "url", "the server to post to (the public URL)", NULL, CLI_VALUE },
+	{ "url",
+	  "the server to post to (the public URL: --public-url, else the one the server"
+	  " started with)",
+	  NULL, CLI_VALUE },
 	{ NULL, NULL, NULL, CLI_VALUE },
 };
 

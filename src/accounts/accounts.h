@@ -77,6 +77,10 @@ int account_get(struct store_tx *tx, int64_t id, struct account *out, struct err
 int account_update(struct store_tx *tx, int64_t id, bool has_masking, bool is_masking,
                    struct error *e);
 json_t *account_json(const struct account *a);
+/* The public URL the server started with, recorded for the command line (one row). */
+int public_url_record(struct store_tx *tx, const char *url, int64_t now, struct error *e);
+/* The recorded public URL into out; ERR_NOT_FOUND when no server has started yet. */
+int public_url_recorded(struct store_tx *tx, char *out, size_t size, struct error *e);
 
 /* users.c */
 

@@ -226,11 +226,12 @@ static int channel_add(struct store_tx *tx, const struct command *cmd, char **po
 	}
 	json_decref(list);
 	if (rc == 0) {
-		char url[1024];
+		char url[1024], recorded[sizeof(c->public_url)];
+		const char *base = cli_public_url(tx, c, recorded, sizeof(recorded));
 		if (ch.kind == CHANNEL_WEBCHAT)
-			channel_widget_snippet(&ch, c->public_url, url, sizeof(url));
+			channel_widget_snippet(&ch, base, url, sizeof(url));
 		else
-			channel_webhook_url(&ch, c->public_url, url, sizeof(url));
+			channel_webhook_url(&ch, base, url, sizeof(url));
 		printf("channel %lld %s %s\n%s: %s\n", (long long)ch.id, channel_kind_name(ch.kind),
 		       ch.name, ch.kind == CHANNEL_WEBCHAT ? "embed code" : "webhook URL", url);
 	}
@@ -316,6 +317,14 @@ static int routing_explain_cmd(struct store_tx *tx, const struct command *cmd, c
 		print_json(routing_explain(tx, CLI_ACCOUNT_ID, cfg, pos[0], NULL, e));
 	route_config_free(cfg);
 	return rc;
+}
+
+const char *cli_public_url(struct store_tx *tx, const struct config *c, char *buf, size_t size)
+{
+	struct error e;
+	if (c->is_public_url_given || public_url_recorded(tx, buf, size, &e) < 0)
+		return c->public_url;
+	return buf;
 }
 
 static int demo_logins_cmd(struct store_tx *tx, const struct command *cmd, char **pos,

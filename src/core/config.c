@@ -178,8 +178,10 @@ static int set_item(struct config *c, int item, const char *value, const char **
 		*expected = "HOST:PORT";
 		return set_listen(c, value);
 	}
-	if (strcmp(flag, "public-url") == 0)
+	if (strcmp(flag, "public-url") == 0) {
+		c->is_public_url_given = true;
 		return set_url(c->public_url, sizeof(c->public_url), value, expected);
+	}
 	if (strcmp(flag, "graph-api-url") == 0)
 		return set_url(c->graph_api_url, sizeof(c->graph_api_url), value, expected);
 	if (strcmp(flag, "telegram-api-url") == 0)

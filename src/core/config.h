@@ -11,10 +11,11 @@
 #include "core/err.h"
 
 struct config {
-	char db[1024];         /* sqlite:PATH or postgres://… */
-	char listen_host[256]; /* from HOST:PORT */
-	int listen_port;       /* 0 picks a free port */
-	char public_url[512];  /* how providers and browsers reach us */
+	char db[1024];            /* sqlite:PATH or postgres://… */
+	char listen_host[256];    /* from HOST:PORT */
+	int listen_port;          /* 0 picks a free port */
+	char public_url[512];     /* how providers and browsers reach us */
+	bool is_public_url_given; /* by flag or environment, not the default */
 	char secret_key_file[1024];
 	int threads;                /* HTTP worker threads */
 	int hash_threads;           /* the password hashing pool's threads */

@@ -91,10 +91,10 @@ test('a visitor starts a session, resumes it with its token, and only the hash i
   const first = await v.start();
   assert.equal(first.status, 201);
   assert.match(v.visitorToken, /^wvt_[A-Za-z0-9_-]{43}$/);
-  assert.deepEqual({ ...first.json, token: undefined }, { token: undefined, resumed: false, has_conversation: false });
+  assert.deepEqual({ ...first.json, token: undefined }, { token: undefined, resumed: false, has_conversation: false, ask_contact: false });
   const again = await v.start();
   assert.equal(again.status, 200);
-  assert.deepEqual(again.json, { token: v.visitorToken, resumed: true, has_conversation: false });
+  assert.deepEqual(again.json, { token: v.visitorToken, resumed: true, has_conversation: false, ask_contact: false });
   assert.ok(!dump(s).includes(v.visitorToken), 'the visitor token is stored in clear');
   // A token that is not this channel's starts a new session rather than failing.
   const other = visitor();
