@@ -13,7 +13,8 @@ const struct config_item config_items[] = {
 	  "database: sqlite:PATH or postgres://URL (sqlite:./var/centralita.db)" },
 	{ "listen", "CENTRALITA_LISTEN", "address to serve on, HOST:PORT (127.0.0.1:8080)" },
 	{ "public-url", "CENTRALITA_PUBLIC_URL",
-	  "URL providers and browsers use to reach this server (http://127.0.0.1:8080)" },
+	  "URL providers and browsers use to reach this server (where it listens; other commands"
+	  " use the one the server last started with)" },
 	{ "secret-key-file", "CENTRALITA_SECRET_KEY_FILE",
 	  "key that encrypts channel credentials, created while no channel is connected (./var/secret.key)" },
 	{ "threads", "CENTRALITA_THREADS", "HTTP worker threads, 1-64 (number of cores)" },

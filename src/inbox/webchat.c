@@ -193,13 +193,11 @@ int webchat_visitor_sync_contact(struct store_tx *tx, const struct webchat_visit
 	/* A name that is only the identity's id is ingest's stand-in, not the contact's own. */
 	return store_exec(
 	    tx,
-	    "UPDATE contacts SET email = coalesce(email, $3),"
-	    " name = CASE WHEN name = 'web-' || $2 AND $4 IS NOT NULL THEN $4 ELSE name END"
+	    "UPDATE contacts SET email = coalesce(email, nullif($3, '')),"
+	    " name = CASE WHEN name = 'web-' || $2 AND $4 <> '' THEN $4 ELSE name END"
 	    " WHERE id = (SELECT contact_id FROM contact_identities WHERE channel_id = $1"
 	    " AND external_id = 'web-' || $2)",
-	    STORE_ARGS(SV_INT(v->channel_id), SV_INT(v->id),
-	               SV_TEXT_NULL(v->email[0] ? v->email : NULL),
-	               SV_TEXT_NULL(v->name[0] ? v->name : NULL)));
+	    STORE_ARGS(SV_INT(v->channel_id), SV_INT(v->id), SV_TEXT(v->email), SV_TEXT(v->name)));
 }
 
 int webchat_demo_channel(struct store_tx *tx, struct channel *out, struct error *e)
