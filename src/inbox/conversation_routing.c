@@ -361,13 +361,11 @@ static int tell_out_of_hours(struct store_tx *tx, int64_t id, const struct route
 		struct router_action a = { .kind = ROUTER_SEND_TEXT, .text = message };
 		rc = apply(tx, id, c, NULL, &a, now, queued); /* not a welcome: no menu */
 		if (rc >= 0)
-			rc = store_exec(
-			    tx,
-			    "INSERT INTO conversation_events (account_id, conversation_id,"
-			    " kind, text, created_at) VALUES ($1, $2, 'hours',"
-			    " 'out of hours: the out-of-hours message was sent and it waits"
-			    " in the queue until the team opens', $3)",
-			    STORE_ARGS(SV_INT(c->account_id), SV_INT(id), SV_INT(now)));
+			rc = conversation_line_add(
+			    tx, c->account_id, id, "hours", 0,
+			    "out of hours: the out-of-hours message was sent and it waits in the queue"
+			    " until the team opens",
+			    json_pack("{s:s}", "code", "out_of_hours"), now);
 	}
 	free(message);
 	return rc;

@@ -145,6 +145,7 @@ test("out of hours: the message in the customer's language, queued for nobody, t
       assert.equal(c.assignee, null, 'given to nobody');
       assert.equal(sql(s, `SELECT queued_until FROM conversations WHERE id = ${id}`), String(soon.at));
       assert.match((await timeline(id)).at(-1).text, /out of hours/);
+      assert.deepEqual((await timeline(id)).at(-1).line, { code: 'out_of_hours' });
       // A member coming online does not take it out of hours either.
       assert.equal((await bruno.patch('/api/v1/me', { availability: 'offline' })).status, 200);
       assert.equal((await bruno.patch('/api/v1/me', { availability: 'online' })).status, 200);
