@@ -111,6 +111,9 @@ int user_count_admins(struct store_tx *tx, int64_t account_id, int64_t *n, struc
  * someone online (user_update) forgets when they were last there, so only a stream opened
  * since counts. */
 int user_presence_seen(struct store_tx *tx, const int64_t *ids, size_t n, int64_t now);
+/* Forgets when the user's streams were last seen (a login starts over); writes only when
+ * there is something to forget. */
+int user_presence_reset(struct store_tx *tx, int64_t id);
 /* Sets away every online user whose streams were last seen before `before`; how many. */
 int user_presence_expire(struct store_tx *tx, int64_t before, int64_t now);
 /* The user as the API answers it (never the password hash). */

@@ -252,6 +252,13 @@ int user_presence_seen(struct store_tx *tx, const int64_t *ids, size_t n, int64_
 	return rc < 0 ? rc : 0;
 }
 
+int user_presence_reset(struct store_tx *tx, int64_t id)
+{
+	return store_exec(
+	    tx, "UPDATE users SET present_at = NULL WHERE id = $1 AND present_at IS NOT NULL",
+	    STORE_ARGS(SV_INT(id)));
+}
+
 int user_presence_expire(struct store_tx *tx, int64_t before, int64_t now)
 {
 	return store_exec(tx,
