@@ -132,6 +132,10 @@ int business_hours_delete(struct store_tx *tx, int64_t account_id, int64_t team_
  * for never), negative on failure. */
 int business_hours_team_is_open(struct store_tx *tx, int64_t account_id, int64_t team_id,
                                 int64_t now, int64_t *opens_at, struct error *e);
+/* 1 when the account is closed at now and its hours say the welcome waits for the opening
+ * ("welcome_when_closed": false), 0 when not, negative on failure. */
+int business_hours_defer_welcome(struct store_tx *tx, int64_t account_id, int64_t now,
+                                 struct error *e);
 /* The team's out-of-hours message for a customer writing in language (NULL: unknown), with
  * {opens_at} filled, when the team is closed at now and has one; NULL otherwise. To free. */
 char *business_hours_closed_message(struct store_tx *tx, int64_t account_id, int64_t team_id,

@@ -55,7 +55,7 @@ test('a database from before the table learns the teams its saved routing names'
     ALTER TABLE teams DROP COLUMN first_response_minutes; ALTER TABLE teams DROP COLUMN next_response_minutes;
     ALTER TABLE teams DROP COLUMN reassign_after_minutes;
     DROP TABLE secret_key; ALTER TABLE conversation_events DROP COLUMN detail; ALTER TABLE teams DROP COLUMN reply_assigns;
-    DROP TABLE webchat_stream_tickets; ALTER TABLE teams DROP COLUMN reassign_offline;
+    DROP TABLE webchat_stream_tickets; ALTER TABLE teams DROP COLUMN reassign_offline; ALTER TABLE conversations DROP COLUMN welcome_deferred;
     ALTER TABLE users DROP COLUMN present_at; ALTER TABLE channels DROP COLUMN ask_contact; ALTER TABLE webchat_visitors DROP COLUMN email; DROP TABLE demo_logins; DROP TABLE public_url; DELETE FROM schema_migrations WHERE version >= 14;`);
   const again = await startServer({ dir: s.dir });
   try {

@@ -78,6 +78,13 @@ test('Settings: the business hours are saved, and a bad interval is refused', as
   await page.locator('form.hours-form button[type=submit]').click();
   await page.locator('.form-error', { hasText: 'week.friday[0]: 15:00-09:00 ends before it starts' }).waitFor();
   assert.deepEqual((await admin.get('/api/v1/business-hours')).json.business_hours, saved, 'nothing changed');
+  // The welcome can wait for the opening.
+  await page.locator('#hours-friday').fill('09:00-15:00');
+  await page.getByLabel(catalogue('en')['hours.welcome']).uncheck();
+  await page.locator('form.hours-form button[type=submit]').click();
+  await until(async () => (await admin.get('/api/v1/business-hours')).json.business_hours.welcome_when_closed === false,
+    'the welcome waits while closed');
+  await until(async () => !(await page.getByLabel(catalogue('en')['hours.welcome']).isChecked()), 'shown unchecked');
   assertNoErrors(page);
   await page.context().close();
 });

@@ -1,7 +1,8 @@
 // Settings → Business hours (admins): the weekly schedule, time zone, holidays and
 // out-of-hours message of the account (/settings/business-hours) or of one team
-// (/settings/business-hours/team/:id). A team without its own uses the account's: its form
-// starts from them, saving gives the team its own, and "Use the account's hours" removes them.
+// (/settings/business-hours/team/:id), and (the account's) whether the welcome goes out while
+// closed. A team without its own uses the account's: its form starts from them, saving gives
+// the team its own, and "Use the account's hours" removes them.
 // A day's hours are typed as "09:00-14:00, 16:00-19:00"; a holiday per line, "2026-12-25" or
 // "2026-12-24 09:00-13:00". The server checks everything and its message names the field.
 import { del, errorMessage, get, put } from '../api.js';
@@ -73,6 +74,10 @@ export async function hoursView(ctx) {
     area.value = doc.out_of_hours_message?.[lang] ?? '';
     return [lang, area];
   }));
+  // Only the account's hours say whether the welcome goes out while closed: it goes before
+  // any team is chosen.
+  const welcome = teamId ? null : h('input', { type: 'checkbox', id: 'hours-welcome',
+    checked: doc.welcome_when_closed !== false });
   const submit = h('button', { type: 'submit', class: 'btn btn-primary' }, t('hours.save'));
   const status = h('p', { class: 'hint', id: 'hours-status' }, statusLine(answer, teamId));
   const error = formError();
@@ -97,6 +102,7 @@ export async function hoursView(ctx) {
     field(t('hours.holidays'), holidays, t('hours.holidaysHint')),
     field(t('hours.messageEs'), messages.es, t('hours.messageHint', { opens_at: '{opens_at}' })),
     field(t('hours.messageEn'), messages.en),
+    welcome && h('div', { class: 'check' }, welcome, h('label', { for: 'hours-welcome' }, t('hours.welcome'))),
     h('div', { class: 'invite-submit' }, inherit, submit),
     error.el);
   form.addEventListener('submit', async (event) => {
@@ -106,7 +112,8 @@ export async function hoursView(ctx) {
     const message = Object.fromEntries(['es', 'en'].map((l) => [l, messages[l].value.trim()]).filter(([, v]) => v));
     try {
       await whileBusy(submit, () => put(path, { time_zone: zone.value.trim(), week,
-        holidays: readHolidays(holidays.value), out_of_hours_message: message }));
+        holidays: readHolidays(holidays.value), out_of_hours_message: message,
+        ...(welcome && !welcome.checked ? { welcome_when_closed: false } : {}) }));
       notify(t('hours.saved'));
       ctx.refresh({ focus: 'hours-zone' });
     } catch (e) {
