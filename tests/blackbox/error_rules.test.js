@@ -2,7 +2,8 @@
 // web UI translates), the field and the bound, beside the English message; nothing changes.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { startServer, dump } from './lib/server.js';
+import { startServer } from './lib/server.js';
+import { dump } from './lib/db.js';
 import { adminClient, assertError } from './lib/client.js';
 
 let s, admin;

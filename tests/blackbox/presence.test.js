@@ -3,7 +3,8 @@
 // opened one (an API client) is left as they set themselves; logging in starts over.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { startServer, sql, cli } from './lib/server.js';
+import { startServer, cli } from './lib/server.js';
+import { sql } from './lib/db.js';
 import { Client, adminClient, agentClient } from './lib/client.js';
 import { openStream } from './lib/sse.js';
 import { until } from './lib/until.js';

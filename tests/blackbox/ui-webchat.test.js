@@ -6,7 +6,8 @@
 // Also the Settings → Channels form for the web chat kind.
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { dump, sql, startServer } from './lib/server.js';
+import { startServer } from './lib/server.js';
+import { dump, sql } from './lib/db.js';
 import { Client, adminClient } from './lib/client.js';
 import { openStream, findEvent } from './lib/sse.js';
 import { until } from './lib/until.js';
