@@ -2,11 +2,13 @@
  * The server's lifecycle: the store opened and migrated, the first admin (or the demo), the
  * workers and the HTTP server started, and everything stopped in order on SIGTERM or SIGINT.
  */
+#include <arpa/inet.h>
 #include <errno.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/socket.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -153,11 +155,40 @@ static int seed_demo(struct store *st, const struct seal *seal, const struct con
 	FILE *out = open_memstream(told, &len);
 	if (out == NULL)
 		return cli_fail("cannot create the demo account: out of memory");
-	int rc = demo_seed(st, seal, CLI_ACCOUNT_ID, c->public_url, out, &e);
+	int rc = demo_seed(st, seal, CLI_ACCOUNT_ID, c, out, &e);
 	fclose(out);
 	if (rc < 0)
 		return cli_fail("cannot create the demo account: %s", e.message);
 	return 0;
+}
+
+/* Without --public-url (or its environment), the server is where it listens: a wildcard
+ * address is reached on loopback from this machine. */
+static void default_public_url(struct config *c, int listener)
+{
+	struct sockaddr_storage sa;
+	socklen_t len = sizeof(sa);
+	if (c->is_public_url_given || getsockname(listener, (struct sockaddr *)&sa, &len) != 0)
+		return;
+	int port = sa.ss_family == AF_INET6 ? ntohs(((struct sockaddr_in6 *)&sa)->sin6_port)
+	                                    : ntohs(((struct sockaddr_in *)&sa)->sin_port);
+	const char *host = c->listen_host;
+	bool is_v6 = strchr(host, ':') != NULL;
+	if (strcmp(host, "0.0.0.0") == 0 || strcmp(host, "::") == 0)
+		host = is_v6 ? "::1" : "127.0.0.1";
+	snprintf(c->public_url, sizeof(c->public_url), "http://%s%s%s:%d", is_v6 ? "[" : "", host,
+	         is_v6 ? "]" : "", port);
+}
+
+static int record_public_url(struct store *st, const struct config *c)
+{
+	struct error e;
+	struct store_tx *tx = store_begin(st, STORE_WRITE);
+	int rc = tx != NULL ? public_url_record(tx, c->public_url, clock_now_ms(), &e)
+	                    : error_set(&e, ERR_UNAVAILABLE, "the database is not available");
+	if (tx != NULL)
+		rc = rc == 0 ? store_commit(tx) : (store_rollback(tx), rc);
+	return rc < 0 ? cli_fail("cannot record the public URL: %s", e.message) : 0;
 }
 
 /* Stops what started (each stop takes NULL), the last started first, then the store and key. */
@@ -212,8 +243,11 @@ int cli_serve(const struct command *cmd, struct config *c, char **pos)
 	int listener = rc == 0 ? http_listen(c, &e) : -1;
 	if (rc == 0 && listener < 0)
 		rc = cli_refuse("%s", e.message);
+	if (rc == 0)
+		default_public_url(c, listener);
 	if (rc == 0 &&
-	    ((c->is_demo && seed_demo(st, seal, c, &demo_told) != 0) || bootstrap_admin(st) != 0))
+	    (record_public_url(st, c) != 0 ||
+	     (c->is_demo && seed_demo(st, seal, c, &demo_told) != 0) || bootstrap_admin(st) != 0))
 		rc = 1;
 	if (rc != 0) {
 		free(demo_told);

@@ -155,6 +155,7 @@ void api_webchat_preflight(struct http_request *req, struct http_response *res);
 void api_webchat_session(struct http_request *req, struct http_response *res);
 void api_webchat_send(struct http_request *req, struct http_response *res);
 void api_webchat_history(struct http_request *req, struct http_response *res);
+void api_webchat_contact(struct http_request *req, struct http_response *res);
 void api_webchat_ticket(struct http_request *req, struct http_response *res);
 void api_webchat_stream(struct http_request *req, struct http_response *res);
 /* The visitor of a stream request (?ticket=, which it spends), its Origin checked. */

@@ -121,6 +121,8 @@ static const struct route routes[] = {
 	{ "OPTIONS", "/api/v1/webchat/messages", PUBLIC, api_webchat_preflight },
 	{ "GET", "/api/v1/webchat/messages", PUBLIC, api_webchat_history },
 	{ "POST", "/api/v1/webchat/messages", PUBLIC, api_webchat_send },
+	{ "OPTIONS", "/api/v1/webchat/contact", PUBLIC, api_webchat_preflight },
+	{ "POST", "/api/v1/webchat/contact", PUBLIC, api_webchat_contact },
 	{ "OPTIONS", "/api/v1/webchat/stream-ticket", PUBLIC, api_webchat_preflight },
 	{ "POST", "/api/v1/webchat/stream-ticket", PUBLIC, api_webchat_ticket },
 	{ "OPTIONS", "/api/v1/webchat/stream", PUBLIC, api_webchat_preflight },

@@ -480,7 +480,8 @@ json_t *conversation_notes(struct store_tx *tx, const struct actor *who, int64_t
 
 /*
  * Canned responses: shortcuts admins manage and agents insert. Placeholders ({contact_name},
- * {agent_name}, {team_name}) are stored as typed; the client fills them in.
+ * {agent_name}, {team_name}) are stored as typed and filled for a conversation when listed
+ * for one, by routing's route_fill.
  */
 #define CANNED_SHORTCUT_MAX 32
 #define CANNED_TEXT_MAX     4096
@@ -509,6 +510,19 @@ int canned_update(struct store_tx *tx, int64_t account_id, int64_t id, const cha
                   const char *text, int64_t now, struct error *e);
 int canned_delete(struct store_tx *tx, int64_t account_id, int64_t id, struct error *e);
 json_t *canned_json(const struct canned_response *c);
+
+/* What the placeholders stand for in one conversation, for the agent who inserts them. */
+struct canned_values {
+	char contact_name[INBOUND_NAME_MAX + 1]; /* "" when the contact gave no name */
+	char agent_name[USER_NAME_MAX + 1];
+	char team_name[TEAM_NAME_MAX + 1]; /* "" in the general inbox */
+};
+
+/* ERR_NOT_FOUND when who may not see conversation_id. */
+int canned_values_get(struct store_tx *tx, const struct actor *who, int64_t conversation_id,
+                      struct canned_values *out, struct error *e);
+/* text with its placeholders filled from v; to free. */
+char *canned_fill(const char *text, const struct canned_values *v);
 
 /* metrics.c */
 
@@ -624,6 +638,7 @@ struct webchat_visitor {
 	int64_t channel_id;
 	int64_t identity_id; /* 0 until the first message */
 	char name[WEBCHAT_NAME_MAX + 1];
+	char email[USER_EMAIL_MAX + 1]; /* "" until given */
 };
 
 /* A new visitor of channel ch; *token_out is its token, shown this once. ERR_RATE_LIMITED,
@@ -651,6 +666,14 @@ int webchat_visitor_may_write(struct store_tx *tx, const struct webchat_visitor 
  * it wrote, and what was sent to it. Those it gets for the first time become delivered. */
 json_t *webchat_history(struct store_tx *tx, const struct webchat_visitor *v, int64_t after,
                         int64_t now, struct error *e);
+/* The name and e-mail the visitor typed (the widget's form, when its channel asks), checked
+ * (ERR_INVALID naming the field and its rule; nothing changed) and kept on the visitor; its
+ * contact has them as soon as it exists. */
+int webchat_visitor_set_contact(struct store_tx *tx, struct webchat_visitor *v, const char *name,
+                                const char *email, struct error *e);
+/* Gives the visitor's contact (when its first message made one) the name and e-mail the visitor
+ * gave, where the contact has none of its own: an agent's edits are kept. */
+int webchat_visitor_sync_contact(struct store_tx *tx, const struct webchat_visitor *v);
 /* The demo's web chat: the oldest active web chat channel; ERR_NOT_FOUND when none. */
 int webchat_demo_channel(struct store_tx *tx, struct channel *out, struct error *e);
 

@@ -83,6 +83,7 @@ static int find_visitor_by(struct store_tx *tx, const char *sql, struct store_va
 		out->channel_id = store_int(r, 1);
 		snprintf(out->name, sizeof(out->name), "%s", store_text(r, 2));
 		out->identity_id = store_int(r, 3);
+		snprintf(out->email, sizeof(out->email), "%s", store_text(r, 4));
 	}
 	store_rows_free(r);
 	if (rc < 0)
@@ -92,10 +93,10 @@ static int find_visitor_by(struct store_tx *tx, const char *sql, struct store_va
 	                           "this chat is unknown or closed; start a new one");
 }
 
-#define VISITOR_SELECT                                                                        \
-	"SELECT v.id, v.channel_id, coalesce(v.name, ''), coalesce(i.id, 0)"                  \
-	" FROM webchat_visitors v JOIN channels c ON c.id = v.channel_id AND c.is_active = 1" \
-	" LEFT JOIN contact_identities i ON i.channel_id = v.channel_id"                      \
+#define VISITOR_SELECT                                                                              \
+	"SELECT v.id, v.channel_id, coalesce(v.name, ''), coalesce(i.id, 0), coalesce(v.email, '')" \
+	" FROM webchat_visitors v JOIN channels c ON c.id = v.channel_id AND c.is_active = 1"       \
+	" LEFT JOIN contact_identities i ON i.channel_id = v.channel_id"                            \
 	" AND i.external_id = 'web-' || v.id"
 
 int webchat_visitor_find(struct store_tx *tx, const char *token, struct webchat_visitor *out,
@@ -209,6 +210,38 @@ json_t *webchat_history(struct store_tx *tx, const struct webchat_visitor *v, in
 		return NULL;
 	}
 	return list;
+}
+
+int webchat_visitor_set_contact(struct store_tx *tx, struct webchat_visitor *v, const char *name,
+                                const char *email, struct error *e)
+{
+	char clean[WEBCHAT_NAME_MAX + 1], folded[USER_EMAIL_MAX + 1];
+	int rc = text_check_name("name", name, WEBCHAT_NAME_MAX, clean, e);
+	if (rc == 0)
+		rc = text_fold_email(email, folded, e);
+	if (rc < 0)
+		return rc;
+	rc = store_exec(tx, "UPDATE webchat_visitors SET name = $2, email = $3 WHERE id = $1",
+	                STORE_ARGS(SV_INT(v->id), SV_TEXT(clean), SV_TEXT(folded)));
+	snprintf(v->name, sizeof(v->name), "%s", clean);
+	snprintf(v->email, sizeof(v->email), "%s", folded);
+	if (rc >= 0)
+		rc = webchat_visitor_sync_contact(tx, v);
+	return store_failed(e, rc);
+}
+
+int webchat_visitor_sync_contact(struct store_tx *tx, const struct webchat_visitor *v)
+{
+	if (v->name[0] == '\0' && v->email[0] == '\0')
+		return 0;
+	/* A name that is only the identity's id is ingest's stand-in, not the contact's own. */
+	return store_exec(
+	    tx,
+	    "UPDATE contacts SET email = coalesce(email, nullif($3, '')),"
+	    " name = CASE WHEN name = 'web-' || $2 AND $4 <> '' THEN $4 ELSE name END"
+	    " WHERE id = (SELECT contact_id FROM contact_identities WHERE channel_id = $1"
+	    " AND external_id = 'web-' || $2)",
+	    STORE_ARGS(SV_INT(v->channel_id), SV_INT(v->id), SV_TEXT(v->email), SV_TEXT(v->name)));
 }
 
 int webchat_demo_channel(struct store_tx *tx, struct channel *out, struct error *e)

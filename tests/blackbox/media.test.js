@@ -7,7 +7,7 @@
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { createHash } from 'node:crypto';
-import { readdirSync, readFileSync, statSync } from 'node:fs';
+import { mkdirSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { startServer, tempDir } from './lib/server.js';
 import { sql, jsonField } from './lib/db.js';
@@ -268,4 +268,21 @@ test('the operator can lower the limits', async () => {
   // A bad value is refused at start.
   const bad = await startServer({ env: { CENTRALITA_MEDIA_MAX_BYTES: '0' } }).catch((e) => e);
   assert.match(String(bad), /CENTRALITA_MEDIA_MAX_BYTES/);
+});
+
+test('drafts a crash left in the files folder are cleared at the next start; nothing else there is touched', async () => {
+  const dir = tempDir();
+  const env = { CENTRALITA_FILES_DIR: join(dir, 'files') };
+  let server = await startServer({ dir, env });
+  await server.stop({ keepDir: true });
+  const tmp = join(dir, 'files', 'tmp');
+  mkdirSync(tmp, { recursive: true });
+  writeFileSync(join(tmp, 'draft-left-by-a-crash'), 'half a file');
+  writeFileSync(join(tmp, 'not-a-draft'), 'kept');
+  server = await startServer({ dir, env });
+  try {
+    assert.deepEqual(readdirSync(tmp), ['not-a-draft']);
+  } finally {
+    await server.stop();
+  }
 });

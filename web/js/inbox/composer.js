@@ -1,6 +1,7 @@
 // The composer: a reply to the customer or a private note. Enter sends, Shift+Enter is a
 // new line; typing "/" offers the canned responses (arrows to choose, Enter or Tab to
-// insert, Escape to close), with {contact_name}, {agent_name} and {team_name} filled in.
+// insert, Escape to close), with {contact_name}, {agent_name} and {team_name} filled in by the
+// server for this conversation, as routing's messages are.
 // When the provider's reply window has closed it says so and only notes can be written; on
 // WhatsApp it offers a template instead (inbox/templates.js).
 // What is typed and not sent stays in the browser (localStorage), one draft per person and
@@ -15,11 +16,7 @@ import { sendTemplate } from './templates.js';
 
 const SLASH = /(^|\s)\/([\w-]*)$/;
 
-function fill(text, values) {
-  return text.replace(/\{(contact_name|agent_name|team_name)\}/g, (whole, name) => values[name] ?? whole);
-}
-
-// ctx: { id (the conversation's), conversation(), user, teamName(), onReply(text), onNote(text),
+// ctx: { id (the conversation's), conversation(), user, onReply(text), onNote(text),
 // onTemplateSent() }.
 export function createComposer(ctx) {
   let mode = 'reply';
@@ -96,7 +93,7 @@ export function createComposer(ctx) {
       'aria-selected': String(i === active), onmousedown: (event) => {
         event.preventDefault();
         insert(i);
-      } }, h('span', { class: 'canned-shortcut' }, `/${c.shortcut}`), h('span', { class: 'canned-text' }, c.text))));
+      } }, h('span', { class: 'canned-shortcut' }, `/${c.shortcut}`), h('span', { class: 'canned-text' }, c.filled_text))));
     list.hidden = choices.length === 0;
     if (active >= 0) textarea.setAttribute('aria-activedescendant', `${listId}-${active}`);
     else textarea.removeAttribute('aria-activedescendant');
@@ -111,7 +108,7 @@ export function createComposer(ctx) {
     }
     const seq = ++lookup;
     try {
-      const answer = await get(`/canned-responses?q=${encodeURIComponent(match[2])}`);
+      const answer = await get(`/canned-responses?q=${encodeURIComponent(match[2])}&conversation_id=${ctx.id}`);
       if (seq !== lookup) return;
       choices = answer.canned_responses.slice(0, 8);
       active = choices.length ? 0 : -1;
@@ -122,9 +119,7 @@ export function createComposer(ctx) {
   }
 
   function insert(i) {
-    const c = ctx.conversation();
-    const text = fill(choices[i].text, { contact_name: c?.contact?.name, agent_name: ctx.user.name,
-      team_name: ctx.teamName() ?? undefined });
+    const text = choices[i].filled_text;
     const caret = textarea.selectionStart;
     const head = textarea.value.slice(0, caret).replace(/\/[\w-]*$/, text);
     textarea.value = head + textarea.value.slice(caret);

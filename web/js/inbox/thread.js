@@ -26,7 +26,6 @@ export function createThread(ctx) {
     id: ctx.id,
     conversation: () => conversation,
     user: ctx.user,
-    teamName: () => header.teamName(),
     onReply: sendReply,
     onNote: addNote,
     onTemplateSent: () => log.loadMessages(),
