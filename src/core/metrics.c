@@ -13,15 +13,15 @@ static const struct {
 	const char *name, *label, *help;
 } counters[METRICS_COUNTERS] = {
 	[METRICS_WEBHOOKS_RECEIVED] = { "centralita_webhooks_received_total", "kind",
-		                        "Webhook requests answered with success, by channel kind." },
+	                                "Webhook requests answered with success, by channel kind." },
 	[METRICS_WEBHOOKS_REFUSED] = { "centralita_webhooks_refused_total", "kind",
-		                       "Webhook requests refused (4xx or 5xx), by channel kind." },
+	                               "Webhook requests refused (4xx or 5xx), by channel kind." },
 	[METRICS_SENDS] = { "centralita_sends_total", "provider",
-		            "Send attempts to a provider's API, by provider." },
+	                    "Send attempts to a provider's API, by provider." },
 	[METRICS_SEND_FAILURES] = { "centralita_send_failures_total", "provider",
-		                    "Send attempts the provider did not accept, by provider." },
+	                            "Send attempts the provider did not accept, by provider." },
 	[METRICS_STORE_ERRORS] = { "centralita_store_errors_total", NULL,
-		                   "Database statements that failed." },
+	                           "Database statements that failed." },
 };
 
 static atomic_llong counts[METRICS_COUNTERS][LABELS];
@@ -94,7 +94,8 @@ static void write_histogram(struct buf *out, struct histogram *h)
 	for (int i = 0; i <= h->nbounds; i++) {
 		cumulative += atomic_load(&h->buckets[i]);
 		if (i < h->nbounds)
-			buf_printf(out, "%s_bucket{le=\"%g\"} %lld\n", h->name, h->bounds[i], cumulative);
+			buf_printf(out, "%s_bucket{le=\"%g\"} %lld\n", h->name, h->bounds[i],
+			           cumulative);
 		else
 			buf_printf(out, "%s_bucket{le=\"+Inf\"} %lld\n", h->name, cumulative);
 	}
