@@ -27,7 +27,7 @@ build-test:
 	cmake -S . -B $(BUILD_TEST) -DCMAKE_BUILD_TYPE=Debug -DCENTRALITA_SANITIZE=ON
 	cmake --build $(BUILD_TEST) -j $(JOBS)
 
-test: build-test format-check unit fuzz-short blackbox crashtest-short
+test: build-test format-check unit fuzz-short blackbox blackbox-pg crashtest-short
 
 # ctest beside a throwaway PostgreSQL cluster: the *_pg tests run the store's tests on it.
 unit:
@@ -38,7 +38,7 @@ blackbox: node-modules
 	CENTRALITA_BIN=$(CURDIR)/$(BUILD_TEST)/centralita node --test tests/blackbox/
 
 # The same suite on PostgreSQL: a throwaway cluster (scripts/with-postgres.sh), a fresh
-# database for each server's data folder (tests/blackbox/lib/server.js).
+# database for each server's data folder (tests/blackbox/lib/db.js).
 blackbox-pg: node-modules
 	scripts/with-postgres.sh sh -c 'CENTRALITA_BIN=$(CURDIR)/$(BUILD_TEST)/centralita node --test tests/blackbox/'
 

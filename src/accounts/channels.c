@@ -355,7 +355,8 @@ int channel_create(struct store_tx *tx, const struct seal *seal, int64_t account
 	                   "INSERT INTO channels (account_id, kind, name, external_id, credentials,"
 	                   " hints, verify_token_hash, telegram_mode, allowed_origins, waba_id,"
 	                   " templates_due_at, created_at, updated_at) VALUES ($1, $2, $3, $4, $5,"
-	                   " $6, $7, $8, $9, $10, CASE WHEN $10 IS NULL THEN NULL ELSE $11 END,"
+	                   " $6, $7, $8, $9, $10,"
+	                   " CASE WHEN CAST($10 AS TEXT) IS NULL THEN NULL ELSE $11 END,"
 	                   " $11, $11) RETURNING id",
 	                   STORE_ARGS(SV_INT(account_id), SV_TEXT(in->kind), SV_TEXT(name),
 	                              SV_TEXT(external), SV_TEXT(sealed), SV_TEXT(hint_text),

@@ -2,7 +2,8 @@
 // a queue that moves when a place frees up; a reopened conversation and its previous agent.
 import { test, before, beforeEach, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { startServer, sql, dump } from './lib/server.js';
+import { startServer } from './lib/server.js';
+import { sql, dump } from './lib/db.js';
 import { adminClient, agentClient, assertError } from './lib/client.js';
 import { startFakeProvider } from './lib/fake_provider.js';
 import { connectAll, customerWrites } from './lib/providers.js';

@@ -1,7 +1,8 @@
 // Canned responses: admins manage shortcuts, everyone signed in lists and searches them.
 import { test, before, beforeEach, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { startServer, dump, sql } from './lib/server.js';
+import { startServer } from './lib/server.js';
+import { dump, sql } from './lib/db.js';
 import { Client, adminClient, agentClient, assertError } from './lib/client.js';
 
 let s, admin, ana;

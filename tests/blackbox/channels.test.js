@@ -4,7 +4,8 @@ import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { statSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { startServer, dump, cli } from './lib/server.js';
+import { startServer, cli } from './lib/server.js';
+import { dump } from './lib/db.js';
 import { adminClient, agentClient, assertError } from './lib/client.js';
 import { CHANNELS, connectAll } from './lib/providers.js';
 

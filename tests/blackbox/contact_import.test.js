@@ -3,7 +3,8 @@
 // updates its contact, the rest are created.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { startServer, sql, dump } from './lib/server.js';
+import { startServer } from './lib/server.js';
+import { sql, dump } from './lib/db.js';
 import { Client, adminClient, agentClient, assertError } from './lib/client.js';
 import { startFakeProvider } from './lib/fake_provider.js';
 import { CHANNELS, customerWrites } from './lib/providers.js';
@@ -24,8 +25,8 @@ after(async () => {
 
 const importCsv = (client, text) => client.post('/api/v1/contacts/import', text, { headers: { 'content-type': 'text/csv' } });
 const contactBy = (where) => sql(s, `SELECT id || '|' || name || '|' || coalesce(phone, '') || '|' || coalesce(email, '') FROM contacts WHERE ${where}`);
-const attrs = (id) => sql(s, `SELECT group_concat(key || '=' || value, ';') FROM (SELECT key, value FROM contact_attributes WHERE contact_id = ${id} ORDER BY key)`);
-const tags = (id) => sql(s, `SELECT group_concat(name, ' ') FROM (SELECT name FROM contact_tags WHERE contact_id = ${id} ORDER BY name)`);
+const attrs = (id) => sql(s, `SELECT group_concat(key || '=' || value, ';') FROM (SELECT key, value FROM contact_attributes WHERE contact_id = ${id} ORDER BY key) a`);
+const tags = (id) => sql(s, `SELECT group_concat(name, ' ') FROM (SELECT name FROM contact_tags WHERE contact_id = ${id} ORDER BY name) t`);
 
 test('the export read back in: known phones and e-mails update their contact, the rest are created', async () => {
   const conv = await customerWrites(s, 'whatsapp', '34622000001', 'Hola', { name: 'Lucía' });

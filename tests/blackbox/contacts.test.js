@@ -4,7 +4,8 @@
 // matrix (admin, member, non-member, logged out).
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { startServer, sql, dump } from './lib/server.js';
+import { startServer } from './lib/server.js';
+import { sql, dump } from './lib/db.js';
 import { Client, adminClient, agentClient, assertError } from './lib/client.js';
 import { startFakeProvider } from './lib/fake_provider.js';
 import { connectAll, customerWrites } from './lib/providers.js';

@@ -4,7 +4,8 @@
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
-import { startServer, sql } from './lib/server.js';
+import { startServer } from './lib/server.js';
+import { sql } from './lib/db.js';
 import { Client, adminClient, agentClient, assertError } from './lib/client.js';
 import { connectAll, customerWrites } from './lib/providers.js';
 import { openStream, findEvent } from './lib/sse.js';

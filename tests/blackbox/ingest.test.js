@@ -6,7 +6,8 @@ import assert from 'node:assert/strict';
 import http from 'node:http';
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { startServer, sql, cli, lockDatabase, PG } from './lib/server.js';
+import { startServer, cli } from './lib/server.js';
+import { sql, lockDatabase, PG } from './lib/db.js';
 import { adminClient } from './lib/client.js';
 import { CHANNELS, connectAll, customerWrites, sign } from './lib/providers.js';
 

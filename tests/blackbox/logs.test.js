@@ -5,7 +5,8 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import net from 'node:net';
-import { startServer, cli, tempDir, lockDatabase, waitForLog } from './lib/server.js';
+import { startServer, cli, tempDir, waitForLog } from './lib/server.js';
+import { lockDatabase } from './lib/db.js';
 import { Client, adminClient } from './lib/client.js';
 import { CHANNELS, postMeta, sign, whatsappText } from './lib/providers.js';
 import { openStream } from './lib/sse.js';

@@ -9,7 +9,8 @@ import assert from 'node:assert/strict';
 import { createHash } from 'node:crypto';
 import { readdirSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
-import { startServer, sql, tempDir } from './lib/server.js';
+import { startServer, tempDir } from './lib/server.js';
+import { sql, jsonField } from './lib/db.js';
 import { adminClient, agentClient, assertError } from './lib/client.js';
 import { failures, startFakeProvider } from './lib/fake_provider.js';
 import { CHANNELS, FIXTURES, connectAll, customerSends } from './lib/providers.js';
@@ -83,7 +84,7 @@ test('the webhook is answered before the download, which then completes; only th
   assert.equal(lookup.token, CHANNELS.whatsapp.access_token);
   assert.match(lookup.path, /^\/v\d+\.\d+\/\d+$/);
   // An event told the inbox.
-  assert.equal(sql(s, `SELECT count(*) FROM events WHERE kind = 'message.updated' AND json_extract(data, '$.message_id') = ${message}`), '1');
+  assert.equal(sql(s, `SELECT count(*) FROM events WHERE kind = 'message.updated' AND ${jsonField('data', 'message_id')} = '${message}'`), '1');
 
   assert.equal((await admin.post(`/api/v1/conversations/${conversation}/transfer`, { team_id: ventas })).status, 200);
   const mine = await download(ana, media.url);
@@ -209,7 +210,7 @@ test('a file gone, too large, not matching its SHA-256 or answered as a web page
     assert.match(media.error, reason, `${kind} ${what}: ${media.error}`);
     assert.equal(media.url, null, what);
     assertError(await admin.get(`/api/v1/messages/${message}/media`), 409, 'conflict');
-    assert.equal(sql(s, `SELECT count(*) FROM events WHERE kind = 'message.updated' AND json_extract(data, '$.message_id') = ${message}`), '1', what);
+    assert.equal(sql(s, `SELECT count(*) FROM events WHERE kind = 'message.updated' AND ${jsonField('data', 'message_id')} = '${message}'`), '1', what);
   }
   // Nothing of them was kept, not even a draft.
   assert.equal(Number(sql(s, 'SELECT count(*) FROM files')), files);

@@ -4,7 +4,8 @@
 // refused, and the text menu where a channel's native form cannot carry the options.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { startServer, sql } from './lib/server.js';
+import { startServer } from './lib/server.js';
+import { sql } from './lib/db.js';
 import { adminClient, assertError } from './lib/client.js';
 import { startFakeProvider } from './lib/fake_provider.js';
 import { startTelegramEmulator } from './lib/telegram_emulator.js';

@@ -2,7 +2,8 @@
 // resolution times per team for a range, checked against data with controlled times.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { startServer, sql, dump } from './lib/server.js';
+import { startServer } from './lib/server.js';
+import { sql, dump } from './lib/db.js';
 import { Client, adminClient, agentClient, assertError } from './lib/client.js';
 import { startFakeProvider } from './lib/fake_provider.js';
 import { connectAll, customerWrites } from './lib/providers.js';

@@ -12,7 +12,8 @@ import { chownSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'nod
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { startServer, freePort, sql, waitForLog } from './lib/server.js';
+import { startServer, freePort, waitForLog } from './lib/server.js';
+import { sql } from './lib/db.js';
 import { adminClient, requestFrom } from './lib/client.js';
 import { CHANNELS, postMeta, whatsappText } from './lib/providers.js';
 import { openStream } from './lib/sse.js';

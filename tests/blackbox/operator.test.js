@@ -10,7 +10,8 @@ import { spawnSync } from 'node:child_process';
 import { chmodSync, existsSync, renameSync, statSync, writeFileSync } from 'node:fs';
 import { randomBytes } from 'node:crypto';
 import { join } from 'node:path';
-import { BIN, startServer, tempDir, baseEnv, cli, sql, dump } from './lib/server.js';
+import { BIN, startServer, tempDir, baseEnv, cli } from './lib/server.js';
+import { sql, dump, dbOf } from './lib/db.js';
 import { Client, adminClient } from './lib/client.js';
 import { CHANNELS, postMeta, whatsappText } from './lib/providers.js';
 import { Visitor, createWebchat } from './lib/webchat.js';
@@ -127,17 +128,19 @@ test('a taken port is refused with exit status 2, naming it, before the first ad
   const message = await refused({ dir, port });
   assert.match(message, new RegExp(`cannot listen on 127\\.0\\.0\\.1:${port}: Address already in use \\(another program has that port`));
   assert.doesNotMatch(message, /First start|password/);
-  assert.equal(sql({ db: join(dir, 'centralita.db') }, 'SELECT count(*) FROM users'), '0');
+  assert.equal(sql(dbOf(dir), 'SELECT count(*) FROM users'), '0');
 });
 
 test('a read-only data folder is refused with exit status 2, naming the folder and the fix', async () => {
   const dir = tempDir();
-  const s = await startServer({ dir });
+  // SQLite's folder on either run of the suite: a PostgreSQL database has no folder here.
+  const env = { CENTRALITA_DB: `sqlite:${join(dir, 'centralita.db')}` };
+  const s = await startServer({ dir, env });
   await s.stop({ keepDir: true });
   // The folder mounted read-only for the server alone, as ProtectSystem=strict would.
   const readOnly = ['unshare', '--mount', '--map-root-user', 'sh', '-c',
     'mount --bind "$0" "$0" && mount -o remount,ro,bind "$0" "$0" && exec "$@"', dir];
-  const message = await refused({ dir, wrap: readOnly });
+  const message = await refused({ dir, env, wrap: readOnly });
   assert.match(message, new RegExp(`cannot write in ${dir}, the database's folder \\(Read-only file system\\)`));
   assert.match(message, new RegExp(`give its user write access \\(chown or chmod, or ReadWritePaths=${dir} under systemd\\)`));
 });

@@ -3,7 +3,8 @@
 // them, at save time and at connect time.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { startServer, sql } from './lib/server.js';
+import { startServer } from './lib/server.js';
+import { sql } from './lib/db.js';
 import { adminClient, agentClient, assertError } from './lib/client.js';
 import { startFakeProvider } from './lib/fake_provider.js';
 import { CHANNELS, customerWrites } from './lib/providers.js';
@@ -171,7 +172,7 @@ test('500s and timeouts are retried with backoff, the order per conversation kep
   const log = (await admin.get(`/api/v1/webhooks/${hook.id}/deliveries`)).json.deliveries;
   const first = log.find((d) => d.event_id === posts[0].json.event_id);
   assert.equal(first.attempts, 3);
-  const attempts = sql(server, `SELECT coalesce(status, '-') || ' ' || coalesce(error, 'ok') FROM webhook_attempts a JOIN webhook_deliveries d ON d.id = a.delivery_id WHERE d.webhook_id = ${hook.id} AND d.event_id = ${first.event_id} ORDER BY a.id`).split('\n');
+  const attempts = sql(server, `SELECT coalesce(CAST(status AS TEXT), '-') || ' ' || coalesce(error, 'ok') FROM webhook_attempts a JOIN webhook_deliveries d ON d.id = a.delivery_id WHERE d.webhook_id = ${hook.id} AND d.event_id = ${first.event_id} ORDER BY a.id`).split('\n');
   assert.deepEqual(attempts, ['500 answered HTTP 500', '- no answer within 1000 ms', '200 ok']);
   assert.equal((await admin.get(`/api/v1/webhooks/${hook.id}`)).json.webhook.failing_since, null);
   assert.equal((await admin.del(`/api/v1/webhooks/${hook.id}`)).status, 200);

@@ -3,7 +3,8 @@
 // flight at the kill may come twice), in order per conversation.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { startServer, tempDir, sql } from './lib/server.js';
+import { startServer, tempDir } from './lib/server.js';
+import { sql } from './lib/db.js';
 import { adminClient } from './lib/client.js';
 import { CHANNELS, postMeta, whatsappTexts } from './lib/providers.js';
 import { startReceiver, verifySignature } from './lib/webhook_receiver.js';

@@ -5,7 +5,8 @@
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
-import { startServer, sql, waitForLog, lockDatabase } from './lib/server.js';
+import { startServer, waitForLog } from './lib/server.js';
+import { sql, lockDatabase } from './lib/db.js';
 import { adminClient, agentClient, assertError } from './lib/client.js';
 import { startFakeProvider, failures } from './lib/fake_provider.js';
 import { CHANNELS, connectAll, customerWrites, postMeta, fixture } from './lib/providers.js';

@@ -2,7 +2,8 @@
 // and every reply reaches the provider exactly once, in order per conversation.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { startServer, tempDir, sql } from './lib/server.js';
+import { startServer, tempDir } from './lib/server.js';
+import { sql } from './lib/db.js';
 import { adminClient } from './lib/client.js';
 import { startFakeProvider } from './lib/fake_provider.js';
 import { CHANNELS, customerWrites } from './lib/providers.js';

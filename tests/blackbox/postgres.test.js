@@ -4,7 +4,8 @@
 // than the binary is refused on both: server.test.js.)
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { startServer, sql, PG } from './lib/server.js';
+import { startServer } from './lib/server.js';
+import { sql, PG } from './lib/db.js';
 import { connectAll, postMeta, whatsappText } from './lib/providers.js';
 import { adminClient } from './lib/client.js';
 

@@ -4,7 +4,8 @@
 // the server directly cannot choose its address by sending those headers.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { startServer, cli, tempDir, dump, sql, waitForLog, ADMIN_EMAIL, ADMIN_PASSWORD } from './lib/server.js';
+import { startServer, cli, tempDir, waitForLog, ADMIN_EMAIL, ADMIN_PASSWORD } from './lib/server.js';
+import { dump, sql } from './lib/db.js';
 import { adminClient, requestFrom } from './lib/client.js';
 import { createWebchat } from './lib/webchat.js';
 

@@ -5,7 +5,8 @@
 // every answer.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { startServer, sql, dump, cli } from './lib/server.js';
+import { startServer, cli } from './lib/server.js';
+import { sql, dump } from './lib/db.js';
 import { Client, adminClient, agentClient, allConversations, assertError } from './lib/client.js';
 import { startFakeProvider } from './lib/fake_provider.js';
 import { connectAll, customerWrites } from './lib/providers.js';

@@ -3,7 +3,8 @@
 // human takeover and sending back to routing.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { startServer, sql, dump, cli } from './lib/server.js';
+import { startServer, cli } from './lib/server.js';
+import { sql, dump } from './lib/db.js';
 import { adminClient, assertError } from './lib/client.js';
 import { startFakeProvider } from './lib/fake_provider.js';
 import { CHANNELS, connectAll, customerWrites, postMeta, fixture } from './lib/providers.js';

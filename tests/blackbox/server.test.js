@@ -5,7 +5,8 @@ import assert from 'node:assert/strict';
 import net from 'node:net';
 import { statSync } from 'node:fs';
 import { join } from 'node:path';
-import { startServer, tempDir, sql, dump, ADMIN_EMAIL } from './lib/server.js';
+import { startServer, tempDir, ADMIN_EMAIL } from './lib/server.js';
+import { sql, dump } from './lib/db.js';
 import { Client, adminClient, assertError } from './lib/client.js';
 
 test('health check answers JSON', async () => {

@@ -2,7 +2,8 @@
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import http from 'node:http';
-import { startServer, tempDir, dump, sql, ADMIN_EMAIL, ADMIN_PASSWORD } from './lib/server.js';
+import { startServer, tempDir, ADMIN_EMAIL, ADMIN_PASSWORD } from './lib/server.js';
+import { dump, sql } from './lib/db.js';
 import { Client, adminClient, agentClient, assertError } from './lib/client.js';
 import { until } from './lib/until.js';
 

@@ -2,7 +2,8 @@
 // provider would (through the same HTTP client as every outbound request).
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { startServer, cli, sql } from './lib/server.js';
+import { startServer, cli } from './lib/server.js';
+import { sql } from './lib/db.js';
 import { adminClient } from './lib/client.js';
 import { connectAll } from './lib/providers.js';
 import { startFakeProvider } from './lib/fake_provider.js';

@@ -2,7 +2,8 @@
 // customer writes first.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { startServer, sql } from './lib/server.js';
+import { startServer } from './lib/server.js';
+import { sql } from './lib/db.js';
 import { adminClient } from './lib/client.js';
 import { startFakeProvider } from './lib/fake_provider.js';
 import { connectAll, customerWrites } from './lib/providers.js';

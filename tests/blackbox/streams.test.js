@@ -4,9 +4,9 @@
 // client address answer 429 beyond them.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
 import { readFileSync } from 'node:fs';
-import { startServer, sql, PG } from './lib/server.js';
+import { startServer } from './lib/server.js';
+import { sql, sqlLater, PG } from './lib/db.js';
 import { adminClient, agentClient, assertError } from './lib/client.js';
 import { openStream } from './lib/sse.js';
 
@@ -20,14 +20,7 @@ function writeEvents(server, n, pad = 0) {
     : `INSERT INTO events (account_id, kind, data, created_at)
     WITH RECURSIVE k(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM k WHERE i < ${n})
     SELECT 1, 'test.filler', json_object('pad', printf('%0${pad}d', i)), ${Date.now()} FROM k;`;
-  return new Promise((resolve, reject) => {
-    const p = PG
-      ? spawn('psql', ['-X', '-q', '-v', 'ON_ERROR_STOP=1', '-d', server.db, '-c', statement])
-      : spawn('sqlite3', ['-cmd', '.timeout 10000', server.db, statement]);
-    let err = '';
-    p.stderr.on('data', (d) => (err += d));
-    p.on('close', (code) => (code === 0 ? resolve() : reject(new Error(err))));
-  });
+  return sqlLater(server, statement);
 }
 
 const newest = (server) => Number(sql(server, 'SELECT max(id) FROM events'));

@@ -2,7 +2,8 @@
 // their own teams' members.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { startServer, dump } from './lib/server.js';
+import { startServer } from './lib/server.js';
+import { dump } from './lib/db.js';
 import { Client, adminClient, agentClient, assertError } from './lib/client.js';
 
 let s, admin, ana, luis;

@@ -5,7 +5,8 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { readdirSync, readFileSync } from 'node:fs';
-import { startServer, freePort, sql, tempDir } from './lib/server.js';
+import { startServer, freePort, tempDir } from './lib/server.js';
+import { sql } from './lib/db.js';
 import { adminClient } from './lib/client.js';
 import { startFakeProvider, failures, makeTelegramUserUpdate } from './lib/fake_provider.js';
 import { startTelegramEmulator } from './lib/telegram_emulator.js';

@@ -4,7 +4,8 @@
 // and Messenger's HUMAN_AGENT tag on a human's reply after 24 hours.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { startServer, sql } from './lib/server.js';
+import { startServer } from './lib/server.js';
+import { sql } from './lib/db.js';
 import { adminClient, agentClient, assertError } from './lib/client.js';
 import { startFakeProvider } from './lib/fake_provider.js';
 import { CHANNELS, connectAll, customerWrites } from './lib/providers.js';

@@ -5,7 +5,8 @@
 // with the reason), the closed reply window, private notes, filters and the keyboard shortcuts.
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { sql, startServer } from './lib/server.js';
+import { startServer } from './lib/server.js';
+import { sql } from './lib/db.js';
 import { adminClient, agentClient } from './lib/client.js';
 import { failures, startFakeProvider } from './lib/fake_provider.js';
 import { CHANNELS, customerWrites, fixture, postMeta } from './lib/providers.js';

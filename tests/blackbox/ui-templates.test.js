@@ -3,7 +3,8 @@
 // the contact panel an agent starts a new conversation with a template.
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { startServer, sql } from './lib/server.js';
+import { startServer } from './lib/server.js';
+import { sql } from './lib/db.js';
 import { adminClient } from './lib/client.js';
 import { startFakeProvider } from './lib/fake_provider.js';
 import { CHANNELS, customerWrites } from './lib/providers.js';

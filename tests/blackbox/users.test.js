@@ -1,7 +1,8 @@
 // Users: admins create, edit and deactivate them; every bad input changes nothing.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { startServer, dump } from './lib/server.js';
+import { startServer } from './lib/server.js';
+import { dump } from './lib/db.js';
 import { Client, adminClient, agentClient, assertError } from './lib/client.js';
 
 let s, admin;

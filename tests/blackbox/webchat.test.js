@@ -3,11 +3,9 @@
 // the agents' side, demo mode, and migration 0010 on a database that already has data.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawnSync } from 'node:child_process';
-import { readFileSync, readdirSync } from 'node:fs';
-import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
-import { startServer, dump, sql, cli, tempDir } from './lib/server.js';
+import { readFileSync } from 'node:fs';
+import { startServer, cli, tempDir } from './lib/server.js';
+import { dump, sql, databaseAt } from './lib/db.js';
 import { Client, adminClient, agentClient, assertError } from './lib/client.js';
 import { openStream, findEvent } from './lib/sse.js';
 import { Visitor, createWebchat } from './lib/webchat.js';
@@ -450,61 +448,49 @@ test('demo mode leaves a database that already has users alone', async () => {
 // A database as the previous release left it: schema 0001-0007 with channels, a
 // conversation, messages, the outbox and events. Migration 0010 rebuilds channels.
 test('migration 0010 keeps every channel, conversation and reference of an existing database', async () => {
+  // SQLite's own rebuild, on either run of the suite (PostgreSQL's 0010 alters in place).
   const dir = tempDir();
-  const db = join(dir, 'centralita.db');
-  const migrations = fileURLToPath(new URL('../../src/store/migrations/sqlite/', import.meta.url));
-  const old = readdirSync(migrations).filter((f) => Number(f.slice(0, 4)) <= 7).sort();
-  const script = [
-    'PRAGMA foreign_keys=ON;',
-    ...old.map((f) => readFileSync(join(migrations, f), 'utf8')),
-    'CREATE TABLE schema_migrations (version INTEGER PRIMARY KEY, name TEXT NOT NULL, applied_at INTEGER NOT NULL);',
-    ...old.map((f) => `INSERT INTO schema_migrations VALUES (${Number(f.slice(0, 4))}, '${f}', 0);`),
-    `INSERT INTO channels (id, account_id, kind, name, external_id, credentials, hints, verify_token_hash, telegram_mode, telegram_offset, is_active, last_inbound_at, created_at, updated_at) VALUES
+  const db = databaseAt(dir, 7, { backend: 'sqlite' });
+  sql(db, `PRAGMA foreign_keys=ON;
+    INSERT INTO channels (id, account_id, kind, name, external_id, credentials, hints, verify_token_hash, telegram_mode, telegram_offset, is_active, last_inbound_at, created_at, updated_at) VALUES
       (3, 1, 'whatsapp', 'WA', '106540352242922', 'sealed', '{"access_token":"0001"}', 'abc', NULL, 0, 1, 5, 1, 2),
-      (7, 1, 'telegram', 'TG', '7000000001', 'sealed2', '{"bot_token":"0004"}', NULL, 'polling', 42, 0, NULL, 3, 4);`,
-    "INSERT INTO contacts (id, account_id, name, created_at, updated_at) VALUES (1, 1, 'Marta', 0, 0);",
-    "INSERT INTO contact_identities (id, account_id, contact_id, channel_id, external_id, created_at) VALUES (1, 1, 1, 3, '34600000002', 0);",
-    "INSERT INTO conversations (id, account_id, channel_id, contact_id, identity_id, status, last_activity_at, created_at, updated_at) VALUES (1, 1, 3, 1, 1, 'open', 9, 0, 0);",
-    "INSERT INTO messages (id, account_id, conversation_id, channel_id, direction, sender, type, text, provider_message_id, status, created_at) VALUES (1, 1, 1, 3, 'in', 'contact', 'text', 'hola', 'wamid.1', 'received', 9), (2, 1, 1, 3, 'out', 'agent', 'text', 'buenas', NULL, 'queued', 10);",
-    "INSERT INTO outbox (account_id, message_id, conversation_id, channel_id, state, next_attempt_at, queued_at) VALUES (1, 2, 1, 3, 'pending', 10, 10);",
-  ].join('\n');
-  const made = spawnSync('sqlite3', [db], { input: script, encoding: 'utf8' });
-  assert.equal(made.status, 0, made.stderr);
-  const channelsBefore = spawnSync('sqlite3', [db, 'SELECT * FROM channels ORDER BY id'], { encoding: 'utf8' }).stdout;
-  const keep = (t) => spawnSync('sqlite3', [db, `SELECT * FROM ${t} ORDER BY id`], { encoding: 'utf8' }).stdout;
+      (7, 1, 'telegram', 'TG', '7000000001', 'sealed2', '{"bot_token":"0004"}', NULL, 'polling', 42, 0, NULL, 3, 4);
+    INSERT INTO contacts (id, account_id, name, created_at, updated_at) VALUES (1, 1, 'Marta', 0, 0);
+    INSERT INTO contact_identities (id, account_id, contact_id, channel_id, external_id, created_at) VALUES (1, 1, 1, 3, '34600000002', 0);
+    INSERT INTO conversations (id, account_id, channel_id, contact_id, identity_id, status, last_activity_at, created_at, updated_at) VALUES (1, 1, 3, 1, 1, 'open', 9, 0, 0);
+    INSERT INTO messages (id, account_id, conversation_id, channel_id, direction, sender, type, text, provider_message_id, status, created_at) VALUES (1, 1, 1, 3, 'in', 'contact', 'text', 'hola', 'wamid.1', 'received', 9), (2, 1, 1, 3, 'out', 'agent', 'text', 'buenas', NULL, 'queued', 10);
+    INSERT INTO outbox (account_id, message_id, conversation_id, channel_id, state, next_attempt_at, queued_at) VALUES (1, 2, 1, 3, 'pending', 10, 10);`);
+  const channelsBefore = sql(db, 'SELECT * FROM channels ORDER BY id');
+  const keep = (t) => sql(db, `SELECT * FROM ${t} ORDER BY id`);
   const others = ['contact_identities', 'conversations', 'messages', 'outbox'].map(keep);
 
-  // SQLite's own rebuild, on either run of the suite (PostgreSQL's 0010 alters in place).
-  const onSqlite = { CENTRALITA_DB: `sqlite:${db}` };
-  const r = cli(dir, ['migrate'], onSqlite);
+  const r = cli(dir, ['migrate'], { CENTRALITA_DB: `sqlite:${db.db}` });
   assert.equal(r.status, 0, r.stderr);
   assert.match(r.stdout, /schema version (\d+)/);
   assert.ok(Number(r.stdout.match(/schema version (\d+)/)[1]) >= 10);
   // The old columns are unchanged, in place, with the new one (allowed_origins) empty.
-  const after = spawnSync('sqlite3', [db, 'SELECT id, account_id, kind, name, external_id, credentials, hints, verify_token_hash, telegram_mode, telegram_offset, telegram_webhook_at, is_active, last_inbound_at, last_error, last_error_at, created_at, updated_at FROM channels ORDER BY id'], { encoding: 'utf8' }).stdout;
+  const after = sql(db, 'SELECT id, account_id, kind, name, external_id, credentials, hints, verify_token_hash, telegram_mode, telegram_offset, telegram_webhook_at, is_active, last_inbound_at, last_error, last_error_at, created_at, updated_at FROM channels ORDER BY id');
   assert.equal(after, channelsBefore);
-  assert.equal(spawnSync('sqlite3', [db, 'SELECT count(*) FROM channels WHERE allowed_origins IS NULL'], { encoding: 'utf8' }).stdout.trim(), '2');
+  assert.equal(sql(db, 'SELECT count(*) FROM channels WHERE allowed_origins IS NULL'), '2');
   // Every row as it was, in its old columns (later migrations add columns at the end).
   const tables = ['contact_identities', 'conversations', 'messages', 'outbox'];
   tables.map(keep).forEach((rows, i) => {
-    const was = others[i].trim().split('\n');
-    const now = rows.trim().split('\n');
+    const was = others[i].split('\n');
+    const now = rows.split('\n');
     assert.equal(now.length, was.length, tables[i]);
     now.forEach((row, k) => assert.ok(row === was[k] || row.startsWith(`${was[k]}|`), `${tables[i]}: ${row} was ${was[k]}`));
   });
-  const check = spawnSync('sqlite3', [db, 'PRAGMA foreign_key_check; PRAGMA integrity_check;'], { encoding: 'utf8' });
-  assert.equal(check.stdout.trim(), 'ok');
-  const schema = spawnSync('sqlite3', [db, '.schema'], { encoding: 'utf8' }).stdout;
+  assert.equal(sql(db, 'PRAGMA foreign_key_check; PRAGMA integrity_check;'), 'ok');
+  const schema = sql(db, '.schema');
   assert.doesNotMatch(schema, /channels_new/);
   assert.match(schema, /CREATE UNIQUE INDEX channels_external/);
   assert.match(schema, /REFERENCES channels \(id\)/);
   // The rebuilt table takes the new kind (a row as channel add writes it: the CLI refuses
   // this database, whose made-up credentials no key opens), and foreign keys hold again.
-  const added = spawnSync('sqlite3', [db, "INSERT INTO channels (account_id, kind, name, external_id, credentials, hints, created_at, updated_at) VALUES (1, 'webchat', 'Web', 'wck_x', 'sealed3', '{}', 5, 5);"], { encoding: 'utf8' });
-  assert.equal(added.status, 0, added.stderr);
-  assert.equal(spawnSync('sqlite3', [db, "SELECT count(*) FROM channels WHERE kind = 'webchat'"], { encoding: 'utf8' }).stdout.trim(), '1');
-  const fk = spawnSync('sqlite3', [db, "PRAGMA foreign_keys=ON; INSERT INTO conversations (account_id, channel_id, contact_id, identity_id, status, last_activity_at, created_at, updated_at) VALUES (1, 99, 1, 1, 'resolved', 0, 0, 0);"], { encoding: 'utf8' });
-  assert.match(fk.stderr, /FOREIGN KEY constraint failed/);
+  sql(db, "INSERT INTO channels (account_id, kind, name, external_id, credentials, hints, created_at, updated_at) VALUES (1, 'webchat', 'Web', 'wck_x', 'sealed3', '{}', 5, 5);");
+  assert.equal(sql(db, "SELECT count(*) FROM channels WHERE kind = 'webchat'"), '1');
+  assert.throws(() => sql(db, "PRAGMA foreign_keys=ON; INSERT INTO conversations (account_id, channel_id, contact_id, identity_id, status, last_activity_at, created_at, updated_at) VALUES (1, 99, 1, 1, 'resolved', 0, 0, 0);"),
+    /FOREIGN KEY constraint failed/);
 });
 
 test('{contact_name} of a visitor who gave no name leaves no gap: "¡Hola!", and "¡Hola Marta!" with one', async () => {

@@ -2,7 +2,8 @@
 // repeated deliveries; and every bad input refused with nothing stored.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { startServer, dump, sql, waitForLog, lockDatabase } from './lib/server.js';
+import { startServer, waitForLog } from './lib/server.js';
+import { dump, sql, lockDatabase } from './lib/db.js';
 import { adminClient } from './lib/client.js';
 import { CHANNELS, connectAll, fixture, postMeta, postTelegram, postTelegramFixture, sign } from './lib/providers.js';
 

@@ -21,7 +21,8 @@ import { mkdtempSync, openSync, readFileSync, rmSync, unlinkSync, writeSync, clo
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { freePort, sql, startServer, tempDir } from '../blackbox/lib/server.js';
+import { freePort, startServer, tempDir } from '../blackbox/lib/server.js';
+import { sql } from '../blackbox/lib/db.js';
 import { adminClient } from '../blackbox/lib/client.js';
 import { startFakeProvider } from '../blackbox/lib/fake_provider.js';
 import { CHANNELS, postMeta, whatsappText } from '../blackbox/lib/providers.js';

@@ -4,7 +4,8 @@ import { readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import assert from 'node:assert/strict';
-import { cli, sql } from './server.js';
+import { cli } from './server.js';
+import { sql } from './db.js';
 
 const here = dirname(fileURLToPath(import.meta.url));
 export const FIXTURES = process.env.CENTRALITA_FIXTURES || join(here, '..', '..', 'fixtures');
