@@ -122,10 +122,12 @@ test('sends and failures per provider, and the outbox by state', async () => {
   const failed = before.get('centralita_send_failures_total{provider="whatsapp"}');
   fake.failAlways(failures.graphError({ status: 400, code: 131026, message: 'Message undeliverable' }), { kind: 'whatsapp', to: '34600555001' });
   assert.equal((await admin.post(`/api/v1/conversations/${conv}/messages`, { text: 'Hola' })).status, 201);
-  await until(async () => (await value('centralita_send_failures_total{provider="whatsapp"}')) === failed + 1, 'a failed send counted');
+  // Counted when the answer comes, then recorded as failed in the outbox.
+  const isFailed = (m) => m.get('centralita_outbox_messages{state="failed"}') === before.get('centralita_outbox_messages{state="failed"}') + 1;
+  await until(async () => isFailed(await scrape()), 'the send recorded as failed');
   const after = await scrape();
+  assert.equal(after.get('centralita_send_failures_total{provider="whatsapp"}'), failed + 1);
   assert.equal(after.get('centralita_sends_total{provider="whatsapp"}'), sends + 1);
-  assert.equal(after.get('centralita_outbox_messages{state="failed"}'), before.get('centralita_outbox_messages{state="failed"}') + 1);
 });
 
 test('open event streams, and store errors', async () => {
