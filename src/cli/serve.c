@@ -5,6 +5,7 @@
 #include <arpa/inet.h>
 #include <errno.h>
 #include <signal.h>
+#include <sodium.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -225,6 +226,43 @@ static int open_files(struct config *c, struct file_store **out, struct error *e
 	return file_store_open_dir(c->files_dir, out, e);
 }
 
+/* GET /metrics's bearer token, hashed into out ("" when the setting is not given): the first
+ * line of the file, kept from group and others as the key is. 0, or the exit status after
+ * saying why not (CLI_EXIT_REFUSED). */
+static int read_metrics_token(const struct config *c, char out[TOKEN_HASH_LEN])
+{
+	const char *path = c->metrics_token_file;
+	char line[512];
+	struct stat st;
+	out[0] = '\0';
+	if (path[0] == '\0')
+		return 0;
+	FILE *f = fopen(path, "r");
+	if (f == NULL)
+		return cli_refuse("--metrics-token-file: cannot read %s: %s", path,
+		                  strerror(errno));
+	int rc = 0;
+	if (fstat(fileno(f), &st) == 0 && (st.st_mode & 077) != 0)
+		rc = cli_refuse(
+		    "the metrics token file %s is open to its group or others (mode %04o):"
+		    " chmod 600 %s",
+		    path, (unsigned int)(st.st_mode & 07777), path);
+	else if (fgets(line, sizeof(line), f) == NULL)
+		line[0] = '\0';
+	fclose(f);
+	if (rc != 0)
+		return rc;
+	size_t len = strcspn(line, "\r\n");
+	if (len < 16 || len > 256)
+		rc = cli_refuse("the metrics token in %s must be 16 to 256 characters on its first"
+		                " line (openssl rand -hex 32 makes one)",
+		                path);
+	else
+		token_hash(line, len, out);
+	sodium_memzero(line, sizeof(line));
+	return rc;
+}
+
 int cli_serve(const struct command *cmd, struct config *c, char **pos)
 {
 	struct store *st = NULL;
@@ -237,7 +275,10 @@ int cli_serve(const struct command *cmd, struct config *c, char **pos)
 	/* Everything that can refuse the start comes before anything is written: a taken port
 	 * leaves a new database without an admin printed to nobody. */
 	bool start_over = cli_flag(cmd, "new-secret-key") != NULL;
-	int rc = cli_open_store(c, threads + hashers + 4, true, &st);
+	char metrics_token_hash[TOKEN_HASH_LEN];
+	int rc = read_metrics_token(c, metrics_token_hash);
+	if (rc == 0)
+		rc = cli_open_store(c, threads + hashers + 4, true, &st);
 	if (rc == 0)
 		rc = cli_open_key(c, st, start_over, &seal);
 	int listener = rc == 0 ? http_listen(c, &e) : -1;
@@ -265,6 +306,7 @@ int cli_serve(const struct command *cmd, struct config *c, char **pos)
 	pthread_sigmask(SIG_BLOCK, &stop, NULL);
 	signal(SIGPIPE, SIG_IGN);
 	struct app app = { .store = st, .config = c, .seal = seal };
+	memcpy(app.metrics_token_hash, metrics_token_hash, sizeof(app.metrics_token_hash));
 	struct media_fetcher fetcher = { .store = st, .seal = seal, .config = c };
 	struct template_syncer syncer = { .st = st, .seal = seal, .config = c };
 	/* The timers the scheduler runs: work at due times kept in the database. */

@@ -73,6 +73,9 @@ const struct config_item config_items[] = {
 	{ "log-format", "CENTRALITA_LOG_FORMAT", "text, or json: one JSON object per line (text)" },
 	{ "access-log", "CENTRALITA_ACCESS_LOG",
 	  "1: a line for every request; 0: only for refused webhooks and server errors (1)" },
+	{ "metrics-token-file", "CENTRALITA_METRICS_TOKEN_FILE",
+	  "a file (mode 0600) whose first line is the bearer token GET /metrics asks for; without"
+	  " it /metrics is off" },
 	{ NULL, NULL, NULL },
 };
 
@@ -278,6 +281,10 @@ static int set_item(struct config *c, int item, const char *value, const char **
 	if (strcmp(flag, "media-timeout") == 0) {
 		*expected = "seconds, from 1 to 3600";
 		return parse_int(value, 1, 3600, &c->media_timeout_s);
+	}
+	if (strcmp(flag, "metrics-token-file") == 0) {
+		*expected = "a file path";
+		return copy_value(c->metrics_token_file, sizeof(c->metrics_token_file), value);
 	}
 	if (strcmp(flag, "log-level") == 0) {
 		static const char *const levels[] = { "debug", "info", "warn", "error" };

@@ -43,8 +43,9 @@ struct config {
 	int media_max_bytes;         /* lowers every kind's file limit; 0: the kinds' own */
 	int media_timeout_s;         /* how long one request of a file fetch may take */
 	struct address_ranges
-	    trusted_proxies;      /* whose X-Forwarded-For is believed; count 0: none */
-	enum log_level log_level; /* lines below it are dropped */
+	    trusted_proxies;           /* whose X-Forwarded-For is believed; count 0: none */
+	char metrics_token_file[1024]; /* GET /metrics's bearer token; empty: /metrics is off */
+	enum log_level log_level;      /* lines below it are dropped */
 	enum log_format log_format;
 	bool is_access_logged; /* every request at info; off: only the refused webhooks and 5xx */
 };

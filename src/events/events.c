@@ -622,6 +622,16 @@ void events_hub_end(struct events_hub *h)
 	pthread_mutex_unlock(&h->lock);
 }
 
+int events_hub_streams(struct events_hub *h)
+{
+	int n = 0;
+	pthread_mutex_lock(&h->lock);
+	for (const struct events_sub *s = h->subs; s != NULL; s = s->next)
+		n++;
+	pthread_mutex_unlock(&h->lock);
+	return n;
+}
+
 void events_hub_stop(struct events_hub *h)
 {
 	if (h == NULL)

@@ -51,6 +51,7 @@ void api_reply_range_report(struct http_request *req, struct http_response *res,
 int api_cursor_decode(const char *text, int64_t *at, int64_t *id, struct error *e);
 
 void api_health(struct http_request *req, struct http_response *res);
+void api_prometheus(struct http_request *req, struct http_response *res);
 
 /* api_media.c */
 void api_message_media(struct http_request *req, struct http_response *res);

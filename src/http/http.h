@@ -43,6 +43,7 @@ struct app {
 	struct webhook_sender *webhooks; /* hears of every commit through the event hub */
 	struct pool *hashing;            /* where passwords are checked and hashed (core/pool.h) */
 	struct file_store *files;        /* media files' bytes (media/media.h) */
+	char metrics_token_hash[TOKEN_HASH_LEN]; /* GET /metrics's token, hashed; "" when off */
 };
 
 struct http_request {
@@ -71,6 +72,8 @@ struct http_response {
 	/* For answers other than the API's (the web UI's files, the event stream, downloads). */
 	const char *cache_control;     /* NULL: no-store */
 	const char *csp;               /* a Content-Security-Policy, or NULL */
+	const char *content_encoding;  /* "gzip" for a compressed web UI file, or NULL */
+	bool is_encoding_varied;       /* the answer depends on Accept-Encoding (Vary) */
 	char etag[TOKEN_HASH_LEN + 2]; /* quoted; empty for none */
 	struct events_sub *stream;     /* the event stream: the body is read from it, not body */
 	char content_disposition[512]; /* a download's, or "" */

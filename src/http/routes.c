@@ -27,6 +27,7 @@ struct route {
 
 static const struct route routes[] = {
 	{ "GET", "/healthz", PUBLIC, api_health },
+	{ "GET", "/metrics", PUBLIC, api_prometheus },
 	{ "GET", "/webhooks/whatsapp", PUBLIC, api_webhook_verify },
 	{ "POST", "/webhooks/whatsapp", PUBLIC, api_webhook_meta },
 	{ "GET", "/webhooks/messenger", PUBLIC, api_webhook_verify },

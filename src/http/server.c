@@ -22,6 +22,7 @@
 
 #include "core/clock.h"
 #include "core/log.h"
+#include "core/metrics.h"
 #include "core/thread.h"
 #include "core/xmalloc.h"
 #include "http/http.h"
@@ -108,6 +109,10 @@ static enum MHD_Result queue(struct MHD_Connection *c, struct exchange *x,
 	MHD_add_response_header(r, "X-Content-Type-Options", "nosniff");
 	MHD_add_response_header(r, "X-Frame-Options", "DENY");
 	MHD_add_response_header(r, "Referrer-Policy", "no-referrer");
+	if (res->content_encoding != NULL)
+		MHD_add_response_header(r, MHD_HTTP_HEADER_CONTENT_ENCODING, res->content_encoding);
+	if (res->is_encoding_varied)
+		MHD_add_response_header(r, MHD_HTTP_HEADER_VARY, "Accept-Encoding");
 	if (res->cors_origin != NULL) {
 		MHD_add_response_header(r, "Access-Control-Allow-Origin", res->cors_origin);
 		MHD_add_response_header(r, "Access-Control-Allow-Methods", "GET, POST");
@@ -352,15 +357,24 @@ void http_resume(struct http_request *req, struct http_response *res)
 	MHD_resume_connection(req->conn);
 }
 
-/* The access log's line: a server error at error, a refused webhook at warn (a provider's
- * request refused needs the operator: a wrong secret, a removed channel), the rest at info,
- * or at debug with the access log off. Errors say why. */
-static void log_answer(struct http_server *srv, const struct exchange *x)
+/* The access log's line, and the webhook counters (GET /metrics). The line: a server error at
+ * error, a refused webhook at warn (a provider's request refused needs the operator: a wrong
+ * secret, a removed channel), the rest at info, or at debug with the access log off. Errors
+ * say why. */
+static void record_answer(struct http_server *srv, const struct exchange *x)
 {
 	bool is_error = x->status >= 400;
-	enum log_level level = x->status >= 500                                          ? LOG_ERROR
-	                       : is_error && strncmp(x->req.path, "/webhooks/", 10) == 0 ? LOG_WARN
-	                       : srv->app->config->is_access_logged                      ? LOG_INFO
+	bool is_webhook = strncmp(x->req.path, "/webhooks/", 10) == 0;
+	if (is_webhook) {
+		char kind[16];
+		snprintf(kind, sizeof(kind), "%.*s", (int)strcspn(x->req.path + 10, "/"),
+		         x->req.path + 10);
+		metrics_count(is_error ? METRICS_WEBHOOKS_REFUSED : METRICS_WEBHOOKS_RECEIVED,
+		              kind);
+	}
+	enum log_level level = x->status >= 500                     ? LOG_ERROR
+	                       : is_error && is_webhook             ? LOG_WARN
+	                       : srv->app->config->is_access_logged ? LOG_INFO
 	                                                            : LOG_DEBUG;
 	const struct log_request line = {
 		.address = x->req.address,
@@ -386,7 +400,7 @@ static void on_completed(void *cls, struct MHD_Connection *c, void **state,
 		if (info != NULL && info->socket_context != NULL)
 			wait_start(srv, info->socket_context);
 	}
-	log_answer(srv, x);
+	record_answer(srv, x);
 	if (x->has_large)
 		atomic_store(&srv->is_large_taken, false);
 	buf_free(&x->req.body);

@@ -19,6 +19,7 @@
 #include "core/clock.h"
 #include "core/fetch.h"
 #include "core/log.h"
+#include "core/metrics.h"
 #include "core/thread.h"
 #include "core/token.h"
 #include "core/xmalloc.h"
@@ -405,6 +406,9 @@ static void classify(struct send *s, CURLcode code)
 		curl_easy_getinfo(s->fetch.easy, CURLINFO_RESPONSE_CODE, &status);
 	channel_send_classify(s->kind, status, s->fetch.answer.data, s->fetch.answer.len,
 	                      &s->result);
+	metrics_count(METRICS_SENDS, channel_kind_name(s->kind));
+	if (s->result.outcome != SEND_ACCEPTED)
+		metrics_count(METRICS_SEND_FAILURES, channel_kind_name(s->kind));
 	if (code != CURLE_OK) {
 		log_warn("outbox: POST %s: %s", s->req->url_for_log, curl_easy_strerror(code));
 		snprintf(s->result.reason, sizeof(s->result.reason),
