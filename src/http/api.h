@@ -54,6 +54,7 @@ void api_health(struct http_request *req, struct http_response *res);
 
 /* api_media.c */
 void api_message_media(struct http_request *req, struct http_response *res);
+void api_upload(struct http_request *req, struct http_response *res);
 
 void api_webhook_verify(struct http_request *req, struct http_response *res);
 void api_webhook_meta(struct http_request *req, struct http_response *res);

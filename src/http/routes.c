@@ -67,6 +67,7 @@ static const struct route routes[] = {
 	{ "POST", "/api/v1/conversations/:id/messages/:id/retry", USER, api_message_retry },
 	{ "POST", "/api/v1/conversations/:id/routing", USER, api_back_to_routing },
 	{ "GET", "/api/v1/messages/:id/media", USER, api_message_media },
+	{ "POST", "/api/v1/conversations/:id/uploads", USER, api_upload },
 	{ "GET", "/api/v1/outbox/stats", ADMIN, api_outbox_stats },
 	{ "GET", "/api/v1/events", USER, api_events },
 	{ "GET", "/api/v1/routing", ADMIN, api_routing_get },
@@ -183,6 +184,24 @@ static int check_access(struct http_request *req, const struct route *r, struct 
 	if (level == ADMIN && req->who.role != ROLE_ADMIN)
 		return error_set(e, ERR_FORBIDDEN, "only admins may do this");
 	return 0;
+}
+
+int http_body_to_file(struct http_request *req, int64_t *max, struct error *e)
+{
+	int64_t params[HTTP_MAX_PARAMS];
+	char name[HTTP_NAME_MAX + 1];
+	const struct route upload = { "POST", "/api/v1/conversations/:id/uploads", USER,
+		                      api_upload };
+	if (strcmp(req->method, upload.method) != 0 ||
+	    !http_path_match(upload.pattern, req->path, params, name))
+		return 0;
+	int rc = check_access(req, &upload, e);
+	if (rc < 0)
+		return rc;
+	int64_t operator_max = req->app->config->media_max_bytes;
+	*max =
+	    operator_max > 0 && operator_max < CHANNEL_FILE_MAX ? operator_max : CHANNEL_FILE_MAX;
+	return 1;
 }
 
 struct hashing_call {

@@ -251,6 +251,43 @@ bool conversation_window_is_open(const struct conversation *c, int64_t now);
  */
 int conversation_reply(struct store_tx *tx, const struct actor *who, int64_t id, const char *text,
                        int64_t now, int64_t *first_id, size_t *parts, struct error *e);
+/* An agent's file (uploads.c): its bytes are in the file store under sha256. */
+struct upload_input {
+	const char *sha256;
+	const char *mime_type; /* media_mime_clean's */
+	const char *file_name; /* channel_file_name_check's */
+	int64_t size;
+	int64_t max_bytes; /* the operator's limit, 0 for none */
+};
+struct upload {
+	int64_t id;
+	char sha256[65];
+	char kind[16];
+	char mime_type[128];
+	char file_name[CHANNEL_FILE_NAME_MAX + 1];
+	int64_t size;
+};
+/* Whether the actor may attach a file of this type and size to the conversation: the
+ * visibility rule (ERR_NOT_FOUND), then the provider's (channel_file_check); *kind its kind. */
+int upload_check(struct store_tx *tx, const struct actor *who, int64_t conversation_id,
+                 const char *mime_type, int64_t size, int64_t max_bytes, const char **kind,
+                 struct error *e);
+/* upload_check, then the file's row (once per content) and the upload's: out->id and kind. */
+int upload_create(struct store_tx *tx, const struct actor *who, int64_t conversation_id,
+                  const struct upload_input *in, int64_t now, struct upload *out, struct error *e);
+/* An upload of the conversation; ERR_UNPROCESSABLE when it has none of that id. */
+int upload_get(struct store_tx *tx, int64_t account_id, int64_t conversation_id, int64_t id,
+               struct upload *out, struct error *e);
+/*
+ * A reply with a file: upload_id (of this conversation) with caption (NULL for none), as a
+ * reply goes (the visibility rule, takeover, window, assignment), checked against the
+ * provider's limits before anything is queued (ERR_UNPROCESSABLE). WhatsApp, Telegram and web
+ * chat send the caption with the file; Messenger and Instagram, whose attachments have none,
+ * get it as a text right after (*parts 2). Call outbox_worker_wake() after commit.
+ */
+int conversation_send_file(struct store_tx *tx, const struct actor *who, int64_t id,
+                           int64_t upload_id, const char *caption, int64_t max_bytes, int64_t now,
+                           int64_t *first_id, size_t *parts, struct error *e);
 /* A WhatsApp template to send: name, language code and parameters (may be NULL). */
 struct template_request {
 	const char *name;
