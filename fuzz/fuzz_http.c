@@ -2,14 +2,16 @@
  * libFuzzer: what the server parses out of requests itself (http/parse.h): paths against the
  * route patterns, whole-number query parameters, Last-Event-ID, the conversation list's
  * cursor and view=team:<id>, the session cookie / CSRF token / bearer token values, which are
- * hashed and compared, and the webhooks' GET handshake (hub.challenge, echoed back) and
- * Telegram secret header. libmicrohttpd splits headers, cookies and the query string, so a
- * value never holds a NUL: the input up to its first NUL is the value. The first 16 bytes
- * also make a cursor that must decode to what was encoded.
+ * hashed and compared, the webhooks' GET handshake (hub.challenge, echoed back) and
+ * Telegram secret header, and X-Forwarded-For / X-Real-IP behind trusted proxies (the client
+ * named is always the peer, a trusted hop or an address the headers hold). libmicrohttpd splits
+ * headers, cookies and the query string, so a value never holds a NUL: the input up to its first
+ * NUL is the value. The first 16 bytes also make a cursor that must decode to what was encoded.
  */
 #include <stdlib.h>
 #include <string.h>
 
+#include "core/address.h"
 #include "core/token.h"
 #include "http/parse.h"
 #include "providers/providers.h"
@@ -84,6 +86,18 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	if (meta_subscription_verify(s, s, s, "wa-verify") == 0)
 		abort();
 	(void)telegram_secret_verify(s, "telegram-secret");
+
+	struct address_ranges trusted;
+	struct address peer, client, parsed;
+	if (!address_ranges_parse("127.0.0.1, 10.0.0.0/8, ::1", &trusted) ||
+	    !address_parse("127.0.0.1", 9, &peer))
+		abort();
+	client = address_client(&peer, s, s, &trusted);
+	char text[ADDRESS_TEXT_MAX];
+	address_format(&client, text, sizeof(text));
+	if (!address_parse(text, strlen(text), &parsed) || memcmp(&parsed, &client, sizeof(parsed)))
+		abort();
+	(void)address_ranges_parse(s, &trusted);
 
 	char hash[TOKEN_HASH_LEN];
 	token_hash(s, strlen(s), hash);

@@ -14,7 +14,10 @@ test)
 	# chromium: the browser tests drive it headless through playwright-core.
 	# clang and its runtime: the libFuzzer targets.
 	# postgresql: the throwaway cluster of scripts/with-postgres.sh (pg_trgm is in it).
-	packages+=(libcmocka-dev clang-format sqlite3 clang libclang-rt-14-dev chromium postgresql)
+	# nginx: the README's proxy set-up, followed in tests/blackbox/nginx.test.js.
+	# systemd: systemd-analyze checks contrib/centralita.service (tests/blackbox/systemd.test.js).
+	packages+=(libcmocka-dev clang-format sqlite3 clang libclang-rt-14-dev chromium postgresql nginx
+		systemd)
 	# Node may come from elsewhere than Debian; only ask for Debian's when there is none.
 	command -v node >/dev/null 2>&1 || packages+=(nodejs)
 	command -v npm >/dev/null 2>&1 || packages+=(npm)

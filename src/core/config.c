@@ -59,6 +59,9 @@ const struct config_item config_items[] = {
 	  " audio and video 16 MB, documents 100 MB)" },
 	{ "media-timeout", "CENTRALITA_MEDIA_TIMEOUT",
 	  "seconds one request of a file's download may take, 1-3600 (300)" },
+	{ "trusted-proxies", "CENTRALITA_TRUSTED_PROXIES",
+	  "addresses and CIDR ranges of the reverse proxies whose X-Forwarded-For and X-Real-IP"
+	  " name the client, separated by commas (none)" },
 	{ NULL, NULL, NULL },
 };
 
@@ -244,6 +247,10 @@ static int set_item(struct config *c, int item, const char *value, const char **
 	if (strcmp(flag, "media-timeout") == 0) {
 		*expected = "seconds, from 1 to 3600";
 		return parse_int(value, 1, 3600, &c->media_timeout_s);
+	}
+	if (strcmp(flag, "trusted-proxies") == 0) {
+		*expected = "IPv4 or IPv6 addresses or CIDR ranges separated by commas, at most 32";
+		return address_ranges_parse(value, &c->trusted_proxies) ? 0 : -1;
 	}
 	if (strcmp(flag, "login-address-failures") == 0) {
 		*expected = "a whole number from 1 to 1000000";

@@ -7,6 +7,7 @@
 
 #include <stdbool.h>
 
+#include "core/address.h"
 #include "core/err.h"
 
 struct config {
@@ -36,6 +37,8 @@ struct config {
 	char files_dir[1024];        /* where files live; empty: "files" beside the database */
 	int media_max_bytes;         /* lowers every kind's file limit; 0: the kinds' own */
 	int media_timeout_s;         /* how long one request of a file fetch may take */
+	struct address_ranges
+	    trusted_proxies; /* whose X-Forwarded-For is believed; count 0: none */
 };
 
 /* One settable item: flag --NAME, environment CENTRALITA_ENV. */

@@ -79,9 +79,7 @@ void api_login(struct http_request *req, struct http_response *res)
 	struct error e;
 	int retry_after = 0;
 	int64_t now = clock_now_ms();
-	char address[64];
-	http_client_address(req, address, sizeof(address));
-	const struct auth_source src = { address, req->app->config->login_address_failures };
+	const struct auth_source src = { req->address, req->app->config->login_address_failures };
 	int rc =
 	    auth_login(req->app->store, &src, email, password, now, &req->who, &retry_after, &e);
 	json_decref(body);

@@ -80,8 +80,7 @@ void api_webchat_session(struct http_request *req, struct http_response *res)
 	json_t *body = api_read_body(req, res, fields, sizeof(fields) / sizeof(fields[0]));
 	if (body == NULL)
 		return;
-	char name[WEBCHAT_NAME_MAX + 1], address[WEBCHAT_ADDRESS_MAX], issued[WEBCHAT_TOKEN_LEN];
-	http_client_address(req, address, sizeof(address));
+	char name[WEBCHAT_NAME_MAX + 1], issued[WEBCHAT_TOKEN_LEN];
 	struct webchat_visitor v = { 0 };
 	struct channel ch;
 	struct error e;
@@ -103,8 +102,8 @@ void api_webchat_session(struct http_request *req, struct http_response *res)
 	if (rc == 0 && token != NULL)
 		is_resumed = webchat_visitor_find(tx, token, &v, &e) == 0 && v.channel_id == ch.id;
 	if (rc == 0 && !is_resumed)
-		rc = webchat_visitor_create(tx, &ch, name_in ? name : NULL, address, clock_now_ms(),
-		                            issued, &v, &res->retry_after, &e);
+		rc = webchat_visitor_create(tx, &ch, name_in ? name : NULL, req->address,
+		                            clock_now_ms(), issued, &v, &res->retry_after, &e);
 	if (api_finish(res, tx, rc, &e) == 0)
 		http_reply_json(res, is_resumed ? 200 : 201,
 		                json_pack("{s:s,s:b,s:b}", "token", is_resumed ? token : issued,

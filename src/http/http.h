@@ -11,6 +11,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "core/address.h"
 #include "core/buf.h"
 #include "core/config.h"
 #include "core/err.h"
@@ -49,6 +50,7 @@ struct http_request {
 	void *conn; /* the libmicrohttpd connection, for header and query look-ups */
 	const char *method;
 	const char *path;
+	char address[ADDRESS_TEXT_MAX]; /* the client's (http_client_address), "" when unknown */
 	struct buf body;
 	int64_t params[HTTP_MAX_PARAMS]; /* numeric path segments matched by ":id" */
 	/* Set by the router for authenticated routes. */
@@ -91,8 +93,10 @@ typedef void (*http_handler)(struct http_request *req, struct http_response *res
 const char *http_header(struct http_request *req, const char *name);
 const char *http_cookie(struct http_request *req, const char *name);
 const char *http_query(struct http_request *req, const char *name);
-/* The client's IP address as text ("" when unknown). */
-void http_client_address(struct http_request *req, char *out, size_t size);
+/* The client's IP address as text ("" when unknown): the peer's, or when the peer is one of
+ * --trusted-proxies the one its X-Forwarded-For (or X-Real-IP) names (core/address.h). The
+ * server sets req->address with it before any handler runs; everything reads that. */
+void http_client_address(struct http_request *req, char out[ADDRESS_TEXT_MAX]);
 /* Parses the body as a JSON object; on failure answers the error and returns NULL. */
 json_t *http_body_json(struct http_request *req, struct http_response *res);
 

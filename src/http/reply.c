@@ -4,6 +4,8 @@
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
+#include <strings.h>
 
 #include "core/json.h"
 #include "http/http.h"
@@ -24,18 +26,42 @@ const char *http_query(struct http_request *req, const char *name)
 	return MHD_lookup_connection_value(req->conn, MHD_GET_ARGUMENT_KIND, name);
 }
 
-void http_client_address(struct http_request *req, char *out, size_t size)
+/* Joins every X-Forwarded-For header, in order, as one list (a proxy may add its own). */
+static enum MHD_Result join_forwarded(void *cls, enum MHD_ValueKind kind, const char *key,
+                                      const char *value)
+{
+	struct buf *list = cls;
+	if (strcasecmp(key, "X-Forwarded-For") == 0) {
+		if (list->len > 0)
+			buf_putc(list, ',');
+		buf_puts(list, value);
+	}
+	return MHD_YES;
+}
+
+void http_client_address(struct http_request *req, char out[ADDRESS_TEXT_MAX])
 {
 	const union MHD_ConnectionInfo *info =
 	    MHD_get_connection_info(req->conn, MHD_CONNECTION_INFO_CLIENT_ADDRESS);
 	const struct sockaddr *sa = info != NULL ? info->client_addr : NULL;
+	struct address peer;
+	char text[ADDRESS_TEXT_MAX] = "";
 	out[0] = '\0';
 	if (sa != NULL && sa->sa_family == AF_INET)
-		inet_ntop(AF_INET, &((const struct sockaddr_in *)sa)->sin_addr, out,
-		          (socklen_t)size);
+		inet_ntop(AF_INET, &((const struct sockaddr_in *)sa)->sin_addr, text, sizeof(text));
 	else if (sa != NULL && sa->sa_family == AF_INET6)
-		inet_ntop(AF_INET6, &((const struct sockaddr_in6 *)sa)->sin6_addr, out,
-		          (socklen_t)size);
+		inet_ntop(AF_INET6, &((const struct sockaddr_in6 *)sa)->sin6_addr, text,
+		          sizeof(text));
+	if (!address_parse(text, strlen(text), &peer))
+		return;
+	const struct address_ranges *trusted = &req->app->config->trusted_proxies;
+	struct buf forwarded = { 0 };
+	if (address_ranges_contain(trusted, &peer))
+		MHD_get_connection_values(req->conn, MHD_HEADER_KIND, join_forwarded, &forwarded);
+	struct address client = address_client(&peer, forwarded.len > 0 ? forwarded.data : NULL,
+	                                       http_header(req, "X-Real-IP"), trusted);
+	buf_free(&forwarded);
+	address_format(&client, out, ADDRESS_TEXT_MAX);
 }
 
 json_t *http_body_json(struct http_request *req, struct http_response *res)

@@ -343,6 +343,7 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *c, const cha
 		x->req.conn = c;
 		x->req.method = method;
 		x->req.path = url;
+		http_client_address(&x->req, x->req.address);
 		*state = x;
 		atomic_fetch_add(&srv->in_flight, 1);
 		wait_end(srv, c);
@@ -414,7 +415,7 @@ static void on_completed(void *cls, struct MHD_Connection *c, void **state,
 		if (info != NULL && info->socket_context != NULL)
 			wait_start(srv, info->socket_context);
 	}
-	log_info("%s %.255s %d %lldus", x->req.method, x->req.path, x->status,
+	log_info("%s %s %.255s %d %lldus", x->req.address, x->req.method, x->req.path, x->status,
 	         (long long)(clock_mono_us() - x->start_us));
 	if (x->has_large)
 		atomic_store(&srv->is_large_taken, false);

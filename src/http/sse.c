@@ -4,7 +4,6 @@
  * nothing to send, the reader suspends the connection instead of blocking a thread, and
  * the hub resumes it when it buffers more. A thousand idle streams cost no thread.
  */
-#include <arpa/inet.h>
 #include <microhttpd.h>
 #include <sodium.h>
 #include <stdio.h>
@@ -85,13 +84,11 @@ void api_events(struct http_request *req, struct http_response *res)
 	snprintf(login.token, sizeof(login.token), "%s",
 	         req->is_cookie_auth ? req->session_token : http_header(req, "Authorization") + 7);
 	int64_t last_id;
-	char address[INET6_ADDRSTRLEN];
 	struct error e;
-	http_client_address(req, address, sizeof(address));
 	int rc = resume_id(req, &last_id, &e);
 	if (rc == 0)
-		rc = events_subscribe(req->app->events, &req->who, &login, address, last_id, &waker,
-		                      &res->stream, &e);
+		rc = events_subscribe(req->app->events, &req->who, &login, req->address, last_id,
+		                      &waker, &res->stream, &e);
 	sodium_memzero(login.token, sizeof(login.token));
 	if (rc < 0)
 		http_reply_error(res, &e);
@@ -104,12 +101,10 @@ void api_webchat_stream(struct http_request *req, struct http_response *res)
 {
 	struct events_waker waker = waker_of(req);
 	int64_t last_id, identity_id;
-	char address[INET6_ADDRSTRLEN];
 	struct error e;
-	http_client_address(req, address, sizeof(address));
 	if (resume_id(req, &last_id, &e) < 0 ||
 	    api_webchat_stream_visitor(req, res, &identity_id, &e) < 0 ||
-	    events_subscribe_visitor(req->app->events, identity_id, address, last_id, &waker,
+	    events_subscribe_visitor(req->app->events, identity_id, req->address, last_id, &waker,
 	                             &res->stream, &e) < 0)
 		http_reply_error(res, &e);
 	else

@@ -1,5 +1,6 @@
 // An API client that keeps the session cookie and CSRF token the way a browser would.
 import assert from 'node:assert/strict';
+import http from 'node:http';
 import { ADMIN_EMAIL, ADMIN_PASSWORD } from './server.js';
 
 export class Client {
@@ -86,4 +87,22 @@ export async function allConversations(client) {
     if (!r.json.next_cursor) return all;
     cursor = `&cursor=${encodeURIComponent(r.json.next_cursor)}`;
   }
+}
+
+// One request on a connection of its own from the loopback address `from` (127.x.y.z, ::1): a
+// client that is not the tests' usual 127.0.0.1. Answers { status, text, headers }.
+export function requestFrom(url, from, method, path, { headers = {}, body } = {}) {
+  const payload = body === undefined ? undefined : JSON.stringify(body);
+  const h = { ...headers };
+  if (payload !== undefined) Object.assign(h, { 'content-type': 'application/json', 'content-length': Buffer.byteLength(payload) });
+  return new Promise((resolve, reject) => {
+    const req = http.request(`${url}${path}`, { method, agent: false, localAddress: from, headers: h }, (res) => {
+      let text = '';
+      res.setEncoding('utf8');
+      res.on('data', (d) => (text += d));
+      res.on('end', () => resolve({ status: res.statusCode, text, headers: res.headers }));
+    });
+    req.on('error', reject);
+    req.end(payload);
+  });
 }
