@@ -110,6 +110,14 @@ void api_message_media(struct http_request *req, struct http_response *res)
 		return;
 	int rc = message_file_get(tx, &req->who, req->params[0], &f, &e);
 	store_rollback(tx);
+	api_reply_file(req, res, rc, &f, &e);
+}
+
+void api_reply_file(struct http_request *req, struct http_response *res, int rc,
+                    struct message_file *file, struct error *error)
+{
+	struct message_file f = *file;
+	struct error e = *error;
 	if (rc == 0 && strcmp(f.state, "ready") != 0)
 		rc = error_set(&e, ERR_CONFLICT,
 		               strcmp(f.state, "pending") == 0

@@ -178,6 +178,24 @@ void api_webchat_history(struct http_request *req, struct http_response *res)
 	json_decref(messages);
 }
 
+/* A file of the visitor's chat (a sent one, or its own), as agents get theirs. */
+void api_webchat_media(struct http_request *req, struct http_response *res)
+{
+	check_origin(req, res, NULL, NULL);
+	struct webchat_visitor v;
+	struct channel ch;
+	struct message_file f = { 0 };
+	struct error e;
+	struct store_tx *tx = api_begin(req, res, STORE_READ);
+	if (tx == NULL)
+		return;
+	int rc = find_visitor(req, res, tx, http_header(req, "X-Visitor-Token"), &v, &ch, &e);
+	if (rc == 0)
+		rc = webchat_message_file(tx, &v, req->params[0], &f, &e);
+	store_rollback(tx);
+	api_reply_file(req, res, rc, &f, &e);
+}
+
 int api_webchat_stream_visitor(struct http_request *req, struct http_response *res,
                                int64_t *identity_id, struct error *e)
 {

@@ -121,6 +121,8 @@ static const struct route routes[] = {
 	{ "POST", "/api/v1/webchat/session", PUBLIC, api_webchat_session },
 	{ "OPTIONS", "/api/v1/webchat/messages", PUBLIC, api_webchat_preflight },
 	{ "GET", "/api/v1/webchat/messages", PUBLIC, api_webchat_history },
+	{ "OPTIONS", "/api/v1/webchat/messages/:id/media", PUBLIC, api_webchat_preflight },
+	{ "GET", "/api/v1/webchat/messages/:id/media", PUBLIC, api_webchat_media },
 	{ "POST", "/api/v1/webchat/messages", PUBLIC, api_webchat_send },
 	{ "OPTIONS", "/api/v1/webchat/stream", PUBLIC, api_webchat_preflight },
 	{ "GET", "/api/v1/webchat/stream", PUBLIC, api_webchat_stream },

@@ -363,7 +363,7 @@ void message_list_free(struct message *list, size_t n)
 	free(list);
 }
 
-static void read_file(struct store_rows *r, void *item)
+void message_file_read(struct store_rows *r, void *item)
 {
 	struct message_file *f = item;
 	snprintf(f->state, sizeof(f->state), "%s", store_text(r, 0));
@@ -380,16 +380,13 @@ int message_file_get(struct store_tx *tx, const struct actor *who, int64_t id,
                      struct message_file *out, struct error *e)
 {
 	memset(out, 0, sizeof(*out));
-	int rc = store_get_row(
-	    tx,
-	    "SELECT md.state, coalesce(f.sha256, ''), coalesce(f.size, 0),"
-	    " coalesce(f.mime_type, ''), coalesce(m.details, '{}') FROM messages m"
-	    " JOIN conversations v ON v.id = m.conversation_id"
-	    " JOIN media md ON md.message_id = m.id LEFT JOIN files f ON f.sha256 = md.sha256"
-	    " WHERE" CONVERSATION_VISIBLE " AND m.id = $4",
-	    STORE_ARGS(SV_INT(who->account_id), SV_INT(who->user_id), SV_INT(who->role),
-	               SV_INT(id)),
-	    read_file, out);
+	int rc = store_get_row(tx,
+	                       "SELECT" MESSAGE_FILE_COLUMNS
+	                       " JOIN conversations v ON v.id = m.conversation_id"
+	                       " WHERE" CONVERSATION_VISIBLE " AND m.id = $4",
+	                       STORE_ARGS(SV_INT(who->account_id), SV_INT(who->user_id),
+	                                  SV_INT(who->role), SV_INT(id)),
+	                       message_file_read, out);
 	if (rc == ERR_NOT_FOUND)
 		return error_set(e, rc, "no such file");
 	return store_failed(e, rc);

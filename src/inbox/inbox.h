@@ -659,10 +659,15 @@ int webchat_visitor_find(struct store_tx *tx, const char *token, struct webchat_
 int webchat_visitor_may_write(struct store_tx *tx, const struct webchat_visitor *v, int64_t now,
                               int *retry_after_s, struct error *e);
 /* The visitor's messages after message id `after` (the newest WEBCHAT_HISTORY_MAX of them),
- * oldest first, as a JSON array of {id, direction, sender, text, status, created_at}: what
- * it wrote, and what was sent to it. Those it gets for the first time become delivered. */
+ * oldest first, as a JSON array of {id, direction, sender, type, text (null for a file without
+ * a caption), status, created_at, agent_name, file ({url, name, size, mime_type} or null)}:
+ * what it wrote, and what was sent to it. Those it gets for the first time become delivered. */
 json_t *webchat_history(struct store_tx *tx, const struct webchat_visitor *v, int64_t after,
                         int64_t now, struct error *e);
+/* The file of message id as the visitor may read it (its own conversation; ours once sent):
+ * ERR_NOT_FOUND otherwise. */
+int webchat_message_file(struct store_tx *tx, const struct webchat_visitor *v, int64_t id,
+                         struct message_file *out, struct error *e);
 /* The demo's web chat: the oldest active web chat channel; ERR_NOT_FOUND when none. */
 int webchat_demo_channel(struct store_tx *tx, struct channel *out, struct error *e);
 

@@ -14,6 +14,7 @@ import { adminClient, assertError } from './lib/client.js';
 import { failures, startFakeProvider } from './lib/fake_provider.js';
 import { CHANNELS, FIXTURES, customerWrites, twoTeamsOn } from './lib/providers.js';
 import { until } from './lib/until.js';
+import { Visitor, createWebchat } from './lib/webchat.js';
 
 const PDF = readFileSync(join(FIXTURES, 'media/invoice.pdf'));
 const JPEG = readFileSync(join(FIXTURES, 'media/photo.jpg'));
@@ -171,6 +172,40 @@ test('telegram: sendDocument and sendPhoto, multipart, with the caption', async 
   assert.equal(sends[1].body.caption, 'La foto del pedido');
   await assertShown(c, pdfMessage, PDF, 'application/pdf', 'factura 0042.pdf');
   await assertShown(c, photoMessage, JPEG, 'image/jpeg', 'foto.jpg');
+});
+
+test('web chat: the visitor sees the file in the widget\'s history and fetches it with its token', async () => {
+  const web = await createWebchat(admin);
+  const visitor = new Visitor(s.url, web.widget_key);
+  await visitor.start();
+  assert.equal((await visitor.send('¿me mandan la factura?')).status, 201);
+  const id = Number(sql(s, `SELECT id FROM conversations WHERE channel_id = ${web.id} ORDER BY id DESC LIMIT 1`));
+  assert.equal((await admin.post(`/api/v1/conversations/${id}/transfer`, { team_id: ventas })).status, 200);
+  const pdf = await upload(ana, id, PDF, { name: 'factura 0042.pdf', type: 'application/pdf' });
+  const jpeg = await upload(ana, id, JPEG, { name: 'foto.jpg', type: 'image/jpeg' });
+  assert.equal((await ana.post(`/api/v1/conversations/${id}/messages`, { upload_id: pdf.json.upload.id })).status, 201);
+  assert.equal((await ana.post(`/api/v1/conversations/${id}/messages`, { upload_id: jpeg.json.upload.id, text: 'La foto' })).status, 201);
+  let files = [];
+  await until(async () => {
+    files = (await visitor.history()).filter((m) => m.direction === 'out' && m.file);
+    return files.length === 2;
+  }, () => `both files in the visitor's history: ${JSON.stringify(files)}`);
+  assert.deepEqual(files.map((m) => [m.type, m.text, m.file.name, m.file.mime_type, m.file.size]),
+    [['document', null, 'factura 0042.pdf', 'application/pdf', PDF.length], ['image', 'La foto', 'foto.jpg', 'image/jpeg', JPEG.length]]);
+  for (const [m, bytes] of [[files[0], PDF], [files[1], JPEG]]) {
+    assert.match(m.file.url, /^\/api\/v1\/webchat\/messages\/\d+\/media$/);
+    const res = await fetch(s.url + m.file.url, { headers: { 'x-visitor-token': visitor.visitorToken } });
+    assert.equal(res.status, 200);
+    assert.ok(Buffer.from(await res.arrayBuffer()).equals(bytes), 'the visitor gets the file identical');
+    assert.equal(res.headers.get('x-content-type-options'), 'nosniff');
+    assert.match(res.headers.get('content-security-policy'), /\bsandbox\b/);
+  }
+  // Another visitor, no token, an agent's cookie: none of them reads it here.
+  const stranger = new Visitor(s.url, web.widget_key);
+  await stranger.start();
+  assertError(await stranger.get(files[0].file.url), 404, 'not_found');
+  assert.equal((await fetch(s.url + files[0].file.url)).status, 401);
+  assert.equal((await fetch(s.url + files[0].file.url, { headers: { cookie: ana.cookie } })).status, 401);
 });
 
 test('a file larger than 1 MiB streams in; the same content twice is stored once', async () => {

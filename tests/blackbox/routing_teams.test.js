@@ -43,7 +43,7 @@ test('a database from before the table learns the teams its saved routing names'
   await s.stop({ keepDir: true });
   // Back to schema 13: the routing configuration saved, no routing_teams (and nothing of the
   // migrations after it).
-  sql(s, `DROP TABLE routing_teams; DROP INDEX conversations_snoozed; DROP TABLE media; DROP TABLE files;
+  sql(s, `DROP TABLE uploads; DROP TABLE routing_teams; DROP INDEX conversations_snoozed; DROP TABLE media; DROP TABLE files;
     DROP TABLE webhook_attempts; DROP TABLE webhook_deliveries; DROP TABLE webhook_subscriptions; DROP TABLE webhooks;
     DROP INDEX contacts_phone; DROP INDEX contacts_email;
     DROP TABLE provider_calls; DROP TABLE whatsapp_templates; DROP INDEX channels_templates_due;

@@ -121,7 +121,7 @@ test('a database migrated with messages already in it is searchable', async () =
   await old.stop({ keepDir: true });
   // The database as it was before migration 11: no search indexes, messages already there
   // (and none of the later migrations: they go too, so the runner applies them all again).
-  const later = `DROP TABLE routing_teams; DROP INDEX conversations_snoozed; DROP TABLE media; DROP TABLE files;
+  const later = `DROP TABLE uploads; DROP TABLE routing_teams; DROP INDEX conversations_snoozed; DROP TABLE media; DROP TABLE files;
     DROP TABLE webhook_attempts; DROP TABLE webhook_deliveries; DROP TABLE webhook_subscriptions; DROP TABLE webhooks;
     DROP INDEX contacts_phone; DROP INDEX contacts_email;
     DROP TABLE provider_calls; DROP TABLE whatsapp_templates; DROP INDEX channels_templates_due;
