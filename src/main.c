@@ -9,6 +9,7 @@
 #include <sys/stat.h>
 
 #include "cli/cli.h"
+#include "core/log.h"
 #include "core/token.h"
 #include "store/store.h"
 
@@ -192,6 +193,7 @@ int main(int argc, char **argv)
 		cli_usage_error("", "%s", e.message);
 	char *pos[CLI_POSITIONAL_MAX] = { 0 };
 	cli_parse_args(cmd, argc - 1 - words, argv + 1 + words, &c, pos);
+	log_configure(c.log_level, c.log_format);
 	curl_global_init(CURL_GLOBAL_DEFAULT);
 	int rc = cmd->run(cmd, &c, pos);
 	curl_global_cleanup();

@@ -183,16 +183,32 @@
     }
   }
 
-  // Follows the conversation live: every message sent to the visitor pokes the stream.
+  // Follows the conversation live: every message sent to the visitor pokes the stream. Its URL
+  // holds a single-use ticket, never the token (URLs end up in logs), so a stream that drops
+  // is opened anew with a fresh ticket rather than by the browser's retry of the spent one;
+  // one refused before it opened waits for the next message.
   function follow() {
     if (stream) return;
-    stream = new EventSource(`${api}/stream?token=${encodeURIComponent(token)}`);
-    stream.addEventListener('open', () => catchUp().catch(() => {}));
-    stream.addEventListener('message.updated', () => catchUp().catch(() => {}));
-    // A refused stream is not retried by the browser; the next message opens it again.
-    const opened = stream;
-    opened.addEventListener('error', () => {
-      if (opened.readyState === EventSource.CLOSED && stream === opened) stream = null;
+    const asking = { close() {} }; // stands for the stream while its ticket is asked for
+    stream = asking;
+    call('POST', '/stream-ticket').then(({ ticket }) => {
+      if (stream !== asking) return;
+      const opened = new EventSource(`${api}/stream?ticket=${encodeURIComponent(ticket)}`);
+      let isOpen = false;
+      stream = opened;
+      opened.addEventListener('open', () => {
+        isOpen = true;
+        catchUp().catch(() => {});
+      });
+      opened.addEventListener('message.updated', () => catchUp().catch(() => {}));
+      opened.addEventListener('error', () => {
+        if (stream !== opened) return;
+        opened.close();
+        stream = null;
+        if (isOpen) setTimeout(follow, 1000);
+      });
+    }).catch(() => {
+      if (stream === asking) stream = null;
     });
   }
 

@@ -62,6 +62,11 @@ const struct config_item config_items[] = {
 	{ "trusted-proxies", "CENTRALITA_TRUSTED_PROXIES",
 	  "addresses and CIDR ranges of the reverse proxies whose X-Forwarded-For and X-Real-IP"
 	  " name the client, separated by commas (none)" },
+	{ "log-level", "CENTRALITA_LOG_LEVEL",
+	  "the least serious lines logged: debug, info, warn or error (info)" },
+	{ "log-format", "CENTRALITA_LOG_FORMAT", "text, or json: one JSON object per line (text)" },
+	{ "access-log", "CENTRALITA_ACCESS_LOG",
+	  "1: a line for every request; 0: only for refused webhooks and server errors (1)" },
 	{ NULL, NULL, NULL },
 };
 
@@ -89,6 +94,9 @@ void config_defaults(struct config *c)
 	c->drain_timeout_ms = 10000;
 	c->webhooks_timeout_ms = 10000;
 	c->media_timeout_s = 300;
+	c->log_level = LOG_INFO;
+	c->log_format = LOG_TEXT;
+	c->is_access_logged = true;
 }
 
 static int copy_value(char *dst, size_t size, const char *value)
@@ -247,6 +255,30 @@ static int set_item(struct config *c, int item, const char *value, const char **
 	if (strcmp(flag, "media-timeout") == 0) {
 		*expected = "seconds, from 1 to 3600";
 		return parse_int(value, 1, 3600, &c->media_timeout_s);
+	}
+	if (strcmp(flag, "log-level") == 0) {
+		static const char *const levels[] = { "debug", "info", "warn", "error" };
+		*expected = "debug, info, warn or error";
+		for (int i = 0; i < 4; i++)
+			if (strcmp(value, levels[i]) == 0) {
+				c->log_level = (enum log_level)i;
+				return 0;
+			}
+		return -1;
+	}
+	if (strcmp(flag, "log-format") == 0) {
+		*expected = "text or json";
+		if (strcmp(value, "text") != 0 && strcmp(value, "json") != 0)
+			return -1;
+		c->log_format = value[0] == 'j' ? LOG_JSON : LOG_TEXT;
+		return 0;
+	}
+	if (strcmp(flag, "access-log") == 0) {
+		*expected = "1 or 0";
+		if (strcmp(value, "1") != 0 && strcmp(value, "0") != 0)
+			return -1;
+		c->is_access_logged = value[0] == '1';
+		return 0;
 	}
 	if (strcmp(flag, "trusted-proxies") == 0) {
 		*expected = "IPv4 or IPv6 addresses or CIDR ranges separated by commas, at most 32";

@@ -9,6 +9,7 @@
 
 #include "core/address.h"
 #include "core/err.h"
+#include "core/log.h"
 
 struct config {
 	char db[1024];         /* sqlite:PATH or postgres://… */
@@ -38,7 +39,10 @@ struct config {
 	int media_max_bytes;         /* lowers every kind's file limit; 0: the kinds' own */
 	int media_timeout_s;         /* how long one request of a file fetch may take */
 	struct address_ranges
-	    trusted_proxies; /* whose X-Forwarded-For is believed; count 0: none */
+	    trusted_proxies;      /* whose X-Forwarded-For is believed; count 0: none */
+	enum log_level log_level; /* lines below it are dropped */
+	enum log_format log_format;
+	bool is_access_logged; /* every request at info; off: only the refused webhooks and 5xx */
 };
 
 /* One settable item: flag --NAME, environment CENTRALITA_ENV. */

@@ -161,9 +161,9 @@ void api_webchat_session(struct http_request *req, struct http_response *res);
 void api_webchat_send(struct http_request *req, struct http_response *res);
 void api_webchat_history(struct http_request *req, struct http_response *res);
 void api_webchat_media(struct http_request *req, struct http_response *res);
+void api_webchat_ticket(struct http_request *req, struct http_response *res);
 void api_webchat_stream(struct http_request *req, struct http_response *res);
-/* The visitor of a stream request (?token=), its Origin checked; ERR_CONFLICT before its
- * first message, when it has no conversation to follow yet. */
+/* The visitor of a stream request (?ticket=, which it spends), its Origin checked. */
 int api_webchat_stream_visitor(struct http_request *req, struct http_response *res,
                                int64_t *identity_id, struct error *e);
 void api_demo(struct http_request *req, struct http_response *res);

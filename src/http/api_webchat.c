@@ -1,10 +1,12 @@
 /*
  * The visitor API of web chat channels (/api/v1/webchat/…), public and called from other
- * sites by widget.js: no login and no cookie, a visitor token in X-Visitor-Token instead,
+ * sites by widget.js: no login and no cookie, a visitor token in X-Visitor-Token instead
+ * (never in a URL: the stream opens with a single-use ticket),
  * and CORS answers for the channel's allowed origins. A visitor's message takes the same road
  * as a provider's webhook: providers/ makes the inbound event, ingest.c stores and routes it.
  * Also GET /api/v1/demo, which tells the demo page its widget key in demo mode.
  */
+#include <sodium.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -53,19 +55,24 @@ void api_webchat_preflight(struct http_request *req, struct http_response *res)
 	res->status = 204;
 }
 
-/* The visitor named by X-Visitor-Token (or ?token= for the stream) and its channel, with the
- * Origin checked against the channel. */
-static int find_visitor(struct http_request *req, struct http_response *res, struct store_tx *tx,
-                        const char *token, struct webchat_visitor *v, struct channel *ch,
-                        struct error *e)
+/* The active channel of visitor v, with the Origin checked against it. */
+static int visitor_channel(struct http_request *req, struct http_response *res, struct store_tx *tx,
+                           const struct webchat_visitor *v, struct channel *ch, struct error *e)
 {
+	int rc = channel_find_active(tx, CHANNEL_WEBCHAT, v->channel_id, ch, e);
+	return rc < 0 ? rc : check_origin(req, res, ch, e);
+}
+
+/* The visitor named by X-Visitor-Token and its channel, with the Origin checked. */
+static int find_visitor(struct http_request *req, struct http_response *res, struct store_tx *tx,
+                        struct webchat_visitor *v, struct channel *ch, struct error *e)
+{
+	const char *token = http_header(req, "X-Visitor-Token");
 	if (token == NULL)
 		return error_set(e, ERR_UNAUTHENTICATED,
 		                 "send the visitor token in X-Visitor-Token");
 	int rc = webchat_visitor_find(tx, token, v, e);
-	if (rc == 0)
-		rc = channel_find_active(tx, CHANNEL_WEBCHAT, v->channel_id, ch, e);
-	return rc < 0 ? rc : check_origin(req, res, ch, e);
+	return rc < 0 ? rc : visitor_channel(req, res, tx, v, ch, e);
 }
 
 void api_webchat_session(struct http_request *req, struct http_response *res)
@@ -133,7 +140,7 @@ void api_webchat_send(struct http_request *req, struct http_response *res)
 	struct store_tx *tx = api_begin(req, res, STORE_WRITE);
 	if (tx == NULL)
 		goto out;
-	int rc = find_visitor(req, res, tx, http_header(req, "X-Visitor-Token"), &v, &ch, &e);
+	int rc = find_visitor(req, res, tx, &v, &ch, &e);
 	if (rc == 0)
 		rc = webchat_visitor_may_write(tx, &v, now, &res->retry_after, &e);
 	if (rc == 0)
@@ -170,7 +177,7 @@ void api_webchat_history(struct http_request *req, struct http_response *res)
 	struct store_tx *tx = api_begin(req, res, STORE_WRITE);
 	if (tx == NULL)
 		return;
-	rc = find_visitor(req, res, tx, http_header(req, "X-Visitor-Token"), &v, &ch, &e);
+	rc = find_visitor(req, res, tx, &v, &ch, &e);
 	if (rc == 0 && (messages = webchat_history(tx, &v, after, clock_now_ms(), &e)) == NULL)
 		rc = e.code;
 	if (api_finish(res, tx, rc, &e) == 0)
@@ -189,26 +196,66 @@ void api_webchat_media(struct http_request *req, struct http_response *res)
 	struct store_tx *tx = api_begin(req, res, STORE_READ);
 	if (tx == NULL)
 		return;
-	int rc = find_visitor(req, res, tx, http_header(req, "X-Visitor-Token"), &v, &ch, &e);
+	int rc = find_visitor(req, res, tx, &v, &ch, &e);
 	if (rc == 0)
 		rc = webchat_message_file(tx, &v, req->params[0], &f, &e);
 	store_rollback(tx);
 	api_reply_file(req, res, rc, &f, &e);
 }
 
+/* POST /api/v1/webchat/stream-ticket: what opens the visitor's stream once, in the URL that
+ * EventSource cannot put headers beside. */
+void api_webchat_ticket(struct http_request *req, struct http_response *res)
+{
+	check_origin(req, res, NULL, NULL);
+	struct webchat_visitor v;
+	struct channel ch;
+	struct error e;
+	char ticket[WEBCHAT_TOKEN_LEN];
+	struct store_tx *tx = api_begin(req, res, STORE_WRITE);
+	if (tx == NULL)
+		return;
+	int rc = find_visitor(req, res, tx, &v, &ch, &e);
+	if (rc == 0 && v.identity_id == 0)
+		rc = error_set(&e, ERR_CONFLICT, "the chat has no messages yet: write one first");
+	if (rc == 0)
+		rc = webchat_ticket_issue(tx, &v, clock_now_ms(), ticket, &e);
+	if (api_finish(res, tx, rc, &e) == 0)
+		http_reply_json(res, 201,
+		                json_pack("{s:s,s:I}", "ticket", ticket, "expires_in",
+		                          (json_int_t)(WEBCHAT_TICKET_TTL_MS / 1000)));
+	sodium_memzero(ticket, sizeof(ticket));
+}
+
 int api_webchat_stream_visitor(struct http_request *req, struct http_response *res,
                                int64_t *identity_id, struct error *e)
 {
 	check_origin(req, res, NULL, NULL);
+	const char *ticket = http_query(req, "ticket");
+	if (http_query(req, "token") != NULL)
+		return error_set(
+		    e, ERR_INVALID,
+		    "the visitor token never goes in a URL (access logs keep URLs): POST"
+		    " /api/v1/webchat/stream-ticket with X-Visitor-Token, then open the"
+		    " stream with ?ticket=");
+	if (ticket == NULL)
+		return error_set(
+		    e, ERR_UNAUTHENTICATED,
+		    "open the stream with ?ticket= (POST /api/v1/webchat/stream-ticket)");
 	struct webchat_visitor v = { 0 };
 	struct channel ch;
-	struct store_tx *tx = store_begin(req->app->store, STORE_READ);
+	struct store_tx *tx = store_begin(req->app->store, STORE_WRITE);
 	if (tx == NULL)
 		return error_set(e, ERR_UNAVAILABLE, "the database is not available");
-	int rc = find_visitor(req, res, tx, http_query(req, "token"), &v, &ch, e);
-	store_rollback(tx);
-	if (rc == 0 && v.identity_id == 0)
-		rc = error_set(e, ERR_CONFLICT, "the chat has no messages yet: write one first");
+	int rc = webchat_ticket_take(tx, ticket, clock_now_ms(), &v, e);
+	if (rc < 0) {
+		store_rollback(tx);
+		return rc;
+	}
+	rc = visitor_channel(req, res, tx, &v, &ch, e);
+	/* Spent, whatever comes next: a ticket opens at most one stream. */
+	if (store_commit(tx) < 0 && rc == 0)
+		rc = error_set(e, ERR_UNAVAILABLE, "the database is not available");
 	*identity_id = v.identity_id;
 	return rc;
 }

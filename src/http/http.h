@@ -70,7 +70,8 @@ struct http_response {
 	struct buf body;
 	const char *content_type;
 	char set_cookie[256];
-	int retry_after; /* seconds; 0 for none */
+	int retry_after;  /* seconds; 0 for none */
+	char reason[256]; /* an error's message, for the log (http_reply_error); "" for none */
 	/* For answers other than the API's (the web UI's files, the event stream, downloads). */
 	const char *cache_control;     /* NULL: no-store */
 	const char *csp;               /* a Content-Security-Policy, or NULL */

@@ -93,6 +93,7 @@ void http_reply_json(struct http_response *res, int status, json_t *body)
 
 void http_reply_error(struct http_response *res, const struct error *e)
 {
+	snprintf(res->reason, sizeof(res->reason), "%s", e->message);
 	http_reply_json(res, err_http_status(e->code),
 	                json_pack("{s:{s:s,s:s}}", "error", "code", err_code_name(e->code),
 	                          "message", e->message));

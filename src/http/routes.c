@@ -124,6 +124,8 @@ static const struct route routes[] = {
 	{ "OPTIONS", "/api/v1/webchat/messages/:id/media", PUBLIC, api_webchat_preflight },
 	{ "GET", "/api/v1/webchat/messages/:id/media", PUBLIC, api_webchat_media },
 	{ "POST", "/api/v1/webchat/messages", PUBLIC, api_webchat_send },
+	{ "OPTIONS", "/api/v1/webchat/stream-ticket", PUBLIC, api_webchat_preflight },
+	{ "POST", "/api/v1/webchat/stream-ticket", PUBLIC, api_webchat_ticket },
 	{ "OPTIONS", "/api/v1/webchat/stream", PUBLIC, api_webchat_preflight },
 	{ "GET", "/api/v1/webchat/stream", PUBLIC, api_webchat_stream },
 	{ "GET", "/api/v1/demo", PUBLIC, api_demo },

@@ -63,6 +63,7 @@ struct exchange {
 	struct http_request req; /* first: http_resume finds the exchange from it */
 	int64_t start_us;
 	int status;
+	char reason[256]; /* the answer's, for the log */
 	size_t body_max;
 	bool has_large; /* it holds the server's one place for a large body */
 	bool is_too_large;
@@ -125,6 +126,7 @@ static enum MHD_Result queue(struct MHD_Connection *c, struct exchange *x,
 		MHD_add_response_header(r, MHD_HTTP_HEADER_RETRY_AFTER, seconds);
 	}
 	x->status = res->status;
+	memcpy(x->reason, res->reason, sizeof(x->reason));
 	enum MHD_Result ok = MHD_queue_response(c, (unsigned int)res->status, r);
 	MHD_destroy_response(r);
 	return ok;
@@ -402,6 +404,27 @@ void http_resume(struct http_request *req, struct http_response *res)
 	MHD_resume_connection(req->conn);
 }
 
+/* The access log's line: a server error at error, a refused webhook at warn (a provider's
+ * request refused needs the operator: a wrong secret, a removed channel), the rest at info,
+ * or at debug with the access log off. Errors say why. */
+static void log_answer(struct http_server *srv, const struct exchange *x)
+{
+	bool is_error = x->status >= 400;
+	enum log_level level = x->status >= 500                                          ? LOG_ERROR
+	                       : is_error && strncmp(x->req.path, "/webhooks/", 10) == 0 ? LOG_WARN
+	                       : srv->app->config->is_access_logged                      ? LOG_INFO
+	                                                            : LOG_DEBUG;
+	const struct log_request line = {
+		.address = x->req.address,
+		.method = x->req.method,
+		.path = x->req.path,
+		.status = x->status,
+		.duration_us = (long long)(clock_mono_us() - x->start_us),
+		.reason = is_error && x->reason[0] != '\0' ? x->reason : NULL,
+	};
+	log_request(level, &line);
+}
+
 static void on_completed(void *cls, struct MHD_Connection *c, void **state,
                          enum MHD_RequestTerminationCode code)
 {
@@ -415,8 +438,7 @@ static void on_completed(void *cls, struct MHD_Connection *c, void **state,
 		if (info != NULL && info->socket_context != NULL)
 			wait_start(srv, info->socket_context);
 	}
-	log_info("%s %s %.255s %d %lldus", x->req.address, x->req.method, x->req.path, x->status,
-	         (long long)(clock_mono_us() - x->start_us));
+	log_answer(srv, x);
 	if (x->has_large)
 		atomic_store(&srv->is_large_taken, false);
 	buf_free(&x->req.body);
@@ -440,7 +462,13 @@ __attribute__((format(printf, 2, 0))) static void on_mhd_log(void *cls, const ch
 	size_t len = strlen(line);
 	while (len > 0 && line[len - 1] == '\n')
 		line[--len] = '\0';
-	log_warn("http: %s", line);
+	/* A client that went away (an event stream's reader closing its tab) is no news. */
+	bool is_gone = strstr(line, "no longer available") != NULL ||
+	               strstr(line, "reset by peer") != NULL || strstr(line, "Broken pipe") != NULL;
+	if (is_gone)
+		log_debug("http: %s", line);
+	else
+		log_warn("http: %s", line);
 }
 
 static void stop_watchdog(struct http_server *srv)

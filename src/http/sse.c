@@ -96,7 +96,7 @@ void api_events(struct http_request *req, struct http_response *res)
 		answer_stream(res);
 }
 
-/* GET /api/v1/webchat/stream?token=…: a visitor's stream (EventSource cannot send headers). */
+/* GET /api/v1/webchat/stream?ticket=…: a visitor's stream (EventSource cannot send headers). */
 void api_webchat_stream(struct http_request *req, struct http_response *res)
 {
 	struct events_waker waker = waker_of(req);

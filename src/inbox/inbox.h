@@ -638,6 +638,7 @@ int contact_attribute_delete(struct store_tx *tx, int64_t account_id, const char
 #define WEBCHAT_MESSAGES_LIMIT  20                 /* messages per visitor per window */
 #define WEBCHAT_MESSAGES_WINDOW (60LL * 1000)      /* ms */
 #define WEBCHAT_HISTORY_MAX     200                /* messages in one history answer */
+#define WEBCHAT_TICKET_TTL_MS   (60LL * 1000)      /* how long a stream ticket may wait */
 
 struct webchat_visitor {
 	int64_t id;
@@ -654,6 +655,14 @@ int webchat_visitor_create(struct store_tx *tx, const struct channel *ch, const 
 /* The visitor holding token, on an active channel; ERR_UNAUTHENTICATED otherwise. */
 int webchat_visitor_find(struct store_tx *tx, const char *token, struct webchat_visitor *out,
                          struct error *e);
+/* A single-use ticket (wst_…, shown this once) that opens v's event stream within
+ * WEBCHAT_TICKET_TTL_MS: EventSource puts it in the URL, where the token must never be. */
+int webchat_ticket_issue(struct store_tx *tx, const struct webchat_visitor *v, int64_t now,
+                         char ticket_out[WEBCHAT_TOKEN_LEN], struct error *e);
+/* Spends ticket (deleting it) and finds its visitor; ERR_UNAUTHENTICATED when it is unknown,
+ * spent or expired. Needs a write transaction. */
+int webchat_ticket_take(struct store_tx *tx, const char *ticket, int64_t now,
+                        struct webchat_visitor *out, struct error *e);
 /* ERR_RATE_LIMITED (with *retry_after_s) when the visitor wrote WEBCHAT_MESSAGES_LIMIT
  * messages in the window; otherwise notes that the visitor was seen. */
 int webchat_visitor_may_write(struct store_tx *tx, const struct webchat_visitor *v, int64_t now,

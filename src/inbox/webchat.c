@@ -70,19 +70,12 @@ int webchat_visitor_create(struct store_tx *tx, const struct channel *ch, const 
 	return 0;
 }
 
-int webchat_visitor_find(struct store_tx *tx, const char *token, struct webchat_visitor *out,
-                         struct error *e)
+/* The visitor whose column `key` (token_hash or id) is value, on an active channel. */
+static int find_visitor_by(struct store_tx *tx, const char *sql, struct store_value value,
+                           struct webchat_visitor *out, struct error *e)
 {
-	char hash[TOKEN_HASH_LEN];
-	token_hash(token, strlen(token), hash);
 	struct store_rows *r;
-	int rc = store_query(
-	    tx,
-	    "SELECT v.id, v.channel_id, coalesce(v.name, ''), coalesce(i.id, 0)"
-	    " FROM webchat_visitors v JOIN channels c ON c.id = v.channel_id AND c.is_active = 1"
-	    " LEFT JOIN contact_identities i ON i.channel_id = v.channel_id"
-	    " AND i.external_id = 'web-' || v.id WHERE v.token_hash = $1",
-	    STORE_ARGS(SV_TEXT(hash)), &r);
+	int rc = store_query(tx, sql, STORE_ARGS(value), &r);
 	if (rc < 0)
 		return store_failed(e, rc);
 	if ((rc = store_next(r)) == 1) {
@@ -97,6 +90,58 @@ int webchat_visitor_find(struct store_tx *tx, const char *token, struct webchat_
 	return rc == 1 ? 0
 	               : error_set(e, ERR_UNAUTHENTICATED,
 	                           "this chat is unknown or closed; start a new one");
+}
+
+#define VISITOR_SELECT                                                                        \
+	"SELECT v.id, v.channel_id, coalesce(v.name, ''), coalesce(i.id, 0)"                  \
+	" FROM webchat_visitors v JOIN channels c ON c.id = v.channel_id AND c.is_active = 1" \
+	" LEFT JOIN contact_identities i ON i.channel_id = v.channel_id"                      \
+	" AND i.external_id = 'web-' || v.id"
+
+int webchat_visitor_find(struct store_tx *tx, const char *token, struct webchat_visitor *out,
+                         struct error *e)
+{
+	char hash[TOKEN_HASH_LEN];
+	token_hash(token, strlen(token), hash);
+	return find_visitor_by(tx, VISITOR_SELECT " WHERE v.token_hash = $1", SV_TEXT(hash), out,
+	                       e);
+}
+
+int webchat_ticket_issue(struct store_tx *tx, const struct webchat_visitor *v, int64_t now,
+                         char ticket_out[WEBCHAT_TOKEN_LEN], struct error *e)
+{
+	char ticket[TOKEN_TEXT_LEN], hash[TOKEN_HASH_LEN];
+	int rc = store_exec(tx, "DELETE FROM webchat_stream_tickets WHERE expires_at <= $1",
+	                    STORE_ARGS(SV_INT(now)));
+	token_generate(ticket);
+	snprintf(ticket_out, WEBCHAT_TOKEN_LEN, "wst_%s", ticket);
+	token_hash(ticket_out, strlen(ticket_out), hash);
+	if (rc >= 0)
+		rc = store_exec(
+		    tx,
+		    "INSERT INTO webchat_stream_tickets (ticket_hash, visitor_id, expires_at)"
+		    " VALUES ($1, $2, $3)",
+		    STORE_ARGS(SV_TEXT(hash), SV_INT(v->id), SV_INT(now + WEBCHAT_TICKET_TTL_MS)));
+	return store_failed(e, rc);
+}
+
+int webchat_ticket_take(struct store_tx *tx, const char *ticket, int64_t now,
+                        struct webchat_visitor *out, struct error *e)
+{
+	char hash[TOKEN_HASH_LEN];
+	int64_t visitor_id = 0;
+	token_hash(ticket, strlen(ticket), hash);
+	int rc = store_get_int(tx,
+	                       "DELETE FROM webchat_stream_tickets WHERE ticket_hash = $1"
+	                       " AND expires_at > $2 RETURNING visitor_id",
+	                       STORE_ARGS(SV_TEXT(hash), SV_INT(now)), &visitor_id);
+	if (rc == ERR_NOT_FOUND)
+		return error_set(e, ERR_UNAUTHENTICATED,
+		                 "this stream ticket is unknown, used or expired: ask for a new one"
+		                 " (POST /api/v1/webchat/stream-ticket)");
+	if (rc < 0)
+		return store_failed(e, rc);
+	return find_visitor_by(tx, VISITOR_SELECT " WHERE v.id = $1", SV_INT(visitor_id), out, e);
 }
 
 int webchat_visitor_may_write(struct store_tx *tx, const struct webchat_visitor *v, int64_t now,

@@ -2,7 +2,8 @@
 // its `location /` block, read from README.md itself so the two cannot drift, in a throwaway
 // configuration on a free port, nginx running as an unprivileged user. Through it: a signed
 // webhook is stored, the event stream is not buffered, the server sees each visitor's address
-// (X-Forwarded-For, with --trusted-proxies naming nginx) and limits web chats per visitor.
+// (X-Forwarded-For, with --trusted-proxies naming nginx) and limits web chats per visitor, and a
+// visitor's stream leaves no token in nginx's access log.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import net from 'node:net';
@@ -15,7 +16,7 @@ import { startServer, freePort, sql, waitForLog } from './lib/server.js';
 import { adminClient, requestFrom } from './lib/client.js';
 import { CHANNELS, postMeta, whatsappText } from './lib/providers.js';
 import { openStream } from './lib/sse.js';
-import { createWebchat } from './lib/webchat.js';
+import { Visitor, createWebchat } from './lib/webchat.js';
 import { until } from './lib/until.js';
 
 const README = join(dirname(fileURLToPath(import.meta.url)), '..', '..', 'README.md');
@@ -121,4 +122,16 @@ test('behind nginx, the limit of new web chats counts each visitor apart', async
   assert.equal((await start('127.0.0.7')).status, 201);
   assert.equal(sql(s, "SELECT count(*) FROM webchat_visitors WHERE address = '127.0.0.6'"), '20');
   assert.equal(sql(s, "SELECT count(*) FROM webchat_visitors WHERE address = '127.0.0.7'"), '1');
+});
+
+test('a visitor\'s stream through nginx leaves no token in its access log', async () => {
+  const web = await createWebchat(admin, { name: 'Tienda' });
+  const v = new Visitor(proxy.url, web.widget_key);
+  await v.start();
+  assert.equal((await v.send('hola desde el proxy')).status, 201);
+  const stream = await v.stream();
+  assert.equal(stream.status, 200);
+  stream.close();
+  await until(() => /GET \/api\/v1\/webchat\/stream\?ticket=wst_/.test(proxy.accessLog()), 'the stream in nginx\'s access log');
+  assert.ok(!proxy.accessLog().includes(v.visitorToken.slice(4)), 'the visitor token is in the access log');
 });

@@ -54,7 +54,8 @@ test('a database from before the table learns the teams its saved routing names'
     ALTER TABLE conversations DROP COLUMN due_at; ALTER TABLE conversations DROP COLUMN reassign_at;
     ALTER TABLE teams DROP COLUMN first_response_minutes; ALTER TABLE teams DROP COLUMN next_response_minutes;
     ALTER TABLE teams DROP COLUMN reassign_after_minutes;
-    DROP TABLE secret_key; ALTER TABLE conversation_events DROP COLUMN detail; ALTER TABLE teams DROP COLUMN reply_assigns; DELETE FROM schema_migrations WHERE version >= 14;`);
+    DROP TABLE secret_key; ALTER TABLE conversation_events DROP COLUMN detail; ALTER TABLE teams DROP COLUMN reply_assigns;
+    DROP TABLE webchat_stream_tickets; DELETE FROM schema_migrations WHERE version >= 14;`);
   const again = await startServer({ dir: s.dir });
   try {
     assert.equal(sql(again, 'SELECT group_concat(team_id) FROM (SELECT team_id FROM routing_teams ORDER BY team_id) t'),

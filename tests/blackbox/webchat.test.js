@@ -200,7 +200,7 @@ test('a visitor sees its own conversation only: history and stream', async () =>
   await b.start();
   await a.send('soy A, mi pedido 1234');
   await a.waitForReply(/Con qué área/);
-  assertError(await b.request('GET', '/api/v1/webchat/stream?token=' + b.visitorToken), 409, 'conflict');
+  assertError(await b.request('POST', '/api/v1/webchat/stream-ticket'), 409, 'conflict');
   await b.send('soy B');
   await b.waitForReply(/Con qué área/);
   const streamA = await a.stream();
@@ -226,12 +226,48 @@ test('a visitor sees its own conversation only: history and stream', async () =>
   assert.ok(streamB.events.every((e) => historyB.some((m) => m.id === e.data.message_id)), streamB.text);
   assert.ok(historyB.every((m) => !/A/.test(m.text) || m.direction === 'out'), JSON.stringify(historyB));
   assert.ok(!historyB.some((m) => m.id === replyId));
-  // The stream needs a valid token; its resume id is checked like the inbox's.
-  const anon = await openStream({ url: s.url }, { path: '/api/v1/webchat/stream?token=wvt_forged' });
+  // The stream needs a valid ticket.
+  const anon = await openStream({ url: s.url }, { path: '/api/v1/webchat/stream?ticket=wst_forged' });
   assert.equal(anon.status, 401);
   anon.close();
   streamA.close();
   streamB.close();
+});
+
+test('the stream opens with a single-use ticket, never with the token in its URL', async () => {
+  const v = visitor();
+  await v.start();
+  assertError(await v.request('POST', '/api/v1/webchat/stream-ticket', undefined, { 'x-visitor-token': 'wvt_forged' }), 401, 'unauthenticated');
+  await v.send('hola, quiero un ticket');
+  await v.waitForReply(/Con qué área/);
+  // The old form is refused, saying what to do instead.
+  const old = await v.request('GET', `/api/v1/webchat/stream?token=${encodeURIComponent(v.visitorToken)}`);
+  assertError(old, 400, 'invalid_request');
+  assert.match(old.json.error.message, /never goes in a URL.*stream-ticket/);
+  assertError(await v.request('GET', '/api/v1/webchat/stream'), 401, 'unauthenticated');
+  const r = await v.request('POST', '/api/v1/webchat/stream-ticket');
+  assert.equal(r.status, 201, r.text);
+  assert.match(r.json.ticket, /^wst_[A-Za-z0-9_-]{43}$/);
+  assert.equal(r.json.expires_in, 60);
+  // Only its hash is kept, for a minute.
+  const [hash, expires] = sql(s, 'SELECT ticket_hash, expires_at FROM webchat_stream_tickets ORDER BY expires_at DESC LIMIT 1').split('|');
+  assert.ok(!hash.includes(r.json.ticket.slice(4)));
+  assert.ok(Number(expires) > Date.now() + 50000 && Number(expires) <= Date.now() + 60000, expires);
+  const path = `/api/v1/webchat/stream?ticket=${encodeURIComponent(r.json.ticket)}`;
+  const first = await openStream({ url: s.url }, { path });
+  assert.equal(first.status, 200);
+  // Spent: the same ticket opens nothing more, while the first stream goes on.
+  const again = await openStream({ url: s.url }, { path });
+  assert.equal(again.status, 401);
+  await again.waitFor((st) => /unknown, used or expired/.test(st.text), 'the refusal');
+  again.close();
+  // An expired one opens nothing either.
+  const late = await v.ticket();
+  sql(s, 'UPDATE webchat_stream_tickets SET expires_at = 1');
+  const expired = await openStream({ url: s.url }, { path: `/api/v1/webchat/stream?ticket=${encodeURIComponent(late)}` });
+  assert.equal(expired.status, 401);
+  expired.close();
+  first.close();
 });
 
 test('the agents see a visitor\'s conversation live, under the visibility rule', async () => {

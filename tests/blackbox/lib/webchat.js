@@ -50,8 +50,16 @@ export class Visitor extends Client {
     return messages;
   }
 
-  stream() {
-    return openStream({ url: this.url }, { path: `/api/v1/webchat/stream?token=${encodeURIComponent(this.visitorToken)}` });
+  // A single-use ticket for the stream, as widget.js asks for one.
+  async ticket() {
+    const r = await this.request('POST', '/api/v1/webchat/stream-ticket');
+    assert.equal(r.status, 201, r.text);
+    return r.json.ticket;
+  }
+
+  // Opens the visitor's stream with a fresh ticket (the token never goes in the URL).
+  async stream(opts = {}) {
+    return openStream({ url: this.url }, { ...opts, path: `/api/v1/webchat/stream?ticket=${encodeURIComponent(await this.ticket())}` });
   }
 }
 
