@@ -40,7 +40,8 @@ export function createComposer(ctx) {
     onclick: pickTemplate }, t('inbox.template.open'));
   const warning = h('div', { class: 'composer-warning', role: 'status', hidden: true }, icon('clock'),
     h('span', {}, t('inbox.composer.windowClosed')), templateButton);
-  const send = h('button', { type: 'submit', class: 'btn btn-primary btn-small' }, icon('send'), t('inbox.composer.send'));
+  const send = h('button', { type: 'submit', class: 'btn btn-primary btn-small' }, icon('send'),
+    h('span', { class: 'composer-send-label' }, t('inbox.composer.send')));
   const picker = h('input', { type: 'file', hidden: true, onchange: () => {
     if (picker.files.length > 0) attach(picker.files[0]);
     picker.value = '';
