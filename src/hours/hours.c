@@ -33,6 +33,7 @@ struct hours {
 	struct holiday *holidays;
 	size_t nholidays;
 	char *message_es, *message_en;
+	bool is_silent_when_closed; /* "welcome_when_closed": false */
 };
 
 static const char *const day_names[7] = { "sunday",   "monday", "tuesday", "wednesday",
@@ -200,8 +201,8 @@ static int read_messages(const json_t *m, struct hours *h, struct error *e)
 
 struct hours *hours_new(const json_t *doc, struct error *e)
 {
-	static const char *const keys[] = { "time_zone", "week", "holidays",
-		                            "out_of_hours_message" };
+	static const char *const keys[] = { "time_zone", "week", "holidays", "out_of_hours_message",
+		                            "welcome_when_closed" };
 	struct hours *h = xcalloc(1, sizeof(*h));
 	const char *key;
 	const json_t *v;
@@ -237,6 +238,11 @@ struct hours *hours_new(const json_t *doc, struct error *e)
 	if ((v = json_object_get(doc, "out_of_hours_message")) != NULL &&
 	    read_messages(v, h, e) < 0)
 		goto fail;
+	if ((v = json_object_get(doc, "welcome_when_closed")) != NULL && !json_is_boolean(v)) {
+		error_set(e, ERR_UNPROCESSABLE, "'welcome_when_closed' must be true or false");
+		goto fail;
+	}
+	h->is_silent_when_closed = json_is_false(v);
 	return h;
 fail:
 	hours_free(h);
@@ -284,8 +290,16 @@ json_t *hours_to_json(const struct hours *h)
 		json_object_set_new(messages, "es", json_string(h->message_es));
 	if (h->message_en)
 		json_object_set_new(messages, "en", json_string(h->message_en));
-	return json_pack("{s:s,s:o,s:o,s:o}", "time_zone", h->zone, "week", week, "holidays",
-	                 holidays, "out_of_hours_message", messages);
+	json_t *doc = json_pack("{s:s,s:o,s:o,s:o}", "time_zone", h->zone, "week", week, "holidays",
+	                        holidays, "out_of_hours_message", messages);
+	if (h->is_silent_when_closed)
+		json_object_set_new(doc, "welcome_when_closed", json_false());
+	return doc;
+}
+
+bool hours_welcome_when_closed(const struct hours *h)
+{
+	return !h->is_silent_when_closed;
 }
 
 /* ---- Open, opening, closing ------------------------------------------------------------ */

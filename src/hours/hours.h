@@ -27,14 +27,18 @@ struct hours; /* opaque; immutable once made */
  *   {"time_zone": "Europe/Madrid",
  *    "week": {"monday": ["09:00-14:00", "16:00-19:00"], …},       a day left out is closed
  *    "holidays": [{"date": "2026-12-25"}, {"date": "2026-12-24", "hours": ["09:00-13:00"]}],
- *    "out_of_hours_message": {"es": "Abrimos {opens_at}.", "en": "We open {opens_at}."}}
+ *    "out_of_hours_message": {"es": "Abrimos {opens_at}.", "en": "We open {opens_at}."},
+ *    "welcome_when_closed": false}                  optional, true by default
  * NULL with e (ERR_UNPROCESSABLE, the message naming the field) for anything else: an unknown
  * zone or day, an interval that ends before it starts or overlaps another, an impossible date.
  */
 struct hours *hours_new(const json_t *doc, struct error *e);
 void hours_free(struct hours *h);
-/* The document, every field written out, as a new reference. */
+/* The document, every field written out (welcome_when_closed only when false), as a new
+ * reference. */
 json_t *hours_to_json(const struct hours *h);
+/* Whether routing's welcome goes out while closed (the account's hours say). */
+bool hours_welcome_when_closed(const struct hours *h);
 
 bool hours_is_open(const struct hours *h, int64_t at_ms);
 /* at_ms when open then, else the next opening; 0 when it never opens again (within a year

@@ -265,9 +265,13 @@ static int read_filter(struct http_request *req, struct conversation_filter *f, 
 	if (f->q != NULL && conversation_query_chars(f->q) < CONVERSATION_QUERY_MIN)
 		return error_set(e, ERR_INVALID, "'q' needs at least %d characters",
 		                 CONVERSATION_QUERY_MIN);
+	const char *sort = http_query(req, "sort");
+	if (sort != NULL && strcmp(sort, "due") == 0)
+		f->sort = SORT_DUE;
+	else if (sort != NULL && strcmp(sort, "activity") != 0)
+		return error_set(e, ERR_INVALID, "'sort' must be activity or due");
 	const char *cursor = http_query(req, "cursor");
-	return cursor != NULL ? api_cursor_decode(cursor, &f->after_activity_at, &f->after_id, e)
-	                      : 0;
+	return cursor != NULL ? api_cursor_decode(cursor, &f->after_key, &f->after_id, e) : 0;
 }
 
 static int get(struct http_request *req, struct store_tx *tx, void *arg, json_t **answer,
@@ -302,7 +306,8 @@ static int list(struct http_request *req, struct store_tx *tx, void *filter, jso
 		json_array_append_new(arr, conversation_item_json(&req->who, &items[i], now));
 	char cursor[HTTP_CURSOR_TEXT_MAX];
 	if (n == (size_t)f->limit)
-		http_cursor_encode(items[n - 1].c.last_activity_at, items[n - 1].c.id, cursor);
+		http_cursor_encode(conversation_sort_key(&items[n - 1].c, f->sort),
+		                   items[n - 1].c.id, cursor);
 	bool is_capped = total > CONVERSATION_COUNT_MAX;
 	*answer = json_pack("{s:o,s:I,s:b,s:o}", "conversations", arr, "total",
 	                    (json_int_t)(is_capped ? CONVERSATION_COUNT_MAX : total),

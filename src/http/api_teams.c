@@ -125,11 +125,13 @@ void api_team_update(struct http_request *req, struct http_response *res)
 	struct team_changes in = { .is_online_only = -1,
 		                   .max_open = -1,
 		                   .does_reply_assign = -1,
+		                   .does_reassign_offline = -1,
 		                   .first_response_minutes = -1,
 		                   .next_response_minutes = -1,
 		                   .reassign_after_minutes = -1 };
 	bool is_online_only = false, has_online_only = false, has_max = false;
 	bool does_reply_assign = false, has_reply_assigns = false;
+	bool does_reassign_offline = false, has_reassign_offline = false;
 	json_int_t max_open = 0;
 	const json_t *minutes[3] = { NULL, NULL, NULL };
 	const struct json_field fields[] = {
@@ -142,14 +144,18 @@ void api_team_update(struct http_request *req, struct http_response *res)
 		{ "first_response_minutes", JSON_FIELD_VALUE, false, 0, &minutes[0], NULL },
 		{ "next_response_minutes", JSON_FIELD_VALUE, false, 0, &minutes[1], NULL },
 		{ "reassign_after_minutes", JSON_FIELD_VALUE, false, 0, &minutes[2], NULL },
+		{ "reassign_when_offline", JSON_FIELD_BOOL, false, 0, &does_reassign_offline,
+		  &has_reassign_offline },
 	};
-	json_t *body = api_read_body(req, res, fields, 8);
+	json_t *body = api_read_body(req, res, fields, 9);
 	if (body == NULL)
 		return;
 	if (has_online_only)
 		in.is_online_only = is_online_only;
 	if (has_reply_assigns)
 		in.does_reply_assign = does_reply_assign;
+	if (has_reassign_offline)
+		in.does_reassign_offline = does_reassign_offline;
 	if (has_max)
 		in.max_open = (int)max_open;
 	int *out[3] = { &in.first_response_minutes, &in.next_response_minutes,

@@ -117,16 +117,15 @@ bool http_parse_event_id(const char *s, int64_t *out)
 	return true;
 }
 
-void http_cursor_encode(int64_t activity_at, int64_t id, char out[HTTP_CURSOR_TEXT_MAX])
+void http_cursor_encode(int64_t key, int64_t id, char out[HTTP_CURSOR_TEXT_MAX])
 {
 	char plain[48];
-	int len =
-	    snprintf(plain, sizeof(plain), "%lld.%lld", (long long)activity_at, (long long)id);
+	int len = snprintf(plain, sizeof(plain), "%lld.%lld", (long long)key, (long long)id);
 	sodium_bin2base64(out, HTTP_CURSOR_TEXT_MAX, (const unsigned char *)plain, (size_t)len,
 	                  sodium_base64_VARIANT_URLSAFE_NO_PADDING);
 }
 
-bool http_cursor_decode(const char *text, int64_t *activity_at, int64_t *id)
+bool http_cursor_decode(const char *text, int64_t *key, int64_t *id)
 {
 	char plain[48];
 	size_t len = 0;
@@ -137,7 +136,6 @@ bool http_cursor_decode(const char *text, int64_t *activity_at, int64_t *id)
 	    *end != '\0')
 		return false;
 	plain[len] = '\0';
-	return memchr(plain, '\0', len) == NULL &&
-	       http_parse_decimal(plain, '.', &end, activity_at) &&
+	return memchr(plain, '\0', len) == NULL && http_parse_decimal(plain, '.', &end, key) &&
 	       http_parse_decimal(end + 1, '\0', &end, id) && *id > 0;
 }

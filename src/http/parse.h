@@ -30,9 +30,10 @@ bool http_is_json_type(const char *content_type);
 /* True when a request with this Origin header (NULL: none, not from a page) comes from a page
  * of ours: an origin whose host[:port] is the request's Host, or the origin of public_url. */
 bool http_is_own_origin(const char *origin, const char *host, const char *public_url);
-/* The conversation list's cursor: "activity_at.id" in base64url without padding. Decoding is
- * strict and refuses anything http_cursor_encode would not write (id must be positive). */
-void http_cursor_encode(int64_t activity_at, int64_t id, char out[HTTP_CURSOR_TEXT_MAX]);
-bool http_cursor_decode(const char *text, int64_t *activity_at, int64_t *id);
+/* A list's cursor: "key.id" (the last item's sort key and id) in base64url without padding.
+ * Decoding is strict and refuses anything http_cursor_encode would not write (id must be positive).
+ */
+void http_cursor_encode(int64_t key, int64_t id, char out[HTTP_CURSOR_TEXT_MAX]);
+bool http_cursor_decode(const char *text, int64_t *key, int64_t *id);
 
 #endif

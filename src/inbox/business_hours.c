@@ -81,6 +81,11 @@ static int queues_look_again(struct store_tx *tx, int64_t account_id, int64_t no
 int business_hours_put(struct store_tx *tx, int64_t account_id, int64_t team_id, const json_t *doc,
                        int64_t now, struct error *e)
 {
+	if (team_id > 0 && json_object_get(doc, "welcome_when_closed") != NULL)
+		return error_set(
+		    e, ERR_UNPROCESSABLE,
+		    "'welcome_when_closed' belongs to the account's hours: the welcome "
+		    "goes out before a team is chosen");
 	struct hours *h = hours_new(doc, e);
 	if (h == NULL)
 		return e->code;
@@ -131,6 +136,18 @@ int business_hours_team_is_open(struct store_tx *tx, int64_t account_id, int64_t
 		*opens_at = is_open ? now : hours_next_open(h, now);
 	hours_free(h);
 	return is_open ? 1 : 0;
+}
+
+int business_hours_defer_welcome(struct store_tx *tx, int64_t account_id, int64_t now,
+                                 struct error *e)
+{
+	struct hours *h;
+	int rc = business_hours_of_team(tx, account_id, 0, &h, e);
+	if (rc < 0)
+		return rc;
+	bool defers = h != NULL && !hours_welcome_when_closed(h) && !hours_is_open(h, now);
+	hours_free(h);
+	return defers ? 1 : 0;
 }
 
 char *business_hours_closed_message(struct store_tx *tx, int64_t account_id, int64_t team_id,

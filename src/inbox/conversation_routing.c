@@ -10,7 +10,7 @@
 #include "core/log.h"
 #include "core/xmalloc.h"
 #include "events/events.h"
-#include "inbox/inbox.h"
+#include "inbox/internal.h"
 #include "outbox/outbox.h"
 
 #define NAME_CACHE 64
@@ -269,6 +269,7 @@ struct routed {
 	struct router_state state;
 	char contact_name[INBOUND_NAME_MAX + 1];
 	struct events_place before; /* its team and assignee before the step */
+	bool is_deferred;           /* its welcome waits for the opening */
 };
 
 static int read_routed(struct store_tx *tx, int64_t id, struct routed *out)
@@ -278,7 +279,7 @@ static int read_routed(struct store_tx *tx, int64_t id, struct routed *out)
 	                     "SELECT v.account_id, v.channel_id, ch.kind, v.status = 'routing',"
 	                     " v.routing_attempts,"
 	                     " coalesce(nullif(c.name, i.external_id), ''), coalesce(v.team_id, 0),"
-	                     " coalesce(v.assignee_id, 0) FROM conversations v"
+	                     " coalesce(v.assignee_id, 0), v.welcome_deferred FROM conversations v"
 	                     " JOIN channels ch ON ch.id = v.channel_id"
 	                     " JOIN contacts c ON c.id = v.contact_id"
 	                     " JOIN contact_identities i ON i.id = v.identity_id WHERE v.id = $1",
@@ -293,6 +294,7 @@ static int read_routed(struct store_tx *tx, int64_t id, struct routed *out)
 		out->state.attempts = (int)store_int(r, 4);
 		snprintf(out->contact_name, sizeof(out->contact_name), "%s", store_text(r, 5));
 		out->before = (struct events_place){ store_int(r, 6), store_int(r, 7) };
+		out->is_deferred = store_int(r, 8) != 0;
 	}
 	store_rows_free(r);
 	return rc < 0 ? rc : rc == 1 ? 0 : ERR_NOT_FOUND;
@@ -361,15 +363,47 @@ static int tell_out_of_hours(struct store_tx *tx, int64_t id, const struct route
 		struct router_action a = { .kind = ROUTER_SEND_TEXT, .text = message };
 		rc = apply(tx, id, c, NULL, &a, now, queued); /* not a welcome: no menu */
 		if (rc >= 0)
-			rc = store_exec(
-			    tx,
-			    "INSERT INTO conversation_events (account_id, conversation_id,"
-			    " kind, text, created_at) VALUES ($1, $2, 'hours',"
-			    " 'out of hours: the out-of-hours message was sent and it waits"
-			    " in the queue until the team opens', $3)",
-			    STORE_ARGS(SV_INT(c->account_id), SV_INT(id), SV_INT(now)));
+			rc = conversation_line_add(
+			    tx, c->account_id, id, "hours", 0,
+			    "out of hours: the out-of-hours message was sent and it waits in the queue"
+			    " until the team opens",
+			    json_pack("{s:s}", "code", "out_of_hours"), now);
 	}
 	free(message);
+	return rc;
+}
+
+/* Whether the step sends the welcome, to a customer who wrote (not one an agent sent back to
+ * routing): the welcome that waits for the opening when the account says so. */
+static bool welcomes_customer(const struct router_event *ev, const struct router_result *res)
+{
+	if (ev->kind != ROUTER_FIRST_MESSAGE && ev->kind != ROUTER_REOPENING_MESSAGE)
+		return false;
+	for (size_t i = 0; i < res->count; i++)
+		if (res->actions[i].is_welcome)
+			return true;
+	return false;
+}
+
+/* The account is closed and its welcome waits for the opening: the account's out-of-hours
+ * message and a line, once; the customer's next message is taken as their first. */
+static int defer_welcome(struct store_tx *tx, int64_t id, const struct routed *c, const char *text,
+                         int64_t now, size_t *queued)
+{
+	if (c->is_deferred)
+		return 0;
+	const char *language = text != NULL ? hours_language_of(text) : NULL;
+	char *message = business_hours_closed_message(tx, c->account_id, 0, now, language);
+	int rc = 0;
+	if (message != NULL) {
+		struct router_action a = { .kind = ROUTER_SEND_TEXT, .text = message };
+		rc = apply(tx, id, c, NULL, &a, now, queued);
+	}
+	free(message);
+	if (rc >= 0)
+		rc = conversation_line_add(tx, c->account_id, id, "routing", 0,
+		                           "routing: closed; the welcome waits for the opening",
+		                           json_pack("{s:s}", "code", "welcome_deferred"), now);
 	return rc;
 }
 
@@ -419,19 +453,31 @@ int routing_step(struct store_tx *tx, int64_t conversation_id, const struct rout
 	step.teams = &teams;
 	if (step.contact_name == NULL)
 		step.contact_name = c.contact_name;
+	/* A welcome that waited for the opening: the customer's next message is their first. */
+	if (c.is_deferred && c.state.is_routing && step.kind == ROUTER_CUSTOMER_MESSAGE)
+		step.kind = ROUTER_FIRST_MESSAGE;
 	struct router_result res;
 	router_step(&c.state, &step, shared->cfg, now, &res);
+	int defers = welcomes_customer(&step, &res)
+	                 ? business_hours_defer_welcome(tx, c.account_id, now, e)
+	                 : 0;
+	rc = defers < 0 ? defers : 0;
 	for (size_t i = 0; i < res.count && rc >= 0; i++)
-		rc = apply(tx, conversation_id, &c, shared->cfg, &res.actions[i], now, &count);
+		if (!(defers == 1 && res.actions[i].is_welcome))
+			rc = apply(tx, conversation_id, &c, shared->cfg, &res.actions[i], now,
+			           &count);
 	if (rc >= 0)
-		rc = store_exec(tx,
-		                "UPDATE conversations SET routing_attempts = $3, updated_at = $4,"
-		                " status = CASE WHEN $2 = 1 THEN 'routing' WHEN status = 'routing'"
-		                " THEN 'open' ELSE status END WHERE id = $1",
-		                STORE_ARGS(SV_INT(conversation_id), SV_INT(res.state.is_routing),
-		                           SV_INT(res.state.attempts), SV_INT(now)));
-	char *detail = res.audit != NULL ? line_detail(&res.line) : NULL;
-	if (rc >= 0 && res.audit != NULL)
+		rc =
+		    store_exec(tx,
+		               "UPDATE conversations SET routing_attempts = $3, updated_at = $4,"
+		               " status = CASE WHEN $2 = 1 THEN 'routing' WHEN status = 'routing'"
+		               " THEN 'open' ELSE status END, welcome_deferred = $5 WHERE id = $1",
+		               STORE_ARGS(SV_INT(conversation_id), SV_INT(res.state.is_routing),
+		                          SV_INT(res.state.attempts), SV_INT(now), SV_INT(defers)));
+	if (rc >= 0 && defers == 1)
+		rc = defer_welcome(tx, conversation_id, &c, ev->message.text, now, &count);
+	char *detail = res.audit != NULL && defers == 0 ? line_detail(&res.line) : NULL;
+	if (rc >= 0 && res.audit != NULL && defers == 0)
 		rc = store_exec(
 		    tx,
 		    "INSERT INTO conversation_events (account_id, conversation_id, kind,"

@@ -446,8 +446,22 @@ int conversation_back_to_routing(struct store_tx *tx, const struct actor *who, i
 	" (SELECT count(*) FROM messages f WHERE f.conversation_id = v.id" \
 	" AND" OUTBOX_UNDELIVERED("f", "v.id") ")"
 
+/*
+ * The two orders (conversation_sort): by the newest activity, or by the soonest due time
+ * (those without a target last, by id). Each has its key, its ORDER BY and its cursor: the
+ * rows after the key and id of the previous page's last.
+ */
+#define NO_DUE_TIME_MS  999999999999999999 /* after any due time, and 18 digits as cursors are */
+#define SQL_INT_(n)     #n
+#define SQL_INT(n)      SQL_INT_(n)
+#define NO_DUE_TIME     SQL_INT(NO_DUE_TIME_MS)
+#define ORDER_ACTIVITY  " ORDER BY v.last_activity_at DESC, v.id DESC"
+#define CURSOR_ACTIVITY " AND (v.last_activity_at, v.id) < ($11, $12)"
+#define ORDER_DUE       " ORDER BY coalesce(v.due_at, " NO_DUE_TIME "), v.id"
+#define CURSOR_DUE      " AND (coalesce(v.due_at, " NO_DUE_TIME "), v.id) > ($11, $12)"
+
 /* A page: the matches' ids (and, with q, how many match) from `ids`, then their details. */
-#define PAGE_SQL(ids)                                                                              \
+#define PAGE_SQL(order, ids)                                                                       \
 	"SELECT " CONVERSATION_FIELDS ", coalesce(c.phone, ''), coalesce(t.name, ''),"             \
 	" coalesce(u.name, ''), coalesce(m.id, 0), coalesce(m.direction, ''),"                     \
 	" coalesce(substr(m.text, 1, CAST($14 AS INTEGER)), m.type), coalesce(m.created_at, 0),"   \
@@ -458,21 +472,23 @@ int conversation_back_to_routing(struct store_tx *tx, const struct actor *who, i
 	" JOIN channels ch ON ch.id = v.channel_id JOIN contacts c ON c.id = v.contact_id"         \
 	" LEFT JOIN teams t ON t.id = v.team_id LEFT JOIN users u ON u.id = v.assignee_id"         \
 	" LEFT JOIN messages m ON m.id = (SELECT max(id) FROM messages"                            \
-	" WHERE conversation_id = v.id) LEFT JOIN users a ON a.id = m.author_id"                   \
-	" ORDER BY v.last_activity_at DESC, v.id DESC"
-#define CURSOR_SQL " AND (v.last_activity_at, v.id) < ($11, $12)"
-/* Without q: read in the list's order from the view's index, to the page's end. */
-#define LIST_SQL(index, view, search)                                                     \
-	PAGE_SQL("SELECT v.id, 0 AS total FROM conversations v" index                     \
-	         " WHERE" CONVERSATION_VISIBLE view search CONVERSATION_FILTER CURSOR_SQL \
-	         " ORDER BY v.last_activity_at DESC, v.id DESC LIMIT $13")
+	" WHERE conversation_id = v.id) LEFT JOIN users a ON a.id = m.author_id" order
+/* Without q: read in the list's order (from the view's index, by activity), to the page's end. */
+#define LIST_SQL(order, index, view, search)                                                  \
+	PAGE_SQL(ORDER_##order, "SELECT v.id, 0 AS total FROM conversations v" index          \
+	                        " WHERE" CONVERSATION_VISIBLE view search CONVERSATION_FILTER \
+	                            CURSOR_##order ORDER_##order " LIMIT $13")
 /* With q: every match is found anyway, so they are counted on the way (the cursor aside). */
-#define SEARCH_SQL(index, view, search)                                                     \
-	PAGE_SQL("SELECT id, total FROM (SELECT v.id, v.last_activity_at, count(*) OVER ()" \
-	         " AS total FROM conversations v" index                                     \
-	         " WHERE" CONVERSATION_VISIBLE view search CONVERSATION_FILTER              \
-	         ") v WHERE TRUE" CURSOR_SQL                                                \
-	         " ORDER BY v.last_activity_at DESC, v.id DESC LIMIT $13")
+#define SEARCH_SQL(order, index, view, search)                                       \
+	PAGE_SQL(ORDER_##order,                                                      \
+	         "SELECT id, total FROM (SELECT v.id, v.last_activity_at, v.due_at," \
+	         " count(*) OVER () AS total FROM conversations v" index             \
+	         " WHERE" CONVERSATION_VISIBLE view search CONVERSATION_FILTER       \
+	         ") v WHERE TRUE" CURSOR_##order ORDER_##order " LIMIT $13")
+#define LIST_BY_ACTIVITY(index, view, search)   LIST_SQL(ACTIVITY, index, view, search)
+#define SEARCH_BY_ACTIVITY(index, view, search) SEARCH_SQL(ACTIVITY, index, view, search)
+#define LIST_BY_DUE(index, view, search)        LIST_SQL(DUE, index, view, search)
+#define SEARCH_BY_DUE(index, view, search)      SEARCH_SQL(DUE, index, view, search)
 #define COUNT_SQL(index, view, search)                              \
 	"SELECT count(*) FROM (SELECT 1 FROM conversations v" index \
 	" WHERE" CONVERSATION_VISIBLE view search CONVERSATION_FILTER " LIMIT $16) n"
@@ -513,7 +529,10 @@ int conversation_back_to_routing(struct store_tx *tx, const struct actor *who, i
 		                                 BY_MATCH, SQLITE_SEARCH),                       \
 		[STORE_POSTGRES] = VIEW_STATEMENTS(SQL, SEARCH, "", "", "", "", POSTGRES_SEARCH) \
 	}
-static const char *const list_sql[][VIEW_ONE + 1][2] = DIALECTS(LIST_SQL, SEARCH_SQL);
+static const char *const list_sql[][STORE_POSTGRES + 1][VIEW_ONE + 1][2] = {
+	[SORT_ACTIVITY] = DIALECTS(LIST_BY_ACTIVITY, SEARCH_BY_ACTIVITY),
+	[SORT_DUE] = DIALECTS(LIST_BY_DUE, SEARCH_BY_DUE),
+};
 static const char *const count_sql[][VIEW_ONE + 1][2] = DIALECTS(COUNT_SQL, COUNT_SQL);
 
 char *inbox_like_pattern(const char *q)
@@ -604,9 +623,11 @@ static void read_item(struct store_rows *r, struct conversation_item *it)
 static void filter_args(const struct actor *who, const struct conversation_filter *f,
                         const char *like, const char *match, struct store_value *args)
 {
-	/* No cursor: from the newest, before (INT64_MAX, INT64_MAX). */
-	int64_t after_at = f->after_id != 0 ? f->after_activity_at : INT64_MAX;
-	int64_t after_id = f->after_id != 0 ? f->after_id : INT64_MAX;
+	/* No cursor: from the first, after (0, 0) by due time, before (INT64_MAX, INT64_MAX) by
+	 * activity. */
+	int64_t start = f->sort == SORT_DUE ? 0 : INT64_MAX;
+	int64_t after_at = f->after_id != 0 ? f->after_key : start;
+	int64_t after_id = f->after_id != 0 ? f->after_id : start;
 	struct store_value v[FILTER_ARGS] = { SV_INT(who->account_id),
 		                              SV_INT(who->user_id),
 		                              SV_INT(who->role),
@@ -628,6 +649,13 @@ static void filter_args(const struct actor *who, const struct conversation_filte
 	memcpy(args, v, sizeof(v));
 }
 
+int64_t conversation_sort_key(const struct conversation *c, enum conversation_sort sort)
+{
+	if (sort == SORT_ACTIVITY)
+		return c->last_activity_at;
+	return c->due_at != 0 ? c->due_at : NO_DUE_TIME_MS;
+}
+
 int conversation_list(struct store_tx *tx, const struct actor *who,
                       const struct conversation_filter *f, struct conversation_item **out,
                       size_t *n, int64_t *total, struct error *e)
@@ -642,8 +670,8 @@ int conversation_list(struct store_tx *tx, const struct actor *who,
 	/* The page follows the cursor; the count ignores it. A search counts its matches while
 	 * finding them; the count is read on its own when there is no page to carry it. */
 	int view = f->id != 0 ? VIEW_ONE : (int)f->view;
-	int rc =
-	    store_query(tx, list_sql[store_dialect(tx)][view][is_search], args, FILTER_ARGS, &r);
+	int rc = store_query(tx, list_sql[f->sort][store_dialect(tx)][view][is_search], args,
+	                     FILTER_ARGS, &r);
 	if (rc < 0)
 		goto out;
 	*total = -1;

@@ -40,6 +40,7 @@ struct team {
 	int first_response_minutes; /* business minutes to the first answer; 0: no target */
 	int next_response_minutes;  /* … to each later answer; 0: no target */
 	int reassign_after_minutes; /* an assignee silent this long loses it; 0: never */
+	bool does_reassign_offline; /* an assignee going offline loses their open ones */
 	int64_t member_count;
 	bool is_member; /* the actor belongs to it: set by team_list only */
 	int64_t created_at;
@@ -56,6 +57,7 @@ struct team_changes {
 	int is_online_only;
 	int max_open; /* 0 to 1000 */
 	int does_reply_assign;
+	int does_reassign_offline;
 	/* -1 leaves it, 0 removes it (null in the API), else 1 to TEAM_MINUTES_MAX */
 	int first_response_minutes, next_response_minutes, reassign_after_minutes;
 };
@@ -130,6 +132,10 @@ int business_hours_delete(struct store_tx *tx, int64_t account_id, int64_t team_
  * for never), negative on failure. */
 int business_hours_team_is_open(struct store_tx *tx, int64_t account_id, int64_t team_id,
                                 int64_t now, int64_t *opens_at, struct error *e);
+/* 1 when the account is closed at now and its hours say the welcome waits for the opening
+ * ("welcome_when_closed": false), 0 when not, negative on failure. */
+int business_hours_defer_welcome(struct store_tx *tx, int64_t account_id, int64_t now,
+                                 struct error *e);
 /* The team's out-of-hours message for a customer writing in language (NULL: unknown), with
  * {opens_at} filled, when the team is closed at now and has one; NULL otherwise. To free. */
 char *business_hours_closed_message(struct store_tx *tx, int64_t account_id, int64_t team_id,
@@ -153,6 +159,9 @@ int targets_resolved(struct store_tx *tx, int64_t id, int64_t now, struct error 
 /* The scheduler's job: the earliest reassignment, and reassigning those due. */
 int targets_next_reassignment(struct store_tx *tx, int64_t *due, struct error *e);
 int targets_reassign_due(struct store_tx *tx, int64_t now, struct error *e);
+/* The user went offline: their open and pending conversations in teams that reassign when
+ * the assignee goes offline go to another member (or back to the queue). */
+int targets_assignee_offline(struct store_tx *tx, int64_t user_id, int64_t now, struct error *e);
 /* {"teams": [{id, name, met, missed}], "agents": […]} of the targets falling due in
  * [from, to); missed includes those still waiting past their due time at now. */
 int targets_metrics(struct store_tx *tx, int64_t account_id, int64_t from, int64_t to, int64_t now,
@@ -364,7 +373,11 @@ enum conversation_view {
 	VIEW_ALL = 4,     /* the whole account: admins only, checked by the caller */
 };
 
-/* What narrows the list; 0 and NULL narrow nothing. */
+/* The list's order: the newest activity first, or the soonest due time first (those without
+ * a response target last, oldest first). */
+enum conversation_sort { SORT_ACTIVITY = 0, SORT_DUE = 1 };
+
+/* What narrows the list, and its order; 0 and NULL narrow nothing. */
 struct conversation_filter {
 	enum conversation_view view;
 	int64_t team_id;   /* VIEW_TEAM */
@@ -376,9 +389,10 @@ struct conversation_filter {
 	const char *q; /* contact name, phone or message text contains it; CONVERSATION_QUERY_MIN
 	                * characters or more */
 	int64_t id;    /* one conversation (its detail) */
-	int64_t due_before;        /* only those whose target falls due before it; 0: any */
-	int64_t after_activity_at; /* the cursor; after_id 0: from the newest */
-	int64_t after_id;
+	int64_t due_before; /* only those whose target falls due before it; 0: any */
+	enum conversation_sort sort;
+	int64_t after_key; /* the cursor: the last item's key in the sort (conversation_sort_key) */
+	int64_t after_id;  /* and its id; 0: from the first */
 	int limit;
 };
 
@@ -405,6 +419,8 @@ int conversation_list(struct store_tx *tx, const struct actor *who,
                       const struct conversation_filter *f, struct conversation_item **out,
                       size_t *n, int64_t *total, struct error *e);
 void conversation_items_free(struct conversation_item *items, size_t n);
+/* c's key in the order sort: what a cursor after it carries beside its id. */
+int64_t conversation_sort_key(const struct conversation *c, enum conversation_sort sort);
 /* The navigation's counts as GET /conversations/counts answers them: the open conversations
  * of each view the actor has (general, mine, their teams — every team and all for admins)
  * and those not resolved with unread customer messages, each up to CONVERSATION_COUNT_MAX

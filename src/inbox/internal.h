@@ -28,12 +28,12 @@ int conversation_take_over(struct store_tx *tx, const struct actor *who, int64_t
 char *inbox_like_pattern(const char *q);
 /* 1..TAG_NAME_MAX of a-z, 0-9, '-' and '_': conversations' and contacts' tags. */
 bool inbox_is_tag_name(const char *name);
-/* A line in c's timeline naming who did it (text follows their name), and its event. */
 /* Adds a line to a conversation's timeline: text for people and API clients, detail (taken,
  * may be NULL) its structure ({"code": …, values}) for a UI to say it in its language. */
 int conversation_line_add(struct store_tx *tx, int64_t account_id, int64_t conversation_id,
                           const char *kind, int64_t user_id, const char *text, json_t *detail,
                           int64_t now);
+/* A line in c's timeline naming who did it (text follows their name), and its event. */
 int conversation_record_line(struct store_tx *tx, const struct actor *who,
                              const struct conversation *c, int64_t now, const char *kind,
                              const char *text);

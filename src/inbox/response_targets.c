@@ -130,15 +130,18 @@ int targets_next_reassignment(struct store_tx *tx, int64_t *due, struct error *e
 	return store_failed(e, rc);
 }
 
-/* One conversation whose assignee stayed silent: back to the team, whose method picks someone
- * else (the same one only when nobody else can take it); a timeline line and an event. */
-static int reassign(struct store_tx *tx, int64_t id, int64_t now, struct error *e)
+/* One conversation whose assignee stayed silent (or, is_offline, went offline): back to the
+ * team, whose method picks someone else (the silent one only when nobody else can take it,
+ * the offline one never); a timeline line and an event. */
+static int reassign(struct store_tx *tx, int64_t id, int64_t now, bool is_offline, struct error *e)
 {
 	struct waiting w;
 	int rc = read_waiting(tx, id, &w, e);
 	if (rc == ERR_NOT_FOUND)
 		return 0;
-	if (rc < 0 || w.assignee_id == 0 || w.team.reassign_after_minutes == 0)
+	int minutes = w.team.reassign_after_minutes;
+	if (rc < 0 || w.assignee_id == 0 ||
+	    (is_offline ? !w.team.does_reassign_offline : minutes == 0))
 		return rc;
 	char before[USER_NAME_MAX + 1] = "", after[USER_NAME_MAX + 1] = "";
 	struct user u;
@@ -152,33 +155,78 @@ static int reassign(struct store_tx *tx, int64_t id, int64_t now, struct error *
 	                                STORE_ARGS(SV_INT(id))));
 	if (rc == 0)
 		rc = team_assign_other(tx, w.team_id, id, now, w.assignee_id, &assignee, e);
+	if (rc == 0 && is_offline && assignee == w.assignee_id) {
+		assignee = 0;
+		rc = store_failed(e, store_exec(tx,
+		                                "UPDATE conversations SET assignee_id = NULL"
+		                                " WHERE id = $1",
+		                                STORE_ARGS(SV_INT(id))));
+	}
 	if (rc == 0 && assignee > 0 && user_get(tx, w.account_id, assignee, &u, e) == 0)
 		snprintf(after, sizeof(after), "%s", u.name);
-	char line[2 * USER_NAME_MAX + 96];
-	if (assignee > 0)
-		snprintf(line, sizeof(line), "%s did not answer in %d min: assigned to %s", before,
-		         w.team.reassign_after_minutes, after);
+	char why[32], line[2 * USER_NAME_MAX + 96];
+	if (is_offline)
+		snprintf(why, sizeof(why), "went offline");
 	else
-		snprintf(line, sizeof(line), "%s did not answer in %d min: back in the queue",
-		         before, w.team.reassign_after_minutes);
+		snprintf(why, sizeof(why), "did not answer in %d min", minutes);
+	json_t *detail =
+	    json_pack("{s:s,s:s,s:s}", "code", assignee > 0 ? "reassigned" : "requeued", "why",
+	              is_offline ? "offline" : "silent", "from", before);
+	if (!is_offline)
+		json_object_set_new(detail, "minutes", json_integer(minutes));
+	if (assignee > 0) {
+		snprintf(line, sizeof(line), "%s %s: assigned to %s", before, why, after);
+		json_object_set_new(detail, "to", json_string(after));
+	} else {
+		snprintf(line, sizeof(line), "%s %s: back in the queue", before, why);
+	}
+	/* The silence timer starts again for the new assignee while the customer still waits. */
 	int64_t next = 0;
-	if (rc == 0 && assignee > 0)
-		rc = business_after(tx, &w, now, w.team.reassign_after_minutes, &next, e);
+	if (rc == 0 && assignee > 0 && minutes > 0 && (!is_offline || w.reassign_at != 0))
+		rc = business_after(tx, &w, now, minutes, &next, e);
 	if (rc == 0)
 		rc = store_failed(
 		    e, store_exec(tx, "UPDATE conversations SET reassign_at = $2 WHERE id = $1",
 		                  STORE_ARGS(SV_INT(id), next > 0 ? SV_INT(next) : SV_NULL)));
 	if (rc == 0)
-		rc = store_failed(
-		    e,
-		    store_exec(
-		        tx,
-		        "INSERT INTO conversation_events (account_id, conversation_id, kind,"
-		        " text, created_at) VALUES ($1, $2, 'reassignment', $3, $4)",
-		        STORE_ARGS(SV_INT(w.account_id), SV_INT(id), SV_TEXT(line), SV_INT(now))));
+		rc = store_failed(e, conversation_line_add(tx, w.account_id, id, "reassignment", 0,
+		                                           line, detail, now));
+	else
+		json_decref(detail);
 	if (rc == 0)
 		rc = store_failed(e, events_emit_conversation(tx, id, "reassignment", &was, now));
 	return rc;
+}
+
+/* Each of ids (n of them, taken) reassigned as reassign says. */
+static int reassign_each(struct store_tx *tx, int64_t *ids, size_t n, int64_t now, bool is_offline,
+                         struct error *e)
+{
+	int rc = 0;
+	for (size_t i = 0; i < n && rc >= 0; i++) {
+		if (!is_offline)
+			rc =
+			    store_failed(e, store_exec(tx,
+			                               "UPDATE conversations SET reassign_at = NULL"
+			                               " WHERE id = $1",
+			                               STORE_ARGS(SV_INT(ids[i]))));
+		if (rc == 0)
+			rc = reassign(tx, ids[i], now, is_offline, e);
+	}
+	free(ids);
+	return rc < 0 ? rc : 0;
+}
+
+int targets_assignee_offline(struct store_tx *tx, int64_t user_id, int64_t now, struct error *e)
+{
+	int64_t *ids = NULL;
+	size_t n = 0;
+	int rc = store_get_ints(tx,
+	                        "SELECT v.id FROM conversations v JOIN teams t ON t.id = v.team_id"
+	                        " WHERE v.assignee_id = $1 AND v.status IN ('open', 'pending')"
+	                        " AND t.reassign_offline = 1 ORDER BY v.last_activity_at, v.id",
+	                        STORE_ARGS(SV_INT(user_id)), &ids, &n);
+	return rc < 0 ? store_failed(e, rc) : reassign_each(tx, ids, n, now, true, e);
 }
 
 int targets_reassign_due(struct store_tx *tx, int64_t now, struct error *e)
@@ -189,18 +237,7 @@ int targets_reassign_due(struct store_tx *tx, int64_t now, struct error *e)
 	                        "SELECT id FROM conversations WHERE reassign_at <= $1"
 	                        " ORDER BY reassign_at, id LIMIT 256",
 	                        STORE_ARGS(SV_INT(now)), &ids, &n);
-	if (rc < 0)
-		return store_failed(e, rc);
-	for (size_t i = 0; i < n && rc >= 0; i++) {
-		rc = store_failed(e, store_exec(tx,
-		                                "UPDATE conversations SET reassign_at = NULL"
-		                                " WHERE id = $1",
-		                                STORE_ARGS(SV_INT(ids[i]))));
-		if (rc == 0)
-			rc = reassign(tx, ids[i], now, e);
-	}
-	free(ids);
-	return rc < 0 ? rc : 0;
+	return rc < 0 ? store_failed(e, rc) : reassign_each(tx, ids, n, now, false, e);
 }
 
 /* Met and missed of one grouping (team or agent) as [{id, name, met, missed}]. */

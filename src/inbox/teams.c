@@ -12,8 +12,8 @@
 	"SELECT t.id, t.account_id, t.name, t.created_at, t.updated_at,"                      \
 	" (SELECT count(*) FROM team_members m WHERE m.team_id = t.id), t.assignment,"        \
 	" t.online_only, t.max_open, t.reply_assigns, coalesce(t.first_response_minutes, 0)," \
-	" coalesce(t.next_response_minutes, 0), coalesce(t.reassign_after_minutes, 0)"        \
-	" FROM teams t"
+	" coalesce(t.next_response_minutes, 0), coalesce(t.reassign_after_minutes, 0),"       \
+	" t.reassign_offline FROM teams t"
 
 /* Agents see only the teams they belong to; $2 is the actor's user id, $3 1 for admins. */
 #define TEAM_VISIBLE                                                             \
@@ -55,6 +55,7 @@ static void read_team(struct store_rows *r, void *item)
 	t->first_response_minutes = (int)store_int(r, 10);
 	t->next_response_minutes = (int)store_int(r, 11);
 	t->reassign_after_minutes = (int)store_int(r, 12);
+	t->does_reassign_offline = store_int(r, 13) != 0;
 }
 
 static int query_teams(struct store_tx *tx, const char *sql, const struct store_value *args,
@@ -186,6 +187,7 @@ int team_update(struct store_tx *tx, int64_t account_id, int64_t id, const struc
 		    " name_key = coalesce($4, name_key), assignment = coalesce($5, assignment),"
 		    " online_only = coalesce($6, online_only), max_open = coalesce($7, max_open),"
 		    " reply_assigns = coalesce($9, reply_assigns),"
+		    " reassign_offline = coalesce($13, reassign_offline),"
 		    " updated_at = $8,"
 		    " first_response_minutes = CASE $10 WHEN -1 THEN first_response_minutes"
 		    " WHEN 0 THEN NULL ELSE $10 END,"
@@ -201,7 +203,9 @@ int team_update(struct store_tx *tx, int64_t account_id, int64_t id, const struc
 		        in->max_open >= 0 ? SV_INT(in->max_open) : SV_NULL, SV_INT(now),
 		        in->does_reply_assign >= 0 ? SV_INT(in->does_reply_assign != 0) : SV_NULL,
 		        SV_INT(in->first_response_minutes), SV_INT(in->next_response_minutes),
-		        SV_INT(in->reassign_after_minutes)));
+		        SV_INT(in->reassign_after_minutes),
+		        in->does_reassign_offline >= 0 ? SV_INT(in->does_reassign_offline != 0)
+		                                       : SV_NULL));
 	free(key);
 	if (rc == ERR_CONFLICT)
 		return error_set(e, ERR_CONFLICT, "a team with that name already exists");
@@ -500,20 +504,23 @@ int inbox_user_update(struct store_tx *tx, int64_t account_id, int64_t id,
                       const struct user_changes *in, int64_t now, struct user *out, struct error *e)
 {
 	int rc = user_update(tx, account_id, id, in, now, out, e);
-	/* Coming online frees a place: the queues of the user's teams may move. */
+	/* Coming online frees a place: the queues of the user's teams may move. Going offline
+	 * hands their conversations back in the teams that ask for it. */
 	if (rc == 0 && out->is_active && out->availability == AVAILABILITY_ONLINE)
 		rc = fill_queues_of(tx, id, now, e);
+	else if (rc == 0 && in->availability != NULL && out->availability == AVAILABILITY_OFFLINE)
+		rc = targets_assignee_offline(tx, id, now, e);
 	return rc;
 }
 
 json_t *team_json(const struct team *t)
 {
-	json_t *o = json_pack("{s:I,s:s,s:s,s:b,s:i,s:b,s:I,s:I,s:I}", "id", (json_int_t)t->id,
-	                      "name", t->name, "assignment", assignment_name(t->assignment),
-	                      "online_only", t->is_online_only, "max_open", t->max_open,
-	                      "reply_assigns", t->does_reply_assign, "member_count",
-	                      (json_int_t)t->member_count, "created_at", (json_int_t)t->created_at,
-	                      "updated_at", (json_int_t)t->updated_at);
+	json_t *o = json_pack(
+	    "{s:I,s:s,s:s,s:b,s:i,s:b,s:b,s:I,s:I,s:I}", "id", (json_int_t)t->id, "name", t->name,
+	    "assignment", assignment_name(t->assignment), "online_only", t->is_online_only,
+	    "max_open", t->max_open, "reply_assigns", t->does_reply_assign, "reassign_when_offline",
+	    t->does_reassign_offline, "member_count", (json_int_t)t->member_count, "created_at",
+	    (json_int_t)t->created_at, "updated_at", (json_int_t)t->updated_at);
 	const int minutes[] = { t->first_response_minutes, t->next_response_minutes,
 		                t->reassign_after_minutes };
 	static const char *const names[] = { "first_response_minutes", "next_response_minutes",

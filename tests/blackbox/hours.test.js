@@ -145,6 +145,7 @@ test("out of hours: the message in the customer's language, queued for nobody, t
       assert.equal(c.assignee, null, 'given to nobody');
       assert.equal(sql(s, `SELECT queued_until FROM conversations WHERE id = ${id}`), String(soon.at));
       assert.match((await timeline(id)).at(-1).text, /out of hours/);
+      assert.deepEqual((await timeline(id)).at(-1).line, { code: 'out_of_hours' });
       // A member coming online does not take it out of hours either.
       assert.equal((await bruno.patch('/api/v1/me', { availability: 'offline' })).status, 200);
       assert.equal((await bruno.patch('/api/v1/me', { availability: 'online' })).status, 200);
@@ -214,4 +215,39 @@ test('a restart with a pending opening', async () => {
   assert.equal(sql(s, `SELECT queued_until IS NULL FROM conversations WHERE id = ${id}`), '1');
   assert.equal((await timeline(id)).filter((e) => e.kind === 'assignment').length, 1);
   assert.equal((await admin.del(`/api/v1/teams/${ventas}/business-hours`)).status, 200);
+});
+
+test("the account's welcome waits for its opening when its hours say so; bad values refused", async () => {
+  const soon = opensSoon();
+  const before = dump(s);
+  for (const [path, doc] of [['/api/v1/business-hours', { ...soon.doc, welcome_when_closed: 'no' }],
+    [`/api/v1/teams/${ventas}/business-hours`, { ...soon.doc, welcome_when_closed: false }]])
+    assertError(await admin.put(path, doc), 422, 'unprocessable');
+  assert.equal(dump(s), before, 'refused documents change nothing');
+  const put = await admin.put('/api/v1/business-hours', { ...soon.doc, welcome_when_closed: false });
+  assert.equal(put.status, 200, put.text);
+  assert.equal(put.json.business_hours.welcome_when_closed, false);
+  try {
+    const from = String(++phone);
+    const id = await customerWrites(s, 'whatsapp', from, 'hola');
+    await fake.waitForSent(1, { kind: 'whatsapp', to: from, timeout: 10000 });
+    assert.match(fake.sent('whatsapp', from)[0].text, /^Estamos cerrados\. Abrimos /);
+    let c = await conversation(id);
+    assert.equal(c.status, 'routing');
+    assert.deepEqual((await timeline(id)).at(-1).line, { code: 'welcome_deferred' });
+    // Written again while closed: nothing more is sent (the welcome below comes second).
+    await customerWrites(s, 'whatsapp', from, '¿hola?');
+    assert.equal((await admin.put('/api/v1/business-hours', { time_zone: ZONE, week: ALWAYS, welcome_when_closed: false })).status, 200);
+    await customerWrites(s, 'whatsapp', from, 'hola otra vez');
+    await fake.waitForSent(2, { kind: 'whatsapp', to: from, timeout: 10000 });
+    assert.deepEqual(fake.sent('whatsapp', from).slice(1).map((m) => m.text), ['Hola'], 'the welcome, once open');
+    assert.equal((await timeline(id)).filter((e) => e.line?.code === 'welcome_deferred').length, 1);
+    // From here routing goes on as ever: the menu's answer routes.
+    await customerWrites(s, 'whatsapp', from, 'comprar');
+    c = await conversation(id);
+    assert.equal(c.team?.id, ventas);
+    assert.equal(fake.sent('whatsapp', from).length, 2);
+  } finally {
+    assert.equal((await admin.del('/api/v1/business-hours')).status, 200);
+  }
 });

@@ -55,7 +55,7 @@ test('a database from before the table learns the teams its saved routing names'
     ALTER TABLE teams DROP COLUMN first_response_minutes; ALTER TABLE teams DROP COLUMN next_response_minutes;
     ALTER TABLE teams DROP COLUMN reassign_after_minutes;
     DROP TABLE secret_key; ALTER TABLE conversation_events DROP COLUMN detail; ALTER TABLE teams DROP COLUMN reply_assigns;
-    DROP TABLE webchat_stream_tickets; DELETE FROM schema_migrations WHERE version >= 14;`);
+    DROP TABLE webchat_stream_tickets; ALTER TABLE teams DROP COLUMN reassign_offline; ALTER TABLE conversations DROP COLUMN welcome_deferred; DELETE FROM schema_migrations WHERE version >= 14;`);
   const again = await startServer({ dir: s.dir });
   try {
     assert.equal(sql(again, 'SELECT group_concat(team_id) FROM (SELECT team_id FROM routing_teams ORDER BY team_id) t'),

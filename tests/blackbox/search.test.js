@@ -137,7 +137,7 @@ test('a database migrated with messages already in it is searchable', async () =
     ALTER TABLE api_tokens DROP COLUMN expires_at;
     ALTER TABLE api_tokens DROP COLUMN revoke_on_password_change;
     ALTER TABLE conversation_events DROP COLUMN detail; ALTER TABLE teams DROP COLUMN reply_assigns;
-    DROP TABLE webchat_stream_tickets;
+    DROP TABLE webchat_stream_tickets; ALTER TABLE teams DROP COLUMN reassign_offline; ALTER TABLE conversations DROP COLUMN welcome_deferred;
     DELETE FROM schema_migrations WHERE version >= 11;`;
   if (PG) {
     // PostgreSQL's 0011: the pg_trgm indexes (and the extension).

@@ -99,6 +99,41 @@ test('due times: first and next response, the filter, the marker, the counts, an
   assert.deepEqual((await metrics()).teams.find((t) => t.id === soporte), { id: soporte, name: 'Soporte', met: 1, missed: 0 });
 });
 
+test('the list sorted by due time: soonest first, none last, paged by its cursor', async () => {
+  await setTeam({ assignment: 'manual', reassign_after_minutes: null });
+  const ids = {};
+  for (const [name, minutes] of [['late', 30], ['soon', 5], ['middle', 15]]) {
+    await setTeam({ first_response_minutes: minutes });
+    ids[name] = await customerWrites(s, 'whatsapp', String(++phone), 'necesito ayuda');
+  }
+  await setTeam({ first_response_minutes: null });
+  ids.none = await customerWrites(s, 'whatsapp', String(++phone), 'necesito ayuda');
+  const view = `view=team:${soporte}&status=open,routing,pending`;
+  const pages = [];
+  let cursor = null;
+  do {
+    const r = await admin.get(`/api/v1/conversations?${view}&sort=due&limit=2${cursor ? `&cursor=${cursor}` : ''}`);
+    assert.equal(r.status, 200, r.text);
+    pages.push(...r.json.conversations);
+    cursor = r.json.next_cursor;
+  } while (cursor);
+  const byActivity = (await admin.get(`/api/v1/conversations?${view}&limit=100`)).json.conversations;
+  assert.deepEqual(pages.map((c) => c.id).sort(), byActivity.map((c) => c.id).sort(), 'every one once');
+  const key = (c) => c.due_at ?? Infinity;
+  for (let i = 1; i < pages.length; i++)
+    assert.ok(key(pages[i - 1]) < key(pages[i]) || (key(pages[i - 1]) === key(pages[i]) && pages[i - 1].id < pages[i].id),
+      `sorted at ${i}`);
+  const order = pages.map((c) => c.id).filter((id) => Object.values(ids).includes(id));
+  assert.deepEqual(order, [ids.soon, ids.middle, ids.late, ids.none]);
+  assert.equal(byActivity[0].id, ids.none, 'the default order is still the newest activity');
+  const searched = (await admin.get(`/api/v1/conversations?${view}&sort=due&q=necesito&limit=100`)).json;
+  assert.deepEqual(searched.conversations.map((c) => c.id).filter((id) => order.includes(id)), order, 'a search too');
+  const before = dump(s);
+  assertError(await admin.get(`/api/v1/conversations?sort=due_at`), 400, 'invalid_request');
+  assertError(await admin.get(`/api/v1/conversations?sort=`), 400, 'invalid_request');
+  assert.equal(dump(s), before);
+});
+
 test('the target counts business time only', async () => {
   await setTeam({ first_response_minutes: 5 });
   // Closed now, open every day from the second whole minute from now until 23:59, in a zone
@@ -139,6 +174,8 @@ test('reassignment after one minute of silence, across a restart', async () => {
     const line = (await admin.get(`/api/v1/conversations/${id}/events`)).json.events.filter((e) => e.kind === 'reassignment');
     assert.equal(line.length, 1);
     assert.equal(line[0].text, `${first.name} did not answer in 1 min: assigned to ${other.user.name}`);
+    assert.deepEqual(line[0].line, { code: 'reassigned', why: 'silent', from: first.name, minutes: 1, to: other.user.name },
+      'the structure the inbox says in its language');
     await stream.waitFor((st) => st.events.some((e) => e.event === 'conversation.updated' &&
       e.data.conversation_id === id && e.data.action === 'reassignment' && e.data.assignee_id === other.user.id), 'the reassignment event');
     // Past due and unanswered: missed, counted to the team and the assignee.
@@ -154,5 +191,46 @@ test('reassignment after one minute of silence, across a restart', async () => {
     assert.equal(sql(s, `SELECT coalesce(reassign_at, 0) || ',' || coalesce(due_at, 0) FROM conversations WHERE id = ${id}`), '0,0');
   } finally {
     stream.close();
+  }
+});
+
+test('a member going offline hands their open conversations to another, when the team asks', async () => {
+  await setTeam({ assignment: 'round_robin', first_response_minutes: null, reassign_after_minutes: null,
+    reassign_when_offline: false });
+  for (const who of [ana, bruno]) assert.equal((await who.patch('/api/v1/me', { availability: 'online' })).status, 200);
+  const id = await customerWrites(s, 'whatsapp', String(++phone), 'necesito ayuda');
+  let holder = (await item(id)).assignee.id === ana.user.id ? ana : bruno;
+  let other = holder === ana ? bruno : ana;
+  // Off (the default): going offline keeps them.
+  assert.equal((await holder.patch('/api/v1/me', { availability: 'offline' })).status, 200);
+  assert.equal((await item(id)).assignee.id, holder.user.id);
+  assert.equal((await holder.patch('/api/v1/me', { availability: 'online' })).status, 200);
+
+  const before = dump(s);
+  for (const value of ['yes', 1, null])
+    assertError(await admin.patch(`/api/v1/teams/${soporte}`, { reassign_when_offline: value }), 400, 'invalid_request');
+  assert.equal(dump(s), before, 'refused requests change nothing');
+  assert.equal((await setTeam({ reassign_when_offline: true })).reassign_when_offline, true);
+  const stream = await openStream(admin);
+  try {
+    assert.equal((await holder.patch('/api/v1/me', { availability: 'away' })).status, 200);
+    assert.equal((await item(id)).assignee.id, holder.user.id, 'away is not offline');
+    assert.equal((await holder.patch('/api/v1/me', { availability: 'offline' })).status, 200);
+    assert.equal((await item(id)).assignee.id, other.user.id);
+    const lines = (await admin.get(`/api/v1/conversations/${id}/events`)).json.events.filter((e) => e.kind === 'reassignment');
+    assert.deepEqual(lines.at(-1).line, { code: 'reassigned', why: 'offline', from: holder.user.name, to: other.user.name });
+    assert.equal(lines.at(-1).text, `${holder.user.name} went offline: assigned to ${other.user.name}`);
+    await stream.waitFor((st) => st.events.some((e) => e.event === 'conversation.updated' && e.data.conversation_id === id
+      && e.data.action === 'reassignment' && e.data.assignee_id === other.user.id), 'the reassignment event');
+    // Nobody else online to take it: back in the queue, never to the one who left.
+    [holder, other] = [other, holder];
+    assert.equal((await setTeam({ online_only: true })).online_only, true);
+    assert.equal((await holder.patch('/api/v1/me', { availability: 'offline' })).status, 200);
+    assert.equal((await item(id)).assignee, null);
+    assert.equal((await admin.get(`/api/v1/conversations/${id}/events`)).json.events.at(-1).line.code, 'requeued');
+  } finally {
+    stream.close();
+    await setTeam({ reassign_when_offline: false, online_only: false });
+    for (const who of [ana, bruno]) await who.patch('/api/v1/me', { availability: 'online' });
   }
 });

@@ -7,6 +7,7 @@
 import { get } from './api.js';
 import { t } from './i18n.js';
 import { navigate } from './router.js';
+import { homePath } from './session.js';
 
 const EVENTS = ['message.created', 'message.updated', 'conversation.updated', 'note.created', 'contact.updated', 'reset'];
 const RECONNECT_MS = 1000;
@@ -158,7 +159,7 @@ async function alertNewMessage(conversationId) {
     });
     note.addEventListener('click', () => {
       window.focus();
-      const view = location.pathname.match(/^\/inbox\/(general|mine|all|team\/\d+)/)?.[0] ?? '/inbox/general';
+      const view = location.pathname.match(/^\/inbox\/(general|mine|all|team\/\d+)/)?.[0] ?? homePath();
       navigate(`${view}/${conversationId}`);
     });
   } catch {

@@ -4,7 +4,7 @@ import { errorMessage, get, whenSessionLost } from './api.js';
 import { chooseLanguage, loadLanguage, preferredLanguage, t } from './i18n.js';
 import { refreshCounts, setPageTitle, startLive, stopLive } from './live.js';
 import { matchRoute, navigate, startRouter } from './router.js';
-import { changeMe, currentUser, forgetSession, isAdmin, logOut, restoreSession } from './session.js';
+import { changeMe, currentUser, forgetSession, homePath, isAdmin, isRestricted, logOut, restoreSession } from './session.js';
 import { notify } from './ui/toast.js';
 import { cannedView } from './views/canned.js';
 import { attributesView } from './views/attributes.js';
@@ -19,7 +19,6 @@ import { failedView, notFoundView } from './views/status.js';
 import { teamsView } from './views/teams.js';
 import { usersView } from './views/users.js';
 
-const HOME = '/inbox/general';
 
 // isPublic: shown without a session; isAdmin: only admins (others get "not found").
 // A view gets { route, params, user, refresh } and answers { title, content, focus? }.
@@ -41,6 +40,7 @@ const routes = [
   { path: '/settings/canned-responses', view: cannedView, isAdmin: true },
   { path: '/settings/contact-fields', view: attributesView, isAdmin: true },
   { path: '/settings/business-hours', view: hoursView, isAdmin: true },
+  { path: '/settings/business-hours/team/:id', view: hoursView, isAdmin: true },
   { path: '/profile', view: profileView },
 ];
 
@@ -48,7 +48,7 @@ const root = document.getElementById('app');
 let shell = null;
 let renders = 0;
 let lastPath = null;
-let afterLogin = HOME;
+let afterLogin = null; // the address asked for before logging in; null: home
 let loginNotice = null;
 
 function focusAfterRender(page, focusId, isNewPath) {
@@ -123,8 +123,8 @@ function showLogin() {
     onLanguage: changeLanguage,
     onLoggedIn: () => {
       loginNotice = null;
-      navigate(afterLogin, { replace: true });
-      afterLogin = HOME;
+      navigate(afterLogin ?? homePath(), { replace: true });
+      afterLogin = null;
     },
   });
   root.replaceChildren(page.content);
@@ -151,7 +151,12 @@ async function render({ focusId = null } = {}) {
     return;
   }
   if (currentUser() && (path === '/' || match?.route.isPublic)) {
-    navigate(HOME, { replace: true });
+    navigate(homePath(), { replace: true });
+    return;
+  }
+  // A restricted agent's conversations are all in "mine", whatever view a link names.
+  if (isRestricted() && ['general', 'team'].includes(match?.route.inbox)) {
+    navigate(`/inbox/mine${match.params.conversation ? `/${match.params.conversation}` : ''}`, { replace: true });
     return;
   }
   let page;

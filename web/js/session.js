@@ -12,6 +12,17 @@ export function isAdmin() {
   return user?.role === 'admin';
 }
 
+// A restricted agent sees only the conversations assigned to them: no general inbox, no
+// team queues.
+export function isRestricted() {
+  return user?.role === 'restricted';
+}
+
+// Where the inbox starts: the general inbox, or "mine" for a restricted agent.
+export function homePath() {
+  return isRestricted() ? '/inbox/mine' : '/inbox/general';
+}
+
 function begin(answer) {
   user = answer.user;
   setCsrfToken(answer.csrf_token);

@@ -1,7 +1,9 @@
-// The conversation list's filters: free-text search, status, channel and tag. It owns the
-// form and the values; the channel choices grow with the conversations the list has seen
-// (admins start from every connected channel). "Open", the default, includes those still in
-// routing (a human may step in). The status is kept in the address (?status=), like the view.
+// The conversation list's filters: free-text search, status, channel and tag, and its order
+// (the newest activity, or the soonest response target first). It owns the form and the
+// values; the channel choices grow with the conversations the list has seen (admins start
+// from every connected channel). "Open", the default, includes those still in routing (a
+// human may step in). The status and the order are kept in the address (?status=, ?sort=),
+// like the view.
 import { h } from '../dom.js';
 import { t } from '../i18n.js';
 import { icon } from '../ui/icons.js';
@@ -11,27 +13,34 @@ const DEFAULT_STATUS = 'open,routing';
 const STATUS_CHOICES = STATUSES.map((s) => (s === 'open' ? DEFAULT_STATUS : s));
 
 // The status the address asks for (?status=resolved, ?status=any), else the default.
-function fromAddress() {
+function statusFromAddress() {
   const asked = new URLSearchParams(location.search).get('status');
   return asked === 'any' ? '' : STATUS_CHOICES.includes(asked) ? asked : DEFAULT_STATUS;
 }
 
+// The order: '' (the newest activity) or 'due' (?sort=due).
+const sortFromAddress = () => (new URLSearchParams(location.search).get('sort') === 'due' ? 'due' : '');
+
 // channels: the connected channels (admins) or []; onChange(delay) after each change, with
 // the time to wait before asking (typing in the search box waits a little).
 export function createFilters({ channels, onChange }) {
-  const values = { status: fromAddress(), channel: '', tag: '', q: '' };
+  const values = { status: statusFromAddress(), channel: '', tag: '', q: '', sort: sortFromAddress() };
   const search = h('input', { type: 'search', id: 'inbox-search', class: 'search-input', maxlength: 200,
     placeholder: t('inbox.filter.search'), 'aria-label': t('inbox.filter.search') });
   const status = h('select', { id: 'filter-status', 'aria-label': t('inbox.filter.status') },
     STATUS_CHOICES.map((s) => h('option', { value: s }, statusName(s.split(',')[0]))),
     h('option', { value: '' }, t('inbox.filter.anyStatus')));
   status.value = values.status;
+  const sort = h('select', { id: 'filter-sort', 'aria-label': t('inbox.filter.sort') },
+    h('option', { value: '' }, t('inbox.filter.sortActivity')),
+    h('option', { value: 'due' }, t('inbox.filter.sortDue')));
+  sort.value = values.sort;
   const channel = h('select', { id: 'filter-channel', 'aria-label': t('inbox.filter.channel') });
   const tag = h('input', { type: 'text', id: 'filter-tag', class: 'tag-filter', maxlength: 64, autocomplete: 'off',
     placeholder: t('inbox.filter.tag'), 'aria-label': t('inbox.filter.tag') });
   const element = h('form', { class: 'inbox-filters', role: 'search', 'aria-label': t('inbox.filter.label') },
     h('div', { class: 'search-box' }, icon('search'), search),
-    h('div', { class: 'filter-row' }, status, channel, tag));
+    h('div', { class: 'filter-row' }, status, channel, tag, sort));
 
   const channelOptions = new Map(channels.map((c) => [c.id, c]));
   function renderChannels() {
@@ -47,20 +56,24 @@ export function createFilters({ channels, onChange }) {
 
   function changed() {
     Object.assign(values, { status: status.value, channel: channel.value, tag: tag.value.trim().toLowerCase(),
-      q: search.value.trim() });
+      q: search.value.trim(), sort: sort.value });
     history.replaceState(null, '', location.pathname + addressQuery());
     onChange(0);
   }
 
-  // What the address carries: the status, when it is not the default.
+  // What the address carries: the status and the order, when they are not the default.
   function addressQuery() {
-    return values.status === DEFAULT_STATUS ? '' : `?status=${values.status || 'any'}`;
+    const p = new URLSearchParams();
+    if (values.status !== DEFAULT_STATUS) p.set('status', values.status || 'any');
+    if (values.sort) p.set('sort', values.sort);
+    const text = p.toString();
+    return text ? `?${text}` : '';
   }
   search.addEventListener('input', () => {
     values.q = search.value.trim();
     onChange(300);
   });
-  for (const control of [status, channel, tag]) control.addEventListener('change', changed);
+  for (const control of [status, channel, tag, sort]) control.addEventListener('change', changed);
   element.addEventListener('submit', (event) => {
     event.preventDefault();
     changed();

@@ -47,6 +47,9 @@ const LINES = {
   reopened_where: () => t('timeline.routing.reopenedWhere'),
   stopped: () => t('timeline.routing.stopped'),
   not_sent_back: () => t('timeline.routing.notSentBack'),
+  out_of_hours: () => t('timeline.outOfHours'),
+  reassigned: (v) => t('timeline.reassigned', v),
+  requeued: (v) => t('timeline.requeued', v),
 };
 
 // e: a line of GET /conversations/:id/events.

@@ -136,8 +136,11 @@ export function createList({ key, user, teams, users, base, filters, openId }) {
       && (!filters.values.tag || (c.tags ?? []).includes(filters.values.tag));
   }
 
-  const isBefore = (a, b) => a.last_activity_at > b.last_activity_at
-    || (a.last_activity_at === b.last_activity_at && a.id > b.id);
+  // The server's orders (GET /conversations?sort=): the newest activity, or the soonest due.
+  const dueKey = (c) => c.due_at ?? Infinity;
+  const isBefore = (a, b) => (filters.values.sort === 'due'
+    ? dueKey(a) < dueKey(b) || (dueKey(a) === dueKey(b) && a.id < b.id)
+    : a.last_activity_at > b.last_activity_at || (a.last_activity_at === b.last_activity_at && a.id > b.id));
 
   // Puts c (as GET /conversations/:id answers it; null when gone from sight) where the list
   // order wants it, or takes it out. When there are more pages, one not shown before may
@@ -186,7 +189,8 @@ export function createList({ key, user, teams, users, base, filters, openId }) {
   }
 
   // A conversation.updated carries the status, team and assignee as they are now: applied to
-  // the row when their names are known and no filter needs more; else the row is fetched.
+  // the row when their names are known and no filter or order needs more (the due time may
+  // have moved); else the row is fetched.
   function applyUpdate(data) {
     const id = data.conversation_id;
     const row = conversations.find((c) => c.id === id);
@@ -203,7 +207,8 @@ export function createList({ key, user, teams, users, base, filters, openId }) {
     const assignee = now.assignee_id == null ? null : users.get(now.assignee_id);
     if (!row) {
       if (inViewAndStatus(now)) refetch(id);
-    } else if (filters.values.tag || filters.values.q || team === undefined || assignee === undefined) {
+    } else if (filters.values.tag || filters.values.q || filters.values.sort || team === undefined
+      || assignee === undefined) {
       refetch(id);
     } else {
       place(id, { ...row, ...now, team: team && { id: team.id, name: team.name },

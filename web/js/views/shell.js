@@ -1,9 +1,11 @@
 // The frame around every signed-in view: the top bar (the menu button on phones, the
 // product, the user's availability, log out), the navigation column (the inbox views,
-// the teams, Settings for admins, the language switch) and the main region the router
-// fills. On phones the navigation is a drawer that the menu button opens.
+// the teams, Settings for admins, the language switch; a restricted agent's inbox is only
+// "mine") and the main region the router fills. On phones the navigation is a drawer that
+// the menu button opens.
 import { h, initials } from '../dom.js';
 import { byName, t } from '../i18n.js';
+import { homePath } from '../session.js';
 import { icon, logo } from '../ui/icons.js';
 import { languageSwitch } from './language.js';
 
@@ -51,15 +53,16 @@ function availabilityControl(user, onChange) {
 }
 
 export function createShell({ user, isAdmin, teams, onAvailability, onLogout, onLanguage }) {
+  const isRestricted = user.role === 'restricted';
   const main = h('main', { id: 'main', class: 'main', tabindex: '-1' });
   const teamList = navList(teamLinks(teams, isAdmin));
   const nav = h('nav', { id: 'nav', class: 'nav', 'aria-label': t('nav.label') },
     navSection('nav-inbox', t('nav.inbox'), navList([
-      navLink('/inbox/general', 'inbox', t('nav.general'), 'general'),
+      !isRestricted && navLink('/inbox/general', 'inbox', t('nav.general'), 'general'),
       navLink('/inbox/mine', 'user', t('nav.mine'), 'mine'),
       isAdmin && navLink('/inbox/all', 'layers', t('nav.all'), 'all'),
     ])),
-    navSection('nav-teams', isAdmin ? t('nav.teams') : t('nav.myTeams'), teamList),
+    !isRestricted && navSection('nav-teams', isAdmin ? t('nav.teams') : t('nav.myTeams'), teamList),
     isAdmin && navSection('nav-settings', t('nav.settings'), navList([
       navLink('/settings/teams', 'sliders', t('nav.settingsTeams')),
       navLink('/settings/users', 'users', t('nav.settingsUsers')),
@@ -95,7 +98,7 @@ export function createShell({ user, isAdmin, teams, onAvailability, onLogout, on
   const availability = availabilityControl(user, onAvailability);
   const header = h('header', { class: 'topbar' },
     toggle,
-    h('a', { class: 'brand', href: '/inbox/general' }, logo(), h('span', { class: 'brand-name' }, t('app.name'))),
+    h('a', { class: 'brand', href: homePath() }, logo(), h('span', { class: 'brand-name' }, t('app.name'))),
     h('div', { class: 'topbar-end' },
       availability.el,
       h('a', { class: 'me', href: '/profile', title: t('profile.title') },

@@ -3,12 +3,13 @@
 import { errorMessage } from '../api.js';
 import { h } from '../dom.js';
 import { t } from '../i18n.js';
+import { homePath } from '../session.js';
 import { pageHeader } from './page.js';
 
 export function notFoundView() {
   const content = h('div', { class: 'page' },
     pageHeader(t('notFound.title'), t('notFound.text')),
-    h('p', {}, h('a', { class: 'btn btn-secondary', href: '/inbox/general' }, t('notFound.back'))));
+    h('p', {}, h('a', { class: 'btn btn-secondary', href: homePath() }, t('notFound.back'))));
   return { title: t('notFound.title'), content };
 }
 

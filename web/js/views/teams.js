@@ -129,9 +129,18 @@ const METHODS = {
   balanced: () => t('teams.assignment.balanced'),
 };
 
+// Minutes as the team's settings keep them: an empty box is none (null).
+const MINUTE_FIELDS = ['first_response_minutes', 'next_response_minutes', 'reassign_after_minutes'];
+const MINUTE_LABELS = {
+  first_response_minutes: () => t('teams.targets.first'),
+  next_response_minutes: () => t('teams.targets.next'),
+  reassign_after_minutes: () => t('teams.targets.reassign'),
+};
+
 // How the team's new conversations reach its members: the method, online members only,
-// a cap of open conversations per member (0: none), and whether replying to an unassigned
-// one makes the member its assignee.
+// a cap of open conversations per member (0: none), whether replying to an unassigned one
+// makes the member its assignee; its response targets and when a conversation goes to
+// another member (silence, or its assignee going offline).
 function assignmentForm(ctx, team) {
   const method = h('select', { id: 'team-assignment', value: team.assignment ?? 'manual' },
     Object.entries(METHODS).map(([value, label]) => h('option', { value }, label())));
@@ -139,6 +148,11 @@ function assignmentForm(ctx, team) {
   const replyAssigns = h('input', { type: 'checkbox', id: 'team-reply-assigns', checked: team.reply_assigns !== false });
   const maxOpen = h('input', { type: 'number', id: 'team-max-open', min: 0, max: 1000, step: 1, required: true,
     inputmode: 'numeric', value: String(team.max_open ?? 0) });
+  const minutes = Object.fromEntries(MINUTE_FIELDS.map((name) => [name, h('input', { type: 'number',
+    id: `team-${name.replaceAll('_', '-')}`, min: 1, step: 1, inputmode: 'numeric',
+    placeholder: t('teams.targets.none'), value: team[name] == null ? '' : String(team[name]) })]));
+  const reassignOffline = h('input', { type: 'checkbox', id: 'team-reassign-offline',
+    checked: Boolean(team.reassign_when_offline) });
   const submit = h('button', { type: 'submit', id: 'team-assignment-save', class: 'btn btn-secondary' },
     t('teams.assignment.save'));
   const error = formError();
@@ -149,6 +163,11 @@ function assignmentForm(ctx, team) {
       h('label', { for: 'team-online-only' }, t('teams.assignment.onlineOnly'))),
     h('div', { class: 'check' }, replyAssigns,
       h('label', { for: 'team-reply-assigns' }, t('teams.assignment.replyAssigns'))),
+    MINUTE_FIELDS.map((name) => field(MINUTE_LABELS[name](), minutes[name],
+      name === 'reassign_after_minutes' ? t('teams.targets.reassignHint') : t('teams.targets.hint'))),
+    h('div', { class: 'check' }, reassignOffline,
+      h('label', { for: 'team-reassign-offline' }, t('teams.targets.reassignOffline'))),
+    h('p', { class: 'hint' }, h('a', { href: `/settings/business-hours/team/${team.id}` }, t('teams.targets.hours'))),
     h('div', {}, submit),
     error.el);
   form.addEventListener('submit', async (event) => {
@@ -157,7 +176,9 @@ function assignmentForm(ctx, team) {
     try {
       await whileBusy(submit, () => patch(`/teams/${team.id}`, {
         assignment: method.value, online_only: onlineOnly.checked, max_open: Number(maxOpen.value),
-        reply_assigns: replyAssigns.checked,
+        reply_assigns: replyAssigns.checked, reassign_when_offline: reassignOffline.checked,
+        ...Object.fromEntries(MINUTE_FIELDS.map((name) => [name,
+          minutes[name].value.trim() === '' ? null : Number(minutes[name].value)])),
       }));
       notify(t('teams.assignment.saved', { team: team.name }));
       ctx.refresh({ focus: 'team-assignment-save' });
