@@ -68,6 +68,8 @@
     .msg.in { margin-left: auto; background: #0b5cad; color: #fff; }
     .msg.out { margin-right: auto; background: #fff; border: 1px solid #d5dbe3; }
     .msg.pending { opacity: 0.7; }
+    .file-image { display: block; max-width: 100%; max-height: 240px; border-radius: 8px; }
+    .file { display: block; color: inherit; font-weight: 600; }
     .who { display: block; margin-bottom: 2px; font-size: 12px; font-weight: 600; color: #444; }
     .msg.in .who { color: #dce9f7; }
     time { display: block; margin-top: 2px; font-size: 11px; opacity: 0.75; }
@@ -135,6 +137,7 @@
   let stream = null;
   let session = null;
   const shown = new Map(); // message id → its element
+  const files = new Map(); // message id → its file's element
 
   async function call(method, path, body) {
     const headers = { 'Content-Type': 'application/json' };
@@ -172,14 +175,30 @@
 
   const clock = new Intl.DateTimeFormat(language, { hour: '2-digit', minute: '2-digit' });
 
+  // A file of the chat, fetched with the visitor's token (a link or an image cannot carry it)
+  // and shown from memory: a photo inline, anything else as a link that saves it.
+  function fileView(m) {
+    if (!m.file) return null;
+    if (files.has(m.id)) return files.get(m.id);
+    const name = m.file.name || 'file';
+    const isImage = /^image\/(jpeg|png|gif|webp)$/.test(m.file.mime_type);
+    const el = isImage ? h('img', { class: 'file-image', alt: name }) : h('a', { class: 'file', download: name }, name);
+    files.set(m.id, el);
+    fetch(base + m.file.url, { headers: { 'X-Visitor-Token': token } })
+      .then((r) => (r.ok ? r.blob() : Promise.reject(new Error(r.statusText))))
+      .then((b) => el.setAttribute(isImage ? 'src' : 'href', URL.createObjectURL(b)))
+      .catch(() => files.delete(m.id));
+    return el;
+  }
+
   // A message: who wrote it (an answer: the agent's name, or the assistant for routing's
-  // menu), its text with its line breaks, and when.
+  // menu), its file, its text with its line breaks, and when.
   function show(m, el = shown.get(m.id)) {
     const item = el || h('p');
     const who = m.direction === 'in' ? text.you : m.sender === 'agent' ? m.agent_name || text.them : text.assistant;
     item.className = `msg ${m.direction}`;
     item.setAttribute('aria-label', who);
-    item.replaceChildren(...[m.direction !== 'in' && h('span', { class: 'who' }, who), m.text,
+    item.replaceChildren(...[m.direction !== 'in' && h('span', { class: 'who' }, who), fileView(m), m.text,
       m.created_at && h('time', { datetime: new Date(m.created_at).toISOString() }, clock.format(new Date(m.created_at)))]
       .filter(Boolean));
     if (!el) list.append(item);

@@ -325,7 +325,7 @@ int cli_serve(const struct command *cmd, struct config *c, char **pos)
 	fetcher.files = app.files;
 	/* A few logins wait for each hashing thread (a fraction of a second); more get 503. */
 	app.hashing = rc == 0 ? pool_start(hashers, 4 * hashers, &e) : NULL;
-	app.outbox = app.hashing ? outbox_worker_start(st, seal, c, &e) : NULL;
+	app.outbox = app.hashing ? outbox_worker_start(st, seal, c, app.files, &e) : NULL;
 	app.scheduler =
 	    app.outbox ? scheduler_start(st, timers, sizeof(timers) / sizeof(timers[0]), &e) : NULL;
 	app.poller =

@@ -55,6 +55,11 @@ void api_prometheus(struct http_request *req, struct http_response *res);
 
 /* api_media.c */
 void api_message_media(struct http_request *req, struct http_response *res);
+void api_upload(struct http_request *req, struct http_response *res);
+/* Answers a message's file found with rc (f and e as its finder filled them; f->file_name is
+ * taken): the bytes, one range of them, or the error. */
+void api_reply_file(struct http_request *req, struct http_response *res, int rc,
+                    struct message_file *f, struct error *e);
 
 void api_webhook_verify(struct http_request *req, struct http_response *res);
 void api_webhook_meta(struct http_request *req, struct http_response *res);
@@ -157,6 +162,7 @@ void api_webchat_session(struct http_request *req, struct http_response *res);
 void api_webchat_send(struct http_request *req, struct http_response *res);
 void api_webchat_history(struct http_request *req, struct http_response *res);
 void api_webchat_contact(struct http_request *req, struct http_response *res);
+void api_webchat_media(struct http_request *req, struct http_response *res);
 void api_webchat_ticket(struct http_request *req, struct http_response *res);
 void api_webchat_stream(struct http_request *req, struct http_response *res);
 /* The visitor of a stream request (?ticket=, which it spends), its Origin checked. */

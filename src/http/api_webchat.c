@@ -216,6 +216,24 @@ void api_webchat_history(struct http_request *req, struct http_response *res)
 	json_decref(messages);
 }
 
+/* A file of the visitor's chat (a sent one, or its own), as agents get theirs. */
+void api_webchat_media(struct http_request *req, struct http_response *res)
+{
+	check_origin(req, res, NULL, NULL);
+	struct webchat_visitor v;
+	struct channel ch;
+	struct message_file f = { 0 };
+	struct error e;
+	struct store_tx *tx = api_begin(req, res, STORE_READ);
+	if (tx == NULL)
+		return;
+	int rc = find_visitor(req, res, tx, &v, &ch, &e);
+	if (rc == 0)
+		rc = webchat_message_file(tx, &v, req->params[0], &f, &e);
+	store_rollback(tx);
+	api_reply_file(req, res, rc, &f, &e);
+}
+
 /* POST /api/v1/webchat/stream-ticket: what opens the visitor's stream once, in the URL that
  * EventSource cannot put headers beside. */
 void api_webchat_ticket(struct http_request *req, struct http_response *res)

@@ -60,6 +60,10 @@ struct http_request {
 	char session_token[TOKEN_TEXT_LEN];
 	char csrf[TOKEN_TEXT_LEN];
 	char name[HTTP_NAME_MAX + 1]; /* the path segment matched by ":name" */
+	/* A file route's body (http_body_to_file), written to the file store's spool as it came
+	 * rather than kept in body; NULL for other routes. The handler keeps it (file_store_put)
+	 * or leaves it, and the server drops what is left. */
+	struct file_draft *upload;
 };
 
 struct http_response {
@@ -120,6 +124,10 @@ void http_resume(struct http_request *req, struct http_response *res);
 /* The most bytes of body a request to path may bring: HTTP_BODY_MAX but for the routes that
  * take files (routes.c). */
 size_t http_body_max(const char *method, const char *path);
+/* Whether req's body goes to a file (an upload): 1 when it does and req may send it
+ * (authenticated, CSRF checked), with *max the most bytes it may bring; 0 for other routes;
+ * the error otherwise, answered before the body is read. */
+int http_body_to_file(struct http_request *req, int64_t *max, struct error *e);
 /* Routing: finds the handler, authenticates and checks CSRF and role, then calls it. */
 void http_route(struct http_request *req, struct http_response *res);
 /* The web UI (http/static.c): answers GET and HEAD of index.html and /assets/ files for any

@@ -144,6 +144,50 @@ static enum MHD_Result too_large(struct MHD_Connection *c, struct exchange *x)
 	return queue(c, x, &res);
 }
 
+/* Answers e before the body is read. */
+static enum MHD_Result refuse(struct MHD_Connection *c, struct exchange *x, const struct error *e)
+{
+	struct http_response res = { 0 };
+	x->is_refused = true;
+	http_reply_error(&res, e);
+	return queue(c, x, &res);
+}
+
+/* A file route's body goes to a draft in the file store's spool as it comes: an upload never
+ * sits in memory, and what the handler does not keep is deleted (upload_end). */
+static enum MHD_Result upload_begin(struct MHD_Connection *c, struct exchange *x, int64_t max)
+{
+	struct error e;
+	x->body_max = (size_t)max;
+	x->req.upload = xcalloc(1, sizeof(*x->req.upload));
+	if (file_draft_begin(x->req.app->files, max, x->req.upload, &e) < 0) {
+		free(x->req.upload);
+		x->req.upload = NULL;
+		return refuse(c, x, &e);
+	}
+	return MHD_YES;
+}
+
+static void upload_end(struct exchange *x)
+{
+	if (x->req.upload == NULL)
+		return;
+	file_draft_drop(x->req.upload);
+	free(x->req.upload);
+	x->req.upload = NULL;
+}
+
+/* Appends a piece of body; false once it cannot be kept (too large, or the disk failed). */
+static bool body_append(struct exchange *x, const char *data, size_t len)
+{
+	if (x->req.upload != NULL)
+		return file_draft_write(x->req.upload, data, len) || !x->req.upload->is_too_large;
+	if (x->req.body.len + len > x->body_max)
+		return false;
+	buf_append(&x->req.body, data, len);
+	return true;
+}
+
 /* A route that takes large bodies (http_body_max) takes them one at a time: whoever sends one
  * while another is on its way is told to try again, so they never add up in memory. */
 static enum MHD_Result take_large(struct http_server *srv, struct MHD_Connection *c,
@@ -314,19 +358,27 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *c, const cha
 		if (framing != NULL)
 			return refuse_framing(c, x, framing);
 		x->body_max = http_body_max(method, url);
+		struct error e;
+		int64_t file_max = 0;
+		int to_file = http_body_to_file(&x->req, &file_max, &e);
+		if (to_file < 0)
+			return refuse(c, x, &e);
+		if (to_file > 0)
+			x->body_max = (size_t)file_max;
 		const char *length =
 		    MHD_lookup_connection_value(c, MHD_HEADER_KIND, MHD_HTTP_HEADER_CONTENT_LENGTH);
 		if (length != NULL && strtoull(length, NULL, 10) > x->body_max) {
 			x->is_too_large = true;
 			return too_large(c, x);
 		}
+		if (to_file > 0)
+			return upload_begin(c, x, file_max);
 		return x->body_max > HTTP_BODY_MAX ? take_large(srv, c, x) : MHD_YES;
 	}
 	if (*upload_size > 0) {
-		if (x->req.body.len + *upload_size > x->body_max)
+		if (!x->is_too_large && !x->is_refused &&
+		    !body_append(x, upload_data, *upload_size))
 			x->is_too_large = true;
-		if (!x->is_too_large && !x->is_refused)
-			buf_append(&x->req.body, upload_data, *upload_size);
 		*upload_size = 0;
 		return MHD_YES;
 	}
@@ -404,6 +456,7 @@ static void on_completed(void *cls, struct MHD_Connection *c, void **state,
 	if (x->has_large)
 		atomic_store(&srv->is_large_taken, false);
 	buf_free(&x->req.body);
+	upload_end(x);
 	free(x);
 	*state = NULL;
 	atomic_fetch_sub(&srv->in_flight, 1);

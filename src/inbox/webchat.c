@@ -7,7 +7,7 @@
 #include <string.h>
 
 #include "events/events.h"
-#include "inbox/inbox.h"
+#include "inbox/internal.h"
 
 /* The visitor's conversations: those of its contact identity on the channel. */
 #define VISITOR_CONVERSATIONS "SELECT id FROM conversations WHERE identity_id = $1"
@@ -166,6 +166,39 @@ int webchat_visitor_may_write(struct store_tx *tx, const struct webchat_visitor 
 	return store_failed(e, rc);
 }
 
+/* What a visitor may read: its own messages, and ours once they left the outbox. */
+#define VISITOR_MAY_READ " (m.direction = 'in' OR m.status IN ('sent', 'delivered', 'read'))"
+
+int webchat_message_file(struct store_tx *tx, const struct webchat_visitor *v, int64_t id,
+                         struct message_file *out, struct error *e)
+{
+	memset(out, 0, sizeof(*out));
+	int rc = store_get_row(
+	    tx,
+	    "SELECT" MESSAGE_FILE_COLUMNS " WHERE m.conversation_id IN (" VISITOR_CONVERSATIONS ")"
+	    " AND m.id = $2 AND" VISITOR_MAY_READ,
+	    STORE_ARGS(SV_INT(v->identity_id), SV_INT(id)), message_file_read, out);
+	if (rc == ERR_NOT_FOUND)
+		return error_set(e, rc, "no such file");
+	return store_failed(e, rc);
+}
+
+/* A history item's file, when it has a stored one: {url, name, size, mime_type}. */
+static json_t *history_file(struct store_rows *r, int64_t id)
+{
+	if (strcmp(store_text(r, 7), "ready") != 0)
+		return json_null();
+	char url[64];
+	snprintf(url, sizeof(url), "/api/v1/webchat/messages/%lld/media", (long long)id);
+	json_t *details = json_loads(store_text(r, 10), 0, NULL);
+	json_t *name = json_object_get(details, "file_name");
+	json_t *file = json_pack("{s:s,s:O,s:I,s:s}", "url", url, "name",
+	                         json_is_string(name) ? name : json_null(), "size",
+	                         (json_int_t)store_int(r, 8), "mime_type", store_text(r, 9));
+	json_decref(details);
+	return file;
+}
+
 json_t *webchat_history(struct store_tx *tx, const struct webchat_visitor *v, int64_t after,
                         int64_t now, struct error *e)
 {
@@ -173,11 +206,13 @@ json_t *webchat_history(struct store_tx *tx, const struct webchat_visitor *v, in
 	struct store_rows *r;
 	int rc = store_query(
 	    tx,
-	    "SELECT m.id, m.direction, m.sender, m.text, m.status, m.created_at, u.name"
-	    " FROM messages m LEFT JOIN users u ON u.id = m.author_id"
+	    "SELECT m.id, m.direction, m.sender, m.text, m.status, m.created_at, u.name,"
+	    " coalesce(md.state, ''), coalesce(f.size, 0), coalesce(f.mime_type, ''),"
+	    " coalesce(m.details, '{}'), m.type FROM messages m"
+	    " LEFT JOIN users u ON u.id = m.author_id LEFT JOIN media md ON md.message_id = m.id"
+	    " LEFT JOIN files f ON f.sha256 = md.sha256"
 	    " WHERE m.conversation_id IN (" VISITOR_CONVERSATIONS ") AND m.id > $2"
-	    " AND (m.direction = 'in' OR m.status IN ('sent', 'delivered', 'read'))"
-	    " ORDER BY m.id DESC LIMIT $3",
+	    " AND" VISITOR_MAY_READ " ORDER BY m.id DESC LIMIT $3",
 	    STORE_ARGS(SV_INT(v->identity_id), SV_INT(after), SV_INT(WEBCHAT_HISTORY_MAX)), &r);
 	if (rc < 0) {
 		store_failed(e, rc);
@@ -186,12 +221,14 @@ json_t *webchat_history(struct store_tx *tx, const struct webchat_visitor *v, in
 	json_t *list = json_array();
 	int64_t newest = 0;
 	while ((rc = store_next(r)) == 1) {
-		json_t *m =
-		    json_pack("{s:I,s:s,s:s,s:s,s:s,s:I,s:o}", "id", (json_int_t)store_int(r, 0),
-		              "direction", store_text(r, 1), "sender", store_text(r, 2), "text",
-		              store_text(r, 3), "status", store_text(r, 4), "created_at",
-		              (json_int_t)store_int(r, 5), "agent_name",
-		              store_is_null(r, 6) ? json_null() : json_string(store_text(r, 6)));
+		int64_t id = store_int(r, 0);
+		json_t *m = json_pack(
+		    "{s:I,s:s,s:s,s:s,s:o,s:s,s:I,s:o,s:o}", "id", (json_int_t)id, "direction",
+		    store_text(r, 1), "sender", store_text(r, 2), "type", store_text(r, 11), "text",
+		    store_is_null(r, 3) ? json_null() : json_string(store_text(r, 3)), "status",
+		    store_text(r, 4), "created_at", (json_int_t)store_int(r, 5), "agent_name",
+		    store_is_null(r, 6) ? json_null() : json_string(store_text(r, 6)), "file",
+		    history_file(r, id));
 		json_array_insert_new(list, 0, m);
 		if (newest == 0)
 			newest = store_int(r, 0);

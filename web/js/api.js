@@ -36,16 +36,18 @@ export function sessionLost(notice) {
   onSessionLost(notice);
 }
 
+// body: JSON to send, or a File sent as it is (an upload, labelled with its own type).
 async function request(method, path, body) {
   const headers = { Accept: 'application/json' };
-  if (body !== undefined) headers['Content-Type'] = 'application/json';
+  const isFile = body instanceof Blob;
+  if (body !== undefined) headers['Content-Type'] = isFile ? body.type || 'application/octet-stream' : 'application/json';
   if (method !== 'GET' && csrfToken) headers['X-CSRF-Token'] = csrfToken;
   let res;
   try {
     res = await fetch(`/api/v1${path}`, {
       method,
       headers,
-      body: body === undefined ? undefined : JSON.stringify(body),
+      body: body === undefined || isFile ? body : JSON.stringify(body),
       credentials: 'same-origin',
     });
   } catch {
@@ -66,6 +68,8 @@ export const post = (path, body) => request('POST', path, body ?? {});
 export const patch = (path, body) => request('PATCH', path, body);
 export const put = (path, body) => request('PUT', path, body);
 export const del = (path) => request('DELETE', path);
+// Uploads a file (a File or Blob) to path as its raw body.
+export const upload = (path, file) => request('POST', path, file);
 
 // The names of the fields a rule can be about, in the reader's language.
 const FIELDS = {
