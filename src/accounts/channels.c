@@ -356,20 +356,20 @@ int channel_create(struct store_tx *tx, const struct seal *seal, int64_t account
 	int64_t id = 0;
 	const char *mode = kind != CHANNEL_TELEGRAM ? NULL : in->mode ? in->mode : "webhook";
 	/* A WhatsApp Business Account's templates are read as soon as the channel is added. */
-	rc = store_get_int(tx,
-	                   "INSERT INTO channels (account_id, kind, name, external_id, credentials,"
-	                   " hints, verify_token_hash, telegram_mode, allowed_origins, waba_id,"
-	                   " templates_due_at, created_at, updated_at, ask_contact) VALUES ($1, $2,"
-	                   " $3, $4, $5, $6, $7, $8, $9, $10,"
-	                   " CASE WHEN CAST($10 AS TEXT) IS NULL THEN NULL ELSE $11 END, $11, $11, $12)"
-	                   " RETURNING id",
-	                   STORE_ARGS(SV_INT(account_id), SV_TEXT(in->kind), SV_TEXT(name),
-	                              SV_TEXT(external), SV_TEXT(sealed), SV_TEXT(hint_text),
-	                              SV_TEXT_NULL(verify_hash[0] ? verify_hash : NULL),
-	                              SV_TEXT_NULL(mode), SV_TEXT_NULL(origins),
-	                              SV_TEXT_NULL(in->waba_id), SV_INT(now),
-	                              SV_INT(in->ask_contact)),
-	                   &id);
+	rc = store_get_int(
+	    tx,
+	    "INSERT INTO channels (account_id, kind, name, external_id, credentials,"
+	    " hints, verify_token_hash, telegram_mode, allowed_origins, waba_id,"
+	    " templates_due_at, created_at, updated_at, ask_contact) VALUES ($1, $2,"
+	    " $3, $4, $5, $6, $7, $8, $9, $10,"
+	    " CASE WHEN CAST($10 AS TEXT) IS NULL THEN NULL ELSE $11 END, $11, $11, $12)"
+	    " RETURNING id",
+	    STORE_ARGS(SV_INT(account_id), SV_TEXT(in->kind), SV_TEXT(name), SV_TEXT(external),
+	               SV_TEXT(sealed), SV_TEXT(hint_text),
+	               SV_TEXT_NULL(verify_hash[0] ? verify_hash : NULL), SV_TEXT_NULL(mode),
+	               SV_TEXT_NULL(origins), SV_TEXT_NULL(in->waba_id), SV_INT(now),
+	               SV_INT(in->ask_contact)),
+	    &id);
 	free(origins);
 	free(sealed);
 	free(hint_text);

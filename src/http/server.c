@@ -188,6 +188,17 @@ static bool body_append(struct exchange *x, const char *data, size_t len)
 	return true;
 }
 
+/* The large body was handled: its place goes to the next one before the answer leaves, so a
+ * client that sends another as soon as it has this answer finds the place free. */
+static void release_large(struct http_server *srv, struct exchange *x)
+{
+	if (!x->has_large)
+		return;
+	buf_free(&x->req.body);
+	x->has_large = false;
+	atomic_store(&srv->is_large_taken, false);
+}
+
 /* A route that takes large bodies (http_body_max) takes them one at a time: whoever sends one
  * while another is on its way is told to try again, so they never add up in memory. */
 static enum MHD_Result take_large(struct http_server *srv, struct MHD_Connection *c,
@@ -386,11 +397,18 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *c, const cha
 		return MHD_YES;
 	if (x->is_too_large)
 		return x->status != 0 ? MHD_YES : too_large(c, x);
-	if (x->is_deferred) /* called again once http_resume set the answer */
-		return atomic_load(&x->is_answered) ? queue(c, x, &x->later) : MHD_YES;
+	if (x->is_deferred) { /* called again once http_resume set the answer */
+		if (!atomic_load(&x->is_answered))
+			return MHD_YES;
+		release_large(srv, x);
+		return queue(c, x, &x->later);
+	}
 	struct http_response res = { 0 };
 	srv->handle(&x->req, &res);
-	return x->is_deferred ? MHD_YES : queue(c, x, &res);
+	if (x->is_deferred)
+		return MHD_YES;
+	release_large(srv, x);
+	return queue(c, x, &res);
 }
 
 void http_defer(struct http_request *req)
