@@ -58,7 +58,10 @@ static struct cli_flag simulate_flags[] = {
 	{ "text", "what the customer writes", NULL, CLI_VALUE },
 	{ "payload", "post this file as the webhook body instead of building one", NULL,
 	  CLI_VALUE },
-	{ "url", "the server to post to (the public URL)", NULL, CLI_VALUE },
+	{ "url",
+	  "the server to post to (the public URL: --public-url, else the one the server"
+	  " started with)",
+	  NULL, CLI_VALUE },
 	{ NULL, NULL, NULL, CLI_VALUE },
 };
 
@@ -112,6 +115,9 @@ static const struct command commands[] = {
 	{ "routing explain", "routing explain TEXT",
 	  "Shows which option a customer's TEXT would match, and why.", 1, NULL, true,
 	  cli_routing_explain },
+	{ "demo logins", "demo logins",
+	  "Prints the demo account's logins again (those whose password was not changed since).", 0,
+	  NULL, true, cli_demo_logins },
 	{ "simulate",
 	  "simulate KIND --channel ID --from USER --text TEXT [--name NAME] [--url URL]",
 	  "Posts a correctly signed customer message to the running server, as the provider would.",

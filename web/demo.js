@@ -1,6 +1,9 @@
 // The demo shop (/demo, served in demo mode only): a page like a customer's site that embeds
 // the web chat widget exactly as a company would, with the demo channel's key, which it
-// learns from GET /api/v1/demo (no inline script). Its few words are here, in both languages.
+// learns from GET /api/v1/demo (no inline script). Its few words are here, in both languages;
+// which one is the inbox's choice (the same browser remembers it, or tells it).
+import { preferredLanguage } from './js/i18n.js';
+
 const TEXTS = {
   es: {
     shop: 'Tienda Demo', title: 'Bienvenido a nuestra tienda',
@@ -20,7 +23,7 @@ const TEXTS = {
   },
 };
 
-const language = (navigator.language || 'en').toLowerCase().startsWith('es') ? 'es' : 'en';
+const language = preferredLanguage();
 document.documentElement.lang = language;
 document.title = `${TEXTS[language].shop} · Centralita`;
 for (const el of document.querySelectorAll('[data-text]')) el.textContent = TEXTS[language][el.dataset.text];

@@ -20,17 +20,27 @@
       intro: 'Escríbenos y te responderemos aquí mismo.', placeholder: 'Escribe un mensaje',
       send: 'Enviar', failed: 'No se pudo enviar. Inténtalo de nuevo.',
       busy: 'Demasiados mensajes seguidos: espera un momento.', you: 'Tú', them: 'Equipo',
-      assistant: 'Asistente',
+      assistant: 'Asistente', ask: 'Antes de empezar, dinos cómo te llamas y tu correo.',
+      name: 'Tu nombre', email: 'Tu correo electrónico', begin: 'Empezar',
+      badName: 'Escribe tu nombre (una línea, hasta 100 caracteres).',
+      badEmail: 'Escribe una dirección de correo válida, como nombre@ejemplo.com.',
     },
     en: {
       open: 'Open the chat', close: 'Close the chat', title: 'Chat with us',
       intro: 'Write to us and we will answer right here.', placeholder: 'Type a message',
       send: 'Send', failed: 'Could not send. Please try again.',
       busy: 'Too many messages in a row: wait a moment.', you: 'You', them: 'Team',
-      assistant: 'Assistant',
+      assistant: 'Assistant', ask: 'Before we start, tell us your name and e-mail.',
+      name: 'Your name', email: 'Your e-mail', begin: 'Start',
+      badName: 'Type your name (one line, up to 100 characters).',
+      badEmail: 'Type a valid e-mail address, like name@example.com.',
     },
   };
-  const text = TEXTS[(navigator.language || 'en').toLowerCase().startsWith('es') ? 'es' : 'en'];
+  // The page's language when it says one we speak, else the first of the browser's we do.
+  const languages = [document.documentElement.lang, ...(navigator.languages ?? [navigator.language])];
+  const language = languages.map((tag) => String(tag ?? '').toLowerCase().split('-')[0])
+    .find((primary) => primary in TEXTS) ?? 'en';
+  const text = TEXTS[language];
 
   const CSS = `
     :host { all: initial; }
@@ -58,6 +68,8 @@
     .msg.in { margin-left: auto; background: #0b5cad; color: #fff; }
     .msg.out { margin-right: auto; background: #fff; border: 1px solid #d5dbe3; }
     .msg.pending { opacity: 0.7; }
+    .file-image { display: block; max-width: 100%; max-height: 240px; border-radius: 8px; }
+    .file { display: block; color: inherit; font-weight: 600; }
     .who { display: block; margin-bottom: 2px; font-size: 12px; font-weight: 600; color: #444; }
     .msg.in .who { color: #dce9f7; }
     time { display: block; margin-top: 2px; font-size: 11px; opacity: 0.75; }
@@ -67,6 +79,14 @@
       border-radius: 8px; font-size: 14px; color: #1a1a1a; background: #fff; }
     form button { padding: 0 14px; border: 0; border-radius: 8px; background: #0b5cad;
       color: #fff; font-size: 14px; cursor: pointer; }
+    form[hidden] { display: none; }
+    form.details { flex-direction: column; }
+    .details p { margin: 0; color: #444; font-size: 13px; }
+    .details label { display: flex; flex-direction: column; gap: 4px; font-size: 13px; color: #1a1a1a; }
+    .details input { height: 36px; padding: 0 10px; border: 1px solid #8a94a3; border-radius: 8px;
+      font-size: 14px; color: #1a1a1a; background: #fff; }
+    .details input:focus-visible { outline: 3px solid #f5a623; outline-offset: 2px; }
+    .details button { height: 38px; }
   `;
 
   // Elements from tag, attributes and children; strings become text nodes, never HTML.
@@ -101,8 +121,15 @@
   const input = h('textarea', { 'aria-label': text.placeholder, placeholder: text.placeholder,
     maxlength: '4000' });
   const form = h('form', {}, input, h('button', { type: 'submit' }, text.send));
+  // The name and e-mail, asked before the chat when the channel wants them; the server
+  // checks them (the form does not, so there is one rule).
+  const nameInput = h('input', { type: 'text', autocomplete: 'name', maxlength: '100' });
+  const emailInput = h('input', { type: 'email', autocomplete: 'email', maxlength: '320' });
+  const details = h('form', { class: 'details', novalidate: '', hidden: '' }, h('p', {}, text.ask),
+    h('label', {}, text.name, nameInput), h('label', {}, text.email, emailInput),
+    h('button', { type: 'submit' }, text.begin));
   const panel = h('section', { class: 'panel', 'aria-label': text.title, hidden: '' },
-    h('header', {}, h('h2', {}, text.title), closeButton), list, status, form);
+    h('header', {}, h('h2', {}, text.title), closeButton), list, status, details, form);
   root.append(launcher, panel);
 
   let token = localStorage.getItem(storeKey);
@@ -110,14 +137,25 @@
   let stream = null;
   let session = null;
   const shown = new Map(); // message id → its element
+  const files = new Map(); // message id → its file's element
 
   async function call(method, path, body) {
     const headers = { 'Content-Type': 'application/json' };
     if (token) headers['X-Visitor-Token'] = token;
     const res = await fetch(api + path, { method, headers, body: body && JSON.stringify(body) });
     const data = await res.json().catch(() => ({}));
-    if (!res.ok) throw Object.assign(new Error(data.error?.message || res.statusText), { status: res.status });
+    if (!res.ok) {
+      throw Object.assign(new Error(data.error?.message || res.statusText),
+        { status: res.status, rule: data.error?.rule, field: data.error?.field });
+    }
     return data;
+  }
+
+  // Shows the name and e-mail form instead of the composer, or the composer.
+  function askDetails(ask) {
+    details.hidden = !ask;
+    form.hidden = ask;
+    (ask ? nameInput : input).focus();
   }
 
   // Starts the visitor's session, or resumes the one this browser holds.
@@ -126,6 +164,7 @@
       token = s.token;
       localStorage.setItem(storeKey, token);
       if (s.has_conversation) follow();
+      askDetails(s.ask_contact);
       return s;
     }).catch((e) => {
       session = null;
@@ -134,16 +173,32 @@
     return session;
   }
 
-  const clock = new Intl.DateTimeFormat(navigator.language || 'en', { hour: '2-digit', minute: '2-digit' });
+  const clock = new Intl.DateTimeFormat(language, { hour: '2-digit', minute: '2-digit' });
+
+  // A file of the chat, fetched with the visitor's token (a link or an image cannot carry it)
+  // and shown from memory: a photo inline, anything else as a link that saves it.
+  function fileView(m) {
+    if (!m.file) return null;
+    if (files.has(m.id)) return files.get(m.id);
+    const name = m.file.name || 'file';
+    const isImage = /^image\/(jpeg|png|gif|webp)$/.test(m.file.mime_type);
+    const el = isImage ? h('img', { class: 'file-image', alt: name }) : h('a', { class: 'file', download: name }, name);
+    files.set(m.id, el);
+    fetch(base + m.file.url, { headers: { 'X-Visitor-Token': token } })
+      .then((r) => (r.ok ? r.blob() : Promise.reject(new Error(r.statusText))))
+      .then((b) => el.setAttribute(isImage ? 'src' : 'href', URL.createObjectURL(b)))
+      .catch(() => files.delete(m.id));
+    return el;
+  }
 
   // A message: who wrote it (an answer: the agent's name, or the assistant for routing's
-  // menu), its text with its line breaks, and when.
+  // menu), its file, its text with its line breaks, and when.
   function show(m, el = shown.get(m.id)) {
     const item = el || h('p');
     const who = m.direction === 'in' ? text.you : m.sender === 'agent' ? m.agent_name || text.them : text.assistant;
     item.className = `msg ${m.direction}`;
     item.setAttribute('aria-label', who);
-    item.replaceChildren(...[m.direction !== 'in' && h('span', { class: 'who' }, who), m.text,
+    item.replaceChildren(...[m.direction !== 'in' && h('span', { class: 'who' }, who), fileView(m), m.text,
       m.created_at && h('time', { datetime: new Date(m.created_at).toISOString() }, clock.format(new Date(m.created_at)))]
       .filter(Boolean));
     if (!el) list.append(item);
@@ -242,6 +297,20 @@
     }
   }
 
+  details.addEventListener('submit', async (ev) => {
+    ev.preventDefault();
+    status.textContent = '';
+    for (const el of [nameInput, emailInput]) el.removeAttribute('aria-invalid');
+    try {
+      await call('POST', '/contact', { name: nameInput.value.trim(), email: emailInput.value.trim() });
+      askDetails(false);
+    } catch (e) {
+      const field = e.field === 'email' ? emailInput : nameInput;
+      status.textContent = e.status !== 400 ? text.failed : field === emailInput ? text.badEmail : text.badName;
+      field.setAttribute('aria-invalid', 'true');
+      field.focus();
+    }
+  });
   launcher.addEventListener('click', () => toggle(panel.hidden));
   closeButton.addEventListener('click', () => toggle(false));
   form.addEventListener('submit', (ev) => {

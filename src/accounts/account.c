@@ -1,4 +1,5 @@
-/* The account itself: its name and the settings an admin changes for all its users. */
+/* The account itself: its name and the settings an admin changes for all its users; and the
+ * public URL the server started with. */
 #include <stdio.h>
 #include <string.h>
 
@@ -36,4 +37,35 @@ json_t *account_json(const struct account *a)
 {
 	return json_pack("{s:I,s:s,s:b}", "id", (json_int_t)a->id, "name", a->name,
 	                 "mask_restricted", a->is_masking_restricted);
+}
+
+int public_url_record(struct store_tx *tx, const char *url, int64_t now, struct error *e)
+{
+	int rc = store_exec(tx,
+	                    "INSERT INTO public_url (id, url, recorded_at) VALUES (1, $1, $2)"
+	                    " ON CONFLICT (id) DO UPDATE SET url = $1, recorded_at = $2",
+	                    STORE_ARGS(SV_TEXT(url), SV_INT(now)));
+	return store_failed(e, rc);
+}
+
+/* Where read_url copies the URL to. */
+struct url_out {
+	char *out;
+	size_t size;
+};
+
+static void read_url(struct store_rows *r, void *item)
+{
+	struct url_out *to = item;
+	snprintf(to->out, to->size, "%s", store_text(r, 0));
+}
+
+int public_url_recorded(struct store_tx *tx, char *out, size_t size, struct error *e)
+{
+	struct url_out to = { out, size };
+	int rc = store_get_row(tx, "SELECT url FROM public_url WHERE id = 1", STORE_NO_ARGS,
+	                       read_url, &to);
+	if (rc == ERR_NOT_FOUND)
+		return error_set(e, rc, "no server has started on this database yet");
+	return store_failed(e, rc);
 }

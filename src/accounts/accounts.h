@@ -77,6 +77,10 @@ int account_get(struct store_tx *tx, int64_t id, struct account *out, struct err
 int account_update(struct store_tx *tx, int64_t id, bool has_masking, bool is_masking,
                    struct error *e);
 json_t *account_json(const struct account *a);
+/* The public URL the server started with, recorded for the command line (one row). */
+int public_url_record(struct store_tx *tx, const char *url, int64_t now, struct error *e);
+/* The recorded public URL into out; ERR_NOT_FOUND when no server has started yet. */
+int public_url_recorded(struct store_tx *tx, char *out, size_t size, struct error *e);
 
 /* users.c */
 
@@ -103,6 +107,15 @@ int user_list(struct store_tx *tx, int64_t account_id, struct user **out, size_t
 int user_count(struct store_tx *tx, int64_t *n, struct error *e);
 /* The number of active admins of the account. */
 int user_count_admins(struct store_tx *tx, int64_t account_id, int64_t *n, struct error *e);
+/* Presence: the users with an event stream open on this server were there at now. Setting
+ * someone online (user_update) forgets when they were last there, so only a stream opened
+ * since counts. */
+int user_presence_seen(struct store_tx *tx, const int64_t *ids, size_t n, int64_t now);
+/* Forgets when the user's streams were last seen (a login starts over); writes only when
+ * there is something to forget. */
+int user_presence_reset(struct store_tx *tx, int64_t id);
+/* Sets away every online user whose streams were last seen before `before`; how many. */
+int user_presence_expire(struct store_tx *tx, int64_t before, int64_t now);
 /* The user as the API answers it (never the password hash). */
 json_t *user_json(const struct user *u);
 /* The columns users_query expects, from `users u`. */
@@ -140,6 +153,8 @@ int auth_login(struct store *st, const struct auth_source *src, const char *emai
  * hour old count as none, and are deleted (in batches, a pass at most every 10 minutes). */
 int auth_throttle_next_prune(struct store_tx *tx, int64_t *due, struct error *e);
 int auth_throttle_prune(struct store_tx *tx, int64_t now, struct error *e);
+/* Whether password is the one hash (argon2id, auth_password_hash's) was made from. */
+bool auth_password_matches(const char *hash, const char *password);
 /* Checks a user's current password (before changing it); ERR_UNPROCESSABLE when wrong. */
 int auth_password_verify(struct store *st, int64_t user_id, const char *password, struct error *e);
 int auth_session_create(struct store_tx *tx, const struct actor *who, int64_t now,
@@ -214,6 +229,7 @@ struct channel_input {
 	const char *mode;              /* Telegram: "webhook" (default) or "polling" */
 	const json_t *allowed_origins; /* web chat: an array of origins, or NULL for any */
 	const char *waba_id;           /* WhatsApp, optional: its Business Account (templates) */
+	bool ask_contact; /* web chat: the widget asks the visitor's name and e-mail first */
 };
 
 struct channel {
@@ -227,7 +243,8 @@ struct channel {
 	char hints[CHANNEL_HINTS_MAX]; /* JSON object: credential name -> last 4 characters */
 	char allowed_origins[CHANNEL_ORIGINS_MAX]; /* web chat: JSON array; "" for any */
 	char waba_id[65];                          /* WhatsApp Business Account; "" for none */
-	int64_t last_inbound_at;                   /* 0 when never */
+	bool ask_contact;        /* web chat: the widget asks the visitor's name and e-mail first */
+	int64_t last_inbound_at; /* 0 when never */
 	char last_error[256];
 	int64_t last_error_at;
 	int64_t created_at;
@@ -272,6 +289,10 @@ void channel_secrets_clear(struct channel_secrets *s);
  * after the change. */
 int channel_set_waba(struct store_tx *tx, int64_t account_id, int64_t id, const char *waba_id,
                      int64_t now, struct channel *out, struct error *e);
+/* Whether a web chat's widget asks the visitor's name and e-mail before the chat;
+ * ERR_UNPROCESSABLE for other kinds. *out is the channel after the change. */
+int channel_set_ask_contact(struct store_tx *tx, int64_t account_id, int64_t id, bool ask,
+                            int64_t now, struct channel *out, struct error *e);
 /* Records a provider error (or clears it with NULL) for the channel's health. */
 int channel_note_error(struct store_tx *tx, int64_t id, const char *error, int64_t now);
 /* The channel as the API answers it: credentials as hints only, and the webhook URL or the

@@ -21,8 +21,9 @@ int auth_password_hash(const char *password, char out[AUTH_HASH_MAX], struct err
 {
 	size_t len = strlen(password);
 	if (len < USER_PASSWORD_MIN || len > USER_PASSWORD_MAX)
-		return error_set(e, ERR_INVALID, "'password' must be %d to %d bytes",
-		                 USER_PASSWORD_MIN, USER_PASSWORD_MAX);
+		return error_rule(e, ERR_INVALID, "password_length", "password", USER_PASSWORD_MIN,
+		                  "'password' must be %d to %d bytes", USER_PASSWORD_MIN,
+		                  USER_PASSWORD_MAX);
 	if (crypto_pwhash_str(out, password, len, crypto_pwhash_OPSLIMIT_INTERACTIVE,
 	                      crypto_pwhash_MEMLIMIT_INTERACTIVE) != 0)
 		return error_set(e, ERR_UNAVAILABLE, "not enough memory to hash the password");
@@ -247,6 +248,11 @@ int auth_throttle_prune(struct store_tx *tx, int64_t now, struct error *e)
 	return store_failed(e, rc);
 }
 
+bool auth_password_matches(const char *hash, const char *password)
+{
+	return crypto_pwhash_str_verify(hash, password, strlen(password)) == 0;
+}
+
 int auth_password_verify(struct store *st, int64_t user_id, const char *password, struct error *e)
 {
 	struct store_tx *tx = store_begin(st, STORE_READ);
@@ -264,7 +270,7 @@ int auth_password_verify(struct store *st, int64_t user_id, const char *password
 	store_rollback(tx);
 	if (rc < 0)
 		return store_failed(e, rc);
-	if (rc == 0 || crypto_pwhash_str_verify(hash, password, strlen(password)) != 0)
+	if (rc == 0 || !auth_password_matches(hash, password))
 		return error_set(e, ERR_UNPROCESSABLE, "the current password is wrong");
 	return 0;
 }

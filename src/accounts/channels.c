@@ -16,7 +16,7 @@
 #define CHANNEL_COLUMNS                                                             \
 	"id, account_id, kind, name, external_id, telegram_mode, is_active, hints," \
 	" last_inbound_at, last_error, last_error_at, created_at, updated_at,"      \
-	" allowed_origins, waba_id"
+	" allowed_origins, waba_id, ask_contact"
 
 static void read_channel(struct store_rows *r, void *item)
 {
@@ -37,6 +37,7 @@ static void read_channel(struct store_rows *r, void *item)
 	c->updated_at = store_int(r, 12);
 	snprintf(c->allowed_origins, sizeof(c->allowed_origins), "%s", store_text(r, 13));
 	snprintf(c->waba_id, sizeof(c->waba_id), "%s", store_text(r, 14));
+	c->ask_contact = store_int(r, 15) != 0;
 }
 
 static int query_channels(struct store_tx *tx, const char *sql, const struct store_value *args,
@@ -233,7 +234,7 @@ static int check_input(const struct channel_input *in, enum channel_kind *kind, 
 		                 "'kind' must be \"whatsapp\", \"messenger\", \"instagram\", "
 		                 "\"telegram\" or \"webchat\"");
 	if (in->name == NULL)
-		return error_set(e, ERR_INVALID, "'name' is required");
+		return error_rule(e, ERR_INVALID, "required", "name", 0, "'name' is required");
 	int rc = text_check_name("name", in->name, CHANNEL_NAME_MAX, name, e);
 	if (rc < 0)
 		return rc;
@@ -245,8 +246,9 @@ static int check_input(const struct channel_input *in, enum channel_kind *kind, 
 	for (int i = 0; i < NFIELDS; i++) {
 		unsigned char use = field_use[*kind][i];
 		if (use == REQUIRED && values[i] == NULL)
-			return error_set(e, ERR_INVALID, "'%s' is required for %s channels",
-			                 field_names[i], in->kind);
+			return error_rule(e, ERR_INVALID, "required", field_names[i], 0,
+			                  "'%s' is required for %s channels", field_names[i],
+			                  in->kind);
 		if (use == NO && values[i] != NULL)
 			return error_set(e, ERR_INVALID, "'%s' does not apply to %s channels",
 			                 field_names[i], in->kind);
@@ -260,13 +262,16 @@ static int check_input(const struct channel_input *in, enum channel_kind *kind, 
 	if (*kind != CHANNEL_WEBCHAT && in->allowed_origins != NULL)
 		return error_set(e, ERR_INVALID, "'allowed_origins' does not apply to %s channels",
 		                 in->kind);
+	if (*kind != CHANNEL_WEBCHAT && in->ask_contact)
+		return error_set(e, ERR_INVALID, "'ask_contact' does not apply to %s channels",
+		                 in->kind);
 	if (*kind == CHANNEL_WEBCHAT)
 		return check_origins(in->allowed_origins, e);
 	if (*kind == CHANNEL_TELEGRAM) {
 		if (!is_bot_token(in->bot_token))
-			return error_set(e, ERR_INVALID,
-			                 "'bot_token' must be a token from BotFather, like "
-			                 "123456:ABC-DEF…");
+			return error_rule(e, ERR_INVALID, "bot_token_invalid", "bot_token", 0,
+			                  "'bot_token' must be a token from BotFather, like "
+			                  "123456:ABC-DEF…");
 		if (in->mode != NULL && strcmp(in->mode, "webhook") != 0 &&
 		    strcmp(in->mode, "polling") != 0)
 			return error_set(e, ERR_INVALID,
@@ -275,8 +280,8 @@ static int check_input(const struct channel_input *in, enum channel_kind *kind, 
 	}
 	int id_field = (int)*kind; /* phone_number_id, page_id, instagram_account_id */
 	if (!is_digits(values[id_field], 64))
-		return error_set(e, ERR_INVALID, "'%s' must be the provider's numeric id",
-		                 field_names[id_field]);
+		return error_rule(e, ERR_INVALID, "numeric_id", field_names[id_field], 0,
+		                  "'%s' must be the provider's numeric id", field_names[id_field]);
 	if (!is_token_text(in->access_token, CHANNEL_SECRET_MAX))
 		return error_set(e, ERR_INVALID, "'access_token' is not a valid token");
 	if (!is_token_text(in->app_secret, 256))
@@ -351,25 +356,26 @@ int channel_create(struct store_tx *tx, const struct seal *seal, int64_t account
 	int64_t id = 0;
 	const char *mode = kind != CHANNEL_TELEGRAM ? NULL : in->mode ? in->mode : "webhook";
 	/* A WhatsApp Business Account's templates are read as soon as the channel is added. */
-	rc = store_get_int(tx,
-	                   "INSERT INTO channels (account_id, kind, name, external_id, credentials,"
-	                   " hints, verify_token_hash, telegram_mode, allowed_origins, waba_id,"
-	                   " templates_due_at, created_at, updated_at) VALUES ($1, $2, $3, $4, $5,"
-	                   " $6, $7, $8, $9, $10,"
-	                   " CASE WHEN CAST($10 AS TEXT) IS NULL THEN NULL ELSE $11 END,"
-	                   " $11, $11) RETURNING id",
-	                   STORE_ARGS(SV_INT(account_id), SV_TEXT(in->kind), SV_TEXT(name),
-	                              SV_TEXT(external), SV_TEXT(sealed), SV_TEXT(hint_text),
-	                              SV_TEXT_NULL(verify_hash[0] ? verify_hash : NULL),
-	                              SV_TEXT_NULL(mode), SV_TEXT_NULL(origins),
-	                              SV_TEXT_NULL(in->waba_id), SV_INT(now)),
-	                   &id);
+	rc = store_get_int(
+	    tx,
+	    "INSERT INTO channels (account_id, kind, name, external_id, credentials,"
+	    " hints, verify_token_hash, telegram_mode, allowed_origins, waba_id,"
+	    " templates_due_at, created_at, updated_at, ask_contact) VALUES ($1, $2,"
+	    " $3, $4, $5, $6, $7, $8, $9, $10,"
+	    " CASE WHEN CAST($10 AS TEXT) IS NULL THEN NULL ELSE $11 END, $11, $11, $12)"
+	    " RETURNING id",
+	    STORE_ARGS(SV_INT(account_id), SV_TEXT(in->kind), SV_TEXT(name), SV_TEXT(external),
+	               SV_TEXT(sealed), SV_TEXT(hint_text),
+	               SV_TEXT_NULL(verify_hash[0] ? verify_hash : NULL), SV_TEXT_NULL(mode),
+	               SV_TEXT_NULL(origins), SV_TEXT_NULL(in->waba_id), SV_INT(now),
+	               SV_INT(in->ask_contact)),
+	    &id);
 	free(origins);
 	free(sealed);
 	free(hint_text);
 	if (rc == ERR_CONFLICT)
-		return error_set(e, ERR_CONFLICT, "that %s account is already connected",
-		                 channel_kind_name(kind));
+		return error_rule(e, ERR_CONFLICT, "channel_connected", NULL, 0,
+		                  "that %s account is already connected", channel_kind_name(kind));
 	if (rc < 0)
 		return store_failed(e, rc);
 	return channel_get(tx, account_id, id, out, e);
@@ -394,6 +400,22 @@ int channel_set_waba(struct store_tx *tx, int64_t account_id, int64_t id, const 
 	                STORE_ARGS(SV_INT(id), SV_TEXT_NULL(waba_id), SV_INT(now)));
 	if (rc >= 0)
 		rc = template_forget(tx, id);
+	if (rc < 0)
+		return store_failed(e, rc);
+	return channel_get(tx, account_id, id, out, e);
+}
+
+int channel_set_ask_contact(struct store_tx *tx, int64_t account_id, int64_t id, bool ask,
+                            int64_t now, struct channel *out, struct error *e)
+{
+	int rc = channel_get(tx, account_id, id, out, e);
+	if (rc < 0)
+		return rc;
+	if (out->kind != CHANNEL_WEBCHAT || !out->is_active)
+		return error_set(e, ERR_UNPROCESSABLE,
+		                 "'ask_contact' applies to active web chat channels only");
+	rc = store_exec(tx, "UPDATE channels SET ask_contact = $2, updated_at = $3 WHERE id = $1",
+	                STORE_ARGS(SV_INT(id), SV_INT(ask), SV_INT(now)));
 	if (rc < 0)
 		return store_failed(e, rc);
 	return channel_get(tx, account_id, id, out, e);
@@ -588,6 +610,7 @@ json_t *channel_json(const struct channel *c, const char *public_url)
 		json_object_set_new(out, "allowed_origins",
 		                    c->allowed_origins[0] ? json_loads(c->allowed_origins, 0, NULL)
 		                                          : json_null());
+		json_object_set_new(out, "ask_contact", json_boolean(c->ask_contact));
 	}
 	return out;
 }

@@ -164,7 +164,8 @@ int user_create(struct store_tx *tx, int64_t account_id, const struct user_chang
 	                              SV_INT(in->is_active != 0), SV_INT(now)),
 	                   &id);
 	if (rc == ERR_CONFLICT)
-		return error_set(e, ERR_CONFLICT, "a user with that e-mail already exists");
+		return error_rule(e, ERR_CONFLICT, "email_taken", "email", 0,
+		                  "a user with that e-mail already exists");
 	if (rc < 0)
 		return store_failed(e, rc);
 	return user_get(tx, account_id, id, out, e);
@@ -203,12 +204,13 @@ int user_update(struct store_tx *tx, int64_t account_id, int64_t id, const struc
 	if (rc < 0)
 		return store_failed(e, rc);
 	if (removes)
-		return error_set(e, ERR_UNPROCESSABLE,
-		                 "the account must keep at least one active admin");
+		return error_rule(e, ERR_UNPROCESSABLE, "last_admin", NULL, 0,
+		                  "the account must keep at least one active admin");
 	rc = store_exec(
 	    tx,
 	    "UPDATE users SET email = coalesce($3, email), name = coalesce($4, name),"
 	    " role = coalesce($5, role), availability = coalesce($6, availability),"
+	    " present_at = CASE WHEN $6 = 'online' THEN NULL ELSE present_at END,"
 	    " password_hash = coalesce($7, password_hash),"
 	    " is_active = coalesce($8, is_active), updated_at = $9"
 	    " WHERE account_id = $1 AND id = $2",
@@ -217,7 +219,8 @@ int user_update(struct store_tx *tx, int64_t account_id, int64_t id, const struc
 	               SV_TEXT_NULL(in->availability), SV_TEXT_NULL(in->password_hash),
 	               in->is_active >= 0 ? SV_INT(in->is_active != 0) : SV_NULL, SV_INT(now)));
 	if (rc == ERR_CONFLICT)
-		return error_set(e, ERR_CONFLICT, "a user with that e-mail already exists");
+		return error_rule(e, ERR_CONFLICT, "email_taken", "email", 0,
+		                  "a user with that e-mail already exists");
 	if (rc >= 0 && (in->is_active == 0 || in->password_hash != NULL))
 		rc = store_exec(tx, "DELETE FROM sessions WHERE user_id = $1",
 		                STORE_ARGS(SV_INT(id)));
@@ -238,4 +241,28 @@ json_t *user_json(const struct user *u)
 	                 u->email, "name", u->name, "role", role_name(u->role), "availability",
 	                 availability_name(u->availability), "active", u->is_active, "created_at",
 	                 (json_int_t)u->created_at, "updated_at", (json_int_t)u->updated_at);
+}
+
+int user_presence_seen(struct store_tx *tx, const int64_t *ids, size_t n, int64_t now)
+{
+	int rc = 0;
+	for (size_t i = 0; i < n && rc >= 0; i++)
+		rc = store_exec(tx, "UPDATE users SET present_at = $2 WHERE id = $1",
+		                STORE_ARGS(SV_INT(ids[i]), SV_INT(now)));
+	return rc < 0 ? rc : 0;
+}
+
+int user_presence_reset(struct store_tx *tx, int64_t id)
+{
+	return store_exec(
+	    tx, "UPDATE users SET present_at = NULL WHERE id = $1 AND present_at IS NOT NULL",
+	    STORE_ARGS(SV_INT(id)));
+}
+
+int user_presence_expire(struct store_tx *tx, int64_t before, int64_t now)
+{
+	return store_exec(tx,
+	                  "UPDATE users SET availability = 'away', updated_at = $2"
+	                  " WHERE availability = 'online' AND present_at < $1",
+	                  STORE_ARGS(SV_INT(before), SV_INT(now)));
 }

@@ -11,6 +11,7 @@
 #include "core/clock.h"
 #include "core/json.h"
 #include "core/token.h"
+#include "demo.h"
 #include "http/http.h"
 #include "inbox/inbox.h"
 
@@ -225,11 +226,12 @@ static int channel_add(struct store_tx *tx, const struct command *cmd, char **po
 	}
 	json_decref(list);
 	if (rc == 0) {
-		char url[1024];
+		char url[1024], recorded[sizeof(c->public_url)];
+		const char *base = cli_public_url(tx, c, recorded, sizeof(recorded));
 		if (ch.kind == CHANNEL_WEBCHAT)
-			channel_widget_snippet(&ch, c->public_url, url, sizeof(url));
+			channel_widget_snippet(&ch, base, url, sizeof(url));
 		else
-			channel_webhook_url(&ch, c->public_url, url, sizeof(url));
+			channel_webhook_url(&ch, base, url, sizeof(url));
 		printf("channel %lld %s %s\n%s: %s\n", (long long)ch.id, channel_kind_name(ch.kind),
 		       ch.name, ch.kind == CHANNEL_WEBCHAT ? "embed code" : "webhook URL", url);
 	}
@@ -317,6 +319,20 @@ static int routing_explain_cmd(struct store_tx *tx, const struct command *cmd, c
 	return rc;
 }
 
+const char *cli_public_url(struct store_tx *tx, const struct config *c, char *buf, size_t size)
+{
+	struct error e;
+	if (c->is_public_url_given || public_url_recorded(tx, buf, size, &e) < 0)
+		return c->public_url;
+	return buf;
+}
+
+static int demo_logins_cmd(struct store_tx *tx, const struct command *cmd, char **pos,
+                           const struct config *c, struct error *e)
+{
+	return demo_logins_print(tx, stdout, e);
+}
+
 #define TX_COMMAND(fn_name, tx_fn)                                           \
 	int fn_name(const struct command *cmd, struct config *c, char **pos) \
 	{                                                                    \
@@ -338,3 +354,4 @@ TX_COMMAND(cli_routing_import, routing_import_cmd)
 TX_COMMAND(cli_routing_explain, routing_explain_cmd)
 TX_COMMAND(cli_channel_list, channel_print_list)
 TX_COMMAND(cli_channel_remove, channel_remove_cmd)
+TX_COMMAND(cli_demo_logins, demo_logins_cmd)

@@ -93,6 +93,11 @@ int cli_channel_remove(const struct command *cmd, struct config *c, char **pos);
 int cli_routing_export(const struct command *cmd, struct config *c, char **pos);
 int cli_routing_import(const struct command *cmd, struct config *c, char **pos);
 int cli_routing_explain(const struct command *cmd, struct config *c, char **pos);
+int cli_demo_logins(const struct command *cmd, struct config *c, char **pos);
+/* The server's public URL for commands that print or call it: the flag or environment when
+ * given (as serve reads them), else the one the server last started with, else the default.
+ * Returns c->public_url or buf. */
+const char *cli_public_url(struct store_tx *tx, const struct config *c, char *buf, size_t size);
 
 /* simulate.c */
 

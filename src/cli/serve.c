@@ -2,11 +2,14 @@
  * The server's lifecycle: the store opened and migrated, the first admin (or the demo), the
  * workers and the HTTP server started, and everything stopped in order on SIGTERM or SIGINT.
  */
+#include <arpa/inet.h>
 #include <errno.h>
 #include <signal.h>
+#include <sodium.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/socket.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -153,11 +156,40 @@ static int seed_demo(struct store *st, const struct seal *seal, const struct con
 	FILE *out = open_memstream(told, &len);
 	if (out == NULL)
 		return cli_fail("cannot create the demo account: out of memory");
-	int rc = demo_seed(st, seal, CLI_ACCOUNT_ID, c->public_url, out, &e);
+	int rc = demo_seed(st, seal, CLI_ACCOUNT_ID, c, out, &e);
 	fclose(out);
 	if (rc < 0)
 		return cli_fail("cannot create the demo account: %s", e.message);
 	return 0;
+}
+
+/* Without --public-url (or its environment), the server is where it listens: a wildcard
+ * address is reached on loopback from this machine. */
+static void default_public_url(struct config *c, int listener)
+{
+	struct sockaddr_storage sa;
+	socklen_t len = sizeof(sa);
+	if (c->is_public_url_given || getsockname(listener, (struct sockaddr *)&sa, &len) != 0)
+		return;
+	int port = sa.ss_family == AF_INET6 ? ntohs(((struct sockaddr_in6 *)&sa)->sin6_port)
+	                                    : ntohs(((struct sockaddr_in *)&sa)->sin_port);
+	const char *host = c->listen_host;
+	bool is_v6 = strchr(host, ':') != NULL;
+	if (strcmp(host, "0.0.0.0") == 0 || strcmp(host, "::") == 0)
+		host = is_v6 ? "::1" : "127.0.0.1";
+	snprintf(c->public_url, sizeof(c->public_url), "http://%s%s%s:%d", is_v6 ? "[" : "", host,
+	         is_v6 ? "]" : "", port);
+}
+
+static int record_public_url(struct store *st, const struct config *c)
+{
+	struct error e;
+	struct store_tx *tx = store_begin(st, STORE_WRITE);
+	int rc = tx != NULL ? public_url_record(tx, c->public_url, clock_now_ms(), &e)
+	                    : error_set(&e, ERR_UNAVAILABLE, "the database is not available");
+	if (tx != NULL)
+		rc = rc == 0 ? store_commit(tx) : (store_rollback(tx), rc);
+	return rc < 0 ? cli_fail("cannot record the public URL: %s", e.message) : 0;
 }
 
 /* Stops what started (each stop takes NULL), the last started first, then the store and key. */
@@ -194,6 +226,43 @@ static int open_files(struct config *c, struct file_store **out, struct error *e
 	return file_store_open_dir(c->files_dir, out, e);
 }
 
+/* GET /metrics's bearer token, hashed into out ("" when the setting is not given): the first
+ * line of the file, kept from group and others as the key is. 0, or the exit status after
+ * saying why not (CLI_EXIT_REFUSED). */
+static int read_metrics_token(const struct config *c, char out[TOKEN_HASH_LEN])
+{
+	const char *path = c->metrics_token_file;
+	char line[512];
+	struct stat st;
+	out[0] = '\0';
+	if (path[0] == '\0')
+		return 0;
+	FILE *f = fopen(path, "r");
+	if (f == NULL)
+		return cli_refuse("--metrics-token-file: cannot read %s: %s", path,
+		                  strerror(errno));
+	int rc = 0;
+	if (fstat(fileno(f), &st) == 0 && (st.st_mode & 077) != 0)
+		rc = cli_refuse(
+		    "the metrics token file %s is open to its group or others (mode %04o):"
+		    " chmod 600 %s",
+		    path, (unsigned int)(st.st_mode & 07777), path);
+	else if (fgets(line, sizeof(line), f) == NULL)
+		line[0] = '\0';
+	fclose(f);
+	if (rc != 0)
+		return rc;
+	size_t len = strcspn(line, "\r\n");
+	if (len < 16 || len > 256)
+		rc = cli_refuse("the metrics token in %s must be 16 to 256 characters on its first"
+		                " line (openssl rand -hex 32 makes one)",
+		                path);
+	else
+		token_hash(line, len, out);
+	sodium_memzero(line, sizeof(line));
+	return rc;
+}
+
 int cli_serve(const struct command *cmd, struct config *c, char **pos)
 {
 	struct store *st = NULL;
@@ -206,14 +275,20 @@ int cli_serve(const struct command *cmd, struct config *c, char **pos)
 	/* Everything that can refuse the start comes before anything is written: a taken port
 	 * leaves a new database without an admin printed to nobody. */
 	bool start_over = cli_flag(cmd, "new-secret-key") != NULL;
-	int rc = cli_open_store(c, threads + hashers + 4, true, &st);
+	char metrics_token_hash[TOKEN_HASH_LEN];
+	int rc = read_metrics_token(c, metrics_token_hash);
+	if (rc == 0)
+		rc = cli_open_store(c, threads + hashers + 4, true, &st);
 	if (rc == 0)
 		rc = cli_open_key(c, st, start_over, &seal);
 	int listener = rc == 0 ? http_listen(c, &e) : -1;
 	if (rc == 0 && listener < 0)
 		rc = cli_refuse("%s", e.message);
+	if (rc == 0)
+		default_public_url(c, listener);
 	if (rc == 0 &&
-	    ((c->is_demo && seed_demo(st, seal, c, &demo_told) != 0) || bootstrap_admin(st) != 0))
+	    (record_public_url(st, c) != 0 ||
+	     (c->is_demo && seed_demo(st, seal, c, &demo_told) != 0) || bootstrap_admin(st) != 0))
 		rc = 1;
 	if (rc != 0) {
 		free(demo_told);
@@ -231,6 +306,7 @@ int cli_serve(const struct command *cmd, struct config *c, char **pos)
 	pthread_sigmask(SIG_BLOCK, &stop, NULL);
 	signal(SIGPIPE, SIG_IGN);
 	struct app app = { .store = st, .config = c, .seal = seal };
+	memcpy(app.metrics_token_hash, metrics_token_hash, sizeof(app.metrics_token_hash));
 	struct media_fetcher fetcher = { .store = st, .seal = seal, .config = c };
 	struct template_syncer syncer = { .st = st, .seal = seal, .config = c };
 	/* The timers the scheduler runs: work at due times kept in the database. */
@@ -249,7 +325,7 @@ int cli_serve(const struct command *cmd, struct config *c, char **pos)
 	fetcher.files = app.files;
 	/* A few logins wait for each hashing thread (a fraction of a second); more get 503. */
 	app.hashing = rc == 0 ? pool_start(hashers, 4 * hashers, &e) : NULL;
-	app.outbox = app.hashing ? outbox_worker_start(st, seal, c, &e) : NULL;
+	app.outbox = app.hashing ? outbox_worker_start(st, seal, c, app.files, &e) : NULL;
 	app.scheduler =
 	    app.outbox ? scheduler_start(st, timers, sizeof(timers) / sizeof(timers[0]), &e) : NULL;
 	app.poller =

@@ -148,6 +148,10 @@ int cli_simulate(const struct command *cmd, struct config *c, char **pos)
 		    "web chat messages come from the widget's visitor API, not a webhook");
 	if (rc == 0)
 		rc = channel_secrets_get(tx, seal, ch.id, &secrets, &e);
+	char recorded[sizeof(c->public_url)];
+	const char *base = url != NULL ? url
+	                   : tx        ? cli_public_url(tx, c, recorded, sizeof(recorded))
+	                               : c->public_url;
 	store_rollback(tx);
 	store_close(st);
 	seal_free(seal);
@@ -164,15 +168,13 @@ int cli_simulate(const struct command *cmd, struct config *c, char **pos)
 		                payload ? payload : "telegram");
 	}
 	if (ch.kind == CHANNEL_TELEGRAM) {
-		snprintf(target, sizeof(target), "%s/webhooks/telegram/%lld",
-		         url ? url : c->public_url, id);
+		snprintf(target, sizeof(target), "%s/webhooks/telegram/%lld", base, id);
 		snprintf(header, sizeof(header), "X-Telegram-Bot-Api-Secret-Token: %s",
 		         secrets.webhook_secret);
 	} else {
 		char signature[META_SIGNATURE_LEN];
 		meta_signature_header(body, strlen(body), secrets.app_secret, signature);
-		snprintf(target, sizeof(target), "%s/webhooks/%s", url ? url : c->public_url,
-		         pos[0]);
+		snprintf(target, sizeof(target), "%s/webhooks/%s", base, pos[0]);
 		snprintf(header, sizeof(header), "X-Hub-Signature-256: %s", signature);
 	}
 	channel_secrets_clear(&secrets);

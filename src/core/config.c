@@ -13,7 +13,8 @@ const struct config_item config_items[] = {
 	  "database: sqlite:PATH or postgres://URL (sqlite:./var/centralita.db)" },
 	{ "listen", "CENTRALITA_LISTEN", "address to serve on, HOST:PORT (127.0.0.1:8080)" },
 	{ "public-url", "CENTRALITA_PUBLIC_URL",
-	  "URL providers and browsers use to reach this server (http://127.0.0.1:8080)" },
+	  "URL providers and browsers use to reach this server (where it listens; other commands"
+	  " use the one the server last started with)" },
 	{ "secret-key-file", "CENTRALITA_SECRET_KEY_FILE",
 	  "key that encrypts channel credentials, created while no channel is connected (./var/secret.key)" },
 	{ "threads", "CENTRALITA_THREADS", "HTTP worker threads, 1-64 (number of cores)" },
@@ -35,6 +36,9 @@ const struct config_item config_items[] = {
 	  "serve the web UI from this folder instead of the built-in copy (for development)" },
 	{ "sse-heartbeat", "CENTRALITA_SSE_HEARTBEAT_MS",
 	  "milliseconds between keep-alive comments on idle event streams, 100-60000 (15000)" },
+	{ "presence-grace", "CENTRALITA_PRESENCE_GRACE_MS",
+	  "milliseconds after an online user's last event stream (their last inbox tab) closed"
+	  " that they go away, 1000-86400000, or 0 for never (120000)" },
 	{ "streams-per-user", "CENTRALITA_STREAMS_PER_USER",
 	  "event streams one login or web chat visitor may have open, 1-100000 (20)" },
 	{ "streams-per-address", "CENTRALITA_STREAMS_PER_ADDRESS",
@@ -47,6 +51,8 @@ const struct config_item config_items[] = {
 	  "milliseconds the requests in flight may take to finish after SIGTERM, 0-600000 (10000)" },
 	{ "demo", "CENTRALITA_DEMO",
 	  "1: on a new database, create a demo account (printed at start) and serve /demo (0)" },
+	{ "demo-language", "CENTRALITA_DEMO_LANGUAGE",
+	  "es or en: the language of the demo account's teams and routing messages (es)" },
 	{ "webhooks-allow-private", "CENTRALITA_WEBHOOKS_ALLOW_PRIVATE",
 	  "1: webhooks may go to loopback, private and link-local addresses (receivers on this"
 	  " network) (0)" },
@@ -67,6 +73,9 @@ const struct config_item config_items[] = {
 	{ "log-format", "CENTRALITA_LOG_FORMAT", "text, or json: one JSON object per line (text)" },
 	{ "access-log", "CENTRALITA_ACCESS_LOG",
 	  "1: a line for every request; 0: only for refused webhooks and server errors (1)" },
+	{ "metrics-token-file", "CENTRALITA_METRICS_TOKEN_FILE",
+	  "a file (mode 0600) whose first line is the bearer token GET /metrics asks for; without"
+	  " it /metrics is off" },
 	{ NULL, NULL, NULL },
 };
 
@@ -87,6 +96,8 @@ void config_defaults(struct config *c)
 	c->send_timeout_s = 30;
 	c->busy_timeout_ms = 5000;
 	c->sse_heartbeat_ms = 15000;
+	c->presence_grace_ms = 120000;
+	snprintf(c->demo_language, sizeof(c->demo_language), "es");
 	c->streams_per_user = 20;
 	c->streams_per_address = 500;
 	c->connections_per_address = 1000;
@@ -179,8 +190,10 @@ static int set_item(struct config *c, int item, const char *value, const char **
 		*expected = "HOST:PORT";
 		return set_listen(c, value);
 	}
-	if (strcmp(flag, "public-url") == 0)
+	if (strcmp(flag, "public-url") == 0) {
+		c->is_public_url_given = true;
 		return set_url(c->public_url, sizeof(c->public_url), value, expected);
+	}
 	if (strcmp(flag, "graph-api-url") == 0)
 		return set_url(c->graph_api_url, sizeof(c->graph_api_url), value, expected);
 	if (strcmp(flag, "telegram-api-url") == 0)
@@ -207,6 +220,13 @@ static int set_item(struct config *c, int item, const char *value, const char **
 	if (strcmp(flag, "sse-heartbeat") == 0) {
 		*expected = "milliseconds, from 100 to 60000";
 		return parse_int(value, 100, 60000, &c->sse_heartbeat_ms);
+	}
+	if (strcmp(flag, "presence-grace") == 0) {
+		*expected = "milliseconds, 0 or from 1000 to 86400000";
+		return parse_int(value, 0, 86400000, &c->presence_grace_ms) < 0 ||
+		               (c->presence_grace_ms > 0 && c->presence_grace_ms < 1000)
+		           ? -1
+		           : 0;
 	}
 	if (strcmp(flag, "streams-per-user") == 0) {
 		*expected = "a whole number from 1 to 100000";
@@ -235,6 +255,12 @@ static int set_item(struct config *c, int item, const char *value, const char **
 		*(flag[0] == 'd' ? &c->is_demo : &c->webhooks_allow_private) = value[0] == '1';
 		return 0;
 	}
+	if (strcmp(flag, "demo-language") == 0) {
+		*expected = "es or en";
+		if (strcmp(value, "es") != 0 && strcmp(value, "en") != 0)
+			return -1;
+		return copy_value(c->demo_language, sizeof(c->demo_language), value);
+	}
 	if (strcmp(flag, "webhooks-timeout") == 0) {
 		*expected = "milliseconds, from 100 to 30000";
 		return parse_int(value, 100, 30000, &c->webhooks_timeout_ms);
@@ -255,6 +281,10 @@ static int set_item(struct config *c, int item, const char *value, const char **
 	if (strcmp(flag, "media-timeout") == 0) {
 		*expected = "seconds, from 1 to 3600";
 		return parse_int(value, 1, 3600, &c->media_timeout_s);
+	}
+	if (strcmp(flag, "metrics-token-file") == 0) {
+		*expected = "a file path";
+		return copy_value(c->metrics_token_file, sizeof(c->metrics_token_file), value);
 	}
 	if (strcmp(flag, "log-level") == 0) {
 		static const char *const levels[] = { "debug", "info", "warn", "error" };

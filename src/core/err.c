@@ -29,13 +29,34 @@ static const struct {
 	{ ERR_UNAVAILABLE, "unavailable", 503 },
 };
 
+static void fill(struct error *e, enum err code, const char *rule, const char *field,
+                 long long limit, const char *fmt, va_list ap)
+{
+	e->code = code;
+	e->rule = rule;
+	snprintf(e->field, sizeof(e->field), "%s", field != NULL ? field : "");
+	e->limit = limit;
+	vsnprintf(e->message, sizeof(e->message), fmt, ap);
+}
+
 int error_set(struct error *e, enum err code, const char *fmt, ...)
 {
 	if (e != NULL) {
 		va_list ap;
 		va_start(ap, fmt);
-		e->code = code;
-		vsnprintf(e->message, sizeof(e->message), fmt, ap);
+		fill(e, code, NULL, NULL, 0, fmt, ap);
+		va_end(ap);
+	}
+	return code;
+}
+
+int error_rule(struct error *e, enum err code, const char *rule, const char *field, long long limit,
+               const char *fmt, ...)
+{
+	if (e != NULL) {
+		va_list ap;
+		va_start(ap, fmt);
+		fill(e, code, rule, field, limit, fmt, ap);
 		va_end(ap);
 	}
 	return code;

@@ -28,14 +28,26 @@ enum err {
 	ERR_UPSTREAM = -18,       /* 502: a provider's API failed or answered nonsense */
 };
 
+/*
+ * rule names, for the errors an admin can meet in a form, which check the input failed: a
+ * stable snake_case code the web UI translates (docs/API.md lists them), with the field it
+ * is about and the bound it broke (0 when none). The English message stays the fallback.
+ */
 struct error {
 	enum err code;
+	const char *rule; /* a static string, or NULL */
+	char field[48];
+	long long limit;
 	char message[256];
 };
 
-/* Fills *e (when not NULL) and returns code, so callers can write `return error_set(...)`. */
+/* Fills *e (when not NULL, with no rule) and returns code, so callers can write
+ * `return error_set(...)`. */
 int error_set(struct error *e, enum err code, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));
+/* As error_set, naming the rule broken, its field (may be NULL) and its bound. */
+int error_rule(struct error *e, enum err code, const char *rule, const char *field, long long limit,
+               const char *fmt, ...) __attribute__((format(printf, 6, 7)));
 const char *err_code_name(enum err code);
 int err_http_status(enum err code);
 

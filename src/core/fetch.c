@@ -7,6 +7,7 @@
 #include <stdint.h>
 #include <stdio.h>
 #include <string.h>
+#include <unistd.h>
 
 static size_t collect(char *data, size_t size, size_t n, void *arg)
 {
@@ -42,6 +43,46 @@ void fetch_post(struct fetch *f, const char *url, char *const *headers, size_t n
 	setup(f, url, headers, n, timeout_ms, answer_max, private);
 	curl_easy_setopt(f->easy, CURLOPT_POSTFIELDS, body);
 	curl_easy_setopt(f->easy, CURLOPT_POSTFIELDSIZE, (long)len);
+}
+
+/* The file part's bytes, read where curl asks (it may rewind to send again). */
+static size_t read_file(char *out, size_t size, size_t n, void *arg)
+{
+	struct fetch *f = arg;
+	ssize_t got = pread(f->file_fd, out, size * n, (off_t)f->file_at);
+	if (got < 0)
+		return CURL_READFUNC_ABORT;
+	f->file_at += (int64_t)got;
+	return (size_t)got;
+}
+
+static int seek_file(void *arg, curl_off_t offset, int origin)
+{
+	struct fetch *f = arg;
+	if (origin != SEEK_SET || offset < 0)
+		return CURL_SEEKFUNC_CANTSEEK;
+	f->file_at = (int64_t)offset;
+	return CURL_SEEKFUNC_OK;
+}
+
+void fetch_post_form(struct fetch *f, const char *url, char *const *headers, size_t n,
+                     const struct fetch_form *form, long timeout_ms, size_t answer_max,
+                     void *private)
+{
+	setup(f, url, headers, n, timeout_ms, answer_max, private);
+	f->mime = curl_mime_init(f->easy);
+	for (size_t i = 0; i < form->field_count; i++) {
+		curl_mimepart *part = curl_mime_addpart(f->mime);
+		curl_mime_name(part, form->names[i]);
+		curl_mime_data(part, form->values[i], CURL_ZERO_TERMINATED);
+	}
+	f->file_fd = form->file_fd;
+	curl_mimepart *part = curl_mime_addpart(f->mime);
+	curl_mime_name(part, form->file_field);
+	curl_mime_filename(part, form->file_name);
+	curl_mime_type(part, form->file_mime);
+	curl_mime_data_cb(part, (curl_off_t)form->file_size, read_file, seek_file, NULL, f);
+	curl_easy_setopt(f->easy, CURLOPT_MIMEPOST, f->mime);
 }
 
 void fetch_get(struct fetch *f, const char *url, char *const *headers, size_t n, long timeout_ms,
@@ -222,6 +263,7 @@ void fetch_clear(struct fetch *f)
 	if (f->easy != NULL)
 		curl_easy_cleanup(f->easy);
 	curl_slist_free_all(f->headers);
+	curl_mime_free(f->mime);
 	buf_free(&f->answer);
 	*f = (struct fetch){ 0 };
 }

@@ -13,6 +13,7 @@
 #include <curl/curl.h>
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdint.h>
 #include <sys/socket.h>
 
 #include "core/buf.h"
@@ -27,12 +28,30 @@ struct fetch {
 	size_t answer_max;
 	bool is_guarded;
 	char refused[128]; /* why a guarded fetch refused to connect; "" when it did not */
+	curl_mime *mime;   /* a multipart body's (fetch_post_form) */
+	int file_fd;       /* its file part's bytes, read at file_at; not owned */
+	int64_t file_at;
+};
+
+/* A multipart/form-data body: text fields, then one file part of file_size bytes read from
+ * file_fd (positioned reads; the caller keeps it open until the transfer ends and closes it). */
+struct fetch_form {
+	char *const *names;
+	char *const *values;
+	size_t field_count;
+	const char *file_field, *file_name, *file_mime;
+	int file_fd;
+	int64_t file_size;
 };
 
 /* Sets f up to POST body to url with n "Name: value" headers; CURLINFO_PRIVATE gives back
  * private. The caller adds f->easy to its multi handle. */
 void fetch_post(struct fetch *f, const char *url, char *const *headers, size_t n, const char *body,
                 size_t len, long timeout_ms, size_t answer_max, void *private);
+/* Like fetch_post, with form as the body; curl writes the form's Content-Type. */
+void fetch_post_form(struct fetch *f, const char *url, char *const *headers, size_t n,
+                     const struct fetch_form *form, long timeout_ms, size_t answer_max,
+                     void *private);
 /* Sets f up to GET url, following at most 3 redirects (a provider's file link). */
 void fetch_get(struct fetch *f, const char *url, char *const *headers, size_t n, long timeout_ms,
                size_t answer_max, void *private);

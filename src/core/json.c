@@ -84,18 +84,21 @@ static int check_object(const json_t *obj, const struct json_field *fields, size
 		while (i < n && strcmp(fields[i].name, key) != 0)
 			i++;
 		if (i == n)
-			return error_set(e, ERR_INVALID, "unknown field '%.64s'", key);
+			return error_rule(e, ERR_INVALID, "unknown_field", key, 0,
+			                  "unknown field '%.64s'", key);
 		if (!kind_matches(v, fields[i].kind))
-			return error_set(e, ERR_INVALID, "'%s' must be %s", key,
-			                 kind_name(fields[i].kind));
+			return error_rule(e, ERR_INVALID, "wrong_type", key, 0, "'%s' must be %s",
+			                  key, kind_name(fields[i].kind));
 		if (fields[i].kind == JSON_FIELD_STRING &&
 		    json_string_length(v) > fields[i].max_len)
-			return error_set(e, ERR_INVALID, "'%s' is longer than %zu bytes", key,
-			                 fields[i].max_len);
+			return error_rule(e, ERR_INVALID, "too_long", key,
+			                  (long long)fields[i].max_len,
+			                  "'%s' is longer than %zu bytes", key, fields[i].max_len);
 	}
 	for (size_t i = 0; i < n; i++)
 		if (fields[i].is_required && json_object_get(obj, fields[i].name) == NULL)
-			return error_set(e, ERR_INVALID, "'%s' is required", fields[i].name);
+			return error_rule(e, ERR_INVALID, "required", fields[i].name, 0,
+			                  "'%s' is required", fields[i].name);
 	return 0;
 }
 

@@ -232,6 +232,8 @@ struct events_hub {
 	void *listener_arg;
 	int64_t next_prune_at;
 	int64_t next_check_at;
+	int presence_grace_ms; /* 0: presence is not kept */
+	int64_t next_presence_at;
 };
 
 /* One event as the hub distributes it. */
@@ -466,6 +468,46 @@ static void check_logins(struct events_hub *h, int64_t now)
 	store_rollback(tx);
 }
 
+/*
+ * Presence, twice a grace period: the users with a stream open here were there now, and
+ * whoever is online but was last there (on any server) more than the grace ago goes away —
+ * their last tab closed. The database holds it, so servers sharing it agree.
+ */
+static void keep_presence(struct events_hub *h, int64_t now)
+{
+	h->next_presence_at = now + h->presence_grace_ms / 2;
+	int64_t *ids = NULL;
+	size_t n = 0, cap = 0;
+	pthread_mutex_lock(&h->lock);
+	for (struct events_sub *s = h->subs; s != NULL; s = s->next) {
+		pthread_mutex_lock(&s->lock);
+		bool is_closed = s->is_closed;
+		pthread_mutex_unlock(&s->lock);
+		if (s->identity_id != 0 || is_closed)
+			continue;
+		size_t i = 0;
+		while (i < n && ids[i] != s->who.user_id)
+			i++;
+		if (i < n)
+			continue;
+		if (n == cap) {
+			cap = cap ? 2 * cap : 16;
+			ids = xrealloc(ids, cap * sizeof(*ids));
+		}
+		ids[n++] = s->who.user_id;
+	}
+	pthread_mutex_unlock(&h->lock);
+	struct store_tx *tx = store_begin(h->st, STORE_WRITE);
+	int rc = tx != NULL ? user_presence_seen(tx, ids, n, now) : ERR_UNAVAILABLE;
+	if (rc >= 0)
+		rc = user_presence_expire(tx, now - h->presence_grace_ms, now);
+	if (tx != NULL)
+		rc = rc >= 0 ? store_commit(tx) : (store_rollback(tx), rc);
+	if (rc < 0)
+		log_error("events: could not keep the users' presence; trying again later");
+	free(ids);
+}
+
 /* One round: 1 when a full batch was read (more may be waiting), else 0. */
 static int tick(struct events_hub *h)
 {
@@ -474,6 +516,8 @@ static int tick(struct events_hub *h)
 		prune(h, now);
 	if (now >= h->next_check_at)
 		check_logins(h, now);
+	if (h->presence_grace_ms > 0 && now >= h->next_presence_at)
+		keep_presence(h, now);
 	pthread_mutex_lock(&h->lock);
 	int64_t after = sweep(h);
 	pthread_mutex_unlock(&h->lock);
@@ -549,6 +593,7 @@ struct events_hub *events_hub_start(struct store *st, const struct config *c, st
 	struct events_hub *h = xcalloc(1, sizeof(*h));
 	h->st = st;
 	h->heartbeat_ms = c->sse_heartbeat_ms;
+	h->presence_grace_ms = c->presence_grace_ms;
 	h->per_user = c->streams_per_user;
 	h->per_address = c->streams_per_address;
 	pthread_mutex_init(&h->lock, NULL);
@@ -575,6 +620,16 @@ void events_hub_end(struct events_hub *h)
 		sub_push(s, "", 0);
 	}
 	pthread_mutex_unlock(&h->lock);
+}
+
+int events_hub_streams(struct events_hub *h)
+{
+	int n = 0;
+	pthread_mutex_lock(&h->lock);
+	for (const struct events_sub *s = h->subs; s != NULL; s = s->next)
+		n++;
+	pthread_mutex_unlock(&h->lock);
+	return n;
 }
 
 void events_hub_stop(struct events_hub *h)

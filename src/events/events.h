@@ -84,6 +84,8 @@ struct events_hub *events_hub_start(struct store *st, const struct config *c, st
 void events_hub_listen(struct events_hub *h, void (*fn)(void *arg), void *arg);
 /* Ends every subscription (readers see the end of their stream) and refuses new ones. */
 void events_hub_end(struct events_hub *h);
+/* How many event streams are open (GET /metrics). */
+int events_hub_streams(struct events_hub *h);
 /* Stops the thread and frees what is left; no reader may run any more. */
 void events_hub_stop(struct events_hub *h);
 

@@ -51,9 +51,15 @@ void api_reply_range_report(struct http_request *req, struct http_response *res,
 int api_cursor_decode(const char *text, int64_t *at, int64_t *id, struct error *e);
 
 void api_health(struct http_request *req, struct http_response *res);
+void api_prometheus(struct http_request *req, struct http_response *res);
 
 /* api_media.c */
 void api_message_media(struct http_request *req, struct http_response *res);
+void api_upload(struct http_request *req, struct http_response *res);
+/* Answers a message's file found with rc (f and e as its finder filled them; f->file_name is
+ * taken): the bytes, one range of them, or the error. */
+void api_reply_file(struct http_request *req, struct http_response *res, int rc,
+                    struct message_file *f, struct error *e);
 
 void api_webhook_verify(struct http_request *req, struct http_response *res);
 void api_webhook_meta(struct http_request *req, struct http_response *res);
@@ -155,6 +161,8 @@ void api_webchat_preflight(struct http_request *req, struct http_response *res);
 void api_webchat_session(struct http_request *req, struct http_response *res);
 void api_webchat_send(struct http_request *req, struct http_response *res);
 void api_webchat_history(struct http_request *req, struct http_response *res);
+void api_webchat_contact(struct http_request *req, struct http_response *res);
+void api_webchat_media(struct http_request *req, struct http_response *res);
 void api_webchat_ticket(struct http_request *req, struct http_response *res);
 void api_webchat_stream(struct http_request *req, struct http_response *res);
 /* The visitor of a stream request (?ticket=, which it spends), its Origin checked. */

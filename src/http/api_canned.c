@@ -7,17 +7,37 @@
 #include "core/xmalloc.h"
 #include "http/api.h"
 
-static int list(struct http_request *req, struct store_tx *tx, void *q, json_t **answer,
+/* What a list asks for: the query, and the conversation to fill the texts for (0: none). */
+struct canned_query {
+	const char *q;
+	int64_t conversation_id;
+};
+
+static int list(struct http_request *req, struct store_tx *tx, void *arg, json_t **answer,
                 struct error *e)
 {
+	const struct canned_query *query = arg;
+	struct canned_values v;
+	if (query->conversation_id != 0) {
+		int rc = canned_values_get(tx, &req->who, query->conversation_id, &v, e);
+		if (rc < 0)
+			return rc;
+	}
 	struct canned_response *items;
 	size_t n;
-	int rc = canned_list(tx, req->who.account_id, q, &items, &n, e);
+	int rc = canned_list(tx, req->who.account_id, query->q, &items, &n, e);
 	if (rc < 0)
 		return rc;
 	json_t *arr = json_array();
-	for (size_t i = 0; i < n; i++)
-		json_array_append_new(arr, canned_json(&items[i]));
+	for (size_t i = 0; i < n; i++) {
+		json_t *o = canned_json(&items[i]);
+		if (query->conversation_id != 0) {
+			char *filled = canned_fill(items[i].text, &v);
+			json_object_set_new(o, "filled_text", json_string(filled));
+			free(filled);
+		}
+		json_array_append_new(arr, o);
+	}
 	free(items);
 	*answer = json_pack("{s:o}", "canned_responses", arr);
 	return 0;
@@ -25,12 +45,13 @@ static int list(struct http_request *req, struct store_tx *tx, void *q, json_t *
 
 void api_canned_list(struct http_request *req, struct http_response *res)
 {
-	const char *q = http_query(req, "q");
-	if (q != NULL && strlen(q) > CANNED_QUERY_MAX)
-		http_reply_errorf(res, ERR_INVALID, "'q' is longer than %d bytes",
-		                  CANNED_QUERY_MAX);
+	struct canned_query query = { 0 };
+	struct error e;
+	if (api_query_text(req, "q", CANNED_QUERY_MAX, &query.q, &e) < 0 ||
+	    api_query_int(req, "conversation_id", 1, INT64_MAX, 0, &query.conversation_id, &e) < 0)
+		http_reply_error(res, &e);
 	else
-		api_run(req, res, STORE_READ, 200, list, (void *)q);
+		api_run(req, res, STORE_READ, 200, list, &query);
 }
 
 /* {"canned_response": …} for id as stored. */

@@ -106,6 +106,7 @@ void api_channel_create(struct http_request *req, struct http_response *res)
 		{ "mode", JSON_FIELD_STRING, false, 16, &in.mode, NULL },
 		{ "allowed_origins", JSON_FIELD_VALUE, false, 0, &in.allowed_origins, NULL },
 		{ "waba_id", JSON_FIELD_STRING, false, 64, &in.waba_id, NULL },
+		{ "ask_contact", JSON_FIELD_BOOL, false, 0, &in.ask_contact, NULL },
 	};
 	json_t *body = api_read_body(req, res, fields, sizeof(fields) / sizeof(fields[0]));
 	if (body == NULL)
@@ -117,12 +118,24 @@ void api_channel_create(struct http_request *req, struct http_response *res)
 	json_decref(body);
 }
 
-static int update(struct http_request *req, struct store_tx *tx, void *waba_id, json_t **answer,
+/* What a PATCH changes: the one field it names. */
+struct channel_change {
+	const json_t *waba_id; /* NULL: not given */
+	bool has_ask_contact;
+	bool ask_contact;
+};
+
+static int update(struct http_request *req, struct store_tx *tx, void *arg, json_t **answer,
                   struct error *e)
 {
+	const struct channel_change *in = arg;
 	struct channel c;
-	int rc = channel_set_waba(tx, req->who.account_id, req->params[0], waba_id, clock_now_ms(),
-	                          &c, e);
+	int64_t now = clock_now_ms();
+	int rc = in->has_ask_contact
+	             ? channel_set_ask_contact(tx, req->who.account_id, req->params[0],
+	                                       in->ask_contact, now, &c, e)
+	             : channel_set_waba(tx, req->who.account_id, req->params[0],
+	                                json_string_value(in->waba_id), now, &c, e);
 	if (rc == 0)
 		*answer =
 		    json_pack("{s:o}", "channel", channel_json(&c, req->app->config->public_url));
@@ -131,16 +144,20 @@ static int update(struct http_request *req, struct store_tx *tx, void *waba_id, 
 
 void api_channel_update(struct http_request *req, struct http_response *res)
 {
-	const json_t *waba = NULL;
+	struct channel_change in = { 0 };
 	const struct json_field fields[] = {
-		{ "waba_id", JSON_FIELD_VALUE, true, 0, &waba, NULL },
+		{ "waba_id", JSON_FIELD_VALUE, false, 0, &in.waba_id, NULL },
+		{ "ask_contact", JSON_FIELD_BOOL, false, 0, &in.ask_contact, &in.has_ask_contact },
 	};
-	json_t *body = api_read_body(req, res, fields, 1);
+	json_t *body = api_read_body(req, res, fields, 2);
 	if (body == NULL)
 		return;
-	if (!json_is_null(waba) && (!json_is_string(waba) || json_string_length(waba) > 64))
+	if ((in.waba_id != NULL) == in.has_ask_contact)
+		http_reply_errorf(res, ERR_INVALID, "send one of 'waba_id' and 'ask_contact'");
+	else if (in.waba_id != NULL && !json_is_null(in.waba_id) &&
+	         (!json_is_string(in.waba_id) || json_string_length(in.waba_id) > 64))
 		http_reply_errorf(res, ERR_INVALID, "'waba_id' must be a numeric id or null");
-	else if (api_run(req, res, STORE_WRITE, 200, update, (void *)json_string_value(waba)) == 0)
+	else if (api_run(req, res, STORE_WRITE, 200, update, &in) == 0)
 		scheduler_wake(req->app->scheduler);
 	json_decref(body);
 }

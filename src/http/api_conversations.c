@@ -51,9 +51,11 @@ void api_messages_list(struct http_request *req, struct http_response *res)
 	api_run(req, res, STORE_READ, 200, messages, &page);
 }
 
-/* A reply is a text or a WhatsApp template. */
+/* A reply is a text, a file (an upload, with the text as its caption) or a WhatsApp
+ * template. */
 struct reply_input {
 	const char *text;
+	int64_t upload_id; /* 0: none */
 	struct template_request template;
 };
 
@@ -63,10 +65,14 @@ static int reply(struct http_request *req, struct store_tx *tx, void *arg, json_
 	const struct reply_input *in = arg;
 	int64_t first = 0, now = clock_now_ms();
 	size_t parts = 1;
-	int rc = in->text != NULL ? conversation_reply(tx, &req->who, req->params[0], in->text, now,
-	                                               &first, &parts, e)
-	                          : conversation_send_template(tx, &req->who, req->params[0],
-	                                                       &in->template, now, &first, e);
+	int rc =
+	    in->upload_id > 0
+	        ? conversation_send_file(tx, &req->who, req->params[0], in->upload_id, in->text,
+	                                 req->app->config->media_max_bytes, now, &first, &parts, e)
+	    : in->text != NULL ? conversation_reply(tx, &req->who, req->params[0], in->text, now,
+	                                            &first, &parts, e)
+	                       : conversation_send_template(tx, &req->who, req->params[0],
+	                                                    &in->template, now, &first, e);
 	if (rc < 0)
 		return rc;
 	json_t *ids = json_array();
@@ -94,16 +100,24 @@ void api_reply(struct http_request *req, struct http_response *res)
 {
 	struct reply_input in = { 0 };
 	const json_t *template = NULL;
+	json_int_t upload_id = 0;
 	const struct json_field fields[] = {
 		{ "text", JSON_FIELD_STRING, false, REPLY_TEXT_MAX, &in.text, NULL },
 		{ "template", JSON_FIELD_VALUE, false, 0, &template, NULL },
+		{ "upload_id", JSON_FIELD_INT, false, 0, &upload_id, NULL },
 	};
-	json_t *body = api_read_body(req, res, fields, 2);
+	json_t *body = api_read_body(req, res, fields, sizeof(fields) / sizeof(fields[0]));
 	if (body == NULL)
 		return;
 	struct error e;
-	if ((in.text == NULL) == (template == NULL))
-		http_reply_errorf(res, ERR_INVALID, "send either 'text' or 'template'");
+	in.upload_id = upload_id;
+	if (json_object_get(body, "upload_id") != NULL && upload_id <= 0)
+		http_reply_errorf(res, ERR_INVALID, "'upload_id' must be an upload's id");
+	else if (template != NULL ? in.text != NULL || upload_id != 0
+	                          : in.text == NULL && upload_id == 0)
+		http_reply_errorf(
+		    res, ERR_INVALID,
+		    "send 'text', 'upload_id' (with 'text' as its caption) or 'template'");
 	else if (template != NULL && read_template(template, &in.template, &e) < 0)
 		http_reply_error(res, &e);
 	else if (api_run(req, res, STORE_WRITE, 201, reply, &in) == 0)

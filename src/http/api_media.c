@@ -1,5 +1,7 @@
 /*
- * Media files: GET /api/v1/messages/:id/media answers a message's stored file to whoever may
+ * Media files: POST /api/v1/conversations/:id/uploads keeps an agent's file to attach to a
+ * reply (the body, streamed to the file store's spool by the server, is the file). GET
+ * /api/v1/messages/:id/media answers a message's stored file to whoever may
  * see its conversation (the one visibility rule; anyone else gets 404, as for the message),
  * with one byte range when asked (audio and video seek). A file is named by its MIME type
  * only when a browser can show that type without running anything; everything else is a
@@ -11,6 +13,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "core/clock.h"
 #include "core/log.h"
 #include "http/api.h"
 
@@ -107,6 +110,14 @@ void api_message_media(struct http_request *req, struct http_response *res)
 		return;
 	int rc = message_file_get(tx, &req->who, req->params[0], &f, &e);
 	store_rollback(tx);
+	api_reply_file(req, res, rc, &f, &e);
+}
+
+void api_reply_file(struct http_request *req, struct http_response *res, int rc,
+                    struct message_file *file, struct error *error)
+{
+	struct message_file f = *file;
+	struct error e = *error;
 	if (rc == 0 && strcmp(f.state, "ready") != 0)
 		rc = error_set(&e, ERR_CONFLICT,
 		               strcmp(f.state, "pending") == 0
@@ -153,4 +164,64 @@ void api_message_media(struct http_request *req, struct http_response *res)
 	res->file_offset = from;
 	res->file_len = len;
 	free(f.file_name);
+}
+
+/* An upload's checks and row, in the transaction: the draft is kept under its hash first, so a
+ * row never names a file that is not there. */
+struct upload_call {
+	struct file_draft *draft;
+	struct upload_input in;
+	char sha256[MEDIA_SHA256_HEX];
+};
+
+static int upload(struct http_request *req, struct store_tx *tx, void *arg, json_t **answer,
+                  struct error *e)
+{
+	struct upload_call *u = arg;
+	struct upload out;
+	int rc = upload_check(tx, &req->who, req->params[0], u->in.mime_type, u->in.size,
+	                      u->in.max_bytes, NULL, e);
+	if (rc == 0)
+		rc = file_store_put(req->app->files, u->draft, u->sha256, e);
+	if (rc == 0)
+		rc = upload_create(tx, &req->who, req->params[0], &u->in, clock_now_ms(), &out, e);
+	if (rc == 0)
+		*answer =
+		    json_pack("{s:{s:I,s:s,s:s,s:s,s:I,s:s}}", "upload", "id", (json_int_t)out.id,
+		              "kind", out.kind, "mime_type", u->in.mime_type, "file_name",
+		              u->in.file_name, "size", (json_int_t)u->in.size, "sha256", u->sha256);
+	return rc;
+}
+
+void api_upload(struct http_request *req, struct http_response *res)
+{
+	struct file_draft *d = req->upload;
+	const char *name = http_query(req, "name");
+	char *mime = media_mime_clean(http_header(req, "Content-Type"));
+	struct error e;
+	int rc = 0;
+	if (d == NULL || d->is_failed)
+		rc = error_set(&e, ERR_UNAVAILABLE, "the file could not be written; try again");
+	else if (name == NULL)
+		rc = error_set(&e, ERR_INVALID, "name the file: ?name=invoice.pdf");
+	else if ((rc = channel_file_name_check(name, &e)) < 0)
+		;
+	else if (mime == NULL)
+		rc = error_set(&e, ERR_INVALID, "send the file's type as its Content-Type");
+	else if (d->size == 0)
+		rc = error_set(&e, ERR_INVALID, "the file is empty");
+	if (rc < 0) {
+		http_reply_error(res, &e);
+		free(mime);
+		return;
+	}
+	struct upload_call u = { .draft = d,
+		                 .in = { .mime_type = mime,
+		                         .file_name = name,
+		                         .size = d->size,
+		                         .max_bytes = req->app->config->media_max_bytes } };
+	file_draft_digest(d, u.sha256);
+	u.in.sha256 = u.sha256;
+	api_run(req, res, STORE_WRITE, 201, upload, &u);
+	free(mime);
 }

@@ -94,9 +94,12 @@ void api_login(struct http_request *req, struct http_response *res)
 	char token[TOKEN_TEXT_LEN], csrf[TOKEN_TEXT_LEN];
 	struct user me;
 	rc = auth_session_create(tx, &req->who, now, token, csrf, &e);
-	/* Logging in is coming to work: online, so the team's conversations can reach them. */
+	/* Logging in is coming to work: online, so the team's conversations can reach them, and
+	 * their presence starts again from the streams this login opens. */
 	if (rc == 0)
 		rc = user_get(tx, req->who.account_id, req->who.user_id, &me, &e);
+	if (rc == 0)
+		rc = store_failed(&e, user_presence_reset(tx, me.id));
 	if (rc == 0 && me.availability != AVAILABILITY_ONLINE)
 		rc = inbox_user_update(
 		    tx, req->who.account_id, req->who.user_id,

@@ -111,11 +111,13 @@ void api_webchat_session(struct http_request *req, struct http_response *res)
 	if (rc == 0 && !is_resumed)
 		rc = webchat_visitor_create(tx, &ch, name_in ? name : NULL, req->address,
 		                            clock_now_ms(), issued, &v, &res->retry_after, &e);
+	/* The widget asks for the name and e-mail until the visitor gave them or began. */
+	bool ask = rc == 0 && ch.ask_contact && v.identity_id == 0 && v.email[0] == '\0';
 	if (api_finish(res, tx, rc, &e) == 0)
 		http_reply_json(res, is_resumed ? 200 : 201,
-		                json_pack("{s:s,s:b,s:b}", "token", is_resumed ? token : issued,
+		                json_pack("{s:s,s:b,s:b,s:b}", "token", is_resumed ? token : issued,
 		                          "resumed", is_resumed, "has_conversation",
-		                          v.identity_id != 0));
+		                          v.identity_id != 0, "ask_contact", ask));
 out:
 	json_decref(body);
 }
@@ -148,6 +150,9 @@ void api_webchat_send(struct http_request *req, struct http_response *res)
 		                           &list, &e);
 	if (rc == 0)
 		rc = ingest_events(tx, &ch, list, now, &c, &e);
+	/* The first message made the contact: it gets the e-mail the visitor gave. */
+	if (rc == 0 && v.identity_id == 0)
+		rc = store_failed(&e, webchat_visitor_sync_contact(tx, &v));
 	if (api_finish(res, tx, rc, &e) == 0) {
 		if (c.queued > 0)
 			outbox_worker_wake(req->app->outbox);
@@ -158,6 +163,32 @@ void api_webchat_send(struct http_request *req, struct http_response *res)
 	}
 out:
 	inbound_list_free(list);
+	json_decref(body);
+}
+
+void api_webchat_contact(struct http_request *req, struct http_response *res)
+{
+	const char *name = NULL, *email = NULL;
+	const struct json_field fields[] = {
+		{ "name", JSON_FIELD_STRING, true, WEBCHAT_NAME_MAX, &name, NULL },
+		{ "email", JSON_FIELD_STRING, true, USER_EMAIL_MAX, &email, NULL },
+	};
+	check_origin(req, res, NULL, NULL);
+	json_t *body = api_read_body(req, res, fields, sizeof(fields) / sizeof(fields[0]));
+	if (body == NULL)
+		return;
+	struct webchat_visitor v;
+	struct channel ch;
+	struct error e;
+	struct store_tx *tx = api_begin(req, res, STORE_WRITE);
+	if (tx == NULL)
+		goto out;
+	int rc = find_visitor(req, res, tx, &v, &ch, &e);
+	if (rc == 0)
+		rc = webchat_visitor_set_contact(tx, &v, name, email, &e);
+	if (api_finish(res, tx, rc, &e) == 0)
+		http_reply_json(res, 200, json_pack("{s:s,s:s}", "name", v.name, "email", v.email));
+out:
 	json_decref(body);
 }
 
@@ -183,6 +214,24 @@ void api_webchat_history(struct http_request *req, struct http_response *res)
 	if (api_finish(res, tx, rc, &e) == 0)
 		http_reply_json(res, 200, json_pack("{s:O}", "messages", messages));
 	json_decref(messages);
+}
+
+/* A file of the visitor's chat (a sent one, or its own), as agents get theirs. */
+void api_webchat_media(struct http_request *req, struct http_response *res)
+{
+	check_origin(req, res, NULL, NULL);
+	struct webchat_visitor v;
+	struct channel ch;
+	struct message_file f = { 0 };
+	struct error e;
+	struct store_tx *tx = api_begin(req, res, STORE_READ);
+	if (tx == NULL)
+		return;
+	int rc = find_visitor(req, res, tx, &v, &ch, &e);
+	if (rc == 0)
+		rc = webchat_message_file(tx, &v, req->params[0], &f, &e);
+	store_rollback(tx);
+	api_reply_file(req, res, rc, &f, &e);
 }
 
 /* POST /api/v1/webchat/stream-ticket: what opens the visitor's stream once, in the URL that

@@ -43,6 +43,7 @@ struct app {
 	struct webhook_sender *webhooks; /* hears of every commit through the event hub */
 	struct pool *hashing;            /* where passwords are checked and hashed (core/pool.h) */
 	struct file_store *files;        /* media files' bytes (media/media.h) */
+	char metrics_token_hash[TOKEN_HASH_LEN]; /* GET /metrics's token, hashed; "" when off */
 };
 
 struct http_request {
@@ -59,6 +60,10 @@ struct http_request {
 	char session_token[TOKEN_TEXT_LEN];
 	char csrf[TOKEN_TEXT_LEN];
 	char name[HTTP_NAME_MAX + 1]; /* the path segment matched by ":name" */
+	/* A file route's body (http_body_to_file), written to the file store's spool as it came
+	 * rather than kept in body; NULL for other routes. The handler keeps it (file_store_put)
+	 * or leaves it, and the server drops what is left. */
+	struct file_draft *upload;
 };
 
 struct http_response {
@@ -71,6 +76,8 @@ struct http_response {
 	/* For answers other than the API's (the web UI's files, the event stream, downloads). */
 	const char *cache_control;     /* NULL: no-store */
 	const char *csp;               /* a Content-Security-Policy, or NULL */
+	const char *content_encoding;  /* "gzip" for a compressed web UI file, or NULL */
+	bool is_encoding_varied;       /* the answer depends on Accept-Encoding (Vary) */
 	char etag[TOKEN_HASH_LEN + 2]; /* quoted; empty for none */
 	struct events_sub *stream;     /* the event stream: the body is read from it, not body */
 	char content_disposition[512]; /* a download's, or "" */
@@ -117,6 +124,10 @@ void http_resume(struct http_request *req, struct http_response *res);
 /* The most bytes of body a request to path may bring: HTTP_BODY_MAX but for the routes that
  * take files (routes.c). */
 size_t http_body_max(const char *method, const char *path);
+/* Whether req's body goes to a file (an upload): 1 when it does and req may send it
+ * (authenticated, CSRF checked), with *max the most bytes it may bring; 0 for other routes;
+ * the error otherwise, answered before the body is read. */
+int http_body_to_file(struct http_request *req, int64_t *max, struct error *e);
 /* Routing: finds the handler, authenticates and checks CSRF and role, then calls it. */
 void http_route(struct http_request *req, struct http_response *res);
 /* The web UI (http/static.c): answers GET and HEAD of index.html and /assets/ files for any

@@ -94,9 +94,16 @@ void http_reply_json(struct http_response *res, int status, json_t *body)
 void http_reply_error(struct http_response *res, const struct error *e)
 {
 	snprintf(res->reason, sizeof(res->reason), "%s", e->message);
-	http_reply_json(res, err_http_status(e->code),
-	                json_pack("{s:{s:s,s:s}}", "error", "code", err_code_name(e->code),
-	                          "message", e->message));
+	json_t *error =
+	    json_pack("{s:s,s:s}", "code", err_code_name(e->code), "message", e->message);
+	if (e->rule != NULL) {
+		json_object_set_new(error, "rule", json_string(e->rule));
+		if (e->field[0] != '\0')
+			json_object_set_new(error, "field", json_string(e->field));
+		if (e->limit != 0)
+			json_object_set_new(error, "limit", json_integer(e->limit));
+	}
+	http_reply_json(res, err_http_status(e->code), json_pack("{s:o}", "error", error));
 }
 
 void http_reply_errorf(struct http_response *res, enum err code, const char *fmt, ...)

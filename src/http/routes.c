@@ -15,8 +15,9 @@
 #include "http/api.h"
 #include "http/parse.h"
 
-/* Who may call a route; HASHING is or-ed in for a handler that checks or hashes a password. */
-enum access { PUBLIC, USER, ADMIN, LEVEL = 3, HASHING = 4 };
+/* Who may call a route; HASHING is or-ed in for a handler that checks or hashes a password,
+ * FILE_BODY for one whose body is a file (http_body_to_file). */
+enum access { PUBLIC, USER, ADMIN, LEVEL = 3, HASHING = 4, FILE_BODY = 8 };
 
 struct route {
 	const char *method;
@@ -27,6 +28,7 @@ struct route {
 
 static const struct route routes[] = {
 	{ "GET", "/healthz", PUBLIC, api_health },
+	{ "GET", "/metrics", PUBLIC, api_prometheus },
 	{ "GET", "/webhooks/whatsapp", PUBLIC, api_webhook_verify },
 	{ "POST", "/webhooks/whatsapp", PUBLIC, api_webhook_meta },
 	{ "GET", "/webhooks/messenger", PUBLIC, api_webhook_verify },
@@ -67,6 +69,7 @@ static const struct route routes[] = {
 	{ "POST", "/api/v1/conversations/:id/messages/:id/retry", USER, api_message_retry },
 	{ "POST", "/api/v1/conversations/:id/routing", USER, api_back_to_routing },
 	{ "GET", "/api/v1/messages/:id/media", USER, api_message_media },
+	{ "POST", "/api/v1/conversations/:id/uploads", USER | FILE_BODY, api_upload },
 	{ "GET", "/api/v1/outbox/stats", ADMIN, api_outbox_stats },
 	{ "GET", "/api/v1/events", USER, api_events },
 	{ "GET", "/api/v1/routing", ADMIN, api_routing_get },
@@ -120,7 +123,11 @@ static const struct route routes[] = {
 	{ "POST", "/api/v1/webchat/session", PUBLIC, api_webchat_session },
 	{ "OPTIONS", "/api/v1/webchat/messages", PUBLIC, api_webchat_preflight },
 	{ "GET", "/api/v1/webchat/messages", PUBLIC, api_webchat_history },
+	{ "OPTIONS", "/api/v1/webchat/messages/:id/media", PUBLIC, api_webchat_preflight },
+	{ "GET", "/api/v1/webchat/messages/:id/media", PUBLIC, api_webchat_media },
 	{ "POST", "/api/v1/webchat/messages", PUBLIC, api_webchat_send },
+	{ "OPTIONS", "/api/v1/webchat/contact", PUBLIC, api_webchat_preflight },
+	{ "POST", "/api/v1/webchat/contact", PUBLIC, api_webchat_contact },
 	{ "OPTIONS", "/api/v1/webchat/stream-ticket", PUBLIC, api_webchat_preflight },
 	{ "POST", "/api/v1/webchat/stream-ticket", PUBLIC, api_webchat_ticket },
 	{ "OPTIONS", "/api/v1/webchat/stream", PUBLIC, api_webchat_preflight },
@@ -185,6 +192,26 @@ static int check_access(struct http_request *req, const struct route *r, struct 
 	if (level == ADMIN && req->who.role != ROLE_ADMIN)
 		return error_set(e, ERR_FORBIDDEN, "only admins may do this");
 	return 0;
+}
+
+int http_body_to_file(struct http_request *req, int64_t *max, struct error *e)
+{
+	int64_t params[HTTP_MAX_PARAMS];
+	char name[HTTP_NAME_MAX + 1];
+	const struct route *r = NULL;
+	for (size_t i = 0; i < sizeof(routes) / sizeof(routes[0]) && r == NULL; i++)
+		if ((routes[i].access & FILE_BODY) && strcmp(routes[i].method, req->method) == 0 &&
+		    http_path_match(routes[i].pattern, req->path, params, name))
+			r = &routes[i];
+	if (r == NULL)
+		return 0;
+	int rc = check_access(req, r, e);
+	if (rc < 0)
+		return rc;
+	int64_t operator_max = req->app->config->media_max_bytes;
+	*max =
+	    operator_max > 0 && operator_max < CHANNEL_FILE_MAX ? operator_max : CHANNEL_FILE_MAX;
+	return 1;
 }
 
 struct hashing_call {

@@ -22,6 +22,7 @@
 
 #include "core/clock.h"
 #include "core/log.h"
+#include "core/metrics.h"
 #include "core/thread.h"
 #include "core/xmalloc.h"
 #include "http/http.h"
@@ -108,6 +109,10 @@ static enum MHD_Result queue(struct MHD_Connection *c, struct exchange *x,
 	MHD_add_response_header(r, "X-Content-Type-Options", "nosniff");
 	MHD_add_response_header(r, "X-Frame-Options", "DENY");
 	MHD_add_response_header(r, "Referrer-Policy", "no-referrer");
+	if (res->content_encoding != NULL)
+		MHD_add_response_header(r, MHD_HTTP_HEADER_CONTENT_ENCODING, res->content_encoding);
+	if (res->is_encoding_varied)
+		MHD_add_response_header(r, MHD_HTTP_HEADER_VARY, "Accept-Encoding");
 	if (res->cors_origin != NULL) {
 		MHD_add_response_header(r, "Access-Control-Allow-Origin", res->cors_origin);
 		MHD_add_response_header(r, "Access-Control-Allow-Methods", "GET, POST");
@@ -137,6 +142,61 @@ static enum MHD_Result too_large(struct MHD_Connection *c, struct exchange *x)
 	struct http_response res = { 0 };
 	http_reply_errorf(&res, ERR_TOO_LARGE, "the body is larger than %zu bytes", x->body_max);
 	return queue(c, x, &res);
+}
+
+/* Answers e before the body is read. */
+static enum MHD_Result refuse(struct MHD_Connection *c, struct exchange *x, const struct error *e)
+{
+	struct http_response res = { 0 };
+	x->is_refused = true;
+	http_reply_error(&res, e);
+	return queue(c, x, &res);
+}
+
+/* A file route's body goes to a draft in the file store's spool as it comes: an upload never
+ * sits in memory, and what the handler does not keep is deleted (upload_end). */
+static enum MHD_Result upload_begin(struct MHD_Connection *c, struct exchange *x, int64_t max)
+{
+	struct error e;
+	x->body_max = (size_t)max;
+	x->req.upload = xcalloc(1, sizeof(*x->req.upload));
+	if (file_draft_begin(x->req.app->files, max, x->req.upload, &e) < 0) {
+		free(x->req.upload);
+		x->req.upload = NULL;
+		return refuse(c, x, &e);
+	}
+	return MHD_YES;
+}
+
+static void upload_end(struct exchange *x)
+{
+	if (x->req.upload == NULL)
+		return;
+	file_draft_drop(x->req.upload);
+	free(x->req.upload);
+	x->req.upload = NULL;
+}
+
+/* Appends a piece of body; false once it cannot be kept (too large, or the disk failed). */
+static bool body_append(struct exchange *x, const char *data, size_t len)
+{
+	if (x->req.upload != NULL)
+		return file_draft_write(x->req.upload, data, len) || !x->req.upload->is_too_large;
+	if (x->req.body.len + len > x->body_max)
+		return false;
+	buf_append(&x->req.body, data, len);
+	return true;
+}
+
+/* The large body was handled: its place goes to the next one before the answer leaves, so a
+ * client that sends another as soon as it has this answer finds the place free. */
+static void release_large(struct http_server *srv, struct exchange *x)
+{
+	if (!x->has_large)
+		return;
+	buf_free(&x->req.body);
+	x->has_large = false;
+	atomic_store(&srv->is_large_taken, false);
 }
 
 /* A route that takes large bodies (http_body_max) takes them one at a time: whoever sends one
@@ -309,19 +369,27 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *c, const cha
 		if (framing != NULL)
 			return refuse_framing(c, x, framing);
 		x->body_max = http_body_max(method, url);
+		struct error e;
+		int64_t file_max = 0;
+		int to_file = http_body_to_file(&x->req, &file_max, &e);
+		if (to_file < 0)
+			return refuse(c, x, &e);
+		if (to_file > 0)
+			x->body_max = (size_t)file_max;
 		const char *length =
 		    MHD_lookup_connection_value(c, MHD_HEADER_KIND, MHD_HTTP_HEADER_CONTENT_LENGTH);
 		if (length != NULL && strtoull(length, NULL, 10) > x->body_max) {
 			x->is_too_large = true;
 			return too_large(c, x);
 		}
+		if (to_file > 0)
+			return upload_begin(c, x, file_max);
 		return x->body_max > HTTP_BODY_MAX ? take_large(srv, c, x) : MHD_YES;
 	}
 	if (*upload_size > 0) {
-		if (x->req.body.len + *upload_size > x->body_max)
+		if (!x->is_too_large && !x->is_refused &&
+		    !body_append(x, upload_data, *upload_size))
 			x->is_too_large = true;
-		if (!x->is_too_large && !x->is_refused)
-			buf_append(&x->req.body, upload_data, *upload_size);
 		*upload_size = 0;
 		return MHD_YES;
 	}
@@ -329,11 +397,18 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *c, const cha
 		return MHD_YES;
 	if (x->is_too_large)
 		return x->status != 0 ? MHD_YES : too_large(c, x);
-	if (x->is_deferred) /* called again once http_resume set the answer */
-		return atomic_load(&x->is_answered) ? queue(c, x, &x->later) : MHD_YES;
+	if (x->is_deferred) { /* called again once http_resume set the answer */
+		if (!atomic_load(&x->is_answered))
+			return MHD_YES;
+		release_large(srv, x);
+		return queue(c, x, &x->later);
+	}
 	struct http_response res = { 0 };
 	srv->handle(&x->req, &res);
-	return x->is_deferred ? MHD_YES : queue(c, x, &res);
+	if (x->is_deferred)
+		return MHD_YES;
+	release_large(srv, x);
+	return queue(c, x, &res);
 }
 
 void http_defer(struct http_request *req)
@@ -352,15 +427,24 @@ void http_resume(struct http_request *req, struct http_response *res)
 	MHD_resume_connection(req->conn);
 }
 
-/* The access log's line: a server error at error, a refused webhook at warn (a provider's
- * request refused needs the operator: a wrong secret, a removed channel), the rest at info,
- * or at debug with the access log off. Errors say why. */
-static void log_answer(struct http_server *srv, const struct exchange *x)
+/* The access log's line, and the webhook counters (GET /metrics). The line: a server error at
+ * error, a refused webhook at warn (a provider's request refused needs the operator: a wrong
+ * secret, a removed channel), the rest at info, or at debug with the access log off. Errors
+ * say why. */
+static void record_answer(struct http_server *srv, const struct exchange *x)
 {
 	bool is_error = x->status >= 400;
-	enum log_level level = x->status >= 500                                          ? LOG_ERROR
-	                       : is_error && strncmp(x->req.path, "/webhooks/", 10) == 0 ? LOG_WARN
-	                       : srv->app->config->is_access_logged                      ? LOG_INFO
+	bool is_webhook = strncmp(x->req.path, "/webhooks/", 10) == 0;
+	if (is_webhook) {
+		char kind[16];
+		snprintf(kind, sizeof(kind), "%.*s", (int)strcspn(x->req.path + 10, "/"),
+		         x->req.path + 10);
+		metrics_count(is_error ? METRICS_WEBHOOKS_REFUSED : METRICS_WEBHOOKS_RECEIVED,
+		              kind);
+	}
+	enum log_level level = x->status >= 500                     ? LOG_ERROR
+	                       : is_error && is_webhook             ? LOG_WARN
+	                       : srv->app->config->is_access_logged ? LOG_INFO
 	                                                            : LOG_DEBUG;
 	const struct log_request line = {
 		.address = x->req.address,
@@ -386,10 +470,11 @@ static void on_completed(void *cls, struct MHD_Connection *c, void **state,
 		if (info != NULL && info->socket_context != NULL)
 			wait_start(srv, info->socket_context);
 	}
-	log_answer(srv, x);
+	record_answer(srv, x);
 	if (x->has_large)
 		atomic_store(&srv->is_large_taken, false);
 	buf_free(&x->req.body);
+	upload_end(x);
 	free(x);
 	*state = NULL;
 	atomic_fetch_sub(&srv->in_flight, 1);

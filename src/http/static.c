@@ -5,11 +5,15 @@
  * SHA-256) and must be revalidated, so a new release shows at once and an unchanged file
  * costs a 304. Names are checked before any look-up: no "..", no hidden files, no escapes.
  * Two more: /widget.js, the web chat widget other sites embed, and /demo in demo mode.
+ * Scripts and style sheets built in are also kept gzip-compressed (at build time): a browser
+ * that accepts gzip gets those bytes, with their own ETag, and every answer says it varies.
  */
 #include <fcntl.h>
 #include <microhttpd.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -21,6 +25,7 @@
 #define DISK_MAX     (8 * 1024 * 1024)
 
 extern const struct embed_file embed_web[];
+extern const struct embed_file embed_web_gz[]; /* NAME.gz of each .js and .css */
 
 /* No inline script or style; nothing but this origin; never framed. */
 static const char CSP[] = "default-src 'self'; script-src 'self'; style-src 'self'; "
@@ -95,9 +100,9 @@ static const char *content_type(const char *name)
 	return NULL;
 }
 
-static bool find_embedded(const char *name, struct asset *a)
+static bool find_embedded(const struct embed_file *files, const char *name, struct asset *a)
 {
-	for (const struct embed_file *f = embed_web; f->name != NULL; f++) {
+	for (const struct embed_file *f = files; f->name != NULL; f++) {
 		if (strcmp(f->name, name) == 0) {
 			a->data = f->data;
 			a->size = f->size;
@@ -153,17 +158,52 @@ static bool etag_matches(const char *header, const char *etag)
 	return false;
 }
 
+/* Whether Accept-Encoding takes gzip: "gzip" or "*" listed without q=0 (RFC 9110, 12.5.3).
+ * Elements are compared by name alone; a later "gzip;q=0" after "*" still refuses it. */
+static bool accepts_gzip(const char *header)
+{
+	bool is_taken = false;
+	for (const char *p = header; p != NULL && *p != '\0';) {
+		p += strspn(p, " \t,");
+		size_t len = strcspn(p, ",");
+		size_t name_len = strcspn(p, " \t;,");
+		bool is_gzip = name_len == 4 && strncasecmp(p, "gzip", 4) == 0;
+		bool is_any = name_len == 1 && *p == '*';
+		const char *q = strstr(p, "q=");
+		bool is_refused = q != NULL && q < p + len && strtod(q + 2, NULL) <= 0.0;
+		if (is_gzip)
+			return !is_refused;
+		if (is_any)
+			is_taken = !is_refused;
+		p += len;
+	}
+	return is_taken;
+}
+
+static bool is_compressible(const char *type)
+{
+	return has_prefix(type, "text/javascript") || has_prefix(type, "text/css");
+}
+
 static void serve_file(struct http_request *req, struct http_response *res, const char *name)
 {
 	const struct config *cfg = req->app->config;
 	struct asset a = { 0 };
 	const char *type = content_type(name);
-	bool found =
-	    type != NULL && (cfg->web_dir[0] != '\0' ? read_from_disk(cfg->web_dir, name, &a)
-	                                             : find_embedded(name, &a));
+	bool is_disk = cfg->web_dir[0] != '\0';
+	bool found = type != NULL && (is_disk ? read_from_disk(cfg->web_dir, name, &a)
+	                                      : find_embedded(embed_web, name, &a));
 	if (!found) {
 		http_reply_errorf(res, ERR_NOT_FOUND, "no such file");
 		goto out;
+	}
+	if (!is_disk && is_compressible(type)) {
+		char gz[WEB_PATH_MAX + 4];
+		snprintf(gz, sizeof(gz), "%s.gz", name);
+		res->is_encoding_varied = true;
+		if (accepts_gzip(http_header(req, MHD_HTTP_HEADER_ACCEPT_ENCODING)) &&
+		    find_embedded(embed_web_gz, gz, &a))
+			res->content_encoding = "gzip";
 	}
 	snprintf(res->etag, sizeof(res->etag), "\"%s\"", a.sha256);
 	const char *validator = http_header(req, MHD_HTTP_HEADER_IF_NONE_MATCH);

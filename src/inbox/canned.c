@@ -1,14 +1,15 @@
 /*
  * Canned responses: an account's shortcuts (/horario) and the texts agents insert with them.
- * Placeholders ({contact_name}, {agent_name}, {team_name}) are stored as typed: the client
- * fills them in when inserting, so nothing here reads or changes them.
+ * Placeholders ({contact_name}, {agent_name}, {team_name}) are stored as typed, and filled
+ * (route_fill, as routing's messages are) when listed for a conversation.
  */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "core/xmalloc.h"
-#include "inbox/inbox.h"
+#include "inbox/internal.h"
+#include "routing/routing.h"
 
 #define CANNED_COLUMNS "id, shortcut, text, created_at, updated_at"
 
@@ -20,10 +21,10 @@ static int check_shortcut(const char *in, const char **out, struct error *e)
 	size_t len = strlen(s);
 	if (len < 1 || len > CANNED_SHORTCUT_MAX ||
 	    strspn(s, "abcdefghijklmnopqrstuvwxyz0123456789-_") != len)
-		return error_set(e, ERR_INVALID,
-		                 "'shortcut' is 1 to %d of a-z, 0-9, '-' and '_' (lowercase),"
-		                 " optionally after a '/'",
-		                 CANNED_SHORTCUT_MAX);
+		return error_rule(e, ERR_INVALID, "shortcut_invalid", "shortcut", 0,
+		                  "'shortcut' is 1 to %d of a-z, 0-9, '-' and '_' (lowercase),"
+		                  " optionally after a '/'",
+		                  CANNED_SHORTCUT_MAX);
 	*out = s;
 	return 0;
 }
@@ -41,7 +42,8 @@ static int check_text(const char *text, struct error *e)
 static int failed(struct error *e, int rc)
 {
 	if (rc == ERR_CONFLICT)
-		return error_set(e, ERR_CONFLICT, "that shortcut is in use");
+		return error_rule(e, ERR_CONFLICT, "shortcut_taken", "shortcut", 0,
+		                  "that shortcut is in use");
 	return store_failed(e, rc);
 }
 
@@ -98,7 +100,7 @@ int canned_create(struct store_tx *tx, int64_t account_id, const char *shortcut,
 	    "INSERT INTO canned_responses (account_id, shortcut, text,"
 	    " created_at, updated_at) VALUES ($1, $2, $3, $4, $4) RETURNING id",
 	    STORE_ARGS(SV_INT(account_id), SV_TEXT(s), SV_TEXT(text), SV_INT(now)), id);
-	return store_failed(e, rc);
+	return failed(e, rc);
 }
 
 int canned_update(struct store_tx *tx, int64_t account_id, int64_t id, const char *shortcut,
@@ -133,4 +135,38 @@ json_t *canned_json(const struct canned_response *c)
 	return json_pack("{s:I,s:s,s:s,s:I,s:I}", "id", (json_int_t)c->id, "shortcut", c->shortcut,
 	                 "text", c->text, "created_at", (json_int_t)c->created_at, "updated_at",
 	                 (json_int_t)c->updated_at);
+}
+
+static void read_values(struct store_rows *r, void *item)
+{
+	struct canned_values *v = item;
+	snprintf(v->contact_name, sizeof(v->contact_name), "%s", store_text(r, 0));
+	snprintf(v->agent_name, sizeof(v->agent_name), "%s", store_text(r, 1));
+	snprintf(v->team_name, sizeof(v->team_name), "%s", store_text(r, 2));
+}
+
+int canned_values_get(struct store_tx *tx, const struct actor *who, int64_t conversation_id,
+                      struct canned_values *out, struct error *e)
+{
+	int rc = store_get_row(tx,
+	                       "SELECT " CONTACT_OWN_NAME
+	                       ", u.name, coalesce(t.name, '') FROM conversations v"
+	                       " JOIN contacts c ON c.id = v.contact_id"
+	                       " JOIN contact_identities i ON i.id = v.identity_id"
+	                       " JOIN users u ON u.id = $2 LEFT JOIN teams t ON t.id = v.team_id"
+	                       " WHERE" CONVERSATION_VISIBLE " AND v.id = $4",
+	                       STORE_ARGS(SV_INT(who->account_id), SV_INT(who->user_id),
+	                                  SV_INT(who->role), SV_INT(conversation_id)),
+	                       read_values, out);
+	if (rc == ERR_NOT_FOUND)
+		return error_set(e, rc, "no such conversation");
+	return store_failed(e, rc);
+}
+
+char *canned_fill(const char *text, const struct canned_values *v)
+{
+	const struct route_value values[] = { { "{contact_name}", v->contact_name },
+		                              { "{agent_name}", v->agent_name },
+		                              { "{team_name}", v->team_name } };
+	return route_fill(text, values, 3);
 }

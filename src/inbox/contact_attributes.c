@@ -54,7 +54,8 @@ int contact_attribute_create(struct store_tx *tx, int64_t account_id, const char
 	               " VALUES ($1, $2, $3, $4)",
 	               STORE_ARGS(SV_INT(account_id), SV_TEXT(key), SV_TEXT(clean), SV_INT(now)));
 	if (rc == ERR_CONFLICT)
-		return error_set(e, ERR_CONFLICT, "the attribute '%s' exists already", key);
+		return error_rule(e, ERR_CONFLICT, "attribute_taken", "key", 0,
+		                  "the attribute '%s' exists already", key);
 	if (rc < 0)
 		return store_failed(e, rc);
 	*out =

@@ -278,7 +278,7 @@ static int read_routed(struct store_tx *tx, int64_t id, struct routed *out)
 	int rc = store_query(tx,
 	                     "SELECT v.account_id, v.channel_id, ch.kind, v.status = 'routing',"
 	                     " v.routing_attempts,"
-	                     " coalesce(nullif(c.name, i.external_id), ''), coalesce(v.team_id, 0),"
+	                     " " CONTACT_OWN_NAME ", coalesce(v.team_id, 0),"
 	                     " coalesce(v.assignee_id, 0), v.welcome_deferred FROM conversations v"
 	                     " JOIN channels ch ON ch.id = v.channel_id"
 	                     " JOIN contacts c ON c.id = v.contact_id"

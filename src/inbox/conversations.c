@@ -124,7 +124,8 @@ bool conversation_window_is_open(const struct conversation *c, int64_t now)
  * resolved or snoozed conversation opens it. */
 static int queue_agent_message(struct store_tx *tx, const struct actor *who,
                                const struct conversation *c, const char *text, const json_t *send,
-                               int64_t now, int64_t *first_id, size_t *parts, struct error *e)
+                               const struct outbox_file *file, int64_t now, int64_t *first_id,
+                               size_t *parts, struct error *e)
 {
 	int rc =
 	    store_exec(tx,
@@ -142,7 +143,8 @@ static int queue_agent_message(struct store_tx *tx, const struct actor *who,
 		                 .sender = "agent",
 		                 .author_id = who->user_id,
 		                 .text = text,
-		                 .send = send };
+		                 .send = send,
+		                 .file = file };
 	rc = targets_answered(tx, c->id, who->user_id, now, e);
 	return rc < 0 ? rc : outbox_enqueue(tx, &t, now, first_id, parts, e);
 }
@@ -166,29 +168,84 @@ static int assign_replier(struct store_tx *tx, const struct actor *who,
 	return conversation_assign(tx, who, c->id, who->user_id, now, e);
 }
 
-int conversation_reply(struct store_tx *tx, const struct actor *who, int64_t id, const char *text,
-                       int64_t now, int64_t *first_id, size_t *parts, struct error *e)
+/* What every reply does first: the takeover, the window's check, the replier's assignment, and
+ * Meta's tag for a late reply (*send, to release). */
+static int reply_begin(struct store_tx *tx, const struct actor *who, int64_t id, int64_t now,
+                       struct conversation *out, json_t **send, struct error *e)
 {
 	/* A human reply ends routing; replying to a resolved conversation reopens it. A refused
 	 * reply changes nothing: the caller rolls back. */
-	struct conversation c;
-	int rc = conversation_take_over(tx, who, id, now, &c, e);
+	struct conversation *c = out;
+	*send = NULL;
+	int rc = conversation_take_over(tx, who, id, now, c, e);
 	if (rc < 0)
 		return rc;
-	if (!conversation_window_is_open(&c, now))
+	if (!conversation_window_is_open(c, now))
 		return error_set(e, ERR_CONFLICT,
 		                 "more than %s have passed since the customer's last message: "
 		                 "%s does not take a free-form reply now%s",
-		                 c.kind == CHANNEL_MESSENGER ? "7 days" : "24 hours",
-		                 channel_kind_name(c.kind),
-		                 c.kind == CHANNEL_WHATSAPP ? " (send a template)" : "");
-	if ((rc = assign_replier(tx, who, &c, now, e)) < 0)
+		                 c->kind == CHANNEL_MESSENGER ? "7 days" : "24 hours",
+		                 channel_kind_name(c->kind),
+		                 c->kind == CHANNEL_WHATSAPP ? " (send a template)" : "");
+	if ((rc = assign_replier(tx, who, c, now, e)) < 0)
 		return rc;
 	/* Meta's rule: a human's reply after 24 hours (within 7 days) is tagged as one. */
-	json_t *send = c.kind == CHANNEL_MESSENGER && now - c.last_customer_at >= REPLY_WINDOW_MS
-	                   ? json_pack("{s:s}", "tag", "HUMAN_AGENT")
-	                   : NULL;
-	rc = queue_agent_message(tx, who, &c, text, send, now, first_id, parts, e);
+	if (c->kind == CHANNEL_MESSENGER && now - c->last_customer_at >= REPLY_WINDOW_MS)
+		*send = json_pack("{s:s}", "tag", "HUMAN_AGENT");
+	return 0;
+}
+
+int conversation_reply(struct store_tx *tx, const struct actor *who, int64_t id, const char *text,
+                       int64_t now, int64_t *first_id, size_t *parts, struct error *e)
+{
+	struct conversation c;
+	json_t *send = NULL;
+	int rc = reply_begin(tx, who, id, now, &c, &send, e);
+	if (rc == 0)
+		rc = queue_agent_message(tx, who, &c, text, send, NULL, now, first_id, parts, e);
+	json_decref(send);
+	return rc;
+}
+
+/* Characters (code points) of valid UTF-8. */
+static size_t characters(const char *s)
+{
+	size_t n = 0;
+	for (; *s != '\0'; s++)
+		n += ((unsigned char)*s & 0xc0) != 0x80;
+	return n;
+}
+
+int conversation_send_file(struct store_tx *tx, const struct actor *who, int64_t id,
+                           int64_t upload_id, const char *caption, int64_t max_bytes, int64_t now,
+                           int64_t *first_id, size_t *parts, struct error *e)
+{
+	struct conversation c;
+	struct upload u;
+	json_t *send = NULL;
+	bool has_caption = caption != NULL && caption[0] != '\0';
+	int rc = reply_begin(tx, who, id, now, &c, &send, e);
+	if (rc == 0)
+		rc = upload_get(tx, c.account_id, c.id, upload_id, &u, e);
+	/* The limits again: the operator may have lowered them since the upload. */
+	if (rc == 0)
+		rc = channel_file_check(c.kind, u.mime_type, u.size, max_bytes, NULL, e);
+	bool is_apart = c.kind == CHANNEL_MESSENGER || c.kind == CHANNEL_INSTAGRAM;
+	if (rc == 0 && has_caption && !is_apart && characters(caption) > CHANNEL_CAPTION_MAX)
+		rc = error_set(e, ERR_UNPROCESSABLE, "a caption is at most %d characters",
+		               CHANNEL_CAPTION_MAX);
+	const struct outbox_file file = { .kind = u.kind,
+		                          .sha256 = u.sha256,
+		                          .mime_type = u.mime_type,
+		                          .file_name = u.file_name };
+	if (rc == 0)
+		rc = queue_agent_message(tx, who, &c, is_apart ? NULL : caption, send, &file, now,
+		                         first_id, parts, e);
+	size_t more = 0;
+	if (rc == 0 && has_caption && is_apart)
+		rc = queue_agent_message(tx, who, &c, caption, send, NULL, now, NULL, &more, e);
+	if (rc == 0 && parts != NULL)
+		*parts += more;
 	json_decref(send);
 	return rc;
 }
@@ -208,7 +265,8 @@ int conversation_send_template(struct store_tx *tx, const struct actor *who, int
 	rc = template_prepare(tx, c.channel_id, t->name, t->language, t->parameters, &send,
 	                      &rendered, e);
 	if (rc == 0)
-		rc = queue_agent_message(tx, who, &c, rendered, send, now, message_id, NULL, e);
+		rc = queue_agent_message(tx, who, &c, rendered, send, NULL, now, message_id, NULL,
+		                         e);
 	json_decref(send);
 	free(rendered);
 	return rc;
@@ -305,7 +363,7 @@ void message_list_free(struct message *list, size_t n)
 	free(list);
 }
 
-static void read_file(struct store_rows *r, void *item)
+void message_file_read(struct store_rows *r, void *item)
 {
 	struct message_file *f = item;
 	snprintf(f->state, sizeof(f->state), "%s", store_text(r, 0));
@@ -322,16 +380,13 @@ int message_file_get(struct store_tx *tx, const struct actor *who, int64_t id,
                      struct message_file *out, struct error *e)
 {
 	memset(out, 0, sizeof(*out));
-	int rc = store_get_row(
-	    tx,
-	    "SELECT md.state, coalesce(f.sha256, ''), coalesce(f.size, 0),"
-	    " coalesce(f.mime_type, ''), coalesce(m.details, '{}') FROM messages m"
-	    " JOIN conversations v ON v.id = m.conversation_id"
-	    " JOIN media md ON md.message_id = m.id LEFT JOIN files f ON f.sha256 = md.sha256"
-	    " WHERE" CONVERSATION_VISIBLE " AND m.id = $4",
-	    STORE_ARGS(SV_INT(who->account_id), SV_INT(who->user_id), SV_INT(who->role),
-	               SV_INT(id)),
-	    read_file, out);
+	int rc = store_get_row(tx,
+	                       "SELECT" MESSAGE_FILE_COLUMNS
+	                       " JOIN conversations v ON v.id = m.conversation_id"
+	                       " WHERE" CONVERSATION_VISIBLE " AND m.id = $4",
+	                       STORE_ARGS(SV_INT(who->account_id), SV_INT(who->user_id),
+	                                  SV_INT(who->role), SV_INT(id)),
+	                       message_file_read, out);
 	if (rc == ERR_NOT_FOUND)
 		return error_set(e, rc, "no such file");
 	return store_failed(e, rc);

@@ -260,6 +260,43 @@ bool conversation_window_is_open(const struct conversation *c, int64_t now);
  */
 int conversation_reply(struct store_tx *tx, const struct actor *who, int64_t id, const char *text,
                        int64_t now, int64_t *first_id, size_t *parts, struct error *e);
+/* An agent's file (uploads.c): its bytes are in the file store under sha256. */
+struct upload_input {
+	const char *sha256;
+	const char *mime_type; /* media_mime_clean's */
+	const char *file_name; /* channel_file_name_check's */
+	int64_t size;
+	int64_t max_bytes; /* the operator's limit, 0 for none */
+};
+struct upload {
+	int64_t id;
+	char sha256[65];
+	char kind[16];
+	char mime_type[128];
+	char file_name[CHANNEL_FILE_NAME_MAX + 1];
+	int64_t size;
+};
+/* Whether the actor may attach a file of this type and size to the conversation: the
+ * visibility rule (ERR_NOT_FOUND), then the provider's (channel_file_check); *kind its kind. */
+int upload_check(struct store_tx *tx, const struct actor *who, int64_t conversation_id,
+                 const char *mime_type, int64_t size, int64_t max_bytes, const char **kind,
+                 struct error *e);
+/* upload_check, then the file's row (once per content) and the upload's: out->id and kind. */
+int upload_create(struct store_tx *tx, const struct actor *who, int64_t conversation_id,
+                  const struct upload_input *in, int64_t now, struct upload *out, struct error *e);
+/* An upload of the conversation; ERR_UNPROCESSABLE when it has none of that id. */
+int upload_get(struct store_tx *tx, int64_t account_id, int64_t conversation_id, int64_t id,
+               struct upload *out, struct error *e);
+/*
+ * A reply with a file: upload_id (of this conversation) with caption (NULL for none), as a
+ * reply goes (the visibility rule, takeover, window, assignment), checked against the
+ * provider's limits before anything is queued (ERR_UNPROCESSABLE). WhatsApp, Telegram and web
+ * chat send the caption with the file; Messenger and Instagram, whose attachments have none,
+ * get it as a text right after (*parts 2). Call outbox_worker_wake() after commit.
+ */
+int conversation_send_file(struct store_tx *tx, const struct actor *who, int64_t id,
+                           int64_t upload_id, const char *caption, int64_t max_bytes, int64_t now,
+                           int64_t *first_id, size_t *parts, struct error *e);
 /* A WhatsApp template to send: name, language code and parameters (may be NULL). */
 struct template_request {
 	const char *name;
@@ -480,7 +517,8 @@ json_t *conversation_notes(struct store_tx *tx, const struct actor *who, int64_t
 
 /*
  * Canned responses: shortcuts admins manage and agents insert. Placeholders ({contact_name},
- * {agent_name}, {team_name}) are stored as typed; the client fills them in.
+ * {agent_name}, {team_name}) are stored as typed and filled for a conversation when listed
+ * for one, by routing's route_fill.
  */
 #define CANNED_SHORTCUT_MAX 32
 #define CANNED_TEXT_MAX     4096
@@ -509,6 +547,19 @@ int canned_update(struct store_tx *tx, int64_t account_id, int64_t id, const cha
                   const char *text, int64_t now, struct error *e);
 int canned_delete(struct store_tx *tx, int64_t account_id, int64_t id, struct error *e);
 json_t *canned_json(const struct canned_response *c);
+
+/* What the placeholders stand for in one conversation, for the agent who inserts them. */
+struct canned_values {
+	char contact_name[INBOUND_NAME_MAX + 1]; /* "" when the contact gave no name */
+	char agent_name[USER_NAME_MAX + 1];
+	char team_name[TEAM_NAME_MAX + 1]; /* "" in the general inbox */
+};
+
+/* ERR_NOT_FOUND when who may not see conversation_id. */
+int canned_values_get(struct store_tx *tx, const struct actor *who, int64_t conversation_id,
+                      struct canned_values *out, struct error *e);
+/* text with its placeholders filled from v; to free. */
+char *canned_fill(const char *text, const struct canned_values *v);
 
 /* metrics.c */
 
@@ -624,6 +675,7 @@ struct webchat_visitor {
 	int64_t channel_id;
 	int64_t identity_id; /* 0 until the first message */
 	char name[WEBCHAT_NAME_MAX + 1];
+	char email[USER_EMAIL_MAX + 1]; /* "" until given */
 };
 
 /* A new visitor of channel ch; *token_out is its token, shown this once. ERR_RATE_LIMITED,
@@ -647,10 +699,23 @@ int webchat_ticket_take(struct store_tx *tx, const char *ticket, int64_t now,
 int webchat_visitor_may_write(struct store_tx *tx, const struct webchat_visitor *v, int64_t now,
                               int *retry_after_s, struct error *e);
 /* The visitor's messages after message id `after` (the newest WEBCHAT_HISTORY_MAX of them),
- * oldest first, as a JSON array of {id, direction, sender, text, status, created_at}: what
- * it wrote, and what was sent to it. Those it gets for the first time become delivered. */
+ * oldest first, as a JSON array of {id, direction, sender, type, text (null for a file without
+ * a caption), status, created_at, agent_name, file ({url, name, size, mime_type} or null)}:
+ * what it wrote, and what was sent to it. Those it gets for the first time become delivered. */
 json_t *webchat_history(struct store_tx *tx, const struct webchat_visitor *v, int64_t after,
                         int64_t now, struct error *e);
+/* The name and e-mail the visitor typed (the widget's form, when its channel asks), checked
+ * (ERR_INVALID naming the field and its rule; nothing changed) and kept on the visitor; its
+ * contact has them as soon as it exists. */
+int webchat_visitor_set_contact(struct store_tx *tx, struct webchat_visitor *v, const char *name,
+                                const char *email, struct error *e);
+/* Gives the visitor's contact (when its first message made one) the name and e-mail the visitor
+ * gave, where the contact has none of its own: an agent's edits are kept. */
+int webchat_visitor_sync_contact(struct store_tx *tx, const struct webchat_visitor *v);
+/* The file of message id as the visitor may read it (its own conversation; ours once sent):
+ * ERR_NOT_FOUND otherwise. */
+int webchat_message_file(struct store_tx *tx, const struct webchat_visitor *v, int64_t id,
+                         struct message_file *out, struct error *e);
 /* The demo's web chat: the oldest active web chat channel; ERR_NOT_FOUND when none. */
 int webchat_demo_channel(struct store_tx *tx, struct channel *out, struct error *e);
 

@@ -12,6 +12,19 @@
 	" k.account_id = $1 AND ($3 = 1 OR EXISTS (SELECT 1 FROM conversations v" \
 	" WHERE v.contact_id = k.id AND" CONVERSATION_VISIBLE "))"
 
+/* A contact's own name, '' when they gave none: ingest stores the identity's id (a web chat's
+ * "web-8") or the phone number for want of one, and "¡Hola web-8!" greets nobody. Needs
+ * `contacts c` and `contact_identities i`. */
+#define CONTACT_OWN_NAME "coalesce(nullif(nullif(c.name, i.external_id), c.phone), '')"
+
+/* A message_file from a row of md.state, f.sha256, f.size, f.mime_type and m.details (the
+ * columns MESSAGE_FILE_COLUMNS names), for store_get_row. */
+#define MESSAGE_FILE_COLUMNS                                                    \
+	" md.state, coalesce(f.sha256, ''), coalesce(f.size, 0),"               \
+	" coalesce(f.mime_type, ''), coalesce(m.details, '{}') FROM messages m" \
+	" JOIN media md ON md.message_id = m.id LEFT JOIN files f ON f.sha256 = md.sha256"
+void message_file_read(struct store_rows *r, void *item);
+
 /* conversation_get, then the end of routing when it was routing: a human always wins. */
 int conversation_take_over(struct store_tx *tx, const struct actor *who, int64_t id, int64_t now,
                            struct conversation *out, struct error *e);

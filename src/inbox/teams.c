@@ -148,7 +148,8 @@ int team_create(struct store_tx *tx, int64_t account_id, const char *name, int64
 	    STORE_ARGS(SV_INT(account_id), SV_TEXT(clean), SV_TEXT(key), SV_INT(now)), &id);
 	free(key);
 	if (rc == ERR_CONFLICT)
-		return error_set(e, ERR_CONFLICT, "a team with that name already exists");
+		return error_rule(e, ERR_CONFLICT, "team_name_taken", "name", 0,
+		                  "a team with that name already exists");
 	if (rc < 0)
 		return store_failed(e, rc);
 	struct actor admin = { .account_id = account_id, .role = ROLE_ADMIN };
@@ -208,7 +209,8 @@ int team_update(struct store_tx *tx, int64_t account_id, int64_t id, const struc
 		                                       : SV_NULL));
 	free(key);
 	if (rc == ERR_CONFLICT)
-		return error_set(e, ERR_CONFLICT, "a team with that name already exists");
+		return error_rule(e, ERR_CONFLICT, "team_name_taken", "name", 0,
+		                  "a team with that name already exists");
 	if (rc == ERR_INVALID)
 		return rc;
 	if (rc < 0)
@@ -228,8 +230,8 @@ int team_delete(struct store_tx *tx, int64_t account_id, int64_t id, struct erro
 	int rc = store_exec(tx, "DELETE FROM teams WHERE account_id = $1 AND id = $2",
 	                    STORE_ARGS(SV_INT(account_id), SV_INT(id)));
 	if (rc == ERR_CONFLICT)
-		return error_set(
-		    e, ERR_CONFLICT,
+		return error_rule(
+		    e, ERR_CONFLICT, "team_in_routing", NULL, 0,
 		    "routing sends conversations to this team: change the routing first");
 	if (rc < 0)
 		return store_failed(e, rc);

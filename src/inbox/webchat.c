@@ -7,7 +7,7 @@
 #include <string.h>
 
 #include "events/events.h"
-#include "inbox/inbox.h"
+#include "inbox/internal.h"
 
 /* The visitor's conversations: those of its contact identity on the channel. */
 #define VISITOR_CONVERSATIONS "SELECT id FROM conversations WHERE identity_id = $1"
@@ -83,6 +83,7 @@ static int find_visitor_by(struct store_tx *tx, const char *sql, struct store_va
 		out->channel_id = store_int(r, 1);
 		snprintf(out->name, sizeof(out->name), "%s", store_text(r, 2));
 		out->identity_id = store_int(r, 3);
+		snprintf(out->email, sizeof(out->email), "%s", store_text(r, 4));
 	}
 	store_rows_free(r);
 	if (rc < 0)
@@ -92,10 +93,10 @@ static int find_visitor_by(struct store_tx *tx, const char *sql, struct store_va
 	                           "this chat is unknown or closed; start a new one");
 }
 
-#define VISITOR_SELECT                                                                        \
-	"SELECT v.id, v.channel_id, coalesce(v.name, ''), coalesce(i.id, 0)"                  \
-	" FROM webchat_visitors v JOIN channels c ON c.id = v.channel_id AND c.is_active = 1" \
-	" LEFT JOIN contact_identities i ON i.channel_id = v.channel_id"                      \
+#define VISITOR_SELECT                                                                              \
+	"SELECT v.id, v.channel_id, coalesce(v.name, ''), coalesce(i.id, 0), coalesce(v.email, '')" \
+	" FROM webchat_visitors v JOIN channels c ON c.id = v.channel_id AND c.is_active = 1"       \
+	" LEFT JOIN contact_identities i ON i.channel_id = v.channel_id"                            \
 	" AND i.external_id = 'web-' || v.id"
 
 int webchat_visitor_find(struct store_tx *tx, const char *token, struct webchat_visitor *out,
@@ -165,6 +166,39 @@ int webchat_visitor_may_write(struct store_tx *tx, const struct webchat_visitor 
 	return store_failed(e, rc);
 }
 
+/* What a visitor may read: its own messages, and ours once they left the outbox. */
+#define VISITOR_MAY_READ " (m.direction = 'in' OR m.status IN ('sent', 'delivered', 'read'))"
+
+int webchat_message_file(struct store_tx *tx, const struct webchat_visitor *v, int64_t id,
+                         struct message_file *out, struct error *e)
+{
+	memset(out, 0, sizeof(*out));
+	int rc = store_get_row(
+	    tx,
+	    "SELECT" MESSAGE_FILE_COLUMNS " WHERE m.conversation_id IN (" VISITOR_CONVERSATIONS ")"
+	    " AND m.id = $2 AND" VISITOR_MAY_READ,
+	    STORE_ARGS(SV_INT(v->identity_id), SV_INT(id)), message_file_read, out);
+	if (rc == ERR_NOT_FOUND)
+		return error_set(e, rc, "no such file");
+	return store_failed(e, rc);
+}
+
+/* A history item's file, when it has a stored one: {url, name, size, mime_type}. */
+static json_t *history_file(struct store_rows *r, int64_t id)
+{
+	if (strcmp(store_text(r, 7), "ready") != 0)
+		return json_null();
+	char url[64];
+	snprintf(url, sizeof(url), "/api/v1/webchat/messages/%lld/media", (long long)id);
+	json_t *details = json_loads(store_text(r, 10), 0, NULL);
+	json_t *name = json_object_get(details, "file_name");
+	json_t *file = json_pack("{s:s,s:O,s:I,s:s}", "url", url, "name",
+	                         json_is_string(name) ? name : json_null(), "size",
+	                         (json_int_t)store_int(r, 8), "mime_type", store_text(r, 9));
+	json_decref(details);
+	return file;
+}
+
 json_t *webchat_history(struct store_tx *tx, const struct webchat_visitor *v, int64_t after,
                         int64_t now, struct error *e)
 {
@@ -172,11 +206,13 @@ json_t *webchat_history(struct store_tx *tx, const struct webchat_visitor *v, in
 	struct store_rows *r;
 	int rc = store_query(
 	    tx,
-	    "SELECT m.id, m.direction, m.sender, m.text, m.status, m.created_at, u.name"
-	    " FROM messages m LEFT JOIN users u ON u.id = m.author_id"
+	    "SELECT m.id, m.direction, m.sender, m.text, m.status, m.created_at, u.name,"
+	    " coalesce(md.state, ''), coalesce(f.size, 0), coalesce(f.mime_type, ''),"
+	    " coalesce(m.details, '{}'), m.type FROM messages m"
+	    " LEFT JOIN users u ON u.id = m.author_id LEFT JOIN media md ON md.message_id = m.id"
+	    " LEFT JOIN files f ON f.sha256 = md.sha256"
 	    " WHERE m.conversation_id IN (" VISITOR_CONVERSATIONS ") AND m.id > $2"
-	    " AND (m.direction = 'in' OR m.status IN ('sent', 'delivered', 'read'))"
-	    " ORDER BY m.id DESC LIMIT $3",
+	    " AND" VISITOR_MAY_READ " ORDER BY m.id DESC LIMIT $3",
 	    STORE_ARGS(SV_INT(v->identity_id), SV_INT(after), SV_INT(WEBCHAT_HISTORY_MAX)), &r);
 	if (rc < 0) {
 		store_failed(e, rc);
@@ -185,12 +221,14 @@ json_t *webchat_history(struct store_tx *tx, const struct webchat_visitor *v, in
 	json_t *list = json_array();
 	int64_t newest = 0;
 	while ((rc = store_next(r)) == 1) {
-		json_t *m =
-		    json_pack("{s:I,s:s,s:s,s:s,s:s,s:I,s:o}", "id", (json_int_t)store_int(r, 0),
-		              "direction", store_text(r, 1), "sender", store_text(r, 2), "text",
-		              store_text(r, 3), "status", store_text(r, 4), "created_at",
-		              (json_int_t)store_int(r, 5), "agent_name",
-		              store_is_null(r, 6) ? json_null() : json_string(store_text(r, 6)));
+		int64_t id = store_int(r, 0);
+		json_t *m = json_pack(
+		    "{s:I,s:s,s:s,s:s,s:o,s:s,s:I,s:o,s:o}", "id", (json_int_t)id, "direction",
+		    store_text(r, 1), "sender", store_text(r, 2), "type", store_text(r, 11), "text",
+		    store_is_null(r, 3) ? json_null() : json_string(store_text(r, 3)), "status",
+		    store_text(r, 4), "created_at", (json_int_t)store_int(r, 5), "agent_name",
+		    store_is_null(r, 6) ? json_null() : json_string(store_text(r, 6)), "file",
+		    history_file(r, id));
 		json_array_insert_new(list, 0, m);
 		if (newest == 0)
 			newest = store_int(r, 0);
@@ -209,6 +247,38 @@ json_t *webchat_history(struct store_tx *tx, const struct webchat_visitor *v, in
 		return NULL;
 	}
 	return list;
+}
+
+int webchat_visitor_set_contact(struct store_tx *tx, struct webchat_visitor *v, const char *name,
+                                const char *email, struct error *e)
+{
+	char clean[WEBCHAT_NAME_MAX + 1], folded[USER_EMAIL_MAX + 1];
+	int rc = text_check_name("name", name, WEBCHAT_NAME_MAX, clean, e);
+	if (rc == 0)
+		rc = text_fold_email(email, folded, e);
+	if (rc < 0)
+		return rc;
+	rc = store_exec(tx, "UPDATE webchat_visitors SET name = $2, email = $3 WHERE id = $1",
+	                STORE_ARGS(SV_INT(v->id), SV_TEXT(clean), SV_TEXT(folded)));
+	snprintf(v->name, sizeof(v->name), "%s", clean);
+	snprintf(v->email, sizeof(v->email), "%s", folded);
+	if (rc >= 0)
+		rc = webchat_visitor_sync_contact(tx, v);
+	return store_failed(e, rc);
+}
+
+int webchat_visitor_sync_contact(struct store_tx *tx, const struct webchat_visitor *v)
+{
+	if (v->name[0] == '\0' && v->email[0] == '\0')
+		return 0;
+	/* A name that is only the identity's id is ingest's stand-in, not the contact's own. */
+	return store_exec(
+	    tx,
+	    "UPDATE contacts SET email = coalesce(email, nullif($3, '')),"
+	    " name = CASE WHEN name = 'web-' || $2 AND $4 <> '' THEN $4 ELSE name END"
+	    " WHERE id = (SELECT contact_id FROM contact_identities WHERE channel_id = $1"
+	    " AND external_id = 'web-' || $2)",
+	    STORE_ARGS(SV_INT(v->channel_id), SV_INT(v->id), SV_TEXT(v->email), SV_TEXT(v->name)));
 }
 
 int webchat_demo_channel(struct store_tx *tx, struct channel *out, struct error *e)

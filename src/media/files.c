@@ -102,13 +102,9 @@ static void clear_drafts(const char *tmp)
 {
 	DIR *d = opendir(tmp);
 	struct dirent *ent;
-	char path[1200];
-	while (d != NULL && (ent = readdir(d)) != NULL) {
-		if (strncmp(ent->d_name, "draft-", 6) != 0)
-			continue;
-		snprintf(path, sizeof(path), "%s/%s", tmp, ent->d_name);
-		unlink(path);
-	}
+	while (d != NULL && (ent = readdir(d)) != NULL)
+		if (strncmp(ent->d_name, "draft-", 6) == 0)
+			unlinkat(dirfd(d), ent->d_name, 0);
 	if (d != NULL)
 		closedir(d);
 }

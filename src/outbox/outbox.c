@@ -8,10 +8,74 @@
 
 #include "events/events.h"
 
+/* The outbox row of a stored message, its event, and the conversation's activity. */
+static int queue_row(struct store_tx *tx, const struct outbox_text *t, int64_t id, int64_t now)
+{
+	int rc =
+	    store_exec(tx,
+	               "INSERT INTO outbox (account_id, message_id, conversation_id,"
+	               " channel_id, state, next_attempt_at, queued_at)"
+	               " VALUES ($1, $2, $3, $4, 'pending', $5, $5)",
+	               STORE_ARGS(SV_INT(t->account_id), SV_INT(id), SV_INT(t->conversation_id),
+	                          SV_INT(t->channel_id), SV_INT(now)));
+	if (rc >= 0)
+		rc = events_emit_message(tx, "message.created", id, now);
+	if (rc >= 0)
+		rc = store_exec(tx,
+		                "UPDATE conversations SET last_activity_at = $2, updated_at = $2"
+		                " WHERE id = $1",
+		                STORE_ARGS(SV_INT(t->conversation_id), SV_INT(now)));
+	return rc;
+}
+
+/* A file's message: its details name the file, its media row holds it. */
+static int enqueue_file(struct store_tx *tx, const struct outbox_text *t, int64_t now, int64_t *id)
+{
+	json_t *details = t->send != NULL ? json_deep_copy(t->send) : json_object();
+	json_object_set_new(details, "file_name", json_string(t->file->file_name));
+	json_object_set_new(details, "media_mime", json_string(t->file->mime_type));
+	char *text = json_dumps(details, JSON_COMPACT | JSON_SORT_KEYS);
+	json_decref(details);
+	bool has_caption = t->text != NULL && t->text[0] != '\0';
+	int rc = store_get_int(
+	    tx,
+	    "INSERT INTO messages (account_id, conversation_id, channel_id,"
+	    " direction, sender, author_id, type, text, details, status,"
+	    " created_at) VALUES ($1, $2, $3, 'out', $4, $5, $6, $7, $8,"
+	    " 'queued', $9) RETURNING id",
+	    STORE_ARGS(SV_INT(t->account_id), SV_INT(t->conversation_id), SV_INT(t->channel_id),
+	               SV_TEXT(t->sender), t->author_id > 0 ? SV_INT(t->author_id) : SV_NULL,
+	               SV_TEXT(t->file->kind), has_caption ? SV_TEXT(t->text) : SV_NULL,
+	               SV_TEXT(text), SV_INT(now)),
+	    id);
+	free(text);
+	if (rc >= 0)
+		rc =
+		    store_exec(tx,
+		               "INSERT INTO media (message_id, account_id, channel_id, kind, ref,"
+		               " mime_type, state, sha256, created_at) VALUES ($1, $2, $3, $4,"
+		               " 'upload', $5, 'ready', $6, $7)",
+		               STORE_ARGS(SV_INT(*id), SV_INT(t->account_id), SV_INT(t->channel_id),
+		                          SV_TEXT(t->file->kind), SV_TEXT(t->file->mime_type),
+		                          SV_TEXT(t->file->sha256), SV_INT(now)));
+	return rc;
+}
+
 int outbox_enqueue(struct store_tx *tx, const struct outbox_text *t, int64_t now, int64_t *first_id,
                    size_t *parts, struct error *e)
 {
 	struct text_parts *p = NULL;
+	if (t->file != NULL) {
+		int64_t id = 0;
+		int rc = enqueue_file(tx, t, now, &id);
+		if (rc >= 0)
+			rc = queue_row(tx, t, id, now);
+		if (rc >= 0 && first_id != NULL)
+			*first_id = id;
+		if (rc >= 0 && parts != NULL)
+			*parts = 1;
+		return store_failed(e, rc);
+	}
 	bool is_template = json_object_get(t->send, "template") != NULL;
 	/* A template's text is what the customer will read, not what is sent: it stays whole. */
 	struct text_limit limit = is_template
@@ -36,24 +100,10 @@ int outbox_enqueue(struct store_tx *tx, const struct outbox_text *t, int64_t now
 		                              SV_INT(now)),
 		                   &id);
 		if (rc >= 0)
-			rc = store_exec(
-			    tx,
-			    "INSERT INTO outbox (account_id, message_id, conversation_id,"
-			    " channel_id, state, next_attempt_at, queued_at)"
-			    " VALUES ($1, $2, $3, $4, 'pending', $5, $5)",
-			    STORE_ARGS(SV_INT(t->account_id), SV_INT(id),
-			               SV_INT(t->conversation_id), SV_INT(t->channel_id),
-			               SV_INT(now)));
-		if (rc >= 0)
-			rc = events_emit_message(tx, "message.created", id, now);
+			rc = queue_row(tx, t, id, now);
 		if (rc >= 0 && i == 0 && first_id != NULL)
 			*first_id = id;
 	}
-	if (rc >= 0)
-		rc = store_exec(tx,
-		                "UPDATE conversations SET last_activity_at = $2, updated_at = $2"
-		                " WHERE id = $1",
-		                STORE_ARGS(SV_INT(t->conversation_id), SV_INT(now)));
 	if (rc >= 0 && parts != NULL)
 		*parts = p->count;
 	free(details);

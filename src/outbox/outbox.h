@@ -22,6 +22,14 @@
 #define OUTBOX_GIVE_UP_MS      (24LL * 3600 * 1000) /* transient failures stop after this */
 #define OUTBOX_MAX_BACKOFF_MS  (5LL * 60 * 1000)
 
+/* A file to send: an agent's upload, in the file store under sha256. */
+struct outbox_file {
+	const char *kind; /* "image", "audio", "video" or "document" */
+	const char *sha256;
+	const char *mime_type;
+	const char *file_name;
+};
+
 /* A text to send in a conversation. */
 struct outbox_text {
 	int64_t account_id;
@@ -36,6 +44,9 @@ struct outbox_text {
 	 * however long the text it shows), {"tag": "HUMAN_AGENT"} (Messenger) or {"menu":
 	 * [{"id", "title"}]} (the welcome's choices; channel_menu_fits). */
 	const json_t *send;
+	/* A file sent with text as its caption (NULL or "" for none; not split): one message of
+	 * the file's kind, its media row ready. NULL for a text. */
+	const struct outbox_file *file;
 };
 
 /*
@@ -100,9 +111,12 @@ int64_t outbox_backoff_ms(int attempts, double jitter, int retry_after_s);
 
 struct outbox_worker;
 
-/* Starts the delivery thread; config gives the providers' URLs and the send timeout. */
+/* Starts the delivery thread; config gives the providers' URLs and the send timeout, files
+ * the bytes of the files agents send. */
+struct file_store;
 struct outbox_worker *outbox_worker_start(struct store *st, const struct seal *seal,
-                                          const struct config *config, struct error *e);
+                                          const struct config *config, struct file_store *files,
+                                          struct error *e);
 /* Tells the worker that new messages were committed. Safe from any thread; w may be NULL. */
 void outbox_worker_wake(struct outbox_worker *w);
 /* Stops claiming, waits for the sends in flight (each bounded by the send timeout) and

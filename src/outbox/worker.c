@@ -5,7 +5,9 @@
  * next messages in one transaction, joining the store's group commit. When that fails,
  * each outcome is recorded alone, so a send the provider accepted is not sent again
  * unless the store is down. Web chat messages need no network: they are accepted at once.
- * It never holds a transaction while waiting on the network.
+ * A file goes as a multipart upload streamed from the file store (WhatsApp's takes two
+ * requests: the upload, then the send by the media id it answered). It never holds a
+ * transaction while waiting on the network.
  */
 #include <curl/curl.h>
 #include <pthread.h>
@@ -14,20 +16,37 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <unistd.h>
 
 #include "accounts/accounts.h"
 #include "core/clock.h"
 #include "core/fetch.h"
 #include "core/log.h"
+#include "core/metrics.h"
 #include "core/thread.h"
 #include "core/token.h"
 #include "core/xmalloc.h"
 #include "events/events.h"
+#include "media/media.h"
 #include "outbox/outbox.h"
 
 #define ANSWER_MAX   (64 * 1024) /* bytes of a provider's answer kept for classifying */
 #define IDLE_POLL_MS 1000        /* how often an idle worker looks for work from others */
 #define RECORD_TRIES 3           /* attempts to record an outcome alone */
+
+/* A file being sent, and what WhatsApp's second request needs once the upload answered. */
+struct send_file {
+	int fd;
+	int64_t size;
+	char kind[16];
+	char mime_type[128];
+	char *file_name;
+	char *caption;
+	char external_id[INBOUND_ID_MAX + 1];
+	char recipient[INBOUND_ID_MAX + 1];
+	char *token; /* wiped when freed */
+	bool is_uploaded;
+};
 
 /* One message in flight. */
 struct send {
@@ -42,12 +61,14 @@ struct send {
 	struct send_result result;
 	bool is_done; /* the result is known */
 	bool is_call; /* a provider call (provider_calls), not a message: nothing to record */
+	struct send_file *file; /* a file's send, NULL for a text */
 };
 
 struct outbox_worker {
 	struct store *st;
 	const struct seal *seal;
 	const struct config *config;
+	struct file_store *files;
 	pthread_t thread;
 	CURLM *multi;
 	atomic_bool is_stopping;
@@ -63,6 +84,16 @@ static void send_free(struct send *s)
 {
 	fetch_clear(&s->fetch);
 	channel_request_free(s->req);
+	if (s->file != NULL) {
+		if (s->file->fd >= 0)
+			close(s->file->fd);
+		free(s->file->file_name);
+		free(s->file->caption);
+		if (s->file->token != NULL)
+			sodium_memzero(s->file->token, strlen(s->file->token));
+		free(s->file->token);
+		free(s->file);
+	}
 	free(s);
 }
 
@@ -97,41 +128,147 @@ static int fail_for_good(struct store_tx *tx, const struct send *s, long code, c
 	return rc;
 }
 
+/* Hands curl s's request: a multipart form streaming s's file, or a JSON body. */
+static void start_request(struct outbox_worker *w, struct send *s)
+{
+	const struct channel_request *r = s->req;
+	long timeout_ms = (long)w->config->send_timeout_s * 1000;
+	if (r->file_field != NULL) {
+		const struct fetch_form form = { .names = r->field_names,
+			                         .values = r->field_values,
+			                         .field_count = r->field_count,
+			                         .file_field = r->file_field,
+			                         .file_name = r->file_name,
+			                         .file_mime = r->file_mime,
+			                         .file_fd = s->file->fd,
+			                         .file_size = s->file->size };
+		fetch_post_form(&s->fetch, r->url, r->headers, r->header_count, &form, timeout_ms,
+		                ANSWER_MAX, s);
+	} else {
+		fetch_post(&s->fetch, r->url, r->headers, r->header_count, r->body, r->body_len,
+		           timeout_ms, ANSWER_MAX, s);
+	}
+	curl_multi_add_handle(w->multi, s->fetch.easy);
+}
+
+static void refuse(struct send *s, const char *reason)
+{
+	s->result.outcome = SEND_PERMANENT;
+	snprintf(s->result.reason, sizeof(s->result.reason), "%s", reason);
+	s->is_done = true;
+}
+
+/* The request for s's file: WhatsApp's send by media_id once its upload answered one. */
+static int file_request(struct outbox_worker *w, struct send *s, const char *token, const char *tag,
+                        const char *media_id, struct error *e)
+{
+	const struct config *c = w->config;
+	const struct send_file *f = s->file;
+	const struct channel_file cf = { .kind = f->kind,
+		                         .mime_type = f->mime_type,
+		                         .file_name = f->file_name,
+		                         .caption = f->caption,
+		                         .media_id = media_id };
+	const struct channel_send cs = {
+		.kind = s->kind,
+		.api_url = s->kind == CHANNEL_TELEGRAM ? c->telegram_api_url : c->graph_api_url,
+		.api_version = c->graph_api_version,
+		.channel_id = f->external_id,
+		.token = token,
+		.recipient = f->recipient,
+		.tag = tag,
+		.file = &cf,
+	};
+	channel_request_free(s->req);
+	s->req = NULL;
+	return channel_request_new(&cs, &s->req, e);
+}
+
+/* A claimed message (or provider call), as read from the store. */
+struct claim {
+	struct send *s;
+	bool is_channel_active;
+	char external_id[INBOUND_ID_MAX + 1];
+	char recipient[INBOUND_ID_MAX + 1];
+	char *text;
+	json_t *details; /* what goes beside or instead of the text (outbox_text's send); a
+	                    provider call's params */
+	char method[32]; /* a provider call's */
+	struct channel_secrets secrets;
+	/* A file's message: its content, kind and type ("" for a text). */
+	char file_sha256[MEDIA_SHA256_HEX];
+	char file_kind[16];
+	char file_mime[128];
+};
+
+/* Opens c's file and starts its first request. */
+static void start_file(struct outbox_worker *w, struct send *s, const struct claim *c)
+{
+	struct send_file *f = xcalloc(1, sizeof(*f));
+	f->fd = -1;
+	s->file = f;
+	snprintf(f->kind, sizeof(f->kind), "%s", c->file_kind);
+	snprintf(f->mime_type, sizeof(f->mime_type), "%s", c->file_mime);
+	const char *name = json_string_value(json_object_get(c->details, "file_name"));
+	f->file_name = xstrdup(name != NULL ? name : "file");
+	f->caption = xstrdup(c->text);
+	snprintf(f->external_id, sizeof(f->external_id), "%s", c->external_id);
+	snprintf(f->recipient, sizeof(f->recipient), "%s", c->recipient);
+	const char *token =
+	    s->kind == CHANNEL_TELEGRAM ? c->secrets.bot_token : c->secrets.access_token;
+	struct error e;
+	int rc = file_store_open(w->files, c->file_sha256, &f->fd, &f->size, &e);
+	if (rc < 0) {
+		log_error("outbox: message %lld: file %s: %s", (long long)s->message_id,
+		          c->file_sha256, e.message);
+		refuse(s, "The file is missing from the file store.");
+		return;
+	}
+	if (s->kind == CHANNEL_WHATSAPP && token != NULL)
+		f->token = xstrdup(token);
+	const char *tag = json_string_value(json_object_get(c->details, "tag"));
+	if (file_request(w, s, token, tag, NULL, &e) < 0) {
+		refuse(s, e.message);
+		return;
+	}
+	start_request(w, s);
+}
+
 /* Builds the request and hands it to curl; on a refused request the send fails for good.
  * Web chat has no provider: its message is delivered here, and the visitor's stream (events/)
  * picks it up from the `sent` that this round records. */
-static int start_send(struct outbox_worker *w, struct send *s, const char *external_id,
-                      const char *recipient, const char *text, const json_t *details,
-                      const struct channel_secrets *sec)
+static int start_send(struct outbox_worker *w, struct send *s, const struct claim *claimed)
 {
 	const struct config *c = w->config;
+	const struct channel_secrets *sec = &claimed->secrets;
+	const json_t *details = claimed->details;
 	if (s->kind == CHANNEL_WEBCHAT) {
 		s->result.outcome = SEND_ACCEPTED;
 		s->is_done = true;
+		return 0;
+	}
+	if (claimed->file_sha256[0] != '\0') {
+		start_file(w, s, claimed);
 		return 0;
 	}
 	struct channel_send cs = {
 		.kind = s->kind,
 		.api_url = s->kind == CHANNEL_TELEGRAM ? c->telegram_api_url : c->graph_api_url,
 		.api_version = c->graph_api_version,
-		.channel_id = external_id,
+		.channel_id = claimed->external_id,
 		.token = s->kind == CHANNEL_TELEGRAM ? sec->bot_token : sec->access_token,
-		.recipient = recipient,
-		.text = text,
+		.recipient = claimed->recipient,
+		.text = claimed->text,
 		.template = json_object_get(details, "template"),
 		.tag = json_string_value(json_object_get(details, "tag")),
 		.menu = json_object_get(details, "menu"),
 	};
 	struct error e;
 	if (channel_request_new(&cs, &s->req, &e) < 0) {
-		s->result.outcome = SEND_PERMANENT;
-		snprintf(s->result.reason, sizeof(s->result.reason), "%s", e.message);
-		s->is_done = true;
+		refuse(s, e.message);
 		return -1;
 	}
-	fetch_post(&s->fetch, s->req->url, s->req->headers, s->req->header_count, s->req->body,
-	           s->req->body_len, (long)c->send_timeout_s * 1000, ANSWER_MAX, s);
-	curl_multi_add_handle(w->multi, s->fetch.easy);
+	start_request(w, s);
 	return 0;
 }
 
@@ -153,36 +290,25 @@ static void start_call(struct outbox_worker *w, struct send *s, const char *meth
 	curl_multi_add_handle(w->multi, s->fetch.easy);
 }
 
-/* A claimed message (or provider call), as read from the store. */
-struct claim {
-	struct send *s;
-	bool is_channel_active;
-	char external_id[INBOUND_ID_MAX + 1];
-	char recipient[INBOUND_ID_MAX + 1];
-	char *text;
-	json_t *details; /* what goes beside or instead of the text (outbox_text's send); a
-	                    provider call's params */
-	char method[32]; /* a provider call's */
-	struct channel_secrets secrets;
-};
-
 static int read_candidates(struct store_tx *tx, int64_t now, int limit, struct claim *out, int *n)
 {
 	struct store_rows *r;
-	int rc =
-	    store_query(tx,
-	                "SELECT o.id, o.message_id, o.channel_id, o.attempts, o.queued_at, ch.kind,"
-	                " ch.external_id, ch.is_active, i.external_id, m.text, m.details"
-	                " FROM outbox o"
-	                " JOIN channels ch ON ch.id = o.channel_id"
-	                " JOIN conversations v ON v.id = o.conversation_id"
-	                " JOIN contact_identities i ON i.id = v.identity_id"
-	                " JOIN messages m ON m.id = o.message_id"
-	                " WHERE o.state = 'pending' AND o.next_attempt_at <= $1 AND NOT EXISTS"
-	                " (SELECT 1 FROM outbox p WHERE p.conversation_id = o.conversation_id"
-	                " AND p.id < o.id AND p.state <> 'failed')"
-	                " ORDER BY o.next_attempt_at, o.id LIMIT $2",
-	                STORE_ARGS(SV_INT(now), SV_INT(limit)), &r);
+	int rc = store_query(
+	    tx,
+	    "SELECT o.id, o.message_id, o.channel_id, o.attempts, o.queued_at, ch.kind,"
+	    " ch.external_id, ch.is_active, i.external_id, coalesce(m.text, ''), m.details,"
+	    " coalesce(md.sha256, ''), coalesce(md.kind, ''),"
+	    " coalesce(md.mime_type, '') FROM outbox o"
+	    " JOIN channels ch ON ch.id = o.channel_id"
+	    " JOIN conversations v ON v.id = o.conversation_id"
+	    " JOIN contact_identities i ON i.id = v.identity_id"
+	    " JOIN messages m ON m.id = o.message_id"
+	    " LEFT JOIN media md ON md.message_id = o.message_id"
+	    " WHERE o.state = 'pending' AND o.next_attempt_at <= $1 AND NOT EXISTS"
+	    " (SELECT 1 FROM outbox p WHERE p.conversation_id = o.conversation_id"
+	    " AND p.id < o.id AND p.state <> 'failed')"
+	    " ORDER BY o.next_attempt_at, o.id LIMIT $2",
+	    STORE_ARGS(SV_INT(now), SV_INT(limit)), &r);
 	if (rc < 0)
 		return rc;
 	*n = 0;
@@ -201,6 +327,9 @@ static int read_candidates(struct store_tx *tx, int64_t now, int limit, struct c
 		snprintf(c->recipient, sizeof(c->recipient), "%s", store_text(r, 8));
 		c->text = xstrdup(store_text(r, 9));
 		c->details = store_is_null(r, 10) ? NULL : json_loads(store_text(r, 10), 0, NULL);
+		snprintf(c->file_sha256, sizeof(c->file_sha256), "%s", store_text(r, 11));
+		snprintf(c->file_kind, sizeof(c->file_kind), "%s", store_text(r, 12));
+		snprintf(c->file_mime, sizeof(c->file_mime), "%s", store_text(r, 13));
 	}
 	store_rows_free(r);
 	return rc;
@@ -325,8 +454,7 @@ static void start_claimed(struct outbox_worker *w, struct round_claims *r, bool 
 			if (c->s->is_call)
 				start_call(w, c->s, c->method, c->details, &c->secrets);
 			else
-				start_send(w, c->s, c->external_id, c->recipient, c->text,
-				           c->details, &c->secrets);
+				start_send(w, c->s, c);
 		} else {
 			send_free(c->s);
 		}
@@ -398,18 +526,48 @@ static int record(struct outbox_worker *w, struct store_tx *tx, struct send *s, 
 	return rc;
 }
 
-static void classify(struct send *s, CURLcode code)
+/* WhatsApp answered a file's upload: on to the send by the media id it gave; false when the
+ * send goes on. */
+static bool uploaded(struct outbox_worker *w, struct send *s, long status)
+{
+	char id[INBOUND_ID_MAX + 1];
+	struct error e;
+	if (whatsapp_upload_read(status, s->fetch.answer.data, s->fetch.answer.len, id, sizeof(id),
+	                         &s->result) < 0)
+		return true;
+	s->file->is_uploaded = true;
+	fetch_clear(&s->fetch);
+	if (file_request(w, s, s->file->token, NULL, id, &e) < 0) {
+		refuse(s, e.message);
+		return true;
+	}
+	start_request(w, s);
+	return false;
+}
+
+/* Reads a finished request's answer into s->result; false when s goes on with another. */
+static bool classify(struct outbox_worker *w, struct send *s, CURLcode code)
 {
 	long status = 0;
 	if (code == CURLE_OK)
 		curl_easy_getinfo(s->fetch.easy, CURLINFO_RESPONSE_CODE, &status);
-	channel_send_classify(s->kind, status, s->fetch.answer.data, s->fetch.answer.len,
-	                      &s->result);
+	if (s->file != NULL && s->kind == CHANNEL_WHATSAPP && !s->file->is_uploaded &&
+	    code == CURLE_OK) {
+		if (!uploaded(w, s, status))
+			return false;
+	} else {
+		channel_send_classify(s->kind, status, s->fetch.answer.data, s->fetch.answer.len,
+		                      &s->result);
+	}
+	metrics_count(METRICS_SENDS, channel_kind_name(s->kind));
+	if (s->result.outcome != SEND_ACCEPTED)
+		metrics_count(METRICS_SEND_FAILURES, channel_kind_name(s->kind));
 	if (code != CURLE_OK) {
 		log_warn("outbox: POST %s: %s", s->req->url_for_log, curl_easy_strerror(code));
 		snprintf(s->result.reason, sizeof(s->result.reason),
 		         "could not reach the provider: %s", curl_easy_strerror(code));
 	}
+	return true;
 }
 
 /* The finished sends, taken out of the in-flight list; how many. */
@@ -418,10 +576,8 @@ static int take_finished(struct outbox_worker *w, struct send **done)
 	int ndone = 0, left = 0;
 	struct send *s;
 	CURLcode code;
-	while ((s = fetch_next_done(w->multi, &code)) != NULL) {
-		classify(s, code);
-		s->is_done = true;
-	}
+	while ((s = fetch_next_done(w->multi, &code)) != NULL)
+		s->is_done = classify(w, s, code);
 	for (int i = 0; i < w->count; i++) {
 		s = w->in_flight[i];
 		if (s->is_done)
@@ -530,10 +686,12 @@ static void *run(void *arg)
 }
 
 struct outbox_worker *outbox_worker_start(struct store *st, const struct seal *seal,
-                                          const struct config *config, struct error *e)
+                                          const struct config *config, struct file_store *files,
+                                          struct error *e)
 {
 	struct outbox_worker *w = xcalloc(1, sizeof(*w));
 	w->st = st;
+	w->files = files;
 	w->seal = seal;
 	w->config = config;
 	/* A lease outlives the longest send and the store's wait to record it, so only a dead

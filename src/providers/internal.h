@@ -92,6 +92,8 @@ void send_reason_named(struct send_result *out, const char *template, const char
 bool http_is_transient(long http_status);
 
 /* send.c */
+/* The checks of a send's base URL, version, channel id, token and recipient. */
+int request_check_target(const struct channel_send *s, struct error *e);
 /* 0 when token is 1 to 4096 visible ASCII characters, all in allowed (NULL: any). */
 int request_check_token(const char *token, const char *allowed, struct error *e);
 
@@ -126,6 +128,17 @@ json_t *whatsapp_menu_interactive(const char *text, const json_t *menu);
 json_t *messenger_quick_replies(const json_t *menu);
 /* Telegram's reply_markup. */
 json_t *telegram_inline_keyboard(const json_t *menu);
+
+/* attachment.c */
+/* Adds a text field to a multipart request. */
+void request_field(struct channel_request *r, const char *name, const char *value);
+/* The checks of a send with s->file: as request_check_target, then the file's name, type and
+ * caption, the tag, and WhatsApp's media id. */
+int request_check_file(const struct channel_send *s, struct error *e);
+/* The providers' file sends (s->file set and checked). */
+struct channel_request *whatsapp_file_request(const struct channel_send *s);
+struct channel_request *messenger_file_request(const struct channel_send *s);
+struct channel_request *telegram_file_request(const struct channel_send *s);
 
 /* whatsapp.c */
 struct channel_request *whatsapp_request(const struct channel_send *s);

@@ -392,6 +392,8 @@ struct channel_request *messenger_request(const struct channel_send *s)
 	char path[64];
 	struct channel_request *r;
 
+	if (s->file != NULL)
+		return messenger_file_request(s);
 	snprintf(path, sizeof(path), "/%s/me/messages", s->api_version);
 	r = request_start(s->api_url, path, NULL);
 	request_bearer(r, s->token);

@@ -245,6 +245,8 @@ int webchat_message_parse(int64_t visitor_id, const char *name, const char *clie
  * Sending a text: the request as data (the outbox performs it with libcurl), then the answer.
  */
 
+struct channel_file;
+
 struct channel_send {
 	enum channel_kind kind;
 	const char *api_url;     /* CENTRALITA_GRAPH_API_URL or CENTRALITA_TELEGRAM_API_URL */
@@ -258,9 +260,12 @@ struct channel_send {
 	/* Sent with the text (NULL: none). */
 	const char *tag;    /* Messenger: the message tag "HUMAN_AGENT" (a human's late reply) */
 	const json_t *menu; /* the welcome's choices, [{"id", "title"}], which channel_menu_fits */
+	/* A file sent instead of the text (NULL: none; attachment.c). */
+	const struct channel_file *file;
 };
 
 #define CHANNEL_REQUEST_MAX_HEADERS 4
+#define CHANNEL_REQUEST_MAX_FIELDS  4
 
 struct channel_request {
 	const char *method; /* "POST"; "GET" for the template list */
@@ -270,6 +275,13 @@ struct channel_request {
 	size_t header_count;
 	char *body; /* JSON */
 	size_t body_len;
+	/* A file's upload (attachment.c) is multipart/form-data instead of a JSON body: these text
+	 * fields, then one part named file_field that the caller fills with the file's bytes. */
+	const char *file_field; /* NULL for a JSON body */
+	char *file_name, *file_mime;
+	char *field_names[CHANNEL_REQUEST_MAX_FIELDS];
+	char *field_values[CHANNEL_REQUEST_MAX_FIELDS];
+	size_t field_count;
 };
 
 /*
@@ -389,6 +401,46 @@ void media_source_clear(struct media_source *src);
 /* A MIME type as "type/subtype" of token characters, lowercased and without parameters (to
  * free), or NULL when s (may be NULL) is not one: safe in a header. */
 char *media_mime_clean(const char *s);
+
+/* ------------------------------------------------------------------------------------------
+ * Sending a file (attachment.c): which files each provider takes, and the requests that send
+ * one. The request names the file; the caller streams its bytes into the request's file part.
+ */
+
+/* What an agent attaches. */
+struct channel_file {
+	const char *kind;      /* "image", "audio", "video" or "document" (channel_file_check) */
+	const char *mime_type; /* as media_mime_clean writes it */
+	const char *file_name; /* checked by channel_file_name_check */
+	const char *caption;  /* NULL or "" for none; WhatsApp and Telegram send it with the file */
+	const char *media_id; /* WhatsApp: the id its upload answered; NULL to upload first */
+};
+
+#define CHANNEL_FILE_NAME_MAX 255  /* bytes of a file's name */
+#define CHANNEL_CAPTION_MAX   1024 /* characters of a caption (WhatsApp's and Telegram's) */
+
+/*
+ * Whether a file of mime_type and size bytes may be sent on kind: *file_kind (may be NULL) gets
+ * its kind. The limit is the lowest of the kind's (images 5 MB, audio and video 16 MB,
+ * documents 100 MB), the provider's and max_bytes (the operator's; 0 for none).
+ * ERR_UNPROCESSABLE naming the rule otherwise (an empty file is ERR_INVALID).
+ */
+int channel_file_check(enum channel_kind kind, const char *mime_type, int64_t size,
+                       int64_t max_bytes, const char **file_kind, struct error *e);
+/* The largest file any channel may send (what an upload may bring before it is checked). */
+#define CHANNEL_FILE_MAX (100LL * 1024 * 1024)
+/* ERR_INVALID unless name is 1 to CHANNEL_FILE_NAME_MAX bytes of valid UTF-8 without control
+ * characters or path separators, and not "." or "..". */
+int channel_file_name_check(const char *name, struct error *e);
+
+/* channel_request_new with s->file sends the file (s->text is not used): WhatsApp's upload to
+ * /{phone-number-id}/media when file->media_id is NULL, else its send of the uploaded media by
+ * id (a JSON body); a Messenger or Instagram send with the attachment as "filedata";
+ * Telegram's sendPhoto, sendAudio, sendVideo or sendDocument. */
+/* WhatsApp's answer to an upload: 0 with the media id in id, or -1 with *out classified as
+ * for a send. */
+int whatsapp_upload_read(long http_status, const char *body, size_t len, char *id, size_t size,
+                         struct send_result *out);
 
 /* ------------------------------------------------------------------------------------------
  * Long texts: split on word boundaries into parts that each fit one provider message.

@@ -83,6 +83,12 @@ void channel_request_free(struct channel_request *r)
 	for (size_t i = 0; i < r->header_count; i++)
 		free(r->headers[i]);
 	free(r->body);
+	free(r->file_name);
+	free(r->file_mime);
+	for (size_t i = 0; i < r->field_count; i++) {
+		free(r->field_names[i]);
+		free(r->field_values[i]);
+	}
 	free(r);
 }
 

@@ -99,7 +99,7 @@ int request_check_graph(const char *api_url, const char *version, const char *to
 	return rc;
 }
 
-static int check_send(const struct channel_send *s, struct error *e)
+int request_check_target(const struct channel_send *s, struct error *e)
 {
 	bool is_telegram = s->kind == CHANNEL_TELEGRAM;
 	int rc;
@@ -118,7 +118,13 @@ static int check_send(const struct channel_send *s, struct error *e)
 	                                          : NULL,
 	                              e)) < 0)
 		return rc;
-	if ((rc = check_number(s->recipient, is_telegram, "the recipient", e)) < 0)
+	return check_number(s->recipient, is_telegram, "the recipient", e);
+}
+
+static int check_send(const struct channel_send *s, struct error *e)
+{
+	int rc = request_check_target(s, e);
+	if (rc < 0)
 		return rc;
 	if (s->template != NULL)
 		return s->kind == CHANNEL_WHATSAPP && json_is_object(s->template)
@@ -137,7 +143,7 @@ int channel_request_new(const struct channel_send *s, struct channel_request **o
 	int rc;
 
 	*out = NULL;
-	if ((rc = check_send(s, e)) < 0)
+	if ((rc = s->file != NULL ? request_check_file(s, e) : check_send(s, e)) < 0)
 		return rc;
 	switch (s->kind) {
 	case CHANNEL_WHATSAPP:

@@ -452,6 +452,8 @@ struct channel_request *telegram_request(const struct channel_send *s)
 	char path[512];
 	struct channel_request *r;
 
+	if (s->file != NULL)
+		return telegram_file_request(s);
 	snprintf(path, sizeof(path), "/bot%s/sendMessage", s->token);
 	r = request_start(s->api_url, path, "/bot<token>/sendMessage");
 	json_t *body = json_pack("{s:I, s:s}", "chat_id",

@@ -322,6 +322,8 @@ struct channel_request *whatsapp_request(const struct channel_send *s)
 	char path[160];
 	struct channel_request *r;
 
+	if (s->file != NULL)
+		return whatsapp_file_request(s);
 	if (s->template != NULL)
 		return whatsapp_template_request(s);
 	snprintf(path, sizeof(path), "/%s/%s/messages", s->api_version, s->channel_id);

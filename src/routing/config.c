@@ -143,6 +143,32 @@ bool route_placeholder_find(const char *s, size_t from, size_t *start, size_t *e
 	return false;
 }
 
+char *route_fill(const char *template, const struct route_value *values, size_t n)
+{
+	struct buf b = BUF_INIT;
+	size_t pos = 0, start, end;
+	while (route_placeholder_find(template, pos, &start, &end)) {
+		size_t i = 0;
+		while (i < n &&
+		       !(strlen(values[i].placeholder) == end - start &&
+		         memcmp(template + start, values[i].placeholder, end - start) == 0))
+			i++;
+		const char *value = i < n ? values[i].value : NULL;
+		buf_append(&b, template + pos, start - pos);
+		if (i == n)
+			buf_append(&b, template + start, end - start);
+		else if (value != NULL && value[0] != '\0')
+			buf_append(&b, value,
+			           route_utf8_cut(value, strlen(value), ROUTE_MAX_NAME_BYTES));
+		else
+			while (b.len > 0 && b.data[b.len - 1] == ' ')
+				b.data[--b.len] = '\0';
+		pos = end;
+	}
+	buf_puts(&b, template + pos);
+	return buf_take(&b);
+}
+
 static bool is_named(const char *s, size_t start, size_t end, const char *placeholder)
 {
 	return end - start == strlen(placeholder) &&

@@ -28,36 +28,12 @@ static const char *team_name(const struct router_event *ev, int64_t team_id)
 	return ev->teams->team_name(ev->teams->ctx, team_id);
 }
 
-/* Appends at most ROUTE_MAX_NAME_BYTES of name, whole characters; nothing for NULL. */
-static void put_name(struct buf *b, const char *name)
-{
-	if (name != NULL)
-		buf_append(b, name, route_utf8_cut(name, strlen(name), ROUTE_MAX_NAME_BYTES));
-}
-
-/* The template with its placeholders filled in, in one pass: what is put in is never read
- * again, so a contact called "{team}" stays "{team}". A contact with no name of their own
- * leaves no gap: the spaces before {contact_name} go with it ("¡Hola {contact_name}!" is
- * "¡Hola!"). */
+/* A routing message: {contact_name} and, in the assignment message, {team}. */
 static char *fill(const char *template, const struct router_event *ev, const char *team)
 {
-	struct buf b = BUF_INIT;
-	size_t pos = 0, start, end;
-	while (route_placeholder_find(template, pos, &start, &end)) {
-		buf_append(&b, template + pos, start - pos);
-		if (end - start == strlen("{team}") &&
-		    memcmp(template + start, "{team}", end - start) == 0) {
-			put_name(&b, team);
-		} else if (ev->contact_name != NULL && ev->contact_name[0] != '\0') {
-			put_name(&b, ev->contact_name);
-		} else {
-			while (b.len > 0 && b.data[b.len - 1] == ' ')
-				b.data[--b.len] = '\0';
-		}
-		pos = end;
-	}
-	buf_puts(&b, template + pos);
-	return buf_take(&b);
+	const struct route_value values[] = { { "{contact_name}", ev->contact_name },
+		                              { "{team}", team } };
+	return route_fill(template, values, 2);
 }
 
 static void add_action(struct router_result *r, enum router_action_kind kind, char *text,

@@ -193,6 +193,23 @@ json_t *route_decision_to_json(const struct route_decision *d, const struct rout
  * most ROUTE_MAX_TEXT_BYTES of text. */
 char *route_normalize(const char *text, size_t len);
 
+/* ---- Placeholders ------------------------------------------------------------------- */
+
+/* One placeholder ("{contact_name}") and what it stands for (untrusted; NULL or "": none). */
+struct route_value {
+	const char *placeholder;
+	const char *value;
+};
+
+/*
+ * template with its placeholders filled in, in one pass, as a new string: what is put in is
+ * never read again, so a contact called "{team}" stays "{team}". Each value is cut to
+ * ROUTE_MAX_NAME_BYTES (whole characters). A placeholder without a value leaves no gap: the
+ * spaces before it go with it ("¡Hola {contact_name}!" is "¡Hola!"). One not in values[0..n)
+ * stays as typed. Routing's messages and canned responses are both filled by this.
+ */
+char *route_fill(const char *template, const struct route_value *values, size_t n);
+
 /* ---- The router: one conversation's routing state machine ----------------------------- */
 
 /* What the store keeps per conversation for routing. A new conversation starts from { 0 }. */

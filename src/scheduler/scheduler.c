@@ -9,6 +9,7 @@
 
 #include "core/clock.h"
 #include "core/log.h"
+#include "core/metrics.h"
 #include "core/xmalloc.h"
 
 #define RETRY_MS 1000 /* after the store failed: try again this much later */
@@ -129,8 +130,10 @@ static void *run(void *arg)
 	while (!scheduler_is_stopping(s)) {
 		int64_t now = clock_now_ms(), due = 0;
 		int rc = next_due(s, &due);
-		if (rc == 0 && due > 0 && due <= now)
+		if (rc == 0 && due > 0 && due <= now) {
+			metrics_scheduler_lag(now - due);
 			rc = run_due(s, now);
+		}
 		if (rc < 0)
 			sleep_until(s, clock_now_ms() + RETRY_MS);
 		else if (due == 0 || due > now)

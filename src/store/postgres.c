@@ -12,6 +12,7 @@
 
 #include "core/buf.h"
 #include "core/log.h"
+#include "core/metrics.h"
 #include "core/xmalloc.h"
 #include "store/backend.h"
 
@@ -72,6 +73,7 @@ static int report(PGconn *pg, const PGresult *res, const char *sql)
 	if (msg == NULL)
 		msg = PQerrorMessage(pg);
 	log_error("postgres: %s (%s) in: %.120s", msg, state ? state : "no state", sql);
+	metrics_count(METRICS_STORE_ERRORS, NULL);
 	return err;
 }
 

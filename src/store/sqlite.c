@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "core/log.h"
+#include "core/metrics.h"
 #include "core/xmalloc.h"
 #include "store/backend.h"
 
@@ -54,8 +55,10 @@ static int map_error(int rc)
 static int report(struct conn *c, int rc, const char *sql)
 {
 	int err = map_error(rc);
-	if (err != ERR_CONFLICT)
+	if (err != ERR_CONFLICT) {
 		log_error("sqlite: %s (%d) in: %.120s", sqlite3_errmsg(c->db), rc, sql);
+		metrics_count(METRICS_STORE_ERRORS, NULL);
+	}
 	return err;
 }
 

@@ -13,6 +13,7 @@
 #include "core/clock.h"
 #include "core/config.h"
 #include "core/log.h"
+#include "core/metrics.h"
 #include "core/thread.h"
 #include "core/xmalloc.h"
 #include "store/backend.h"
@@ -228,10 +229,13 @@ static void run_group(struct store *st, struct store_job **jobs, int n)
 		if (rc == 0)
 			rc = store_savepoint_end(&tx, results[i] >= 0);
 	}
+	int64_t started_us = clock_mono_us();
 	if (rc == 0)
 		rc = commit(&tx);
 	else
 		st->be->rollback(tx.conn);
+	if (rc == 0)
+		metrics_group(n, clock_mono_us() - started_us);
 	pthread_mutex_unlock(&st->writer);
 	/* When the group failed, so did every job that had not failed on its own. */
 	for (int i = 0; i < n; i++)

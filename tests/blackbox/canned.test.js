@@ -4,6 +4,7 @@ import assert from 'node:assert/strict';
 import { startServer } from './lib/server.js';
 import { dump, sql } from './lib/db.js';
 import { Client, adminClient, agentClient, assertError } from './lib/client.js';
+import { CHANNELS, customerWrites } from './lib/providers.js';
 
 let s, admin, ana;
 before(async () => {
@@ -114,4 +115,36 @@ test('bad input: a clear error each, nothing changed; agents and strangers refus
   // The longest accepted: 32 characters after the slash, 4 KiB of text.
   const long = await create(`/${'a'.repeat(32)}`, 'é'.repeat(2048));
   assert.equal(long.shortcut, 'a'.repeat(32));
+});
+
+test('listed for a conversation, each text comes filled as routing fills its messages: no web-N, nothing read twice', async () => {
+  assert.equal((await admin.post('/api/v1/channels', CHANNELS.messenger)).status, 201);
+  const team = (await admin.post('/api/v1/teams', { name: 'Soporte' })).json.team;
+  assert.equal((await admin.post(`/api/v1/teams/${team.id}/members`, { user_id: ana.user.id })).status, 201);
+  const luis = await agentClient(s, admin, 'luis@example.com', 'Luis');
+  // Messenger sends no name: the contact is stored under the sender's id, which is no name.
+  const id = await customerWrites(s, 'messenger', '6500000000009001', 'Hola');
+  assert.equal((await admin.post(`/api/v1/conversations/${id}/transfer`, { team_id: team.id })).status, 200);
+  await create('saludo', 'Hola {contact_name}, soy {agent_name} de {team_name}. {otro}');
+  const listed = async (client, query) => client.get(`/api/v1/canned-responses?q=sal&conversation_id=${query}`);
+
+  let r = await listed(ana, id);
+  assert.equal(r.status, 200, r.text);
+  assert.deepEqual(r.json.canned_responses.map((c) => [c.text, c.filled_text]),
+    [['Hola {contact_name}, soy {agent_name} de {team_name}. {otro}', 'Hola, soy Ana de Soporte. {otro}']]);
+  // A name that looks like a placeholder is put in as it is, never filled again.
+  const { contact } = (await admin.get(`/api/v1/conversations/${id}`)).json.conversation;
+  assert.equal((await admin.patch(`/api/v1/contacts/${contact.id}`, { name: '{team_name}' })).status, 200);
+  r = await listed(ana, id);
+  assert.equal(r.json.canned_responses[0].filled_text, 'Hola {team_name}, soy Ana de Soporte. {otro}');
+  // Without a conversation the texts are as stored.
+  assert.equal((await ana.get('/api/v1/canned-responses')).json.canned_responses[0].filled_text, undefined);
+
+  // A conversation one may not see is no conversation; a bad id is a clear error.
+  const before = dump(s);
+  assertError(await listed(luis, id), 404, 'not_found');
+  assertError(await listed(ana, 'abc'), 400, 'invalid_request');
+  assertError(await listed(ana, 0), 400, 'invalid_request');
+  assertError(await listed(ana, 999999), 404, 'not_found');
+  assert.equal(dump(s), before);
 });

@@ -7,13 +7,13 @@
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { createHash } from 'node:crypto';
-import { readdirSync, readFileSync, statSync } from 'node:fs';
+import { mkdirSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { startServer, tempDir } from './lib/server.js';
 import { sql, jsonField } from './lib/db.js';
 import { adminClient, agentClient, assertError } from './lib/client.js';
 import { failures, startFakeProvider } from './lib/fake_provider.js';
-import { CHANNELS, FIXTURES, connectAll, customerSends } from './lib/providers.js';
+import { CHANNELS, FIXTURES, customerSends, twoTeamsOn } from './lib/providers.js';
 import { until } from './lib/until.js';
 
 const FILES = {
@@ -26,16 +26,7 @@ const sha256 = (b) => createHash('sha256').update(b).digest('hex');
 let fake, s, admin, ch, ventas, ana, bruno;
 before(async () => {
   fake = await startFakeProvider();
-  s = await startServer({ env: fake.env });
-  admin = await adminClient(s);
-  ch = await connectAll(admin);
-  ventas = (await admin.post('/api/v1/teams', { name: 'Ventas' })).json.team.id;
-  const soporte = (await admin.post('/api/v1/teams', { name: 'Soporte' })).json.team.id;
-  ana = await agentClient(s, admin, 'ana@example.com', 'Ana');
-  bruno = await agentClient(s, admin, 'bruno@example.com', 'Bruno');
-  await admin.post(`/api/v1/teams/${ventas}/members`, { user_id: ana.user.id });
-  await admin.post(`/api/v1/teams/${soporte}/members`, { user_id: bruno.user.id });
-  await until(() => fake.telegram.webhook(CHANNELS.telegram.bot_token)?.url, 'the Telegram webhook to be registered');
+  ({ s, admin, ch, ventas, ana, bruno } = await twoTeamsOn(fake));
 });
 after(async () => {
   await s.stop();
@@ -268,4 +259,21 @@ test('the operator can lower the limits', async () => {
   // A bad value is refused at start.
   const bad = await startServer({ env: { CENTRALITA_MEDIA_MAX_BYTES: '0' } }).catch((e) => e);
   assert.match(String(bad), /CENTRALITA_MEDIA_MAX_BYTES/);
+});
+
+test('drafts a crash left in the files folder are cleared at the next start; nothing else there is touched', async () => {
+  const dir = tempDir();
+  const env = { CENTRALITA_FILES_DIR: join(dir, 'files') };
+  let server = await startServer({ dir, env });
+  await server.stop({ keepDir: true });
+  const tmp = join(dir, 'files', 'tmp');
+  mkdirSync(tmp, { recursive: true });
+  writeFileSync(join(tmp, 'draft-left-by-a-crash'), 'half a file');
+  writeFileSync(join(tmp, 'not-a-draft'), 'kept');
+  server = await startServer({ dir, env });
+  try {
+    assert.deepEqual(readdirSync(tmp), ['not-a-draft']);
+  } finally {
+    await server.stop();
+  }
 });

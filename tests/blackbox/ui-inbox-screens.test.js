@@ -114,8 +114,9 @@ test('every string of the inbox, thread, contact panel and help comes from the c
     await assertAllTextTranslated(page, language, await dataStrings(page));
     await page.getByRole('textbox', { name: words['inbox.composer.reply'] }).fill('/hor');
     await page.locator('.canned-option').first().waitFor();
+    // The suggestion shows the text as it will be inserted: filled for Marta by the server.
     await assertAllTextTranslated(page, language, [...await dataStrings(page), '/horario',
-      'Hola {contact_name}, soy {agent_name} de {team_name}. Abrimos de 9 a 18 h.']);
+      'Hola Marta Gil, soy Ana Pérez de Soporte. Abrimos de 9 a 18 h.']);
     await page.getByRole('textbox', { name: words['inbox.composer.reply'] }).fill('');
     await page.locator('#thread-heading').focus();
     await page.keyboard.press('?');

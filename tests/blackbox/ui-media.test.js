@@ -9,7 +9,7 @@ import { join } from 'node:path';
 import { startServer } from './lib/server.js';
 import { adminClient } from './lib/client.js';
 import { startFakeProvider } from './lib/fake_provider.js';
-import { CHANNELS, FIXTURES, customerSends, postMeta } from './lib/providers.js';
+import { CHANNELS, FIXTURES, customerSends, customerWrites, postMeta } from './lib/providers.js';
 import { PHONE, assertNoErrors, catalogue, launchBrowser, logIn, openPage, screenshot } from './lib/browser.js';
 
 const en = catalogue('en');
@@ -99,6 +99,68 @@ test('a file on its way shows a placeholder, then fills in live', async () => {
   hold.release();
   await page.waitForFunction(() => document.querySelector('.msg-image img')?.naturalWidth === 96);
   await pending.waitFor({ state: 'detached' });
+  assertNoErrors(page);
+  await page.context().close();
+});
+
+test('an agent sends files from the composer: the clip button, a dropped file, a pasted image', async () => {
+  const from = '34644000003';
+  const conversation = await customerWrites(server, 'whatsapp', from, 'me manda la factura?');
+  const page = await openPage(browser, server, { path: `/inbox/general/${conversation}` });
+  await logIn(page);
+  const composer = page.locator('form.composer');
+  const input = page.getByRole('textbox', { name: en['inbox.composer.reply'] });
+  await input.waitFor();
+  const outgoing = page.locator('.msg-out');
+  const before = await outgoing.count();
+
+  // The clip button: the PDF, with a caption.
+  const chooser = page.waitForEvent('filechooser');
+  await page.getByRole('button', { name: en['inbox.composer.attach'] }).click();
+  await (await chooser).setFiles({ name: 'factura 0042.pdf', mimeType: 'application/pdf', buffer: PDF.bytes });
+  assert.equal(await composer.locator('.composer-file-name').textContent(), 'factura 0042.pdf');
+  assert.equal(await input.getAttribute('placeholder'), en['inbox.composer.captionPlaceholder']);
+  await input.fill('Su factura');
+  await input.press('Enter');
+  const card = outgoing.locator('a.msg-file');
+  await card.waitFor();
+  assert.equal(await card.locator('.msg-file-name').textContent(), 'factura 0042.pdf');
+  await outgoing.getByText('Su factura').waitFor();
+  assert.equal(await composer.locator('.composer-file').isHidden(), true, 'the file went with the reply');
+  const pdf = await fake.waitFor(1, { op: 'send', to: from, accepted: true, timeout: 10000 });
+  assert.equal(pdf[0].body.type, 'document');
+  assert.equal(pdf[0].body.document.caption, 'Su factura');
+  assert.ok(fake.uploaded(pdf[0].body.document.id).bytes.equals(PDF.bytes), 'WhatsApp got the PDF');
+
+  // A photo dropped on the composer.
+  const dropped = await page.evaluateHandle((bytes) => {
+    const dt = new DataTransfer();
+    dt.items.add(new File([new Uint8Array(bytes)], 'pedido.jpg', { type: 'image/jpeg' }));
+    return dt;
+  }, [...JPEG.bytes]);
+  await composer.dispatchEvent('dragover', { dataTransfer: dropped });
+  assert.match(await composer.getAttribute('class'), /is-dropping/);
+  await composer.dispatchEvent('drop', { dataTransfer: dropped });
+  assert.equal(await composer.locator('.composer-file-name').textContent(), 'pedido.jpg');
+  await input.press('Enter');
+  await page.waitForFunction((n) => [...document.querySelectorAll('.msg-out .msg-image img')].filter((i) => i.naturalWidth === 96).length === n, 1);
+
+  // An image pasted into the text (a screenshot).
+  await input.evaluate((el, bytes) => {
+    const dt = new DataTransfer();
+    dt.items.add(new File([new Uint8Array(bytes)], 'image.png', { type: 'image/jpeg' }));
+    el.dispatchEvent(new ClipboardEvent('paste', { clipboardData: dt, bubbles: true, cancelable: true }));
+  }, [...JPEG.bytes]);
+  assert.equal(await composer.locator('.composer-file-name').textContent(), 'image.png');
+  await input.fill('así llegó');
+  await input.press('Enter');
+  await page.waitForFunction((n) => [...document.querySelectorAll('.msg-out .msg-image img')].filter((i) => i.naturalWidth === 96).length === n, 2);
+  await outgoing.getByText('así llegó').waitFor();
+  assert.equal(await outgoing.count(), before + 3);
+  const images = await fake.waitFor(3, { op: 'send', to: from, accepted: true, timeout: 10000 });
+  assert.deepEqual(images.map((r) => r.body.type), ['document', 'image', 'image']);
+  for (const r of images.slice(1)) assert.ok(fake.uploaded(r.body.image.id).bytes.equals(JPEG.bytes), 'WhatsApp got the photo');
+  await screenshot(page, 'inbox-media-sent-desktop');
   assertNoErrors(page);
   await page.context().close();
 });

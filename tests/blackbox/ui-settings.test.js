@@ -62,11 +62,12 @@ test('channels: each kind connects from its form; the page shows the webhook URL
   await page.getByRole('heading', { level: 1, name: en['channels.title'] }).waitFor();
   await page.getByRole('heading', { name: en['channels.none.title'] }).waitFor();
 
-  // A bad form: the server's own words, inline, and nothing stored.
+  // A bad form: the rule the server names, in the page's words with the field's label, inline,
+  // and nothing stored.
   await connect(page, { ...CHANNELS.whatsapp, phone_number_id: '12ab' });
   const error = page.getByRole('form', { name: en['channels.connect.title'] }).getByRole('alert');
   await error.waitFor();
-  assert.match(await error.textContent(), /phone_number_id/);
+  assert.equal(await error.textContent(), fill(en['error.rule.numericId'], { field: en['channels.field.phoneNumberId'] }));
   assert.deepEqual((await admin.get('/api/v1/channels')).json.channels, []);
 
   for (const kind of ['whatsapp', 'messenger', 'instagram', 'telegram']) {
@@ -371,4 +372,20 @@ test('screenshots of Channels and Routing at phone and desktop widths, passing a
   } finally {
     await s.stop();
   }
+});
+
+test('a refused form speaks the admin\'s language: the server names the rule, the page translates it', async () => {
+  const page = await openPage(browser, server, { locale: 'es-ES', path: '/settings/channels' });
+  await logIn(page);
+  const before = (await admin.get('/api/v1/channels')).json.channels;
+  const form = page.getByRole('form', { name: es['channels.connect.title'] });
+  await form.getByLabel(es['channels.field.kind']).selectOption('telegram');
+  await form.getByLabel(es['channels.field.name'], { exact: true }).fill('Bot sin token');
+  await form.getByLabel(es['channels.field.botToken'], { exact: true }).fill('esto-no-es-un-token');
+  await form.getByRole('button', { name: es['channels.connect.submit'] }).click();
+  await form.getByText(es['error.rule.botTokenInvalid']).waitFor();
+  assert.equal(await form.getByText(/BotFather, like/).count(), 0, 'the English sentence is not shown');
+  assert.deepEqual((await admin.get('/api/v1/channels')).json.channels, before);
+  assertNoErrors(page);
+  await page.context().close();
 });

@@ -7,6 +7,7 @@
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { startServer } from './lib/server.js';
+import { dump, sql } from './lib/db.js';
 import { Client, adminClient } from './lib/client.js';
 import { openStream, findEvent } from './lib/sse.js';
 import { until } from './lib/until.js';
@@ -211,4 +212,82 @@ test('demo mode: the passwords are the last lines the server printed, and the lo
     assertNoErrors(page);
     await page.context().close();
   }
+});
+
+test('a web chat that asks for the name and e-mail: the admin ticks it, the widget asks, a bad e-mail is refused clearly', async () => {
+  const server = await startServer({ env: { CENTRALITA_DEMO: '1' } });
+  try {
+    const logins = Object.fromEntries([...server.stdout.matchAll(/(\S+@demo\.local)\s+password: (\S+)/g)].map((m) => [m[1], m[2]]));
+    const admin = new Client(server.url);
+    await admin.login('admin@demo.local', logins['admin@demo.local']);
+    // The admin ticks it on the channel's card.
+    const settings = await openPage(browser, server, { path: '/settings/channels', locale: 'es-ES' });
+    await logIn(settings, 'admin@demo.local', logins['admin@demo.local']);
+    await settings.getByLabel(es['channels.askContact.label']).check();
+    const web = async () => (await admin.get('/api/v1/channels')).json.channels.find((c) => c.kind === 'webchat');
+    await until(async () => (await web()).ask_contact === true, 'the channel to ask');
+    await settings.reload();
+    assert.equal(await settings.getByLabel(es['channels.askContact.label']).isChecked(), true);
+    assertNoErrors(settings);
+    await settings.context().close();
+
+    // The visitor is asked before the chat; the composer waits.
+    const page = await openPage(browser, server, { path: '/demo', locale: 'es-ES' });
+    const w = widget(page);
+    await w.launcher.click();
+    const name = page.locator('[data-centralita] input[autocomplete="name"]');
+    const email = page.locator('[data-centralita] input[autocomplete="email"]');
+    await name.waitFor();
+    assert.equal(await w.input.isVisible(), false);
+    await assertAccessible(page);
+    await name.fill('Lucía Gómez');
+    await email.fill('lucia@');
+    const status = page.locator('[data-centralita] .status');
+    // A bad e-mail: said in the visitor's language, the field marked, nothing stored.
+    const before = dump(server);
+    await page.locator('[data-centralita] form.details button').click();
+    await until(async () => (await status.textContent()) === 'Escribe una dirección de correo válida, como nombre@ejemplo.com.',
+      'the widget to refuse the e-mail');
+    assert.equal(await email.getAttribute('aria-invalid'), 'true');
+    assert.equal(dump(server), before);
+    // A good one: the chat begins, and the contact the first message makes has both.
+    await email.fill('Lucia@Ejemplo.com');
+    await page.locator('[data-centralita] form.details button').click();
+    await w.input.waitFor();
+    assert.equal(await status.textContent(), '');
+    await say(page, 'Hola, una pregunta sobre mi pedido');
+    await until(() => sql(server, "SELECT name || '|' || email FROM contacts WHERE email = 'lucia@ejemplo.com'") === 'Lucía Gómez|lucia@ejemplo.com',
+      'the contact to have the name and e-mail');
+    // Back later: not asked again.
+    await page.reload();
+    await w.launcher.click();
+    await w.input.waitFor();
+    assert.equal(await name.isVisible(), false);
+    assertNoErrors(page);
+    await page.context().close();
+  } finally {
+    await server.stop();
+  }
+});
+
+test('the demo shop and its widget speak the language the inbox was set to in this browser', async () => {
+  const page = await openPage(browser, demo, { path: '/login', locale: 'es-ES' });
+  const w = widget(page);
+  // A Spanish browser: the shop and the widget in Spanish, like the login page.
+  await page.getByText(es['login.demoHint']).waitFor();
+  await page.goto(`${demo.url}/demo`);
+  await page.getByRole('heading', { level: 1, name: 'Bienvenido a nuestra tienda' }).waitFor();
+  await w.launcher.waitFor();
+  assert.equal(await w.launcher.getAttribute('aria-label'), 'Abrir el chat');
+  // English chosen in the inbox: the shop and the widget follow.
+  await page.goto(`${demo.url}/login`);
+  await page.getByLabel(es['language.label']).selectOption('en');
+  await page.getByText(en['login.demoHint']).waitFor();
+  await page.goto(`${demo.url}/demo`);
+  await page.getByRole('heading', { level: 1, name: 'Welcome to our shop' }).waitFor();
+  await w.launcher.waitFor();
+  assert.equal(await w.launcher.getAttribute('aria-label'), 'Open the chat');
+  assert.equal(await page.evaluate(() => document.documentElement.lang), 'en');
+  assertNoErrors(page);
+  await page.context().close();
 });

@@ -3,7 +3,8 @@
 // the agents' side, demo mode, and migration 0010 on a database that already has data.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { readFileSync } from 'node:fs';
+import { readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { startServer, cli, tempDir } from './lib/server.js';
 import { dump, sql, databaseAt } from './lib/db.js';
 import { Client, adminClient, agentClient, assertError } from './lib/client.js';
@@ -89,10 +90,10 @@ test('a visitor starts a session, resumes it with its token, and only the hash i
   const first = await v.start();
   assert.equal(first.status, 201);
   assert.match(v.visitorToken, /^wvt_[A-Za-z0-9_-]{43}$/);
-  assert.deepEqual({ ...first.json, token: undefined }, { token: undefined, resumed: false, has_conversation: false });
+  assert.deepEqual({ ...first.json, token: undefined }, { token: undefined, resumed: false, has_conversation: false, ask_contact: false });
   const again = await v.start();
   assert.equal(again.status, 200);
-  assert.deepEqual(again.json, { token: v.visitorToken, resumed: true, has_conversation: false });
+  assert.deepEqual(again.json, { token: v.visitorToken, resumed: true, has_conversation: false, ask_contact: false });
   assert.ok(!dump(s).includes(v.visitorToken), 'the visitor token is stored in clear');
   // A token that is not this channel's starts a new session rather than failing.
   const other = visitor();
@@ -510,4 +511,110 @@ test('{contact_name} of a visitor who gave no name leaves no gap: "¡Hola!", and
   } finally {
     assert.equal((await admin.put('/api/v1/routing', MENU)).status, 200);
   }
+});
+
+test('a web chat may ask for the name and e-mail first: checked, kept, and the contact has them', async () => {
+  const asking = await createWebchat(admin, { name: 'Web with form', ask_contact: true });
+  assert.equal(asking.ask_contact, true);
+  assert.equal(web.ask_contact, false);
+  // Only a web chat asks; the setting changes with PATCH, one field at a time.
+  const wa = await admin.post('/api/v1/channels', { kind: 'telegram', name: 'Bot', bot_token: '123456:ABC-DEF1234ghIkl', ask_contact: true });
+  assertError(wa, 400, 'invalid_request');
+  const toggled = await admin.patch(`/api/v1/channels/${web.id}`, { ask_contact: true });
+  assert.equal(toggled.status, 200, toggled.text);
+  assert.equal(toggled.json.channel.ask_contact, true);
+  assert.equal((await admin.patch(`/api/v1/channels/${web.id}`, { ask_contact: false })).json.channel.ask_contact, false);
+  assertError(await admin.patch(`/api/v1/channels/${web.id}`, { ask_contact: 'yes' }), 400, 'invalid_request');
+  assertError(await admin.patch(`/api/v1/channels/${web.id}`, { ask_contact: true, waba_id: null }), 400, 'invalid_request');
+  assertError(await admin.patch(`/api/v1/channels/${web.id}`, {}), 400, 'invalid_request');
+
+  // A new visitor of the asking channel is asked; of the other one, not.
+  assert.equal((await new Visitor(s.url, web.widget_key).start()).json.ask_contact, false);
+  const v = new Visitor(s.url, asking.widget_key);
+  assert.equal((await v.start()).json.ask_contact, true);
+
+  // Bad details: a clear error naming the field and its rule, and nothing changed.
+  const before = dump(s);
+  for (const [body, field, rule] of [
+    [{ name: 'Lucía Gómez', email: 'lucia@' }, 'email', 'email_invalid'],
+    [{ name: 'Lucía Gómez', email: 'lucia gomez@example.com' }, 'email', 'email_invalid'],
+    [{ name: '   ', email: 'lucia@example.com' }, 'name', 'required'],
+    [{ name: 'Lucía\nGómez', email: 'lucia@example.com' }, 'name', 'bad_characters'],
+    [{ email: 'lucia@example.com' }, 'name', 'required'],
+    [{ name: 'Lucía', email: 'lucia@example.com', phone: '600' }, 'phone', 'unknown_field'],
+  ]) {
+    const r = await v.request('POST', '/api/v1/webchat/contact', body);
+    assertError(r, 400, 'invalid_request');
+    assert.deepEqual([r.json.error.field, r.json.error.rule], [field, rule], r.text);
+  }
+  const stranger = new Visitor(s.url, asking.widget_key);
+  assertError(await stranger.request('POST', '/api/v1/webchat/contact', { name: 'X', email: 'x@example.com' }), 401, 'unauthenticated');
+  assert.equal(dump(s), before);
+
+  // Good details: kept (the e-mail folded), not asked again, and the contact made by the
+  // first message has them.
+  const r = await v.request('POST', '/api/v1/webchat/contact', { name: ' Lucía Gómez ', email: 'Lucia@Example.com' });
+  assert.equal(r.status, 200, r.text);
+  assert.deepEqual(r.json, { name: 'Lucía Gómez', email: 'lucia@example.com' });
+  assert.equal((await v.start()).json.ask_contact, false);
+  assert.equal((await v.send('Hola, quiero saber de un pedido')).status, 201);
+  const conversation = (await admin.get('/api/v1/conversations?view=all&q=pedido')).json.conversations
+    .find((c) => c.channel.id === asking.id);
+  const contact = (await admin.get(`/api/v1/contacts/${conversation.contact.id}`)).json.contact;
+  assert.deepEqual([contact.name, contact.email], ['Lucía Gómez', 'lucia@example.com']);
+});
+
+test('demo in English: English teams and routing messages; `demo logins` prints the logins again, never another password', async () => {
+  const d = await startServer({ env: { CENTRALITA_DEMO: '1', CENTRALITA_DEMO_LANGUAGE: 'en' } });
+  try {
+    const printed = [...d.stdout.matchAll(/^ {2}(\w+)\s+(\S+@demo\.local)\s+password: (\S+)$/gm)].map((m) => m.slice(1));
+    assert.equal(printed.length, 3, d.stdout);
+    const passwords = Object.fromEntries(printed.map(([, email, password]) => [email, password]));
+    const demoAdmin = new Client(d.url);
+    await demoAdmin.login('admin@demo.local', passwords['admin@demo.local']);
+    const teamList = (await demoAdmin.get('/api/v1/teams')).json.teams;
+    assert.deepEqual(teamList.map((t) => t.name).sort(), ['Accounting', 'Marketing', 'Sales', 'Support']);
+    const routing = (await demoAdmin.get('/api/v1/routing')).json;
+    assert.equal(routing.welcome_message, 'Hello! Which team would you like to talk to? 1. Support 2. Sales 3. Marketing 4. Accounting');
+    const { widget_key: key } = (await new Client(d.url).get('/api/v1/demo')).json;
+    const visitor = new Visitor(d.url, key);
+    await visitor.start();
+    assert.equal((await visitor.send('Hi there')).status, 201);
+    await visitor.waitForReply(/Which team/);
+    assert.equal((await visitor.send('I want to buy a speaker')).status, 201);
+    await visitor.waitForReply(/The Sales team will write to you/);
+
+    // The same logins, again, from the command line.
+    const again = cli(d.dir, ['demo', 'logins']);
+    assert.equal(again.status, 0, again.stderr);
+    assert.deepEqual([...again.stdout.matchAll(/^ {2}(\w+)\s+(\S+@demo\.local)\s+password: (\S+)$/gm)].map((m) => m.slice(1)), printed);
+    // A password changed since is the person's own: not shown, nor the new one; a user made
+    // later is nobody's demo login.
+    writeFileSync(join(d.dir, 'ana.txt'), 'anas-own-password-1\n');
+    writeFileSync(join(d.dir, 'eva.txt'), 'evas-own-password-1\n');
+    const changed = cli(d.dir, ['user', 'passwd', 'ana@demo.local', '--password-file', join(d.dir, 'ana.txt')]);
+    assert.equal(changed.status, 0, changed.stderr);
+    const added = cli(d.dir, ['user', 'add', 'eva@example.com', '--password-file', join(d.dir, 'eva.txt')]);
+    assert.equal(added.status, 0, added.stderr);
+    const after = cli(d.dir, ['demo', 'logins']);
+    assert.equal(after.status, 0, after.stderr);
+    assert.match(after.stdout, /ana@demo\.local\s+\(password changed since\)/);
+    assert.doesNotMatch(after.stdout, new RegExp(`${passwords['ana@demo.local']}|anas-own|evas-own|eva@example`));
+    assert.match(after.stdout, new RegExp(`bruno@demo\\.local\\s+password: ${passwords['bruno@demo.local']}`));
+  } finally {
+    await d.stop();
+  }
+  // A database without the demo has no logins to print.
+  const plain = await startServer();
+  try {
+    const none = cli(plain.dir, ['demo', 'logins']);
+    assert.notEqual(none.status, 0);
+    assert.match(none.stderr, /no demo account/);
+    assert.equal(none.stdout, '');
+  } finally {
+    await plain.stop();
+  }
+  const bad = cli(tempDir(), ['serve', '--demo', '1', '--demo-language', 'fr']);
+  assert.equal(bad.status, 2);
+  assert.match(bad.stderr, /demo-language/);
 });

@@ -509,13 +509,42 @@ static void test_placeholders(void **state)
 	}
 }
 
-/* Without a way to name teams, {team} is empty and the audit line gives the id. */
+/* route_fill, as canned responses use it too: only the placeholders given are filled, a
+ * missing value takes the spaces before it, a long one is cut at a whole character. */
+static void test_fill(void **state)
+{
+	(void)state;
+	char long_name[ROUTE_MAX_NAME_BYTES + 8];
+	memset(long_name, 'a', sizeof(long_name) - 1);
+	long_name[sizeof(long_name) - 1] = '\0';
+	memcpy(long_name + ROUTE_MAX_NAME_BYTES - 1, "\xc3\xa9", 2); /* "é" across the cut */
+	const struct route_value values[] = {
+		{ "{a}", "x" }, { "{none}", NULL }, { "{empty}", "" }, { "{long}", long_name }
+	};
+	static const char *const rows[][2] = {
+		{ "{a} {b} {a}", "x {b} x" },
+		{ "Hola  {none}, {empty}!", "Hola,!" },
+		{ "{none}", "" },
+		{ "{a}{none}", "x" },
+	};
+	for (size_t i = 0; i < sizeof(rows) / sizeof(rows[0]); i++) {
+		char *got = route_fill(rows[i][0], values, 4);
+		assert_string_equal(got, rows[i][1]);
+		free(got);
+	}
+	char *got = route_fill("{long}", values, 4);
+	assert_int_equal(strlen(got), ROUTE_MAX_NAME_BYTES - 1);
+	free(got);
+}
+
+/* Without a way to name teams, {team} is empty (taking the space before it along) and the
+ * audit line gives the id. */
 static void test_no_team_names(void **state)
 {
 	(void)state;
 	char *audit;
 	char *got = assignment_for("Lucía", NULL, &audit);
-	assert_string_equal(got, "A Lucía / ");
+	assert_string_equal(got, "A Lucía /");
 	assert_string_equal(audit, "routing: option 2 matched '2'; assigned to team 2");
 	free(got);
 	free(audit);
@@ -580,9 +609,13 @@ static void test_filled_message_bound(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_scenarios),    cmocka_unit_test(test_outcomes),
-		cmocka_unit_test(test_placeholders), cmocka_unit_test(test_no_team_names),
-		cmocka_unit_test(test_long_names),   cmocka_unit_test(test_filled_message_bound),
+		cmocka_unit_test(test_scenarios),
+		cmocka_unit_test(test_outcomes),
+		cmocka_unit_test(test_placeholders),
+		cmocka_unit_test(test_fill),
+		cmocka_unit_test(test_no_team_names),
+		cmocka_unit_test(test_long_names),
+		cmocka_unit_test(test_filled_message_bound),
 	};
 	size_t steps = 0;
 	for (size_t i = 0; i < sizeof(scenarios) / sizeof(scenarios[0]); i++)

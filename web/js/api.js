@@ -8,13 +8,15 @@ let csrfToken = null;
 let onSessionLost = () => {};
 
 export class ApiError extends Error {
-  constructor(status, code, message, retryAfter = 0, problems = null) {
+  constructor(status, code, message, retryAfter = 0, problems = null, rule = null) {
     super(message);
     this.status = status;
     this.code = code;
     this.retryAfter = retryAfter;
     // A refused routing configuration names each problem: [{ path, reason }].
     this.problems = problems;
+    // The input check a form failed: { rule, field, limit } (docs/API.md lists the rules).
+    this.rule = rule;
   }
 }
 
@@ -34,16 +36,18 @@ export function sessionLost(notice) {
   onSessionLost(notice);
 }
 
+// body: JSON to send, or a File sent as it is (an upload, labelled with its own type).
 async function request(method, path, body) {
   const headers = { Accept: 'application/json' };
-  if (body !== undefined) headers['Content-Type'] = 'application/json';
+  const isFile = body instanceof Blob;
+  if (body !== undefined) headers['Content-Type'] = isFile ? body.type || 'application/octet-stream' : 'application/json';
   if (method !== 'GET' && csrfToken) headers['X-CSRF-Token'] = csrfToken;
   let res;
   try {
     res = await fetch(`/api/v1${path}`, {
       method,
       headers,
-      body: body === undefined ? undefined : JSON.stringify(body),
+      body: body === undefined || isFile ? body : JSON.stringify(body),
       credentials: 'same-origin',
     });
   } catch {
@@ -51,8 +55,10 @@ async function request(method, path, body) {
   }
   const data = await res.json().catch(() => null);
   if (res.ok) return data;
-  const error = new ApiError(res.status, data?.error?.code ?? 'unknown', data?.error?.message ?? '',
-    Number(res.headers.get('Retry-After')) || 0, Array.isArray(data?.error?.problems) ? data.error.problems : null);
+  const refusal = data?.error;
+  const error = new ApiError(res.status, refusal?.code ?? 'unknown', refusal?.message ?? '',
+    Number(res.headers.get('Retry-After')) || 0, Array.isArray(refusal?.problems) ? refusal.problems : null,
+    typeof refusal?.rule === 'string' ? { rule: refusal.rule, field: String(refusal.field ?? ''), limit: Number(refusal.limit) || 0 } : null);
   if (error.code === 'unauthenticated' && path !== '/me') onSessionLost();
   throw error;
 }
@@ -62,11 +68,64 @@ export const post = (path, body) => request('POST', path, body ?? {});
 export const patch = (path, body) => request('PATCH', path, body);
 export const put = (path, body) => request('PUT', path, body);
 export const del = (path) => request('DELETE', path);
+// Uploads a file (a File or Blob) to path as its raw body.
+export const upload = (path, file) => request('POST', path, file);
 
-// Words for a failed request. `overrides` maps error codes to the view's own wording
-// (e.g. { conflict: t('teams.nameTaken') }).
+// The names of the fields a rule can be about, in the reader's language.
+const FIELDS = {
+  name: () => t('users.name'),
+  email: () => t('users.email'),
+  password: () => t('profile.password.new'),
+  shortcut: () => t('canned.shortcut'),
+  text: () => t('canned.text'),
+  key: () => t('attributes.key'),
+  phone_number_id: () => t('channels.field.phoneNumberId'),
+  page_id: () => t('channels.field.pageId'),
+  instagram_account_id: () => t('channels.field.instagramAccountId'),
+  access_token: () => t('channels.field.accessToken'),
+  app_secret: () => t('channels.field.appSecret'),
+  verify_token: () => t('channels.field.verifyToken'),
+  bot_token: () => t('channels.field.botToken'),
+};
+
+// A field of the API by its label in the forms, or its own name.
+export function fieldLabel(name) {
+  return FIELDS[name]?.() ?? name;
+}
+
+// The server's rule in the reader's language; undefined for a rule this page does not know,
+// whose English message is then shown.
+function ruleMessage({ rule, field, limit }) {
+  const params = { field: fieldLabel(field), limit };
+  switch (rule) {
+    case 'required': return t('error.rule.required', params);
+    case 'too_long': return t('error.rule.tooLong', params);
+    case 'bad_characters': return t('error.rule.badCharacters', params);
+    case 'wrong_type': return t('error.rule.wrongType', params);
+    case 'unknown_field': return t('error.rule.unknownField', params);
+    case 'numeric_id': return t('error.rule.numericId', params);
+    case 'email_invalid': return t('error.rule.emailInvalid');
+    case 'email_taken': return t('users.emailTaken');
+    case 'password_length': return t('error.rule.passwordLength', params);
+    case 'last_admin': return t('users.lastAdmin');
+    case 'team_name_taken': return t('teams.nameTaken');
+    case 'team_in_routing': return t('error.rule.teamInRouting');
+    case 'shortcut_invalid': return t('error.rule.shortcutInvalid');
+    case 'shortcut_taken': return t('canned.shortcutTaken');
+    case 'attribute_taken': return t('attributes.keyTaken');
+    case 'bot_token_invalid': return t('error.rule.botTokenInvalid');
+    case 'channel_connected': return t('error.rule.channelConnected');
+    default: return undefined;
+  }
+}
+
+// Words for a failed request: the rule it broke when the server names one, else `overrides`,
+// which maps error codes to the view's own wording (e.g. { unprocessable: t('…') }), else
+// the words for the code.
 export function errorMessage(error, overrides = {}) {
   if (!(error instanceof ApiError)) return t('error.unexpected');
+  const words = error.rule && ruleMessage(error.rule);
+  if (words) return words;
   if (overrides[error.code]) return overrides[error.code];
   switch (error.code) {
     case 'network': return t('error.network');

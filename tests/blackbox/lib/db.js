@@ -102,20 +102,32 @@ export function dump(server, { except = [] } = {}) {
   return lines.filter((line) => !except.some((t) => line.startsWith(`INSERT INTO ${t} `))).join('\n');
 }
 
+// Runs statements in a session of its own that stays open, holding its transaction's locks,
+// until release() rolls it back. Resolves once they ran.
+export async function holdSession(server, statements) {
+  const session = isPg(server)
+    ? spawn('psql', ['-X', '-A', '-t', '-q', '-v', 'ON_ERROR_STOP=1', '-d', server.db], { stdio: ['pipe', 'pipe', 'pipe'] })
+    : spawn('sqlite3', ['-bail', server.db], { stdio: ['pipe', 'pipe', 'pipe'] });
+  let err = '';
+  session.stderr.on('data', (d) => (err += d));
+  session.stdin.write(`${statements}\nSELECT 'held';\n`);
+  let out = '';
+  await new Promise((resolve, reject) => {
+    session.stdout.on('data', (d) => ((out += d).includes('held') ? resolve() : null));
+    session.on('exit', () => reject(new Error(`the session ended: ${err}`)));
+  });
+  return async () => {
+    session.stdin.end('ROLLBACK;\n');
+    await new Promise((resolve) => (session.exitCode !== null ? resolve() : session.on('exit', resolve)));
+  };
+}
+
 // Holds the database's write lock from another process until release() is called: SQLite's
 // one write lock, or on PostgreSQL every table locked against writes.
-export async function lockDatabase(server) {
-  const locker = isPg(server)
-    ? spawn('psql', ['-X', '-A', '-t', '-q', '-d', server.db], { stdio: ['pipe', 'pipe', 'pipe'] })
-    : spawn('sqlite3', [server.db], { stdio: ['pipe', 'pipe', 'pipe'] });
-  locker.stdin.write(isPg(server)
-    ? "BEGIN;\nSELECT 'LOCK TABLE ' || string_agg(quote_ident(tablename), ', ') || ' IN EXCLUSIVE MODE' FROM pg_tables WHERE schemaname = 'public' \\gexec\nSELECT 1;\n"
-    : 'BEGIN IMMEDIATE;\nSELECT 1;\n');
-  await new Promise((resolve) => locker.stdout.once('data', resolve));
-  return async () => {
-    locker.stdin.end('ROLLBACK;\n');
-    await new Promise((resolve) => locker.on('exit', resolve));
-  };
+export function lockDatabase(server) {
+  return holdSession(server, isPg(server)
+    ? "BEGIN;\nSELECT 'LOCK TABLE ' || string_agg(quote_ident(tablename), ', ') || ' IN EXCLUSIVE MODE' FROM pg_tables WHERE schemaname = 'public' \\gexec"
+    : 'BEGIN IMMEDIATE;');
 }
 
 // Makes the database of dir as an older release left it: the migrations up to version of the

@@ -4,8 +4,10 @@ import { readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import assert from 'node:assert/strict';
-import { cli } from './server.js';
+import { cli, startServer } from './server.js';
 import { sql } from './db.js';
+import { adminClient, agentClient } from './client.js';
+import { until } from './until.js';
 
 const here = dirname(fileURLToPath(import.meta.url));
 export const FIXTURES = process.env.CENTRALITA_FIXTURES || join(here, '..', '..', 'fixtures');
@@ -35,6 +37,22 @@ export async function connectAll(admin) {
     out[kind] = r.json.channel;
   }
   return out;
+}
+
+// A server on fake with the four kinds of channel and two teams: Ventas (Ana) and Soporte
+// (Bruno); resolves once Telegram's webhook is registered.
+export async function twoTeamsOn(fake) {
+  const s = await startServer({ env: fake.env });
+  const admin = await adminClient(s);
+  const ch = await connectAll(admin);
+  const ventas = (await admin.post('/api/v1/teams', { name: 'Ventas' })).json.team.id;
+  const soporte = (await admin.post('/api/v1/teams', { name: 'Soporte' })).json.team.id;
+  const ana = await agentClient(s, admin, 'ana@example.com', 'Ana');
+  const bruno = await agentClient(s, admin, 'bruno@example.com', 'Bruno');
+  await admin.post(`/api/v1/teams/${ventas}/members`, { user_id: ana.user.id });
+  await admin.post(`/api/v1/teams/${soporte}/members`, { user_id: bruno.user.id });
+  await until(() => fake.telegram.webhook(CHANNELS.telegram.bot_token)?.url, 'the Telegram webhook to be registered');
+  return { s, admin, ch, ventas, soporte, ana, bruno };
 }
 
 // Posts a Meta webhook body (string or Buffer), signed with secret unless told otherwise.

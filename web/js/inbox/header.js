@@ -158,7 +158,6 @@ export function createHeader(ctx, onActed) {
 
   return {
     element: header,
-    teamName,
     // The conversation as GET /conversations/:id answers it, and its team's members.
     render(c, teamMembers) {
       conversation = c;

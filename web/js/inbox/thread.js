@@ -1,7 +1,7 @@
 // One open conversation: its header (inbox/header.js), its log of messages, timeline lines
 // and notes (inbox/log.js) and the composer (inbox/composer.js). It loads them, marks the
 // conversation read while it is in view, and reloads what each live event changed.
-import { ApiError, errorMessage, get, post } from '../api.js';
+import { ApiError, errorMessage, get, post, upload } from '../api.js';
 import { h } from '../dom.js';
 import { t } from '../i18n.js';
 import { notify } from '../ui/toast.js';
@@ -26,8 +26,8 @@ export function createThread(ctx) {
     id: ctx.id,
     conversation: () => conversation,
     user: ctx.user,
-    teamName: () => header.teamName(),
     onReply: sendReply,
+    onFile: sendFile,
     onNote: addNote,
     onTemplateSent: () => log.loadMessages(),
   });
@@ -48,6 +48,18 @@ export function createThread(ctx) {
     if (document.visibilityState === 'visible' && conversation) post(`/conversations/${ctx.id}/read`).catch(() => {});
   }
   document.addEventListener('visibilitychange', markRead);
+
+  // Uploads the file, then replies with it (caption: "" for none).
+  async function sendFile(file, caption) {
+    const done = log.addPending(caption || file.name);
+    try {
+      const { upload: u } = await upload(`/conversations/${ctx.id}/uploads?name=${encodeURIComponent(file.name)}`, file);
+      await post(`/conversations/${ctx.id}/messages`, caption ? { upload_id: u.id, text: caption } : { upload_id: u.id });
+      await log.loadMessages();
+    } finally {
+      done();
+    }
+  }
 
   async function sendReply(text) {
     const done = log.addPending(text);

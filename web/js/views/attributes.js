@@ -29,7 +29,7 @@ function addForm(ctx) {
       notify(t('attributes.added', { key: attribute.key }));
       ctx.refresh({ focus: 'attribute-new-key' });
     } catch (e) {
-      error.show(errorMessage(e, { conflict: t('attributes.keyTaken') }));
+      error.show(errorMessage(e));
       key.focus();
     }
   });

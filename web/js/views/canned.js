@@ -29,8 +29,6 @@ function fields(canned = { shortcut: '', text: '' }, idPrefix = 'canned-new') {
   };
 }
 
-const conflictWords = () => ({ conflict: t('canned.shortcutTaken') });
-
 function addForm(ctx) {
   const f = fields();
   const submit = h('button', { type: 'submit', class: 'btn btn-primary' }, icon('plus'), t('canned.add.submit'));
@@ -45,7 +43,7 @@ function addForm(ctx) {
       notify(t('canned.added', { shortcut: saved.shortcut }));
       ctx.refresh({ focus: 'canned-new-shortcut' });
     } catch (e) {
-      error.show(errorMessage(e, conflictWords()));
+      error.show(errorMessage(e));
     }
   });
   return h('section', { class: 'card' },
@@ -59,7 +57,6 @@ async function edit(ctx, canned) {
     title: t('canned.edit.title', { shortcut: canned.shortcut }),
     content: f.elements,
     submitLabel: t('canned.edit.submit'),
-    errorWords: conflictWords(),
     onSubmit: async () => (await patch(`/canned-responses/${canned.id}`, f.value())).canned_response,
   });
   if (!saved) return;

@@ -5,7 +5,7 @@
 // at the provider and, for Meta's kinds, which verify token goes with it (a copy button
 // copies the one just typed, without showing it). A web chat has no credentials: it shows
 // the code to paste in the company's site, and which sites may embed it.
-import { del, errorMessage, get, post } from '../api.js';
+import { del, errorMessage, fieldLabel, get, patch, post } from '../api.js';
 import { h } from '../dom.js';
 import { language, t } from '../i18n.js';
 import { confirmDialog } from '../ui/dialog.js';
@@ -73,6 +73,22 @@ function origins(channel) {
     : t('channels.originsAny'));
 }
 
+// Whether the widget asks for the visitor's name and e-mail first; saved as it is ticked.
+function askContact(channel) {
+  const id = `channel-ask-contact-${channel.id}`;
+  const box = h('input', { type: 'checkbox', id, checked: Boolean(channel.ask_contact) });
+  box.addEventListener('change', async () => {
+    try {
+      await patch(`/channels/${channel.id}`, { ask_contact: box.checked });
+      notify(box.checked ? t('channels.askContact.on', { name: channel.name }) : t('channels.askContact.off', { name: channel.name }));
+    } catch (e) {
+      box.checked = !box.checked;
+      notify(errorMessage(e), { isError: true });
+    }
+  });
+  return h('div', { class: 'check' }, box, h('label', { for: id }, t('channels.askContact.label')));
+}
+
 function health(channel) {
   const inbound = channel.last_inbound_at
     ? t('channels.lastInbound', { time: when(channel.last_inbound_at) })
@@ -91,17 +107,7 @@ function health(channel) {
 
 function hints(channel) {
   return Object.entries(channel.credentials ?? {}).filter(([, c]) => c.set && c.last4).map(([name, c]) =>
-    h('span', { class: 'hint-chip' }, t('channels.hint', { name: credentialName(name), last4: c.last4 })));
-}
-
-function credentialName(name) {
-  switch (name) {
-    case 'access_token': return t('channels.field.accessToken');
-    case 'app_secret': return t('channels.field.appSecret');
-    case 'verify_token': return t('channels.field.verifyToken');
-    case 'bot_token': return t('channels.field.botToken');
-    default: return name;
-  }
+    h('span', { class: 'hint-chip' }, t('channels.hint', { name: fieldLabel(name), last4: c.last4 })));
 }
 
 async function removeChannel(ctx, channel) {
@@ -131,7 +137,7 @@ function channelRow(ctx, channel) {
         channel.kind === 'telegram' && h('span', { class: 'channel-mode' },
           channel.mode === 'polling' ? t('channels.mode.polling') : t('channels.mode.webhook'))),
       health(channel),
-      channel.kind === 'webchat' && [origins(channel), channel.active && snippet(channel)],
+      channel.kind === 'webchat' && [origins(channel), channel.active && askContact(channel), channel.active && snippet(channel)],
       channel.active && channel.webhook_url && webhookUrl(channel),
       h('div', { class: 'hint-chips' }, hints(channel))),
     channel.active && h('button', { type: 'button', class: 'btn btn-ghost btn-small channel-remove',

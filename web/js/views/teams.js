@@ -33,7 +33,7 @@ function createForm(ctx) {
       notify(t('teams.created', { team: team.name }));
       ctx.refresh({ teams: true, path: `/settings/teams/${team.id}` });
     } catch (e) {
-      error.show(errorMessage(e, { conflict: t('teams.nameTaken') }));
+      error.show(errorMessage(e));
       name.focus();
     }
   });
@@ -55,7 +55,6 @@ async function renameTeam(ctx, team) {
     title: t('teams.rename.title', { team: team.name }),
     content: field(t('teams.rename.label'), name),
     submitLabel: t('teams.rename.submit'),
-    errorWords: { conflict: t('teams.nameTaken') },
     onSubmit: async () => (await patch(`/teams/${team.id}`, { name: name.value.trim() })).team,
   });
   if (!renamed) return;

@@ -61,7 +61,7 @@ function inviteForm(ctx) {
       notify(t('users.invitedNotice', { name: answer.user.name }));
       ctx.refresh({ focus: 'invite-name' });
     } catch (e) {
-      error.show(errorMessage(e, { conflict: t('users.emailTaken') }));
+      error.show(errorMessage(e));
     }
   });
   return h('section', { class: 'card', 'aria-labelledby': 'invite-title' },
@@ -76,7 +76,7 @@ async function change(ctx, user, changes, message, focus) {
     await patch(`/users/${user.id}`, changes);
     notify(message);
   } catch (e) {
-    notify(errorMessage(e, { unprocessable: t('users.lastAdmin') }), { isError: true });
+    notify(errorMessage(e), { isError: true });
   }
   ctx.refresh({ focus });
 }
@@ -86,7 +86,6 @@ async function deactivate(ctx, user) {
     title: t('users.deactivate.title', { name: user.name }),
     message: t('users.deactivate.text'),
     confirmLabel: t('users.deactivate.submit'),
-    errorWords: { unprocessable: t('users.lastAdmin') },
     onConfirm: () => patch(`/users/${user.id}`, { active: false }),
   });
   if (!isDone) return;
