@@ -29,8 +29,9 @@ static const struct {
 	{ ERR_UNAVAILABLE, "unavailable", 503 },
 };
 
-static void fill(struct error *e, enum err code, const char *rule, const char *field,
-                 long long limit, const char *fmt, va_list ap)
+__attribute__((format(printf, 6, 0))) static void fill(struct error *e, enum err code,
+                                                       const char *rule, const char *field,
+                                                       long long limit, const char *fmt, va_list ap)
 {
 	e->code = code;
 	e->rule = rule;
