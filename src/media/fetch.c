@@ -388,11 +388,7 @@ static int record(struct media_fetcher *f, struct store_tx *tx, const struct job
 		                             SV_TEXT(o->reason), SV_TEXT(f->owner)));
 	}
 	if (o->outcome == SEND_ACCEPTED) {
-		rc = store_exec(
-		    tx,
-		    "INSERT INTO files (sha256, size, mime_type, created_at)"
-		    " VALUES ($1, $2, $3, $4) ON CONFLICT DO NOTHING",
-		    STORE_ARGS(SV_TEXT(o->sha256), SV_INT(o->size), SV_TEXT(o->mime), SV_INT(now)));
+		rc = file_record(tx, o->sha256, o->size, o->mime, now);
 		if (rc >= 0)
 			rc = store_exec(
 			    tx,
