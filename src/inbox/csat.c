@@ -135,7 +135,8 @@ int csat_json(struct store_tx *tx, int64_t conversation_id, json_t **out, struct
 	if (rc < 0)
 		return store_failed(e, rc);
 	if ((rc = store_next(r)) == 1) {
-		int64_t rating = store_int(r, 1), agent = store_int(r, 2), answered = store_int(r, 5);
+		int64_t rating = store_int(r, 1), agent = store_int(r, 2),
+		        answered = store_int(r, 5);
 		json_decref(*out);
 		*out = json_pack("{s:s,s:o,s:o,s:o,s:I,s:o}", "state", store_text(r, 0), "rating",
 		                 rating > 0 ? json_integer(rating) : json_null(), "agent_id",
@@ -172,20 +173,20 @@ static int rating_groups(struct store_tx *tx, const char *sql, int64_t account_i
 }
 
 /* The answered surveys of [$2, $3) by the column `by` of csat_surveys joined to `names`. */
-#define RATINGS_BY(by, names)                                                               \
-	"SELECT coalesce(s." by ", 0), coalesce(n.name, ''), count(*), sum(s.rating),"      \
-	" sum(CASE WHEN s.rating >= 4 THEN 1 ELSE 0 END) FROM csat_surveys s"               \
-	" LEFT JOIN " names " n ON n.id = s." by " WHERE s.account_id = $1"                 \
-	" AND s.state = 'answered' AND s.answered_at >= $2 AND s.answered_at < $3"          \
-	" GROUP BY coalesce(s." by ", 0), coalesce(n.name, '')"                             \
+#define RATINGS_BY(by, names)                                                          \
+	"SELECT coalesce(s." by ", 0), coalesce(n.name, ''), count(*), sum(s.rating)," \
+	" sum(CASE WHEN s.rating >= 4 THEN 1 ELSE 0 END) FROM csat_surveys s"          \
+	" LEFT JOIN " names " n ON n.id = s." by " WHERE s.account_id = $1"            \
+	" AND s.state = 'answered' AND s.answered_at >= $2 AND s.answered_at < $3"     \
+	" GROUP BY coalesce(s." by ", 0), coalesce(n.name, '')"                        \
 	" ORDER BY coalesce(n.name, ''), coalesce(s." by ", 0)"
 
 int csat_metrics(struct store_tx *tx, int64_t account_id, int64_t from, int64_t to, json_t **out,
                  struct error *e)
 {
 	json_t *teams = NULL, *agents = NULL;
-	int rc = rating_groups(tx, RATINGS_BY("team_id", "teams"), account_id, from, to,
-	                       "team_id", &teams);
+	int rc = rating_groups(tx, RATINGS_BY("team_id", "teams"), account_id, from, to, "team_id",
+	                       &teams);
 	if (rc >= 0)
 		rc = rating_groups(tx, RATINGS_BY("user_id", "users"), account_id, from, to,
 		                   "user_id", &agents);
