@@ -728,7 +728,8 @@ int webchat_ticket_issue(struct store_tx *tx, const struct webchat_visitor *v, i
 int webchat_ticket_take(struct store_tx *tx, const char *ticket, int64_t now,
                         struct webchat_visitor *out, struct error *e);
 /* ERR_RATE_LIMITED (with *retry_after_s) when the visitor wrote WEBCHAT_MESSAGES_LIMIT
- * messages in the window; otherwise notes that the visitor was seen. */
+ * messages in the window, counted exactly across servers (the visitor's row is locked until
+ * the transaction ends); notes that the visitor was seen, which a refusal's rollback undoes. */
 int webchat_visitor_may_write(struct store_tx *tx, const struct webchat_visitor *v, int64_t now,
                               int *retry_after_s, struct error *e);
 /* The visitor's messages after message id `after` (the newest WEBCHAT_HISTORY_MAX of them),
