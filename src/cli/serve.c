@@ -336,7 +336,7 @@ int cli_serve(const struct command *cmd, struct config *c, char **pos)
 		events_hub_listen(app.events, webhook_sender_wake, app.webhooks);
 	struct http_server *srv = NULL;
 	if (app.webhooks != NULL)
-		srv = http_server_start(&app, http_route, listener, &e);
+		srv = http_server_start(&app, &http_routes, listener, &e);
 	else
 		close(listener);
 	if (srv == NULL) {

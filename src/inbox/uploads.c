@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "inbox/internal.h"
+#include "media/media.h"
 
 int upload_check(struct store_tx *tx, const struct actor *who, int64_t conversation_id,
                  const char *mime_type, int64_t size, int64_t max_bytes, const char **kind,
@@ -26,11 +27,7 @@ int upload_create(struct store_tx *tx, const struct actor *who, int64_t conversa
 	                      &kind, e);
 	if (rc < 0)
 		return rc;
-	rc = store_exec(
-	    tx,
-	    "INSERT INTO files (sha256, size, mime_type, created_at)"
-	    " VALUES ($1, $2, $3, $4) ON CONFLICT (sha256) DO NOTHING",
-	    STORE_ARGS(SV_TEXT(in->sha256), SV_INT(in->size), SV_TEXT(in->mime_type), SV_INT(now)));
+	rc = file_record(tx, in->sha256, in->size, in->mime_type, now);
 	if (rc >= 0)
 		rc =
 		    store_get_int(tx,

@@ -19,7 +19,6 @@
 #include "core/xmalloc.h"
 #include "events/events.h"
 #include "media/media.h"
-#include "outbox/outbox.h"
 
 #define ANSWER_MAX (64 * 1024) /* bytes of a lookup's answer kept for reading */
 
@@ -377,7 +376,7 @@ static int record(struct media_fetcher *f, struct store_tx *tx, const struct job
 	if (o->outcome == SEND_TRANSIENT && now - j->created_at < MEDIA_GIVE_UP_MS) {
 		uint32_t random = randombytes_random();
 		double jitter = (double)random / (double)UINT32_MAX * 2.0 - 1.0;
-		int64_t delay = outbox_backoff_ms(j->attempts, jitter, o->retry_after_s);
+		int64_t delay = clock_backoff_ms(j->attempts, jitter, o->retry_after_s);
 		log_info("media: message %lld: %s; retry %d in %lld ms", (long long)j->message_id,
 		         o->reason, j->attempts, (long long)delay);
 		return store_exec(tx,
@@ -388,11 +387,7 @@ static int record(struct media_fetcher *f, struct store_tx *tx, const struct job
 		                             SV_TEXT(o->reason), SV_TEXT(f->owner)));
 	}
 	if (o->outcome == SEND_ACCEPTED) {
-		rc = store_exec(
-		    tx,
-		    "INSERT INTO files (sha256, size, mime_type, created_at)"
-		    " VALUES ($1, $2, $3, $4) ON CONFLICT DO NOTHING",
-		    STORE_ARGS(SV_TEXT(o->sha256), SV_INT(o->size), SV_TEXT(o->mime), SV_INT(now)));
+		rc = file_record(tx, o->sha256, o->size, o->mime, now);
 		if (rc >= 0)
 			rc = store_exec(
 			    tx,

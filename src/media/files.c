@@ -206,3 +206,13 @@ int file_store_open(struct file_store *fs, const char *sha256, int *fd, int64_t 
 		return error_set(e, ERR_NOT_FOUND, "no such file");
 	return fs->open(fs, sha256, fd, size, e);
 }
+
+int file_record(struct store_tx *tx, const char *sha256, int64_t size, const char *mime_type,
+                int64_t now)
+{
+	return store_exec(
+	    tx,
+	    "INSERT INTO files (sha256, size, mime_type, created_at)"
+	    " VALUES ($1, $2, $3, $4) ON CONFLICT (sha256) DO NOTHING",
+	    STORE_ARGS(SV_TEXT(sha256), SV_INT(size), SV_TEXT(mime_type), SV_INT(now)));
+}

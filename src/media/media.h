@@ -67,6 +67,9 @@ void file_draft_drop(struct file_draft *d);
 /* Opens the content named sha256 for reading: *fd to close, *size its length. */
 int file_store_open(struct file_store *fs, const char *sha256, int *fd, int64_t *size,
                     struct error *e);
+/* Records in tx the row of content kept under sha256 (once per content, like the bytes). */
+int file_record(struct store_tx *tx, const char *sha256, int64_t size, const char *mime_type,
+                int64_t now);
 
 /* ---- fetch.c: fetching customers' files ----------------------------------------------- */
 
