@@ -15,6 +15,7 @@
 #include "core/log.h"
 #include "core/metrics.h"
 #include "core/thread.h"
+#include "core/token.h"
 #include "core/xmalloc.h"
 #include "store/backend.h"
 
@@ -38,6 +39,11 @@ struct store {
 	bool is_closing;
 	void (*on_commit)(void *arg); /* under writer */
 	void *on_commit_arg;
+	/* store_listen's: the URL and id it needs, and its thread (NULL: none). */
+	char *url;
+	char server_id[TOKEN_TEXT_LEN];
+	pthread_mutex_t listen_lock;
+	void *listener;
 };
 
 int store_open(const char *url, int pool_size, int busy_timeout_ms, struct store **out,
@@ -63,12 +69,16 @@ int store_open(const char *url, int pool_size, int busy_timeout_ms, struct store
 	pthread_mutex_init(&st->queue_lock, NULL);
 	pthread_cond_init(&st->queued, NULL);
 	st->tail = &st->head;
+	st->url = xstrdup(url);
+	token_generate(st->server_id);
+	pthread_mutex_init(&st->listen_lock, NULL);
 	int rc = 0;
-	st->group_conn = be->connect(url, busy_timeout_ms, true, e);
+	st->group_conn = be->connect(url, st->server_id, busy_timeout_ms, true, e);
 	if (st->group_conn == NULL)
 		rc = ERR_UNAVAILABLE;
 	for (int i = 0; i < st->nconns && rc == 0; i++)
-		if ((st->conns[i] = be->connect(url, busy_timeout_ms, false, e)) == NULL)
+		if ((st->conns[i] = be->connect(url, st->server_id, busy_timeout_ms, false, e)) ==
+		    NULL)
 			rc = ERR_UNAVAILABLE;
 	if (rc < 0) {
 		store_close(st);
@@ -82,6 +92,7 @@ void store_close(struct store *st)
 {
 	if (st == NULL)
 		return;
+	store_listen(st, NULL, NULL);
 	pthread_mutex_lock(&st->queue_lock);
 	st->is_closing = true;
 	pthread_cond_signal(&st->queued);
@@ -98,6 +109,8 @@ void store_close(struct store *st)
 	pthread_mutex_destroy(&st->writer);
 	pthread_mutex_destroy(&st->queue_lock);
 	pthread_cond_destroy(&st->queued);
+	pthread_mutex_destroy(&st->listen_lock);
+	free(st->url);
 	free(st->conns);
 	free(st->is_in_use);
 	free(st);
@@ -186,6 +199,19 @@ void store_on_commit(struct store *st, void (*fn)(void *arg), void *arg)
 	st->on_commit = fn;
 	st->on_commit_arg = arg;
 	pthread_mutex_unlock(&st->writer);
+}
+
+int store_listen(struct store *st, void (*fn)(void *arg), void *arg)
+{
+	if (st->be->listen_start == NULL)
+		return 0;
+	pthread_mutex_lock(&st->listen_lock);
+	if (st->listener != NULL)
+		st->be->listen_stop(st->listener);
+	st->listener = fn != NULL ? st->be->listen_start(st->url, st->server_id, fn, arg) : NULL;
+	int rc = st->listener != NULL;
+	pthread_mutex_unlock(&st->listen_lock);
+	return rc;
 }
 
 void store_rollback(struct store_tx *tx)
