@@ -123,7 +123,7 @@ int events_emit_messages(struct store_tx *tx, const char *kind, int64_t now, con
 }
 
 /* The webhook type of a conversation.updated (NULL: none): who it is assigned to, the team it
- * moved to (by hand or by routing), its resolution. */
+ * moved to (by hand or by routing), its resolution, the customer's rating. */
 static int conversation_webhook_type(struct store_tx *tx, int64_t conversation_id,
                                      const char *action, bool is_team_changed, const char **type)
 {
@@ -133,6 +133,8 @@ static int conversation_webhook_type(struct store_tx *tx, int64_t conversation_i
 	else if (strcmp(action, "transfer") == 0 ||
 	         (strcmp(action, "routing") == 0 && is_team_changed))
 		*type = "conversation.transferred";
+	else if (strcmp(action, "csat") == 0)
+		*type = "csat.answered";
 	if (strcmp(action, "status") != 0)
 		return 0;
 	int64_t is_resolved = 0;
