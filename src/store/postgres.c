@@ -113,12 +113,16 @@ static int set_up_session(struct conn *c)
 	return exec_plain(c, c->lock_timeout);
 }
 
-static void *open_conn(const char *url, int busy_timeout_ms, bool is_group, struct error *e)
+/* A connection to url; is_lock's gives up on a silent server after 10 s (tcp_user_timeout)
+ * rather than the kernel's quarter of an hour, so a leader cut off from the database stops
+ * believing it leads about when the database lets another take over. */
+static struct conn *connect_to(const char *url, int busy_timeout_ms, bool is_lock, struct error *e)
 {
 	/* Defaults first: the URL's own settings (expanded from dbname) override them. */
-	const char *const keys[] = { "connect_timeout", "application_name", "gssencmode", "dbname",
-		                     NULL };
-	const char *const values[] = { "10", "centralita", "disable", url, NULL };
+	const char *const keys[] = { "connect_timeout",  "application_name", "gssencmode",
+		                     "tcp_user_timeout", "dbname",           NULL };
+	const char *const values[] = { "10", "centralita", "disable", is_lock ? "10000" : "0",
+		                       url,  NULL };
 	struct conn *c = xcalloc(1, sizeof(*c));
 	snprintf(c->lock_timeout, sizeof(c->lock_timeout),
 	         "SET lock_timeout = %d; SET client_min_messages = warning", busy_timeout_ms);
@@ -137,6 +141,11 @@ static void *open_conn(const char *url, int busy_timeout_ms, bool is_group, stru
 fail:
 	close_conn(c);
 	return NULL;
+}
+
+static void *open_conn(const char *url, int busy_timeout_ms, bool is_group, struct error *e)
+{
+	return connect_to(url, busy_timeout_ms, false, e);
 }
 
 /* A lost connection is made again (its prepared statements are gone with it). */
@@ -394,6 +403,73 @@ static int apply(struct store_tx *tx, const struct embed_file *f, int version, i
 	return rc;
 }
 
+/* Several servers: the leaders' session advisory locks, keyed (LEADER_SPACE, a hash of the
+ * name), and the claims' transaction locks. Two 32-bit keys never meet the events' one 64-bit
+ * key (0030), whatever their values. */
+
+#define LEADER_SPACE 0x4c454144 /* 'LEAD' */
+
+/* FNV-1a: a name's key (two names sharing one would be led by one server together). */
+static int64_t name_key(const char *name)
+{
+	uint32_t h = 2166136261u;
+	for (const unsigned char *p = (const unsigned char *)name; *p != '\0'; p++)
+		h = (h ^ *p) * 16777619u;
+	return (int64_t)(h & 0x7fffffff);
+}
+
+/* The first column of sql's one row as 1/0 (t/f); negative enum err on failure. */
+static int get_bool(struct conn *c, const char *sql, int64_t space, int64_t key)
+{
+	struct store_rows *r;
+	int rc = query(c, sql, STORE_ARGS(SV_INT(space), SV_INT(key)), &r);
+	if (rc < 0)
+		return rc;
+	rc = next(r) == 1 ? (int)get_int(r, 0) : ERR_INTERNAL;
+	rows_free(r);
+	return rc;
+}
+
+/* The leaders' session: when it ends the database lets go of its locks. A dead peer is found
+ * by the database within about 11 s (keepalives: 5 s idle, then 3 probes 2 s apart), and a
+ * killed server at once (its socket closes). */
+static void *lock_connect(const char *url, struct error *e)
+{
+	struct conn *c = connect_to(url, 0, true, e);
+	if (c != NULL && exec_plain(c, "SET tcp_keepalives_idle = 5; SET tcp_keepalives_interval"
+	                               " = 2; SET tcp_keepalives_count = 3") < 0) {
+		close_conn(c);
+		error_set(e, ERR_UNAVAILABLE, "cannot set up the leaders' PostgreSQL session");
+		return NULL;
+	}
+	return c;
+}
+
+static int lock_take(void *conn, const char *name)
+{
+	return get_bool(conn,
+	                "SELECT pg_try_advisory_lock(CAST($1 AS INTEGER), CAST($2 AS INTEGER))",
+	                LEADER_SPACE, name_key(name));
+}
+
+static int lock_check(void *conn)
+{
+	return exec_plain(conn, "SELECT 1");
+}
+
+static void lock_release(void *conn, const char *name)
+{
+	get_bool(conn, "SELECT pg_advisory_unlock(CAST($1 AS INTEGER), CAST($2 AS INTEGER))",
+	         LEADER_SPACE, name_key(name));
+}
+
+static int tx_try_lock(void *conn, int32_t space, int64_t id)
+{
+	return get_bool(
+	    conn, "SELECT pg_try_advisory_xact_lock(CAST($1 AS INTEGER), CAST($2 AS INTEGER))",
+	    space, id & 0x7fffffff);
+}
+
 const struct store_backend store_postgres = {
 	.dialect = STORE_POSTGRES,
 	.migrations = embed_migrations_postgres,
@@ -413,4 +489,9 @@ const struct store_backend store_postgres = {
 	.changes = changes,
 	.rows_free = rows_free,
 	.apply = apply,
+	.lock_connect = lock_connect,
+	.lock_take = lock_take,
+	.lock_check = lock_check,
+	.lock_release = lock_release,
+	.tx_try_lock = tx_try_lock,
 };
