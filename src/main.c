@@ -65,6 +65,16 @@ static struct cli_flag simulate_flags[] = {
 	{ NULL, NULL, NULL, CLI_VALUE },
 };
 
+static struct cli_flag copy_flags[] = {
+	{ "from", "the installation's database: sqlite:PATH (required; no server may be using it)",
+	  NULL, CLI_VALUE },
+	{ "to",
+	  "the PostgreSQL database: postgres://… or host=… dbname=… (required; new, or as "
+	  "'centralita migrate' left it)",
+	  NULL, CLI_SECRET },
+	{ NULL, NULL, NULL, CLI_VALUE },
+};
+
 static int cmd_version(const struct command *cmd, struct config *c, char **pos)
 {
 	printf("centralita %s (schema %d)\n", CENTRALITA_VERSION, store_schema_latest());
@@ -118,6 +128,10 @@ static const struct command commands[] = {
 	{ "demo logins", "demo logins",
 	  "Prints the demo account's logins again (those whose password was not changed since).", 0,
 	  NULL, true, cli_demo_logins },
+	{ "copy", "copy --from sqlite:PATH --to postgres://…",
+	  "Copies a whole installation from its SQLite database into an empty PostgreSQL one, in one "
+	  "transaction.",
+	  0, copy_flags, true, cli_copy },
 	{ "simulate",
 	  "simulate KIND --channel ID --from USER --text TEXT [--name NAME] [--url URL]",
 	  "Posts a correctly signed customer message to the running server, as the provider would.",

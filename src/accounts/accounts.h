@@ -289,6 +289,8 @@ void channel_secrets_clear(struct channel_secrets *s);
  * after the change. */
 int channel_set_waba(struct store_tx *tx, int64_t account_id, int64_t id, const char *waba_id,
                      int64_t now, struct channel *out, struct error *e);
+/* Drops the channel's synced templates (a sync fills them again). */
+int template_forget(struct store_tx *tx, int64_t channel_id);
 /* Whether a web chat's widget asks the visitor's name and e-mail before the chat;
  * ERR_UNPROCESSABLE for other kinds. *out is the channel after the change. */
 int channel_set_ask_contact(struct store_tx *tx, int64_t account_id, int64_t id, bool ask,
@@ -329,8 +331,6 @@ struct template_syncer {
 int template_sync_next_due(struct store_tx *tx, int64_t *due, struct error *e);
 struct scheduler;
 int template_sync_due(struct scheduler *sched, void *ctx, int64_t now, struct error *e);
-/* Drops the channel's synced templates. */
-int template_forget(struct store_tx *tx, int64_t channel_id);
 /* The channel's templates as the API lists them (a new array): name, language, category,
  * status, usable (APPROVED), variables (whatsapp_template_variables), components, synced_at. */
 int template_list(struct store_tx *tx, int64_t account_id, int64_t channel_id, json_t **out,

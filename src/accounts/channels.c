@@ -381,6 +381,13 @@ int channel_create(struct store_tx *tx, const struct seal *seal, int64_t account
 	return channel_get(tx, account_id, id, out, e);
 }
 
+int template_forget(struct store_tx *tx, int64_t channel_id)
+{
+	int rc = store_exec(tx, "DELETE FROM whatsapp_templates WHERE channel_id = $1",
+	                    STORE_ARGS(SV_INT(channel_id)));
+	return rc < 0 ? rc : 0;
+}
+
 int channel_set_waba(struct store_tx *tx, int64_t account_id, int64_t id, const char *waba_id,
                      int64_t now, struct channel *out, struct error *e)
 {

@@ -23,13 +23,6 @@ static const char *jstr_or(const json_t *obj, const char *key)
 	return s != NULL ? s : "";
 }
 
-int template_forget(struct store_tx *tx, int64_t channel_id)
-{
-	int rc = store_exec(tx, "DELETE FROM whatsapp_templates WHERE channel_id = $1",
-	                    STORE_ARGS(SV_INT(channel_id)));
-	return rc < 0 ? rc : 0;
-}
-
 /* What a sync needs of the channel, read in a short transaction. */
 struct sync_target {
 	int64_t account_id;

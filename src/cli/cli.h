@@ -72,6 +72,19 @@ int cli_open_store(struct config *c, int pool, bool may_create, struct store **s
 /* Opens the secret key checked against the database (secret_key_open): 0, or the exit
  * status after saying why not (CLI_EXIT_REFUSED). */
 int cli_open_key(const struct config *c, struct store *st, bool start_over, struct seal **out);
+/* Fills c->files_dir with its default when it was not given: "files" beside the SQLite
+ * database, ./var/files for PostgreSQL. */
+void cli_files_dir(struct config *c);
+/*
+ * Locks the SQLite database file at path (NULL: PostgreSQL, nothing to do) against the other
+ * kind of holder: shared for a running server, exclusive for `centralita copy`, so that a copy
+ * refuses a database a server uses and a server refuses to start during a copy. *fd is held
+ * until cli_release_database, called only once the store is closed: closing any descriptor
+ * of the file drops SQLite's own locks on it (POSIX record locks). 0, or the exit status
+ * after saying why not (CLI_EXIT_REFUSED).
+ */
+int cli_hold_database(const char *path, bool is_exclusive, int *fd);
+void cli_release_database(int fd);
 int cli_serve(const struct command *cmd, struct config *c, char **pos);
 int cli_migrate(const struct command *cmd, struct config *c, char **pos);
 
@@ -98,6 +111,11 @@ int cli_demo_logins(const struct command *cmd, struct config *c, char **pos);
  * given (as serve reads them), else the one the server last started with, else the default.
  * Returns c->public_url or buf. */
 const char *cli_public_url(struct store_tx *tx, const struct config *c, char *buf, size_t size);
+
+/* copy.c */
+
+/* Copies a whole installation from its SQLite database into PostgreSQL (store_copy). */
+int cli_copy(const struct command *cmd, struct config *c, char **pos);
 
 /* simulate.c */
 

@@ -4,11 +4,13 @@
  */
 #include <arpa/inet.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <signal.h>
 #include <sodium.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/file.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -208,22 +210,56 @@ static void stop_workers(struct app *app, struct seal *seal)
 	seal_free(seal);
 }
 
-/* The file store: the configured folder, or "files" beside the SQLite database. */
-static int open_files(struct config *c, struct file_store **out, struct error *e)
+void cli_files_dir(struct config *c)
 {
 	const char *db = config_sqlite_path(c);
-	if (c->files_dir[0] == '\0') {
-		const char *slash = db != NULL ? strrchr(db, '/') : NULL;
-		if (db == NULL)
-			snprintf(c->files_dir, sizeof(c->files_dir), "./var/files");
-		else if (slash == NULL)
-			snprintf(c->files_dir, sizeof(c->files_dir), "files");
-		else
-			snprintf(c->files_dir, sizeof(c->files_dir), "%.*s/files",
-			         (int)(slash - db), db);
-	}
+	const char *slash = db != NULL ? strrchr(db, '/') : NULL;
+	if (c->files_dir[0] != '\0')
+		return;
+	if (db == NULL)
+		snprintf(c->files_dir, sizeof(c->files_dir), "./var/files");
+	else if (slash == NULL)
+		snprintf(c->files_dir, sizeof(c->files_dir), "files");
+	else
+		snprintf(c->files_dir, sizeof(c->files_dir), "%.*s/files", (int)(slash - db), db);
+}
+
+void cli_release_database(int fd)
+{
+	if (fd >= 0)
+		close(fd);
+}
+
+static int open_files(struct config *c, struct file_store **out, struct error *e)
+{
+	cli_files_dir(c);
 	cli_make_parent_dir(c->files_dir);
 	return file_store_open_dir(c->files_dir, out, e);
+}
+
+int cli_hold_database(const char *path, bool is_exclusive, int *fd)
+{
+	*fd = path != NULL ? open(path, O_RDONLY | O_CLOEXEC) : -1;
+	if (path == NULL)
+		return 0;
+	if (*fd < 0)
+		return cli_refuse("cannot open %s: %s", path, strerror(errno));
+	if (flock(*fd, (is_exclusive ? LOCK_EX : LOCK_SH) | LOCK_NB) == 0)
+		return 0;
+	int failed = errno;
+	close(*fd);
+	*fd = -1;
+	if (failed != EWOULDBLOCK)
+		return cli_refuse("cannot lock %s: %s", path, strerror(failed));
+	if (is_exclusive)
+		return cli_refuse(
+		    "the database %s is in use by a running server: stop it first "
+		    "(systemctl stop centralita), so that nothing it writes is left behind",
+		    path);
+	return cli_refuse(
+	    "the database %s is being copied (centralita copy): start the server once "
+	    "the copy is done",
+	    path);
 }
 
 /* GET /metrics's bearer token, hashed into out ("" when the setting is not given): the first
@@ -277,8 +313,11 @@ int cli_serve(const struct command *cmd, struct config *c, char **pos)
 	bool start_over = cli_flag(cmd, "new-secret-key") != NULL;
 	char metrics_token_hash[TOKEN_HASH_LEN];
 	int rc = read_metrics_token(c, metrics_token_hash);
+	int held = -1; /* the database file's lock, released after the store is closed */
 	if (rc == 0)
 		rc = cli_open_store(c, threads + hashers + 4, true, &st);
+	if (rc == 0)
+		rc = cli_hold_database(config_sqlite_path(c), false, &held);
 	if (rc == 0)
 		rc = cli_open_key(c, st, start_over, &seal);
 	int listener = rc == 0 ? http_listen(c, &e) : -1;
@@ -296,6 +335,7 @@ int cli_serve(const struct command *cmd, struct config *c, char **pos)
 			close(listener);
 		store_close(st);
 		seal_free(seal);
+		cli_release_database(held);
 		return rc;
 	}
 	/* Block the stop signals in every thread; this one waits for them below. */
@@ -340,12 +380,13 @@ int cli_serve(const struct command *cmd, struct config *c, char **pos)
 		events_hub_listen(app.events, webhook_sender_wake, app.webhooks);
 	struct http_server *srv = NULL;
 	if (app.webhooks != NULL)
-		srv = http_server_start(&app, http_route, listener, &e);
+		srv = http_server_start(&app, &http_routes, listener, &e);
 	else
 		close(listener);
 	if (srv == NULL) {
 		free(demo_told);
 		stop_workers(&app, seal);
+		cli_release_database(held);
 		return cli_fail("%s", e.message);
 	}
 	printf("Centralita %s listening on http://%s:%d\n%s", CENTRALITA_VERSION, c->listen_host,
@@ -359,6 +400,7 @@ int cli_serve(const struct command *cmd, struct config *c, char **pos)
 	         sig == SIGTERM ? "SIGTERM" : "SIGINT", c->drain_timeout_ms);
 	http_server_stop(srv, c->drain_timeout_ms);
 	stop_workers(&app, seal);
+	cli_release_database(held);
 	log_info("stopped");
 	return 0;
 }

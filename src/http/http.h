@@ -60,9 +60,9 @@ struct http_request {
 	char session_token[TOKEN_TEXT_LEN];
 	char csrf[TOKEN_TEXT_LEN];
 	char name[HTTP_NAME_MAX + 1]; /* the path segment matched by ":name" */
-	/* A file route's body (http_body_to_file), written to the file store's spool as it came
-	 * rather than kept in body; NULL for other routes. The handler keeps it (file_store_put)
-	 * or leaves it, and the server drops what is left. */
+	/* A file route's body (the routes' body_to_file), written to the file store's spool as it
+	 * came rather than kept in body; NULL for other routes. The handler keeps it
+	 * (file_store_put) or leaves it, and the server drops what is left. */
 	struct file_draft *upload;
 };
 
@@ -121,15 +121,20 @@ void http_reply_text(struct http_response *res, int status, const char *text);
 void http_defer(struct http_request *req);
 void http_resume(struct http_request *req, struct http_response *res);
 
-/* The most bytes of body a request to path may bring: HTTP_BODY_MAX but for the routes that
- * take files (routes.c). */
-size_t http_body_max(const char *method, const char *path);
-/* Whether req's body goes to a file (an upload): 1 when it does and req may send it
- * (authenticated, CSRF checked), with *max the most bytes it may bring; 0 for other routes;
- * the error otherwise, answered before the body is read. */
-int http_body_to_file(struct http_request *req, int64_t *max, struct error *e);
-/* Routing: finds the handler, authenticates and checks CSRF and role, then calls it. */
-void http_route(struct http_request *req, struct http_response *res);
+/* What the server asks of the routes (routes.c's http_routes): the server itself knows no
+ * route, so the plumbing never calls up into them. */
+struct http_routes {
+	/* Finds the handler, authenticates and checks CSRF and role, then calls it. */
+	http_handler route;
+	/* The most bytes of body a request to path may bring: HTTP_BODY_MAX but for the
+	 * routes that take large bodies. */
+	size_t (*body_max)(const char *method, const char *path);
+	/* Whether req's body goes to a file (an upload): 1 when it does and req may send it
+	 * (authenticated, CSRF checked), with *max the most bytes it may bring; 0 for other
+	 * routes; the error otherwise, answered before the body is read. */
+	int (*body_to_file)(struct http_request *req, int64_t *max, struct error *e);
+};
+extern const struct http_routes http_routes;
 /* The web UI (http/static.c): answers GET and HEAD of index.html and /assets/ files for any
  * path outside /api/ and /webhooks/, and returns true; false for those, left to the caller. */
 bool http_static(struct http_request *req, struct http_response *res);
@@ -144,10 +149,9 @@ struct http_server;
  * address and why. Done before anything is written at start, so a taken port changes
  * nothing. */
 int http_listen(const struct config *cfg, struct error *e);
-/* Serves on the listening socket (which it takes) with handle answering every request
- * (http_route; the server itself knows no route). */
-struct http_server *http_server_start(struct app *app, http_handler handle, int listener,
-                                      struct error *e);
+/* Serves on the listening socket (which it takes), routes answering every request. */
+struct http_server *http_server_start(struct app *app, const struct http_routes *routes,
+                                      int listener, struct error *e);
 /* The port actually bound (useful when the configured port is 0). */
 int http_server_port(struct http_server *srv);
 /* Stops accepting at once (the listening socket is closed, so a proxy moves on), lets the

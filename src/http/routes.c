@@ -16,7 +16,7 @@
 #include "http/parse.h"
 
 /* Who may call a route; HASHING is or-ed in for a handler that checks or hashes a password,
- * FILE_BODY for one whose body is a file (http_body_to_file). */
+ * FILE_BODY for one whose body is a file (body_to_file). */
 enum access { PUBLIC, USER, ADMIN, LEVEL = 3, HASHING = 4, FILE_BODY = 8 };
 
 struct route {
@@ -135,7 +135,7 @@ static const struct route routes[] = {
 	{ "GET", "/api/v1/demo", PUBLIC, api_demo },
 };
 
-size_t http_body_max(const char *method, const char *path)
+static size_t body_max(const char *method, const char *path)
 {
 	return strcmp(method, "POST") == 0 && strcmp(path, "/api/v1/contacts/import") == 0
 	           ? HTTP_IMPORT_MAX
@@ -194,7 +194,7 @@ static int check_access(struct http_request *req, const struct route *r, struct 
 	return 0;
 }
 
-int http_body_to_file(struct http_request *req, int64_t *max, struct error *e)
+static int body_to_file(struct http_request *req, int64_t *max, struct error *e)
 {
 	int64_t params[HTTP_MAX_PARAMS];
 	char name[HTTP_NAME_MAX + 1];
@@ -244,7 +244,7 @@ static void call_hashing(struct http_request *req, http_handler handler)
 	http_resume(req, &busy);
 }
 
-void http_route(struct http_request *req, struct http_response *res)
+static void dispatch(struct http_request *req, struct http_response *res)
 {
 	bool is_path_known = false;
 	for (size_t i = 0; i < sizeof(routes) / sizeof(routes[0]); i++) {
@@ -273,3 +273,5 @@ void http_route(struct http_request *req, struct http_response *res)
 	else if (!http_static(req, res))
 		http_reply_errorf(res, ERR_NOT_FOUND, "no such endpoint");
 }
+
+const struct http_routes http_routes = { dispatch, body_max, body_to_file };

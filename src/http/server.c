@@ -2,8 +2,8 @@
  * libmicrohttpd plumbing: the epoll thread pool, body collection with the 1 MiB cap,
  * turning handler responses into HTTP, the access log and the graceful stop; and the
  * connection limits: descriptors, per client address, a deadline for each request's headers,
- * and no ambiguous framing. Nothing here knows a route: the caller hands in the handler
- * (http_route()), so the plumbing never calls up into the routes.
+ * and no ambiguous framing. Nothing here knows a route: the caller hands in the routes
+ * (http_routes), so the plumbing never calls up into them.
  */
 #include <arpa/inet.h>
 #include <errno.h>
@@ -48,7 +48,7 @@ struct waiting {
 struct http_server {
 	struct MHD_Daemon *daemon;
 	struct app *app;
-	http_handler handle; /* http_route, given by the caller */
+	const struct http_routes *routes; /* given by the caller */
 	atomic_int in_flight;
 	atomic_bool is_large_taken; /* one request at a time may bring a body past HTTP_BODY_MAX */
 	int header_timeout_ms;
@@ -199,7 +199,7 @@ static void release_large(struct http_server *srv, struct exchange *x)
 	atomic_store(&srv->is_large_taken, false);
 }
 
-/* A route that takes large bodies (http_body_max) takes them one at a time: whoever sends one
+/* A route that takes large bodies (body_max) takes them one at a time: whoever sends one
  * while another is on its way is told to try again, so they never add up in memory. */
 static enum MHD_Result take_large(struct http_server *srv, struct MHD_Connection *c,
                                   struct exchange *x)
@@ -368,10 +368,10 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *c, const cha
 		const char *framing = framing_error(c);
 		if (framing != NULL)
 			return refuse_framing(c, x, framing);
-		x->body_max = http_body_max(method, url);
+		x->body_max = srv->routes->body_max(method, url);
 		struct error e;
 		int64_t file_max = 0;
-		int to_file = http_body_to_file(&x->req, &file_max, &e);
+		int to_file = srv->routes->body_to_file(&x->req, &file_max, &e);
 		if (to_file < 0)
 			return refuse(c, x, &e);
 		if (to_file > 0)
@@ -404,7 +404,7 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *c, const cha
 		return queue(c, x, &x->later);
 	}
 	struct http_response res = { 0 };
-	srv->handle(&x->req, &res);
+	srv->routes->route(&x->req, &res);
 	if (x->is_deferred)
 		return MHD_YES;
 	release_large(srv, x);
@@ -568,8 +568,8 @@ int http_listen(const struct config *cfg, struct error *e)
 	return -1;
 }
 
-struct http_server *http_server_start(struct app *app, http_handler handle, int listener,
-                                      struct error *e)
+struct http_server *http_server_start(struct app *app, const struct http_routes *routes,
+                                      int listener, struct error *e)
 {
 	const struct config *cfg = app->config;
 	long cores = sysconf(_SC_NPROCESSORS_ONLN);
@@ -577,7 +577,7 @@ struct http_server *http_server_start(struct app *app, http_handler handle, int 
 	    cfg->threads > 0 ? (unsigned int)cfg->threads : (unsigned int)(cores > 0 ? cores : 2);
 	struct http_server *srv = xcalloc(1, sizeof(*srv));
 	srv->app = app;
-	srv->handle = handle;
+	srv->routes = routes;
 	srv->header_timeout_ms = cfg->header_timeout_ms;
 	pthread_mutex_init(&srv->lock, NULL);
 	pthread_cond_init(&srv->cond, NULL);

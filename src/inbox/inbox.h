@@ -94,9 +94,10 @@ json_t *team_json(const struct team *t);
  */
 int team_assign(struct store_tx *tx, int64_t team_id, int64_t conversation_id, int64_t now,
                 int64_t *assignee, struct error *e);
-/* team_assign, giving it to the member `other` only when nobody else can take it. */
+/* team_assign, giving it to the member `other` only when nobody else can take it, and never
+ * when is_never. */
 int team_assign_other(struct store_tx *tx, int64_t team_id, int64_t conversation_id, int64_t now,
-                      int64_t other, int64_t *assignee, struct error *e);
+                      int64_t other, bool is_never, int64_t *assignee, struct error *e);
 /* Assigns the team's waiting conversations, oldest first, while members have room. Team
  * updates and new members call it themselves, and so does inbox_user_update. */
 int team_fill_queue(struct store_tx *tx, int64_t team_id, int64_t now, struct error *e);

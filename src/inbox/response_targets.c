@@ -154,14 +154,8 @@ static int reassign(struct store_tx *tx, int64_t id, int64_t now, bool is_offlin
 	                                " WHERE id = $1",
 	                                STORE_ARGS(SV_INT(id))));
 	if (rc == 0)
-		rc = team_assign_other(tx, w.team_id, id, now, w.assignee_id, &assignee, e);
-	if (rc == 0 && is_offline && assignee == w.assignee_id) {
-		assignee = 0;
-		rc = store_failed(e, store_exec(tx,
-		                                "UPDATE conversations SET assignee_id = NULL"
-		                                " WHERE id = $1",
-		                                STORE_ARGS(SV_INT(id))));
-	}
+		rc = team_assign_other(tx, w.team_id, id, now, w.assignee_id, is_offline, &assignee,
+		                       e);
 	if (rc == 0 && assignee > 0 && user_get(tx, w.account_id, assignee, &u, e) == 0)
 		snprintf(after, sizeof(after), "%s", u.name);
 	char why[32], line[2 * USER_NAME_MAX + 96];

@@ -358,22 +358,22 @@ static int team_of(struct store_tx *tx, int64_t team_id, struct team *t, int64_t
 int team_assign(struct store_tx *tx, int64_t team_id, int64_t conversation_id, int64_t now,
                 int64_t *assignee, struct error *e)
 {
-	return team_assign_other(tx, team_id, conversation_id, now, 0, assignee, e);
+	return team_assign_other(tx, team_id, conversation_id, now, 0, false, assignee, e);
 }
 
-/* Leaves out the member `other` when someone else can take it. */
-static void leave_out(int64_t other, struct candidate *c, int *n)
+/* Leaves out the member `other` when someone else can take it, or always when is_never. */
+static void leave_out(int64_t other, bool is_never, struct candidate *c, int *n)
 {
 	int kept = 0;
 	for (int i = 0; i < *n; i++)
 		if (c[i].user_id != other)
 			c[kept++] = c[i];
-	if (kept > 0)
+	if (kept > 0 || is_never)
 		*n = kept;
 }
 
 int team_assign_other(struct store_tx *tx, int64_t team_id, int64_t conversation_id, int64_t now,
-                      int64_t other, int64_t *assignee, struct error *e)
+                      int64_t other, bool is_never, int64_t *assignee, struct error *e)
 {
 	struct team t;
 	int64_t last = 0;
@@ -397,7 +397,7 @@ int team_assign_other(struct store_tx *tx, int64_t team_id, int64_t conversation
 		goto out;
 	cands = xcalloc(MAX_CANDIDATES, sizeof(*cands));
 	rc = read_candidates(tx, &t, cands, &n);
-	leave_out(other, cands, &n);
+	leave_out(other, is_never, cands, &n);
 	const struct candidate *who = rc == 0 ? choose(&t, last, cands, n) : NULL;
 	if (who == NULL)
 		goto out;

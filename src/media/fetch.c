@@ -19,7 +19,6 @@
 #include "core/xmalloc.h"
 #include "events/events.h"
 #include "media/media.h"
-#include "outbox/outbox.h"
 
 #define ANSWER_MAX (64 * 1024) /* bytes of a lookup's answer kept for reading */
 
@@ -377,7 +376,7 @@ static int record(struct media_fetcher *f, struct store_tx *tx, const struct job
 	if (o->outcome == SEND_TRANSIENT && now - j->created_at < MEDIA_GIVE_UP_MS) {
 		uint32_t random = randombytes_random();
 		double jitter = (double)random / (double)UINT32_MAX * 2.0 - 1.0;
-		int64_t delay = outbox_backoff_ms(j->attempts, jitter, o->retry_after_s);
+		int64_t delay = clock_backoff_ms(j->attempts, jitter, o->retry_after_s);
 		log_info("media: message %lld: %s; retry %d in %lld ms", (long long)j->message_id,
 		         o->reason, j->attempts, (long long)delay);
 		return store_exec(tx,

@@ -231,19 +231,6 @@ int outbox_stats(struct store_tx *tx, int64_t account_id, int64_t now, struct ou
 	return store_failed(e, rc);
 }
 
-int64_t outbox_backoff_ms(int attempts, double jitter, int retry_after_s)
-{
-	int64_t delay = OUTBOX_MAX_BACKOFF_MS;
-	if (attempts >= 1 && attempts <= 20)
-		delay = 1000LL << (attempts - 1);
-	if (delay > OUTBOX_MAX_BACKOFF_MS)
-		delay = OUTBOX_MAX_BACKOFF_MS;
-	delay += (int64_t)((double)delay * 0.2 * jitter);
-	if ((int64_t)retry_after_s * 1000 > delay)
-		delay = (int64_t)retry_after_s * 1000;
-	return delay;
-}
-
 json_t *outbox_stats_json(const struct outbox_stats *s)
 {
 	return json_pack("{s:I,s:I,s:I,s:I,s:I}", "pending", (json_int_t)s->pending, "retrying",

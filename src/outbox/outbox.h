@@ -20,7 +20,6 @@
 #define OUTBOX_MAX_IN_FLIGHT   64                   /* sends in flight in one worker */
 #define OUTBOX_MAX_PER_CHANNEL 16                   /* of which on one channel */
 #define OUTBOX_GIVE_UP_MS      (24LL * 3600 * 1000) /* transient failures stop after this */
-#define OUTBOX_MAX_BACKOFF_MS  (5LL * 60 * 1000)
 
 /* A file to send: an agent's upload, in the file store under sha256. */
 struct outbox_file {
@@ -104,10 +103,6 @@ int outbox_stats(struct store_tx *tx, int64_t account_id, int64_t now, struct ou
                  struct error *e);
 /* The stats as the API answers them. */
 json_t *outbox_stats_json(const struct outbox_stats *s);
-
-/* The retry delay after the nth failed attempt: 1 s doubling to 5 min, ±20 % jitter
- * (jitter in [-1, 1]), and never sooner than the provider's retry_after_s. */
-int64_t outbox_backoff_ms(int attempts, double jitter, int retry_after_s);
 
 struct outbox_worker;
 

@@ -528,7 +528,7 @@ static int record(struct outbox_worker *w, struct store_tx *tx, struct send *s, 
 	uint32_t random;
 	token_random_bytes(&random, sizeof(random));
 	double jitter = (double)random / (double)UINT32_MAX * 2.0 - 1.0;
-	int64_t delay = outbox_backoff_ms(s->attempts, jitter, r->retry_after_s);
+	int64_t delay = clock_backoff_ms(s->attempts, jitter, r->retry_after_s);
 	log_info("outbox: message %lld: %s; retry %d in %lld ms", (long long)s->message_id,
 	         r->reason, s->attempts, (long long)delay);
 	int rc = store_exec(

@@ -138,6 +138,26 @@ int store_get_row(struct store_tx *tx, const char *sql, const struct store_value
 int store_get_ints(struct store_tx *tx, const char *sql, const struct store_value *args, int nargs,
                    int64_t **out, size_t *n);
 
+/* copy.c */
+
+/* One table that store_copy copied, and its rows. */
+struct store_copy_count {
+	char table[64];
+	int64_t rows;
+};
+
+/*
+ * Copies the whole of from (SQLite, at this binary's schema version) into to (PostgreSQL: no
+ * tables at all, which it migrates first, or migrated and empty but for the default account)
+ * in one transaction: ids kept, sequences set past them, every table's row count checked
+ * before the commit. Refuses (ERR_UNPROCESSABLE, ERR_CONFLICT for a target with rows) before
+ * writing anything. *counts, of *n, to free: each table and its rows, in the order copied.
+ */
+int store_copy(struct store *from, struct store *to, struct store_copy_count **counts, size_t *n,
+               struct error *e);
+
+/* store.c: several servers */
+
 /*
  * Several servers on one database (PostgreSQL). Leadership is work that one server at a time
  * does (a Telegram channel's polling, the scheduler's timers): store_leader_try answers whether

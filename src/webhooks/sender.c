@@ -20,7 +20,6 @@
 #include "core/thread.h"
 #include "core/utf8.h"
 #include "core/xmalloc.h"
-#include "outbox/outbox.h"
 #include "webhooks/webhooks.h"
 
 #define MAX_IN_FLIGHT 32
@@ -169,7 +168,7 @@ static int record(struct webhook_sender *s, struct store_tx *tx, const struct po
 	uint32_t random;
 	token_random_bytes(&random, sizeof(random));
 	double jitter = (double)random / (double)UINT32_MAX * 2.0 - 1.0;
-	int64_t delay = outbox_backoff_ms(p->attempts, jitter, 0);
+	int64_t delay = clock_backoff_ms(p->attempts, jitter, 0);
 	log_info("webhooks: delivery %lld to webhook %lld: %s; retry %d in %lld ms",
 	         (long long)p->id, (long long)p->webhook_id, why, p->attempts, (long long)delay);
 	if (rc >= 0)

@@ -10,7 +10,7 @@ import { CHANNELS, whatsappText, postMeta } from './lib/providers.js';
 const SUBCOMMANDS = [
   ['serve'], ['migrate'], ['user', 'add'], ['user', 'list'], ['user', 'passwd'],
   ['user', 'deactivate'], ['team', 'add'], ['team', 'list'], ['team', 'rename'],
-  ['team', 'delete'], ['team', 'member', 'add'], ['team', 'member', 'remove'], ['version'], ['help'],
+  ['team', 'delete'], ['team', 'member', 'add'], ['team', 'member', 'remove'], ['copy'], ['version'], ['help'],
 ];
 
 test('help lists every sub-command, and each has --help', () => {
