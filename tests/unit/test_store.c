@@ -350,6 +350,18 @@ static void test_leader_alone(void **state)
 	store_rollback(tx);
 }
 
+/* Whether st takes name within two seconds: a closed session's locks are let go once its
+ * backend has ended, a moment after the close. */
+static bool leads_soon(struct store *st, const char *name)
+{
+	for (int i = 0; i < 100; i++) {
+		if (store_leader_try(st, name))
+			return true;
+		usleep(20 * 1000);
+	}
+	return false;
+}
+
 /* PostgreSQL: a second store on the database stands for another server. One leads each name
  * at a time; a release or the leader's end (its session closed) lets the other take it. */
 static void test_leader_among_servers(void **state)
@@ -367,8 +379,8 @@ static void test_leader_among_servers(void **state)
 	assert_true(store_leader_try(two, "telegram:1"));
 	assert_false(store_leader_try(one, "telegram:1"));
 	store_close(two);
-	assert_true(store_leader_try(one, "telegram:1"));
-	assert_true(store_leader_try(one, "telegram:2"));
+	assert_true(leads_soon(one, "telegram:1"));
+	assert_true(leads_soon(one, "telegram:2"));
 }
 
 /* Advisory locks granted in the test's database. */
