@@ -39,6 +39,7 @@ struct place {
 	bool is_routing;              /* the conversation waits in routing */
 	bool is_new;                  /* the conversation was created in this transaction */
 	int64_t resolved_at;          /* when a reopened conversation had been resolved */
+	int rating; /* the message rates the resolved conversation (csat.c), which stays so; 0 */
 };
 
 /* Finds the identity of the event's contact on the channel, creating contact and identity. */
@@ -104,12 +105,27 @@ static int find_identity(struct store_tx *tx, const struct channel *ch,
 	                     &p->identity_id);
 }
 
+/* A customer's message to a resolved conversation: the rating of the question it was asked,
+ * which keeps it resolved, or else the question dropped. */
+static int take_rating(struct store_tx *tx, const struct inbound_message *m, struct place *p)
+{
+	bool is_text = m->type == INBOUND_TYPE_TEXT || m->type == INBOUND_TYPE_REPLY;
+	int rc = csat_reply_rating(tx, p->conversation_id, is_text ? m->text : NULL,
+	                           is_text ? m->payload : NULL, &p->rating);
+	if (rc == 0 && p->rating > 0)
+		p->event = ROUTER_CUSTOMER_MESSAGE;
+	else if (rc == 0)
+		rc = csat_drop(tx, p->conversation_id);
+	return rc;
+}
+
 /*
  * The identity's current conversation: the latest one, reopened when it was resolved and
- * `reopen` is set; a new one when there is none.
+ * `reopen` is set (unless m rates it); a new one when there is none.
  */
-static int find_conversation(struct store_tx *tx, const struct channel *ch, bool reopen,
-                             int64_t now, struct place *p)
+static int find_conversation(struct store_tx *tx, const struct channel *ch,
+                             const struct inbound_message *m, bool reopen, int64_t now,
+                             struct place *p)
 {
 	struct store_rows *r;
 	int rc = store_query(tx,
@@ -131,6 +147,9 @@ static int find_conversation(struct store_tx *tx, const struct channel *ch, bool
 	}
 	store_rows_free(r);
 	if (rc < 0)
+		return rc;
+	if (p->conversation_id != 0 && status == STATUS_RESOLVED && reopen &&
+	    ((rc = take_rating(tx, m, p)) < 0 || p->rating > 0))
 		return rc;
 	/* The customer writing reopens a resolved conversation and wakes a snoozed one. */
 	if (p->conversation_id != 0 && (status == STATUS_RESOLVED || status == STATUS_SNOOZED) &&
@@ -289,7 +308,7 @@ static int ingest_message(struct store_tx *tx, const struct channel *ch,
 	struct place p = { 0 };
 	rc = find_identity(tx, ch, ev, now, &p);
 	if (rc >= 0)
-		rc = find_conversation(tx, ch, is_inbound, now, &p);
+		rc = find_conversation(tx, ch, &ev->msg, is_inbound, now, &p);
 	if (rc >= 0 && p.is_new)
 		rc = events_emit_conversation_created(tx, p.conversation_id, now);
 	if (rc >= 0)
@@ -301,9 +320,12 @@ static int ingest_message(struct store_tx *tx, const struct channel *ch,
 	if (rc < 0)
 		return rc;
 	c->stored++;
-	rc = is_inbound ? route(tx, &p, ev, now, c) : 0;
+	/* A rating is no new request: not routed, no response target. */
+	rc = p.rating > 0 ? csat_answer(tx, p.conversation_id, p.rating, now)
+	     : is_inbound ? route(tx, &p, ev, now, c)
+	                  : 0;
 	struct error e;
-	if (rc == 0 && is_inbound)
+	if (rc == 0 && is_inbound && p.rating == 0)
 		rc = targets_customer_wrote(tx, p.conversation_id, now, &e);
 	if (rc == 0)
 		rc = queue_calls(tx, ch, ev, now, c);

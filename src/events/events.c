@@ -1,9 +1,9 @@
 /*
  * Events: the store side (events_emit* inside the caller's transaction) and the hub, one
- * thread that reads the events table after each write commits (and every TICK_MS) and fans
- * new rows out to its subscribers. Locks: the store's writer, then the hub's, then a
- * subscriber's; only the hub's thread frees subscribers, so one stays valid while the hub's
- * lock is held or on the hub's thread.
+ * thread that reads the events table after each write commits here or another server's is
+ * heard (store_listen), and every tick, and fans new rows out to its subscribers. Locks: the
+ * store's writer, then the hub's, then a subscriber's; only the hub's thread frees subscribers, so
+ * one stays valid while the hub's lock is held or on the hub's thread.
  */
 #include "events/events.h"
 
@@ -22,10 +22,14 @@
 #include "core/xmalloc.h"
 #include "visibility/visibility.h"
 
-#define TICK_MS     50  /* how often the hub looks for new events without a commit to wake it */
-#define BATCH       256 /* events read at a time */
-#define PRUNE_EVERY (10LL * 60 * 1000) /* how often events past EVENTS_KEEP_MS are deleted */
-#define CHECK_EVERY 1000               /* how often the streams' logins are checked */
+/* How often the hub looks for new events without a wake-up: often where nothing tells it of
+ * other processes' commits (SQLite: the command line writes to the same file), seldom where
+ * every commit is heard (docs/DECISIONS.md). Never slower than the heartbeat. */
+#define TICK_MS        50
+#define SAFETY_TICK_MS 1000
+#define BATCH          256                /* events read at a time */
+#define PRUNE_EVERY    (10LL * 60 * 1000) /* how often events past EVENTS_KEEP_MS are deleted */
+#define CHECK_EVERY    1000               /* how often the streams' logins are checked */
 
 /* An event about a conversation, with its account, team and assignee as they are now (alias
  * v); what follows gives was_team_id, was_assignee_id, kind, data, created_at and
@@ -119,7 +123,7 @@ int events_emit_messages(struct store_tx *tx, const char *kind, int64_t now, con
 }
 
 /* The webhook type of a conversation.updated (NULL: none): who it is assigned to, the team it
- * moved to (by hand or by routing), its resolution. */
+ * moved to (by hand or by routing), its resolution, the customer's rating. */
 static int conversation_webhook_type(struct store_tx *tx, int64_t conversation_id,
                                      const char *action, bool is_team_changed, const char **type)
 {
@@ -129,6 +133,8 @@ static int conversation_webhook_type(struct store_tx *tx, int64_t conversation_i
 	else if (strcmp(action, "transfer") == 0 ||
 	         (strcmp(action, "routing") == 0 && is_team_changed))
 		*type = "conversation.transferred";
+	else if (strcmp(action, "csat") == 0)
+		*type = "csat.answered";
 	if (strcmp(action, "status") != 0)
 		return 0;
 	int64_t is_resolved = 0;
@@ -219,6 +225,7 @@ struct events_sub {
 struct events_hub {
 	struct store *st;
 	int heartbeat_ms;
+	int tick_ms;     /* TICK_MS or, when other servers' commits are heard, SAFETY_TICK_MS */
 	int per_user;    /* streams one user (or visitor) may have open */
 	int per_address; /* streams one client address may have open */
 	pthread_t thread;
@@ -376,11 +383,13 @@ static bool is_visible(const struct events_sub *s, const struct row *w,
  * Gives every subscriber the rows it may see and has not had, and heartbeats to idle ones. The
  * rows are those after `after`: a subscriber whose place is before that (it came, or stopped
  * being held, after the sweep) waits for the next round, which starts from its place —
- * returns true when there is one. A subscriber whose next events were deleted as too old gets
- * a reset first.
+ * returns true when there is one. A subscriber whose next events may have been deleted as too
+ * old (its place is before the oldest kept id) gets a reset first; a hole in the ids above the
+ * oldest is a transaction that rolled back (PostgreSQL's sequences do not take ids back), and
+ * nothing was missed there.
  */
-static bool distribute(struct events_hub *h, int64_t after, const struct row *rows, int n,
-                       const struct team_membership *m, size_t nm, int64_t now)
+static bool distribute(struct events_hub *h, int64_t after, int64_t oldest, const struct row *rows,
+                       int n, const struct team_membership *m, size_t nm, int64_t now)
 {
 	struct buf text = BUF_INIT;
 	bool is_behind = false;
@@ -393,9 +402,9 @@ static bool distribute(struct events_hub *h, int64_t after, const struct row *ro
 			is_behind = true;
 			continue;
 		}
-		if (n > 0 && s->after_id < rows[0].id - 1)
+		if (n > 0 && s->after_id < oldest - 1)
 			buf_printf(&text, "id: %lld\nevent: reset\ndata: {}\n\n",
-			           (long long)(rows[0].id - 1));
+			           (long long)(oldest - 1));
 		for (int i = 0; i < n; i++) {
 			if (rows[i].id <= s->after_id)
 				continue;
@@ -527,16 +536,19 @@ static int tick(struct events_hub *h)
 	struct team_membership *m = NULL;
 	size_t nm = 0;
 	int n = 0;
+	int64_t oldest = 0;
 	struct store_tx *tx = store_begin(h->st, STORE_READ);
 	int rc = tx != NULL ? read_rows(tx, after, rows, &n) : ERR_UNAVAILABLE;
 	if (rc >= 0 && n > 0)
 		rc = read_memberships(tx, &m, &nm);
+	if (rc >= 0 && n > 0)
+		rc = store_get_int(tx, "SELECT min(id) FROM events", STORE_NO_ARGS, &oldest);
 	store_rollback(tx);
 	bool is_behind = false;
 	if (rc < 0)
 		log_error("events: cannot read new events; trying again shortly");
 	else
-		is_behind = distribute(h, after, rows, n, m, nm, now);
+		is_behind = distribute(h, after, oldest, rows, n, m, nm, now);
 	for (int i = 0; i < n; i++)
 		buf_free(&rows[i].frame);
 	free(m);
@@ -556,7 +568,8 @@ static void *run(void *arg)
 			continue;
 		struct timespec until;
 		clock_gettime(CLOCK_REALTIME, &until);
-		until.tv_nsec += TICK_MS * 1000000L;
+		until.tv_sec += h->tick_ms / 1000;
+		until.tv_nsec += h->tick_ms % 1000 * 1000000L;
 		if (until.tv_nsec >= 1000000000L) {
 			until.tv_sec++;
 			until.tv_nsec -= 1000000000L;
@@ -567,7 +580,18 @@ static void *run(void *arg)
 	return NULL;
 }
 
-/* A write transaction committed: it may have written events. */
+/* Another server recorded events (store_listen), or a subscriber was closed or released:
+ * one more round. */
+static void wake(void *arg)
+{
+	struct events_hub *h = arg;
+	pthread_mutex_lock(&h->lock);
+	h->is_poked = true;
+	pthread_cond_signal(&h->cond);
+	pthread_mutex_unlock(&h->lock);
+}
+
+/* A write transaction committed here: it may have written events. */
 static void poke(void *arg)
 {
 	struct events_hub *h = arg;
@@ -598,7 +622,11 @@ struct events_hub *events_hub_start(struct store *st, const struct config *c, st
 	h->per_address = c->streams_per_address;
 	pthread_mutex_init(&h->lock, NULL);
 	pthread_cond_init(&h->cond, NULL);
+	h->tick_ms = TICK_MS;
+	if (store_listen(st, wake, h) == 1)
+		h->tick_ms = h->heartbeat_ms < SAFETY_TICK_MS ? h->heartbeat_ms : SAFETY_TICK_MS;
 	if (thread_start(&h->thread, "event-hub", run, h) != 0) {
+		store_listen(st, NULL, NULL);
 		pthread_cond_destroy(&h->cond);
 		pthread_mutex_destroy(&h->lock);
 		free(h);
@@ -637,6 +665,7 @@ void events_hub_stop(struct events_hub *h)
 	if (h == NULL)
 		return;
 	store_on_commit(h->st, NULL, NULL);
+	store_listen(h->st, NULL, NULL);
 	pthread_mutex_lock(&h->lock);
 	h->is_stopping = true;
 	pthread_cond_signal(&h->cond);
@@ -702,7 +731,8 @@ static int subscribe(struct events_hub *h, const struct actor *who,
 	int rc = read_range(h->st, &oldest, &newest, e);
 	if (rc < 0)
 		return rc;
-	/* Ids have no gaps, so last_id resumes when every id after it is still kept. */
+	/* Events are deleted oldest first, so last_id resumes when it is not before the oldest
+	 * kept (holes above it are ids that rolled back). */
 	bool is_reset = last_id > newest || (last_id >= 0 && oldest > 0 && last_id < oldest - 1);
 	struct events_sub *s = xcalloc(1, sizeof(*s));
 	s->hub = h;
@@ -778,7 +808,7 @@ ssize_t events_sub_read(struct events_sub *s, char *buf, size_t max)
 		s->is_held = false;
 	pthread_mutex_unlock(&s->lock);
 	if (is_released) /* the hub's next round gives it what it missed */
-		poke(s->hub);
+		wake(s->hub);
 	return n;
 }
 
@@ -787,4 +817,5 @@ void events_sub_close(struct events_sub *s)
 	pthread_mutex_lock(&s->lock);
 	s->is_closed = true;
 	pthread_mutex_unlock(&s->lock);
+	wake(s->hub); /* freed by the next round, so it no longer counts against the caps */
 }

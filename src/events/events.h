@@ -75,8 +75,9 @@ struct events_waker {
 	void *ctx;
 };
 
-/* Starts the hub's thread; idle subscribers get a ": ping" comment every sse_heartbeat_ms, and
- * the config's streams_per_user and streams_per_address cap the subscriptions. */
+/* Starts the hub's thread, woken by this server's commits and by the other servers' that the
+ * store hears (store_listen); idle subscribers get a ": ping" comment every sse_heartbeat_ms,
+ * and the config's streams_per_user and streams_per_address cap the subscriptions. */
 struct events_hub *events_hub_start(struct store *st, const struct config *c, struct error *e);
 /* fn(arg) runs on the committing thread after each write transaction, which may have written
  * events (and queued webhook deliveries), with the hub's lock held: it must be quick and take

@@ -133,7 +133,7 @@ void api_team_update(struct http_request *req, struct http_response *res)
 	bool does_reply_assign = false, has_reply_assigns = false;
 	bool does_reassign_offline = false, has_reassign_offline = false;
 	json_int_t max_open = 0;
-	const json_t *minutes[3] = { NULL, NULL, NULL };
+	const json_t *minutes[3] = { NULL, NULL, NULL }, *question = NULL;
 	const struct json_field fields[] = {
 		{ "name", JSON_FIELD_STRING, false, TEAM_NAME_MAX, &in.name, NULL },
 		{ "assignment", JSON_FIELD_STRING, false, 16, &in.assignment, NULL },
@@ -146,8 +146,9 @@ void api_team_update(struct http_request *req, struct http_response *res)
 		{ "reassign_after_minutes", JSON_FIELD_VALUE, false, 0, &minutes[2], NULL },
 		{ "reassign_when_offline", JSON_FIELD_BOOL, false, 0, &does_reassign_offline,
 		  &has_reassign_offline },
+		{ "csat_question", JSON_FIELD_VALUE, false, 0, &question, NULL },
 	};
-	json_t *body = api_read_body(req, res, fields, 9);
+	json_t *body = api_read_body(req, res, fields, 10);
 	if (body == NULL)
 		return;
 	if (has_online_only)
@@ -172,7 +173,12 @@ void api_team_update(struct http_request *req, struct http_response *res)
 		else
 			is_bad_minutes = true;
 	}
-	if (has_max && (max_open < 0 || max_open > 1000))
+	if (question != NULL)
+		in.csat_question = json_is_null(question) ? "" : json_string_value(question);
+	if (question != NULL && in.csat_question == NULL)
+		http_reply_errorf(res, ERR_INVALID,
+		                  "'csat_question' must be a text, or null for none");
+	else if (has_max && (max_open < 0 || max_open > 1000))
 		http_reply_errorf(res, ERR_INVALID, "'max_open' must be from 0 (no cap) to 1000");
 	else if (is_bad_minutes)
 		http_reply_errorf(res, ERR_INVALID,

@@ -207,6 +207,8 @@ int conversation_resolve(struct store_tx *tx, const struct actor *who, int64_t i
 	                json_pack("{s:s}", "code", "resolved"), e);
 	if (rc == 0)
 		rc = targets_resolved(tx, id, now, e);
+	if (rc == 0)
+		rc = csat_ask(tx, &c, who->user_id, now, e);
 	/* Its agent has a place free: the team's queue may move. */
 	if (rc == 0 && c.team_id != 0)
 		rc = team_fill_queue(tx, c.team_id, now, e);
@@ -223,8 +225,10 @@ int conversation_reopen(struct store_tx *tx, const struct actor *who, int64_t id
 	if (c.status != STATUS_RESOLVED && c.status != STATUS_SNOOZED)
 		return error_set(e, ERR_CONFLICT,
 		                 "only a resolved or snoozed conversation reopens");
-	return set_status(tx, who, &c, STATUS_OPEN, 0, now, "reopened it",
-	                  json_pack("{s:s}", "code", "reopened"), e);
+	rc = store_failed(e, csat_drop(tx, id));
+	return rc < 0 ? rc
+	              : set_status(tx, who, &c, STATUS_OPEN, 0, now, "reopened it",
+	                           json_pack("{s:s}", "code", "reopened"), e);
 }
 
 int conversation_snooze(struct store_tx *tx, const struct actor *who, int64_t id, int64_t until,

@@ -132,7 +132,10 @@ static int queue_agent_message(struct store_tx *tx, const struct actor *who,
 	               "UPDATE conversations SET status = 'open', updated_at = $2 WHERE id = $1"
 	               " AND status IN ('resolved', 'snoozed')",
 	               STORE_ARGS(SV_INT(c->id), SV_INT(now)));
-	if (rc > 0)
+	bool is_reopened = rc > 0;
+	if (is_reopened)
+		rc = csat_drop(tx, c->id);
+	if (rc >= 0 && is_reopened)
 		rc = events_emit_conversation(tx, c->id, "status", NULL, now);
 	if (rc < 0)
 		return store_failed(e, rc);
@@ -985,9 +988,13 @@ int conversation_detail_json(struct store_tx *tx, const struct actor *who, int64
 		rc = error_set(e, ERR_NOT_FOUND, "no such conversation");
 	if (rc == 0 && (tags = conversation_tags(tx, f.id, e)) == NULL)
 		rc = e->code;
+	json_t *csat = NULL;
+	if (rc == 0 && (rc = csat_json(tx, f.id, &csat, e)) < 0)
+		json_decref(tags);
 	if (rc == 0) {
 		*out = conversation_item_json(who, &items[0], now);
 		json_object_set_new(*out, "tags", tags);
+		json_object_set_new(*out, "csat", csat);
 	}
 	conversation_items_free(items, n);
 	return rc;

@@ -24,7 +24,9 @@
 
 /* teams.c */
 
-#define TEAM_NAME_MAX 200
+#define TEAM_NAME_MAX     200
+#define CSAT_QUESTION_MAX 500 /* bytes of a team's satisfaction question (csat.c) */
+#define CSAT_SCALE        5   /* satisfaction ratings go from 1 to this */
 
 /* How a conversation arriving in a team is given to a person. */
 enum assignment { ASSIGN_MANUAL, ASSIGN_ROUND_ROBIN, ASSIGN_BALANCED };
@@ -41,6 +43,7 @@ struct team {
 	int next_response_minutes;  /* … to each later answer; 0: no target */
 	int reassign_after_minutes; /* an assignee silent this long loses it; 0: never */
 	bool does_reassign_offline; /* an assignee going offline loses their open ones */
+	char csat_question[CSAT_QUESTION_MAX + 1]; /* asked on resolving; "": none (csat.c) */
 	int64_t member_count;
 	bool is_member; /* the actor belongs to it: set by team_list only */
 	int64_t created_at;
@@ -58,6 +61,7 @@ struct team_changes {
 	int max_open; /* 0 to 1000 */
 	int does_reply_assign;
 	int does_reassign_offline;
+	const char *csat_question; /* "" asks nothing */
 	/* -1 leaves it, 0 removes it (null in the API), else 1 to TEAM_MINUTES_MAX */
 	int first_response_minutes, next_response_minutes, reassign_after_minutes;
 };
@@ -572,6 +576,34 @@ char *canned_fill(const char *text, const struct canned_values *v);
 int metrics_get(struct store_tx *tx, int64_t account_id, int64_t from, int64_t to, json_t **out,
                 struct error *e);
 
+/* csat.c */
+
+/* A team's question checked into out: one line of clean UTF-8, 1..CSAT_QUESTION_MAX bytes
+ * once trimmed, or "" (the team asks nothing). ERR_INVALID naming csat_question. */
+int csat_check_question(const char *in, char out[CSAT_QUESTION_MAX + 1], struct error *e);
+/* c was just resolved by user_id: when its team has a question and the channel takes a message
+ * now (its window), the question is queued (with buttons 1 to CSAT_SCALE where the channel
+ * carries them) and a survey recorded as asked, replacing any still unanswered. */
+int csat_ask(struct store_tx *tx, const struct conversation *c, int64_t user_id, int64_t now,
+             struct error *e);
+/* The rating a customer's message to a resolved conversation gives its unanswered survey:
+ * *rating 1 to CSAT_SCALE, by a button's payload (payload, may be NULL) or by the text
+ * (route_rating); 0 when none was asked or the message is no rating. */
+int csat_reply_rating(struct store_tx *tx, int64_t conversation_id, const char *text,
+                      const char *payload, int *rating);
+/* Records rating as the survey's answer; emits conversation.updated ("csat"), which is the
+ * csat.answered webhook. */
+int csat_answer(struct store_tx *tx, int64_t conversation_id, int rating, int64_t now);
+/* The conversation reopened: its unanswered survey is dropped. */
+int csat_drop(struct store_tx *tx, int64_t conversation_id);
+/* The conversation's latest survey as the API answers it ({"state", "rating", "agent_id",
+ * "agent_name", "asked_at", "answered_at"}), or null when none was asked; *out to take. */
+int csat_json(struct store_tx *tx, int64_t conversation_id, json_t **out, struct error *e);
+/* The ratings answered in [from, to) per team and per agent who resolved: {"teams": [{"team_id",
+ * "name", "count", "mean", "satisfied_share"}], "agents": [{"user_id", …}]}; *out to take. */
+int csat_metrics(struct store_tx *tx, int64_t account_id, int64_t from, int64_t to, json_t **out,
+                 struct error *e);
+
 /* contacts.c */
 
 /*
@@ -696,7 +728,8 @@ int webchat_ticket_issue(struct store_tx *tx, const struct webchat_visitor *v, i
 int webchat_ticket_take(struct store_tx *tx, const char *ticket, int64_t now,
                         struct webchat_visitor *out, struct error *e);
 /* ERR_RATE_LIMITED (with *retry_after_s) when the visitor wrote WEBCHAT_MESSAGES_LIMIT
- * messages in the window; otherwise notes that the visitor was seen. */
+ * messages in the window, counted exactly across servers (the visitor's row is locked until
+ * the transaction ends); notes that the visitor was seen, which a refusal's rollback undoes. */
 int webchat_visitor_may_write(struct store_tx *tx, const struct webchat_visitor *v, int64_t now,
                               int *retry_after_s, struct error *e);
 /* The visitor's messages after message id `after` (the newest WEBCHAT_HISTORY_MAX of them),

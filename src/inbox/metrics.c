@@ -1,7 +1,8 @@
 /*
  * Admin metrics: open conversations now (per team and per agent), and for a time range the
  * first-response and resolution times per team, the team being the one a conversation has
- * now (none: the general inbox). Percentiles are exact, by nearest rank over every value.
+ * now (none: the general inbox), and the satisfaction ratings (csat.c). Percentiles are exact, by
+ * nearest rank over every value.
  */
 #include <jansson.h>
 #include <stdlib.h>
@@ -208,13 +209,16 @@ int metrics_get(struct store_tx *tx, int64_t account_id, int64_t from, int64_t t
 		json_decref(teams);
 		return store_failed(e, rc);
 	}
-	json_t *targets = NULL;
-	if ((rc = targets_metrics(tx, account_id, from, to, to, &targets, e)) < 0) {
+	json_t *targets = NULL, *csat = NULL;
+	if ((rc = targets_metrics(tx, account_id, from, to, to, &targets, e)) < 0 ||
+	    (rc = csat_metrics(tx, account_id, from, to, &csat, e)) < 0) {
 		json_decref(open);
 		json_decref(teams);
+		json_decref(targets);
 		return rc;
 	}
-	*out = json_pack("{s:I,s:I,s:o,s:o,s:o}", "from", (json_int_t)from, "to", (json_int_t)to,
-	                 "open", open, "teams", teams, "response_targets", targets);
+	*out =
+	    json_pack("{s:I,s:I,s:o,s:o,s:o,s:o}", "from", (json_int_t)from, "to", (json_int_t)to,
+	              "open", open, "teams", teams, "response_targets", targets, "csat", csat);
 	return 0;
 }

@@ -13,7 +13,7 @@
 	" (SELECT count(*) FROM team_members m WHERE m.team_id = t.id), t.assignment,"        \
 	" t.online_only, t.max_open, t.reply_assigns, coalesce(t.first_response_minutes, 0)," \
 	" coalesce(t.next_response_minutes, 0), coalesce(t.reassign_after_minutes, 0),"       \
-	" t.reassign_offline FROM teams t"
+	" t.reassign_offline, coalesce(t.csat_question, '') FROM teams t"
 
 /* Agents see only the teams they belong to; $2 is the actor's user id, $3 1 for admins. */
 #define TEAM_VISIBLE                                                             \
@@ -56,6 +56,7 @@ static void read_team(struct store_rows *r, void *item)
 	t->next_response_minutes = (int)store_int(r, 11);
 	t->reassign_after_minutes = (int)store_int(r, 12);
 	t->does_reassign_offline = store_int(r, 13) != 0;
+	snprintf(t->csat_question, sizeof(t->csat_question), "%s", store_text(r, 14));
 }
 
 static int query_teams(struct store_tx *tx, const char *sql, const struct store_value *args,
@@ -159,10 +160,13 @@ int team_create(struct store_tx *tx, int64_t account_id, const char *name, int64
 int team_update(struct store_tx *tx, int64_t account_id, int64_t id, const struct team_changes *in,
                 int64_t now, struct team *out, struct error *e)
 {
-	char clean[TEAM_NAME_MAX + 1];
+	char clean[TEAM_NAME_MAX + 1], question[CSAT_QUESTION_MAX + 1];
 	char *key = NULL;
 	enum assignment assignment;
-	int rc = in->name != NULL ? check_team_name(in->name, clean, &key, e) : 0;
+	int rc =
+	    in->csat_question != NULL ? csat_check_question(in->csat_question, question, e) : 0;
+	if (rc == 0 && in->name != NULL)
+		rc = check_team_name(in->name, clean, &key, e);
 	if (rc < 0)
 		return rc;
 	if (in->assignment != NULL && parse_assignment(in->assignment, &assignment) < 0)
@@ -195,7 +199,8 @@ int team_update(struct store_tx *tx, int64_t account_id, int64_t id, const struc
 		    " next_response_minutes = CASE $11 WHEN -1 THEN next_response_minutes"
 		    " WHEN 0 THEN NULL ELSE $11 END,"
 		    " reassign_after_minutes = CASE $12 WHEN -1 THEN reassign_after_minutes"
-		    " WHEN 0 THEN NULL ELSE $12 END"
+		    " WHEN 0 THEN NULL ELSE $12 END,"
+		    " csat_question = CASE $14 WHEN 1 THEN nullif($15, '') ELSE csat_question END"
 		    " WHERE account_id = $1 AND id = $2",
 		    STORE_ARGS(
 		        SV_INT(account_id), SV_INT(id), SV_TEXT_NULL(in->name ? clean : NULL),
@@ -206,7 +211,9 @@ int team_update(struct store_tx *tx, int64_t account_id, int64_t id, const struc
 		        SV_INT(in->first_response_minutes), SV_INT(in->next_response_minutes),
 		        SV_INT(in->reassign_after_minutes),
 		        in->does_reassign_offline >= 0 ? SV_INT(in->does_reassign_offline != 0)
-		                                       : SV_NULL));
+		                                       : SV_NULL,
+		        SV_INT(in->csat_question != NULL),
+		        SV_TEXT(in->csat_question != NULL ? question : "")));
 	free(key);
 	if (rc == ERR_CONFLICT)
 		return error_rule(e, ERR_CONFLICT, "team_name_taken", "name", 0,
@@ -530,5 +537,7 @@ json_t *team_json(const struct team *t)
 	for (int i = 0; i < 3; i++)
 		json_object_set_new(o, names[i],
 		                    minutes[i] > 0 ? json_integer(minutes[i]) : json_null());
+	json_object_set_new(o, "csat_question",
+	                    t->csat_question[0] ? json_string(t->csat_question) : json_null());
 	return o;
 }

@@ -193,6 +193,12 @@ json_t *route_decision_to_json(const struct route_decision *d, const struct rout
  * most ROUTE_MAX_TEXT_BYTES of text. */
 char *route_normalize(const char *text, size_t len);
 
+/* The rating in a reply to a question asked from 1 to max: its one number (digits, digit
+ * emoji, keycaps or a number word, "cuatro", "four") alone or with words of no meaning of
+ * their own ("el 4", "5 estrellas, gracias"); 0 when the text is anything else, a number out
+ * of range ("0", "6", "10") or more than one number included. */
+int route_rating(const char *text, int max);
+
 /* ---- Placeholders ------------------------------------------------------------------- */
 
 /* One placeholder ("{contact_name}") and what it stands for (untrusted; NULL or "": none). */

@@ -18,8 +18,10 @@ struct store_rows {
 struct store_backend {
 	enum store_dialect dialect;
 	const struct embed_file *migrations; /* NNNN_what.sql, in order */
-	/* One connection to url (the whole of what store_open was given); NULL with e set. */
-	void *(*connect)(const char *url, int busy_timeout_ms, bool is_group, struct error *e);
+	/* One connection to url (the whole of what store_open was given); NULL with e set.
+	 * server_id names this store in the notifications its transactions send. */
+	void *(*connect)(const char *url, const char *server_id, int busy_timeout_ms, bool is_group,
+	                 struct error *e);
 	void (*disconnect)(void *conn);
 	/* Begins a transaction on conn, first re-establishing it when it was lost. */
 	int (*begin)(void *conn, bool is_write);
@@ -43,12 +45,17 @@ struct store_backend {
 	/* Applies one migration and records it (store_record_migration) in one transaction of
 	 * its own on tx's connection, which has none open; the write lock is held. */
 	int (*apply)(struct store_tx *tx, const struct embed_file *f, int version, int64_t now_ms);
+	/* store_listen's thread: started on url, it calls fn(arg) for every notification whose
+	 * server_id is not this store's (NULL: the back end has none to hear). */
+	void *(*listen_start)(const char *url, const char *server_id, void (*fn)(void *arg),
+	                      void *arg);
+	void (*listen_stop)(void *listener);
 	/* Several servers (store_leader_try, store_tx_try_lock); NULL where a database has one
 	 * server (SQLite). A connection of its own whose session holds the leaders' locks and
 	 * runs no transactions; on it, take name's lock (1, or 0 when another session holds
 	 * it), check that the session lasts (0), let go of name. A failure means the session
 	 * may be gone, and every lock it held with it: store.c closes the connection. */
-	void *(*lock_connect)(const char *url, struct error *e);
+	void *(*lock_connect)(const char *url, const char *server_id, struct error *e);
 	int (*lock_take)(void *conn, const char *name);
 	int (*lock_check)(void *conn);
 	void (*lock_release)(void *conn, const char *name);

@@ -5,14 +5,20 @@
  * transaction; the statement that met it fails with ERR_UNAVAILABLE and its transaction is
  * gone whole. Knows nothing of the tables it stores.
  */
+#include <errno.h>
+#include <fcntl.h>
 #include <libpq-fe.h>
+#include <poll.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "core/buf.h"
 #include "core/log.h"
 #include "core/metrics.h"
+#include "core/thread.h"
 #include "core/xmalloc.h"
 #include "store/backend.h"
 
@@ -31,7 +37,7 @@ struct cached_stmt {
 
 struct conn {
 	PGconn *pg;
-	char lock_timeout[64]; /* the SET statement run on every new session */
+	char setup[160]; /* the SET statements run on every new session */
 	struct cached_stmt cache[STMT_CACHE];
 	int cache_len;
 };
@@ -105,28 +111,37 @@ static void ignore_notice(void *arg, const char *message)
 {
 }
 
-/* What every new session needs: notices (CREATE … IF NOT EXISTS) kept out of the log, and a
- * write that waits for another's lock failing after busy_timeout_ms, as on SQLite. */
+/* What every new session needs: notices (CREATE … IF NOT EXISTS) kept out of the log, a
+ * write that waits for another's lock failing after busy_timeout_ms, as on SQLite, and the
+ * store's id, which the events' trigger sends in its notifications (0036). */
 static int set_up_session(struct conn *c)
 {
 	PQsetNoticeProcessor(c->pg, ignore_notice, NULL);
-	return exec_plain(c, c->lock_timeout);
+	return exec_plain(c, c->setup);
 }
 
-/* A connection to url; is_lock's gives up on a silent server after 10 s (tcp_user_timeout)
+/* A new connection to url; the URL's own settings (expanded from dbname) override these
+ * defaults. The leaders' (is_lock) gives up on a silent server after 10 s (tcp_user_timeout)
  * rather than the kernel's quarter of an hour, so a leader cut off from the database stops
  * believing it leads about when the database lets another take over. */
-static struct conn *connect_to(const char *url, int busy_timeout_ms, bool is_lock, struct error *e)
+static PGconn *connect_to(const char *url, bool is_lock)
 {
-	/* Defaults first: the URL's own settings (expanded from dbname) override them. */
 	const char *const keys[] = { "connect_timeout",  "application_name", "gssencmode",
 		                     "tcp_user_timeout", "dbname",           NULL };
 	const char *const values[] = { "10", "centralita", "disable", is_lock ? "10000" : "0",
 		                       url,  NULL };
+	return PQconnectdbParams(keys, values, 1);
+}
+
+static struct conn *open_session(const char *url, const char *server_id, int busy_timeout_ms,
+                                 bool is_lock, struct error *e)
+{
 	struct conn *c = xcalloc(1, sizeof(*c));
-	snprintf(c->lock_timeout, sizeof(c->lock_timeout),
-	         "SET lock_timeout = %d; SET client_min_messages = warning", busy_timeout_ms);
-	c->pg = PQconnectdbParams(keys, values, 1);
+	snprintf(c->setup, sizeof(c->setup),
+	         "SET lock_timeout = %d; SET client_min_messages = warning;"
+	         " SET centralita.server = '%s'",
+	         busy_timeout_ms, server_id);
+	c->pg = connect_to(url, is_lock);
 	if (c->pg == NULL || PQstatus(c->pg) != CONNECTION_OK) {
 		/* libpq's message names the host and the database, never the password. */
 		const char *why = c->pg != NULL ? PQerrorMessage(c->pg) : "out of memory";
@@ -143,9 +158,10 @@ fail:
 	return NULL;
 }
 
-static void *open_conn(const char *url, int busy_timeout_ms, bool is_group, struct error *e)
+static void *open_conn(const char *url, const char *server_id, int busy_timeout_ms, bool is_group,
+                       struct error *e)
 {
-	return connect_to(url, busy_timeout_ms, false, e);
+	return open_session(url, server_id, busy_timeout_ms, false, e);
 }
 
 /* A lost connection is made again (its prepared statements are gone with it). */
@@ -403,6 +419,141 @@ static int apply(struct store_tx *tx, const struct embed_file *f, int version, i
 	return rc;
 }
 
+/*
+ * Listening for the other servers (store_listen): a thread on a connection of its own, in
+ * LISTEN on the channel the events' trigger notifies (0036), that waits in poll() for its
+ * socket or for the pipe that asks it to end. A notification whose payload is another id than
+ * this store's wakes fn; a lost connection is made again every LISTEN_RETRY_MS, then wakes fn
+ * once, for whatever was sent while it was down.
+ */
+#define LISTEN_CHANNEL  "centralita_events"
+#define LISTEN_RETRY_MS 1000
+
+struct listener {
+	PGconn *pg;
+	bool is_lost; /* the thread's, once started */
+	char server_id[64];
+	void (*fn)(void *arg);
+	void *arg;
+	int stop[2]; /* a pipe: readable once listen_stop wants the thread to end */
+	pthread_t thread;
+};
+
+static bool listen_on(PGconn *pg)
+{
+	if (PQstatus(pg) != CONNECTION_OK)
+		return false;
+	PQsetNoticeProcessor(pg, ignore_notice, NULL);
+	PGresult *res = PQexec(pg, "LISTEN " LISTEN_CHANNEL);
+	bool is_ok = PQresultStatus(res) == PGRES_COMMAND_OK;
+	PQclear(res);
+	return is_ok;
+}
+
+/* Waits up to ms (-1: for ever) for the socket fd (-1: none) or the stop pipe: false once
+ * the thread must end. */
+static bool listen_wait(struct listener *l, int fd, int ms, bool *is_readable)
+{
+	struct pollfd fds[2] = { { .fd = l->stop[0], .events = POLLIN },
+		                 { .fd = fd, .events = POLLIN } };
+	*is_readable = false;
+	int n = poll(fds, fd >= 0 ? 2 : 1, ms);
+	if (n < 0 && errno != EINTR) {
+		log_error("postgres: cannot wait for notifications: %s", strerror(errno));
+		return false;
+	}
+	if (n > 0 && fds[0].revents != 0)
+		return false;
+	*is_readable = n > 0 && fds[1].revents != 0;
+	return true;
+}
+
+/* Reads what arrived: whether another server sent anything; false when the connection is
+ * lost. */
+static bool listen_read(struct listener *l, bool *is_woken)
+{
+	if (PQconsumeInput(l->pg) == 0 || PQstatus(l->pg) != CONNECTION_OK)
+		return false;
+	for (PGnotify *n; (n = PQnotifies(l->pg)) != NULL; PQfreemem(n))
+		*is_woken = *is_woken || strcmp(n->extra, l->server_id) != 0;
+	return true;
+}
+
+static void *listen_run(void *arg)
+{
+	struct listener *l = arg;
+	bool is_readable;
+	for (;;) {
+		if (l->is_lost) {
+			if (!listen_wait(l, -1, LISTEN_RETRY_MS, &is_readable))
+				break;
+			PQreset(l->pg);
+			if (!listen_on(l->pg))
+				continue;
+			l->is_lost = false;
+			log_info("postgres: listening for the other servers again");
+			l->fn(l->arg);
+			continue;
+		}
+		int fd = PQsocket(l->pg);
+		if (!listen_wait(l, fd, -1, &is_readable))
+			break;
+		bool is_woken = false;
+		if (fd < 0 || (is_readable && !listen_read(l, &is_woken))) {
+			log_error("postgres: the connection that listens for the other servers was"
+			          " lost; reconnecting");
+			l->is_lost = true;
+		}
+		if (is_woken)
+			l->fn(l->arg);
+	}
+	return NULL;
+}
+
+static void listener_free(struct listener *l)
+{
+	PQfinish(l->pg);
+	for (int i = 0; i < 2; i++)
+		if (l->stop[i] >= 0)
+			close(l->stop[i]);
+	free(l);
+}
+
+static void *listen_start(const char *url, const char *server_id, void (*fn)(void *arg), void *arg)
+{
+	struct listener *l = xcalloc(1, sizeof(*l));
+	snprintf(l->server_id, sizeof(l->server_id), "%s", server_id);
+	l->fn = fn;
+	l->arg = arg;
+	l->stop[0] = l->stop[1] = -1;
+	if (pipe(l->stop) != 0 || fcntl(l->stop[0], F_SETFD, FD_CLOEXEC) != 0 ||
+	    fcntl(l->stop[1], F_SETFD, FD_CLOEXEC) != 0)
+		goto fail;
+	if ((l->pg = connect_to(url, false)) == NULL)
+		goto fail;
+	/* Listening before the return, so that every commit after it is heard; a connection
+	 * refused now is tried again on the thread. */
+	if ((l->is_lost = !listen_on(l->pg)))
+		log_error("postgres: cannot listen for the other servers: %s; trying again",
+		          PQerrorMessage(l->pg));
+	if (thread_start(&l->thread, "store-listen", listen_run, l) != 0)
+		goto fail;
+	return l;
+fail:
+	log_error("postgres: cannot start listening for the other servers");
+	listener_free(l);
+	return NULL;
+}
+
+static void listen_stop(void *listener)
+{
+	struct listener *l = listener;
+	while (write(l->stop[1], "", 1) < 0 && errno == EINTR)
+		;
+	pthread_join(l->thread, NULL);
+	listener_free(l);
+}
+
 /* Several servers: the leaders' session advisory locks, keyed (LEADER_SPACE, a hash of the
  * name), and the claims' transaction locks. Two 32-bit keys never meet the events' one 64-bit
  * key (0030), whatever their values. */
@@ -433,9 +584,9 @@ static int get_bool(struct conn *c, const char *sql, int64_t space, int64_t key)
 /* The leaders' session: when it ends the database lets go of its locks. A dead peer is found
  * by the database within about 11 s (keepalives: 5 s idle, then 3 probes 2 s apart), and a
  * killed server at once (its socket closes). */
-static void *lock_connect(const char *url, struct error *e)
+static void *lock_connect(const char *url, const char *server_id, struct error *e)
 {
-	struct conn *c = connect_to(url, 0, true, e);
+	struct conn *c = open_session(url, server_id, 0, true, e);
 	if (c != NULL && exec_plain(c, "SET tcp_keepalives_idle = 5; SET tcp_keepalives_interval"
 	                               " = 2; SET tcp_keepalives_count = 3") < 0) {
 		close_conn(c);
@@ -489,6 +640,8 @@ const struct store_backend store_postgres = {
 	.changes = changes,
 	.rows_free = rows_free,
 	.apply = apply,
+	.listen_start = listen_start,
+	.listen_stop = listen_stop,
 	.lock_connect = lock_connect,
 	.lock_take = lock_take,
 	.lock_check = lock_check,

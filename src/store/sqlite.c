@@ -96,7 +96,8 @@ static void close_conn(void *conn)
 	free(c);
 }
 
-static void *open_conn(const char *url, int busy_timeout_ms, bool is_group, struct error *e)
+static void *open_conn(const char *url, const char *server_id, int busy_timeout_ms, bool is_group,
+                       struct error *e)
 {
 	const char *path = url + strlen("sqlite:");
 	struct conn *c = xcalloc(1, sizeof(*c));

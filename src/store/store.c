@@ -15,6 +15,7 @@
 #include "core/log.h"
 #include "core/metrics.h"
 #include "core/thread.h"
+#include "core/token.h"
 #include "core/xmalloc.h"
 #include "store/backend.h"
 
@@ -38,8 +39,12 @@ struct store {
 	bool is_closing;
 	void (*on_commit)(void *arg); /* under writer */
 	void *on_commit_arg;
-	/* Leadership (back ends with lock_take): the session that holds it, opened on first use. */
+	/* store_listen's: the URL and id it needs, and its thread (NULL: none). */
 	char *url;
+	char server_id[TOKEN_TEXT_LEN];
+	pthread_mutex_t listen_lock;
+	void *listener;
+	/* Leadership (back ends with lock_take): the session that holds it, opened on first use. */
 	pthread_mutex_t leader_lock; /* guards what follows */
 	void *leader_conn;
 	char **held; /* the names this process leads */
@@ -72,13 +77,16 @@ int store_open(const char *url, int pool_size, int busy_timeout_ms, struct store
 	pthread_cond_init(&st->queued, NULL);
 	st->tail = &st->head;
 	st->url = xstrdup(url);
+	token_generate(st->server_id);
+	pthread_mutex_init(&st->listen_lock, NULL);
 	pthread_mutex_init(&st->leader_lock, NULL);
 	int rc = 0;
-	st->group_conn = be->connect(url, busy_timeout_ms, true, e);
+	st->group_conn = be->connect(url, st->server_id, busy_timeout_ms, true, e);
 	if (st->group_conn == NULL)
 		rc = ERR_UNAVAILABLE;
 	for (int i = 0; i < st->nconns && rc == 0; i++)
-		if ((st->conns[i] = be->connect(url, busy_timeout_ms, false, e)) == NULL)
+		if ((st->conns[i] = be->connect(url, st->server_id, busy_timeout_ms, false, e)) ==
+		    NULL)
 			rc = ERR_UNAVAILABLE;
 	if (rc < 0) {
 		store_close(st);
@@ -138,7 +146,7 @@ bool store_leader_try(struct store *st, const char *name)
 	}
 	bool is_leader = is_held(st, name, &at);
 	if (!is_leader && st->leader_conn == NULL &&
-	    (st->leader_conn = be->lock_connect(st->url, &e)) == NULL)
+	    (st->leader_conn = be->lock_connect(st->url, st->server_id, &e)) == NULL)
 		leader_failed(st, e.message);
 	int rc = is_leader || st->leader_conn == NULL ? 0 : be->lock_take(st->leader_conn, name);
 	if (rc < 0)
@@ -183,6 +191,7 @@ void store_close(struct store *st)
 {
 	if (st == NULL)
 		return;
+	store_listen(st, NULL, NULL);
 	pthread_mutex_lock(&st->queue_lock);
 	st->is_closing = true;
 	pthread_cond_signal(&st->queued);
@@ -191,10 +200,6 @@ void store_close(struct store *st)
 		pthread_join(st->group_thread, NULL);
 	if (st->group_conn != NULL)
 		st->be->disconnect(st->group_conn);
-	leaders_end(st);
-	pthread_mutex_destroy(&st->leader_lock);
-	free(st->held);
-	free(st->url);
 	for (int i = 0; i < st->nconns; i++)
 		if (st->conns[i] != NULL)
 			st->be->disconnect(st->conns[i]);
@@ -203,6 +208,11 @@ void store_close(struct store *st)
 	pthread_mutex_destroy(&st->writer);
 	pthread_mutex_destroy(&st->queue_lock);
 	pthread_cond_destroy(&st->queued);
+	pthread_mutex_destroy(&st->listen_lock);
+	leaders_end(st);
+	pthread_mutex_destroy(&st->leader_lock);
+	free(st->held);
+	free(st->url);
 	free(st->conns);
 	free(st->is_in_use);
 	free(st);
@@ -291,6 +301,19 @@ void store_on_commit(struct store *st, void (*fn)(void *arg), void *arg)
 	st->on_commit = fn;
 	st->on_commit_arg = arg;
 	pthread_mutex_unlock(&st->writer);
+}
+
+int store_listen(struct store *st, void (*fn)(void *arg), void *arg)
+{
+	if (st->be->listen_start == NULL)
+		return 0;
+	pthread_mutex_lock(&st->listen_lock);
+	if (st->listener != NULL)
+		st->be->listen_stop(st->listener);
+	st->listener = fn != NULL ? st->be->listen_start(st->url, st->server_id, fn, arg) : NULL;
+	int rc = st->listener != NULL;
+	pthread_mutex_unlock(&st->listen_lock);
+	return rc;
 }
 
 void store_rollback(struct store_tx *tx)

@@ -91,6 +91,19 @@ int store_savepoint_end(struct store_tx *tx, bool keep);
 void store_on_commit(struct store *st, void (*fn)(void *arg), void *arg);
 
 /*
+ * Wake-ups from the other servers on the same database. Every transaction that records events
+ * notifies the others when it commits (PostgreSQL: NOTIFY from a trigger on events, 0036).
+ * store_listen starts one thread with a connection of its own that waits for those
+ * notifications and calls fn(arg) for each one another server (or anyone but this store) sent,
+ * and once more after its connection was lost and made again, since what was sent meanwhile
+ * is missed. fn must be quick and take no lock the store holds. NULL fn stops it; store_close
+ * stops it too. Returns 1 when it listens, 0 when it does not: the back end has no other
+ * servers to hear (SQLite: one server, whose own commits store_on_commit reports), or the
+ * thread could not start (logged).
+ */
+int store_listen(struct store *st, void (*fn)(void *arg), void *arg);
+
+/*
  * Runs one statement. Constraint violations give ERR_CONFLICT, a busy or full database or a
  * lost connection ERR_UNAVAILABLE, anything else ERR_INTERNAL (logged with the SQL, never
  * the values). After a failed statement a transaction goes on only from a savepoint taken

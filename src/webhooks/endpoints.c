@@ -9,9 +9,10 @@
 
 /* The event types an endpoint may hear of (docs/API.md says what each carries). */
 static const char *const types[] = {
-	"conversation.created",  "message.created",          "message.updated",
-	"conversation.assigned", "conversation.transferred", "conversation.resolved",
-	"contact.updated",
+	"conversation.created",     "message.created",
+	"message.updated",          "conversation.assigned",
+	"conversation.transferred", "conversation.resolved",
+	"contact.updated",          "csat.answered",
 };
 #define NTYPES (sizeof(types) / sizeof(types[0]))
 
@@ -33,9 +34,10 @@ static int check_events(const json_t *events, struct error *e)
 			return error_set(
 			    e, ERR_INVALID,
 			    "'events' has %s%.64s%s, which is not an event type (%s, %s,"
-			    " %s, %s, %s, %s or %s)",
+			    " %s, %s, %s, %s, %s or %s)",
 			    name ? "'" : "", name ? name : "a non-string", name ? "'" : "",
-			    types[0], types[1], types[2], types[3], types[4], types[5], types[6]);
+			    types[0], types[1], types[2], types[3], types[4], types[5], types[6],
+			    types[7]);
 		json_array_foreach(events, j, w) if (j < i && json_equal(v, w)) return error_set(
 		    e, ERR_INVALID, "'events' names '%s' twice", name);
 	}

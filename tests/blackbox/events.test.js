@@ -5,7 +5,7 @@ import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { startServer } from './lib/server.js';
-import { sql } from './lib/db.js';
+import { sql, PG } from './lib/db.js';
 import { Client, adminClient, agentClient, assertError } from './lib/client.js';
 import { connectAll, customerWrites } from './lib/providers.js';
 import { openStream, findEvent } from './lib/sse.js';
@@ -120,6 +120,28 @@ test('an id the store cannot resume from answers a reset event; garbage is refus
     assertError(r, 400, 'invalid_request');
   }
   assertError(await admin.get('/api/v1/events?last_event_id=x'), 400, 'invalid_request');
+});
+
+test('a hole in the ids is no gap: an open stream and a resume go on across it, without a reset', async () => {
+  const open = await openStream(admin);
+  const conv = await customerWrites(s, 'whatsapp', '34600000020', 'Antes');
+  await open.waitFor(messageIn(conv), 'the message before the hole');
+  const before = Number(sql(s, 'SELECT max(id) FROM events'));
+  // A writer that rolled back: PostgreSQL's sequence keeps the ids it drew. SQLite's never
+  // skips one, so there the test moves it on itself.
+  sql(s, PG ? "SELECT nextval(pg_get_serial_sequence('events', 'id')) FROM generate_series(1, 3)"
+    : "UPDATE sqlite_sequence SET seq = seq + 3 WHERE name = 'events'");
+  await customerWrites(s, 'whatsapp', '34600000020', 'Después');
+  const kept = sql(s, `SELECT id FROM events WHERE id > ${before} AND user_id IS NULL ORDER BY id`).split('\n').map(Number);
+  assert.ok(kept[0] > before + 3, `the ids after the hole: ${kept}`);
+  await open.waitFor((st) => st.events.some((e) => e.id === kept.at(-1)), 'the events after the hole');
+  const resumed = await openStream(admin, { lastEventId: before });
+  await resumed.waitFor((st) => st.events.length >= kept.length, 'the events after the hole, resumed');
+  for (const st of [open, resumed]) {
+    assert.deepEqual(st.events.map((e) => e.id).filter((id) => id > before), kept);
+    assert.ok(!st.events.some((e) => e.event === 'reset'), 'no reset');
+    st.close();
+  }
 });
 
 test('the stream needs a login; idle streams get heartbeat comments', async () => {

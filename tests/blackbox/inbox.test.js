@@ -445,7 +445,7 @@ test('counts: open conversations in each view the person has, and the unread one
   assertError(await admin.request('POST', '/api/v1/conversations/counts'), 405, 'method_not_allowed');
 });
 
-test('the detail is the list item with its tags; messages carry what a thread needs', async () => {
+test('the detail is the list item with its tags and rating; messages carry what a thread needs', async () => {
   const id = await newConversation({ text: 'Tengo una duda', name: 'Iker Detalle', team: 'Ventas' });
   await admin.post(`/api/v1/conversations/${id}/assign`, { user_id: ana.user.id });
   assert.equal((await ana.put(`/api/v1/conversations/${id}/tags/vip`)).status, 200);
@@ -453,8 +453,9 @@ test('the detail is the list item with its tags; messages carry what a thread ne
   const [item] = (await list(ana, '?q=Iker%20Detalle')).conversations;
   const r = await ana.get(`/api/v1/conversations/${id}`);
   assert.equal(r.status, 200, r.text);
-  const { tags, ...rest } = r.json.conversation;
+  const { tags, csat, ...rest } = r.json.conversation;
   assert.deepEqual(tags, ['alta', 'vip']);
+  assert.equal(csat, null);
   assert.deepEqual(rest, item);
   assert.deepEqual(rest.team, { id: teams.Ventas, name: 'Ventas' });
   assert.deepEqual(rest.assignee, { id: ana.user.id, name: 'Ana' });

@@ -466,6 +466,42 @@ static void test_number_words_flagged(void **state)
 	route_words_free(&w);
 }
 
+/* Replies read as a rating from 1 to 5 (route_rating), and those that are none. */
+static void test_ratings(void **state)
+{
+	(void)state;
+	static const struct {
+		const char *text;
+		int rating;
+	} cases[] = {
+		{ "5", 5 },
+		{ " 4 ", 4 },
+		{ "4\xef\xb8\x8f\xe2\x83\xa3", 4 }, /* keycap 4 */
+		{ "\xe2\x9d\xb8", 3 },              /* dingbat negative circled 3 */
+		{ "cinco", 5 },
+		{ "Cinco, gracias", 5 },
+		{ "el 2", 2 },
+		{ "un 1", 1 },
+		{ "four", 4 },
+		{ "5 estrellas", 5 },
+		{ "3 stars", 3 },
+		{ "0", 0 },
+		{ "6", 0 },
+		{ "10", 0 },
+		{ "-1", 1 }, /* the minus is punctuation to the normaliser */
+		{ "3 o 4", 0 },
+		{ "no 5", 0 },
+		{ "5 pero fatal", 0 },
+		{ "tengo otra duda", 0 },
+		{ "", 0 },
+		{ "1000", 0 },
+	};
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++)
+		if (route_rating(cases[i].text, 5) != cases[i].rating)
+			fail_msg("'%s' rated %d, not %d", cases[i].text,
+			         route_rating(cases[i].text, 5), cases[i].rating);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -481,6 +517,7 @@ int main(void)
 		cmocka_unit_test(test_limit_cut_ignorable),
 		cmocka_unit_test(test_limit_cut_multibyte),
 		cmocka_unit_test(test_idempotent),
+		cmocka_unit_test(test_ratings),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

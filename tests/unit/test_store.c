@@ -1,5 +1,5 @@
 /* store/: migrations, parameters, transactions, error mapping, a newer schema refused, group
- * commit, leadership and claim locks among several servers. */
+ * commit, hearing other servers' events, leadership and claim locks among several servers. */
 #include <pthread.h>
 #include <setjmp.h>
 #include <stdarg.h>
@@ -8,6 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <time.h>
 #include <unistd.h>
 
 #include <cmocka.h>
@@ -337,6 +338,78 @@ static void test_lost_connection(void **state)
 	assert_int_equal(count_teams(st, "lost"), 1);
 }
 
+/* store_listen's callback counts what it heard; the test waits for a count (10 s at most). */
+static pthread_mutex_t heard_lock = PTHREAD_MUTEX_INITIALIZER;
+static pthread_cond_t heard_cond = PTHREAD_COND_INITIALIZER;
+static int heard;
+
+static void hear(void *arg)
+{
+	pthread_mutex_lock(&heard_lock);
+	heard++;
+	pthread_cond_signal(&heard_cond);
+	pthread_mutex_unlock(&heard_lock);
+}
+
+static int wait_heard(int n)
+{
+	struct timespec until;
+	clock_gettime(CLOCK_REALTIME, &until);
+	until.tv_sec += 10;
+	pthread_mutex_lock(&heard_lock);
+	while (heard < n && pthread_cond_timedwait(&heard_cond, &heard_lock, &until) == 0)
+		;
+	int got = heard;
+	pthread_mutex_unlock(&heard_lock);
+	return got;
+}
+
+static void insert_event(struct store *st)
+{
+	struct store_tx *tx = store_begin(st, STORE_WRITE);
+	assert_non_null(tx);
+	assert_int_equal(store_exec(tx,
+	                            "INSERT INTO events (account_id, kind, data, created_at)"
+	                            " VALUES (1, 'test', '{}', 0)",
+	                            STORE_NO_ARGS),
+	                 1);
+	assert_int_equal(store_commit(tx), 0);
+}
+
+/* PostgreSQL: a store hears the events another store (another server) commits, and once more
+ * when its listening connection was lost and made again. (It passes over its own, which it
+ * hears of in-process: that saves a round and is not a guarantee, so not tested.) SQLite has
+ * nothing to hear. */
+static void test_listen(void **state)
+{
+	struct store *st = *state, *other;
+	struct error e;
+	heard = 0;
+	if (!test_db_is_postgres()) {
+		assert_int_equal(store_listen(st, hear, NULL), 0);
+		return;
+	}
+	assert_int_equal(store_listen(st, hear, NULL), 1);
+	assert_int_equal(store_open(path, 2, 5000, &other, &e), 0);
+	insert_event(st);
+	insert_event(other);
+	int n = wait_heard(1);
+	assert_true(n >= 1);
+	struct store_tx *tx = store_begin(other, STORE_WRITE);
+	assert_int_equal(store_exec(tx,
+	                            "SELECT pg_terminate_backend(pid) FROM pg_stat_activity"
+	                            " WHERE query = 'LISTEN centralita_events'"
+	                            " AND datname = current_database()",
+	                            STORE_NO_ARGS),
+	                 1);
+	assert_int_equal(store_commit(tx), 0);
+	assert_int_equal(wait_heard(n + 1), n + 1); /* listening again */
+	insert_event(other);
+	assert_int_equal(wait_heard(n + 2), n + 2);
+	assert_int_equal(store_listen(st, NULL, NULL), 0);
+	store_close(other);
+}
+
 /* SQLite has one server per file: it always leads. */
 static void test_leader_alone(void **state)
 {
@@ -464,6 +537,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_rollback_discards, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_newer_database_refused, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_group_commit, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_listen, setup, teardown),
 		cmocka_unit_test(test_bad_url),
 	};
 	const struct CMUnitTest sqlite_tests[] = {
