@@ -73,13 +73,17 @@ crashtest-short: build-test
 	tests/crash/run.sh $(BUILD_TEST)/centralita 2 3
 
 # The benchmark (docs/BENCHMARK.md): an optimised build without sanitizers (-g only for
-# profiling), the tools in bench/, then the scenarios; writes bench/results/<date>-<commit>.json.
+# profiling), the tools in bench/, then the scenarios on SQLite and on PostgreSQL (a throwaway
+# cluster with fsync on); writes bench/results/<date>-<commit>.json and …-pg.json.
+# BENCH=sqlite or BENCH=pg runs one of the two parts.
+BENCH ?= all
 bench:
-	scripts/deps.sh run
+	scripts/deps.sh bench
 	cmake -S . -B $(BUILD_BENCH) -DCMAKE_BUILD_TYPE=Release "-DCMAKE_C_FLAGS_RELEASE=-O2 -g -DNDEBUG" \
 		-DCENTRALITA_TESTS=OFF -DCENTRALITA_BENCH=ON
 	cmake --build $(BUILD_BENCH) -j $(JOBS)
-	bench/run.sh $(BUILD_BENCH)
+	[ "$(BENCH)" = pg ] || bench/run.sh $(BUILD_BENCH)
+	[ "$(BENCH)" = sqlite ] || CENTRALITA_TEST_PG_DURABLE=1 scripts/with-postgres.sh bench/pg.sh $(BUILD_BENCH)
 
 format:
 	clang-format -i $(SOURCES)

@@ -11,7 +11,8 @@
  * Targets: signed WhatsApp webhooks (POST /webhooks/whatsapp, bench/webhook.h) or GET --get
  * PATH (with --token, as that API token's user). Offers load for --seconds, then waits at most
  * --drain-seconds for the answers in flight. Prints one JSON object on stdout; never connects
- * anywhere but 127.0.0.1.
+ * anywhere but 127.0.0.1. Several servers on one database: --port P1,P2 spreads the
+ * connections over them in turn, and --events-port says whose stream the agent holds.
  *
  * With --events-token, an agent's event stream (GET /api/v1/events) is open during the load,
  * and each webhook is timed from its scheduled send to its event (message.created, inbound) on
@@ -49,8 +50,12 @@
 #define ANSWER_MAX  (256 * 1024) /* the largest answer: a page of conversations or messages */
 #define MAX_CONNS   4096
 
+#define MAX_PORTS 8
+
 struct options {
-	int port;
+	int ports[MAX_PORTS]; /* connection i goes to ports[i % nports] */
+	int nports;
+	int events_port; /* the event stream's server: the first port unless given */
 	const char *get; /* the path of a GET; NULL: webhooks */
 	const char *token;
 	const char *events_token;
@@ -200,6 +205,23 @@ static struct stream *open_stream(int port, const char *token)
 	return s;
 }
 
+/* Whether the JSON text has "direction" set to "in", however it is spaced (PostgreSQL's
+ * json_build_object writes `"direction" : "in"`). */
+static bool is_inbound(const char *json)
+{
+	for (const char *p = strstr(json, "\"direction\""); p != NULL;
+	     p = strstr(p + 1, "\"direction\"")) {
+		const char *v = p + strlen("\"direction\"");
+		v += strspn(v, " ");
+		if (*v++ != ':')
+			continue;
+		v += strspn(v, " ");
+		if (strncmp(v, "\"in\"", 4) == 0)
+			return true;
+	}
+	return false;
+}
+
 /* The stream's complete frames: each inbound message.created is the next webhook's. */
 static void take_events(struct run *r, int64_t now_us)
 {
@@ -207,8 +229,7 @@ static void take_events(struct run *r, int64_t now_us)
 	char *start = s->text, *end;
 	while ((end = memmem(start, s->text_len - (size_t)(start - s->text), "\n\n", 2)) != NULL) {
 		*end = '\0';
-		if (strstr(start, "event: message.created\n") != NULL &&
-		    strstr(start, "\"direction\":\"in\"") != NULL) {
+		if (strstr(start, "event: message.created\n") != NULL && is_inbound(start)) {
 			size_t k = r->nevents;
 			r->event_us = xgrow(r->event_us, &r->events_cap, k, sizeof(r->event_us[0]));
 			int64_t us = k < r->seq ? now_us - r->sched_by_seq[k] : 0;
@@ -285,7 +306,7 @@ static void open_conn(struct run *r, int i)
 {
 	struct conn *c = r->conns[i];
 	struct sockaddr_in addr = { .sin_family = AF_INET,
-		                    .sin_port = htons((uint16_t)r->o->port) };
+		                    .sin_port = htons((uint16_t)r->o->ports[i % r->o->nports]) };
 	addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
 	c->fd = socket(AF_INET, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
 	if (c->fd < 0)
@@ -594,7 +615,7 @@ static void run_load(const struct options *o)
 	struct epoll_event tev = { .events = EPOLLIN, .data.u32 = UINT32_MAX };
 	epoll_ctl(r.epfd, EPOLL_CTL_ADD, tfd, &tev);
 	if (o->events_token != NULL) {
-		r.events = open_stream(o->port, o->events_token);
+		r.events = open_stream(o->events_port, o->events_token);
 		struct epoll_event sev = { .events = EPOLLIN, .data.u32 = UINT32_MAX - 1 };
 		if (fcntl(r.events->fd, F_SETFL, O_NONBLOCK) < 0 ||
 		    epoll_ctl(r.epfd, EPOLL_CTL_ADD, r.events->fd, &sev) < 0)
@@ -694,7 +715,7 @@ static void hold_streams(const struct options *o)
 	int64_t start = clock_mono_us();
 	int *fds = xcalloc((size_t)o->streams, sizeof(*fds));
 	for (int i = 0; i < o->streams; i++) {
-		struct stream *s = open_stream(o->port, o->events_token);
+		struct stream *s = open_stream(o->events_port, o->events_token);
 		fds[i] = s->fd; /* an idle stream needs no buffers here: the socket only */
 		free(s);
 	}
@@ -708,13 +729,30 @@ static void hold_streams(const struct options *o)
 	free(fds);
 }
 
+/* P[,P…] into ports; the count, or 0 when one is not a port. */
+static int parse_ports(const char *list, int *ports)
+{
+	int n = 0;
+	for (const char *p = list; n < MAX_PORTS; n++) {
+		char *end;
+		long port = strtol(p, &end, 10);
+		if (end == p || port <= 0 || port > 65535 || (*end != ',' && *end != '\0'))
+			return 0;
+		ports[n] = (int)port;
+		if (*end == '\0')
+			return n + 1;
+		p = end + 1;
+	}
+	return 0;
+}
+
 static void usage(void)
 {
 	fprintf(stderr,
-	        "usage: loadgen --port P [--get PATH [--token T]] [--conns N] [--rate R]\n"
+	        "usage: loadgen --port P[,P…] [--get PATH [--token T]] [--conns N] [--rate R]\n"
 	        "               [--seconds S] [--drain-seconds S] [--phone-number-id ID]\n"
 	        "               [--app-secret S] [--contacts N] [--wa-base N] [--id-prefix P]\n"
-	        "               [--events-token T [--streams N]]\n");
+	        "               [--events-token T [--streams N]] [--events-port P]\n");
 	exit(2);
 }
 
@@ -737,7 +775,9 @@ int main(int argc, char **argv)
 			usage();
 		i++;
 		if (strcmp(a, "--port") == 0)
-			o.port = atoi(v);
+			o.nports = parse_ports(v, o.ports);
+		else if (strcmp(a, "--events-port") == 0)
+			o.events_port = atoi(v);
 		else if (strcmp(a, "--get") == 0)
 			o.get = v;
 		else if (strcmp(a, "--token") == 0)
@@ -767,10 +807,13 @@ int main(int argc, char **argv)
 		else
 			usage();
 	}
-	if (o.port <= 0 || o.port > 65535 || o.conns < 1 || o.conns > MAX_CONNS || o.seconds <= 0 ||
-	    o.seconds > 120 || o.drain_seconds < 0 || o.drain_seconds > 120 || o.rate < 0 ||
-	    o.rate > 1e6 || o.contacts == 0 || o.streams < 0 ||
-	    (o.streams > 0 && o.events_token == NULL) || (o.events_token != NULL && o.get != NULL))
+	if (o.events_port == 0)
+		o.events_port = o.ports[0];
+	if (o.nports < 1 || o.events_port <= 0 || o.events_port > 65535 || o.conns < 1 ||
+	    o.conns > MAX_CONNS || o.seconds <= 0 || o.seconds > 120 || o.drain_seconds < 0 ||
+	    o.drain_seconds > 120 || o.rate < 0 || o.rate > 1e6 || o.contacts == 0 ||
+	    o.streams < 0 || (o.streams > 0 && o.events_token == NULL) ||
+	    (o.events_token != NULL && o.get != NULL))
 		usage();
 	if (token_init() < 0) {
 		fprintf(stderr, "libsodium could not start\n");

@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Installs the Debian packages a profile needs, asking apt-get only for what is missing.
-# Usage: scripts/deps.sh run|test
+# Usage: scripts/deps.sh run|bench|test
 # Not root: prints the exact command to run and fails.
 set -euo pipefail
 
@@ -10,6 +10,10 @@ packages=(gcc libc6-dev make cmake pkg-config libmicrohttpd-dev libjansson-dev l
 commands=()
 case "$profile" in
 run) ;;
+bench)
+	# postgresql: the benchmark's PostgreSQL part runs beside a throwaway cluster.
+	packages+=(postgresql)
+	;;
 test)
 	# chromium: the browser tests drive it headless through playwright-core.
 	# clang and its runtime: the libFuzzer targets.
@@ -23,7 +27,7 @@ test)
 	command -v npm >/dev/null 2>&1 || packages+=(npm)
 	;;
 *)
-	echo "usage: $0 run|test" >&2
+	echo "usage: $0 run|bench|test" >&2
 	exit 2
 	;;
 esac

@@ -5,8 +5,9 @@
 # CENTRALITA_TEST_PG (a libpq key=value string without dbname) and CENTRALITA_TEST_PG_URL (the
 # same as a postgres:// URL base, without the database); the cluster is stopped and its
 # directory removed when the command ends, however it ends. PostgreSQL refuses to run as
-# root, so as root the cluster runs as the unprivileged user nobody.
-# Usage: scripts/with-postgres.sh COMMAND [ARGS...]
+# root, so as root the cluster runs as the unprivileged user nobody. CENTRALITA_TEST_PG_DURABLE=1
+# keeps fsync and full-page writes on, as a real server runs: the benchmark measures with it.
+# Usage: [CENTRALITA_TEST_PG_DURABLE=1] scripts/with-postgres.sh COMMAND [ARGS...]
 set -euo pipefail
 
 [ $# -gt 0 ] || {
@@ -18,6 +19,9 @@ bin=$(ls -d /usr/lib/postgresql/*/bin 2>/dev/null | sort -V | tail -n 1)
 	echo "PostgreSQL is not installed: run scripts/deps.sh test" >&2
 	exit 1
 }
+
+durability="-c fsync=off -c full_page_writes=off"
+[ "${CENTRALITA_TEST_PG_DURABLE:-}" = 1 ] && durability="-c fsync=on -c full_page_writes=on"
 
 dir=$(mktemp -d "${TMPDIR:-/tmp}/centralita-pg.XXXXXX")
 as=()
@@ -43,7 +47,7 @@ for attempt in 1 2 3 4 5 6 7 8; do
 	port=$((20000 + RANDOM % 40000))
 	if "${as[@]}" "$bin/pg_ctl" -D "$dir/data" -l "$dir/server.log" -w -s -t 60 start \
 		-o "-c listen_addresses=127.0.0.1 -c port=$port -c unix_socket_directories=$dir \
-		    -c fsync=off -c full_page_writes=off -c max_connections=300 \
+		    $durability -c max_connections=300 \
 		    -c shared_buffers=64MB"; then
 		started=1
 		break

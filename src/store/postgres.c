@@ -121,15 +121,25 @@ static int set_up_session(struct conn *c)
 }
 
 /* A new connection to url; the URL's own settings (expanded from dbname) override these
- * defaults. The leaders' (is_lock) gives up on a silent server after 10 s (tcp_user_timeout)
- * rather than the kernel's quarter of an hour, so a leader cut off from the database stops
- * believing it leads about when the database lets another take over. */
+ * defaults. TCP keepalives find a connection a firewall dropped silently within a minute and a
+ * half, the listening one above all, which would otherwise stay deaf for the kernel's two hours.
+ * The leaders' (is_lock) also gives up on a silent server after 10 s (tcp_user_timeout) rather
+ * than the kernel's quarter of an hour, so a leader cut off from the database stops believing
+ * it leads about when the database lets another take over. */
 static PGconn *connect_to(const char *url, bool is_lock)
 {
-	const char *const keys[] = { "connect_timeout",  "application_name", "gssencmode",
-		                     "tcp_user_timeout", "dbname",           NULL };
-	const char *const values[] = { "10", "centralita", "disable", is_lock ? "10000" : "0",
-		                       url,  NULL };
+	const char *const keys[] = { "connect_timeout",
+		                     "application_name",
+		                     "gssencmode",
+		                     "keepalives_idle",
+		                     "keepalives_interval",
+		                     "keepalives_count",
+		                     "tcp_user_timeout",
+		                     "dbname",
+		                     NULL };
+	const char *const values[] = {
+		"10", "centralita", "disable", "60", "10", "3", is_lock ? "10000" : "0", url, NULL
+	};
 	return PQconnectdbParams(keys, values, 1);
 }
 

@@ -182,7 +182,6 @@ test('failed logins spread over both servers are throttled as on one', only, asy
   assert.equal(tally[401], 1, JSON.stringify(tally));
   assert.equal((tally[429] || 0) + (tally[503] || 0), 7, JSON.stringify(tally));
   assert.equal(sql(one, `SELECT failures FROM login_throttle WHERE source = '${from}' AND email = '${email}'`), '5');
-  for (const server of servers) assert.equal((await loginFrom(server, from, email, 'wrong-password')).status, 429);
 });
 
 test("a web chat visitor's message limit counts across servers, exactly at its edge", only, async () => {
