@@ -473,6 +473,21 @@ int routing_step(struct store_tx *tx, int64_t conversation_id, const struct rout
 int routing_stats(struct store_tx *tx, int64_t account_id, int64_t from, int64_t to, json_t **out,
                   struct error *e);
 
+/* routing_suggestions.c */
+
+/*
+ * What routing learns from the team's corrections (docs/ROUTING.md, "Suggestions"): words of
+ * the replies that fell back or whose conversations agents moved, as proposed answers.
+ */
+/* {"suggestions": [{"text", "count", "fallbacks", "moves", "team_id", "team", "option",
+ * "conflict", "why"}]}, most useful first; *out is a new reference. */
+int routing_suggestions(struct store_tx *tx, int64_t account_id, int64_t now, json_t **out,
+                        struct error *e);
+/* Never suggests text (normalised) again; *out is {"dismissed": the normalised text}.
+ * ERR_INVALID when it has no word. */
+int routing_dismiss(struct store_tx *tx, int64_t account_id, const char *text, int64_t now,
+                    json_t **out, struct error *e);
+
 /* actions.c */
 
 /*
@@ -728,7 +743,8 @@ int webchat_ticket_issue(struct store_tx *tx, const struct webchat_visitor *v, i
 int webchat_ticket_take(struct store_tx *tx, const char *ticket, int64_t now,
                         struct webchat_visitor *out, struct error *e);
 /* ERR_RATE_LIMITED (with *retry_after_s) when the visitor wrote WEBCHAT_MESSAGES_LIMIT
- * messages in the window; otherwise notes that the visitor was seen. */
+ * messages in the window, counted exactly across servers (the visitor's row is locked until
+ * the transaction ends); notes that the visitor was seen, which a refusal's rollback undoes. */
 int webchat_visitor_may_write(struct store_tx *tx, const struct webchat_visitor *v, int64_t now,
                               int *retry_after_s, struct error *e);
 /* The visitor's messages after message id `after` (the newest WEBCHAT_HISTORY_MAX of them),

@@ -148,22 +148,26 @@ int webchat_ticket_take(struct store_tx *tx, const char *ticket, int64_t now,
 int webchat_visitor_may_write(struct store_tx *tx, const struct webchat_visitor *v, int64_t now,
                               int *retry_after_s, struct error *e)
 {
+	/* The visitor's row first: on PostgreSQL its lock queues this visitor's writes on every
+	 * server until they commit, so the count below sees the others' messages (one SQLite
+	 * file has one writer). A refusal rolls the update back. */
+	int rc = store_exec(tx, "UPDATE webchat_visitors SET last_seen_at = $2 WHERE id = $1",
+	                    STORE_ARGS(SV_INT(v->id), SV_INT(now)));
 	int64_t count = 0, oldest = 0;
-	int rc =
-	    count_since(tx,
-	                "SELECT count(*), coalesce(min(created_at), 0) FROM messages"
-	                " WHERE conversation_id IN (" VISITOR_CONVERSATIONS ")"
-	                " AND direction = 'in' AND created_at > $2",
-	                SV_INT(v->identity_id), now - WEBCHAT_MESSAGES_WINDOW, &count, &oldest);
+	if (rc >= 0)
+		rc = count_since(tx,
+		                 "SELECT count(*), coalesce(min(created_at), 0) FROM messages"
+		                 " WHERE conversation_id IN (" VISITOR_CONVERSATIONS ")"
+		                 " AND direction = 'in' AND created_at > $2",
+		                 SV_INT(v->identity_id), now - WEBCHAT_MESSAGES_WINDOW, &count,
+		                 &oldest);
 	if (rc < 0)
 		return store_failed(e, rc);
 	if (count >= WEBCHAT_MESSAGES_LIMIT) {
 		*retry_after_s = seconds_left(oldest, WEBCHAT_MESSAGES_WINDOW, now);
 		return error_set(e, ERR_RATE_LIMITED, "too many messages; wait a moment");
 	}
-	rc = store_exec(tx, "UPDATE webchat_visitors SET last_seen_at = $2 WHERE id = $1",
-	                STORE_ARGS(SV_INT(v->id), SV_INT(now)));
-	return store_failed(e, rc);
+	return 0;
 }
 
 /* What a visitor may read: its own messages, and ours once they left the outbox. */

@@ -159,6 +159,10 @@ test('a user logged out or deactivated on one server is refused on the other at 
   }
 });
 
+// How many sessions on the database wait for a lock (a row another holds).
+const waitingForLocks = () => Number(sql(one, "SELECT count(*) FROM pg_stat_activity WHERE wait_event_type = 'Lock'"
+  + ' AND datname = current_database()'));
+
 // A login from a loopback address of our choosing, to a server.
 const loginFrom = (server, address, email, password) =>
   requestFrom(server.url, address, 'POST', '/api/v1/session', { body: { email, password } });
@@ -167,25 +171,34 @@ test('failed logins spread over both servers are throttled as on one', only, asy
   const from = '127.0.0.61', email = 'nadie@example.com';
   const servers = [one, two];
   for (let i = 0; i < 4; i++) assert.equal((await loginFrom(servers[i % 2], from, email, 'wrong-password')).status, 401);
-  // Eight at once, four on each: one is the fifth failure, which locks; none gets past it.
-  const more = await Promise.all(Array.from({ length: 8 }, (_, i) => loginFrom(servers[i % 2], from, email, 'wrong-password')));
+  // Eight at once, four on each, held until a transaction of each server waits for the
+  // counter: one is the fifth failure, which locks; none gets past it.
+  const release = await holdSession(one, `BEGIN; UPDATE login_throttle SET failures = failures WHERE source = '${from}' AND email = '${email}';`);
+  const attempts = Array.from({ length: 8 }, (_, i) => loginFrom(servers[i % 2], from, email, 'wrong-password'));
+  await until(() => waitingForLocks() === 2, 'a transaction of each server to wait for the counter');
+  await release();
+  const more = await Promise.all(attempts);
   const tally = more.reduce((t, r) => ({ ...t, [r.status]: (t[r.status] || 0) + 1 }), {});
   assert.equal(tally[401], 1, JSON.stringify(tally));
   assert.equal((tally[429] || 0) + (tally[503] || 0), 7, JSON.stringify(tally));
   assert.equal(sql(one, `SELECT failures FROM login_throttle WHERE source = '${from}' AND email = '${email}'`), '5');
-  for (const server of servers) assert.equal((await loginFrom(server, from, email, 'wrong-password')).status, 429);
 });
 
-test("a web chat visitor's message limit counts across servers", only, async () => {
+test("a web chat visitor's message limit counts across servers, exactly at its edge", only, async () => {
   const web = await createWebchat(admin);
   const visitor = new Visitor(one.url, web.widget_key);
   await visitor.start();
-  for (let i = 0; i < 20; i++) {
-    visitor.url = [one, two][i % 2].url;
-    assert.equal((await visitor.send(`mensaje ${i}`)).status, 201);
-  }
-  for (const server of [one, two]) {
-    visitor.url = server.url;
-    assertError(await visitor.send('uno más'), 429, 'too_many_attempts');
-  }
+  const from = (server) => Object.assign(new Visitor(server.url, web.widget_key), { visitorToken: visitor.visitorToken });
+  for (let i = 0; i < 19; i++) assert.equal((await from([one, two][i % 2]).send(`mensaje ${i}`)).status, 201);
+  // Four at once, two on each server, for the one message left, held until a transaction of
+  // each server waits for the visitor's row.
+  const release = await holdSession(one, `BEGIN; UPDATE webchat_visitors SET last_seen_at = last_seen_at WHERE channel_id = ${web.id};`);
+  const sending = [one, two, one, two].map((server, i) => from(server).send(`a la vez ${i}`));
+  await until(() => waitingForLocks() === 2, 'a transaction of each server to wait for the row');
+  await release();
+  const last = await Promise.all(sending);
+  assert.deepEqual(last.map((r) => r.status).sort(), [201, 429, 429, 429], last.map((r) => r.text).join('\n'));
+  for (const server of [one, two]) assertError(await from(server).send('uno más'), 429, 'too_many_attempts');
+  assert.equal(sql(one, `SELECT count(*) FROM messages m JOIN contact_identities i ON i.id = (SELECT identity_id FROM conversations WHERE id = m.conversation_id)
+    WHERE i.external_id = 'web-' || (SELECT id FROM webchat_visitors WHERE channel_id = ${web.id}) AND m.direction = 'in'`), '20');
 });

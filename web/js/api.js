@@ -86,6 +86,7 @@ const FIELDS = {
   app_secret: () => t('channels.field.appSecret'),
   verify_token: () => t('channels.field.verifyToken'),
   bot_token: () => t('channels.field.botToken'),
+  csat_question: () => t('csat.question'),
 };
 
 // A field of the API by its label in the forms, or its own name.

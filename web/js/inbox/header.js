@@ -21,6 +21,20 @@ function snoozeOptions() {
     [String(tomorrow.getTime()), t('inbox.snooze.tomorrow')], [String(monday.getTime()), t('inbox.snooze.nextWeek')]];
 }
 
+// The customer's rating of the conversation (its latest question), or nothing.
+function csatMark(csat) {
+  if (csat?.state === 'answered') {
+    const long = csat.agent_name ? t('csat.ratedBy', { rating: csat.rating, name: csat.agent_name })
+      : t('csat.ratedNoAgent', { rating: csat.rating });
+    return h('span', { class: 'badge csat', id: 'thread-csat', title: long, 'aria-label': long },
+      t('csat.rated', { rating: csat.rating }));
+  }
+  if (csat?.state === 'asked') {
+    return h('span', { class: 'badge csat', id: 'thread-csat', title: t('csat.askedLong') }, t('csat.asked'));
+  }
+  return '';
+}
+
 // ctx: the thread's (createThread); onActed() after an action changed the conversation.
 export function createHeader(ctx, onActed) {
   let conversation = null;
@@ -57,7 +71,8 @@ export function createHeader(ctx, onActed) {
     sub.replaceChildren(channelMark(c.channel.kind), h('span', {}, channelName(c.channel.kind)),
       h('span', { class: ['badge', `status-${c.status}`] }, statusName(c.status)),
       h('span', {}, teamName() ?? t('inbox.team.none')),
-      h('span', {}, assigneeName() ? t('inbox.assignee.is', { name: assigneeName() }) : t('inbox.assignee.none')));
+      h('span', {}, assigneeName() ? t('inbox.assignee.is', { name: assigneeName() }) : t('inbox.assignee.none')),
+      csatMark(c.csat));
     contactToggle.setAttribute('aria-expanded', String(ctx.isContactOpen()));
     renderActions();
     renderTags();

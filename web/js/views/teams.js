@@ -11,6 +11,7 @@ import { notify } from '../ui/toast.js';
 import { emptyState, pageHeader } from './page.js';
 
 const NAME_MAX = 200;
+const CSAT_QUESTION_MAX = 500; // bytes, as the server counts them
 
 function memberCount(team) {
   const count = team.member_count;
@@ -188,6 +189,37 @@ function assignmentForm(ctx, team) {
   return [h('h3', { class: 'section-title', id: 'team-assignment-title' }, t('teams.assignment.title')), form];
 }
 
+// The satisfaction question the team asks when one of its conversations is resolved: off
+// (null) or its text, offered in the admin's language the first time.
+function csatForm(ctx, team) {
+  const enabled = h('input', { type: 'checkbox', id: 'team-csat-enabled', checked: team.csat_question != null });
+  const question = h('input', { type: 'text', id: 'team-csat-question', maxlength: CSAT_QUESTION_MAX, autocomplete: 'off',
+    value: team.csat_question ?? t('csat.default'), disabled: team.csat_question == null });
+  enabled.addEventListener('change', () => {
+    question.disabled = !enabled.checked;
+  });
+  const submit = h('button', { type: 'submit', id: 'team-csat-save', class: 'btn btn-secondary' }, t('csat.save'));
+  const error = formError();
+  const form = h('form', { class: 'assignment-form', 'aria-labelledby': 'team-csat-title' },
+    h('div', { class: 'check' }, enabled, h('label', { for: 'team-csat-enabled' }, t('csat.enabled'))),
+    field(t('csat.question'), question, t('csat.questionHint')),
+    h('div', {}, submit),
+    error.el);
+  form.addEventListener('submit', async (event) => {
+    event.preventDefault();
+    error.clear();
+    try {
+      await whileBusy(submit, () => patch(`/teams/${team.id}`, { csat_question: enabled.checked ? question.value : null }));
+      notify(t('csat.saved', { team: team.name }));
+      ctx.refresh({ focus: 'team-csat-save' });
+    } catch (e) {
+      error.show(errorMessage(e));
+      question.focus();
+    }
+  });
+  return [h('h3', { class: 'section-title', id: 'team-csat-title' }, t('csat.title')), form];
+}
+
 function teamDetail(ctx, team, users) {
   return [
     h('a', { class: 'back-link', href: '/settings/teams' }, icon('back'), t('teams.back')),
@@ -204,6 +236,7 @@ function teamDetail(ctx, team, users) {
     memberList(ctx, team),
     addMemberForm(ctx, team, users),
     assignmentForm(ctx, team),
+    csatForm(ctx, team),
   ];
 }
 
