@@ -24,10 +24,12 @@ const README = join(dirname(fileURLToPath(import.meta.url)), '..', '..', 'README
 const NGINX = ['/usr/sbin/nginx', '/usr/bin/nginx'].find((p) => spawnSync(p, ['-v']).status === 0);
 const NOBODY = 65534;
 
-// The README's nginx block, pointed at the server under test.
+// The README's nginx location block (the other one is the upstream of several servers),
+// pointed at the server under test.
 function readmeLocation(serverUrl) {
-  const blocks = [...readFileSync(README, 'utf8').matchAll(/```nginx\n([\s\S]*?)```/g)].map((m) => m[1]);
-  assert.equal(blocks.length, 1, 'the README has one nginx block');
+  const blocks = [...readFileSync(README, 'utf8').matchAll(/```nginx\n([\s\S]*?)```/g)].map((m) => m[1])
+    .filter((b) => b.includes('location /'));
+  assert.equal(blocks.length, 1, 'the README has one nginx location block');
   const block = blocks[0].split('\n').map((line) => line.trim()).join('\n');
   assert.match(block, /proxy_pass http:\/\/127\.0\.0\.1:8080;/);
   return block.replace('http://127.0.0.1:8080', serverUrl);
