@@ -186,7 +186,9 @@ int template_sync_next_due(struct store_tx *tx, int64_t *due, struct error *e)
 }
 
 /* Takes the due channels: their due time moves to the retry time first, so that another
- * server (or a failure here) does not sync them again at once. */
+ * server (or a failure here) does not sync them again at once. The outer condition is what
+ * PostgreSQL checks again on a row another server moved meanwhile (READ COMMITTED does not
+ * run the subquery again), so two servers never take one channel. */
 static int claim_due(struct store *st, int64_t now, int64_t *ids, size_t *n, struct error *e)
 {
 	struct store_tx *tx = store_begin(st, STORE_WRITE);
@@ -196,9 +198,9 @@ static int claim_due(struct store *st, int64_t now, int64_t *ids, size_t *n, str
 	*n = 0;
 	int rc = store_query(
 	    tx,
-	    "UPDATE channels SET templates_due_at = $2 WHERE id IN (SELECT id"
-	    " FROM channels WHERE templates_due_at <= $1 AND is_active = 1"
-	    " AND kind = 'whatsapp' ORDER BY templates_due_at LIMIT $3)"
+	    "UPDATE channels SET templates_due_at = $2 WHERE templates_due_at <= $1"
+	    " AND id IN (SELECT id FROM channels WHERE templates_due_at <= $1"
+	    " AND is_active = 1 AND kind = 'whatsapp' ORDER BY templates_due_at LIMIT $3)"
 	    " RETURNING id",
 	    STORE_ARGS(SV_INT(now), SV_INT(now + SYNC_RETRY_MS), SV_INT(SYNC_ROUND_MAX)), &r);
 	while (rc >= 0 && (rc = store_next(r)) == 1)

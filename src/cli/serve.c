@@ -349,16 +349,20 @@ int cli_serve(const struct command *cmd, struct config *c, char **pos)
 	memcpy(app.metrics_token_hash, metrics_token_hash, sizeof(app.metrics_token_hash));
 	struct media_fetcher fetcher = { .store = st, .seal = seal, .config = c };
 	struct template_syncer syncer = { .st = st, .seal = seal, .config = c };
-	/* The timers the scheduler runs: work at due times kept in the database. */
+	/* The timers the scheduler runs: work at due times kept in the database; the last field
+	 * says the job may run on every server at once (it claims its work), else one runs it. */
 	const struct scheduler_job timers[] = {
-		{ "snooze", conversation_snooze_next_end, conversation_wake_snoozed, NULL, NULL },
-		{ "media", media_fetch_next_due, NULL, media_fetch_work, &fetcher },
-		{ "business hours", business_hours_next_due, business_hours_open_queues, NULL,
-		  NULL },
-		{ "reassignment", targets_next_reassignment, targets_reassign_due, NULL, NULL },
-		{ "webhook retries", webhook_retry_next_due, webhook_retry_run, NULL, NULL },
-		{ "templates", template_sync_next_due, NULL, template_sync_due, &syncer },
-		{ "login throttle", auth_throttle_next_prune, auth_throttle_prune, NULL, NULL },
+		{ "snooze", conversation_snooze_next_end, conversation_wake_snoozed, NULL, NULL,
+		  false },
+		{ "media", media_fetch_next_due, NULL, media_fetch_work, &fetcher, true },
+		{ "business hours", business_hours_next_due, business_hours_open_queues, NULL, NULL,
+		  false },
+		{ "reassignment", targets_next_reassignment, targets_reassign_due, NULL, NULL,
+		  false },
+		{ "webhook retries", webhook_retry_next_due, webhook_retry_run, NULL, NULL, false },
+		{ "templates", template_sync_next_due, NULL, template_sync_due, &syncer, true },
+		{ "login throttle", auth_throttle_next_prune, auth_throttle_prune, NULL, NULL,
+		  false },
 	};
 	token_generate(fetcher.owner);
 	rc = open_files(c, &app.files, &e);

@@ -107,6 +107,8 @@ void api_routing_get(struct http_request *req, struct http_response *res);
 void api_routing_put(struct http_request *req, struct http_response *res);
 void api_routing_explain(struct http_request *req, struct http_response *res);
 void api_routing_stats(struct http_request *req, struct http_response *res);
+void api_routing_suggestions(struct http_request *req, struct http_response *res);
+void api_routing_dismiss(struct http_request *req, struct http_response *res);
 
 void api_teams_list(struct http_request *req, struct http_response *res);
 void api_team_create(struct http_request *req, struct http_response *res);

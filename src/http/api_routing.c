@@ -1,4 +1,5 @@
-/* Routing configuration: /api/v1/routing (admins) and its explain endpoint, the "try it" box. */
+/* Routing configuration: /api/v1/routing (admins), its explain endpoint (the "try it" box), its
+ * numbers and the suggestions learnt from the team's corrections. */
 #include <stdlib.h>
 #include <string.h>
 
@@ -112,4 +113,36 @@ out:
 void api_routing_stats(struct http_request *req, struct http_response *res)
 {
 	api_reply_range_report(req, res, routing_stats);
+}
+
+static int suggestions(struct http_request *req, struct store_tx *tx, void *arg, json_t **answer,
+                       struct error *e)
+{
+	(void)arg;
+	return routing_suggestions(tx, req->who.account_id, clock_now_ms(), answer, e);
+}
+
+void api_routing_suggestions(struct http_request *req, struct http_response *res)
+{
+	api_run(req, res, STORE_READ, 200, suggestions, NULL);
+}
+
+static int dismiss(struct http_request *req, struct store_tx *tx, void *text, json_t **answer,
+                   struct error *e)
+{
+	return routing_dismiss(tx, req->who.account_id, text, clock_now_ms(), answer, e);
+}
+
+/* {"text": "averia"}: that word is never suggested again. */
+void api_routing_dismiss(struct http_request *req, struct http_response *res)
+{
+	const char *text = NULL;
+	const struct json_field fields[] = {
+		{ "text", JSON_FIELD_STRING, true, ROUTE_MAX_ANSWER_BYTES, &text, NULL },
+	};
+	json_t *body = api_read_body(req, res, fields, 1);
+	if (body == NULL)
+		return;
+	api_run(req, res, STORE_WRITE, 200, dismiss, (void *)text);
+	json_decref(body);
 }

@@ -76,6 +76,8 @@ static const struct route routes[] = {
 	{ "PUT", "/api/v1/routing", ADMIN, api_routing_put },
 	{ "POST", "/api/v1/routing/explain", ADMIN, api_routing_explain },
 	{ "GET", "/api/v1/routing/stats", ADMIN, api_routing_stats },
+	{ "GET", "/api/v1/routing/suggestions", ADMIN, api_routing_suggestions },
+	{ "POST", "/api/v1/routing/suggestions/dismiss", ADMIN, api_routing_dismiss },
 	{ "GET", "/api/v1/teams", USER, api_teams_list },
 	{ "POST", "/api/v1/teams", ADMIN, api_team_create },
 	{ "GET", "/api/v1/teams/:id", USER, api_team_get },

@@ -116,6 +116,18 @@ int conversation_transfer(struct store_tx *tx, const struct actor *who, int64_t 
 		            json_pack("{s:s,s:o,s:s}", "code", "transferred", "from",
 		                      c.team_id != 0 ? json_string(from) : json_null(), "to", to),
 		            "moved it from %s to %s", from, to);
+	/* Soon after routing placed it: routing was wrong, which its numbers count (the line
+	 * just written, as `moved` against the option) and the suggestions learn from. */
+	int64_t routed_option = -1;
+	if (rc >= 0)
+		rc = routing_moved(tx, c.account_id, id, c.team_id, team_id, now, &routed_option);
+	if (rc >= 0 && routed_option >= 0)
+		rc =
+		    store_exec(tx,
+		               "UPDATE conversation_events SET outcome = 'moved', option_index = $2"
+		               " WHERE id = (SELECT max(id) FROM conversation_events"
+		               " WHERE conversation_id = $1)",
+		               STORE_ARGS(SV_INT(id), SV_INT(routed_option)));
 	if (rc < 0)
 		return store_failed(e, rc);
 	/* In its new team, the team's assignment method gives it to someone. */

@@ -466,14 +466,40 @@ int routing_step(struct store_tx *tx, int64_t conversation_id, const struct rout
 		if (!(defers == 1 && res.actions[i].is_welcome))
 			rc = apply(tx, conversation_id, &c, shared->cfg, &res.actions[i], now,
 			           &count);
+	/* The reply routing decided on, for what a transfer soon after says (routing_moved). */
+	bool is_decided = res.outcome == ROUTER_MATCHED || res.outcome == ROUTER_FELL_BACK ||
+	                  res.outcome == ROUTER_GAVE_UP;
+	char *reply = is_decided && ev->message.kind != ROUTE_MSG_OTHER
+	                  ? route_reply_key(ev->message.text,
+	                                    ev->message.text != NULL ? strlen(ev->message.text) : 0)
+	                  : NULL;
+	int64_t routed_team = 0;
+	for (size_t i = 0; i < res.count; i++)
+		if (res.actions[i].kind == ROUTER_ASSIGN_TEAM)
+			routed_team = res.actions[i].team_id;
 	if (rc >= 0)
-		rc =
-		    store_exec(tx,
-		               "UPDATE conversations SET routing_attempts = $3, updated_at = $4,"
-		               " status = CASE WHEN $2 = 1 THEN 'routing' WHEN status = 'routing'"
-		               " THEN 'open' ELSE status END, welcome_deferred = $5 WHERE id = $1",
-		               STORE_ARGS(SV_INT(conversation_id), SV_INT(res.state.is_routing),
-		                          SV_INT(res.state.attempts), SV_INT(now), SV_INT(defers)));
+		rc = store_exec(
+		    tx,
+		    "UPDATE conversations SET routing_attempts = $3, updated_at = $4,"
+		    " status = CASE WHEN $2 = 1 THEN 'routing' WHEN status = 'routing'"
+		    " THEN 'open' ELSE status END, welcome_deferred = $5,"
+		    " routed_at = CASE $6 WHEN 0 THEN routed_at WHEN 1 THEN $4 ELSE NULL END,"
+		    " routed_reply = CASE $6 WHEN 1 THEN $7 ELSE routed_reply END,"
+		    " routed_team_id = CASE $6 WHEN 1 THEN $8 ELSE routed_team_id END,"
+		    " routed_option = CASE $6 WHEN 1 THEN $9 ELSE routed_option END WHERE id = $1",
+		    STORE_ARGS(SV_INT(conversation_id), SV_INT(res.state.is_routing),
+		               SV_INT(res.state.attempts), SV_INT(now), SV_INT(defers),
+		               SV_INT(is_decided                       ? 1
+		                      : res.outcome == ROUTER_WELCOMED ? 2
+		                                                       : 0),
+		               SV_TEXT(reply != NULL ? reply : ""),
+		               routed_team != 0 ? SV_INT(routed_team) : SV_NULL,
+		               res.outcome == ROUTER_MATCHED ? SV_INT((int64_t)res.option)
+		                                             : SV_NULL));
+	/* A reply not understood is remembered for the suggestions. */
+	if (rc >= 0 && reply != NULL && reply[0] != '\0' && res.outcome != ROUTER_MATCHED)
+		rc = routing_remember(tx, c.account_id, reply, 0, now);
+	free(reply);
 	if (rc >= 0 && defers == 1)
 		rc = defer_welcome(tx, conversation_id, &c, ev->message.text, now, &count);
 	char *detail = res.audit != NULL && defers == 0 ? line_detail(&res.line) : NULL;
@@ -503,6 +529,42 @@ int routing_step(struct store_tx *tx, int64_t conversation_id, const struct rout
 	return store_failed(e, rc);
 }
 
+/* Sets option's count `what` (conversations routed there, or moved away soon after) in the
+ * stats' list of options, which holds each option once, in order. */
+static void count_option(json_t *options, int64_t option, const char *what, json_int_t n)
+{
+	size_t i;
+	json_t *o;
+	json_array_foreach(options, i, o)
+	{
+		if (json_integer_value(json_object_get(o, "option")) == option) {
+			json_object_set_new(o, what, json_integer(n));
+			return;
+		}
+		if (json_integer_value(json_object_get(o, "option")) > option)
+			break;
+	}
+	json_array_insert_new(options, i,
+	                      json_pack("{s:I,s:I,s:I}", "option", (json_int_t)option,
+	                                "conversations", (json_int_t)0, "moved", (json_int_t)0));
+	json_object_set_new(json_array_get(options, i), what, json_integer(n));
+}
+
+/* Each option's share of conversations moved elsewhere soon after routing placed them. */
+static void share_moved(json_t *options)
+{
+	size_t i;
+	json_t *o;
+	json_array_foreach(options, i, o)
+	{
+		json_int_t routed = json_integer_value(json_object_get(o, "conversations"));
+		json_int_t moved = json_integer_value(json_object_get(o, "moved"));
+		json_object_set_new(o, "moved_share",
+		                    routed > 0 ? json_real((double)moved / (double)routed)
+		                               : json_null());
+	}
+}
+
 int routing_stats(struct store_tx *tx, int64_t account_id, int64_t from, int64_t to, json_t **out,
                   struct error *e)
 {
@@ -519,10 +581,10 @@ int routing_stats(struct store_tx *tx, int64_t account_id, int64_t from, int64_t
 	while (rc >= 0 && (rc = store_next(r)) == 1) {
 		const char *outcome = store_text(r, 0);
 		json_int_t n = store_int(r, 2);
-		if (strcmp(outcome, "matched") == 0)
-			json_array_append_new(options, json_pack("{s:I,s:I}", "option",
-			                                         (json_int_t)store_int(r, 1),
-			                                         "conversations", n));
+		if (strcmp(outcome, "matched") == 0 || strcmp(outcome, "moved") == 0)
+			count_option(options, store_int(r, 1),
+			             strcmp(outcome, "matched") == 0 ? "conversations" : "moved",
+			             n);
 		else if (strcmp(outcome, "welcomed") == 0)
 			welcomed = n;
 		else if (strcmp(outcome, "fell_back") == 0)
@@ -532,6 +594,7 @@ int routing_stats(struct store_tx *tx, int64_t account_id, int64_t from, int64_t
 	}
 	if (rc >= 0)
 		store_rows_free(r);
+	share_moved(options);
 	/* From a conversation's first message to its assignment to a team by routing. */
 	int64_t *waits = NULL;
 	size_t n = 0, cap = 0;

@@ -473,6 +473,21 @@ int routing_step(struct store_tx *tx, int64_t conversation_id, const struct rout
 int routing_stats(struct store_tx *tx, int64_t account_id, int64_t from, int64_t to, json_t **out,
                   struct error *e);
 
+/* routing_suggestions.c */
+
+/*
+ * What routing learns from the team's corrections (docs/ROUTING.md, "Suggestions"): words of
+ * the replies that fell back or whose conversations agents moved, as proposed answers.
+ */
+/* {"suggestions": [{"text", "count", "fallbacks", "moves", "team_id", "team", "option",
+ * "conflict", "why"}]}, most useful first; *out is a new reference. */
+int routing_suggestions(struct store_tx *tx, int64_t account_id, int64_t now, json_t **out,
+                        struct error *e);
+/* Never suggests text (normalised) again; *out is {"dismissed": the normalised text}.
+ * ERR_INVALID when it has no word. */
+int routing_dismiss(struct store_tx *tx, int64_t account_id, const char *text, int64_t now,
+                    json_t **out, struct error *e);
+
 /* actions.c */
 
 /*

@@ -43,6 +43,17 @@ int conversation_record_line(struct store_tx *tx, const struct actor *who,
                              const struct conversation *c, int64_t now, const char *kind,
                              const char *text);
 
+/* routing_suggestions.c: one more sighting of a reply (a route_reply_key) that fell back
+ * (team_id 0) or whose conversation was moved to team_id, within the bounds kept. */
+int routing_remember(struct store_tx *tx, int64_t account_id, const char *text, int64_t team_id,
+                     int64_t now);
+/* Conversation id moves from from_team_id (0: the general inbox) to to_team_id: when that
+ * corrects routing soon after it placed it, the reply is remembered, and *option is the
+ * option it had been routed to (-1 when the move does not count against an option). Only the
+ * first transfer after routing is read. */
+int routing_moved(struct store_tx *tx, int64_t account_id, int64_t id, int64_t from_team_id,
+                  int64_t to_team_id, int64_t now, int64_t *option);
+
 /* contacts.c: checks one text field of a contact's changes (name, phone, email, notes) into
  * buf (CONTACT_EMAIL_MAX + 1 bytes; the name checked, the e-mail folded); *out is NULL for a
  * JSON null. ERR_INVALID naming the field. */

@@ -1,8 +1,8 @@
 /*
- * The delivery worker: one thread driving libcurl's multi interface. It claims due
- * messages with a lease (one per conversation at a time, so order holds), sends them,
- * classifies the answers (providers/), and records the outcomes of a round and claims the
- * next messages in one transaction, joining the store's group commit. When that fails,
+ * The delivery worker: one thread driving libcurl's multi interface. It claims due messages
+ * with a lease (one per conversation at a time, so order holds, across servers too), sends
+ * them, classifies the answers (providers/), and records the outcomes of a round and claims
+ * the next messages in one transaction, joining the store's group commit. When that fails,
  * each outcome is recorded alone, so a send the provider accepted is not sent again
  * unless the store is down. Web chat messages need no network: they are accepted at once.
  * A file goes as a multipart upload streamed from the file store (WhatsApp's takes two
@@ -33,6 +33,7 @@
 #define ANSWER_MAX   (64 * 1024) /* bytes of a provider's answer kept for classifying */
 #define IDLE_POLL_MS 1000        /* how often an idle worker looks for work from others */
 #define RECORD_TRIES 3           /* attempts to record an outcome alone */
+#define CLAIM_SPACE  0x4f555442  /* 'OUTB': store_tx_try_lock's space for conversations */
 
 /* A file being sent, and what WhatsApp's second request needs once the upload answered. */
 struct send_file {
@@ -187,6 +188,7 @@ static int file_request(struct outbox_worker *w, struct send *s, const char *tok
 /* A claimed message (or provider call), as read from the store. */
 struct claim {
 	struct send *s;
+	int64_t conversation_id;
 	bool is_channel_active;
 	char external_id[INBOUND_ID_MAX + 1];
 	char recipient[INBOUND_ID_MAX + 1];
@@ -290,25 +292,38 @@ static void start_call(struct outbox_worker *w, struct send *s, const char *meth
 	curl_multi_add_handle(w->multi, s->fetch.easy);
 }
 
+/* Whether another message of conversation c is ahead of message o (not failed, lower id) or
+ * in flight (a higher id committed first by another server: ids are not commit order). */
+#define AHEAD_OF(o, c)                                                                      \
+	"NOT EXISTS (SELECT 1 FROM outbox p WHERE p.conversation_id = " c " AND p.id <> " o \
+	" AND (p.state = 'sending'"                                                         \
+	" OR (p.id < " o " AND p.state <> 'failed')))"
+#define CANDIDATES                                                                       \
+	"SELECT o.id, o.message_id, o.channel_id, o.attempts, o.queued_at, ch.kind,"     \
+	" ch.external_id, ch.is_active, i.external_id, coalesce(m.text, ''), m.details," \
+	" coalesce(md.sha256, ''), coalesce(md.kind, ''),"                               \
+	" coalesce(md.mime_type, ''), o.conversation_id FROM outbox o"                   \
+	" JOIN channels ch ON ch.id = o.channel_id"                                      \
+	" JOIN conversations v ON v.id = o.conversation_id"                              \
+	" JOIN contact_identities i ON i.id = v.identity_id"                             \
+	" JOIN messages m ON m.id = o.message_id"                                        \
+	" LEFT JOIN media md ON md.message_id = o.message_id"                            \
+	" WHERE o.state = 'pending' AND o.next_attempt_at <= $1"                         \
+	" AND " AHEAD_OF("o.id", "o.conversation_id") " ORDER BY o.next_attempt_at, o.id LIMIT $2"
+
+#define CLAIM                                                                         \
+	"UPDATE outbox SET state = 'sending', lease_owner = $2, lease_until = $3,"    \
+	" attempts = attempts + 1 WHERE id = $1 AND state = 'pending' AND " AHEAD_OF( \
+	    "outbox.id", "outbox.conversation_id")
+
+/* The due messages at the head of their conversations. On PostgreSQL they are locked, and
+ * those another server's open transaction holds are skipped rather than waited for. */
 static int read_candidates(struct store_tx *tx, int64_t now, int limit, struct claim *out, int *n)
 {
 	struct store_rows *r;
-	int rc = store_query(
-	    tx,
-	    "SELECT o.id, o.message_id, o.channel_id, o.attempts, o.queued_at, ch.kind,"
-	    " ch.external_id, ch.is_active, i.external_id, coalesce(m.text, ''), m.details,"
-	    " coalesce(md.sha256, ''), coalesce(md.kind, ''),"
-	    " coalesce(md.mime_type, '') FROM outbox o"
-	    " JOIN channels ch ON ch.id = o.channel_id"
-	    " JOIN conversations v ON v.id = o.conversation_id"
-	    " JOIN contact_identities i ON i.id = v.identity_id"
-	    " JOIN messages m ON m.id = o.message_id"
-	    " LEFT JOIN media md ON md.message_id = o.message_id"
-	    " WHERE o.state = 'pending' AND o.next_attempt_at <= $1 AND NOT EXISTS"
-	    " (SELECT 1 FROM outbox p WHERE p.conversation_id = o.conversation_id"
-	    " AND p.id < o.id AND p.state <> 'failed')"
-	    " ORDER BY o.next_attempt_at, o.id LIMIT $2",
-	    STORE_ARGS(SV_INT(now), SV_INT(limit)), &r);
+	bool is_pg = store_dialect(tx) == STORE_POSTGRES;
+	int rc = store_query(tx, is_pg ? CANDIDATES " FOR UPDATE OF o SKIP LOCKED" : CANDIDATES,
+	                     STORE_ARGS(SV_INT(now), SV_INT(limit)), &r);
 	if (rc < 0)
 		return rc;
 	*n = 0;
@@ -330,6 +345,7 @@ static int read_candidates(struct store_tx *tx, int64_t now, int limit, struct c
 		snprintf(c->file_sha256, sizeof(c->file_sha256), "%s", store_text(r, 11));
 		snprintf(c->file_kind, sizeof(c->file_kind), "%s", store_text(r, 12));
 		snprintf(c->file_mime, sizeof(c->file_mime), "%s", store_text(r, 13));
+		c->conversation_id = store_int(r, 14);
 	}
 	store_rows_free(r);
 	return rc;
@@ -367,15 +383,18 @@ struct round_claims {
 	int n;
 };
 
-/* Takes up to room provider calls: they are deleted as they are taken (made once at most). */
+/* Takes up to room provider calls: they are deleted as they are taken (made once at most);
+ * on PostgreSQL those another server is taking are skipped rather than waited for. */
+#define CALLS(lock)                                                                         \
+	"DELETE FROM provider_calls WHERE id IN (SELECT id FROM provider_calls ORDER BY id" \
+	" LIMIT $1" lock ") RETURNING channel_id, method, params"
 static int claim_calls(struct outbox_worker *w, struct store_tx *tx, int room,
                        struct round_claims *r)
 {
 	struct store_rows *rows;
 	int first = r->n;
-	int rc = store_query(tx,
-	                     "DELETE FROM provider_calls WHERE id IN (SELECT id FROM provider_calls"
-	                     " ORDER BY id LIMIT $1) RETURNING channel_id, method, params",
+	bool is_pg = store_dialect(tx) == STORE_POSTGRES;
+	int rc = store_query(tx, is_pg ? CALLS(" FOR UPDATE SKIP LOCKED") : CALLS(""),
 	                     STORE_ARGS(SV_INT(room)), &rows);
 	if (rc < 0)
 		return rc;
@@ -424,12 +443,13 @@ static int claim(struct outbox_worker *w, struct store_tx *tx, int64_t now, stru
 		                             taken_on(found, is_taken, i, c->s->channel_id) >=
 		                         OUTBOX_MAX_PER_CHANNEL)
 			continue;
-		rc = store_exec(tx,
-		                "UPDATE outbox SET state = 'sending', lease_owner = $2,"
-		                " lease_until = $3, attempts = attempts + 1 WHERE id = $1"
-		                " AND state = 'pending'",
-		                STORE_ARGS(SV_INT(c->s->outbox_id), SV_TEXT(w->owner),
-		                           SV_INT(now + w->lease_ms)));
+		/* One claim in a conversation at a time across servers; the claim's own check
+		 * then sees every claim committed before (docs/DECISIONS.md). */
+		rc = store_tx_try_lock(tx, CLAIM_SPACE, c->conversation_id);
+		if (rc == 1)
+			rc = store_exec(tx, CLAIM,
+			                STORE_ARGS(SV_INT(c->s->outbox_id), SV_TEXT(w->owner),
+			                           SV_INT(now + w->lease_ms)));
 		if (rc == 1) {
 			struct error e;
 			rc = channel_secrets_get(tx, w->seal, c->s->channel_id, &c->secrets, &e);

@@ -16,14 +16,18 @@
 #include "core/xmalloc.h"
 #include "ingest.h"
 
-#define MAX_BOTS       256
-#define ANSWER_MAX     (4 * 1024 * 1024)
-#define QUICK_EMPTY_MS 1000 /* an empty answer sooner than this waits before polling again */
+#define MAX_BOTS        256
+#define ANSWER_MAX      (4 * 1024 * 1024)
+#define QUICK_EMPTY_MS  1000 /* an empty answer sooner than this waits before polling again */
+#define LEADER_RETRY_MS 1000 /* a channel another server polls: how often to try to take it */
 
 enum call { CALL_NONE, CALL_DELETE_WEBHOOK, CALL_GET_UPDATES, CALL_SET_WEBHOOK };
 
 struct bot {
 	int64_t channel_id;
+	char leader_name[40]; /* the leadership of its calls (store_leader_try) */
+	bool is_leader;
+	bool has_tried; /* to take the leadership, once at least */
 	bool is_polling;
 	bool is_webhook_set;     /* webhook mode: setWebhook succeeded */
 	bool is_webhook_cleared; /* polling mode: deleteWebhook succeeded */
@@ -66,6 +70,8 @@ static void end_call(struct poller *p, struct bot *b)
 static void bot_free(struct poller *p, struct bot *b)
 {
 	end_call(p, b);
+	if (b->is_leader)
+		store_leader_release(p->st, b->leader_name);
 	channel_secrets_clear(&b->secrets);
 	free(b);
 }
@@ -107,6 +113,8 @@ static void refresh(struct poller *p, int64_t now)
 				continue;
 			}
 			b->channel_id = id;
+			snprintf(b->leader_name, sizeof(b->leader_name), "telegram:%lld",
+			         (long long)id);
 			b->offset = store_int(r, 2);
 			b->is_polling = is_polling;
 			b->is_webhook_set = store_int(r, 3) > 0;
@@ -291,12 +299,40 @@ static bool is_waiting(const struct bot *b)
 	return b->call == CALL_NONE && (b->is_polling || !b->is_webhook_set);
 }
 
+/*
+ * Whether this server makes b's calls: one server at a time does, so that two never poll one
+ * bot (Telegram ends one poll with a 409) or register its webhook twice. A server taking a
+ * channel over goes on from the offset its last poller stored.
+ */
+static bool leads(struct poller *p, struct bot *b)
+{
+	bool was_leader = b->is_leader, is_first = !b->has_tried;
+	b->has_tried = true;
+	b->is_leader = store_leader_try(p->st, b->leader_name);
+	if (b->is_leader == was_leader && !is_first)
+		return b->is_leader;
+	if (store_is_shared(p->st))
+		log_info("poller: channel %lld: %s", (long long)b->channel_id,
+		         b->is_leader ? "this server makes its calls now"
+		                      : "another server makes its calls");
+	struct store_tx *tx = b->is_leader && !is_first ? store_begin(p->st, STORE_READ) : NULL;
+	if (tx != NULL)
+		store_get_int(tx, "SELECT telegram_offset FROM channels WHERE id = $1",
+		              STORE_ARGS(SV_INT(b->channel_id)), &b->offset);
+	store_rollback(tx);
+	return b->is_leader;
+}
+
 static void step(struct poller *p, int64_t now)
 {
 	for (int i = 0; i < p->count; i++) {
 		struct bot *b = p->bots[i];
 		if (!is_waiting(b) || b->next_at > now)
 			continue;
+		if (!leads(p, b)) {
+			b->next_at = now + LEADER_RETRY_MS;
+			continue;
+		}
 		if (b->is_polling)
 			start_call(p, b,
 			           b->is_webhook_cleared ? CALL_GET_UPDATES : CALL_DELETE_WEBHOOK,

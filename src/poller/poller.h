@@ -2,7 +2,9 @@
  * The Telegram poller: for each active Telegram channel, either long-polls getUpdates (polling
  * mode, for servers with no public URL; the offset is stored with the updates it confirms) or
  * registers the webhook with setWebhook (webhook mode). One thread, libcurl multi, one call in
- * flight per channel. Updates go through ingest like webhook deliveries.
+ * flight per channel. Updates go through ingest like webhook deliveries. With several servers
+ * on one database, one server at a time makes a channel's calls (store_leader_try, per channel),
+ * and another takes over within about a second once it is gone.
  */
 #ifndef POLLER_POLLER_H
 #define POLLER_POLLER_H

@@ -58,6 +58,7 @@ enum route_word_kind {
 	ROUTE_CONNECTOR = 1 << 4,  /* it begins a clause: "pero", "sino", "but" */
 	ROUTE_MENU = 1 << 5,       /* a menu choice may hold it: "LA dos POR FAVOR" */
 	ROUTE_DETERMINER = 1 << 6, /* before "one", it makes it a pronoun: "that one" */
+	ROUTE_STOP = 1 << 7,       /* only too common to be worth suggesting: "y", "and" */
 };
 
 struct route_lexeme {

@@ -199,6 +199,61 @@ char *route_normalize(const char *text, size_t len);
  * of range ("0", "6", "10") or more than one number included. */
 int route_rating(const char *text, int max);
 
+/* ---- Suggestions: what the team's own corrections teach (suggest.c) ------------------ */
+
+/*
+ * A customer's reply as the suggestions remember it: normalised (route_normalize), with every
+ * word holding a digit (phone numbers, order numbers, menu numbers) and every e-mail address
+ * and web address left out, as a new string ("" when nothing is left). Reads at most
+ * ROUTE_MAX_TEXT_BYTES of text.
+ */
+char *route_reply_key(const char *text, size_t len);
+
+/* One remembered reply: a route_reply_key, how many times it was seen, and the team agents
+ * moved its conversations to, or 0 for a reply that fell back. Borrowed. */
+struct route_reply_seen {
+	const char *text;
+	int64_t team_id;
+	int64_t count;
+};
+
+#define ROUTE_MAX_SUGGESTIONS 20 /* suggestions route_suggest returns at most */
+#define ROUTE_SUGGEST_MIN     2  /* replies a word must come from to be suggested */
+
+enum route_conflict {
+	ROUTE_CONFLICT_NONE,
+	ROUTE_CONFLICT_DUPLICATE, /* it already is an answer of conflict_option: saving refuses it
+	                           */
+	ROUTE_CONFLICT_TIE,       /* added to option, some of its replies would tie with
+	                             conflict_option and fall back */
+};
+
+/* A word worth adding as an answer; owned by the array route_suggest returns. */
+struct route_suggestion {
+	char *text;        /* one normalised word */
+	int64_t count;     /* fallbacks + moves */
+	int64_t fallbacks; /* replies with it that fell back */
+	int64_t moves;     /* replies with it whose conversations agents moved to team_id */
+	int64_t team_id;   /* the team they were moved to most, or 0 when none was */
+	int option;        /* the first option sending to team_id, from 0; -1 when none */
+	enum route_conflict conflict;
+	int conflict_option; /* the option it conflicts with, from 0; -1 with no conflict */
+};
+
+/*
+ * Turns remembered replies into at most max suggestions (*out, free with
+ * route_suggestions_free), most useful first: the words of the replies, each counted once per
+ * reply, with those already answers of the option they would go to (of any option when there
+ * is no team), the words the routing tables know (menu words, linking words, negations, number
+ * words, stop words), words of fewer than three characters, numbers and the dismissed words
+ * (normalised) left out, and only words ROUTE_SUGGEST_MIN replies or more share. cfg may be
+ * NULL (nothing saved). Returns how many there are.
+ */
+size_t route_suggest(const struct route_config *cfg, const struct route_reply_seen *replies,
+                     size_t n, const char *const *dismissed, size_t ndismissed, size_t max,
+                     struct route_suggestion **out);
+void route_suggestions_free(struct route_suggestion *s, size_t n);
+
 /* ---- Placeholders ------------------------------------------------------------------- */
 
 /* One placeholder ("{contact_name}") and what it stands for (untrusted; NULL or "": none). */

@@ -12,7 +12,8 @@
 #include "core/metrics.h"
 #include "core/xmalloc.h"
 
-#define RETRY_MS 1000 /* after the store failed: try again this much later */
+#define RETRY_MS  1000 /* after the store failed: try again this much later */
+#define SHARED_MS 1000 /* with other servers: how often to look at what they wrote */
 
 struct scheduler {
 	struct store *store;
@@ -23,7 +24,13 @@ struct scheduler {
 	pthread_cond_t cond; /* on CLOCK_MONOTONIC */
 	bool is_woken;
 	bool is_stopping;
+	bool is_leader; /* runs every job, not only those on every server (the thread's own) */
 };
+
+static bool runs(const struct scheduler *s, const struct scheduler_job *job)
+{
+	return s->is_leader || job->is_on_every_server;
+}
 
 /* The earliest due time of every job (0: none); ERR_* when the store failed. */
 static int next_due(struct scheduler *s, int64_t *earliest)
@@ -34,6 +41,8 @@ static int next_due(struct scheduler *s, int64_t *earliest)
 	*earliest = 0;
 	for (size_t i = 0; i < s->njobs && rc == 0; i++) {
 		int64_t due = 0;
+		if (!runs(s, &s->jobs[i]))
+			continue;
 		rc = s->jobs[i].next_due(tx, &due, &e);
 		if (rc < 0)
 			log_warn("scheduler: %s: %s", s->jobs[i].name, e.message);
@@ -65,6 +74,8 @@ static int run_due(struct scheduler *s, int64_t now)
 	for (size_t i = 0; i < s->njobs; i++) {
 		struct error e;
 		int64_t due = 0;
+		if (!runs(s, &s->jobs[i]))
+			continue;
 		if (s->jobs[i].run == NULL) {
 			int rc = work_due(s, &s->jobs[i], now, &e);
 			if (rc < 0) {
@@ -127,18 +138,29 @@ static void *run(void *arg)
 {
 	struct scheduler *s = arg;
 	prctl(PR_SET_NAME, "scheduler");
+	bool is_shared = store_is_shared(s->store);
 	while (!scheduler_is_stopping(s)) {
+		bool was_leader = s->is_leader;
+		s->is_leader = store_leader_try(s->store, "scheduler");
+		if (is_shared && s->is_leader != was_leader)
+			log_info("scheduler: %s", s->is_leader
+			                              ? "this server runs the timers now"
+			                              : "another server may run the timers");
 		int64_t now = clock_now_ms(), due = 0;
 		int rc = next_due(s, &due);
 		if (rc == 0 && due > 0 && due <= now) {
 			metrics_scheduler_lag(now - due);
 			rc = run_due(s, now);
 		}
+		if (is_shared && rc == 0 && (due == 0 || due > now + SHARED_MS))
+			due = now + SHARED_MS;
 		if (rc < 0)
 			sleep_until(s, clock_now_ms() + RETRY_MS);
 		else if (due == 0 || due > now)
 			sleep_until(s, due);
 	}
+	if (s->is_leader)
+		store_leader_release(s->store, "scheduler");
 	return NULL;
 }
 

@@ -3,7 +3,10 @@
  * wake-ups today, and the later timers (business hours, reassignment, media fetches,
  * webhook retries) as more jobs. Each job says when its next work is due and does the work
  * that is due; between them the thread sleeps until the earliest due time or a wake-up, so
- * it is idle when nothing is due. It knows no table: the jobs (inbox/, media/) do.
+ * it is idle when nothing is due. It knows no table: the jobs (inbox/, media/) do. With
+ * several servers on one database, one server at a time runs the jobs that are not
+ * is_on_every_server (store_leader_try), and every server looks at the due times at least
+ * once a second, since others write them too.
  */
 #ifndef SCHEDULER_SCHEDULER_H
 #define SCHEDULER_SCHEDULER_H
@@ -29,6 +32,9 @@ struct scheduler_job {
 	 * while it waits — and it ends early when scheduler_is_stopping(s). */
 	int (*work)(struct scheduler *s, void *arg, int64_t now, struct error *e);
 	void *arg;
+	/* The job claims its work so that servers never take the same piece (leases): every
+	 * server runs it. Otherwise only the scheduler's leader does. */
+	bool is_on_every_server;
 };
 
 /* Starts the thread over n jobs (the array must outlive the scheduler). NULL on failure. */

@@ -50,6 +50,17 @@ struct store_backend {
 	void *(*listen_start)(const char *url, const char *server_id, void (*fn)(void *arg),
 	                      void *arg);
 	void (*listen_stop)(void *listener);
+	/* Several servers (store_leader_try, store_tx_try_lock); NULL where a database has one
+	 * server (SQLite). A connection of its own whose session holds the leaders' locks and
+	 * runs no transactions; on it, take name's lock (1, or 0 when another session holds
+	 * it), check that the session lasts (0), let go of name. A failure means the session
+	 * may be gone, and every lock it held with it: store.c closes the connection. */
+	void *(*lock_connect)(const char *url, const char *server_id, struct error *e);
+	int (*lock_take)(void *conn, const char *name);
+	int (*lock_check)(void *conn);
+	void (*lock_release)(void *conn, const char *name);
+	/* A transaction-level lock on (space, id) in conn's open transaction: 1 taken, 0 not. */
+	int (*tx_try_lock)(void *conn, int32_t space, int64_t id);
 };
 
 extern const struct store_backend store_sqlite;

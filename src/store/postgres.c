@@ -122,26 +122,36 @@ static int set_up_session(struct conn *c)
 
 /* A new connection to url; the URL's own settings (expanded from dbname) override these
  * defaults. TCP keepalives find a connection a firewall dropped silently within a minute and a
- * half, the listening one above all, which would otherwise stay deaf for the kernel's two hours. */
-static PGconn *connect_to(const char *url)
+ * half, the listening one above all, which would otherwise stay deaf for the kernel's two hours.
+ * The leaders' (is_lock) also gives up on a silent server after 10 s (tcp_user_timeout) rather
+ * than the kernel's quarter of an hour, so a leader cut off from the database stops believing
+ * it leads about when the database lets another take over. */
+static PGconn *connect_to(const char *url, bool is_lock)
 {
-	const char *const keys[] = {
-		"connect_timeout",     "application_name", "gssencmode", "keepalives_idle",
-		"keepalives_interval", "keepalives_count", "dbname",     NULL
+	const char *const keys[] = { "connect_timeout",
+		                     "application_name",
+		                     "gssencmode",
+		                     "keepalives_idle",
+		                     "keepalives_interval",
+		                     "keepalives_count",
+		                     "tcp_user_timeout",
+		                     "dbname",
+		                     NULL };
+	const char *const values[] = {
+		"10", "centralita", "disable", "60", "10", "3", is_lock ? "10000" : "0", url, NULL
 	};
-	const char *const values[] = { "10", "centralita", "disable", "60", "10", "3", url, NULL };
 	return PQconnectdbParams(keys, values, 1);
 }
 
-static void *open_conn(const char *url, const char *server_id, int busy_timeout_ms, bool is_group,
-                       struct error *e)
+static struct conn *open_session(const char *url, const char *server_id, int busy_timeout_ms,
+                                 bool is_lock, struct error *e)
 {
 	struct conn *c = xcalloc(1, sizeof(*c));
 	snprintf(c->setup, sizeof(c->setup),
 	         "SET lock_timeout = %d; SET client_min_messages = warning;"
 	         " SET centralita.server = '%s'",
 	         busy_timeout_ms, server_id);
-	c->pg = connect_to(url);
+	c->pg = connect_to(url, is_lock);
 	if (c->pg == NULL || PQstatus(c->pg) != CONNECTION_OK) {
 		/* libpq's message names the host and the database, never the password. */
 		const char *why = c->pg != NULL ? PQerrorMessage(c->pg) : "out of memory";
@@ -156,6 +166,12 @@ static void *open_conn(const char *url, const char *server_id, int busy_timeout_
 fail:
 	close_conn(c);
 	return NULL;
+}
+
+static void *open_conn(const char *url, const char *server_id, int busy_timeout_ms, bool is_group,
+                       struct error *e)
+{
+	return open_session(url, server_id, busy_timeout_ms, false, e);
 }
 
 /* A lost connection is made again (its prepared statements are gone with it). */
@@ -523,7 +539,7 @@ static void *listen_start(const char *url, const char *server_id, void (*fn)(voi
 	if (pipe(l->stop) != 0 || fcntl(l->stop[0], F_SETFD, FD_CLOEXEC) != 0 ||
 	    fcntl(l->stop[1], F_SETFD, FD_CLOEXEC) != 0)
 		goto fail;
-	if ((l->pg = connect_to(url)) == NULL)
+	if ((l->pg = connect_to(url, false)) == NULL)
 		goto fail;
 	/* Listening before the return, so that every commit after it is heard; a connection
 	 * refused now is tried again on the thread. */
@@ -548,6 +564,73 @@ static void listen_stop(void *listener)
 	listener_free(l);
 }
 
+/* Several servers: the leaders' session advisory locks, keyed (LEADER_SPACE, a hash of the
+ * name), and the claims' transaction locks. Two 32-bit keys never meet the events' one 64-bit
+ * key (0030), whatever their values. */
+
+#define LEADER_SPACE 0x4c454144 /* 'LEAD' */
+
+/* FNV-1a: a name's key (two names sharing one would be led by one server together). */
+static int64_t name_key(const char *name)
+{
+	uint32_t h = 2166136261u;
+	for (const unsigned char *p = (const unsigned char *)name; *p != '\0'; p++)
+		h = (h ^ *p) * 16777619u;
+	return (int64_t)(h & 0x7fffffff);
+}
+
+/* The first column of sql's one row as 1/0 (t/f); negative enum err on failure. */
+static int get_bool(struct conn *c, const char *sql, int64_t space, int64_t key)
+{
+	struct store_rows *r;
+	int rc = query(c, sql, STORE_ARGS(SV_INT(space), SV_INT(key)), &r);
+	if (rc < 0)
+		return rc;
+	rc = next(r) == 1 ? (int)get_int(r, 0) : ERR_INTERNAL;
+	rows_free(r);
+	return rc;
+}
+
+/* The leaders' session: when it ends the database lets go of its locks. A dead peer is found
+ * by the database within about 11 s (keepalives: 5 s idle, then 3 probes 2 s apart), and a
+ * killed server at once (its socket closes). */
+static void *lock_connect(const char *url, const char *server_id, struct error *e)
+{
+	struct conn *c = open_session(url, server_id, 0, true, e);
+	if (c != NULL && exec_plain(c, "SET tcp_keepalives_idle = 5; SET tcp_keepalives_interval"
+	                               " = 2; SET tcp_keepalives_count = 3") < 0) {
+		close_conn(c);
+		error_set(e, ERR_UNAVAILABLE, "cannot set up the leaders' PostgreSQL session");
+		return NULL;
+	}
+	return c;
+}
+
+static int lock_take(void *conn, const char *name)
+{
+	return get_bool(conn,
+	                "SELECT pg_try_advisory_lock(CAST($1 AS INTEGER), CAST($2 AS INTEGER))",
+	                LEADER_SPACE, name_key(name));
+}
+
+static int lock_check(void *conn)
+{
+	return exec_plain(conn, "SELECT 1");
+}
+
+static void lock_release(void *conn, const char *name)
+{
+	get_bool(conn, "SELECT pg_advisory_unlock(CAST($1 AS INTEGER), CAST($2 AS INTEGER))",
+	         LEADER_SPACE, name_key(name));
+}
+
+static int tx_try_lock(void *conn, int32_t space, int64_t id)
+{
+	return get_bool(
+	    conn, "SELECT pg_try_advisory_xact_lock(CAST($1 AS INTEGER), CAST($2 AS INTEGER))",
+	    space, id & 0x7fffffff);
+}
+
 const struct store_backend store_postgres = {
 	.dialect = STORE_POSTGRES,
 	.migrations = embed_migrations_postgres,
@@ -569,4 +652,9 @@ const struct store_backend store_postgres = {
 	.apply = apply,
 	.listen_start = listen_start,
 	.listen_stop = listen_stop,
+	.lock_connect = lock_connect,
+	.lock_take = lock_take,
+	.lock_check = lock_check,
+	.lock_release = lock_release,
+	.tx_try_lock = tx_try_lock,
 };

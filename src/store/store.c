@@ -44,6 +44,13 @@ struct store {
 	char server_id[TOKEN_TEXT_LEN];
 	pthread_mutex_t listen_lock;
 	void *listener;
+	/* Leadership (back ends with lock_take): the session that holds it, opened on first use. */
+	pthread_mutex_t leader_lock; /* guards what follows */
+	void *leader_conn;
+	char **held; /* the names this process leads */
+	size_t nheld, held_cap;
+	int64_t checked_us;     /* when the session was last seen to last (monotonic) */
+	bool is_leader_failing; /* logged once until it works again */
 };
 
 int store_open(const char *url, int pool_size, int busy_timeout_ms, struct store **out,
@@ -72,6 +79,7 @@ int store_open(const char *url, int pool_size, int busy_timeout_ms, struct store
 	st->url = xstrdup(url);
 	token_generate(st->server_id);
 	pthread_mutex_init(&st->listen_lock, NULL);
+	pthread_mutex_init(&st->leader_lock, NULL);
 	int rc = 0;
 	st->group_conn = be->connect(url, st->server_id, busy_timeout_ms, true, e);
 	if (st->group_conn == NULL)
@@ -86,6 +94,97 @@ int store_open(const char *url, int pool_size, int busy_timeout_ms, struct store
 	}
 	*out = st;
 	return 0;
+}
+
+/* Several servers: leadership and claim locks */
+
+#define LEADER_CHECK_US 1000000 /* the session holding leaderships is checked this often */
+
+/* The leaderships held are gone (the session ended or was closed): forgets them. */
+static void leaders_end(struct store *st)
+{
+	if (st->leader_conn != NULL)
+		st->be->disconnect(st->leader_conn);
+	st->leader_conn = NULL;
+	for (size_t i = 0; i < st->nheld; i++)
+		free(st->held[i]);
+	st->nheld = 0;
+}
+
+static void leader_failed(struct store *st, const char *what)
+{
+	if (!st->is_leader_failing)
+		log_warn("store: %s: any work led here may be taken over by another server", what);
+	st->is_leader_failing = true;
+	leaders_end(st);
+}
+
+static bool is_held(const struct store *st, const char *name, size_t *at)
+{
+	for (size_t i = 0; i < st->nheld; i++) {
+		if (strcmp(st->held[i], name) == 0) {
+			*at = i;
+			return true;
+		}
+	}
+	return false;
+}
+
+bool store_leader_try(struct store *st, const char *name)
+{
+	const struct store_backend *be = st->be;
+	struct error e;
+	size_t at;
+	if (be->lock_take == NULL)
+		return true;
+	pthread_mutex_lock(&st->leader_lock);
+	int64_t now = clock_mono_us();
+	if (st->nheld > 0 && now - st->checked_us >= LEADER_CHECK_US) {
+		if (be->lock_check(st->leader_conn) < 0)
+			leader_failed(st, "the session holding this server's leaderships was lost");
+		st->checked_us = now;
+	}
+	bool is_leader = is_held(st, name, &at);
+	if (!is_leader && st->leader_conn == NULL &&
+	    (st->leader_conn = be->lock_connect(st->url, st->server_id, &e)) == NULL)
+		leader_failed(st, e.message);
+	int rc = is_leader || st->leader_conn == NULL ? 0 : be->lock_take(st->leader_conn, name);
+	if (rc < 0)
+		leader_failed(st, "cannot take a leadership");
+	if (rc == 1) {
+		if (st->nheld == 0)
+			st->checked_us = now;
+		st->held = xgrow(st->held, &st->held_cap, st->nheld, sizeof(*st->held));
+		st->held[st->nheld++] = xstrdup(name);
+		st->is_leader_failing = false;
+		is_leader = true;
+	}
+	pthread_mutex_unlock(&st->leader_lock);
+	return is_leader;
+}
+
+void store_leader_release(struct store *st, const char *name)
+{
+	size_t at;
+	if (st->be->lock_take == NULL)
+		return;
+	pthread_mutex_lock(&st->leader_lock);
+	if (is_held(st, name, &at)) {
+		st->be->lock_release(st->leader_conn, name);
+		free(st->held[at]);
+		st->held[at] = st->held[--st->nheld];
+	}
+	pthread_mutex_unlock(&st->leader_lock);
+}
+
+bool store_is_shared(const struct store *st)
+{
+	return st->be->lock_take != NULL;
+}
+
+int store_tx_try_lock(struct store_tx *tx, int32_t space, int64_t id)
+{
+	return tx->st->be->tx_try_lock != NULL ? tx->st->be->tx_try_lock(tx->conn, space, id) : 1;
 }
 
 void store_close(struct store *st)
@@ -110,6 +209,9 @@ void store_close(struct store *st)
 	pthread_mutex_destroy(&st->queue_lock);
 	pthread_cond_destroy(&st->queued);
 	pthread_mutex_destroy(&st->listen_lock);
+	leaders_end(st);
+	pthread_mutex_destroy(&st->leader_lock);
+	free(st->held);
 	free(st->url);
 	free(st->conns);
 	free(st->is_in_use);

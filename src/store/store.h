@@ -169,4 +169,27 @@ struct store_copy_count {
 int store_copy(struct store *from, struct store *to, struct store_copy_count **counts, size_t *n,
                struct error *e);
 
+/* store.c: several servers */
+
+/*
+ * Several servers on one database (PostgreSQL). Leadership is work that one server at a time
+ * does (a Telegram channel's polling, the scheduler's timers): store_leader_try answers whether
+ * this process holds the leadership named name, taking it when no other server holds it. Once
+ * taken it is held until store_leader_release, store_close, or the loss of the database session
+ * that holds it (a server killed, PostgreSQL restarted: the locks go with the session, and
+ * another server's next try takes them). The session is checked at most once a second, so a
+ * loss is seen within about a second of the next call. PostgreSQL: session advisory locks on a
+ * connection of the store's own; SQLite: always held (one server per file). Any thread.
+ */
+bool store_leader_try(struct store *st, const char *name);
+void store_leader_release(struct store *st, const char *name);
+/* Whether other servers may work on this database: what they queue reaches this one only when
+ * it looks (PostgreSQL), never on SQLite. */
+bool store_is_shared(const struct store *st);
+/* For claims that must not overlap across servers (the outbox's per conversation): a lock on
+ * (space, id) that tx holds until it ends, taken only if free. 1 when taken (or tx holds it
+ * already), 0 when another transaction holds it, negative enum err on failure. A statement
+ * after it sees every transaction that held it before. SQLite has one writer at a time: 1. */
+int store_tx_try_lock(struct store_tx *tx, int32_t space, int64_t id);
+
 #endif

@@ -3,7 +3,8 @@
 // configuration on a free port, nginx running as an unprivileged user. Through it: a signed
 // webhook is stored, the event stream is not buffered, the server sees each visitor's address
 // (X-Forwarded-For, with --trusted-proxies naming nginx) and limits web chats per visitor, and a
-// visitor's stream leaves no token in nginx's access log.
+// visitor's stream leaves no token in nginx's access log. On PostgreSQL, the README's upstream
+// of several servers: requests reach both, and one server stopping changes nothing for clients.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import net from 'node:net';
@@ -13,7 +14,7 @@ import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { startServer, freePort, waitForLog } from './lib/server.js';
-import { sql } from './lib/db.js';
+import { sql, PG } from './lib/db.js';
 import { adminClient, requestFrom } from './lib/client.js';
 import { CHANNELS, postMeta, whatsappText } from './lib/providers.js';
 import { openStream } from './lib/sse.js';
@@ -24,18 +25,31 @@ const README = join(dirname(fileURLToPath(import.meta.url)), '..', '..', 'README
 const NGINX = ['/usr/sbin/nginx', '/usr/bin/nginx'].find((p) => spawnSync(p, ['-v']).status === 0);
 const NOBODY = 65534;
 
-// The README's nginx block, pointed at the server under test.
+const readmeBlocks = () => [...readFileSync(README, 'utf8').matchAll(/```nginx\n([\s\S]*?)```/g)]
+  .map((m) => m[1].split('\n').map((line) => line.trim()).join('\n'));
+
+// The README's nginx location block, pointed at the server (or upstream) under test.
 function readmeLocation(serverUrl) {
-  const blocks = [...readFileSync(README, 'utf8').matchAll(/```nginx\n([\s\S]*?)```/g)].map((m) => m[1]);
-  assert.equal(blocks.length, 1, 'the README has one nginx block');
-  const block = blocks[0].split('\n').map((line) => line.trim()).join('\n');
-  assert.match(block, /proxy_pass http:\/\/127\.0\.0\.1:8080;/);
-  return block.replace('http://127.0.0.1:8080', serverUrl);
+  const blocks = readmeBlocks().filter((b) => b.includes('location /'));
+  assert.equal(blocks.length, 1, 'the README has one nginx location block');
+  assert.match(blocks[0], /proxy_pass http:\/\/127\.0\.0\.1:8080;/);
+  return blocks[0].replace('http://127.0.0.1:8080', serverUrl);
 }
 
-// Starts nginx with only the README's location in a server on a free port; as root, it runs as
-// nobody (its folder is given to that user).
-async function startNginx(serverUrl) {
+// The README's upstream of several servers, with the servers under test in place of its own.
+function readmeUpstream(urls) {
+  const blocks = readmeBlocks().filter((b) => b.includes('upstream centralita'));
+  assert.equal(blocks.length, 1, 'the README has one upstream block');
+  const servers = blocks[0].split('\n').filter((line) => line.startsWith('server '));
+  assert.equal(servers.length, urls.length, 'as many servers as the README shows');
+  let i = 0;
+  return blocks[0].replace(/^server \S+/gm, () => `server ${new URL(urls[i++]).host}`);
+}
+
+// Starts nginx with only the README's location in a server on a free port, in front of one
+// server or (several URLs) the README's upstream of them; as root, it runs as nobody (its
+// folder is given to that user).
+async function startNginx(...serverUrls) {
   assert.ok(NGINX, 'nginx is not installed: scripts/deps.sh test installs it');
   const dir = mkdtempSync(join(tmpdir(), 'centralita-nginx-'));
   const port = await freePort();
@@ -49,9 +63,10 @@ events { worker_connections 256; }
 http {
   access_log ${dir}/access.log;
   ${temp}
+  ${serverUrls.length > 1 ? readmeUpstream(serverUrls) : ''}
   server {
     listen 127.0.0.1:${port};
-    ${readmeLocation(serverUrl)}
+    ${readmeLocation(serverUrls.length > 1 ? 'http://centralita' : serverUrls[0])}
   }
 }
 `);
@@ -135,4 +150,31 @@ test('a visitor\'s stream through nginx leaves no token in its access log', asyn
   stream.close();
   await until(() => /GET \/api\/v1\/webchat\/stream\?ticket=wst_/.test(proxy.accessLog()), 'the stream in nginx\'s access log');
   assert.ok(!proxy.accessLog().includes(v.visitorToken.slice(4)), 'the visitor token is in the access log');
+});
+
+test('two servers behind the README\'s upstream: both serve, and one stopping changes nothing for clients', { skip: !PG && 'PostgreSQL only (make blackbox-pg): one SQLite file has one server' }, async (t) => {
+  const env = { CENTRALITA_TRUSTED_PROXIES: '127.0.0.1' };
+  const one = await startServer({ env });
+  const two = await startServer({ dir: one.dir, env });
+  const lb = await startNginx(one.url, two.url);
+  t.after(async () => {
+    await lb.stop();
+    await two.stop({ keepDir: true });
+    await one.stop();
+  });
+  const client = await adminClient(lb);
+  assert.equal((await client.post('/api/v1/channels', CHANNELS.whatsapp)).status, 201);
+  for (let i = 0; i < 6; i++) {
+    const r = await postMeta(lb, 'whatsapp', whatsappText('34600222333', `wamid.upstream-${i}`, `mensaje ${i}`));
+    assert.equal(r.status, 200, r.text);
+  }
+  assert.equal(sql(one, "SELECT count(*) FROM messages WHERE provider_message_id LIKE 'wamid.upstream-%'"), '6');
+  // nginx took turns: each server answered webhooks, and the session works on both.
+  await waitForLog(one, /POST \/webhooks\/whatsapp 200/);
+  await waitForLog(two, /POST \/webhooks\/whatsapp 200/);
+  await two.stop({ keepDir: true });
+  for (let i = 0; i < 4; i++) assert.equal((await client.get('/api/v1/me')).status, 200);
+  const r = await postMeta(lb, 'whatsapp', whatsappText('34600222333', 'wamid.upstream-after', 'con un servidor'));
+  assert.equal(r.status, 200, r.text);
+  assert.equal(sql(one, "SELECT count(*) FROM messages WHERE provider_message_id = 'wamid.upstream-after'"), '1');
 });

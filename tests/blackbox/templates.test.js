@@ -66,11 +66,12 @@ async function syncTemplates() {
   const p = await admin.patch(`/api/v1/channels/${ch.whatsapp.id}`, { waba_id: WABA });
   assert.equal(p.status, 200, p.text);
   assert.equal(p.json.channel.waba_id, WABA);
-  const r = await admin.post(`/api/v1/channels/${ch.whatsapp.id}/templates/sync`);
-  assert.equal(r.status, 200, r.text);
-  // The PATCH made a sync due: wait for the scheduler's to end too (it moves the next one a day on).
+  // The PATCH made a sync due: let the scheduler's end first (only its end moves the next one a
+  // day on; taking it moves it an hour), so that no sync of its own meets what a test sets up.
   await until(() => Number(sql(s, `SELECT templates_due_at FROM channels WHERE id = ${ch.whatsapp.id}`)) > Date.now() + 2 * HOUR,
     'the scheduled sync to end');
+  const r = await admin.post(`/api/v1/channels/${ch.whatsapp.id}/templates/sync`);
+  assert.equal(r.status, 200, r.text);
   return r.json.templates;
 }
 

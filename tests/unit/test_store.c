@@ -1,5 +1,5 @@
 /* store/: migrations, parameters, transactions, error mapping, a newer schema refused, group
- * commit, hearing other servers' events. */
+ * commit, hearing other servers' events, leadership and claim locks among several servers. */
 #include <pthread.h>
 #include <setjmp.h>
 #include <stdarg.h>
@@ -410,6 +410,112 @@ static void test_listen(void **state)
 	store_close(other);
 }
 
+/* SQLite has one server per file: it always leads. */
+static void test_leader_alone(void **state)
+{
+	struct store *st = *state;
+	assert_false(store_is_shared(st));
+	assert_true(store_leader_try(st, "scheduler"));
+	assert_true(store_leader_try(st, "scheduler"));
+	store_leader_release(st, "scheduler");
+	struct store_tx *tx = store_begin(st, STORE_WRITE);
+	assert_int_equal(store_tx_try_lock(tx, 1, 7), 1);
+	store_rollback(tx);
+}
+
+/* Whether st takes name within two seconds: a closed session's locks are let go once its
+ * backend has ended, a moment after the close. */
+static bool leads_soon(struct store *st, const char *name)
+{
+	for (int i = 0; i < 100; i++) {
+		if (store_leader_try(st, name))
+			return true;
+		usleep(20 * 1000);
+	}
+	return false;
+}
+
+/* PostgreSQL: a second store on the database stands for another server. One leads each name
+ * at a time; a release or the leader's end (its session closed) lets the other take it. */
+static void test_leader_among_servers(void **state)
+{
+	struct store *one = *state, *two;
+	struct error e;
+	assert_true(store_is_shared(one));
+	assert_int_equal(store_open(path, 2, 5000, &two, &e), 0);
+	assert_true(store_leader_try(one, "telegram:1"));
+	assert_true(store_leader_try(one, "telegram:1"));
+	assert_false(store_leader_try(two, "telegram:1"));
+	assert_true(store_leader_try(two, "telegram:2"));
+	assert_false(store_leader_try(one, "telegram:2"));
+	store_leader_release(one, "telegram:1");
+	assert_true(store_leader_try(two, "telegram:1"));
+	assert_false(store_leader_try(one, "telegram:1"));
+	store_close(two);
+	assert_true(leads_soon(one, "telegram:1"));
+	assert_true(leads_soon(one, "telegram:2"));
+}
+
+/* Advisory locks granted in the test's database. */
+static int64_t advisory_locks(struct store *st)
+{
+	int64_t held = -1;
+	struct store_tx *tx = store_begin(st, STORE_READ);
+	assert_non_null(tx);
+	assert_int_equal(store_get_int(tx,
+	                               "SELECT count(*) FROM pg_locks WHERE locktype = 'advisory'"
+	                               " AND granted AND database = (SELECT oid FROM pg_database"
+	                               " WHERE datname = current_database())",
+	                               STORE_NO_ARGS, &held),
+	                 0);
+	store_rollback(tx);
+	return held;
+}
+
+/* PostgreSQL: the session holding the leaderships is killed (as a restart would do): the
+ * leader finds out at its next check and takes them again on a new session, since nobody
+ * else holds them. */
+static void test_leader_session_lost(void **state)
+{
+	struct store *st = *state;
+	assert_true(store_leader_try(st, "scheduler"));
+	assert_int_equal(advisory_locks(st), 1);
+	struct store_tx *tx = store_begin(st, STORE_WRITE);
+	assert_non_null(tx);
+	assert_true(store_exec(tx,
+	                       "SELECT pg_terminate_backend(pid) FROM pg_locks WHERE"
+	                       " locktype = 'advisory' AND database = (SELECT oid FROM"
+	                       " pg_database WHERE datname = current_database())",
+	                       STORE_NO_ARGS) >= 0);
+	assert_int_equal(store_commit(tx), 0);
+	/* Until the check (at most a second later) it still believes it leads; then it leads
+	 * again on a new session. */
+	int64_t held = 0;
+	for (int i = 0; i < 100 && held != 1; i++) {
+		assert_true(store_leader_try(st, "scheduler"));
+		if ((held = advisory_locks(st)) != 1)
+			usleep(50 * 1000);
+	}
+	assert_int_equal(held, 1);
+}
+
+/* PostgreSQL: a claim lock is one transaction's until it ends. */
+static void test_tx_try_lock(void **state)
+{
+	struct store *one = *state, *two;
+	struct error e;
+	assert_int_equal(store_open(path, 2, 5000, &two, &e), 0);
+	struct store_tx *a = store_begin(one, STORE_WRITE), *b = store_begin(two, STORE_WRITE);
+	assert_int_equal(store_tx_try_lock(a, 1, 42), 1);
+	assert_int_equal(store_tx_try_lock(a, 1, 42), 1);
+	assert_int_equal(store_tx_try_lock(b, 1, 42), 0);
+	assert_int_equal(store_tx_try_lock(b, 2, 42), 1);
+	assert_int_equal(store_commit(a), 0);
+	assert_int_equal(store_tx_try_lock(b, 1, 42), 1);
+	store_rollback(b);
+	store_close(two);
+}
+
 static void test_bad_url(void **state)
 {
 	struct store *st = NULL;
@@ -434,11 +540,19 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_listen, setup, teardown),
 		cmocka_unit_test(test_bad_url),
 	};
+	const struct CMUnitTest sqlite_tests[] = {
+		cmocka_unit_test_setup_teardown(test_leader_alone, setup, teardown),
+	};
 	const struct CMUnitTest postgres_tests[] = {
 		cmocka_unit_test_setup_teardown(test_lost_connection, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_leader_among_servers, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_leader_session_lost, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_tx_try_lock, setup, teardown),
 	};
 	int failed = cmocka_run_group_tests(tests, NULL, NULL);
 	if (test_db_is_postgres())
 		failed += cmocka_run_group_tests(postgres_tests, NULL, NULL);
+	else
+		failed += cmocka_run_group_tests(sqlite_tests, NULL, NULL);
 	return failed;
 }
