@@ -65,9 +65,11 @@ fuzz-short: build-fuzz
 	fuzz/run.sh $(BUILD_FUZZ) 5
 
 # kill -9 under load five times, then a full disk (tests/crash/crash.mjs, on the sanitizer build);
-# make test runs two kills and shorter load.
+# then on PostgreSQL, durable as a real one: two servers, killed in turn with PostgreSQL itself.
+# make test runs two kills and shorter load, on SQLite.
 crashtest: build-test
 	tests/crash/run.sh $(BUILD_TEST)/centralita 5 8
+	CENTRALITA_TEST_PG_DURABLE=1 scripts/with-postgres.sh tests/crash/run.sh $(BUILD_TEST)/centralita 5 8
 
 crashtest-short: build-test
 	tests/crash/run.sh $(BUILD_TEST)/centralita 2 3

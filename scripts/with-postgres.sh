@@ -3,7 +3,9 @@
 # free TCP port on 127.0.0.1 and a unix socket in that directory, trust authentication for
 # one superuser, no fsync (nothing in it outlives the run). The command finds the cluster in
 # CENTRALITA_TEST_PG (a libpq key=value string without dbname) and CENTRALITA_TEST_PG_URL (the
-# same as a postgres:// URL base, without the database); the cluster is stopped and its
+# same as a postgres:// URL base, without the database), and a test that stops and starts it
+# (the crash test) its data directory, pg_ctl and the user it runs as in CENTRALITA_TEST_PG_DATA,
+# CENTRALITA_TEST_PG_CTL and CENTRALITA_TEST_PG_USER; the cluster is stopped and its
 # directory removed when the command ends, however it ends. PostgreSQL refuses to run as
 # root, so as root the cluster runs as the unprivileged user nobody. CENTRALITA_TEST_PG_DURABLE=1
 # keeps fsync and full-page writes on, as a real server runs: the benchmark measures with it.
@@ -61,6 +63,9 @@ done
 
 export CENTRALITA_TEST_PG="host=$dir port=$port user=centralita"
 export CENTRALITA_TEST_PG_URL="postgres://centralita@127.0.0.1:$port"
+export CENTRALITA_TEST_PG_DATA="$dir/data" CENTRALITA_TEST_PG_CTL="$bin/pg_ctl"
+export CENTRALITA_TEST_PG_USER="$(id -un)"
+[ ${#as[@]} -gt 0 ] && CENTRALITA_TEST_PG_USER=nobody
 status=0
 "$@" || status=$?
 exit $status

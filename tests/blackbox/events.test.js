@@ -29,15 +29,14 @@ after(async () => {
 const messageIn = (conv) => (st) => st.events.some((e) => e.event === 'message.created' &&
   e.data.conversation_id === conv && e.data.direction === 'in');
 
-test('a customer message reaches an open stream within a second', async () => {
+// How soon is make bench's (scenario 2); here, that it comes on the stream already open.
+test('a customer message reaches an open stream', async () => {
   const stream = await openStream(admin);
   assert.equal(stream.status, 200);
   assert.match(stream.headers['content-type'], /^text\/event-stream/);
   assert.equal(stream.headers['cache-control'], 'no-store');
-  const started = Date.now();
   const conv = await customerWrites(s, 'whatsapp', '34600000001', 'Hola');
-  await stream.waitFor(messageIn(conv), 'message.created', 1000);
-  assert.ok(Date.now() - started < 1000);
+  await stream.waitFor(messageIn(conv), 'message.created');
   const ev = findEvent(stream, 'message.created', conv);
   assert.equal(ev.data.sender, 'contact');
   assert.equal(ev.data.status, 'received');

@@ -6,23 +6,29 @@
 //    queues replies through the API; KILLS times, at a random moment, the server is killed with
 //    SIGKILL and started again on the same database. Webhooks not answered 200 are sent again
 //    later, as Meta does. Then every webhook is retried until answered, the outbox drains, and
-//    sqlite3 and the fake provider's log must show: every webhook stored exactly once, every reply
-//    answered 201 stored, every queued message delivered, and a message delivered twice only in
-//    the window docs/ARCHITECTURE.md documents (accepted by the provider in the send-timeout
+//    the database and the fake provider's log must show: every webhook stored exactly once, every
+//    reply answered 201 stored, every queued message delivered, and a message delivered twice only
+//    in the window docs/ARCHITECTURE.md documents (accepted by the provider in the send-timeout
 //    before a kill, sent again after the restart).
 // 2. disk full: the database on a small tmpfs, filled up while welcomes are being sent: webhooks
 //    are answered 503, /healthz still answers, the server stays up and what it acknowledged is
 //    stored; once space returns the refused webhooks are accepted and stored, once, and every
 //    queued message is delivered (twice only if accepted while its record could not be written).
 //
+// On PostgreSQL (under scripts/with-postgres.sh, make crashtest's second run) phase 1 runs two
+// servers on one database, the load spread over both, and every second kill is of PostgreSQL
+// itself (the postmaster and every process it started, SIGKILL) instead of a server: the
+// servers stay up, answer 503 while it is down, and after its crash recovery nothing they
+// acknowledged is missing. Phase 2 does not apply: the disk is the database server's.
+//
 // Usage: node tests/crash/crash.mjs KILLS SECONDS_BETWEEN_KILLS (CENTRALITA_BIN names the binary)
 import { spawnSync } from 'node:child_process';
-import { mkdtempSync, openSync, readFileSync, rmSync, unlinkSync, writeSync, closeSync } from 'node:fs';
+import { closeSync, existsSync, mkdtempSync, openSync, readdirSync, readFileSync, rmSync, unlinkSync, writeSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { freePort, startServer, tempDir } from '../blackbox/lib/server.js';
-import { sql } from '../blackbox/lib/db.js';
+import { sql, PG } from '../blackbox/lib/db.js';
 import { adminClient } from '../blackbox/lib/client.js';
 import { startFakeProvider } from '../blackbox/lib/fake_provider.js';
 import { CHANNELS, postMeta, whatsappText } from '../blackbox/lib/providers.js';
@@ -34,6 +40,7 @@ const SECONDS = Number(process.argv[3] ?? 6);
 const SEND_TIMEOUT_S = 2; // the lease is this + the busy timeout (5 s): how long a dead worker's send stays taken
 const WEBHOOK_WORKERS = 6;
 const REPLY_WORKERS = 2;
+const SERVERS = PG ? 2 : 1;
 
 const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
 const problems = [];
@@ -148,28 +155,73 @@ function checkOutbound(server, fake, windows, what) {
     `duplicates ${duplicates} (all in the window: ${outsideWindow === 0})` };
 }
 
+// The processes of the cluster of scripts/with-postgres.sh: the postmaster and its children.
+function postgresProcesses() {
+  const data = process.env.CENTRALITA_TEST_PG_DATA;
+  const postmaster = Number(readFileSync(join(data, 'postmaster.pid'), 'utf8').split('\n')[0]);
+  const parentOf = (pid) => {
+    try {
+      const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+      return Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]);
+    } catch {
+      return null; // gone meanwhile
+    }
+  };
+  return [postmaster, ...readdirSync('/proc').filter((p) => /^\d+$/.test(p) && parentOf(p) === postmaster).map(Number)];
+}
+
+// Gone, or dead and waiting for a parent to collect it (this sandbox's init does not).
+function isDead(pid) {
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    return stat.slice(stat.lastIndexOf(')') + 2, stat.lastIndexOf(')') + 3) === 'Z';
+  } catch {
+    return true;
+  }
+}
+
+// Kills PostgreSQL as a crash would (SIGKILL to each of its processes: no shutdown, no
+// checkpoint) and starts it again, which recovers from its write-ahead log. Its lock files
+// name the dead postmaster: removed, as an operator does once it is gone for certain.
+async function crashPostgres() {
+  const pids = postgresProcesses();
+  for (const pid of pids) process.kill(pid, 'SIGKILL');
+  await until(() => pids.every(isDead), 'PostgreSQL\'s processes to die', 10000);
+  const data = process.env.CENTRALITA_TEST_PG_DATA;
+  const [, socketDir] = PG.match(/host=(\S+)/);
+  const [, port] = PG.match(/port=(\d+)/);
+  for (const lock of [join(data, 'postmaster.pid'), join(socketDir, `.s.PGSQL.${port}.lock`)])
+    if (existsSync(lock)) unlinkSync(lock);
+  const user = process.env.CENTRALITA_TEST_PG_USER;
+  const ctl = [process.env.CENTRALITA_TEST_PG_CTL, '-D', data, '-l', join(dirname(data), 'server.log'), '-w', '-t', '60', 'restart'];
+  const command = process.getuid() === 0 && user !== 'root' ? ['runuser', '-u', user, '--', ...ctl] : ctl;
+  const r = spawnSync(command[0], command.slice(1), { stdio: 'ignore' });
+  if (r.status !== 0) throw new Error(`cannot start PostgreSQL again (${r.status}): see ${join(dirname(data), 'server.log')}`);
+}
+
 // Phase 1: kill -9 under load.
 async function killTest() {
   const fake = await startFakeProvider();
   const dir = tempDir();
-  let server = null;
+  const servers = [];
   try {
-    await killAndCheck(fake, dir, (s) => (server = s));
+    await killAndCheck(fake, dir, servers);
   } finally {
-    if (server && !server.exit) server.child.kill('SIGKILL');
+    for (const server of servers) if (!server.exit) server.child.kill('SIGKILL');
     await fake.stop();
     rmSync(dir, { recursive: true, force: true });
   }
 }
 
-// Runs the load and the kills; started(server) is told of each server started.
-async function killAndCheck(fake, dir, started) {
-  const port = await freePort();
+// Runs the load and the kills on SERVERS servers (servers: each one running, as they start).
+async function killAndCheck(fake, dir, servers) {
+  const ports = await Promise.all(Array.from({ length: SERVERS }, freePort));
   const env = { ...fake.env, CENTRALITA_SEND_TIMEOUT: String(SEND_TIMEOUT_S) };
-  let server = started(await startServer({ dir, env, port }));
-  const url = server.url;
-  const admin = await adminClient(server);
-  await setUp(admin);
+  for (const [i, port] of ports.entries()) servers[i] = await startServer({ dir, env, port });
+  const urls = servers.map((s) => s.url);
+  const admins = await Promise.all(servers.map((s) => adminClient(s)));
+  await setUp(admins[0]);
+  const pick = (list) => list[Math.floor(Math.random() * list.length)];
 
   const hooks = new Webhooks(`crash${process.pid}`);
   const replies = { seq: 0, answered: new Set(), statuses: {} };
@@ -177,13 +229,14 @@ async function killAndCheck(fake, dir, started) {
   let serverUp = true;
   const webhookWorker = async () => {
     while (running) {
-      if ((await hooks.post(url, hooks.next())).status !== 200) await sleep(serverUp ? 5 : 50);
+      if ((await hooks.post(pick(urls), hooks.next())).status !== 200) await sleep(serverUp ? 5 : 50);
     }
   };
   const replyWorker = async () => {
     while (running) {
       let status = 'no answer';
       const text = `respuesta ${++replies.seq}`;
+      const admin = pick(admins);
       try {
         const list = await admin.get('/api/v1/conversations?view=all&limit=100');
         const items = list.json?.conversations ?? [];
@@ -208,36 +261,50 @@ async function killAndCheck(fake, dir, started) {
   ];
 
   const kills = [];
+  let postgresKills = 0;
   for (let k = 0; k < KILLS; k++) {
     await sleep(SECONDS * 1000 * (0.5 + Math.random()));
-    server.child.kill('SIGKILL');
-    const at = Date.now();
     serverUp = false;
-    const { signal } = await server.exited;
-    check(signal === 'SIGKILL', `kill ${k + 1}: the server ended with ${JSON.stringify(server.exit)}, not SIGKILL`);
-    // Sends the fake takes in before the next server starts left the killed one.
-    kills.push({ at, restart: Date.now() });
-    server = started(await startServer({ dir, env, port }));
+    const at = Date.now();
+    if (PG && k % 2 === 1) {
+      await crashPostgres();
+      postgresKills++;
+      check(servers.every((s) => !s.exit), `kill ${k + 1}: a server died with PostgreSQL: ${JSON.stringify(servers.map((s) => s.exit))}`);
+      kills.push({ at, restart: Date.now() });
+    } else {
+      const i = Math.floor(Math.random() * SERVERS);
+      servers[i].child.kill('SIGKILL');
+      const { signal } = await servers[i].exited;
+      check(signal === 'SIGKILL', `kill ${k + 1}: the server ended with ${JSON.stringify(servers[i].exit)}, not SIGKILL`);
+      // Sends the fake takes in before the next server starts left the killed one.
+      kills.push({ at, restart: Date.now() });
+      servers[i] = await startServer({ dir, env, port: ports[i] });
+    }
     serverUp = true;
-    say(`kill ${k + 1}/${KILLS}: ${hooks.acked.size} webhooks acknowledged, ${fake.sent('whatsapp').length} sends so far`);
+    say(`kill ${k + 1}/${KILLS} (${PG && k % 2 === 1 ? 'PostgreSQL' : 'a server'}): ${hooks.acked.size} webhooks acknowledged, ` +
+      `${fake.sent('whatsapp').length} sends so far`);
   }
   await sleep(SECONDS * 1000);
   running = false;
   await Promise.all(workers);
   // Meta keeps retrying: every webhook ends up answered.
   while (hooks.unanswered.length > 0) {
-    if ((await hooks.post(url, hooks.unanswered.shift())).status !== 200) await sleep(20);
+    if ((await hooks.post(pick(urls), hooks.unanswered.shift())).status !== 200) await sleep(20);
   }
+  const server = servers[0];
   await until(() => sql(server, 'SELECT count(*) FROM outbox') === '0', 'the outbox to drain', 60000);
-  await server.stop({ keepDir: true });
+  for (const s of servers) await s.stop({ keepDir: true });
+  // While PostgreSQL is down the servers answer 503 (the provider and the agent try again).
+  const down = postgresKills > 0 ? ['503'] : [];
   const unexpected = (statuses, allowed) => Object.keys(statuses).filter((k) => !allowed.includes(k));
-  check(unexpected(hooks.statuses, ['200', 'no answer']).length === 0, `webhooks answered ${JSON.stringify(hooks.statuses)}`);
-  check(unexpected(replies.statuses, ['201', 'no answer', 'no conversation yet']).length === 0,
+  check(unexpected(hooks.statuses, ['200', 'no answer', ...down]).length === 0, `webhooks answered ${JSON.stringify(hooks.statuses)}`);
+  check(unexpected(replies.statuses, ['201', 'no answer', 'no conversation yet', ...down]).length === 0,
     `replies answered ${JSON.stringify(replies.statuses)}`);
 
   // A send the fake took in from the send timeout before a kill until the restart may come again.
   const windowMs = (SEND_TIMEOUT_S + 1) * 1000;
-  say(`kill -9 x${KILLS}: ${checkInbound(server, hooks, 'kill -9')}`);
+  const what = `kill -9 x${KILLS}${postgresKills ? ` (PostgreSQL ${postgresKills}) on ${SERVERS} servers` : ''}`;
+  say(`${what}: ${checkInbound(server, hooks, 'kill -9')}`);
   const { out, line } = checkOutbound(server, fake, kills.map((k) => [k.at - windowMs, k.restart]), 'kill -9');
   const outTexts = new Set(out.map((m) => m.text));
   const lostReplies = [...replies.answered].filter((t) => !outTexts.has(t));
@@ -313,7 +380,8 @@ async function diskFullTest() {
 
 const started = Date.now();
 await killTest();
-await diskFullTest();
+if (PG) say('disk full: not on PostgreSQL (the database server\'s disk is its own to handle)');
+else await diskFullTest();
 say(`${problems.length === 0 ? 'PASS' : 'FAIL'} in ${((Date.now() - started) / 1000).toFixed(1)} s`);
 for (const p of problems) console.error(`crashtest: violation: ${p}`);
 process.exit(problems.length === 0 ? 0 : 1);

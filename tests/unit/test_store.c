@@ -1,5 +1,6 @@
 /* store/: migrations, parameters, transactions, error mapping, a newer schema refused, group
- * commit, hearing other servers' events, leadership and claim locks among several servers. */
+ * commit, hearing other servers' events, leadership and claim locks among several servers, the
+ * copy from SQLite into PostgreSQL. */
 #include <pthread.h>
 #include <setjmp.h>
 #include <stdarg.h>
@@ -528,6 +529,89 @@ static void test_bad_url(void **state)
 	assert_null(st);
 }
 
+static void exec_all(struct store *st, const char *sql)
+{
+	struct store_tx *tx = store_begin(st, STORE_WRITE);
+	assert_non_null(tx);
+	assert_true(store_exec(tx, sql, STORE_NO_ARGS) >= 0);
+	assert_int_equal(store_commit(tx), 0);
+}
+
+static char *text_of(struct store *st, const char *sql)
+{
+	struct store_tx *tx = store_begin(st, STORE_READ);
+	struct store_rows *r;
+	assert_non_null(tx);
+	assert_int_equal(store_query(tx, sql, STORE_NO_ARGS, &r), 0);
+	assert_int_equal(store_next(r), 1);
+	char *out = strdup(store_is_null(r, 0) ? "(null)" : store_text(r, 0));
+	store_rows_free(r);
+	store_rollback(tx);
+	return out;
+}
+
+/* PostgreSQL (the target): a SQLite database copied whole — texts with quotes, line breaks and
+ * accents, NULLs, an integer past 2^53, JSON — and the events' sequence past the id SQLite gave
+ * last, though its row is gone; a blob is refused and leaves the target empty; a second copy
+ * is refused, the target having rows. */
+static void test_copy(void **state)
+{
+	struct store *to = *state, *from;
+	struct error e;
+	char source[600];
+	const char *tmp = getenv("CENTRALITA_TEST_TMP");
+	snprintf(source, sizeof(source), "sqlite:%s/test_copy_%d.db", tmp ? tmp : "/tmp", getpid());
+	unlink(source + 7);
+	int applied;
+	assert_int_equal(store_open(source, 2, 5000, &from, &e), 0);
+	assert_int_equal(store_migrate(from, &applied, &e), 0);
+	exec_all(from, "INSERT INTO teams (account_id, name, name_key, created_at, updated_at)"
+	               " VALUES (1, 'Ventas \"y\" ''más''\nlínea', 'ventas', 9007199254740993, 0)");
+	exec_all(from, "INSERT INTO events (account_id, kind, data, created_at) VALUES"
+	               " (1, 'a', '{\"k\": [1, null]}', 1), (1, 'b', '{}', 2), (1, 'c', '{}', 3)");
+	exec_all(from, "DELETE FROM events WHERE kind = 'c'");
+	exec_all(from, "INSERT INTO teams (account_id, name, name_key, created_at, updated_at)"
+	               " VALUES (1, 'blob', X'00ff', 0, 0)");
+	struct store_copy_count *counts;
+	size_t n;
+	assert_int_equal(store_copy(from, to, &counts, &n, &e), ERR_UNPROCESSABLE);
+	assert_non_null(strstr(e.message, "teams"));
+	char *teams = text_of(to, "SELECT count(*) FROM teams");
+	assert_string_equal(teams, "0");
+	free(teams);
+
+	exec_all(from, "DELETE FROM teams WHERE name = 'blob'");
+	assert_int_equal(store_copy(from, to, &counts, &n, &e), 0);
+	bool has_events = false;
+	for (size_t i = 0; i < n; i++)
+		if (strcmp(counts[i].table, "events") == 0)
+			has_events = counts[i].rows == 2;
+	assert_true(has_events);
+	free(counts);
+	char *a = text_of(from, "SELECT name || '|' || created_at FROM teams");
+	char *b = text_of(to, "SELECT name || '|' || created_at FROM teams");
+	assert_string_equal(a, b);
+	free(a);
+	free(b);
+	a = text_of(to, "SELECT string_agg(kind || data, ',' ORDER BY id) FROM events");
+	assert_string_equal(a, "a{\"k\": [1, null]},b{}");
+	free(a);
+	exec_all(
+	    to, "INSERT INTO events (account_id, kind, data, created_at) VALUES (1, 'd', '{}', 4)");
+	a = text_of(to, "SELECT max(id) FROM events");
+	assert_string_equal(a, "4");
+	free(a);
+
+	assert_int_equal(store_copy(from, to, &counts, &n, &e), ERR_CONFLICT);
+	store_close(from);
+	char file[640];
+	unlink(source + 7);
+	snprintf(file, sizeof(file), "%s-wal", source + 7);
+	unlink(file);
+	snprintf(file, sizeof(file), "%s-shm", source + 7);
+	unlink(file);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -548,6 +632,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_leader_among_servers, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_leader_session_lost, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_tx_try_lock, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_copy, setup, teardown),
 	};
 	int failed = cmocka_run_group_tests(tests, NULL, NULL);
 	if (test_db_is_postgres())
