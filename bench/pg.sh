@@ -6,7 +6,7 @@
 # fraction (or, for a latency, a multiple) of that reference. Runs beside the cluster of
 # scripts/with-postgres.sh, which make bench starts with fsync on (CENTRALITA_TEST_PG_DURABLE);
 # writes bench/results/<date>-<commit>-pg.json. BENCH_SHORT=1 runs every step briefly, to check
-# that it works (its figures are not to be quoted).
+# that it works (its figures are not to be quoted, and no results file is written).
 # Usage: scripts/with-postgres.sh bench/pg.sh BUILD_DIR
 # shellcheck disable=SC2119 # start_server takes a wrapper command; none here
 set -euo pipefail
@@ -186,6 +186,11 @@ echo
 echo "Centralita benchmark on PostgreSQL $pg_version (fsync $fsync), $date, commit $commit${BENCH_SHORT:+ (short run: not to be quoted)}"
 echo "$table"
 
+if [ "$short" = true ]; then
+	echo
+	echo "a short run: no results file written"
+	exit 0
+fi
 mkdir -p "$here/results"
 result=$here/results/$date-$commit-pg.json
 # shellcheck disable=SC2154 # r_1_* and r_2_*: set by measure through printf -v
@@ -193,7 +198,6 @@ cat >"$result.tmp" <<EOF
 {
   "date": "$date",
   "commit": "$commit",
-  "short": $short,
   "postgres": {"version": "$pg_version", "fsync": "$fsync"},
   "machine": {"cores": $(nproc), "load_average_at_start": "$load_avg"},
   "reference": {"store_1_per_tx": $ref1, "store_64_per_tx": $ref64},

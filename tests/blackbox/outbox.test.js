@@ -315,3 +315,21 @@ test('retry now: a reply refused for good is sent again; bad retries are refused
   assertError(await admin.post(`/api/v1/conversations/${conv}/messages/${id}/retry`), 409, 'conflict');
   assert.equal(state(), sent);
 });
+
+test('a reply sent again after failing waits while a later one of its conversation is in flight', async () => {
+  const to = '34600000044';
+  const conv = await customerWrites(s, 'whatsapp', to, 'Hola');
+  fake.failNext(1, failures.whatsappReengagement(), { kind: 'whatsapp', to });
+  const [first] = await reply(conv, 'primera');
+  await until(() => messageRow(first).status === 'failed', 'the first reply to fail');
+  // The later reply is in flight (the provider takes two seconds) when the first is retried:
+  // the first has the lower id, but goes only once the later one is answered.
+  fake.delayNext(1, 2000, { kind: 'whatsapp', to });
+  const [second] = await reply(conv, 'segunda');
+  await until(() => fake.requests.some((r) => r.to === to && r.text === 'segunda'), 'the second reply to be in flight');
+  assert.equal((await admin.post(`/api/v1/conversations/${conv}/messages/${first}/retry`)).status, 200);
+  await until(() => messageRow(first).status === 'sent' && messageRow(second).status === 'sent', 'both replies to be sent');
+  const attempts = fake.attempts('whatsapp', to);
+  assert.deepEqual(attempts.map((a) => a.text), ['primera', 'segunda', 'primera']);
+  assert.ok(attempts[2].at >= attempts[1].answeredAt, 'the retried reply went while the later one was in flight');
+});

@@ -4,9 +4,11 @@
 // the admin sees the effect before saving. Save sends the whole document; a refusal's
 // problems are listed at the top and shown next to the fields their paths name
 // (`options[1].answers[0]` → that answer's chip, else the answers, else the option).
+// Beside the options: the suggestions learnt from the team's corrections (add one to an option,
+// then save; or dismiss it) and per option the share of conversations moved away soon after.
 import { errorMessage, get, post, put } from '../api.js';
 import { h, uid } from '../dom.js';
-import { byName, t } from '../i18n.js';
+import { byName, language, t } from '../i18n.js';
 import { formError, whileBusy } from '../ui/forms.js';
 import { icon } from '../ui/icons.js';
 import { notify } from '../ui/toast.js';
@@ -436,8 +438,101 @@ function tryBox(editor) {
     output);
 }
 
+// "fell back 4 times, moved to Soporte 3 times", from the suggestion's counts.
+function suggestionWhy(s) {
+  const parts = [];
+  if (s.fallbacks > 0)
+    parts.push(s.fallbacks === 1 ? t('routing.suggest.fellBack.one') : t('routing.suggest.fellBack.other', { count: s.fallbacks }));
+  if (s.moves > 0) {
+    const team = s.team ?? t('routing.suggest.otherTeam');
+    parts.push(s.moves === 1 ? t('routing.suggest.moved.one', { team }) : t('routing.suggest.moved.other', { team, count: s.moves }));
+  }
+  return parts.length === 2 ? t('routing.suggest.both', { fellBack: parts[0], moved: parts[1] }) : parts[0];
+}
+
+function suggestionConflict(s) {
+  if (!s.conflict) return null;
+  const n = s.conflict.option + 1;
+  return h('p', { class: 'hint suggestion-conflict' }, icon('alert'),
+    h('span', {}, s.conflict.kind === 'duplicate' ? t('routing.suggest.duplicate', { n }) : t('routing.suggest.tie', { n })));
+}
+
+// One suggestion: the word, why, an option to add it to (its team's by default), add, dismiss.
+function suggestionRow(editor, s, remove) {
+  const select = h('select', { id: uid('suggestion-option'), 'aria-label': t('routing.suggest.optionLabel', { text: s.text }) },
+    h('option', { value: '' }, t('routing.suggest.chooseOption')),
+    editor.state.options.map((o, i) => h('option', { value: String(i) }, t('routing.option.title', { n: i + 1 }))));
+  select.value = s.option !== null && s.option < editor.state.options.length ? String(s.option) : '';
+  const add = h('button', { type: 'button', class: 'btn btn-secondary btn-small', disabled: select.value === '' },
+    icon('plus'), t('routing.suggest.add'));
+  add.setAttribute('aria-label', t('routing.suggest.addLabel', { text: s.text }));
+  select.addEventListener('change', () => {
+    add.disabled = select.value === '';
+  });
+  add.addEventListener('click', () => {
+    const i = Number(select.value);
+    editor.state.options[i].answers.push(s.text);
+    remove();
+    editor.drawOptions();
+    editor.changed();
+    notify(t('routing.suggest.added', { text: s.text, n: i + 1 }));
+  });
+  const dismiss = h('button', { type: 'button', class: 'btn btn-ghost btn-small',
+    'aria-label': t('routing.suggest.dismissLabel', { text: s.text }) }, t('routing.suggest.dismiss'));
+  dismiss.addEventListener('click', async () => {
+    try {
+      await whileBusy(dismiss, () => post('/routing/suggestions/dismiss', { text: s.text }));
+      remove();
+      notify(t('routing.suggest.dismissed', { text: s.text }));
+    } catch (e) {
+      notify(errorMessage(e));
+    }
+  });
+  return h('li', { class: 'suggestion' },
+    h('div', { class: 'suggestion-word' }, h('span', { class: 'chip' }, s.text),
+      h('span', { class: 'hint' }, suggestionWhy(s))),
+    suggestionConflict(s),
+    h('div', { class: 'suggestion-actions' }, select, add, dismiss));
+}
+
+function percent(share) {
+  return new Intl.NumberFormat(language(), { style: 'percent', maximumFractionDigits: 0 }).format(share);
+}
+
+// Per option, over the last 7 days: conversations routed there and the share moved elsewhere.
+function movedStats(stats) {
+  const rows = (stats.routed ?? []).filter((r) => r.conversations > 0 || r.moved > 0);
+  if (!rows.length) return h('p', { class: 'list-empty' }, t('routing.stats.none'));
+  return h('ul', { class: 'routing-stats', role: 'list' }, rows.map((r) => h('li', {},
+    t('routing.stats.row', { n: r.option + 1, routed: r.conversations, moved: r.moved,
+      share: r.moved_share === null ? '—' : percent(r.moved_share) }))));
+}
+
+function suggestionsCard(editor, suggestions, stats) {
+  const list = h('ul', { class: 'suggestions', role: 'list' });
+  const empty = h('p', { class: 'list-empty' }, t('routing.suggest.none'));
+  const draw = () => {
+    list.replaceChildren(...suggestions.map((s) => suggestionRow(editor, s, () => {
+      suggestions = suggestions.filter((x) => x !== s);
+      draw();
+      document.getElementById('routing-suggestions-title')?.focus();
+    })));
+    empty.hidden = suggestions.length > 0;
+  };
+  editor.onOptions.push(draw);
+  draw();
+  return h('section', { class: 'card', id: 'routing-suggestions', 'aria-labelledby': 'routing-suggestions-title' },
+    h('header', {},
+      h('h2', { class: 'card-title', id: 'routing-suggestions-title', tabindex: '-1' }, t('routing.suggest.title')),
+      h('p', { class: 'card-lead' }, t('routing.suggest.lead'))),
+    empty, list,
+    h('h3', { class: 'try-subtitle' }, t('routing.stats.title')),
+    movedStats(stats));
+}
+
 export async function routingView(ctx) {
-  const [doc, { teams }] = await Promise.all([get('/routing'), get('/teams')]);
+  const [doc, { teams }, { suggestions }, stats] = await Promise.all([get('/routing'), get('/teams'),
+    get('/routing/suggestions'), get('/routing/stats')]);
   teams.sort(byName);
   const editor = {
     teams,
@@ -445,6 +540,7 @@ export async function routingView(ctx) {
     errors: createErrors(),
     matchedOption: null,
     onChange: [],
+    onOptions: [], // after the options are drawn again (added, removed, moved)
     changed() {
       for (const fn of this.onChange) fn();
     },
@@ -469,6 +565,7 @@ export async function routingView(ctx) {
     registerFixed();
     optionList.replaceChildren(...editor.state.options.map((o, i) => optionCard(editor, o, i)));
     emptyOptions.hidden = editor.state.options.length > 0;
+    for (const fn of editor.onOptions) fn();
     if (activeId) {
       const again = document.getElementById(activeId);
       again?.focus();
@@ -533,6 +630,7 @@ export async function routingView(ctx) {
       fixed.enabled, fixed.welcome, fixed.fallback, fixed.assignment, fixed.giveUp,
       h('div', { class: 'form-grid' }, fixed.attempts, fixed.reopen), fixed.first),
     optionsCard,
+    suggestionsCard(editor, suggestions, stats),
     buttonsPreview(editor),
     h('div', { class: 'save-bar' }, error.el, save));
   form.addEventListener('submit', async (event) => {
