@@ -1,5 +1,6 @@
 /*
- * libFuzzer: the routing configuration validator, then the matcher on the rest of the input.
+ * libFuzzer: the routing configuration validator, then the matcher on the rest of the input,
+ * and that text as the suggestions remember and read it (route_reply_key, route_suggest).
  * Input: a JSON configuration, a NUL byte, a customer's text.
  */
 #include <stdint.h>
@@ -40,6 +41,12 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	memcpy(copy, text, text_len);
 	copy[text_len] = '\0';
 	free(route_normalize(copy, text_len));
+	char *key = route_reply_key(copy, text_len);
+	const struct route_reply_seen seen[] = { { key, 0, 2 }, { key, 7, 1 } };
+	struct route_suggestion *s;
+	size_t n = route_suggest(cfg, seen, 2, NULL, 0, ROUTE_MAX_SUGGESTIONS, &s);
+	route_suggestions_free(s, n);
+	free(key);
 	if (cfg != NULL) {
 		struct route_message msg = { ROUTE_MSG_TEXT, copy, NULL };
 		struct route_decision *d = route_match(cfg, &msg);

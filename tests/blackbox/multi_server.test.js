@@ -1,8 +1,9 @@
 // Three servers on one PostgreSQL database working as one, run by make blackbox-pg (a SQLite
 // run shows every test skipped, with the reason: one SQLite file has one server). Every server
 // works the outbox, and still a reply goes out once and a conversation's replies in order, one
-// at a time; one server at a time polls a Telegram channel, and another takes over when it is
-// killed; a server killed under webhook load loses nothing it answered 200 for.
+// at a time; one server at a time polls a Telegram channel, and one runs the timers, and
+// another takes over when it is killed; a server killed under webhook load loses nothing it
+// answered 200 for.
 // Each server speaks another Graph API version (v21.0, v22.0, v23.0), so the fake provider's
 // record of a send says which server made it.
 import { test, before, after } from 'node:test';
@@ -161,4 +162,23 @@ test('under webhook load one server is killed: every webhook answered 200 is sto
     GROUP BY provider_message_id HAVING count(*) <> 1`);
   assert.equal(counts, '', 'stored more than once');
   assert.equal(sql(servers[0], "SELECT count(*) FROM messages WHERE provider_message_id LIKE 'wamid.load-%'"), String(total));
+});
+
+// The servers (alive) whose scheduler last said it runs the timers.
+const timekeepers = () => servers.filter((s) => !s.exit
+  && s.stderr.match(/scheduler: [^\n]*/g)?.at(-1) === 'scheduler: this server runs the timers now');
+
+test('the timers: one server runs them; after its kill -9 another does, and a snooze ends once', only, async (t) => {
+  const [keeper, ...more] = await until(() => timekeepers().length > 0 && timekeepers(), 'a server to run the timers');
+  assert.equal(more.length, 0, 'one server runs the timers');
+  const others = servers.filter((s) => s !== keeper);
+  const conv = await customerWrites(others[0], 'whatsapp', '34653000001', 'Hola');
+  const admin = await adminClient(others[1]);
+  const r = await admin.post(`/api/v1/conversations/${conv}/snooze`, { until: Date.now() + 1500 });
+  assert.equal(r.status, 200, r.text);
+  await kill(t, servers.indexOf(keeper));
+  const [next] = await until(() => timekeepers().length === 1 && timekeepers(), 'another server to run the timers', 5000);
+  assert.ok(others.includes(next));
+  await until(async () => (await admin.get(`/api/v1/conversations/${conv}`)).json.conversation.status === 'open', 'the snooze to end', 10000);
+  assert.equal(sql(next, `SELECT count(*) FROM conversation_events WHERE conversation_id = ${conv} AND text LIKE '%snooze ended%'`), '1');
 });
