@@ -209,25 +209,36 @@ void api_contact_attribute_delete(struct http_request *req, struct http_response
 	api_run(req, res, STORE_WRITE, 200, delete_attribute, NULL);
 }
 
-/* The CSV file is the body (text/csv), up to HTTP_IMPORT_BODY_MAX. */
+/* The CSV file is the body (text/csv), up to HTTP_IMPORT_BODY_MAX. A dry run (arg) imports it
+ * inside a savepoint it then undoes: the same checks and counts, nothing written. */
 static int import(struct http_request *req, struct store_tx *tx, void *arg, json_t **answer,
                   struct error *e)
 {
-	(void)arg;
+	bool is_dry_run = *(const int64_t *)arg == 1;
 	struct contact_import_result r;
 	json_t *problems = NULL;
-	int rc = contact_import_csv(tx, req->who.account_id, req->body.data ? req->body.data : "",
-	                            req->body.len, clock_now_ms(), &r, &problems, e);
+	int rc = is_dry_run ? store_failed(e, store_savepoint(tx)) : 0;
+	if (rc == 0)
+		rc = contact_import_csv(tx, req->who.account_id,
+		                        req->body.data ? req->body.data : "", req->body.len,
+		                        clock_now_ms(), &r, &problems, e);
+	if (rc == 0 && is_dry_run)
+		rc = store_failed(e, store_savepoint_end(tx, false));
 	if (rc < 0 && problems != NULL)
 		*answer = json_pack("{s:{s:s,s:s,s:o}}", "error", "code", err_code_name(e->code),
 		                    "message", e->message, "problems", problems);
 	else if (rc == 0)
-		*answer = json_pack("{s:I,s:I}", "created", (json_int_t)r.created, "updated",
-		                    (json_int_t)r.updated);
+		*answer = json_pack("{s:I,s:I,s:b}", "created", (json_int_t)r.created, "updated",
+		                    (json_int_t)r.updated, "dry_run", is_dry_run);
 	return rc;
 }
 
 void api_contacts_import(struct http_request *req, struct http_response *res)
 {
-	api_run(req, res, STORE_WRITE, 200, import, NULL);
+	int64_t dry_run = 0;
+	struct error e = { 0 };
+	if (api_query_int(req, "dry_run", 0, 1, 0, &dry_run, &e) < 0)
+		http_reply_error(res, &e);
+	else
+		api_run(req, res, STORE_WRITE, 200, import, &dry_run);
 }

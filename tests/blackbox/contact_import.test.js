@@ -23,7 +23,8 @@ after(async () => {
   await fake.stop();
 });
 
-const importCsv = (client, text) => client.post('/api/v1/contacts/import', text, { headers: { 'content-type': 'text/csv' } });
+const client = (c, text, query = '') => c.post(`/api/v1/contacts/import${query}`, text, { headers: { 'content-type': 'text/csv' } });
+const importCsv = (c, text) => client(c, text);
 const contactBy = (where) => sql(s, `SELECT id || '|' || name || '|' || coalesce(phone, '') || '|' || coalesce(email, '') FROM contacts WHERE ${where}`);
 const attrs = (id) => sql(s, `SELECT group_concat(key || '=' || value, ';') FROM (SELECT key, value FROM contact_attributes WHERE contact_id = ${id} ORDER BY key) a`);
 const tags = (id) => sql(s, `SELECT group_concat(name, ' ') FROM (SELECT name FROM contact_tags WHERE contact_id = ${id} ORDER BY name) t`);
@@ -44,9 +45,16 @@ test('the export read back in: known phones and e-mails update their contact, th
     `,"'=Ana",+34 622 000 003,ana@example.com,,free,,\r\n` +
     `,Bruno,,,,,,\n`;
   const before = Number(sql(s, 'SELECT count(*) FROM contacts'));
+  // A dry run: the same checks and counts, nothing written; dry_run is 0 or 1.
+  const unchanged = dump(s);
+  const dry = await client(admin, csv, '?dry_run=1');
+  assert.equal(dry.status, 200, dry.text);
+  assert.deepEqual(dry.json, { created: 2, updated: 2, dry_run: true });
+  assertError(await client(admin, csv, '?dry_run=2'), 400, 'invalid_request');
+  assert.equal(dump(s), unchanged);
   const r = await importCsv(admin, csv);
   assert.equal(r.status, 200, r.text);
-  assert.deepEqual(r.json, { created: 2, updated: 2 });
+  assert.deepEqual(r.json, { created: 2, updated: 2, dry_run: false });
   assert.equal(Number(sql(s, 'SELECT count(*) FROM contacts')), before + 2);
   assert.equal(contactBy(`id = ${lucia}`), `${lucia}|Lucía Gómez|+34622000001|lucia@example.com`, 'an empty cell leaves its field');
   assert.equal(tags(lucia), 'cliente nueva');
@@ -61,7 +69,7 @@ test('the export read back in: known phones and e-mails update their contact, th
   // The same file again: everything is matched now, nothing new.
   const again = await importCsv(admin, csv.replace(',Bruno,,,,,,', ',Bruno,,bruno@example.com,,,,'));
   assert.equal(again.status, 200, again.text);
-  assert.deepEqual(again.json, { created: 1, updated: 3 }, 'Bruno had neither phone nor e-mail: created again');
+  assert.deepEqual(again.json, { created: 1, updated: 3, dry_run: false }, 'Bruno had neither phone nor e-mail: created again');
 });
 
 test('a file with bad rows is refused whole: every problem by line and column, nothing written', async () => {

@@ -36,18 +36,17 @@ export function sessionLost(notice) {
   onSessionLost(notice);
 }
 
-// body: JSON to send, or a File sent as it is (an upload, labelled with its own type).
+// body: JSON to send.
 async function request(method, path, body) {
   const headers = { Accept: 'application/json' };
-  const isFile = body instanceof Blob;
-  if (body !== undefined) headers['Content-Type'] = isFile ? body.type || 'application/octet-stream' : 'application/json';
+  if (body !== undefined) headers['Content-Type'] = 'application/json';
   if (method !== 'GET' && csrfToken) headers['X-CSRF-Token'] = csrfToken;
   let res;
   try {
     res = await fetch(`/api/v1${path}`, {
       method,
       headers,
-      body: body === undefined || isFile ? body : JSON.stringify(body),
+      body: body === undefined ? body : JSON.stringify(body),
       credentials: 'same-origin',
     });
   } catch {
@@ -55,12 +54,17 @@ async function request(method, path, body) {
   }
   const data = await res.json().catch(() => null);
   if (res.ok) return data;
+  throw refused(path, res.status, data, res.headers.get('Retry-After'));
+}
+
+// The ApiError of a refused request (data: its JSON body, or null).
+function refused(path, status, data, retryAfter) {
   const refusal = data?.error;
-  const error = new ApiError(res.status, refusal?.code ?? 'unknown', refusal?.message ?? '',
-    Number(res.headers.get('Retry-After')) || 0, Array.isArray(refusal?.problems) ? refusal.problems : null,
+  const error = new ApiError(status, refusal?.code ?? 'unknown', refusal?.message ?? '',
+    Number(retryAfter) || 0, Array.isArray(refusal?.problems) ? refusal.problems : null,
     typeof refusal?.rule === 'string' ? { rule: refusal.rule, field: String(refusal.field ?? ''), limit: Number(refusal.limit) || 0 } : null);
   if (error.code === 'unauthenticated' && path !== '/me') onSessionLost();
-  throw error;
+  return error;
 }
 
 export const get = (path) => request('GET', path);
@@ -68,8 +72,30 @@ export const post = (path, body) => request('POST', path, body ?? {});
 export const patch = (path, body) => request('PATCH', path, body);
 export const put = (path, body) => request('PUT', path, body);
 export const del = (path) => request('DELETE', path);
-// Uploads a file (a File or Blob) to path as its raw body.
-export const upload = (path, file) => request('POST', path, file);
+// Uploads a file (a File or Blob, labelled with its own type) to path as its raw body, with
+// XMLHttpRequest because its upload reports progress (fetch's does not): onProgress(sent, total).
+export function upload(path, file, onProgress = () => {}) {
+  return new Promise((resolve, reject) => {
+    const xhr = new XMLHttpRequest();
+    xhr.open('POST', `/api/v1${path}`);
+    xhr.setRequestHeader('Accept', 'application/json');
+    xhr.setRequestHeader('Content-Type', file.type || 'application/octet-stream');
+    if (csrfToken) xhr.setRequestHeader('X-CSRF-Token', csrfToken);
+    xhr.upload.addEventListener('progress', (event) => onProgress(event.loaded, event.total || file.size));
+    xhr.addEventListener('error', () => reject(new ApiError(0, 'network', '')));
+    xhr.addEventListener('load', () => {
+      let data = null;
+      try {
+        data = JSON.parse(xhr.responseText);
+      } catch {
+        data = null;
+      }
+      if (xhr.status >= 200 && xhr.status < 300) resolve(data);
+      else reject(refused(path, xhr.status, data, xhr.getResponseHeader('Retry-After')));
+    });
+    xhr.send(file);
+  });
+}
 
 // The names of the fields a rule can be about, in the reader's language.
 const FIELDS = {

@@ -17,6 +17,8 @@ import { AVAILABILITY, createShell } from './views/shell.js';
 import { routingView } from './views/routing.js';
 import { failedView, notFoundView } from './views/status.js';
 import { teamsView } from './views/teams.js';
+import { webhooksView } from './views/webhooks.js';
+import { contactImportView } from './views/contact_import.js';
 import { usersView } from './views/users.js';
 
 
@@ -41,6 +43,9 @@ const routes = [
   { path: '/settings/contact-fields', view: attributesView, isAdmin: true },
   { path: '/settings/business-hours', view: hoursView, isAdmin: true },
   { path: '/settings/business-hours/team/:id', view: hoursView, isAdmin: true },
+  { path: '/settings/webhooks', view: webhooksView, isAdmin: true },
+  { path: '/settings/webhooks/:id', view: webhooksView, isAdmin: true },
+  { path: '/settings/contact-import', view: contactImportView, isAdmin: true },
   { path: '/profile', view: profileView },
 ];
 

@@ -71,6 +71,8 @@ export function createShell({ user, isAdmin, teams, onAvailability, onLogout, on
       navLink('/settings/canned-responses', 'chat', t('nav.settingsCanned')),
       navLink('/settings/contact-fields', 'layers', t('nav.settingsContactFields')),
       navLink('/settings/business-hours', 'clock', t('nav.settingsHours')),
+      navLink('/settings/webhooks', 'plug', t('nav.settingsWebhooks')),
+      navLink('/settings/contact-import', 'users', t('nav.settingsImport')),
     ])),
     h('div', { class: 'nav-footer' }, navList([navLink('/profile', 'user', t('profile.title'))]),
       languageSwitch(onLanguage)));
