@@ -115,11 +115,13 @@ static void die(const char *what)
 	exit(1);
 }
 
-/* An event stream: the raw bytes read (chunked), and the SSE text they carry. */
+/* An event stream: the raw bytes read (chunked, or the body as it comes), and the SSE text
+ * they carry. */
 struct stream {
 	int fd;
 	char raw[16384];
 	size_t raw_len;
+	bool is_chunked;
 	size_t chunk_left; /* bytes of the current chunk still to come; 0: a size line is next */
 	char text[65536];
 	size_t text_len;
@@ -143,6 +145,8 @@ static bool dechunk(struct stream *s)
 {
 	size_t off = 0;
 	while (off < s->raw_len) {
+		if (!s->is_chunked) /* the body ends with the connection */
+			s->chunk_left = s->raw_len - off;
 		if (s->chunk_left == 0) {
 			char *eol = memmem(s->raw + off, s->raw_len - off, "\r\n", 2);
 			if (eol == NULL)
@@ -196,6 +200,7 @@ static struct stream *open_stream(int port, const char *token)
 				exit(1);
 			}
 			size_t head = (size_t)(end - s->raw) + 4;
+			s->is_chunked = memmem(s->raw, head, "chunked", 7) != NULL;
 			memmove(s->raw, s->raw + head, s->raw_len - head);
 			s->raw_len -= head;
 		}

@@ -1,19 +1,24 @@
 /*
  * Events: the store side (events_emit* inside the caller's transaction) and the hub, one
  * thread that reads the events table after each write commits here or another server's is
- * heard (store_listen), and every tick, and fans new rows out to its subscribers. Locks: the
- * store's writer, then the hub's, then a subscriber's; only the hub's thread frees subscribers, so
- * one stays valid while the hub's lock is held or on the hub's thread.
+ * heard (store_listen), and every tick, and fans new rows out to its subscribers, writing to
+ * their sockets (epoll tells it when a full one drains or a client went away). Locks: the
+ * store's writer, then the hub's, which guards every subscriber; only the hub's thread frees
+ * subscribers, so one stays valid while the hub's lock is held or on the hub's thread.
  */
 #include "events/events.h"
 
 #include <arpa/inet.h>
+#include <errno.h>
 #include <pthread.h>
 #include <sodium.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
+#include <sys/epoll.h>
+#include <sys/eventfd.h>
+#include <sys/socket.h>
+#include <unistd.h>
 
 #include "core/buf.h"
 #include "core/clock.h"
@@ -30,6 +35,7 @@
 #define BATCH          256                /* events read at a time */
 #define PRUNE_EVERY    (10LL * 60 * 1000) /* how often events past EVENTS_KEEP_MS are deleted */
 #define CHECK_EVERY    1000               /* how often the streams' logins are checked */
+#define EPOLL_BATCH    64                 /* socket events taken at a time */
 
 /* An event about a conversation, with its account, team and assignee as they are now (alias
  * v); what follows gives was_team_id, was_assignee_id, kind, data, created_at and
@@ -203,23 +209,23 @@ int events_emit_contact(struct store_tx *tx, int64_t account_id, int64_t contact
 	return rc < 0 ? rc : queue_webhooks(tx, id, user_id > 0 ? NULL : kind, 0);
 }
 
+/* A subscriber; all of it under the hub's lock. */
 struct events_sub {
-	struct events_sub *next; /* the hub's list; under the hub's lock */
+	struct events_sub *next; /* the hub's list */
 	struct events_hub *hub;
 	struct actor who; /* refreshed by the login check, on the hub's thread */
 	struct events_login login;
 	int64_t identity_id;            /* a web chat visitor's stream: only what was sent to it */
 	char address[INET6_ADDRSTRLEN]; /* the client's, for the per-address cap */
-	int64_t after_id;               /* the last event considered; under the hub's lock */
+	int64_t after_id;               /* the last event considered */
 	int64_t last_write_ms;          /* for the heartbeat; the hub's thread only */
-	struct events_waker waker;
-	pthread_mutex_t lock; /* guards what follows */
-	struct buf out;       /* SSE text not yet read, from `sent` on */
+	int fd;                         /* the client's socket once started, else -1 */
+	struct buf out;                 /* text not yet sent, from `sent` on; freed once sent */
 	size_t sent;
-	bool is_asleep; /* the reader slept and waits for a wake */
-	bool is_held;   /* it holds EVENTS_HOLD_MAX unread: no more until the reader drains it */
-	bool is_ending;
-	bool is_closed; /* the reader is gone: free it */
+	bool is_out_watched; /* epoll reports when the socket can take more */
+	bool is_held;   /* it holds EVENTS_HOLD_MAX unsent: no more until the socket drains half */
+	bool is_ending; /* ends once its text is sent */
+	bool is_closed; /* its socket is closed (or it was never started): free it */
 };
 
 struct events_hub {
@@ -230,7 +236,8 @@ struct events_hub {
 	int per_address; /* streams one client address may have open */
 	pthread_t thread;
 	pthread_mutex_t lock;
-	pthread_cond_t cond;
+	int epoll;   /* the started subscribers' sockets, and poke_fd */
+	int poke_fd; /* an eventfd: a round is asked for */
 	bool is_stopping;
 	bool is_poked; /* a write committed since the last round began */
 	bool is_ending;
@@ -261,46 +268,111 @@ struct row {
 static void sub_free(struct events_sub *s)
 {
 	sodium_memzero(s->login.token, sizeof(s->login.token));
-	pthread_mutex_destroy(&s->lock);
+	if (s->fd >= 0)
+		close(s->fd);
 	buf_free(&s->out);
 	free(s);
 }
 
-/* Appends text; wakes a sleeping reader after the lock is released. */
-static void sub_push(struct events_sub *s, const char *text, size_t len)
+/* Asks the hub's thread for a round. Called with the hub's lock held. */
+static void nudge(struct events_hub *h)
 {
-	pthread_mutex_lock(&s->lock);
-	buf_append(&s->out, text, len);
-	bool is_waking = s->is_asleep;
-	s->is_asleep = false;
-	pthread_mutex_unlock(&s->lock);
-	if (is_waking)
-		s->waker.wake(s->waker.ctx);
+	h->is_poked = true;
+	uint64_t one = 1;
+	if (write(h->poke_fd, &one, sizeof(one)) < 0 && errno != EAGAIN)
+		log_error("events: cannot wake the hub: %s", strerror(errno));
 }
 
-/* Whether the subscriber holds as much unread text as it may: then it gets nothing more (its
- * place in the store stays where it is) until its reader drains half of it. */
+/* The socket is done with (the stream ended, or the client went away): closed now, the
+ * subscriber freed by the next round. */
+static void sub_end(struct events_hub *h, struct events_sub *s)
+{
+	if (s->fd >= 0) {
+		epoll_ctl(h->epoll, EPOLL_CTL_DEL, s->fd, NULL);
+		close(s->fd);
+		s->fd = -1;
+	}
+	s->is_closed = true;
+	nudge(h);
+}
+
+/* Sends what the socket takes without blocking; epoll watches for room when some is left. */
+static void sub_flush(struct events_hub *h, struct events_sub *s)
+{
+	if (s->fd < 0)
+		return;
+	while (s->sent < s->out.len) {
+		ssize_t n = send(s->fd, s->out.data + s->sent, s->out.len - s->sent,
+		                 MSG_NOSIGNAL | MSG_DONTWAIT);
+		if (n > 0)
+			s->sent += (size_t)n;
+		else if (n < 0 && errno == EAGAIN)
+			break;
+		else if (n == 0 || errno != EINTR) { /* the client went away */
+			sub_end(h, s);
+			return;
+		}
+	}
+	size_t pending = s->out.len - s->sent;
+	if (pending == 0) { /* an idle stream holds no buffer */
+		buf_free(&s->out);
+		s->sent = 0;
+	} else if (s->sent > s->out.len / 2) { /* a reader that lags keeps it bounded */
+		s->out.len -= s->sent;
+		memmove(s->out.data, s->out.data + s->sent, s->out.len + 1);
+		s->sent = 0;
+	}
+	if (s->is_held && pending < EVENTS_HOLD_MAX / 2) {
+		s->is_held = false; /* the next round gives it what it missed */
+		nudge(h);
+	}
+	if (pending == 0 && s->is_ending) {
+		sub_end(h, s);
+		return;
+	}
+	if (s->is_out_watched != (pending > 0)) {
+		s->is_out_watched = pending > 0;
+		struct epoll_event ev = { .events = EPOLLIN | EPOLLRDHUP |
+			                            (s->is_out_watched ? EPOLLOUT : 0),
+			                  .data.ptr = s };
+		epoll_ctl(h->epoll, EPOLL_CTL_MOD, s->fd, &ev);
+	}
+}
+
+/* The client sent something: its end (then the socket is closed), or bytes that mean nothing
+ * on a stream, dropped. */
+static void sub_hear(struct events_hub *h, struct events_sub *s)
+{
+	char scrap[256];
+	ssize_t n = recv(s->fd, scrap, sizeof(scrap), MSG_DONTWAIT);
+	if (n == 0 || (n < 0 && errno != EAGAIN && errno != EINTR))
+		sub_end(h, s);
+}
+
+/* Appends text and sends what the socket takes. Called with the hub's lock held. */
+static void sub_push(struct events_hub *h, struct events_sub *s, const char *text, size_t len)
+{
+	buf_append(&s->out, text, len);
+	sub_flush(h, s);
+}
+
+/* Whether the subscriber holds as much unsent text as it may: then it gets nothing more (its
+ * place in the store stays where it is) until its socket drains half of it. */
 static bool sub_is_held(struct events_sub *s)
 {
-	pthread_mutex_lock(&s->lock);
 	if (s->out.len - s->sent >= EVENTS_HOLD_MAX)
 		s->is_held = true;
-	bool is_held = s->is_held;
-	pthread_mutex_unlock(&s->lock);
-	return is_held;
+	return s->is_held;
 }
 
-/* Unlinks and frees the subscribers whose reader is gone; the smallest after_id of the
+/* Unlinks and frees the subscribers whose socket is closed; the smallest after_id of the
  * others that may take more, or -1 when there are none. Called with the hub's lock held. */
 static int64_t sweep(struct events_hub *h)
 {
 	int64_t min_after = -1;
 	for (struct events_sub **p = &h->subs; *p != NULL;) {
 		struct events_sub *s = *p;
-		pthread_mutex_lock(&s->lock);
-		bool is_closed = s->is_closed;
-		pthread_mutex_unlock(&s->lock);
-		if (is_closed) {
+		if (s->is_closed) {
 			*p = s->next;
 			sub_free(s);
 			continue;
@@ -396,7 +468,7 @@ static bool distribute(struct events_hub *h, int64_t after, int64_t oldest, cons
 	pthread_mutex_lock(&h->lock);
 	for (struct events_sub *s = h->subs; s != NULL; s = s->next) {
 		buf_reset(&text);
-		if (sub_is_held(s))
+		if (s->is_closed || s->is_ending || sub_is_held(s))
 			continue;
 		if (n > 0 && s->after_id < after) {
 			is_behind = true;
@@ -417,7 +489,7 @@ static bool distribute(struct events_hub *h, int64_t after, int64_t oldest, cons
 		if (text.len == 0)
 			continue;
 		s->last_write_ms = now;
-		sub_push(s, text.data, text.len);
+		sub_push(h, s, text.data, text.len);
 	}
 	pthread_mutex_unlock(&h->lock);
 	buf_free(&text);
@@ -468,10 +540,10 @@ static void check_logins(struct events_hub *h, int64_t now)
 			s->who = who;
 			pthread_mutex_unlock(&h->lock);
 		} else if (rc == ERR_UNAUTHENTICATED) {
-			pthread_mutex_lock(&s->lock);
+			pthread_mutex_lock(&h->lock);
 			s->is_ending = true;
-			pthread_mutex_unlock(&s->lock);
-			sub_push(s, "", 0);
+			sub_flush(h, s);
+			pthread_mutex_unlock(&h->lock);
 		}
 	}
 	store_rollback(tx);
@@ -489,10 +561,7 @@ static void keep_presence(struct events_hub *h, int64_t now)
 	size_t n = 0, cap = 0;
 	pthread_mutex_lock(&h->lock);
 	for (struct events_sub *s = h->subs; s != NULL; s = s->next) {
-		pthread_mutex_lock(&s->lock);
-		bool is_closed = s->is_closed;
-		pthread_mutex_unlock(&s->lock);
-		if (s->identity_id != 0 || is_closed)
+		if (s->identity_id != 0 || s->is_closed)
 			continue;
 		size_t i = 0;
 		while (i < n && ids[i] != s->who.user_id)
@@ -555,6 +624,36 @@ static int tick(struct events_hub *h)
 	return rc >= 0 && (n == BATCH || is_behind);
 }
 
+/* Serves the sockets until a round is asked for or ms passed. */
+static void serve_sockets(struct events_hub *h, int ms)
+{
+	int64_t until = clock_mono_us() / 1000 + ms;
+	for (int64_t left = ms; left > 0; left = until - clock_mono_us() / 1000) {
+		struct epoll_event ev[EPOLL_BATCH];
+		int n = epoll_wait(h->epoll, ev, EPOLL_BATCH, (int)left);
+		pthread_mutex_lock(&h->lock);
+		for (int i = 0; i < n; i++) {
+			struct events_sub *s = ev[i].data.ptr;
+			if (s == NULL) {
+				uint64_t count;
+				if (read(h->poke_fd, &count, sizeof(count)) < 0 && errno != EAGAIN)
+					log_error("events: cannot read the hub's wake-ups");
+				h->is_poked = true;
+				continue;
+			}
+			/* Freed only by the next round: an ended one is still there, closed. */
+			if (!s->is_closed && (ev[i].events & ~(uint32_t)EPOLLOUT) != 0)
+				sub_hear(h, s);
+			if (!s->is_closed && (ev[i].events & EPOLLOUT) != 0)
+				sub_flush(h, s);
+		}
+		bool is_done = h->is_poked || h->is_stopping;
+		pthread_mutex_unlock(&h->lock);
+		if (is_done)
+			return;
+	}
+}
+
 static void *run(void *arg)
 {
 	struct events_hub *h = arg;
@@ -566,28 +665,20 @@ static void *run(void *arg)
 		pthread_mutex_lock(&h->lock);
 		if (is_more || h->is_poked || h->is_stopping)
 			continue;
-		struct timespec until;
-		clock_gettime(CLOCK_REALTIME, &until);
-		until.tv_sec += h->tick_ms / 1000;
-		until.tv_nsec += h->tick_ms % 1000 * 1000000L;
-		if (until.tv_nsec >= 1000000000L) {
-			until.tv_sec++;
-			until.tv_nsec -= 1000000000L;
-		}
-		pthread_cond_timedwait(&h->cond, &h->lock, &until);
+		pthread_mutex_unlock(&h->lock);
+		serve_sockets(h, h->tick_ms);
+		pthread_mutex_lock(&h->lock);
 	}
 	pthread_mutex_unlock(&h->lock);
 	return NULL;
 }
 
-/* Another server recorded events (store_listen), or a subscriber was closed or released:
- * one more round. */
+/* Another server recorded events (store_listen): one more round. */
 static void wake(void *arg)
 {
 	struct events_hub *h = arg;
 	pthread_mutex_lock(&h->lock);
-	h->is_poked = true;
-	pthread_cond_signal(&h->cond);
+	nudge(h);
 	pthread_mutex_unlock(&h->lock);
 }
 
@@ -596,8 +687,7 @@ static void poke(void *arg)
 {
 	struct events_hub *h = arg;
 	pthread_mutex_lock(&h->lock);
-	h->is_poked = true;
-	pthread_cond_signal(&h->cond);
+	nudge(h);
 	/* Under the lock, so the listener is never called once events_hub_listen removed it. */
 	if (h->listener != NULL)
 		h->listener(h->listener_arg);
@@ -621,13 +711,20 @@ struct events_hub *events_hub_start(struct store *st, const struct config *c, st
 	h->per_user = c->streams_per_user;
 	h->per_address = c->streams_per_address;
 	pthread_mutex_init(&h->lock, NULL);
-	pthread_cond_init(&h->cond, NULL);
+	h->epoll = epoll_create1(EPOLL_CLOEXEC);
+	h->poke_fd = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
+	struct epoll_event ev = { .events = EPOLLIN, .data.ptr = NULL };
+	bool is_ready = h->epoll >= 0 && h->poke_fd >= 0 &&
+	                epoll_ctl(h->epoll, EPOLL_CTL_ADD, h->poke_fd, &ev) == 0;
 	h->tick_ms = TICK_MS;
-	if (store_listen(st, wake, h) == 1)
+	if (is_ready && store_listen(st, wake, h) == 1)
 		h->tick_ms = h->heartbeat_ms < SAFETY_TICK_MS ? h->heartbeat_ms : SAFETY_TICK_MS;
-	if (thread_start(&h->thread, "event-hub", run, h) != 0) {
+	if (!is_ready || thread_start(&h->thread, "event-hub", run, h) != 0) {
 		store_listen(st, NULL, NULL);
-		pthread_cond_destroy(&h->cond);
+		if (h->epoll >= 0)
+			close(h->epoll);
+		if (h->poke_fd >= 0)
+			close(h->poke_fd);
 		pthread_mutex_destroy(&h->lock);
 		free(h);
 		error_set(e, ERR_UNAVAILABLE, "cannot start the event hub's thread");
@@ -642,10 +739,8 @@ void events_hub_end(struct events_hub *h)
 	pthread_mutex_lock(&h->lock);
 	h->is_ending = true;
 	for (struct events_sub *s = h->subs; s != NULL; s = s->next) {
-		pthread_mutex_lock(&s->lock);
 		s->is_ending = true;
-		pthread_mutex_unlock(&s->lock);
-		sub_push(s, "", 0);
+		sub_flush(h, s);
 	}
 	pthread_mutex_unlock(&h->lock);
 }
@@ -668,7 +763,7 @@ void events_hub_stop(struct events_hub *h)
 	store_listen(h->st, NULL, NULL);
 	pthread_mutex_lock(&h->lock);
 	h->is_stopping = true;
-	pthread_cond_signal(&h->cond);
+	nudge(h);
 	pthread_mutex_unlock(&h->lock);
 	pthread_join(h->thread, NULL);
 	while (h->subs != NULL) {
@@ -676,7 +771,8 @@ void events_hub_stop(struct events_hub *h)
 		h->subs = s->next;
 		sub_free(s);
 	}
-	pthread_cond_destroy(&h->cond);
+	close(h->epoll);
+	close(h->poke_fd);
 	pthread_mutex_destroy(&h->lock);
 	free(h);
 }
@@ -724,8 +820,7 @@ static const char *over_cap(const struct events_hub *h, const struct events_sub 
 
 static int subscribe(struct events_hub *h, const struct actor *who,
                      const struct events_login *login, int64_t identity_id, const char *address,
-                     int64_t last_id, const struct events_waker *waker, struct events_sub **out,
-                     struct error *e)
+                     int64_t last_id, struct events_sub **out, struct error *e)
 {
 	int64_t oldest = 0, newest = 0;
 	int rc = read_range(h->st, &oldest, &newest, e);
@@ -742,8 +837,7 @@ static int subscribe(struct events_hub *h, const struct actor *who,
 	snprintf(s->address, sizeof(s->address), "%s", address);
 	s->after_id = last_id >= 0 && !is_reset ? last_id : newest;
 	s->last_write_ms = clock_now_ms();
-	s->waker = *waker;
-	pthread_mutex_init(&s->lock, NULL);
+	s->fd = -1;
 	buf_puts(&s->out, "retry: 2000\n\n");
 	if (is_reset)
 		buf_printf(&s->out, "id: %lld\nevent: reset\ndata: {}\n\n", (long long)newest);
@@ -766,56 +860,46 @@ static int subscribe(struct events_hub *h, const struct actor *who,
 
 int events_subscribe(struct events_hub *h, const struct actor *who,
                      const struct events_login *login, const char *address, int64_t last_id,
-                     const struct events_waker *waker, struct events_sub **out, struct error *e)
+                     struct events_sub **out, struct error *e)
 {
-	return subscribe(h, who, login, 0, address, last_id, waker, out, e);
+	return subscribe(h, who, login, 0, address, last_id, out, e);
 }
 
 int events_subscribe_visitor(struct events_hub *h, int64_t identity_id, const char *address,
-                             int64_t last_id, const struct events_waker *waker,
-                             struct events_sub **out, struct error *e)
+                             int64_t last_id, struct events_sub **out, struct error *e)
 {
 	return subscribe(h, &(struct actor){ 0 }, &(struct events_login){ 0 }, identity_id, address,
-	                 last_id, waker, out, e);
+	                 last_id, out, e);
 }
 
-ssize_t events_sub_read(struct events_sub *s, char *buf, size_t max)
+void events_sub_start(struct events_sub *s, int fd, const char *head, size_t len)
 {
-	ssize_t n;
-	pthread_mutex_lock(&s->lock);
-	size_t pending = s->out.len - s->sent;
-	if (pending > 0) {
-		n = (ssize_t)(pending < max ? pending : max);
-		memcpy(buf, s->out.data + s->sent, (size_t)n);
-		s->sent += (size_t)n;
-		if (s->sent == s->out.len) {
-			buf_reset(&s->out);
-			s->sent = 0;
-		} else if (s->sent > s->out.len / 2) { /* a reader that lags keeps it bounded */
-			s->out.len -= s->sent;
-			memmove(s->out.data, s->out.data + s->sent, s->out.len + 1);
-			s->sent = 0;
-		}
-	} else if (s->is_ending) {
-		n = -1;
+	struct events_hub *h = s->hub;
+	struct buf text = BUF_INIT;
+	buf_append(&text, head, len);
+	pthread_mutex_lock(&h->lock);
+	buf_append(&text, s->out.data + s->sent, s->out.len - s->sent);
+	buf_free(&s->out);
+	s->out = text;
+	s->sent = 0;
+	s->fd = fd;
+	struct epoll_event ev = { .events = EPOLLIN | EPOLLRDHUP, .data.ptr = s };
+	if (epoll_ctl(h->epoll, EPOLL_CTL_ADD, fd, &ev) < 0) {
+		log_error("events: cannot watch a stream's socket: %s", strerror(errno));
+		close(fd);
+		s->fd = -1;
+		s->is_closed = true;
+		nudge(h);
 	} else {
-		s->is_asleep = true;
-		s->waker.sleep(s->waker.ctx);
-		n = 0;
+		sub_flush(h, s);
 	}
-	bool is_released = s->is_held && s->out.len - s->sent < EVENTS_HOLD_MAX / 2;
-	if (is_released)
-		s->is_held = false;
-	pthread_mutex_unlock(&s->lock);
-	if (is_released) /* the hub's next round gives it what it missed */
-		wake(s->hub);
-	return n;
+	pthread_mutex_unlock(&h->lock);
 }
 
 void events_sub_close(struct events_sub *s)
 {
-	pthread_mutex_lock(&s->lock);
+	pthread_mutex_lock(&s->hub->lock);
 	s->is_closed = true;
-	pthread_mutex_unlock(&s->lock);
-	wake(s->hub); /* freed by the next round, so it no longer counts against the caps */
+	nudge(s->hub); /* freed by the next round, so it no longer counts against the caps */
+	pthread_mutex_unlock(&s->hub->lock);
 }

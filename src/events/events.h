@@ -3,9 +3,10 @@
  * the transaction of the change it reports, with the conversation's team and assignee at
  * that moment (and just before it), so the visibility rule can be applied to it later. The
  * hub (one thread) reads new events from the store, filters them per subscriber with that
- * rule and the current team memberships, fills each subscriber's buffer with Server-Sent
- * Events frames, and ends the streams whose login ended. The hub knows nothing of HTTP: a
- * subscriber's owner gives it sleep and wake callbacks. Recording an event also queues its
+ * rule and the current team memberships, writes Server-Sent Events frames to each
+ * subscriber's socket (handed over by http/ once the answer's headers are made, so a stream
+ * costs its own state and not an HTTP connection's), and ends the streams whose login ended.
+ * Recording an event also queues its
  * outbound webhook deliveries (webhook_deliveries) for the account's endpoints that subscribe
  * to its type; webhooks/ sends them.
  */
@@ -66,15 +67,6 @@ int events_emit_contact(struct store_tx *tx, int64_t account_id, int64_t contact
 struct events_hub;
 struct events_sub;
 
-/* How the hub pauses and resumes whoever reads a subscriber. sleep is called from
- * events_sub_read with the subscriber locked; wake from the hub's thread, unlocked, and
- * only after sleep. */
-struct events_waker {
-	void (*sleep)(void *ctx);
-	void (*wake)(void *ctx);
-	void *ctx;
-};
-
 /* Starts the hub's thread, woken by this server's commits and by the other servers' that the
  * store hears (store_listen); idle subscribers get a ": ping" comment every sse_heartbeat_ms,
  * and the config's streams_per_user and streams_per_address cap the subscriptions. */
@@ -104,21 +96,22 @@ struct events_login {
  * instead, and so does a gap a slow reader falls into: a subscriber holds at most
  * EVENTS_HOLD_MAX unread, the rest is read from the store as it drains, and what was deleted
  * meanwhile is a reset. ERR_RATE_LIMITED when the user or the address has as many streams as
- * the caps allow. The subscription is freed once events_sub_close was called.
+ * the caps allow. The hub holds the stream's text until events_sub_start gives it the
+ * client's socket, or frees the subscription after events_sub_close.
  */
 int events_subscribe(struct events_hub *h, const struct actor *who,
                      const struct events_login *login, const char *address, int64_t last_id,
-                     const struct events_waker *waker, struct events_sub **out, struct error *e);
+                     struct events_sub **out, struct error *e);
 /* The same for a web chat visitor (identity_id > 0): only the events written for visitors (its
  * own conversations' outgoing messages as they become sent). The per-user cap counts the
  * visitor's streams. */
 int events_subscribe_visitor(struct events_hub *h, int64_t identity_id, const char *address,
-                             int64_t last_id, const struct events_waker *waker,
-                             struct events_sub **out, struct error *e);
-/* Copies pending bytes into buf: their count; 0 after calling the waker's sleep when
- * nothing is pending; -1 at the end of the stream. */
-ssize_t events_sub_read(struct events_sub *s, char *buf, size_t max);
-/* The reader is gone: the hub frees the subscription. */
+                             int64_t last_id, struct events_sub **out, struct error *e);
+/* The socket fd (non-blocking) is the hub's from now on: it writes head (the answer's status
+ * line and headers) and then the stream to it, without blocking, from a buffer of its own,
+ * and closes it at the stream's end or once the client went away. */
+void events_sub_start(struct events_sub *s, int fd, const char *head, size_t len);
+/* The stream will not be started (its answer could not be made): the hub frees it. */
 void events_sub_close(struct events_sub *s);
 
 #endif

@@ -79,7 +79,7 @@ struct http_response {
 	const char *content_encoding;  /* "gzip" for a compressed web UI file, or NULL */
 	bool is_encoding_varied;       /* the answer depends on Accept-Encoding (Vary) */
 	char etag[TOKEN_HASH_LEN + 2]; /* quoted; empty for none */
-	struct events_sub *stream;     /* the event stream: the body is read from it, not body */
+	struct events_sub *stream;     /* the event stream: the hub writes the body, not body */
 	char content_disposition[512]; /* a download's, or "" */
 	const char *cors_origin;       /* the visitor API: an Origin allowed to read the answer */
 	/* A stored file's answer: file_len bytes of file_fd (taken: closed after the answer)
@@ -138,10 +138,6 @@ extern const struct http_routes http_routes;
 /* The web UI (http/static.c): answers GET and HEAD of index.html and /assets/ files for any
  * path outside /api/ and /webhooks/, and returns true; false for those, left to the caller. */
 bool http_static(struct http_request *req, struct http_response *res);
-
-/* The event stream's answer (http/sse.c): reads s until it ends, then closes it. */
-struct MHD_Response;
-struct MHD_Response *sse_response(struct events_sub *s);
 
 /* The server. */
 struct http_server;

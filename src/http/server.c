@@ -7,8 +7,11 @@
  */
 #include <arpa/inet.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <microhttpd.h>
 #include <netdb.h>
+#include <netinet/in.h>
+#include <netinet/tcp.h>
 #include <pthread.h>
 #include <stdatomic.h>
 #include <stdio.h>
@@ -74,20 +77,63 @@ struct exchange {
 	struct http_response later; /* a deferred answer */
 };
 
+static enum MHD_Result add_head_line(void *cls, enum MHD_ValueKind kind, const char *key,
+                                     const char *value)
+{
+	buf_printf(cls, "%s: %s\r\n", key, value);
+	return MHD_YES;
+}
+
+/*
+ * An event stream's answer: its status line and r's headers are written by the hub, and the
+ * socket is the hub's from then on, to write the stream and close it at its end ("Connection:
+ * close": the body ends with the connection). libmicrohttpd forgets the connection: MHD_NO
+ * closes it, and with MHD_USE_TURBO it closes its descriptor without shutting the socket
+ * down, so the hub's copy of the descriptor stays open.
+ */
+static enum MHD_Result hand_over(struct MHD_Connection *c, struct exchange *x,
+                                 struct MHD_Response *r, struct events_sub *s)
+{
+	const union MHD_ConnectionInfo *info =
+	    MHD_get_connection_info(c, MHD_CONNECTION_INFO_CONNECTION_FD);
+	int fd = info != NULL ? fcntl(info->connect_fd, F_DUPFD_CLOEXEC, 0) : -1;
+	if (fd < 0) {
+		log_error("http: cannot keep an event stream's socket: %s", strerror(errno));
+		events_sub_close(s);
+		return MHD_NO;
+	}
+	int on = 1, off = 0; /* each write leaves at once, as libmicrohttpd's did */
+	setsockopt(fd, IPPROTO_TCP, TCP_CORK, &off, sizeof(off));
+	setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &on, sizeof(on));
+	char date[64];
+	struct tm tm;
+	time_t now = time(NULL);
+	strftime(date, sizeof(date), "%a, %d %b %Y %H:%M:%S GMT", gmtime_r(&now, &tm));
+	struct buf head = BUF_INIT;
+	buf_printf(&head, "HTTP/1.1 %d %s\r\nDate: %s\r\n", x->status,
+	           MHD_get_reason_phrase_for((unsigned int)x->status), date);
+	MHD_get_response_headers(r, add_head_line, &head);
+	buf_puts(&head, "Connection: close\r\n\r\n");
+	events_sub_start(s, fd, head.data, head.len);
+	buf_free(&head);
+	return MHD_NO;
+}
+
 static enum MHD_Result queue(struct MHD_Connection *c, struct exchange *x,
                              struct http_response *res)
 {
 	size_t len = res->body.len;
 	char *data = buf_take(&res->body);
 	struct MHD_Response *r =
-	    res->stream != NULL ? sse_response(res->stream)
-	    : res->has_file ? MHD_create_response_from_fd_at_offset64(res->file_len, res->file_fd,
-	                                                              res->file_offset)
-	                    : MHD_create_response_from_buffer(len, data, MHD_RESPMEM_MUST_FREE);
+	    res->has_file ? MHD_create_response_from_fd_at_offset64(res->file_len, res->file_fd,
+	                                                            res->file_offset)
+	                  : MHD_create_response_from_buffer(len, data, MHD_RESPMEM_MUST_FREE);
 	if (r == NULL && res->has_file)
 		close(res->file_fd);
-	if (r == NULL || res->stream != NULL || res->has_file)
+	if (r == NULL || res->has_file)
 		free(data);
+	if (r == NULL && res->stream != NULL)
+		events_sub_close(res->stream);
 	if (r == NULL)
 		return MHD_NO;
 	MHD_add_response_header(r, MHD_HTTP_HEADER_CONTENT_TYPE,
@@ -132,7 +178,15 @@ static enum MHD_Result queue(struct MHD_Connection *c, struct exchange *x,
 	}
 	x->status = res->status;
 	memcpy(x->reason, res->reason, sizeof(x->reason));
-	enum MHD_Result ok = MHD_queue_response(c, (unsigned int)res->status, r);
+	if (res->stream != NULL) /* proxies such as nginx would hold the events back otherwise */
+		MHD_add_response_header(r, "X-Accel-Buffering", "no");
+	if (res->stream != NULL && strcmp(x->req.method, "HEAD") == 0) {
+		events_sub_close(res->stream); /* the headers only, which libmicrohttpd sends */
+		res->stream = NULL;
+	}
+	enum MHD_Result ok = res->stream != NULL
+	                         ? hand_over(c, x, r, res->stream)
+	                         : MHD_queue_response(c, (unsigned int)res->status, r);
 	MHD_destroy_response(r);
 	return ok;
 }
@@ -494,9 +548,12 @@ __attribute__((format(printf, 2, 0))) static void on_mhd_log(void *cls, const ch
 	size_t len = strlen(line);
 	while (len > 0 && line[len - 1] == '\n')
 		line[--len] = '\0';
-	/* A client that went away (an event stream's reader closing its tab) is no news. */
+	/* A client that went away is no news, and neither is an event stream handed to the hub
+	 * (hand_over says when that fails). */
 	bool is_gone = strstr(line, "no longer available") != NULL ||
-	               strstr(line, "reset by peer") != NULL || strstr(line, "Broken pipe") != NULL;
+	               strstr(line, "reset by peer") != NULL ||
+	               strstr(line, "Broken pipe") != NULL ||
+	               strstr(line, "Application reported internal error") != NULL;
 	if (is_gone)
 		log_debug("http: %s", line);
 	else
@@ -586,8 +643,9 @@ struct http_server *http_server_start(struct app *app, const struct http_routes 
 		close(listener);
 		goto fail;
 	}
-	unsigned int flags =
-	    MHD_USE_EPOLL_INTERNAL_THREAD | MHD_ALLOW_SUSPEND_RESUME | MHD_USE_ERROR_LOG;
+	/* MHD_USE_TURBO: hand_over needs its closing without shutdown(). */
+	unsigned int flags = MHD_USE_EPOLL_INTERNAL_THREAD | MHD_ALLOW_SUSPEND_RESUME |
+	                     MHD_USE_ERROR_LOG | MHD_USE_TURBO;
 	srv->daemon = MHD_start_daemon(
 	    flags, 0, NULL, NULL, on_request, srv, MHD_OPTION_EXTERNAL_LOGGER, on_mhd_log, NULL,
 	    MHD_OPTION_LISTEN_SOCKET, (MHD_socket)listener, MHD_OPTION_THREAD_POOL_SIZE, threads,
@@ -623,7 +681,10 @@ void http_server_stop(struct http_server *srv, int wait_ms)
 	if (listener != MHD_INVALID_SOCKET)
 		close(listener);
 	events_hub_end(srv->app->events);
-	for (int waited = 0; atomic_load(&srv->in_flight) > 0 && waited < wait_ms; waited += 10)
+	for (int waited = 0;
+	     (atomic_load(&srv->in_flight) > 0 || events_hub_streams(srv->app->events) > 0) &&
+	     waited < wait_ms;
+	     waited += 10)
 		nanosleep(&(struct timespec){ .tv_nsec = 10 * 1000 * 1000 }, NULL);
 	MHD_stop_daemon(srv->daemon);
 	stop_watchdog(srv);

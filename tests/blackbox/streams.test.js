@@ -1,14 +1,18 @@
 // The event stream under pressure: many streams resuming while events are written each get
 // every event after their Last-Event-ID, in order; a stream that stops reading holds a bounded
 // amount and then gets the rest from the store; and the caps on streams per login and per
-// client address answer 429 beyond them.
+// client address answer 429 beyond them; the server writes a stream's socket itself, and
+// frees a stream whose client went away, reading or not, without waiting for a heartbeat.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { readFileSync } from 'node:fs';
-import { startServer } from './lib/server.js';
+import { readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { randomBytes } from 'node:crypto';
+import { startServer, tempDir } from './lib/server.js';
 import { sql, sqlLater, PG } from './lib/db.js';
-import { adminClient, agentClient, assertError } from './lib/client.js';
+import { Client, adminClient, agentClient, assertError } from './lib/client.js';
 import { openStream } from './lib/sse.js';
+import { until } from './lib/until.js';
 
 // Writes n events visible to the admins (no conversation: the general inbox's rule), each with
 // pad bytes of data, from another process while the test goes on.
@@ -118,4 +122,56 @@ test('streams per login and per address are capped with a 429; another address i
     await new Promise((r) => setTimeout(r, 50));
   }
   for (const st of [...mine, ...admins, elsewhere, again]) st.close();
+});
+
+test('a stream whose client goes away is closed and freed at once, reading or not', { timeout: 60000 }, async (t) => {
+  // The heartbeat is a minute away: only the socket's end can tell the server.
+  const dir = tempDir();
+  const token = randomBytes(24).toString('hex');
+  writeFileSync(join(dir, 'metrics.token'), `${token}\n`, { mode: 0o600 });
+  const s = await startServer({ dir, env: { CENTRALITA_SSE_HEARTBEAT_MS: '60000',
+    CENTRALITA_METRICS_TOKEN_FILE: join(dir, 'metrics.token') } });
+  t.after(() => s.stop());
+  const open = async () => {
+    const r = await new Client(s.url).get('/metrics', { headers: { authorization: `Bearer ${token}` } });
+    assert.equal(r.status, 200, r.text);
+    return Number(r.text.match(/^centralita_event_streams_open (\d+)$/m)[1]);
+  };
+  const admin = await adminClient(s);
+  // 5,000 events of 300 bytes: more than the socket's buffers take, so the paused one waits
+  // for its socket to drain when its client leaves.
+  await writeEvents(s, 5000, 300);
+  const last = newest(s);
+  const idle = await openStream(admin);
+  const paused = await openStream(admin, { lastEventId: 0 });
+  paused.res.pause();
+  const reader = await openStream(admin, { lastEventId: 0 });
+  // The answer is an event stream's, whose body ends with its connection.
+  for (const st of [idle, paused, reader]) {
+    assert.equal(st.status, 200);
+    assert.equal(st.headers['content-type'], 'text/event-stream; charset=utf-8');
+    assert.equal(st.headers['cache-control'], 'no-store');
+    assert.equal(st.headers['x-accel-buffering'], 'no');
+    assert.equal(st.headers.connection, 'close');
+    assert.equal(st.headers['content-length'], undefined);
+  }
+  await reader.waitFor((x) => x.events.length > 0 && x.events.at(-1).id >= last, 'the reader to catch up', 30000);
+  assertEvery(reader, 0, last, 'the reading stream');
+  await idle.waitFor((x) => x.text.startsWith('retry: 2000'), 'the idle stream to open');
+  assert.equal(await open(), 3);
+  idle.close();
+  paused.close();
+  await until(async () => (await open()) === 1, 'the two streams whose clients left to be freed', 10000);
+  // The one left still gets what comes.
+  await writeEvents(s, 1);
+  const next = newest(s);
+  await reader.waitFor((x) => x.events.at(-1).id === next, 'the next event');
+  reader.close();
+  await until(async () => (await open()) === 0, 'the last stream to be freed', 10000);
+  // HEAD gets the stream's headers only, and opens none.
+  const head = await fetch(`${s.url}/api/v1/events`, { method: 'HEAD', headers: { cookie: admin.cookie } });
+  assert.equal(head.status, 200);
+  assert.equal(head.headers.get('content-type'), 'text/event-stream; charset=utf-8');
+  assert.equal(await head.text(), '');
+  await until(async () => (await open()) === 0, 'no stream left by HEAD', 10000);
 });
