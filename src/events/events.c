@@ -234,6 +234,7 @@ struct events_hub {
 	int tick_ms;     /* TICK_MS or, when other servers' commits are heard, SAFETY_TICK_MS */
 	int per_user;    /* streams one user (or visitor) may have open */
 	int per_address; /* streams one client address may have open */
+	int total;       /* streams the server has descriptors for (0: not set yet) */
 	pthread_t thread;
 	pthread_mutex_t lock;
 	int epoll;   /* the started subscribers' sockets, and poke_fd */
@@ -745,6 +746,13 @@ void events_hub_end(struct events_hub *h)
 	pthread_mutex_unlock(&h->lock);
 }
 
+void events_hub_set_total(struct events_hub *h, int streams)
+{
+	pthread_mutex_lock(&h->lock);
+	h->total = streams;
+	pthread_mutex_unlock(&h->lock);
+}
+
 int events_hub_streams(struct events_hub *h)
 {
 	int n = 0;
@@ -800,22 +808,32 @@ static int read_range(struct store *st, int64_t *oldest, int64_t *newest, struct
 	return store_failed(e, rc);
 }
 
-/* Why s may not join the hub's subscribers (NULL: it may): one of the caps. Called with the
+/* 0 when s may join the hub's subscribers; otherwise the cap it meets, in e. Called with the
  * hub's lock held. */
-static const char *over_cap(const struct events_hub *h, const struct events_sub *s)
+static int over_cap(const struct events_hub *h, const struct events_sub *s, struct error *e)
 {
-	int of_user = 0, of_address = 0;
+	int all = 0, of_user = 0, of_address = 0;
 	for (const struct events_sub *o = h->subs; o != NULL; o = o->next) {
+		all++;
 		of_user += s->identity_id != 0
 		               ? o->identity_id == s->identity_id
 		               : o->identity_id == 0 && o->who.user_id == s->who.user_id &&
 		                     o->who.account_id == s->who.account_id;
 		of_address += strcmp(o->address, s->address) == 0;
 	}
-	return of_user >= h->per_user ? "this login has as many event streams open as allowed"
-	       : of_address >= h->per_address
-	           ? "this address has as many event streams open as allowed"
-	           : NULL;
+	if (of_user >= h->per_user)
+		return error_set(
+		    e, ERR_RATE_LIMITED,
+		    "this login has as many event streams open as allowed; close one first");
+	if (of_address >= h->per_address)
+		return error_set(
+		    e, ERR_RATE_LIMITED,
+		    "this address has as many event streams open as allowed; close one first");
+	if (h->total > 0 && all >= h->total)
+		return error_set(e, ERR_UNAVAILABLE,
+		                 "the server holds as many event streams as it has descriptors for;"
+		                 " try again later");
+	return 0;
 }
 
 static int subscribe(struct events_hub *h, const struct actor *who,
@@ -842,17 +860,17 @@ static int subscribe(struct events_hub *h, const struct actor *who,
 	if (is_reset)
 		buf_printf(&s->out, "id: %lld\nevent: reset\ndata: {}\n\n", (long long)newest);
 	pthread_mutex_lock(&h->lock);
-	const char *cap = h->is_ending ? NULL : over_cap(h, s);
 	bool is_ending = h->is_ending;
-	if (!is_ending && cap == NULL) {
+	rc =
+	    is_ending ? error_set(e, ERR_UNAVAILABLE, "the server is stopping") : over_cap(h, s, e);
+	if (rc == 0) {
 		s->next = h->subs;
 		h->subs = s;
 	}
 	pthread_mutex_unlock(&h->lock);
-	if (is_ending || cap != NULL) {
+	if (rc < 0) {
 		sub_free(s);
-		return is_ending ? error_set(e, ERR_UNAVAILABLE, "the server is stopping")
-		                 : error_set(e, ERR_RATE_LIMITED, "%s; close one first", cap);
+		return rc;
 	}
 	*out = s;
 	return 0;

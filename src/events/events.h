@@ -77,6 +77,9 @@ struct events_hub *events_hub_start(struct store *st, const struct config *c, st
 void events_hub_listen(struct events_hub *h, void (*fn)(void *arg), void *arg);
 /* Ends every subscription (readers see the end of their stream) and refuses new ones. */
 void events_hub_end(struct events_hub *h);
+/* How many event streams the server has descriptors for (the HTTP server's share of them):
+ * beyond it a new stream is refused with ERR_UNAVAILABLE. */
+void events_hub_set_total(struct events_hub *h, int streams);
 /* How many event streams are open (GET /metrics). */
 int events_hub_streams(struct events_hub *h);
 /* Stops the thread and frees what is left; no reader may run any more. */

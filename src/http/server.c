@@ -30,9 +30,12 @@
 #include "core/xmalloc.h"
 #include "http/http.h"
 
-/* Open connections, event streams included; each needs a file descriptor (ulimit -n), and
+/* Open connections and event streams; each needs a file descriptor (ulimit -n), and
  * DESCRIPTOR_RESERVE are kept for the rest (the store's files, the outbox's and the poller's
- * sends, the key, epoll), so the server never runs out and stops accepting. */
+ * sends, the key, epoll), so the server never runs out and stops accepting. A stream's socket
+ * leaves libmicrohttpd for the hub once its headers are made, so the two share the rest:
+ * libmicrohttpd's connections a quarter of it (requests are short), the streams (each an
+ * agent's tab, held for hours) the other three quarters. */
 #define CONNECTION_LIMIT   16384
 #define DESCRIPTOR_RESERVE 512
 /* libmicrohttpd's memory per connection, held as long as it is open (an event stream's whole
@@ -570,8 +573,8 @@ static void stop_watchdog(struct http_server *srv)
 }
 
 /* Raises the descriptor limit to what the system allows and answers how many connections
- * leave DESCRIPTOR_RESERVE of it to the rest. */
-static unsigned int connection_limit(void)
+ * and streams together leave DESCRIPTOR_RESERVE of it to the rest. */
+static unsigned int descriptor_budget(void)
 {
 	struct rlimit lim;
 	if (getrlimit(RLIMIT_NOFILE, &lim) < 0)
@@ -585,8 +588,9 @@ static unsigned int connection_limit(void)
 	rlim_t limit = open > 2 * DESCRIPTOR_RESERVE ? open - DESCRIPTOR_RESERVE : open / 2;
 	if (limit > CONNECTION_LIMIT)
 		limit = CONNECTION_LIMIT;
-	log_info("serving at most %llu connections (%llu file descriptors)",
-	         (unsigned long long)limit, (unsigned long long)open);
+	log_info("serving at most %llu connections and %llu event streams (%llu file descriptors)",
+	         (unsigned long long)(limit / 4), (unsigned long long)(limit - limit / 4),
+	         (unsigned long long)open);
 	return (unsigned int)limit;
 }
 
@@ -643,6 +647,8 @@ struct http_server *http_server_start(struct app *app, const struct http_routes 
 		close(listener);
 		goto fail;
 	}
+	unsigned int budget = descriptor_budget();
+	events_hub_set_total(app->events, (int)(budget - budget / 4));
 	/* MHD_USE_TURBO: hand_over needs its closing without shutdown(). */
 	unsigned int flags = MHD_USE_EPOLL_INTERNAL_THREAD | MHD_ALLOW_SUSPEND_RESUME |
 	                     MHD_USE_ERROR_LOG | MHD_USE_TURBO;
@@ -650,7 +656,7 @@ struct http_server *http_server_start(struct app *app, const struct http_routes 
 	    flags, 0, NULL, NULL, on_request, srv, MHD_OPTION_EXTERNAL_LOGGER, on_mhd_log, NULL,
 	    MHD_OPTION_LISTEN_SOCKET, (MHD_socket)listener, MHD_OPTION_THREAD_POOL_SIZE, threads,
 	    MHD_OPTION_CONNECTION_TIMEOUT, (unsigned int)60, MHD_OPTION_CONNECTION_LIMIT,
-	    connection_limit(), MHD_OPTION_PER_IP_CONNECTION_LIMIT,
+	    budget / 4, MHD_OPTION_PER_IP_CONNECTION_LIMIT,
 	    (unsigned int)cfg->connections_per_address, MHD_OPTION_CONNECTION_MEMORY_LIMIT,
 	    (size_t)CONNECTION_MEMORY, MHD_OPTION_NOTIFY_COMPLETED, on_completed, srv,
 	    MHD_OPTION_NOTIFY_CONNECTION, on_connection, srv, MHD_OPTION_STRICT_FOR_CLIENT, (int)1,

@@ -90,10 +90,11 @@ test('the descriptor limit is raised to the hard limit at start', async (t) => {
 test('with connections at their limit, a webhook is stored and its reply still sent', async (t) => {
   const fake = await startFakeProvider();
   t.after(() => fake.stop());
-  // 600 descriptors and no way to raise them: the server may hold 300 connections.
+  // 600 descriptors and no way to raise them: the server may hold 300 connections and
+  // streams, 75 of them connections.
   const s = await startServer({ env: fake.env, args: ['--header-timeout', '60000'], wrap: ['prlimit', '--nofile=600:600'] });
   t.after(() => s.stop());
-  const limit = Number((await until(() => s.stderr.match(/serving at most (\d+) connections \(600 file/), 'the limit in the log'))[1]);
+  const limit = Number((await until(() => s.stderr.match(/serving at most (\d+) connections and \d+ event streams \(600 file/), 'the limit in the log'))[1]);
   const admin = await adminClient(s);
   assert.equal((await admin.post('/api/v1/channels', CHANNELS.whatsapp)).status, 201);
   const routing = await admin.put('/api/v1/routing', { enabled: true,

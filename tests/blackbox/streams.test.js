@@ -124,6 +124,35 @@ test('streams per login and per address are capped with a 429; another address i
   for (const st of [...mine, ...admins, elsewhere, again]) st.close();
 });
 
+test('past the streams its descriptors allow, a stream gets 503 and requests are still served', { timeout: 60000 }, async (t) => {
+  // 600 descriptors and no way to raise them: 300 for connections and streams, 225 streams.
+  const s = await startServer({ env: { CENTRALITA_STREAMS_PER_USER: '1000', CENTRALITA_STREAMS_PER_ADDRESS: '1000' },
+    wrap: ['prlimit', '--nofile=600:600'] });
+  t.after(() => s.stop());
+  const total = Number((await until(() => s.stderr.match(/serving at most \d+ connections and (\d+) event streams \(600 file/),
+    'the limits in the log'))[1]);
+  assert.equal(total, 225);
+  const admin = await adminClient(s);
+  const open = [];
+  t.after(() => open.forEach((st) => st.close()));
+  for (let i = 0; i < total; i++) open.push(await openStream(admin));
+  assert.ok(open.every((st) => st.status === 200));
+  const over = await admin.get('/api/v1/events');
+  assertError(over, 503, 'unavailable');
+  assert.match(over.json.error.message, /as many event streams as it has descriptors for/);
+  // Requests are still answered, and a stream closed frees its place.
+  assert.equal((await admin.get('/api/v1/conversations')).status, 200);
+  open.shift().close();
+  const again = await until(async () => {
+    const st = await openStream(admin);
+    if (st.status === 200) return st;
+    st.close();
+    return null;
+  }, 'the closed stream to free its place');
+  open.push(again);
+  assert.doesNotMatch(s.stderr, /Too many open files/);
+});
+
 test('a stream whose client goes away is closed and freed at once, reading or not', { timeout: 60000 }, async (t) => {
   // The heartbeat is a minute away: only the socket's end can tell the server.
   const dir = tempDir();
