@@ -1,6 +1,8 @@
 /* Outbound requests for libcurl; see fetch.h. */
 #include "core/fetch.h"
 
+#include "core/thread.h"
+
 #include <arpa/inet.h>
 #include <netdb.h>
 #include <netinet/in.h>
@@ -266,4 +268,36 @@ void fetch_clear(struct fetch *f)
 	curl_mime_free(f->mime);
 	buf_free(&f->answer);
 	*f = (struct fetch){ 0 };
+}
+
+int fetch_loop_start(struct fetch_loop *l, const char *name, long per_host, long total,
+                     void *(*run)(void *), void *arg)
+{
+	l->multi = curl_multi_init();
+	curl_multi_setopt(l->multi, CURLMOPT_MAX_HOST_CONNECTIONS, per_host);
+	curl_multi_setopt(l->multi, CURLMOPT_MAX_TOTAL_CONNECTIONS, total);
+	/* Keep idle connections for reuse (by default curl keeps few when few transfers are in
+	 * flight, and the next one pays a new TLS handshake). */
+	curl_multi_setopt(l->multi, CURLMOPT_MAXCONNECTS, total);
+	atomic_store(&l->is_stopping, false);
+	atomic_store(&l->is_woken, true);
+	if (thread_start(&l->thread, name, run, arg) == 0)
+		return 0;
+	curl_multi_cleanup(l->multi);
+	l->multi = NULL;
+	return -1;
+}
+
+void fetch_loop_wake(struct fetch_loop *l)
+{
+	if (!atomic_exchange(&l->is_woken, true))
+		curl_multi_wakeup(l->multi);
+}
+
+void fetch_loop_stop(struct fetch_loop *l)
+{
+	atomic_store(&l->is_stopping, true);
+	curl_multi_wakeup(l->multi);
+	pthread_join(l->thread, NULL);
+	curl_multi_cleanup(l->multi);
 }

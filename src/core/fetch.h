@@ -11,6 +11,8 @@
 #define CORE_FETCH_H
 
 #include <curl/curl.h>
+#include <pthread.h>
+#include <stdatomic.h>
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -72,5 +74,27 @@ const char *fetch_address_refusal(const struct sockaddr *sa);
 int fetch_check_url(const char *url, bool allow_private, struct error *e);
 /* Frees what fetch_post or fetch_get made (after curl_multi_remove_handle); f may be empty. */
 void fetch_clear(struct fetch *f);
+
+/*
+ * A thread of its own driving a multi handle (the outbox worker, the webhook sender). Its run
+ * function loops: it ends once is_stopping is set and its transfers are done, takes is_woken
+ * (atomic_exchange to false) to know that work may be waiting, and waits in
+ * curl_multi_poll, which fetch_loop_wake and fetch_loop_stop interrupt.
+ */
+struct fetch_loop {
+	CURLM *multi;
+	pthread_t thread;
+	atomic_bool is_stopping;
+	atomic_bool is_woken;
+};
+/* Makes the multi handle (per_host connections to one host, total in all, kept open for
+ * reuse) and starts run(arg) on a thread called name, woken once to begin with. -1 when the
+ * thread cannot start (nothing is left to free). */
+int fetch_loop_start(struct fetch_loop *l, const char *name, long per_host, long total,
+                     void *(*run)(void *), void *arg);
+/* From any thread: the loop's next round looks for work. */
+void fetch_loop_wake(struct fetch_loop *l);
+/* Asks the loop to end once its transfers are done, waits for it and frees the handle. */
+void fetch_loop_stop(struct fetch_loop *l);
 
 #endif

@@ -10,7 +10,6 @@
  * transaction while waiting on the network.
  */
 #include <curl/curl.h>
-#include <pthread.h>
 #include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -23,7 +22,6 @@
 #include "core/fetch.h"
 #include "core/log.h"
 #include "core/metrics.h"
-#include "core/thread.h"
 #include "core/token.h"
 #include "core/xmalloc.h"
 #include "events/events.h"
@@ -70,10 +68,7 @@ struct outbox_worker {
 	const struct seal *seal;
 	const struct config *config;
 	struct file_store *files;
-	pthread_t thread;
-	CURLM *multi;
-	atomic_bool is_stopping;
-	atomic_bool is_woken;
+	struct fetch_loop loop;
 	char owner[TOKEN_TEXT_LEN];
 	int64_t lease_ms;
 	struct send *in_flight[OUTBOX_MAX_IN_FLIGHT];
@@ -149,7 +144,7 @@ static void start_request(struct outbox_worker *w, struct send *s)
 		fetch_post(&s->fetch, r->url, r->headers, r->header_count, r->body, r->body_len,
 		           timeout_ms, ANSWER_MAX, s);
 	}
-	curl_multi_add_handle(w->multi, s->fetch.easy);
+	curl_multi_add_handle(w->loop.multi, s->fetch.easy);
 }
 
 static void refuse(struct send *s, const char *reason)
@@ -289,7 +284,7 @@ static void start_call(struct outbox_worker *w, struct send *s, const char *meth
 	}
 	fetch_post(&s->fetch, s->req->url, s->req->headers, s->req->header_count, s->req->body,
 	           s->req->body_len, (long)w->config->send_timeout_s * 1000, ANSWER_MAX, s);
-	curl_multi_add_handle(w->multi, s->fetch.easy);
+	curl_multi_add_handle(w->loop.multi, s->fetch.easy);
 }
 
 /* Whether another message of conversation c is ahead of message o (not failed, lower id) or
@@ -596,7 +591,7 @@ static int take_finished(struct outbox_worker *w, struct send **done)
 	int ndone = 0, left = 0;
 	struct send *s;
 	CURLcode code;
-	while ((s = fetch_next_done(w->multi, &code)) != NULL)
+	while ((s = fetch_next_done(w->loop.multi, &code)) != NULL)
 		s->is_done = classify(w, s, code);
 	for (int i = 0; i < w->count; i++) {
 		s = w->in_flight[i];
@@ -678,15 +673,15 @@ static void *run(void *arg)
 	struct outbox_worker *w = arg;
 	struct send *done[OUTBOX_MAX_IN_FLIGHT];
 	for (;;) {
-		bool is_stopping = atomic_load(&w->is_stopping);
+		bool is_stopping = atomic_load(&w->loop.is_stopping);
 		if (is_stopping && w->count == 0)
 			break;
 		int running;
-		curl_multi_perform(w->multi, &running);
+		curl_multi_perform(w->loop.multi, &running);
 		int ndone = take_finished(w, done);
 		int64_t now = clock_now_ms();
 		/* Woken, or sends done: the next message of those conversations may go now. */
-		if (atomic_exchange(&w->is_woken, false) || ndone > 0)
+		if (atomic_exchange(&w->loop.is_woken, false) || ndone > 0)
 			w->next_claim_at = now;
 		bool is_claiming =
 		    !is_stopping && now >= w->next_claim_at && w->count < OUTBOX_MAX_IN_FLIGHT;
@@ -699,7 +694,7 @@ static void *run(void *arg)
 		if (wait > IDLE_POLL_MS)
 			wait = IDLE_POLL_MS;
 		if (wait > 0 || w->count == OUTBOX_MAX_IN_FLIGHT)
-			curl_multi_poll(w->multi, NULL, 0, wait > 0 ? (int)wait : IDLE_POLL_MS,
+			curl_multi_poll(w->loop.multi, NULL, 0, wait > 0 ? (int)wait : IDLE_POLL_MS,
 			                NULL);
 	}
 	return NULL;
@@ -718,14 +713,8 @@ struct outbox_worker *outbox_worker_start(struct store *st, const struct seal *s
 	 * worker's leases expire. */
 	w->lease_ms = (int64_t)config->send_timeout_s * 1000 + config->busy_timeout_ms;
 	token_generate(w->owner);
-	w->multi = curl_multi_init();
-	curl_multi_setopt(w->multi, CURLMOPT_MAX_HOST_CONNECTIONS, (long)OUTBOX_MAX_PER_CHANNEL);
-	curl_multi_setopt(w->multi, CURLMOPT_MAX_TOTAL_CONNECTIONS, (long)OUTBOX_MAX_IN_FLIGHT);
-	/* Keep idle connections for reuse (by default curl keeps few when few sends are in
-	 * flight, and the next send pays a new TLS handshake). */
-	curl_multi_setopt(w->multi, CURLMOPT_MAXCONNECTS, (long)OUTBOX_MAX_IN_FLIGHT);
-	if (thread_start(&w->thread, "outbox", run, w) != 0) {
-		curl_multi_cleanup(w->multi);
+	if (fetch_loop_start(&w->loop, "outbox", OUTBOX_MAX_PER_CHANNEL, OUTBOX_MAX_IN_FLIGHT, run,
+	                     w) != 0) {
 		free(w);
 		error_set(e, ERR_UNAVAILABLE, "cannot start the delivery thread");
 		return NULL;
@@ -737,17 +726,13 @@ void outbox_worker_wake(struct outbox_worker *w)
 {
 	if (w == NULL)
 		return;
-	atomic_store(&w->is_woken, true);
-	curl_multi_wakeup(w->multi);
+	fetch_loop_wake(&w->loop);
 }
 
 void outbox_worker_stop(struct outbox_worker *w)
 {
 	if (w == NULL)
 		return;
-	atomic_store(&w->is_stopping, true);
-	curl_multi_wakeup(w->multi);
-	pthread_join(w->thread, NULL);
-	curl_multi_cleanup(w->multi);
+	fetch_loop_stop(&w->loop);
 	free(w);
 }

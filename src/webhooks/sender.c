@@ -7,7 +7,6 @@
  * by every commit (events/ calls webhook_sender_wake) and looks for others' work every second.
  */
 #include <curl/curl.h>
-#include <pthread.h>
 #include <sodium.h>
 #include <stdatomic.h>
 #include <stdio.h>
@@ -17,7 +16,6 @@
 #include "core/clock.h"
 #include "core/fetch.h"
 #include "core/log.h"
-#include "core/thread.h"
 #include "core/utf8.h"
 #include "core/xmalloc.h"
 #include "webhooks/webhooks.h"
@@ -49,10 +47,7 @@ struct webhook_sender {
 	const struct seal *seal;
 	const struct config *config;
 	struct scheduler *scheduler;
-	pthread_t thread;
-	CURLM *multi;
-	atomic_bool is_stopping;
-	atomic_bool is_woken;
+	struct fetch_loop loop;
 	char owner[TOKEN_TEXT_LEN];
 	int64_t lease_ms;
 	struct post *in_flight[MAX_IN_FLIGHT];
@@ -100,7 +95,7 @@ static void start_post(struct webhook_sender *s, struct post *p)
 	fetch_post(&p->fetch, p->url, p->headers, 4, p->body, len, s->config->webhooks_timeout_ms,
 	           WEBHOOK_ANSWER_MAX, p);
 	fetch_guard(&p->fetch, s->config->webhooks_allow_private);
-	curl_multi_add_handle(s->multi, p->fetch.easy);
+	curl_multi_add_handle(s->loop.multi, p->fetch.easy);
 }
 
 /* Why the attempt failed, for people ("" when it succeeded); *status is the HTTP status
@@ -349,7 +344,7 @@ static int take_finished(struct webhook_sender *s, struct post **done)
 	int ndone = 0, left = 0;
 	struct post *p;
 	CURLcode code;
-	while ((p = fetch_next_done(s->multi, &code)) != NULL) {
+	while ((p = fetch_next_done(s->loop.multi, &code)) != NULL) {
 		p->code = code;
 		p->is_done = true;
 	}
@@ -370,14 +365,14 @@ static void *run(void *arg)
 	struct post *done[MAX_IN_FLIGHT];
 	int64_t next_look = 0;
 	for (;;) {
-		bool is_stopping = atomic_load(&s->is_stopping);
+		bool is_stopping = atomic_load(&s->loop.is_stopping);
 		if (is_stopping && s->count == 0)
 			break;
 		int running;
-		curl_multi_perform(s->multi, &running);
+		curl_multi_perform(s->loop.multi, &running);
 		int ndone = take_finished(s, done);
 		int64_t now = clock_now_ms();
-		bool is_woken = atomic_exchange(&s->is_woken, false);
+		bool is_woken = atomic_exchange(&s->loop.is_woken, false);
 		bool is_claiming = !is_stopping && s->count < MAX_IN_FLIGHT &&
 		                   (is_woken || ndone > 0 || now >= next_look);
 		if (is_claiming) {
@@ -388,7 +383,7 @@ static void *run(void *arg)
 			run_round(s, done, ndone, is_claiming);
 			continue;
 		}
-		curl_multi_poll(s->multi, NULL, 0, IDLE_POLL_MS, NULL);
+		curl_multi_poll(s->loop.multi, NULL, 0, IDLE_POLL_MS, NULL);
 	}
 	return NULL;
 }
@@ -405,12 +400,7 @@ struct webhook_sender *webhook_sender_start(struct store *st, const struct seal 
 	/* A lease outlives the longest post and the store's wait to record it. */
 	s->lease_ms = (int64_t)config->webhooks_timeout_ms + config->busy_timeout_ms;
 	token_generate(s->owner);
-	s->multi = curl_multi_init();
-	curl_multi_setopt(s->multi, CURLMOPT_MAX_HOST_CONNECTIONS, (long)PER_HOST);
-	curl_multi_setopt(s->multi, CURLMOPT_MAX_TOTAL_CONNECTIONS, (long)MAX_IN_FLIGHT);
-	atomic_store(&s->is_woken, true);
-	if (thread_start(&s->thread, "webhooks", run, s) != 0) {
-		curl_multi_cleanup(s->multi);
+	if (fetch_loop_start(&s->loop, "webhooks", PER_HOST, MAX_IN_FLIGHT, run, s) != 0) {
 		free(s);
 		error_set(e, ERR_UNAVAILABLE, "cannot start the webhook sender's thread");
 		return NULL;
@@ -421,18 +411,14 @@ struct webhook_sender *webhook_sender_start(struct store *st, const struct seal 
 void webhook_sender_wake(void *arg)
 {
 	struct webhook_sender *s = arg;
-	if (s == NULL || atomic_exchange(&s->is_woken, true))
-		return;
-	curl_multi_wakeup(s->multi);
+	if (s != NULL)
+		fetch_loop_wake(&s->loop);
 }
 
 void webhook_sender_stop(struct webhook_sender *s)
 {
 	if (s == NULL)
 		return;
-	atomic_store(&s->is_stopping, true);
-	curl_multi_wakeup(s->multi);
-	pthread_join(s->thread, NULL);
-	curl_multi_cleanup(s->multi);
+	fetch_loop_stop(&s->loop);
 	free(s);
 }
