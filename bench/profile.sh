@@ -9,11 +9,19 @@
 #              counters) with DWARF call graphs, 16 connections for 5 s at full speed; prints the
 #              server's CPU time by library and the handler's parts, kernel included.
 #   syscalls   strace -c -f, 1 connection for 5 s: system calls per webhook.
+#   wait       where the open loop's slow requests wait: the server run under strace -f
+#              --seccomp-bpf (only the traced calls stop it) timing each fdatasync and fsync
+#              (BENCH_WAIT_CALLS=fdatasync,fsync,pwrite64 adds the writes, at a cost) with its
+#              thread and file (the WAL, or the database: a checkpoint) while webhooks arrive at
+#              2,000/s for 10 s; prints the load's latencies, then per thread, call and file the
+#              calls, their total and longest time and how many took over 1 and 10 ms, then the
+#              15 slowest calls with their second from the load's start. Each traced call costs
+#              some microseconds more: compare the load's figures with run.sh's.
 # The raw data stays in BUILD_DIR/profile/.
-# Usage: bench/profile.sh BUILD_DIR [callgrind|perf|syscalls]
+# Usage: bench/profile.sh BUILD_DIR [callgrind|perf|syscalls|wait]
 set -euo pipefail
 
-build=$(cd "${1:?usage: bench/profile.sh BUILD_DIR [callgrind|perf|syscalls]}" && pwd)
+build=$(cd "${1:?usage: bench/profile.sh BUILD_DIR [callgrind|perf|syscalls|wait]}" && pwd)
 mode=${2:-callgrind}
 here=$(cd "$(dirname "$0")" && pwd)
 # shellcheck source=bench/lib.sh
@@ -83,8 +91,49 @@ syscalls)
 		printf "%-16s %8d calls  %6.2f per webhook\n", $NF, $4, $4 / n }' "$out/strace.txt" |
 		sort -k2 -n -r | head -n 15
 	;;
+wait)
+	start_server strace -f --seccomp-bpf -ttt -T -y -o "$out/wait.strace" \
+		-e trace="${BENCH_WAIT_CALLS:-fdatasync,fsync}"
+	sleep 1
+	# The server is strace's child (stopped by pid on the way out: strace would leave it
+	# running); its threads by id, for the report.
+	child=$(cat "/proc/$server_pid/task/$server_pid/children")
+	child=${child%% *}
+	extra_pid=$child
+	for t in /proc/"$child"/task/*; do
+		echo "${t##*/} $(cat "$t/comm")"
+	done >"$out/threads.txt"
+	start_s=$(date +%s.%N)
+	loadgen --rate 2000 --conns 256 --seconds 10 --drain-seconds 10 >"$out/load.json"
+	stop_pid "$child" # strace ends with it
+	extra_pid=
+	stop_pid "$server_pid"
+	server_pid=
+	echo "load: $(cat "$out/load.json")"
+	# A call another thread interrupts is split: "<unfinished ...>", then "<... resumed>".
+	awk -v start="$start_s" 'FNR == NR { name[$1] = $2; next }
+	$3 !~ /^</ {
+		call = $3; sub(/\(.*/, "", call)
+		file = $3; sub(/^[^<]*</, "", file); sub(/>.*/, "", file); sub(/.*\//, "", file)
+		began[$1] = $2; what[$1] = call " " file
+	}
+	/ = -?[0-9]+ <[0-9.]+>$/ {
+		d = $NF; gsub(/[<>]/, "", d); d *= 1000
+		k = ($1 in name ? name[$1] : $1) " " what[$1]
+		n[k]++; sum[k] += d; if (d > max[k]) max[k] = d
+		over1[k] += d > 1; over10[k] += d > 10
+		printf "%9.3f ms  at %5.2f s  %s\n", d, began[$1] - start, k > slow
+	} END {
+		printf "%-44s %7s %9s %9s %6s %6s\n", "thread call file", "calls", "total ms", "max ms", ">1ms", ">10ms"
+		fflush()
+		for (k in n)
+			printf "%-44s %7d %9.1f %9.3f %6d %6d\n", k, n[k], sum[k], max[k], over1[k], over10[k] | "sort -k5 -n -r"
+	}' slow="$out/wait.slow" "$out/threads.txt" "$out/wait.strace"
+	echo "slowest:"
+	sort -n -r "$out/wait.slow" | head -n 15
+	;;
 *)
-	echo "usage: bench/profile.sh BUILD_DIR [callgrind|perf|syscalls]" >&2
+	echo "usage: bench/profile.sh BUILD_DIR [callgrind|perf|syscalls|wait]" >&2
 	exit 2
 	;;
 esac

@@ -15,6 +15,11 @@ static const char *const texts[] = {
 	[WEBHOOK_THANKS] = "Gracias",
 };
 
+const char *webhook_text(enum webhook_kind kind)
+{
+	return texts[kind];
+}
+
 size_t webhook_body(const struct webhook_message *m, char out[WEBHOOK_BODY_MAX])
 {
 	uint64_t wa_id = m->wa_base + m->contact;

@@ -28,6 +28,9 @@ struct webhook_message {
 	int64_t now_s; /* the provider's timestamp */
 };
 
+/* The text of a message of that kind. */
+const char *webhook_text(enum webhook_kind kind);
+
 /* Writes the body into out (WEBHOOK_BODY_MAX bytes); returns its length. */
 size_t webhook_body(const struct webhook_message *m, char out[WEBHOOK_BODY_MAX]);
 
