@@ -3,6 +3,7 @@
  * prepared-statement cache per connection; the group writer's connection keeps its
  * sub-journal in memory and a larger page cache. Knows nothing of the tables it stores.
  */
+#include <pthread.h>
 #include <sqlite3.h>
 #include <stdlib.h>
 #include <string.h>
@@ -87,6 +88,35 @@ static void ascii_lower(sqlite3_context *ctx, int argc, sqlite3_value **argv)
 	sqlite3_result_text(ctx, out, n, sqlite3_free);
 }
 
+/* The library, configured once per process */
+
+static pthread_once_t configured = PTHREAD_ONCE_INIT;
+
+/*
+ * Before SQLite initialises, which it does on the first open. A connection is used by one
+ * thread at a time (the pool hands one to a transaction; the group writer has its own), so the
+ * multi-thread mode (the connections are opened NOMUTEX already: this makes it the library's
+ * default); and no memory statistics, which take a global mutex on every allocation and which
+ * nothing reads (sqlite3_memory_used, sqlite3_status). SQLITE_MISUSE: the library was initialised
+ * before the store opened (by the program around it), and keeps its defaults.
+ * No lookaside allocator: Debian's library is built with SQLITE_OMIT_LOOKASIDE, where
+ * SQLITE_DBCONFIG_LOOKASIDE does nothing.
+ */
+static void configure(void)
+{
+	int rc = sqlite3_config(SQLITE_CONFIG_MULTITHREAD);
+	if (rc == SQLITE_OK)
+		rc = sqlite3_config(SQLITE_CONFIG_MEMSTATUS, 0);
+	if (rc != SQLITE_OK)
+		log_warn("sqlite: cannot configure the library (%s): it keeps its defaults",
+		         sqlite3_errstr(rc));
+	rc = sqlite3_initialize();
+	if (rc != SQLITE_OK)
+		log_error("sqlite: cannot initialise the library: %s", sqlite3_errstr(rc));
+}
+
+/* Connections */
+
 static void close_conn(void *conn)
 {
 	struct conn *c = conn;
@@ -101,6 +131,7 @@ static void *open_conn(const char *url, const char *server_id, int busy_timeout_
 {
 	const char *path = url + strlen("sqlite:");
 	struct conn *c = xcalloc(1, sizeof(*c));
+	pthread_once(&configured, configure);
 	int rc = sqlite3_open_v2(
 	    path, &c->db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX, NULL);
 	if (rc != SQLITE_OK) {
