@@ -6,6 +6,7 @@
  */
 #include <pthread.h>
 #include <sqlite3.h>
+#include <stdatomic.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
@@ -36,6 +37,7 @@ struct conn {
 	int cache_len;
 	struct checkpointer *checkpointer; /* the store's, whose thread this one's commits wake */
 	bool is_group;                     /* the group writer's, which runs the checkpointer */
+	bool is_writing;                   /* in a write transaction (begin's) */
 };
 
 struct rows {
@@ -136,9 +138,10 @@ static void configure(void)
  * is in the database the writer's next transaction starts the WAL again from its beginning.
  * Frames a commit wrote meanwhile keep that from happening (under load, for ever): when only
  * a few are left (CHECKPOINT_TAIL), a RESTART copies them holding the write lock, taken only
- * when it is free, between two groups (the checkpointer has no busy handler: it never waits
- * on a lock, it tries again for a while), so the writer waits at most for those few frames
- * and no reader is waited for. Durability is the commits' (synchronous=FULL syncs the WAL);
+ * when it is free, between two groups: the checkpointer watches for a moment when none of
+ * its connections is in a write transaction, for a while, and has no busy handler (it never
+ * waits on a lock). So the writer waits at most for those few frames, and no reader is
+ * waited for. Durability is the commits' (synchronous=FULL syncs the WAL);
  * a checkpoint only moves pages.
  */
 
@@ -146,7 +149,7 @@ static void configure(void)
 #define CHECKPOINT_TAIL     128   /* frames left that a RESTART may copy */
 #define CHECKPOINT_PASSES   4     /* PASSIVE checkpoints in a row while they gain */
 #define CHECKPOINT_GAP_US   20000 /* RESTARTs tried for so long, to find the writer idle */
-#define CHECKPOINT_TRY_US   200   /* between two of them */
+#define CHECKPOINT_TRY_US   100   /* between two looks */
 #define CHECKPOINT_PAUSE_MS 20    /* after a checkpoint that left frames behind */
 #define CHECKPOINT_RETRY_MS 1000  /* frames left behind and no commit to wake it */
 #define WAL_GROWING_FRAMES  (16 * CHECKPOINT_FRAMES) /* logged once, past this */
@@ -159,6 +162,7 @@ struct checkpointer {
 	pthread_cond_t woken;
 	bool is_wanted;
 	bool is_stopping;
+	atomic_int writers;        /* its connections in a write transaction (begin's) */
 	int users;                 /* the connections hooked to it; checkpointers_lock */
 	struct checkpointer *next; /* checkpointers_lock */
 };
@@ -205,16 +209,20 @@ static bool checkpoint(struct checkpointer *k, bool *is_growing)
 		if (left <= CHECKPOINT_TAIL || (before >= 0 && left >= before))
 			break;
 	}
-	/* The writer holds its lock for a whole group: the gap between two is caught by trying
-	 * again, briefly. */
+	/* The writer holds its lock for a whole group: the gap between two is watched for
+	 * (writers), briefly. A RESTART that finds the lock taken anyway is a PASSIVE one. */
 	int64_t until = clock_mono_us() + CHECKPOINT_GAP_US;
 	while (rc == SQLITE_OK && frames > 0 && left <= CHECKPOINT_TAIL) {
-		rc = sqlite3_wal_checkpoint_v2(k->db, NULL, SQLITE_CHECKPOINT_RESTART, &frames,
-		                               &copied);
-		left = frames - copied;
-		if (rc != SQLITE_BUSY || clock_mono_us() >= until)
+		if (atomic_load(&k->writers) == 0) {
+			rc = sqlite3_wal_checkpoint_v2(k->db, NULL, SQLITE_CHECKPOINT_RESTART,
+			                               &frames, &copied);
+			left = frames - copied;
+			if (rc != SQLITE_BUSY)
+				break;
+			rc = SQLITE_OK;
+		}
+		if (clock_mono_us() >= until)
 			break;
-		rc = SQLITE_OK;
 		usleep(CHECKPOINT_TRY_US);
 	}
 	if (rc != SQLITE_OK && rc != SQLITE_BUSY)
@@ -438,7 +446,20 @@ static int exec_cached(struct conn *c, const char *sql)
 
 static int begin(void *conn, bool is_write)
 {
-	return exec_cached(conn, is_write ? sql_begin_immediate : sql_begin);
+	struct conn *c = conn;
+	int rc = exec_cached(c, is_write ? sql_begin_immediate : sql_begin);
+	if (rc == 0 && is_write && c->checkpointer != NULL) {
+		c->is_writing = true;
+		atomic_fetch_add(&c->checkpointer->writers, 1);
+	}
+	return rc;
+}
+
+static void write_ended(struct conn *c)
+{
+	if (c->is_writing)
+		atomic_fetch_sub(&c->checkpointer->writers, 1);
+	c->is_writing = false;
 }
 
 static bool is_tx_lost(void *conn)
@@ -450,6 +471,7 @@ static void rollback(void *conn)
 {
 	if (!is_tx_lost(conn))
 		exec_cached(conn, sql_rollback);
+	write_ended(conn);
 }
 
 /* Commits; on failure rolls back (unless SQLite already did) and returns the error. */
@@ -458,6 +480,7 @@ static int commit(void *conn)
 	int rc = exec_cached(conn, sql_commit);
 	if (rc < 0)
 		rollback(conn);
+	write_ended(conn);
 	return rc;
 }
 
