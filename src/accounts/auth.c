@@ -119,10 +119,14 @@ struct attempt {
 };
 
 /* Counts the attempt for its source (every e-mail) and for its source and e-mail, then
- * reads the user: one transaction. */
+ * reads the user: one transaction. What it finds is set afresh: a group may run it again. */
 static int begin_attempt(struct store_tx *tx, void *arg)
 {
 	struct attempt *a = arg;
+	a->has_user = false;
+	a->locked_until = 0;
+	a->source_seconds = 0;
+	a->email_seconds = 0;
 	const struct lock_rule by_source = { a->source_failures, 60 };
 	const struct lock_rule by_email = { 5, 15 * 60 };
 	/* Refused by either lock, the attempt counts at neither: retrying while locked (as a

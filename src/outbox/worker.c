@@ -457,28 +457,41 @@ static int claim(struct outbox_worker *w, struct store_tx *tx, int64_t now, stru
 	return rc < 0 ? rc : 0;
 }
 
+/* Frees what a round found and did not start, and forgets it: the claims start empty. */
+static void claims_clear(struct round_claims *r)
+{
+	for (int i = 0; i < r->n; i++) {
+		struct claim *c = &r->found[i];
+		if (c->s != NULL)
+			send_free(c->s);
+		channel_secrets_clear(&c->secrets);
+		free(c->text);
+		json_decref(c->details);
+	}
+	r->n = 0;
+	memset(r->is_taken, 0, sizeof(r->is_taken));
+}
+
 /* Once the round committed (is_committed), starts sending what it took; frees the rest. */
 static void start_claimed(struct outbox_worker *w, struct round_claims *r, bool is_committed,
                           int64_t now)
 {
 	int room = OUTBOX_MAX_IN_FLIGHT - w->count;
+	int found = r->n;
 	for (int i = 0; i < r->n; i++) {
 		struct claim *c = &r->found[i];
-		if (is_committed && r->is_taken[i]) {
-			w->in_flight[w->count++] = c->s;
-			if (c->s->is_call)
-				start_call(w, c->s, c->method, c->details, &c->secrets);
-			else
-				start_send(w, c->s, c);
-		} else {
-			send_free(c->s);
-		}
-		channel_secrets_clear(&c->secrets);
-		free(c->text);
-		json_decref(c->details);
+		if (!is_committed || !r->is_taken[i])
+			continue;
+		w->in_flight[w->count++] = c->s;
+		if (c->s->is_call)
+			start_call(w, c->s, c->method, c->details, &c->secrets);
+		else
+			start_send(w, c->s, c);
+		c->s = NULL; /* in flight now */
 	}
+	claims_clear(r);
 	/* A full round means more may be waiting: look again as soon as there is room. */
-	w->next_claim_at = is_committed && r->n < room * 2 ? next_due(w, now) : now;
+	w->next_claim_at = is_committed && found < room * 2 ? next_due(w, now) : now;
 }
 
 /* What happened to a finished send, written in tx. */
@@ -633,11 +646,13 @@ struct round {
 };
 
 /* In the store's group commit (the worker thread waits meanwhile); the claim in a savepoint,
- * so a failed claim keeps the outcomes. */
+ * so a failed claim keeps the outcomes. A group may run it again: the claims start afresh. */
 static int record_and_claim(struct store_tx *tx, void *arg)
 {
 	struct round *r = arg;
 	int rc = 0;
+	claims_clear(&r->claims);
+	r->is_claimed = false;
 	for (int i = 0; i < r->ndone && rc >= 0; i++)
 		rc = record(r->w, tx, r->done[i], r->now);
 	if (rc >= 0 && r->is_claiming && (rc = store_savepoint(tx)) == 0) {

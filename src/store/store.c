@@ -336,26 +336,36 @@ int store_savepoint_end(struct store_tx *tx, bool keep)
 
 /* Group commit */
 
-/* One group: every job in its savepoint, one commit, then every job's done. */
+/*
+ * One group: the jobs one after the other in one write transaction, one commit, then every
+ * job's done. A job that fails may leave some of its work behind, so the transaction is
+ * rolled back and the group run again without it: a savepoint per job would cost every job
+ * (two statements, and SQLite's search index flushes at each) to spare the rare failure
+ * (docs/DECISIONS.md). Each pass commits, drops one job, or ends the group, so a group of n
+ * jobs runs at most n + 1 passes.
+ */
 static void run_group(struct store *st, struct store_job **jobs, int n)
 {
-	int results[GROUP_MAX];
+	int results[GROUP_MAX] = { 0 }; /* < 0: the job failed on its own, and is left out */
 	struct store_tx tx = { .st = st, .conn = st->group_conn, .is_write = true };
+	int rc;
 	pthread_mutex_lock(&st->writer);
-	int rc = st->be->begin(tx.conn, true);
-	for (int i = 0; i < n; i++) {
-		results[i] = rc;
-		if (rc < 0)
-			continue;
-		rc = store_savepoint(&tx);
-		if (rc == 0)
+	for (;;) {
+		rc = st->be->begin(tx.conn, true);
+		bool is_job_failed = false;
+		for (int i = 0; i < n && rc == 0 && !is_job_failed; i++) {
+			if (results[i] < 0)
+				continue;
 			results[i] = jobs[i]->run(&tx, jobs[i]->arg);
-		/* Some errors (a full disk, a lost connection) end the whole transaction: the
-		 * group fails. */
-		if (rc == 0 && st->be->is_tx_lost(tx.conn))
-			rc = ERR_UNAVAILABLE;
-		if (rc == 0)
-			rc = store_savepoint_end(&tx, results[i] >= 0);
+			/* Some errors (a full disk, a lost connection) end the whole transaction:
+			 * the group fails. */
+			if (st->be->is_tx_lost(tx.conn))
+				rc = ERR_UNAVAILABLE;
+			is_job_failed = results[i] < 0;
+		}
+		if (rc < 0 || !is_job_failed)
+			break;
+		st->be->rollback(tx.conn);
 	}
 	int64_t started_us = clock_mono_us();
 	if (rc == 0)

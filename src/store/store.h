@@ -52,11 +52,18 @@ int store_schema_version(struct store *st, int *version, struct error *e);
 
 /*
  * Group commit: work that can share a transaction with other callers' (webhooks). The
- * store's writer thread takes every job queued while it committed the previous group,
- * runs each inside its own savepoint of one write transaction — a job that fails undoes
- * only its own work — commits once, then calls each job's done with run's result, or the
- * commit's error when the commit failed. done runs on the writer thread after the commit
- * and may free the job.
+ * store's writer thread takes every job queued while it committed the previous group, runs
+ * them one after the other in one write transaction and commits once, then calls each job's
+ * done with run's result, or the commit's error when the commit failed. done runs on the
+ * writer thread after the commit and may free the job.
+ *
+ * A job whose run fails (a negative result) is left out: the transaction is rolled back and
+ * the group run again without it, so a run may be called more than once and only its last
+ * call's work is committed. Hence run must set whatever it reports in arg afresh (counts, ids,
+ * lists: freeing what an earlier call left there), and do nothing outside the transaction
+ * (wake nobody, fill no cache, log no success): that is done's. An error that ends the whole
+ * transaction (ERR_UNAVAILABLE: a full disk, a lost connection) fails every job that had not
+ * failed on its own. A job may use savepoints of its own.
  */
 struct store_job {
 	int (*run)(struct store_tx *tx, void *arg);
@@ -65,8 +72,9 @@ struct store_job {
 	struct store_job *next; /* the store's queue */
 };
 void store_submit(struct store *st, struct store_job *job);
-/* For a caller that waits (a worker thread): runs run(tx, arg) in the next group and
- * returns once the group is committed: run's error, the commit's, or 0. */
+/* For a caller that waits (a worker thread): runs run(tx, arg) in the next group (run as
+ * above: perhaps more than once) and returns once the group is committed: run's error, the
+ * commit's, or 0. */
 int store_run(struct store *st, int (*run)(struct store_tx *tx, void *arg), void *arg);
 
 /*

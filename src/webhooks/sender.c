@@ -286,13 +286,26 @@ struct round {
 	size_t nclaimed;
 };
 
+/* The claims a round took, freed: after a failed claim, and before a group runs the round
+ * again. */
+static void round_unclaim(struct round *r)
+{
+	for (size_t i = 0; i < r->nclaimed; i++)
+		post_free(r->claimed[i]);
+	free(r->claimed);
+	r->claimed = NULL;
+	r->nclaimed = 0;
+}
+
 /* In the store's group commit: the outcomes, then in a savepoint the bodies and the claims,
- * so a failure there keeps the outcomes. */
+ * so a failure there keeps the outcomes. A group may run it again: it starts afresh. */
 static int run_round_tx(struct store_tx *tx, void *arg)
 {
 	struct round *r = arg;
 	struct error e;
 	int rc = 0;
+	r->is_retry = false;
+	round_unclaim(r);
 	for (int i = 0; i < r->ndone && rc >= 0; i++)
 		rc = record(r->s, tx, r->done[i], r->now, &r->is_retry);
 	if (rc < 0 || !r->is_claiming || (rc = store_savepoint(tx)) < 0)
@@ -302,11 +315,8 @@ static int run_round_tx(struct store_tx *tx, void *arg)
 		log_error("webhooks: cannot build delivery bodies: %s", e.message);
 	else
 		crc = claim(r->s, tx, r->now, &r->claimed, &r->nclaimed);
-	if (crc < 0) {
-		for (size_t i = 0; i < r->nclaimed; i++)
-			post_free(r->claimed[i]);
-		r->nclaimed = 0;
-	}
+	if (crc < 0)
+		round_unclaim(r);
 	return store_savepoint_end(tx, crc >= 0);
 }
 

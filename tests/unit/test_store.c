@@ -241,14 +241,19 @@ static int insert_team(struct store_tx *tx, void *arg)
 	return rc < 0 ? rc : 0;
 }
 
-static void team_done(void *arg, int rc)
+/* A job's done: its rc, and one job fewer to wait for. */
+static void job_finished(int *out, int rc)
 {
-	struct team_job *j = arg;
 	pthread_mutex_lock(&jobs_lock);
-	j->rc = rc;
+	*out = rc;
 	jobs_left--;
 	pthread_cond_signal(&jobs_done);
 	pthread_mutex_unlock(&jobs_lock);
+}
+
+static void team_done(void *arg, int rc)
+{
+	job_finished(&((struct team_job *)arg)->rc, rc);
 }
 
 static void test_group_commit(void **state)
@@ -293,6 +298,154 @@ static void test_group_commit(void **state)
 	store_rollback(tx);
 }
 
+/* The integer sql gives for key, read in a transaction of its own. */
+static int64_t count_of(struct store *st, const char *sql, const char *key)
+{
+	int64_t n = -1;
+	struct store_tx *tx = store_begin(st, STORE_READ);
+	assert_non_null(tx);
+	assert_int_equal(store_get_int(tx, sql, STORE_ARGS(SV_TEXT(key)), &n), 0);
+	store_rollback(tx);
+	return n;
+}
+
+/*
+ * Groups with failing jobs, made deterministic by a gate: a first job that holds the writer
+ * until every other job is queued, so those run as the next group, in order. Each job writes
+ * its name into group_log (no unique key: a copy left by a replay would count) and reports
+ * its rows in the job, which a replay must set afresh.
+ */
+enum log_fail { LOG_OK, LOG_FAIL_STATEMENT, LOG_FAIL_RETURN, LOG_LOSE_CONNECTION };
+
+struct log_job {
+	struct store_job job;
+	const char *name;
+	enum log_fail fail;
+	int runs;
+	int64_t rows; /* what its last run counted of its own rows */
+	int rc;
+};
+
+static pthread_mutex_t gate_lock = PTHREAD_MUTEX_INITIALIZER;
+static pthread_cond_t gate_cond = PTHREAD_COND_INITIALIZER;
+static bool is_gate_in, is_gate_open;
+
+static int run_gate(struct store_tx *tx, void *arg)
+{
+	pthread_mutex_lock(&gate_lock);
+	is_gate_in = true;
+	pthread_cond_broadcast(&gate_cond);
+	while (!is_gate_open)
+		pthread_cond_wait(&gate_cond, &gate_lock);
+	pthread_mutex_unlock(&gate_lock);
+	return 0;
+}
+
+static int run_log(struct store_tx *tx, void *arg)
+{
+	struct log_job *j = arg;
+	j->runs++;
+	int rc =
+	    store_exec(tx, "INSERT INTO group_log (job) VALUES ($1)", STORE_ARGS(SV_TEXT(j->name)));
+	if (rc >= 0)
+		rc = store_get_int(tx, "SELECT count(*) FROM group_log WHERE job = $1",
+		                   STORE_ARGS(SV_TEXT(j->name)), &j->rows);
+	/* A failed statement (PostgreSQL then refuses the rest of the transaction), or a job
+	 * that gives up after writing. */
+	if (rc >= 0 && j->fail == LOG_FAIL_STATEMENT)
+		rc = store_exec(tx, "INSERT INTO group_log (job) VALUES (NULL)", STORE_NO_ARGS);
+	if (rc >= 0 && j->fail == LOG_FAIL_RETURN)
+		rc = ERR_NOT_FOUND;
+	if (rc >= 0 && j->fail == LOG_LOSE_CONNECTION)
+		rc = store_exec(tx, "SELECT pg_terminate_backend(pg_backend_pid())", STORE_NO_ARGS);
+	return rc < 0 ? rc : 0;
+}
+
+static void log_done(void *arg, int rc)
+{
+	job_finished(&((struct log_job *)arg)->rc, rc);
+}
+
+/* Runs jobs as one group behind the gate, and waits for every done. */
+static void run_log_group(struct store *st, struct log_job *jobs, int n)
+{
+	struct store_tx *tx = store_begin(st, STORE_WRITE);
+	assert_true(store_exec(tx, "CREATE TABLE IF NOT EXISTS group_log (job TEXT NOT NULL)",
+	                       STORE_NO_ARGS) >= 0);
+	assert_int_equal(store_commit(tx), 0);
+	struct log_job gate = { .name = "gate" };
+	gate.job = (struct store_job){ .run = run_gate, .done = log_done, .arg = &gate };
+	is_gate_in = is_gate_open = false;
+	jobs_left = n + 1;
+	store_submit(st, &gate.job);
+	pthread_mutex_lock(&gate_lock);
+	while (!is_gate_in)
+		pthread_cond_wait(&gate_cond, &gate_lock);
+	pthread_mutex_unlock(&gate_lock);
+	for (int i = 0; i < n; i++) {
+		jobs[i].job =
+		    (struct store_job){ .run = run_log, .done = log_done, .arg = &jobs[i] };
+		store_submit(st, &jobs[i].job);
+	}
+	pthread_mutex_lock(&gate_lock);
+	is_gate_open = true;
+	pthread_cond_broadcast(&gate_cond);
+	pthread_mutex_unlock(&gate_lock);
+	pthread_mutex_lock(&jobs_lock);
+	while (jobs_left > 0)
+		pthread_cond_wait(&jobs_done, &jobs_lock);
+	pthread_mutex_unlock(&jobs_lock);
+	assert_int_equal(gate.rc, 0);
+}
+
+static int64_t count_logged(struct store *st, const char *name)
+{
+	return count_of(st, "SELECT count(*) FROM group_log WHERE job = $1", name);
+}
+
+/* A middle job fails: the group runs again without it; the job before it, run twice, leaves
+ * one copy of its work and counts it once. */
+static void test_group_replays_without_failed_job(void **state)
+{
+	struct store *st = *state;
+	struct log_job jobs[] = { { .name = "a" },
+		                  { .name = "b", .fail = LOG_FAIL_STATEMENT },
+		                  { .name = "c" } };
+	run_log_group(st, jobs, 3);
+	assert_int_equal(jobs[0].rc, 0);
+	assert_int_equal(jobs[1].rc, ERR_CONFLICT);
+	assert_int_equal(jobs[2].rc, 0);
+	assert_int_equal(jobs[0].runs, 2);
+	assert_int_equal(jobs[1].runs, 1);
+	assert_int_equal(jobs[2].runs, 1);
+	assert_int_equal(jobs[0].rows, 1);
+	assert_int_equal(count_logged(st, "a"), 1);
+	assert_int_equal(count_logged(st, "b"), 0);
+	assert_int_equal(count_logged(st, "c"), 1);
+}
+
+/* Two jobs fail, one by a failed statement and one by its answer: three passes, and every
+ * other job committed once. */
+static void test_group_two_failing_jobs(void **state)
+{
+	struct store *st = *state;
+	struct log_job jobs[] = { { .name = "a" },
+		                  { .name = "b", .fail = LOG_FAIL_STATEMENT },
+		                  { .name = "c" },
+		                  { .name = "d", .fail = LOG_FAIL_RETURN },
+		                  { .name = "e" } };
+	run_log_group(st, jobs, 5);
+	const int rcs[] = { 0, ERR_CONFLICT, 0, ERR_NOT_FOUND, 0 };
+	const int runs[] = { 3, 1, 2, 1, 1 };
+	for (int i = 0; i < 5; i++) {
+		assert_int_equal(jobs[i].rc, rcs[i]);
+		assert_int_equal(jobs[i].runs, runs[i]);
+		assert_int_equal(count_logged(st, jobs[i].name), rcs[i] == 0 ? 1 : 0);
+		if (rcs[i] == 0)
+			assert_int_equal(jobs[i].rows, 1);
+	}
+}
+
 /* A job that kills its own connection midway, as a restart of PostgreSQL would. */
 static int insert_then_lose(struct store_tx *tx, void *arg)
 {
@@ -304,14 +457,7 @@ static int insert_then_lose(struct store_tx *tx, void *arg)
 
 static int64_t count_teams(struct store *st, const char *key)
 {
-	int64_t n = -1;
-	struct store_tx *tx = store_begin(st, STORE_READ);
-	assert_non_null(tx);
-	assert_int_equal(store_get_int(tx, "SELECT count(*) FROM teams WHERE name_key = $1",
-	                               STORE_ARGS(SV_TEXT(key)), &n),
-	                 0);
-	store_rollback(tx);
-	return n;
+	return count_of(st, "SELECT count(*) FROM teams WHERE name_key = $1", key);
 }
 
 /* PostgreSQL: a lost connection fails its request with ERR_UNAVAILABLE and leaves none of
@@ -339,6 +485,24 @@ static void test_lost_connection(void **state)
 	assert_int_equal(count_teams(st, "lost"), 0);
 	assert_int_equal(store_run(st, insert_team, &lost), 0);
 	assert_int_equal(count_teams(st, "lost"), 1);
+	/* A job that failed on its own keeps its error; the loss fails every other job, those
+	 * that ran and those that had not yet. */
+	struct log_job jobs[] = { { .name = "a" },
+		                  { .name = "b", .fail = LOG_FAIL_STATEMENT },
+		                  { .name = "c", .fail = LOG_LOSE_CONNECTION },
+		                  { .name = "d" } };
+	run_log_group(st, jobs, 4);
+	const int rcs[] = { ERR_UNAVAILABLE, ERR_CONFLICT, ERR_UNAVAILABLE, ERR_UNAVAILABLE };
+	const int runs[] = { 2, 1, 1, 0 };
+	for (int i = 0; i < 4; i++) {
+		assert_int_equal(jobs[i].rc, rcs[i]);
+		assert_int_equal(jobs[i].runs, runs[i]);
+		assert_int_equal(count_logged(st, jobs[i].name), 0);
+	}
+	struct log_job after = { .name = "after" };
+	run_log_group(st, &after, 1);
+	assert_int_equal(after.rc, 0);
+	assert_int_equal(count_logged(st, "after"), 1);
 }
 
 /* store_listen's callback counts what it heard; the test waits for a count (10 s at most). */
@@ -678,6 +842,9 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_rollback_discards, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_newer_database_refused, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_group_commit, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_group_replays_without_failed_job, setup,
+		                                teardown),
+		cmocka_unit_test_setup_teardown(test_group_two_failing_jobs, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_listen, setup, teardown),
 		cmocka_unit_test(test_bad_url),
 	};
