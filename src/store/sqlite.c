@@ -1,21 +1,15 @@
 /*
  * The SQLite back end of the store (backend.h): WAL mode with synchronous=FULL, a small
  * prepared-statement cache per connection; the group writer's connection keeps its
- * sub-journal in memory and a larger page cache. Checkpoints run on a thread of their own,
- * never inside a commit. Knows nothing of the tables it stores.
+ * sub-journal in memory and a larger page cache. Knows nothing of the tables it stores.
  */
 #include <pthread.h>
 #include <sqlite3.h>
-#include <stdatomic.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
-#include <unistd.h>
 
-#include "core/clock.h"
 #include "core/log.h"
 #include "core/metrics.h"
-#include "core/thread.h"
 #include "core/xmalloc.h"
 #include "store/backend.h"
 
@@ -29,15 +23,10 @@ struct cached_stmt {
 	bool is_busy;
 };
 
-struct checkpointer;
-
 struct conn {
 	sqlite3 *db;
 	struct cached_stmt cache[STMT_CACHE];
 	int cache_len;
-	struct checkpointer *checkpointer; /* the store's, whose thread this one's commits wake */
-	bool is_group;                     /* the group writer's, which runs the checkpointer */
-	bool is_writing;                   /* in a write transaction (begin's) */
 };
 
 struct rows {
@@ -105,11 +94,10 @@ static pthread_once_t configured = PTHREAD_ONCE_INIT;
 
 /*
  * Before SQLite initialises, which it does on the first open. A connection is used by one
- * thread at a time (the pool hands one to a transaction; the group writer and the
- * checkpointer have their own), so the multi-thread
- * mode (the connections are opened NOMUTEX already: this makes it the library's default);
- * and no memory statistics, which take a global mutex on every allocation and which nothing
- * reads (sqlite3_memory_used, sqlite3_status). SQLITE_MISUSE: the library was initialised
+ * thread at a time (the pool hands one to a transaction; the group writer has its own), so the
+ * multi-thread mode (the connections are opened NOMUTEX already: this makes it the library's
+ * default); and no memory statistics, which take a global mutex on every allocation and which
+ * nothing reads (sqlite3_memory_used, sqlite3_status). SQLITE_MISUSE: the library was initialised
  * before the store opened (by the program around it), and keeps its defaults.
  * No lookaside allocator: Debian's library is built with SQLITE_OMIT_LOOKASIDE, where
  * SQLITE_DBCONFIG_LOOKASIDE does nothing.
@@ -127,248 +115,11 @@ static void configure(void)
 		log_error("sqlite: cannot initialise the library: %s", sqlite3_errstr(rc));
 }
 
-/*
- * Checkpoints, off the writer's path
- *
- * Every connection's auto-checkpoint is off: SQLite would run it inside the COMMIT that takes
- * the WAL past 1000 frames, copying them into the database and syncing it while the next
- * group waits. Instead each connection's commits (the WAL hook) wake the store's checkpointer
- * past CHECKPOINT_FRAMES, a thread with a connection of its own that copies the WAL into the
- * database with PASSIVE checkpoints, which wait for no reader and no writer. Once every frame
- * is in the database the writer's next transaction starts the WAL again from its beginning.
- * Frames a commit wrote meanwhile keep that from happening (under load, for ever): when only
- * a few are left (CHECKPOINT_TAIL), a RESTART copies them holding the write lock, taken only
- * when it is free, between two groups: the checkpointer watches for a moment when none of
- * its connections is in a write transaction, for a while, and has no busy handler (it never
- * waits on a lock). So the writer waits at most for those few frames, and no reader is
- * waited for. Durability is the commits' (synchronous=FULL syncs the WAL);
- * a checkpoint only moves pages.
- */
-
-#define CHECKPOINT_FRAMES   1000  /* SQLite's auto-checkpoint threshold */
-#define CHECKPOINT_TAIL     128   /* frames left that a RESTART may copy */
-#define CHECKPOINT_PASSES   4     /* PASSIVE checkpoints in a row while they gain */
-#define CHECKPOINT_GAP_US   20000 /* RESTARTs tried for so long, to find the writer idle */
-#define CHECKPOINT_TRY_US   100   /* between two looks */
-#define CHECKPOINT_PAUSE_MS 20    /* after a checkpoint that left frames behind */
-#define CHECKPOINT_RETRY_MS 1000  /* frames left behind and no commit to wake it */
-#define WAL_GROWING_FRAMES  (16 * CHECKPOINT_FRAMES) /* logged once, past this */
-
-struct checkpointer {
-	char *server_id; /* the store's: its connections find it by this */
-	sqlite3 *db;
-	pthread_t thread;
-	pthread_mutex_t lock; /* guards woken, is_wanted, is_stopping */
-	pthread_cond_t woken;
-	bool is_wanted;
-	bool is_stopping;
-	atomic_int writers;        /* its connections in a write transaction (begin's) */
-	int users;                 /* the connections hooked to it; checkpointers_lock */
-	struct checkpointer *next; /* checkpointers_lock */
-};
-
-static pthread_mutex_t checkpointers_lock = PTHREAD_MUTEX_INITIALIZER;
-static struct checkpointer *checkpointers; /* guarded by checkpointers_lock */
-
-static int on_wal_commit(void *arg, sqlite3 *db, const char *name, int frames)
-{
-	struct checkpointer *k = arg;
-	if (frames >= CHECKPOINT_FRAMES) {
-		pthread_mutex_lock(&k->lock);
-		k->is_wanted = true;
-		pthread_cond_signal(&k->woken);
-		pthread_mutex_unlock(&k->lock);
-	}
-	return SQLITE_OK;
-}
-
-/* Waits ms, or until a commit wants a checkpoint when is_wakeable; k->lock held. */
-static void wait_ms(struct checkpointer *k, int ms, bool is_wakeable)
-{
-	struct timespec at;
-	clock_gettime(CLOCK_MONOTONIC, &at);
-	at.tv_sec += ms / 1000;
-	at.tv_nsec += (long)(ms % 1000) * 1000000;
-	at.tv_sec += at.tv_nsec / 1000000000;
-	at.tv_nsec %= 1000000000;
-	while (!k->is_stopping && !(is_wakeable && k->is_wanted))
-		if (pthread_cond_timedwait(&k->woken, &k->lock, &at) != 0)
-			break;
-}
-
-/* Copies what it can of the WAL into the database; true when frames are left behind. */
-static bool checkpoint(struct checkpointer *k, bool *is_growing)
-{
-	int frames = 0, copied = 0, left = -1;
-	int rc = SQLITE_OK;
-	for (int i = 0; i < CHECKPOINT_PASSES && rc == SQLITE_OK; i++) {
-		int before = left;
-		rc = sqlite3_wal_checkpoint_v2(k->db, NULL, SQLITE_CHECKPOINT_PASSIVE, &frames,
-		                               &copied);
-		left = frames - copied;
-		if (left <= CHECKPOINT_TAIL || (before >= 0 && left >= before))
-			break;
-	}
-	/* The writer holds its lock for a whole group: the gap between two is watched for
-	 * (writers), briefly. A RESTART that finds the lock taken anyway is a PASSIVE one. */
-	int64_t until = clock_mono_us() + CHECKPOINT_GAP_US;
-	while (rc == SQLITE_OK && frames > 0 && left <= CHECKPOINT_TAIL) {
-		if (atomic_load(&k->writers) == 0) {
-			rc = sqlite3_wal_checkpoint_v2(k->db, NULL, SQLITE_CHECKPOINT_RESTART,
-			                               &frames, &copied);
-			left = frames - copied;
-			if (rc != SQLITE_BUSY)
-				break;
-			rc = SQLITE_OK;
-		}
-		if (clock_mono_us() >= until)
-			break;
-		usleep(CHECKPOINT_TRY_US);
-	}
-	if (rc != SQLITE_OK && rc != SQLITE_BUSY)
-		log_error("sqlite: checkpoint: %s (%d)", sqlite3_errmsg(k->db), rc);
-	bool is_behind = rc != SQLITE_OK && rc != SQLITE_BUSY ? true : copied < frames;
-	if (is_behind && frames >= WAL_GROWING_FRAMES && !*is_growing)
-		log_warn("sqlite: the WAL has grown to %d frames, %d not yet in the database"
-		         " (long reads keep them, or writes outpace the checkpoints): still trying",
-		         frames, frames - copied);
-	else if (!is_behind && *is_growing)
-		log_info("sqlite: the WAL is in the database again");
-	if (is_behind && frames >= WAL_GROWING_FRAMES)
-		*is_growing = true;
-	else if (!is_behind)
-		*is_growing = false;
-	return is_behind;
-}
-
-static void *checkpoint_loop(void *arg)
-{
-	struct checkpointer *k = arg;
-	bool is_behind = false, is_growing = false;
-	pthread_mutex_lock(&k->lock);
-	while (!k->is_stopping) {
-		if (!k->is_wanted) {
-			if (is_behind)
-				wait_ms(k, CHECKPOINT_RETRY_MS, true);
-			else
-				pthread_cond_wait(&k->woken, &k->lock);
-			if (!is_behind || k->is_stopping)
-				continue;
-		}
-		k->is_wanted = false;
-		pthread_mutex_unlock(&k->lock);
-		is_behind = checkpoint(k, &is_growing);
-		pthread_mutex_lock(&k->lock);
-		if (is_behind)
-			wait_ms(k, CHECKPOINT_PAUSE_MS, false);
-	}
-	pthread_mutex_unlock(&k->lock);
-	return NULL;
-}
-
-/* The store's checkpointer, with its thread, for its group writer's connection to path. */
-static struct checkpointer *checkpointer_start(const char *path, const char *server_id)
-{
-	struct checkpointer *k = xcalloc(1, sizeof(*k));
-	int rc = sqlite3_open_v2(path, &k->db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_NOMUTEX, NULL);
-	if (rc != SQLITE_OK) {
-		log_error("sqlite: no checkpoints on a thread: cannot open %s: %s", path,
-		          k->db ? sqlite3_errmsg(k->db) : sqlite3_errstr(rc));
-		goto fail;
-	}
-	/* A checkpoint needs the WAL open, which the connection's first read does. */
-	sqlite3_wal_autocheckpoint(k->db, 0);
-	rc = sqlite3_exec(k->db, "PRAGMA journal_mode=WAL", NULL, NULL, NULL);
-	if (rc != SQLITE_OK) {
-		log_error("sqlite: no checkpoints on a thread: %s", sqlite3_errmsg(k->db));
-		goto fail;
-	}
-	pthread_mutex_init(&k->lock, NULL);
-	pthread_condattr_t attr;
-	pthread_condattr_init(&attr);
-	pthread_condattr_setclock(&attr, CLOCK_MONOTONIC);
-	pthread_cond_init(&k->woken, &attr);
-	pthread_condattr_destroy(&attr);
-	if (thread_start(&k->thread, "store-ckpt", checkpoint_loop, k) != 0) {
-		log_error("sqlite: cannot start the checkpoint thread");
-		pthread_mutex_destroy(&k->lock);
-		pthread_cond_destroy(&k->woken);
-		goto fail;
-	}
-	k->server_id = xstrdup(server_id);
-	pthread_mutex_lock(&checkpointers_lock);
-	k->next = checkpointers;
-	checkpointers = k;
-	pthread_mutex_unlock(&checkpointers_lock);
-	return k;
-fail:
-	sqlite3_close(k->db);
-	free(k);
-	return NULL;
-}
-
-/* Stops the thread (the group writer's connection is closing); the rest goes with the last
- * connection (checkpointer_leave). */
-static void checkpointer_stop(struct checkpointer *k)
-{
-	pthread_mutex_lock(&k->lock);
-	k->is_stopping = true;
-	pthread_cond_signal(&k->woken);
-	pthread_mutex_unlock(&k->lock);
-	pthread_join(k->thread, NULL);
-	sqlite3_close(k->db);
-	k->db = NULL;
-}
-
-/* Hooks c's commits to its store's checkpointer; without one (its thread could not start)
- * they keep SQLite's auto-checkpoint. */
-static void checkpointer_join(struct conn *c, struct checkpointer *k, const char *server_id)
-{
-	pthread_mutex_lock(&checkpointers_lock);
-	if (k == NULL)
-		for (k = checkpointers; k != NULL && strcmp(k->server_id, server_id) != 0;
-		     k = k->next)
-			;
-	if (k != NULL)
-		k->users++;
-	pthread_mutex_unlock(&checkpointers_lock);
-	c->checkpointer = k;
-	if (k != NULL)
-		sqlite3_wal_hook(c->db, on_wal_commit, k); /* which ends the auto-checkpoint */
-}
-
-static void checkpointer_leave(struct conn *c)
-{
-	struct checkpointer *k = c->checkpointer;
-	if (k == NULL)
-		return;
-	if (c->is_group)
-		checkpointer_stop(k);
-	pthread_mutex_lock(&checkpointers_lock);
-	bool is_last = --k->users == 0;
-	if (is_last) {
-		struct checkpointer **p = &checkpointers;
-		while (*p != k)
-			p = &(*p)->next;
-		*p = k->next;
-	}
-	pthread_mutex_unlock(&checkpointers_lock);
-	if (!is_last)
-		return;
-	if (k->db != NULL)
-		checkpointer_stop(k);
-	pthread_mutex_destroy(&k->lock);
-	pthread_cond_destroy(&k->woken);
-	free(k->server_id);
-	free(k);
-}
-
 /* Connections */
 
 static void close_conn(void *conn)
 {
 	struct conn *c = conn;
-	checkpointer_leave(c);
 	for (int i = 0; i < c->cache_len; i++)
 		sqlite3_finalize(c->cache[i].stmt);
 	sqlite3_close(c->db);
@@ -408,9 +159,6 @@ static void *open_conn(const char *url, const char *server_id, int busy_timeout_
 		error_set(e, ERR_UNAVAILABLE, "cannot set up database %s", path);
 		goto fail;
 	}
-	/* The group writer's connection comes first (store_open): the checkpointer with it. */
-	c->is_group = is_group;
-	checkpointer_join(c, is_group ? checkpointer_start(path, server_id) : NULL, server_id);
 	return c;
 fail:
 	close_conn(c);
@@ -446,20 +194,7 @@ static int exec_cached(struct conn *c, const char *sql)
 
 static int begin(void *conn, bool is_write)
 {
-	struct conn *c = conn;
-	int rc = exec_cached(c, is_write ? sql_begin_immediate : sql_begin);
-	if (rc == 0 && is_write && c->checkpointer != NULL) {
-		c->is_writing = true;
-		atomic_fetch_add(&c->checkpointer->writers, 1);
-	}
-	return rc;
-}
-
-static void write_ended(struct conn *c)
-{
-	if (c->is_writing)
-		atomic_fetch_sub(&c->checkpointer->writers, 1);
-	c->is_writing = false;
+	return exec_cached(conn, is_write ? sql_begin_immediate : sql_begin);
 }
 
 static bool is_tx_lost(void *conn)
@@ -471,7 +206,6 @@ static void rollback(void *conn)
 {
 	if (!is_tx_lost(conn))
 		exec_cached(conn, sql_rollback);
-	write_ended(conn);
 }
 
 /* Commits; on failure rolls back (unless SQLite already did) and returns the error. */
@@ -480,7 +214,6 @@ static int commit(void *conn)
 	int rc = exec_cached(conn, sql_commit);
 	if (rc < 0)
 		rollback(conn);
-	write_ended(conn);
 	return rc;
 }
 

@@ -1,12 +1,10 @@
 /* store/: migrations, parameters, transactions, error mapping, a newer schema refused, group
  * commit, hearing other servers' events, leadership and claim locks among several servers, the
  * copy from SQLite into PostgreSQL. */
-#include <fcntl.h>
 #include <pthread.h>
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
-#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -778,61 +776,6 @@ static void test_copy(void **state)
 	unlink(file);
 }
 
-/* SQLite: the wal-index (the -shm file, sqlite.org/walformat.html) says how many frames the
- * WAL holds (mxFrame) and how many of them are in the database (nBackfill). */
-static void read_wal_index(uint32_t *frames, uint32_t *copied)
-{
-	char shm[520];
-	snprintf(shm, sizeof(shm), "%s-shm", path + 7);
-	int fd = open(shm, O_RDONLY);
-	assert_true(fd >= 0);
-	assert_int_equal(pread(fd, frames, 4, 16), 4);
-	assert_int_equal(pread(fd, copied, 4, 96), 4);
-	close(fd);
-}
-
-static int read_autocheckpoint(struct store_tx *tx, void *arg)
-{
-	return store_get_int(tx, "PRAGMA wal_autocheckpoint", STORE_NO_ARGS, arg);
-}
-
-static int fill_wal(struct store_tx *tx, void *arg)
-{
-	return store_exec(tx, "INSERT INTO wal_fill (b) VALUES (randomblob(32768))", STORE_NO_ARGS);
-}
-
-/* SQLite: no connection checkpoints in its commits (auto-checkpoint is off on the group
- * writer's and the pool's), yet after the WAL passes 1000 frames the checkpointer copies it
- * into the database and the writer starts it again from its beginning. */
-static void test_checkpoints_off_the_writer(void **state)
-{
-	struct store *st = *state;
-	int64_t pages = -1;
-	assert_int_equal(store_run(st, read_autocheckpoint, &pages), 0);
-	assert_int_equal(pages, 0);
-	struct store_tx *tx = store_begin(st, STORE_READ);
-	assert_int_equal(read_autocheckpoint(tx, &pages), 0);
-	assert_int_equal(pages, 0);
-	store_rollback(tx);
-	tx = store_begin(st, STORE_WRITE);
-	assert_true(store_exec(tx, "CREATE TABLE wal_fill (b BLOB)", STORE_NO_ARGS) >= 0);
-	assert_int_equal(store_commit(tx), 0);
-	/* Each commit writes about 10 frames; waits for the WAL to start again, however long
-	 * the checkpointer takes, within a bound that only a broken one reaches. */
-	uint32_t frames = 0, copied = 0, most = 0;
-	int commits = 0;
-	for (; commits < 20000; commits++) {
-		assert_int_equal(store_run(st, fill_wal, NULL), 1);
-		read_wal_index(&frames, &copied);
-		if (most >= 1000 && frames < most)
-			break;
-		if (frames > most)
-			most = frames;
-	}
-	assert_true(commits < 20000);
-	assert_true(most >= 1000);
-}
-
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -850,7 +793,6 @@ int main(void)
 	};
 	const struct CMUnitTest sqlite_tests[] = {
 		cmocka_unit_test_setup_teardown(test_leader_alone, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_checkpoints_off_the_writer, setup, teardown),
 	};
 	const struct CMUnitTest postgres_tests[] = {
 		cmocka_unit_test_setup_teardown(test_lost_connection, setup, teardown),
