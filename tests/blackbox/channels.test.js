@@ -5,17 +5,20 @@ import assert from 'node:assert/strict';
 import { statSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { startServer, cli } from './lib/server.js';
-import { dump } from './lib/db.js';
 import { adminClient, agentClient, assertError } from './lib/client.js';
-import { CHANNELS, connectAll } from './lib/providers.js';
+import { CHANNELS, connectAll, telegramRegistered } from './lib/providers.js';
+import { startFakeProvider } from './lib/fake_provider.js';
+import { dump } from './lib/db.js';
 
-let s, admin, channels;
+let s, fake, admin, channels;
 before(async () => {
-  s = await startServer({ env: { CENTRALITA_PUBLIC_URL: 'https://chat.example.com' } });
+  fake = await startFakeProvider();
+  s = await startServer({ env: { ...fake.env, CENTRALITA_PUBLIC_URL: 'https://chat.example.com' } });
   admin = await adminClient(s);
   channels = await connectAll(admin);
+  await telegramRegistered(s, channels.telegram.id);
 });
-after(async () => s.stop());
+after(async () => { await s.stop(); await fake.stop(); });
 
 test('each kind connects; the answer shows hints of the credentials, never the credentials', async () => {
   const wa = channels.whatsapp;

@@ -10,7 +10,7 @@ import { sql } from './lib/db.js';
 import { adminClient } from './lib/client.js';
 import { startFakeProvider, failures, makeTelegramUserUpdate } from './lib/fake_provider.js';
 import { startTelegramEmulator } from './lib/telegram_emulator.js';
-import { CHANNELS } from './lib/providers.js';
+import { CHANNELS, telegramRegistered } from './lib/providers.js';
 import { until } from './lib/until.js';
 
 test('webhook mode: setWebhook with our URL and secret, then deliveries are stored', async (t) => {
@@ -27,7 +27,7 @@ test('webhook mode: setWebhook with our URL and secret, then deliveries are stor
   assert.equal(hook.url, `${url}/webhooks/telegram/${ch.id}`);
   assert.match(hook.secret_token, /^[A-Za-z0-9_-]{43}$/);
   // The poller records the registration right after Telegram's answer.
-  await until(() => sql(s, `SELECT coalesce(telegram_webhook_at, 0) FROM channels WHERE id = ${ch.id}`) > 0, 'the channel to record its webhook');
+  await telegramRegistered(s, ch.id);
 
   const update = makeTelegramUserUpdate('Hola por webhook', { updateId: 77, messageId: 501, chatId: 5200000001 });
   await fake.telegram.deliverWebhook(CHANNELS.telegram.bot_token, update);
@@ -56,7 +56,7 @@ test('with a webhook registered the poller sleeps: no CPU while idle, also after
   t.after(async () => { await s.stop(); await fake.stop(); });
   const admin = await adminClient(s);
   const ch = (await admin.post('/api/v1/channels', CHANNELS.telegram)).json.channel;
-  await until(() => sql(s, `SELECT coalesce(telegram_webhook_at, 0) FROM channels WHERE id = ${ch.id}`) > 0);
+  await telegramRegistered(s, ch.id);
   // A busy loop burns a whole second of CPU each second (a tenth even on a crowded machine);
   // a sleeping poller wakes once a second for microseconds. Three seconds, 100 ms allowed.
   const idle = async () => {

@@ -5,16 +5,19 @@ import assert from 'node:assert/strict';
 import { startServer, waitForLog } from './lib/server.js';
 import { dump, sql, lockDatabase } from './lib/db.js';
 import { adminClient } from './lib/client.js';
-import { CHANNELS, connectAll, fixture, postMeta, postTelegram, postTelegramFixture, sign } from './lib/providers.js';
+import { CHANNELS, connectAll, fixture, postMeta, postTelegram, postTelegramFixture, sign, telegramRegistered } from './lib/providers.js';
+import { startFakeProvider } from './lib/fake_provider.js';
 
-let s, admin, ch;
+let s, fake, admin, ch;
 before(async () => {
+  fake = await startFakeProvider();
   // A write waits 1 s for another process's lock (5 s by default): the 503 test waits it out.
-  s = await startServer({ env: { CENTRALITA_BUSY_TIMEOUT_MS: '1000' } });
+  s = await startServer({ env: { ...fake.env, CENTRALITA_BUSY_TIMEOUT_MS: '1000' } });
   admin = await adminClient(s);
   ch = await connectAll(admin);
+  await telegramRegistered(s, ch.telegram.id);
 });
-after(async () => s.stop());
+after(async () => { await s.stop(); await fake.stop(); });
 
 // The stored message with this provider id, with its conversation and contact.
 // The media fetcher retries earlier tests' downloads in the background: its rows may move

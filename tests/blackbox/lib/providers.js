@@ -39,6 +39,13 @@ export async function connectAll(admin) {
   return out;
 }
 
+// Resolves once the server recorded its Telegram channel's setWebhook (on a fake): after it,
+// the channel's row stays still, so dumps taken later can be compared.
+export function telegramRegistered(server, channelId) {
+  return until(() => sql(server, `SELECT coalesce(telegram_webhook_at, 0) FROM channels WHERE id = ${channelId}`) > 0,
+    'the Telegram webhook to be registered');
+}
+
 // A server on fake with the four kinds of channel and two teams: Ventas (Ana) and Soporte
 // (Bruno); resolves once Telegram's webhook is registered.
 export async function twoTeamsOn(fake) {
@@ -51,7 +58,7 @@ export async function twoTeamsOn(fake) {
   const bruno = await agentClient(s, admin, 'bruno@example.com', 'Bruno');
   await admin.post(`/api/v1/teams/${ventas}/members`, { user_id: ana.user.id });
   await admin.post(`/api/v1/teams/${soporte}/members`, { user_id: bruno.user.id });
-  await until(() => fake.telegram.webhook(CHANNELS.telegram.bot_token)?.url, 'the Telegram webhook to be registered');
+  await telegramRegistered(s, ch.telegram.id);
   return { s, admin, ch, ventas, soporte, ana, bruno };
 }
 

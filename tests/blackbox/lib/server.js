@@ -35,6 +35,9 @@ export function baseEnv(dir, extra = {}) {
     // SQLite's files go beside the database, in the data folder; PostgreSQL's there too.
     ...(PG ? { CENTRALITA_FILES_DIR: join(dir, 'files') } : {}),
     CENTRALITA_THREADS: '2',
+    // No test reaches the real providers: without a fake, their calls are refused at once.
+    CENTRALITA_GRAPH_API_URL: 'http://127.0.0.1:9',
+    CENTRALITA_TELEGRAM_API_URL: 'http://127.0.0.1:9',
     ...extra,
   };
 }
