@@ -425,22 +425,24 @@ int conversation_back_to_routing(struct store_tx *tx, const struct actor *who, i
 	" AND ($9 = '' OR EXISTS (SELECT 1 FROM conversation_tags g"          \
 	" WHERE g.conversation_id = v.id AND g.name = $9))"
 
-/* q: the conversations with a message or a contact that contains it, A-Z folded (SQLite's
- * LIKE). On SQLite the FTS5 trigram tables give the candidates and LIKE keeps those that
- * really contain it (see search_query); on PostgreSQL the pg_trgm indexes of ascii_lower()
- * serve the LIKE itself (migration 0011). */
+/* q: the conversations with a message someone wrote (routing's automatic ones are in every
+ * conversation: migration 0040) or a contact that contains it, A-Z folded (SQLite's LIKE). On
+ * SQLite the FTS5 trigram tables and the rows waiting for them (0040) give the candidates and
+ * LIKE keeps those that really contain it (see search_query); on PostgreSQL the pg_trgm
+ * indexes of ascii_lower() serve the LIKE itself (migrations 0011, 0040). */
 #define SEARCH_MATCHES(message_candidates, contact_candidates, like)                       \
 	" AND v.id IN (SELECT s.conversation_id FROM messages s WHERE" message_candidates  \
+	" s.sender <> 'routing' AND"                                                       \
 	" " like("s.text") " UNION SELECT w.id FROM conversations w WHERE w.contact_id IN" \
 	                   " (SELECT k.id FROM contacts k WHERE" contact_candidates        \
 	                   " (" like("k.name") " OR " like("k.phone") ")))"
 #define SQLITE_LIKE(column)   column " LIKE $10 ESCAPE '\\'"
 #define POSTGRES_LIKE(column) "ascii_lower(" column ") LIKE ascii_lower($10) ESCAPE '\\'"
-#define SQLITE_SEARCH                                                                           \
-	SEARCH_MATCHES(" s.id IN (SELECT rowid FROM messages_fts WHERE messages_fts MATCH $15)" \
-	               " AND",                                                                  \
-	               " k.id IN (SELECT rowid FROM contacts_fts WHERE contacts_fts MATCH $15)" \
-	               " AND",                                                                  \
+#define SQLITE_SEARCH                                                                          \
+	SEARCH_MATCHES(" s.id IN (SELECT rowid FROM messages_fts WHERE messages_fts MATCH $15" \
+	               " UNION ALL SELECT id FROM messages_fts_pending) AND",                  \
+	               " k.id IN (SELECT rowid FROM contacts_fts WHERE contacts_fts MATCH $15" \
+	               " UNION ALL SELECT id FROM contacts_fts_pending) AND",                  \
 	               SQLITE_LIKE)
 #define POSTGRES_SEARCH SEARCH_MATCHES("", "", POSTGRES_LIKE)
 

@@ -285,8 +285,9 @@ static bool is_same_set(char **names, size_t n, const struct schema *s, const st
 }
 
 /* The source's tables and columns are the target's: the same schema version says so, and a
- * difference means something was changed by hand. Virtual tables (full-text search) and
- * their shadow tables are SQLite's indexes, rebuilt by PostgreSQL's own. */
+ * difference means something was changed by hand. Virtual tables (full-text search), their
+ * shadow tables and the rows waiting for them (*_fts_pending, migration 0040) are SQLite's
+ * indexes, rebuilt by PostgreSQL's own. */
 static int check_source_schema(struct store_tx *src, const struct schema *s, struct error *e)
 {
 	char **names = NULL;
@@ -294,6 +295,7 @@ static int check_source_schema(struct store_tx *src, const struct schema *s, str
 	int rc = store_collect(src,
 	                       "SELECT name FROM pragma_table_list WHERE schema = 'main'"
 	                       " AND type = 'table' AND name NOT LIKE 'sqlite!_%' ESCAPE '!'"
+	                       " AND name NOT LIKE '%!_fts!_pending' ESCAPE '!'"
 	                       " AND name <> 'schema_migrations'",
 	                       STORE_NO_ARGS, sizeof(char *), read_name, (void **)&names, &n);
 	if (rc < 0)

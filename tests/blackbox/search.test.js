@@ -1,7 +1,8 @@
 // The conversation list at scale (docs/BENCHMARK.md, scenario 4): `q` through the trigram
-// indexes keeps its documented meaning (a substring of a message, a contact's name or phone;
-// ASCII letters in either case, other characters as written), needs 3 characters, and finds
-// what was written before the indexes existed; `total` counts up to 1,000 and says so.
+// indexes keeps its documented meaning (a substring of a message someone wrote — routing's
+// automatic messages are left out — or of a contact's name or phone; ASCII letters in either
+// case, other characters as written), needs 3 characters, and finds what was written before
+// the indexes existed; `total` counts up to 1,000 and says so.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { startServer, tempDir } from './lib/server.js';
@@ -125,7 +126,8 @@ test('a database migrated with messages already in it is searchable', async () =
     INSERT INTO conversations (id, account_id, channel_id, contact_id, identity_id, status, last_activity_at, created_at, updated_at)
       VALUES (1, 1, 3, 1, 1, 'open', 2, 1, 1);
     INSERT INTO messages (id, account_id, conversation_id, channel_id, direction, sender, type, text, provider_message_id, status, created_at)
-      VALUES (1, 1, 1, 3, 'in', 'contact', 'text', 'la factura está duplicada', 'wamid.1', 'received', 2);`);
+      VALUES (1, 1, 1, 3, 'in', 'contact', 'text', 'la factura está duplicada', 'wamid.1', 'received', 2),
+      (2, 1, 1, 3, 'out', 'routing', 'text', 'Bienvenida: 1 Ventas', NULL, 'sent', 3);`);
   // (Its channel's made-up credentials open with no key: a new one, as an operator would start.)
   const again = await startServer({ dir, args: ['--new-secret-key'] });
   try {
@@ -134,7 +136,29 @@ test('a database migrated with messages already in it is searchable', async () =
     assert.deepEqual(ids(await search(client, 'Íñigo')), [1]);
     assert.deepEqual(ids(await search(client, '22000001')), [1]);
     assert.deepEqual(ids(await search(client, 'pagada')), []);
+    // Routing's message was indexed by migration 11 and taken out by 40.
+    assert.deepEqual(ids(await search(client, 'Bienvenida')), []);
   } finally {
     await again.stop();
   }
+});
+
+test('routing\'s automatic messages are not searched: their text is in every conversation', async () => {
+  const routing = {
+    enabled: true,
+    welcome_message: 'Bienvenida a Zapaterías Lobato: responde 1 para Ventas',
+    fallback_message: 'Perdona, Lobato no te ha entendido',
+    options: [{ answers: ['1'], team: 'Ventas' }],
+  };
+  const put = await admin.put('/api/v1/routing', routing);
+  assert.equal(put.status, 200, put.text);
+  const welcomed = await customerWrites(s, 'whatsapp', '34611000008', 'Buenas tardes');
+  assert.equal(sql(s, `SELECT count(*) FROM messages WHERE conversation_id = ${welcomed} AND sender = 'routing' AND text LIKE '%Lobato%'`), '1');
+  assert.deepEqual(ids(await search(admin, 'Lobato')), []);
+  // The same word written by a customer or by an agent is found.
+  const asked = await customerWrites(s, 'whatsapp', '34611000009', '¿Sois la tienda lobato?');
+  const reply = await admin.post(`/api/v1/conversations/${welcomed}/messages`, { text: 'Sí, LOBATO de toda la vida' });
+  assert.equal(reply.status, 201, reply.text);
+  assert.deepEqual(ids(await search(admin, 'Lobato')), [welcomed, asked].sort((a, b) => a - b));
+  assert.equal((await admin.put('/api/v1/routing', { ...routing, enabled: false })).status, 200);
 });
