@@ -12,8 +12,9 @@
 #include "core/metrics.h"
 #include "core/xmalloc.h"
 
-#define RETRY_MS  1000 /* after the store failed: try again this much later */
-#define SHARED_MS 1000 /* with other servers: how often to look at what they wrote */
+#define RETRY_MS    1000 /* after the store failed: try again this much later */
+#define SHARED_MS   1000 /* with other servers: how often to look at what they wrote */
+#define WAKE_GAP_MS 20   /* wake-ups after a look at the timers wait this long from it */
 
 struct scheduler {
 	struct store *store;
@@ -24,7 +25,8 @@ struct scheduler {
 	pthread_cond_t cond; /* on CLOCK_MONOTONIC */
 	bool is_woken;
 	bool is_stopping;
-	bool is_leader; /* runs every job, not only those on every server (the thread's own) */
+	bool is_leader;    /* runs every job, not only those on every server (the thread's own) */
+	int64_t looked_at; /* when the thread last read the jobs' due times (its own) */
 };
 
 static bool runs(const struct scheduler *s, const struct scheduler_job *job)
@@ -102,25 +104,38 @@ static int run_due(struct scheduler *s, int64_t now)
 	return failed;
 }
 
-/* Sleeps until the wall-clock time `until` (0: until woken), or a wake-up or stop. */
+/* Waits on the condition for ms at most; with the lock held. */
+static void wait_ms(struct scheduler *s, int64_t ms)
+{
+	struct timespec at;
+	clock_gettime(CLOCK_MONOTONIC, &at);
+	at.tv_sec += ms / 1000;
+	at.tv_nsec += (ms % 1000) * 1000000;
+	at.tv_sec += at.tv_nsec / 1000000000;
+	at.tv_nsec %= 1000000000;
+	pthread_cond_timedwait(&s->cond, &s->lock, &at);
+}
+
+/*
+ * Sleeps until the wall-clock time `until` (0: until woken), or a wake-up or stop. A wake-up
+ * counts from WAKE_GAP_MS after the last look at the timers: every stored webhook wakes the
+ * scheduler, and at thousands a second one look per gap does what one each did (18 % of the
+ * server's CPU at full load, docs/BENCHMARK.md); what a webhook made due waits 20 ms at most.
+ */
 static void sleep_until(struct scheduler *s, int64_t until)
 {
+	int64_t gap_end = s->looked_at + WAKE_GAP_MS;
 	pthread_mutex_lock(&s->lock);
-	if (!s->is_woken && !s->is_stopping) {
-		if (until == 0) {
+	for (;;) {
+		int64_t now = clock_now_ms();
+		if (s->is_stopping || (until > 0 && now >= until) ||
+		    (s->is_woken && now >= gap_end))
+			break;
+		int64_t at = s->is_woken && (until == 0 || gap_end < until) ? gap_end : until;
+		if (at == 0)
 			pthread_cond_wait(&s->cond, &s->lock);
-		} else {
-			int64_t wait_ms = until - clock_now_ms();
-			struct timespec at;
-			clock_gettime(CLOCK_MONOTONIC, &at);
-			if (wait_ms > 0) {
-				at.tv_sec += wait_ms / 1000;
-				at.tv_nsec += (wait_ms % 1000) * 1000000;
-				at.tv_sec += at.tv_nsec / 1000000000;
-				at.tv_nsec %= 1000000000;
-				pthread_cond_timedwait(&s->cond, &s->lock, &at);
-			}
-		}
+		else
+			wait_ms(s, at - now);
 	}
 	s->is_woken = false;
 	pthread_mutex_unlock(&s->lock);
@@ -147,6 +162,7 @@ static void *run(void *arg)
 			                              ? "this server runs the timers now"
 			                              : "another server may run the timers");
 		int64_t now = clock_now_ms(), due = 0;
+		s->looked_at = now;
 		int rc = next_due(s, &due);
 		if (rc == 0 && due > 0 && due <= now) {
 			metrics_scheduler_lag(now - due);
