@@ -1,10 +1,12 @@
 /*
  * The SQLite back end of the store (backend.h): WAL mode with synchronous=FULL, a small
  * prepared-statement cache per connection; the group writer's connection keeps its
- * sub-journal in memory and a larger page cache. Knows nothing of the tables it stores.
+ * sub-journal in memory and a larger page cache. Knows nothing of the tables it stores,
+ * and of the statements only that an INSERT ending in RETURNING id adds one row (rowid_len).
  */
 #include <pthread.h>
 #include <sqlite3.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -36,6 +38,10 @@ struct rows {
 	struct conn *c;
 	sqlite3_stmt *stmt;
 	struct cached_stmt *cached; /* NULL when the statement is finalised on free */
+	bool is_rowid;              /* its one row is the rowid it inserted (rowid_len) */
+	bool is_stepped;
+	int64_t rowid;
+	char rowid_text[24];
 };
 
 static int map_error(int rc)
@@ -260,19 +266,38 @@ static int savepoint_end(void *conn, bool keep)
 	return rc < 0 ? rc : exec_cached(conn, sql_release);
 }
 
+/*
+ * The length of sql to prepare: without its end when it is an INSERT that ends in RETURNING id
+ * (and has no ON CONFLICT clause, after which the rowid need not be the row's). SQLite runs a
+ * RETURNING clause through an ephemeral table that each execution builds and drops (and an
+ * INSERT … SELECT that has one through a second); every table's id is its rowid (INTEGER
+ * PRIMARY KEY), so the rowid inserted is what those statements return, one row each (an
+ * INSERT of several rows is refused in next_rowid). docs/BENCHMARK.md measured it.
+ */
+static size_t rowid_len(const char *sql, bool *is_rowid)
+{
+	static const char end[] = " RETURNING id";
+	size_t n = strlen(sql), e = sizeof(end) - 1;
+	*is_rowid = n > e && strncmp(sql, "INSERT ", 7) == 0 && strcmp(sql + n - e, end) == 0 &&
+	            strstr(sql, " ON CONFLICT ") == NULL;
+	return *is_rowid ? n - e : n;
+}
+
 /* A prepared statement for sql, from the cache when it is there and free. */
 static int prepare(struct conn *c, const char *sql, struct rows *r)
 {
+	size_t n = rowid_len(sql, &r->is_rowid);
 	for (int i = 0; i < c->cache_len; i++) {
 		struct cached_stmt *cs = &c->cache[i];
-		if (cs->key == sql && !cs->is_busy && strcmp(sqlite3_sql(cs->stmt), sql) == 0) {
+		const char *text = sqlite3_sql(cs->stmt);
+		if (cs->key == sql && !cs->is_busy && strncmp(text, sql, n) == 0 && text[n] == 0) {
 			cs->is_busy = true;
 			r->stmt = cs->stmt;
 			r->cached = cs;
 			return 0;
 		}
 	}
-	int rc = sqlite3_prepare_v3(c->db, sql, -1, SQLITE_PREPARE_PERSISTENT, &r->stmt, NULL);
+	int rc = sqlite3_prepare_v3(c->db, sql, (int)n, SQLITE_PREPARE_PERSISTENT, &r->stmt, NULL);
 	if (rc != SQLITE_OK)
 		return report(c, rc, sql);
 	r->cached = NULL;
@@ -327,9 +352,31 @@ static int query(void *conn, const char *sql, const struct store_value *args, in
 	return 0;
 }
 
+/* An INSERT of rowid_len: one row, the rowid, when it inserted one (none when it did not). */
+static int next_rowid(struct rows *r)
+{
+	if (r->is_stepped)
+		return 0;
+	r->is_stepped = true;
+	int rc = sqlite3_step(r->stmt);
+	if (rc != SQLITE_DONE)
+		return report(r->c, rc == SQLITE_ROW ? SQLITE_MISUSE : rc, sqlite3_sql(r->stmt));
+	int n = sqlite3_changes(r->c->db);
+	if (n > 1) {
+		log_error("sqlite: RETURNING id of an INSERT of %d rows in: %.120s", n,
+		          sqlite3_sql(r->stmt));
+		return ERR_INTERNAL;
+	}
+	r->rowid = sqlite3_last_insert_rowid(r->c->db);
+	snprintf(r->rowid_text, sizeof(r->rowid_text), "%lld", (long long)r->rowid);
+	return n;
+}
+
 static int next(struct store_rows *rows)
 {
 	struct rows *r = (struct rows *)rows;
+	if (r->is_rowid)
+		return next_rowid(r);
 	int rc = sqlite3_step(r->stmt);
 	if (rc == SQLITE_ROW)
 		return 1;
@@ -340,17 +387,22 @@ static int next(struct store_rows *rows)
 
 static bool is_null(struct store_rows *rows, int col)
 {
-	return sqlite3_column_type(((struct rows *)rows)->stmt, col) == SQLITE_NULL;
+	struct rows *r = (struct rows *)rows;
+	return !r->is_rowid && sqlite3_column_type(r->stmt, col) == SQLITE_NULL;
 }
 
 static int64_t get_int(struct store_rows *rows, int col)
 {
-	return sqlite3_column_int64(((struct rows *)rows)->stmt, col);
+	struct rows *r = (struct rows *)rows;
+	return r->is_rowid ? r->rowid : sqlite3_column_int64(r->stmt, col);
 }
 
 static const char *text(struct store_rows *rows, int col)
 {
-	const unsigned char *s = sqlite3_column_text(((struct rows *)rows)->stmt, col);
+	struct rows *r = (struct rows *)rows;
+	if (r->is_rowid)
+		return r->rowid_text;
+	const unsigned char *s = sqlite3_column_text(r->stmt, col);
 	return s != NULL ? (const char *)s : "";
 }
 
