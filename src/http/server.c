@@ -42,6 +42,9 @@
  * life): the request's headers and the answer's. Its default, 32 KiB, made 10,000 idle event
  * streams cost 320 MB; a request whose headers do not fit is answered 431. */
 #define CONNECTION_MEMORY 4096
+/* How far past its limit a body announced too large is still read (and dropped) before the
+ * 413, so that the client reads the answer rather than a reset connection. */
+#define HTTP_DISCARD_MAX (8ULL * 1024 * 1024)
 
 /* A connection waiting for a request's headers: cut once its deadline passed. */
 struct waiting {
@@ -199,6 +202,20 @@ static enum MHD_Result too_large(struct MHD_Connection *c, struct exchange *x)
 	struct http_response res = { 0 };
 	http_reply_errorf(&res, ERR_TOO_LARGE, "the body is larger than %zu bytes", x->body_max);
 	return queue(c, x, &res);
+}
+
+/* A body announced over the limit is answered 413 at once when the client waits for a go
+ * (Expect: 100-continue) or announced more than HTTP_DISCARD_MAX past the limit. Otherwise the
+ * client may be sending it already, and closing on a body half read resets the connection,
+ * often before the client has read the answer: the body is read and dropped as it comes, as a
+ * chunked one is, and answered at its end. */
+static bool is_answered_at_once(struct MHD_Connection *c, const struct exchange *x,
+                                unsigned long long length)
+{
+	const char *expect =
+	    MHD_lookup_connection_value(c, MHD_HEADER_KIND, MHD_HTTP_HEADER_EXPECT);
+	return (expect != NULL && strcasecmp(expect, "100-continue") == 0) ||
+	       length - x->body_max > HTTP_DISCARD_MAX;
 }
 
 /* Answers e before the body is read. */
@@ -437,7 +454,9 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *c, const cha
 		    MHD_lookup_connection_value(c, MHD_HEADER_KIND, MHD_HTTP_HEADER_CONTENT_LENGTH);
 		if (length != NULL && strtoull(length, NULL, 10) > x->body_max) {
 			x->is_too_large = true;
-			return too_large(c, x);
+			return is_answered_at_once(c, x, strtoull(length, NULL, 10))
+			           ? too_large(c, x)
+			           : MHD_YES;
 		}
 		if (to_file > 0)
 			return upload_begin(c, x, file_max);

@@ -52,7 +52,7 @@ test('one access-log line per request: method, path, status, microseconds; no qu
   assert.doesNotMatch(s.stderr, /hunter2/);
 });
 
-test('a body over 1 MiB is answered 413 without being read in full, and nothing changes', async () => {
+test('a body over 1 MiB is answered 413 without being read in full, and nothing changes', { timeout: 30000 }, async () => {
   const s = await startServer();
   const admin = await adminClient(s);
   const before = dump(s);
@@ -69,20 +69,39 @@ test('a body over 1 MiB is answered 413 without being read in full, and nothing 
   // A client announcing a huge body gets 413 before sending it: a raw socket sends the
   // headers only and reads the answer.
   const port = new URL(s.url).port;
-  const answer = await new Promise((resolve, reject) => {
-    const sock = net.connect(port, '127.0.0.1', () => {
-      sock.write(`POST /api/v1/teams HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: ${50 * 1024 * 1024}\r\n\r\n`);
-    });
-    let data = '';
-    sock.on('data', (d) => (data += d));
-    sock.on('end', () => resolve(data));
-    sock.on('close', () => resolve(data));
-    sock.on('error', reject);
-  });
+  const answer = await rawAnswer(port, `POST /api/v1/teams HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: ${50 * 1024 * 1024}\r\n\r\n`);
   assert.match(answer, /^HTTP\/1\.1 413/);
+  // A client waiting for "100 Continue" is answered 413 at once, and sends nothing.
+  const waited = await rawAnswer(port, `POST /api/v1/teams HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nExpect: 100-continue\r\nContent-Length: ${1024 * 1024 + 1}\r\n\r\n`);
+  assert.match(waited, /^HTTP\/1\.1 413/);
+  assert.doesNotMatch(waited, /100 Continue/);
+  // A body announced just over the limit and sent at once is read and dropped before the 413:
+  // closing on it half read would reset the connection before the client reads the answer
+  // (a third of such posts failed so).
+  const over = Buffer.from(JSON.stringify({ name: 'x'.repeat(1024 * 1024) }));
+  for (let i = 0; i < 20; i++) {
+    const r = await fetch(`${s.url}/api/v1/teams`, {
+      method: 'POST',
+      headers: { cookie: admin.cookie, 'x-csrf-token': admin.csrf, 'content-type': 'application/json' },
+      body: over,
+    });
+    assert.equal(r.status, 413);
+    assert.equal((await r.json()).error.code, 'payload_too_large');
+  }
   assert.equal(dump(s), before);
   await s.stop();
 });
+
+// Writes head on a fresh connection and resolves with everything the server answers.
+function rawAnswer(port, head) {
+  return new Promise((resolve, reject) => {
+    const sock = net.connect(port, '127.0.0.1', () => sock.write(head));
+    let data = '';
+    sock.on('data', (d) => (data += d));
+    sock.on('close', () => resolve(data));
+    sock.on('error', reject);
+  });
+}
 
 test('first start creates the admin once, printing a random password', async () => {
   const dir = tempDir();
