@@ -22,7 +22,7 @@
 
 #include "core/token.h"
 
-#define GEN_VERSION     2
+#define GEN_VERSION     3
 #define TEAMS           10
 #define AGENTS          50
 #define CHANNELS        4
@@ -167,17 +167,17 @@ static void setup_people(struct setup *s, int64_t now)
 	char text[128], hash[TOKEN_HASH_LEN];
 	sqlite3_stmt *ch =
 	    prepare("INSERT INTO channels (account_id, kind, name, external_id, credentials, hints,"
-	            " is_active, created_at, updated_at) VALUES (1, ?, ?, ?, '', '{}', ?, ?, ?)"
+	            " is_active, created_at, updated_at) VALUES (1, ?, ?, ?, '', '{}', 0, ?, ?)"
 	            " RETURNING id");
 	for (int i = 0; i < CHANNELS; i++) {
 		snprintf(text, sizeof(text), "gen-%d", i);
-		/* Telegram's is inactive so that the poller leaves it alone (no credentials). */
+		/* Inactive, as a channel with no credentials is: the poller leaves Telegram's alone,
+		 * and the server's start finds nothing sealed with another key. */
 		sqlite3_bind_text(ch, 1, kinds[i], -1, SQLITE_STATIC);
 		sqlite3_bind_text(ch, 2, kinds[i], -1, SQLITE_STATIC);
 		sqlite3_bind_text(ch, 3, text, -1, SQLITE_TRANSIENT);
-		sqlite3_bind_int(ch, 4, i < 3);
+		sqlite3_bind_int64(ch, 4, now);
 		sqlite3_bind_int64(ch, 5, now);
-		sqlite3_bind_int64(ch, 6, now);
 		if (sqlite3_step(ch) != SQLITE_ROW)
 			die("channels");
 		s->channels[i] = sqlite3_column_int64(ch, 0);
