@@ -171,8 +171,8 @@ static void setup_people(struct setup *s, int64_t now)
 	            " RETURNING id");
 	for (int i = 0; i < CHANNELS; i++) {
 		snprintf(text, sizeof(text), "gen-%d", i);
-		/* Inactive, as a channel with no credentials is: the poller leaves Telegram's alone,
-		 * and the server's start finds nothing sealed with another key. */
+		/* Inactive, as a channel with no credentials is: the poller leaves Telegram's
+		 * alone, and the server's start finds nothing sealed with another key. */
 		sqlite3_bind_text(ch, 1, kinds[i], -1, SQLITE_STATIC);
 		sqlite3_bind_text(ch, 2, kinds[i], -1, SQLITE_STATIC);
 		sqlite3_bind_text(ch, 3, text, -1, SQLITE_TRANSIENT);
