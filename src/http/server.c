@@ -452,11 +452,10 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *c, const cha
 			x->body_max = (size_t)file_max;
 		const char *length =
 		    MHD_lookup_connection_value(c, MHD_HEADER_KIND, MHD_HTTP_HEADER_CONTENT_LENGTH);
-		if (length != NULL && strtoull(length, NULL, 10) > x->body_max) {
+		unsigned long long announced = length != NULL ? strtoull(length, NULL, 10) : 0;
+		if (announced > x->body_max) {
 			x->is_too_large = true;
-			return is_answered_at_once(c, x, strtoull(length, NULL, 10))
-			           ? too_large(c, x)
-			           : MHD_YES;
+			return is_answered_at_once(c, x, announced) ? too_large(c, x) : MHD_YES;
 		}
 		if (to_file > 0)
 			return upload_begin(c, x, file_max);
