@@ -311,14 +311,12 @@ static void start_call(struct outbox_worker *w, struct send *s, const char *meth
 	" attempts = attempts + 1 WHERE id = $1 AND state = 'pending' AND " AHEAD_OF( \
 	    "outbox.id", "outbox.conversation_id")
 
-/* The due messages at the head of their conversations. On PostgreSQL they are locked, and
- * those another server's open transaction holds are skipped rather than waited for. */
+/* The due messages at the head of their conversations, read before the round's job; its claim
+ * checks each again. */
 static int read_candidates(struct store_tx *tx, int64_t now, int limit, struct claim *out, int *n)
 {
 	struct store_rows *r;
-	bool is_pg = store_dialect(tx) == STORE_POSTGRES;
-	int rc = store_query(tx, is_pg ? CANDIDATES " FOR UPDATE OF o SKIP LOCKED" : CANDIDATES,
-	                     STORE_ARGS(SV_INT(now), SV_INT(limit)), &r);
+	int rc = store_query(tx, CANDIDATES, STORE_ARGS(SV_INT(now), SV_INT(limit)), &r);
 	if (rc < 0)
 		return rc;
 	*n = 0;
@@ -371,11 +369,20 @@ static int taken_on(const struct claim *found, const bool *is_taken, int n, int6
 	return count;
 }
 
-/* The messages a round found due, and those it took with a lease; then the provider calls. */
+/*
+ * The messages a round found due (the first `due`), those it means to take (`is_wanted`: their
+ * channel has room) and those it took with a lease; then the provider calls it took.
+ */
 struct round_claims {
 	struct claim found[OUTBOX_MAX_IN_FLIGHT * 3];
+	bool is_wanted[OUTBOX_MAX_IN_FLIGHT * 3];
 	bool is_taken[OUTBOX_MAX_IN_FLIGHT * 3];
 	int n;
+	int due;
+	int wanted;
+	bool is_read_full; /* it read as many due messages as it asked for */
+	bool has_calls;    /* provider calls wait */
+	bool has_expired;  /* leases of workers that died expired */
 };
 
 /* Takes up to room provider calls: they are deleted as they are taken (made once at most);
@@ -414,7 +421,46 @@ static int claim_calls(struct outbox_worker *w, struct store_tx *tx, int room,
 	return rc < 0 ? rc : 0;
 }
 
-/* Takes due messages with a lease, in the round's transaction. */
+/*
+ * What a round may do, read in a transaction of its own before its job, so that the group
+ * writer does not read and join the due messages (a tenth of its time, docs/BENCHMARK.md): the
+ * due messages, those it means to take, and whether provider calls or expired leases wait.
+ */
+static int find_due(struct outbox_worker *w, int64_t now, struct round_claims *r)
+{
+	int room = OUTBOX_MAX_IN_FLIGHT - w->count;
+	struct store_tx *tx = store_begin(w->st, STORE_READ);
+	if (tx == NULL)
+		return ERR_UNAVAILABLE;
+	int64_t waiting = 0;
+	int rc = read_candidates(tx, now, room * 2, r->found, &r->n);
+	if (rc >= 0)
+		rc = store_get_int(
+		    tx,
+		    "SELECT CASE WHEN EXISTS (SELECT 1 FROM provider_calls) THEN 1"
+		    " ELSE 0 END + CASE WHEN EXISTS (SELECT 1 FROM outbox"
+		    " WHERE state = 'sending' AND lease_until < $1) THEN 2 ELSE 0 END",
+		    STORE_ARGS(SV_INT(now)), &waiting);
+	store_rollback(tx);
+	r->due = r->n;
+	r->is_read_full = r->n == room * 2;
+	r->has_calls = waiting & 1;
+	r->has_expired = waiting & 2;
+	/* A removed channel's messages are failed; of the others, what the channels have room
+	 * for. */
+	for (int i = 0; i < r->due; i++) {
+		const struct send *s = r->found[i].s;
+		r->is_wanted[i] = !r->found[i].is_channel_active ||
+		                  (r->wanted < room &&
+		                   in_flight_on(w, s->channel_id) +
+		                           taken_on(r->found, r->is_wanted, i, s->channel_id) <
+		                       OUTBOX_MAX_PER_CHANNEL);
+		r->wanted += r->is_wanted[i];
+	}
+	return rc < 0 ? rc : 0;
+}
+
+/* Takes the wanted messages with a lease, in the round's transaction; then provider calls. */
 static int claim(struct outbox_worker *w, struct store_tx *tx, int64_t now, struct round_claims *r)
 {
 	int room = OUTBOX_MAX_IN_FLIGHT - w->count;
@@ -422,22 +468,21 @@ static int claim(struct outbox_worker *w, struct store_tx *tx, int64_t now, stru
 	bool *is_taken = r->is_taken;
 	int taken = 0;
 	/* Leases of workers that died come back once they expire. */
-	int rc = store_exec(tx,
-	                    "UPDATE outbox SET state = 'pending', lease_owner = NULL,"
-	                    " lease_until = NULL WHERE state = 'sending' AND lease_until < $1",
-	                    STORE_ARGS(SV_INT(now)));
-	if (rc >= 0)
-		rc = read_candidates(tx, now, room * 2, found, &r->n);
-	for (int i = 0; i < r->n && rc >= 0; i++) {
+	int rc =
+	    !r->has_expired
+	        ? 0
+	        : store_exec(tx,
+	                     "UPDATE outbox SET state = 'pending', lease_owner = NULL,"
+	                     " lease_until = NULL WHERE state = 'sending' AND lease_until < $1",
+	                     STORE_ARGS(SV_INT(now)));
+	for (int i = 0; i < r->due && rc >= 0; i++) {
 		struct claim *c = &found[i];
+		if (!r->is_wanted[i])
+			continue;
 		if (!c->is_channel_active) {
 			rc = fail_for_good(tx, c->s, 0, "the channel was removed", now);
 			continue;
 		}
-		if (taken == room || in_flight_on(w, c->s->channel_id) +
-		                             taken_on(found, is_taken, i, c->s->channel_id) >=
-		                         OUTBOX_MAX_PER_CHANNEL)
-			continue;
 		/* One claim in a conversation at a time across servers; the claim's own check
 		 * then sees every claim committed before (docs/DECISIONS.md). */
 		rc = store_tx_try_lock(tx, CLAIM_SPACE, c->conversation_id);
@@ -452,7 +497,7 @@ static int claim(struct outbox_worker *w, struct store_tx *tx, int64_t now, stru
 			taken += rc == 0;
 		}
 	}
-	if (rc >= 0)
+	if (rc >= 0 && r->has_calls && taken < room)
 		rc = claim_calls(w, tx, room - taken, r);
 	return rc < 0 ? rc : 0;
 }
@@ -468,30 +513,52 @@ static void claims_clear(struct round_claims *r)
 		free(c->text);
 		json_decref(c->details);
 	}
-	r->n = 0;
+	memset(r->is_wanted, 0, sizeof(r->is_wanted));
 	memset(r->is_taken, 0, sizeof(r->is_taken));
+	r->n = r->due = r->wanted = 0;
+	r->is_read_full = r->has_calls = r->has_expired = false;
+}
+
+/* Back to what the round found due, none taken: for its job run again. */
+static void claims_restart(struct round_claims *r)
+{
+	int n = r->n;
+	r->n = r->due;
+	for (int i = 0; i < n; i++) {
+		struct claim *c = &r->found[i];
+		r->is_taken[i] = false;
+		channel_secrets_clear(&c->secrets);
+		if (i < r->due)
+			continue;
+		send_free(c->s);
+		c->s = NULL;
+		json_decref(c->details);
+		c->details = NULL;
+	}
 }
 
 /* Once the round committed (is_committed), starts sending what it took; frees the rest. */
 static void start_claimed(struct outbox_worker *w, struct round_claims *r, bool is_committed,
-                          int64_t now)
+                          int ndone, int64_t now)
 {
-	int room = OUTBOX_MAX_IN_FLIGHT - w->count;
-	int found = r->n;
+	int taken = 0;
 	for (int i = 0; i < r->n; i++) {
 		struct claim *c = &r->found[i];
 		if (!is_committed || !r->is_taken[i])
 			continue;
 		w->in_flight[w->count++] = c->s;
+		taken++;
 		if (c->s->is_call)
 			start_call(w, c->s, c->method, c->details, &c->secrets);
 		else
 			start_send(w, c->s, c);
 		c->s = NULL; /* in flight now */
 	}
+	bool is_more = r->is_read_full && taken > 0;
 	claims_clear(r);
-	/* A full round means more may be waiting: look again as soon as there is room. */
-	w->next_claim_at = is_committed && found < room * 2 ? next_due(w, now) : now;
+	/* More may be due (a full read that took some), or the sends just recorded let the next
+	 * messages of their conversations go: look again at once. */
+	w->next_claim_at = is_committed && !is_more && ndone == 0 ? next_due(w, now) : now;
 }
 
 /* What happened to a finished send, written in tx. */
@@ -651,7 +718,7 @@ static int record_and_claim(struct store_tx *tx, void *arg)
 {
 	struct round *r = arg;
 	int rc = 0;
-	claims_clear(&r->claims);
+	claims_restart(&r->claims);
 	r->is_claimed = false;
 	for (int i = 0; i < r->ndone && rc >= 0; i++)
 		rc = record(r->w, tx, r->done[i], r->now);
@@ -662,15 +729,26 @@ static int record_and_claim(struct store_tx *tx, void *arg)
 	return rc < 0 ? rc : 0;
 }
 
-/* Records the round and claims the next messages in one commit; if that fails, records each
- * outcome alone. Then sends what was claimed. */
+/* Finds what is due, records the round and claims the next messages in one commit (none when
+ * there is nothing to write); if that fails, records each outcome alone. Then sends what was
+ * claimed. */
 static void run_round(struct outbox_worker *w, struct send **done, int ndone, bool is_claiming,
                       int64_t now)
 {
 	struct round r = {
 		.w = w, .done = done, .ndone = ndone, .is_claiming = is_claiming, .now = now
 	};
-	int rc = store_run(w->st, record_and_claim, &r);
+	struct round_claims *c = &r.claims;
+	if (is_claiming && find_due(w, now, c) < 0) {
+		log_error("outbox: cannot read the due messages");
+		claims_clear(c);
+		r.is_claiming = false;
+	}
+	bool is_writing =
+	    ndone > 0 || (r.is_claiming && (c->wanted > 0 || c->has_calls || c->has_expired));
+	int rc = is_writing ? store_run(w->st, record_and_claim, &r) : 0;
+	if (!is_writing)
+		r.is_claimed = r.is_claiming;
 	if (rc < 0) {
 		log_error("outbox: recording %d results%s failed", ndone,
 		          is_claiming ? " and claiming" : "");
@@ -680,7 +758,7 @@ static void run_round(struct outbox_worker *w, struct send **done, int ndone, bo
 	for (int i = 0; i < ndone; i++)
 		send_free(done[i]);
 	if (is_claiming)
-		start_claimed(w, &r.claims, rc >= 0 && r.is_claimed, now);
+		start_claimed(w, c, rc >= 0 && r.is_claimed, ndone, now);
 }
 
 static void *run(void *arg)

@@ -69,7 +69,8 @@ async function sentMessage(conversation, id) {
 }
 
 // Uploads the PDF and the photo, replies with each (the photo with a caption), and waits until
-// the provider took both: the two messages and the requests the fake recorded since.
+// the provider took both (and a caption sent apart): the two messages and the requests the
+// fake recorded since.
 async function sendBoth(kind) {
   const c = await conversationOn(kind);
   const seen = fake.requests.length;
@@ -83,6 +84,8 @@ async function sendBoth(kind) {
   const b = await ana.post(`/api/v1/conversations/${c.id}/messages`, { upload_id: jpeg.json.upload.id, text: 'La foto del pedido' });
   assert.equal(b.status, 201, b.text);
   const [pdfMessage, photoMessage] = [await sentMessage(c.id, a.json.message_ids[0]), await sentMessage(c.id, b.json.message_ids[0])];
+  // A caption that goes as a text of its own follows the photo: sent after it.
+  for (const id of b.json.message_ids.slice(1)) await sentMessage(c.id, id);
   return { c, pdfMessage, photoMessage, replies: [a.json, b.json], requests: () => fake.requests.slice(seen).filter((r) => r.outcome === 'answered') };
 }
 
