@@ -416,8 +416,11 @@ int ingest_events(struct store_tx *tx, const struct channel *ch, const struct in
 			break;
 		}
 	}
+	/* To the second: a busy channel's row is written once a second, not per message. */
 	if (rc >= 0 && counts->stored > 0)
-		rc = store_exec(tx, "UPDATE channels SET last_inbound_at = $2 WHERE id = $1",
+		rc = store_exec(tx,
+		                "UPDATE channels SET last_inbound_at = $2 WHERE id = $1"
+		                " AND coalesce(last_inbound_at, 0) <= $2 - 1000",
 		                STORE_ARGS(SV_INT(ch->id), SV_INT(now)));
 	return store_failed(e, rc);
 }

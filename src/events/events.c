@@ -37,29 +37,74 @@
 #define CHECK_EVERY    1000               /* how often the streams' logins are checked */
 #define EPOLL_BATCH    64                 /* socket events taken at a time */
 
-/* An event about a conversation, with its account, team and assignee as they are now (alias
- * v); what follows gives was_team_id, was_assignee_id, kind, data, created_at and
- * is_for_visitor. */
-#define EVENT_INSERT                                                             \
+/*
+ * An event about a conversation carries its account, team and assignee as they are now, read
+ * first (where): then the event is one row of VALUES. An INSERT … SELECT is a statement of
+ * many rows to SQLite, which keeps a statement journal of every page it changes for it: the
+ * read and the row cost less (docs/BENCHMARK.md). The columns that follow EVENT_COLUMNS:
+ * $1 account, $2 conversation, $3 team, $4 assignee, $5 was team, $6 was assignee, $7 kind,
+ * then data, created_at and is_for_visitor. In the data, a value that may be null is cast,
+ * so that PostgreSQL knows its type.
+ */
+#define EVENT_COLUMNS                                                            \
 	"INSERT INTO events (account_id, conversation_id, team_id, assignee_id," \
 	" was_team_id, was_assignee_id, kind, data, created_at, is_for_visitor)" \
-	" SELECT v.account_id, v.id, v.team_id, v.assignee_id, "
+	" VALUES ($1, $2, $3, $4, $5, $6, $7, "
+#define EVENT_ARGS(w, was_team, was_assignee, kind)                                       \
+	SV_INT((w)->account_id), SV_INT((w)->conversation_id), id_or_null((w)->team_id),  \
+	    id_or_null((w)->assignee_id), id_or_null(was_team), id_or_null(was_assignee), \
+	    SV_TEXT(kind)
+
+struct where {
+	int64_t account_id;
+	int64_t conversation_id;
+	int64_t team_id;     /* 0: none */
+	int64_t assignee_id; /* 0: none */
+	char status[16];
+};
+
+static struct store_value id_or_null(int64_t id)
+{
+	return id > 0 ? SV_INT(id) : SV_NULL;
+}
+
+/* Where the conversation is now; 0, or ERR_NOT_FOUND when there is no such conversation. */
+static int read_where(struct store_tx *tx, int64_t conversation_id, struct where *w)
+{
+	struct store_rows *r;
+	int rc = store_query(tx,
+	                     "SELECT account_id, coalesce(team_id, 0), coalesce(assignee_id, 0),"
+	                     " status FROM conversations WHERE id = $1",
+	                     STORE_ARGS(SV_INT(conversation_id)), &r);
+	if (rc < 0)
+		return rc;
+	if ((rc = store_next(r)) == 1) {
+		*w = (struct where){ .account_id = store_int(r, 0),
+			             .conversation_id = conversation_id,
+			             .team_id = store_int(r, 1),
+			             .assignee_id = store_int(r, 2) };
+		snprintf(w->status, sizeof(w->status), "%s", store_text(r, 3));
+	}
+	store_rows_free(r);
+	return rc < 0 ? rc : rc == 1 ? 0 : ERR_NOT_FOUND;
+}
 
 /*
  * Every event's data is a JSON object that the database builds (json_object()) in the
- * statement that inserts the event, from the rows it is about: one statement, and one way
- * to write event JSON.
+ * statement that inserts the event, from the values of the rows it is about: one statement,
+ * and one way to write event JSON.
  */
 int events_emit(struct store_tx *tx, int64_t conversation_id, const char *kind, const char *key,
                 int64_t value, int64_t now)
 {
-	int rc = store_exec(tx,
-	                    EVENT_INSERT "v.team_id, v.assignee_id, $2,"
-	                                 " json_object($4, $5, 'conversation_id', v.id), $3, 0"
-	                                 " FROM conversations v WHERE v.id = $1",
-	                    STORE_ARGS(SV_INT(conversation_id), SV_TEXT(kind), SV_INT(now),
-	                               SV_TEXT(key), SV_INT(value)));
-	return rc < 0 ? rc : 0;
+	struct where w;
+	int rc = read_where(tx, conversation_id, &w);
+	if (rc == 0)
+		rc = store_exec(tx,
+		                EVENT_COLUMNS "json_object($8, $9, 'conversation_id', $2), $10, 0)",
+		                STORE_ARGS(EVENT_ARGS(&w, w.team_id, w.assignee_id, kind),
+		                           SV_TEXT(key), SV_INT(value), SV_INT(now)));
+	return rc == ERR_NOT_FOUND ? 0 : rc < 0 ? rc : 0;
 }
 
 /*
@@ -89,12 +134,17 @@ static int queue_webhooks(struct store_tx *tx, int64_t event_id, const char *typ
 
 int events_emit_conversation_created(struct store_tx *tx, int64_t conversation_id, int64_t now)
 {
+	struct where w;
 	int64_t id = 0;
-	int rc = store_get_int(tx,
-	                       EVENT_INSERT "v.team_id, v.assignee_id, 'conversation.created',"
-	                                    " json_object('conversation_id', v.id), $2, 0"
-	                                    " FROM conversations v WHERE v.id = $1 RETURNING id",
-	                       STORE_ARGS(SV_INT(conversation_id), SV_INT(now)), &id);
+	int rc = read_where(tx, conversation_id, &w);
+	if (rc == 0)
+		rc = store_get_int(
+		    tx,
+		    EVENT_COLUMNS "json_object('conversation_id', $2), $8, 0)"
+		                  " RETURNING id",
+		    STORE_ARGS(EVENT_ARGS(&w, w.team_id, w.assignee_id, "conversation.created"),
+		               SV_INT(now)),
+		    &id);
 	return rc < 0 ? rc : queue_webhooks(tx, id, "conversation.created", 0);
 }
 
@@ -102,17 +152,39 @@ int events_emit_conversation_created(struct store_tx *tx, int64_t conversation_i
  * web chat visitor hears of its outgoing messages once they are sent. */
 int events_emit_message(struct store_tx *tx, const char *kind, int64_t message_id, int64_t now)
 {
+	struct store_rows *r;
+	int rc = store_query(tx,
+	                     "SELECT v.account_id, v.id, coalesce(v.team_id, 0),"
+	                     " coalesce(v.assignee_id, 0), m.direction, m.sender, m.status"
+	                     " FROM messages m JOIN conversations v ON v.id = m.conversation_id"
+	                     " WHERE m.id = $1",
+	                     STORE_ARGS(SV_INT(message_id)), &r);
+	if (rc < 0)
+		return rc;
+	if ((rc = store_next(r)) != 1) {
+		store_rows_free(r);
+		return rc < 0 ? rc : ERR_NOT_FOUND;
+	}
+	struct where w = { .account_id = store_int(r, 0),
+		           .conversation_id = store_int(r, 1),
+		           .team_id = store_int(r, 2),
+		           .assignee_id = store_int(r, 3) };
+	char direction[8], sender[16];
+	snprintf(direction, sizeof(direction), "%s", store_text(r, 4));
+	snprintf(sender, sizeof(sender), "%s", store_text(r, 5));
+	snprintf(w.status, sizeof(w.status), "%s", store_text(r, 6));
+	store_rows_free(r);
+	bool is_for_visitor = strcmp(kind, "message.updated") == 0 &&
+	                      strcmp(direction, "out") == 0 && strcmp(w.status, "sent") == 0;
 	int64_t id = 0;
-	int rc = store_get_int(
-	    tx,
-	    EVENT_INSERT "v.team_id, v.assignee_id, $2,"
-	                 " json_object('message_id', m.id, 'direction', m.direction,"
-	                 " 'sender', m.sender, 'status', m.status, 'conversation_id', v.id), $3,"
-	                 " CASE WHEN $2 = 'message.updated' AND m.direction = 'out'"
-	                 " AND m.status = 'sent' THEN 1 ELSE 0 END"
-	                 " FROM messages m JOIN conversations v ON v.id = m.conversation_id"
-	                 " WHERE m.id = $1 RETURNING id",
-	    STORE_ARGS(SV_INT(message_id), SV_TEXT(kind), SV_INT(now)), &id);
+	rc = store_get_int(tx,
+	                   EVENT_COLUMNS "json_object('message_id', $8, 'direction', $9,"
+	                                 " 'sender', $10, 'status', $11, 'conversation_id', $2),"
+	                                 " $12, $13) RETURNING id",
+	                   STORE_ARGS(EVENT_ARGS(&w, w.team_id, w.assignee_id, kind),
+	                              SV_INT(message_id), SV_TEXT(direction), SV_TEXT(sender),
+	                              SV_TEXT(w.status), SV_INT(now), SV_INT(is_for_visitor)),
+	                   &id);
 	return rc < 0 ? rc : queue_webhooks(tx, id, kind, message_id);
 }
 
@@ -154,42 +226,41 @@ static int conversation_webhook_type(struct store_tx *tx, int64_t conversation_i
 int events_emit_conversation(struct store_tx *tx, int64_t conversation_id, const char *action,
                              const struct events_place *before, int64_t now)
 {
-	struct store_rows *r;
-	int rc = store_query(
-	    tx,
-	    EVENT_INSERT "CASE WHEN $4 = 1 THEN $5 ELSE v.team_id END,"
-	                 " CASE WHEN $4 = 1 THEN $6 ELSE v.assignee_id END, 'conversation.updated',"
-	                 " json_object('status', v.status, 'action', $2, 'team_id', v.team_id,"
-	                 " 'assignee_id', v.assignee_id, 'conversation_id', v.id), $3, 0"
-	                 " FROM conversations v WHERE v.id = $1"
-	                 " RETURNING id, coalesce(team_id, 0) <> coalesce(was_team_id, 0)",
-	    STORE_ARGS(
-	        SV_INT(conversation_id), SV_TEXT(action), SV_INT(now), SV_INT(before != NULL),
-	        before != NULL && before->team_id > 0 ? SV_INT(before->team_id) : SV_NULL,
-	        before != NULL && before->assignee_id > 0 ? SV_INT(before->assignee_id) : SV_NULL),
-	    &r);
+	struct where w;
+	int rc = read_where(tx, conversation_id, &w);
 	if (rc < 0)
 		return rc;
+	int64_t was_team = before != NULL ? before->team_id : w.team_id;
+	int64_t was_assignee = before != NULL ? before->assignee_id : w.assignee_id;
 	int64_t id = 0;
-	bool is_team_changed = false;
-	if ((rc = store_next(r)) == 1) {
-		id = store_int(r, 0);
-		is_team_changed = store_int(r, 1) != 0;
-	}
-	store_rows_free(r);
-	if (rc <= 0)
-		return rc < 0 ? rc : ERR_NOT_FOUND;
+	rc = store_get_int(
+	    tx,
+	    EVENT_COLUMNS "json_object('status', $8, 'action', $9, 'team_id', CAST($3 AS BIGINT),"
+	                  " 'assignee_id', CAST($4 AS BIGINT), 'conversation_id', $2), $10, 0)"
+	                  " RETURNING id",
+	    STORE_ARGS(EVENT_ARGS(&w, was_team, was_assignee, "conversation.updated"),
+	               SV_TEXT(w.status), SV_TEXT(action), SV_INT(now)),
+	    &id);
+	if (rc < 0)
+		return rc;
 	const char *type;
-	rc = conversation_webhook_type(tx, conversation_id, action, is_team_changed, &type);
+	rc = conversation_webhook_type(tx, conversation_id, action, w.team_id != was_team, &type);
 	return rc < 0 ? rc : queue_webhooks(tx, id, type, 0);
 }
 
+/* While the conversation and its events still have no team and no assignee (a welcome waits
+ * for the answer), there is nothing to rewrite, and no row is written. */
 int events_place_new(struct store_tx *tx, int64_t conversation_id)
 {
 	int rc = store_exec(tx,
 	                    "UPDATE events SET (team_id, assignee_id, was_team_id, was_assignee_id)"
 	                    " = (SELECT v.team_id, v.assignee_id, v.team_id, v.assignee_id"
-	                    " FROM conversations v WHERE v.id = $1) WHERE conversation_id = $1",
+	                    " FROM conversations v WHERE v.id = $1) WHERE conversation_id = $1"
+	                    " AND (EXISTS (SELECT 1 FROM conversations v WHERE v.id = $1"
+	                    " AND (v.team_id IS NOT NULL OR v.assignee_id IS NOT NULL))"
+	                    " OR EXISTS (SELECT 1 FROM events e WHERE e.conversation_id = $1"
+	                    " AND (e.team_id IS NOT NULL OR e.assignee_id IS NOT NULL"
+	                    " OR e.was_team_id IS NOT NULL OR e.was_assignee_id IS NOT NULL)))",
 	                    STORE_ARGS(SV_INT(conversation_id)));
 	return rc < 0 ? rc : 0;
 }
