@@ -60,7 +60,7 @@ struct where {
 	int64_t conversation_id;
 	int64_t team_id;     /* 0: none */
 	int64_t assignee_id; /* 0: none */
-	char status[16];
+	char status[16];     /* the conversation's */
 };
 
 static struct store_value id_or_null(int64_t id)
@@ -104,7 +104,7 @@ int events_emit(struct store_tx *tx, int64_t conversation_id, const char *kind, 
 		                EVENT_COLUMNS "json_object($8, $9, 'conversation_id', $2), $10, 0)",
 		                STORE_ARGS(EVENT_ARGS(&w, w.team_id, w.assignee_id, kind),
 		                           SV_TEXT(key), SV_INT(value), SV_INT(now)));
-	return rc == ERR_NOT_FOUND ? 0 : rc < 0 ? rc : 0;
+	return rc < 0 && rc != ERR_NOT_FOUND ? rc : 0;
 }
 
 /*
@@ -169,13 +169,13 @@ int events_emit_message(struct store_tx *tx, const char *kind, int64_t message_i
 		           .conversation_id = store_int(r, 1),
 		           .team_id = store_int(r, 2),
 		           .assignee_id = store_int(r, 3) };
-	char direction[8], sender[16];
+	char direction[8], sender[16], status[16]; /* the message's */
 	snprintf(direction, sizeof(direction), "%s", store_text(r, 4));
 	snprintf(sender, sizeof(sender), "%s", store_text(r, 5));
-	snprintf(w.status, sizeof(w.status), "%s", store_text(r, 6));
+	snprintf(status, sizeof(status), "%s", store_text(r, 6));
 	store_rows_free(r);
 	bool is_for_visitor = strcmp(kind, "message.updated") == 0 &&
-	                      strcmp(direction, "out") == 0 && strcmp(w.status, "sent") == 0;
+	                      strcmp(direction, "out") == 0 && strcmp(status, "sent") == 0;
 	int64_t id = 0;
 	rc = store_get_int(tx,
 	                   EVENT_COLUMNS "json_object('message_id', $8, 'direction', $9,"
@@ -183,7 +183,7 @@ int events_emit_message(struct store_tx *tx, const char *kind, int64_t message_i
 	                                 " $12, $13) RETURNING id",
 	                   STORE_ARGS(EVENT_ARGS(&w, w.team_id, w.assignee_id, kind),
 	                              SV_INT(message_id), SV_TEXT(direction), SV_TEXT(sender),
-	                              SV_TEXT(w.status), SV_INT(now), SV_INT(is_for_visitor)),
+	                              SV_TEXT(status), SV_INT(now), SV_INT(is_for_visitor)),
 	                   &id);
 	return rc < 0 ? rc : queue_webhooks(tx, id, kind, message_id);
 }

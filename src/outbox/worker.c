@@ -360,12 +360,12 @@ static int64_t next_due(struct outbox_worker *w, int64_t now)
 	return at;
 }
 
-/* How many of the first n claims of this round are on the channel. */
-static int taken_on(const struct claim *found, const bool *is_taken, int n, int64_t channel_id)
+/* How many of the first n due messages the round wants are on the channel. */
+static int wanted_on(const struct claim *found, const bool *is_wanted, int n, int64_t channel_id)
 {
 	int count = 0;
 	for (int i = 0; i < n; i++)
-		count += is_taken[i] && found[i].s->channel_id == channel_id;
+		count += is_wanted[i] && found[i].s->channel_id == channel_id;
 	return count;
 }
 
@@ -453,7 +453,7 @@ static int find_due(struct outbox_worker *w, int64_t now, struct round_claims *r
 		r->is_wanted[i] = !r->found[i].is_channel_active ||
 		                  (r->wanted < room &&
 		                   in_flight_on(w, s->channel_id) +
-		                           taken_on(r->found, r->is_wanted, i, s->channel_id) <
+		                           wanted_on(r->found, r->is_wanted, i, s->channel_id) <
 		                       OUTBOX_MAX_PER_CHANNEL);
 		r->wanted += r->is_wanted[i];
 	}
