@@ -115,11 +115,15 @@ void http_reply_text(struct http_response *res, int status, const char *text);
 
 /*
  * Answering later: http_defer keeps the connection waiting (no thread held) after the
- * handler returns without an answer; http_resume, from any thread, answers it with res
- * (whose body it takes). The handler must call http_defer before anything may resume it.
+ * handler returns without an answer; http_resume, from any thread, wakes it, and the server's
+ * thread that serves the connection calls finish(arg, res) for the answer, exactly once (its
+ * answer dropped when the client went away meanwhile). So the work after the wait (building
+ * the answer, freeing what the request held) is not done by the thread that resumes: the
+ * store's writer. The handler must call http_defer before anything may resume it.
  */
-void http_defer(struct http_request *req);
-void http_resume(struct http_request *req, struct http_response *res);
+typedef void (*http_finish)(void *arg, struct http_response *res);
+void http_defer(struct http_request *req, http_finish finish, void *arg);
+void http_resume(struct http_request *req);
 
 /* What the server asks of the routes (routes.c's http_routes): the server itself knows no
  * route, so the plumbing never calls up into them. */

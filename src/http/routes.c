@@ -220,14 +220,20 @@ struct hashing_call {
 	struct pool_job job;
 	struct http_request *req;
 	http_handler handler;
+	struct http_response res; /* the handler's, until the connection resumes */
 };
 
 static void run_hashing(struct pool_job *job)
 {
 	struct hashing_call *call = (struct hashing_call *)job;
-	struct http_response res = { 0 };
-	call->handler(call->req, &res);
-	http_resume(call->req, &res);
+	call->handler(call->req, &call->res);
+	http_resume(call->req);
+}
+
+static void finish_hashing(void *arg, struct http_response *res)
+{
+	struct hashing_call *call = arg;
+	*res = call->res;
 	free(call);
 }
 
@@ -237,13 +243,13 @@ static void call_hashing(struct http_request *req, http_handler handler)
 {
 	struct hashing_call *call = xmalloc(sizeof(*call));
 	*call = (struct hashing_call){ .job.run = run_hashing, .req = req, .handler = handler };
-	http_defer(req);
+	http_defer(req, finish_hashing, call);
 	if (pool_submit(req->app->hashing, &call->job) == 0)
 		return;
-	free(call);
-	struct http_response busy = { .retry_after = 1 };
-	http_reply_errorf(&busy, ERR_UNAVAILABLE, "too many logins at once; try again in a second");
-	http_resume(req, &busy);
+	call->res.retry_after = 1;
+	http_reply_errorf(&call->res, ERR_UNAVAILABLE,
+	                  "too many logins at once; try again in a second");
+	http_resume(req);
 }
 
 static void dispatch(struct http_request *req, struct http_response *res)

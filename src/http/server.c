@@ -79,8 +79,9 @@ struct exchange {
 	bool is_too_large;
 	bool is_refused; /* answered before its body: ambiguous framing, or a large one waits */
 	bool is_deferred;
-	atomic_bool is_answered;    /* http_resume set later */
-	struct http_response later; /* a deferred answer */
+	atomic_bool is_answered; /* http_resume was called */
+	http_finish finish;      /* a deferred answer's, until it is called */
+	void *finish_arg;
 };
 
 static enum MHD_Result add_head_line(void *cls, enum MHD_ValueKind kind, const char *key,
@@ -123,6 +124,16 @@ static enum MHD_Result hand_over(struct MHD_Connection *c, struct exchange *x,
 	events_sub_start(s, fd, head.data, head.len);
 	buf_free(&head);
 	return MHD_NO;
+}
+
+/* A deferred answer's finish, once: on the connection's thread, when it resumes or (the
+ * client gone) ends. */
+static void finish_once(struct exchange *x, struct http_response *res)
+{
+	if (x->finish == NULL)
+		return;
+	x->finish(x->finish_arg, res);
+	x->finish = NULL;
 }
 
 static enum MHD_Result queue(struct MHD_Connection *c, struct exchange *x,
@@ -472,11 +483,13 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *c, const cha
 		return MHD_YES;
 	if (x->is_too_large)
 		return x->status != 0 ? MHD_YES : too_large(c, x);
-	if (x->is_deferred) { /* called again once http_resume set the answer */
+	if (x->is_deferred) { /* called again once http_resume woke it */
 		if (!atomic_load(&x->is_answered))
 			return MHD_YES;
+		struct http_response later = { 0 };
+		finish_once(x, &later);
 		release_large(srv, x);
-		return queue(c, x, &x->later);
+		return queue(c, x, &later);
 	}
 	struct http_response res = { 0 };
 	srv->routes->route(&x->req, &res);
@@ -486,18 +499,18 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *c, const cha
 	return queue(c, x, &res);
 }
 
-void http_defer(struct http_request *req)
+void http_defer(struct http_request *req, http_finish finish, void *arg)
 {
 	struct exchange *x = (struct exchange *)req;
 	x->is_deferred = true;
+	x->finish = finish;
+	x->finish_arg = arg;
 	MHD_suspend_connection(req->conn);
 }
 
-void http_resume(struct http_request *req, struct http_response *res)
+void http_resume(struct http_request *req)
 {
 	struct exchange *x = (struct exchange *)req;
-	x->later = *res;
-	*res = (struct http_response){ 0 };
 	atomic_store(&x->is_answered, true);
 	MHD_resume_connection(req->conn);
 }
@@ -544,6 +557,11 @@ static void on_completed(void *cls, struct MHD_Connection *c, void **state,
 		    MHD_get_connection_info(c, MHD_CONNECTION_INFO_SOCKET_CONTEXT);
 		if (info != NULL && info->socket_context != NULL)
 			wait_start(srv, info->socket_context);
+	}
+	if (x->is_deferred && atomic_load(&x->is_answered)) { /* resumed, the client gone */
+		struct http_response dropped = { 0 };
+		finish_once(x, &dropped);
+		buf_free(&dropped.body);
 	}
 	record_answer(srv, x);
 	if (x->has_large)

@@ -55,6 +55,7 @@ struct webhook {
 	struct http_request *req;
 	struct meta_webhook *meta;
 	struct inbound_list *events;
+	int rc;                    /* the commit's */
 	size_t found;              /* channels of ours the body names, signed or not */
 	struct channel channels[]; /* those whose app secret signed it */
 };
@@ -66,28 +67,35 @@ static void webhook_free(struct webhook *h)
 	free(h);
 }
 
-/* After the group's commit: the answer, then the connection resumes with it. */
-static void answer(struct ingest_job *j, int rc)
+/* After the group's commit, on the writer's thread: the connection resumes, and answers on
+ * its own thread (finish). */
+static void committed(struct ingest_job *j, int rc)
 {
 	struct webhook *h = (struct webhook *)j;
-	struct http_request *req = h->req;
-	struct http_response res = { 0 };
-	if (rc < 0 && j->is_own)
-		http_reply_error(&res, &j->e);
-	else if (rc < 0)
-		http_reply_errorf(&res, rc, "the change could not be saved; nothing changed");
+	h->rc = rc;
+	http_resume(h->req);
+}
+
+static void finish(void *arg, struct http_response *res)
+{
+	struct webhook *h = arg;
+	struct ingest_job *j = &h->ingest;
+	struct app *app = h->req->app;
+	if (h->rc < 0 && j->is_own)
+		http_reply_error(res, &j->e);
+	else if (h->rc < 0)
+		http_reply_errorf(res, h->rc, "the change could not be saved; nothing changed");
 	else
-		http_reply_json(&res, 200,
+		http_reply_json(res, 200,
 		                json_pack("{s:I,s:I}", "stored", (json_int_t)j->counts.stored,
 		                          "duplicates", (json_int_t)j->counts.duplicates));
-	if (rc == 0 && j->counts.queued > 0)
-		outbox_worker_wake(req->app->outbox);
+	if (h->rc == 0 && j->counts.queued > 0)
+		outbox_worker_wake(app->outbox);
 	/* Files to fetch after this answer; routing may have queued a conversation until its
 	 * team opens, or started a reassignment timer. */
-	if (rc == 0 && j->counts.stored > 0)
-		scheduler_wake(req->app->scheduler);
+	if (h->rc == 0 && j->counts.stored > 0)
+		scheduler_wake(app->scheduler);
 	webhook_free(h);
-	http_resume(req, &res);
 }
 
 /* Hands a verified delivery to the group commit; the answer comes after its commit. */
@@ -97,8 +105,8 @@ static void submit(struct http_request *req, struct webhook *h, int64_t now)
 	h->ingest.channels = h->channels;
 	h->ingest.events = h->events;
 	h->ingest.now = now;
-	h->ingest.done = answer;
-	http_defer(req);
+	h->ingest.done = committed;
+	http_defer(req, finish, h);
 	ingest_submit(req->app->store, &h->ingest);
 }
 
