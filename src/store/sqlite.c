@@ -10,6 +10,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "core/clock.h"
 #include "core/log.h"
 #include "core/metrics.h"
 #include "core/xmalloc.h"
@@ -31,6 +32,8 @@ struct conn {
 	int cache_len;
 	sqlite3_int64 changes_at_begin; /* sqlite3_total_changes64 when the transaction began */
 	bool has_search_queue;          /* the schema has search_index_now (seen once, kept) */
+	bool is_group;                  /* the group writer's */
+	int64_t indexed_at_us;          /* when its commit last indexed what waits (the group's) */
 };
 
 struct rows {
@@ -147,6 +150,7 @@ static void *open_conn(const char *url, const char *server_id, int busy_timeout_
 		          c->db ? sqlite3_errmsg(c->db) : sqlite3_errstr(rc));
 		goto fail;
 	}
+	c->is_group = is_group;
 	sqlite3_busy_timeout(c->db, busy_timeout_ms);
 	sqlite3_create_function(c->db, "ascii_lower", 1,
 	                        SQLITE_UTF8 | SQLITE_DETERMINISTIC | SQLITE_INNOCUOUS, NULL,
@@ -219,9 +223,12 @@ static void rollback(void *conn)
 		exec_cached(conn, sql_rollback);
 }
 
-/* The rows that wait for the search indexes, written into them: once per transaction, before
- * its COMMIT (migration 0040 says why). A database without the schema's migrations (the
- * store's own tests) has no such view. */
+/* The rows that wait for the search indexes, written into them before a COMMIT (migration
+ * 0040 says why): at every write transaction's, but the group writer's at most every
+ * SEARCH_INDEX_US, since a batch of hundreds of rows costs FTS5 less than half as much a row
+ * as one of a group's tens (docs/BENCHMARK.md), and a search reads what waits too. A
+ * database without the schema's migrations (the store's own tests) has no such view. */
+#define SEARCH_INDEX_US (100 * 1000)
 static const char sql_index_pending[] = "DELETE FROM search_index_now";
 static const char sql_has_search_queue[] =
     "SELECT count(*) FROM sqlite_master WHERE type = 'view' AND name = 'search_index_now'";
@@ -242,12 +249,18 @@ static int index_pending(struct conn *c)
 	return exec_cached(c, sql_index_pending);
 }
 
-/* Commits (a transaction that changed rows indexes its pending rows first); on failure rolls
+/* Commits (a transaction that changed rows may index its pending rows first); on failure rolls
  * back (unless SQLite already did) and returns the error. */
 static int commit(void *conn)
 {
 	struct conn *c = conn;
-	int rc = sqlite3_total_changes64(c->db) != c->changes_at_begin ? index_pending(c) : 0;
+	int64_t now_us = c->is_group ? clock_mono_us() : 0;
+	bool is_due = !c->is_group || now_us - c->indexed_at_us >= SEARCH_INDEX_US;
+	int rc = 0;
+	if (is_due && sqlite3_total_changes64(c->db) != c->changes_at_begin) {
+		rc = index_pending(c);
+		c->indexed_at_us = now_us;
+	}
 	if (rc == 0)
 		rc = exec_cached(conn, sql_commit);
 	if (rc < 0)
