@@ -27,7 +27,7 @@ if [ -n "${BENCH_SHORT:-}" ]; then
 	short=true
 	ref1_n=300 ref64_n=3200 closed_s=2 open_s=3 conns_list="4 64"
 else
-	ref1_n=3000 ref64_n=28800 closed_s=4 open_s=10 conns_list="1 4 16 64"
+	ref1_n=3000 ref64_n=28800 closed_s=4 open_s=10 conns_list="1 4 16 64 256"
 fi
 
 new_db() { # name: the URL of a new database of that name on the cluster
