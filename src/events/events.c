@@ -170,8 +170,10 @@ int events_emit_conversation_created(struct store_tx *tx, int64_t conversation_i
 		    STORE_ARGS(EVENT_ARGS(&w, w.team_id, w.assignee_id, "conversation.created"),
 		               SV_INT(now)),
 		    &id);
+	if (rc < 0)
+		return rc;
 	struct about a = about_conversation(&w, id, now);
-	return rc < 0 ? rc : queue_webhooks(tx, "conversation.created", &a);
+	return queue_webhooks(tx, "conversation.created", &a);
 }
 
 /* The data is built by the database, in the order events_emit would write it: one statement. A
