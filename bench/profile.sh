@@ -62,6 +62,9 @@ callgrind)
 			for (i = 1; i <= k; i++)
 				printf "%12.0f %8.1f%%  %s\n", rows[i] / n, 100 * rows[i] / handler, names[i]
 		}'
+	# The whole server's, every thread's: compare builds by this.
+	grep -m1 'PROGRAM TOTALS' "$out/callgrind.txt" | awk -v n="$n" \
+		'{ ir = $1; gsub(",", "", ir); printf "%12.0f           the server in all\n", ir / n }'
 	;;
 perf)
 	start_server

@@ -20,10 +20,20 @@
 
 extern const struct embed_file embed_migrations_sqlite[];
 
+/* Which of the caller's arguments each of a statement's parameters takes: arg[i] for SQLite's
+ * parameter i + 1 ($k takes argument k), read once when the statement is prepared. */
+struct params {
+	int count;
+	int *arg;
+};
+
 struct cached_stmt {
 	const char *key; /* the caller's SQL pointer; the text is compared too */
 	sqlite3_stmt *stmt;
+	size_t len;    /* of the text prepared (rowid_len) */
+	bool is_rowid; /* the caller's text goes on with " RETURNING id" */
 	bool is_busy;
+	struct params params;
 };
 
 struct conn {
@@ -41,7 +51,9 @@ struct rows {
 	struct conn *c;
 	sqlite3_stmt *stmt;
 	struct cached_stmt *cached; /* NULL when the statement is finalised on free */
-	bool is_rowid;              /* its one row is the rowid it inserted (rowid_len) */
+	struct params own;          /* an uncached statement's, freed with it */
+	const struct params *params;
+	bool is_rowid; /* its one row is the rowid it inserted (rowid_len) */
 	bool is_stepped;
 	int64_t rowid;
 	char rowid_text[24];
@@ -131,8 +143,10 @@ static void configure(void)
 static void close_conn(void *conn)
 {
 	struct conn *c = conn;
-	for (int i = 0; i < c->cache_len; i++)
+	for (int i = 0; i < c->cache_len; i++) {
 		sqlite3_finalize(c->cache[i].stmt);
+		free(c->cache[i].params.arg);
+	}
 	sqlite3_close(c->db);
 	free(c);
 }
@@ -279,6 +293,8 @@ static int savepoint_end(void *conn, bool keep)
 	return rc < 0 ? rc : exec_cached(conn, sql_release);
 }
 
+static const char rowid_end[] = " RETURNING id";
+
 /*
  * The length of sql to prepare: without its end when it is an INSERT that ends in RETURNING id
  * (and has no ON CONFLICT clause, after which the rowid need not be the row's). SQLite runs a
@@ -289,59 +305,92 @@ static int savepoint_end(void *conn, bool keep)
  */
 static size_t rowid_len(const char *sql, bool *is_rowid)
 {
-	static const char end[] = " RETURNING id";
-	size_t n = strlen(sql), e = sizeof(end) - 1;
-	*is_rowid = n > e && strncmp(sql, "INSERT ", 7) == 0 && strcmp(sql + n - e, end) == 0 &&
-	            strstr(sql, " ON CONFLICT ") == NULL;
+	size_t n = strlen(sql), e = sizeof(rowid_end) - 1;
+	*is_rowid = n > e && strncmp(sql, "INSERT ", 7) == 0 &&
+	            strcmp(sql + n - e, rowid_end) == 0 && strstr(sql, " ON CONFLICT ") == NULL;
 	return *is_rowid ? n - e : n;
+}
+
+/* Whether sql is the text cs was prepared from (the pointer matched: a caller's buffer may
+ * hold another text since). */
+static bool is_cached_sql(const struct cached_stmt *cs, const char *sql)
+{
+	return strncmp(sqlite3_sql(cs->stmt), sql, cs->len) == 0 &&
+	       (cs->is_rowid ? strcmp(sql + cs->len, rowid_end) == 0 : sql[cs->len] == 0);
+}
+
+/* The parameters of stmt: each named $k takes argument k (k ≥ 1); anything else is refused. */
+static int params_of(sqlite3_stmt *stmt, const char *sql, struct params *p)
+{
+	p->count = sqlite3_bind_parameter_count(stmt);
+	p->arg = p->count > 0 ? xcalloc((size_t)p->count, sizeof(*p->arg)) : NULL;
+	for (int i = 0; i < p->count; i++) {
+		const char *name = sqlite3_bind_parameter_name(stmt, i + 1);
+		p->arg[i] = name != NULL && name[0] == '$' ? atoi(name + 1) : 0;
+		if (p->arg[i] < 1) {
+			log_error("sqlite: parameter %s is not $1, $2… in: %.120s",
+			          name ? name : "?", sql);
+			free(p->arg);
+			p->arg = NULL;
+			return ERR_INTERNAL;
+		}
+	}
+	return 0;
 }
 
 /* A prepared statement for sql, from the cache when it is there and free. */
 static int prepare(struct conn *c, const char *sql, struct rows *r)
 {
-	size_t n = rowid_len(sql, &r->is_rowid);
 	for (int i = 0; i < c->cache_len; i++) {
 		struct cached_stmt *cs = &c->cache[i];
-		const char *text = sqlite3_sql(cs->stmt);
-		if (cs->key == sql && !cs->is_busy && strncmp(text, sql, n) == 0 && text[n] == 0) {
+		if (cs->key == sql && !cs->is_busy && is_cached_sql(cs, sql)) {
 			cs->is_busy = true;
 			r->stmt = cs->stmt;
 			r->cached = cs;
+			r->params = &cs->params;
+			r->is_rowid = cs->is_rowid;
 			return 0;
 		}
 	}
+	size_t n = rowid_len(sql, &r->is_rowid);
 	int rc = sqlite3_prepare_v3(c->db, sql, (int)n, SQLITE_PREPARE_PERSISTENT, &r->stmt, NULL);
 	if (rc != SQLITE_OK)
 		return report(c, rc, sql);
-	r->cached = NULL;
+	if ((rc = params_of(r->stmt, sql, &r->own)) < 0)
+		return rc;
+	r->params = &r->own;
 	if (c->cache_len < STMT_CACHE) {
 		struct cached_stmt *cs = &c->cache[c->cache_len++];
-		*cs = (struct cached_stmt){ .key = sql, .stmt = r->stmt, .is_busy = true };
+		*cs = (struct cached_stmt){ .key = sql,
+			                    .stmt = r->stmt,
+			                    .len = n,
+			                    .is_rowid = r->is_rowid,
+			                    .is_busy = true,
+			                    .params = r->own };
+		r->own = (struct params){ 0 };
 		r->cached = cs;
+		r->params = &cs->params;
 	}
 	return 0;
 }
 
-static int bind_args(struct conn *c, sqlite3_stmt *stmt, const struct store_value *args, int nargs,
+static int bind_args(struct conn *c, struct rows *r, const struct store_value *args, int nargs,
                      const char *sql)
 {
-	int n = sqlite3_bind_parameter_count(stmt);
-	for (int i = 1; i <= n; i++) {
-		const char *name = sqlite3_bind_parameter_name(stmt, i);
-		int k = name != NULL && name[0] == '$' ? atoi(name + 1) : 0;
-		if (k < 1 || k > nargs) {
-			log_error("sqlite: parameter %s has no value in: %.120s", name ? name : "?",
-			          sql);
+	for (int i = 0; i < r->params->count; i++) {
+		int k = r->params->arg[i];
+		if (k > nargs) {
+			log_error("sqlite: parameter $%d has no value in: %.120s", k, sql);
 			return ERR_INTERNAL;
 		}
 		const struct store_value *v = &args[k - 1];
 		int rc = SQLITE_OK;
 		if (v->type == STORE_INT)
-			rc = sqlite3_bind_int64(stmt, i, v->i);
+			rc = sqlite3_bind_int64(r->stmt, i + 1, v->i);
 		else if (v->type == STORE_TEXT)
-			rc = sqlite3_bind_text(stmt, i, v->s, -1, SQLITE_STATIC);
+			rc = sqlite3_bind_text(r->stmt, i + 1, v->s, -1, SQLITE_STATIC);
 		else
-			rc = sqlite3_bind_null(stmt, i);
+			rc = sqlite3_bind_null(r->stmt, i + 1);
 		if (rc != SQLITE_OK)
 			return report(c, rc, sql);
 	}
@@ -356,7 +405,7 @@ static int query(void *conn, const char *sql, const struct store_value *args, in
 	r->c = conn;
 	int rc = prepare(r->c, sql, r);
 	if (rc == 0)
-		rc = bind_args(r->c, r->stmt, args, nargs, sql);
+		rc = bind_args(r->c, r, args, nargs, sql);
 	if (rc < 0) {
 		rows_free(&r->base);
 		return rc;
@@ -381,7 +430,6 @@ static int next_rowid(struct rows *r)
 		return ERR_INTERNAL;
 	}
 	r->rowid = sqlite3_last_insert_rowid(r->c->db);
-	snprintf(r->rowid_text, sizeof(r->rowid_text), "%lld", (long long)r->rowid);
 	return n;
 }
 
@@ -413,8 +461,10 @@ static int64_t get_int(struct store_rows *rows, int col)
 static const char *text(struct store_rows *rows, int col)
 {
 	struct rows *r = (struct rows *)rows;
-	if (r->is_rowid)
+	if (r->is_rowid) {
+		snprintf(r->rowid_text, sizeof(r->rowid_text), "%lld", (long long)r->rowid);
 		return r->rowid_text;
+	}
 	const unsigned char *s = sqlite3_column_text(r->stmt, col);
 	return s != NULL ? (const char *)s : "";
 }
@@ -429,11 +479,11 @@ static void rows_free(struct store_rows *rows)
 	struct rows *r = (struct rows *)rows;
 	if (r->cached != NULL) {
 		sqlite3_reset(r->stmt);
-		sqlite3_clear_bindings(r->stmt);
 		r->cached->is_busy = false;
 	} else if (r->stmt != NULL) {
 		sqlite3_finalize(r->stmt);
 	}
+	free(r->own.arg);
 	free(r);
 }
 

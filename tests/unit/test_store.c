@@ -177,6 +177,40 @@ static void test_params_and_rows(void **state)
 	store_rollback(tx);
 }
 
+/* One buffer that holds one statement, then another: the cache of prepared statements (keyed
+ * by the text's address on SQLite) runs each text, never the one prepared before it. */
+static void test_statement_texts(void **state)
+{
+	struct store_tx *tx = store_begin(*state, STORE_WRITE);
+	char sql[160];
+	int64_t n = 0;
+	const char *selects[] = { "SELECT $1 + 1", "SELECT $1 + 2", "SELECT $1 + 2 + 10",
+		                  "SELECT $1 + 2" };
+	const int64_t sums[] = { 6, 7, 17, 7 };
+	for (int i = 0; i < 4; i++) {
+		snprintf(sql, sizeof(sql), "%s", selects[i]);
+		assert_int_equal(store_get_int(tx, sql, STORE_ARGS(SV_INT(5)), &n), 0);
+		assert_int_equal(n, sums[i]);
+	}
+	/* An INSERT with and without RETURNING id, from the same buffer. */
+	const char *insert = "INSERT INTO teams (account_id, name, name_key, created_at,"
+	                     " updated_at) VALUES (1, $1, $1, 0, 0)";
+	snprintf(sql, sizeof(sql), "%s RETURNING id", insert);
+	int64_t a = 0, b = 0;
+	assert_int_equal(store_get_int(tx, sql, STORE_ARGS(SV_TEXT("uno")), &a), 0);
+	snprintf(sql, sizeof(sql), "%s", insert);
+	assert_int_equal(store_exec(tx, sql, STORE_ARGS(SV_TEXT("dos"))), 1);
+	snprintf(sql, sizeof(sql), "%s RETURNING id", insert);
+	assert_int_equal(store_get_int(tx, sql, STORE_ARGS(SV_TEXT("tres")), &b), 0);
+	assert_int_equal(b, a + 2);
+	/* A statement refused for a missing argument runs with all of them. */
+	snprintf(sql, sizeof(sql), "SELECT $2 - $1");
+	assert_int_equal(store_get_int(tx, sql, STORE_ARGS(SV_INT(1)), &n), ERR_INTERNAL);
+	assert_int_equal(store_get_int(tx, sql, STORE_ARGS(SV_INT(1), SV_INT(4)), &n), 0);
+	assert_int_equal(n, 3);
+	store_rollback(tx);
+}
+
 static void test_rollback_discards(void **state)
 {
 	struct store_tx *tx = store_begin(*state, STORE_WRITE);
@@ -845,6 +879,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test_setup_teardown(test_migrate_is_idempotent, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_params_and_rows, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_statement_texts, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_collect, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_rollback_discards, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_insert_returning_id, setup, teardown),
