@@ -52,8 +52,7 @@ struct rows {
 	sqlite3_stmt *stmt;
 	struct cached_stmt *cached; /* NULL when the statement is finalised on free */
 	struct params own;          /* an uncached statement's, freed with it */
-	const struct params *params;
-	bool is_rowid; /* its one row is the rowid it inserted (rowid_len) */
+	bool is_rowid;              /* its one row is the rowid it inserted (rowid_len) */
 	bool is_stepped;
 	int64_t rowid;
 	char rowid_text[24];
@@ -347,7 +346,6 @@ static int prepare(struct conn *c, const char *sql, struct rows *r)
 			cs->is_busy = true;
 			r->stmt = cs->stmt;
 			r->cached = cs;
-			r->params = &cs->params;
 			r->is_rowid = cs->is_rowid;
 			return 0;
 		}
@@ -358,7 +356,6 @@ static int prepare(struct conn *c, const char *sql, struct rows *r)
 		return report(c, rc, sql);
 	if ((rc = params_of(r->stmt, sql, &r->own)) < 0)
 		return rc;
-	r->params = &r->own;
 	if (c->cache_len < STMT_CACHE) {
 		struct cached_stmt *cs = &c->cache[c->cache_len++];
 		*cs = (struct cached_stmt){ .key = sql,
@@ -369,7 +366,6 @@ static int prepare(struct conn *c, const char *sql, struct rows *r)
 			                    .params = r->own };
 		r->own = (struct params){ 0 };
 		r->cached = cs;
-		r->params = &cs->params;
 	}
 	return 0;
 }
@@ -377,8 +373,9 @@ static int prepare(struct conn *c, const char *sql, struct rows *r)
 static int bind_args(struct conn *c, struct rows *r, const struct store_value *args, int nargs,
                      const char *sql)
 {
-	for (int i = 0; i < r->params->count; i++) {
-		int k = r->params->arg[i];
+	const struct params *p = r->cached != NULL ? &r->cached->params : &r->own;
+	for (int i = 0; i < p->count; i++) {
+		int k = p->arg[i];
 		if (k > nargs) {
 			log_error("sqlite: parameter $%d has no value in: %.120s", k, sql);
 			return ERR_INTERNAL;
